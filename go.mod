@@ -1,0 +1,3 @@
+module github.com/lamina-ml/lamina
+
+go 1.26.8
