@@ -2,19 +2,62 @@
 // matrix products over f32, f16 and bf16 weights, and the half-float
 // conversions they need. Every optimised variant (assembly, parallel) is
 // tested against the plain reference loops in reference.go.
+//
+// On amd64 with AVX2, FMA and F16C the inner loops are assembly; elsewhere
+// (js/wasm included) they are plain Go. The matmuls split their work over a
+// persistent pool of GOMAXPROCS goroutines (see ParallelFor). Setting the
+// environment variable LAMINA_KERNELS=generic forces the Go kernels, which
+// is how the benchmarks compare the two.
 package kernels
 
+import "os"
+
+// active is the kernel set every exported function uses.
+var active = selectKernels(os.Getenv("LAMINA_KERNELS"))
+
+// selectKernels picks the fastest supported set unless forced to "generic".
+func selectKernels(force string) *kernelSet {
+	if force == "generic" {
+		return &genericKernels
+	}
+	if ks := archKernels(); ks != nil {
+		return ks
+	}
+	return &genericKernels
+}
+
+// Name is the active kernel set: "avx2" or "generic".
+func Name() string { return active.name }
+
 // MatMulF32 computes out = x·wᵀ: x is (T,K), w is (N,K), out is (T,N).
+// It runs on the worker pool; callers should pass the whole matrix rather
+// than splitting it across goroutines themselves.
 func MatMulF32(out, x, w []float32, T, K, N int) {
-	matMulF32Ref(out, x, w, T, K, N)
+	matMulF32With(active, out, x, w, T, K, N)
 }
 
 // MatMulF16 is MatMulF32 with w stored as IEEE binary16 bit patterns.
 func MatMulF16(out, x []float32, w []uint16, T, K, N int) {
-	matMulF16Ref(out, x, w, T, K, N)
+	matMulF16With(active, out, x, w, T, K, N)
 }
 
 // MatMulBF16 is MatMulF32 with w stored as bfloat16 bit patterns.
 func MatMulBF16(out, x []float32, w []uint16, T, K, N int) {
-	matMulBF16Ref(out, x, w, T, K, N)
+	matMulBF16With(active, out, x, w, T, K, N)
 }
+
+// ConvertF16ToF32 widens len(src) binary16 values into dst (exactly, as
+// F16ToF32 does). dst must be at least as long as src.
+func ConvertF16ToF32(dst []float32, src []uint16) { active.cvtF16(dst[:len(src)], src) }
+
+// ConvertBF16ToF32 widens len(src) bfloat16 values into dst.
+func ConvertBF16ToF32(dst []float32, src []uint16) { active.cvtBF16(dst[:len(src)], src) }
+
+// Dot returns Σ x[i]·y[i] over len(x); y must be at least as long. The
+// summation order differs from a plain loop (several partial sums), so
+// results agree with it to rounding, not bit for bit.
+func Dot(x, y []float32) float32 { return active.dot(x, y[:len(x)]) }
+
+// Axpy adds a·x to y element-wise over len(x): y[i] += a·x[i]. Each element
+// is one multiply and one add (or one fused multiply-add with assembly).
+func Axpy(a float32, x, y []float32) { active.axpy(a, x, y[:len(x)]) }

@@ -1,0 +1,106 @@
+package kernels
+
+// The generic kernel set is plain Go: the fallback on every architecture
+// without assembly (js/wasm included) and on amd64 CPUs without AVX2/FMA/F16C.
+
+var genericKernels = kernelSet{
+	name:     "generic",
+	kStep:    1,
+	dot4F32:  dot4F32Go,
+	dot4F16:  dot4F16Go,
+	dot4BF16: dot4BF16Go,
+	cvtF16:   cvtF16Go,
+	cvtBF16:  cvtBF16Go,
+	tile:     tileGo,
+	dot:      dotGo,
+	axpy:     axpyGo,
+}
+
+func dot4F32Go(x, w []float32, ldw, k int, o *[4]float32) {
+	x = x[:k]
+	w0, w1, w2, w3 := w[:k], w[ldw:ldw+k], w[2*ldw:2*ldw+k], w[3*ldw:3*ldw+k]
+	var s0, s1, s2, s3 float32
+	for i, v := range x {
+		s0 += v * w0[i]
+		s1 += v * w1[i]
+		s2 += v * w2[i]
+		s3 += v * w3[i]
+	}
+	*o = [4]float32{s0, s1, s2, s3}
+}
+
+func dot4F16Go(x []float32, w []uint16, ldw, k int, o *[4]float32) {
+	x = x[:k]
+	w0, w1, w2, w3 := w[:k], w[ldw:ldw+k], w[2*ldw:2*ldw+k], w[3*ldw:3*ldw+k]
+	var s0, s1, s2, s3 float32
+	for i, v := range x {
+		s0 += v * F16ToF32(w0[i])
+		s1 += v * F16ToF32(w1[i])
+		s2 += v * F16ToF32(w2[i])
+		s3 += v * F16ToF32(w3[i])
+	}
+	*o = [4]float32{s0, s1, s2, s3}
+}
+
+func dot4BF16Go(x []float32, w []uint16, ldw, k int, o *[4]float32) {
+	x = x[:k]
+	w0, w1, w2, w3 := w[:k], w[ldw:ldw+k], w[2*ldw:2*ldw+k], w[3*ldw:3*ldw+k]
+	var s0, s1, s2, s3 float32
+	for i, v := range x {
+		s0 += v * BF16ToF32(w0[i])
+		s1 += v * BF16ToF32(w1[i])
+		s2 += v * BF16ToF32(w2[i])
+		s3 += v * BF16ToF32(w3[i])
+	}
+	*o = [4]float32{s0, s1, s2, s3}
+}
+
+func cvtF16Go(dst []float32, src []uint16) {
+	dst = dst[:len(src)]
+	for i, h := range src {
+		dst[i] = F16ToF32(h)
+	}
+}
+
+func cvtBF16Go(dst []float32, src []uint16) {
+	dst = dst[:len(src)]
+	for i, h := range src {
+		dst[i] = BF16ToF32(h)
+	}
+}
+
+func tileGo(xp, w []float32, ldw, k int, c *[tileT * tileN]float32) {
+	for n := 0; n < tileN; n++ {
+		var acc [tileT]float32
+		for j, wv := range w[n*ldw : n*ldw+k] {
+			xv := (*[tileT]float32)(xp[j*tileT:])
+			for t := range acc {
+				acc[t] += wv * xv[t]
+			}
+		}
+		copy(c[n*tileT:], acc[:])
+	}
+}
+
+func dotGo(x, y []float32) float32 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i] * y[i]
+		s1 += x[i+1] * y[i+1]
+		s2 += x[i+2] * y[i+2]
+		s3 += x[i+3] * y[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i] * y[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func axpyGo(a float32, x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += a * v
+	}
+}

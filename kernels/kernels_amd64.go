@@ -1,0 +1,139 @@
+//go:build amd64
+
+package kernels
+
+// CPU feature detection: AVX2 and FMA for the arithmetic, F16C for
+// VCVTPH2PS, and OS support for saving ymm registers (OSXSAVE and XCR0 bits
+// 1-2), following Intel SDM vol. 1 §14.3 "Detection of AVX instructions".
+
+func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+func xgetbv() (eax, edx uint32)
+
+func hasAVX2FMAF16C() bool {
+	maxID, _, _, _ := cpuid(0, 0)
+	if maxID < 7 {
+		return false
+	}
+	_, _, ecx1, _ := cpuid(1, 0)
+	const (
+		fma     = 1 << 12
+		osxsave = 1 << 27
+		avx     = 1 << 28
+		f16c    = 1 << 29
+	)
+	if ecx1&(fma|osxsave|avx|f16c) != fma|osxsave|avx|f16c {
+		return false
+	}
+	if xcr0, _ := xgetbv(); xcr0&6 != 6 {
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	const avx2 = 1 << 5
+	return ebx7&avx2 != 0
+}
+
+//go:noescape
+func dot4F32asm(x *float32, w *float32, ldw int, k int, o *[4]float32)
+
+//go:noescape
+func dot4F16asm(x *float32, w *uint16, ldw int, k int, o *[4]float32)
+
+//go:noescape
+func dot4BF16asm(x *float32, w *uint16, ldw int, k int, o *[4]float32)
+
+//go:noescape
+func tileAVX2asm(xp *float32, w *float32, ldw int, k int, c *[tileT * tileN]float32)
+
+//go:noescape
+func cvtF16asm(dst *float32, src *uint16, n int)
+
+//go:noescape
+func cvtBF16asm(dst *float32, src *uint16, n int)
+
+//go:noescape
+func dotasm(x, y *float32, n int) float32
+
+//go:noescape
+func axpyasm(a float32, x, y *float32, n int)
+
+var avx2Kernels = kernelSet{
+	name:  "avx2",
+	kStep: 8,
+	// The wrappers index the last element each kernel reads, so a driver
+	// bug panics with a bounds error instead of reading out of bounds.
+	dot4F32: func(x, w []float32, ldw, k int, o *[4]float32) {
+		_, _ = x[k-1], w[3*ldw+k-1]
+		dot4F32asm(&x[0], &w[0], ldw, k, o)
+	},
+	dot4F16: func(x []float32, w []uint16, ldw, k int, o *[4]float32) {
+		_, _ = x[k-1], w[3*ldw+k-1]
+		dot4F16asm(&x[0], &w[0], ldw, k, o)
+	},
+	dot4BF16: func(x []float32, w []uint16, ldw, k int, o *[4]float32) {
+		_, _ = x[k-1], w[3*ldw+k-1]
+		dot4BF16asm(&x[0], &w[0], ldw, k, o)
+	},
+	cvtF16: func(dst []float32, src []uint16) {
+		n := len(src) &^ 7
+		if n > 0 {
+			_ = dst[n-1]
+			cvtF16asm(&dst[0], &src[0], n)
+		}
+		cvtF16Go(dst[n:], src[n:])
+	},
+	cvtBF16: func(dst []float32, src []uint16) {
+		n := len(src) &^ 7
+		if n > 0 {
+			_ = dst[n-1]
+			cvtBF16asm(&dst[0], &src[0], n)
+		}
+		cvtBF16Go(dst[n:], src[n:])
+	},
+	tile: func(xp, w []float32, ldw, k int, c *[tileT * tileN]float32) {
+		if k == 0 {
+			*c = [tileT * tileN]float32{}
+			return
+		}
+		_, _ = xp[k*tileT-1], w[(tileN-1)*ldw+k-1]
+		tileAVX2asm(&xp[0], &w[0], ldw, k, c)
+	},
+	dot: func(x, y []float32) float32 {
+		n := len(x) &^ 7
+		var s float32
+		if n > 0 {
+			_ = y[n-1]
+			s = dotasm(&x[0], &y[0], n)
+		}
+		for i := n; i < len(x); i++ {
+			s += x[i] * y[i]
+		}
+		return s
+	},
+	axpy: func(a float32, x, y []float32) {
+		n := len(x) &^ 7
+		if n > 0 {
+			_ = y[n-1]
+			axpyasm(a, &x[0], &y[0], n)
+		}
+		for i := n; i < len(x); i++ {
+			y[i] += a * x[i]
+		}
+	},
+}
+
+// archKernels is the assembly set when the CPU supports it, else nil.
+func archKernels() *kernelSet {
+	if hasAVX2FMAF16C() {
+		return &avx2Kernels
+	}
+	return nil
+}
+
+// testKernelSets lists every set this CPU can run, for the tests.
+func testKernelSets() []*kernelSet {
+	sets := []*kernelSet{&genericKernels}
+	if ks := archKernels(); ks != nil {
+		sets = append(sets, ks)
+	}
+	return sets
+}

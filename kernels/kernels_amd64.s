@@ -1,0 +1,450 @@
+//go:build amd64
+
+#include "textflag.h"
+
+// func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+TEXT ·cpuid(SB), NOSPLIT, $0-24
+	MOVL eaxArg+0(FP), AX
+	MOVL ecxArg+4(FP), CX
+	CPUID
+	MOVL AX, eax+8(FP)
+	MOVL BX, ebx+12(FP)
+	MOVL CX, ecx+16(FP)
+	MOVL DX, edx+20(FP)
+	RET
+
+// func xgetbv() (eax, edx uint32)
+TEXT ·xgetbv(SB), NOSPLIT, $0-8
+	MOVL $0, CX
+	XGETBV
+	MOVL AX, eax+0(FP)
+	MOVL DX, edx+4(FP)
+	RET
+
+// reduce4 leaves the horizontal sums of Y0, Y2, Y4, Y6 in X0 as
+// [sum Y0, sum Y2, sum Y4, sum Y6] and stores them at (DX).
+#define REDUCE4_STORE \
+	VHADDPS Y2, Y0, Y0; \
+	VHADDPS Y6, Y4, Y4; \
+	VHADDPS Y4, Y0, Y0; \
+	VEXTRACTF128 $1, Y0, X1; \
+	VADDPS X1, X0, X0; \
+	VMOVUPS X0, (DX)
+
+// func dot4F32asm(x *float32, w *float32, ldw int, k int, o *[4]float32)
+// o[i] = Σ_{j<k} x[j]·w[i*ldw+j], i < 4; k is a multiple of 8.
+// Rows are DI, DI+BX, R8, R8+BX. Two accumulators per row over 16 columns.
+TEXT ·dot4F32asm(SB), NOSPLIT, $0-40
+	MOVQ x+0(FP), SI
+	MOVQ w+8(FP), DI
+	MOVQ ldw+16(FP), BX
+	MOVQ k+24(FP), CX
+	MOVQ o+32(FP), DX
+	SHLQ $2, BX
+	LEAQ (DI)(BX*2), R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+f32loop16:
+	CMPQ CX, $16
+	JL   f32tail8
+	VMOVUPS (SI), Y8
+	VMOVUPS 32(SI), Y9
+	VFMADD231PS (DI), Y8, Y0
+	VFMADD231PS 32(DI), Y9, Y1
+	VFMADD231PS (DI)(BX*1), Y8, Y2
+	VFMADD231PS 32(DI)(BX*1), Y9, Y3
+	VFMADD231PS (R8), Y8, Y4
+	VFMADD231PS 32(R8), Y9, Y5
+	VFMADD231PS (R8)(BX*1), Y8, Y6
+	VFMADD231PS 32(R8)(BX*1), Y9, Y7
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, R8
+	SUBQ $16, CX
+	JMP  f32loop16
+f32tail8:
+	CMPQ CX, $8
+	JL   f32done
+	VMOVUPS (SI), Y8
+	VFMADD231PS (DI), Y8, Y0
+	VFMADD231PS (DI)(BX*1), Y8, Y2
+	VFMADD231PS (R8), Y8, Y4
+	VFMADD231PS (R8)(BX*1), Y8, Y6
+f32done:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y5, Y4, Y4
+	VADDPS Y7, Y6, Y6
+	REDUCE4_STORE
+	VZEROUPPER
+	RET
+
+// func dot4F16asm(x *float32, w *uint16, ldw int, k int, o *[4]float32)
+// As dot4F32asm with binary16 weights widened by VCVTPH2PS (F16C).
+TEXT ·dot4F16asm(SB), NOSPLIT, $0-40
+	MOVQ x+0(FP), SI
+	MOVQ w+8(FP), DI
+	MOVQ ldw+16(FP), BX
+	MOVQ k+24(FP), CX
+	MOVQ o+32(FP), DX
+	SHLQ $1, BX
+	LEAQ (DI)(BX*2), R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+f16loop16:
+	CMPQ CX, $16
+	JL   f16tail8
+	VMOVUPS (SI), Y8
+	VMOVUPS 32(SI), Y9
+	VCVTPH2PS (DI), Y10
+	VCVTPH2PS 16(DI), Y11
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y11, Y9, Y1
+	VCVTPH2PS (DI)(BX*1), Y12
+	VCVTPH2PS 16(DI)(BX*1), Y13
+	VFMADD231PS Y12, Y8, Y2
+	VFMADD231PS Y13, Y9, Y3
+	VCVTPH2PS (R8), Y10
+	VCVTPH2PS 16(R8), Y11
+	VFMADD231PS Y10, Y8, Y4
+	VFMADD231PS Y11, Y9, Y5
+	VCVTPH2PS (R8)(BX*1), Y12
+	VCVTPH2PS 16(R8)(BX*1), Y13
+	VFMADD231PS Y12, Y8, Y6
+	VFMADD231PS Y13, Y9, Y7
+	ADDQ $64, SI
+	ADDQ $32, DI
+	ADDQ $32, R8
+	SUBQ $16, CX
+	JMP  f16loop16
+f16tail8:
+	CMPQ CX, $8
+	JL   f16done
+	VMOVUPS (SI), Y8
+	VCVTPH2PS (DI), Y10
+	VFMADD231PS Y10, Y8, Y0
+	VCVTPH2PS (DI)(BX*1), Y12
+	VFMADD231PS Y12, Y8, Y2
+	VCVTPH2PS (R8), Y10
+	VFMADD231PS Y10, Y8, Y4
+	VCVTPH2PS (R8)(BX*1), Y12
+	VFMADD231PS Y12, Y8, Y6
+f16done:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y5, Y4, Y4
+	VADDPS Y7, Y6, Y6
+	REDUCE4_STORE
+	VZEROUPPER
+	RET
+
+// func dot4BF16asm(x *float32, w *uint16, ldw int, k int, o *[4]float32)
+// As dot4F32asm with bfloat16 weights widened by a zero-extend and a 16-bit
+// shift (bf16 is the top half of an f32).
+TEXT ·dot4BF16asm(SB), NOSPLIT, $0-40
+	MOVQ x+0(FP), SI
+	MOVQ w+8(FP), DI
+	MOVQ ldw+16(FP), BX
+	MOVQ k+24(FP), CX
+	MOVQ o+32(FP), DX
+	SHLQ $1, BX
+	LEAQ (DI)(BX*2), R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+bf16loop16:
+	CMPQ CX, $16
+	JL   bf16tail8
+	VMOVUPS (SI), Y8
+	VMOVUPS 32(SI), Y9
+	VPMOVZXWD (DI), Y10
+	VPMOVZXWD 16(DI), Y11
+	VPSLLD $16, Y10, Y10
+	VPSLLD $16, Y11, Y11
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y11, Y9, Y1
+	VPMOVZXWD (DI)(BX*1), Y12
+	VPMOVZXWD 16(DI)(BX*1), Y13
+	VPSLLD $16, Y12, Y12
+	VPSLLD $16, Y13, Y13
+	VFMADD231PS Y12, Y8, Y2
+	VFMADD231PS Y13, Y9, Y3
+	VPMOVZXWD (R8), Y10
+	VPMOVZXWD 16(R8), Y11
+	VPSLLD $16, Y10, Y10
+	VPSLLD $16, Y11, Y11
+	VFMADD231PS Y10, Y8, Y4
+	VFMADD231PS Y11, Y9, Y5
+	VPMOVZXWD (R8)(BX*1), Y12
+	VPMOVZXWD 16(R8)(BX*1), Y13
+	VPSLLD $16, Y12, Y12
+	VPSLLD $16, Y13, Y13
+	VFMADD231PS Y12, Y8, Y6
+	VFMADD231PS Y13, Y9, Y7
+	ADDQ $64, SI
+	ADDQ $32, DI
+	ADDQ $32, R8
+	SUBQ $16, CX
+	JMP  bf16loop16
+bf16tail8:
+	CMPQ CX, $8
+	JL   bf16done
+	VMOVUPS (SI), Y8
+	VPMOVZXWD (DI), Y10
+	VPSLLD $16, Y10, Y10
+	VFMADD231PS Y10, Y8, Y0
+	VPMOVZXWD (DI)(BX*1), Y12
+	VPSLLD $16, Y12, Y12
+	VFMADD231PS Y12, Y8, Y2
+	VPMOVZXWD (R8), Y10
+	VPSLLD $16, Y10, Y10
+	VFMADD231PS Y10, Y8, Y4
+	VPMOVZXWD (R8)(BX*1), Y12
+	VPSLLD $16, Y12, Y12
+	VFMADD231PS Y12, Y8, Y6
+bf16done:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y5, Y4, Y4
+	VADDPS Y7, Y6, Y6
+	REDUCE4_STORE
+	VZEROUPPER
+	RET
+
+// One k step of the 16×6 tile: two x vectors (SI), six broadcast weights
+// from rows DI, DI+BX, DI+2BX, R8, R8+BX, R8+2BX at byte offset off.
+#define TILE_STEP(xoff, woff) \
+	VMOVUPS xoff(SI), Y12; \
+	VMOVUPS xoff+32(SI), Y13; \
+	VBROADCASTSS woff(DI), Y14; \
+	VFMADD231PS Y12, Y14, Y0; \
+	VFMADD231PS Y13, Y14, Y1; \
+	VBROADCASTSS woff(DI)(BX*1), Y15; \
+	VFMADD231PS Y12, Y15, Y2; \
+	VFMADD231PS Y13, Y15, Y3; \
+	VBROADCASTSS woff(DI)(BX*2), Y14; \
+	VFMADD231PS Y12, Y14, Y4; \
+	VFMADD231PS Y13, Y14, Y5; \
+	VBROADCASTSS woff(R8), Y15; \
+	VFMADD231PS Y12, Y15, Y6; \
+	VFMADD231PS Y13, Y15, Y7; \
+	VBROADCASTSS woff(R8)(BX*1), Y14; \
+	VFMADD231PS Y12, Y14, Y8; \
+	VFMADD231PS Y13, Y14, Y9; \
+	VBROADCASTSS woff(R8)(BX*2), Y15; \
+	VFMADD231PS Y12, Y15, Y10; \
+	VFMADD231PS Y13, Y15, Y11
+
+// func tileAVX2asm(xp *float32, w *float32, ldw int, k int, c *[96]float32)
+// c[n*16+t] = Σ_{j<k} xp[j*16+t]·w[n*ldw+j] for n < 6, t < 16; k ≥ 1.
+// Accumulators: Y(2n) holds t 0..7 and Y(2n+1) t 8..15 of weight row n.
+TEXT ·tileAVX2asm(SB), NOSPLIT, $0-40
+	MOVQ xp+0(FP), SI
+	MOVQ w+8(FP), DI
+	MOVQ ldw+16(FP), BX
+	MOVQ k+24(FP), CX
+	MOVQ c+32(FP), DX
+	SHLQ $2, BX
+	LEAQ (DI)(BX*2), R8
+	ADDQ BX, R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+tileloop4:
+	CMPQ CX, $4
+	JL   tiletail
+	TILE_STEP(0, 0)
+	TILE_STEP(64, 4)
+	TILE_STEP(128, 8)
+	TILE_STEP(192, 12)
+	ADDQ $256, SI
+	ADDQ $16, DI
+	ADDQ $16, R8
+	SUBQ $4, CX
+	JMP  tileloop4
+tiletail:
+	TESTQ CX, CX
+	JZ    tilestore
+	TILE_STEP(0, 0)
+	ADDQ $64, SI
+	ADDQ $4, DI
+	ADDQ $4, R8
+	DECQ CX
+	JMP  tiletail
+tilestore:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	VMOVUPS Y4, 128(DX)
+	VMOVUPS Y5, 160(DX)
+	VMOVUPS Y6, 192(DX)
+	VMOVUPS Y7, 224(DX)
+	VMOVUPS Y8, 256(DX)
+	VMOVUPS Y9, 288(DX)
+	VMOVUPS Y10, 320(DX)
+	VMOVUPS Y11, 352(DX)
+	VZEROUPPER
+	RET
+
+// func cvtF16asm(dst *float32, src *uint16, n int)   n is a multiple of 8
+TEXT ·cvtF16asm(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+cvtf16loop32:
+	CMPQ CX, $32
+	JL   cvtf16loop8
+	VCVTPH2PS (SI), Y0
+	VCVTPH2PS 16(SI), Y1
+	VCVTPH2PS 32(SI), Y2
+	VCVTPH2PS 48(SI), Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ $64, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JMP  cvtf16loop32
+cvtf16loop8:
+	CMPQ CX, $8
+	JL   cvtf16done
+	VCVTPH2PS (SI), Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $16, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  cvtf16loop8
+cvtf16done:
+	VZEROUPPER
+	RET
+
+// func cvtBF16asm(dst *float32, src *uint16, n int)   n is a multiple of 8
+TEXT ·cvtBF16asm(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+cvtbf16loop8:
+	CMPQ CX, $8
+	JL   cvtbf16done
+	VPMOVZXWD (SI), Y0
+	VPSLLD $16, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $16, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  cvtbf16loop8
+cvtbf16done:
+	VZEROUPPER
+	RET
+
+// func dotasm(x, y *float32, n int) float32   n is a multiple of 8
+TEXT ·dotasm(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+dotloop32:
+	CMPQ CX, $32
+	JL   dotloop8
+	VMOVUPS (SI), Y4
+	VMOVUPS 32(SI), Y5
+	VMOVUPS 64(SI), Y6
+	VMOVUPS 96(SI), Y7
+	VFMADD231PS (DI), Y4, Y0
+	VFMADD231PS 32(DI), Y5, Y1
+	VFMADD231PS 64(DI), Y6, Y2
+	VFMADD231PS 96(DI), Y7, Y3
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JMP  dotloop32
+dotloop8:
+	CMPQ CX, $8
+	JL   dotdone
+	VMOVUPS (SI), Y4
+	VFMADD231PS (DI), Y4, Y0
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  dotloop8
+dotdone:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func axpyasm(a float32, x, y *float32, n int)   n is a multiple of 8
+TEXT ·axpyasm(SB), NOSPLIT, $0-32
+	VBROADCASTSS a+0(FP), Y0
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DI
+	MOVQ n+24(FP), CX
+axpyloop32:
+	CMPQ CX, $32
+	JL   axpyloop8
+	VMOVUPS (DI), Y4
+	VMOVUPS 32(DI), Y5
+	VMOVUPS 64(DI), Y6
+	VMOVUPS 96(DI), Y7
+	VFMADD231PS (SI), Y0, Y4
+	VFMADD231PS 32(SI), Y0, Y5
+	VFMADD231PS 64(SI), Y0, Y6
+	VFMADD231PS 96(SI), Y0, Y7
+	VMOVUPS Y4, (DI)
+	VMOVUPS Y5, 32(DI)
+	VMOVUPS Y6, 64(DI)
+	VMOVUPS Y7, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JMP  axpyloop32
+axpyloop8:
+	CMPQ CX, $8
+	JL   axpydone
+	VMOVUPS (DI), Y4
+	VFMADD231PS (SI), Y0, Y4
+	VMOVUPS Y4, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  axpyloop8
+axpydone:
+	VZEROUPPER
+	RET

@@ -1,0 +1,223 @@
+package kernels
+
+import "sync"
+
+// The matmul drivers below are shared by every instruction set; only the
+// innermost kernels (a kernelSet) differ. Two shapes matter:
+//
+//   - decode, T=1: out (N) = w (N,K) · x (K) streams every weight once and is
+//     bound by memory bandwidth, so it reads the weights in their stored
+//     dtype (f16 halves the bytes) four rows at a time, converting in
+//     registers, and splits the rows across the worker pool;
+//   - prefill, T≥3: compute bound. x (T,K) is packed once per call into
+//     panels of tileT rows stored k-major ((K,tileT) per panel); weights are
+//     taken tileN rows at a time, widened to f32 into an L1-sized buffer, and
+//     a register-tiled micro-kernel computes a tileT×tileN block of out with
+//     one broadcast weight and two vector loads of x per tileN·2 FMAs.
+
+const (
+	// tileT×tileN is the micro-kernel's output block: 16 rows of x (two
+	// 8-lane AVX2 registers) by 6 weight rows uses 12 accumulators, leaving
+	// 4 of the 16 ymm registers for operands.
+	tileT = 16
+	tileN = 6
+	// matVecMaxT is the largest T done as T separate matrix-vector products:
+	// below it a 16-row tile would be mostly padding.
+	matVecMaxT = 2
+	// matVecRowsPerChunk and gemmBlocksPerChunk size the pieces handed to
+	// the worker pool: small enough to balance two busy cores, large enough
+	// (tens of microseconds) that claiming a chunk is free in comparison.
+	matVecRowsPerChunk = 64
+	gemmBlocksPerChunk = 4
+)
+
+// kernelSet is one instruction set's inner kernels. Every function must
+// accept the arguments the drivers pass; the generic set accepts anything.
+type kernelSet struct {
+	name string
+	// kStep: the dot4 kernels only handle k that is a multiple of kStep;
+	// the driver finishes the remaining columns in Go.
+	kStep int
+	// dot4* computes o[i] = Σ_{j<k} x[j]·w[i*ldw+j] for i < 4. ldw may be 0
+	// (four copies of one row) for the last N%4 rows.
+	dot4F32  func(x, w []float32, ldw, k int, o *[4]float32)
+	dot4F16  func(x []float32, w []uint16, ldw, k int, o *[4]float32)
+	dot4BF16 func(x []float32, w []uint16, ldw, k int, o *[4]float32)
+	// cvtF16 and cvtBF16 widen len(src) values into dst.
+	cvtF16  func(dst []float32, src []uint16)
+	cvtBF16 func(dst []float32, src []uint16)
+	// tile computes c[n*tileT+t] = Σ_{j<k} xp[j*tileT+t]·w[n*ldw+j] for
+	// n < tileN, t < tileT (xp is one packed panel of x).
+	tile func(xp, w []float32, ldw, k int, c *[tileT * tileN]float32)
+	// dot and axpy back the exported Dot and Axpy.
+	dot  func(x, y []float32) float32
+	axpy func(a float32, x, y []float32)
+}
+
+// checkMatMul panics with a clear message when slice lengths do not match
+// the shape: a caller bug, never outside input.
+func checkMatMul(lo, lx, lw, T, K, N int) {
+	if T < 0 || K < 0 || N < 0 || lo < T*N || lx < T*K || lw < N*K {
+		panic("kernels: matmul slices shorter than (T,K)·(N,K)ᵀ needs")
+	}
+}
+
+func matMulF32With(ks *kernelSet, out, x, w []float32, T, K, N int) {
+	checkMatMul(len(out), len(x), len(w), T, K, N)
+	if T <= matVecMaxT || K == 0 {
+		for t := 0; t < T; t++ {
+			matVec(ks, out[t*N:t*N+N], x[t*K:t*K+K], w, K, N, ks.dot4F32, identityF32)
+		}
+		return
+	}
+	gemm(out, x, w, T, K, N, ks, func(buf []float32, n0, nr int) []float32 {
+		if nr == tileN {
+			return w[n0*K : (n0+tileN)*K]
+		}
+		copy(buf, w[n0*K:(n0+nr)*K])
+		clear(buf[nr*K:])
+		return buf
+	})
+}
+
+func matMulF16With(ks *kernelSet, out, x []float32, w []uint16, T, K, N int) {
+	checkMatMul(len(out), len(x), len(w), T, K, N)
+	if T <= matVecMaxT || K == 0 {
+		for t := 0; t < T; t++ {
+			matVec(ks, out[t*N:t*N+N], x[t*K:t*K+K], w, K, N, ks.dot4F16, F16ToF32)
+		}
+		return
+	}
+	gemm(out, x, w, T, K, N, ks, func(buf []float32, n0, nr int) []float32 {
+		ks.cvtF16(buf[:nr*K], w[n0*K:(n0+nr)*K])
+		clear(buf[nr*K:])
+		return buf
+	})
+}
+
+func matMulBF16With(ks *kernelSet, out, x []float32, w []uint16, T, K, N int) {
+	checkMatMul(len(out), len(x), len(w), T, K, N)
+	if T <= matVecMaxT || K == 0 {
+		for t := 0; t < T; t++ {
+			matVec(ks, out[t*N:t*N+N], x[t*K:t*K+K], w, K, N, ks.dot4BF16, BF16ToF32)
+		}
+		return
+	}
+	gemm(out, x, w, T, K, N, ks, func(buf []float32, n0, nr int) []float32 {
+		ks.cvtBF16(buf[:nr*K], w[n0*K:(n0+nr)*K])
+		clear(buf[nr*K:])
+		return buf
+	})
+}
+
+func identityF32(v float32) float32 { return v }
+
+// matVec computes out (N) = w (N,K) · x (K).
+func matVec[W float32 | uint16](ks *kernelSet, out, x []float32, w []W, K, N int,
+	dot4 func(x []float32, w []W, ldw, k int, o *[4]float32), widen func(W) float32) {
+	kMain := K - K%ks.kStep
+	// tail adds the columns the vector kernel left to s.
+	tail := func(s float32, wr []W) float32 {
+		for k := kMain; k < K; k++ {
+			s += x[k] * widen(wr[k])
+		}
+		return s
+	}
+	// rows computes out[lo:hi]; lo is a multiple of 4.
+	rows := func(lo, hi int) {
+		var o [4]float32
+		for n := lo; n < hi; n += 4 {
+			if hi-n >= 4 {
+				o = [4]float32{}
+				if kMain > 0 {
+					dot4(x, w[n*K:], K, kMain, &o)
+				}
+				for i := 0; i < 4; i++ {
+					out[n+i] = tail(o[i], w[(n+i)*K:])
+				}
+				continue
+			}
+			for i := 0; i < hi-n; i++ {
+				o = [4]float32{}
+				if kMain > 0 {
+					dot4(x, w[(n+i)*K:], 0, kMain, &o)
+				}
+				out[n+i] = tail(o[0], w[(n+i)*K:])
+			}
+		}
+	}
+	chunks := (N + matVecRowsPerChunk - 1) / matVecRowsPerChunk
+	if chunks <= 1 || K*N < 1<<15 {
+		rows(0, N)
+		return
+	}
+	ParallelFor(chunks, func(c int) {
+		rows(c*matVecRowsPerChunk, min((c+1)*matVecRowsPerChunk, N))
+	})
+}
+
+// floatPool recycles packed-x panels and widened weight blocks so that
+// steady-state prefill does not allocate.
+var floatPool = sync.Pool{New: func() any { return new([]float32) }}
+
+func getFloats(n int) *[]float32 {
+	p := floatPool.Get().(*[]float32)
+	if cap(*p) < n {
+		*p = make([]float32, n)
+	}
+	*p = (*p)[:n]
+	return p
+}
+
+// packX copies x (T,K) into ceil(T/tileT) panels, each (K,tileT) k-major,
+// rows past T zero.
+func packX(xp, x []float32, T, K int) {
+	for t0 := 0; t0 < T; t0 += tileT {
+		p := xp[t0*K : t0*K+K*tileT]
+		tr := min(tileT, T-t0)
+		if tr < tileT {
+			clear(p)
+		}
+		for t := 0; t < tr; t++ {
+			xr := x[(t0+t)*K : (t0+t)*K+K]
+			for k, v := range xr {
+				p[k*tileT+t] = v
+			}
+		}
+	}
+}
+
+// gemm computes out (T,N) = x (T,K) · wᵀ. block(buf, n0, nr) returns weight
+// rows n0..n0+nr as f32 at stride K, padded with zero rows to tileN; it may
+// fill and return buf (tileN*K long) or return the weights themselves.
+func gemm[W float32 | uint16](out, x []float32, w []W, T, K, N int, ks *kernelSet,
+	block func(buf []float32, n0, nr int) []float32) {
+	nT := (T + tileT - 1) / tileT
+	xpp := getFloats(nT * tileT * K)
+	xp := *xpp
+	packX(xp, x, T, K)
+	nB := (N + tileN - 1) / tileN
+	chunks := (nB + gemmBlocksPerChunk - 1) / gemmBlocksPerChunk
+	ParallelFor(chunks, func(c int) {
+		bufp := getFloats(tileN * K)
+		buf := *bufp
+		var tile [tileT * tileN]float32
+		for b := c * gemmBlocksPerChunk; b < min((c+1)*gemmBlocksPerChunk, nB); b++ {
+			n0 := b * tileN
+			nr := min(tileN, N-n0)
+			wb := block(buf, n0, nr)
+			for t0 := 0; t0 < T; t0 += tileT {
+				ks.tile(xp[t0*K:t0*K+K*tileT], wb, K, K, &tile)
+				tr := min(tileT, T-t0)
+				for t := 0; t < tr; t++ {
+					o := out[(t0+t)*N+n0 : (t0+t)*N+n0+nr]
+					for n := range o {
+						o[n] = tile[n*tileT+t]
+					}
+				}
+			}
+		}
+		floatPool.Put(bufp)
+	})
+	floatPool.Put(xpp)
+}
