@@ -1,0 +1,92 @@
+{{/*
+attention: causal softmax(q·kᵀ·scale)·v over a KV cache with grouped-query
+heads. q is (T,H*D); kc, vc are (S,G*D) and hold positions 0..pos+T-1;
+out is (T,H*D). One 64-thread workgroup per (head h, query row t); query
+row t sits at position pos+t and sees keys 0..pos+t. Keys go in chunks of 64:
+each thread scores one key, the workgroup reduces max and sum (online
+softmax, Milakov & Gimelshein 2018), then each thread accumulates D/64 of
+the output dimensions from the chunk's probabilities. Workgroup memory is
+q (≤256) + probabilities + scratch ≈ 1.5 KiB, far under 16 KiB.
+Needs D ≤ 256.
+*/}}
+{{define "attention"}}
+struct Params { T: u32, H: u32, G: u32, D: u32, pos: u32, scale: f32, _p0: u32, _p1: u32 }
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> q: array<f32>;
+@group(0) @binding(2) var<storage, read> kc: array<f32>;
+@group(0) @binding(3) var<storage, read> vc: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+const WG = 64u;
+const NEG = -3.0e38;
+var<workgroup> qs: array<f32, 256>;
+var<workgroup> ps: array<f32, 64>;
+var<workgroup> red: array<f32, 64>;
+
+fn reduceMax(li: u32, v: f32) -> f32 {
+  red[li] = v;
+  workgroupBarrier();
+  for (var off = 32u; off > 0u; off >>= 1u) {
+    if (li < off) { red[li] = max(red[li], red[li + off]); }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+fn reduceSum(li: u32, v: f32) -> f32 {
+  red[li] = v;
+  workgroupBarrier();
+  for (var off = 32u; off > 0u; off >>= 1u) {
+    if (li < off) { red[li] += red[li + off]; }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let h = wg.x;
+  let t = wg.y;
+  let g = h / (P.H / P.G);
+  let qStride = P.H * P.D;
+  let kvStride = P.G * P.D;
+  for (var d = li; d < P.D; d += WG) { qs[d] = q[t * qStride + h * P.D + d] * P.scale; }
+  workgroupBarrier();
+  var acc = array<f32, 4>(0.0, 0.0, 0.0, 0.0);
+  var m = NEG;
+  var l = 0.0;
+  let end = P.pos + t + 1u;
+  for (var j0 = 0u; j0 < end; j0 += WG) {
+    let j = j0 + li;
+    var s = NEG;
+    if (j < end) {
+      s = 0.0;
+      let kb = j * kvStride + g * P.D;
+      for (var d = 0u; d < P.D; d++) { s += qs[d] * kc[kb + d]; }
+    }
+    let mnew = max(m, reduceMax(li, s));
+    var p = 0.0;
+    if (j < end) { p = exp(s - mnew); }
+    ps[li] = p;
+    let corr = exp(m - mnew);
+    l = l * corr + reduceSum(li, p);
+    let cnt = min(WG, end - j0);
+    for (var r = 0u; r < 4u; r++) {
+      let d = li + r * WG;
+      if (d < P.D) {
+        var a = acc[r] * corr;
+        for (var jj = 0u; jj < cnt; jj++) { a += ps[jj] * vc[(j0 + jj) * kvStride + g * P.D + d]; }
+        acc[r] = a;
+      }
+    }
+    m = mnew;
+    workgroupBarrier();
+  }
+  for (var r = 0u; r < 4u; r++) {
+    let d = li + r * WG;
+    if (d < P.D) { out[t * qStride + h * P.D + d] = acc[r] / l; }
+  }
+}
+{{end}}

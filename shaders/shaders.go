@@ -1,0 +1,176 @@
+// Package shaders holds lamina's WGSL compute kernels and renders their
+// variants.
+//
+// go:embed cannot reach outside its package, so the .wgsl files live here,
+// next to the Go that renders them. Every kernel is a text/template; a Key
+// (kernel name, weight dtype, vector width, fused epilogue flags) selects a
+// variant, and Source renders it once and caches the text (the pattern of
+// ebiten's builtinshader and ggml-webgpu's pipeline keys). The package is
+// pure Go so its tests run natively and under js/wasm.
+package shaders
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"text/template"
+)
+
+//go:embed *.wgsl
+var files embed.FS
+
+// Weight storage formats a kernel can read.
+const (
+	WF32  = "f32"  // array of f32
+	WF16  = "f16"  // native f16 (requires the shader-f16 feature)
+	WF16P = "f16p" // f16 pairs packed in u32, widened with unpack2x16float (works everywhere)
+	WBF16 = "bf16" // bfloat16 pairs packed in u32, widened by a 16-bit shift
+)
+
+// Key selects one rendered variant of a kernel. The zero values of the
+// optional fields mean "plain"; the backend caches pipelines by Key.
+type Key struct {
+	Kernel string // template name, e.g. "matmul"; see Kernels
+	W      string // weight format (WF32, WF16, WF16P, WBF16); "" means WF32
+	Vec4   bool   // inner dimension is a multiple of 4: use vec4 loads
+	// InPlace is 1 when the kernel's first input is its output buffer, 2
+	// for the second input (WebGPU forbids binding one buffer both read-only
+	// and writable in one dispatch, so aliasing ops need their own variant).
+	InPlace    int
+	Bias       bool // matvec: add a bias
+	Norm       bool // matvec: RMS-normalise x on the fly
+	SiLU       bool // matvec: silu(x·wᵀ)*(x·uᵀ) with a second weight
+	Accumulate bool // matvec: out += result
+}
+
+func (k Key) String() string {
+	s := k.Kernel + "/" + k.weight()
+	if k.Vec4 {
+		s += "/vec4"
+	}
+	if k.InPlace != 0 {
+		s += fmt.Sprintf("/inplace%d", k.InPlace)
+	}
+	for _, f := range []struct {
+		on   bool
+		name string
+	}{{k.Bias, "bias"}, {k.Norm, "norm"}, {k.SiLU, "silu"}, {k.Accumulate, "acc"}} {
+		if f.on {
+			s += "/" + f.name
+		}
+	}
+	return s
+}
+
+func (k Key) weight() string {
+	if k.W == "" {
+		return WF32
+	}
+	return k.W
+}
+
+// Binding is the kind of one bind-group entry.
+type Binding int
+
+// Binding kinds. Binding 0 of every kernel is its parameter block, a uniform
+// buffer bound with a dynamic offset so one bind group serves every call.
+const (
+	Uniform Binding = iota
+	ReadOnly
+	ReadWrite
+)
+
+// Kernels lists each kernel's bind-group layout: entry i is binding i.
+// Variants of a kernel share its layout; a binding a variant does not use
+// is bound to a small dummy buffer.
+var Kernels = map[string][]Binding{
+	"matmul":    {Uniform, ReadOnly, ReadOnly, ReadOnly, ReadWrite},
+	"matvec":    {Uniform, ReadOnly, ReadOnly, ReadOnly, ReadOnly, ReadOnly, ReadWrite},
+	"add":       {Uniform, ReadOnly, ReadOnly, ReadWrite},
+	"gelu":      {Uniform, ReadOnly, ReadOnly, ReadWrite},
+	"silumul":   {Uniform, ReadOnly, ReadOnly, ReadWrite},
+	"fill":      {Uniform, ReadOnly, ReadOnly, ReadWrite},
+	"copy":      {Uniform, ReadOnly, ReadOnly, ReadWrite},
+	"rmsnorm":   {Uniform, ReadOnly, ReadOnly, ReadOnly, ReadWrite},
+	"layernorm": {Uniform, ReadOnly, ReadOnly, ReadOnly, ReadWrite},
+	"rope":      {Uniform, ReadWrite, ReadOnly},
+	"ropecache": {Uniform, ReadWrite, ReadOnly, ReadOnly, ReadOnly, ReadWrite, ReadWrite},
+	"attention": {Uniform, ReadOnly, ReadOnly, ReadOnly, ReadWrite},
+	"embedding": {Uniform, ReadOnly, ReadOnly, ReadWrite},
+	"argmax1":   {Uniform, ReadOnly, ReadWrite},
+	"argmax2":   {Uniform, ReadOnly, ReadWrite},
+	"sample":    {Uniform, ReadOnly, ReadWrite},
+}
+
+// ParamStride is the byte distance between parameter blocks in the uniform
+// ring: WebGPU's default minUniformBufferOffsetAlignment (256).
+const ParamStride = 256
+
+var (
+	parseOnce sync.Once
+	set       *template.Template
+	parseErr  error
+
+	mu    sync.Mutex
+	cache = map[Key]string{}
+)
+
+// weightDecl is the argument of the "weights" template.
+type weightDecl struct {
+	Name    string
+	Binding int
+	W       string
+	Vec4    bool
+}
+
+func parse() {
+	set = template.New("").Funcs(template.FuncMap{
+		"wdecl": func(k Key, name string, binding int) weightDecl {
+			return weightDecl{Name: name, Binding: binding, W: k.weight(), Vec4: k.Vec4}
+		},
+	})
+	_, parseErr = set.ParseFS(files, "*.wgsl")
+}
+
+// Source returns the WGSL of one kernel variant, rendering it on first use.
+func Source(k Key) (string, error) {
+	if _, ok := Kernels[k.Kernel]; !ok {
+		return "", fmt.Errorf("shaders: unknown kernel %q", k.Kernel)
+	}
+	switch k.weight() {
+	case WF32, WF16, WF16P, WBF16:
+	default:
+		return "", fmt.Errorf("shaders: unknown weight format %q", k.W)
+	}
+	parseOnce.Do(parse)
+	if parseErr != nil {
+		return "", fmt.Errorf("shaders: parse: %w", parseErr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if s, ok := cache[k]; ok {
+		return s, nil
+	}
+	k2 := k
+	k2.W = k.weight()
+	var b bytes.Buffer
+	if err := set.ExecuteTemplate(&b, k.Kernel, k2); err != nil {
+		return "", fmt.Errorf("shaders: render %s: %w", k, err)
+	}
+	src := strings.TrimLeft(b.String(), "\n")
+	cache[k] = src
+	return src, nil
+}
+
+// Names lists the kernels in a stable order.
+func Names() []string {
+	var names []string
+	for n := range Kernels {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

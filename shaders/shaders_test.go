@@ -1,0 +1,138 @@
+package shaders
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// variants lists every key the WebGPU backend can ask for.
+func variants() []Key {
+	var keys []Key
+	for _, name := range Names() {
+		switch name {
+		case "matmul", "matvec", "embedding":
+			for _, w := range []string{WF32, WF16, WF16P, WBF16} {
+				for _, v4 := range []bool{false, true} {
+					if name == "embedding" && v4 {
+						continue
+					}
+					k := Key{Kernel: name, W: w, Vec4: v4}
+					keys = append(keys, k)
+					if name == "matvec" {
+						keys = append(keys,
+							Key{Kernel: name, W: w, Vec4: v4, Bias: true},
+							Key{Kernel: name, W: w, Vec4: v4, Norm: true},
+							Key{Kernel: name, W: w, Vec4: v4, Norm: true, SiLU: true},
+							Key{Kernel: name, W: w, Vec4: v4, Accumulate: true})
+					}
+				}
+			}
+		case "add", "silumul":
+			for ip := 0; ip <= 2; ip++ {
+				keys = append(keys, Key{Kernel: name, InPlace: ip})
+			}
+		case "gelu", "rmsnorm", "layernorm":
+			for ip := 0; ip <= 1; ip++ {
+				keys = append(keys, Key{Kernel: name, InPlace: ip})
+			}
+		default:
+			keys = append(keys, Key{Kernel: name})
+		}
+	}
+	return keys
+}
+
+var bindingRE = regexp.MustCompile(`@group\(0\) @binding\((\d+)\) var<(uniform|storage, read|storage, read_write)>`)
+
+// TestVariantsMatchLayouts renders every variant and checks what the GPU
+// would otherwise reject at pipeline creation: each declared binding exists
+// in the kernel's layout with the same access mode, bindings are unique,
+// there is one entry point, and `enable f16` appears exactly for WF16.
+func TestVariantsMatchLayouts(t *testing.T) {
+	for _, k := range variants() {
+		t.Run(k.String(), func(t *testing.T) {
+			src, err := Source(k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Count(src, "@compute") != 1 || !strings.Contains(src, "fn main(") {
+				t.Fatalf("want one @compute entry point main:\n%s", src)
+			}
+			if got, want := strings.Contains(src, "enable f16;"), k.W == WF16; got != want {
+				t.Errorf("enable f16 present=%v, want %v", got, want)
+			}
+			if strings.Contains(src, "{{") {
+				t.Errorf("unrendered template action")
+			}
+			layout := Kernels[k.Kernel]
+			seen := map[int]bool{}
+			for _, m := range bindingRE.FindAllStringSubmatch(src, -1) {
+				b, _ := strconv.Atoi(m[1])
+				if seen[b] {
+					t.Errorf("binding %d declared twice", b)
+				}
+				seen[b] = true
+				if b >= len(layout) {
+					t.Errorf("binding %d outside layout of %d entries", b, len(layout))
+					continue
+				}
+				want := map[Binding]string{Uniform: "uniform", ReadOnly: "storage, read", ReadWrite: "storage, read_write"}[layout[b]]
+				if m[2] != want {
+					t.Errorf("binding %d is %q, layout says %q", b, m[2], want)
+				}
+			}
+			if !seen[0] {
+				t.Errorf("no parameter block at binding 0")
+			}
+		})
+	}
+}
+
+func TestSourceErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		key  Key
+	}{
+		{"unknown kernel", Key{Kernel: "nope"}},
+		{"unknown weight", Key{Kernel: "matmul", W: "f8"}},
+	}
+	for _, tc := range tests {
+		if _, err := Source(tc.key); err == nil {
+			t.Errorf("%s: want error", tc.name)
+		}
+	}
+}
+
+// TestWorkgroupMemory checks the 16 KiB workgroup-memory budget (Apple's
+// maxComputeWorkgroupStorageSize) by summing the declared workgroup arrays.
+func TestWorkgroupMemory(t *testing.T) {
+	const limit = 16 << 10
+	arrRE := regexp.MustCompile(`var<workgroup> \w+: (?:array<(vec4<f32>|f32|u32), (\d+)>|atomic<u32>|f32)`)
+	for _, k := range variants() {
+		src, err := Source(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := 0
+		for _, m := range arrRE.FindAllStringSubmatch(src, -1) {
+			switch {
+			case m[2] == "":
+				total += 4
+			case m[1] == "vec4<f32>":
+				n, _ := strconv.Atoi(m[2])
+				total += 16 * n
+			default:
+				n, _ := strconv.Atoi(m[2])
+				total += 4 * n
+			}
+		}
+		if total > limit {
+			t.Errorf("%s uses %d bytes of workgroup memory, limit %d", k, total, limit)
+		}
+		if got := strings.Count(src, "var<workgroup>"); got != len(arrRE.FindAllString(src, -1)) {
+			t.Errorf("%s: a workgroup variable the test cannot size", k)
+		}
+	}
+}
