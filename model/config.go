@@ -1,0 +1,463 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Arch is the family of a decoder-only transformer lamina can run.
+type Arch string
+
+// Supported architectures, named by their config.json model_type.
+const (
+	GPT2  Arch = "gpt2"
+	Llama Arch = "llama"
+	Qwen2 Arch = "qwen2"
+)
+
+// RopeScaling is Llama-3 style frequency scaling ("rope_type": "llama3") or
+// linear position interpolation ("linear"). The zero value (Type "") means
+// no scaling.
+type RopeScaling struct {
+	Type                          string  // "", "linear" or "llama3"
+	Factor                        float64 // both types
+	LowFreqFactor, HighFreqFactor float64 // llama3
+	OriginalMaxPositions          int     // llama3 original_max_position_embeddings
+}
+
+// Config is a parsed config.json, normalised across architectures.
+type Config struct {
+	Arch         Arch
+	VocabSize    int
+	Hidden       int // C, the residual width
+	Layers       int
+	Heads        int // H, query heads
+	KVHeads      int // G, key/value heads (GQA); equals Heads without GQA
+	HeadDim      int // D; may differ from Hidden/Heads (config head_dim)
+	Intermediate int // MLP width
+	MaxPositions int // max_position_embeddings / n_positions
+
+	NormEps float32 // rms_norm_eps or layer_norm_epsilon
+
+	// RopeTheta is the RoPE base (Llama, Qwen2); 0 for GPT-2, which uses
+	// learned absolute positions instead.
+	RopeTheta   float64
+	RopeScaling RopeScaling
+
+	// AttnScale multiplies q·k; 1/sqrt(HeadDim) unless GPT-2's
+	// scale_attn_weights is false.
+	AttnScale float32
+
+	TieWordEmbeddings bool
+	QKVBias           bool // bias on q/k/v projections
+	OutBias           bool // bias on the attention output projection
+	MLPBias           bool // bias on the MLP projections
+
+	// DType is the checkpoint's declared dtype (config "dtype", formerly
+	// "torch_dtype"): "float32", "float16", "bfloat16" or "" when absent.
+	// Compute is f32 regardless; it only decides how RoPE frequencies are
+	// rounded (see ropeInvFreq).
+	DType string
+
+	BOSTokenID int32   // -1 when unset
+	EOSTokenID []int32 // may be empty
+}
+
+// ConfigError is returned by ParseConfig for malformed or unsupported
+// configs. Field names the config.json key at fault.
+type ConfigError struct {
+	Field  string
+	Reason string
+}
+
+func (e *ConfigError) Error() string {
+	if e.Field == "" {
+		return "model: config.json: " + e.Reason
+	}
+	return fmt.Sprintf("model: config.json: %s: %s", e.Field, e.Reason)
+}
+
+// ErrUnsupported is wrapped by every ConfigError about a feature lamina
+// does not implement (as opposed to a malformed file), so callers can use
+// errors.Is(err, ErrUnsupported).
+var ErrUnsupported = errors.New("unsupported")
+
+type unsupportedError struct{ *ConfigError }
+
+func (e unsupportedError) Unwrap() error { return ErrUnsupported }
+
+func unsupported(field, format string, a ...any) error {
+	return unsupportedError{&ConfigError{Field: field, Reason: "unsupported " + fmt.Sprintf(format, a...)}}
+}
+
+func badField(field, format string, a ...any) error {
+	return &ConfigError{Field: field, Reason: fmt.Sprintf(format, a...)}
+}
+
+// rawConfig holds every config.json key lamina reads, across architectures.
+// Pointers distinguish "absent" from zero.
+type rawConfig struct {
+	ModelType  string  `json:"model_type"`
+	DType      *string `json:"dtype"`
+	TorchDType *string `json:"torch_dtype"`
+
+	// Llama / Qwen2 names.
+	VocabSize    *int             `json:"vocab_size"`
+	HiddenSize   *int             `json:"hidden_size"`
+	NumLayers    *int             `json:"num_hidden_layers"`
+	NumHeads     *int             `json:"num_attention_heads"`
+	NumKVHeads   *int             `json:"num_key_value_heads"`
+	HeadDim      *int             `json:"head_dim"`
+	Intermediate *int             `json:"intermediate_size"`
+	MaxPos       *int             `json:"max_position_embeddings"`
+	RMSNormEps   *float64         `json:"rms_norm_eps"`
+	HiddenAct    *string          `json:"hidden_act"`
+	RopeTheta    *float64         `json:"rope_theta"`
+	RopeParams   *json.RawMessage `json:"rope_parameters"`
+	RopeScaling  *json.RawMessage `json:"rope_scaling"`
+	AttnBias     *bool            `json:"attention_bias"`
+	MLPBias      *bool            `json:"mlp_bias"`
+	PartialRot   *float64         `json:"partial_rotary_factor"`
+	UseSliding   *bool            `json:"use_sliding_window"`
+	SlidingWin   *int             `json:"sliding_window"`
+	LayerTypes   []string         `json:"layer_types"`
+	TieEmbed     *bool            `json:"tie_word_embeddings"`
+	BOS          *json.RawMessage `json:"bos_token_id"`
+	EOS          *json.RawMessage `json:"eos_token_id"`
+
+	// GPT-2 names.
+	NEmbd           *int     `json:"n_embd"`
+	NLayer          *int     `json:"n_layer"`
+	NHead           *int     `json:"n_head"`
+	NInner          *int     `json:"n_inner"`
+	NPositions      *int     `json:"n_positions"`
+	LayerNormEps    *float64 `json:"layer_norm_epsilon"`
+	ActivationFn    *string  `json:"activation_function"`
+	ScaleAttn       *bool    `json:"scale_attn_weights"`
+	ScaleByLayerIdx *bool    `json:"scale_attn_by_inverse_layer_idx"`
+	AddCrossAttn    *bool    `json:"add_cross_attention"`
+}
+
+// ropeParams is rope_parameters (transformers ≥5) or rope_scaling (older).
+type ropeParams struct {
+	RopeTheta      *float64 `json:"rope_theta"`
+	RopeType       *string  `json:"rope_type"`
+	Type           *string  `json:"type"` // legacy spelling of rope_type
+	Factor         *float64 `json:"factor"`
+	LowFreqFactor  *float64 `json:"low_freq_factor"`
+	HighFreqFactor *float64 `json:"high_freq_factor"`
+	OrigMaxPos     *int     `json:"original_max_position_embeddings"`
+	PartialRot     *float64 `json:"partial_rotary_factor"`
+}
+
+// maxDim bounds every size in a config so that products of them cannot
+// overflow int and a hostile config cannot request absurd allocations before
+// the weights are even looked at.
+const maxDim = 1 << 24
+
+// ParseConfig parses a Hugging Face config.json for a gpt2, llama or qwen2
+// model. Unknown model types and features lamina does not implement
+// (sliding-window attention in use, partial rotary embeddings, activations
+// other than SiLU / tanh-GELU, unknown RoPE scaling) are errors that name
+// the offending key; they wrap ErrUnsupported.
+func ParseConfig(data []byte) (*Config, error) {
+	var r rawConfig
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&r); err != nil {
+		return nil, &ConfigError{Reason: "invalid JSON: " + err.Error()}
+	}
+	var c *Config
+	var err error
+	switch Arch(r.ModelType) {
+	case GPT2:
+		c, err = parseGPT2(&r)
+	case Llama, Qwen2:
+		c, err = parseLlama(&r)
+	case "":
+		return nil, badField("model_type", "missing")
+	default:
+		return nil, unsupported("model_type", "model type %q (supported: gpt2, llama, qwen2)", r.ModelType)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.DType = strOr(r.DType, strOr(r.TorchDType, ""))
+	if c.BOSTokenID, err = parseBOS(r.BOS); err != nil {
+		return nil, err
+	}
+	if c.EOSTokenID, err = parseTokenIDs("eos_token_id", r.EOS); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func parseGPT2(r *rawConfig) (*Config, error) {
+	c := &Config{Arch: GPT2, TieWordEmbeddings: true, QKVBias: true, OutBias: true, MLPBias: true}
+	c.VocabSize = intOr(r.VocabSize, 50257)
+	c.Hidden = intOr(r.NEmbd, 768)
+	c.Layers = intOr(r.NLayer, 12)
+	c.Heads = intOr(r.NHead, 12)
+	c.KVHeads = c.Heads
+	if c.Heads > 0 {
+		c.HeadDim = c.Hidden / c.Heads
+	}
+	c.Intermediate = 4 * c.Hidden
+	if r.NInner != nil {
+		c.Intermediate = *r.NInner
+	}
+	c.MaxPositions = intOr(r.NPositions, 1024)
+	c.NormEps = float32(floatOr(r.LayerNormEps, 1e-5))
+	// GPT-2's "gelu_new" is the tanh approximation, as is
+	// "gelu_pytorch_tanh"; exact erf GELU is not implemented.
+	switch act := strOr(r.ActivationFn, "gelu_new"); act {
+	case "gelu_new", "gelu_pytorch_tanh", "gelu_fast":
+	default:
+		return nil, unsupported("activation_function", "activation %q", act)
+	}
+	if boolOr(r.ScaleByLayerIdx, false) {
+		return nil, unsupported("scale_attn_by_inverse_layer_idx", "feature (true)")
+	}
+	if boolOr(r.AddCrossAttn, false) {
+		return nil, unsupported("add_cross_attention", "feature (true)")
+	}
+	if c.Hidden%max(c.Heads, 1) != 0 {
+		return nil, badField("n_embd", "%d is not divisible by n_head %d", c.Hidden, c.Heads)
+	}
+	c.AttnScale = 1
+	if boolOr(r.ScaleAttn, true) && c.HeadDim > 0 {
+		c.AttnScale = float32(1 / math.Sqrt(float64(c.HeadDim)))
+	}
+	if r.TieEmbed != nil {
+		c.TieWordEmbeddings = *r.TieEmbed
+	}
+	return c, nil
+}
+
+func parseLlama(r *rawConfig) (*Config, error) {
+	c := &Config{Arch: Arch(r.ModelType)}
+	for _, f := range []struct {
+		name string
+		v    *int
+		dst  *int
+	}{
+		{"vocab_size", r.VocabSize, &c.VocabSize},
+		{"hidden_size", r.HiddenSize, &c.Hidden},
+		{"num_hidden_layers", r.NumLayers, &c.Layers},
+		{"num_attention_heads", r.NumHeads, &c.Heads},
+		{"intermediate_size", r.Intermediate, &c.Intermediate},
+	} {
+		if f.v == nil {
+			return nil, badField(f.name, "missing")
+		}
+		*f.dst = *f.v
+	}
+	c.KVHeads = intOr(r.NumKVHeads, c.Heads)
+	if c.Heads > 0 {
+		c.HeadDim = c.Hidden / c.Heads
+	}
+	if r.HeadDim != nil {
+		c.HeadDim = *r.HeadDim
+	}
+	c.MaxPositions = intOr(r.MaxPos, 2048)
+	c.NormEps = float32(floatOr(r.RMSNormEps, 1e-6))
+	if act := strOr(r.HiddenAct, "silu"); act != "silu" {
+		return nil, unsupported("hidden_act", "activation %q (only silu)", act)
+	}
+	switch c.Arch {
+	case Llama:
+		c.QKVBias = boolOr(r.AttnBias, false)
+		c.OutBias = c.QKVBias
+		c.MLPBias = boolOr(r.MLPBias, false)
+	case Qwen2:
+		// Qwen2 always has q/k/v biases and none elsewhere.
+		c.QKVBias = true
+	}
+	c.TieWordEmbeddings = boolOr(r.TieEmbed, false)
+
+	// Sliding-window attention changes the mask; refuse it when it is
+	// actually in use rather than silently computing full attention.
+	if boolOr(r.UseSliding, false) && r.SlidingWin != nil && *r.SlidingWin > 0 {
+		return nil, unsupported("use_sliding_window", "sliding-window attention (sliding_window %d)", *r.SlidingWin)
+	}
+	for i, t := range r.LayerTypes {
+		if t != "full_attention" {
+			return nil, unsupported("layer_types", "layer %d type %q", i, t)
+		}
+	}
+	if r.PartialRot != nil && *r.PartialRot != 1 {
+		return nil, unsupported("partial_rotary_factor", "partial rotary embeddings (%g)", *r.PartialRot)
+	}
+
+	// RoPE: transformers 5 writes rope_parameters {rope_theta, rope_type,
+	// ...}; older configs have top-level rope_theta and rope_scaling.
+	c.RopeTheta = floatOr(r.RopeTheta, 10000)
+	var scaling *ropeParams
+	for _, src := range []struct {
+		name string
+		raw  *json.RawMessage
+	}{{"rope_scaling", r.RopeScaling}, {"rope_parameters", r.RopeParams}} {
+		if src.raw == nil || string(*src.raw) == "null" {
+			continue
+		}
+		var p ropeParams
+		if err := json.Unmarshal(*src.raw, &p); err != nil {
+			return nil, badField(src.name, "%v", err)
+		}
+		if p.RopeTheta != nil {
+			c.RopeTheta = *p.RopeTheta
+		}
+		if p.PartialRot != nil && *p.PartialRot != 1 {
+			return nil, unsupported(src.name+".partial_rotary_factor", "partial rotary embeddings (%g)", *p.PartialRot)
+		}
+		scaling = &p
+	}
+	if scaling != nil {
+		typ := strOr(scaling.RopeType, strOr(scaling.Type, "default"))
+		switch typ {
+		case "default":
+		case "linear":
+			c.RopeScaling = RopeScaling{Type: "linear", Factor: floatOr(scaling.Factor, 1)}
+			if c.RopeScaling.Factor <= 0 {
+				return nil, badField("rope_scaling.factor", "must be positive")
+			}
+		case "llama3":
+			if scaling.Factor == nil || scaling.LowFreqFactor == nil || scaling.HighFreqFactor == nil || scaling.OrigMaxPos == nil {
+				return nil, badField("rope_scaling", "llama3 needs factor, low_freq_factor, high_freq_factor and original_max_position_embeddings")
+			}
+			c.RopeScaling = RopeScaling{Type: "llama3", Factor: *scaling.Factor,
+				LowFreqFactor: *scaling.LowFreqFactor, HighFreqFactor: *scaling.HighFreqFactor,
+				OriginalMaxPositions: *scaling.OrigMaxPos}
+			s := c.RopeScaling
+			if s.Factor <= 0 || s.LowFreqFactor <= 0 || s.HighFreqFactor <= s.LowFreqFactor || s.OriginalMaxPositions <= 0 {
+				return nil, badField("rope_scaling", "invalid llama3 parameters %+v", s)
+			}
+		default:
+			return nil, unsupported("rope_scaling.rope_type", "RoPE type %q", typ)
+		}
+	}
+	if c.HeadDim > 0 {
+		c.AttnScale = float32(1 / math.Sqrt(float64(c.HeadDim)))
+	}
+	return c, nil
+}
+
+// Validate checks sizes for consistency. Configs built by hand (e.g. for
+// NewRandom) should be validated before use; ParseConfig does it.
+func (c *Config) Validate() error {
+	switch c.Arch {
+	case GPT2, Llama, Qwen2:
+	default:
+		return unsupported("model_type", "model type %q", c.Arch)
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{
+		{"vocab_size", c.VocabSize}, {"hidden_size", c.Hidden}, {"num_hidden_layers", c.Layers},
+		{"num_attention_heads", c.Heads}, {"num_key_value_heads", c.KVHeads}, {"head_dim", c.HeadDim},
+		{"intermediate_size", c.Intermediate}, {"max_position_embeddings", c.MaxPositions},
+	} {
+		if f.v <= 0 || f.v > maxDim {
+			return badField(f.name, "%d out of range [1, %d]", f.v, maxDim)
+		}
+	}
+	if c.Heads%c.KVHeads != 0 {
+		return badField("num_key_value_heads", "%d does not divide num_attention_heads %d", c.KVHeads, c.Heads)
+	}
+	if c.HeadDim%2 != 0 && c.Arch != GPT2 {
+		return badField("head_dim", "%d must be even for RoPE", c.HeadDim)
+	}
+	if int64(c.Heads)*int64(c.HeadDim) > maxDim {
+		return badField("head_dim", "heads × head_dim too large")
+	}
+	if !(c.NormEps > 0) || math.IsInf(float64(c.NormEps), 0) {
+		return badField("rms_norm_eps", "%g must be positive", c.NormEps)
+	}
+	if c.Arch != GPT2 && (!(c.RopeTheta > 0) || math.IsInf(c.RopeTheta, 0)) {
+		return badField("rope_theta", "%g must be positive", c.RopeTheta)
+	}
+	return nil
+}
+
+// parseTokenIDs reads a token id field that may be null, an int or a list.
+func parseTokenIDs(field string, raw *json.RawMessage) ([]int32, error) {
+	if raw == nil || string(*raw) == "null" {
+		return nil, nil
+	}
+	var one int64
+	if err := json.Unmarshal(*raw, &one); err == nil {
+		if one < 0 || one > math.MaxInt32 {
+			return nil, badField(field, "%d out of range", one)
+		}
+		return []int32{int32(one)}, nil
+	}
+	var many []int64
+	if err := json.Unmarshal(*raw, &many); err != nil {
+		return nil, badField(field, "want an integer or a list of integers")
+	}
+	ids := make([]int32, len(many))
+	for i, v := range many {
+		if v < 0 || v > math.MaxInt32 {
+			return nil, badField(field, "%d out of range", v)
+		}
+		ids[i] = int32(v)
+	}
+	return ids, nil
+}
+
+func parseBOS(raw *json.RawMessage) (int32, error) {
+	ids, err := parseTokenIDs("bos_token_id", raw)
+	if err != nil || len(ids) == 0 {
+		return -1, err
+	}
+	return ids[0], nil
+}
+
+// generationConfig is the part of generation_config.json lamina uses.
+type generationConfig struct {
+	EOS *json.RawMessage `json:"eos_token_id"`
+}
+
+// parseGenerationEOS returns the EOS ids of a generation_config.json, or nil
+// when the file does not set them.
+func parseGenerationEOS(data []byte) ([]int32, error) {
+	var g generationConfig
+	if err := json.Unmarshal(data, &g); err != nil {
+		return nil, fmt.Errorf("model: generation_config.json: %w", err)
+	}
+	return parseTokenIDs("eos_token_id", g.EOS)
+}
+
+func intOr(p *int, d int) int {
+	if p == nil {
+		return d
+	}
+	return *p
+}
+
+func floatOr(p *float64, d float64) float64 {
+	if p == nil {
+		return d
+	}
+	return *p
+}
+
+func strOr(p *string, d string) string {
+	if p == nil {
+		return d
+	}
+	return *p
+}
+
+func boolOr(p *bool, d bool) bool {
+	if p == nil {
+		return d
+	}
+	return *p
+}

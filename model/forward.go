@@ -1,0 +1,220 @@
+package model
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/lamina-ml/lamina/kernels"
+	"github.com/lamina-ml/lamina/tensor"
+)
+
+// toF32 widens little-endian F32/F16/BF16 bytes to f32 values.
+func toF32(dt tensor.DType, b []byte) ([]float32, error) {
+	switch dt {
+	case tensor.F32:
+		v := make([]float32, len(b)/4)
+		for i := range v {
+			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		}
+		return v, nil
+	case tensor.F16:
+		v := make([]float32, len(b)/2)
+		for i := range v {
+			v[i] = kernels.F16ToF32(binary.LittleEndian.Uint16(b[2*i:]))
+		}
+		return v, nil
+	case tensor.BF16:
+		v := make([]float32, len(b)/2)
+		for i := range v {
+			v[i] = kernels.BF16ToF32(binary.LittleEndian.Uint16(b[2*i:]))
+		}
+		return v, nil
+	}
+	return nil, fmt.Errorf("dtype %v is not a float type", dt)
+}
+
+// acts are the activation buffers of a forward pass over T tokens.
+type acts struct {
+	T       int
+	x       tensor.Tensor // (T,C) residual stream
+	h       tensor.Tensor // (T,C) normed input to a sub-block
+	q       tensor.Tensor // (T,H*D)
+	k, v    tensor.Tensor // (T,G*D)
+	att     tensor.Tensor // (T,H*D)
+	o       tensor.Tensor // (T,C) sub-block output
+	up      tensor.Tensor // (T,I)
+	gate    tensor.Tensor // (T,I); nil for GPT-2
+	pos     tensor.Tensor // (T,C) GPT-2 position embeddings; nil otherwise
+	posIDs  []int32
+	all     []tensor.Tensor
+	backend tensor.Backend
+}
+
+func (m *Model) newActs(T int) (*acts, error) {
+	c := &m.Config
+	a := &acts{T: T, backend: m.be}
+	QW, KW := c.Heads*c.HeadDim, c.KVHeads*c.HeadDim
+	for _, b := range []struct {
+		dst   *tensor.Tensor
+		width int
+		skip  bool
+	}{
+		{&a.x, c.Hidden, false}, {&a.h, c.Hidden, false}, {&a.q, QW, false},
+		{&a.k, KW, false}, {&a.v, KW, false}, {&a.att, QW, false}, {&a.o, c.Hidden, false},
+		{&a.up, c.Intermediate, false}, {&a.gate, c.Intermediate, c.Arch == GPT2},
+		{&a.pos, c.Hidden, c.Arch != GPT2},
+	} {
+		if b.skip {
+			continue
+		}
+		t, err := m.be.Zeros(T, b.width)
+		if err != nil {
+			a.free()
+			return nil, err
+		}
+		*b.dst = t
+		a.all = append(a.all, t)
+	}
+	if c.Arch == GPT2 {
+		a.posIDs = make([]int32, T)
+	}
+	return a, nil
+}
+
+func (a *acts) free() {
+	for _, t := range a.all {
+		a.backend.Free(t)
+	}
+	a.all = nil
+}
+
+// kvCache is per-layer key and value caches, each (S,G*D).
+type kvCache struct {
+	k, v []tensor.Tensor
+	S    int
+}
+
+func (m *Model) newCache(S int) (*kvCache, error) {
+	c := &m.Config
+	kc := &kvCache{S: S}
+	for range c.Layers {
+		k, err := m.be.Zeros(S, c.KVHeads*c.HeadDim)
+		if err != nil {
+			kc.free(m.be)
+			return nil, err
+		}
+		kc.k = append(kc.k, k)
+		v, err := m.be.Zeros(S, c.KVHeads*c.HeadDim)
+		if err != nil {
+			kc.free(m.be)
+			return nil, err
+		}
+		kc.v = append(kc.v, v)
+	}
+	return kc, nil
+}
+
+func (kc *kvCache) free(be tensor.Backend) {
+	for _, t := range kc.k {
+		be.Free(t)
+	}
+	for _, t := range kc.v {
+		be.Free(t)
+	}
+	kc.k, kc.v = nil, nil
+}
+
+// checkIDs reports ids outside the vocabulary (Backend.Embedding leaves
+// that to its caller).
+func (m *Model) checkIDs(ids []int32) error {
+	for i, id := range ids {
+		if id < 0 || int(id) >= m.Config.VocabSize {
+			return fmt.Errorf("model: token id %d at index %d outside vocabulary of %d", id, i, m.Config.VocabSize)
+		}
+	}
+	return nil
+}
+
+// norm applies the architecture's normalisation: out, x (T,C).
+func (m *Model) norm(out, x, w, b tensor.Tensor) {
+	if m.Config.Arch == GPT2 {
+		m.be.LayerNorm(out, x, w, b, m.Config.NormEps)
+	} else {
+		m.be.RMSNorm(out, x, w, m.Config.NormEps)
+	}
+}
+
+// forward runs len(ids) == a.T tokens at absolute positions pos.. through
+// the decoder, appending their keys and values to kc at rows pos.., and
+// leaves the residual stream after the last layer in a.x and its final
+// norm in a.h. If layerOut is non-nil it is called with a.x after the
+// embeddings (i = 0) and after every decoder layer (i = 1..Layers); it may
+// read a.x but not modify it.
+func (m *Model) forward(a *acts, kc *kvCache, ids []int32, pos int, layerOut func(i int, x tensor.Tensor) error) error {
+	c := &m.Config
+	be := m.be
+	T := a.T
+	if len(ids) != T {
+		return fmt.Errorf("model: forward of %d ids with buffers for %d", len(ids), T)
+	}
+	if err := m.checkIDs(ids); err != nil {
+		return err
+	}
+	if pos < 0 || pos+T > kc.S {
+		return fmt.Errorf("model: positions [%d,%d) exceed the KV cache of %d", pos, pos+T, kc.S)
+	}
+	be.Embedding(a.x, m.embed, ids) // x is (T,C)
+	if c.Arch == GPT2 {
+		if pos+T > c.MaxPositions {
+			return fmt.Errorf("model: position %d beyond GPT-2's %d learned positions", pos+T-1, c.MaxPositions)
+		}
+		for i := range a.posIDs {
+			a.posIDs[i] = int32(pos + i)
+		}
+		be.Embedding(a.pos, m.posEmb, a.posIDs)
+		be.Add(a.x, a.x, a.pos)
+	}
+	if layerOut != nil {
+		if err := layerOut(0, a.x); err != nil {
+			return err
+		}
+	}
+	args := tensor.AttentionArgs{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim, Pos: pos, Scale: c.AttnScale}
+	for i := range m.layers {
+		L := &m.layers[i]
+		// Attention block.
+		m.norm(a.h, a.x, L.norm1W, L.norm1B)
+		be.MatMul(a.q, a.h, L.q, L.qB) // q is (T,H*D)
+		be.MatMul(a.k, a.h, L.k, L.kB) // k is (T,G*D)
+		be.MatMul(a.v, a.h, L.v, L.vB) // v is (T,G*D)
+		if m.invFreq != nil {
+			be.RoPE(a.q, m.invFreq, c.Heads, c.HeadDim, pos)
+			be.RoPE(a.k, m.invFreq, c.KVHeads, c.HeadDim, pos)
+		}
+		be.CopyRows(kc.k[i], pos, a.k, 0, T)
+		be.CopyRows(kc.v[i], pos, a.v, 0, T)
+		be.Attention(a.att, a.q, kc.k[i], kc.v[i], args) // att is (T,H*D)
+		be.MatMul(a.o, a.att, L.o, L.oB)                 // o is (T,C)
+		be.Add(a.x, a.x, a.o)
+		// MLP block.
+		m.norm(a.h, a.x, L.norm2W, L.norm2B)
+		if c.Arch == GPT2 {
+			be.MatMul(a.up, a.h, L.up, L.upB) // up is (T,I)
+			be.GeluTanh(a.up, a.up)
+		} else {
+			be.MatMul(a.gate, a.h, L.gate, L.gateB) // gate is (T,I)
+			be.MatMul(a.up, a.h, L.up, L.upB)       // up is (T,I)
+			be.SiLUMul(a.up, a.gate, a.up)
+		}
+		be.MatMul(a.o, a.up, L.down, L.downB) // o is (T,C)
+		be.Add(a.x, a.x, a.o)
+		if layerOut != nil {
+			if err := layerOut(i+1, a.x); err != nil {
+				return err
+			}
+		}
+	}
+	m.norm(a.h, a.x, m.normW, m.normB)
+	return nil
+}

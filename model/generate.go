@@ -1,0 +1,275 @@
+package model
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+)
+
+// RNG is a small seeded generator (SplitMix64, Steele et al. 2014). It is
+// used instead of math/rand so that a seed gives the same samples natively
+// and under js/wasm, across Go versions.
+type RNG struct{ state uint64 }
+
+// NewRNG returns a generator seeded with seed.
+func NewRNG(seed uint64) *RNG { return &RNG{state: seed} }
+
+// Uint64 returns the next 64 random bits.
+func (r *RNG) Uint64() uint64 {
+	r.state += 0x9e3779b97f4a7c15
+	z := r.state
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// Float64 returns a uniform value in [0, 1) with 53 random bits.
+func (r *RNG) Float64() float64 { return float64(r.Uint64()>>11) / (1 << 53) }
+
+// GenerateOptions control Generate. The zero value is greedy decoding of
+// nothing (MaxNewTokens 0); set MaxNewTokens.
+type GenerateOptions struct {
+	// MaxNewTokens is the number of tokens to generate at most.
+	MaxNewTokens int
+	// Temperature divides the logits before sampling; 0 means greedy
+	// (argmax) decoding, and then TopK/TopP/Seed are ignored.
+	Temperature float32
+	// TopK keeps only the K most likely tokens (ties at the K-th logit are
+	// kept, as in transformers' TopKLogitsWarper); 0 disables it.
+	TopK int
+	// TopP keeps the smallest set of most likely tokens whose probability
+	// reaches TopP (nucleus sampling); 0 or 1 disables it.
+	TopP float32
+	// RepetitionPenalty (CTRL, Keskar et al. 2019, with transformers'
+	// semantics) divides positive and multiplies negative logits of every
+	// token already in the prompt or output; 0 or 1 disables it.
+	RepetitionPenalty float32
+	// Seed seeds the sampler: the same seed, model and options give the
+	// same tokens on every platform.
+	Seed uint64
+	// EOS overrides the model's end-of-sequence ids when non-nil.
+	EOS []int32
+	// IgnoreEOS generates MaxNewTokens even past an EOS token.
+	IgnoreEOS bool
+	// StopStrings end generation once Decode(generated ids) contains one of
+	// them. They need Decode.
+	StopStrings []string
+	// Decode turns generated ids into text, for StopStrings.
+	Decode func(ids []int32) string
+}
+
+// Generate continues prompt and returns the generated ids (not including
+// the prompt). A generated EOS token is included as the last id, like
+// transformers does. onToken, if not nil, is called with each new token as
+// it is produced; returning false stops generation. ctx cancellation is
+// checked before every token and returned as the error, together with the
+// ids produced so far.
+func (m *Model) Generate(ctx context.Context, prompt []int32, opts GenerateOptions, onToken func(id int32) bool) ([]int32, error) {
+	if len(prompt) == 0 {
+		return nil, fmt.Errorf("model: Generate needs a non-empty prompt")
+	}
+	if opts.MaxNewTokens < 0 {
+		return nil, fmt.Errorf("model: MaxNewTokens %d is negative", opts.MaxNewTokens)
+	}
+	if len(opts.StopStrings) > 0 && opts.Decode == nil {
+		return nil, fmt.Errorf("model: StopStrings need a Decode function")
+	}
+	if opts.Temperature < 0 || opts.TopK < 0 || opts.TopP < 0 || opts.TopP > 1 || opts.RepetitionPenalty < 0 {
+		return nil, fmt.Errorf("model: invalid sampling options %+v", opts)
+	}
+	if err := m.checkIDs(prompt); err != nil {
+		return nil, err
+	}
+	if opts.MaxNewTokens == 0 {
+		return nil, nil
+	}
+	// The last generated token never needs to enter the cache.
+	s, err := m.NewSession(len(prompt) + opts.MaxNewTokens - 1)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+
+	eos := m.EOS
+	if opts.EOS != nil {
+		eos = opts.EOS
+	}
+	if opts.IgnoreEOS {
+		eos = nil
+	}
+	penalty := opts.RepetitionPenalty != 0 && opts.RepetitionPenalty != 1
+	greedy := opts.Temperature == 0
+	smp := newSampler(opts, m.Config.VocabSize)
+	if penalty {
+		for _, id := range prompt {
+			smp.seen[id] = true
+		}
+	}
+
+	var out []int32
+	var next int32
+	for i := 0; i < opts.MaxNewTokens; i++ {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		in := prompt
+		if i > 0 {
+			in = out[len(out)-1:]
+		}
+		if greedy && !penalty {
+			// Argmax on the backend: no logits readback.
+			next, err = s.PrefillArgmax(in)
+		} else {
+			var logits []float32
+			if logits, err = s.Prefill(in); err == nil {
+				next = smp.sample(logits)
+			}
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, next)
+		smp.seen[next] = true
+		if onToken != nil && !onToken(next) {
+			break
+		}
+		if containsID(eos, next) {
+			break
+		}
+		if len(opts.StopStrings) > 0 {
+			text := opts.Decode(out)
+			stop := false
+			for _, ss := range opts.StopStrings {
+				if ss != "" && strings.Contains(text, ss) {
+					stop = true
+				}
+			}
+			if stop {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+func containsID(ids []int32, id int32) bool {
+	for _, e := range ids {
+		if e == id {
+			return true
+		}
+	}
+	return false
+}
+
+// sampler applies transformers' logits processors in generate()'s order:
+// repetition penalty, then temperature, top-k and top-p warpers, then
+// samples from the softmax.
+type sampler struct {
+	opts  GenerateOptions
+	rng   *RNG
+	seen  []bool    // tokens in prompt or output (repetition penalty)
+	work  []float32 // processed logits
+	order []int32   // token ids sorted by logit, descending
+}
+
+func newSampler(opts GenerateOptions, vocab int) *sampler {
+	return &sampler{opts: opts, rng: NewRNG(opts.Seed), seen: make([]bool, vocab),
+		work: make([]float32, vocab), order: make([]int32, vocab)}
+}
+
+// sample picks the next token from a logits row. It does not modify logits.
+func (s *sampler) sample(logits []float32) int32 {
+	o := s.opts
+	w := s.work
+	copy(w, logits)
+	if p := o.RepetitionPenalty; p != 0 && p != 1 {
+		for id, seen := range s.seen {
+			if seen {
+				if w[id] < 0 {
+					w[id] *= p
+				} else {
+					w[id] /= p
+				}
+			}
+		}
+	}
+	if o.Temperature == 0 {
+		return argmax(w)
+	}
+	for i := range w {
+		w[i] /= o.Temperature
+	}
+	negInf := float32(math.Inf(-1))
+	ord := s.order
+	for i := range ord {
+		ord[i] = int32(i)
+	}
+	sort.SliceStable(ord, func(a, b int) bool { return w[ord[a]] > w[ord[b]] })
+	if k := o.TopK; k > 0 && k < len(w) {
+		// Remove tokens strictly below the k-th largest logit.
+		kth := w[ord[k-1]]
+		for i, v := range w {
+			if v < kth {
+				w[i] = negInf
+			}
+		}
+	}
+	if p := o.TopP; p > 0 && p < 1 {
+		// transformers' TopPLogitsWarper: sort ascending, drop tokens whose
+		// cumulative probability is <= 1-p, always keep the most likely.
+		probs := softmax64(w)
+		var cum float64
+		for i := len(ord) - 1; i >= 1; i-- { // ascending order, skip the top token
+			id := ord[i]
+			cum += probs[id]
+			if cum <= 1-float64(p) {
+				w[id] = negInf
+			}
+		}
+	}
+	probs := softmax64(w)
+	u := s.rng.Float64()
+	var cum float64
+	last := int32(0)
+	for id, pr := range probs {
+		if pr == 0 {
+			continue
+		}
+		cum += pr
+		last = int32(id)
+		if u < cum {
+			return int32(id)
+		}
+	}
+	return last // rounding left u above the total
+}
+
+func softmax64(w []float32) []float64 {
+	mx := math.Inf(-1)
+	for _, v := range w {
+		mx = math.Max(mx, float64(v))
+	}
+	p := make([]float64, len(w))
+	var sum float64
+	for i, v := range w {
+		e := math.Exp(float64(v) - mx)
+		p[i] = e
+		sum += e
+	}
+	for i := range p {
+		p[i] /= sum
+	}
+	return p
+}
+
+func argmax(w []float32) int32 {
+	best := 0
+	for i, v := range w {
+		if v > w[best] {
+			best = i
+		}
+	}
+	return int32(best)
+}

@@ -1,0 +1,580 @@
+// Package model loads Hugging Face causal language models (gpt2, llama,
+// qwen2) from config.json + safetensors and runs them on any
+// tensor.Backend: the forward pass with a KV cache, per-layer hidden states
+// and the logit lens, and sampling.
+//
+// The forward pass is written once against tensor.Backend, so the CPU
+// reference backend and the WebGPU backend run the same code.
+package model
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+
+	"github.com/lamina-ml/lamina/kernels"
+	"github.com/lamina-ml/lamina/tensor"
+)
+
+// Model is a loaded decoder-only transformer. Its weights live on the
+// backend it was loaded with; Close frees them.
+type Model struct {
+	// Config is the parsed config.json. Treat it as read-only.
+	Config Config
+	// EOS are the token ids that end generation by default: those of
+	// generation_config.json when it sets them, else config.json's.
+	EOS []int32
+
+	be      tensor.Backend
+	embed   tensor.Tensor // (V,C)
+	posEmb  tensor.Tensor // (P,C), GPT-2 learned positions; nil otherwise
+	layers  []layerWeights
+	normW   tensor.Tensor // (C)
+	normB   tensor.Tensor // (C) or nil
+	lmHead  tensor.Tensor // (V,C); the embedding table when tied
+	invFreq tensor.Tensor // (D/2) RoPE inverse frequencies; nil for GPT-2
+	owned   []tensor.Tensor
+}
+
+// layerWeights are one decoder layer's tensors. Linear weights are (N,K);
+// biases are nil when the architecture has none. GPT-2's MLP uses up
+// (c_fc) and down (c_proj) and no gate.
+type layerWeights struct {
+	norm1W, norm1B, norm2W, norm2B tensor.Tensor
+	q, k, v, o                     tensor.Tensor
+	qB, kB, vB, oB                 tensor.Tensor
+	gate, up, down                 tensor.Tensor
+	gateB, upB, downB              tensor.Tensor
+}
+
+// Backend returns the backend the model's weights live on.
+func (m *Model) Backend() tensor.Backend { return m.be }
+
+// Close frees the model's weights. Sessions made from it must not be used
+// afterwards.
+func (m *Model) Close() {
+	for _, t := range m.owned {
+		m.be.Free(t)
+	}
+	m.owned = nil
+}
+
+// LoadDir loads a model directory from the local file system; see Load.
+func LoadDir(dir string, be tensor.Backend) (*Model, error) {
+	return Load(os.DirFS(dir), be)
+}
+
+// Load loads a Hugging Face model folder from fsys: config.json, optional
+// generation_config.json, and either model.safetensors or
+// model.safetensors.index.json with its shards. fsys may be an in-memory
+// file system (fstest.MapFS, or one over browser-provided bytes).
+//
+// Tensors are read one at a time through io.ReaderAt (when the files
+// support it) into one reused buffer and uploaded, so the weights never
+// exist twice in host memory beyond one tensor. Weights keep their file
+// dtype (F32, F16 or BF16); norms and biases are converted to F32.
+func Load(fsys fs.FS, be tensor.Backend) (*Model, error) {
+	cfgData, err := fs.ReadFile(fsys, "config.json")
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	cfg, err := ParseConfig(cfgData)
+	if err != nil {
+		return nil, err
+	}
+	eos := cfg.EOSTokenID
+	if g, err := fs.ReadFile(fsys, "generation_config.json"); err == nil {
+		ids, err := parseGenerationEOS(g)
+		if err != nil {
+			return nil, err
+		}
+		if ids != nil {
+			eos = ids
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	src, err := openWeights(fsys)
+	if err != nil {
+		return nil, err
+	}
+	defer src.close()
+	m := &Model{Config: *cfg, EOS: eos, be: be}
+	if err := m.loadWeights(src); err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+// weightSource finds tensors across one or more safetensors files.
+type weightSource struct {
+	files  map[string]*Safetensors // by file name
+	where  map[string]*Safetensors // tensor name → file
+	closer []io.Closer
+	buf    []byte // reused read buffer
+}
+
+func (w *weightSource) close() {
+	for _, c := range w.closer {
+		c.Close()
+	}
+}
+
+func openWeights(fsys fs.FS) (*weightSource, error) {
+	w := &weightSource{files: map[string]*Safetensors{}, where: map[string]*Safetensors{}}
+	idxData, err := fs.ReadFile(fsys, "model.safetensors.index.json")
+	switch {
+	case err == nil:
+		wm, err := parseShardIndex(idxData)
+		if err != nil {
+			return nil, err
+		}
+		for name, file := range wm {
+			st, ok := w.files[file]
+			if !ok {
+				if st, err = w.open(fsys, file); err != nil {
+					w.close()
+					return nil, err
+				}
+				w.files[file] = st
+			}
+			if _, ok := st.Info(name); !ok {
+				w.close()
+				return nil, &HeaderError{Tensor: name, Reason: fmt.Sprintf("index maps it to %s, which does not contain it", file)}
+			}
+			w.where[name] = st
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		st, err := w.open(fsys, "model.safetensors")
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range st.Names() {
+			w.where[name] = st
+		}
+	default:
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	return w, nil
+}
+
+func (w *weightSource) open(fsys fs.FS, name string) (*Safetensors, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	var ra io.ReaderAt
+	switch r := f.(type) {
+	case io.ReaderAt:
+		ra = r
+	case io.ReadSeeker:
+		ra = &seekReaderAt{r: r}
+	default:
+		// Last resort for file systems whose files can only be streamed.
+		data, err := io.ReadAll(f)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("model: reading %s: %w", name, err)
+		}
+		ra = bytesReaderAt(data)
+	}
+	w.closer = append(w.closer, f)
+	st, err := OpenSafetensors(ra, fi.Size())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return st, nil
+}
+
+type seekReaderAt struct{ r io.ReadSeeker }
+
+func (s *seekReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if _, err := s.r.Seek(off, io.SeekStart); err != nil {
+		return 0, err
+	}
+	return io.ReadFull(s.r, p)
+}
+
+type bytesReaderAt []byte
+
+func (b bytesReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off > int64(len(b)) {
+		return 0, io.EOF
+	}
+	n := copy(p, b[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (w *weightSource) has(name string) bool { _, ok := w.where[name]; return ok }
+
+// read returns a tensor's info, dtype and bytes (valid until the next read).
+func (w *weightSource) read(name string) (TensorInfo, tensor.DType, []byte, error) {
+	st, ok := w.where[name]
+	if !ok {
+		return TensorInfo{}, 0, nil, fmt.Errorf("model: missing tensor %q", name)
+	}
+	info, _ := st.Info(name)
+	dt, err := info.DType()
+	if err != nil {
+		return info, 0, nil, err
+	}
+	b, err := st.ReadTensor(name, w.buf)
+	if err != nil {
+		return info, 0, nil, err
+	}
+	w.buf = b
+	return info, dt, b, nil
+}
+
+// loader uploads tensors by name with shape checks, tracking ownership.
+type loader struct {
+	m   *Model
+	src *weightSource
+}
+
+func shapeEq(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (l *loader) keep(t tensor.Tensor, err error) (tensor.Tensor, error) {
+	if err != nil {
+		return nil, err
+	}
+	l.m.owned = append(l.m.owned, t)
+	return t, nil
+}
+
+// matrix uploads a 2-D float weight of the given shape in its file dtype.
+func (l *loader) matrix(name string, shape ...int) (tensor.Tensor, error) {
+	info, dt, b, err := l.src.read(name)
+	if err != nil {
+		return nil, err
+	}
+	if !shapeEq(info.Shape, shape) {
+		return nil, fmt.Errorf("model: tensor %q has shape %v, want %v", name, info.Shape, shape)
+	}
+	if dt != tensor.F32 && dt != tensor.F16 && dt != tensor.BF16 {
+		return nil, fmt.Errorf("model: tensor %q has dtype %v; weights must be F32, F16 or BF16", name, dt)
+	}
+	return l.keep(l.m.be.Upload(shape, dt, b))
+}
+
+// vector uploads a 1-D float tensor (norm weight or bias) as F32.
+func (l *loader) vector(name string, n int) (tensor.Tensor, error) {
+	info, dt, b, err := l.src.read(name)
+	if err != nil {
+		return nil, err
+	}
+	if !shapeEq(info.Shape, []int{n}) {
+		return nil, fmt.Errorf("model: tensor %q has shape %v, want [%d]", name, info.Shape, n)
+	}
+	v, err := toF32(dt, b)
+	if err != nil {
+		return nil, fmt.Errorf("model: tensor %q: %w", name, err)
+	}
+	return l.keep(l.m.be.UploadF32([]int{n}, v))
+}
+
+// conv1D reads a GPT-2 Conv1D weight stored [in, out] and uploads the
+// column blocks [from, from+n) of it transposed to (n, in), keeping its
+// dtype. Splitting c_attn's fused q/k/v this way gives three ordinary
+// Linear weights.
+func (l *loader) conv1D(name string, in, out int, blocks ...int) ([]tensor.Tensor, error) {
+	info, dt, b, err := l.src.read(name)
+	if err != nil {
+		return nil, err
+	}
+	if !shapeEq(info.Shape, []int{in, out}) {
+		return nil, fmt.Errorf("model: tensor %q has shape %v, want [%d %d]", name, info.Shape, in, out)
+	}
+	if dt != tensor.F32 && dt != tensor.F16 && dt != tensor.BF16 {
+		return nil, fmt.Errorf("model: tensor %q has dtype %v; weights must be F32, F16 or BF16", name, dt)
+	}
+	es := dt.Size()
+	var res []tensor.Tensor
+	from := 0
+	for _, n := range blocks {
+		tr := make([]byte, n*in*es)
+		for o := 0; o < n; o++ {
+			for i := 0; i < in; i++ {
+				copy(tr[(o*in+i)*es:(o*in+i+1)*es], b[(i*out+from+o)*es:(i*out+from+o+1)*es])
+			}
+		}
+		t, err := l.keep(l.m.be.Upload([]int{n, in}, dt, tr))
+		if err != nil {
+			return nil, err
+		}
+		res = append(res, t)
+		from += n
+	}
+	return res, nil
+}
+
+// biasBlocks reads a 1-D bias and uploads consecutive blocks as F32.
+func (l *loader) biasBlocks(name string, blocks ...int) ([]tensor.Tensor, error) {
+	total := 0
+	for _, n := range blocks {
+		total += n
+	}
+	info, dt, b, err := l.src.read(name)
+	if err != nil {
+		return nil, err
+	}
+	if !shapeEq(info.Shape, []int{total}) {
+		return nil, fmt.Errorf("model: tensor %q has shape %v, want [%d]", name, info.Shape, total)
+	}
+	v, err := toF32(dt, b)
+	if err != nil {
+		return nil, fmt.Errorf("model: tensor %q: %w", name, err)
+	}
+	var res []tensor.Tensor
+	from := 0
+	for _, n := range blocks {
+		t, err := l.keep(l.m.be.UploadF32([]int{n}, v[from:from+n]))
+		if err != nil {
+			return nil, err
+		}
+		res = append(res, t)
+		from += n
+	}
+	return res, nil
+}
+
+func (m *Model) loadWeights(src *weightSource) error {
+	l := &loader{m: m, src: src}
+	c := &m.Config
+	if c.Arch == GPT2 {
+		if err := l.loadGPT2(); err != nil {
+			return err
+		}
+	} else if err := l.loadLlama(); err != nil {
+		return err
+	}
+	return m.uploadRoPE()
+}
+
+func (l *loader) loadGPT2() error {
+	m, c := l.m, &l.m.Config
+	// Hub GPT-2 checkpoints come both with and without the "transformer."
+	// prefix (GPT2LMHeadModel vs GPT2Model state dicts).
+	p := "transformer."
+	if !l.src.has(p + "wte.weight") {
+		p = ""
+	}
+	C, I := c.Hidden, c.Intermediate
+	var err error
+	if m.embed, err = l.matrix(p+"wte.weight", c.VocabSize, C); err != nil {
+		return err
+	}
+	if m.posEmb, err = l.matrix(p+"wpe.weight", c.MaxPositions, C); err != nil {
+		return err
+	}
+	m.layers = make([]layerWeights, c.Layers)
+	for i := range m.layers {
+		L := &m.layers[i]
+		h := fmt.Sprintf("%sh.%d.", p, i)
+		var ts []tensor.Tensor
+		if L.norm1W, err = l.vector(h+"ln_1.weight", C); err != nil {
+			return err
+		}
+		if L.norm1B, err = l.vector(h+"ln_1.bias", C); err != nil {
+			return err
+		}
+		if ts, err = l.conv1D(h+"attn.c_attn.weight", C, 3*C, C, C, C); err != nil {
+			return err
+		}
+		L.q, L.k, L.v = ts[0], ts[1], ts[2]
+		if ts, err = l.biasBlocks(h+"attn.c_attn.bias", C, C, C); err != nil {
+			return err
+		}
+		L.qB, L.kB, L.vB = ts[0], ts[1], ts[2]
+		if ts, err = l.conv1D(h+"attn.c_proj.weight", C, C, C); err != nil {
+			return err
+		}
+		L.o = ts[0]
+		if L.oB, err = l.vector(h+"attn.c_proj.bias", C); err != nil {
+			return err
+		}
+		if L.norm2W, err = l.vector(h+"ln_2.weight", C); err != nil {
+			return err
+		}
+		if L.norm2B, err = l.vector(h+"ln_2.bias", C); err != nil {
+			return err
+		}
+		if ts, err = l.conv1D(h+"mlp.c_fc.weight", C, I, I); err != nil {
+			return err
+		}
+		L.up = ts[0]
+		if L.upB, err = l.vector(h+"mlp.c_fc.bias", I); err != nil {
+			return err
+		}
+		if ts, err = l.conv1D(h+"mlp.c_proj.weight", I, C, C); err != nil {
+			return err
+		}
+		L.down = ts[0]
+		if L.downB, err = l.vector(h+"mlp.c_proj.bias", C); err != nil {
+			return err
+		}
+	}
+	if m.normW, err = l.vector(p+"ln_f.weight", C); err != nil {
+		return err
+	}
+	if m.normB, err = l.vector(p+"ln_f.bias", C); err != nil {
+		return err
+	}
+	return l.loadLMHead("lm_head.weight")
+}
+
+func (l *loader) loadLlama() error {
+	m, c := l.m, &l.m.Config
+	C, I := c.Hidden, c.Intermediate
+	QW, KW := c.Heads*c.HeadDim, c.KVHeads*c.HeadDim
+	var err error
+	if m.embed, err = l.matrix("model.embed_tokens.weight", c.VocabSize, C); err != nil {
+		return err
+	}
+	m.layers = make([]layerWeights, c.Layers)
+	for i := range m.layers {
+		L := &m.layers[i]
+		h := fmt.Sprintf("model.layers.%d.", i)
+		for _, w := range []struct {
+			dst  *tensor.Tensor
+			name string
+			n, k int
+		}{
+			{&L.q, "self_attn.q_proj", QW, C}, {&L.k, "self_attn.k_proj", KW, C},
+			{&L.v, "self_attn.v_proj", KW, C}, {&L.o, "self_attn.o_proj", C, QW},
+			{&L.gate, "mlp.gate_proj", I, C}, {&L.up, "mlp.up_proj", I, C}, {&L.down, "mlp.down_proj", C, I},
+		} {
+			if *w.dst, err = l.matrix(h+w.name+".weight", w.n, w.k); err != nil {
+				return err
+			}
+		}
+		type bias struct {
+			dst  *tensor.Tensor
+			name string
+			n    int
+		}
+		var biases []bias
+		if c.QKVBias {
+			biases = append(biases, bias{&L.qB, "self_attn.q_proj", QW}, bias{&L.kB, "self_attn.k_proj", KW}, bias{&L.vB, "self_attn.v_proj", KW})
+		}
+		if c.OutBias {
+			biases = append(biases, bias{&L.oB, "self_attn.o_proj", C})
+		}
+		if c.MLPBias {
+			biases = append(biases, bias{&L.gateB, "mlp.gate_proj", I}, bias{&L.upB, "mlp.up_proj", I}, bias{&L.downB, "mlp.down_proj", C})
+		}
+		for _, b := range biases {
+			if *b.dst, err = l.vector(h+b.name+".bias", b.n); err != nil {
+				return err
+			}
+		}
+		if L.norm1W, err = l.vector(h+"input_layernorm.weight", C); err != nil {
+			return err
+		}
+		if L.norm2W, err = l.vector(h+"post_attention_layernorm.weight", C); err != nil {
+			return err
+		}
+	}
+	if m.normW, err = l.vector("model.norm.weight", C); err != nil {
+		return err
+	}
+	return l.loadLMHead("lm_head.weight")
+}
+
+func (l *loader) loadLMHead(name string) error {
+	m, c := l.m, &l.m.Config
+	if c.TieWordEmbeddings {
+		m.lmHead = m.embed
+		return nil
+	}
+	var err error
+	m.lmHead, err = l.matrix(name, c.VocabSize, c.Hidden)
+	return err
+}
+
+// uploadRoPE computes RoPE inverse frequencies on the host, with the
+// config's scaling, and uploads them once.
+func (m *Model) uploadRoPE() error {
+	if m.Config.Arch == GPT2 {
+		return nil
+	}
+	t, err := m.be.UploadF32([]int{m.Config.HeadDim / 2}, ropeInvFreq(&m.Config))
+	if err != nil {
+		return err
+	}
+	m.invFreq = t
+	m.owned = append(m.owned, t)
+	return nil
+}
+
+// ropeInvFreq returns inv_freq[j] = theta^(-2j/D), adjusted by linear or
+// Llama-3 scaling exactly as transformers' _compute_llama3_parameters:
+// wavelengths longer than original_max/low_freq_factor are divided by
+// factor, shorter than original_max/high_freq_factor kept, and the band in
+// between interpolated smoothly.
+func ropeInvFreq(c *Config) []float32 {
+	D := c.HeadDim
+	inv := make([]float64, D/2)
+	for j := range inv {
+		inv[j] = 1 / math.Pow(c.RopeTheta, float64(2*j)/float64(D))
+	}
+	s := c.RopeScaling
+	switch s.Type {
+	case "linear":
+		for j := range inv {
+			inv[j] /= s.Factor
+		}
+	case "llama3":
+		old := float64(s.OriginalMaxPositions)
+		lowWave := old / s.LowFreqFactor
+		highWave := old / s.HighFreqFactor
+		for j, f := range inv {
+			wave := 2 * math.Pi / f
+			switch {
+			case wave > lowWave:
+				inv[j] = f / s.Factor
+			case wave < highWave:
+			default:
+				smooth := (old/wave - s.LowFreqFactor) / (s.HighFreqFactor - s.LowFreqFactor)
+				inv[j] = (1-smooth)*f/s.Factor + smooth*f
+			}
+		}
+	}
+	out := make([]float32, len(inv))
+	for j, f := range inv {
+		out[j] = float32(f)
+		// transformers keeps inv_freq as a buffer in the model's dtype
+		// when a checkpoint is loaded in its stored dtype (config "dtype"),
+		// and upcasts it to f32 only in the forward; round the same way so
+		// f16/bf16 checkpoints give transformers' numbers.
+		switch c.DType {
+		case "float16":
+			out[j] = kernels.F16ToF32(kernels.F32ToF16(out[j]))
+		case "bfloat16":
+			out[j] = kernels.BF16ToF32(f32ToBF16(out[j]))
+		}
+	}
+	return out
+}

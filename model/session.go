@@ -1,0 +1,170 @@
+package model
+
+import (
+	"fmt"
+
+	"github.com/lamina-ml/lamina/tensor"
+)
+
+// Session is one sequence being decoded with a KV cache of fixed capacity.
+// It is not safe for concurrent use; several sessions may share a Model.
+//
+// Decode (Step, StepArgmax) reuses buffers allocated once by NewSession, so
+// it does not allocate activations per token.
+type Session struct {
+	m      *Model
+	cache  *kvCache
+	pos    int
+	dec    *acts         // T=1 buffers for Step
+	last   tensor.Tensor // (1,C) final-normed hidden state of the last token
+	logits tensor.Tensor // (1,V)
+	argmax tensor.Tensor // I32 (1)
+	host   []float32     // (V) host copy of logits, reused
+	ids    [1]int32
+}
+
+// NewSession allocates a KV cache for maxLen positions. For GPT-2, maxLen
+// is capped by nothing but positions beyond n_positions are an error when
+// reached.
+func (m *Model) NewSession(maxLen int) (*Session, error) {
+	if maxLen <= 0 {
+		return nil, fmt.Errorf("model: session length %d must be positive", maxLen)
+	}
+	s := &Session{m: m, host: make([]float32, m.Config.VocabSize)}
+	var err error
+	if s.cache, err = m.newCache(maxLen); err != nil {
+		return nil, err
+	}
+	if s.dec, err = m.newActs(1); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.last, err = m.be.Zeros(1, m.Config.Hidden); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.logits, err = m.be.Zeros(1, m.Config.VocabSize); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.argmax, err = m.be.ZerosI32(1); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close frees the session's cache and buffers.
+func (s *Session) Close() {
+	be := s.m.be
+	if s.cache != nil {
+		s.cache.free(be)
+		s.cache = nil
+	}
+	if s.dec != nil {
+		s.dec.free()
+		s.dec = nil
+	}
+	for _, t := range []tensor.Tensor{s.last, s.logits, s.argmax} {
+		if t != nil {
+			be.Free(t)
+		}
+	}
+	s.last, s.logits, s.argmax = nil, nil, nil
+}
+
+// Pos is the number of positions already in the cache (the position the
+// next token will take).
+func (s *Session) Pos() int { return s.pos }
+
+// MaxLen is the cache capacity.
+func (s *Session) MaxLen() int { return s.cache.S }
+
+// Reset empties the cache (old rows are simply overwritten later).
+func (s *Session) Reset() { s.pos = 0 }
+
+// run pushes ids through the model at the current position and leaves the
+// last token's logits in s.logits.
+func (s *Session) run(ids []int32) error {
+	if s.cache == nil {
+		return fmt.Errorf("model: session is closed")
+	}
+	if len(ids) == 0 {
+		return fmt.Errorf("model: no tokens to run")
+	}
+	if s.pos+len(ids) > s.cache.S {
+		return fmt.Errorf("model: %d tokens at position %d overflow the session's %d positions", len(ids), s.pos, s.cache.S)
+	}
+	a := s.dec
+	if len(ids) > 1 {
+		var err error
+		if a, err = s.m.newActs(len(ids)); err != nil {
+			return err
+		}
+		defer a.free()
+	}
+	if err := s.m.forward(a, s.cache, ids, s.pos, nil); err != nil {
+		return err
+	}
+	be := s.m.be
+	be.CopyRows(s.last, 0, a.h, len(ids)-1, 1)
+	be.MatMul(s.logits, s.last, s.m.lmHead, nil) // logits is (1,V)
+	s.pos += len(ids)
+	return nil
+}
+
+// readLogits fetches s.logits into the reused host slice.
+func (s *Session) readLogits() ([]float32, error) {
+	if r, ok := s.m.be.(tensor.ReaderInto); ok {
+		if err := r.ReadInto(s.host, s.logits, 0, 1); err != nil {
+			return nil, err
+		}
+		return s.host, nil
+	}
+	v, err := s.m.be.Read(s.logits, 0, 1)
+	if err != nil {
+		return nil, err
+	}
+	copy(s.host, v)
+	return s.host, nil
+}
+
+// Prefill runs a batch of tokens (the prompt, or more of it) through the
+// model in one pass, appending them to the cache, and returns the logits
+// (V) of the last one. The returned slice is owned by the session and
+// overwritten by the next call; copy it to keep it.
+func (s *Session) Prefill(ids []int32) ([]float32, error) {
+	if err := s.run(ids); err != nil {
+		return nil, err
+	}
+	return s.readLogits()
+}
+
+// Step appends one token and returns the next-token logits (V), with the
+// same ownership rule as Prefill.
+func (s *Session) Step(id int32) ([]float32, error) {
+	s.ids[0] = id
+	return s.Prefill(s.ids[:])
+}
+
+// PrefillArgmax is Prefill that returns only the most likely next token,
+// computed on the backend so that the logits are never read back (a GPU
+// backend transfers four bytes instead of V floats).
+func (s *Session) PrefillArgmax(ids []int32) (int32, error) {
+	if err := s.run(ids); err != nil {
+		return 0, err
+	}
+	s.m.be.Argmax(s.argmax, s.logits)
+	v, err := s.m.be.ReadInts(s.argmax)
+	if err != nil {
+		return 0, err
+	}
+	return v[0], nil
+}
+
+// StepArgmax is Step returning only the most likely next token; see
+// PrefillArgmax.
+func (s *Session) StepArgmax(id int32) (int32, error) {
+	s.ids[0] = id
+	return s.PrefillArgmax(s.ids[:])
+}
