@@ -1,0 +1,484 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Defaults follow OpenAI's legacy completions endpoint.
+const (
+	defaultMaxTokens   = 16
+	defaultTemperature = 1.0
+	maxStopStrings     = 4
+	maxStopLen         = 256
+)
+
+// completionRequest is the OpenAI /v1/completions subset lamina serves.
+// Unknown fields are ignored, as OpenAI-compatible servers do, except the
+// ones below whose other values would change the answer.
+type completionRequest struct {
+	Model          string          `json:"model"`
+	Prompt         json.RawMessage `json:"prompt"`
+	MaxTokens      *int            `json:"max_tokens"`
+	Temperature    *float64        `json:"temperature"`
+	TopP           *float64        `json:"top_p"`
+	Seed           *int64          `json:"seed"`
+	Stop           json.RawMessage `json:"stop"`
+	Stream         bool            `json:"stream"`
+	ReturnTokenIDs bool            `json:"return_token_ids"`
+	// IgnoreEOS (vLLM's extension) keeps generating past end-of-sequence
+	// tokens, which is how greedy reference outputs are produced.
+	IgnoreEOS bool `json:"ignore_eos"`
+	N         *int `json:"n"`
+	Echo      bool `json:"echo"`
+}
+
+// completion is a validated request.
+type completion struct {
+	model     string
+	text      *string // prompt as text, or
+	ids       []int32 // prompt as token ids
+	opts      SampleOptions
+	stops     []string
+	stream    bool
+	returnIDs bool
+	ignoreEOS bool
+}
+
+// requestError is a validation failure with its HTTP status.
+type requestError struct {
+	status int
+	code   string
+	msg    string
+}
+
+func (e *requestError) Error() string { return e.msg }
+
+func badRequest(code, format string, args ...any) *requestError {
+	return &requestError{http.StatusBadRequest, code, fmt.Sprintf(format, args...)}
+}
+
+func unprocessable(code, format string, args ...any) *requestError {
+	return &requestError{http.StatusUnprocessableEntity, code, fmt.Sprintf(format, args...)}
+}
+
+// parseCompletion decodes and validates a /v1/completions body. Type
+// errors are 400; values outside the limits are 422.
+func parseCompletion(body []byte) (*completion, error) {
+	var req completionRequest
+	if err := decodeStrict(body, &req); err != nil {
+		return nil, badRequest("invalid_json", "%v", err)
+	}
+	c := &completion{model: req.Model, stream: req.Stream, returnIDs: req.ReturnTokenIDs, ignoreEOS: req.IgnoreEOS}
+	if req.Model == "" {
+		return nil, badRequest("missing_model", "model is required")
+	}
+	if req.N != nil && *req.N != 1 {
+		return nil, unprocessable("unsupported_n", "only n=1 is supported")
+	}
+	if req.Echo {
+		return nil, unprocessable("unsupported_echo", "echo is not supported")
+	}
+	if err := parsePrompt(req.Prompt, c); err != nil {
+		return nil, err
+	}
+	c.opts.MaxTokens = defaultMaxTokens
+	if req.MaxTokens != nil {
+		c.opts.MaxTokens = *req.MaxTokens
+	}
+	if c.opts.MaxTokens < 1 || c.opts.MaxTokens > MaxNewTokens {
+		return nil, unprocessable("max_tokens_out_of_range", "max_tokens must be between 1 and %d, got %d", MaxNewTokens, c.opts.MaxTokens)
+	}
+	c.opts.Temperature = defaultTemperature
+	if req.Temperature != nil {
+		if *req.Temperature < 0 || *req.Temperature > 2 {
+			return nil, unprocessable("temperature_out_of_range", "temperature must be in [0, 2], got %g", *req.Temperature)
+		}
+		c.opts.Temperature = float32(*req.Temperature)
+	}
+	c.opts.TopP = 1
+	if req.TopP != nil {
+		if !(*req.TopP > 0 && *req.TopP <= 1) {
+			return nil, unprocessable("top_p_out_of_range", "top_p must be in (0, 1], got %g", *req.TopP)
+		}
+		c.opts.TopP = float32(*req.TopP)
+	}
+	if req.Seed != nil {
+		c.opts.Seed = uint64(*req.Seed)
+	} else {
+		var b [8]byte
+		rand.Read(b[:])
+		for _, x := range b {
+			c.opts.Seed = c.opts.Seed<<8 | uint64(x)
+		}
+	}
+	stops, err := parseStop(req.Stop)
+	if err != nil {
+		return nil, err
+	}
+	c.stops = stops
+	return c, nil
+}
+
+// parsePrompt accepts a string, an array of token ids, or a one-element
+// array of either (the batch forms OpenAI allows, limited to one prompt).
+func parsePrompt(raw json.RawMessage, c *completion) error {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return badRequest("missing_prompt", "prompt is required (a string or an array of token ids)")
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		if s == "" {
+			return unprocessable("empty_prompt", "prompt is empty")
+		}
+		c.text = &s
+		return nil
+	}
+	var ids []int64
+	if json.Unmarshal(raw, &ids) == nil {
+		return setPromptIDs(ids, c)
+	}
+	var batch []json.RawMessage
+	if json.Unmarshal(raw, &batch) == nil {
+		if len(batch) != 1 {
+			return unprocessable("unsupported_batch", "only one prompt per request is supported, got %d", len(batch))
+		}
+		if json.Unmarshal(batch[0], &s) == nil {
+			if s == "" {
+				return unprocessable("empty_prompt", "prompt is empty")
+			}
+			c.text = &s
+			return nil
+		}
+		if json.Unmarshal(batch[0], &ids) == nil {
+			return setPromptIDs(ids, c)
+		}
+	}
+	return badRequest("invalid_prompt", "prompt must be a string or an array of integer token ids")
+}
+
+func setPromptIDs(ids []int64, c *completion) error {
+	if len(ids) == 0 {
+		return unprocessable("empty_prompt", "prompt is empty")
+	}
+	c.ids = make([]int32, len(ids))
+	for i, id := range ids {
+		if id < 0 || id > 1<<31-1 {
+			return unprocessable("token_id_out_of_range", "prompt token %d is %d", i, id)
+		}
+		c.ids[i] = int32(id)
+	}
+	return nil
+}
+
+func parseStop(raw json.RawMessage) ([]string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var one string
+	var many []string
+	if json.Unmarshal(raw, &one) == nil {
+		many = []string{one}
+	} else if json.Unmarshal(raw, &many) != nil {
+		return nil, badRequest("invalid_stop", "stop must be a string or an array of strings")
+	}
+	if len(many) > maxStopStrings {
+		return nil, unprocessable("too_many_stops", "at most %d stop strings, got %d", maxStopStrings, len(many))
+	}
+	var out []string
+	for _, s := range many {
+		if len(s) > maxStopLen {
+			return nil, unprocessable("stop_too_long", "stop strings are at most %d bytes", maxStopLen)
+		}
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// completionResponse and completionChoice are OpenAI's shapes, plus
+// token_ids when return_token_ids is set.
+type completionResponse struct {
+	ID      string             `json:"id"`
+	Object  string             `json:"object"`
+	Created int64              `json:"created"`
+	Model   string             `json:"model"`
+	Choices []completionChoice `json:"choices"`
+	Usage   *completionUsage   `json:"usage,omitempty"`
+}
+
+type completionChoice struct {
+	Index        int     `json:"index"`
+	Text         string  `json:"text"`
+	Logprobs     any     `json:"logprobs"`
+	FinishReason *string `json:"finish_reason"`
+	TokenIDs     []int32 `json:"token_ids,omitempty"`
+}
+
+type completionUsage struct {
+	PromptTokens     int `json:"prompt_tokens"`
+	CompletionTokens int `json:"completion_tokens"`
+	TotalTokens      int `json:"total_tokens"`
+}
+
+func (h *Handler) completions(w http.ResponseWriter, r *http.Request) {
+	var raw json.RawMessage
+	if !readJSONBody(w, r, &raw) {
+		return
+	}
+	c, err := parseCompletion(raw)
+	if err != nil {
+		writeRequestError(w, err)
+		return
+	}
+	if h.cfg.LoadLM == nil {
+		writeError(w, http.StatusServiceUnavailable, typeUnavailable, "completions_unavailable", "this worker has no language-model runtime")
+		return
+	}
+	m, err := h.getManifest(r.Context())
+	if err != nil {
+		writeError(w, http.StatusBadGateway, typeServer, "store_error", err.Error())
+		return
+	}
+	mm := m.model(c.model)
+	if mm == nil {
+		writeError(w, http.StatusNotFound, typeNotFound, "model_not_found", "no model "+strconv.Quote(c.model))
+		return
+	}
+	e, warm, err := h.models.get(r.Context(), mm, h.cfg.Store, h.cfg.LoadLM)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, typeServer, "model_load_failed", fmt.Sprintf("loading %s: %v", c.model, err))
+		return
+	}
+	hdr := w.Header()
+	if warm {
+		hdr.Set("X-Lamina-Model-Cache", "hit")
+	} else {
+		hdr.Set("X-Lamina-Model-Cache", "miss")
+		hdr.Set("X-Lamina-Load-Ms", strconv.FormatFloat(float64(e.load.Microseconds())/1000, 'f', 1, 64))
+	}
+	if err := h.runCompletion(w, r.Context(), c, e); err != nil {
+		writeRequestError(w, err)
+	}
+}
+
+func writeRequestError(w http.ResponseWriter, err error) {
+	var re *requestError
+	if errors.As(err, &re) {
+		typ := typeInvalidRequest
+		if re.status == http.StatusNotFound {
+			typ = typeNotFound
+		}
+		writeError(w, re.status, typ, re.code, re.msg)
+		return
+	}
+	writeError(w, http.StatusInternalServerError, typeServer, "generation_failed", err.Error())
+}
+
+// runCompletion generates and writes the answer. Errors it returns are
+// written by the caller (nothing has been sent yet); errors after the first
+// streamed byte are sent as an SSE error event.
+func (h *Handler) runCompletion(w http.ResponseWriter, ctx context.Context, c *completion, e *lmEntry) error {
+	prompt := c.ids
+	if c.text != nil {
+		if e.tok == nil {
+			return unprocessable("no_tokenizer", "model %s has no tokenizer.json: send prompt as an array of token ids", c.model)
+		}
+		ids, err := e.tok.Encode(*c.text)
+		if err != nil {
+			return unprocessable("tokenize_failed", "tokenizing prompt: %v", err)
+		}
+		if len(ids) == 0 {
+			return unprocessable("empty_prompt", "prompt encodes to no tokens")
+		}
+		prompt = ids
+	}
+	if len(c.stops) > 0 && e.tok == nil {
+		return unprocessable("no_tokenizer", "stop strings need a tokenizer; model %s has none", c.model)
+	}
+	vocab := e.lm.VocabSize()
+	for i, id := range prompt {
+		if int(id) >= vocab {
+			return unprocessable("token_id_out_of_range", "prompt token %d is %d; the vocabulary has %d", i, id, vocab)
+		}
+	}
+	if n := e.lm.ContextLength(); len(prompt)+c.opts.MaxTokens > n {
+		return unprocessable("context_length_exceeded", "prompt (%d tokens) + max_tokens (%d) exceeds the model's context of %d", len(prompt), c.opts.MaxTokens, n)
+	}
+
+	id := newCompletionID()
+	created := h.cfg.Now().Unix()
+	eos := map[int32]bool{}
+	if !c.ignoreEOS {
+		for _, t := range e.lm.EOS() {
+			eos[t] = true
+		}
+	}
+
+	var sse *sseWriter
+	if c.stream {
+		sse = newSSEWriter(w)
+	}
+	chunk := func(text string, ids []int32, finish *string) completionResponse {
+		ch := completionChoice{Text: text, FinishReason: finish}
+		if c.returnIDs {
+			ch.TokenIDs = ids
+		}
+		return completionResponse{ID: id, Object: "text_completion", Created: created, Model: c.model, Choices: []completionChoice{ch}}
+	}
+
+	var out []int32
+	text, sent := "", 0 // decoded completion; bytes of it already streamed
+	finish := "length"
+	var decErr error
+	onToken := func(t int32) bool {
+		if eos[t] {
+			finish = "stop"
+			return false
+		}
+		out = append(out, t)
+		if e.tok != nil {
+			s, err := e.tok.Decode(out)
+			if err != nil {
+				decErr = err
+				return false
+			}
+			text = s
+			if i := firstStop(text, c.stops); i >= 0 {
+				text = text[:i]
+				finish = "stop"
+				return false
+			}
+		}
+		if sse != nil {
+			safe := streamableLen(text, c.stops)
+			delta := ""
+			if safe > sent {
+				delta, sent = text[sent:safe], safe
+			}
+			sse.event(chunk(delta, []int32{t}, nil))
+		}
+		return len(out) < c.opts.MaxTokens
+	}
+	e.gen.Lock()
+	err := e.lm.Generate(ctx, prompt, c.opts, onToken)
+	e.gen.Unlock()
+	if err == nil {
+		err = decErr
+	}
+	if sse != nil {
+		if err != nil {
+			sse.event(apiError{apiErrorBody{Message: err.Error(), Type: typeServer, Code: "generation_failed"}})
+			return nil
+		}
+		delta := ""
+		if len(text) > sent {
+			delta = text[sent:]
+		}
+		sse.event(chunk(delta, nil, &finish))
+		sse.done()
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	resp := chunk(text, out, &finish)
+	if c.returnIDs && resp.Choices[0].TokenIDs == nil {
+		resp.Choices[0].TokenIDs = []int32{}
+	}
+	resp.Usage = &completionUsage{PromptTokens: len(prompt), CompletionTokens: len(out), TotalTokens: len(prompt) + len(out)}
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// firstStop is the byte index of the earliest stop string in s, or -1.
+func firstStop(s string, stops []string) int {
+	best := -1
+	for _, st := range stops {
+		if i := strings.Index(s, st); i >= 0 && (best < 0 || i < best) {
+			best = i
+		}
+	}
+	return best
+}
+
+// streamableLen is how much of text can be streamed now: it holds back a
+// tail that could still grow into a stop string (it would be cut) and an
+// incomplete UTF-8 sequence (byte-level tokens split characters; decoders
+// show them as U+FFFD until the rest arrives).
+func streamableLen(text string, stops []string) int {
+	n := len(text)
+	for _, st := range stops {
+		for k := len(st) - 1; k > 0; k-- {
+			if k <= len(text) && strings.HasSuffix(text, st[:k]) {
+				if len(text)-k < n {
+					n = len(text) - k
+				}
+				break
+			}
+		}
+	}
+	for n > 0 {
+		r, size := utf8.DecodeLastRuneInString(text[:n])
+		if r != utf8.RuneError || size > 1 {
+			break
+		}
+		n -= size
+	}
+	if i := strings.LastIndex(text[:n], "\uFFFD"); i >= 0 && i+len("\uFFFD") == n {
+		n = i
+	}
+	return n
+}
+
+func newCompletionID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return "cmpl-" + hex.EncodeToString(b[:])
+}
+
+// sseWriter frames server-sent events (WHATWG HTML §9.2): one `data:` line
+// of JSON per event, a blank line after each, and `data: [DONE]` last as
+// OpenAI's streaming clients expect.
+type sseWriter struct {
+	w     http.ResponseWriter
+	flush func()
+}
+
+func newSSEWriter(w http.ResponseWriter) *sseWriter {
+	hdr := w.Header()
+	hdr.Set("Content-Type", "text/event-stream; charset=utf-8")
+	hdr.Set("Cache-Control", "no-cache")
+	hdr.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	s := &sseWriter{w: w, flush: func() {}}
+	if f, ok := w.(http.Flusher); ok {
+		s.flush = f.Flush
+	}
+	return s
+}
+
+func (s *sseWriter) event(v any) {
+	b, _ := json.Marshal(v) // JSON has no raw newlines, so one data line
+	s.w.Write([]byte("data: "))
+	s.w.Write(b)
+	s.w.Write([]byte("\n\n"))
+	s.flush()
+}
+
+func (s *sseWriter) done() {
+	s.w.Write([]byte("data: [DONE]\n\n"))
+	s.flush()
+}

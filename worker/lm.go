@@ -1,0 +1,163 @@
+package worker
+
+import (
+	"context"
+	"io/fs"
+	"sort"
+	"sync"
+	"time"
+)
+
+// LM is a loaded causal language model, as the completions route needs it.
+// worker/lm_model.go adapts lamina's model package to it.
+type LM interface {
+	// Generate runs prompt through the model and calls onToken with each
+	// new token id until onToken returns false, opts.MaxTokens tokens have
+	// been produced, or ctx is done. It must not stop on EOS by itself: the
+	// handler decides (ignore_eos).
+	Generate(ctx context.Context, prompt []int32, opts SampleOptions, onToken func(id int32) bool) error
+	// VocabSize bounds valid token ids.
+	VocabSize() int
+	// ContextLength is the most positions (prompt + new tokens) it takes.
+	ContextLength() int
+	// EOS lists the ids that end a completion (may be empty).
+	EOS() []int32
+}
+
+// Tokenizer turns text into ids and back. A model folder without
+// tokenizer.json has none; its clients send and receive token ids.
+type Tokenizer interface {
+	Encode(text string) ([]int32, error)
+	Decode(ids []int32) (string, error)
+}
+
+// SampleOptions are the decoding settings of one completion.
+type SampleOptions struct {
+	MaxTokens   int
+	Temperature float32 // 0 is greedy (argmax)
+	TopP        float32 // 1 keeps the whole distribution
+	Seed        uint64
+}
+
+// LMLoader loads a model folder. tok is nil when the folder has no
+// tokenizer.
+type LMLoader func(ctx context.Context, fsys fs.FS) (lm LM, tok Tokenizer, err error)
+
+// lmCache keeps loaded models between requests, keyed by name and content
+// digest so a redeployed model is reloaded. In the Workers build this is
+// what makes a warm request cost compute only: the Go instance (and this
+// cache) lives as long as the isolate (see worker/js/shim.mjs).
+type lmCache struct {
+	budget int64
+
+	mu      sync.Mutex
+	entries map[string]*lmEntry
+}
+
+type lmEntry struct {
+	name, digest string
+	size         int64
+
+	ready chan struct{} // closed when loading finished
+	lm    LM
+	tok   Tokenizer
+	err   error
+	load  time.Duration
+
+	// gen serialises Generate calls: a model's forward pass and KV cache
+	// are not promised to be safe for concurrent use, and in js/wasm
+	// goroutines only interleave at I/O anyway.
+	gen      sync.Mutex
+	lastUsed time.Time
+}
+
+func newLMCache(budget int64) *lmCache {
+	return &lmCache{budget: budget, entries: map[string]*lmEntry{}}
+}
+
+// get returns the loaded model, loading it once however many requests ask at
+// the same time. warm reports whether it was already loaded.
+func (c *lmCache) get(ctx context.Context, mm *ManifestModel, store Store, load LMLoader) (e *lmEntry, warm bool, err error) {
+	digest := mm.digest()
+	c.mu.Lock()
+	e = c.entries[mm.Name]
+	if e != nil && e.digest != digest {
+		delete(c.entries, mm.Name)
+		e = nil
+	}
+	if e == nil {
+		var size int64
+		for _, f := range mm.Files {
+			size += f.Size
+		}
+		e = &lmEntry{name: mm.Name, digest: digest, size: size, ready: make(chan struct{})}
+		c.entries[mm.Name] = e
+		c.mu.Unlock()
+		start := time.Now()
+		// The load must not be cancelled by the first requester going
+		// away: others may be waiting on it.
+		e.lm, e.tok, e.err = load(context.WithoutCancel(ctx), modelFS{ctx: context.WithoutCancel(ctx), store: store, model: mm})
+		e.load = time.Since(start)
+		close(e.ready)
+		c.mu.Lock()
+		if e.err != nil {
+			delete(c.entries, mm.Name)
+		}
+		e.lastUsed = time.Now()
+		c.evict(mm.Name)
+		c.mu.Unlock()
+		return e, false, e.err
+	}
+	c.mu.Unlock()
+	select {
+	case <-e.ready:
+	case <-ctx.Done():
+		return nil, false, ctx.Err()
+	}
+	c.mu.Lock()
+	e.lastUsed = time.Now()
+	c.mu.Unlock()
+	return e, true, e.err
+}
+
+// evict drops least recently used loaded models until the budget holds,
+// never the one just loaded. Callers hold c.mu.
+func (c *lmCache) evict(keep string) {
+	var total int64
+	var loaded []*lmEntry
+	for _, e := range c.entries {
+		select {
+		case <-e.ready:
+			total += e.size
+			if e.name != keep {
+				loaded = append(loaded, e)
+			}
+		default:
+		}
+	}
+	sort.Slice(loaded, func(i, j int) bool { return loaded[i].lastUsed.Before(loaded[j].lastUsed) })
+	for _, e := range loaded {
+		if total <= c.budget {
+			break
+		}
+		delete(c.entries, e.name)
+		total -= e.size
+	}
+}
+
+func (c *lmCache) names() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := []string{}
+	for n, e := range c.entries {
+		select {
+		case <-e.ready:
+			if e.err == nil {
+				out = append(out, n)
+			}
+		default:
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,60 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/lamina-ml/lamina/model"
+	"github.com/lamina-ml/lamina/tensor"
+	"github.com/lamina-ml/lamina/tokenizer"
+)
+
+// LoadCPU is the LMLoader of the worker: lamina's model package on the
+// pure-Go CPU backend (Workers have no GPU), plus the folder's
+// tokenizer.json when it has one.
+func LoadCPU(ctx context.Context, fsys fs.FS) (LM, Tokenizer, error) {
+	m, err := model.Load(fsys, tensor.NewCPU())
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := fs.ReadFile(fsys, "tokenizer.json")
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return modelLM{m}, nil, nil
+	case err != nil:
+		m.Close()
+		return nil, nil, err
+	}
+	tok, err := tokenizer.Load(data)
+	if err != nil {
+		m.Close()
+		return nil, nil, fmt.Errorf("tokenizer.json: %w", err)
+	}
+	return modelLM{m}, modelTokenizer{tok}, nil
+}
+
+type modelLM struct{ m *model.Model }
+
+func (l modelLM) Generate(ctx context.Context, prompt []int32, o SampleOptions, onToken func(int32) bool) error {
+	_, err := l.m.Generate(ctx, prompt, model.GenerateOptions{
+		MaxNewTokens: o.MaxTokens,
+		Temperature:  o.Temperature,
+		TopP:         o.TopP,
+		Seed:         o.Seed,
+		// The handler ends on EOS itself (it must not emit the EOS
+		// token, and ignore_eos turns that off).
+		IgnoreEOS: true,
+	}, onToken)
+	return err
+}
+
+func (l modelLM) VocabSize() int     { return l.m.Config.VocabSize }
+func (l modelLM) ContextLength() int { return l.m.Config.MaxPositions }
+func (l modelLM) EOS() []int32       { return l.m.EOS }
+
+type modelTokenizer struct{ t *tokenizer.Tokenizer }
+
+func (t modelTokenizer) Encode(s string) ([]int32, error)    { return t.t.Encode(s), nil }
+func (t modelTokenizer) Decode(ids []int32) (string, error) { return t.t.Decode(ids), nil }

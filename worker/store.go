@@ -1,0 +1,410 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"time"
+)
+
+// ManifestKey is the object key of the manifest in the models bucket. Model
+// names cannot start with '_' (see validName), so it never collides with a
+// model's files.
+const ManifestKey = "_lamina/manifest.json"
+
+// Manifest lists the models in a bucket with each file's size and SHA-256.
+// It is computed once when a models folder is uploaded (worker/dev.sh,
+// worker/deploy-models.sh via `go run ./worker/cmd/manifest`) so the worker
+// never hashes multi-megabyte weight files per request.
+type Manifest struct {
+	Version int             `json:"version"`
+	Models  []ManifestModel `json:"models"`
+}
+
+// ManifestModel is one model folder.
+type ManifestModel struct {
+	Name  string         `json:"name"`
+	Files []ManifestFile `json:"files"`
+}
+
+// ManifestFile is one object, stored under the key Name/File.
+type ManifestFile struct {
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// manifestVersion is bumped when the manifest's meaning changes.
+const manifestVersion = 1
+
+// ErrNotFound is returned by a Store for a missing object.
+var ErrNotFound = errors.New("object not found")
+
+// Store is where model files live: an R2 bucket in the worker, a directory
+// in native tests and the native server.
+type Store interface {
+	// Get returns n bytes of the object key starting at off; n < 0 means
+	// to the end. A missing object is ErrNotFound.
+	Get(ctx context.Context, key string, off, n int64) (io.ReadCloser, error)
+}
+
+// model returns the manifest entry for name, or nil.
+func (m *Manifest) model(name string) *ManifestModel {
+	for i := range m.Models {
+		if m.Models[i].Name == name {
+			return &m.Models[i]
+		}
+	}
+	return nil
+}
+
+// file returns the entry for file, or nil.
+func (m *ManifestModel) file(name string) *ManifestFile {
+	for i := range m.Files {
+		if m.Files[i].Name == name {
+			return &m.Files[i]
+		}
+	}
+	return nil
+}
+
+// digest identifies the exact content of a model: it changes when any file
+// changes, so a warm model is reloaded after a redeploy.
+func (m *ManifestModel) digest() string {
+	h := sha256.New()
+	for _, f := range m.Files {
+		fmt.Fprintf(h, "%s\x00%d\x00%s\x00", f.Name, f.Size, f.SHA256)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ParseManifest decodes and validates a manifest. Every name in it must pass
+// the same checks as a request path so a bad upload cannot open a way out of
+// the models namespace.
+func ParseManifest(data []byte) (*Manifest, error) {
+	var m Manifest
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	if m.Version != manifestVersion {
+		return nil, fmt.Errorf("manifest: version %d, want %d", m.Version, manifestVersion)
+	}
+	seen := map[string]bool{}
+	for _, mm := range m.Models {
+		if !validName(mm.Name) {
+			return nil, fmt.Errorf("manifest: bad model name %q", mm.Name)
+		}
+		if seen[mm.Name] {
+			return nil, fmt.Errorf("manifest: model %q listed twice", mm.Name)
+		}
+		seen[mm.Name] = true
+		files := map[string]bool{}
+		for _, f := range mm.Files {
+			if !validFilePath(f.Name) {
+				return nil, fmt.Errorf("manifest: model %q: bad file name %q", mm.Name, f.Name)
+			}
+			if files[f.Name] {
+				return nil, fmt.Errorf("manifest: model %q: file %q listed twice", mm.Name, f.Name)
+			}
+			files[f.Name] = true
+			if f.Size < 0 {
+				return nil, fmt.Errorf("manifest: %s/%s: negative size", mm.Name, f.Name)
+			}
+			if len(f.SHA256) != 64 || !isLowerHex(f.SHA256) {
+				return nil, fmt.Errorf("manifest: %s/%s: sha256 must be 64 lower-case hex digits", mm.Name, f.Name)
+			}
+		}
+	}
+	return &m, nil
+}
+
+// BuildManifest hashes a models folder laid out as one subfolder per model.
+// Hidden entries (leading '.') are skipped.
+func BuildManifest(fsys fs.FS) (*Manifest, error) {
+	m := &Manifest{Version: manifestVersion, Models: []ManifestModel{}}
+	top, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range top {
+		if !d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+			continue
+		}
+		if !validName(d.Name()) {
+			return nil, fmt.Errorf("model folder %q: name must match [A-Za-z0-9][A-Za-z0-9._-]*", d.Name())
+		}
+		mm := ManifestModel{Name: d.Name(), Files: []ManifestFile{}}
+		err := fs.WalkDir(fsys, d.Name(), func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if strings.HasPrefix(e.Name(), ".") && p != d.Name() {
+				if e.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if e.IsDir() {
+				return nil
+			}
+			rel := strings.TrimPrefix(p, d.Name()+"/")
+			if !validFilePath(rel) {
+				return fmt.Errorf("file %q: name not servable", p)
+			}
+			f, err := fsys.Open(p)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			h := sha256.New()
+			n, err := io.Copy(h, f)
+			if err != nil {
+				return err
+			}
+			mm.Files = append(mm.Files, ManifestFile{Name: rel, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))})
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		sort.Slice(mm.Files, func(i, j int) bool { return mm.Files[i].Name < mm.Files[j].Name })
+		m.Models = append(m.Models, mm)
+	}
+	sort.Slice(m.Models, func(i, j int) bool { return m.Models[i].Name < m.Models[j].Name })
+	return m, nil
+}
+
+// validName is the rule for model names and for each segment of a file path:
+// an ASCII letter or digit first (so no ".", "..", "_lamina" or hidden
+// names), then letters, digits, '.', '_' and '-'. Everything that could
+// mean something to a path resolver ('/', '\\', '%', NUL, ':') is outside it.
+func validName(s string) bool {
+	if s == "" || len(s) > 200 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if i == 0 && !alnum {
+			return false
+		}
+		if !alnum && c != '.' && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// validFilePath allows a few '/'-separated validName segments (models such
+// as ONNX exports keep files in subfolders).
+func validFilePath(p string) bool {
+	segs := strings.Split(p, "/")
+	if len(segs) > 4 {
+		return false
+	}
+	for _, s := range segs {
+		if !validName(s) {
+			return false
+		}
+	}
+	return true
+}
+
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// objectKey is the bucket key of a model file.
+func objectKey(model, file string) string { return model + "/" + file }
+
+// FSStore serves a models folder (one subfolder per model) from an fs.FS.
+// It is the Store of the native server and of the native tests.
+type FSStore struct {
+	FS fs.FS
+}
+
+// Get implements Store. The manifest key is computed from the folder.
+func (s FSStore) Get(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	var data []byte
+	if key == ManifestKey {
+		m, err := BuildManifest(s.FS)
+		if err != nil {
+			return nil, err
+		}
+		data, _ = json.Marshal(m)
+	} else {
+		if !fs.ValidPath(key) {
+			return nil, ErrNotFound
+		}
+		b, err := fs.ReadFile(s.FS, key)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, ErrNotFound
+		}
+		if err != nil {
+			return nil, err
+		}
+		data = b
+	}
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	data = data[off:]
+	if n >= 0 && n < int64(len(data)) {
+		data = data[:n]
+	}
+	return io.NopCloser(bytes.NewReader(data)), nil
+}
+
+// modelFS presents one model's files in a Store as an fs.FS, the form
+// model.Load reads. Each file is fetched whole on Open: loaders read every
+// weight anyway and want io.ReaderAt/io.Seeker, which a byte slice gives.
+type modelFS struct {
+	ctx   context.Context
+	store Store
+	model *ManifestModel
+}
+
+var (
+	_ fs.ReadFileFS = modelFS{}
+	_ fs.ReadDirFS  = modelFS{}
+	_ fs.StatFS     = modelFS{}
+)
+
+func (m modelFS) Open(name string) (fs.File, error) {
+	if name == "." {
+		return &memDir{name: ".", entries: m.entries()}, nil
+	}
+	data, err := m.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	return &memFile{Reader: bytes.NewReader(data), info: fileInfo{name: path.Base(name), size: int64(len(data))}}, nil
+}
+
+func (m modelFS) ReadFile(name string) ([]byte, error) {
+	f := m.lookup(name)
+	if f == nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	rc, err := m.store.Get(m.ctx, objectKey(m.model.Name, f.Name), 0, -1)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	defer rc.Close()
+	data := make([]byte, 0, f.Size)
+	buf := bytes.NewBuffer(data)
+	if _, err := io.Copy(buf, rc); err != nil {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
+	}
+	if int64(buf.Len()) != f.Size {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("got %d bytes, manifest says %d", buf.Len(), f.Size)}
+	}
+	return buf.Bytes(), nil
+}
+
+func (m modelFS) Stat(name string) (fs.FileInfo, error) {
+	if name == "." {
+		return fileInfo{name: ".", dir: true}, nil
+	}
+	f := m.lookup(name)
+	if f == nil {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+	}
+	return fileInfo{name: path.Base(name), size: f.Size}, nil
+}
+
+func (m modelFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	if name != "." {
+		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrNotExist}
+	}
+	return m.entries(), nil
+}
+
+func (m modelFS) lookup(name string) *ManifestFile {
+	if !fs.ValidPath(name) {
+		return nil
+	}
+	return m.model.file(name)
+}
+
+// entries lists the top-level files (subfolders are not listed; no loader
+// of ours walks them).
+func (m modelFS) entries() []fs.DirEntry {
+	var out []fs.DirEntry
+	for _, f := range m.model.Files {
+		if !strings.Contains(f.Name, "/") {
+			out = append(out, fs.FileInfoToDirEntry(fileInfo{name: f.Name, size: f.Size}))
+		}
+	}
+	return out
+}
+
+type fileInfo struct {
+	name string
+	size int64
+	dir  bool
+}
+
+func (f fileInfo) Name() string { return f.name }
+func (f fileInfo) Size() int64  { return f.size }
+func (f fileInfo) Mode() fs.FileMode {
+	if f.dir {
+		return fs.ModeDir | 0o555
+	}
+	return 0o444
+}
+func (f fileInfo) ModTime() time.Time { return time.Time{} }
+func (f fileInfo) IsDir() bool        { return f.dir }
+func (f fileInfo) Sys() any           { return nil }
+
+type memFile struct {
+	*bytes.Reader
+	info fileInfo
+}
+
+func (f *memFile) Stat() (fs.FileInfo, error) { return f.info, nil }
+func (f *memFile) Close() error               { return nil }
+
+type memDir struct {
+	name    string
+	entries []fs.DirEntry
+	off     int
+}
+
+func (d *memDir) Stat() (fs.FileInfo, error) { return fileInfo{name: d.name, dir: true}, nil }
+func (d *memDir) Read([]byte) (int, error) {
+	return 0, &fs.PathError{Op: "read", Path: d.name, Err: errors.New("is a directory")}
+}
+func (d *memDir) Close() error { return nil }
+func (d *memDir) ReadDir(n int) ([]fs.DirEntry, error) {
+	rest := d.entries[d.off:]
+	if n <= 0 {
+		d.off = len(d.entries)
+		return rest, nil
+	}
+	if len(rest) == 0 {
+		return nil, io.EOF
+	}
+	if n > len(rest) {
+		n = len(rest)
+	}
+	d.off += n
+	return rest[:n], nil
+}

@@ -1,0 +1,29 @@
+package worker
+
+import (
+	"net/http/httptest"
+	"os"
+	"testing"
+)
+
+// TestHandlerSuite runs the HTTP suite natively: the handler over the
+// fixture models folder with the real CPU runtime, behind httptest.
+func TestHandlerSuite(t *testing.T) {
+	h := New(Config{Store: FSStore{FS: os.DirFS(modelsDir)}, LoadLM: LoadCPU})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	runSuite(t, newSuite(srv.URL, false))
+}
+
+// TestWorkerSuite runs the same suite against a running worker, e.g.
+//
+//	LAMINA_WORKER_URL=http://127.0.0.1:8787 go test ./worker -run TestWorkerSuite -v
+//
+// worker/test/run.sh starts `wrangler dev` and does this.
+func TestWorkerSuite(t *testing.T) {
+	base := os.Getenv("LAMINA_WORKER_URL")
+	if base == "" {
+		t.Skip("LAMINA_WORKER_URL not set (worker/test/run.sh sets it)")
+	}
+	runSuite(t, newSuite(base, true))
+}
