@@ -56,5 +56,5 @@ func (l modelLM) EOS() []int32       { return l.m.EOS }
 
 type modelTokenizer struct{ t *tokenizer.Tokenizer }
 
-func (t modelTokenizer) Encode(s string) ([]int32, error)    { return t.t.Encode(s), nil }
+func (t modelTokenizer) Encode(s string) ([]int32, error)   { return t.t.Encode(s), nil }
 func (t modelTokenizer) Decode(ids []int32) (string, error) { return t.t.Decode(ids), nil }
