@@ -1,0 +1,59 @@
+// Package vector is lamina's layered-SVG pipeline: an SVG reader, a layer model, a
+// fixed-size token encoding for the diffusion model, an SVG writer, a scanline rasterizer
+// and fidelity metrics. It is pure Go with no dependencies so the browser runtime can import
+// it (the dataset builder lives in vector/dataset).
+//
+// # Layers
+//
+// A Document is an ordered list of Layers in paint order. A Layer is one fill color (straight
+// RGBA; fill-opacity and ancestor opacity folded into A), a fill rule and one or more closed
+// cubic subpaths in viewBox coordinates with all transforms applied. Every SVG shape element
+// becomes one layer; a path's subpaths stay together so compound paths keep their holes.
+//
+// # Tokens
+//
+// Tokenize turns a Document into a (K, F) float32 array, F = 8 + 6N. Each of the K slots holds
+// one closed subpath of exactly N cubic segments:
+//
+//	field  0     exists      +1 used, -1 empty (an empty slot is -1 followed by zeros)
+//	field  1     joins_prev  +1 this subpath belongs to the previous slot's layer
+//	field  2     evenodd     +1 the layer's fill-rule is evenodd, -1 nonzero
+//	field  3     winding     +1 drawn clockwise (canonical), -1 reverse when decoding
+//	fields 4..7  r, g, b, a  fill color, 2c-1 for c in [0,1]
+//	fields 8..   3N points   x,y pairs P0, C1₀, C2₀, P1, C1₁, C2₁, …, P(N-1), C1(N-1), C2(N-1):
+//	                         segment i is P_i → P_(i+1) with controls C1_i, C2_i, and
+//	                         P_N = P0 (the outline is closed, so the end point is implicit)
+//
+// Coordinates map the viewBox to [-1, 1] per axis: x' = 2(x-minx)/width - 1,
+// y' = 2(y-miny)/height - 1 (y points down, as in SVG). Twemoji outlines stay within
+// about [-1.7, 1.7] (a few shapes overhang the 36×36 box).
+//
+// Slots follow paint order; a layer's subpaths are consecutive, largest |area| first, the
+// first with joins_prev = -1 and the rest +1; color and fill rule are repeated in every slot
+// of a layer (the decoder reads them from the first). Each subpath is canonical: clockwise on
+// screen, starting at its top-most, then left-most vertex, so equal outlines give equal
+// tokens whatever their source direction and start. Winding carries the direction back for
+// nonzero fills: +1 when the subpath turns the same way as the layer's largest subpath in
+// the source, -1 otherwise (that is how nonzero holes are drawn); evenodd layers use +1.
+// Lines are cubics with controls at 1/3 and 2/3, arcs, circles and ellipses become ≤ 90°
+// cubic pieces; a subpath with fewer than N segments is padded by halving its longest segment
+// (de Casteljau: the curve is unchanged), one with more is refit by repeatedly merging the
+// adjacent pair whose least-squares single-cubic fit deviates least (corners survive longest).
+// A document whose subpaths exceed K slots keeps only the whole layers that fit (Fits=false).
+//
+// # Why K = 48 and N = 16
+//
+// Measured over the 3,720 SVGs of @twemoji/svg@15.0.0 with this reader: subpaths per file
+// p50 12, p90 25, p95 32, p99 43, max 197 — K = 32 would fit 95.5 %, K = 40 98.3 %, K = 48
+// 99.65 % (13 files do not fit: dense flags and a few detailed objects), and K = 64 only
+// 99.78 %. Segments per subpath p50 6, p90 12, p95 15, p99 30, max 451: N = 16 keeps 95.8 %
+// of subpaths exact (padding only) and the greedy refit handles the rest at mean per-layer
+// IoU 0.998; N = 24 would cost 50 % more token width for 2.4 % more exact subpaths.
+//
+// # Limits
+//
+// ParseSVG and ParsePathData return *Error wrapping ErrSyntax, ErrLimit, ErrNonFinite or
+// ErrNoViewBox and bound their work by MaxSVGBytes, MaxElements, MaxDepth, MaxPathCommands
+// and MaxSegments. Features that do not fit the layer model (strokes, gradients, clip paths,
+// masks, filters, use, text) are listed in Document.Unsupported.
+package vector
