@@ -71,6 +71,17 @@ type Config struct {
 type ConfigError struct {
 	Field  string
 	Reason string
+	// Unsupported is set when the config is well-formed but asks for a
+	// feature lamina does not implement; such errors wrap ErrUnsupported.
+	Unsupported bool
+}
+
+// Unwrap lets errors.Is(err, ErrUnsupported) find unsupported features.
+func (e *ConfigError) Unwrap() error {
+	if e.Unsupported {
+		return ErrUnsupported
+	}
+	return nil
 }
 
 func (e *ConfigError) Error() string {
@@ -85,12 +96,8 @@ func (e *ConfigError) Error() string {
 // errors.Is(err, ErrUnsupported).
 var ErrUnsupported = errors.New("unsupported")
 
-type unsupportedError struct{ *ConfigError }
-
-func (e unsupportedError) Unwrap() error { return ErrUnsupported }
-
 func unsupported(field, format string, a ...any) error {
-	return unsupportedError{&ConfigError{Field: field, Reason: "unsupported " + fmt.Sprintf(format, a...)}}
+	return &ConfigError{Field: field, Reason: "unsupported " + fmt.Sprintf(format, a...), Unsupported: true}
 }
 
 func badField(field, format string, a ...any) error {
