@@ -1,0 +1,65 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/lamina-ml/lamina/model"
+	"github.com/lamina-ml/lamina/tensor"
+	"github.com/lamina-ml/lamina/tokenizer"
+)
+
+func init() {
+	register("logits", "next-token logits of every position: --model DIR --ids 1,2,3", runLogits)
+}
+
+// runLogits prints {"logits": [[V floats] × T]} for the ids at positions
+// 0..T-1 (no cache), the same rows transformers' model(ids).logits gives.
+func runLogits(args []string) error {
+	fs := newFlagSet("logits")
+	dir := fs.String("model", "", "model folder (config.json + safetensors)")
+	idsFlag := fs.String("ids", "", "comma-separated token ids")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" || *idsFlag == "" {
+		return errors.New("--model and --ids are required")
+	}
+	ids, err := parseIDs(*idsFlag)
+	if err != nil {
+		return err
+	}
+	m, err := model.LoadDir(*dir, tensor.NewCPU())
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	logits, err := m.Logits(ids)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(stdout).Encode(struct {
+		Logits [][]float32 `json:"logits"`
+	}{logits})
+}
+
+// loadTokenizer loads DIR/tokenizer.json; it returns nil, nil when the
+// folder has none.
+func loadTokenizer(dir string) (*tokenizer.Tokenizer, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "tokenizer.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	tok, err := tokenizer.Load(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "tokenizer.json"), err)
+	}
+	return tok, nil
+}
