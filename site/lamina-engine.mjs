@@ -1,0 +1,360 @@
+// lamina-engine.mjs runs lamina.wasm in the current realm (the page or a
+// Web Worker): it starts the Go program, fetches model files (streamed,
+// with progress, cached with the Cache API) and wraps the Go API that
+// wasm/ registers. lamina.mjs is the public API; this module is internal
+// and shared by lamina.mjs (worker: false) and lamina-worker.js.
+
+const CACHE_NAME = 'lamina-models-v1';
+
+// MAX_MODEL_BYTES bounds the weights one model may have: lamina.wasm is a
+// 32-bit WebAssembly program (at most 4 GiB of memory) and holds a copy of
+// the weights while loading them, so beyond this it would fail late with an
+// opaque out-of-memory trap instead of this clear message.
+export const MAX_MODEL_BYTES = 1.5 * 1024 ** 3;
+
+// LaminaError carries a machine-readable code next to its message:
+// 'network', 'http', 'not-a-model', 'too-large', 'unsupported', 'no-tokenizer',
+// 'bad-input', 'device-lost', 'disposed', 'internal'.
+export class LaminaError extends Error {
+  constructor(message, code = 'internal') {
+    super(message);
+    this.name = 'LaminaError';
+    this.code = code;
+  }
+}
+
+// Errors cross the worker boundary and the Go boundary as {message, code}.
+export function toLaminaError(e) {
+  if (e instanceof LaminaError) return e;
+  if (e && e.name === 'AbortError') return e;
+  const msg = e && e.message ? e.message : String(e);
+  return new LaminaError(msg, (e && e.code) || 'internal');
+}
+
+let goStart = null; // one Go program per realm; it hosts any number of runtimes
+
+// startGo loads wasm_exec.js and lamina.wasm from assetsBase and resolves
+// to the API object the Go program registers.
+export function startGo(assetsBase) {
+  if (goStart) return goStart;
+  goStart = (async () => {
+    if (!globalThis.Go) {
+      // wasm_exec.js is a classic script that only assigns globalThis.Go,
+      // so importing it as a module works in pages and module workers.
+      await import(new URL('wasm_exec.js', assetsBase).href);
+    }
+    const go = new globalThis.Go();
+    const key = `__laminaRegister${Math.random().toString(36).slice(2)}`;
+    const registered = new Promise((resolve) => {
+      globalThis[key] = (api) => {
+        delete globalThis[key];
+        resolve(api);
+      };
+    });
+    go.argv = ['lamina.wasm', key];
+    const url = new URL('lamina.wasm', assetsBase).href;
+    let resp;
+    try {
+      resp = await fetch(url);
+    } catch (e) {
+      throw new LaminaError(`lamina: cannot fetch ${url}: ${e.message}`, 'network');
+    }
+    if (!resp.ok) throw new LaminaError(`lamina: ${url}: HTTP ${resp.status} (is the site built? run ./build.sh)`, 'http');
+    let result;
+    if (WebAssembly.instantiateStreaming && (resp.headers.get('content-type') || '').startsWith('application/wasm')) {
+      result = await WebAssembly.instantiateStreaming(resp, go.importObject);
+    } else {
+      result = await WebAssembly.instantiate(await resp.arrayBuffer(), go.importObject);
+    }
+    const exited = go.run(result.instance).then(() => {
+      throw new LaminaError('lamina: the Go runtime exited', 'internal');
+    });
+    return Promise.race([registered, exited]);
+  })();
+  goStart.catch(() => { goStart = null; });
+  return goStart;
+}
+
+// goCall runs a Go API function and maps its failures to LaminaError. A Go
+// callback cannot throw, so synchronous Go functions return an Error object
+// instead of their result; asynchronous ones reject their Promise with it.
+async function goCall(fn) {
+  try {
+    return syncResult(await fn());
+  } catch (e) {
+    throw toLaminaError(e);
+  }
+}
+
+function syncResult(v) {
+  if (v instanceof Error) throw toLaminaError(v);
+  return v;
+}
+
+function toIds(ids, what = 'ids') {
+  if (ids instanceof Int32Array) return ids;
+  if (Array.isArray(ids) || ArrayBuffer.isView(ids)) {
+    const out = new Int32Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const v = Number(ids[i]);
+      if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) {
+        throw new LaminaError(`lamina: ${what}[${i}] = ${ids[i]} is not a token id`, 'bad-input');
+      }
+      out[i] = v;
+    }
+    return out;
+  }
+  throw new LaminaError(`lamina: ${what} must be an array of token ids`, 'bad-input');
+}
+
+// ---------------------------------------------------------------- fetching
+
+function dirURL(baseURL) {
+  let base;
+  try {
+    base = new URL(baseURL, globalThis.location ? globalThis.location.href : undefined);
+  } catch (e) {
+    throw new LaminaError(`lamina: bad model URL ${JSON.stringify(baseURL)}`, 'bad-input');
+  }
+  if (!base.pathname.endsWith('/')) base.pathname += '/';
+  return base;
+}
+
+async function openCache() {
+  try {
+    return globalThis.caches ? await caches.open(CACHE_NAME) : null;
+  } catch {
+    return null; // opaque origins and some private modes have no Cache API
+  }
+}
+
+// fetchFile returns the file's bytes, or null when optional and the server
+// answers 404. Bodies are read as streams so onProgress sees every chunk;
+// complete downloads are stored in the Cache API keyed by URL.
+async function fetchFile(cache, url, name, { optional = false, onProgress, budget }) {
+  if (cache) {
+    const hit = await cache.match(url);
+    if (hit) {
+      const bytes = new Uint8Array(await hit.arrayBuffer());
+      budget && budget(bytes.length, url);
+      onProgress && onProgress({ file: name, loaded: bytes.length, total: bytes.length, cached: true });
+      return bytes;
+    }
+  }
+  let resp;
+  try {
+    resp = await fetch(url);
+  } catch (e) {
+    throw new LaminaError(`lamina: network error fetching ${url}: ${e.message}`, 'network');
+  }
+  if (resp.status === 404 && optional) return null;
+  if (resp.status === 404 && name === 'config.json') {
+    throw new LaminaError(`lamina: no config.json at ${url.replace(/config\.json$/, '')}: not a model directory`, 'not-a-model');
+  }
+  if (!resp.ok) throw new LaminaError(`lamina: ${url}: HTTP ${resp.status} ${resp.statusText}`, 'http');
+  const total = Number(resp.headers.get('content-length')) || 0;
+  if (total && budget) budget(total, url);
+  const chunks = [];
+  let loaded = 0;
+  onProgress && onProgress({ file: name, loaded: 0, total });
+  try {
+    if (resp.body && resp.body.getReader) {
+      const reader = resp.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        loaded += value.length;
+        if (!total && budget) budget(value.length, url);
+        onProgress && onProgress({ file: name, loaded, total: total || loaded });
+      }
+    } else {
+      const buf = new Uint8Array(await resp.arrayBuffer());
+      chunks.push(buf);
+      loaded = buf.length;
+    }
+  } catch (e) {
+    throw new LaminaError(`lamina: network error reading ${url}: ${e.message}`, 'network');
+  }
+  if (total && loaded !== total && !resp.headers.get('content-encoding')) {
+    throw new LaminaError(`lamina: ${url}: got ${loaded} of ${total} bytes`, 'network');
+  }
+  let bytes;
+  if (chunks.length === 1) {
+    bytes = chunks[0];
+  } else {
+    bytes = new Uint8Array(loaded);
+    let off = 0;
+    for (const c of chunks) { bytes.set(c, off); off += c.length; }
+  }
+  onProgress && onProgress({ file: name, loaded, total: total || loaded });
+  if (cache) {
+    try {
+      await cache.put(url, new Response(bytes, { headers: { 'content-type': resp.headers.get('content-type') || 'application/octet-stream' } }));
+    } catch {
+      // Quota exceeded or an opaque response: caching is best effort.
+    }
+  }
+  return bytes;
+}
+
+// fetchModel fetches an HF-style model directory: config.json, the weights
+// (model.safetensors, or model.safetensors.index.json and its shards),
+// tokenizer.json and generation_config.json when present.
+export async function fetchModel(baseURL, onProgress) {
+  const base = dirURL(baseURL);
+  const cache = await openCache();
+  let weightBytes = 0;
+  const budget = (n, url) => {
+    weightBytes += n;
+    if (weightBytes > MAX_MODEL_BYTES) {
+      throw new LaminaError(`lamina: model at ${base.href} is too large: ${(weightBytes / 2 ** 30).toFixed(2)} GiB of weights exceed the ${(MAX_MODEL_BYTES / 2 ** 30).toFixed(1)} GiB a 32-bit WebAssembly runtime can load (${url})`, 'too-large');
+    }
+  };
+  const get = (name, opts = {}) => fetchFile(cache, new URL(name, base).href, name, { onProgress, ...opts });
+  const files = {};
+  const [config, tok, gen, index] = await Promise.all([
+    get('config.json'),
+    get('tokenizer.json', { optional: true }),
+    get('generation_config.json', { optional: true }),
+    get('model.safetensors.index.json', { optional: true }),
+  ]);
+  files['config.json'] = config;
+  if (tok) files['tokenizer.json'] = tok;
+  if (gen) files['generation_config.json'] = gen;
+  if (index) {
+    files['model.safetensors.index.json'] = index;
+    let parsed;
+    try {
+      parsed = JSON.parse(new TextDecoder().decode(index));
+    } catch (e) {
+      throw new LaminaError(`lamina: ${base.href}model.safetensors.index.json is not JSON: ${e.message}`, 'not-a-model');
+    }
+    const total = parsed && parsed.metadata && Number(parsed.metadata.total_size);
+    if (total) budget(total, 'model.safetensors.index.json');
+    const shards = [...new Set(Object.values((parsed && parsed.weight_map) || {}))];
+    if (!shards.length) throw new LaminaError(`lamina: ${base.href}model.safetensors.index.json lists no shards`, 'not-a-model');
+    for (const s of shards) {
+      if (typeof s !== 'string' || s.includes('/') || s.includes('\\') || s.startsWith('.')) {
+        throw new LaminaError(`lamina: bad shard name ${JSON.stringify(s)} in model.safetensors.index.json`, 'not-a-model');
+      }
+    }
+    weightBytes = 0; // counted from the shards themselves from here on
+    for (const s of shards) files[s] = await get(s, { budget });
+  } else {
+    const w = await get('model.safetensors', { optional: true, budget });
+    if (!w) {
+      throw new LaminaError(`lamina: ${base.href} has neither model.safetensors nor model.safetensors.index.json (only safetensors weights are supported)`, 'not-a-model');
+    }
+    files['model.safetensors'] = w;
+  }
+  return files;
+}
+
+// ---------------------------------------------------------------- engine
+
+// Engine is one runtime (one backend) inside this realm's Go program.
+export class Engine {
+  static async create({ backend = 'auto', assetsBase }) {
+    if (!['auto', 'webgpu', 'cpu'].includes(backend)) {
+      throw new LaminaError(`lamina: backend must be 'auto', 'webgpu' or 'cpu', not ${JSON.stringify(backend)}`, 'bad-input');
+    }
+    const api = await startGo(assetsBase);
+    const rt = await goCall(() => api.createRuntime(backend));
+    return new Engine(api, rt.id);
+  }
+
+  constructor(api, id) {
+    this.api = api;
+    this.id = id;
+    this.models = new Map();
+  }
+
+  // backend is what actually runs now; 'auto' runtimes switch from
+  // 'webgpu' to 'cpu' after a device loss.
+  get backend() {
+    return syncResult(this.api.runtimeBackend(this.id));
+  }
+
+  async loadModel(baseURL, onProgress) {
+    const files = await fetchModel(baseURL, onProgress);
+    const m = await goCall(() => this.api.loadModel(this.id, files));
+    this.models.set(m.id, m);
+    return { id: m.id, info: JSON.parse(m.info), tokenizerJSON: files['tokenizer.json'] || null };
+  }
+
+  logits(id, ids) {
+    return goCall(() => this.api.logits(id, toIds(ids)));
+  }
+
+  layers(id, ids) {
+    return goCall(async () => JSON.parse(await this.api.layers(id, toIds(ids))));
+  }
+
+  // generate streams tokens to onToken({id, text}); isCancelled is polled
+  // between tokens (the Go side yields to the event loop so it can change).
+  generate(id, opts, onToken, isCancelled) {
+    const o = {
+      ids: toIds(opts.ids),
+      maxNewTokens: opts.maxNewTokens ?? 32,
+      temperature: opts.temperature,
+      topK: opts.topK,
+      topP: opts.topP,
+      seed: opts.seed,
+      eosTokenIds: opts.eosTokenIds ? toIds(opts.eosTokenIds, 'eosTokenIds') : undefined,
+    };
+    return goCall(() => this.api.generate(id, o, onToken || (() => {}), isCancelled || (() => false)));
+  }
+
+  encode(id, text) {
+    return syncResult(this.api.encode(this.tokenizerOf(id), String(text)));
+  }
+
+  decode(id, ids) {
+    return syncResult(this.api.decode(this.tokenizerOf(id), toIds(ids)));
+  }
+
+  tokenizerOf(id) {
+    const t = syncResult(this.api.modelTokenizer(id));
+    if (t < 0) throw new LaminaError('lamina: this model has no tokenizer.json', 'no-tokenizer');
+    return t;
+  }
+
+  disposeModel(id) {
+    this.models.delete(id);
+    this.api.disposeModel(id);
+  }
+
+  dispose() {
+    for (const id of this.models.keys()) this.api.disposeModel(id);
+    this.models.clear();
+    this.api.disposeRuntime(this.id);
+  }
+}
+
+// TokenizerHost runs encode/decode synchronously in this realm; lamina.mjs
+// uses it on the page when the model itself lives in a worker.
+export class TokenizerHost {
+  static async create(assetsBase, tokenizerJSON) {
+    const api = await startGo(assetsBase);
+    const id = syncResult(api.loadTokenizer(tokenizerJSON));
+    return new TokenizerHost(api, id);
+  }
+
+  constructor(api, id) {
+    this.api = api;
+    this.id = id;
+  }
+
+  encode(text) {
+    return syncResult(this.api.encode(this.id, String(text)));
+  }
+
+  decode(ids) {
+    return syncResult(this.api.decode(this.id, toIds(ids)));
+  }
+
+  dispose() {
+    this.api.disposeTokenizer(this.id);
+  }
+}

@@ -1,0 +1,81 @@
+// lamina-worker.js is the module Web Worker behind createRuntime({worker: true}).
+// It owns one Engine (lamina.wasm in this worker) and answers lamina.mjs's
+// messages:
+//
+//   page → worker  {id, op, args}            op: init, loadModel, logits,
+//                                            layers, generate, disposeModel, dispose
+//   page → worker  {op: 'cancel', target}    stop the generation started by request target
+//   worker → page  {id, result, backend}     success; backend is what runs now
+//   worker → page  {id, error: {message, code, name}}
+//   worker → page  {id, event: 'progress' | 'token', data}
+import { Engine, toLaminaError } from './lamina-engine.mjs';
+
+let engine = null;
+const cancelled = new Set();
+
+const ops = {
+  async init({ backend }) {
+    engine = await Engine.create({ backend, assetsBase: new URL('./', import.meta.url) });
+    return {};
+  },
+  async loadModel({ baseURL }, id) {
+    const m = await engine.loadModel(baseURL, (p) => postMessage({ id, event: 'progress', data: p }));
+    return m; // tokenizerJSON is copied so the page can tokenize synchronously
+  },
+  async logits({ model, ids }) {
+    return engine.logits(model, ids);
+  },
+  async layers({ model, ids }) {
+    return engine.layers(model, ids);
+  },
+  async generate({ model, opts }, id) {
+    try {
+      return await engine.generate(
+        model,
+        opts,
+        (tok) => postMessage({ id, event: 'token', data: tok }),
+        () => cancelled.has(id),
+      );
+    } finally {
+      cancelled.delete(id);
+    }
+  },
+  async disposeModel({ model }) {
+    engine.disposeModel(model);
+    return {};
+  },
+  async dispose() {
+    if (engine) engine.dispose();
+    engine = null;
+    return {};
+  },
+};
+
+function transferables(v) {
+  if (v && ArrayBuffer.isView(v)) return [v.buffer];
+  return [];
+}
+
+self.onmessage = async (ev) => {
+  const { id, op, args, target } = ev.data || {};
+  if (op === 'cancel') {
+    cancelled.add(target);
+    return;
+  }
+  const fn = ops[op];
+  if (!fn) {
+    postMessage({ id, error: { message: `lamina worker: unknown op ${op}`, code: 'internal' } });
+    return;
+  }
+  if (op !== 'init' && !engine) {
+    postMessage({ id, error: { message: 'lamina: runtime disposed', code: 'disposed' } });
+    return;
+  }
+  try {
+    const result = await fn(args || {}, id);
+    postMessage({ id, result, backend: engine ? engine.backend : null }, transferables(result));
+  } catch (e) {
+    const le = toLaminaError(e);
+    postMessage({ id, error: { message: le.message, code: le.code, name: le.name } });
+  }
+};

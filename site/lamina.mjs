@@ -1,0 +1,279 @@
+// lamina.mjs — run small Hugging Face causal LMs in the browser on WebGPU,
+// with a pure-Go CPU fallback (both inside lamina.wasm).
+//
+//   import { createRuntime } from './lamina.mjs';
+//   const rt = await createRuntime({ backend: 'auto' | 'webgpu' | 'cpu', worker: true | false });
+//   rt.backend;                       // 'webgpu' or 'cpu' — what actually runs (updates after a device loss)
+//   const lm = await rt.loadModel(baseURL, { onProgress: ({ file, loaded, total, cached }) => {} });
+//   await lm.logits(ids);             // Float32Array of T*V (row t = logits after ids[0..t])
+//   await lm.generate({ prompt | ids, maxNewTokens, temperature, topK, topP, seed, onToken, signal, eosTokenIds });
+//                                     // → { ids, newIds, text }: ids = prompt + new tokens (as HF generate),
+//                                     //   text = decoded new tokens ('' without a tokenizer)
+//   lm.tokenizer.encode(text);        // Int32Array, synchronous (null tokenizer when the model has no tokenizer.json)
+//   lm.tokenizer.decode(ids);         // string, synchronous
+//   await lm.layers(ids);             // per-layer logit lens, as `lamina` prints it
+//   await lm.dispose(); await rt.dispose();
+//
+// baseURL is an HF-style directory: config.json, model.safetensors or
+// model.safetensors.index.json + shards, tokenizer.json and
+// generation_config.json when present — e.g.
+// https://huggingface.co/ORG/NAME/resolve/main/ or /models/NAME/ from
+// `lamina serve --models DIR`. Files are cached with the Cache API.
+//
+// generate: temperature 0 (the default unless generation_config.json sets
+// do_sample) is greedy; onToken({ id, text }) gets each new token and its
+// text piece; it stops after maxNewTokens (default 32) or at an EOS token
+// (eosTokenIds, default from generation_config.json / config.json; pass []
+// to never stop early); aborting `signal` rejects with an AbortError.
+//
+// Errors reject with a LaminaError whose .code is one of 'network', 'http',
+// 'not-a-model', 'too-large', 'unsupported', 'no-tokenizer', 'bad-input',
+// 'device-lost', 'disposed', 'internal'.
+//
+// worker: true runs lamina.wasm in a module Web Worker (lamina-worker.js) so
+// the page stays responsive; the tokenizer then also runs in a small copy on
+// the page so encode/decode stay synchronous.
+import { Engine, TokenizerHost, LaminaError } from './lamina-engine.mjs';
+
+export { LaminaError };
+
+const assetsBase = new URL('./', import.meta.url);
+
+export async function createRuntime({ backend = 'auto', worker = false } = {}) {
+  if (!['auto', 'webgpu', 'cpu'].includes(backend)) {
+    throw new LaminaError(`lamina: backend must be 'auto', 'webgpu' or 'cpu', not ${JSON.stringify(backend)}`, 'bad-input');
+  }
+  const transport = worker ? await WorkerTransport.create(backend) : await LocalTransport.create(backend);
+  return new Runtime(transport);
+}
+
+function abortError(signal) {
+  if (signal && signal.reason instanceof Error) return signal.reason;
+  return new DOMException('lamina: generation aborted', 'AbortError');
+}
+
+class Runtime {
+  constructor(t) {
+    this.t = t;
+    this.disposed = false;
+  }
+
+  get backend() {
+    return this.t.backend;
+  }
+
+  async loadModel(baseURL, { onProgress } = {}) {
+    this.check();
+    const m = await this.t.loadModel(String(baseURL), onProgress);
+    return new Model(this, m);
+  }
+
+  check() {
+    if (this.disposed) throw new LaminaError('lamina: runtime disposed', 'disposed');
+  }
+
+  async dispose() {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.t.dispose();
+  }
+}
+
+class Model {
+  constructor(rt, { id, info, tokenizer }) {
+    this.rt = rt;
+    this.id = id;
+    this.info = info; // {architecture, modelType, vocabSize, layers, hidden, eosTokenIds, ...} from the Go side
+    this.config = info;
+    this.tokenizer = tokenizer; // {encode, decode} or null
+    this.disposed = false;
+  }
+
+  check() {
+    this.rt.check();
+    if (this.disposed) throw new LaminaError('lamina: model disposed', 'disposed');
+  }
+
+  async logits(ids) {
+    this.check();
+    return this.rt.t.logits(this.id, ids);
+  }
+
+  async layers(ids) {
+    this.check();
+    return this.rt.t.layers(this.id, ids);
+  }
+
+  async generate({ prompt, ids, maxNewTokens, temperature, topK, topP, seed, onToken, signal, eosTokenIds } = {}) {
+    this.check();
+    if ((prompt == null) === (ids == null)) {
+      throw new LaminaError('lamina: generate needs exactly one of prompt (a string) or ids', 'bad-input');
+    }
+    if (prompt != null) {
+      if (!this.tokenizer) throw new LaminaError('lamina: this model has no tokenizer.json: pass ids instead of prompt', 'no-tokenizer');
+      ids = this.tokenizer.encode(String(prompt));
+    }
+    if (signal && signal.aborted) throw abortError(signal);
+    const opts = { ids: Array.from(ids), maxNewTokens, temperature, topK, topP, seed, eosTokenIds };
+    const out = await this.rt.t.generate(this.id, opts, onToken, signal);
+    if (out.cancelled) throw abortError(signal);
+    const all = Array.from(out.ids);
+    const newIds = all.slice(opts.ids.length);
+    const text = this.tokenizer ? this.tokenizer.decode(newIds) : '';
+    return { ids: all, newIds, text };
+  }
+
+  async dispose() {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.tokenizer && this.tokenizer.host) this.tokenizer.host.dispose();
+    if (!this.rt.disposed) await this.rt.t.disposeModel(this.id);
+  }
+}
+
+// LocalTransport runs the engine on this thread.
+class LocalTransport {
+  static async create(backend) {
+    return new LocalTransport(await Engine.create({ backend, assetsBase }));
+  }
+
+  constructor(engine) {
+    this.engine = engine;
+  }
+
+  get backend() {
+    return this.engine.backend;
+  }
+
+  async loadModel(baseURL, onProgress) {
+    const { id, info } = await this.engine.loadModel(baseURL, onProgress);
+    const e = this.engine;
+    const tokenizer = info.hasTokenizer ? { encode: (text) => e.encode(id, text), decode: (ids) => e.decode(id, ids) } : null;
+    return { id, info, tokenizer };
+  }
+
+  logits(id, ids) {
+    return this.engine.logits(id, ids);
+  }
+
+  layers(id, ids) {
+    return this.engine.layers(id, ids);
+  }
+
+  async generate(id, opts, onToken, signal) {
+    let cancelled = false;
+    const r = await this.engine.generate(id, opts, (tok) => onToken && onToken(tok), () => {
+      cancelled = cancelled || !!(signal && signal.aborted);
+      return cancelled;
+    });
+    return { ids: r.ids, cancelled: r.cancelled || cancelled };
+  }
+
+  async disposeModel(id) {
+    this.engine.disposeModel(id);
+  }
+
+  async dispose() {
+    this.engine.dispose();
+  }
+}
+
+// WorkerTransport forwards every call to lamina-worker.js.
+class WorkerTransport {
+  static async create(backend) {
+    const w = new Worker(new URL('lamina-worker.js', assetsBase), { type: 'module', name: 'lamina' });
+    const t = new WorkerTransport(w);
+    await t.call('init', { backend });
+    return t;
+  }
+
+  constructor(w) {
+    this.w = w;
+    this.next = 1;
+    this.pending = new Map();
+    this.currentBackend = null;
+    w.onmessage = (ev) => this.onMessage(ev.data);
+    w.onerror = (ev) => {
+      ev.preventDefault && ev.preventDefault();
+      const err = new LaminaError(`lamina worker failed: ${ev.message || 'could not start lamina-worker.js'}`, 'internal');
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+  }
+
+  onMessage(msg) {
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    if (msg.event) {
+      p.onEvent && p.onEvent(msg.event, msg.data);
+      return;
+    }
+    this.pending.delete(msg.id);
+    if (msg.backend) this.currentBackend = msg.backend;
+    if (msg.error) {
+      const e = msg.error.name === 'AbortError' ? new DOMException(msg.error.message, 'AbortError') : new LaminaError(msg.error.message, msg.error.code);
+      p.reject(e);
+    } else {
+      p.resolve(msg.result);
+    }
+  }
+
+  call(op, args, onEvent) {
+    return this.callWithID(op, args, onEvent).done;
+  }
+
+  // callWithID is call but also hands back the request id (for cancel).
+  callWithID(op, args, onEvent) {
+    const id = this.next++;
+    const done = new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onEvent });
+      this.w.postMessage({ id, op, args });
+    });
+    return { id, done };
+  }
+
+  get backend() {
+    return this.currentBackend;
+  }
+
+  async loadModel(baseURL, onProgress) {
+    const m = await this.call('loadModel', { baseURL }, (ev, data) => ev === 'progress' && onProgress && onProgress(data));
+    let tokenizer = null;
+    if (m.tokenizerJSON) {
+      const host = await TokenizerHost.create(assetsBase, m.tokenizerJSON);
+      tokenizer = { encode: (text) => host.encode(text), decode: (ids) => host.decode(ids), host };
+    }
+    return { id: m.id, info: m.info, tokenizer };
+  }
+
+  logits(id, ids) {
+    return this.call('logits', { model: id, ids: Array.from(ids) });
+  }
+
+  layers(id, ids) {
+    return this.call('layers', { model: id, ids: Array.from(ids) });
+  }
+
+  async generate(id, opts, onToken, signal) {
+    const { id: req, done } = this.callWithID('generate', { model: id, opts }, (ev, data) => ev === 'token' && onToken && onToken(data));
+    const onAbort = () => this.w.postMessage({ op: 'cancel', target: req });
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await done;
+    } finally {
+      if (signal) signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  disposeModel(id) {
+    return this.call('disposeModel', { model: id });
+  }
+
+  async dispose() {
+    try {
+      await this.call('dispose', {});
+    } finally {
+      this.w.terminate();
+    }
+  }
+}

@@ -1,0 +1,388 @@
+//go:build js && wasm
+
+// Command lamina.wasm is lamina's browser runtime. site/lamina-engine.mjs
+// starts it with argv[1] naming a global function, which main calls with
+// the API object below and then keeps the program alive.
+//
+// Every function that computes returns a Promise and does its work in a
+// goroutine: a js.FuncOf callback must never block, because the WebGPU
+// backend awaits Promises, which resolve only once control is back in the
+// JS event loop. The synchronous ones (tokenizer, handles) return an Error
+// object instead of throwing, since a Go callback cannot throw.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"syscall/js"
+	"time"
+
+	"github.com/lamina-ml/lamina/tensor"
+	"github.com/lamina-ml/lamina/webgpu"
+)
+
+// JS globals looked up once.
+var (
+	jsObject       = js.Global().Get("Object")
+	jsPromise      = js.Global().Get("Promise")
+	jsError        = js.Global().Get("Error")
+	jsUint8Array   = js.Global().Get("Uint8Array")
+	jsInt32Array   = js.Global().Get("Int32Array")
+	jsFloat32Array = js.Global().Get("Float32Array")
+	jsMessageChan  = js.Global().Get("MessageChannel")
+	jsSetTimeout   = js.Global().Get("setTimeout")
+)
+
+var reg = newRegistry(func(ctx context.Context) (tensor.Backend, error) {
+	return webgpu.NewBackend(ctx)
+})
+
+func main() {
+	if len(os.Args) < 2 || js.Global().Get(os.Args[1]).Type() != js.TypeFunction {
+		fmt.Fprintln(os.Stderr, "lamina.wasm: start me through lamina.mjs (argv[1] must name the registration callback)")
+		return
+	}
+	api := jsObject.New()
+	// These js.Funcs live as long as the program, so they are never released.
+	for name, fn := range map[string]func(args []js.Value) any{
+		"createRuntime":    createRuntime,
+		"runtimeBackend":   runtimeBackend,
+		"loadModel":        loadModel,
+		"logits":           logits,
+		"layers":           layers,
+		"generate":         generate,
+		"disposeModel":     func(a []js.Value) any { reg.disposeModel(a[0].Int()); return nil },
+		"disposeRuntime":   disposeRuntime,
+		"loadTokenizer":    loadTokenizer,
+		"modelTokenizer":   modelTokenizer,
+		"encode":           encode,
+		"decode":           decode,
+		"disposeTokenizer": func(a []js.Value) any { reg.disposeTokenizer(a[0].Int()); return nil },
+	} {
+		api.Set(name, js.FuncOf(guard(name, fn)))
+	}
+	js.Global().Call(os.Args[1], api)
+	select {} // serve calls until the page goes away
+}
+
+// guard turns a panic in a synchronous call (a bad argument type, say)
+// into an Error result instead of letting it kill the Go program, which
+// would break every later call.
+func guard(name string, fn func(args []js.Value) any) func(js.Value, []js.Value) any {
+	return func(_ js.Value, args []js.Value) (out any) {
+		defer func() {
+			if r := recover(); r != nil {
+				out = newJSError(coded(codeBadInput, "lamina: %s: %v", name, r))
+			}
+		}()
+		return fn(args)
+	}
+}
+
+// newJSError makes an Error with .code for the JS side.
+func newJSError(err error) js.Value {
+	e := jsError.New(err.Error())
+	e.Set("code", errorCode(err))
+	return e
+}
+
+// async runs fn in a goroutine and returns a Promise of its result.
+func async(name string, fn func() (any, error)) js.Value {
+	var executor js.Func
+	executor = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		resolve, reject := args[0], args[1]
+		go func() {
+			defer func() {
+				if r := recover(); r != nil {
+					reject.Invoke(newJSError(coded(codeInternal, "lamina: %s: internal error: %v", name, r)))
+				}
+			}()
+			v, err := fn()
+			if err != nil {
+				reject.Invoke(newJSError(err))
+				return
+			}
+			resolve.Invoke(v)
+		}()
+		return nil
+	})
+	defer executor.Release() // the Promise constructor calls it synchronously
+	return jsPromise.New(executor)
+}
+
+// yielder hands control back to the JS event loop from a goroutine, so
+// that abort signals, worker messages and rendering get to run during a
+// long CPU generation. A MessageChannel message is used instead of
+// setTimeout(0), which browsers clamp to 4 ms once nested.
+type yielder struct {
+	port js.Value
+	wake chan struct{}
+	fn   js.Func
+	last time.Time
+}
+
+// yieldEvery bounds how long Go keeps the event loop waiting.
+const yieldEvery = 8 * time.Millisecond
+
+func newYielder() *yielder {
+	y := &yielder{wake: make(chan struct{}, 1), last: time.Now()}
+	y.fn = js.FuncOf(func(js.Value, []js.Value) any {
+		select {
+		case y.wake <- struct{}{}:
+		default:
+		}
+		return nil
+	})
+	if jsMessageChan.Type() == js.TypeFunction {
+		ch := jsMessageChan.New()
+		ch.Get("port1").Set("onmessage", y.fn)
+		y.port = ch.Get("port2")
+	}
+	return y
+}
+
+// maybeYield yields when Go has held the event loop for yieldEvery.
+func (y *yielder) maybeYield() {
+	if time.Since(y.last) < yieldEvery {
+		return
+	}
+	if y.port.Truthy() {
+		y.port.Call("postMessage", nil)
+	} else {
+		jsSetTimeout.Invoke(y.fn, 0)
+	}
+	<-y.wake
+	y.last = time.Now()
+}
+
+func (y *yielder) release() {
+	if y.port.Truthy() {
+		y.port.Call("close")
+	}
+	y.fn.Release()
+}
+
+func createRuntime(a []js.Value) any {
+	mode := a[0].String()
+	return async("createRuntime", func() (any, error) {
+		id, backend, err := reg.createRuntime(context.Background(), mode)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"id": id, "backend": backend}, nil
+	})
+}
+
+func runtimeBackend(a []js.Value) any {
+	rt, err := reg.runtime(a[0].Int())
+	if err != nil {
+		return newJSError(err)
+	}
+	return rt.backendName()
+}
+
+func disposeRuntime(a []js.Value) any {
+	id := a[0].Int()
+	// Freeing GPU buffers may wait on the device: not in the callback.
+	return async("dispose", func() (any, error) {
+		reg.disposeRuntime(id)
+		return nil, nil
+	})
+}
+
+// loadModel(runtimeID, {name: Uint8Array}) → Promise<{id, info}>.
+func loadModel(a []js.Value) any {
+	rtID := a[0].Int()
+	files := memFS{}
+	keys := jsObject.Call("keys", a[1])
+	for i := 0; i < keys.Length(); i++ {
+		name := keys.Index(i).String()
+		v := a[1].Get(name)
+		if !v.InstanceOf(jsUint8Array) {
+			return jsPromise.Call("reject", newJSError(coded(codeBadInput, "lamina: file %q must be a Uint8Array", name)))
+		}
+		b := make([]byte, v.Length())
+		js.CopyBytesToGo(b, v)
+		files[name] = b
+	}
+	return async("loadModel", func() (any, error) {
+		id, lm, err := reg.loadModel(rtID, files)
+		if err != nil {
+			return nil, err
+		}
+		info, err := jsonString(lm.info)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"id": id, "info": info}, nil
+	})
+}
+
+// idsFromJS reads an Int32Array (lamina-engine.mjs always passes one).
+func idsFromJS(v js.Value) []int32 {
+	if !v.InstanceOf(jsInt32Array) {
+		panic("ids must be an Int32Array")
+	}
+	n := v.Length()
+	u8 := jsUint8Array.New(v.Get("buffer"), v.Get("byteOffset"), n*4)
+	b := make([]byte, n*4)
+	js.CopyBytesToGo(b, u8)
+	ids := make([]int32, n)
+	for i := range ids {
+		ids[i] = int32(uint32(b[4*i]) | uint32(b[4*i+1])<<8 | uint32(b[4*i+2])<<16 | uint32(b[4*i+3])<<24)
+	}
+	return ids
+}
+
+func int32sToJS(ids []int32) js.Value {
+	b := make([]byte, 4*len(ids))
+	for i, v := range ids {
+		u := uint32(v)
+		b[4*i], b[4*i+1], b[4*i+2], b[4*i+3] = byte(u), byte(u>>8), byte(u>>16), byte(u>>24)
+	}
+	return typedFromBytes(jsInt32Array, b, len(ids))
+}
+
+func float32sToJS(v []float32) js.Value {
+	b := float32Bytes(v)
+	return typedFromBytes(jsFloat32Array, b, len(v))
+}
+
+// typedFromBytes copies little-endian bytes into a new typed array (wasm
+// and every browser are little-endian).
+func typedFromBytes(ctor js.Value, b []byte, n int) js.Value {
+	u8 := jsUint8Array.New(len(b))
+	js.CopyBytesToJS(u8, b)
+	return ctor.New(u8.Get("buffer"), 0, n)
+}
+
+// logits(modelID, Int32Array) → Promise<Float32Array of T*V>.
+func logits(a []js.Value) any {
+	lm, err := reg.model(a[0].Int())
+	if err != nil {
+		return jsPromise.Call("reject", newJSError(err))
+	}
+	ids := idsFromJS(a[1])
+	return async("logits", func() (any, error) {
+		flat, err := lm.logits(ids)
+		if err != nil {
+			return nil, err
+		}
+		return float32sToJS(flat), nil
+	})
+}
+
+// layers(modelID, Int32Array, topK?) → Promise<JSON string>.
+func layers(a []js.Value) any {
+	lm, err := reg.model(a[0].Int())
+	if err != nil {
+		return jsPromise.Call("reject", newJSError(err))
+	}
+	ids := idsFromJS(a[1])
+	topK := 0
+	if len(a) > 2 && a[2].Type() == js.TypeNumber {
+		topK = a[2].Int()
+	}
+	return async("layers", func() (any, error) {
+		b, err := lm.layers(ids, topK)
+		if err != nil {
+			return nil, err
+		}
+		return string(b), nil
+	})
+}
+
+// generate(modelID, opts, onToken({id, text}), isCancelled() → bool)
+// → Promise<{ids: Int32Array, cancelled}>.
+func generate(a []js.Value) any {
+	lm, err := reg.model(a[0].Int())
+	if err != nil {
+		return jsPromise.Call("reject", newJSError(err))
+	}
+	o, onToken, isCancelled := a[1], a[2], a[3]
+	req := genRequest{IDs: idsFromJS(o.Get("ids")), MaxNewTokens: -1}
+	if v := o.Get("maxNewTokens"); v.Type() == js.TypeNumber {
+		req.MaxNewTokens = v.Int()
+	}
+	req.Temperature = optFloat(o.Get("temperature"))
+	req.TopP = optFloat(o.Get("topP"))
+	req.RepetitionPenalty = optFloat(o.Get("repetitionPenalty"))
+	if v := o.Get("topK"); v.Type() == js.TypeNumber {
+		k := v.Int()
+		req.TopK = &k
+	}
+	if v := o.Get("seed"); v.Type() == js.TypeNumber {
+		req.Seed = uint64(v.Float())
+	}
+	if v := o.Get("eosTokenIds"); v.Truthy() {
+		req.EOS = idsFromJS(v)
+	}
+	if v := o.Get("stopStrings"); v.Truthy() {
+		for i := 0; i < v.Length(); i++ {
+			req.StopStrings = append(req.StopStrings, v.Index(i).String())
+		}
+	}
+	return async("generate", func() (any, error) {
+		y := newYielder()
+		defer y.release()
+		ids, cancelled, err := lm.generate(req,
+			func(id int32, text string) {
+				onToken.Invoke(map[string]any{"id": id, "text": text})
+			},
+			func() bool {
+				y.maybeYield()
+				return isCancelled.Invoke().Truthy()
+			})
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"ids": int32sToJS(ids), "cancelled": cancelled}, nil
+	})
+}
+
+func optFloat(v js.Value) *float32 {
+	if v.Type() != js.TypeNumber {
+		return nil
+	}
+	f := float32(v.Float())
+	return &f
+}
+
+func loadTokenizer(a []js.Value) any {
+	v := a[0]
+	if !v.InstanceOf(jsUint8Array) {
+		return newJSError(coded(codeBadInput, "lamina: tokenizer.json must be a Uint8Array"))
+	}
+	b := make([]byte, v.Length())
+	js.CopyBytesToGo(b, v)
+	id, err := reg.loadTokenizer(b)
+	if err != nil {
+		return newJSError(err)
+	}
+	return id
+}
+
+func modelTokenizer(a []js.Value) any {
+	id, err := reg.modelTokenizer(a[0].Int())
+	if err != nil {
+		return newJSError(err)
+	}
+	return id
+}
+
+func encode(a []js.Value) any {
+	t, err := reg.tokenizer(a[0].Int())
+	if err != nil {
+		return newJSError(err)
+	}
+	return int32sToJS(t.Encode(a[1].String()))
+}
+
+func decode(a []js.Value) any {
+	t, err := reg.tokenizer(a[0].Int())
+	if err != nil {
+		return newJSError(err)
+	}
+	return t.Decode(idsFromJS(a[1]))
+}

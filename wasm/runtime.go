@@ -1,0 +1,612 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/lamina-ml/lamina/model"
+	"github.com/lamina-ml/lamina/tensor"
+	"github.com/lamina-ml/lamina/tokenizer"
+)
+
+// This file is the browser runtime without syscall/js: handles, backend
+// choice with device-loss recovery, model loading from fetched bytes and
+// generation with streaming. main_js.go binds it to JavaScript; the native
+// tests exercise it directly.
+
+// Error codes the JS side sees as LaminaError.code (see site/lamina.mjs).
+const (
+	codeBadInput    = "bad-input"
+	codeBadModel    = "bad-model"
+	codeUnsupported = "unsupported"
+	codeTooLarge    = "too-large"
+	codeNoTokenizer = "no-tokenizer"
+	codeDeviceLost  = "device-lost"
+	codeDisposed    = "disposed"
+	codeNoWebGPU    = "no-webgpu"
+	codeInternal    = "internal"
+)
+
+// codedError is an error with a code for JavaScript.
+type codedError struct {
+	code string
+	err  error
+}
+
+func (e *codedError) Error() string { return e.err.Error() }
+func (e *codedError) Unwrap() error { return e.err }
+
+func coded(code string, format string, a ...any) error {
+	return &codedError{code: code, err: fmt.Errorf(format, a...)}
+}
+
+// errorCode classifies an error for JavaScript.
+func errorCode(err error) string {
+	var ce *codedError
+	var cfgErr *model.ConfigError
+	var hdrErr *model.HeaderError
+	var tokFmt *tokenizer.FormatError
+	var tokUnsup *tokenizer.UnsupportedError
+	switch {
+	case errors.As(err, &ce):
+		return ce.code
+	case errors.Is(err, model.ErrUnsupported), errors.Is(err, model.ErrUnsupportedDType), errors.As(err, &tokUnsup):
+		return codeUnsupported
+	case errors.As(err, &cfgErr), errors.As(err, &hdrErr), errors.As(err, &tokFmt), errors.Is(err, fs.ErrNotExist):
+		return codeBadModel
+	case gpuTooLarge(err):
+		return codeTooLarge
+	case gpuLost(err):
+		return codeDeviceLost
+	}
+	return codeInternal
+}
+
+// Backend modes createRuntime accepts.
+const (
+	modeCPU    = "cpu"
+	modeWebGPU = "webgpu"
+	modeAuto   = "auto"
+)
+
+// runtime is one createRuntime(): a backend and the models loaded on it.
+type runtime struct {
+	// mu serialises all work on the runtime: under js/wasm goroutines
+	// interleave whenever one awaits a JS Promise (every GPU readback), and
+	// the backends are not safe for concurrent use.
+	mu     sync.Mutex
+	mode   string
+	be     tensor.Backend
+	models map[int]*loadedModel
+}
+
+// loadedModel is a model with its tokenizer and generation defaults.
+type loadedModel struct {
+	rt   *runtime
+	m    *model.Model
+	tok  *tokenizer.Tokenizer // nil without tokenizer.json
+	gen  genDefaults
+	info modelInfo
+	// files are kept only while an auto runtime runs on WebGPU, to reload
+	// the weights onto the CPU after a device loss.
+	files memFS
+}
+
+// modelInfo is what lm.info holds on the JS side.
+type modelInfo struct {
+	Architecture string  `json:"architecture"`
+	VocabSize    int     `json:"vocabSize"`
+	Hidden       int     `json:"hiddenSize"`
+	Layers       int     `json:"layers"`
+	Heads        int     `json:"heads"`
+	KVHeads      int     `json:"kvHeads"`
+	HeadDim      int     `json:"headDim"`
+	MaxPositions int     `json:"maxPositions"`
+	BOS          int32   `json:"bosTokenId"`
+	EOS          []int32 `json:"eosTokenIds"`
+	HasTokenizer bool    `json:"hasTokenizer"`
+	WeightBytes  int64   `json:"weightBytes"`
+	Backend      string  `json:"backend"`
+}
+
+// genDefaults are generation_config.json's sampling settings, used when the
+// caller leaves an option unset (transformers' generate does the same).
+type genDefaults struct {
+	DoSample          bool     `json:"do_sample"`
+	Temperature       *float32 `json:"temperature"`
+	TopK              *int     `json:"top_k"`
+	TopP              *float32 `json:"top_p"`
+	RepetitionPenalty *float32 `json:"repetition_penalty"`
+}
+
+// registry holds the JS-visible handles of one Go program.
+type registry struct {
+	mu         sync.Mutex
+	next       int
+	runtimes   map[int]*runtime
+	models     map[int]*loadedModel
+	tokenizers map[int]*tokenizer.Tokenizer
+	// newGPU makes a WebGPU backend; nil where there is none (native).
+	newGPU func(ctx context.Context) (tensor.Backend, error)
+}
+
+func newRegistry(newGPU func(ctx context.Context) (tensor.Backend, error)) *registry {
+	return &registry{
+		runtimes:   map[int]*runtime{},
+		models:     map[int]*loadedModel{},
+		tokenizers: map[int]*tokenizer.Tokenizer{},
+		newGPU:     newGPU,
+	}
+}
+
+func (r *registry) add(put func(id int)) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.next++
+	put(r.next)
+	return r.next
+}
+
+// createRuntime picks the backend: 'auto' tries WebGPU and falls back to
+// the CPU when there is no adapter or device.
+func (r *registry) createRuntime(ctx context.Context, mode string) (int, string, error) {
+	var be tensor.Backend
+	switch mode {
+	case modeCPU:
+		be = tensor.NewCPU()
+	case modeWebGPU, modeAuto:
+		var err error
+		if r.newGPU == nil {
+			err = coded(codeNoWebGPU, "lamina: this build has no WebGPU backend")
+		} else {
+			be, err = r.newGPU(ctx)
+		}
+		if err != nil {
+			if mode == modeWebGPU {
+				var ce *codedError
+				if !errors.As(err, &ce) {
+					err = &codedError{code: codeNoWebGPU, err: err}
+				}
+				return 0, "", err
+			}
+			be = tensor.NewCPU()
+		}
+	default:
+		return 0, "", coded(codeBadInput, "lamina: backend must be 'auto', 'webgpu' or 'cpu', not %q", mode)
+	}
+	rt := &runtime{mode: mode, be: be, models: map[int]*loadedModel{}}
+	id := r.add(func(id int) { r.runtimes[id] = rt })
+	return id, be.Name(), nil
+}
+
+func (r *registry) runtime(id int) (*runtime, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rt, ok := r.runtimes[id]
+	if !ok {
+		return nil, coded(codeDisposed, "lamina: runtime %d is disposed", id)
+	}
+	return rt, nil
+}
+
+func (r *registry) model(id int) (*loadedModel, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m, ok := r.models[id]
+	if !ok {
+		return nil, coded(codeDisposed, "lamina: model %d is disposed", id)
+	}
+	return m, nil
+}
+
+// backendName is what the runtime runs on now.
+func (rt *runtime) backendName() string {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.be.Name()
+}
+
+// loadModel loads a model from the files the page fetched.
+func (r *registry) loadModel(rtID int, files memFS) (int, *loadedModel, error) {
+	rt, err := r.runtime(rtID)
+	if err != nil {
+		return 0, nil, err
+	}
+	for name := range files {
+		if !fs.ValidPath(name) || strings.Contains(name, "/") || name == "." {
+			return 0, nil, coded(codeBadInput, "lamina: bad model file name %q", name)
+		}
+	}
+	lm := &loadedModel{rt: rt}
+	if data, ok := files["tokenizer.json"]; ok {
+		if lm.tok, err = tokenizer.Load(data); err != nil {
+			return 0, nil, err
+		}
+	}
+	if data, ok := files["generation_config.json"]; ok {
+		// Only the sampling fields are read here; model.Load validates
+		// the file (EOS ids) itself.
+		_ = json.Unmarshal(data, &lm.gen)
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if lm.m, err = model.Load(files, rt.be); err != nil {
+		return 0, nil, err
+	}
+	if rt.mode == modeAuto && rt.be.Name() != modeCPU {
+		lm.files = files
+	}
+	c := lm.m.Config
+	lm.info = modelInfo{
+		Architecture: string(c.Arch), VocabSize: c.VocabSize, Hidden: c.Hidden, Layers: c.Layers,
+		Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim, MaxPositions: c.MaxPositions,
+		BOS: c.BOSTokenID, EOS: lm.m.EOS, HasTokenizer: lm.tok != nil, WeightBytes: files.size(),
+		Backend: rt.be.Name(),
+	}
+	if lm.info.EOS == nil {
+		lm.info.EOS = []int32{}
+	}
+	id := r.add(func(id int) { r.models[id] = lm })
+	rt.models[id] = lm
+	return id, lm, nil
+}
+
+// withRecovery runs op on the model; when an auto runtime's GPU device is
+// lost it moves every model of the runtime onto the CPU (from the kept
+// files) and runs op once more, so the page recovers without a reload.
+// The caller holds rt.mu.
+func (lm *loadedModel) withRecovery(op func() error) error {
+	err := op()
+	rt := lm.rt
+	if err == nil || rt.mode != modeAuto || rt.be.Name() == modeCPU || !gpuLost(err) {
+		return err
+	}
+	if rerr := rt.fallBackToCPU(); rerr != nil {
+		return fmt.Errorf("lamina: GPU device lost (%v) and reloading on the CPU failed: %w", err, rerr)
+	}
+	return op()
+}
+
+// fallBackToCPU reloads every model of rt onto a new CPU backend.
+func (rt *runtime) fallBackToCPU() error {
+	cpu := tensor.NewCPU()
+	reloaded := map[*loadedModel]*model.Model{}
+	for _, lm := range rt.models {
+		m, err := model.Load(lm.files, cpu)
+		if err != nil {
+			for _, m := range reloaded {
+				m.Close()
+			}
+			return err
+		}
+		reloaded[lm] = m
+	}
+	old := rt.be
+	for lm, m := range reloaded {
+		lm.m.Close() // frees the lost device's buffers
+		lm.m, lm.files = m, nil
+		lm.info.Backend = modeCPU
+	}
+	rt.be = cpu
+	if c, ok := old.(interface{ Close() }); ok {
+		c.Close()
+	}
+	return nil
+}
+
+func (lm *loadedModel) checkIDs(ids []int32) error {
+	if len(ids) == 0 {
+		return coded(codeBadInput, "lamina: ids is empty")
+	}
+	for i, id := range ids {
+		if id < 0 || int(id) >= lm.info.VocabSize {
+			return coded(codeBadInput, "lamina: token id %d at index %d is outside the vocabulary (size %d)", id, i, lm.info.VocabSize)
+		}
+	}
+	if lm.learnedPositions() && len(ids) > lm.info.MaxPositions {
+		return coded(codeBadInput, "lamina: %d tokens exceed the model's %d positions", len(ids), lm.info.MaxPositions)
+	}
+	return nil
+}
+
+// learnedPositions is true for GPT-2, whose position table ends at
+// n_positions; RoPE models run past max_position_embeddings (quality
+// drops, as in transformers, but it is not an error).
+func (lm *loadedModel) learnedPositions() bool {
+	return lm.m.Config.Arch == model.GPT2 && lm.info.MaxPositions > 0
+}
+
+// logits returns the (T,V) logits of ids, flattened row-major.
+func (lm *loadedModel) logits(ids []int32) ([]float32, error) {
+	if err := lm.checkIDs(ids); err != nil {
+		return nil, err
+	}
+	lm.rt.mu.Lock()
+	defer lm.rt.mu.Unlock()
+	var rows [][]float32
+	err := lm.withRecovery(func() (err error) {
+		rows, err = lm.m.Logits(ids)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	V := lm.info.VocabSize
+	flat := make([]float32, len(rows)*V)
+	for t, row := range rows {
+		copy(flat[t*V:], row)
+	}
+	return flat, nil
+}
+
+// lensTopK is how many tokens per position and layer layers() reports.
+const lensTopK = 5
+
+// layers is the logit lens of ids as JSON: {"layers": [...]}, one entry
+// for the embeddings and one per decoder layer (model.LensLayer).
+func (lm *loadedModel) layers(ids []int32, topK int) ([]byte, error) {
+	if err := lm.checkIDs(ids); err != nil {
+		return nil, err
+	}
+	if topK <= 0 {
+		topK = lensTopK
+	}
+	lm.rt.mu.Lock()
+	defer lm.rt.mu.Unlock()
+	var lens []model.LensLayer
+	err := lm.withRecovery(func() (err error) {
+		lens, err = lm.m.LogitLens(ids, topK)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	type tokenText struct {
+		ID   int32   `json:"id"`
+		Prob float32 `json:"prob"`
+		Text string  `json:"text,omitempty"`
+	}
+	type layerOut struct {
+		Layer int           `json:"layer"`
+		Norm  []float32     `json:"norm"`
+		Top   [][]tokenText `json:"top"`
+	}
+	out := struct {
+		IDs    []int32    `json:"ids"`
+		Layers []layerOut `json:"layers"`
+	}{IDs: ids}
+	for _, l := range lens {
+		lo := layerOut{Layer: l.Layer, Norm: l.Norm, Top: make([][]tokenText, len(l.Top))}
+		for t, tops := range l.Top {
+			for _, tp := range tops {
+				tt := tokenText{ID: tp.ID, Prob: tp.Prob}
+				if lm.tok != nil {
+					tt.Text = lm.tok.Decode([]int32{tp.ID})
+				}
+				lo.Top[t] = append(lo.Top[t], tt)
+			}
+		}
+		out.Layers = append(out.Layers, lo)
+	}
+	return json.Marshal(out)
+}
+
+// genRequest is lm.generate()'s options; nil means "use the default".
+type genRequest struct {
+	IDs               []int32
+	MaxNewTokens      int
+	Temperature       *float32
+	TopK              *int
+	TopP              *float32
+	RepetitionPenalty *float32
+	Seed              uint64
+	EOS               []int32 // nil: the model's; empty: never stop early
+	StopStrings       []string
+}
+
+// defaultMaxNewTokens is used when generate() gets no maxNewTokens.
+const defaultMaxNewTokens = 32
+
+// options resolves a request against generation_config.json the way
+// transformers does: sampling settings apply only when do_sample is set.
+func (lm *loadedModel) options(req genRequest) model.GenerateOptions {
+	o := model.GenerateOptions{MaxNewTokens: req.MaxNewTokens, Seed: req.Seed, StopStrings: req.StopStrings}
+	if req.MaxNewTokens < 0 {
+		o.MaxNewTokens = defaultMaxNewTokens
+	}
+	g := lm.gen
+	pick32 := func(v, d *float32, fallback float32) float32 {
+		switch {
+		case v != nil:
+			return *v
+		case d != nil && g.DoSample:
+			return *d
+		}
+		return fallback
+	}
+	temp := float32(0)
+	if g.DoSample {
+		temp = 1 // transformers' default temperature once sampling
+	}
+	o.Temperature = pick32(req.Temperature, g.Temperature, temp)
+	o.TopP = pick32(req.TopP, g.TopP, 0)
+	o.RepetitionPenalty = pick32(req.RepetitionPenalty, g.RepetitionPenalty, 0)
+	switch {
+	case req.TopK != nil:
+		o.TopK = *req.TopK
+	case g.TopK != nil && g.DoSample:
+		o.TopK = *g.TopK
+	}
+	if req.EOS != nil {
+		o.EOS = req.EOS
+		o.IgnoreEOS = len(req.EOS) == 0
+	}
+	if lm.tok != nil {
+		o.Decode = lm.tok.Decode
+	}
+	return o
+}
+
+// generate continues req.IDs. onToken gets every new id with the text it
+// adds (held back while the text ends in an incomplete UTF-8 sequence);
+// cancelled is polled before each token. It returns prompt+new ids.
+func (lm *loadedModel) generate(req genRequest, onToken func(id int32, text string), cancelled func() bool) (ids []int32, wasCancelled bool, err error) {
+	if err := lm.checkIDs(req.IDs); err != nil {
+		return nil, false, err
+	}
+	opts := lm.options(req)
+	if len(opts.StopStrings) > 0 && lm.tok == nil {
+		return nil, false, coded(codeNoTokenizer, "lamina: stopStrings need a tokenizer.json")
+	}
+	if lm.learnedPositions() && len(req.IDs)+opts.MaxNewTokens > lm.info.MaxPositions {
+		return nil, false, coded(codeBadInput, "lamina: %d prompt tokens + maxNewTokens %d exceed the model's %d positions", len(req.IDs), opts.MaxNewTokens, lm.info.MaxPositions)
+	}
+	lm.rt.mu.Lock()
+	defer lm.rt.mu.Unlock()
+
+	var out []int32
+	emitted := 0 // bytes of decoded text already handed to onToken
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	step := func(id int32) bool {
+		out = append(out, id)
+		text := ""
+		if lm.tok != nil {
+			full := lm.tok.Decode(out)
+			// Byte-fallback tokens may end mid-character: wait for the rest.
+			if !strings.HasSuffix(full, string(utf8.RuneError)) && len(full) >= emitted {
+				text, emitted = full[emitted:], len(full)
+			}
+		}
+		onToken(id, text)
+		if cancelled() {
+			wasCancelled = true
+			cancel()
+			return false
+		}
+		return true
+	}
+	if cancelled() {
+		return append([]int32(nil), req.IDs...), true, nil
+	}
+	err = lm.withRecovery(func() error {
+		// After a device loss this runs again: continue from what was
+		// already produced instead of starting over.
+		prompt := append(append([]int32(nil), req.IDs...), out...)
+		o := opts
+		o.MaxNewTokens -= len(out)
+		if o.MaxNewTokens <= 0 {
+			return nil
+		}
+		_, err := lm.m.Generate(ctx, prompt, o, step)
+		return err
+	})
+	if wasCancelled {
+		err = nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return append(append([]int32(nil), req.IDs...), out...), wasCancelled, nil
+}
+
+// disposeModel frees the model's weights and its tokenizer handle.
+func (r *registry) disposeModel(id int) {
+	r.mu.Lock()
+	lm, ok := r.models[id]
+	delete(r.models, id)
+	r.mu.Unlock()
+	if !ok {
+		return
+	}
+	lm.rt.mu.Lock()
+	defer lm.rt.mu.Unlock()
+	for k, v := range lm.rt.models {
+		if v == lm {
+			delete(lm.rt.models, k)
+		}
+	}
+	lm.m.Close()
+	r.mu.Lock()
+	for k, t := range r.tokenizers {
+		if t == lm.tok {
+			delete(r.tokenizers, k)
+		}
+	}
+	r.mu.Unlock()
+}
+
+func (r *registry) disposeRuntime(id int) {
+	r.mu.Lock()
+	rt, ok := r.runtimes[id]
+	delete(r.runtimes, id)
+	var ids []int
+	for mid, lm := range r.models {
+		if lm.rt == rt {
+			ids = append(ids, mid)
+		}
+	}
+	r.mu.Unlock()
+	if !ok {
+		return
+	}
+	for _, mid := range ids {
+		r.disposeModel(mid)
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if c, ok := rt.be.(interface{ Close() }); ok {
+		c.Close()
+	}
+}
+
+func (r *registry) loadTokenizer(data []byte) (int, error) {
+	t, err := tokenizer.Load(data)
+	if err != nil {
+		return 0, err
+	}
+	return r.add(func(id int) { r.tokenizers[id] = t }), nil
+}
+
+// modelTokenizer registers a model's tokenizer as a tokenizer handle, or
+// returns -1 when the model has none.
+func (r *registry) modelTokenizer(modelID int) (int, error) {
+	lm, err := r.model(modelID)
+	if err != nil {
+		return 0, err
+	}
+	if lm.tok == nil {
+		return -1, nil
+	}
+	r.mu.Lock()
+	for id, t := range r.tokenizers {
+		if t == lm.tok {
+			r.mu.Unlock()
+			return id, nil
+		}
+	}
+	r.mu.Unlock()
+	return r.add(func(id int) { r.tokenizers[id] = lm.tok }), nil
+}
+
+func (r *registry) tokenizer(id int) (*tokenizer.Tokenizer, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, ok := r.tokenizers[id]
+	if !ok {
+		return nil, coded(codeDisposed, "lamina: tokenizer %d is disposed", id)
+	}
+	return t, nil
+}
+
+func (r *registry) disposeTokenizer(id int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.tokenizers, id)
+}
