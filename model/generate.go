@@ -172,11 +172,12 @@ type sampler struct {
 	seen  []bool    // tokens in prompt or output (repetition penalty)
 	work  []float32 // processed logits
 	order []int32   // token ids sorted by logit, descending
+	probs []float64 // softmax of work
 }
 
 func newSampler(opts GenerateOptions, vocab int) *sampler {
 	return &sampler{opts: opts, rng: NewRNG(opts.Seed), seen: make([]bool, vocab),
-		work: make([]float32, vocab), order: make([]int32, vocab)}
+		work: make([]float32, vocab), order: make([]int32, vocab), probs: make([]float64, vocab)}
 }
 
 // sample picks the next token from a logits row. It does not modify logits.
@@ -203,10 +204,12 @@ func (s *sampler) sample(logits []float32) int32 {
 	}
 	negInf := float32(math.Inf(-1))
 	ord := s.order
-	for i := range ord {
-		ord[i] = int32(i)
+	if o.TopK > 0 || (o.TopP > 0 && o.TopP < 1) {
+		for i := range ord {
+			ord[i] = int32(i)
+		}
+		sort.SliceStable(ord, func(a, b int) bool { return w[ord[a]] > w[ord[b]] })
 	}
-	sort.SliceStable(ord, func(a, b int) bool { return w[ord[a]] > w[ord[b]] })
 	if k := o.TopK; k > 0 && k < len(w) {
 		// Remove tokens strictly below the k-th largest logit.
 		kth := w[ord[k-1]]
@@ -219,7 +222,7 @@ func (s *sampler) sample(logits []float32) int32 {
 	if p := o.TopP; p > 0 && p < 1 {
 		// transformers' TopPLogitsWarper: sort ascending, drop tokens whose
 		// cumulative probability is <= 1-p, always keep the most likely.
-		probs := softmax64(w)
+		probs := softmax64(s.probs, w)
 		var cum float64
 		for i := len(ord) - 1; i >= 1; i-- { // ascending order, skip the top token
 			id := ord[i]
@@ -229,7 +232,7 @@ func (s *sampler) sample(logits []float32) int32 {
 			}
 		}
 	}
-	probs := softmax64(w)
+	probs := softmax64(s.probs, w)
 	u := s.rng.Float64()
 	var cum float64
 	last := int32(0)
@@ -246,12 +249,12 @@ func (s *sampler) sample(logits []float32) int32 {
 	return last // rounding left u above the total
 }
 
-func softmax64(w []float32) []float64 {
+// softmax64 writes softmax(w) into p (len(w)) and returns it.
+func softmax64(p []float64, w []float32) []float64 {
 	mx := math.Inf(-1)
 	for _, v := range w {
 		mx = math.Max(mx, float64(v))
 	}
-	p := make([]float64, len(w))
 	var sum float64
 	for i, v := range w {
 		e := math.Exp(float64(v) - mx)
