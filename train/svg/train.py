@@ -3,8 +3,8 @@
 
   train.py --data DIR --out DIR [--config tiny|small] [--time-budget-s N] [--device cuda|cpu]
 
-DIR (from `lamina svg dataset --out DIR`) holds manifest.json, train/validation token arrays
-(M,K,F) as .npy and one JSON line of captions per row. Writes to --out: model.safetensors,
+DIR (from `lamina svg dataset --out DIR`) holds manifest.json, train/val token arrays (M,K,F) as
+.npy and one JSON line of metadata (label, tags, group, subgroup) per row. Writes to --out: model.safetensors,
 config.json, log.jsonl (train and validation loss), loss.csv.
 """
 import argparse
@@ -37,7 +37,7 @@ CONFIGS = {
 def load_split(data_dir, manifest, split):
     info = manifest["splits"][split]
     x = np.load(os.path.join(data_dir, info["tokens"])).astype(np.float32)
-    with open(os.path.join(data_dir, info["meta"])) as f:
+    with open(os.path.join(data_dir, info["metadata"])) as f:
         meta = [json.loads(line) for line in f if line.strip()]
     assert len(meta) == x.shape[0], (len(meta), x.shape)
     return x, meta
@@ -46,7 +46,7 @@ def load_split(data_dir, manifest, split):
 def caption(meta, rng):
     """A caption built from the emoji's name, a few of its tags and its group words. Training
     draws varied captions; rng=None gives the canonical validation caption (the name)."""
-    name = meta.get("name", "")
+    name = meta.get("label", "")
     if rng is None:
         return name
     parts = [name]
@@ -116,6 +116,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cfg-drop", type=float, default=0.1)
     ap.add_argument("--val-every", type=int, default=200)
+    ap.add_argument("--train-rows", type=int, default=0, help="use only the first N rows (smoke tests)")
+    ap.add_argument("--val-rows", type=int, default=0, help="validate on the first N rows only")
     ap.add_argument("--dtype", default="f16", choices=["f32", "f16"], help="exported weight dtype")
     args = ap.parse_args()
 
@@ -126,7 +128,11 @@ def main():
     with open(os.path.join(args.data, "manifest.json")) as f:
         manifest = json.load(f)
     xtr, metatr = load_split(args.data, manifest, "train")
-    xva, metava = load_split(args.data, manifest, "validation")
+    xva, metava = load_split(args.data, manifest, "val")
+    if args.train_rows:
+        xtr, metatr = xtr[:args.train_rows], metatr[:args.train_rows]
+    if args.val_rows:
+        xva, metava = xva[:args.val_rows], metava[:args.val_rows]
     K, Fw = xtr.shape[1], xtr.shape[2]
     fields = manifest["fields"]
     exists_i, rgb_i = fields.index("exists"), fields.index("r")
