@@ -73,7 +73,22 @@ type fitGroup struct {
 	cost float64 // error of merging with the next group (+Inf for the last)
 }
 
+// refitError is the maximum deviation of resample(sp, n) from sp, in user units (0 when sp
+// has at most n segments: padding is exact).
+func refitError(sp Subpath, n int) float64 {
+	if len(sp.Segs) <= n {
+		return 0
+	}
+	_, e := refitErr(sp, n)
+	return e
+}
+
 func refit(sp Subpath, n int) Subpath {
+	out, _ := refitErr(sp, n)
+	return out
+}
+
+func refitErr(sp Subpath, n int) (Subpath, float64) {
 	groups := make([]fitGroup, len(sp.Segs))
 	for i, s := range sp.Segs {
 		p0 := sp.segStart(i)
@@ -113,10 +128,12 @@ func refit(sp Subpath, n int) Subpath {
 		}
 	}
 	out := Subpath{Start: sp.Start, Segs: make([]Segment, len(groups))}
+	maxErr := 0.0
 	for i, g := range groups {
 		out.Segs[i] = g.seg
+		maxErr = math.Max(maxErr, g.err)
 	}
-	return out
+	return out, maxErr
 }
 
 // fitCubic fits one cubic from p0 through pts (the last point is the fixed end) by least

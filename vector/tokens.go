@@ -56,7 +56,8 @@ type Tokens struct {
 	ViewBox [4]float64
 	Data    []float32 // Data is (K,F)
 	Fits    bool      // every subpath had a slot (false: the document was truncated to K)
-	Needed  int       // slots the whole document needs
+	Needed  int       // slots the document needs at least: one per subpath
+	Used    int       // slots filled (long outlines may take several when slots are spare)
 }
 
 // Slot returns slot k's F fields.
@@ -89,18 +90,31 @@ func sign(b bool) float32 {
 func Tokenize(doc *Document, k, n int) *Tokens {
 	f := SlotFields(n)
 	t := &Tokens{K: k, N: n, ViewBox: doc.ViewBox, Data: make([]float32, k*f), Fits: true}
-	slot := 0
+	// One slot per subpath; spare slots split the longest outlines (see split.go).
+	var all []Subpath
+	for _, l := range doc.Layers {
+		all = append(all, l.Subpaths...)
+	}
+	spare := k - len(all)
+	if spare < 0 {
+		spare = 0
+	}
+	pieces := allocatePieces(all, n, spare, splitTolerance*math.Max(doc.ViewBox[2], doc.ViewBox[3]))
+	t.Needed = len(all)
+	slot, idx := 0, 0
 	for _, l := range doc.Layers {
 		type sub struct {
 			sp   Subpath
 			area float64
 		}
-		subs := make([]sub, len(l.Subpaths))
-		for i, sp := range l.Subpaths {
-			subs[i] = sub{sp, sp.Area()}
+		var subs []sub
+		for _, sp := range l.Subpaths {
+			for _, pc := range splitClosed(sp, pieces[idx]) {
+				subs = append(subs, sub{pc, pc.Area()})
+			}
+			idx++
 		}
 		sort.SliceStable(subs, func(i, j int) bool { return math.Abs(subs[i].area) > math.Abs(subs[j].area) })
-		t.Needed += len(subs)
 		if !t.Fits || slot+len(subs) > k {
 			// Whole layers only: cutting a compound path would drop holes or parts.
 			t.Fits = false
@@ -132,6 +146,7 @@ func Tokenize(doc *Document, k, n int) *Tokens {
 			slot++
 		}
 	}
+	t.Used = slot
 	for ; slot < k; slot++ {
 		t.Data[slot*f+FieldExists] = -1
 	}
