@@ -7,11 +7,26 @@ k (T,G*D) into kCache rows pos0.. and copies v (T,G*D) into vCache rows
 pos0.. — one dispatch instead of four.
 */}}
 {{define "rotate"}}
+// sincos with its own range reduction: WGSL only bounds sin/cos error on
+// [-π, π] (absolute 2^-11), and RoPE angles reach thousands of radians, so
+// the builtins give per-GPU results off by ~2e-4. Cody–Waite reduction by
+// π/2 with a 3-part constant (exact k·PIO2_1 for |k| < 2^15) and the Cephes
+// sinf/cosf minimax polynomials on [-π/4, π/4] give ~1 ulp everywhere.
+fn sincos(a: f32) -> vec2<f32> {
+  let k = round(a * 0.63661977236758134);
+  let r = ((a - k * 1.5703125) - k * 4.837512969970703125e-4) - k * 7.54978995489188216e-8;
+  let z = r * r;
+  let s = r + r * z * (-1.6666654611e-1 + z * (8.3321608736e-3 + z * -1.9515295891e-4));
+  let c = 1.0 - 0.5 * z + z * z * (4.166664568298827e-2 + z * (-1.388731625493765e-3 + z * 2.443315711809948e-5));
+  let q = i32(k) & 3;
+  if (q == 0) { return vec2<f32>(s, c); }
+  if (q == 1) { return vec2<f32>(c, -s); }
+  if (q == 2) { return vec2<f32>(-s, -c); }
+  return vec2<f32>(-c, s);
+}
 fn rot(v0: f32, v1: f32, pos: u32, j: u32) -> vec2<f32> {
-  let a = f32(pos) * invFreq[j];
-  let c = cos(a);
-  let s = sin(a);
-  return vec2<f32>(v0 * c - v1 * s, v1 * c + v0 * s);
+  let sc = sincos(f32(pos) * invFreq[j]);
+  return vec2<f32>(v0 * sc.y - v1 * sc.x, v1 * sc.y + v0 * sc.x);
 }
 {{- end}}
 

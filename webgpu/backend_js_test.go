@@ -1,0 +1,606 @@
+//go:build js && wasm
+
+// Kernel tests: every op of the WebGPU backend against the CPU backend
+// (tensor.NewCPU, the reference) on random shapes, including sizes that are
+// not multiples of the workgroup or tile sizes and ones that cross tile
+// edges. Run in headless Chromium by browsertest/run.sh (the Go test binary
+// is compiled with GOOS=js GOARCH=wasm go test -c and loaded by a page).
+package webgpu
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"syscall/js"
+	"testing"
+
+	"github.com/lamina-ml/lamina/kernels"
+	"github.com/lamina-ml/lamina/tensor"
+)
+
+// Tolerances on normalised MSE (Σ(a-b)²/Σb²) and max abs difference. Both
+// sides widen f16/bf16 weights exactly, so weight dtypes differ only in
+// summation order like f32; the f16 bounds are still kept looser because a
+// native-f16 device may convert through its own path.
+const (
+	nmseF32   = 1e-10
+	nmseF16   = 1e-8
+	absF32    = 1e-4
+	absF16    = 5e-4
+	nmseTrans = 1e-9 // exp/tanh/sin/cos: GPU and Go libm differ in the last bits
+	absTrans  = 5e-4
+)
+
+var (
+	gpu      *Backend // default device
+	gpuSplit *Backend // pretends maxStorageBufferBindingSize = splitLimit
+	cpu      = tensor.NewCPU()
+)
+
+// splitLimit forces weights above 4 KiB into several buffers.
+const splitLimit = 4096
+
+func TestMain(m *testing.M) {
+	ctx := context.Background()
+	be, err := NewBackendWithOptions(ctx, Options{PreferF16: true})
+	if err != nil {
+		fmt.Println("FAIL: no WebGPU backend:", err)
+		os.Exit(1)
+	}
+	gpu = be.(*Backend)
+	fmt.Printf("adapter: %s; shader-f16=%v; maxBinding=%d\n", gpu.AdapterInfo(), gpu.HasFeature("shader-f16"), gpu.MaxBindingSize())
+	be, err = NewBackendWithOptions(ctx, Options{MaxBindingSize: splitLimit})
+	if err != nil {
+		fmt.Println("FAIL: second WebGPU backend:", err)
+		os.Exit(1)
+	}
+	gpuSplit = be.(*Backend)
+	os.Exit(m.Run())
+}
+
+// report appends one result row to globalThis.laminaResults (when the page
+// defined it) so the page and the runner can show per-op numbers.
+func report(op string, nmse, maxAbs float64, ok bool) {
+	r := js.Global().Get("laminaResults")
+	if r.Type() != js.TypeObject {
+		return
+	}
+	r.Call("push", map[string]any{"op": op, "nmse": nmse, "maxAbs": maxAbs, "ok": ok})
+}
+
+func compare(t *testing.T, op string, got, want []float32, nmseTol, absTol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", op, len(got), len(want))
+	}
+	var num, den, maxAbs float64
+	for i := range got {
+		g, w := float64(got[i]), float64(want[i])
+		if math.IsNaN(g) != math.IsNaN(w) {
+			report(op, math.NaN(), math.NaN(), false)
+			t.Fatalf("%s: [%d] = %v, want %v", op, i, g, w)
+		}
+		d := g - w
+		num += d * d
+		den += w * w
+		maxAbs = math.Max(maxAbs, math.Abs(d))
+	}
+	nmse := num / math.Max(den, 1e-30)
+	ok := nmse <= nmseTol && maxAbs <= absTol
+	report(op, nmse, maxAbs, ok)
+	t.Logf("%-40s nmse=%.2e maxAbs=%.2e", op, nmse, maxAbs)
+	if !ok {
+		t.Errorf("%s: nmse %.3e (tol %.0e), max abs %.3e (tol %.0e)", op, nmse, nmseTol, maxAbs, absTol)
+	}
+}
+
+// pair holds the same tensor on the GPU and on the CPU.
+type pair struct{ g, c tensor.Tensor }
+
+func randF32(r *rand.Rand, n int, scale float32) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = (r.Float32()*2 - 1) * scale
+	}
+	return v
+}
+
+// upload stores values with dtype dt on both backends (rounded once, so
+// both see identical bits).
+func upload(t *testing.T, g *Backend, shape []int, dt tensor.DType, v []float32) pair {
+	t.Helper()
+	if dt == tensor.F32 {
+		// Activations come from UploadF32; only weights (uploadW) are split.
+		gt, err := g.UploadF32(shape, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct, _ := cpu.UploadF32(shape, v)
+		return pair{gt, ct}
+	}
+	return uploadW(t, g, shape, dt, v)
+}
+
+// uploadW stores a weight through Upload (split above the binding limit).
+func uploadW(t *testing.T, g *Backend, shape []int, dt tensor.DType, v []float32) pair {
+	t.Helper()
+	raw := make([]byte, len(v)*dt.Size())
+	for i, f := range v {
+		switch dt {
+		case tensor.F32:
+			binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(f))
+		case tensor.F16:
+			binary.LittleEndian.PutUint16(raw[2*i:], kernels.F32ToF16(f))
+		case tensor.BF16:
+			binary.LittleEndian.PutUint16(raw[2*i:], uint16(math.Float32bits(f)>>16))
+		}
+	}
+	gt, err := g.Upload(shape, dt, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, err := cpu.Upload(shape, dt, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pair{gt, ct}
+}
+
+func zeros(t *testing.T, g *Backend, shape ...int) pair {
+	t.Helper()
+	gt, err := g.Zeros(shape...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, _ := cpu.Zeros(shape...)
+	return pair{gt, ct}
+}
+
+func check(t *testing.T, g *Backend, op string, p pair, nmseTol, absTol float64) {
+	t.Helper()
+	got, err := g.Read(p.g, 0, -1)
+	if err != nil {
+		t.Fatalf("%s: read: %v", op, err)
+	}
+	want, err := cpu.Read(p.c, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compare(t, op, got, want, nmseTol, absTol)
+}
+
+func tolFor(dt tensor.DType) (float64, float64) {
+	if dt == tensor.F32 {
+		return nmseF32, absF32
+	}
+	return nmseF16, absF16
+}
+
+var weightDTypes = []tensor.DType{tensor.F32, tensor.F16, tensor.BF16}
+
+func TestMatMul(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	shapes := []struct{ T, K, N int }{
+		{1, 7, 5},       // matvec, scalar path, N < 8
+		{1, 64, 129},    // matvec, vec4, N crosses a workgroup
+		{3, 33, 70},     // matvec with T>1, odd K
+		{5, 16, 8},      // tiled, tiny
+		{130, 37, 131},  // tiled, every dimension crosses a 128 tile, odd K
+		{129, 256, 200}, // tiled, vec4, K several 16-steps
+	}
+	for _, be := range []*Backend{gpu, gpuSplit} {
+		for _, s := range shapes {
+			for _, dt := range weightDTypes {
+				for _, withBias := range []bool{false, true} {
+					name := fmt.Sprintf("MatMul/T%d_K%d_N%d/%v/bias=%v/split=%v", s.T, s.K, s.N, dt, withBias, be == gpuSplit)
+					t.Run(name, func(t *testing.T) {
+						x := upload(t, be, []int{s.T, s.K}, tensor.F32, randF32(r, s.T*s.K, 1))
+						w := uploadW(t, be, []int{s.N, s.K}, dt, randF32(r, s.N*s.K, 0.5))
+						out := zeros(t, be, s.T, s.N)
+						var bg, bc tensor.Tensor
+						if withBias {
+							b := upload(t, be, []int{s.N}, tensor.F32, randF32(r, s.N, 1))
+							bg, bc = b.g, b.c
+						}
+						be.MatMul(out.g, x.g, w.g, bg)
+						cpu.MatMul(out.c, x.c, w.c, bc)
+						n, a := tolFor(dt)
+						check(t, be, name, out, n, a)
+						if be == gpuSplit && s.N*s.K*dt.Size() > splitLimit {
+							if got := len(w.g.(*gtensor).chunks); got < 2 {
+								t.Errorf("weight of %d bytes in %d buffers, want a split", s.N*s.K*dt.Size(), got)
+							}
+							// Reading a split weight back goes chunk by chunk.
+							check(t, be, name+"/readback", w, 0, 0)
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
+func TestFusedMatMul(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const eps = 1e-5
+	for _, be := range []*Backend{gpu, gpuSplit} {
+		for _, T := range []int{1, 3, 6} { // 6 takes the unfused fallback
+			for _, s := range []struct{ K, N int }{{12, 20}, {64, 37}, {30, 9}} {
+				for _, dt := range weightDTypes {
+					name := fmt.Sprintf("T%d_K%d_N%d/%v/split=%v", T, s.K, s.N, dt, be == gpuSplit)
+					nt, at := tolFor(dt)
+					t.Run("MatMulNorm/"+name, func(t *testing.T) {
+						x := upload(t, be, []int{T, s.K}, tensor.F32, randF32(r, T*s.K, 2))
+						nw := upload(t, be, []int{s.K}, tensor.F32, randF32(r, s.K, 1))
+						w := uploadW(t, be, []int{s.N, s.K}, dt, randF32(r, s.N*s.K, 0.5))
+						out, tmp := zeros(t, be, T, s.N), zeros(t, be, T, s.K)
+						be.MatMulNorm(out.g, x.g, nw.g, w.g, eps)
+						cpu.RMSNorm(tmp.c, x.c, nw.c, eps)
+						cpu.MatMul(out.c, tmp.c, w.c, nil)
+						check(t, be, "MatMulNorm/"+name, out, nt, at)
+					})
+					t.Run("MatMulNormSiLU/"+name, func(t *testing.T) {
+						x := upload(t, be, []int{T, s.K}, tensor.F32, randF32(r, T*s.K, 2))
+						nw := upload(t, be, []int{s.K}, tensor.F32, randF32(r, s.K, 1))
+						g := uploadW(t, be, []int{s.N, s.K}, dt, randF32(r, s.N*s.K, 0.5))
+						u := uploadW(t, be, []int{s.N, s.K}, dt, randF32(r, s.N*s.K, 0.5))
+						out, tmp, uo := zeros(t, be, T, s.N), zeros(t, be, T, s.K), zeros(t, be, T, s.N)
+						be.MatMulNormSiLU(out.g, x.g, nw.g, g.g, u.g, eps)
+						cpu.RMSNorm(tmp.c, x.c, nw.c, eps)
+						cpu.MatMul(out.c, tmp.c, g.c, nil)
+						cpu.MatMul(uo.c, tmp.c, u.c, nil)
+						cpu.SiLUMul(out.c, out.c, uo.c)
+						check(t, be, "MatMulNormSiLU/"+name, out, math.Max(nt, nmseTrans), math.Max(at, absTrans))
+					})
+					t.Run("MatMulAcc/"+name, func(t *testing.T) {
+						x := upload(t, be, []int{T, s.K}, tensor.F32, randF32(r, T*s.K, 1))
+						w := uploadW(t, be, []int{s.N, s.K}, dt, randF32(r, s.N*s.K, 0.5))
+						acc := upload(t, be, []int{T, s.N}, tensor.F32, randF32(r, T*s.N, 1))
+						tmp := zeros(t, be, T, s.N)
+						be.MatMulAcc(acc.g, x.g, w.g)
+						cpu.MatMul(tmp.c, x.c, w.c, nil)
+						cpu.Add(acc.c, acc.c, tmp.c)
+						check(t, be, "MatMulAcc/"+name, acc, nt, at)
+					})
+				}
+			}
+		}
+	}
+}
+
+func TestNorms(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, s := range []struct{ T, C int }{{1, 5}, {3, 256}, {4, 300}, {2, 1000}} {
+		for _, inPlace := range []bool{false, true} {
+			for _, kind := range []string{"RMSNorm", "LayerNorm", "LayerNormNoBias"} {
+				name := fmt.Sprintf("%s/T%d_C%d/inplace=%v", kind, s.T, s.C, inPlace)
+				t.Run(name, func(t *testing.T) {
+					x := upload(t, gpu, []int{s.T, s.C}, tensor.F32, randF32(r, s.T*s.C, 3))
+					w := upload(t, gpu, []int{s.C}, tensor.F32, randF32(r, s.C, 1))
+					b := upload(t, gpu, []int{s.C}, tensor.F32, randF32(r, s.C, 1))
+					out := x
+					if !inPlace {
+						out = zeros(t, gpu, s.T, s.C)
+					}
+					switch kind {
+					case "RMSNorm":
+						gpu.RMSNorm(out.g, x.g, w.g, 1e-6)
+						cpu.RMSNorm(out.c, x.c, w.c, 1e-6)
+					case "LayerNorm":
+						gpu.LayerNorm(out.g, x.g, w.g, b.g, 1e-5)
+						cpu.LayerNorm(out.c, x.c, w.c, b.c, 1e-5)
+					default:
+						gpu.LayerNorm(out.g, x.g, w.g, nil, 1e-5)
+						cpu.LayerNorm(out.c, x.c, w.c, nil, 1e-5)
+					}
+					check(t, gpu, name, out, nmseF32, absF32)
+				})
+			}
+		}
+	}
+}
+
+func invFreq(t *testing.T, D int) pair {
+	f := make([]float32, D/2)
+	for j := range f {
+		f[j] = float32(1 / math.Pow(10000, float64(2*j)/float64(D)))
+	}
+	return upload(t, gpu, []int{D / 2}, tensor.F32, f)
+}
+
+func TestRoPE(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, s := range []struct{ T, H, D, pos int }{{1, 1, 2, 0}, {5, 3, 8, 7}, {4, 9, 64, 300}} {
+		name := fmt.Sprintf("RoPE/T%d_H%d_D%d_pos%d", s.T, s.H, s.D, s.pos)
+		t.Run(name, func(t *testing.T) {
+			x := upload(t, gpu, []int{s.T, s.H * s.D}, tensor.F32, randF32(r, s.T*s.H*s.D, 1))
+			f := invFreq(t, s.D)
+			gpu.RoPE(x.g, f.g, s.H, s.D, s.pos)
+			cpu.RoPE(x.c, f.c, s.H, s.D, s.pos)
+			check(t, gpu, name, x, nmseTrans, absTrans)
+		})
+	}
+}
+
+func TestRoPEKV(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, s := range []struct{ T, H, G, D, pos, S int }{{1, 6, 2, 16, 5, 8}, {3, 4, 4, 8, 0, 3}, {2, 9, 3, 64, 10, 20}} {
+		name := fmt.Sprintf("RoPEKV/T%d_H%d_G%d_D%d_pos%d", s.T, s.H, s.G, s.D, s.pos)
+		t.Run(name, func(t *testing.T) {
+			q := upload(t, gpu, []int{s.T, s.H * s.D}, tensor.F32, randF32(r, s.T*s.H*s.D, 1))
+			k := upload(t, gpu, []int{s.T, s.G * s.D}, tensor.F32, randF32(r, s.T*s.G*s.D, 1))
+			v := upload(t, gpu, []int{s.T, s.G * s.D}, tensor.F32, randF32(r, s.T*s.G*s.D, 1))
+			kc := upload(t, gpu, []int{s.S, s.G * s.D}, tensor.F32, randF32(r, s.S*s.G*s.D, 1))
+			vc := upload(t, gpu, []int{s.S, s.G * s.D}, tensor.F32, randF32(r, s.S*s.G*s.D, 1))
+			f := invFreq(t, s.D)
+			gpu.RoPEKV(q.g, k.g, v.g, f.g, kc.g, vc.g, s.H, s.G, s.D, s.pos)
+			cpu.RoPE(q.c, f.c, s.H, s.D, s.pos)
+			cpu.RoPE(k.c, f.c, s.G, s.D, s.pos) // the GPU leaves k unchanged; compare via the cache
+			cpu.CopyRows(kc.c, s.pos, k.c, 0, s.T)
+			cpu.CopyRows(vc.c, s.pos, v.c, 0, s.T)
+			check(t, gpu, name+"/q", q, nmseTrans, absTrans)
+			check(t, gpu, name+"/kCache", kc, nmseTrans, absTrans)
+			check(t, gpu, name+"/vCache", vc, 0, 0)
+		})
+	}
+}
+
+func TestAttention(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, s := range []struct{ T, H, G, D, pos int }{
+		{1, 6, 2, 16, 70},  // decode, keys cross a 64-key chunk
+		{9, 4, 4, 8, 0},    // prefill from empty, MHA
+		{5, 6, 3, 72, 3},   // prefill on a prefix, D not a multiple of 64
+		{1, 9, 3, 64, 130}, // SmolLM2 head shape
+		{70, 2, 1, 32, 0},  // long prefill, MQA
+	} {
+		name := fmt.Sprintf("Attention/T%d_H%d_G%d_D%d_pos%d", s.T, s.H, s.G, s.D, s.pos)
+		t.Run(name, func(t *testing.T) {
+			S := s.pos + s.T + 3
+			q := upload(t, gpu, []int{s.T, s.H * s.D}, tensor.F32, randF32(r, s.T*s.H*s.D, 1))
+			kc := upload(t, gpu, []int{S, s.G * s.D}, tensor.F32, randF32(r, S*s.G*s.D, 1))
+			vc := upload(t, gpu, []int{S, s.G * s.D}, tensor.F32, randF32(r, S*s.G*s.D, 1))
+			out := zeros(t, gpu, s.T, s.H*s.D)
+			a := tensor.AttentionArgs{Heads: s.H, KVHeads: s.G, HeadDim: s.D, Pos: s.pos, Scale: float32(1 / math.Sqrt(float64(s.D)))}
+			gpu.Attention(out.g, q.g, kc.g, vc.g, a)
+			cpu.Attention(out.c, q.c, kc.c, vc.c, a)
+			check(t, gpu, name, out, nmseTrans, absTrans)
+		})
+	}
+}
+
+func TestElementwise(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, n := range []int{1, 255, 257, 1000} {
+		for _, alias := range []string{"none", "a", "b", "both"} {
+			for _, op := range []string{"Add", "SiLUMul", "GeluTanh"} {
+				if op == "GeluTanh" && (alias == "b" || alias == "both") {
+					continue
+				}
+				name := fmt.Sprintf("%s/n%d/alias=%s", op, n, alias)
+				t.Run(name, func(t *testing.T) {
+					a := upload(t, gpu, []int{n}, tensor.F32, randF32(r, n, 4))
+					b := upload(t, gpu, []int{n}, tensor.F32, randF32(r, n, 4))
+					out := zeros(t, gpu, n)
+					switch alias {
+					case "a":
+						out = a
+					case "b":
+						out = b
+					case "both":
+						out, b = a, a
+					}
+					switch op {
+					case "Add":
+						gpu.Add(out.g, a.g, b.g)
+						cpu.Add(out.c, a.c, b.c)
+					case "SiLUMul":
+						gpu.SiLUMul(out.g, a.g, b.g)
+						cpu.SiLUMul(out.c, a.c, b.c)
+					default:
+						gpu.GeluTanh(out.g, a.g)
+						cpu.GeluTanh(out.c, a.c)
+					}
+					check(t, gpu, name, out, nmseTrans, absTrans)
+				})
+			}
+		}
+	}
+}
+
+func TestEmbedding(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, be := range []*Backend{gpu, gpuSplit} {
+		for _, dt := range weightDTypes {
+			for _, s := range []struct{ V, C int }{{10, 3}, {300, 70}, {50, 257}} {
+				name := fmt.Sprintf("Embedding/V%d_C%d/%v/split=%v", s.V, s.C, dt, be == gpuSplit)
+				t.Run(name, func(t *testing.T) {
+					table := uploadW(t, be, []int{s.V, s.C}, dt, randF32(r, s.V*s.C, 1))
+					ids := []int32{0, int32(s.V - 1), 3, int32(s.V / 2), 3}
+					out := zeros(t, be, len(ids), s.C)
+					be.Embedding(out.g, table.g, ids)
+					cpu.Embedding(out.c, table.c, ids)
+					check(t, be, name, out, 0, 0)
+					// EmbeddingAt reads the id from a device tensor.
+					idt, err := be.ZerosI32(2)
+					if err != nil {
+						t.Fatal(err)
+					}
+					src := upload(t, be, []int{1, s.V}, tensor.F32, make([]float32, s.V))
+					one := make([]float32, s.V)
+					one[s.V-2] = 1
+					src2 := upload(t, be, []int{1, s.V}, tensor.F32, one)
+					be.ArgmaxAt(idt, 1, src2.g) // ids[1] = V-2
+					row := zeros(t, be, 1, s.C)
+					be.EmbeddingAt(row.g, table.g, idt, 1)
+					cpu.Embedding(row.c, table.c, []int32{int32(s.V - 2)})
+					check(t, be, name+"/At", row, 0, 0)
+					be.Free(src.g)
+				})
+			}
+		}
+	}
+}
+
+func TestCopyRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	src := upload(t, gpu, []int{7, 13}, tensor.F32, randF32(r, 91, 1))
+	dst := upload(t, gpu, []int{9, 13}, tensor.F32, randF32(r, 117, 1))
+	gpu.CopyRows(dst.g, 2, src.g, 3, 4)
+	cpu.CopyRows(dst.c, 2, src.c, 3, 4)
+	check(t, gpu, "CopyRows", dst, 0, 0)
+	gpu.CopyRows(dst.g, 0, dst.g, 5, 3) // same tensor, goes through a temporary
+	cpu.CopyRows(dst.c, 0, dst.c, 5, 3)
+	check(t, gpu, "CopyRows/same", dst, 0, 0)
+}
+
+func TestArgmax(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	for _, s := range []struct{ T, N int }{{1, 1}, {3, 1000}, {2, 3000}, {1, 49152}} {
+		name := fmt.Sprintf("Argmax/T%d_N%d", s.T, s.N)
+		t.Run(name, func(t *testing.T) {
+			v := randF32(r, s.T*s.N, 1)
+			if s.N > 2000 { // a tie across argmax chunks: the lower index wins
+				v[2500%s.N] = 5
+				v[1500] = 5
+			}
+			x := upload(t, gpu, []int{s.T, s.N}, tensor.F32, v)
+			og, _ := gpu.ZerosI32(s.T)
+			oc, _ := cpu.ZerosI32(s.T)
+			gpu.Argmax(og, x.g)
+			cpu.Argmax(oc, x.c)
+			got, err := gpu.ReadInts(og)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := cpu.ReadInts(oc)
+			ok := fmt.Sprint(got) == fmt.Sprint(want)
+			report(name, 0, 0, ok)
+			if !ok {
+				t.Errorf("%s: %v, want %v", name, got, want)
+			}
+		})
+	}
+}
+
+// TestSample checks the GPU sampler's contract: top-k 1 is argmax; a
+// (seed, step) pair is deterministic; draws stay inside the top-k set and
+// the top-p nucleus; and frequencies follow softmax(logits/T).
+func TestSample(t *testing.T) {
+	logits := []float32{0.5, 2.0, 1.0, -1.0, 1.5, 0.0, 2.0 - 1e-3, -3}
+	N := len(logits)
+	x := upload(t, gpu, []int{2, N}, tensor.F32, append(append([]float32{}, logits...), logits...))
+	const draws = 1500
+	run := func(p SampleParams) []int32 {
+		out, err := gpu.ZerosI32(draws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < draws; i++ {
+			p.Step = uint32(i)
+			gpu.Sample(out, i, x.g, 1, p)
+		}
+		ids, err := gpu.ReadInts(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gpu.Free(out)
+		return ids
+	}
+	t.Run("topk1", func(t *testing.T) {
+		for _, id := range run(SampleParams{Temperature: 1, TopK: 1, TopP: 1, Seed: 1})[:50] {
+			if id != 1 {
+				t.Fatalf("top-k 1 drew %d, want argmax 1", id)
+			}
+		}
+	})
+	t.Run("deterministic", func(t *testing.T) {
+		a := run(SampleParams{Temperature: 0.8, TopK: 0, TopP: 1, Seed: 42})
+		b := run(SampleParams{Temperature: 0.8, TopK: 0, TopP: 1, Seed: 42})
+		c := run(SampleParams{Temperature: 0.8, TopK: 0, TopP: 1, Seed: 43})
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Errorf("same seed gave different draws")
+		}
+		if fmt.Sprint(a) == fmt.Sprint(c) {
+			t.Errorf("different seeds gave identical draws")
+		}
+	})
+	t.Run("topk3", func(t *testing.T) {
+		allowed := map[int32]bool{1: true, 6: true, 4: true}
+		for _, id := range run(SampleParams{Temperature: 1, TopK: 3, TopP: 1, Seed: 7}) {
+			if !allowed[id] {
+				t.Fatalf("top-k 3 drew %d outside {1,6,4}", id)
+			}
+		}
+	})
+	t.Run("topp", func(t *testing.T) {
+		// Sorted probs at T=1: 1 (.29), 6 (.29), 4 (.18), 2 (.11), ... top-p
+		// 0.6 keeps the smallest prefix reaching 60%: {1, 6, 4}.
+		for _, id := range run(SampleParams{Temperature: 1, TopK: 0, TopP: 0.6, Seed: 9}) {
+			if id != 1 && id != 6 && id != 4 {
+				t.Fatalf("top-p 0.6 drew %d outside {1,6,4}", id)
+			}
+		}
+	})
+	t.Run("distribution", func(t *testing.T) {
+		ids := run(SampleParams{Temperature: 1.3, TopK: 0, TopP: 1, Seed: 2024})
+		var z float64
+		p := make([]float64, N)
+		for i, l := range logits {
+			p[i] = math.Exp(float64(l) / 1.3)
+			z += p[i]
+		}
+		counts := make([]float64, N)
+		for _, id := range ids {
+			counts[id]++
+		}
+		// Pearson chi-square with N-1 = 7 degrees of freedom; 24.3 is the
+		// 0.999 quantile, so a correct sampler fails this 1 time in 1000.
+		var chi2 float64
+		for i := range p {
+			e := p[i] / z * draws
+			chi2 += (counts[i] - e) * (counts[i] - e) / e
+		}
+		report("Sample/distribution chi2", chi2, 0, chi2 < 24.3)
+		t.Logf("chi2=%.2f counts=%v", chi2, counts)
+		if chi2 >= 24.3 {
+			t.Errorf("chi-square %.1f ≥ 24.3: frequencies do not follow softmax", chi2)
+		}
+	})
+}
+
+// TestErrors checks that misuse becomes an error from the next Read, not a
+// panic or a GPU validation failure.
+func TestErrors(t *testing.T) {
+	ctx := context.Background()
+	be, err := NewBackendWithOptions(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := be.(*Backend)
+	defer b.Close()
+	x, _ := b.Zeros(2, 3)
+	w, _ := b.Zeros(4, 5)
+	out, _ := b.Zeros(2, 4)
+	b.MatMul(out, x, w, nil)
+	if _, err := b.Read(out, 0, -1); err == nil {
+		t.Fatal("MatMul with mismatched K: want an error")
+	}
+	if _, err := gpu.Upload([]int{2, 2}, tensor.F32, make([]byte, 3)); err == nil {
+		t.Error("Upload with a short buffer: want an error")
+	}
+	own, _ := gpu.Zeros(2)
+	if _, err := b.Read(own, 0, -1); err == nil || errors.Is(err, ErrDeviceLost) {
+		t.Errorf("tensor of another backend: want a plain error, got %v", err)
+	}
+	// The backend stays usable after reporting an error.
+	y, _ := b.UploadF32([]int{2}, []float32{1, 2})
+	b.Add(y, y, y)
+	if got, err := b.Read(y, 0, -1); err != nil || got[0] != 2 || got[1] != 4 {
+		t.Errorf("after an error: Add gave %v, %v; want [2 4]", got, err)
+	}
+}

@@ -1,0 +1,378 @@
+//go:build js && wasm
+
+package webgpu
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"syscall/js"
+
+	"github.com/lamina-ml/lamina/shaders"
+)
+
+// JS constructors and globals, looked up once.
+var (
+	jsObject      = js.Global().Get("Object")
+	jsArray       = js.Global().Get("Array")
+	jsUint8Array  = js.Global().Get("Uint8Array")
+	jsUint32Array = js.Global().Get("Uint32Array")
+	jsFunction    = js.Global().Get("Function")
+)
+
+// WebGPU enum bits (https://www.w3.org/TR/webgpu/#buffer-usage,
+// #shader-stage, #map-mode). Numeric so Dawn's Node object works without
+// its globals installed.
+const (
+	usageMapRead  = 0x0001
+	usageCopySrc  = 0x0004
+	usageCopyDst  = 0x0008
+	usageUniform  = 0x0040
+	usageStorage  = 0x0080
+	stageCompute  = 0x4
+	mapModeRead   = 0x1
+	opDispatch    = 1
+	opCopy        = 2
+	dispatchWords = 7
+	copyWords     = 6
+)
+
+// await blocks the calling goroutine until p settles. It must not be called
+// from a js.FuncOf callback (the event loop would never run).
+func await(p js.Value) (js.Value, error) {
+	type result struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan result, 1)
+	then := js.FuncOf(func(this js.Value, args []js.Value) any {
+		v := js.Undefined()
+		if len(args) > 0 {
+			v = args[0]
+		}
+		ch <- result{v: v}
+		return nil
+	})
+	catch := js.FuncOf(func(this js.Value, args []js.Value) any {
+		msg := "promise rejected"
+		if len(args) > 0 {
+			msg = jsErrorString(args[0])
+		}
+		ch <- result{err: errors.New(msg)}
+		return nil
+	})
+	p.Call("then", then, catch)
+	r := <-ch
+	then.Release()
+	catch.Release()
+	return r.v, r.err
+}
+
+// awaitCtx is await that gives up when ctx is done (the promise still
+// settles later; its result is dropped).
+func awaitCtx(ctx context.Context, p js.Value) (js.Value, error) {
+	type result struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		v, err := await(p)
+		ch <- result{v, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+		return js.Undefined(), ctx.Err()
+	}
+}
+
+func jsErrorString(v js.Value) string {
+	if v.Type() == js.TypeObject {
+		if m := v.Get("message"); m.Type() == js.TypeString {
+			return m.String()
+		}
+	}
+	return v.String()
+}
+
+// jsCall calls a method and turns a thrown JS exception into an error.
+func jsCall(obj js.Value, method string, args ...any) (v js.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("webgpu: %s: %v", method, r)
+		}
+	}()
+	return obj.Call(method, args...), nil
+}
+
+func obj(kv ...any) js.Value {
+	o := jsObject.New()
+	for i := 0; i+1 < len(kv); i += 2 {
+		o.Set(kv[i].(string), kv[i+1])
+	}
+	return o
+}
+
+func arr(items ...any) js.Value {
+	a := jsArray.New(len(items))
+	for i, it := range items {
+		a.SetIndex(i, it)
+	}
+	return a
+}
+
+// device is an opened GPUDevice with the limits and features it was
+// created with.
+type device struct {
+	dev, queue  js.Value
+	adapterInfo string
+	features    map[string]bool
+	// Limits actually granted (the adapter's, requested explicitly).
+	maxBinding     int64 // min(maxStorageBufferBindingSize, maxBufferSize)
+	weightChunk    int64 // weights above this are split (maxBinding or Options.MaxBindingSize)
+	maxWorkgroupsX int
+	storageAlign   int
+
+	lost       chan struct{}
+	lostReason string
+	uncaptured string // first uncaptured error, reported by the next Read
+	errFn      js.Func
+}
+
+// limitNames are the limits requested at the adapter's values instead of
+// the WebGPU defaults (a default device gets 128 MiB storage bindings even
+// on a GPU that allows 4 GiB).
+var limitNames = []string{
+	"maxStorageBufferBindingSize", "maxBufferSize", "maxComputeWorkgroupStorageSize",
+	"maxComputeInvocationsPerWorkgroup", "maxComputeWorkgroupSizeX", "maxComputeWorkgroupSizeY",
+	"maxComputeWorkgroupSizeZ", "maxComputeWorkgroupsPerDimension", "maxStorageBuffersPerShaderStage",
+	"maxUniformBufferBindingSize", "maxBindGroups",
+}
+
+func openDevice(ctx context.Context, o Options) (*device, error) {
+	nav := js.Global().Get("navigator")
+	if nav.Type() != js.TypeObject {
+		return nil, fmt.Errorf("%w: no navigator", ErrUnavailable)
+	}
+	gpu := nav.Get("gpu")
+	if gpu.Type() != js.TypeObject {
+		return nil, fmt.Errorf("%w: no navigator.gpu", ErrUnavailable)
+	}
+	ropts := jsObject.New()
+	if o.PowerPreference != "" {
+		ropts.Set("powerPreference", o.PowerPreference)
+	}
+	p, err := jsCall(gpu, "requestAdapter", ropts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	adapter, err := awaitCtx(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("%w: requestAdapter: %v", ErrUnavailable, err)
+	}
+	if adapter.Type() != js.TypeObject {
+		return nil, fmt.Errorf("%w: requestAdapter returned no adapter", ErrUnavailable)
+	}
+	d := &device{features: map[string]bool{}, lost: make(chan struct{})}
+	if info := adapter.Get("info"); info.Type() == js.TypeObject {
+		parts := []string{}
+		for _, k := range []string{"vendor", "architecture", "device", "description"} {
+			if v := info.Get(k); v.Type() == js.TypeString && v.String() != "" {
+				parts = append(parts, v.String())
+			}
+		}
+		d.adapterInfo = strings.Join(parts, " / ")
+	}
+	limits := adapter.Get("limits")
+	req := jsObject.New()
+	for _, name := range limitNames {
+		if v := limits.Get(name); v.Type() == js.TypeNumber {
+			req.Set(name, v)
+		}
+	}
+	feats := []any{}
+	for _, f := range []string{"shader-f16", "subgroups"} {
+		if adapter.Get("features").Call("has", f).Bool() {
+			feats = append(feats, f)
+			d.features[f] = true
+		}
+	}
+	p, err = jsCall(adapter, "requestDevice", obj("requiredLimits", req, "requiredFeatures", arr(feats...)))
+	if err != nil {
+		return nil, err
+	}
+	dev, err := awaitCtx(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("webgpu: requestDevice: %v", err)
+	}
+	d.dev = dev
+	d.queue = dev.Get("queue")
+	dl := dev.Get("limits")
+	d.maxBinding = int64(dl.Get("maxStorageBufferBindingSize").Float())
+	if mb := int64(dl.Get("maxBufferSize").Float()); mb < d.maxBinding {
+		d.maxBinding = mb
+	}
+	d.weightChunk = d.maxBinding
+	if o.MaxBindingSize > 0 && o.MaxBindingSize < d.maxBinding {
+		d.weightChunk = o.MaxBindingSize
+	}
+	d.maxWorkgroupsX = dl.Get("maxComputeWorkgroupsPerDimension").Int()
+	d.storageAlign = dl.Get("minStorageBufferOffsetAlignment").Int()
+
+	d.errFn = js.FuncOf(func(this js.Value, args []js.Value) any {
+		if d.uncaptured == "" && len(args) > 0 {
+			d.uncaptured = jsErrorString(args[0].Get("error"))
+		}
+		return nil
+	})
+	if dev.Get("addEventListener").Type() == js.TypeFunction {
+		dev.Call("addEventListener", "uncapturederror", d.errFn)
+	} else {
+		dev.Set("onuncapturederror", d.errFn)
+	}
+	go func() {
+		info, err := await(dev.Get("lost"))
+		if err != nil {
+			d.lostReason = err.Error()
+		} else if info.Type() == js.TypeObject {
+			d.lostReason = fmt.Sprintf("%s: %s", info.Get("reason").String(), info.Get("message").String())
+		}
+		close(d.lost)
+	}()
+	return d, nil
+}
+
+func (d *device) isLost() bool {
+	select {
+	case <-d.lost:
+		return true
+	default:
+		return false
+	}
+}
+
+// newBuffer makes a buffer; with data it is filled through
+// mappedAtCreation (no staging copy, no queue ordering concerns).
+func (d *device) newBuffer(size int, usage int, data []byte) (js.Value, error) {
+	size = (size + 3) &^ 3
+	if size == 0 {
+		size = 4
+	}
+	mapped := data != nil
+	b, err := jsCall(d.dev, "createBuffer", obj("size", size, "usage", usage, "mappedAtCreation", mapped))
+	if err != nil {
+		return js.Undefined(), err
+	}
+	if mapped {
+		u8 := jsUint8Array.New(b.Call("getMappedRange"))
+		if len(data) > 0 {
+			js.CopyBytesToJS(u8, data)
+		}
+		b.Call("unmap")
+	}
+	return b, nil
+}
+
+// pipeline compiles a kernel variant with an explicit layout, surfacing
+// WGSL compilation errors (getCompilationInfo) and pipeline errors (the
+// rejected createComputePipelineAsync promise) as Go errors.
+func (d *device) pipeline(k shaders.Key, layout js.Value) (js.Value, error) {
+	src, err := shaders.Source(k)
+	if err != nil {
+		return js.Undefined(), err
+	}
+	mod, err := jsCall(d.dev, "createShaderModule", obj("code", src, "label", k.String()))
+	if err != nil {
+		return js.Undefined(), err
+	}
+	if mod.Get("getCompilationInfo").Type() == js.TypeFunction {
+		info, err := await(mod.Call("getCompilationInfo"))
+		if err == nil {
+			msgs := info.Get("messages")
+			var errs []string
+			for i := 0; i < msgs.Length(); i++ {
+				m := msgs.Index(i)
+				if m.Get("type").String() == "error" {
+					errs = append(errs, fmt.Sprintf("%d:%d: %s", m.Get("lineNum").Int(), m.Get("linePos").Int(), m.Get("message").String()))
+				}
+			}
+			if len(errs) > 0 {
+				return js.Undefined(), fmt.Errorf("webgpu: compile %s: %s", k, strings.Join(errs, "; "))
+			}
+		}
+	}
+	desc := obj("layout", layout, "compute", obj("module", mod, "entryPoint", "main"), "label", k.String())
+	p, err := jsCall(d.dev, "createComputePipelineAsync", desc)
+	if err != nil {
+		return js.Undefined(), err
+	}
+	pipe, err := await(p)
+	if err != nil {
+		return js.Undefined(), fmt.Errorf("webgpu: pipeline %s: %v", k, err)
+	}
+	return pipe, nil
+}
+
+// layout makes the bind-group and pipeline layouts of one kernel.
+func (d *device) layout(bindings []shaders.Binding) (bgl, pl js.Value, err error) {
+	entries := jsArray.New(len(bindings))
+	for i, b := range bindings {
+		var buf js.Value
+		switch b {
+		case shaders.Uniform:
+			buf = obj("type", "uniform", "hasDynamicOffset", true)
+		case shaders.ReadOnly:
+			buf = obj("type", "read-only-storage")
+		default:
+			buf = obj("type", "storage")
+		}
+		entries.SetIndex(i, obj("binding", i, "visibility", stageCompute, "buffer", buf))
+	}
+	bgl, err = jsCall(d.dev, "createBindGroupLayout", obj("entries", entries))
+	if err != nil {
+		return
+	}
+	pl, err = jsCall(d.dev, "createPipelineLayout", obj("bindGroupLayouts", arr(bgl)))
+	return
+}
+
+// replaySource is the one JS function that turns the Go-side command list
+// into a command encoder and submits it, so recording an op costs no JS
+// calls at all. cmds holds opDispatch (pipeline, bindGroup, dynamic
+// offset, x, y, z) and opCopy (src, srcOffset, dst, dstOffset, size)
+// records; objects are indexes into reg.
+const replaySource = `
+if (plen > 0) queue.writeBuffer(pbuf, 0, pdata, 0, plen);
+if (ilen > 0) queue.writeBuffer(ibuf, 0, idata, 0, ilen);
+const enc = device.createCommandEncoder();
+let pass = null, last = -1;
+const off = new Uint32Array(1);
+let i = 0;
+while (i < n) {
+  if (cmds[i] === 1) {
+    if (pass === null) { pass = enc.beginComputePass(); last = -1; }
+    if (cmds[i+1] !== last) { last = cmds[i+1]; pass.setPipeline(reg[last]); }
+    off[0] = cmds[i+3];
+    pass.setBindGroup(0, reg[cmds[i+2]], off, 0, 1);
+    pass.dispatchWorkgroups(cmds[i+4], cmds[i+5], cmds[i+6]);
+    i += 7;
+  } else {
+    if (pass !== null) { pass.end(); pass = null; }
+    enc.copyBufferToBuffer(reg[cmds[i+1]], cmds[i+2], reg[cmds[i+3]], cmds[i+4], cmds[i+5]);
+    i += 6;
+  }
+}
+if (pass !== null) pass.end();
+queue.submit([enc.finish()]);
+`
+
+// bindGroupSource creates a bind group from registry indexes; entry 0 is
+// the parameter ring bound with a 256-byte window (dynamic offset).
+const bindGroupSource = `
+const entries = [{binding: 0, resource: {buffer: reg[ids[0]], offset: 0, size: 256}}];
+for (let i = 1; i < n; i++) entries.push({binding: i, resource: {buffer: reg[ids[i]]}});
+return device.createBindGroup({layout, entries});
+`
