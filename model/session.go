@@ -23,12 +23,16 @@ type Session struct {
 	ids    [1]int32
 }
 
-// NewSession allocates a KV cache for maxLen positions. For GPT-2, maxLen
-// is capped by nothing but positions beyond n_positions are an error when
-// reached.
+// NewSession allocates a KV cache of maxLen positions (prompt plus
+// generated tokens). GPT-2 has learned positions only up to n_positions
+// (Config.MaxPositions), so a longer GPT-2 session is an error; RoPE models
+// may run past max_position_embeddings, as transformers allows.
 func (m *Model) NewSession(maxLen int) (*Session, error) {
 	if maxLen <= 0 {
 		return nil, fmt.Errorf("model: session length %d must be positive", maxLen)
+	}
+	if m.Config.Arch == GPT2 && maxLen > m.Config.MaxPositions {
+		return nil, fmt.Errorf("model: session of %d positions exceeds GPT-2's %d learned positions", maxLen, m.Config.MaxPositions)
 	}
 	s := &Session{m: m, host: make([]float32, m.Config.VocabSize)}
 	var err error

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/lamina-ml/lamina/kernels"
@@ -90,8 +91,9 @@ func encode(v []float32, dt DType) ([]byte, []float32) {
 
 func TestMatMul(t *testing.T) {
 	be := NewCPU()
-	// Shapes include ones large enough for the parallel path (T·N·K ≥
-	// parallelMinWork) with N not a multiple of the chunk alignment.
+	// Shapes cover the kernels' matrix-vector (T ≤ 2) and tiled (T ≥ 3)
+	// paths, with T and N not multiples of their tiles and N large enough
+	// to be split across the worker pool.
 	shapes := []struct{ T, K, N int }{{1, 3, 5}, {4, 7, 3}, {1, 64, 1031}, {5, 33, 999}, {17, 64, 130}}
 	for _, dt := range []DType{F32, F16, BF16} {
 		for _, s := range shapes {
@@ -337,4 +339,23 @@ func TestUploadErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkClose(t, "i8 read", read(t, be, i8), []float64{-1, 1, -128}, 0)
+}
+
+func TestParallelForCoversEveryIndexOnce(t *testing.T) {
+	for _, tc := range []struct{ n, align, work int }{{0, 1, 0}, {7, 1, 1 << 20}, {1000, 16, 1 << 20}, {1000, 16, 10}, {33, 64, 1 << 20}} {
+		hits := make([]int32, tc.n)
+		var mu sync.Mutex
+		parallelFor(tc.n, tc.align, tc.work, func(lo, hi int) {
+			mu.Lock()
+			defer mu.Unlock()
+			for i := lo; i < hi; i++ {
+				hits[i]++
+			}
+		})
+		for i, h := range hits {
+			if h != 1 {
+				t.Fatalf("n=%d align=%d: index %d run %d times", tc.n, tc.align, i, h)
+			}
+		}
+	}
 }
