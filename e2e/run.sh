@@ -5,7 +5,9 @@
 # non-zero when a test fails.
 #
 #   e2e/run.sh                    everything
-#   e2e/run.sh --test-name-pattern cpu    only tests whose name matches (node --test flags pass through)
+#   e2e/run.sh --test-name-pattern abort  only tests whose name matches (node --test flags pass through)
+#   LAMINA_E2E_BACKENDS=cpu e2e/run.sh    only the CPU backend suites
+#   e2e/run.sh bench ['preset=tiny&prompt=64&tokens=32']   site/bench.html's figures as JSON
 #
 # Needs: chromium (apt-get install -y chromium), node + npm (playwright-core
 # is installed into e2e/node_modules from e2e/package-lock.json), Go.
@@ -67,4 +69,9 @@ done
 [ -n "$url" ] || { echo "e2e: lamina serve did not start" >&2; cat "$log" >&2; exit 1; }
 echo "e2e: serving $url" >&2
 
-LAMINA_URL="$url" node --test --test-concurrency=1 "$@" "$e2e/lamina.test.mjs"
+if [ "${1:-}" = bench ]; then
+	shift
+	LAMINA_URL="$url" node "$e2e/bench.mjs" "$@"
+	exit
+fi
+LAMINA_URL="$url" node --test --test-concurrency=1 --test-reporter=spec "$@" "$e2e/lamina.test.mjs"

@@ -277,7 +277,17 @@ export class Engine {
   }
 
   async loadModel(baseURL, onProgress) {
-    const files = await fetchModel(baseURL, onProgress);
+    return this.loadFiles(await fetchModel(baseURL, onProgress));
+  }
+
+  // loadFiles loads a model from {name: Uint8Array} (the files of an HF
+  // model directory), e.g. from <input type=file> or built in memory.
+  async loadFiles(files) {
+    if (!files || typeof files !== 'object') throw new LaminaError('lamina: files must be an object of name → Uint8Array', 'bad-input');
+    for (const [name, v] of Object.entries(files)) {
+      if (!(v instanceof Uint8Array)) throw new LaminaError(`lamina: file ${name} must be a Uint8Array`, 'bad-input');
+    }
+    if (!files['config.json']) throw new LaminaError('lamina: no config.json among the files: not a model directory', 'not-a-model');
     const m = await goCall(() => this.api.loadModel(this.id, files));
     this.models.set(m.id, m);
     return { id: m.id, info: JSON.parse(m.info), tokenizerJSON: files['tokenizer.json'] || null };

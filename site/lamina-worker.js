@@ -2,7 +2,7 @@
 // It owns one Engine (lamina.wasm in this worker) and answers lamina.mjs's
 // messages:
 //
-//   page → worker  {id, op, args}            op: init, loadModel, logits,
+//   page → worker  {id, op, args}            op: init, loadModel, loadFiles, logits,
 //                                            layers, generate, disposeModel, dispose
 //   page → worker  {op: 'cancel', target}    stop the generation started by request target
 //   worker → page  {id, result, backend}     success; backend is what runs now
@@ -21,6 +21,9 @@ const ops = {
   async loadModel({ baseURL }, id) {
     const m = await engine.loadModel(baseURL, (p) => postMessage({ id, event: 'progress', data: p }));
     return m; // tokenizerJSON is copied so the page can tokenize synchronously
+  },
+  async loadFiles({ files }) {
+    return engine.loadFiles(files);
   },
   async logits({ model, ids }) {
     return engine.logits(model, ids);

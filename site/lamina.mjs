@@ -5,6 +5,7 @@
 //   const rt = await createRuntime({ backend: 'auto' | 'webgpu' | 'cpu', worker: true | false });
 //   rt.backend;                       // 'webgpu' or 'cpu' — what actually runs (updates after a device loss)
 //   const lm = await rt.loadModel(baseURL, { onProgress: ({ file, loaded, total, cached }) => {} });
+//   const lm = await rt.loadModelFromFiles({ 'config.json': bytes, 'model.safetensors': bytes, ... });
 //   await lm.logits(ids);             // Float32Array of T*V (row t = logits after ids[0..t])
 //   await lm.generate({ prompt | ids, maxNewTokens, temperature, topK, topP, seed, onToken, signal, eosTokenIds });
 //                                     // → { ids, newIds, text }: ids = prompt + new tokens (as HF generate),
@@ -66,6 +67,13 @@ class Runtime {
     this.check();
     const m = await this.t.loadModel(String(baseURL), onProgress);
     return new Model(this, m);
+  }
+
+  // loadModelFromFiles is loadModel for files already in memory:
+  // {'config.json': Uint8Array, 'model.safetensors': Uint8Array, ...}.
+  async loadModelFromFiles(files) {
+    this.check();
+    return new Model(this, await this.t.loadFiles(files));
   }
 
   check() {
@@ -146,7 +154,14 @@ class LocalTransport {
   }
 
   async loadModel(baseURL, onProgress) {
-    const { id, info } = await this.engine.loadModel(baseURL, onProgress);
+    return this.wrap(await this.engine.loadModel(baseURL, onProgress));
+  }
+
+  async loadFiles(files) {
+    return this.wrap(await this.engine.loadFiles(files));
+  }
+
+  wrap({ id, info }) {
     const e = this.engine;
     const tokenizer = info.hasTokenizer ? { encode: (text) => e.encode(id, text), decode: (ids) => e.decode(id, ids) } : null;
     return { id, info, tokenizer };
@@ -237,7 +252,15 @@ class WorkerTransport {
   }
 
   async loadModel(baseURL, onProgress) {
-    const m = await this.call('loadModel', { baseURL }, (ev, data) => ev === 'progress' && onProgress && onProgress(data));
+    return this.wrap(await this.call('loadModel', { baseURL }, (ev, data) => ev === 'progress' && onProgress && onProgress(data)));
+  }
+
+  async loadFiles(files) {
+    // Copied, not transferred: the caller keeps its buffers.
+    return this.wrap(await this.call('loadFiles', { files }));
+  }
+
+  async wrap(m) {
     let tokenizer = null;
     if (m.tokenizerJSON) {
       const host = await TokenizerHost.create(assetsBase, m.tokenizerJSON);
