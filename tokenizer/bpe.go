@@ -1,7 +1,6 @@
 package tokenizer
 
 import (
-	"container/heap"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -218,29 +217,69 @@ type mergeCand struct {
 }
 
 // mergeHeap is a min-heap on (rank, pos), the order of word.rs's Merge.
+// Typed rather than container/heap to avoid boxing every candidate.
 type mergeHeap []mergeCand
 
-func (h mergeHeap) Len() int { return len(h) }
-func (h mergeHeap) Less(i, j int) bool {
+func (h mergeHeap) less(i, j int) bool {
 	if h[i].rank != h[j].rank {
 		return h[i].rank < h[j].rank
 	}
 	return h[i].pos < h[j].pos
 }
-func (h mergeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *mergeHeap) Push(x any)   { *h = append(*h, x.(mergeCand)) }
-func (h *mergeHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+
+func (h *mergeHeap) push(c mergeCand) {
+	*h = append(*h, c)
+	q := *h
+	for i := len(q) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !q.less(i, p) {
+			break
+		}
+		q[i], q[p] = q[p], q[i]
+		i = p
+	}
 }
+
+func (h *mergeHeap) pop() mergeCand {
+	q := *h
+	top := q[0]
+	n := len(q) - 1
+	q[0] = q[n]
+	q = q[:n]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < n && q.less(l, m) {
+			m = l
+		}
+		if r < n && q.less(r, m) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		q[i], q[m] = q[m], q[i]
+		i = m
+	}
+	*h = q
+	return top
+}
+
+// mergeScratch holds mergeWord's working buffers between calls.
+type mergeScratch struct {
+	syms []symbol
+	heap mergeHeap
+	buf  []byte
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(mergeScratch) }}
 
 // mergeWord is model.rs merge_word + word.rs merge_all: map characters to
 // ids (with byte fallback / unk), then apply merges lowest rank first using
 // a heap, O(n log n) in the word length.
 func (m *bpe) mergeWord(w string) []int32 {
-	syms := make([]symbol, 0, len(w))
+	sc := scratchPool.Get().(*mergeScratch)
+	defer scratchPool.Put(sc)
+	syms := sc.syms[:0]
 	add := func(id int32) {
 		n := int32(len(syms))
 		syms = append(syms, symbol{id: id, prev: n - 1, next: -1})
@@ -249,25 +288,32 @@ func (m *bpe) mergeWord(w string) []int32 {
 		}
 	}
 	pendingUnk := false
-	var sb strings.Builder
 	for i := 0; i < len(w); {
 		_, size := utf8.DecodeRuneInString(w[i:])
 		ch := w[i : i+size]
 		isFirst, isLast := i == 0, i+size == len(w)
 		i += size
 		s := ch
+		var id int32
+		var ok bool
 		if (!isFirst && m.prefix != "") || (isLast && m.suffix != "") {
-			sb.Reset()
+			b := sc.buf[:0]
 			if !isFirst {
-				sb.WriteString(m.prefix)
+				b = append(b, m.prefix...)
 			}
-			sb.WriteString(ch)
+			b = append(b, ch...)
 			if isLast {
-				sb.WriteString(m.suffix)
+				b = append(b, m.suffix...)
 			}
-			s = sb.String()
+			sc.buf = b
+			id, ok = m.vocab[string(b)] // no allocation for a map index
+			if !ok {
+				s = string(b)
+			}
+		} else {
+			id, ok = m.vocab[s]
 		}
-		if id, ok := m.vocab[s]; ok {
+		if ok {
 			if pendingUnk {
 				add(m.unkID)
 				pendingUnk = false
@@ -293,15 +339,14 @@ func (m *bpe) mergeWord(w string) []int32 {
 	}
 
 	if len(syms) > 1 && len(m.merges) > 0 {
-		h := make(mergeHeap, 0, len(syms))
+		h := sc.heap[:0]
 		for i := 0; i+1 < len(syms); i++ {
 			if mv, ok := m.merges[pairKey{syms[i].id, syms[i+1].id}]; ok {
-				h = append(h, mergeCand{pos: int32(i), rank: mv.rank, newID: mv.newID})
+				h.push(mergeCand{pos: int32(i), rank: mv.rank, newID: mv.newID})
 			}
 		}
-		heap.Init(&h)
-		for h.Len() > 0 {
-			top := heap.Pop(&h).(mergeCand)
+		for len(h) > 0 {
+			top := h.pop()
 			cur := &syms[top.pos]
 			if cur.removed || cur.next < 0 {
 				continue
@@ -319,22 +364,30 @@ func (m *bpe) mergeWord(w string) []int32 {
 			}
 			if cur.prev >= 0 {
 				if mv, ok := m.merges[pairKey{syms[cur.prev].id, cur.id}]; ok {
-					heap.Push(&h, mergeCand{pos: cur.prev, rank: mv.rank, newID: mv.newID})
+					h.push(mergeCand{pos: cur.prev, rank: mv.rank, newID: mv.newID})
 				}
 			}
 			if cur.next >= 0 {
 				if mv, ok := m.merges[pairKey{cur.id, syms[cur.next].id}]; ok {
-					heap.Push(&h, mergeCand{pos: top.pos, rank: mv.rank, newID: mv.newID})
+					h.push(mergeCand{pos: top.pos, rank: mv.rank, newID: mv.newID})
 				}
 			}
 		}
+		sc.heap = h
 	}
-	out := make([]int32, 0, len(syms))
+	n := 0
+	for _, s := range syms {
+		if !s.removed {
+			n++
+		}
+	}
+	out := make([]int32, 0, n)
 	for _, s := range syms {
 		if !s.removed {
 			out = append(out, s.id)
 		}
 	}
+	sc.syms = syms
 	return out
 }
 

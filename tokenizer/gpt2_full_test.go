@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"slices"
@@ -103,31 +104,149 @@ func TestGPT2AgainstJSEncoder(t *testing.T) {
 	}
 }
 
-// benchParagraph is ordinary English prose (about 130 GPT-2 tokens).
-const benchParagraph = `The Transformer architecture, introduced in 2017, replaced recurrence with self-attention. Its encoder maps an input sequence of symbol representations to a sequence of continuous representations; given those, the decoder generates an output sequence one element at a time. At each step the model is auto-regressive, consuming the previously generated symbols as additional input when generating the next. Researchers have since scaled these models to billions of parameters, and small ones now run comfortably inside a web browser.`
+// naiveMerge is the original GPT-2 encoder.py algorithm, kept as an
+// independent oracle and as the benchmark baseline: repeatedly find the
+// lowest-ranked adjacent pair and merge all its occurrences left to right,
+// O(n^2) in the word length.
+func naiveMerge(m *bpe, word string) []int32 {
+	var ids []int32
+	for _, r := range word {
+		id, ok := m.vocab[string(r)]
+		if !ok {
+			return nil // GPT-2's vocabulary covers every byte-level character
+		}
+		ids = append(ids, id)
+	}
+	for len(ids) > 1 {
+		best := mergeVal{rank: -1}
+		var bestPair pairKey
+		for i := 0; i+1 < len(ids); i++ {
+			p := pairKey{ids[i], ids[i+1]}
+			if mv, ok := m.merges[p]; ok && (best.rank < 0 || mv.rank < best.rank) {
+				best, bestPair = mv, p
+			}
+		}
+		if best.rank < 0 {
+			break
+		}
+		out := ids[:0:0]
+		for i := 0; i < len(ids); i++ {
+			if i+1 < len(ids) && ids[i] == bestPair.a && ids[i+1] == bestPair.b {
+				out = append(out, best.newID)
+				i++
+			} else {
+				out = append(out, ids[i])
+			}
+		}
+		ids = out
+	}
+	return ids
+}
 
-// BenchmarkEncode tokenizes a paragraph with the real GPT-2 vocabulary.
-// "cold" clears the word cache each iteration (every word goes through BPE
-// merging), "warm" is the steady state with the cache filled.
+// gpt2Words pre-tokenizes text the way Encode does for the GPT-2 file.
+func gpt2Words(tk *Tokenizer, text string) []string {
+	var words []string
+	for _, sp := range tk.preTok.preTokenize([]split{{s: text, atStart: true}}) {
+		words = append(words, sp.s)
+	}
+	return words
+}
+
+// TestHeapMergeMatchesNaive compares the heap-based merge with the naive
+// GPT-2 algorithm on random words, including long ones.
+func TestHeapMergeMatchesNaive(t *testing.T) {
+	tk := loadGPT2(t)
+	m := tk.model.(*bpe)
+	rng := rand.New(rand.NewSource(7))
+	const letters = "etaoinshrdlucmfwypvbgkqjxz ETAOIN'0123456789.,é"
+	for n := 0; n < 2000; n++ {
+		size := 1 + rng.Intn(12)
+		if n%100 == 0 {
+			size = 500 + rng.Intn(500)
+		}
+		b := make([]byte, 0, size)
+		for len(b) < size {
+			b = append(b, letters[rng.Intn(len(letters))])
+		}
+		word := byteLevelEncode(string(b))
+		if got, want := m.mergeWord(word), naiveMerge(m, word); !slices.Equal(got, want) {
+			t.Fatalf("mergeWord(%q) = %v, naive %v", word, got, want)
+		}
+	}
+}
+
+func benchParagraph(tb testing.TB) string {
+	b, err := os.ReadFile(filepath.Join("testdata", "gpt2-full", "paragraph.txt"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
+}
+
+// BenchmarkEncode tokenizes an English paragraph (testdata/gpt2-full/
+// paragraph.txt, 532 bytes, 97 tokens) with the real GPT-2 vocabulary.
+//   - cold: word cache cleared every iteration, so every word is merged;
+//   - warm: steady state with the cache filled;
+//   - naive-baseline: the same pre-tokenized words merged with the original
+//     GPT-2 algorithm (naiveMerge), no cache; compare with "cold".
+//
+// BenchmarkLongWord shows why the heap matters: one 4 KiB word.
+// tokenizer/bench_vs_js.sh runs these next to the npm gpt-3-encoder and
+// prints the ratios.
 func BenchmarkEncode(b *testing.B) {
 	tk := loadGPT2(b)
-	n := len(tk.Encode(benchParagraph))
-	bpeModel := tk.model.(*bpe)
-	b.Run("cold", func(b *testing.B) {
-		b.SetBytes(int64(len(benchParagraph)))
-		for b.Loop() {
-			bpeModel.mu.Lock()
-			clear(bpeModel.cache)
-			bpeModel.mu.Unlock()
-			tk.Encode(benchParagraph)
-		}
+	text := benchParagraph(b)
+	n := len(tk.Encode(text))
+	m := tk.model.(*bpe)
+	report := func(b *testing.B) {
 		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+	}
+	b.Run("cold", func(b *testing.B) {
+		b.SetBytes(int64(len(text)))
+		for b.Loop() {
+			m.mu.Lock()
+			clear(m.cache)
+			m.mu.Unlock()
+			tk.Encode(text)
+		}
+		report(b)
 	})
 	b.Run("warm", func(b *testing.B) {
-		b.SetBytes(int64(len(benchParagraph)))
+		b.SetBytes(int64(len(text)))
 		for b.Loop() {
-			tk.Encode(benchParagraph)
+			tk.Encode(text)
 		}
-		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+		report(b)
+	})
+	b.Run("naive-baseline", func(b *testing.B) {
+		b.SetBytes(int64(len(text)))
+		for b.Loop() {
+			for _, w := range gpt2Words(tk, text) {
+				naiveMerge(m, w)
+			}
+		}
+		report(b)
+	})
+}
+
+func BenchmarkLongWord(b *testing.B) {
+	tk := loadGPT2(b)
+	m := tk.model.(*bpe)
+	rng := rand.New(rand.NewSource(1))
+	const letters = "etaoinshrdlucmfwypvbgkqjxz"
+	raw := make([]byte, 4096)
+	for i := range raw {
+		raw[i] = letters[rng.Intn(len(letters))]
+	}
+	word := byteLevelEncode(string(raw))
+	b.Run("heap", func(b *testing.B) {
+		for b.Loop() {
+			m.mergeWord(word)
+		}
+	})
+	b.Run("naive-baseline", func(b *testing.B) {
+		for b.Loop() {
+			naiveMerge(m, word)
+		}
 	})
 }
