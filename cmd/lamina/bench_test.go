@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestBenchTinyJSON(t *testing.T) {
+	var out bytes.Buffer
+	err := benchTo(&out, []string{"--shape", "tiny", "--json", "--reps", "2", "--prompt-len", "8", "--new-tokens", "3", "--dtype", "bf16"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r benchResult
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("bench --json printed %q: %v", out.String(), err)
+	}
+	if r.Shape != "tiny" || r.DType != "BF16" || r.PromptLen != 8 || r.NewTokens != 3 || r.Reps != 2 {
+		t.Errorf("echoed settings wrong: %+v", r)
+	}
+	if len(r.PrefillRuns) != 2 || len(r.DecodeRuns) != 2 || !(r.PrefillTokS > 0) || !(r.DecodeTokS > 0) {
+		t.Errorf("missing throughputs: %+v", r)
+	}
+	if r.Threads < 1 || r.Kernels == "" {
+		t.Errorf("threads %d kernels %q", r.Threads, r.Kernels)
+	}
+}
+
+// TestBenchShapeParams checks the parameter counts against the figures the
+// hub reports (SmolLM2-135M: 134,515,008) and a hand count for tiny.
+func TestBenchShapeParams(t *testing.T) {
+	for _, c := range []struct {
+		shape string
+		want  int64
+	}{
+		{"smollm2-135m", 134515008},
+		// 512·64 embed + 2 layers·(3 attn 64·64 + ... ) counted by hand:
+		// q 4096, k 2048, v 2048, o 4096, gate/up/down 3·8192, norms 128.
+		{"tiny", 32768 + 2*(4096+2048+2048+4096+3*8192+128) + 64},
+	} {
+		if got := shapeParams(benchShapes[c.shape]); got != c.want {
+			t.Errorf("%s: %d params, want %d", c.shape, got, c.want)
+		}
+	}
+}
+
+func TestBenchBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--shape", "nope"},
+		{"--dtype", "f8"},
+		{"--reps", "0"},
+		{"--prompt-len", "-1"},
+		{"--shape", "tiny", "--prompt-len", "200", "--new-tokens", "100"},
+		{"--bogus"},
+		{"extra"},
+	} {
+		var out bytes.Buffer
+		err := benchTo(&out, args)
+		if err == nil || !strings.HasPrefix(err.Error(), "bench: ") {
+			t.Errorf("bench %v: error %v, want a bench: error", args, err)
+		}
+	}
+}
