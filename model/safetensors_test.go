@@ -193,3 +193,27 @@ func FuzzSafetensorsHeader(f *testing.F) {
 		}
 	})
 }
+
+// FuzzShardIndex: model.safetensors.index.json either parses into plain
+// shard file names or fails with a *HeaderError.
+func FuzzShardIndex(f *testing.F) {
+	if b, err := os.ReadFile(filepath.Join("testdata", "llama-tiny-sharded-f16", "model.safetensors.index.json")); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte(`{"weight_map":{"a":"../b"}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		wm, err := parseShardIndex(b)
+		if err != nil {
+			var he *HeaderError
+			if !errors.As(err, &he) {
+				t.Fatalf("error %v is %T, not *HeaderError", err, err)
+			}
+			return
+		}
+		for _, file := range wm {
+			if strings.ContainsAny(file, `/\`) || file == ".." || file == "." || file == "" {
+				t.Fatalf("accepted shard name %q", file)
+			}
+		}
+	})
+}

@@ -90,6 +90,23 @@ func TestKVCacheMatchesRecompute(t *testing.T) {
 				if s.Pos() != len(ids) {
 					t.Errorf("Pos %d, want %d", s.Pos(), len(ids))
 				}
+				// Chunked prefill: the rest of the sequence in one batch at
+				// position split (attention with Pos > 0 and T > 1).
+				s2, err := m.NewSession(len(ids))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s2.Prefill(ids[:split]); err != nil {
+					t.Fatal(err)
+				}
+				got, err = s2.Prefill(ids[split:])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := maxAbsDiff(got, full[len(ids)-1]); d > kvTol {
+					t.Errorf("chunked prefill at %d: max abs err %.3g", split, d)
+				}
+				s2.Close()
 				if _, err := s.Step(0); err == nil {
 					t.Errorf("step past capacity succeeded")
 				}
