@@ -66,7 +66,9 @@ func runLayers(args []string) error {
 		if tok == nil {
 			return fmt.Errorf("--prompt needs %s/tokenizer.json; use --ids", *dir)
 		}
-		if ids = tok.Encode(*prompt); len(ids) == 0 {
+		// Like transformers' tokenizer(text): special tokens from the
+		// post-processor (e.g. Llama's BOS) are added.
+		if ids = tok.EncodeWithSpecial(*prompt); len(ids) == 0 {
 			return errors.New("the prompt encodes to no tokens")
 		}
 	} else if ids, err = parseIDs(*idsFlag); err != nil {
