@@ -8,7 +8,7 @@
 # local bucket lives in worker/.wrangler/state-<hash of the manifest>, so a
 # second start with the same models skips the upload.
 set -euo pipefail
-[ $# -eq 2 ] || { echo "usage: $0 PORT MODELS_DIR" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: $0 PORT MODELS_DIR [wrangler dev args...]" >&2; exit 2; }
 port=$1
 models=$(cd "$2" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,9 +44,9 @@ if [ ! -f "$state/.seeded" ]; then
   touch "$state/.seeded"
 fi
 
-# The site's static files when they have been built; an empty folder
-# otherwise (the API does not need them).
-assets="$root/dist/site"
+# The site's static files (LAMINA_WORKER_ASSETS overrides) when they have
+# been built; an empty folder otherwise (the API does not need them).
+assets=${LAMINA_WORKER_ASSETS:-$root/dist/site}
 if [ ! -d "$assets" ]; then
   assets="$here/build/empty-site"
   mkdir -p "$assets"

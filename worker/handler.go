@@ -38,6 +38,11 @@ const (
 	MaxSVGSteps  = 64      // svg steps, 422 above
 )
 
+// drainLimit bounds how much of an oversized body is read and dropped
+// before the 413, so the answer reaches the client (see readJSONBody)
+// without letting a huge upload cost unbounded time.
+const drainLimit = 8 << 20
+
 // manifestTTL is how long a Handler reuses the bucket manifest before reading
 // it again. A redeploy of models therefore shows within this time, and a
 // request for a file costs at most one bucket read (the file itself).
@@ -451,6 +456,10 @@ func ifRangeMatches(header, etag string) bool {
 // 413/400 error itself. It returns false when it has answered.
 func readJSONBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	if r.ContentLength > MaxBodyBytes {
+		// Read (a bounded amount of) what the client is sending before
+		// answering: workerd resets a connection whose request body was
+		// left unread, and the client would see that instead of the 413.
+		io.Copy(io.Discard, io.LimitReader(r.Body, drainLimit))
 		writeError(w, http.StatusRequestEntityTooLarge, typeInvalidRequest, "body_too_large",
 			fmt.Sprintf("request body is %d bytes; the limit is %d", r.ContentLength, MaxBodyBytes))
 		return false
@@ -461,6 +470,7 @@ func readJSONBody(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	if len(data) > MaxBodyBytes {
+		io.Copy(io.Discard, io.LimitReader(r.Body, drainLimit))
 		writeError(w, http.StatusRequestEntityTooLarge, typeInvalidRequest, "body_too_large",
 			fmt.Sprintf("request body exceeds %d bytes", MaxBodyBytes))
 		return false

@@ -193,6 +193,14 @@ func runSuite(t *testing.T, s *suite) {
 	t.Run("Sampling", func(t *testing.T) { s.sampling(t) })
 	t.Run("SVG", func(t *testing.T) { s.svg(t) })
 	t.Run("Load", func(t *testing.T) { s.load(t) })
+	if marker := os.Getenv("LAMINA_ASSET_CHECK"); s.remote && marker != "" {
+		t.Run("StaticAssets", func(t *testing.T) {
+			r := s.do(t, "GET", "/lamina-asset-check.txt", nil, nil)
+			if r.status != 200 || strings.TrimSpace(string(r.body)) != marker {
+				t.Errorf("static asset: status %d body %q, want %q", r.status, r.body, marker)
+			}
+		})
+	}
 }
 
 func (s *suite) health(t *testing.T) {
@@ -447,6 +455,24 @@ func (s *suite) traversal(t *testing.T) {
 	}
 	for _, target := range targets {
 		r := s.raw(t, "GET", target)
+		// Workers' runtime parses request URLs the WHATWG way, resolving
+		// dot segments (also %2e) and turning '\' into '/' before the Go
+		// handler sees them; natively the handler sees them raw and
+		// refuses them. Either way, what is served must be the file the
+		// resolved path names inside /models/, never anything outside.
+		if r.status == 200 {
+			resolved, ok := whatwgResolve(target)
+			model, file, inside := strings.Cut(strings.TrimPrefix(resolved, "/models/"), "/")
+			if !ok || !strings.HasPrefix(resolved, "/models/") || !inside {
+				t.Errorf("%s: 200 for a path outside /models/ (resolves to %q)", target, resolved)
+				continue
+			}
+			want, err := os.ReadFile(filepath.Join(modelsDir, model, filepath.FromSlash(file)))
+			if err != nil || !bytes.Equal(r.body, want) {
+				t.Errorf("%s: 200 but not the bytes of %s (err %v)", target, resolved, err)
+			}
+			continue
+		}
 		if r.status != 400 && r.status != 404 {
 			t.Errorf("%s: status %d, want 400 or 404: %.120s", target, r.status, r.body)
 			continue
@@ -459,6 +485,39 @@ func (s *suite) traversal(t *testing.T) {
 			t.Errorf("%s: leaked content", target)
 		}
 	}
+}
+
+// whatwgResolve is what a WHATWG URL parser makes of a request path: '\'
+// is '/', "." / ".." segments (also as %2e) are resolved. ok is false for a
+// path it would leave with encoded separators or NULs.
+func whatwgResolve(target string) (string, bool) {
+	p := strings.ReplaceAll(target, `\`, "/")
+	var out []string
+	segs := strings.Split(p, "/")
+	for i, seg := range segs {
+		switch strings.ToLower(seg) {
+		case ".", "%2e":
+			if i == len(segs)-1 {
+				out = append(out, "")
+			}
+			continue
+		case "..", ".%2e", "%2e.", "%2e%2e":
+			if len(out) > 1 {
+				out = out[:len(out)-1]
+			}
+			if i == len(segs)-1 {
+				out = append(out, "")
+			}
+			continue
+		}
+		out = append(out, seg)
+	}
+	res := strings.Join(out, "/")
+	dec, err := url.PathUnescape(res)
+	if err != nil || strings.ContainsAny(dec, "\x00") || dec != res {
+		return res, false
+	}
+	return res, true
 }
 
 func (s *suite) methods(t *testing.T) {
@@ -887,4 +946,38 @@ func pct(d []time.Duration, p int) time.Duration {
 		i = 1
 	}
 	return d[i-1]
+}
+
+// perRequest times requests against a worker in per-request instance mode
+// and checks that each really ran in its own Go instance (so nothing could
+// have stayed warm), while answers stay correct.
+func (s *suite) perRequest(t *testing.T) {
+	const runs = 5
+	ref := loadGreedy(t)["gpt2-tiny"]
+	want := ref.IDs[len(ref.Prompt):]
+	seen := map[string]bool{}
+	var health, comp []time.Duration
+	for i := 0; i < runs; i++ {
+		h := s.do(t, "GET", "/health", nil, nil)
+		health = append(health, h.dur)
+		resp, r := s.complete(t, map[string]any{"model": "gpt2-tiny", "prompt": ref.Prompt, "max_tokens": 16, "temperature": 0, "ignore_eos": true, "return_token_ids": true})
+		comp = append(comp, r.dur)
+		if !equalIDs(resp.Choices[0].TokenIDs, want) {
+			t.Errorf("per-request greedy: %v, want %v", resp.Choices[0].TokenIDs, want)
+		}
+		if r.header.Get("X-Lamina-Model-Cache") != "miss" {
+			t.Errorf("per-request mode: model cache %q, want miss", r.header.Get("X-Lamina-Model-Cache"))
+		}
+		for _, res := range []result{h, r} {
+			id := instanceID(res.header.Get("X-Lamina-Instance"))
+			if id == "" || seen[id] {
+				t.Errorf("instance %q answered twice (or no instance header)", id)
+			}
+			seen[id] = true
+		}
+	}
+	sort.Slice(health, func(i, j int) bool { return health[i] < health[j] })
+	sort.Slice(comp, func(i, j int) bool { return comp[i] < comp[j] })
+	fmt.Printf("per-request instances (syumai/workers default), %d runs: /health p50 %.1f ms (min %.1f); gpt2-tiny 16-token completion p50 %.1f ms (min %.1f)\n",
+		runs, ms(health[runs/2]), ms(health[0]), ms(comp[runs/2]), ms(comp[0]))
 }

@@ -27,3 +27,17 @@ func TestWorkerSuite(t *testing.T) {
 	}
 	runSuite(t, newSuite(base, true))
 }
+
+// TestWorkerPerRequestMode measures syumai/workers' default behaviour — a
+// fresh Go instance for every request — for comparison with the shim's
+// persistent instance. It needs a worker started with
+// `--var LAMINA_INSTANCE_MODE:per-request` at LAMINA_WORKER_PER_REQUEST_URL
+// (worker/test/run.sh does that after the main suite).
+func TestWorkerPerRequestMode(t *testing.T) {
+	base := os.Getenv("LAMINA_WORKER_PER_REQUEST_URL")
+	if base == "" {
+		t.Skip("LAMINA_WORKER_PER_REQUEST_URL not set")
+	}
+	s := newSuite(base, true)
+	s.perRequest(t)
+}
