@@ -173,11 +173,13 @@ type sampler struct {
 	work  []float32 // processed logits
 	order []int32   // token ids sorted by logit, descending
 	probs []float64 // softmax of work
+	heap  []float32 // top-k selection scratch
 }
 
 func newSampler(opts GenerateOptions, vocab int) *sampler {
 	return &sampler{opts: opts, rng: NewRNG(opts.Seed), seen: make([]bool, vocab),
-		work: make([]float32, vocab), order: make([]int32, vocab), probs: make([]float64, vocab)}
+		work: make([]float32, vocab), order: make([]int32, vocab), probs: make([]float64, vocab),
+		heap: make([]float32, 0, max(opts.TopK, 0))}
 }
 
 // sample picks the next token from a logits row. It does not modify logits.
@@ -203,31 +205,38 @@ func (s *sampler) sample(logits []float32) int32 {
 		w[i] /= o.Temperature
 	}
 	negInf := float32(math.Inf(-1))
-	ord := s.order
-	if o.TopK > 0 || (o.TopP > 0 && o.TopP < 1) {
-		for i := range ord {
-			ord[i] = int32(i)
-		}
-		sort.SliceStable(ord, func(a, b int) bool { return w[ord[a]] > w[ord[b]] })
-	}
+	topP := o.TopP > 0 && o.TopP < 1
+	// ord lists the candidate ids by descending logit (lower id first on
+	// ties); only top-p needs the order, top-k only needs the k-th value.
+	ord := s.order[:0]
 	if k := o.TopK; k > 0 && k < len(w) {
-		// Remove tokens strictly below the k-th largest logit.
-		kth := w[ord[k-1]]
+		// transformers' TopKLogitsWarper removes tokens strictly below the
+		// k-th largest logit (so ties with it survive).
+		kth := kthLargest(s.heap[:0], w, k)
 		for i, v := range w {
 			if v < kth {
 				w[i] = negInf
+			} else {
+				ord = append(ord, int32(i))
 			}
 		}
+	} else if topP {
+		for i := range w {
+			ord = append(ord, int32(i))
+		}
 	}
-	if p := o.TopP; p > 0 && p < 1 {
+	if topP {
+		sort.SliceStable(ord, func(a, b int) bool { return w[ord[a]] > w[ord[b]] })
 		// transformers' TopPLogitsWarper: sort ascending, drop tokens whose
 		// cumulative probability is <= 1-p, always keep the most likely.
+		// Tokens already removed by top-k have probability 0 and would not
+		// change the sums, so only the candidates are walked.
 		probs := softmax64(s.probs, w)
 		var cum float64
 		for i := len(ord) - 1; i >= 1; i-- { // ascending order, skip the top token
 			id := ord[i]
 			cum += probs[id]
-			if cum <= 1-float64(p) {
+			if cum <= 1-float64(o.TopP) {
 				w[id] = negInf
 			}
 		}
@@ -250,6 +259,38 @@ func (s *sampler) sample(logits []float32) int32 {
 }
 
 // softmax64 writes softmax(w) into p (len(w)) and returns it.
+// kthLargest returns the k-th largest value of w (1 ≤ k ≤ len(w)) using a
+// size-k min-heap in h's storage: O(V log k) instead of sorting V values.
+func kthLargest(h []float32, w []float32, k int) float32 {
+	down := func(i int) {
+		for {
+			l, smallest := 2*i+1, i
+			if l < len(h) && h[l] < h[smallest] {
+				smallest = l
+			}
+			if r := l + 1; r < len(h) && h[r] < h[smallest] {
+				smallest = r
+			}
+			if smallest == i {
+				return
+			}
+			h[i], h[smallest] = h[smallest], h[i]
+			i = smallest
+		}
+	}
+	h = append(h, w[:k]...)
+	for i := k/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for _, v := range w[k:] {
+		if v > h[0] {
+			h[0] = v
+			down(0)
+		}
+	}
+	return h[0]
+}
+
 func softmax64(p []float64, w []float32) []float64 {
 	mx := math.Inf(-1)
 	for _, v := range w {

@@ -328,3 +328,15 @@ func TestRNGKnownValues(t *testing.T) {
 		}
 	}
 }
+
+func TestKthLargest(t *testing.T) {
+	w := []float32{3, -1, 7, 7, 0, 2, 7, -5, 4}
+	sorted := slices.Clone(w)
+	slices.Sort(sorted)
+	slices.Reverse(sorted)
+	for k := 1; k <= len(w); k++ {
+		if got := kthLargest(nil, w, k); got != sorted[k-1] {
+			t.Errorf("k=%d: %g, want %g", k, got, sorted[k-1])
+		}
+	}
+}
