@@ -3,7 +3,6 @@ package model
 import (
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/lamina-ml/lamina/tensor"
 )
@@ -180,11 +179,25 @@ func topProbs(logits []float32, k int) []TokenProb {
 	for _, v := range logits {
 		sum += math.Exp(float64(v) - mx)
 	}
-	idx := make([]int32, len(logits))
-	for i := range idx {
-		idx[i] = int32(i)
+	// Keep the k best ids in order by insertion: one pass over V, and
+	// only a few shifts since most logits lose to the current k-th.
+	idx := make([]int32, 0, k)
+	for i, v := range logits {
+		if len(idx) == k && v <= logits[idx[k-1]] {
+			continue // not better than the k-th (ties keep the lower id)
+		}
+		j := len(idx)
+		if j < k {
+			idx = append(idx, 0)
+		} else {
+			j = k - 1
+		}
+		for j > 0 && logits[idx[j-1]] < v {
+			idx[j] = idx[j-1]
+			j--
+		}
+		idx[j] = int32(i)
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return logits[idx[a]] > logits[idx[b]] })
 	top := make([]TokenProb, k)
 	for i := range top {
 		id := idx[i]

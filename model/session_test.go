@@ -340,3 +340,24 @@ func TestKthLargest(t *testing.T) {
 		}
 	}
 }
+
+func TestTopProbs(t *testing.T) {
+	logits := []float32{1, 5, 3, 5, -2, 3, 0}
+	got := topProbs(logits, 4)
+	wantIDs := []int32{1, 3, 2, 5} // descending, lower id first on ties
+	var z float64
+	for _, v := range logits {
+		z += math.Exp(float64(v) - 5)
+	}
+	for i, tp := range got {
+		if tp.ID != wantIDs[i] {
+			t.Fatalf("top ids %+v, want %v", got, wantIDs)
+		}
+		if want := math.Exp(float64(logits[tp.ID])-5) / z; math.Abs(float64(tp.Prob)-want) > 1e-6 {
+			t.Errorf("prob of %d = %g, want %g", tp.ID, tp.Prob, want)
+		}
+	}
+	if all := topProbs(logits, len(logits)); all[len(all)-1].ID != 4 {
+		t.Errorf("k = V: last %+v, want id 4", all[len(all)-1])
+	}
+}
