@@ -203,7 +203,8 @@ def main():
     log.close()
 
     cfg.update(dict(objective="rectified_flow", params=nparams, train_steps=step,
-                    dataset=dict(version=manifest.get("version"), checksum=manifest.get("checksum"),
+                    dataset=dict(format=manifest.get("format"), sources=manifest.get("sources"),
+                                 train_tokens_sha256=manifest["splits"]["train"].get("tokens_sha256"),
                                  K=K, N=manifest["N"], fields=fields)))
     ema = ema.float().cpu()
     sd = {k: (v.half() if args.dtype == "f16" else v) for k, v in ema.state_dict().items()}
