@@ -179,7 +179,7 @@ type sampler struct {
 func newSampler(opts GenerateOptions, vocab int) *sampler {
 	return &sampler{opts: opts, rng: NewRNG(opts.Seed), seen: make([]bool, vocab),
 		work: make([]float32, vocab), order: make([]int32, vocab), probs: make([]float64, vocab),
-		heap: make([]float32, 0, max(opts.TopK, 0))}
+		heap: make([]float32, 0, min(max(opts.TopK, 0), vocab))}
 }
 
 // sample picks the next token from a logits row. It does not modify logits.
