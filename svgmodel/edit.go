@@ -131,6 +131,7 @@ func (m *Model) EditDoc(ctx context.Context, doc *vector.Document, o EditOptions
 	if err != nil {
 		return nil, err
 	}
+	dropInvisible(x, F, mask)
 	// Decode in the model's viewBox, then map generated layers back to the drawing's.
 	gen, err := m.TokensToDoc(x)
 	if err != nil {

@@ -179,6 +179,7 @@ func (m *Model) Generate(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	dropInvisible(x, m.Config.Fields, nil)
 	return m.result(x)
 }
 
@@ -209,6 +210,40 @@ func layerInfos(doc *vector.Document, kept []bool) []LayerInfo {
 		}
 	}
 	return infos
+}
+
+// minAlpha is the opacity below which a generated layer is dropped: it would be invisible at
+// 8 bits per channel, and an SVG reader drops a layer whose opacity is written as 0.
+const minAlpha = 1.0 / 255
+
+// dropInvisible clears exists on the slots of every layer whose fill is invisible, so the
+// decoded drawing has no invisible layers; a layer whose exists field mask keeps (nil: none)
+// gets the minimum opacity instead.
+func dropInvisible(x []float32, f int, mask []bool) {
+	k := len(x) / f
+	drop := false
+	for i := 0; i < k; i++ {
+		row := x[i*f : (i+1)*f]
+		if row[vector.FieldExists] <= 0 {
+			drop = false
+			continue
+		}
+		starts := !(row[vector.FieldJoinsPrev] > 0 && i > 0 && x[(i-1)*f+vector.FieldExists] > 0)
+		if starts && (row[vector.FieldA]+1)/2 < minAlpha {
+			if mask != nil && mask[i*f+vector.FieldExists] {
+				// The edit keeps this layer's slot structure: keep the layer, barely visible,
+				// rather than let it vanish from the SVG.
+				row[vector.FieldA] = 2*minAlpha - 1
+			} else {
+				drop = true
+			}
+		} else if starts {
+			drop = false
+		}
+		if drop {
+			row[vector.FieldExists] = -1
+		}
+	}
 }
 
 // layerOfSlot gives, per slot of tokens x (K,F), the index of the layer it decodes into (the
