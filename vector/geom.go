@@ -136,8 +136,26 @@ func polyArea(pts []Point) float64 {
 	return a / 2
 }
 
-// Area is the signed area of sp (positive = clockwise on screen).
-func (sp *Subpath) Area() float64 { return polyArea(sp.Flatten(nil, flattenTol)) }
+// Area is the exact signed area of sp (positive = clockwise on screen): ½∮(x dy − y dx),
+// whose integrand is a degree-5 polynomial on each cubic, so 3-point Gauss–Legendre
+// quadrature integrates it exactly.
+func (sp *Subpath) Area() float64 {
+	const w0, w1 = 5.0 / 18, 8.0 / 18
+	d := math.Sqrt(0.6) / 2
+	nodes := [3]float64{0.5 - d, 0.5, 0.5 + d}
+	weights := [3]float64{w0, w1, w0}
+	var a float64
+	for i, s := range sp.Segs {
+		p0 := sp.segStart(i)
+		for k, t := range nodes {
+			p := bez(p0, s, t)
+			u := 1 - t
+			dp := s.C1.Sub(p0).Mul(3 * u * u).Add(s.C2.Sub(s.C1).Mul(6 * u * t)).Add(s.P.Sub(s.C2).Mul(3 * t * t))
+			a += weights[k] * cross(p, dp)
+		}
+	}
+	return a / 2
+}
 
 // Reverse returns sp traversed the other way round, starting at the same point.
 func (sp Subpath) Reverse() Subpath {

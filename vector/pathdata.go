@@ -24,6 +24,8 @@ type pathParser struct {
 	lastC    Point
 	lastKind byte // 'C' after C/S, 'Q' after Q/T, 0 otherwise
 	nseg     int
+	// closeOverflow records a closing line whose controls overflowed.
+	closeOverflow bool
 }
 
 func (p *pathParser) skipSep() {
@@ -141,6 +143,9 @@ func (p *pathParser) point(rel bool) (Point, error) {
 }
 
 func (p *pathParser) add(s Segment) error {
+	if !finiteSeg(s) {
+		return errf(ErrNonFinite, p.i, "segment overflows")
+	}
 	p.nseg++
 	if p.nseg > MaxSegments {
 		return errf(ErrLimit, p.i, "more than %d segments", MaxSegments)
@@ -155,6 +160,7 @@ func (p *pathParser) closeSub() {
 	if len(p.cur.Segs) > 0 {
 		if p.pen != p.cur.Start {
 			p.cur.Segs = append(p.cur.Segs, line(p.pen, p.cur.Start))
+			p.closeOverflow = p.closeOverflow || !finiteSeg(p.cur.Segs[len(p.cur.Segs)-1])
 		}
 		p.out = append(p.out, p.cur)
 	}
@@ -173,6 +179,9 @@ func (p *pathParser) parse() ([]Subpath, error) {
 		c := p.s[p.i]
 		switch {
 		case isCommand(c):
+			if cmd == 0 && c != 'M' && c != 'm' {
+				return nil, errf(ErrSyntax, p.i, "path data must start with M or m, got %q", c)
+			}
 			cmd = c
 			p.i++
 		case cmd == 0:
@@ -199,8 +208,13 @@ func (p *pathParser) parse() ([]Subpath, error) {
 		}
 	}
 	p.closeSub()
+	if p.closeOverflow {
+		return nil, errf(ErrNonFinite, p.i, "closing segment overflows")
+	}
 	return p.out, nil
 }
+
+func finiteSeg(s Segment) bool { return s.C1.finite() && s.C2.finite() && s.P.finite() }
 
 func isCommand(c byte) bool {
 	switch c {

@@ -106,9 +106,8 @@ func Coverage(l *Layer, vb [4]float64, w, h int) []float32 {
 // addSpan adds the coverage of [x0, x1) to a difference array: partial pixels at both ends
 // get their exact fraction.
 func addSpan(row []float64, x0, x1 float64, w int) {
-	x0 = math.Max(0, math.Min(float64(w), x0))
-	x1 = math.Max(0, math.Min(float64(w), x1))
-	if x1 <= x0 {
+	x0, x1 = clampSpan(x0, float64(w)), clampSpan(x1, float64(w))
+	if !(x1 > x0) {
 		return
 	}
 	i0, i1 := int(x0), int(x1)
@@ -130,6 +129,17 @@ func addSpan(row []float64, x0, x1 float64, w int) {
 		row[i1] += f1
 		row[i1+1] -= f1
 	}
+}
+
+// clampSpan clamps x to [0, w], mapping NaN (from overflowing coordinates) to 0.
+func clampSpan(x, w float64) float64 {
+	if !(x > 0) {
+		return 0
+	}
+	if x > w {
+		return w
+	}
+	return x
 }
 
 // Image is a straight-alpha RGBA raster, (h,w,4) row-major in [0,1].

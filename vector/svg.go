@@ -119,7 +119,9 @@ func ParseSVG(data []byte) (*Document, error) {
 				if nseg > MaxSegments {
 					return nil, errf(ErrLimit, int(dec.InputOffset()), "more than %d segments", MaxSegments)
 				}
-				addLayer(doc, st, name, subs)
+				if err := addLayer(doc, st, name, subs); err != nil {
+					return nil, err
+				}
 			default:
 				unsup["<"+name+">"] = true
 				skip = 1
@@ -407,17 +409,25 @@ func degenerate(sp *Subpath) bool {
 	return hi.X-lo.X < 1e-9 || hi.Y-lo.Y < 1e-9
 }
 
-func addLayer(doc *Document, st style, name string, subs []Subpath) {
+func addLayer(doc *Document, st style, name string, subs []Subpath) error {
 	if st.fillNone || len(subs) == 0 {
-		return
+		return nil
 	}
 	l := Layer{Fill: st.fill, EvenOdd: st.evenOdd, Source: name}
 	l.Fill.A *= st.fillOpacity * st.opacity
 	if l.Fill.A <= 0 {
-		return
+		return nil
 	}
 	for _, sp := range subs {
 		sp = sp.Transform(st.m)
+		if !sp.Start.finite() {
+			return errf(ErrNonFinite, -1, "<%s> coordinates overflow", name)
+		}
+		for _, s := range sp.Segs {
+			if !finiteSeg(s) {
+				return errf(ErrNonFinite, -1, "<%s> coordinates overflow", name)
+			}
+		}
 		if degenerate(&sp) {
 			continue
 		}
@@ -426,4 +436,5 @@ func addLayer(doc *Document, st style, name string, subs []Subpath) {
 	if len(l.Subpaths) > 0 {
 		doc.Layers = append(doc.Layers, l)
 	}
+	return nil
 }

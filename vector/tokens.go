@@ -66,9 +66,19 @@ func (t *Tokens) Slot(k int) []float32 {
 	return t.Data[k*f : (k+1)*f]
 }
 
+// maxUnit bounds token coordinates: a point 10⁴ viewBoxes away is junk input, and the clamp
+// keeps every token finite in float32.
+const maxUnit = 1e4
+
 // toUnit maps user-space coordinates to [-1, 1] across the viewBox (each axis on its own).
 func toUnit(p Point, vb [4]float64) (float32, float32) {
-	return float32(2*(p.X-vb[0])/vb[2] - 1), float32(2*(p.Y-vb[1])/vb[3] - 1)
+	c := func(v float64) float32 {
+		if !(v > -maxUnit) { // also NaN
+			return -maxUnit
+		}
+		return float32(math.Min(v, maxUnit))
+	}
+	return c(2*(p.X-vb[0])/vb[2] - 1), c(2*(p.Y-vb[1])/vb[3] - 1)
 }
 
 func fromUnit(x, y float32, vb [4]float64) Point {

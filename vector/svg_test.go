@@ -1,0 +1,158 @@
+package vector
+
+import (
+	"errors"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// areaTol is the relative area tolerance: Area is exact for cubics, but circles are
+// themselves cubic approximations (radius error ≤ 0.027 %, so area error ≤ ~0.03 %).
+const areaTol = 3e-4
+
+func mustParse(t *testing.T, svg string) *Document {
+	t.Helper()
+	d, err := ParseSVG([]byte(svg))
+	if err != nil {
+		t.Fatalf("ParseSVG: %v\n%s", err, svg)
+	}
+	return d
+}
+
+func svgDoc(body string) string {
+	return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 36 36">` + body + `</svg>`
+}
+
+func layerArea(l *Layer) float64 {
+	a := 0.0
+	for i := range l.Subpaths {
+		a += l.Subpaths[i].Area()
+	}
+	return math.Abs(a)
+}
+
+func TestShapes(t *testing.T) {
+	tests := []struct {
+		el     string
+		area   float64
+		layers int
+	}{
+		{`<circle cx="18" cy="18" r="10"/>`, math.Pi * 100, 1},
+		{`<ellipse cx="18" cy="18" rx="10" ry="4"/>`, math.Pi * 40, 1},
+		{`<rect x="2" y="3" width="10" height="20"/>`, 200, 1},
+		// Rounded corners remove (4 - π)·r² from the rectangle.
+		{`<rect x="2" y="3" width="10" height="20" rx="2"/>`, 200 - (4-math.Pi)*4, 1},
+		{`<rect x="2" y="3" width="10" height="20" rx="2" ry="3"/>`, 200 - (4-math.Pi)*6, 1},
+		{`<rect x="0" y="0" width="10" height="10" rx="20"/>`, math.Pi * 25, 1}, // rx clamps to w/2
+		{`<polygon points="0,0 10,0 10,10"/>`, 50, 1},
+		{`<polyline points="0 0 10 0 10 10 0 10"/>`, 100, 1},
+		{`<path d="M0 0h10v10H0z"/>`, 100, 1},
+		{`<line x1="0" y1="0" x2="10" y2="10"/>`, 0, 0},
+		{`<circle cx="18" cy="18" r="0"/>`, 0, 0},
+		{`<rect width="0" height="5"/>`, 0, 0},
+		{`<path d="M0 0h10"/>`, 0, 0}, // zero-area subpath fills nothing
+	}
+	for _, tc := range tests {
+		d := mustParse(t, svgDoc(tc.el))
+		if len(d.Layers) != tc.layers {
+			t.Errorf("%s: %d layers, want %d", tc.el, len(d.Layers), tc.layers)
+			continue
+		}
+		if tc.layers == 1 {
+			if a := layerArea(&d.Layers[0]); math.Abs(a-tc.area) > areaTol*tc.area {
+				t.Errorf("%s: area %v, want %v", tc.el, a, tc.area)
+			}
+		}
+	}
+}
+
+func TestStyleInheritance(t *testing.T) {
+	d := mustParse(t, svgDoc(`
+		<g fill="#00f" opacity=".5" transform="translate(10 0)">
+			<path d="M0 0h1v1z"/>
+			<g fill-opacity="0.5" fill-rule="evenodd" transform="scale(2)">
+				<path fill="red" d="M0 0h1v1z"/>
+				<path style="fill: #0f0; fill-rule: nonzero; opacity: 50%" d="M0 0h1v1z"/>
+			</g>
+		</g>
+		<path fill="none" d="M0 0h1v1z"/>
+		<path d="M0 0h1v1z"/>`))
+	type got struct {
+		fill    RGBA
+		evenOdd bool
+		p       Point
+	}
+	want := []got{
+		{RGBA{0, 0, 1, 0.5}, false, Point{11, 0}},
+		{RGBA{1, 0, 0, 0.25}, true, Point{12, 0}},
+		{RGBA{0, 1, 0, 0.125}, false, Point{12, 0}},
+		{RGBA{0, 0, 0, 1}, false, Point{1, 0}}, // default fill black; fill=none drew nothing
+	}
+	if len(d.Layers) != len(want) {
+		t.Fatalf("%d layers, want %d", len(d.Layers), len(want))
+	}
+	for i, w := range want {
+		l := d.Layers[i]
+		if l.Fill != w.fill || l.EvenOdd != w.evenOdd || !near(l.Subpaths[0].Segs[0].P, w.p, geomTol) {
+			t.Errorf("layer %d: fill %v evenodd %v first vertex %v, want %v %v %v",
+				i, l.Fill, l.EvenOdd, l.Subpaths[0].Segs[0].P, w.fill, w.evenOdd, w.p)
+		}
+	}
+}
+
+func TestUnsupportedReported(t *testing.T) {
+	d := mustParse(t, svgDoc(`
+		<defs><linearGradient id="g"/><clipPath id="c"><path d="M0 0h5v5z"/></clipPath></defs>
+		<path fill="url(#g)" d="M0 0h1v1z"/>
+		<g clip-path="url(#c)"><path d="M0 0h9v9z"/></g>
+		<path fill="none" stroke="#000" d="M0 0h1"/>
+		<text>hi</text>`))
+	want := []string{"<text>", "clip-path (drawn unclipped)", "paint server fill (gradient/pattern), drawn as none", "stroke (ignored)"}
+	if !reflect.DeepEqual(d.Unsupported, want) {
+		t.Errorf("Unsupported = %q, want %q", d.Unsupported, want)
+	}
+	if len(d.Layers) != 1 { // only the clipped square; defs content is not drawn
+		t.Errorf("%d layers, want 1", len(d.Layers))
+	}
+}
+
+func TestViewBox(t *testing.T) {
+	d := mustParse(t, `<svg viewBox="-1,2 30 40"/>`)
+	if d.ViewBox != [4]float64{-1, 2, 30, 40} {
+		t.Errorf("viewBox %v", d.ViewBox)
+	}
+	d = mustParse(t, `<svg width="20px" height="10"/>`)
+	if d.ViewBox != [4]float64{0, 0, 20, 10} {
+		t.Errorf("viewBox from width/height %v", d.ViewBox)
+	}
+}
+
+func TestParseSVGErrors(t *testing.T) {
+	tests := []struct {
+		name, svg string
+		kind      error
+	}{
+		{"not xml", `<svg`, ErrSyntax},
+		{"not svg", `<html/>`, ErrSyntax},
+		{"empty", ``, ErrSyntax},
+		{"no viewBox", `<svg/>`, ErrNoViewBox},
+		{"bad viewBox", `<svg viewBox="0 0 1"/>`, ErrNoViewBox},
+		{"zero viewBox", `<svg viewBox="0 0 0 10"/>`, ErrNoViewBox},
+		{"bad path", svgDoc(`<path d="M0 0 L"/>`), ErrSyntax},
+		{"bad color", svgDoc(`<path fill="#12" d="M0 0h1v1z"/>`), ErrSyntax},
+		{"bad transform", svgDoc(`<g transform="rotate(1 2)"/>`), ErrSyntax},
+		{"bad number", svgDoc(`<circle r="1x"/>`), ErrSyntax},
+		{"huge number", svgDoc(`<circle r="1e999"/>`), ErrNonFinite},
+		{"deep nesting", svgDoc(strings.Repeat("<g>", MaxDepth) + strings.Repeat("</g>", MaxDepth)), ErrLimit},
+		{"many elements", svgDoc(strings.Repeat("<g/>", MaxElements)), ErrLimit},
+		{"huge document", svgDoc(strings.Repeat(" ", MaxSVGBytes)), ErrLimit},
+	}
+	for _, tc := range tests {
+		_, err := ParseSVG([]byte(tc.svg))
+		if !errors.Is(err, tc.kind) {
+			t.Errorf("%s: err = %v, want %v", tc.name, err, tc.kind)
+		}
+	}
+}
