@@ -19,22 +19,6 @@ type ReaderInto interface {
 // across workers costs more than it saves.
 const parallelMinWork = 1 << 16
 
-// parallelFor runs body over [0,n) in contiguous chunks, each a multiple of
-// align long (except the last), on the kernels' worker pool, and waits for
-// all of them. work is the op's total cost estimate: small ops run inline.
-func parallelFor(n, align, work int, body func(lo, hi int)) {
-	p := kernels.Workers()
-	if p <= 1 || work < parallelMinWork || n <= align {
-		body(0, n)
-		return
-	}
-	chunk := (n + p - 1) / p
-	chunk = (chunk + align - 1) / align * align
-	kernels.ParallelFor((n+chunk-1)/chunk, func(i int) {
-		body(i*chunk, min((i+1)*chunk, n))
-	})
-}
-
 // scratchPool holds attention score buffers, so decode does not allocate
 // them per token.
 var scratchPool = sync.Pool{New: func() any { return new([]float32) }}

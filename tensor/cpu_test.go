@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"math"
 	"runtime"
-	"sync"
 	"testing"
 
 	"github.com/lamina-ml/lamina/kernels"
@@ -339,23 +338,4 @@ func TestUploadErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkClose(t, "i8 read", read(t, be, i8), []float64{-1, 1, -128}, 0)
-}
-
-func TestParallelForCoversEveryIndexOnce(t *testing.T) {
-	for _, tc := range []struct{ n, align, work int }{{0, 1, 0}, {7, 1, 1 << 20}, {1000, 16, 1 << 20}, {1000, 16, 10}, {33, 64, 1 << 20}} {
-		hits := make([]int32, tc.n)
-		var mu sync.Mutex
-		parallelFor(tc.n, tc.align, tc.work, func(lo, hi int) {
-			mu.Lock()
-			defer mu.Unlock()
-			for i := lo; i < hi; i++ {
-				hits[i]++
-			}
-		})
-		for i, h := range hits {
-			if h != 1 {
-				t.Fatalf("n=%d align=%d: index %d run %d times", tc.n, tc.align, i, h)
-			}
-		}
-	}
 }
