@@ -1,25 +1,27 @@
 #!/usr/bin/env bash
 # One-command GPU training run for the lamina small LM. Run from the repository root on the GPU
-# machine with the prepared data carried in .cache/lmdata (made here by prepare_data.py):
+# machine with the prepared data carried in .cache/lmdata (made by scripts/fetch-brown.sh):
 #
-#   TRAIN_S=330 bash train/lm/gpu_run.sh   # writes everything into $OUT (default .cache/gpu-out)
+#   bash train/lm/gpu_run.sh        # TRAIN_S=300 by default; results go to $OUT (else .cache/gpu-out)
 #
-# Trains two configurations side by side on the one GPU (configs/gpu-20m-a.json and -b.json:
-# same ~20M-parameter architecture, different length/regularisation; the data set is small, so
-# the GPU has room for both), keeps the run with the lower best validation loss, evaluates it
-# (per-layer perplexity, samples), checks it against transformers/tokenizers if installed, and
-# packs the results into at most 8 files of at most 16 MB:
+# Trains three configurations side by side on the one GPU (configs/gpu-20m-{a,b,c}.json: the same
+# 20.5M-parameter Llama, 16/40/80 planned epochs with rising dropout and weight decay: Brown is
+# only 1.58M training tokens, so the GPU can afford a small sweep and the data, not compute, is the
+# limit). Each run stops at its planned epochs or at TRAIN_S seconds, keeps its best-validation
+# weights, and exports them. The run with the lowest final-layer validation loss is evaluated
+# (perplexity of every exit layer, samples), checked against transformers/tokenizers when they are
+# installed, and packed into at most 8 files of at most 16 MB in $OUT:
 #   run.log  summary.json  loss_curve.png|csv  logs.tar.gz  model.tar.part-aa, -ab, -ac
 # Reassemble the model with: cat model.tar.part-* | tar -x   (gives lamina-brown-20m/)
 set -u
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-$PWD/.cache/gpu-out}
 PY=${PY:-python3}
-TRAIN_S=${TRAIN_S:-330}
+TRAIN_S=${TRAIN_S:-300}
 DATA=${DATA:-.cache/lmdata}
 NAME=${NAME:-lamina-brown-20m}
 DEVICE=${DEVICE:-cuda}   # DEVICE=cpu with CONFIGS=tiny ones tests this script on a CPU box
-CONFIGS=${CONFIGS:-"train/lm/configs/gpu-20m-a.json train/lm/configs/gpu-20m-b.json"}
+CONFIGS=${CONFIGS:-"train/lm/configs/gpu-20m-a.json train/lm/configs/gpu-20m-b.json train/lm/configs/gpu-20m-c.json"}
 EXTRA=${EXTRA:-}         # extra train.py flags, e.g. "--max-steps 30 --threads 1"
 EVAL_EXTRA=${EVAL_EXTRA:-}
 WORK=$(mktemp -d)
