@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"unicode"
@@ -50,9 +51,11 @@ const (
 	qwen2Pattern  = `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
 )
 
-// compileRegex turns a tokenizer.json regex into a matcher: a scanner for the
-// known lookahead patterns, Go's regexp otherwise (with Oniguruma's Unicode
-// meaning of \s \d \w), and an UnsupportedError for other lookaround.
+// compileRegex turns a tokenizer.json regex into a matcher: a hand-written
+// scanner for the known lookahead patterns, Go's regexp for patterns RE2 can
+// run (with Oniguruma's Unicode meaning of \s \d \w), the backtracking
+// engine (backtrack.go) for other lookaround, and an UnsupportedError for
+// syntax neither handles (backreferences, class intersections, ...).
 func compileRegex(expr, component string) (matcher, error) {
 	switch expr {
 	case gpt2Pattern:
@@ -62,17 +65,24 @@ func compileRegex(expr, component string) (matcher, error) {
 	case qwen2Pattern:
 		return llama3Scanner{maxDigits: 1}, nil
 	}
+	needsBacktracking := false
 	for _, look := range []string{"(?=", "(?!", "(?<=", "(?<!", "(?>"} {
 		if strings.Contains(expr, look) {
-			return nil, &UnsupportedError{Component: component, Type: "Regex",
-				Detail: "lookaround/atomic group " + look + "...) in unrecognised pattern " + expr}
+			needsBacktracking = true
 		}
 	}
-	re, err := regexp.Compile(oniguramaToRE2(expr))
-	if err != nil {
-		return nil, &UnsupportedError{Component: component, Type: "Regex", Detail: err.Error()}
+	if !needsBacktracking {
+		if re, err := regexp.Compile(oniguramaToRE2(expr)); err == nil {
+			return regexMatcher{re}, nil
+		}
+		// RE2 also rejects possessive quantifiers and the like; the
+		// backtracking engine may still run them.
 	}
-	return regexMatcher{re}, nil
+	bt, err := compileBacktrack(expr)
+	if err != nil {
+		return nil, &UnsupportedError{Component: component, Type: "Regex", Detail: fmt.Sprintf("%v in pattern %q", err, expr)}
+	}
+	return bt, nil
 }
 
 // Unicode classes for Oniguruma's \s \d \w (UTF-8 mode), which RE2 reads as ASCII.
