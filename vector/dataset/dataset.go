@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -173,6 +174,55 @@ func IsValidation(hex string) bool {
 	h := fnv.New64a()
 	h.Write([]byte(BaseKey(hex)))
 	return h.Sum64()%ValBuckets == 0
+}
+
+var toneNames = map[string]string{
+	"1F3FB": "light skin tone", "1F3FC": "medium-light skin tone", "1F3FD": "medium skin tone",
+	"1F3FE": "medium-dark skin tone", "1F3FF": "dark skin tone",
+}
+
+// composeInfo describes a Twemoji sequence emojibase does not list (e.g. the non-RGI
+// "man + christmas tree" variants) from its parts: the labels of its code points joined by
+// " + ", skin tones appended, tags merged, group and subgroup from the first part that has one.
+func composeInfo(hexc string, meta map[string]emojiInfo) emojiInfo {
+	var out emojiInfo
+	var labels, tones []string
+	seen := map[string]bool{}
+	for _, cp := range strings.Split(hexc, "-") {
+		if cp == "200D" {
+			continue
+		}
+		if t, ok := toneNames[cp]; ok {
+			tones = append(tones, t)
+			out.Tone = true
+			continue
+		}
+		part, ok := meta[cp]
+		if !ok {
+			labels = append(labels, "U+"+cp)
+			continue
+		}
+		labels = append(labels, part.Label)
+		if out.Group == "" {
+			out.Group, out.Subgroup = part.Group, part.Subgroup
+		}
+		for _, tag := range part.Tags {
+			if !seen[tag] {
+				seen[tag] = true
+				out.Tags = append(out.Tags, tag)
+			}
+		}
+	}
+	for _, cp := range strings.Split(hexc, "-") {
+		if r, err := strconv.ParseUint(cp, 16, 32); err == nil {
+			out.Emoji += string(rune(r))
+		}
+	}
+	out.Label = strings.Join(labels, " + ")
+	if len(tones) > 0 {
+		out.Label += ": " + strings.Join(tones, ", ")
+	}
+	return out
 }
 
 func loadEmojibase(dir string) (map[string]emojiInfo, error) {
@@ -329,7 +379,10 @@ func Build(opt Options) (*Manifest, error) {
 			continue
 		}
 		s := splits[name]
-		info := meta[hexc]
+		info, ok := meta[hexc]
+		if !ok {
+			info = composeInfo(hexc, meta)
+		}
 		tags := info.Tags
 		if tags == nil {
 			tags = []string{}
