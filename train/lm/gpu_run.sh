@@ -98,4 +98,5 @@ tar -czf "$OUT/logs.tar.gz" -C "$WORK" --exclude='*/model' --exclude="$NAME" .
 tar -cf "$WORK/model.tar" -C "$WORK" "$NAME"
 split -b 15M "$WORK/model.tar" "$OUT/model.tar.part-"
 (cd "$OUT" && ls -la && sha256sum "$WORK/model.tar")
-echo "== done $(date -u +%FT%TZ)"
+echo "== done $(date -u +%FT%TZ); files in $OUT: $(ls "$OUT" | tr '\n' ' ')"
+sync; sleep 1  # let tee finish run.log before the folder is collected
