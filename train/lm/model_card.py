@@ -9,6 +9,9 @@ missing measurement is shown as "not measured".
 import argparse
 import json
 import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
 def load(path):
@@ -29,26 +32,36 @@ def main():
     ap.add_argument("--data", default=".cache/lmdata")
     ap.add_argument("--run-summary")
     ap.add_argument("--lamina-samples")
+    ap.add_argument("--arch-config", help="a train config whose arch stands in for a missing "
+                    "config.json (card written before the model is trained)")
     args = ap.parse_args()
     d = args.model
     name = os.path.basename(os.path.normpath(d))
     cfg = load(os.path.join(d, "config.json"))
+    if cfg is None and args.arch_config:
+        from model import hf_config
+        cfg = hf_config(load(args.arch_config)["arch"], 0, 0)
     recipe = load(os.path.join(d, "training_recipe.json")) or {}
     ev = load(os.path.join(d, "eval.json"))
     meta = load(os.path.join(args.data, "meta.json")) or {}
     run = load(args.run_summary)
     lam = load(args.lamina_samples)
-    tok = load(os.path.join(d, "tokenizer.json"))
+    tok = load(os.path.join(d, "tokenizer.json")) or load(os.path.join(args.data, "tokenizer.json"))
+    os.makedirs(d, exist_ok=True)
     n_params = None
     chosen = None
     if run:
         chosen = run["runs"].get(run["chosen_run"], {})
         n_params = chosen.get("params")
-    files = sorted(f for f in os.listdir(d) if not f.startswith("."))
+    files = sorted(f for f in os.listdir(d) if not f.startswith(".") and f != "README.md")
     L = cfg["num_hidden_layers"]
     out = []
     w = out.append
     w(f"# {name}\n")
+    if not ev:
+        w("**Status: not trained yet.** The weights, the training recipe actually used and all "
+          "measurements are added by `train/lm/install_model.sh` after the GPU run; nothing below "
+          "is a measurement.\n")
     w("A small Llama-architecture causal language model trained by lamina on the Brown corpus, "
       "with the LayerSkip recipe (layer dropout rising with depth and an early-exit loss through the "
       "shared final norm and LM head), so that its early layers can draft tokens for "
@@ -57,11 +70,12 @@ def main():
       f"(`lamina generate --model models/{name} --prompt \"The jury said\"`).\n")
     w("Trained from scratch on 1.6M tokens of 1961 American English: expect fluent-looking but "
       "often meaningless text. It is a test and demonstration model, not an assistant.\n")
-    w("## Files\n")
-    w("| file | size |\n|---|---|")
-    for f in files:
-        w(f"| {f} | {size(os.path.join(d, f))} |")
-    w("")
+    if files:
+        w("## Files\n")
+        w("| file | size |\n|---|---|")
+        for f in files:
+            w(f"| {f} | {size(os.path.join(d, f))} |")
+        w("")
     w("## Architecture\n")
     w("| field | value |\n|---|---|")
     if n_params:
@@ -126,6 +140,14 @@ def main():
         for k, v in rows:
             w(f"| {k} | {v if v is not None else 'not measured'} |")
         w("")
+    if not recipe:
+        w("Planned (`train/lm/gpu_run.sh`): three configurations of this architecture trained side "
+          "by side on one GPU, the one with the best validation loss kept: "
+          "`configs/gpu-20m-a.json` (16 epochs, dropout 0.1, layer dropout p_max 0.1), "
+          "`-b` (40 epochs, dropout 0.15, p_max 0.2), `-c` (80 epochs, dropout 0.25, p_max 0.2, "
+          "weight decay 0.2); all with exponential layer-dropout scale, early-exit loss with "
+          "e_scale 0.1 and a rotational curriculum (rotation 4), AdamW lr 1.5e-3 cosine to "
+          "1.5e-4, batch 32 × 512 tokens, bf16 autocast.\n")
     if run and chosen:
         w(f"Hardware and time: {chosen.get('device')} (torch {chosen.get('torch')}), "
           f"{chosen.get('train_seconds')} s of training, {chosen.get('tok_per_s'):,} tokens/s. "
@@ -150,6 +172,8 @@ def main():
     else:
         w("not measured\n")
     w("## Samples\n")
+    if not lam and not (ev and ev.get("samples")):
+        w("not generated yet\n")
     if lam:
         w("From lamina (`lamina generate`, pure-Go CPU):\n")
         for s in lam:
