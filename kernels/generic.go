@@ -12,6 +12,8 @@ var genericKernels = kernelSet{
 	cvtF16:   cvtF16Go,
 	cvtBF16:  cvtBF16Go,
 	tile:     tileGo,
+	tileT:    tileGoT,
+	tileN:    tileGoN,
 	dot:      dotGo,
 	axpy:     axpyGo,
 }
@@ -69,16 +71,20 @@ func cvtBF16Go(dst []float32, src []uint16) {
 	}
 }
 
-func tileGo(xp, w []float32, ldw, k int, c *[tileT * tileN]float32) {
-	for n := 0; n < tileN; n++ {
-		var acc [tileT]float32
+// The Go tile is as wide as the AVX2 one; Go does not vectorise it, but the
+// shared driver and its edge cases get tested on every architecture.
+const tileGoT, tileGoN = 16, 6
+
+func tileGo(xp, w []float32, ldw, k int, c []float32) {
+	for n := 0; n < tileGoN; n++ {
+		acc := *(*[tileGoT]float32)(c[n*tileGoT:])
 		for j, wv := range w[n*ldw : n*ldw+k] {
-			xv := (*[tileT]float32)(xp[j*tileT:])
+			xv := (*[tileGoT]float32)(xp[j*tileGoT:])
 			for t := range acc {
 				acc[t] += wv * xv[t]
 			}
 		}
-		copy(c[n*tileT:], acc[:])
+		copy(c[n*tileGoT:], acc[:])
 	}
 }
 

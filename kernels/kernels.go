@@ -3,11 +3,12 @@
 // conversions they need. Every optimised variant (assembly, parallel) is
 // tested against the plain reference loops in reference.go.
 //
-// On amd64 with AVX2, FMA and F16C the inner loops are assembly; elsewhere
+// On amd64 with AVX2, FMA and F16C the inner loops are assembly (with an
+// AVX-512 prefill micro-kernel where the CPU has AVX-512F); elsewhere
 // (js/wasm included) they are plain Go. The matmuls split their work over a
 // persistent pool of GOMAXPROCS goroutines (see ParallelFor). Setting the
-// environment variable LAMINA_KERNELS=generic forces the Go kernels, which
-// is how the benchmarks compare the two.
+// environment variable LAMINA_KERNELS=generic (or =avx2) forces that set,
+// which is how the benchmarks compare them.
 package kernels
 
 import "os"
@@ -15,18 +16,19 @@ import "os"
 // active is the kernel set every exported function uses.
 var active = selectKernels(os.Getenv("LAMINA_KERNELS"))
 
-// selectKernels picks the fastest supported set unless forced to "generic".
+// selectKernels picks the fastest supported set unless forced to "generic"
+// (or, on amd64, to "avx2").
 func selectKernels(force string) *kernelSet {
 	if force == "generic" {
 		return &genericKernels
 	}
-	if ks := archKernels(); ks != nil {
+	if ks := archKernels(force); ks != nil {
 		return ks
 	}
 	return &genericKernels
 }
 
-// Name is the active kernel set: "avx2" or "generic".
+// Name is the active kernel set: "avx512", "avx2" or "generic".
 func Name() string { return active.name }
 
 // MatMulF32 computes out = x·wᵀ: x is (T,K), w is (N,K), out is (T,N).

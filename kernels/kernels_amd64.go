@@ -42,7 +42,10 @@ func dot4F16asm(x *float32, w *uint16, ldw int, k int, o *[4]float32)
 func dot4BF16asm(x *float32, w *uint16, ldw int, k int, o *[4]float32)
 
 //go:noescape
-func tileAVX2asm(xp *float32, w *float32, ldw int, k int, c *[tileT * tileN]float32)
+func tileAVX2asm(xp *float32, w *float32, ldw int, k int, c *float32)
+
+//go:noescape
+func tileAVX512asm(xp *float32, w *float32, ldw int, k int, c *float32)
 
 //go:noescape
 func cvtF16asm(dst *float32, src *uint16, n int)
@@ -89,14 +92,15 @@ var avx2Kernels = kernelSet{
 		}
 		cvtBF16Go(dst[n:], src[n:])
 	},
-	tile: func(xp, w []float32, ldw, k int, c *[tileT * tileN]float32) {
+	tile: func(xp, w []float32, ldw, k int, c []float32) {
 		if k == 0 {
-			*c = [tileT * tileN]float32{}
 			return
 		}
-		_, _ = xp[k*tileT-1], w[(tileN-1)*ldw+k-1]
-		tileAVX2asm(&xp[0], &w[0], ldw, k, c)
+		_, _, _ = xp[k*16-1], w[5*ldw+k-1], c[16*6-1]
+		tileAVX2asm(&xp[0], &w[0], ldw, k, &c[0])
 	},
+	tileT: 16,
+	tileN: 6,
 	dot: func(x, y []float32) float32 {
 		n := len(x) &^ 7
 		var s float32
@@ -121,9 +125,46 @@ var avx2Kernels = kernelSet{
 	},
 }
 
-// archKernels is the assembly set when the CPU supports it, else nil.
-func archKernels() *kernelSet {
-	if hasAVX2FMAF16C() {
+// hasAVX512F reports AVX-512 Foundation with the OS saving opmask and zmm
+// state (XCR0 bits 5-7), on top of hasAVX2FMAF16C.
+func hasAVX512F() bool {
+	if !hasAVX2FMAF16C() {
+		return false
+	}
+	if xcr0, _ := xgetbv(); xcr0&0xe6 != 0xe6 {
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	const avx512f = 1 << 16
+	return ebx7&avx512f != 0
+}
+
+// avx512Kernels is avx2Kernels with a wider prefill micro-kernel: 32 rows
+// of x (two 16-lane zmm registers) by 12 weight rows is 24 accumulators of
+// the 32 zmm registers, twice the FMA width per instruction and twice the
+// FMAs per broadcast weight. Decode is bound by memory, not arithmetic, so
+// its matrix-vector kernels stay the AVX2 ones.
+var avx512Kernels = func() kernelSet {
+	ks := avx2Kernels
+	ks.name = "avx512"
+	ks.tileT, ks.tileN = 32, 12
+	ks.tile = func(xp, w []float32, ldw, k int, c []float32) {
+		if k == 0 {
+			return
+		}
+		_, _, _ = xp[k*32-1], w[11*ldw+k-1], c[32*12-1]
+		tileAVX512asm(&xp[0], &w[0], ldw, k, &c[0])
+	}
+	return ks
+}()
+
+// archKernels is the fastest assembly set the CPU supports, else nil.
+// LAMINA_KERNELS=avx2 picks AVX2 on an AVX-512 machine (for comparisons).
+func archKernels(force string) *kernelSet {
+	switch {
+	case force != "avx2" && hasAVX512F():
+		return &avx512Kernels
+	case hasAVX2FMAF16C():
 		return &avx2Kernels
 	}
 	return nil
@@ -132,8 +173,11 @@ func archKernels() *kernelSet {
 // testKernelSets lists every set this CPU can run, for the tests.
 func testKernelSets() []*kernelSet {
 	sets := []*kernelSet{&genericKernels}
-	if ks := archKernels(); ks != nil {
-		sets = append(sets, ks)
+	if hasAVX2FMAF16C() {
+		sets = append(sets, &avx2Kernels)
+	}
+	if hasAVX512F() {
+		sets = append(sets, &avx512Kernels)
 	}
 	return sets
 }

@@ -11,24 +11,22 @@ import "sync"
 //     registers, and splits the rows across the worker pool;
 //   - prefill, T≥3: compute bound. x (T,K) is packed once per call into
 //     panels of tileT rows stored k-major ((K,tileT) per panel); weights are
-//     taken tileN rows at a time, widened to f32 into an L1-sized buffer, and
-//     a register-tiled micro-kernel computes a tileT×tileN block of out with
-//     one broadcast weight and two vector loads of x per tileN·2 FMAs.
+//     widened to f32 a chunk of rows at a time, and a register-tiled
+//     micro-kernel accumulates tileT×tileN blocks of out with one broadcast
+//     weight per tileT/lanes FMAs.
 
 const (
-	// tileT×tileN is the micro-kernel's output block: 16 rows of x (two
-	// 8-lane AVX2 registers) by 6 weight rows uses 12 accumulators, leaving
-	// 4 of the 16 ymm registers for operands.
-	tileT = 16
-	tileN = 6
 	// matVecMaxT is the largest T done as T separate matrix-vector products:
 	// below it a 16-row tile would be mostly padding.
 	matVecMaxT = 2
-	// matVecRowsPerChunk and gemmBlocksPerChunk size the pieces handed to
+	// matVecRowsPerChunk sizes the pieces handed to
 	// the worker pool: small enough to balance two busy cores, large enough
 	// (tens of microseconds) that claiming a chunk is free in comparison.
 	matVecRowsPerChunk = 64
-	gemmBlocksPerChunk = 4
+	// gemmRows (a multiple of every set's tileN) and gemmPanelFloats size
+	// the cache blocks of gemm; see there.
+	gemmRows        = 24
+	gemmPanelFloats = 4096
 )
 
 // kernelSet is one instruction set's inner kernels. Every function must
@@ -46,9 +44,13 @@ type kernelSet struct {
 	// cvtF16 and cvtBF16 widen len(src) values into dst.
 	cvtF16  func(dst []float32, src []uint16)
 	cvtBF16 func(dst []float32, src []uint16)
-	// tile computes c[n*tileT+t] = Σ_{j<k} xp[j*tileT+t]·w[n*ldw+j] for
-	// n < tileN, t < tileT (xp is one packed panel of x).
-	tile func(xp, w []float32, ldw, k int, c *[tileT * tileN]float32)
+	// tile adds Σ_{j<k} xp[j*tileT+t]·w[n*ldw+j] to c[n*tileT+t] for
+	// n < tileN, t < tileT (xp is k columns of one packed panel of x).
+	// tileT×tileN is the micro-kernel's register block: for AVX2, 16 rows
+	// of x (two 8-lane registers) by 6 weight rows is 12 accumulators,
+	// leaving 4 of the 16 ymm registers for operands.
+	tile         func(xp, w []float32, ldw, k int, c []float32)
+	tileT, tileN int
 	// dot and axpy back the exported Dot and Axpy.
 	dot  func(x, y []float32) float32
 	axpy func(a float32, x, y []float32)
@@ -70,9 +72,9 @@ func matMulF32With(ks *kernelSet, out, x, w []float32, T, K, N int) {
 		}
 		return
 	}
-	gemm(out, x, w, T, K, N, ks, func(buf []float32, n0, nr int) []float32 {
-		if nr == tileN {
-			return w[n0*K : (n0+tileN)*K]
+	gemm(out, x, w, T, K, N, ks, func(buf []float32, n0, nr, nPad int) []float32 {
+		if nr == nPad {
+			return w[n0*K : (n0+nr)*K]
 		}
 		copy(buf, w[n0*K:(n0+nr)*K])
 		clear(buf[nr*K:])
@@ -88,7 +90,7 @@ func matMulF16With(ks *kernelSet, out, x []float32, w []uint16, T, K, N int) {
 		}
 		return
 	}
-	gemm(out, x, w, T, K, N, ks, func(buf []float32, n0, nr int) []float32 {
+	gemm(out, x, w, T, K, N, ks, func(buf []float32, n0, nr, nPad int) []float32 {
 		ks.cvtF16(buf[:nr*K], w[n0*K:(n0+nr)*K])
 		clear(buf[nr*K:])
 		return buf
@@ -103,7 +105,7 @@ func matMulBF16With(ks *kernelSet, out, x []float32, w []uint16, T, K, N int) {
 		}
 		return
 	}
-	gemm(out, x, w, T, K, N, ks, func(buf []float32, n0, nr int) []float32 {
+	gemm(out, x, w, T, K, N, ks, func(buf []float32, n0, nr, nPad int) []float32 {
 		ks.cvtBF16(buf[:nr*K], w[n0*K:(n0+nr)*K])
 		clear(buf[nr*K:])
 		return buf
@@ -169,54 +171,96 @@ func getFloats(n int) *[]float32 {
 	return p
 }
 
+// packKBlock is how many columns of x packX moves per pass: its writes then
+// touch at most packKBlock·tileT floats of the panel (8-16 KiB), which stay
+// in L1 while all tileT rows fill them, instead of K·tileT that would not.
+const packKBlock = 128
+
 // packX copies x (T,K) into ceil(T/tileT) panels, each (K,tileT) k-major,
-// rows past T zero.
-func packX(xp, x []float32, T, K int) {
-	for t0 := 0; t0 < T; t0 += tileT {
+// rows past T zero. The panels are packed in parallel, one chunk each.
+func packX(xp, x []float32, T, K, tileT int) {
+	nT := (T + tileT - 1) / tileT
+	pack := func(pi int) {
+		t0 := pi * tileT
 		p := xp[t0*K : t0*K+K*tileT]
 		tr := min(tileT, T-t0)
 		if tr < tileT {
 			clear(p)
 		}
-		for t := 0; t < tr; t++ {
-			xr := x[(t0+t)*K : (t0+t)*K+K]
-			for k, v := range xr {
-				p[k*tileT+t] = v
+		for k0 := 0; k0 < K; k0 += packKBlock {
+			k1 := min(k0+packKBlock, K)
+			for t := 0; t < tr; t++ {
+				xr := x[(t0+t)*K+k0 : (t0+t)*K+k1]
+				for k, v := range xr {
+					p[(k0+k)*tileT+t] = v
+				}
 			}
 		}
 	}
+	if T*K < 1<<14 {
+		for pi := 0; pi < nT; pi++ {
+			pack(pi)
+		}
+		return
+	}
+	ParallelFor(nT, pack)
 }
 
-// gemm computes out (T,N) = x (T,K) · wᵀ. block(buf, n0, nr) returns weight
-// rows n0..n0+nr as f32 at stride K, padded with zero rows to tileN; it may
-// fill and return buf (tileN*K long) or return the weights themselves.
+// gemm computes out (T,N) = x (T,K) · wᵀ.
+//
+// Loop nest (per worker chunk of gemmRows weight rows): the rows are widened
+// to f32 once, then for each block of kc columns, for each packed x panel,
+// for each group of tileN rows, the micro-kernel accumulates a tileT×tileN
+// block. kc is chosen so that the x sub-panel (tileT·kc floats, 16 KiB) and
+// the chunk's weight sub-block (gemmRows·kc floats, 12-24 KiB) both stay in
+// a 48 KiB L1 while every k step reuses them, instead of one of them
+// streaming from L2 at every step.
+//
+// block(buf, n0, nr, nPad) returns weight rows n0..n0+nr as f32 at stride K,
+// followed by zero rows up to nPad; it may fill and return buf (nPad*K long)
+// or return the weights themselves.
 func gemm[W float32 | uint16](out, x []float32, w []W, T, K, N int, ks *kernelSet,
-	block func(buf []float32, n0, nr int) []float32) {
+	block func(buf []float32, n0, nr, nPad int) []float32) {
+	tileT, tileN := ks.tileT, ks.tileN
+	kc := gemmPanelFloats / tileT
 	nT := (T + tileT - 1) / tileT
 	xpp := getFloats(nT * tileT * K)
 	xp := *xpp
-	packX(xp, x, T, K)
-	nB := (N + tileN - 1) / tileN
-	chunks := (nB + gemmBlocksPerChunk - 1) / gemmBlocksPerChunk
+	packX(xp, x, T, K, tileT)
+	chunks := (N + gemmRows - 1) / gemmRows
 	ParallelFor(chunks, func(c int) {
-		bufp := getFloats(tileN * K)
-		buf := *bufp
-		var tile [tileT * tileN]float32
-		for b := c * gemmBlocksPerChunk; b < min((c+1)*gemmBlocksPerChunk, nB); b++ {
-			n0 := b * tileN
-			nr := min(tileN, N-n0)
-			wb := block(buf, n0, nr)
-			for t0 := 0; t0 < T; t0 += tileT {
-				ks.tile(xp[t0*K:t0*K+K*tileT], wb, K, K, &tile)
-				tr := min(tileT, T-t0)
+		n0 := c * gemmRows
+		nr := min(gemmRows, N-n0)
+		nb := (nr + tileN - 1) / tileN
+		bufp := getFloats(nb * tileN * K)
+		wb := block(*bufp, n0, nr, nb*tileN)
+		accp := getFloats(nT * nb * tileT * tileN)
+		acc := *accp
+		clear(acc)
+		for k0 := 0; k0 < K; k0 += kc {
+			kk := min(kc, K-k0)
+			for tp := 0; tp < nT; tp++ {
+				xs := xp[tp*tileT*K+k0*tileT : tp*tileT*K+(k0+kk)*tileT]
+				for b := 0; b < nb; b++ {
+					ks.tile(xs, wb[b*tileN*K+k0:], K, kk, acc[(tp*nb+b)*tileT*tileN:])
+				}
+			}
+		}
+		for tp := 0; tp < nT; tp++ {
+			t0 := tp * tileT
+			tr := min(tileT, T-t0)
+			for b := 0; b < nb; b++ {
+				tile := acc[(tp*nb+b)*tileT*tileN:]
+				nb0 := n0 + b*tileN
 				for t := 0; t < tr; t++ {
-					o := out[(t0+t)*N+n0 : (t0+t)*N+n0+nr]
+					o := out[(t0+t)*N+nb0 : (t0+t)*N+min(nb0+tileN, n0+nr)]
 					for n := range o {
 						o[n] = tile[n*tileT+t]
 					}
 				}
 			}
 		}
+		floatPool.Put(accp)
 		floatPool.Put(bufp)
 	})
 	floatPool.Put(xpp)
