@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -61,12 +60,11 @@ type benchResult struct {
 	PeakRSSMiB *float64 `json:"peak_rss_mib,omitempty"`
 }
 
-func runBench(args []string) error { return benchTo(os.Stdout, args) }
+func runBench(args []string) error { return benchTo(stdout, args) }
 
 // benchTo runs the benchmark and prints its figures to w.
 func benchTo(w io.Writer, args []string) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("bench")
 	shape := fs.String("shape", "smollm2-135m", "model shape: "+strings.Join(slices.Sorted(maps.Keys(benchShapes)), ", "))
 	dtype := fs.String("dtype", "f16", "weight dtype: f32, f16 or bf16")
 	promptLen := fs.Int("prompt-len", 128, "prompt tokens for prefill")
@@ -76,31 +74,31 @@ func benchTo(w io.Writer, args []string) error {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	cpuProfile := fs.String("cpuprofile", "", "write a pprof CPU profile of the timed runs to this file")
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("bench: %w", err)
+		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	cfg, ok := benchShapes[*shape]
 	if !ok {
-		return fmt.Errorf("bench: unknown shape %q (known: %s)", *shape, strings.Join(slices.Sorted(maps.Keys(benchShapes)), ", "))
+		return fmt.Errorf("unknown shape %q (known: %s)", *shape, strings.Join(slices.Sorted(maps.Keys(benchShapes)), ", "))
 	}
 	dt, err := parseBenchDType(*dtype)
 	if err != nil {
 		return err
 	}
 	if *promptLen < 1 || *newTokens < 1 || *reps < 1 {
-		return errors.New("bench: --prompt-len, --new-tokens and --reps must be at least 1")
+		return errors.New("--prompt-len, --new-tokens and --reps must be at least 1")
 	}
 	if *promptLen+*newTokens > cfg.MaxPositions {
-		return fmt.Errorf("bench: %d+%d positions exceed the shape's %d", *promptLen, *newTokens, cfg.MaxPositions)
+		return fmt.Errorf("%d+%d positions exceed the shape's %d", *promptLen, *newTokens, cfg.MaxPositions)
 	}
 
 	be := tensor.NewCPU()
 	start := time.Now()
 	m, err := model.NewRandom(cfg, be, dt, *seed)
 	if err != nil {
-		return fmt.Errorf("bench: %w", err)
+		return err
 	}
 	defer m.Close()
 	res := benchResult{
@@ -110,7 +108,7 @@ func benchTo(w io.Writer, args []string) error {
 	}
 	sess, err := m.NewSession(*promptLen + *newTokens)
 	if err != nil {
-		return fmt.Errorf("bench: %w", err)
+		return err
 	}
 	defer sess.Close()
 	rng := rand.New(rand.NewPCG(*seed, 0))
@@ -127,11 +125,11 @@ func benchTo(w io.Writer, args []string) error {
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
-			return fmt.Errorf("bench: %w", err)
+			return err
 		}
 		defer f.Close()
 		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("bench: %w", err)
+			return err
 		}
 		defer pprof.StopCPUProfile()
 	}
@@ -170,12 +168,12 @@ func benchOnce(sess *model.Session, prompt []int32, n int) (prefill, decode time
 	t0 := time.Now()
 	next, err := sess.PrefillArgmax(prompt)
 	if err != nil {
-		return 0, 0, fmt.Errorf("bench: prefill: %w", err)
+		return 0, 0, fmt.Errorf("prefill: %w", err)
 	}
 	t1 := time.Now()
 	for i := 0; i < n; i++ {
 		if next, err = sess.StepArgmax(next); err != nil {
-			return 0, 0, fmt.Errorf("bench: decode step %d: %w", i, err)
+			return 0, 0, fmt.Errorf("decode step %d: %w", i, err)
 		}
 	}
 	return t1.Sub(t0), time.Since(t1), nil
@@ -190,7 +188,7 @@ func parseBenchDType(s string) (tensor.DType, error) {
 	case "bf16":
 		return tensor.BF16, nil
 	}
-	return 0, fmt.Errorf("bench: --dtype %q: want f32, f16 or bf16", s)
+	return 0, fmt.Errorf("--dtype %q: want f32, f16 or bf16", s)
 }
 
 // shapeParams counts the weights of a llama-shaped config (norms included).

@@ -47,19 +47,22 @@ func TestBenchShapeParams(t *testing.T) {
 }
 
 func TestBenchBadFlags(t *testing.T) {
-	for _, args := range [][]string{
-		{"--shape", "nope"},
-		{"--dtype", "f8"},
-		{"--reps", "0"},
-		{"--prompt-len", "-1"},
-		{"--shape", "tiny", "--prompt-len", "200", "--new-tokens", "100"},
-		{"--bogus"},
-		{"extra"},
+	for _, c := range []struct {
+		args []string
+		want string // a word the error must name
+	}{
+		{[]string{"--shape", "nope"}, "nope"},
+		{[]string{"--dtype", "f8"}, "f8"},
+		{[]string{"--reps", "0"}, "--reps"},
+		{[]string{"--prompt-len", "-1"}, "--prompt-len"},
+		{[]string{"--shape", "tiny", "--prompt-len", "200", "--new-tokens", "100"}, "exceed"},
+		{[]string{"--bogus"}, "bogus"},
+		{[]string{"extra"}, "extra"},
 	} {
 		var out bytes.Buffer
-		err := benchTo(&out, args)
-		if err == nil || !strings.HasPrefix(err.Error(), "bench: ") {
-			t.Errorf("bench %v: error %v, want a bench: error", args, err)
+		err := benchTo(&out, c.args)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("bench %v: error %v, want one naming %q", c.args, err, c.want)
 		}
 	}
 }
