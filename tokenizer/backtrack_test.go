@@ -99,3 +99,25 @@ func TestBacktrackLookaround(t *testing.T) {
 		}
 	}
 }
+
+// FuzzBacktrackCompile: the regex parser takes patterns from tokenizer.json,
+// so any pattern must compile or fail cleanly, and matches must be ordered,
+// non-overlapping, non-empty and inside the input.
+func FuzzBacktrackCompile(f *testing.F) {
+	f.Add(gpt2Pattern, "Hello  world's 12\n\n x")
+	f.Add(`(?<=a)b(?!c)|(?>d+)e++|[^\p{L}\d]{2,3}?|\x{2581}|(?i:ſ)`, "ab abc ddde  ?! ▁S")
+	f.Add(`[\]-a]|a{2,}|b{,2}|\bq\B|^x$|.`, "]a aaa bb qq x\n")
+	f.Fuzz(func(t *testing.T, pattern, in string) {
+		m, err := compileBacktrack(pattern)
+		if err != nil {
+			return
+		}
+		prev := 0
+		for _, x := range m.findAll(in) {
+			if x[0] < prev || x[1] <= x[0] || x[1] > len(in) {
+				t.Fatalf("bad match %v after %d in %q (pattern %q)", x, prev, in, pattern)
+			}
+			prev = x[1]
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 // other 68 bytes to U+0100.. in byte order, so every byte is a visible rune.
 var (
 	byteToRune [256]rune
+	byteToUTF8 [256]string // UTF-8 of byteToRune, to append without encoding
 	runeToByte = map[rune]byte{}
 )
 
@@ -22,14 +23,19 @@ func init() {
 			n++
 		}
 		runeToByte[byteToRune[b]] = byte(b)
+		byteToUTF8[b] = string(byteToRune[b])
 	}
 }
 
 func byteLevelEncode(s string) string {
-	var b strings.Builder
-	b.Grow(2 * len(s))
+	n := 0
 	for i := 0; i < len(s); i++ {
-		b.WriteRune(byteToRune[s[i]])
+		n += len(byteToUTF8[s[i]])
+	}
+	var b strings.Builder // one allocation: Grow, then String without copying
+	b.Grow(n)
+	for i := 0; i < len(s); i++ {
+		b.WriteString(byteToUTF8[s[i]])
 	}
 	return b.String()
 }

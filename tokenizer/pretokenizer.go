@@ -337,7 +337,11 @@ type byteLevelPre struct {
 }
 
 func (b byteLevelPre) preTokenize(in []split) []split {
-	out := make([]split, 0, len(in))
+	n := len(in)
+	for _, sp := range in {
+		n += len(sp.s) / 4 // English averages a little over 4 bytes per word
+	}
+	out := make([]split, 0, n)
 	for _, sp := range in {
 		s := sp.s
 		if b.addPrefixSpace && s != "" && s[0] != ' ' {
