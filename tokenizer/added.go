@@ -92,10 +92,13 @@ func findAdded(m *addedMatcher, s string) []piece {
 	return out
 }
 
-// isWordChar approximates the Rust regex \w class (Unicode alphabetic, marks,
-// decimal numbers, connector punctuation).
+// isWordChar is Unicode \w as in the Rust regex crate and Oniguruma (UTS #18
+// "word"): letters, marks, decimal and letter numbers, connector
+// punctuation and the joiners ZWNJ/ZWJ. Other numbers such as ² are not word
+// characters.
 func isWordChar(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsNumber(r) || unicode.Is(unicode.Pc, r)
+	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.In(r, unicode.Nd, unicode.Nl, unicode.Pc) ||
+		r == 0x200C || r == 0x200D
 }
 
 func endsWithWordChar(s string) bool {

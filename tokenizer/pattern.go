@@ -89,7 +89,7 @@ func compileRegex(expr, component string) (matcher, error) {
 const (
 	uniSpace = `\t\n\v\f\r \x{85}\p{Z}`
 	uniDigit = `\p{Nd}`
-	uniWord  = `\p{L}\p{M}\p{N}\p{Pc}`
+	uniWord  = `\p{L}\p{M}\p{Nd}\p{Nl}\p{Pc}\x{200C}\x{200D}`
 )
 
 // oniguramaToRE2 rewrites \s \d \w (and negations outside classes) to the

@@ -121,6 +121,7 @@ func TestRegexTranslation(t *testing.T) {
 		{`\s+`, "a\u00a0\u3000b c", []string{"\u00a0\u3000", " "}},
 		{`\d+`, "x١٢٣y42", []string{"١٢٣", "42"}},
 		{`\w+`, "héllo wörld_1", []string{"héllo", "wörld_1"}},
+		{`\w+`, "x²y Ⅻz", []string{"x", "y", "Ⅻz"}}, // ² is No (not \w), Ⅻ is Nl
 		{`[^\s\w]+`, "a, b!?", []string{",", "!?"}},
 		{`\S+`, "ab\u00a0cd", []string{"ab", "cd"}},
 		{`[\]x]+`, "a]x]b", []string{"]x]"}},
