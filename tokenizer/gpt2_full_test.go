@@ -97,6 +97,19 @@ func TestGPT2AgainstJSEncoder(t *testing.T) {
 		if d := tk.Decode(c.IDs); d != c.Decoded {
 			t.Errorf("Decode(%v) = %q, want %q", c.IDs, d, c.Decoded)
 		}
+		// Streaming holds back the partial UTF-8 of split emoji.
+		ds := tk.NewDecodeStream()
+		var streamed strings.Builder
+		for _, id := range c.IDs {
+			chunk, err := ds.Step(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			streamed.WriteString(chunk)
+		}
+		if streamed.String() != c.Decoded {
+			t.Errorf("streamed %q, want %q", streamed.String(), c.Decoded)
+		}
 	}
 	// The added token is split off before the byte-level regex.
 	if got, want := tk.Encode("a<|endoftext|>b"), []int32{64, 50256, 65}; !slices.Equal(got, want) {
