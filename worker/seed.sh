@@ -26,23 +26,23 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # The manifest: names, sizes and SHA-256 of every file, hashed once here.
 (cd "$root" && "$GO" run ./worker/cmd/manifest "$models") > "$work/manifest.json"
-# One key/file pair per model file, plus the manifest; the names were
-# validated by the manifest command.
+# One key/file pair per model file; the names were validated by the
+# manifest command. The manifest itself is uploaded last (below), so a
+# worker reading the bucket meanwhile never lists a file not there yet.
 python3 - "$models" "$work/manifest.json" > "$work/objects.json" <<'PY'
 import json, os, sys
 models, manifest = sys.argv[1], sys.argv[2]
 m = json.load(open(manifest))
 out = [{"key": f"{mm['name']}/{f['name']}", "file": os.path.join(models, mm['name'], f['name'])}
        for mm in m["models"] for f in mm["files"]]
-out.append({"key": "_lamina/manifest.json", "file": manifest})
 json.dump(out, sys.stdout, indent=1)
 PY
 n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$work/objects.json")
-echo "seed: $n objects from $models into $bucket (${args[*]})" >&2
+echo "seed: $n files + manifest from $models into $bucket (${args[*]})" >&2
 cd "$here"
 # `r2 bulk put` uploads them all from one wrangler process (a process per
 # object costs seconds each); fall back to `r2 object put` per object.
-if ! "$wrangler" r2 bulk put "$bucket" --filename "$work/objects.json" "${args[@]}" >"$work/bulk.log" 2>&1; then
+if ! "$wrangler" r2 bulk put "$bucket" --filename "$work/objects.json" --force "${args[@]}" >"$work/bulk.log" 2>&1; then
   echo "seed: bulk put failed, uploading one object at a time:" >&2
   tail -5 "$work/bulk.log" >&2
   python3 -c 'import json,sys
@@ -51,4 +51,6 @@ for o in json.load(open(sys.argv[1])): print(o["key"]); print(o["file"])' "$work
     "$wrangler" r2 object put "$bucket/$key" --file "$file" "${args[@]}" >/dev/null
   done
 fi
+"$wrangler" r2 object put "$bucket/_lamina/manifest.json" --file "$work/manifest.json" \
+  --content-type application/json "${args[@]}" >/dev/null
 echo "seed: done" >&2

@@ -957,11 +957,13 @@ func (s *suite) perRequest(t *testing.T) {
 	want := ref.IDs[len(ref.Prompt):]
 	seen := map[string]bool{}
 	var health, comp []time.Duration
+	var loads []string
 	for i := 0; i < runs; i++ {
 		h := s.do(t, "GET", "/health", nil, nil)
 		health = append(health, h.dur)
 		resp, r := s.complete(t, map[string]any{"model": "gpt2-tiny", "prompt": ref.Prompt, "max_tokens": 16, "temperature": 0, "ignore_eos": true, "return_token_ids": true})
 		comp = append(comp, r.dur)
+		loads = append(loads, r.header.Get("X-Lamina-Load-Ms"))
 		if !equalIDs(resp.Choices[0].TokenIDs, want) {
 			t.Errorf("per-request greedy: %v, want %v", resp.Choices[0].TokenIDs, want)
 		}
@@ -978,6 +980,6 @@ func (s *suite) perRequest(t *testing.T) {
 	}
 	sort.Slice(health, func(i, j int) bool { return health[i] < health[j] })
 	sort.Slice(comp, func(i, j int) bool { return comp[i] < comp[j] })
-	fmt.Printf("per-request instances (syumai/workers default), %d runs: /health p50 %.1f ms (min %.1f); gpt2-tiny 16-token completion p50 %.1f ms (min %.1f)\n",
-		runs, ms(health[runs/2]), ms(health[0]), ms(comp[runs/2]), ms(comp[0]))
+	fmt.Printf("per-request instances (syumai/workers default), %d runs: /health p50 %.1f ms (min %.1f); gpt2-tiny 16-token completion p50 %.1f ms (min %.1f), each reloading the model (load ms %s)\n",
+		runs, ms(health[runs/2]), ms(health[0]), ms(comp[runs/2]), ms(comp[0]), strings.Join(loads, ", "))
 }

@@ -123,14 +123,27 @@ func (r *streamReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// Close reads what is left of the stream (up to closeDrainLimit) before
+// letting go of it. Cancelling an unread request body makes workerd drop
+// the connection, so the client never sees the answer (a 405 or 413 sent
+// without reading the body) and the next request on a kept-alive
+// connection fails; draining keeps the connection usable.
 func (r *streamReader) Close() error {
-	if !r.done {
+	if r.done {
+		return nil
+	}
+	r.buf = nil
+	n, _ := io.Copy(io.Discard, io.LimitReader(r, closeDrainLimit))
+	if n >= closeDrainLimit && !r.done {
 		if r.reader.IsUndefined() {
 			r.stream.Call("cancel")
 		} else {
 			r.reader.Call("cancel")
 		}
-		r.done = true
 	}
+	r.done = true
 	return nil
 }
+
+// closeDrainLimit bounds the bytes Close reads and drops.
+const closeDrainLimit = 16 << 20
