@@ -221,3 +221,28 @@ func TestServeErrors(t *testing.T) {
 		t.Fatalf("status %d body %q", rec.Code, rec.Body.String())
 	}
 }
+
+// FuzzCleanRel checks that no URL path maps to a name that climbs out of
+// the served root or names a dot-file, whatever the input.
+func FuzzCleanRel(f *testing.F) {
+	for _, s := range []string{"/", "/models/a/config.json", "/../x", "/a/../../b", "/.git/config", "a\\..\\b", "/a//b", "/a/./b/", "%2e%2e"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		name, ok := cleanRel(p)
+		if !ok {
+			return
+		}
+		if name == "" {
+			return
+		}
+		if strings.HasPrefix(name, "/") || strings.Contains(name, "\\") || strings.Contains(name, "\x00") {
+			t.Fatalf("cleanRel(%q) = %q", p, name)
+		}
+		for _, seg := range strings.Split(name, "/") {
+			if seg == "" || seg == "." || seg == ".." || strings.HasPrefix(seg, ".") {
+				t.Fatalf("cleanRel(%q) = %q has segment %q", p, name, seg)
+			}
+		}
+	})
+}
