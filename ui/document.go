@@ -1,0 +1,276 @@
+// Package ui is lamina's layer editor as plain Go: the document of layers, selection,
+// transforms, undo/redo for every action (model actions included), keyboard shortcuts,
+// autosave serialization and a recorded display list. It has no platform code, so it is
+// tested natively; ui/editorwasm replays the display list with ebiten and builds the DOM
+// panels in the browser, and native tests replay it to PNG (raster.go) for golden images.
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/lamina-ml/lamina/vector"
+)
+
+// Layer is one filled shape of the document. Its geometry is kept as the model or an import
+// produced it; moves, scales and rotations only change Transform, so they are exact and
+// undoable without touching path data.
+type Layer struct {
+	ID        int    // unique within the document, stable across reorders (selection uses it)
+	Name      string // shown in the layers panel; renamable
+	Hidden    bool
+	Locked    bool // not selectable on the canvas, kept by "Regenerate unlocked"
+	Fill      vector.RGBA
+	EvenOdd   bool
+	Subpaths  []vector.Subpath // user-space (viewBox) outlines; never mutated in place
+	Transform vector.Matrix    // applied to Subpaths when drawn and exported
+}
+
+// Document is the edited drawing: layers in paint order (index 0 is painted first).
+type Document struct {
+	ViewBox [4]float64
+	Layers  []Layer
+	NextID  int
+}
+
+// DefaultViewBox is the square the diffusion model draws in (Twemoji's 36×36).
+var DefaultViewBox = [4]float64{0, 0, 36, 36}
+
+// NewDocument returns an empty drawing in the model's viewBox.
+func NewDocument() *Document { return &Document{ViewBox: DefaultViewBox, NextID: 1} }
+
+// Clone copies d. Subpath slices are shared: nothing mutates them in place.
+func (d *Document) Clone() *Document {
+	c := *d
+	c.Layers = append([]Layer(nil), d.Layers...)
+	return &c
+}
+
+// Index returns the paint-order index of the layer with id, or -1.
+func (d *Document) Index(id int) int {
+	for i := range d.Layers {
+		if d.Layers[i].ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// newLayer gives l a fresh ID and, when it has none, a name.
+func (d *Document) newLayer(l Layer) Layer {
+	if d.NextID < 1 {
+		d.NextID = 1
+	}
+	l.ID = d.NextID
+	d.NextID++
+	if l.Name == "" {
+		l.Name = "Shape " + strconv.Itoa(l.ID)
+	}
+	if l.Transform == (vector.Matrix{}) {
+		l.Transform = vector.Identity
+	}
+	return l
+}
+
+// FromVector builds an editable document from a parsed or generated one.
+func FromVector(v *vector.Document) *Document {
+	d := &Document{ViewBox: v.ViewBox, NextID: 1}
+	for _, vl := range v.Layers {
+		d.Layers = append(d.Layers, d.newLayer(Layer{Fill: vl.Fill, EvenOdd: vl.EvenOdd, Subpaths: vl.Subpaths}))
+	}
+	return d
+}
+
+// ToVector returns every layer (hidden ones too, so indices match) with its transform
+// applied, for the model's edit operations and the rasterizer.
+func (d *Document) ToVector() *vector.Document {
+	v := &vector.Document{ViewBox: d.ViewBox, Layers: make([]vector.Layer, len(d.Layers))}
+	for i, l := range d.Layers {
+		v.Layers[i] = vector.Layer{Fill: l.Fill, EvenOdd: l.EvenOdd, Subpaths: l.transformed(), Source: "path"}
+	}
+	return v
+}
+
+// transformed returns the layer's subpaths with its transform applied.
+func (l *Layer) transformed() []vector.Subpath {
+	if l.Transform == vector.Identity {
+		return l.Subpaths
+	}
+	out := make([]vector.Subpath, len(l.Subpaths))
+	for i, sp := range l.Subpaths {
+		out[i] = sp.Transform(l.Transform)
+	}
+	return out
+}
+
+// Bounds is the bounding box of the layer's transformed outline (flattened, so tight).
+func (l *Layer) Bounds() (lo, hi vector.Point, ok bool) {
+	var pts []vector.Point
+	for _, sp := range l.transformed() {
+		pts = sp.Flatten(pts, flattenTol)
+	}
+	if len(pts) == 0 {
+		return lo, hi, false
+	}
+	lo, hi = pts[0], pts[0]
+	for _, p := range pts[1:] {
+		lo.X, lo.Y = math.Min(lo.X, p.X), math.Min(lo.Y, p.Y)
+		hi.X, hi.Y = math.Max(hi.X, p.X), math.Max(hi.Y, p.Y)
+	}
+	return lo, hi, true
+}
+
+// flattenTol is the chord tolerance in user units for hit testing and bounds: 0.01 of a
+// 36-unit drawing is well under a screen pixel at any size the editor shows it.
+const flattenTol = 0.01
+
+// Contains reports whether user-space point p is inside the layer's fill.
+func (l *Layer) Contains(p vector.Point) bool {
+	inv, ok := invert(l.Transform)
+	if !ok {
+		return false
+	}
+	q := inv.Apply(p)
+	wind := 0
+	var pts []vector.Point
+	for _, sp := range l.Subpaths {
+		pts = sp.Flatten(pts[:0], flattenTol)
+		wind += winding(pts, q)
+	}
+	if l.EvenOdd {
+		return wind&1 != 0
+	}
+	return wind != 0
+}
+
+// winding is the winding number of the closed polygon pts around q (Sunday's crossing rule).
+func winding(pts []vector.Point, q vector.Point) int {
+	w := 0
+	for i := range pts {
+		a, b := pts[i], pts[(i+1)%len(pts)]
+		side := (b.X-a.X)*(q.Y-a.Y) - (q.X-a.X)*(b.Y-a.Y)
+		if a.Y <= q.Y {
+			if b.Y > q.Y && side > 0 {
+				w++
+			}
+		} else if b.Y <= q.Y && side < 0 {
+			w--
+		}
+	}
+	return w
+}
+
+// invert returns m⁻¹, false when m is singular.
+func invert(m vector.Matrix) (vector.Matrix, bool) {
+	det := m.Det()
+	if det == 0 || math.IsNaN(det) || math.IsInf(det, 0) {
+		return vector.Matrix{}, false
+	}
+	return vector.Matrix{
+		A: m.D / det, B: -m.B / det, C: -m.C / det, D: m.A / det,
+		E: (m.C*m.F - m.D*m.E) / det, F: (m.B*m.E - m.A*m.F) / det,
+	}, true
+}
+
+// numDigits is the precision of exported numbers: 1/1000 of a unit of a 36-unit drawing.
+const numDigits = 3
+
+func fmtNum(v float64, digits int) string {
+	if math.Abs(v) < 0.5*math.Pow(10, -float64(digits)) {
+		return "0"
+	}
+	s := strconv.FormatFloat(v, 'f', digits, 64)
+	for len(s) > 1 && s[len(s)-1] == '0' {
+		s = s[:len(s)-1]
+	}
+	if s[len(s)-1] == '.' {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func matrixAttr(m vector.Matrix) string {
+	return "matrix(" + fmtNum(m.A, 6) + " " + fmtNum(m.B, 6) + " " + fmtNum(m.C, 6) + " " +
+		fmtNum(m.D, 6) + " " + fmtNum(m.E, numDigits) + " " + fmtNum(m.F, numDigits) + ")"
+}
+
+// SVG writes the document: one <path> per layer in paint order with id="layer-i",
+// data-layer="i" (paint order), data-name, the fill, fill-opacity below 1, the fill rule,
+// transform="matrix(…)" unless identity, and display="none" for hidden layers (kept so an
+// export round-trips what the panel shows).
+func (d *Document) SVG() []byte {
+	var b bytes.Buffer
+	b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="`)
+	for i, v := range d.ViewBox {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(fmtNum(v, 6))
+	}
+	b.WriteString(`">`)
+	for i := range d.Layers {
+		b.WriteString("\n")
+		d.Layers[i].writePath(&b, i)
+	}
+	b.WriteString("\n</svg>\n")
+	return b.Bytes()
+}
+
+// LayerSVG is a standalone SVG of layer i alone, framed on the document's viewBox (the
+// layers panel uses it as the thumbnail).
+func (d *Document) LayerSVG(i int) string {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="%s %s %s %s">`,
+		fmtNum(d.ViewBox[0], 6), fmtNum(d.ViewBox[1], 6), fmtNum(d.ViewBox[2], 6), fmtNum(d.ViewBox[3], 6))
+	l := d.Layers[i]
+	l.Hidden = false
+	l.writePath(&b, i)
+	b.WriteString("</svg>")
+	return b.String()
+}
+
+func (l *Layer) writePath(b *bytes.Buffer, i int) {
+	id := strconv.Itoa(i)
+	b.WriteString(`<path id="layer-` + id + `" data-layer="` + id + `" data-name="` + xmlEscape(l.Name) + `" fill="` + l.Fill.Hex() + `"`)
+	if a := clamp01(l.Fill.A); a < 1 {
+		b.WriteString(` fill-opacity="` + fmtNum(a, 4) + `"`)
+	}
+	if l.EvenOdd {
+		b.WriteString(` fill-rule="evenodd"`)
+	}
+	if l.Transform != vector.Identity {
+		b.WriteString(` transform="` + matrixAttr(l.Transform) + `"`)
+	}
+	if l.Hidden {
+		b.WriteString(` display="none"`)
+	}
+	b.WriteString(` d="` + vector.PathData(l.Subpaths) + `"/>`)
+}
+
+func xmlEscape(s string) string {
+	var b bytes.Buffer
+	for _, r := range s {
+		switch r {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '"':
+			b.WriteString("&quot;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func clamp01(x float64) float64 {
+	if !(x > 0) {
+		return 0
+	}
+	return math.Min(x, 1)
+}

@@ -1,0 +1,130 @@
+package ui
+
+import "strings"
+
+// Action is an editor command a key can trigger.
+type Action int
+
+const (
+	ActNone Action = iota
+	ActUndo
+	ActRedo
+	ActDelete
+	ActDuplicate
+	ActBringForward
+	ActSendBackward
+	ActSelectAll
+	ActDeselect
+	ActToggleHidden
+	ActToggleLocked
+	ActNudge
+)
+
+var actionNames = map[Action]string{
+	ActNone: "none", ActUndo: "undo", ActRedo: "redo", ActDelete: "delete", ActDuplicate: "duplicate",
+	ActBringForward: "bring-forward", ActSendBackward: "send-backward", ActSelectAll: "select-all",
+	ActDeselect: "deselect", ActToggleHidden: "toggle-hidden", ActToggleLocked: "toggle-locked", ActNudge: "nudge",
+}
+
+func (a Action) String() string { return actionNames[a] }
+
+// KeyEvent is the part of a DOM KeyboardEvent the shortcuts need: Key is event.key,
+// Code is event.code (layout-independent, used for the bracket keys, which need Shift or
+// AltGr on some layouts).
+type KeyEvent struct {
+	Key, Code              string
+	Meta, Ctrl, Shift, Alt bool
+}
+
+// Shortcut is a resolved key: the action, and for ActNudge the step in user units.
+type Shortcut struct {
+	Action Action
+	DX, DY float64
+}
+
+// Nudge steps: arrow keys move 1 unit, Shift+arrow 10 (of the 36-unit drawing).
+const (
+	nudgeStep      = 1
+	nudgeShiftStep = 10
+)
+
+// ShortcutFor maps a key press to an action. Mod is Cmd on macOS and Ctrl elsewhere; the
+// other of the two must be up, so that e.g. Ctrl+Z on a Mac stays the system's.
+func ShortcutFor(ev KeyEvent, mac bool) Shortcut {
+	mod := ev.Ctrl && !ev.Meta
+	if mac {
+		mod = ev.Meta && !ev.Ctrl
+	}
+	noMod := !ev.Ctrl && !ev.Meta
+	key := strings.ToLower(ev.Key)
+	switch {
+	case mod && key == "z" && !ev.Shift:
+		return Shortcut{Action: ActUndo}
+	case mod && key == "z" && ev.Shift, mod && !mac && key == "y" && !ev.Shift:
+		return Shortcut{Action: ActRedo}
+	case mod && key == "d" && !ev.Shift:
+		return Shortcut{Action: ActDuplicate}
+	case mod && (key == "]" || ev.Code == "BracketRight"):
+		return Shortcut{Action: ActBringForward}
+	case mod && (key == "[" || ev.Code == "BracketLeft"):
+		return Shortcut{Action: ActSendBackward}
+	case mod && key == "a" && !ev.Shift:
+		return Shortcut{Action: ActSelectAll}
+	case mod && ev.Shift && key == "h":
+		return Shortcut{Action: ActToggleHidden}
+	case mod && ev.Shift && key == "l":
+		return Shortcut{Action: ActToggleLocked}
+	case noMod && (key == "delete" || key == "backspace"):
+		return Shortcut{Action: ActDelete}
+	case noMod && key == "escape":
+		return Shortcut{Action: ActDeselect}
+	case noMod && !ev.Alt && strings.HasPrefix(key, "arrow"):
+		step := float64(nudgeStep)
+		if ev.Shift {
+			step = nudgeShiftStep
+		}
+		switch key {
+		case "arrowleft":
+			return Shortcut{Action: ActNudge, DX: -step}
+		case "arrowright":
+			return Shortcut{Action: ActNudge, DX: step}
+		case "arrowup":
+			return Shortcut{Action: ActNudge, DY: -step}
+		case "arrowdown":
+			return Shortcut{Action: ActNudge, DY: step}
+		}
+	}
+	return Shortcut{}
+}
+
+// Run performs a shortcut on the editor; it reports whether the key was used (the caller
+// then prevents the browser's default, e.g. Mod+D bookmarking).
+func (e *Editor) Run(s Shortcut) bool {
+	switch s.Action {
+	case ActUndo:
+		e.Undo()
+	case ActRedo:
+		e.Redo()
+	case ActDelete:
+		_ = e.Delete()
+	case ActDuplicate:
+		_ = e.Duplicate()
+	case ActBringForward:
+		_ = e.BringForward()
+	case ActSendBackward:
+		_ = e.SendBackward()
+	case ActSelectAll:
+		e.SelectAll()
+	case ActDeselect:
+		e.Deselect()
+	case ActToggleHidden:
+		_ = e.ToggleHiddenSelected()
+	case ActToggleLocked:
+		_ = e.ToggleLockedSelected()
+	case ActNudge:
+		_ = e.Nudge(s.DX, s.DY)
+	default:
+		return false
+	}
+	return true
+}

@@ -1,0 +1,169 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/lamina-ml/lamina/svgmodel"
+	"github.com/lamina-ml/lamina/vector"
+)
+
+// Drawer is the layered-SVG diffusion model as the editor uses it; *svgmodel.Model is one.
+type Drawer interface {
+	Generate(ctx context.Context, o svgmodel.Options) (*svgmodel.Result, error)
+	EditDoc(ctx context.Context, doc *vector.Document, o svgmodel.EditOptions) (*svgmodel.Result, error)
+	TokensToDoc(x []float32) (*vector.Document, error)
+}
+
+// ErrNothingToEdit is returned by a model action with no layer to change.
+var ErrNothingToEdit = errors.New("ui: no layer to regenerate (select unlocked layers, or unlock some)")
+
+// Busy reports whether a model action is running.
+func (e *Editor) Busy() bool { return e.busy }
+
+// run wraps a model call: the editor refuses other changes meanwhile, and every step's
+// estimate becomes the Preview (the denoising animation); onStep, when set, runs after the
+// preview is updated (the browser yields to the event loop there so the frame is shown).
+func (e *Editor) run(m Drawer, o *svgmodel.Options, onStep func(step, steps int)) (func(), error) {
+	if e.busy {
+		return nil, ErrBusy
+	}
+	e.cancelGesture()
+	e.busy = true
+	o.OnStep = func(step, steps int, x []float32) error {
+		if d, err := m.TokensToDoc(x); err == nil {
+			e.Preview = d
+			e.changed()
+		}
+		if onStep != nil {
+			onStep(step, steps)
+		}
+		return nil
+	}
+	return func() {
+		e.busy = false
+		e.Preview = nil
+		e.changed()
+	}, nil
+}
+
+// Generate replaces the drawing with a new one for o.Prompt (one undo step).
+func (e *Editor) Generate(ctx context.Context, m Drawer, o svgmodel.Options, onStep func(step, steps int)) error {
+	done, err := e.run(m, &o, onStep)
+	if err != nil {
+		return err
+	}
+	res, err := m.Generate(ctx, o)
+	done()
+	if err != nil {
+		return err
+	}
+	nd := FromVector(res.Doc)
+	err = e.apply("Generate", func(d *Document) error {
+		*d = *nd
+		return nil
+	})
+	if err == nil {
+		e.sel = map[int]bool{}
+	}
+	return err
+}
+
+// EditKind is a model edit of the existing drawing.
+type EditKind int
+
+const (
+	EditRegenerateSelected EditKind = iota // new shapes and colors for the selection
+	EditRegenerateUnlocked                 // new shapes and colors for every unlocked layer
+	EditRecolor                            // new colors for the selection (or every unlocked layer)
+	EditAddLayers                          // new layers on top of the drawing
+)
+
+var editLabels = map[EditKind]string{
+	EditRegenerateSelected: "Regenerate selected", EditRegenerateUnlocked: "Regenerate unlocked",
+	EditRecolor: "Recolor", EditAddLayers: "Add layers",
+}
+
+// Edit runs a model edit as one undo step. Layers the edit keeps are left exactly as they
+// are (their transform, name and flags too); a regenerated layer keeps its name, flags and
+// place in paint order and gets the model's geometry and color with an identity transform;
+// a recolored one keeps its geometry and transform; added layers go on top. add is the
+// number of layers for EditAddLayers.
+func (e *Editor) Edit(ctx context.Context, m Drawer, kind EditKind, add int, o svgmodel.Options, onStep func(step, steps int)) error {
+	n := len(e.Doc.Layers)
+	change := make([]bool, n)
+	any := false
+	for i, l := range e.Doc.Layers {
+		switch kind {
+		case EditRegenerateSelected:
+			change[i] = e.sel[l.ID]
+		case EditRegenerateUnlocked:
+			change[i] = !l.Locked
+		case EditRecolor:
+			change[i] = !l.Locked && (len(e.sel) == 0 || e.sel[l.ID])
+		}
+		any = any || change[i]
+	}
+	eo := svgmodel.EditOptions{Keep: []int{}, Recolor: kind == EditRecolor}
+	if kind == EditAddLayers {
+		if add < 1 {
+			return fmt.Errorf("%w: add %d layers", svgmodel.ErrOptions, add)
+		}
+		eo.Add, eo.Keep = add, nil // keep everything, add on top
+	} else if !any {
+		return ErrNothingToEdit
+	}
+	for i := range change {
+		if !change[i] && eo.Keep != nil {
+			eo.Keep = append(eo.Keep, i)
+		}
+	}
+	before := e.Doc.Clone()
+	done, err := e.run(m, &o, onStep)
+	if err != nil {
+		return err
+	}
+	eo.Options = o
+	res, err := m.EditDoc(ctx, before.ToVector(), eo)
+	done()
+	if err != nil {
+		return err
+	}
+	got := res.Doc.Layers
+	if kind == EditAddLayers {
+		if len(got) < n {
+			return fmt.Errorf("ui: the model returned %d layers for a drawing of %d", len(got), n)
+		}
+	} else if len(got) != n {
+		return fmt.Errorf("ui: the model returned %d layers, want %d", len(got), n)
+	}
+	var added []int
+	err = e.apply(editLabels[kind], func(d *Document) error {
+		*d = *before.Clone()
+		for i := 0; i < n; i++ {
+			if !change[i] {
+				continue
+			}
+			l := &d.Layers[i]
+			if kind == EditRecolor {
+				l.Fill = got[i].Fill
+				continue
+			}
+			l.Fill, l.EvenOdd, l.Subpaths, l.Transform = got[i].Fill, got[i].EvenOdd, got[i].Subpaths, vector.Identity
+		}
+		for _, g := range got[n:] {
+			nl := d.newLayer(Layer{Fill: g.Fill, EvenOdd: g.EvenOdd, Subpaths: g.Subpaths})
+			d.Layers = append(d.Layers, nl)
+			added = append(added, nl.ID)
+		}
+		return nil
+	})
+	if err == nil && len(added) > 0 {
+		e.sel = map[int]bool{}
+		for _, id := range added {
+			e.sel[id] = true
+		}
+	}
+	return err
+}
