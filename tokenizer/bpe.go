@@ -30,8 +30,6 @@ type bpeJSON struct {
 	Merges                  json.RawMessage  `json:"merges"`
 }
 
-type pairKey struct{ a, b int32 }
-
 type mergeVal struct {
 	rank  int32
 	newID int32
@@ -46,7 +44,7 @@ const bpeCacheMaxWord = 256
 type bpe struct {
 	vocab        map[string]int32
 	vocabR       map[int32]string
-	merges       map[pairKey]mergeVal
+	merges       *mergeTable
 	unkID        int32 // -1: no unk token, unknown characters are dropped
 	fuseUnk      bool
 	byteFallback bool
@@ -72,7 +70,6 @@ func parseBPE(raw json.RawMessage) (*bpe, error) {
 	m := &bpe{
 		vocab:        j.Vocab,
 		vocabR:       make(map[int32]string, len(j.Vocab)),
-		merges:       make(map[pairKey]mergeVal),
 		unkID:        -1,
 		fuseUnk:      j.FuseUnk,
 		byteFallback: j.ByteFallback,
@@ -113,6 +110,7 @@ func parseBPE(raw json.RawMessage) (*bpe, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.merges = newMergeTable(len(pairs))
 	for rank, p := range pairs {
 		a, ok := m.vocab[p[0]]
 		if !ok {
@@ -132,7 +130,7 @@ func parseBPE(raw json.RawMessage) (*bpe, error) {
 		if !ok {
 			return nil, formatErr("model", "merge %d: merged token %q is not in the vocabulary", rank, p[0]+right)
 		}
-		m.merges[pairKey{a, b}] = mergeVal{rank: int32(rank), newID: n}
+		m.merges.put(a, b, mergeVal{rank: int32(rank), newID: n})
 	}
 	return m, nil
 }
@@ -338,10 +336,10 @@ func (m *bpe) mergeWord(w string) []int32 {
 		add(m.unkID)
 	}
 
-	if len(syms) > 1 && len(m.merges) > 0 {
+	if len(syms) > 1 && m.merges.len() > 0 {
 		h := sc.heap[:0]
 		for i := 0; i+1 < len(syms); i++ {
-			if mv, ok := m.merges[pairKey{syms[i].id, syms[i+1].id}]; ok {
+			if mv, ok := m.merges.get(syms[i].id, syms[i+1].id); ok {
 				h.push(mergeCand{pos: int32(i), rank: mv.rank, newID: mv.newID})
 			}
 		}
@@ -353,7 +351,7 @@ func (m *bpe) mergeWord(w string) []int32 {
 			}
 			right := syms[cur.next]
 			// Skip stale entries: the pair at pos must still produce newID.
-			if mv, ok := m.merges[pairKey{cur.id, right.id}]; !ok || mv.newID != top.newID {
+			if mv, ok := m.merges.get(cur.id, right.id); !ok || mv.newID != top.newID {
 				continue
 			}
 			cur.id = top.newID
@@ -363,12 +361,12 @@ func (m *bpe) mergeWord(w string) []int32 {
 				syms[right.next].prev = top.pos
 			}
 			if cur.prev >= 0 {
-				if mv, ok := m.merges[pairKey{syms[cur.prev].id, cur.id}]; ok {
+				if mv, ok := m.merges.get(syms[cur.prev].id, cur.id); ok {
 					h.push(mergeCand{pos: cur.prev, rank: mv.rank, newID: mv.newID})
 				}
 			}
 			if cur.next >= 0 {
-				if mv, ok := m.merges[pairKey{cur.id, syms[cur.next].id}]; ok {
+				if mv, ok := m.merges.get(cur.id, syms[cur.next].id); ok {
 					h.push(mergeCand{pos: top.pos, rank: mv.rank, newID: mv.newID})
 				}
 			}

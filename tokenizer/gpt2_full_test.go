@@ -132,11 +132,10 @@ func naiveMerge(m *bpe, word string) []int32 {
 	}
 	for len(ids) > 1 {
 		best := mergeVal{rank: -1}
-		var bestPair pairKey
+		var bestA, bestB int32
 		for i := 0; i+1 < len(ids); i++ {
-			p := pairKey{ids[i], ids[i+1]}
-			if mv, ok := m.merges[p]; ok && (best.rank < 0 || mv.rank < best.rank) {
-				best, bestPair = mv, p
+			if mv, ok := m.merges.get(ids[i], ids[i+1]); ok && (best.rank < 0 || mv.rank < best.rank) {
+				best, bestA, bestB = mv, ids[i], ids[i+1]
 			}
 		}
 		if best.rank < 0 {
@@ -144,7 +143,7 @@ func naiveMerge(m *bpe, word string) []int32 {
 		}
 		out := ids[:0:0]
 		for i := 0; i < len(ids); i++ {
-			if i+1 < len(ids) && ids[i] == bestPair.a && ids[i+1] == bestPair.b {
+			if i+1 < len(ids) && ids[i] == bestA && ids[i+1] == bestB {
 				out = append(out, best.newID)
 				i++
 			} else {
