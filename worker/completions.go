@@ -364,6 +364,9 @@ func (h *Handler) runCompletion(w http.ResponseWriter, ctx context.Context, c *c
 		}
 		if sse != nil {
 			safe := streamableLen(text, c.stops)
+			if bf, ok := e.tok.(byteFallbackTokenizer); ok {
+				safe = min(safe, stableLen(e.tok, bf, out, text, sent))
+			}
 			delta := ""
 			if safe > sent {
 				delta, sent = text[sent:safe], safe
@@ -441,6 +444,25 @@ func streamableLen(text string, stops []string) int {
 		n = i
 	}
 	return n
+}
+
+// stableLen is how much of text (the decode of ids) cannot change any more
+// with byte-fallback tokenizers: the decode of the ids before the trailing
+// run of byte tokens. If that is somehow not a prefix of text, nothing new
+// is released (sent stays).
+func stableLen(tok Tokenizer, bf byteFallbackTokenizer, ids []int32, text string, sent int) int {
+	j := len(ids)
+	for j > 0 && bf.IsByteToken(ids[j-1]) {
+		j--
+	}
+	if j == len(ids) {
+		return len(text)
+	}
+	stable, err := tok.Decode(ids[:j])
+	if err != nil || !strings.HasPrefix(text, stable) {
+		return sent
+	}
+	return len(stable)
 }
 
 func newCompletionID() string {

@@ -432,3 +432,52 @@ func TestStreamableLen(t *testing.T) {
 		}
 	}
 }
+
+// bytesTokenizer mimics SentencePiece byte fallback as Hugging Face
+// tokenizers decodes it: ids >= byteBase are the bytes id-byteBase, a run
+// of them is decoded together, and a run that is not valid UTF-8 becomes
+// one U+FFFD per byte. Other ids are pieces[id].
+type bytesTokenizer struct{ pieceTokenizer }
+
+const byteBase = 100
+
+func (bytesTokenizer) IsByteToken(id int32) bool { return id >= byteBase }
+
+func (bytesTokenizer) Decode(ids []int32) (string, error) {
+	var b strings.Builder
+	var run []byte
+	flush := func() {
+		if utf8.Valid(run) {
+			b.Write(run)
+		} else {
+			b.WriteString(strings.Repeat("\uFFFD", len(run)))
+		}
+		run = run[:0]
+	}
+	for _, id := range ids {
+		if id >= byteBase {
+			run = append(run, byte(id-byteBase))
+			continue
+		}
+		flush()
+		b.WriteString(pieces[id])
+	}
+	flush()
+	return b.String(), nil
+}
+
+func TestStreamByteFallback(t *testing.T) {
+	// "Hel", '=', 0x05, 0xE4 (a lone lead byte), "lo", 'c', 0xC3 0xA9 ("é"), "!"
+	script := []int32{1, byteBase + '=', byteBase + 5, byteBase + 0xE4, 2, byteBase + 'c', byteBase + 0xC3, byteBase + 0xA9, 5}
+	h := fakeHandler(&scriptLM{script: script}, bytesTokenizer{})
+	want := "Hel\uFFFD\uFFFD\uFFFDloc" + "é!"
+	rec := post(t, h, "/v1/completions", `{"model":"fake","prompt":[1],"max_tokens":20}`)
+	var resp completionResponse
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil || resp.Choices[0].Text != want {
+		t.Fatalf("text %q (err %v), want %q", rec.Body, err, want)
+	}
+	rec = post(t, h, "/v1/completions", `{"model":"fake","prompt":[1],"max_tokens":20,"stream":true}`)
+	if text, _, _ := streamText(t, rec.Body.Bytes()); text != want {
+		t.Errorf("streamed %q, want %q: bytes released before their run was complete", text, want)
+	}
+}

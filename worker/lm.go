@@ -31,6 +31,15 @@ type Tokenizer interface {
 	Decode(ids []int32) (string, error)
 }
 
+// byteFallbackTokenizer is implemented by tokenizers with byte-fallback
+// tokens (SentencePiece's <0xHH>). A run of them decodes as one group, and
+// when the group is not valid UTF-8 every byte in it becomes U+FFFD
+// (tokenizers' ByteFallback decoder), so text decoded from a trailing run
+// can still change when the next token arrives; streaming holds it back.
+type byteFallbackTokenizer interface {
+	IsByteToken(id int32) bool
+}
+
 // SampleOptions are the decoding settings of one completion.
 type SampleOptions struct {
 	MaxTokens   int

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/lamina-ml/lamina/model"
 	"github.com/lamina-ml/lamina/tensor"
@@ -56,5 +57,15 @@ func (l modelLM) EOS() []int32       { return l.m.EOS }
 
 type modelTokenizer struct{ t *tokenizer.Tokenizer }
 
-func (t modelTokenizer) Encode(s string) ([]int32, error)   { return t.t.Encode(s), nil }
+// Encode adds the special tokens the file's post-processor asks for (a BOS
+// for most Llama tokenizers), as HF tokenizers and OpenAI-compatible
+// servers do for completion prompts.
+func (t modelTokenizer) Encode(s string) ([]int32, error) { return t.t.EncodeWithSpecial(s), nil }
+
 func (t modelTokenizer) Decode(ids []int32) (string, error) { return t.t.Decode(ids), nil }
+
+// IsByteToken reports SentencePiece byte-fallback tokens (<0xHH>).
+func (t modelTokenizer) IsByteToken(id int32) bool {
+	tok, ok := t.t.IDToToken(id)
+	return ok && len(tok) == 6 && strings.HasPrefix(tok, "<0x") && tok[5] == '>'
+}

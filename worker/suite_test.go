@@ -24,6 +24,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // fixtureModels are the Hugging Face fixtures in testdata/models (copied
@@ -191,6 +192,7 @@ func runSuite(t *testing.T, s *suite) {
 	t.Run("Greedy", func(t *testing.T) { s.greedy(t) })
 	t.Run("Stream", func(t *testing.T) { s.stream(t) })
 	t.Run("Sampling", func(t *testing.T) { s.sampling(t) })
+	t.Run("TextPrompts", func(t *testing.T) { s.textPrompts(t) })
 	t.Run("SVG", func(t *testing.T) { s.svg(t) })
 	t.Run("Load", func(t *testing.T) { s.load(t) })
 	if marker := os.Getenv("LAMINA_ASSET_CHECK"); s.remote && marker != "" {
@@ -231,7 +233,15 @@ func (s *suite) models(t *testing.T) {
 	for _, m := range list.Data {
 		got[m.Name] = m
 	}
-	for _, name := range fixtureModels {
+	dirs, err := os.ReadDir(modelsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Data) != len(dirs) {
+		t.Errorf("%d models listed, %d folders in %s", len(list.Data), len(dirs), modelsDir)
+	}
+	for _, d := range dirs {
+		name := d.Name()
 		m, ok := got[name]
 		if !ok {
 			t.Errorf("model %s missing from %s", name, r.body)
@@ -982,4 +992,75 @@ func (s *suite) perRequest(t *testing.T) {
 	sort.Slice(comp, func(i, j int) bool { return comp[i] < comp[j] })
 	fmt.Printf("per-request instances (syumai/workers default), %d runs: /health p50 %.1f ms (min %.1f); gpt2-tiny 16-token completion p50 %.1f ms (min %.1f), each reloading the model (load ms %s)\n",
 		runs, ms(health[runs/2]), ms(health[0]), ms(comp[runs/2]), ms(comp[0]), strings.Join(loads, ", "))
+}
+
+// textPrompts checks string prompts through a real tokenizer.json:
+// llama-tiny-tok is llama-tiny with the SentencePiece-style BPE fixture
+// tokenizer, and testdata/tokenizer_prompts.json holds texts whose ids
+// (from Hugging Face tokenizers) fit the model's 512-token vocabulary.
+func (s *suite) textPrompts(t *testing.T) {
+	data, err := os.ReadFile("testdata/tokenizer_prompts.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Text string  `json:"text"`
+		IDs  []int32 `json:"ids"`
+	}
+	if err := json.Unmarshal(data, &cases); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		base := map[string]any{"model": "llama-tiny-tok", "max_tokens": 12, "temperature": 0, "ignore_eos": true, "return_token_ids": true}
+		withPrompt := func(p any, extra ...any) map[string]any {
+			m := map[string]any{"prompt": p}
+			for k, v := range base {
+				m[k] = v
+			}
+			for i := 0; i+1 < len(extra); i += 2 {
+				m[extra[i].(string)] = extra[i+1]
+			}
+			return m
+		}
+		fromText, _ := s.complete(t, withPrompt(c.Text))
+		fromIDs, _ := s.complete(t, withPrompt(c.IDs))
+		a, b := fromText.Choices[0], fromIDs.Choices[0]
+		// The text prompt must tokenize to Hugging Face's ids, so both
+		// continue identically.
+		if fromText.Usage.PromptTokens != len(c.IDs) || !equalIDs(a.TokenIDs, b.TokenIDs) {
+			t.Errorf("%q: text prompt gave %d prompt tokens and %v; HF ids give %d and %v",
+				c.Text, fromText.Usage.PromptTokens, a.TokenIDs, len(c.IDs), b.TokenIDs)
+		}
+		if a.Text == "" || a.Text != b.Text || !utf8.ValidString(a.Text) {
+			t.Errorf("%q: texts %q vs %q", c.Text, a.Text, b.Text)
+		}
+		// Streaming sends the same text.
+		r := s.postJSON(t, "/v1/completions", withPrompt(c.Text, "stream", true))
+		var streamed string
+		for _, ev := range sseEvents(t, r.body) {
+			if ev == "[DONE]" {
+				continue
+			}
+			var ch completionResponse
+			if err := json.Unmarshal([]byte(ev), &ch); err != nil {
+				t.Fatalf("event %q: %v", ev, err)
+			}
+			streamed += ch.Choices[0].Text
+		}
+		if streamed != a.Text {
+			t.Errorf("%q: streamed %q, want %q", c.Text, streamed, a.Text)
+		}
+		// A stop string taken from the middle of that output cuts it there.
+		runes := []rune(a.Text)
+		if len(runes) < 4 {
+			continue
+		}
+		stop := string(runes[len(runes)/2 : len(runes)/2+2])
+		cut := strings.Index(a.Text, stop)
+		stopped, _ := s.complete(t, withPrompt(c.Text, "stop", stop))
+		sc := stopped.Choices[0]
+		if sc.Text != a.Text[:cut] || sc.FinishReason == nil || *sc.FinishReason != "stop" {
+			t.Errorf("%q with stop %q: text %q finish %v, want %q stop", c.Text, stop, sc.Text, sc.FinishReason, a.Text[:cut])
+		}
+	}
 }
