@@ -60,6 +60,21 @@ fn loadW(n: u32, k: u32) -> vec4<f32> {
 {{- end}}
 }
 
+// stage writes one row's 4 consecutive k values of x and w into the
+// k-major tiles: 128 rows × 16 k = 512 vec4s per tile, two per thread.
+fn stage(row: u32, kq: u32, a: vec4<f32>, b: vec4<f32>) {
+  let slot = row >> 2u;
+  let c = row & 3u;
+  As[(kq + 0u) * 32u + slot][c] = a.x;
+  As[(kq + 1u) * 32u + slot][c] = a.y;
+  As[(kq + 2u) * 32u + slot][c] = a.z;
+  As[(kq + 3u) * 32u + slot][c] = a.w;
+  Bs[(kq + 0u) * 32u + slot][c] = b.x;
+  Bs[(kq + 1u) * 32u + slot][c] = b.y;
+  Bs[(kq + 2u) * 32u + slot][c] = b.z;
+  Bs[(kq + 3u) * 32u + slot][c] = b.w;
+}
+
 fn store(m: u32, n: u32, v: vec4<f32>) {
   if (m >= P.M) { return; }
   for (var j = 0u; j < 4u; j++) {
@@ -80,26 +95,26 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let ty = lid.y;
   var acc: array<vec4<f32>, 16>; // zero-initialised (WGSL §function-scope variables)
 
+  // Register prefetch: the next K-step's global loads are issued before
+  // this step's FMAs, hiding their latency behind the math.
+  let l0 = li;
+  let l1 = li + 256u;
+  let row0 = l0 >> 2u;
+  let row1 = l1 >> 2u;
+  let kq0 = (l0 & 3u) * 4u;
+  let kq1 = (l1 & 3u) * 4u;
+  var a0n = loadX(m0 + row0, kq0);
+  var a1n = loadX(m0 + row1, kq1);
+  var b0n = loadW(n0 + row0, kq0);
+  var b1n = loadW(n0 + row1, kq1);
   for (var k0 = 0u; k0 < P.K; k0 += BK) {
-    // 128 rows × 16 k = 512 vec4s per tile, two per thread.
-    for (var r = 0u; r < 2u; r++) {
-      let l = li + r * 256u;
-      let row = l >> 2u;
-      let kq = (l & 3u) * 4u;
-      let a = loadX(m0 + row, k0 + kq);
-      let b = loadW(n0 + row, k0 + kq);
-      let slot = row >> 2u;
-      let c = row & 3u;
-      As[(kq + 0u) * 32u + slot][c] = a.x;
-      As[(kq + 1u) * 32u + slot][c] = a.y;
-      As[(kq + 2u) * 32u + slot][c] = a.z;
-      As[(kq + 3u) * 32u + slot][c] = a.w;
-      Bs[(kq + 0u) * 32u + slot][c] = b.x;
-      Bs[(kq + 1u) * 32u + slot][c] = b.y;
-      Bs[(kq + 2u) * 32u + slot][c] = b.z;
-      Bs[(kq + 3u) * 32u + slot][c] = b.w;
-    }
+    stage(row0, kq0, a0n, b0n);
+    stage(row1, kq1, a1n, b1n);
     workgroupBarrier();
+    a0n = loadX(m0 + row0, k0 + BK + kq0);
+    a1n = loadX(m0 + row1, k0 + BK + kq1);
+    b0n = loadW(n0 + row0, k0 + BK + kq0);
+    b1n = loadW(n0 + row1, k0 + BK + kq1);
     for (var k = 0u; k < BK; k++) {
       let a0 = As[k * 32u + ty];
       let a1 = As[k * 32u + ty + 16u];

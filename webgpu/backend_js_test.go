@@ -321,7 +321,7 @@ func TestRoPE(t *testing.T) {
 			f := invFreq(t, s.D)
 			gpu.RoPE(x.g, f.g, s.H, s.D, s.pos)
 			cpu.RoPE(x.c, f.c, s.H, s.D, s.pos)
-			check(t, gpu, name, x, nmseTrans, absTrans)
+			check(t, gpu, name, x, nmseF32, absF32)
 		})
 	}
 }
@@ -342,8 +342,8 @@ func TestRoPEKV(t *testing.T) {
 			cpu.RoPE(k.c, f.c, s.G, s.D, s.pos) // the GPU leaves k unchanged; compare via the cache
 			cpu.CopyRows(kc.c, s.pos, k.c, 0, s.T)
 			cpu.CopyRows(vc.c, s.pos, v.c, 0, s.T)
-			check(t, gpu, name+"/q", q, nmseTrans, absTrans)
-			check(t, gpu, name+"/kCache", kc, nmseTrans, absTrans)
+			check(t, gpu, name+"/q", q, nmseF32, absF32)
+			check(t, gpu, name+"/kCache", kc, nmseF32, absF32)
 			check(t, gpu, name+"/vCache", vc, 0, 0)
 		})
 	}

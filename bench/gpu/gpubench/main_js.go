@@ -22,7 +22,13 @@ import (
 	"github.com/lamina-ml/lamina/webgpu"
 )
 
+// label tags every result (e.g. the Dawn toggles of this run).
+var label = ""
+
 func emit(v map[string]any) {
+	if label != "" {
+		v["label"] = label
+	}
 	b, _ := json.Marshal(v)
 	fmt.Println("RESULT " + string(b))
 }
@@ -67,6 +73,10 @@ func main() {
 	which := flag.String("run", "matmul,decode", "comma list: matmul, decode")
 	tokens := flag.Int("tokens", 128, "decode tokens per measurement")
 	iters := flag.Int("iters", 20, "matmul iterations")
+	mmN := flag.Int("n", 4096, "matmul size")
+	flag.StringVar(&label, "label", "", "tag added to every result")
+	flag.IntVar(&layers, "layers", layers, "decoder layers (30 in SmolLM2-135M)")
+	flag.IntVar(&vocab, "vocab", vocab, "vocabulary size (49152 in SmolLM2-135M)")
 	flag.Parse()
 	ctx := context.Background()
 	t0 := time.Now()
@@ -80,7 +90,7 @@ func main() {
 	for _, w := range splitComma(*which) {
 		switch w {
 		case "matmul":
-			benchMatMul(gb, 4096, *iters)
+			benchMatMul(gb, *mmN, *iters)
 		case "decode":
 			for _, dt := range []tensor.DType{tensor.F32, tensor.BF16} {
 				benchDecode(gb, dt, *tokens)
@@ -139,7 +149,7 @@ func benchMatMul(be *webgpu.Backend, n, iters int) {
 	gflops := 2 * float64(n) * float64(n) * float64(n) * float64(iters) / el / 1e9
 	// Spot check: rows/cols spread over tiles, incl. the last.
 	var maxRel float64
-	for _, rc := range [][2]int{{0, 0}, {1, 4095}, {127, 128}, {2048, 77}, {4095, 4095}, {300, 2999}} {
+	for _, rc := range [][2]int{{0, 0}, {1, n - 1}, {127 % n, 128 % n}, {n / 2, 77 % n}, {n - 1, n - 1}, {300 % n, 2999 % n}} {
 		row, err := be.Read(out, rc[0], 1)
 		if err != nil {
 			die(err)
@@ -161,15 +171,19 @@ func benchMatMul(be *webgpu.Backend, n, iters int) {
 // SmolLM2-135M's shape (config.json of HuggingFaceTB/SmolLM2-135M).
 const (
 	hidden   = 576
-	layers   = 30
 	heads    = 9
 	kvHeads  = 3
 	headDim  = 64
 	inter    = 1536
-	vocab    = 49152
 	ctxLen   = 1024
 	ropeBase = 100000
 	eps      = 1e-5
+)
+
+// layers and vocab are flags so a functional run fits a software adapter.
+var (
+	layers = 30
+	vocab  = 49152
 )
 
 type layer struct {
@@ -344,7 +358,7 @@ func benchDecode(be *webgpu.Backend, dt tensor.DType, n int) {
 			dispatches = 1 + layers*17 + 2 + 2
 		}
 		emit(map[string]any{"metric": "decode", "dtype": dt.String(), "variant": c.name, "tokens": n, "tok_per_s": tps,
-			"dispatches_per_token": dispatches, "same_tokens_as_fused_sync8": agree, "load_s": load, "first_ids": ids[:min(9, len(ids))]})
+			"dispatches_per_token": dispatches, "layers": layers, "vocab": vocab, "same_tokens_as_fused_sync8": agree, "load_s": load, "first_ids": ids[:min(9, len(ids))]})
 	}
 	m.free(be)
 	if err := be.Flush(); err != nil {
