@@ -155,6 +155,26 @@ function runtimeSuite(backend, worker) {
       assert.equal(r.pieces, r.text, 'streamed pieces add up to text');
     });
 
+    it('sampling is seeded; stopStrings end generation', { timeout: TIMEOUT }, async () => {
+      const r = await page.evaluate(async () => {
+        const lm = await window.__rt.loadModel('/models/tok-llama-sp-bpe-bytefallback/');
+        const ids = Array.from(lm.tokenizer.encode('the'));
+        const sample = async (seed) => (await lm.generate({ ids, maxNewTokens: 12, temperature: 1.5, topK: 40, topP: 0.95, seed, eosTokenIds: [] })).newIds;
+        const [a, b, c] = [await sample(7), await sample(7), await sample(8)];
+        const greedy = await lm.generate({ ids, maxNewTokens: 12, eosTokenIds: [] });
+        const stop = lm.tokenizer.decode(greedy.newIds.slice(0, 3)).trim().slice(-2);
+        const stopped = await lm.generate({ ids, maxNewTokens: 12, eosTokenIds: [], stopStrings: [stop] });
+        await lm.dispose();
+        return { a, b, c, greedy: greedy.newIds, stop, stopped: stopped.newIds, stoppedText: stopped.text };
+      });
+      assert.deepEqual(r.a, r.b, 'same seed, same tokens');
+      assert.notDeepEqual(r.a, r.c, 'seeds 7 and 8 differ at temperature 1.5');
+      assert.notDeepEqual(r.a, r.greedy, 'sampling differs from greedy');
+      assert.ok(r.stop.length > 0, 'a non-empty stop string');
+      assert.ok(r.stopped.length <= 3 && r.stoppedText.includes(r.stop), `stopped after ${r.stopped.length} tokens: ${JSON.stringify(r.stoppedText)} (stop ${JSON.stringify(r.stop)})`);
+      assert.deepEqual(r.stopped, r.greedy.slice(0, r.stopped.length));
+    });
+
     it('aborting the signal stops generation with an AbortError; the model still works', { timeout: TIMEOUT }, async () => {
       const r = await page.evaluate(async () => {
         const lm = await window.__rt.loadModel('/models/llama-tiny/');

@@ -32,10 +32,35 @@ export function toLaminaError(e) {
 }
 
 let goStart = null; // one Go program per realm; it hosts any number of runtimes
+let compiled = null;
 
-// startGo loads wasm_exec.js and lamina.wasm from assetsBase and resolves
-// to the API object the Go program registers.
-export function startGo(assetsBase) {
+// compileLamina fetches and compiles lamina.wasm once per realm. The
+// WebAssembly.Module can be posted to a worker, so a page and its worker
+// share one download and one compilation.
+export function compileLamina(assetsBase) {
+  if (compiled) return compiled;
+  compiled = (async () => {
+    const url = new URL('lamina.wasm', assetsBase).href;
+    let resp;
+    try {
+      resp = await fetch(url);
+    } catch (e) {
+      throw new LaminaError(`lamina: cannot fetch ${url}: ${e.message}`, 'network');
+    }
+    if (!resp.ok) throw new LaminaError(`lamina: ${url}: HTTP ${resp.status} (is the site built? run ./build.sh)`, 'http');
+    if (WebAssembly.compileStreaming && (resp.headers.get('content-type') || '').startsWith('application/wasm')) {
+      return WebAssembly.compileStreaming(resp);
+    }
+    return WebAssembly.compile(await resp.arrayBuffer());
+  })();
+  compiled.catch(() => { compiled = null; });
+  return compiled;
+}
+
+// startGo runs lamina.wasm (module, or compiled from assetsBase) with
+// wasm_exec.js from assetsBase and resolves to the API object the Go
+// program registers.
+export function startGo(assetsBase, module) {
   if (goStart) return goStart;
   goStart = (async () => {
     if (!globalThis.Go) {
@@ -52,21 +77,8 @@ export function startGo(assetsBase) {
       };
     });
     go.argv = ['lamina.wasm', key];
-    const url = new URL('lamina.wasm', assetsBase).href;
-    let resp;
-    try {
-      resp = await fetch(url);
-    } catch (e) {
-      throw new LaminaError(`lamina: cannot fetch ${url}: ${e.message}`, 'network');
-    }
-    if (!resp.ok) throw new LaminaError(`lamina: ${url}: HTTP ${resp.status} (is the site built? run ./build.sh)`, 'http');
-    let result;
-    if (WebAssembly.instantiateStreaming && (resp.headers.get('content-type') || '').startsWith('application/wasm')) {
-      result = await WebAssembly.instantiateStreaming(resp, go.importObject);
-    } else {
-      result = await WebAssembly.instantiate(await resp.arrayBuffer(), go.importObject);
-    }
-    const exited = go.run(result.instance).then(() => {
+    const instance = await WebAssembly.instantiate(module || await compileLamina(assetsBase), go.importObject);
+    const exited = go.run(instance).then(() => {
       throw new LaminaError('lamina: the Go runtime exited', 'internal');
     });
     return Promise.race([registered, exited]);
@@ -255,11 +267,11 @@ export async function fetchModel(baseURL, onProgress) {
 
 // Engine is one runtime (one backend) inside this realm's Go program.
 export class Engine {
-  static async create({ backend = 'auto', assetsBase }) {
+  static async create({ backend = 'auto', assetsBase, module }) {
     if (!['auto', 'webgpu', 'cpu'].includes(backend)) {
       throw new LaminaError(`lamina: backend must be 'auto', 'webgpu' or 'cpu', not ${JSON.stringify(backend)}`, 'bad-input');
     }
-    const api = await startGo(assetsBase);
+    const api = await startGo(assetsBase, module);
     const rt = await goCall(() => api.createRuntime(backend));
     return new Engine(api, rt.id);
   }
@@ -312,6 +324,8 @@ export class Engine {
       topP: opts.topP,
       seed: opts.seed,
       eosTokenIds: opts.eosTokenIds ? toIds(opts.eosTokenIds, 'eosTokenIds') : undefined,
+      repetitionPenalty: opts.repetitionPenalty,
+      stopStrings: opts.stopStrings,
     };
     return goCall(() => this.api.generate(id, o, onToken || (() => {}), isCancelled || (() => false)));
   }
@@ -345,8 +359,8 @@ export class Engine {
 // TokenizerHost runs encode/decode synchronously in this realm; lamina.mjs
 // uses it on the page when the model itself lives in a worker.
 export class TokenizerHost {
-  static async create(assetsBase, tokenizerJSON) {
-    const api = await startGo(assetsBase);
+  static async create(assetsBase, tokenizerJSON, module) {
+    const api = await startGo(assetsBase, module);
     const id = syncResult(api.loadTokenizer(tokenizerJSON));
     return new TokenizerHost(api, id);
   }

@@ -14,8 +14,8 @@ let engine = null;
 const cancelled = new Set();
 
 const ops = {
-  async init({ backend }) {
-    engine = await Engine.create({ backend, assetsBase: new URL('./', import.meta.url) });
+  async init({ backend, module }) {
+    engine = await Engine.create({ backend, module, assetsBase: new URL('./', import.meta.url) });
     return {};
   },
   async loadModel({ baseURL }, id) {

@@ -7,7 +7,8 @@
 //   const lm = await rt.loadModel(baseURL, { onProgress: ({ file, loaded, total, cached }) => {} });
 //   const lm = await rt.loadModelFromFiles({ 'config.json': bytes, 'model.safetensors': bytes, ... });
 //   await lm.logits(ids);             // Float32Array of T*V (row t = logits after ids[0..t])
-//   await lm.generate({ prompt | ids, maxNewTokens, temperature, topK, topP, seed, onToken, signal, eosTokenIds });
+//   await lm.generate({ prompt | ids, maxNewTokens, temperature, topK, topP, seed, onToken, signal,
+//                       eosTokenIds, repetitionPenalty, stopStrings });
 //                                     // → { ids, newIds, text }: ids = prompt + new tokens (as HF generate),
 //                                     //   text = decoded new tokens ('' without a tokenizer)
 //   lm.tokenizer.encode(text);        // Int32Array, synchronous (null tokenizer when the model has no tokenizer.json)
@@ -34,7 +35,7 @@
 // worker: true runs lamina.wasm in a module Web Worker (lamina-worker.js) so
 // the page stays responsive; the tokenizer then also runs in a small copy on
 // the page so encode/decode stay synchronous.
-import { Engine, TokenizerHost, LaminaError } from './lamina-engine.mjs';
+import { Engine, TokenizerHost, LaminaError, compileLamina } from './lamina-engine.mjs';
 
 export { LaminaError };
 
@@ -112,7 +113,7 @@ class Model {
     return this.rt.t.layers(this.id, ids);
   }
 
-  async generate({ prompt, ids, maxNewTokens, temperature, topK, topP, seed, onToken, signal, eosTokenIds } = {}) {
+  async generate({ prompt, ids, maxNewTokens, temperature, topK, topP, seed, onToken, signal, eosTokenIds, repetitionPenalty, stopStrings } = {}) {
     this.check();
     if ((prompt == null) === (ids == null)) {
       throw new LaminaError('lamina: generate needs exactly one of prompt (a string) or ids', 'bad-input');
@@ -122,7 +123,10 @@ class Model {
       ids = this.tokenizer.encode(String(prompt));
     }
     if (signal && signal.aborted) throw abortError(signal);
-    const opts = { ids: Array.from(ids), maxNewTokens, temperature, topK, topP, seed, eosTokenIds };
+    if (stopStrings != null && !(Array.isArray(stopStrings) && stopStrings.every((x) => typeof x === 'string'))) {
+      throw new LaminaError('lamina: stopStrings must be an array of strings', 'bad-input');
+    }
+    const opts = { ids: Array.from(ids), maxNewTokens, temperature, topK, topP, seed, eosTokenIds, repetitionPenalty, stopStrings };
     const out = await this.rt.t.generate(this.id, opts, onToken, signal);
     if (out.cancelled) throw abortError(signal);
     const all = Array.from(out.ids);
@@ -196,9 +200,13 @@ class LocalTransport {
 // WorkerTransport forwards every call to lamina-worker.js.
 class WorkerTransport {
   static async create(backend) {
+    // Compile lamina.wasm once here: the worker instantiates this module,
+    // and so does the page's tokenizer copy later.
+    const module = await compileLamina(assetsBase);
     const w = new Worker(new URL('lamina-worker.js', assetsBase), { type: 'module', name: 'lamina' });
     const t = new WorkerTransport(w);
-    await t.call('init', { backend });
+    t.module = module;
+    await t.call('init', { backend, module });
     return t;
   }
 
@@ -263,7 +271,7 @@ class WorkerTransport {
   async wrap(m) {
     let tokenizer = null;
     if (m.tokenizerJSON) {
-      const host = await TokenizerHost.create(assetsBase, m.tokenizerJSON);
+      const host = await TokenizerHost.create(assetsBase, m.tokenizerJSON, this.module);
       tokenizer = { encode: (text) => host.encode(text), decode: (ids) => host.decode(ids), host };
     }
     return { id: m.id, info: m.info, tokenizer };
