@@ -19,7 +19,7 @@ let d = ""; process.stdin.on("data", c => d += c).on("end", () => {
   const js = JSON.parse(d);
   const [cold, warm, naive, heap, lnaive] = process.argv.slice(1).map(Number);
   const r = (a, b) => (a / b).toFixed(2) + "x";
-  console.log("paragraph cold:  lamina " + cold + " ns/op, gpt-3-encoder " + js.cold_ns_per_op.toFixed(0) + " ns/op -> lamina is " + r(js.cold_ns_per_op, cold) + " as fast");
+  console.log("paragraph cold (JS also has a cold JIT here):  lamina " + cold + " ns/op, gpt-3-encoder " + js.cold_ns_per_op.toFixed(0) + " ns/op -> lamina is " + r(js.cold_ns_per_op, cold) + " as fast");
   console.log("paragraph warm:  lamina " + warm + " ns/op, gpt-3-encoder " + js.warm_ns_per_op.toFixed(0) + " ns/op -> lamina is " + r(js.warm_ns_per_op, warm) + " as fast");
   console.log("paragraph cold vs naive Go merge: " + r(naive, cold));
   console.log("4 KiB word heap vs naive Go merge: " + r(lnaive, heap));

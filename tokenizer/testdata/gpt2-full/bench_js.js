@@ -1,6 +1,8 @@
 // Baseline for BenchmarkEncode: times the npm gpt-3-encoder (pure JS GPT-2
 // BPE with its own word cache) on paragraph.txt and prints tokens/s warm
-// (cache filled) and cold (fresh module, first encode of each word).
+// (cache filled, JIT warmed up) and cold (first encode after a fresh module
+// load: empty word cache, but also cold JIT, so it flatters lamina; prefer
+// the warm ratio).
 // Usage: node bench_js.js GPT3_ENCODER_DIR
 const path = require('path');
 const fs = require('fs');
