@@ -159,15 +159,20 @@ def main():
     step, ema_decay = 0, 0.999
     budget = args.time_budget_s
     est_total = None
+    t20 = 0.0
     while True:
         elapsed = time.time() - start
         if args.max_steps and step >= args.max_steps:
             break
         if not args.max_steps and elapsed > budget:
             break
-        # Cosine decay over the estimated number of steps that fit the budget.
-        if step == 50 and not args.max_steps:
-            est_total = int(step / max(elapsed, 1e-6) * budget)
+        # Cosine decay over the estimated number of steps that fit the budget, from the step
+        # rate measured between steps 20 and 120 (after warm-up and the first validation).
+        if step == 20:
+            t20 = elapsed
+        if step == 120 and not args.max_steps:
+            rate = 100 / max(elapsed - t20, 1e-6)
+            est_total = int(step + rate * (budget - elapsed) * 0.97)
         total = args.max_steps or est_total or 10 ** 9
         lr = hp["lr"] * min(1.0, (step + 1) / hp["warmup"]) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, step / total))))
         for g in opt.param_groups:
