@@ -1,7 +1,9 @@
 package tokenizer
 
 import (
+	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -121,5 +123,52 @@ func TestLoadErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLlama3Layout loads testdata/bytelevel-llama3 (byte ids = byte values;
+// merges include h+e=257, 1+2=269, 12+3=270) with a Llama-3 style
+// post_processor (Sequence of ByteLevel and TemplateProcessing adding
+// <|begin_of_text|>). The splits themselves are covered by
+// TestLookaheadScanners; with this small vocabulary the ids would be the
+// same under GPT-2's split, so this test is about the file layout.
+func TestLlama3Layout(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "bytelevel-llama3", "tokenizer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["added_tokens"] = append(doc["added_tokens"].([]any), map[string]any{
+		"id": 300, "content": "<|begin_of_text|>", "special": true, "normalized": false})
+	doc["post_processor"] = map[string]any{"type": "Sequence", "processors": []any{
+		map[string]any{"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": false, "use_regex": true},
+		map[string]any{"type": "TemplateProcessing",
+			"single":         []any{map[string]any{"SpecialToken": map[string]any{"id": "<|begin_of_text|>", "type_id": 0}}, map[string]any{"Sequence": map[string]any{"id": "A", "type_id": 0}}},
+			"special_tokens": map[string]any{"<|begin_of_text|>": map[string]any{"id": "<|begin_of_text|>", "ids": []int{300}, "tokens": []string{"<|begin_of_text|>"}}}},
+	}}
+	data, _ = json.Marshal(doc)
+	tk, err := Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// "the  123456": Llama-3 splits "the" " " " " "123" "456" (digits in
+	// threes, the lone space before a digit stands alone); "he" merges to
+	// 257, "123" to 270 via 1+2 then 12+3, "456" stays bytes 52 53 54.
+	want := []int32{116, 257, 32, 32, 270, 52, 53, 54}
+	if got := tk.Encode("the  123456"); !slices.Equal(got, want) {
+		t.Errorf("Encode = %v, want %v", got, want)
+	}
+	if got := tk.EncodeWithSpecial("the  123456"); !slices.Equal(got, append([]int32{300}, want...)) {
+		t.Errorf("EncodeWithSpecial = %v", got)
+	}
+	// 12345 splits 123|45; 45 has no merge and stays two bytes.
+	if got, want := tk.Encode("12345"), []int32{270, 52, 53}; !slices.Equal(got, want) {
+		t.Errorf("Encode(12345) = %v, want %v", got, want)
+	}
+	if got := tk.Decode(append([]int32{300}, want...)); got != "<|begin_of_text|>the  123456" {
+		t.Errorf("Decode = %q", got)
 	}
 }
