@@ -252,8 +252,8 @@ function runtimeSuite(backend, worker) {
   });
 }
 
-// LAMINA_E2E_BACKENDS narrows the backend suites (default "cpu webgpu").
-const BACKENDS = (process.env.LAMINA_E2E_BACKENDS || 'cpu webgpu').split(/[\s,]+/).filter(Boolean);
+// LAMINA_E2E_BACKENDS narrows the backend suites (default "cpu webgpu"; "none").
+const BACKENDS = (process.env.LAMINA_E2E_BACKENDS || 'cpu webgpu').split(/[\s,]+/).filter((b) => b && b !== 'none');
 for (const backend of BACKENDS) {
   runtimeSuite(backend, false);
   runtimeSuite(backend, true);
