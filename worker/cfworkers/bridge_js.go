@@ -64,7 +64,32 @@ func toRequest(jsReq js.Value) (*http.Request, error) {
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		RemoteAddr: hdr.Get("Cf-Connecting-Ip"),
 	}
-	return r.WithContext(context.Background()), nil
+	return r, nil
+}
+
+// requestContext is cancelled when the client goes away: Request.signal
+// fires "abort" for incoming requests with the enable_request_signal
+// compatibility flag (wrangler.toml). release detaches the listener.
+func requestContext(jsReq js.Value) (ctx context.Context, release func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := jsReq.Get("signal")
+	if sig.Type() != js.TypeObject {
+		return ctx, cancel
+	}
+	if sig.Get("aborted").Truthy() {
+		cancel()
+		return ctx, cancel
+	}
+	onAbort := js.FuncOf(func(js.Value, []js.Value) any {
+		cancel()
+		return nil
+	})
+	sig.Call("addEventListener", "abort", onAbort)
+	return ctx, func() {
+		sig.Call("removeEventListener", "abort", onAbort)
+		onAbort.Release()
+		cancel()
+	}
 }
 
 // serveOne runs h for one JS Request and resolves with a JS Response as
@@ -76,10 +101,13 @@ func serveOne(h http.Handler, jsReq js.Value) (js.Value, error) {
 	if err != nil {
 		return js.Undefined(), err
 	}
+	ctx, release := requestContext(jsReq)
+	req = req.WithContext(ctx)
 	w := &responseWriter{header: http.Header{}, status: http.StatusOK, head: make(chan struct{}), method: req.Method}
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
+		defer release()
 		defer req.Body.Close()
 		defer func() {
 			if r := recover(); r != nil {
