@@ -814,6 +814,14 @@ func indexOf(ids []int32, id int32) int {
 func (s *suite) coldWarm(t *testing.T) {
 	const warmRuns = 5
 	refs := loadGreedy(t)
+	// /health's latency is the fixed cost of a request (HTTP, runtime,
+	// bridge), to read the warm figures against.
+	var hl []time.Duration
+	for i := 0; i < 2*warmRuns; i++ {
+		hl = append(hl, s.do(t, "GET", "/health", nil, nil).dur)
+	}
+	sort.Slice(hl, func(i, j int) bool { return hl[i] < hl[j] })
+	fmt.Printf("request overhead: /health p50 %.1f ms, min %.1f ms\n", ms(hl[len(hl)/2]), ms(hl[0]))
 	fmt.Printf("%-24s %10s %10s %10s  %s\n", "cold/warm (16 tokens)", "cold ms", "warm p50", "warm min", "cache, instance")
 	for _, name := range fixtureModels {
 		req := map[string]any{"model": name, "prompt": refs[name].Prompt, "max_tokens": 16, "temperature": 0, "ignore_eos": true}
