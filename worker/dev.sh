@@ -23,13 +23,16 @@ if [ ! -x "$here/node_modules/.bin/wrangler" ]; then
   (cd "$here" && npm ci --no-audit --no-fund >&2)
 fi
 
+# Rebuild when any Go package of the bundle (as `go list -deps` sees it for
+# js/wasm), go.mod/go.sum or the shim is newer than the last build.
 stale=no
 if [ ! -f "$here/build/app.wasm" ] || [ ! -f "$here/build/worker.mjs" ]; then
   stale=yes
-elif [ -n "$(find "$root/worker" "$root/model" "$root/tensor" "$root/kernels" "$root/tokenizer" "$root/go.mod" \
-          \( -name '*.go' -o -name '*.s' -o -name '*.mjs' -o -name go.mod \) -newer "$here/build/app.wasm" \
-          -not -path '*/node_modules/*' -not -path '*/build/*' 2>/dev/null | head -1)" ]; then
-  stale=yes
+else
+  dirs=$(cd "$root" && GOOS=js GOARCH=wasm "$GO" list -deps -f '{{if not .Standard}}{{.Dir}}{{end}}' ./worker/cmd/worker | grep "^$root" || true)
+  if [ -n "$(find $dirs "$root/go.mod" "$root/go.sum" "$here/js" -maxdepth 1 -newer "$here/build/app.wasm" 2>/dev/null | head -1)" ]; then
+    stale=yes
+  fi
 fi
 if [ "$stale" = yes ]; then
   "$here/build.sh" >&2
