@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -140,6 +141,37 @@ func parseBPE(raw json.RawMessage) (*bpe, error) {
 func parseMerges(raw json.RawMessage) ([][2]string, error) {
 	if isNull(raw) {
 		return nil, nil
+	}
+	// Fast paths: a list of one form decodes in a single pass. A mixed
+	// list (allowed by the Rust crate) falls through to per-item decoding.
+	if first := bytes.TrimLeft(raw, " \t\r\n"); len(first) > 0 && first[0] == '[' {
+		rest := bytes.TrimLeft(first[1:], " \t\r\n")
+		if len(rest) > 0 && rest[0] == '"' {
+			var ss []string
+			if json.Unmarshal(raw, &ss) == nil {
+				out := make([][2]string, len(ss))
+				for i, s := range ss {
+					a, b, ok := strings.Cut(s, " ")
+					if !ok {
+						return nil, formatErr("model", "merge %d: %q is not two space-separated tokens", i, s)
+					}
+					out[i] = [2]string{a, b}
+				}
+				return out, nil
+			}
+		} else if len(rest) > 0 && rest[0] == '[' {
+			var pp [][]string
+			if json.Unmarshal(raw, &pp) == nil {
+				out := make([][2]string, len(pp))
+				for i, p := range pp {
+					if len(p) != 2 {
+						return nil, formatErr("model", "merge %d: want a pair of strings", i)
+					}
+					out[i] = [2]string{p[0], p[1]}
+				}
+				return out, nil
+			}
+		}
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(raw, &items); err != nil {
