@@ -1,7 +1,6 @@
 package tokenizer
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -155,14 +154,6 @@ func parsePattern(p patternJSON, component string) (matcher, error) {
 		return compileRegex(*p.Regex, component)
 	}
 	return nil, formatErr(component, "pattern needs String or Regex")
-}
-
-func decodePattern(raw json.RawMessage, component string) (matcher, error) {
-	var p patternJSON
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return nil, &FormatError{Component: component, Msg: "pattern", Err: err}
-	}
-	return parsePattern(p, component)
 }
 
 // Character classes shared by the scanners. isSpace is Oniguruma's Unicode

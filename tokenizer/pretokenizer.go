@@ -176,8 +176,10 @@ func predicateSplitter(f func(rune) bool, b splitBehavior) preTokenizer {
 	})
 }
 
+// isPunct is punctuation.rs is_punc: ASCII punctuation (which in Rust
+// includes symbols such as $ + < = > ^ ` | ~) or Unicode category P.
 func isPunct(r rune) bool {
-	return (r < utf8.RuneSelf && unicode.IsPunct(r)) || (r < utf8.RuneSelf && unicode.IsSymbol(r)) || unicode.IsPunct(r)
+	return unicode.IsPunct(r) || (r < utf8.RuneSelf && unicode.IsSymbol(r))
 }
 
 func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
