@@ -42,10 +42,10 @@ start() {
     if ! kill -0 "$pgid" 2>/dev/null; then
       echo "run.sh: dev.sh exited:" >&2; cat "$log" >&2; return 1
     fi
-    # The first answered /health also boots the Go instance: its time is
-    # the isolate's cold start.
+    # The first answered /health also boots the Go instance (the
+    # per-request mode below times instance boots on their own).
     if t=$(curl -sf -m 30 -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/health" 2>/dev/null); then
-      echo "run.sh: worker up on 127.0.0.1:$port; first /health (instance boot) ${t}s"
+      echo "run.sh: worker up on 127.0.0.1:$port; first answered /health ${t}s (includes workerd start-up and the Go instance boot)"
       return 0
     fi
     sleep 1
