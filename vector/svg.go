@@ -35,6 +35,7 @@ type style struct {
 	opacity     float64 // product of ancestors' and own group opacity
 	evenOdd     bool
 	m           Matrix
+	clips       [][]Subpath // clip regions in root coordinates, all of which apply
 }
 
 // ParseSVG reads an SVG document into layers. Element kinds: svg, g, path, circle, ellipse,
@@ -51,6 +52,11 @@ func ParseSVG(data []byte) (*Document, error) {
 	unsup := map[string]bool{}
 	var stack []style
 	skip := 0 // >0 while inside an element whose content is not rendered (defs, clipPath, ...)
+	// clipPath definitions: shapes in the user space of the referencing element.
+	clips := map[string][]Subpath{}
+	var clipID string // the clipPath being collected, "" if none
+	var clipM Matrix  // its transform attribute
+	clipLevel := 0    // skip depth of its element
 	elems, nseg := 0, 0
 	sawRoot := false
 	for {
@@ -78,12 +84,28 @@ func ParseSVG(data []byte) (*Document, error) {
 			if len(stack) > 0 {
 				parent = stack[len(stack)-1]
 			}
+			name := t.Name.Local
 			if skip > 0 {
 				skip++
 				stack = append(stack, parent)
+				switch {
+				case name == "clipPath" && clipID == "":
+					if clipID, clipM, err = startClip(t.Attr); err != nil {
+						return nil, err
+					}
+					clipLevel = skip
+				case clipID != "" && skip == clipLevel+1 && isShape(name):
+					subs, n, err := clipShape(name, t.Attr, clipM)
+					if err != nil {
+						return nil, err
+					}
+					if nseg += n; nseg > MaxSegments {
+						return nil, errf(ErrLimit, int(dec.InputOffset()), "more than %d segments", MaxSegments)
+					}
+					clips[clipID] = append(clips[clipID], subs...)
+				}
 				continue
 			}
-			name := t.Name.Local
 			if !sawRoot {
 				if name != "svg" {
 					return nil, errf(ErrSyntax, 0, "root element is <%s>, not <svg>", name)
@@ -93,7 +115,7 @@ func ParseSVG(data []byte) (*Document, error) {
 					return nil, err
 				}
 			}
-			st, err := applyStyle(parent, t.Attr, unsup)
+			st, err := applyStyle(parent, t.Attr, unsup, clips)
 			if err != nil {
 				return nil, err
 			}
@@ -105,7 +127,12 @@ func ParseSVG(data []byte) (*Document, error) {
 				if name == "style" {
 					unsup["<style> sheet"] = true
 				}
-			case "clipPath", "mask", "linearGradient", "radialGradient", "pattern", "symbol",
+			case "clipPath":
+				skip, clipLevel = 1, 1
+				if clipID, clipM, err = startClip(t.Attr); err != nil {
+					return nil, err
+				}
+			case "mask", "linearGradient", "radialGradient", "pattern", "symbol",
 				"marker", "filter":
 				skip = 1 // a definition renders nothing by itself; its use is reported where it is referenced
 			case "path", "circle", "ellipse", "rect", "polygon", "polyline", "line":
@@ -119,7 +146,7 @@ func ParseSVG(data []byte) (*Document, error) {
 				if nseg > MaxSegments {
 					return nil, errf(ErrLimit, int(dec.InputOffset()), "more than %d segments", MaxSegments)
 				}
-				if err := addLayer(doc, st, name, subs); err != nil {
+				if err := addLayer(doc, st, name, subs, unsup); err != nil {
 					return nil, err
 				}
 			default:
@@ -129,6 +156,12 @@ func ParseSVG(data []byte) (*Document, error) {
 		case xml.EndElement:
 			if len(stack) > 0 {
 				stack = stack[:len(stack)-1]
+			}
+			if clipID != "" && skip == clipLevel {
+				if _, ok := clips[clipID]; !ok {
+					clips[clipID] = nil // an empty clip path clips everything away
+				}
+				clipID = ""
 			}
 			if skip > 0 {
 				skip--
@@ -221,7 +254,52 @@ func parseOpacity(s string) (float64, error) {
 	return clamp01(v), nil
 }
 
-func applyStyle(parent style, attrs []xml.Attr, unsup map[string]bool) (style, error) {
+func isShape(name string) bool {
+	switch name {
+	case "path", "circle", "ellipse", "rect", "polygon", "polyline", "line":
+		return true
+	}
+	return false
+}
+
+func startClip(attrs []xml.Attr) (string, Matrix, error) {
+	id, _ := attr(attrs, "id")
+	if id == "" {
+		id = "\x00anonymous" // unreferencable, but keeps collection state simple
+	}
+	m := Identity
+	if v, ok := attr(attrs, "transform"); ok {
+		var err error
+		if m, err = ParseTransform(v); err != nil {
+			return "", m, err
+		}
+	}
+	return id, m, nil
+}
+
+// clipShape reads one shape of a clipPath with its own transform and the clipPath's.
+func clipShape(name string, attrs []xml.Attr, clipM Matrix) ([]Subpath, int, error) {
+	subs, err := shapeSubpaths(name, attrs)
+	if err != nil {
+		return nil, 0, err
+	}
+	m := clipM
+	if v, ok := attr(attrs, "transform"); ok {
+		t, err := ParseTransform(v)
+		if err != nil {
+			return nil, 0, err
+		}
+		m = m.Mul(t)
+	}
+	n := 0
+	for i := range subs {
+		subs[i] = subs[i].Transform(m)
+		n += len(subs[i].Segs)
+	}
+	return subs, n, nil
+}
+
+func applyStyle(parent style, attrs []xml.Attr, unsup map[string]bool, clips map[string][]Subpath) (style, error) {
 	st := parent
 	st.opacity = parent.opacity
 	d := styleDecls(attrs)
@@ -271,7 +349,19 @@ func applyStyle(parent style, attrs []xml.Attr, unsup map[string]bool) (style, e
 		unsup["stroke (ignored)"] = true
 	}
 	if v, ok := d["clip-path"]; ok && strings.TrimSpace(v) != "none" {
-		unsup["clip-path (drawn unclipped)"] = true
+		// clipPathUnits="userSpaceOnUse" (the default): the clip's coordinates are the
+		// element's user space, its own transform included (SVG 1.1 §14.3.5).
+		id := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(v), "url(#"), ")")
+		region, ok := clips[id]
+		if !ok || !finiteSubpaths(region) {
+			unsup["clip-path (drawn unclipped)"] = true
+		} else {
+			tr := make([]Subpath, len(region))
+			for i, sp := range region {
+				tr[i] = sp.Transform(st.m)
+			}
+			st.clips = append(append([][]Subpath(nil), parent.clips...), tr)
+		}
 	}
 	if v, ok := d["mask"]; ok && strings.TrimSpace(v) != "none" {
 		unsup["mask (drawn unmasked)"] = true
@@ -409,7 +499,7 @@ func degenerate(sp *Subpath) bool {
 	return hi.X-lo.X < 1e-9 || hi.Y-lo.Y < 1e-9
 }
 
-func addLayer(doc *Document, st style, name string, subs []Subpath) error {
+func addLayer(doc *Document, st style, name string, subs []Subpath, unsup map[string]bool) error {
 	if st.fillNone || len(subs) == 0 {
 		return nil
 	}
@@ -433,8 +523,94 @@ func addLayer(doc *Document, st style, name string, subs []Subpath) error {
 		}
 		l.Subpaths = append(l.Subpaths, sp)
 	}
-	if len(l.Subpaths) > 0 {
-		doc.Layers = append(doc.Layers, l)
+	if len(l.Subpaths) == 0 {
+		return nil
 	}
+	for _, c := range st.clips {
+		if !clipContains(c, l.Subpaths, doc.ViewBox) {
+			unsup["clip-path (drawn unclipped)"] = true
+		}
+	}
+	doc.Layers = append(doc.Layers, l)
 	return nil
+}
+
+func finiteSubpaths(subs []Subpath) bool {
+	for _, sp := range subs {
+		if !sp.Start.finite() {
+			return false
+		}
+		for _, s := range sp.Segs {
+			if !finiteSeg(s) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// clipTolerance is how far (user units) a drawn point may lie outside a clip region that is
+// still treated as having no effect: 0.02 units is 0.14 px on a 36-unit box at 256 px.
+const clipTolerance = 0.02
+
+// clipContains reports whether clipping content to the region changes nothing visible: the
+// region is one convex outline that contains the whole viewBox or every point of the
+// content (flattened). Twemoji's three clip paths are all of this kind; general clipping
+// (boolean intersection) is not implemented and is reported as unsupported.
+func clipContains(region []Subpath, content []Subpath, vb [4]float64) bool {
+	if len(region) != 1 {
+		return false
+	}
+	poly := region[0].Flatten(nil, flattenTol)
+	if len(poly) < 3 {
+		return false
+	}
+	area := polyArea(poly)
+	if area == 0 {
+		return false
+	}
+	sgn := 1.0
+	if area < 0 {
+		sgn = -1
+	}
+	// inside measures the signed distance of p into the convex polygon (negative: outside).
+	inside := func(p Point) float64 {
+		d := math.Inf(1)
+		for i := range poly {
+			a, b := poly[i], poly[(i+1)%len(poly)]
+			e := b.Sub(a)
+			l := math.Hypot(e.X, e.Y)
+			if l == 0 {
+				continue
+			}
+			d = math.Min(d, sgn*cross(e, p.Sub(a))/l)
+		}
+		return d
+	}
+	// Convex: every vertex is inside every edge's half-plane.
+	for _, p := range poly {
+		if inside(p) < -1e-6 {
+			return false
+		}
+	}
+	corners := []Point{{vb[0], vb[1]}, {vb[0] + vb[2], vb[1]}, {vb[0] + vb[2], vb[1] + vb[3]}, {vb[0], vb[1] + vb[3]}}
+	all := true
+	for _, c := range corners {
+		if inside(c) < -clipTolerance {
+			all = false
+		}
+	}
+	if all {
+		return true
+	}
+	var pts []Point
+	for i := range content {
+		pts = content[i].Flatten(pts[:0], flattenTol)
+		for _, p := range pts {
+			if inside(p) < -clipTolerance {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -156,3 +156,24 @@ func TestParseSVGErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestClipPathWithoutEffect(t *testing.T) {
+	tests := []struct {
+		name, body string
+		reported   bool
+	}{
+		{"clip is the viewBox", `<defs><clipPath id="a"><path d="M0 0h36v36H0z"/></clipPath></defs><g clip-path="url(#a)"><path d="M-5 -5h50v50h-50z"/></g>`, false},
+		{"clip in the element's transformed user space", `<defs><clipPath id="a"><path d="M-10 10h36v-36h-36Z"/></clipPath></defs><path clip-path="url(#a)" transform="matrix(1 0 0 -1 10 10)" d="M0 0h5v5h-5z"/>`, false},
+		{"diamond around a circle", `<clipPath id="d"><path d="M1 18 18 1l17 17-17 17z"/></clipPath><g clip-path="url(#d)"><circle cx="18" cy="18" r="11.9"/></g>`, false},
+		{"diamond cutting a square", `<clipPath id="d"><path d="M1 18 18 1l17 17-17 17z"/></clipPath><g clip-path="url(#d)"><rect x="4" y="4" width="28" height="28"/></g>`, true},
+		{"unknown id", `<g clip-path="url(#nope)"><rect width="4" height="4"/></g>`, true},
+		{"two shapes", `<clipPath id="a"><rect width="36" height="18"/><rect y="18" width="36" height="18"/></clipPath><rect clip-path="url(#a)" width="4" height="4"/>`, true},
+	}
+	for _, tc := range tests {
+		d := mustParse(t, svgDoc(tc.body))
+		got := strings.Contains(strings.Join(d.Unsupported, ";"), "clip-path")
+		if got != tc.reported || len(d.Layers) != 1 {
+			t.Errorf("%s: reported %v (%q), %d layers; want %v, 1", tc.name, got, d.Unsupported, len(d.Layers), tc.reported)
+		}
+	}
+}
