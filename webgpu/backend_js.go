@@ -171,10 +171,10 @@ func (b *Backend) Lost() <-chan struct{} { return b.d.lost }
 // LostReason implements LossNotifier.
 func (b *Backend) LostReason() string { return b.d.lostReason }
 
-// Close destroys the device; the backend is unusable afterwards.
+// Close destroys the device; the backend is unusable afterwards and Lost
+// is closed (reason "destroyed").
 func (b *Backend) Close() {
 	b.d.dev.Call("destroy")
-	b.d.errFn.Release()
 }
 
 func (b *Backend) fail(err error) {

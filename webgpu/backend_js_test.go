@@ -17,6 +17,7 @@ import (
 	"os"
 	"syscall/js"
 	"testing"
+	"time"
 
 	"github.com/lamina-ml/lamina/kernels"
 	"github.com/lamina-ml/lamina/tensor"
@@ -602,5 +603,28 @@ func TestErrors(t *testing.T) {
 	b.Add(y, y, y)
 	if got, err := b.Read(y, 0, -1); err != nil || got[0] != 2 || got[1] != 4 {
 		t.Errorf("after an error: Add gave %v, %v; want [2 4]", got, err)
+	}
+}
+
+// TestDeviceLost destroys a device and checks the loss is reported through
+// LossNotifier and as ErrDeviceLost from the next Read, which is what lets a
+// runtime fall back to the CPU backend.
+func TestDeviceLost(t *testing.T) {
+	be, err := NewBackendWithOptions(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := be.(*Backend)
+	x, _ := b.UploadF32([]int{4}, []float32{1, 2, 3, 4})
+	b.Close()
+	select {
+	case <-b.Lost():
+	case <-time.After(10 * time.Second):
+		t.Fatal("Lost() not closed 10 s after destroy")
+	}
+	t.Logf("lost: %s", b.LostReason())
+	b.Add(x, x, x)
+	if _, err := b.Read(x, 0, -1); !errors.Is(err, ErrDeviceLost) {
+		t.Errorf("Read after loss: %v, want ErrDeviceLost", err)
 	}
 }

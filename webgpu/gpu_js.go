@@ -241,6 +241,9 @@ func openDevice(ctx context.Context, o Options) (*device, error) {
 			d.lostReason = fmt.Sprintf("%s: %s", info.Get("reason").String(), info.Get("message").String())
 		}
 		close(d.lost)
+		// A lost device reports no more errors (WebGPU §22.4), so the
+		// handler can go.
+		d.errFn.Release()
 	}()
 	return d, nil
 }

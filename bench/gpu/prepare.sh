@@ -5,6 +5,7 @@
 #   dawn.node.xz     Dawn's Node addon from npm webgpu@0.6.2 (dist/linux-x64)
 #   debs/*.deb       Vulkan loader and GL dispatch libraries (Debian)
 #   gpubench.wasm    bench/gpu/gpubench built for js/wasm
+#   webgpu.test.wasm the WebGPU kernel tests (run first on the GPU)
 #   wasm_exec.js     the Go runtime glue matching the Go that built it
 # Run from anywhere; needs go, node, npm, apt-get, xz. Prints the total size
 # (the device run carries at most 64 MiB).
@@ -26,5 +27,8 @@ if [ "$(ls "$G/debs" | wc -l)" -lt 7 ]; then
 fi
 
 (cd "$root" && GOOS=js GOARCH=wasm go build -trimpath -o "$G/gpubench.wasm" ./bench/gpu/gpubench)
+# The WebGPU kernel tests, so the GPU run also checks every kernel against
+# the CPU backend on the real device (incl. native f16 when it has shader-f16).
+(cd "$root" && GOOS=js GOARCH=wasm go test -c -trimpath -o "$G/webgpu.test.wasm" ./webgpu)
 cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" "$G/wasm_exec.js"
 du -ch "$G"/* "$G"/debs/* | tail -1

@@ -36,6 +36,11 @@ echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-none}" | tee "$OUT/env.txt"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | tee -a "$OUT/env.txt"
 "$work/node" --version | tee -a "$OUT/env.txt"
 
+echo "== lamina WebGPU kernel tests on the real GPU (Dawn) =="
+timeout "${TEST_TIMEOUT:-120}" "$work/node" bench/gpu/driver.mjs --dawn "$work/dawn.node" \
+  --wasm-exec "$G/wasm_exec.js" "$G/webgpu.test.wasm" -test.v > "$OUT/kerneltests.log" 2>&1
+echo "kernel tests exit code $?" | tee -a "$OUT/env.txt"
+grep -E "^(--- FAIL|FAIL|PASS|ok|adapter)|MISMATCH|: nmse" "$OUT/kerneltests.log" | grep -v "^    --- PASS" | head -40
 echo "== lamina WebGPU (Dawn) =="
 timeout "${WEBGPU_TIMEOUT:-300}" "$work/node" bench/gpu/driver.mjs --dawn "$work/dawn.node" \
   --wasm-exec "$G/wasm_exec.js" "$G/gpubench.wasm" ${GPUBENCH_ARGS:-} 2>&1 | tee "$OUT/webgpu.log"
