@@ -273,23 +273,43 @@ func (s FSStore) Get(ctx context.Context, key string, off, n int64) (io.ReadClos
 }
 
 // modelFS presents one model's files in a Store as an fs.FS, the form
-// model.Load reads. Each file is fetched whole on Open: loaders read every
-// weight anyway and want io.ReaderAt/io.Seeker, which a byte slice gives.
+// model.Load reads. Files up to rangedAbove bytes are fetched whole on Open
+// (few bucket reads). Bigger files are opened as a rangeFile: model.Load
+// reads tensors one at a time through io.ReaderAt, so the weights never
+// sit in memory twice (file bytes plus uploaded tensors), which matters in
+// a 128 MB isolate.
 type modelFS struct {
 	ctx   context.Context
 	store Store
 	model *ManifestModel
+	// rangedAbove and window override defaultRangedAbove and
+	// defaultWindow (tests use small ones).
+	rangedAbove, window int64
 }
 
-var (
-	_ fs.ReadFileFS = modelFS{}
-	_ fs.ReadDirFS  = modelFS{}
-	_ fs.StatFS     = modelFS{}
+// Ranged reading parameters. A read smaller than a window fetches the
+// whole window around it (headers and neighbouring small tensors share
+// it); larger reads go straight into the caller's buffer.
+const (
+	defaultRangedAbove = 16 << 20
+	defaultWindow      = 256 << 10
+	cachedWindows      = 4
 )
 
 func (m modelFS) Open(name string) (fs.File, error) {
 	if name == "." {
 		return &memDir{name: ".", entries: m.entries()}, nil
+	}
+	rangedAbove, window := int64(defaultRangedAbove), int64(defaultWindow)
+	if m.rangedAbove > 0 {
+		rangedAbove = m.rangedAbove
+	}
+	if m.window > 0 {
+		window = m.window
+	}
+	if f := m.lookup(name); f != nil && f.Size > rangedAbove {
+		return &rangeFile{ctx: m.ctx, store: m.store, key: objectKey(m.model.Name, f.Name),
+			info: fileInfo{name: path.Base(name), size: f.Size}, window: window}, nil
 	}
 	data, err := m.ReadFile(name)
 	if err != nil {
@@ -407,4 +427,124 @@ func (d *memDir) ReadDir(n int) ([]fs.DirEntry, error) {
 	}
 	d.off += n
 	return rest[:n], nil
+}
+
+// rangeFile reads a big object with ranged gets: reads of at least a
+// window go straight into the caller's buffer with one get; smaller ones
+// (the safetensors header, norms, biases) are served from a few cached
+// windows, fetching the window that starts at the read when none holds it.
+// A model then costs about one bucket read per tensor, each reading at most
+// a window more than it needs.
+type rangeFile struct {
+	ctx    context.Context
+	store  Store
+	key    string
+	info   fileInfo
+	window int64
+
+	off   int64 // for Read/Seek
+	cache []span
+	next  int // cache slot to replace (round robin)
+}
+
+// span is bytes [off, off+len(data)) of the object.
+type span struct {
+	off  int64
+	data []byte
+}
+
+var (
+	_ io.ReaderAt = (*rangeFile)(nil)
+	_ io.Seeker   = (*rangeFile)(nil)
+)
+
+func (f *rangeFile) Stat() (fs.FileInfo, error) { return f.info, nil }
+func (f *rangeFile) Close() error               { f.cache = nil; return nil }
+
+func (f *rangeFile) ReadAt(p []byte, off int64) (int, error) {
+	size := f.info.size
+	if off < 0 {
+		return 0, &fs.PathError{Op: "read", Path: f.info.name, Err: fs.ErrInvalid}
+	}
+	if off >= size {
+		return 0, io.EOF
+	}
+	want := p
+	if rest := size - off; int64(len(want)) > rest {
+		want = want[:rest]
+	}
+	n := 0
+	if int64(len(want)) >= f.window {
+		if err := f.get(want, off); err != nil {
+			return 0, err
+		}
+		n = len(want)
+	} else {
+		for n < len(want) {
+			pos := off + int64(n)
+			sp := f.cached(pos)
+			if sp == nil {
+				buf := make([]byte, min(f.window, size-pos))
+				if err := f.get(buf, pos); err != nil {
+					return n, err
+				}
+				if len(f.cache) < cachedWindows {
+					f.cache = append(f.cache, span{})
+				}
+				f.cache[f.next] = span{off: pos, data: buf}
+				sp = &f.cache[f.next]
+				f.next = (f.next + 1) % cachedWindows
+			}
+			n += copy(want[n:], sp.data[pos-sp.off:])
+		}
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (f *rangeFile) cached(pos int64) *span {
+	for i := range f.cache {
+		if sp := &f.cache[i]; pos >= sp.off && pos < sp.off+int64(len(sp.data)) {
+			return sp
+		}
+	}
+	return nil
+}
+
+// get fills buf with the object's bytes from off.
+func (f *rangeFile) get(buf []byte, off int64) error {
+	rc, err := f.store.Get(f.ctx, f.key, off, int64(len(buf)))
+	if err != nil {
+		return &fs.PathError{Op: "read", Path: f.info.name, Err: err}
+	}
+	defer rc.Close()
+	if _, err := io.ReadFull(rc, buf); err != nil {
+		return &fs.PathError{Op: "read", Path: f.info.name, Err: fmt.Errorf("bytes %d+%d: %w", off, len(buf), err)}
+	}
+	return nil
+}
+
+func (f *rangeFile) Read(p []byte) (int, error) {
+	n, err := f.ReadAt(p, f.off)
+	f.off += int64(n)
+	return n, err
+}
+
+func (f *rangeFile) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		offset += f.off
+	case io.SeekEnd:
+		offset += f.info.size
+	default:
+		return 0, fs.ErrInvalid
+	}
+	if offset < 0 {
+		return 0, fs.ErrInvalid
+	}
+	f.off = offset
+	return offset, nil
 }

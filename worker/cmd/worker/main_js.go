@@ -8,6 +8,8 @@
 package main
 
 import (
+	"runtime/debug"
+
 	"github.com/lamina-ml/lamina/worker"
 	"github.com/lamina-ml/lamina/worker/cfworkers"
 )
@@ -15,7 +17,13 @@ import (
 // modelsBinding is the R2 bucket binding's name in wrangler.toml.
 const modelsBinding = "MODELS"
 
+// goMemoryLimit is the Go heap's soft limit. An isolate has 128 MB for
+// everything (JS heap and wasm memory, which never shrinks), so the GC has
+// to work harder well before that instead of letting the heap double.
+const goMemoryLimit = 96 << 20
+
 func main() {
+	debug.SetMemoryLimit(goMemoryLimit)
 	h := worker.New(worker.Config{
 		Store:  cfworkers.R2Store{Binding: modelsBinding},
 		LoadLM: worker.LoadCPU,
