@@ -14,6 +14,16 @@ func ParsePathData(d string) ([]Subpath, error) {
 	return p.parse()
 }
 
+// openInfo says, per subpath, how it was written: open (no Z), and if so whether the parser
+// appended the closing line (needed for stroking, which does not close open subpaths).
+type openInfo struct{ open, addedClose bool }
+
+func parsePathDataOpen(d string) ([]Subpath, []openInfo, error) {
+	p := pathParser{s: d}
+	subs, err := p.parse()
+	return subs, p.info, err
+}
+
 type pathParser struct {
 	s   string
 	i   int
@@ -26,6 +36,8 @@ type pathParser struct {
 	nseg     int
 	// closeOverflow records a closing line whose controls overflowed.
 	closeOverflow bool
+	info          []openInfo // parallel to out
+	explicitClose bool       // set by Z before closeSub
 }
 
 func (p *pathParser) skipSep() {
@@ -158,12 +170,16 @@ func (p *pathParser) add(s Segment) error {
 // closeSub closes the current subpath with a line back to its start and emits it.
 func (p *pathParser) closeSub() {
 	if len(p.cur.Segs) > 0 {
+		info := openInfo{open: !p.explicitClose}
 		if p.pen != p.cur.Start {
 			p.cur.Segs = append(p.cur.Segs, line(p.pen, p.cur.Start))
 			p.closeOverflow = p.closeOverflow || !finiteSeg(p.cur.Segs[len(p.cur.Segs)-1])
+			info.addedClose = info.open
 		}
 		p.out = append(p.out, p.cur)
+		p.info = append(p.info, info)
 	}
+	p.explicitClose = false
 	p.cur = Subpath{Start: p.cur.Start}
 	p.pen = p.cur.Start
 }
@@ -238,6 +254,7 @@ func (p *pathParser) do(cmd byte) error {
 		p.cur = Subpath{Start: pt}
 		p.pen = pt
 	case 'z':
+		p.explicitClose = true
 		p.closeSub()
 	case 'l':
 		var pt Point

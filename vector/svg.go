@@ -36,6 +36,11 @@ type style struct {
 	evenOdd     bool
 	m           Matrix
 	clips       [][]Subpath // clip regions in root coordinates, all of which apply
+	// stroke paint (inherited; SVG's initial stroke is none)
+	stroke        RGBA
+	strokeOn      bool
+	strokeOpacity float64
+	stroke2       strokeStyle
 }
 
 // ParseSVG reads an SVG document into layers. Element kinds: svg, g, path, circle, ellipse,
@@ -80,7 +85,8 @@ func ParseSVG(data []byte) (*Document, error) {
 			if len(stack) >= MaxDepth {
 				return nil, errf(ErrLimit, int(dec.InputOffset()), "nesting deeper than %d", MaxDepth)
 			}
-			parent := style{fill: RGBA{0, 0, 0, 1}, fillOpacity: 1, opacity: 1, m: Identity}
+			parent := style{fill: RGBA{0, 0, 0, 1}, fillOpacity: 1, opacity: 1, m: Identity,
+				strokeOpacity: 1, stroke2: strokeStyle{width: 1, cap: "butt", join: "miter", miterLimit: 4}}
 			if len(stack) > 0 {
 				parent = stack[len(stack)-1]
 			}
@@ -136,7 +142,7 @@ func ParseSVG(data []byte) (*Document, error) {
 				"marker", "filter":
 				skip = 1 // a definition renders nothing by itself; its use is reported where it is referenced
 			case "path", "circle", "ellipse", "rect", "polygon", "polyline", "line":
-				subs, err := shapeSubpaths(name, t.Attr)
+				subs, info, err := shapeSubpaths(name, t.Attr)
 				if err != nil {
 					return nil, err
 				}
@@ -146,8 +152,24 @@ func ParseSVG(data []byte) (*Document, error) {
 				if nseg > MaxSegments {
 					return nil, errf(ErrLimit, int(dec.InputOffset()), "more than %d segments", MaxSegments)
 				}
-				if err := addLayer(doc, st, name, subs, unsup); err != nil {
-					return nil, err
+				if name != "line" { // a line encloses nothing to fill
+					if err := addLayer(doc, st, name, subs, unsup); err != nil {
+						return nil, err
+					}
+				}
+				if st.strokeOn && len(subs) > 0 {
+					outline := strokeOutline(subs, info, st.stroke2)
+					for _, sp := range outline {
+						nseg += len(sp.Segs)
+					}
+					if nseg > MaxSegments {
+						return nil, errf(ErrLimit, int(dec.InputOffset()), "more than %d segments", MaxSegments)
+					}
+					sst := st
+					sst.fill, sst.fillNone, sst.fillOpacity, sst.evenOdd = st.stroke, false, st.strokeOpacity, false
+					if err := addLayer(doc, sst, name+" stroke", outline, unsup); err != nil {
+						return nil, err
+					}
 				}
 			default:
 				unsup["<"+name+">"] = true
@@ -279,7 +301,7 @@ func startClip(attrs []xml.Attr) (string, Matrix, error) {
 
 // clipShape reads one shape of a clipPath with its own transform and the clipPath's.
 func clipShape(name string, attrs []xml.Attr, clipM Matrix) ([]Subpath, int, error) {
-	subs, err := shapeSubpaths(name, attrs)
+	subs, _, err := shapeSubpaths(name, attrs)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -345,8 +367,57 @@ func applyStyle(parent style, attrs []xml.Attr, unsup map[string]bool, clips map
 		}
 		st.m = parent.m.Mul(t)
 	}
-	if v, ok := d["stroke"]; ok && strings.TrimSpace(v) != "none" {
-		unsup["stroke (ignored)"] = true
+	if v, ok := d["stroke"]; ok && v != "inherit" {
+		v = strings.TrimSpace(v)
+		switch {
+		case strings.HasPrefix(v, "url("):
+			unsup["paint server stroke (gradient/pattern), drawn as none"] = true
+			st.strokeOn = false
+		case v == "currentColor":
+			unsup["stroke=currentColor, drawn black"] = true
+			st.stroke, st.strokeOn = RGBA{0, 0, 0, 1}, true
+		default:
+			c, ok, err := ParseColor(v)
+			if err != nil {
+				return st, err
+			}
+			st.stroke, st.strokeOn = c, ok
+		}
+	}
+	if v, ok := d["stroke-opacity"]; ok {
+		o, err := parseOpacity(v)
+		if err != nil {
+			return st, err
+		}
+		st.strokeOpacity = o
+	}
+	if v, ok := d["stroke-width"]; ok {
+		s := strings.TrimSuffix(strings.TrimSpace(v), "px")
+		w, n, err := scanNumber(s)
+		if err != nil || n != len(s) || w < 0 {
+			return st, errf(ErrSyntax, -1, "bad stroke-width %q", v)
+		}
+		st.stroke2.width = w
+	}
+	if v, ok := d["stroke-linecap"]; ok {
+		st.stroke2.cap = strings.TrimSpace(v)
+	}
+	if v, ok := d["stroke-linejoin"]; ok {
+		st.stroke2.join = strings.TrimSpace(v)
+	}
+	if v, ok := d["stroke-miterlimit"]; ok {
+		s := strings.TrimSpace(v)
+		m, n, err := scanNumber(s)
+		if err != nil || n != len(s) {
+			return st, errf(ErrSyntax, -1, "bad stroke-miterlimit %q", v)
+		}
+		st.stroke2.miterLimit = m
+	}
+	if v, ok := d["stroke-dasharray"]; ok && strings.TrimSpace(v) != "none" {
+		unsup["stroke-dasharray (drawn solid)"] = true
+	}
+	if v, ok := d["vector-effect"]; ok && strings.TrimSpace(v) == "non-scaling-stroke" {
+		unsup["non-scaling-stroke (stroke scaled)"] = true
 	}
 	if v, ok := d["clip-path"]; ok && strings.TrimSpace(v) != "none" {
 		// clipPathUnits="userSpaceOnUse" (the default): the clip's coordinates are the
@@ -408,11 +479,74 @@ func ellipse(cx, cy, rx, ry float64) Subpath {
 	return Subpath{Start: Point{cx + rx, cy}, Segs: segs}
 }
 
-func shapeSubpaths(name string, attrs []xml.Attr) ([]Subpath, error) {
+// shapeSubpaths returns a shape's outline, closed for filling, and per subpath whether the
+// source left it open (for stroking; nil means all closed).
+func shapeSubpaths(name string, attrs []xml.Attr) ([]Subpath, []openInfo, error) {
 	switch name {
 	case "path":
 		d, _ := attr(attrs, "d")
-		return ParsePathData(d)
+		return parsePathDataOpen(d)
+	case "line":
+		v, err := nums(attrs, "x1", "y1", "x2", "y2")
+		if err != nil {
+			return nil, nil, err
+		}
+		a, b := Point{v[0], v[1]}, Point{v[2], v[3]}
+		if a == b {
+			return nil, nil, nil
+		}
+		return []Subpath{{Start: a, Segs: []Segment{line(a, b), line(b, a)}}}, []openInfo{{open: true, addedClose: true}}, nil
+	case "polygon", "polyline":
+		sp, err := pointsSubpath(attrs)
+		if err != nil || len(sp.Segs) == 0 {
+			return nil, nil, err
+		}
+		info := []openInfo{{}}
+		if name == "polyline" {
+			info[0].open = true
+			if sp.Segs[len(sp.Segs)-1].P != sp.Start {
+				info[0].addedClose = true
+			}
+		}
+		if info[0].addedClose || (name == "polygon" && sp.Segs[len(sp.Segs)-1].P != sp.Start) {
+			sp.Segs = append(sp.Segs, line(sp.Segs[len(sp.Segs)-1].P, sp.Start)) // fill closes polylines too
+		}
+		return []Subpath{sp}, info, nil
+	}
+	subs, err := closedShape(name, attrs)
+	return subs, nil, err
+}
+
+// pointsSubpath reads a points attribute as an open polyline.
+func pointsSubpath(attrs []xml.Attr) (Subpath, error) {
+	pts, _ := attr(attrs, "points")
+	p := pathParser{s: pts}
+	var sp Subpath
+	first := true
+	for p.atNumber() {
+		pt, err := p.point(false)
+		if err != nil {
+			return sp, err
+		}
+		if len(sp.Segs) >= MaxPathCommands {
+			return sp, errf(ErrLimit, p.i, "more than %d points", MaxPathCommands)
+		}
+		if first {
+			sp.Start, first = pt, false
+		} else if pt != p.pen {
+			sp.Segs = append(sp.Segs, line(p.pen, pt))
+		}
+		p.pen = pt
+	}
+	p.skipSep()
+	if p.i < len(p.s) {
+		return sp, errf(ErrSyntax, p.i, "bad points list")
+	}
+	return sp, nil
+}
+
+func closedShape(name string, attrs []xml.Attr) ([]Subpath, error) {
+	switch name {
 	case "circle":
 		v, err := nums(attrs, "cx", "cy", "r")
 		if err != nil || !(v[2] > 0) {
@@ -457,39 +591,8 @@ func shapeSubpaths(name string, attrs []xml.Attr) ([]Subpath, error) {
 			b.WriteString("M" + f(x) + " " + f(y) + " H" + f(x+w) + " V" + f(y+h) + " H" + f(x) + "Z")
 		}
 		return ParsePathData(b.String())
-	case "polygon", "polyline":
-		pts, _ := attr(attrs, "points")
-		p := pathParser{s: pts}
-		var sp Subpath
-		first := true
-		for p.atNumber() {
-			pt, err := p.point(false)
-			if err != nil {
-				return nil, err
-			}
-			if len(sp.Segs) >= MaxPathCommands {
-				return nil, errf(ErrLimit, p.i, "more than %d points", MaxPathCommands)
-			}
-			if first {
-				sp.Start, first = pt, false
-			} else {
-				sp.Segs = append(sp.Segs, line(p.pen, pt))
-			}
-			p.pen = pt
-		}
-		p.skipSep()
-		if p.i < len(p.s) {
-			return nil, errf(ErrSyntax, p.i, "bad points list")
-		}
-		if len(sp.Segs) == 0 {
-			return nil, nil
-		}
-		if p.pen != sp.Start { // fill closes polylines as well as polygons
-			sp.Segs = append(sp.Segs, line(p.pen, sp.Start))
-		}
-		return []Subpath{sp}, nil
 	}
-	return nil, nil // line: a fill-only renderer draws nothing
+	return nil, nil
 }
 
 // degenerate reports whether sp fills nothing: all its control points lie on one

@@ -107,14 +107,14 @@ func TestUnsupportedReported(t *testing.T) {
 		<defs><linearGradient id="g"/><clipPath id="c"><path d="M0 0h5v5z"/></clipPath></defs>
 		<path fill="url(#g)" d="M0 0h1v1z"/>
 		<g clip-path="url(#c)"><path d="M0 0h9v9z"/></g>
-		<path fill="none" stroke="#000" d="M0 0h1"/>
+		<path fill="none" stroke="#000" stroke-dasharray="1 1" d="M0 0h1"/>
 		<text>hi</text>`))
-	want := []string{"<text>", "clip-path (drawn unclipped)", "paint server fill (gradient/pattern), drawn as none", "stroke (ignored)"}
+	want := []string{"<text>", "clip-path (drawn unclipped)", "paint server fill (gradient/pattern), drawn as none", "stroke-dasharray (drawn solid)"}
 	if !reflect.DeepEqual(d.Unsupported, want) {
 		t.Errorf("Unsupported = %q, want %q", d.Unsupported, want)
 	}
-	if len(d.Layers) != 1 { // only the clipped square; defs content is not drawn
-		t.Errorf("%d layers, want 1", len(d.Layers))
+	if len(d.Layers) != 2 { // the clipped square and the (solid) stroke; defs content is not drawn
+		t.Errorf("%d layers, want 2", len(d.Layers))
 	}
 }
 
@@ -175,5 +175,41 @@ func TestClipPathWithoutEffect(t *testing.T) {
 		if got != tc.reported || len(d.Layers) != 1 {
 			t.Errorf("%s: reported %v (%q), %d layers; want %v, 1", tc.name, got, d.Unsupported, len(d.Layers), tc.reported)
 		}
+	}
+}
+
+func TestStrokes(t *testing.T) {
+	// A round cap is a polygon of capJoinSteps chords per half turn; a regular 16-gon has
+	// 2.6 % less area than its circle.
+	const roundTol = 0.03
+	tests := []struct {
+		name, el string
+		area     float64
+		tol      float64 // absolute
+	}{
+		{"butt line", `<path fill="none" stroke="#000" stroke-width="2" d="M10 18h16"/>`, 32, 1e-9},
+		{"square caps", `<line stroke="#000" stroke-width="2" stroke-linecap="square" x1="10" y1="18" x2="26" y2="18"/>`, 36, 1e-9},
+		{"round caps", `<line stroke="#000" stroke-width="2" stroke-linecap="round" x1="10" y1="18" x2="26" y2="18"/>`, 32 + math.Pi, roundTol * math.Pi},
+		{"closed square ring", `<rect fill="none" stroke="#000" stroke-width="2" x="10" y="10" width="16" height="16"/>`, 18*18 - 14*14, 1e-9},
+		{"miter corner", `<polyline fill="none" stroke="#000" stroke-width="2" points="10,10 26,10 26,26"/>`, 16*2 + 16*2, 1e-9},
+		{"bevel corner", `<polyline fill="none" stroke="#000" stroke-width="2" stroke-linejoin="bevel" points="10,10 26,10 26,26"/>`, 16*2 + 16*2 - 0.5, 1e-9},
+		{"scaled by transform", `<path transform="scale(2)" fill="none" stroke="#000" d="M5 9h8"/>`, 32, 1e-9},
+	}
+	for _, tc := range tests {
+		d := mustParse(t, svgDoc(tc.el))
+		if len(d.Layers) != 1 {
+			t.Errorf("%s: %d layers, want 1 (the stroke)", tc.name, len(d.Layers))
+			continue
+		}
+		// Compare coverage, not signed areas: inner joins overlap under nonzero.
+		m := Coverage(&d.Layers[0], d.ViewBox, 360, 360)
+		if a := sum(m) / 100; math.Abs(a-tc.area) > tc.tol+0.05 {
+			t.Errorf("%s: covered area %v, want %v", tc.name, a, tc.area)
+		}
+	}
+	// Paint order: fill, then stroke, in the stroke's color and opacity.
+	d := mustParse(t, svgDoc(`<circle cx="18" cy="18" r="9" fill="#f00" stroke="#00f" stroke-opacity=".5" stroke-width="2"/>`))
+	if len(d.Layers) != 2 || d.Layers[0].Fill != (RGBA{1, 0, 0, 1}) || d.Layers[1].Fill != (RGBA{0, 0, 1, 0.5}) {
+		t.Errorf("layers %+v", d.Layers)
 	}
 }
