@@ -89,6 +89,7 @@ const (
 var Kernels = map[string][]Binding{
 	"matmul":    {Uniform, ReadOnly, ReadOnly, ReadOnly, ReadWrite},
 	"matvec":    {Uniform, ReadOnly, ReadOnly, ReadOnly, ReadOnly, ReadOnly, ReadWrite},
+	"matvec3":   {Uniform, ReadOnly, ReadOnly, ReadOnly, ReadOnly, ReadOnly, ReadWrite, ReadWrite, ReadWrite},
 	"add":       {Uniform, ReadOnly, ReadOnly, ReadWrite},
 	"gelu":      {Uniform, ReadOnly, ReadOnly, ReadWrite},
 	"silumul":   {Uniform, ReadOnly, ReadOnly, ReadWrite},

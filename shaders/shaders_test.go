@@ -12,7 +12,7 @@ func variants() []Key {
 	var keys []Key
 	for _, name := range Names() {
 		switch name {
-		case "matmul", "matvec", "embedding":
+		case "matmul", "matvec", "matvec3", "embedding":
 			for _, w := range []string{WF32, WF16, WF16P, WBF16} {
 				for _, v4 := range []bool{false, true} {
 					if name == "embedding" && v4 {

@@ -72,7 +72,7 @@ type kernelLayout struct {
 
 type bgKey struct {
 	kernel string
-	ids    [8]int
+	ids    [9]int // the largest layout (matvec3) has 9 bindings
 }
 
 // Backend is the WebGPU tensor.Backend (and FusedBackend).

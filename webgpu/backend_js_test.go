@@ -244,6 +244,23 @@ func TestFusedMatMul(t *testing.T) {
 						cpu.MatMul(out.c, tmp.c, w.c, nil)
 						check(t, be, "MatMulNorm/"+name, out, nt, at)
 					})
+					t.Run("MatMulNormQKV/"+name, func(t *testing.T) {
+						Nkv := s.N/3 + 1 // k, v narrower than q, as with grouped-query heads
+						x := upload(t, be, []int{T, s.K}, tensor.F32, randF32(r, T*s.K, 2))
+						nw := upload(t, be, []int{s.K}, tensor.F32, randF32(r, s.K, 1))
+						wq := uploadW(t, be, []int{s.N, s.K}, dt, randF32(r, s.N*s.K, 0.5))
+						wk := uploadW(t, be, []int{Nkv, s.K}, dt, randF32(r, Nkv*s.K, 0.5))
+						wv := uploadW(t, be, []int{Nkv, s.K}, dt, randF32(r, Nkv*s.K, 0.5))
+						q, k, v, tmp := zeros(t, be, T, s.N), zeros(t, be, T, Nkv), zeros(t, be, T, Nkv), zeros(t, be, T, s.K)
+						be.MatMulNormQKV(q.g, k.g, v.g, x.g, nw.g, wq.g, wk.g, wv.g, eps)
+						cpu.RMSNorm(tmp.c, x.c, nw.c, eps)
+						cpu.MatMul(q.c, tmp.c, wq.c, nil)
+						cpu.MatMul(k.c, tmp.c, wk.c, nil)
+						cpu.MatMul(v.c, tmp.c, wv.c, nil)
+						check(t, be, "MatMulNormQKV/"+name+"/q", q, nt, at)
+						check(t, be, "MatMulNormQKV/"+name+"/k", k, nt, at)
+						check(t, be, "MatMulNormQKV/"+name+"/v", v, nt, at)
+					})
 					t.Run("MatMulNormSiLU/"+name, func(t *testing.T) {
 						x := upload(t, be, []int{T, s.K}, tensor.F32, randF32(r, T*s.K, 2))
 						nw := upload(t, be, []int{s.K}, tensor.F32, randF32(r, s.K, 1))

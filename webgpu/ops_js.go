@@ -148,6 +148,40 @@ func (b *Backend) MatMulNorm(out, x, normW, w tensor.Tensor, eps float32) {
 	}
 }
 
+// MatMulNormQKV: see FusedBackend. Falls back to three MatMulNorm calls for
+// T > 4, split weights or mixed dtypes.
+func (b *Backend) MatMulNormQKV(q, k, v, x, normW, wq, wk, wv tensor.Tensor, eps float32) {
+	qg, kg, vg := b.act(q, "MatMulNormQKV"), b.act(k, "MatMulNormQKV"), b.act(v, "MatMulNormQKV")
+	xg, ng := b.act(x, "MatMulNormQKV"), b.act(normW, "MatMulNormQKV")
+	wqg, fq := b.weight(wq, "MatMulNormQKV")
+	wkg, fk := b.weight(wk, "MatMulNormQKV")
+	wvg, fv := b.weight(wv, "MatMulNormQKV")
+	if qg == nil || kg == nil || vg == nil || xg == nil || ng == nil || wqg == nil || wkg == nil || wvg == nil {
+		return
+	}
+	T, K := xg.rows(), xg.cols()
+	Nq, Nkv := wqg.rows(), wkg.rows()
+	if wqg.cols() != K || wkg.cols() != K || wvg.cols() != K || wvg.rows() != Nkv || ng.n() != K ||
+		qg.n() != T*Nq || kg.n() != T*Nkv || vg.n() != T*Nkv {
+		b.failf("MatMulNormQKV: x %v, norm %v, w %v %v %v, out %v %v %v do not fit", xg.shape, ng.shape, wqg.shape, wkg.shape, wvg.shape, qg.shape, kg.shape, vg.shape)
+		return
+	}
+	if same(qg, xg) || same(kg, xg) || same(vg, xg) || same(qg, kg) || same(qg, vg) || same(kg, vg) {
+		b.failf("MatMulNormQKV: outputs may not alias each other or x")
+		return
+	}
+	if T > matvecMaxRows || fq != fk || fq != fv || len(wqg.chunks) != 1 || len(wkg.chunks) != 1 || len(wvg.chunks) != 1 {
+		b.MatMulNorm(q, x, normW, wq, eps)
+		b.MatMulNorm(k, x, normW, wk, eps)
+		b.MatMulNorm(v, x, normW, wv, eps)
+		return
+	}
+	key := shaders.Key{Kernel: "matvec3", W: fq, Vec4: K%4 == 0}
+	p := []uint32{uint32(T), uint32(Nq), uint32(Nkv), uint32(K), f32bits(eps)}
+	b.dispatch(key, []int{b.buf(xg), wqg.chunks[0].id, wkg.chunks[0].id, wvg.chunks[0].id, b.buf(ng), b.buf(qg), b.buf(kg), b.buf(vg)},
+		p, ceilDiv(Nq+2*Nkv, 8), T, 1)
+}
+
 // MatMulNormSiLU: out = silu(n·gateᵀ) * (n·upᵀ), n = RMSNorm(x, normW, eps).
 // x (T,K), normW (K), gate and up (N,K), out (T,N).
 func (b *Backend) MatMulNormSiLU(out, x, normW, gate, up tensor.Tensor, eps float32) {

@@ -88,6 +88,10 @@ type FusedBackend interface {
 	// MatMulNorm: out = RMSNorm(x, normW, eps)·wᵀ. x (T,K), normW (K),
 	// w (N,K), out (T,N).
 	MatMulNorm(out, x, normW, w tensor.Tensor, eps float32)
+	// MatMulNormQKV: n = RMSNorm(x, normW, eps); q = n·wqᵀ, k = n·wkᵀ,
+	// v = n·wvᵀ in one dispatch for T ≤ 4. x (T,K), normW (K), wq (Nq,K),
+	// wk and wv (Nkv,K), q (T,Nq), k and v (T,Nkv).
+	MatMulNormQKV(q, k, v, x, normW, wq, wk, wv tensor.Tensor, eps float32)
 	// MatMulNormSiLU: out = SiLUMul(n·gateᵀ, n·upᵀ), n = RMSNorm(x, normW,
 	// eps). x (T,K), normW (K), gate and up (N,K), out (T,N).
 	MatMulNormSiLU(out, x, normW, gate, up tensor.Tensor, eps float32)

@@ -263,14 +263,12 @@ func (m *lm) free(be *webgpu.Backend) {
 	}
 }
 
-// stepFused records one decode step with the fused ops: 8 dispatches per
-// layer, 244 per token.
+// stepFused records one decode step with the fused ops: 6 dispatches per
+// layer, 184 per token.
 func (m *lm) stepFused(be *webgpu.Backend, pos int) {
 	be.EmbeddingAt(m.h, m.emb, m.tokens, pos)
 	for _, l := range m.layers {
-		be.MatMulNorm(m.q, m.h, l.ln1, l.wq, eps)
-		be.MatMulNorm(m.k, m.h, l.ln1, l.wk, eps)
-		be.MatMulNorm(m.v, m.h, l.ln1, l.wv, eps)
+		be.MatMulNormQKV(m.q, m.k, m.v, m.h, l.ln1, l.wq, l.wk, l.wv, eps)
 		be.RoPEKV(m.q, m.k, m.v, m.invFreq, l.kc, l.vc, heads, kvHeads, headDim, pos)
 		be.Attention(m.att, m.q, l.kc, l.vc, tensor.AttentionArgs{Heads: heads, KVHeads: kvHeads, HeadDim: headDim, Pos: pos, Scale: 0.125})
 		be.MatMulAcc(m.h, m.att, l.wo)
@@ -353,7 +351,7 @@ func benchDecode(be *webgpu.Backend, dt tensor.DType, n int) {
 				agree = agree && ids[i] == fusedIDs[i]
 			}
 		}
-		dispatches := 1 + layers*8 + 1 + 2
+		dispatches := 1 + layers*6 + 1 + 2
 		if !c.fused {
 			dispatches = 1 + layers*17 + 2 + 2
 		}
