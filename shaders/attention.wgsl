@@ -7,10 +7,10 @@ each thread scores one key, the workgroup reduces max and sum (online
 softmax, Milakov & Gimelshein 2018), then each thread accumulates D/64 of
 the output dimensions from the chunk's probabilities. Workgroup memory is
 q (≤256) + probabilities + scratch ≈ 1.5 KiB, far under 16 KiB.
-Needs D ≤ 256.
+Needs D ≤ 256. With full = 1 the mask is off and pos is the key count.
 */}}
 {{define "attention"}}
-struct Params { T: u32, H: u32, G: u32, D: u32, pos: u32, scale: f32, _p0: u32, _p1: u32 }
+struct Params { T: u32, H: u32, G: u32, D: u32, pos: u32, scale: f32, full: u32, _p1: u32 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> kc: array<f32>;
@@ -57,7 +57,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var acc = array<f32, 4>(0.0, 0.0, 0.0, 0.0);
   var m = NEG;
   var l = 0.0;
-  let end = P.pos + t + 1u;
+  // Causal: row t sees keys 0..pos+t. Full (bidirectional, DiffusionOps'
+  // AttentionFull): every row sees all `pos` keys.
+  let end = select(P.pos + t + 1u, P.pos, P.full != 0u);
   for (var j0 = 0u; j0 < end; j0 += WG) {
     let j = j0 + li;
     var s = NEG;

@@ -101,3 +101,24 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   out[P.dstOff + i] = a[P.srcOff + i];
 }
 {{end}}
+
+{{/* addscaled: out[t,c] = a[t,c] + s[c]*b[t,c], s (C) broadcast over rows
+(adaLN-Zero's gated residual). .InPlace 1: a is out. */}}
+{{define "addscaled"}}
+struct Params { n: u32, C: u32, _p1: u32, _p2: u32 }
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> s: array<f32>;
+@group(0) @binding(3) var<storage, read> b: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) li: u32) {
+{{- template "index"}}
+{{- if eq .InPlace 1}}
+  out[i] = out[i] + s[i % P.C] * b[i];
+{{- else}}
+  out[i] = a[i] + s[i % P.C] * b[i];
+{{- end}}
+}
+{{end}}

@@ -92,6 +92,7 @@ var Kernels = map[string][]Binding{
 	"matvec3":   {Uniform, ReadOnly, ReadOnly, ReadOnly, ReadOnly, ReadOnly, ReadWrite, ReadWrite, ReadWrite},
 	"add":       {Uniform, ReadOnly, ReadOnly, ReadWrite},
 	"gelu":      {Uniform, ReadOnly, ReadOnly, ReadWrite},
+	"addscaled": {Uniform, ReadOnly, ReadOnly, ReadOnly, ReadWrite},
 	"silumul":   {Uniform, ReadOnly, ReadOnly, ReadWrite},
 	"fill":      {Uniform, ReadOnly, ReadOnly, ReadWrite},
 	"copy":      {Uniform, ReadOnly, ReadOnly, ReadWrite},

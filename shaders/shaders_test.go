@@ -33,7 +33,7 @@ func variants() []Key {
 			for ip := 0; ip <= 2; ip++ {
 				keys = append(keys, Key{Kernel: name, InPlace: ip})
 			}
-		case "gelu", "rmsnorm", "layernorm":
+		case "gelu", "rmsnorm", "layernorm", "addscaled":
 			for ip := 0; ip <= 1; ip++ {
 				keys = append(keys, Key{Kernel: name, InPlace: ip})
 			}

@@ -113,6 +113,9 @@ var (
 	_ tensor.Backend = (*Backend)(nil)
 	_ FusedBackend   = (*Backend)(nil)
 	_ LossNotifier   = (*Backend)(nil)
+
+	_ tensor.ReaderInto   = (*Backend)(nil)
+	_ tensor.DiffusionOps = (*Backend)(nil)
 )
 
 // NewBackend opens the default WebGPU adapter and device with the adapter's
@@ -805,6 +808,20 @@ func (b *Backend) Read(t tensor.Tensor, from, n int) ([]float32, error) {
 		r = hi
 	}
 	return out, nil
+}
+
+// ReadInto is Read into a caller-owned slice of exactly the right length
+// (tensor.ReaderInto).
+func (b *Backend) ReadInto(dst []float32, t tensor.Tensor, from, n int) error {
+	v, err := b.Read(t, from, n)
+	if err != nil {
+		return err
+	}
+	if len(dst) != len(v) {
+		return fmt.Errorf("webgpu: ReadInto needs %d values of room, got %d", len(v), len(dst))
+	}
+	copy(dst, v)
+	return nil
 }
 
 // ReadInts waits for the recorded work and returns an I32 tensor's values.

@@ -645,3 +645,43 @@ func TestDeviceLost(t *testing.T) {
 		t.Errorf("Read after loss: %v, want ErrDeviceLost", err)
 	}
 }
+
+func TestDiffusionOps(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	cpuD := cpu.(tensor.DiffusionOps)
+	for _, s := range []struct{ Tq, Tk, H, D int }{{1, 1, 1, 8}, {7, 70, 3, 16}, {65, 5, 2, 72}} {
+		name := fmt.Sprintf("AttentionFull/Tq%d_Tk%d_H%d_D%d", s.Tq, s.Tk, s.H, s.D)
+		t.Run(name, func(t *testing.T) {
+			q := upload(t, gpu, []int{s.Tq, s.H * s.D}, tensor.F32, randF32(r, s.Tq*s.H*s.D, 1))
+			k := upload(t, gpu, []int{s.Tk, s.H * s.D}, tensor.F32, randF32(r, s.Tk*s.H*s.D, 1))
+			v := upload(t, gpu, []int{s.Tk, s.H * s.D}, tensor.F32, randF32(r, s.Tk*s.H*s.D, 1))
+			out := zeros(t, gpu, s.Tq, s.H*s.D)
+			scale := float32(1 / math.Sqrt(float64(s.D)))
+			gpu.AttentionFull(out.g, q.g, k.g, v.g, s.H, s.D, scale)
+			cpuD.AttentionFull(out.c, q.c, k.c, v.c, s.H, s.D, scale)
+			check(t, gpu, name, out, nmseTrans, absTrans)
+		})
+	}
+	for _, s := range []struct{ T, C int }{{1, 3}, {5, 300}} {
+		for _, inPlace := range []bool{false, true} {
+			name := fmt.Sprintf("AddScaled/T%d_C%d/inplace=%v", s.T, s.C, inPlace)
+			t.Run(name, func(t *testing.T) {
+				a := upload(t, gpu, []int{s.T, s.C}, tensor.F32, randF32(r, s.T*s.C, 1))
+				sc := upload(t, gpu, []int{s.C}, tensor.F32, randF32(r, s.C, 1))
+				b := upload(t, gpu, []int{s.T, s.C}, tensor.F32, randF32(r, s.T*s.C, 1))
+				out := a
+				if !inPlace {
+					out = zeros(t, gpu, s.T, s.C)
+				}
+				gpu.AddScaled(out.g, a.g, sc.g, b.g)
+				cpuD.AddScaled(out.c, a.c, sc.c, b.c)
+				check(t, gpu, name, out, nmseF32, absF32)
+			})
+		}
+	}
+	dst := make([]float32, 3)
+	x, _ := gpu.UploadF32([]int{3}, []float32{1, 2, 3})
+	if err := gpu.ReadInto(dst, x, 0, -1); err != nil || dst[2] != 3 {
+		t.Errorf("ReadInto: %v, %v", dst, err)
+	}
+}

@@ -435,6 +435,57 @@ func (b *Backend) Attention(out, q, kCache, vCache tensor.Tensor, a tensor.Atten
 		[]uint32{uint32(T), uint32(H), uint32(G), uint32(D), uint32(a.Pos), f32bits(a.Scale)}, H, T, 1)
 }
 
+// AttentionFull (tensor.DiffusionOps): q (Tq,H*D), k and v (Tk,H*D), out
+// (Tq,H*D); every query row attends to every key row.
+func (b *Backend) AttentionFull(out, q, k, v tensor.Tensor, heads, headDim int, scale float32) {
+	o, qg, kg, vg := b.act(out, "AttentionFull"), b.act(q, "AttentionFull"), b.act(k, "AttentionFull"), b.act(v, "AttentionFull")
+	if o == nil || qg == nil || kg == nil || vg == nil {
+		return
+	}
+	H, D := heads, headDim
+	if H <= 0 || D <= 0 || D > 256 || qg.cols() != H*D || kg.cols() != H*D || vg.n() != kg.n() || o.n() != qg.n() {
+		b.failf("AttentionFull: q %v, k %v, v %v, out %v for %d heads of %d (D ≤ 256)", qg.shape, kg.shape, vg.shape, o.shape, H, D)
+		return
+	}
+	if same(o, qg) || same(o, kg) || same(o, vg) {
+		b.failf("AttentionFull: out may not alias its inputs")
+		return
+	}
+	Tq, Tk := qg.rows(), kg.rows()
+	if Tq == 0 {
+		return
+	}
+	if Tk == 0 {
+		b.failf("AttentionFull: no keys")
+		return
+	}
+	b.dispatch(shaders.Key{Kernel: "attention"}, []int{b.buf(qg), b.buf(kg), b.buf(vg), b.buf(o)},
+		[]uint32{uint32(Tq), uint32(H), uint32(H), uint32(D), uint32(Tk), f32bits(scale), 1}, H, Tq, 1)
+}
+
+// AddScaled (tensor.DiffusionOps): out = a + s⊙b, s (C) broadcast over the
+// rows of a, b, out (T,C). out may alias a.
+func (b *Backend) AddScaled(out, a, s, bb tensor.Tensor) {
+	o, ag, sg, bg := b.act(out, "AddScaled"), b.act(a, "AddScaled"), b.act(s, "AddScaled"), b.act(bb, "AddScaled")
+	if o == nil || ag == nil || sg == nil || bg == nil {
+		return
+	}
+	C := sg.n()
+	if C == 0 || ag.n()%C != 0 || bg.n() != ag.n() || o.n() != ag.n() {
+		b.failf("AddScaled: a %v, s %v, b %v, out %v", ag.shape, sg.shape, bg.shape, o.shape)
+		return
+	}
+	if same(o, sg) || same(o, bg) {
+		b.failf("AddScaled: out may alias only a")
+		return
+	}
+	ids, ip := []int{b.buf(ag), b.buf(sg), b.buf(bg), b.buf(o)}, 0
+	if same(o, ag) {
+		ids[0], ip = -1, 1
+	}
+	b.dispatch1D(shaders.Key{Kernel: "addscaled", InPlace: ip}, ids, []uint32{uint32(o.n()), uint32(C)}, o.n())
+}
+
 // Embedding gathers rows of table (V,C) into out (T,C).
 func (b *Backend) Embedding(out, table tensor.Tensor, ids []int32) {
 	o := b.act(out, "Embedding")
