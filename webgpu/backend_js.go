@@ -119,10 +119,10 @@ var (
 )
 
 // NewBackend opens the default WebGPU adapter and device with the adapter's
-// limits and returns the WebGPU backend. It returns an error wrapping
-// ErrUnavailable when there is no WebGPU or no adapter.
+// limits and returns the WebGPU backend (Options' zero value). It returns an
+// error wrapping ErrUnavailable when there is no WebGPU or no adapter.
 func NewBackend(ctx context.Context) (tensor.Backend, error) {
-	return NewBackendWithOptions(ctx, Options{PreferF16: true})
+	return NewBackendWithOptions(ctx, Options{})
 }
 
 // NewBackendWithOptions is NewBackend with Options.

@@ -685,3 +685,63 @@ func TestDiffusionOps(t *testing.T) {
 		t.Errorf("ReadInto: %v, %v", dst, err)
 	}
 }
+
+// TestRingsAndLargeGrids covers the paths ordinary shapes never reach: more
+// dispatches than the parameter ring holds before a Read (an early submit),
+// more token ids than the id ring holds (it grows), and a 1-D grid over
+// maxComputeWorkgroupsPerDimension workgroups (folded into 2-D).
+func TestRingsAndLargeGrids(t *testing.T) {
+	t.Run("param ring wrap", func(t *testing.T) {
+		x, _ := gpu.UploadF32([]int{3}, []float32{0, 1, 2})
+		one, _ := gpu.UploadF32([]int{3}, []float32{1, 1, 1})
+		const n = paramSlots + 500
+		for i := 0; i < n; i++ {
+			gpu.Add(x, x, one)
+		}
+		got, err := gpu.Read(x, 0, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[0] != n || got[1] != n+1 || got[2] != n+2 {
+			t.Errorf("after %d in-place adds: %v, want [%d %d %d]", n, got, n, n+1, n+2)
+		}
+	})
+	t.Run("id ring growth", func(t *testing.T) {
+		r := rand.New(rand.NewPCG(23, 24))
+		table := upload(t, gpu, []int{10, 2}, tensor.F32, randF32(r, 20, 1))
+		ids := make([]int32, hostIntsCap+1000)
+		for i := range ids {
+			ids[i] = int32(i % 10)
+		}
+		out := zeros(t, gpu, len(ids), 2)
+		gpu.Embedding(out.g, table.g, ids)
+		cpu.Embedding(out.c, table.c, ids)
+		check(t, gpu, "Embedding/ids>ring", out, 0, 0)
+	})
+	t.Run("folded grid", func(t *testing.T) {
+		if gpu.d.maxWorkgroupsX > 65535 {
+			t.Skipf("maxComputeWorkgroupsPerDimension %d: folding needs a bigger tensor", gpu.d.maxWorkgroupsX)
+		}
+		const rows, cols = 65536 + 1, 256 // 65537 workgroups of 256
+		ones := make([]float32, rows*cols)
+		for i := range ones {
+			ones[i] = 1
+		}
+		x, err := gpu.UploadF32([]int{rows, cols}, ones)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gpu.GeluTanh(x, x) // gelu(1) on every element, tail included
+		tail, err := gpu.Read(x, rows-2, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := float32(0.5 * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(1+0.044715))))
+		for i, v := range tail {
+			if math.Abs(float64(v-want)) > absTrans {
+				t.Fatalf("tail[%d] = %v, want gelu(1) = %v", i, v, want)
+			}
+		}
+		gpu.Free(x)
+	})
+}

@@ -46,6 +46,8 @@ type Options struct {
 	// shader-f16 feature. Without it (or when false) F16 weights are read as
 	// packed u32 pairs and widened with unpack2x16float, which every
 	// implementation supports. The stored bytes are the same either way.
+	// Off by default: SwiftShader has no shader-f16, so the native path is
+	// only exercised by the kernel tests on a real GPU (bench/gpu/run.sh).
 	PreferF16 bool
 	// PowerPreference is passed to requestAdapter ("high-performance",
 	// "low-power" or "").
