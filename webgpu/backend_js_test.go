@@ -15,6 +15,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"syscall/js"
 	"testing"
 	"time"
@@ -744,4 +745,27 @@ func TestRingsAndLargeGrids(t *testing.T) {
 		}
 		gpu.Free(x)
 	})
+}
+
+// TestCompileErrors checks that WGSL errors come back as Go errors carrying
+// the compiler's line:column message (getCompilationInfo), and that a
+// shader that compiles but does not fit the layout fails pipeline creation.
+func TestCompileErrors(t *testing.T) {
+	l, err := gpu.kernelLayout("fill")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, src, want string }{
+		{"syntax", "@compute @workgroup_size(1) fn main( {", "compile bad/syntax: 1:"},
+		{"type", "@compute @workgroup_size(1) fn main() { let x: u32 = 1.5; }", "compile bad/type: 1:"},
+		{"layout", "@group(0) @binding(3) var<storage, read> o: array<u32>;\n@compute @workgroup_size(1) fn main() { _ = o[0]; }", "pipeline bad/layout"},
+	}
+	for _, tc := range tests {
+		_, err := gpu.d.compile("bad/"+tc.name, tc.src, l.pl)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		} else {
+			t.Logf("%s: %v", tc.name, err)
+		}
+	}
 }

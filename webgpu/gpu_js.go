@@ -287,7 +287,12 @@ func (d *device) pipeline(k shaders.Key, layout js.Value) (js.Value, error) {
 	if err != nil {
 		return js.Undefined(), err
 	}
-	mod, err := jsCall(d.dev, "createShaderModule", obj("code", src, "label", k.String()))
+	return d.compile(k.String(), src, layout)
+}
+
+// compile builds a compute pipeline (entry point main) from WGSL source.
+func (d *device) compile(label, src string, layout js.Value) (js.Value, error) {
+	mod, err := jsCall(d.dev, "createShaderModule", obj("code", src, "label", label))
 	if err != nil {
 		return js.Undefined(), err
 	}
@@ -303,18 +308,18 @@ func (d *device) pipeline(k shaders.Key, layout js.Value) (js.Value, error) {
 				}
 			}
 			if len(errs) > 0 {
-				return js.Undefined(), fmt.Errorf("webgpu: compile %s: %s", k, strings.Join(errs, "; "))
+				return js.Undefined(), fmt.Errorf("webgpu: compile %s: %s", label, strings.Join(errs, "; "))
 			}
 		}
 	}
-	desc := obj("layout", layout, "compute", obj("module", mod, "entryPoint", "main"), "label", k.String())
+	desc := obj("layout", layout, "compute", obj("module", mod, "entryPoint", "main"), "label", label)
 	p, err := jsCall(d.dev, "createComputePipelineAsync", desc)
 	if err != nil {
 		return js.Undefined(), err
 	}
 	pipe, err := await(p)
 	if err != nil {
-		return js.Undefined(), fmt.Errorf("webgpu: pipeline %s: %v", k, err)
+		return js.Undefined(), fmt.Errorf("webgpu: pipeline %s: %v", label, err)
 	}
 	return pipe, nil
 }
