@@ -143,20 +143,24 @@ def main():
     prompt = torch.randint(0, cfg["vocab"], (a.prompt_len,), generator=g)
 
     def once(n):
-        t0 = time.perf_counter()
+        """Returns (wall, cpu) seconds of the prefill and of n decode steps;
+        cpu is process CPU time, all threads (time.process_time)."""
+        t0, c0 = time.perf_counter(), time.process_time()
         nxt = m.forward(prompt, 0).argmax()
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         for i in range(n):
             nxt = m.forward(nxt.view(1), a.prompt_len + i).argmax()
-        return t1 - t0, time.perf_counter() - t1
+        return (t1 - t0, c1 - c0), (time.perf_counter() - t1, time.process_time() - c1)
 
     with torch.inference_mode():
         once(min(4, a.new_tokens))  # warm-up, untimed (as lamina bench does)
-        pre, dec = [], []
+        pre, dec, pre_cpu, dec_cpu = [], [], [], []
         for _ in range(a.reps):
             p, d = once(a.new_tokens)
-            pre.append(a.prompt_len / p)
-            dec.append(a.new_tokens / d)
+            pre.append(a.prompt_len / p[0])
+            dec.append(a.new_tokens / d[0])
+            pre_cpu.append(a.prompt_len / p[1])
+            dec_cpu.append(a.new_tokens / d[1])
     rss = None
     try:
         with open("/proc/self/status") as f:
@@ -169,7 +173,9 @@ def main():
                openblas_threads=os.environ.get("OPENBLAS_NUM_THREADS"),
                prompt_len=a.prompt_len, new_tokens=a.new_tokens, reps=a.reps, build_s=build_s,
                prefill_tok_s=statistics.median(pre), decode_tok_s=statistics.median(dec),
-               prefill_runs_tok_s=pre, decode_runs_tok_s=dec, peak_rss_mib=rss)
+               prefill_runs_tok_s=pre, decode_runs_tok_s=dec,
+               prefill_tok_per_cpu_s=statistics.median(pre_cpu),
+               decode_tok_per_cpu_s=statistics.median(dec_cpu), peak_rss_mib=rss)
     if a.json:
         print(json.dumps(res))
     else:
@@ -177,6 +183,8 @@ def main():
               f"OPENBLAS_NUM_THREADS={res['openblas_threads']}")
         print(f"  prefill {a.prompt_len:4d} tokens: {res['prefill_tok_s']:8.1f} tokens/s  {pre}")
         print(f"  decode  {a.new_tokens:4d} tokens: {res['decode_tok_s']:8.1f} tokens/s  {dec}")
+        print(f"  per CPU-second (all threads): prefill {res['prefill_tok_per_cpu_s']:.1f} tokens, "
+              f"decode {res['decode_tok_per_cpu_s']:.1f} tokens")
         print(f"  peak RSS: {rss:.0f} MiB")
 
 

@@ -56,6 +56,12 @@ type benchResult struct {
 	DecodeTokS  float64   `json:"decode_tok_s"`
 	PrefillRuns []float64 `json:"prefill_runs_tok_s"`
 	DecodeRuns  []float64 `json:"decode_runs_tok_s"`
+	// PrefillCPUTokS and DecodeCPUTokS are tokens per second of process
+	// CPU time (all threads), medians over reps: on a machine shared with
+	// other jobs they show the work per token, which wall-clock throughput
+	// cannot. Absent where the platform has no process CPU clock.
+	PrefillCPUTokS *float64 `json:"prefill_tok_per_cpu_s,omitempty"`
+	DecodeCPUTokS  *float64 `json:"decode_tok_per_cpu_s,omitempty"`
 	// PeakRSSMiB is VmHWM from /proc/self/status; absent where there is none.
 	PeakRSSMiB *float64 `json:"peak_rss_mib,omitempty"`
 }
@@ -133,16 +139,25 @@ func benchTo(w io.Writer, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	var preCPU, decCPU []float64
 	for r := 0; r < *reps; r++ {
 		pre, dec, err := benchOnce(sess, prompt, *newTokens)
 		if err != nil {
 			return err
 		}
-		res.PrefillRuns = append(res.PrefillRuns, float64(*promptLen)/pre.Seconds())
-		res.DecodeRuns = append(res.DecodeRuns, float64(*newTokens)/dec.Seconds())
+		res.PrefillRuns = append(res.PrefillRuns, float64(*promptLen)/pre.wall.Seconds())
+		res.DecodeRuns = append(res.DecodeRuns, float64(*newTokens)/dec.wall.Seconds())
+		if pre.cpu > 0 && dec.cpu > 0 {
+			preCPU = append(preCPU, float64(*promptLen)/pre.cpu.Seconds())
+			decCPU = append(decCPU, float64(*newTokens)/dec.cpu.Seconds())
+		}
 	}
 	res.PrefillTokS = median(res.PrefillRuns)
 	res.DecodeTokS = median(res.DecodeRuns)
+	if len(preCPU) == *reps {
+		p, d := median(preCPU), median(decCPU)
+		res.PrefillCPUTokS, res.DecodeCPUTokS = &p, &d
+	}
 	if rss, ok := peakRSSMiB(); ok {
 		res.PeakRSSMiB = &rss
 	}
@@ -154,29 +169,56 @@ func benchTo(w io.Writer, args []string) error {
 		res.Shape, float64(res.Params)/1e6, res.DType, res.Kernels, res.Threads)
 	fmt.Fprintf(w, "  prefill  %4d tokens: %8.1f tokens/s  (median of %d: %s)\n", *promptLen, res.PrefillTokS, *reps, fmtRuns(res.PrefillRuns))
 	fmt.Fprintf(w, "  decode   %4d tokens: %8.1f tokens/s  (median of %d: %s)\n", *newTokens, res.DecodeTokS, *reps, fmtRuns(res.DecodeRuns))
+	if res.PrefillCPUTokS != nil {
+		fmt.Fprintf(w, "  per CPU-second (all threads): prefill %.1f tokens, decode %.1f tokens\n", *res.PrefillCPUTokS, *res.DecodeCPUTokS)
+	}
 	if res.PeakRSSMiB != nil {
 		fmt.Fprintf(w, "  peak RSS: %.0f MiB\n", *res.PeakRSSMiB)
 	}
 	return nil
 }
 
+// span is one timed phase: wall-clock and process CPU time (0 if unknown).
+type span struct{ wall, cpu time.Duration }
+
+// timer measures a span from its start.
+type timer struct {
+	wall  time.Time
+	cpu   time.Duration
+	cpuOK bool
+}
+
+func startTimer() timer {
+	c, ok := processCPUTime()
+	return timer{wall: time.Now(), cpu: c, cpuOK: ok}
+}
+
+func (t timer) stop() span {
+	s := span{wall: time.Since(t.wall)}
+	if c, ok := processCPUTime(); ok && t.cpuOK {
+		s.cpu = c - t.cpu
+	}
+	return s
+}
+
 // benchOnce prefills prompt into an emptied session, then decodes n tokens
 // greedily (each step feeds back the argmax, as generation does), and
-// returns the two durations.
-func benchOnce(sess *model.Session, prompt []int32, n int) (prefill, decode time.Duration, err error) {
+// returns the two spans.
+func benchOnce(sess *model.Session, prompt []int32, n int) (prefill, decode span, err error) {
 	sess.Reset()
-	t0 := time.Now()
+	t := startTimer()
 	next, err := sess.PrefillArgmax(prompt)
 	if err != nil {
-		return 0, 0, fmt.Errorf("prefill: %w", err)
+		return span{}, span{}, fmt.Errorf("prefill: %w", err)
 	}
-	t1 := time.Now()
+	prefill = t.stop()
+	t = startTimer()
 	for i := 0; i < n; i++ {
 		if next, err = sess.StepArgmax(next); err != nil {
-			return 0, 0, fmt.Errorf("decode step %d: %w", i, err)
+			return span{}, span{}, fmt.Errorf("decode step %d: %w", i, err)
 		}
 	}
-	return t1.Sub(t0), time.Since(t1), nil
+	return prefill, t.stop(), nil
 }
 
 func parseBenchDType(s string) (tensor.DType, error) {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -22,6 +23,9 @@ func TestBenchTinyJSON(t *testing.T) {
 	}
 	if len(r.PrefillRuns) != 2 || len(r.DecodeRuns) != 2 || !(r.PrefillTokS > 0) || !(r.DecodeTokS > 0) {
 		t.Errorf("missing throughputs: %+v", r)
+	}
+	if runtime.GOOS == "linux" && (r.PeakRSSMiB == nil || r.PrefillCPUTokS == nil || !(*r.DecodeCPUTokS > 0)) {
+		t.Errorf("linux has VmHWM and getrusage, but: %+v", r)
 	}
 	if r.Threads < 1 || r.Kernels == "" {
 		t.Errorf("threads %d kernels %q", r.Threads, r.Kernels)
