@@ -357,14 +357,14 @@ if (plen > 0) queue.writeBuffer(pbuf, 0, pdata, 0, plen);
 if (ilen > 0) queue.writeBuffer(ibuf, 0, idata, 0, ilen);
 const enc = device.createCommandEncoder();
 let pass = null, last = -1;
-const off = new Uint32Array(1);
 let i = 0;
 while (i < n) {
   if (cmds[i] === 1) {
     if (pass === null) { pass = enc.beginComputePass(); last = -1; }
     if (cmds[i+1] !== last) { last = cmds[i+1]; pass.setPipeline(reg[last]); }
-    off[0] = cmds[i+3];
-    pass.setBindGroup(0, reg[cmds[i+2]], off, 0, 1);
+    // The sequence overload: every implementation has it (Dawn's Node
+    // addon included); the Uint32Array one is rarer.
+    pass.setBindGroup(0, reg[cmds[i+2]], [cmds[i+3]]);
     pass.dispatchWorkgroups(cmds[i+4], cmds[i+5], cmds[i+6]);
     i += 7;
   } else {
