@@ -307,6 +307,31 @@ describe('site', () => {
   });
 });
 
+describe('cross-origin', () => {
+  it('lamina.mjs imported by a page on another origin runs, worker true and false', { timeout: TIMEOUT }, async () => {
+    // localhost and 127.0.0.1 are different origins for the browser.
+    const other = URL.replace('127.0.0.1', 'localhost');
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(other);
+    const r = await page.evaluate(async (base) => {
+      const { createRuntime } = await import(`${base}lamina.mjs`);
+      const out = { origin: location.origin };
+      for (const worker of [false, true]) {
+        const rt = await createRuntime({ backend: 'cpu', worker });
+        const lm = await rt.loadModel(`${base}models/gpt2-tiny/`);
+        out[`worker ${worker}`] = Array.from((await lm.generate({ ids: [1, 2, 3], maxNewTokens: 3, eosTokenIds: [] })).newIds);
+        await rt.dispose();
+      }
+      return out;
+    }, URL);
+    assert.notEqual(new globalThis.URL(r.origin).origin, new globalThis.URL(URL).origin);
+    assert.equal(r['worker false'].length, 3);
+    assert.deepEqual(r['worker true'], r['worker false']);
+    await ctx.close();
+  });
+});
+
 describe('fallback', () => {
   it('auto runs on the CPU when navigator.gpu is missing; webgpu rejects', { timeout: TIMEOUT }, async () => {
     const page = await openPage(browser, () => {

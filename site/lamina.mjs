@@ -197,13 +197,24 @@ class LocalTransport {
   }
 }
 
+// newModuleWorker starts the worker script; when lamina.mjs was imported
+// from another origin (a CDN), browsers refuse `new Worker(url)`, so a
+// same-origin blob: module imports it instead (its import.meta.url, and so
+// the assets' location, stay the real one).
+function newModuleWorker(url) {
+  const opts = { type: 'module', name: 'lamina' };
+  if (!globalThis.location || url.origin === globalThis.location.origin) return new Worker(url, opts);
+  const shim = new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' });
+  return new Worker(URL.createObjectURL(shim), opts);
+}
+
 // WorkerTransport forwards every call to lamina-worker.js.
 class WorkerTransport {
   static async create(backend) {
     // Compile lamina.wasm once here: the worker instantiates this module,
     // and so does the page's tokenizer copy later.
     const module = await compileLamina(assetsBase);
-    const w = new Worker(new URL('lamina-worker.js', assetsBase), { type: 'module', name: 'lamina' });
+    const w = newModuleWorker(new URL('lamina-worker.js', assetsBase));
     const t = new WorkerTransport(w);
     t.module = module;
     await t.call('init', { backend, module });

@@ -113,8 +113,10 @@ func (h *serveHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The site is rebuilt in place during development: make browsers
-	// revalidate instead of running a stale lamina.wasm.
+	// revalidate instead of running a stale lamina.wasm. Pages on other
+	// origins may import lamina.mjs (module scripts need CORS).
 	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
 	name, ok := cleanRel(p)
 	if !ok {
 		http.NotFound(w, r)
