@@ -257,18 +257,20 @@ func (h *Handler) completions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, typeNotFound, "model_not_found", "no model "+strconv.Quote(c.model))
 		return
 	}
-	e, warm, err := h.models.get(r.Context(), mm, h.cfg.Store, h.cfg.LoadLM)
+	if typ, err := h.modelType(r.Context(), mm); err != nil {
+		writeRequestError(w, err)
+		return
+	} else if typ == svgModelType {
+		writeError(w, http.StatusNotFound, typeNotFound, "model_not_lm",
+			fmt.Sprintf("model %q is a layered-SVG model; use /v1/svg/generate or /v1/svg/edit", c.model))
+		return
+	}
+	e, warm, err := h.models.get(r.Context(), kindLM, mm, h.cfg.Store, lmLoad(h.cfg.LoadLM))
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, typeServer, "model_load_failed", fmt.Sprintf("loading %s: %v", c.model, err))
 		return
 	}
-	hdr := w.Header()
-	if warm {
-		hdr.Set("X-Lamina-Model-Cache", "hit")
-	} else {
-		hdr.Set("X-Lamina-Model-Cache", "miss")
-		hdr.Set("X-Lamina-Load-Ms", strconv.FormatFloat(float64(e.load.Microseconds())/1000, 'f', 1, 64))
-	}
+	setCacheHeaders(w, e, warm)
 	if err := h.runCompletion(w, r.Context(), c, e); err != nil {
 		writeRequestError(w, err)
 	}
@@ -278,8 +280,11 @@ func writeRequestError(w http.ResponseWriter, err error) {
 	var re *requestError
 	if errors.As(err, &re) {
 		typ := typeInvalidRequest
-		if re.status == http.StatusNotFound {
+		switch {
+		case re.status == http.StatusNotFound:
 			typ = typeNotFound
+		case re.status >= 500:
+			typ = typeServer
 		}
 		writeError(w, re.status, typ, re.code, re.msg)
 		return

@@ -61,10 +61,11 @@ type Config struct {
 	// LoadLM loads a language model from a model folder. Nil disables
 	// /v1/completions (503).
 	LoadLM LMLoader
-	// SVG is the layered-SVG diffusion model. Nil answers /v1/svg/* with
-	// 501 "svg model not available".
-	SVG SVGModel
-	// WarmBudget bounds the summed file size of the language models kept
+	// LoadSVG loads a layered-SVG diffusion model folder (model_type
+	// "lamina_layered_dit"). Nil answers /v1/svg/* with 501 "svg model not
+	// available" after validating the request.
+	LoadSVG SVGLoader
+	// WarmBudget bounds the summed file size of the models (language and SVG) kept
 	// loaded between requests (least recently used are dropped first).
 	// Zero means DefaultWarmBudget.
 	WarmBudget int64
@@ -84,6 +85,7 @@ type Handler struct {
 	mu         sync.Mutex
 	manifest   *Manifest
 	manifestAt time.Time
+	kinds      map[string]modelKindEntry // model name → config.json model_type
 }
 
 // New returns a Handler for cfg.
@@ -192,7 +194,7 @@ func (h *Handler) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"status":      "ok",
 		"completions": h.cfg.LoadLM != nil,
-		"svg":         h.cfg.SVG != nil,
+		"svg":         h.cfg.LoadSVG != nil,
 		"warm_models": h.models.names(),
 	})
 }

@@ -288,31 +288,8 @@ func TestWarmCacheBudget(t *testing.T) {
 	}
 }
 
-// fakeSVG answers with what it was asked, to check the routes' plumbing.
-type fakeSVG struct{}
-
-func (fakeSVG) Generate(ctx context.Context, r SVGRequest) (*SVGResult, error) {
-	return &SVGResult{SVG: "<svg><!--" + r.Prompt + "--></svg>", Layers: []json.RawMessage{json.RawMessage(`{"i":0}`)}}, nil
-}
-func (fakeSVG) Edit(ctx context.Context, r SVGRequest) (*SVGResult, error) {
-	return &SVGResult{SVG: r.SVG}, nil
-}
-
-func TestSVGRoutesWithModel(t *testing.T) {
-	h := New(Config{Store: fakeStore(), SVG: fakeSVG{}})
-	rec := post(t, h, "/v1/svg/generate", `{"prompt":"cat","seed":1,"steps":8}`)
-	if rec.Code != 200 || rec.Body.String() != `{"svg":"\u003csvg\u003e\u003c!--cat--\u003e\u003c/svg\u003e","layers":[{"i":0}]}`+"\n" {
-		t.Errorf("generate: %d %s", rec.Code, rec.Body)
-	}
-	rec = post(t, h, "/v1/svg/edit", `{"svg":"<svg/>","keep":[1]}`)
-	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"layers":[]`) {
-		t.Errorf("edit: %d %s", rec.Code, rec.Body)
-	}
-	// Without a model: 501 after validation.
-	h = New(Config{Store: fakeStore()})
-	if rec := post(t, h, "/v1/svg/generate", `{"prompt":"cat"}`); rec.Code != 501 {
-		t.Errorf("no model: %d", rec.Code)
-	}
+func TestCompletionsWithoutRuntime(t *testing.T) {
+	h := New(Config{Store: fakeStore()})
 	// Without an LM runtime, completions are 503.
 	if rec := post(t, h, "/v1/completions", `{"model":"fake","prompt":[1]}`); rec.Code != 503 {
 		t.Errorf("no LM runtime: %d", rec.Code)

@@ -52,10 +52,12 @@ type SampleOptions struct {
 // tokenizer.
 type LMLoader func(ctx context.Context, fsys fs.FS) (lm LM, tok Tokenizer, err error)
 
-// lmCache keeps loaded models between requests, keyed by name and content
-// digest so a redeployed model is reloaded. In the Workers build this is
-// what makes a warm request cost compute only: the Go instance (and this
-// cache) lives as long as the isolate (see worker/js/shim.mjs).
+// lmCache keeps loaded models between requests, keyed by kind and name and
+// checked against the content digest so a redeployed model is reloaded. In
+// the Workers build this is what makes a warm request cost compute only: the
+// Go instance (and this cache) lives as long as the isolate (see
+// worker/js/shim.mjs). Language models and layered-SVG models share it and
+// its byte budget.
 type lmCache struct {
 	budget int64
 
@@ -65,11 +67,13 @@ type lmCache struct {
 
 type lmEntry struct {
 	name, digest string
+	kind         modelKind
 	size         int64
 
 	ready chan struct{} // closed when loading finished
-	lm    LM
-	tok   Tokenizer
+	lm    LM            // kindLM
+	tok   Tokenizer     // kindLM, nil without tokenizer.json
+	svg   SVGModel      // kindSVG
 	err   error
 	load  time.Duration
 
@@ -84,14 +88,45 @@ func newLMCache(budget int64) *lmCache {
 	return &lmCache{budget: budget, entries: map[string]*lmEntry{}}
 }
 
+// modelKind tells the cache's two kinds of model apart: one model folder
+// asked for as a language model and as an SVG model gets two entries, so a
+// loaded entry always has the value its kind promises.
+type modelKind string
+
+const (
+	kindLM  modelKind = "lm"
+	kindSVG modelKind = "svg"
+)
+
+// entryLoader fills a new entry's model fields (lm/tok or svg) from the
+// model folder.
+type entryLoader func(ctx context.Context, fsys fs.FS, e *lmEntry) error
+
+// lmLoad adapts an LMLoader.
+func lmLoad(load LMLoader) entryLoader {
+	return func(ctx context.Context, fsys fs.FS, e *lmEntry) (err error) {
+		e.lm, e.tok, err = load(ctx, fsys)
+		return err
+	}
+}
+
+// svgLoad adapts an SVGLoader.
+func svgLoad(load SVGLoader) entryLoader {
+	return func(ctx context.Context, fsys fs.FS, e *lmEntry) (err error) {
+		e.svg, err = load(ctx, fsys)
+		return err
+	}
+}
+
 // get returns the loaded model, loading it once however many requests ask at
 // the same time. warm reports whether it was already loaded.
-func (c *lmCache) get(ctx context.Context, mm *ManifestModel, store Store, load LMLoader) (e *lmEntry, warm bool, err error) {
+func (c *lmCache) get(ctx context.Context, kind modelKind, mm *ManifestModel, store Store, load entryLoader) (e *lmEntry, warm bool, err error) {
 	digest := mm.digest()
+	key := string(kind) + "/" + mm.Name
 	c.mu.Lock()
-	e = c.entries[mm.Name]
+	e = c.entries[key]
 	if e != nil && e.digest != digest {
-		delete(c.entries, mm.Name)
+		delete(c.entries, key)
 		e = nil
 	}
 	if e == nil {
@@ -99,21 +134,21 @@ func (c *lmCache) get(ctx context.Context, mm *ManifestModel, store Store, load 
 		for _, f := range mm.Files {
 			size += f.Size
 		}
-		e = &lmEntry{name: mm.Name, digest: digest, size: size, ready: make(chan struct{})}
-		c.entries[mm.Name] = e
+		e = &lmEntry{name: mm.Name, kind: kind, digest: digest, size: size, ready: make(chan struct{})}
+		c.entries[key] = e
 		c.mu.Unlock()
 		start := time.Now()
 		// The load must not be cancelled by the first requester going
 		// away: others may be waiting on it.
-		e.lm, e.tok, e.err = load(context.WithoutCancel(ctx), modelFS{ctx: context.WithoutCancel(ctx), store: store, model: mm})
+		e.err = load(context.WithoutCancel(ctx), modelFS{ctx: context.WithoutCancel(ctx), store: store, model: mm}, e)
 		e.load = time.Since(start)
 		close(e.ready)
 		c.mu.Lock()
 		if e.err != nil {
-			delete(c.entries, mm.Name)
+			delete(c.entries, key)
 		}
 		e.lastUsed = time.Now()
-		c.evict(mm.Name)
+		c.evict(key)
 		c.mu.Unlock()
 		return e, false, e.err
 	}
@@ -130,27 +165,31 @@ func (c *lmCache) get(ctx context.Context, mm *ManifestModel, store Store, load 
 }
 
 // evict drops least recently used loaded models until the budget holds,
-// never the one just loaded. Callers hold c.mu.
+// never the one just loaded (cache key keep). Callers hold c.mu.
 func (c *lmCache) evict(keep string) {
 	var total int64
-	var loaded []*lmEntry
-	for _, e := range c.entries {
+	type loadedEntry struct {
+		key string
+		e   *lmEntry
+	}
+	var loaded []loadedEntry
+	for key, e := range c.entries {
 		select {
 		case <-e.ready:
 			total += e.size
-			if e.name != keep {
-				loaded = append(loaded, e)
+			if key != keep {
+				loaded = append(loaded, loadedEntry{key, e})
 			}
 		default:
 		}
 	}
-	sort.Slice(loaded, func(i, j int) bool { return loaded[i].lastUsed.Before(loaded[j].lastUsed) })
-	for _, e := range loaded {
+	sort.Slice(loaded, func(i, j int) bool { return loaded[i].e.lastUsed.Before(loaded[j].e.lastUsed) })
+	for _, l := range loaded {
 		if total <= c.budget {
 			break
 		}
-		delete(c.entries, e.name)
-		total -= e.size
+		delete(c.entries, l.key)
+		total -= l.e.size
 	}
 }
 
@@ -158,11 +197,13 @@ func (c *lmCache) names() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := []string{}
-	for n, e := range c.entries {
+	seen := map[string]bool{}
+	for _, e := range c.entries {
 		select {
 		case <-e.ready:
-			if e.err == nil {
-				out = append(out, n)
+			if e.err == nil && !seen[e.name] {
+				seen[e.name] = true
+				out = append(out, e.name)
 			}
 		default:
 		}

@@ -8,6 +8,7 @@ package worker
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -25,6 +26,10 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/lamina-ml/lamina/svgmodel"
+	"github.com/lamina-ml/lamina/tensor"
+	"github.com/lamina-ml/lamina/vector"
 )
 
 // fixtureModels are the Hugging Face fixtures in testdata/models (copied
@@ -215,8 +220,8 @@ func (s *suite) health(t *testing.T) {
 		Completions bool   `json:"completions"`
 		SVG         bool   `json:"svg"`
 	}
-	if err := json.Unmarshal(r.body, &h); err != nil || h.Status != "ok" || !h.Completions || h.SVG {
-		t.Errorf("health = %s (err %v); want ok, completions, no svg", r.body, err)
+	if err := json.Unmarshal(r.body, &h); err != nil || h.Status != "ok" || !h.Completions || !h.SVG {
+		t.Errorf("health = %s (err %v); want ok, completions, svg", r.body, err)
 	}
 }
 
@@ -765,26 +770,117 @@ func (s *suite) sampling(t *testing.T) {
 	}
 }
 
+// svg checks the layered-SVG routes with the tiny model in testdata/models:
+// cold and warm timings, the drawing equal to the native CPU runtime's for
+// the same options, determinism, kept layers byte-identical after an edit,
+// and the errors.
 func (s *suite) svg(t *testing.T) {
+	const warmRuns = 3
+	gen := map[string]any{"prompt": "red heart", "seed": 11, "steps": tinySteps}
+	cold := s.postJSON(t, "/v1/svg/generate", gen)
+	if cold.status != 200 {
+		t.Fatalf("generate: %d %s", cold.status, cold.body)
+	}
+	var first svgResponse
+	if err := json.Unmarshal(cold.body, &first); err != nil {
+		t.Fatal(err)
+	}
+	var warm []time.Duration
+	for i := 0; i < warmRuns; i++ {
+		r := s.postJSON(t, "/v1/svg/generate", gen)
+		if r.status != 200 || !bytes.Equal(r.body, cold.body) {
+			t.Errorf("generate again with the same seed: %d, body differs: %v", r.status, !bytes.Equal(r.body, cold.body))
+		}
+		if c := r.header.Get("X-Lamina-Model-Cache"); c != "hit" {
+			t.Errorf("warm svg request %d was a cache %q", i, c)
+		}
+		warm = append(warm, r.dur)
+	}
+	sort.Slice(warm, func(i, j int) bool { return warm[i] < warm[j] })
+	fmt.Printf("%-24s %10.1f %10.1f %10.1f  first=%s load_ms=%s\n", "svg generate (6 steps)", ms(cold.dur), ms(warm[len(warm)/2]), ms(warm[0]),
+		cold.header.Get("X-Lamina-Model-Cache"), cold.header.Get("X-Lamina-Load-Ms"))
+	if first.Model != tinySVGModel || len(first.Layers) < 3 {
+		t.Fatalf("generate: model %q, %d layers; want %s and ≥ 3 layers", first.Model, len(first.Layers), tinySVGModel)
+	}
+	if _, err := vector.ParseSVG([]byte(first.SVG)); err != nil {
+		t.Errorf("generated svg does not parse: %v", err)
+	}
+
+	// The native CPU runtime, run here, is the reference for the worker's
+	// drawing (under wrangler that is the js/wasm build's arithmetic).
+	m, err := svgmodel.Load(os.DirFS(filepath.Join(modelsDir, tinySVGModel)), tensor.NewCPU())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	ref, err := m.Generate(context.Background(), svgmodel.Options{Prompt: "red heart", Seed: 11, Steps: tinySteps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.SVG != string(ref.SVG) {
+		t.Errorf("the worker's SVG differs from the native CPU runtime's for the same options:\nworker: %.300s\nnative: %.300s", first.SVG, ref.SVG)
+	}
+	if other := s.postJSON(t, "/v1/svg/generate", map[string]any{"prompt": "red heart", "seed": 12, "steps": tinySteps}); other.status != 200 || bytes.Equal(other.body, cold.body) {
+		t.Errorf("seed 12: %d, same drawing as seed 11: %v", other.status, bytes.Equal(other.body, cold.body))
+	}
+
+	// Edit: layers 0 and 2 kept byte for byte, the others regenerated.
+	before := svgPaths(first.SVG)
+	r := s.postJSON(t, "/v1/svg/edit", map[string]any{"svg": first.SVG, "keep": []int{0, 2}, "prompt": "blue star", "seed": 3, "steps": tinySteps})
+	var ed svgResponse
+	if r.status != 200 || json.Unmarshal(r.body, &ed) != nil {
+		t.Fatalf("edit: %d %s", r.status, r.body)
+	}
+	after := svgPaths(ed.SVG)
+	if len(after) != len(before) || len(ed.Layers) != len(after) {
+		t.Fatalf("edit: %d layers → %d paths, %d listed", len(before), len(after), len(ed.Layers))
+	}
+	changed := false
+	for i := range before {
+		kept := i == 0 || i == 2
+		if kept && after[i] != before[i] {
+			t.Errorf("edit: kept layer %d changed:\n%s\n%s", i, before[i], after[i])
+		}
+		if ed.Layers[i].Kept != kept {
+			t.Errorf("edit: layers[%d].kept = %v", i, ed.Layers[i].Kept)
+		}
+		changed = changed || (!kept && after[i] != before[i])
+	}
+	if !changed {
+		t.Error("edit: no regenerated layer changed")
+	}
+
 	cases := []struct {
 		name, path string
 		body       []byte
 		status     int
 		code       string
 	}{
-		{"generate", "/v1/svg/generate", []byte(`{"prompt":"red heart","seed":1,"steps":16}`), 501, "svg_model_unavailable"},
-		{"edit", "/v1/svg/edit", []byte(`{"svg":"<svg/>","keep":[0,2],"recolor":true,"prompt":"blue","seed":2}`), 501, "svg_model_unavailable"},
 		{"steps 65", "/v1/svg/generate", []byte(`{"prompt":"x","steps":65}`), 422, "steps_out_of_range"},
 		{"steps -1", "/v1/svg/generate", []byte(`{"prompt":"x","steps":-1}`), 422, "steps_out_of_range"},
 		{"edit without svg", "/v1/svg/edit", []byte(`{"prompt":"x"}`), 422, "missing_svg"},
 		{"generate without prompt", "/v1/svg/generate", []byte(`{"seed":1}`), 422, "missing_prompt"},
+		{"keep out of range", "/v1/svg/edit", mustJSON(t, map[string]any{"svg": first.SVG, "keep": []int{99}, "steps": 2}), 422, "invalid_options"},
 		{"bad json", "/v1/svg/generate", []byte(`{"prompt":`), 400, "invalid_json"},
 		{"steps as string", "/v1/svg/generate", []byte(`{"prompt":"x","steps":"many"}`), 400, "invalid_json"},
+		{"malformed svg", "/v1/svg/edit", []byte(`{"svg":"<svg","prompt":"x"}`), 400, "invalid_svg"},
+		{"unknown model", "/v1/svg/generate", []byte(`{"model":"nope","prompt":"x"}`), 404, "model_not_found"},
+		{"language model", "/v1/svg/generate", []byte(`{"model":"llama-tiny","prompt":"x"}`), 404, "model_not_svg"},
+		{"svg model for completions", "/v1/completions", []byte(`{"model":"` + tinySVGModel + `","prompt":[1]}`), 404, "model_not_lm"},
 		{"oversize", "/v1/svg/edit", oversizeBody(), 413, "body_too_large"},
 	}
 	for _, c := range cases {
 		wantError(t, c.name, s.do(t, "POST", c.path, c.body, nil), c.status, c.code)
 	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func equalIDs(a, b []int32) bool {

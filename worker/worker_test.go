@@ -9,7 +9,7 @@ import (
 // TestHandlerSuite runs the HTTP suite natively: the handler over the
 // fixture models folder with the real CPU runtime, behind httptest.
 func TestHandlerSuite(t *testing.T) {
-	h := New(Config{Store: FSStore{FS: os.DirFS(modelsDir)}, LoadLM: LoadCPU})
+	h := New(Config{Store: FSStore{FS: os.DirFS(modelsDir)}, LoadLM: LoadCPU, LoadSVG: LoadSVGCPU})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	runSuite(t, newSuite(srv.URL, false))

@@ -25,8 +25,9 @@ const goMemoryLimit = 96 << 20
 func main() {
 	debug.SetMemoryLimit(goMemoryLimit)
 	h := worker.New(worker.Config{
-		Store:  cfworkers.R2Store{Binding: modelsBinding},
-		LoadLM: worker.LoadCPU,
+		Store:   cfworkers.R2Store{Binding: modelsBinding},
+		LoadLM:  worker.LoadCPU,
+		LoadSVG: worker.LoadSVGCPU,
 	})
 	cfworkers.Serve(h)
 }

@@ -24,7 +24,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		os.Exit(1)
 	}
-	h := worker.New(worker.Config{Store: worker.FSStore{FS: os.DirFS(*models)}, LoadLM: worker.LoadCPU})
+	h := worker.New(worker.Config{Store: worker.FSStore{FS: os.DirFS(*models)}, LoadLM: worker.LoadCPU, LoadSVG: worker.LoadSVGCPU})
 	fmt.Fprintf(os.Stderr, "worker: serving %s on http://%s\n", *models, *addr)
 	if err := http.ListenAndServe(*addr, h); err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)

@@ -1,0 +1,47 @@
+package worker
+
+import (
+	"context"
+	"io/fs"
+
+	"github.com/lamina-ml/lamina/svgmodel"
+	"github.com/lamina-ml/lamina/tensor"
+)
+
+// LoadSVGCPU is the SVGLoader of the worker: package svgmodel on the pure-Go
+// CPU backend (Workers have no GPU).
+func LoadSVGCPU(ctx context.Context, fsys fs.FS) (SVGModel, error) {
+	m, err := svgmodel.Load(fsys, tensor.NewCPU())
+	if err != nil {
+		return nil, err
+	}
+	return cpuSVG{m}, nil
+}
+
+type cpuSVG struct{ m *svgmodel.Model }
+
+func svgOptions(r SVGRequest) svgmodel.Options {
+	o := svgmodel.Options{Prompt: r.Prompt, Seed: uint64(r.Seed), Steps: r.Steps}
+	if r.CFG != nil {
+		o.CFG = float32(*r.CFG)
+	}
+	return o
+}
+
+func (s cpuSVG) Generate(ctx context.Context, r SVGRequest) (*SVGResult, error) {
+	res, err := s.m.Generate(ctx, svgOptions(r))
+	if err != nil {
+		return nil, err
+	}
+	return &SVGResult{SVG: string(res.SVG), Layers: res.Layers}, nil
+}
+
+func (s cpuSVG) Edit(ctx context.Context, r SVGRequest) (*SVGResult, error) {
+	res, err := s.m.Edit(ctx, svgmodel.EditOptions{
+		Options: svgOptions(r), SVG: []byte(r.SVG), Keep: r.Keep, Recolor: r.Recolor, Add: r.Add,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &SVGResult{SVG: string(res.SVG), Layers: res.Layers}, nil
+}
