@@ -164,8 +164,14 @@ async function fetchFile(cache, url, name, { optional = false, onProgress, budge
     throw new LaminaError(`lamina: no config.json at ${url.replace(/config\.json$/, '')}: not a model directory`, 'not-a-model');
   }
   if (!resp.ok) throw new LaminaError(`lamina: ${url}: HTTP ${resp.status} ${resp.statusText}`, 'http');
-  const total = Number(resp.headers.get('content-length')) || 0;
+  // content-length counts encoded bytes when the server compresses: then
+  // the size is known only at the end (total 0 in progress events until then).
+  const total = resp.headers.get('content-encoding') ? 0 : Number(resp.headers.get('content-length')) || 0;
   if (total && budget) budget(total, url);
+  // With an exact length the body is written straight into one buffer, so
+  // a large shard is never held twice.
+  const exact = total > 0;
+  const whole = exact ? new Uint8Array(total) : null;
   const chunks = [];
   let loaded = 0;
   onProgress && onProgress({ file: name, loaded: 0, total });
@@ -175,26 +181,31 @@ async function fetchFile(cache, url, name, { optional = false, onProgress, budge
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        chunks.push(value);
+        if (whole) {
+          if (loaded + value.length > total) throw new Error(`more than the ${total} bytes announced`);
+          whole.set(value, loaded);
+        } else {
+          chunks.push(value);
+          if (budget) budget(value.length, url);
+        }
         loaded += value.length;
-        if (!total && budget) budget(value.length, url);
         onProgress && onProgress({ file: name, loaded, total: total || loaded });
       }
     } else {
       const buf = new Uint8Array(await resp.arrayBuffer());
-      chunks.push(buf);
+      if (whole) whole.set(buf.subarray(0, total)); else chunks.push(buf);
       loaded = buf.length;
     }
   } catch (e) {
     throw new LaminaError(`lamina: network error reading ${url}: ${e.message}`, 'network');
   }
-  if (total && loaded !== total && !resp.headers.get('content-encoding')) {
+  if (exact && loaded !== total) {
     throw new LaminaError(`lamina: ${url}: got ${loaded} of ${total} bytes`, 'network');
   }
-  let bytes;
-  if (chunks.length === 1) {
+  let bytes = whole;
+  if (!bytes && chunks.length === 1) {
     bytes = chunks[0];
-  } else {
+  } else if (!bytes) {
     bytes = new Uint8Array(loaded);
     let off = 0;
     for (const c of chunks) { bytes.set(c, off); off += c.length; }
