@@ -44,15 +44,17 @@
 // than 1/720 of the viewBox (0.05 units on Twemoji) is cut along short chords into several
 // closed pieces, one slot each in the same layer; each chord appears in two pieces in
 // opposite directions, so it cancels in the compound fill (see split.go). 414 extra slots
-// over all of Twemoji. A document whose subpaths exceed K slots keeps only the whole layers
-// that fit (Fits=false).
+// over all of Twemoji. Conversely, a document with more subpaths than K merges subpaths of
+// the same layer, fewest segments first, by a bridge traversed both ways (merge.go: exact
+// fill, holes kept) until it fits; only a document with more than K layers — or more
+// layers than merging can absorb — keeps just the whole layers that fit (Fits=false).
 //
 // # Why K = 48 and N = 16
 //
 // Measured over the 3,720 SVGs of @twemoji/svg@15.0.0 with this reader: subpaths per file
-// p50 12, p90 25, p95 32, p99 43, max 197 — K = 32 would fit 95.5 %, K = 40 98.3 %, K = 48
-// 99.65 % (13 files do not fit: dense flags and a few detailed objects), and K = 64 only
-// 99.78 %. Segments per subpath p50 6, p90 12, p95 15, p99 30, max 451: N = 16 keeps 95.8 %
+// p50 12, p90 25, p95 32, p99 43, max 197 — one slot per subpath, K = 32 would fit 95.5 %,
+// K = 40 98.3 %, K = 48 99.65 % and K = 64 only 99.78 %. At K = 48 the 13 files over the
+// limit (dense flags, a potted plant with 151 subpaths) are merged to fit, all but 2. Segments per subpath p50 6, p90 12, p95 15, p99 30, max 451: N = 16 keeps 95.8 %
 // of subpaths exact (padding only) and the greedy refit handles the rest at mean per-layer
 // IoU 0.998; N = 24 would cost 50 % more token width for 2.4 % more exact subpaths.
 //

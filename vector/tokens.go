@@ -58,6 +58,7 @@ type Tokens struct {
 	Fits    bool      // every subpath had a slot (false: the document was truncated to K)
 	Needed  int       // slots the document needs at least: one per subpath
 	Used    int       // slots filled (long outlines may take several when slots are spare)
+	Merged  int       // merges of two subpaths into one slot that were needed to fit K
 }
 
 // Slot returns slot k's F fields.
@@ -100,25 +101,35 @@ func sign(b bool) float32 {
 func Tokenize(doc *Document, k, n int) *Tokens {
 	f := SlotFields(n)
 	t := &Tokens{K: k, N: n, ViewBox: doc.ViewBox, Data: make([]float32, k*f), Fits: true}
-	// One slot per subpath; spare slots split the longest outlines (see split.go).
+	// One slot per subpath; spare slots split the longest outlines (split.go), and a
+	// document with more subpaths than slots merges subpaths within layers (merge.go).
+	layers := make([][]Subpath, len(doc.Layers))
+	needed := 0
+	for i, l := range doc.Layers {
+		layers[i] = l.Subpaths
+		needed += len(l.Subpaths)
+	}
+	if needed > k {
+		layers, t.Merged = mergeToFit(layers, k)
+	}
 	var all []Subpath
-	for _, l := range doc.Layers {
-		all = append(all, l.Subpaths...)
+	for _, l := range layers {
+		all = append(all, l...)
 	}
 	spare := k - len(all)
 	if spare < 0 {
 		spare = 0
 	}
 	pieces := allocatePieces(all, n, spare, splitTolerance*math.Max(doc.ViewBox[2], doc.ViewBox[3]))
-	t.Needed = len(all)
+	t.Needed = needed
 	slot, idx := 0, 0
-	for _, l := range doc.Layers {
+	for li, l := range doc.Layers {
 		type sub struct {
 			sp   Subpath
 			area float64
 		}
 		var subs []sub
-		for _, sp := range l.Subpaths {
+		for _, sp := range layers[li] {
 			for _, pc := range splitClosed(sp, pieces[idx]) {
 				subs = append(subs, sub{pc, pc.Area()})
 			}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -13,6 +14,9 @@ import (
 const (
 	minRoundtripIoU = 0.99
 	maxRoundtripErr = 0.005
+	// minMergedIoU is the floor for documents that only fit K by merging subpaths: 1fab4
+	// (151 subpaths in 46 layers) measures 0.943.
+	minMergedIoU = 0.93
 )
 
 func tokensOf(t *testing.T, svg string) *Tokens {
@@ -95,10 +99,21 @@ func TestRoundtripKeepsHolesAndLayers(t *testing.T) {
 		{"layers and alpha", `<circle cx="18" cy="18" r="18" fill="#FFCC4D"/><ellipse cx="12" cy="13.5" rx="2.5" ry="3.5" fill="#664500"/><path fill="#fff" fill-opacity=".5" d="M9 22s3 1 9 1 9-1 9-1-2 4-9 4-9-4-9-4z"/>`},
 		{"transforms", `<g transform="rotate(30 18 18) skewX(10)"><rect x="8" y="8" width="20" height="10" rx="3"/></g>`},
 		{"long outline is refit", `<path d="M18 2` + zigzag(60) + `z"/>`},
+		// With K=2, the three subpaths of the first layer are bridged into fewer slots.
+		{"merged to fit, nonzero hole", `<path d="M4 4h28v28H4z M8 8v6h6V8z M20 20v6h6v-6z"/><circle cx="18" cy="18" r="2" fill="#f00"/>`},
+		{"merged to fit, evenodd", `<path fill-rule="evenodd" d="M4 4h28v28H4z M8 8h6v6H8z M20 20h6v6h-6z"/><circle cx="18" cy="18" r="2" fill="#f00"/>`},
 	}
 	for _, tc := range tests {
 		doc := mustParse(t, svgDoc(tc.body))
-		back, err := Detokenize(Tokenize(doc, DefaultK, DefaultN))
+		k := DefaultK
+		if strings.HasPrefix(tc.name, "merged") {
+			k = 2
+		}
+		tk := Tokenize(doc, k, DefaultN)
+		if !tk.Fits || (k == 2 && tk.Merged != 2) {
+			t.Errorf("%s: fits %v merged %d", tc.name, tk.Fits, tk.Merged)
+		}
+		back, err := Detokenize(tk)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -200,7 +215,11 @@ func TestTwemojiSamples(t *testing.T) {
 			t.Fatal(err)
 		}
 		fid := Compare(doc, back, MetricSize)
-		if tk.Fits && (fid.LayerIoU < minRoundtripIoU || fid.RTLayers != fid.Layers) {
+		floor := minRoundtripIoU
+		if tk.Merged > 0 {
+			floor = minMergedIoU
+		}
+		if tk.Fits && (fid.LayerIoU < floor || fid.RTLayers != fid.Layers) {
 			t.Errorf("%s: %+v", f, fid)
 		}
 		if !tk.Fits && tk.Needed <= DefaultK {

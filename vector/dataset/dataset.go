@@ -344,7 +344,7 @@ func Build(opt Options) (*Manifest, error) {
 			"rgba":        "fill color straight alpha, value = 2*c-1 for c in [0,1]",
 			"points":      "3N points (x,y): P0, C1_0, C2_0, P1, C1_1, C2_1, ..., P(N-1), C1_(N-1), C2_(N-1); segment i runs P_i -> P_(i+1) with controls C1_i, C2_i; P_N = P0 (closed)",
 			"coordinates": "x' = 2*(x-minx)/width - 1, y' = 2*(y-miny)/height - 1 over the viewBox (y down); points outside the viewBox fall outside [-1,1]",
-			"canonical":   "clockwise on screen, P0 = top-most then left-most vertex; short paths padded by halving the longest segment, long ones refit by greedy least-squares merging; with spare slots, outlines whose refit deviates > 1/720 viewBox are cut by chords into several slots of the same layer (chords cancel)",
+			"canonical":   "clockwise on screen, P0 = top-most then left-most vertex; short paths padded by halving the longest segment, long ones refit by greedy least-squares merging; with spare slots, outlines whose refit deviates > 1/720 viewBox are cut by chords into several slots of the same layer (chords cancel); with too few slots, subpaths of a layer are bridged into one slot (bridges cancel)",
 		},
 		ViewBox:     [4]float64{0, 0, 36, 36},
 		SplitRule:   fmt.Sprintf("validation iff fnv1a64(base) %% %d == 0, base = code points upper-case dash-joined without FE0F and skin tones 1F3FB-1F3FF", ValBuckets),
