@@ -79,3 +79,13 @@ func BenchmarkDot64(b *testing.B) {
 	}
 	_ = s
 }
+
+func BenchmarkSiLUMul1536(b *testing.B) {
+	r := rand.New(rand.NewPCG(11, 12))
+	g, u := randFloats(r, 1536), randFloats(r, 1536)
+	out := make([]float32, 1536)
+	b.SetBytes(1536 * 4)
+	for i := 0; i < b.N; i++ {
+		SiLUMul(out, g, u)
+	}
+}

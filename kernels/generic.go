@@ -1,21 +1,25 @@
 package kernels
 
+import "math"
+
 // The generic kernel set is plain Go: the fallback on every architecture
 // without assembly (js/wasm included) and on amd64 CPUs without AVX2/FMA/F16C.
 
 var genericKernels = kernelSet{
-	name:     "generic",
-	kStep:    1,
-	dot4F32:  dot4F32Go,
-	dot4F16:  dot4F16Go,
-	dot4BF16: dot4BF16Go,
-	cvtF16:   cvtF16Go,
-	cvtBF16:  cvtBF16Go,
-	tile:     tileGo,
-	tileT:    tileGoT,
-	tileN:    tileGoN,
-	dot:      dotGo,
-	axpy:     axpyGo,
+	name:      "generic",
+	kStep:     1,
+	dot4F32:   dot4F32Go,
+	dot4F16:   dot4F16Go,
+	dot4BF16:  dot4BF16Go,
+	cvtF16:    cvtF16Go,
+	cvtBF16:   cvtBF16Go,
+	tile:      tileGo,
+	tileT:     tileGoT,
+	tileN:     tileGoN,
+	dot:       dotGo,
+	axpy:      axpyGo,
+	siluMul:   siluMulGo,
+	expSubSum: expSubSumGo,
 }
 
 func dot4F32Go(x, w []float32, ldw, k int, o *[4]float32) {
@@ -109,4 +113,21 @@ func axpyGo(a float32, x, y []float32) {
 	for i, v := range x {
 		y[i] += a * v
 	}
+}
+
+func siluMulGo(out, gate, up []float32) {
+	gate, up = gate[:len(out)], up[:len(out)]
+	for i, g := range gate {
+		out[i] = g / (1 + float32(math.Exp(float64(-g)))) * up[i]
+	}
+}
+
+func expSubSumGo(x []float32, m float32) float32 {
+	var s float32
+	for i, v := range x {
+		e := float32(math.Exp(float64(v - m)))
+		x[i] = e
+		s += e
+	}
+	return s
 }

@@ -63,3 +63,14 @@ func Dot(x, y []float32) float32 { return active.dot(x, y[:len(x)]) }
 // Axpy adds a·x to y element-wise over len(x): y[i] += a·x[i]. Each element
 // is one multiply and one add (or one fused multiply-add with assembly).
 func Axpy(a float32, x, y []float32) { active.axpy(a, x, y[:len(x)]) }
+
+// SiLUMul computes out[i] = silu(gate[i])·up[i] = gate[i]/(1+e^-gate[i])·up[i]
+// over len(out) (the SwiGLU MLP's activation); out may alias gate or up.
+// The assembly exp is Cephes' expf (about 2 ulp), so results match a
+// float64-exp loop to a few ulp, not bit for bit.
+func SiLUMul(out, gate, up []float32) { active.siluMul(out, gate[:len(out)], up[:len(out)]) }
+
+// ExpSubSum replaces x[i] with exp(x[i]-m) and returns their sum: the
+// exponentiation step of a softmax whose maximum is m. Accuracy as SiLUMul's;
+// inputs below m-87 give 0.
+func ExpSubSum(x []float32, m float32) float32 { return active.expSubSum(x, m) }

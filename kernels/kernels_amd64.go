@@ -59,6 +59,12 @@ func dotasm(x, y *float32, n int) float32
 //go:noescape
 func axpyasm(a float32, x, y *float32, n int)
 
+//go:noescape
+func siluMulAsm(out, gate, up *float32, n int)
+
+//go:noescape
+func expSubSumAsm(x *float32, m float32, n int) float32
+
 var avx2Kernels = kernelSet{
 	name:  "avx2",
 	kStep: 8,
@@ -112,6 +118,22 @@ var avx2Kernels = kernelSet{
 			s += x[i] * y[i]
 		}
 		return s
+	},
+	siluMul: func(out, gate, up []float32) {
+		n := len(out) &^ 7
+		if n > 0 {
+			_, _ = gate[n-1], up[n-1]
+			siluMulAsm(&out[0], &gate[0], &up[0], n)
+		}
+		siluMulGo(out[n:], gate[n:], up[n:])
+	},
+	expSubSum: func(x []float32, m float32) float32 {
+		n := len(x) &^ 7
+		var s float32
+		if n > 0 {
+			s = expSubSumAsm(&x[0], m, n)
+		}
+		return s + expSubSumGo(x[n:], m)
 	},
 	axpy: func(a float32, x, y []float32) {
 		n := len(x) &^ 7

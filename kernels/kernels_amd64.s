@@ -574,3 +574,212 @@ axpyloop8:
 axpydone:
 	VZEROUPPER
 	RET
+
+// expc holds the constants of EXP8, each repeated in 8 lanes: the clamp
+// bounds, log2(e) and 0.5 for n = floor(x·log2e + 0.5), ln 2 split in two
+// (Cody-Waite) for r = x - n·ln2, the degree-5 minimax polynomial of Cephes' expf
+// (exp(r) ≈ 1 + r + r²·p(r)), 1, the exponent bias 127 and the sign bit.
+DATA expc<>+0(SB)/4, $0x42b17218 // hi
+DATA expc<>+4(SB)/4, $0x42b17218
+DATA expc<>+8(SB)/4, $0x42b17218
+DATA expc<>+12(SB)/4, $0x42b17218
+DATA expc<>+16(SB)/4, $0x42b17218
+DATA expc<>+20(SB)/4, $0x42b17218
+DATA expc<>+24(SB)/4, $0x42b17218
+DATA expc<>+28(SB)/4, $0x42b17218
+DATA expc<>+32(SB)/4, $0xc2b0c0a5 // lo
+DATA expc<>+36(SB)/4, $0xc2b0c0a5
+DATA expc<>+40(SB)/4, $0xc2b0c0a5
+DATA expc<>+44(SB)/4, $0xc2b0c0a5
+DATA expc<>+48(SB)/4, $0xc2b0c0a5
+DATA expc<>+52(SB)/4, $0xc2b0c0a5
+DATA expc<>+56(SB)/4, $0xc2b0c0a5
+DATA expc<>+60(SB)/4, $0xc2b0c0a5
+DATA expc<>+64(SB)/4, $0x3fb8aa3b // log2e
+DATA expc<>+68(SB)/4, $0x3fb8aa3b
+DATA expc<>+72(SB)/4, $0x3fb8aa3b
+DATA expc<>+76(SB)/4, $0x3fb8aa3b
+DATA expc<>+80(SB)/4, $0x3fb8aa3b
+DATA expc<>+84(SB)/4, $0x3fb8aa3b
+DATA expc<>+88(SB)/4, $0x3fb8aa3b
+DATA expc<>+92(SB)/4, $0x3fb8aa3b
+DATA expc<>+96(SB)/4, $0x3f000000 // half
+DATA expc<>+100(SB)/4, $0x3f000000
+DATA expc<>+104(SB)/4, $0x3f000000
+DATA expc<>+108(SB)/4, $0x3f000000
+DATA expc<>+112(SB)/4, $0x3f000000
+DATA expc<>+116(SB)/4, $0x3f000000
+DATA expc<>+120(SB)/4, $0x3f000000
+DATA expc<>+124(SB)/4, $0x3f000000
+DATA expc<>+128(SB)/4, $0x3f318000 // c1
+DATA expc<>+132(SB)/4, $0x3f318000
+DATA expc<>+136(SB)/4, $0x3f318000
+DATA expc<>+140(SB)/4, $0x3f318000
+DATA expc<>+144(SB)/4, $0x3f318000
+DATA expc<>+148(SB)/4, $0x3f318000
+DATA expc<>+152(SB)/4, $0x3f318000
+DATA expc<>+156(SB)/4, $0x3f318000
+DATA expc<>+160(SB)/4, $0xb95e8083 // c2
+DATA expc<>+164(SB)/4, $0xb95e8083
+DATA expc<>+168(SB)/4, $0xb95e8083
+DATA expc<>+172(SB)/4, $0xb95e8083
+DATA expc<>+176(SB)/4, $0xb95e8083
+DATA expc<>+180(SB)/4, $0xb95e8083
+DATA expc<>+184(SB)/4, $0xb95e8083
+DATA expc<>+188(SB)/4, $0xb95e8083
+DATA expc<>+192(SB)/4, $0x39506967 // p0
+DATA expc<>+196(SB)/4, $0x39506967
+DATA expc<>+200(SB)/4, $0x39506967
+DATA expc<>+204(SB)/4, $0x39506967
+DATA expc<>+208(SB)/4, $0x39506967
+DATA expc<>+212(SB)/4, $0x39506967
+DATA expc<>+216(SB)/4, $0x39506967
+DATA expc<>+220(SB)/4, $0x39506967
+DATA expc<>+224(SB)/4, $0x3ab743ce // p1
+DATA expc<>+228(SB)/4, $0x3ab743ce
+DATA expc<>+232(SB)/4, $0x3ab743ce
+DATA expc<>+236(SB)/4, $0x3ab743ce
+DATA expc<>+240(SB)/4, $0x3ab743ce
+DATA expc<>+244(SB)/4, $0x3ab743ce
+DATA expc<>+248(SB)/4, $0x3ab743ce
+DATA expc<>+252(SB)/4, $0x3ab743ce
+DATA expc<>+256(SB)/4, $0x3c088908 // p2
+DATA expc<>+260(SB)/4, $0x3c088908
+DATA expc<>+264(SB)/4, $0x3c088908
+DATA expc<>+268(SB)/4, $0x3c088908
+DATA expc<>+272(SB)/4, $0x3c088908
+DATA expc<>+276(SB)/4, $0x3c088908
+DATA expc<>+280(SB)/4, $0x3c088908
+DATA expc<>+284(SB)/4, $0x3c088908
+DATA expc<>+288(SB)/4, $0x3d2aa9c1 // p3
+DATA expc<>+292(SB)/4, $0x3d2aa9c1
+DATA expc<>+296(SB)/4, $0x3d2aa9c1
+DATA expc<>+300(SB)/4, $0x3d2aa9c1
+DATA expc<>+304(SB)/4, $0x3d2aa9c1
+DATA expc<>+308(SB)/4, $0x3d2aa9c1
+DATA expc<>+312(SB)/4, $0x3d2aa9c1
+DATA expc<>+316(SB)/4, $0x3d2aa9c1
+DATA expc<>+320(SB)/4, $0x3e2aaaaa // p4
+DATA expc<>+324(SB)/4, $0x3e2aaaaa
+DATA expc<>+328(SB)/4, $0x3e2aaaaa
+DATA expc<>+332(SB)/4, $0x3e2aaaaa
+DATA expc<>+336(SB)/4, $0x3e2aaaaa
+DATA expc<>+340(SB)/4, $0x3e2aaaaa
+DATA expc<>+344(SB)/4, $0x3e2aaaaa
+DATA expc<>+348(SB)/4, $0x3e2aaaaa
+DATA expc<>+352(SB)/4, $0x3f000000 // p5
+DATA expc<>+356(SB)/4, $0x3f000000
+DATA expc<>+360(SB)/4, $0x3f000000
+DATA expc<>+364(SB)/4, $0x3f000000
+DATA expc<>+368(SB)/4, $0x3f000000
+DATA expc<>+372(SB)/4, $0x3f000000
+DATA expc<>+376(SB)/4, $0x3f000000
+DATA expc<>+380(SB)/4, $0x3f000000
+DATA expc<>+384(SB)/4, $0x3f800000 // one
+DATA expc<>+388(SB)/4, $0x3f800000
+DATA expc<>+392(SB)/4, $0x3f800000
+DATA expc<>+396(SB)/4, $0x3f800000
+DATA expc<>+400(SB)/4, $0x3f800000
+DATA expc<>+404(SB)/4, $0x3f800000
+DATA expc<>+408(SB)/4, $0x3f800000
+DATA expc<>+412(SB)/4, $0x3f800000
+DATA expc<>+416(SB)/4, $0x0000007f // 127
+DATA expc<>+420(SB)/4, $0x0000007f
+DATA expc<>+424(SB)/4, $0x0000007f
+DATA expc<>+428(SB)/4, $0x0000007f
+DATA expc<>+432(SB)/4, $0x0000007f
+DATA expc<>+436(SB)/4, $0x0000007f
+DATA expc<>+440(SB)/4, $0x0000007f
+DATA expc<>+444(SB)/4, $0x0000007f
+DATA expc<>+448(SB)/4, $0x80000000 // sign
+DATA expc<>+452(SB)/4, $0x80000000
+DATA expc<>+456(SB)/4, $0x80000000
+DATA expc<>+460(SB)/4, $0x80000000
+DATA expc<>+464(SB)/4, $0x80000000
+DATA expc<>+468(SB)/4, $0x80000000
+DATA expc<>+472(SB)/4, $0x80000000
+DATA expc<>+476(SB)/4, $0x80000000
+GLOBL expc<>(SB), RODATA|NOPTR, $480
+
+// EXP8 replaces X with exp(X) in 8 lanes (Cephes expf: max relative error
+// about 2 ulp). Inputs are clamped to [-88.38, 88.72] (NaN passes through:
+// the constant is MIN/MAX's first source, and a NaN second source wins);
+// results below about e^-87.3 flush to 0 and those above e^88.37 are +Inf,
+// so silu(g) = g/(1+e^-g) is exactly 0 for very negative g. N, P and X2
+// are scratch.
+#define EXP8(X, N, P, X2) \
+	VMOVUPS expc<>+0(SB), X2; \
+	VMINPS X, X2, X; \
+	VMOVUPS expc<>+32(SB), X2; \
+	VMAXPS X, X2, X; \
+	VMOVUPS expc<>+64(SB), N; \
+	VFMADD213PS expc<>+96(SB), X, N; \
+	VROUNDPS $1, N, N; \
+	VFNMADD231PS expc<>+128(SB), N, X; \
+	VFNMADD231PS expc<>+160(SB), N, X; \
+	VMOVUPS expc<>+192(SB), P; \
+	VFMADD213PS expc<>+224(SB), X, P; \
+	VFMADD213PS expc<>+256(SB), X, P; \
+	VFMADD213PS expc<>+288(SB), X, P; \
+	VFMADD213PS expc<>+320(SB), X, P; \
+	VFMADD213PS expc<>+352(SB), X, P; \
+	VMULPS X, X, X2; \
+	VFMADD213PS X, X2, P; \
+	VADDPS expc<>+384(SB), P, P; \
+	VCVTTPS2DQ N, N; \
+	VPADDD expc<>+416(SB), N, N; \
+	VPSLLD $23, N, N; \
+	VMULPS N, P, X
+
+// func siluMulAsm(out, gate, up *float32, n int)   n is a multiple of 8
+// out = gate/(1+exp(-gate)) · up; out may alias gate or up.
+TEXT ·siluMulAsm(SB), NOSPLIT, $0-32
+	MOVQ out+0(FP), DI
+	MOVQ gate+8(FP), SI
+	MOVQ up+16(FP), DX
+	MOVQ n+24(FP), CX
+silloop:
+	CMPQ CX, $8
+	JL   sildone
+	VMOVUPS (SI), Y4
+	VXORPS expc<>+448(SB), Y4, Y0
+	EXP8(Y0, Y1, Y2, Y3)
+	VADDPS expc<>+384(SB), Y0, Y0
+	VDIVPS Y0, Y4, Y4
+	VMULPS (DX), Y4, Y4
+	VMOVUPS Y4, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  silloop
+sildone:
+	VZEROUPPER
+	RET
+
+// func expSubSumAsm(x *float32, m float32, n int) float32   n multiple of 8
+// x[i] = exp(x[i]-m) in place; returns Σ of the new values.
+TEXT ·expSubSumAsm(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), SI
+	VBROADCASTSS m+8(FP), Y5
+	MOVQ n+16(FP), CX
+	VXORPS Y6, Y6, Y6
+exploop:
+	CMPQ CX, $8
+	JL   expdone
+	VMOVUPS (SI), Y0
+	VSUBPS Y5, Y0, Y0
+	EXP8(Y0, Y1, Y2, Y3)
+	VMOVUPS Y0, (SI)
+	VADDPS Y0, Y6, Y6
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JMP  exploop
+expdone:
+	VEXTRACTF128 $1, Y6, X1
+	VADDPS X1, X6, X6
+	VHADDPS X6, X6, X6
+	VHADDPS X6, X6, X6
+	VMOVSS X6, ret+24(FP)
+	VZEROUPPER
+	RET

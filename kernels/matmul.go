@@ -51,9 +51,12 @@ type kernelSet struct {
 	// leaving 4 of the 16 ymm registers for operands.
 	tile         func(xp, w []float32, ldw, k int, c []float32)
 	tileT, tileN int
-	// dot and axpy back the exported Dot and Axpy.
-	dot  func(x, y []float32) float32
-	axpy func(a float32, x, y []float32)
+	// dot, axpy, siluMul and expSubSum back the exported functions of the
+	// same names.
+	dot       func(x, y []float32) float32
+	axpy      func(a float32, x, y []float32)
+	siluMul   func(out, gate, up []float32)
+	expSubSum func(x []float32, m float32) float32
 }
 
 // checkMatMul panics with a clear message when slice lengths do not match
