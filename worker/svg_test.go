@@ -359,3 +359,24 @@ func TestSVGRuntimeErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestSameDrawing(t *testing.T) {
+	const a = `<path id="layer-0" fill="#cd1e3a" fill-opacity="0.2016" d="M16.904 17.353C-11.376 1 2 3Z"/>`
+	cases := []struct {
+		b    string
+		same bool
+	}{
+		{a, true},
+		{`<path id="layer-0" fill="#cd1e3b" fill-opacity="0.2017" d="M16.905 17.352C-11.377 1 2 3Z"/>`, true},
+		{`<path id="layer-0" fill="#cd1e3a" fill-opacity="0.2016" d="M16.907 17.353C-11.376 1 2 3Z"/>`, false},
+		{`<path id="layer-0" fill="#cd1e3c" fill-opacity="0.2016" d="M16.904 17.353C-11.376 1 2 3Z"/>`, false},
+		{`<path id="layer-1" fill="#cd1e3a" fill-opacity="0.2016" d="M16.904 17.353C-11.376 1 2 3Z"/>`, false},
+		{`<path id="layer-0" fill="#cd1e3a" fill-opacity="0.2016" d="M16.904 17.353L-11.376 1 2 3Z"/>`, false},
+		{`<path id="layer-0" fill="#cd1e3a" fill-opacity="0.2016" d="M16.904 17.353C-11.376 1 2Z"/>`, false},
+	}
+	for i, c := range cases {
+		if err := sameDrawing(a, c.b); (err == nil) != c.same {
+			t.Errorf("case %d: sameDrawing = %v, want same %v", i, err, c.same)
+		}
+	}
+}
