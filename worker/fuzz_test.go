@@ -67,12 +67,13 @@ func FuzzParseCompletion(f *testing.F) {
 	})
 }
 
-// FuzzSVGBody drives the SVG route's body handling through the handler
-// (no model: every valid body ends in 501, never a panic or a 5xx other
-// than that).
+// FuzzSVGBody drives the SVG route's body handling (JSON, limits, the
+// vector pipeline's SVG parser for edits) through the handler (no model:
+// every valid body ends in 501, never a panic or a 5xx other than that).
 func FuzzSVGBody(f *testing.F) {
 	f.Add([]byte(`{"prompt":"cat","steps":8}`))
 	f.Add([]byte(`{"svg":"<svg/>","keep":[0],"recolor":true}`))
+	f.Add([]byte(`{"svg":"<svg viewBox=\"0 0 36 36\"><path d=\"M1 1L5 5Z\"/></svg>","keep":[],"add":1,"cfg":2.5,"seed":3,"model":"x"}`))
 	h := New(Config{Store: fakeStore()})
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, op := range []string{"generate", "edit"} {
