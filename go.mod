@@ -9,6 +9,7 @@ require (
 	github.com/hajimehoshi/ebiten/v2 v2.8.8 // indirect
 	github.com/jezek/xgb v1.1.1 // indirect
 	github.com/syumai/workers v0.32.0 // indirect
+	golang.org/x/image v0.27.0 // indirect
 	golang.org/x/sync v0.14.0 // indirect
 	golang.org/x/sys v0.25.0 // indirect
 	golang.org/x/text v0.25.0 // indirect
