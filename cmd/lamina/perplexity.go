@@ -33,6 +33,10 @@ targets are scored, with the W-S tokens before them as context. The default
 uses. Loss is the mean cross-entropy in nats over the scored tokens, ppl =
 exp(loss); layer l applies the final norm and lm_head to decoder layer l's
 output (logit lens / early exit); layer L is the full model ("final").
+eval.py scores val.bin, where every document is preceded by <|endoftext|>;
+val.txt separates documents by blank lines instead. Joining val.txt's
+documents with "<|endoftext|>" gives a text whose tokens equal val.bin's, so
+the numbers are eval.py's (checked on the Brown validation split).
 `
 
 // layerLoss is one exit's mean loss over the scored tokens.
