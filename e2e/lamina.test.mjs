@@ -202,12 +202,22 @@ function runtimeSuite(backend, worker) {
         } catch (e) {
           error = e.name;
         }
+        // An exception in onToken stops generation and rejects with it.
+        let thrown = null;
+        let m = 0;
+        try {
+          await lm.generate({ ids: [1, 2, 3], maxNewTokens: 100, eosTokenIds: [], onToken: () => { if (++m === 2) throw new Error('from onToken'); } });
+        } catch (e) {
+          thrown = e.message;
+        }
         const after = await lm.generate({ ids: [1, 2, 3], maxNewTokens: 2, eosTokenIds: [] });
         await lm.dispose();
-        return { error, n, after: after.newIds.length };
+        return { error, n, thrown, m, after: after.newIds.length };
       });
       assert.equal(r.error, 'AbortError');
       assert.ok(r.n >= 3 && r.n < 100, `stopped after ${r.n} tokens`);
+      assert.equal(r.thrown, 'from onToken');
+      assert.ok(r.m >= 2 && r.m < 100, `onToken ran ${r.m} times`);
       assert.equal(r.after, 2);
     });
 

@@ -127,7 +127,28 @@ class Model {
       throw new LaminaError('lamina: stopStrings must be an array of strings', 'bad-input');
     }
     const opts = { ids: Array.from(ids), maxNewTokens, temperature, topK, topP, seed, eosTokenIds, repetitionPenalty, stopStrings };
-    const out = await this.rt.t.generate(this.id, opts, onToken, signal);
+    // An exception in onToken stops generation and rejects with it; the
+    // caller's signal and onToken's failure share one internal abort.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+    let tokenError = null;
+    const cb = (t) => {
+      if (tokenError || !onToken) return;
+      try {
+        onToken(t);
+      } catch (e) {
+        tokenError = e;
+        stop.abort();
+      }
+    };
+    let out;
+    try {
+      out = await this.rt.t.generate(this.id, opts, cb, stop.signal);
+    } finally {
+      if (signal) signal.removeEventListener('abort', onAbort);
+    }
+    if (tokenError) throw tokenError;
     if (out.cancelled) throw abortError(signal);
     const all = Array.from(out.ids);
     const newIds = all.slice(opts.ids.length);
