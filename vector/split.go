@@ -56,6 +56,13 @@ func splitClosed(sp Subpath, parts int) []Subpath {
 // no artificial chords a generator would have to reproduce exactly.
 const splitTolerance = 1.0 / 720
 
+// canonicalRefitError is the refit error of sp as Tokenize will refit it: canonical start
+// and direction first (the refit never merges across the start vertex, so it matters).
+func canonicalRefitError(sp Subpath, n int) float64 {
+	c, _ := canonical(sp, sp.Area())
+	return refitError(c, n)
+}
+
 // allocatePieces decides how many slots each subpath gets: one each, then while spare slots
 // remain, one more to the subpath whose pieces deviate most from it after refitting, as
 // long as that deviation exceeds tol.
@@ -64,7 +71,7 @@ func allocatePieces(subs []Subpath, n, spare int, tol float64) []int {
 	errs := make([]float64, len(subs))
 	for i := range subs {
 		pieces[i] = 1
-		errs[i] = refitError(subs[i], n)
+		errs[i] = canonicalRefitError(subs[i], n)
 	}
 	for ; spare > 0; spare-- {
 		bi := -1
@@ -79,7 +86,7 @@ func allocatePieces(subs []Subpath, n, spare int, tol float64) []int {
 		pieces[bi]++
 		errs[bi] = 0
 		for _, pc := range splitClosed(subs[bi], pieces[bi]) {
-			errs[bi] = math.Max(errs[bi], refitError(pc, n))
+			errs[bi] = math.Max(errs[bi], canonicalRefitError(pc, n))
 		}
 	}
 	return pieces
