@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -26,9 +27,14 @@ func runServe(args []string) error {
 	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fl.String("addr", "127.0.0.1:8080", "listen address HOST:PORT (port 0 picks a free one)")
 	models := fl.String("models", "", "directory whose subdirectories are served at /models/<name>/")
-	site := fl.String("site", "dist/site", "built site directory (./build.sh writes dist/site)")
+	site := fl.String("site", "dist/site", "built site directory (./build.sh writes dist/site; default: dist/site, else site/ next to this executable)")
 	if err := fl.Parse(args); err != nil {
 		return err
+	}
+	siteSet := false
+	fl.Visit(func(f *flag.Flag) { siteSet = siteSet || f.Name == "site" })
+	if !siteSet {
+		*site = defaultSiteDir(*site)
 	}
 	if fl.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected arguments %q", fl.Args())
@@ -50,6 +56,24 @@ func runServe(args []string) error {
 	fmt.Println(string(out))
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	return srv.Serve(ln)
+}
+
+// defaultSiteDir is dir when it exists, else the site/ directory beside
+// the executable: ./build.sh puts dist/lamina next to dist/site, so the
+// built CLI finds its site from any working directory.
+func defaultSiteDir(dir string) string {
+	if _, err := os.Stat(dir); err == nil {
+		return dir
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return dir
+	}
+	beside := filepath.Join(filepath.Dir(exe), "site")
+	if _, err := os.Stat(filepath.Join(beside, "lamina.mjs")); err == nil {
+		return beside
+	}
+	return dir
 }
 
 // contentTypes are set explicitly instead of through mime.TypeByExtension,
