@@ -88,7 +88,7 @@ func TestBuild(t *testing.T) {
 	src := t.TempDir()
 	svgDir := filepath.Join(src, "@twemoji", "svg")
 	os.MkdirAll(svgDir, 0o755)
-	for _, f := range []string{"1f600.svg", "1f44b-1f3fd.svg", "2764.svg", "1fab4.svg"} {
+	for _, f := range []string{"1f600.svg", "1f44b-1f3fd.svg", "2764.svg", "1fab4.svg", "1f32e.svg"} {
 		raw, err := os.ReadFile(filepath.Join("..", "testdata", "twemoji", f))
 		if err != nil {
 			t.Fatal(err)
@@ -109,8 +109,9 @@ func TestBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 1fab4 (potted plant) needs 151 slots: skipped, reported.
-	if !reflect.DeepEqual(m.Skipped, []string{"1fab4.svg"}) || m.Fidelity.Files != 4 || m.Fidelity.FitsInK != 3 {
+	// 1f32e (taco) has 53 layers, more than K=48 slots: skipped, reported. 1fab4 (potted
+	// plant, 151 subpaths in 46 layers) fits by merging subpaths.
+	if !reflect.DeepEqual(m.Skipped, []string{"1f32e.svg"}) || m.Fidelity.Files != 5 || m.Fidelity.FitsInK != 4 {
 		t.Errorf("skipped %v, files %d, fits %d", m.Skipped, m.Fidelity.Files, m.Fidelity.FitsInK)
 	}
 	rows := 0
@@ -152,8 +153,8 @@ func TestBuild(t *testing.T) {
 		}
 		rows += sp.Rows
 	}
-	if rows != 3 || len(metas) != 3 {
-		t.Fatalf("%d rows, %d metadata lines, want 3", rows, len(metas))
+	if rows != 4 || len(metas) != 4 {
+		t.Fatalf("%d rows, %d metadata lines, want 4", rows, len(metas))
 	}
 	byFile := map[string]Meta{}
 	for _, mt := range metas {
