@@ -124,7 +124,7 @@ func TestClassifierErrors(t *testing.T) {
 
 // synthDataset writes a small dataset of synthetic shapes in the tiny model's token shape
 // (K=48, N=16) into a map file system.
-func synthDataset(t *testing.T, train, val int) fstest.MapFS {
+func synthDataset(t testing.TB, train, val int) fstest.MapFS {
 	t.Helper()
 	const k, n = vector.DefaultK, vector.DefaultN
 	r := rand.New(rand.NewPCG(7, 8))
