@@ -117,8 +117,8 @@ func summary(r *eval.Report) string {
 	s += fmt.Sprintf("  validity        drawings %.1f%% (%d/%d), layers %.1f%% (real %.1f%%), %.1f layers/drawing (real %.1f), faults %v\n",
 		100*v.DrawingRate, v.ValidDrawings, v.Drawings, 100*v.LayerRate, 100*v.RealLayerRate, v.MeanLayers, v.RealMeanLayer, v.Faults)
 	n := r.Novelty
-	s += fmt.Sprintf("  novelty         nearest-train IoU %.3f (real val %.3f), near-copies %d (IoU ≥ %.2f; real val %d/%d)\n",
-		n.MeanNearestIoU, n.RealMeanNearest, n.NearCopies, n.CopyThreshold, n.RealNearCopies, n.RealDrawings)
+	s += fmt.Sprintf("  novelty         nearest-train IoU %.3f (real val %.3f; silhouette %.3f, real %.3f), near-copies %d/%d (IoU ≥ %.2f; real val %d/%d)\n",
+		n.MeanNearestIoU, n.RealMeanNearest, n.MeanNearestSil, n.RealMeanSil, n.NearCopies, r.Validity.Drawings, n.CopyThreshold, n.RealNearCopies, n.RealDrawings)
 	s += fmt.Sprintf("  diversity       mean 1−IoU across seeds %.3f (prompt range %.3f–%.3f); across prompts, same seed %.3f\n", r.Diversity.MeanPairwise, r.Diversity.Min, r.Diversity.Max, r.Diversity.CrossPrompt)
 	for _, k := range []string{"group", "subgroup"} {
 		f := r.Fidelity[k]

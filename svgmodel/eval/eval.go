@@ -108,6 +108,7 @@ type Novelty struct {
 	CopyThreshold   float64      `json:"copy_threshold"`
 	Copies          []CopyReport `json:"copies,omitempty"`
 	RealMeanNearest float64      `json:"real_mean_nearest_iou"`
+	RealMeanSil     float64      `json:"real_mean_nearest_silhouette_iou"`
 	RealNearCopies  int          `json:"real_near_copies"`
 	RealDrawings    int          `json:"real_drawings"`
 	Metric          string       `json:"metric"`
@@ -426,8 +427,12 @@ func novelty(samples []Sample, sr, train []Raster, ds *Dataset, prompts []Prompt
 		if err != nil {
 			return n, fmt.Errorf("%w: val row %d: %v", ErrData, p.Row, err)
 		}
-		_, iou := Nearest(RasterOf(doc, RasterSize), train)
+		r := RasterOf(doc, RasterSize)
+		j, iou := Nearest(r, train)
 		n.RealMeanNearest += iou
+		if j >= 0 {
+			n.RealMeanSil += SilhouetteIoU(r, train[j])
+		}
 		if iou >= CopyIoU {
 			n.RealNearCopies++
 		}
@@ -435,6 +440,7 @@ func novelty(samples []Sample, sr, train []Raster, ds *Dataset, prompts []Prompt
 	}
 	if n.RealDrawings > 0 {
 		n.RealMeanNearest /= float64(n.RealDrawings)
+		n.RealMeanSil /= float64(n.RealDrawings)
 	}
 	return n, nil
 }
