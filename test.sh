@@ -46,6 +46,8 @@ deps() {
 	/usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
 	/usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
 	dpkg -s libopenblas0-pthread >/dev/null 2>&1 || need+=(libopenblas0-pthread)
+	command -v brotli >/dev/null || need+=(brotli)
+	command -v curl >/dev/null || need+=(curl)
 	if [ ${#need[@]} -gt 0 ]; then
 		echo "installing ${need[*]}"
 		as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null || return 1
@@ -74,7 +76,7 @@ gotests() {
 
 # The pure-Go core under js/wasm in Node: the same code the browser's CPU path runs.
 wasmtests() {
-	GOOS=js GOARCH=wasm go test -count=1 ./kernels/... ./tensor/... ./model/... ./tokenizer/... ./vector/...
+	GOOS=js GOARCH=wasm go test -count=1 ./kernels/... ./tensor/... ./model/... ./tokenizer/... ./vector/... ./svgmodel/... ./wasm/...
 }
 
 build() { ./build.sh; }
@@ -88,7 +90,7 @@ for s in "${STAGES[@]}"; do
 	wasm) stage wasm wasmtests ;;
 	build) stage build build ;;
 	webgpu) stage webgpu ./webgpu/browsertest/run.sh ;;
-	e2e) stage e2e ./e2e/run.sh ;;
+	e2e) stage e2e env LAMINA_E2E_SKIP_BUILD=1 ./e2e/run.sh ;;
 	worker) stage worker ./worker/test/run.sh ;;
 	train)
 		stage train-lm ./train/lm/smoke.sh

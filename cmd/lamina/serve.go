@@ -26,15 +26,21 @@ func init() {
 func runServe(args []string) error {
 	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fl.String("addr", "127.0.0.1:8080", "listen address HOST:PORT (port 0 picks a free one)")
-	models := fl.String("models", "", "directory whose subdirectories are served at /models/<name>/")
+	models := fl.String("models", "", "directory whose subdirectories are served at /models/<name>/ (default: the shipped models/, from the working directory or beside the executable's folder)")
 	site := fl.String("site", "dist/site", "built site directory (./build.sh writes dist/site; default: dist/site, else site/ next to this executable)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
-	siteSet := false
-	fl.Visit(func(f *flag.Flag) { siteSet = siteSet || f.Name == "site" })
+	siteSet, modelsSet := false, false
+	fl.Visit(func(f *flag.Flag) {
+		siteSet = siteSet || f.Name == "site"
+		modelsSet = modelsSet || f.Name == "models"
+	})
 	if !siteSet {
 		*site = defaultSiteDir(*site)
+	}
+	if !modelsSet {
+		*models = defaultModelsDir()
 	}
 	if fl.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected arguments %q", fl.Args())
@@ -74,6 +80,21 @@ func defaultSiteDir(dir string) string {
 		return beside
 	}
 	return dir
+}
+
+// defaultModelsDir finds the shipped models: models/ in the working directory (a checkout), else
+// models/ beside the folder of the executable (dist/lamina → models/), else none.
+func defaultModelsDir() string {
+	cands := []string{"models"}
+	if exe, err := os.Executable(); err == nil {
+		cands = append(cands, filepath.Join(filepath.Dir(exe), "..", "models"))
+	}
+	for _, c := range cands {
+		if fi, err := os.Stat(c); err == nil && fi.IsDir() {
+			return c
+		}
+	}
+	return ""
 }
 
 // contentTypes are set explicitly instead of through mime.TypeByExtension,
