@@ -362,3 +362,47 @@ func TestWrap(t *testing.T) {
 		}
 	}
 }
+
+// valLossTol bounds |Go − PyTorch| of the mean validation loss: both run the DiT in f32 and
+// differ by rounding only (the sampler parity test of package svgmodel allows 1e-4 per value
+// after a whole sampling run).
+const valLossTol = 1e-5
+
+// TestValidationLossMatchesPyTorch compares ValidationLoss with train.py's val_loss computed
+// by PyTorch on the same rows with the same noise (testdata/valloss_fixture.py).
+func TestValidationLossMatchesPyTorch(t *testing.T) {
+	m := loadTiny(t)
+	ds, err := LoadDataset(os.DirFS(filepath.Join("testdata", "valloss")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join("testdata", "valloss", "want.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want struct {
+		Loss      float64   `json:"loss"`
+		PerT      []float64 `json:"per_t"`
+		NoiseHead []float32 `json:"noise_head"`
+	}
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	// The fixture's re-implementation of the noise draws the same numbers.
+	if got := svgmodel.Noise(valNoiseSeed, len(want.NoiseHead)); !reflect.DeepEqual(got, want.NoiseHead) {
+		t.Fatalf("Noise(%d) = %v, fixture %v", valNoiseSeed, got, want.NoiseHead)
+	}
+	vl, err := ValidationLoss(context.Background(), m, ds, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Go %.8f, PyTorch %.8f", vl.Loss, want.Loss)
+	if vl.Rows != ds.Val.Rows || math.Abs(vl.Loss-want.Loss) > valLossTol {
+		t.Errorf("Go loss %v over %d rows, PyTorch %v", vl.Loss, vl.Rows, want.Loss)
+	}
+	for j := range want.PerT {
+		if math.Abs(vl.PerT[j]-want.PerT[j]) > valLossTol {
+			t.Errorf("t=%v: Go %v, PyTorch %v", ValTimes[j], vl.PerT[j], want.PerT[j])
+		}
+	}
+}
