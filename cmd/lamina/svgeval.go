@@ -33,7 +33,7 @@ type evalFlags struct {
 
 func (f *evalFlags) register(fs *flag.FlagSet, prompts int) {
 	fs.StringVar(&f.model, "model", "", "model folder (default: the shipped "+defaultSVGModel+")")
-	fs.StringVar(&f.data, "data", "", "dataset folder from `lamina svg dataset` (manifest.json, train/val .npy and .jsonl)")
+	fs.StringVar(&f.data, "data", "", "dataset `folder` (from lamina svg dataset: manifest.json, train/val .npy and .jsonl)")
 	fs.IntVar(&f.prompts, "prompts", prompts, "validation prompts (one per base emoji, seeded shuffle); -1 for all")
 	fs.IntVar(&f.seeds, "seeds", 4, "samples per prompt")
 	fs.Uint64Var(&f.seedBase, "seed", 0, "first sample seed (seeds seed … seed+seeds-1)")
