@@ -31,7 +31,7 @@ func TestSiLUMul(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	gate := activationInputs(r)
 	up := randFloats(r, len(gate))
-	for _, ks := range testKernelSets() {
+	for _, ks := range testSets() {
 		out := make([]float32, len(gate))
 		ks.siluMul(out, gate, up)
 		for i, g := range gate {
@@ -59,7 +59,7 @@ func TestSiLUMul(t *testing.T) {
 
 func TestExpSubSum(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
-	for _, ks := range testKernelSets() {
+	for _, ks := range testSets() {
 		for _, n := range []int{0, 1, 7, 8, 9, 100, 1003} {
 			x := make([]float32, n)
 			for i := range x {

@@ -66,8 +66,9 @@ func siluMulAsm(out, gate, up *float32, n int)
 func expSubSumAsm(x *float32, m float32, n int) float32
 
 var avx2Kernels = kernelSet{
-	name:  "avx2",
-	kStep: 8,
+	name:       "avx2",
+	maxMatVecT: matVecMaxT,
+	kStep:      8,
 	// The wrappers index the last element each kernel reads, so a driver
 	// bug panics with a bounds error instead of reading out of bounds.
 	dot4F32: func(x, w []float32, ldw, k int, o *[4]float32) {

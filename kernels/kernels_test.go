@@ -120,7 +120,7 @@ func TestConvertHalf(t *testing.T) {
 	for i := range src {
 		src[i] = uint16(i)
 	}
-	for _, ks := range testKernelSets() {
+	for _, ks := range testSets() {
 		for _, c := range []struct {
 			name string
 			cvt  func(dst []float32, src []uint16)
@@ -192,7 +192,7 @@ func randFloats(r *rand.Rand, n int) []float32 {
 func TestMatMulMatchesReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	const guard = 7 // extra out elements that must stay untouched
-	for _, ks := range testKernelSets() {
+	for _, ks := range testSets() {
 		for _, dc := range dtypeCases {
 			for _, s := range matmulShapes {
 				t.Run(fmt.Sprintf("%s/%s/T%dK%dN%d", ks.name, dc.name, s.T, s.K, s.N), func(t *testing.T) {
@@ -264,7 +264,7 @@ func TestMatMulHalfReferences(t *testing.T) {
 
 func TestDotAxpy(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	for _, ks := range testKernelSets() {
+	for _, ks := range testSets() {
 		for _, n := range []int{0, 1, 7, 8, 9, 31, 32, 33, 64, 100, 1000} {
 			x, y := randFloats(r, n), randFloats(r, n)
 			var want, abs float64
@@ -299,4 +299,14 @@ func TestParallelForRunsEveryChunkOnce(t *testing.T) {
 			}
 		}
 	}
+}
+
+// testSets is every kernel set this CPU runs, plus the generic set forced
+// onto the tiled path (which it does not take by itself) so that the shared
+// gemm driver and tileGo are tested on every architecture.
+func testSets() []*kernelSet {
+	tiled := genericKernels
+	tiled.name = "generic-tiled"
+	tiled.maxMatVecT = matVecMaxT
+	return append(testKernelSets(), &tiled)
 }

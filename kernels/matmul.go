@@ -16,8 +16,8 @@ import "sync"
 //     weight per tileT/lanes FMAs.
 
 const (
-	// matVecMaxT is the largest T done as T separate matrix-vector products:
-	// below it a 16-row tile would be mostly padding.
+	// matVecMaxT is the largest T the assembly sets do as T separate
+	// matrix-vector products: below it a 16-row tile would be mostly padding.
 	matVecMaxT = 2
 	// matVecRowsPerChunk sizes the pieces handed to
 	// the worker pool: small enough to balance two busy cores, large enough
@@ -33,6 +33,9 @@ const (
 // accept the arguments the drivers pass; the generic set accepts anything.
 type kernelSet struct {
 	name string
+	// maxMatVecT: products with T ≤ maxMatVecT rows run as T
+	// matrix-vector products instead of the tiled path.
+	maxMatVecT int
 	// kStep: the dot4 kernels only handle k that is a multiple of kStep;
 	// the driver finishes the remaining columns in Go.
 	kStep int
@@ -69,7 +72,7 @@ func checkMatMul(lo, lx, lw, T, K, N int) {
 
 func matMulF32With(ks *kernelSet, out, x, w []float32, T, K, N int) {
 	checkMatMul(len(out), len(x), len(w), T, K, N)
-	if T <= matVecMaxT || K == 0 {
+	if T <= ks.maxMatVecT || K == 0 {
 		for t := 0; t < T; t++ {
 			matVec(ks, out[t*N:t*N+N], x[t*K:t*K+K], w, K, N, ks.dot4F32, identityF32)
 		}
@@ -87,7 +90,7 @@ func matMulF32With(ks *kernelSet, out, x, w []float32, T, K, N int) {
 
 func matMulF16With(ks *kernelSet, out, x []float32, w []uint16, T, K, N int) {
 	checkMatMul(len(out), len(x), len(w), T, K, N)
-	if T <= matVecMaxT || K == 0 {
+	if T <= ks.maxMatVecT || K == 0 {
 		for t := 0; t < T; t++ {
 			matVec(ks, out[t*N:t*N+N], x[t*K:t*K+K], w, K, N, ks.dot4F16, F16ToF32)
 		}
@@ -102,7 +105,7 @@ func matMulF16With(ks *kernelSet, out, x []float32, w []uint16, T, K, N int) {
 
 func matMulBF16With(ks *kernelSet, out, x []float32, w []uint16, T, K, N int) {
 	checkMatMul(len(out), len(x), len(w), T, K, N)
-	if T <= matVecMaxT || K == 0 {
+	if T <= ks.maxMatVecT || K == 0 {
 		for t := 0; t < T; t++ {
 			matVec(ks, out[t*N:t*N+N], x[t*K:t*K+K], w, K, N, ks.dot4BF16, BF16ToF32)
 		}
