@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync/atomic"
 	"testing"
 )
 
@@ -309,4 +310,20 @@ func testSets() []*kernelSet {
 	tiled.name = "generic-tiled"
 	tiled.maxMatVecT = matVecMaxT
 	return append(testKernelSets(), &tiled)
+}
+
+// TestParallelForNested: a chunk may itself call ParallelFor (a backend op
+// split across the pool that calls a matmul); every inner chunk still runs
+// exactly once and nothing deadlocks.
+func TestParallelForNested(t *testing.T) {
+	const outer, inner = 9, 13
+	var seen [outer * inner]atomic.Int32
+	ParallelFor(outer, func(i int) {
+		ParallelFor(inner, func(j int) { seen[i*inner+j].Add(1) })
+	})
+	for i := range seen {
+		if c := seen[i].Load(); c != 1 {
+			t.Fatalf("inner chunk %d ran %d times", i, c)
+		}
+	}
 }
