@@ -13,14 +13,17 @@ import "math"
 // (flags, detailed objects) fit instead of losing whole layers.
 
 // mergeToFit merges subpaths within layers until the total count is at most k or no layer
-// has two subpaths left. It returns the new per-layer subpath lists and the merge count.
-func mergeToFit(layers [][]Subpath, k int) ([][]Subpath, int) {
+// has two subpaths left; then, while the total is above lossless, it keeps merging pairs
+// whose merged outline still has at most n segments (so padding, not refitting, makes it
+// n: no loss), freeing slots for splitting long outlines. It returns the new per-layer
+// subpath lists and the merge count.
+func mergeToFit(layers [][]Subpath, k, lossless, n int) ([][]Subpath, int) {
 	total := 0
 	for _, l := range layers {
 		total += len(l)
 	}
 	merges := 0
-	for total > k {
+	for total > k || total > lossless {
 		// Cheapest merge: the two subpaths with the fewest segments in any layer, so the
 		// N-segment refit of the merged outline loses least.
 		bl, bi, bj, best := -1, 0, 0, math.MaxInt
@@ -33,7 +36,7 @@ func mergeToFit(layers [][]Subpath, k int) ([][]Subpath, int) {
 				bl, bi, bj, best = li, i, j, c
 			}
 		}
-		if bl < 0 {
+		if bl < 0 || (total <= k && best+2 > n) {
 			break
 		}
 		l := append([]Subpath(nil), layers[bl]...)

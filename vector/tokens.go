@@ -105,22 +105,32 @@ func Tokenize(doc *Document, k, n int) *Tokens {
 	// document with more subpaths than slots merges subpaths within layers (merge.go).
 	layers := make([][]Subpath, len(doc.Layers))
 	needed := 0
+	var all []Subpath
 	for i, l := range doc.Layers {
 		layers[i] = l.Subpaths
 		needed += len(l.Subpaths)
+		all = append(all, l.Subpaths...)
 	}
-	if needed > k {
-		layers, t.Merged = mergeToFit(layers, k)
+	tol := splitTolerance * math.Max(doc.ViewBox[2], doc.ViewBox[3])
+	// Slots every outline would like (one, plus pieces for those that refit badly).
+	pieces := allocatePieces(all, n, k, tol)
+	wanted := 0
+	for _, p := range pieces {
+		wanted += p
 	}
-	var all []Subpath
-	for _, l := range layers {
-		all = append(all, l...)
+	if wanted > k {
+		// Over budget: merge to fit K, and losslessly further to make room for splits.
+		layers, t.Merged = mergeToFit(layers, k, k-(wanted-needed), n)
+		all = all[:0]
+		for _, l := range layers {
+			all = append(all, l...)
+		}
+		spare := k - len(all)
+		if spare < 0 {
+			spare = 0
+		}
+		pieces = allocatePieces(all, n, spare, tol)
 	}
-	spare := k - len(all)
-	if spare < 0 {
-		spare = 0
-	}
-	pieces := allocatePieces(all, n, spare, splitTolerance*math.Max(doc.ViewBox[2], doc.ViewBox[3]))
 	t.Needed = needed
 	slot, idx := 0, 0
 	for li, l := range doc.Layers {
