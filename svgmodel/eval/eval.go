@@ -402,7 +402,7 @@ func rasters(ds *Dataset, s *Split) ([]Raster, error) {
 
 func novelty(samples []Sample, sr, train []Raster, ds *Dataset, prompts []Prompt) (Novelty, error) {
 	n := Novelty{CopyThreshold: CopyIoU,
-		Metric: fmt.Sprintf("weighted IoU Σmin/Σmax of %d×%d premultiplied RGB + coverage rasters against all %d training drawings", RasterSize, RasterSize, len(train))}
+		Metric: fmt.Sprintf("weighted IoU Σmin/Σmax of %d×%d rasters of coverage split by colour (α·rgb, α·(1−rgb)) against all %d training drawings", RasterSize, RasterSize, len(train))}
 	for i := range samples {
 		s := &samples[i]
 		j, iou := Nearest(sr[i], train)

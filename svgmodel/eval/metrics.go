@@ -12,26 +12,32 @@ import (
 // hundred samples.
 const RasterSize = 32
 
-// Raster is a drawing rendered for comparison: per pixel the premultiplied colour and the
-// coverage, (S,S,4) row-major in [0,1].
+// rasterChannels: per pixel, the coverage split by colour into α·r, α·g, α·b and
+// α·(1−r), α·(1−g), α·(1−b); the six sum to 3α.
+const rasterChannels = 6
+
+// Raster is a drawing rendered for comparison, (S,S,6) row-major in [0,1]: per pixel the
+// coverage α split by colour (see rasterChannels).
 type Raster []float32
 
 // RasterOf renders doc at size×size (the viewBox fills the square).
 func RasterOf(doc *vector.Document, size int) Raster {
 	img := vector.Render(doc, size, size)
-	r := make(Raster, len(img.Pix))
+	r := make(Raster, 0, size*size*rasterChannels)
 	for i := 0; i < len(img.Pix); i += 4 {
 		a := img.Pix[i+3]
-		r[i], r[i+1], r[i+2], r[i+3] = img.Pix[i]*a, img.Pix[i+1]*a, img.Pix[i+2]*a, a
+		c := img.Pix[i : i+3]
+		r = append(r, a*c[0], a*c[1], a*c[2], a*(1-c[0]), a*(1-c[1]), a*(1-c[2]))
 	}
 	return r
 }
 
-// IoU is the weighted Jaccard index Σ min(a,b) / Σ max(a,b) over every pixel and channel
-// (premultiplied R, G, B and coverage): 1 for identical drawings, 0 for disjoint ones. The
-// colour channels matter because many Twemoji share a silhouette (every face is the same
-// yellow disc), so a coverage-only IoU would call all faces copies of each other. Two empty
-// drawings are identical (1). Rasters of different sizes compare as 0.
+// IoU is the weighted Jaccard index Σ min(a,b) / Σ max(a,b) over every pixel and channel:
+// 1 for identical drawings, 0 for disjoint ones. For two opaque pixels whose colours differ
+// by d in L1 (0…3) it is (3−d)/(3+d), so it falls with colour as well as with shape: many
+// Twemoji share a silhouette (every face is the same disc), and a coverage-only IoU would
+// call all faces copies of each other. Two empty drawings are identical (1). Rasters of
+// different sizes compare as 0.
 func IoU(a, b Raster) float64 {
 	if len(a) != len(b) {
 		return 0
@@ -53,15 +59,16 @@ func IoU(a, b Raster) float64 {
 	return float64(inter / union)
 }
 
-// SilhouetteIoU is the IoU of the coverage channel alone (shape, ignoring colour).
+// SilhouetteIoU is the IoU of the coverage alone (shape, ignoring colour).
 func SilhouetteIoU(a, b Raster) float64 {
 	if len(a) != len(b) {
 		return 0
 	}
 	var inter, union float32
-	for i := 3; i < len(a); i += 4 {
-		inter += min(a[i], b[i])
-		union += max(a[i], b[i])
+	for i := 0; i+rasterChannels <= len(a); i += rasterChannels {
+		x, y := a[i]+a[i+3], b[i]+b[i+3] // α·r + α·(1−r) = α
+		inter += min(x, y)
+		union += max(x, y)
 	}
 	if union <= 0 {
 		return 1

@@ -55,9 +55,10 @@ func TestIoU(t *testing.T) {
 		{"identical", left, left, 1, 1},
 		{"disjoint", left, right, 0, 0},
 		{"half inside", left, full, 0.5, 0.5},
-		// Same coverage, other colour: premultiplied (1,0,0,1) vs (0,0,1,1) share only the
-		// coverage channel: Σmin = 1, Σmax = 3 per pixel.
-		{"recoloured", full, fullBlue, 1.0 / 3, 1},
+		// Same coverage, other colour: red (1,0,0) and blue (0,0,1) differ by 2 in L1, so
+		// per pixel (3−2)/(3+2).
+		{"recoloured", full, fullBlue, 1.0 / 5, 1},
+		{"black and white", doc(layer(vector.RGBA{A: 1}, rect(0, 0, 36, 36))), doc(layer(vector.RGBA{R: 1, G: 1, B: 1, A: 1}, rect(0, 0, 36, 36))), 0, 1},
 		{"both empty", doc(), doc(), 1, 1},
 		{"one empty", doc(), full, 0, 0},
 	} {
