@@ -25,7 +25,7 @@ const (
 	// (decode); above it the tiled kernel wins.
 	matvecMaxRows = 4
 	// poolMaxBytes bounds the free buffers kept for reuse.
-	poolMaxBytes = 512 << 20
+	poolMaxBytes = 256 << 20
 	// argmaxChunk is the number of values one argmax1 workgroup reduces.
 	argmaxChunk = 1024
 )
@@ -35,6 +35,10 @@ type buffer struct {
 	id   int // index in the registry
 	js   js.Value
 	size int // bytes (allocated, a multiple of 4)
+	// poolable buffers (activations, temporaries) go back to the pool on
+	// Free; uploaded ones (weights) are destroyed so a closed model's
+	// memory is returned.
+	poolable bool
 }
 
 // gtensor is a WebGPU tensor: one buffer, or for weights too large for one
@@ -246,7 +250,11 @@ func (b *Backend) activation(n int) (*buffer, error) {
 		b.fill(buf, size/4, 0)
 		return buf, nil
 	}
-	return b.newBuf(size, activationUsage, nil)
+	buf, err := b.newBuf(size, activationUsage, nil)
+	if err == nil {
+		buf.poolable = true
+	}
+	return buf, err
 }
 
 func (b *Backend) destroyBuf(buf *buffer) {
@@ -375,9 +383,15 @@ func (b *Backend) Free(t tensor.Tensor) {
 
 func (b *Backend) freeChunks(g *gtensor) {
 	for _, c := range g.chunks {
-		if len(g.chunks) == 1 && c.size == poolSize(c.size) && b.poolBytes+c.size <= poolMaxBytes {
+		if c.poolable && b.poolBytes+c.size <= poolMaxBytes {
 			b.pool[c.size] = append(b.pool[c.size], c)
 			b.poolBytes += c.size
+			continue
+		}
+		if len(b.cmds) == 0 {
+			// No recorded command uses it; WebGPU itself keeps it alive
+			// for work already submitted (destroy is deferred until then).
+			b.destroyBuf(c)
 			continue
 		}
 		b.doomed = append(b.doomed, c)
