@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # e2e/run.sh runs the browser end-to-end tests of site/lamina.mjs in headless
 # Chromium: it builds the CLI and the site, assembles the test models,
-# starts `lamina serve` on 127.0.0.1, runs e2e/lamina.test.mjs and exits
+# starts `lamina serve` on 127.0.0.1, runs e2e/lamina.test.mjs and
+# e2e/svgmodel.test.mjs (the layered-SVG model through lamina.mjs) and exits
 # non-zero when a test fails.
 #
 #   e2e/run.sh                    everything
@@ -54,6 +55,19 @@ mkdir -p "$models/too-large"
 cp model/testdata/llama-tiny/config.json "$models/too-large/"
 echo '{"metadata": {"total_size": 10000000000000}, "weight_map": {"lm_head.weight": "model-00001-of-00001.safetensors"}}' >"$models/too-large/model.safetensors.index.json"
 
+# The layered-SVG model: svgmodel's tiny fixture, with what the native CLI
+# draws for the cases e2e/svgmodel.test.mjs runs (same prompt, seed, steps,
+# cfg), so the browser runtime is checked against `lamina svg generate/edit`.
+svg="$models/layered-emoji-tiny"
+mkdir -p "$svg"
+cp svgmodel/testdata/tiny/config.json svgmodel/testdata/tiny/model.safetensors "$svg/"
+native_svg() { # native_svg NAME ARGS... (the CLI's own defaults: 24 steps, cfg 3)
+	dist/lamina svg "${@:2}" --model svgmodel/testdata/tiny --out - >"$svg/native-$1.svg"
+}
+native_svg heart-7 generate --prompt "red heart" --seed 7
+native_svg cat-3-s6 generate --prompt "grinning cat" --seed 3 --steps 6 --cfg 2
+native_svg heart-7-edit edit --in "$svg/native-heart-7.svg" --keep 0,2 --prompt "blue star" --seed 11 --steps 8
+
 # Start the server on a free port and read the URL it prints.
 log="$work/serve.log"
 dist/lamina serve --addr 127.0.0.1:0 --site dist/site --models "$models" >"$log" 2>&1 &
@@ -74,4 +88,4 @@ if [ "${1:-}" = bench ]; then
 	LAMINA_URL="$url" node "$e2e/bench.mjs" "$@"
 	exit
 fi
-LAMINA_URL="$url" node --test --test-concurrency=1 --test-reporter=spec "$@" "$e2e/lamina.test.mjs"
+LAMINA_URL="$url" node --test --test-concurrency=1 --test-reporter=spec "$@" "$e2e/lamina.test.mjs" "$e2e/svgmodel.test.mjs"

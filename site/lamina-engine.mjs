@@ -274,6 +274,57 @@ export async function fetchModel(baseURL, onProgress) {
   return files;
 }
 
+// fetchSVGModel fetches a layered-SVG model directory: config.json and
+// model.safetensors (the shipped models are unsharded and have no tokenizer:
+// captions are read byte by byte).
+export async function fetchSVGModel(baseURL, onProgress) {
+  const base = dirURL(baseURL);
+  const cache = await openCache();
+  let weightBytes = 0;
+  const budget = (n, url) => {
+    weightBytes += n;
+    if (weightBytes > MAX_MODEL_BYTES) {
+      throw new LaminaError(`lamina: model at ${base.href} is too large: ${(weightBytes / 2 ** 30).toFixed(2)} GiB of weights (${url})`, 'too-large');
+    }
+  };
+  const get = (name, opts = {}) => fetchFile(cache, new URL(name, base).href, name, { onProgress, ...opts });
+  const [config, weights] = await Promise.all([get('config.json'), get('model.safetensors', { optional: true, budget })]);
+  if (!weights) throw new LaminaError(`lamina: ${base.href} has no model.safetensors`, 'not-a-model');
+  return { 'config.json': config, 'model.safetensors': weights };
+}
+
+// svgOptions checks m.generate()'s and m.edit()'s options and turns them
+// into what the Go side reads; edit adds the drawing and the layer choice.
+export function svgOptions(opts, edit) {
+  const o = opts || {};
+  const num = (name, { integer = false, min = 0, max = Infinity } = {}) => {
+    const v = o[name];
+    if (v == null) return undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
+      throw new LaminaError(`lamina: ${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], not ${JSON.stringify(v)}`, 'bad-input');
+    }
+    return v;
+  };
+  if (o.prompt != null && typeof o.prompt !== 'string') throw new LaminaError('lamina: prompt must be a string', 'bad-input');
+  const out = {
+    prompt: o.prompt ?? '',
+    seed: num('seed', { integer: true, max: Number.MAX_SAFE_INTEGER }) ?? 0,
+    steps: num('steps', { integer: true, min: 1, max: 256 }),
+    cfg: num('cfg', { max: 50 }),
+  };
+  if (!edit) return out;
+  if (typeof o.svg !== 'string' || !o.svg) throw new LaminaError('lamina: edit needs svg, the drawing to edit, as a string', 'bad-input');
+  out.edit = true;
+  out.svg = o.svg;
+  if (o.keep != null) {
+    if (!Array.isArray(o.keep) && !ArrayBuffer.isView(o.keep)) throw new LaminaError('lamina: keep must be an array of layer indices', 'bad-input');
+    out.keep = toIds(o.keep, 'keep');
+  }
+  out.recolor = !!o.recolor;
+  out.add = num('add', { integer: true, max: 1024 }) ?? 0;
+  return out;
+}
+
 // ---------------------------------------------------------------- engine
 
 // Engine is one runtime (one backend) inside this realm's Go program.
@@ -291,6 +342,7 @@ export class Engine {
     this.api = api;
     this.id = id;
     this.models = new Map();
+    this.svgModels = new Set();
   }
 
   // backend is what actually runs now; 'auto' runtimes switch from
@@ -341,6 +393,41 @@ export class Engine {
     return goCall(() => this.api.generate(id, o, onToken || (() => {}), isCancelled || (() => false)));
   }
 
+  // loadSVGModel loads a layered-SVG model; backend '' runs it on this
+  // runtime's backend when that has the diffusion ops, 'cpu' always on a
+  // CPU backend of its own.
+  async loadSVGModel(baseURL, onProgress, backend) {
+    return this.loadSVGFiles(await fetchSVGModel(baseURL, onProgress), backend);
+  }
+
+  async loadSVGFiles(files, backend = '') {
+    if (!files || typeof files !== 'object') throw new LaminaError('lamina: files must be an object of name → Uint8Array', 'bad-input');
+    for (const [name, v] of Object.entries(files)) {
+      if (!(v instanceof Uint8Array)) throw new LaminaError(`lamina: file ${name} must be a Uint8Array`, 'bad-input');
+    }
+    const m = await goCall(() => this.api.loadSVGModel(this.id, files, backend));
+    this.svgModels.add(m.id);
+    return { id: m.id, info: JSON.parse(m.info) };
+  }
+
+  svgModelBackend(id) {
+    return syncResult(this.api.svgModelBackend(id));
+  }
+
+  // svgRun generates (or edits, with o.edit) and resolves to {svg, layers}
+  // or {cancelled: true}; onStep(step, steps, svg) gets the estimate after
+  // every step and isCancelled is polled between steps.
+  async svgRun(id, o, onStep, isCancelled) {
+    const r = await goCall(() => this.api.svgRun(id, o, onStep || null, isCancelled || (() => false)));
+    if (r.cancelled) return { cancelled: true, backend: r.backend };
+    return { ...JSON.parse(r.result), backend: r.backend };
+  }
+
+  disposeSVGModel(id) {
+    this.svgModels.delete(id);
+    return goCall(() => this.api.disposeSVGModel(id));
+  }
+
   encode(id, text) {
     return syncResult(this.api.encode(this.tokenizerOf(id), String(text)));
   }
@@ -363,6 +450,7 @@ export class Engine {
   dispose() {
     for (const id of this.models.keys()) this.api.disposeModel(id);
     this.models.clear();
+    this.svgModels.clear(); // disposeRuntime frees them
     this.api.disposeRuntime(this.id);
   }
 }

@@ -3,11 +3,12 @@
 // messages:
 //
 //   page → worker  {id, op, args}            op: init, loadModel, loadFiles, logits,
-//                                            layers, generate, disposeModel, dispose
-//   page → worker  {op: 'cancel', target}    stop the generation started by request target
+//                                            layers, generate, disposeModel, dispose,
+//                                            loadSVGModel, loadSVGFiles, svgRun, disposeSVGModel
+//   page → worker  {op: 'cancel', target}    stop the generation (or svgRun) started by request target
 //   worker → page  {id, result, backend}     success; backend is what runs now
 //   worker → page  {id, error: {message, code, name}}
-//   worker → page  {id, event: 'progress' | 'token', data}
+//   worker → page  {id, event: 'progress' | 'token' | 'step', data}   step: {step, steps, svg}
 import { Engine, toLaminaError } from './lamina-engine.mjs';
 
 let engine = null;
@@ -42,6 +43,29 @@ const ops = {
     } finally {
       cancelled.delete(id);
     }
+  },
+  async loadSVGModel({ baseURL, backend }, id) {
+    return engine.loadSVGModel(baseURL, (p) => postMessage({ id, event: 'progress', data: p }), backend);
+  },
+  async loadSVGFiles({ files, backend }) {
+    return engine.loadSVGFiles(files, backend);
+  },
+  async svgRun({ model, opts, steps }, id) {
+    try {
+      return await engine.svgRun(
+        model,
+        opts,
+        // Each estimate is posted as it comes, so the page can animate it.
+        steps ? (step, n, svg) => postMessage({ id, event: 'step', data: { step, steps: n, svg } }) : null,
+        () => cancelled.has(id),
+      );
+    } finally {
+      cancelled.delete(id);
+    }
+  },
+  async disposeSVGModel({ model }) {
+    await engine.disposeSVGModel(model);
+    return {};
   },
   async disposeModel({ model }) {
     engine.disposeModel(model);

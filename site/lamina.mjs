@@ -16,6 +16,22 @@
 //   await lm.layers(ids);             // per-layer logit lens, as `lamina` prints it
 //   await lm.dispose(); await rt.dispose();
 //
+// The layered-SVG diffusion model (config.json + model.safetensors, e.g. /models/layered-emoji/):
+//   const m = await rt.loadSVGModel(baseURL, { onProgress, backend: 'auto' | 'cpu' });
+//   m.backend;                        // 'webgpu' or 'cpu': what the SVG model runs on
+//   await m.generate({ prompt, seed, steps, cfg, onStep, signal });          // → { svg, layers }
+//   await m.edit({ svg, keep, recolor, add, prompt, seed, steps, cfg, onStep, signal }); // → { svg, layers }
+//   await m.dispose();
+// It runs on the runtime's backend when that has the diffusion ops (the CPU
+// backend does; WebGPU when its backend provides them), otherwise — or with
+// backend: 'cpu' — on a CPU backend of its own. onStep({ step, steps, svg })
+// gets the model's current estimate of the finished drawing after every
+// step (step = 1..steps). layers: [{ index, id, fill, opacity, subpaths,
+// kept }] in paint order, one per <path> of svg. Defaults: steps 24, cfg 3,
+// seed 0; the same options give the same SVG. edit: keep = layer indices that
+// come out unchanged; recolor regenerates the other layers' colors only; add
+// = new layers on top; see `lamina svg edit`.
+//
 // baseURL is an HF-style directory: config.json, model.safetensors or
 // model.safetensors.index.json + shards, tokenizer.json and
 // generation_config.json when present — e.g.
@@ -35,7 +51,7 @@
 // worker: true runs lamina.wasm in a module Web Worker (lamina-worker.js) so
 // the page stays responsive; the tokenizer then also runs in a small copy on
 // the page so encode/decode stay synchronous.
-import { Engine, TokenizerHost, LaminaError, compileLamina } from './lamina-engine.mjs';
+import { Engine, TokenizerHost, LaminaError, compileLamina, svgOptions } from './lamina-engine.mjs';
 
 export { LaminaError };
 
@@ -77,6 +93,21 @@ class Runtime {
     return new Model(this, await this.t.loadFiles(files));
   }
 
+  // loadSVGModel loads a layered-SVG diffusion model from an HF-style
+  // directory URL (config.json, model.safetensors).
+  async loadSVGModel(baseURL, { onProgress, backend = 'auto' } = {}) {
+    this.check();
+    const m = await this.t.loadSVGModel(String(baseURL), onProgress, svgBackend(backend));
+    return new SVGModel(this, m);
+  }
+
+  // loadSVGModelFromFiles is loadSVGModel for {'config.json': Uint8Array,
+  // 'model.safetensors': Uint8Array}.
+  async loadSVGModelFromFiles(files, { backend = 'auto' } = {}) {
+    this.check();
+    return new SVGModel(this, await this.t.loadSVGFiles(files, svgBackend(backend)));
+  }
+
   check() {
     if (this.disposed) throw new LaminaError('lamina: runtime disposed', 'disposed');
   }
@@ -85,6 +116,72 @@ class Runtime {
     if (this.disposed) return;
     this.disposed = true;
     await this.t.dispose();
+  }
+}
+
+function svgBackend(backend) {
+  if (backend !== 'auto' && backend !== 'cpu') {
+    throw new LaminaError(`lamina: loadSVGModel backend must be 'auto' or 'cpu', not ${JSON.stringify(backend)}`, 'bad-input');
+  }
+  return backend === 'cpu' ? 'cpu' : '';
+}
+
+class SVGModel {
+  constructor(rt, { id, info }) {
+    this.rt = rt;
+    this.id = id;
+    this.info = info; // {modelType, slots, cubics, dModel, layers, defaultSteps, defaultCFG, maxSteps, weightBytes, backend}
+    this.backend = info.backend;
+    this.disposed = false;
+  }
+
+  check() {
+    this.rt.check();
+    if (this.disposed) throw new LaminaError('lamina: SVG model disposed', 'disposed');
+  }
+
+  generate(opts = {}) {
+    return this.run(svgOptions(opts, false), opts);
+  }
+
+  edit(opts = {}) {
+    return this.run(svgOptions(opts, true), opts);
+  }
+
+  async run(o, { onStep, signal }) {
+    this.check();
+    if (onStep != null && typeof onStep !== 'function') throw new LaminaError('lamina: onStep must be a function', 'bad-input');
+    if (signal && signal.aborted) throw abortError(signal);
+    // As in generate: an exception in onStep stops sampling and rejects with it.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+    let stepError = null;
+    const cb = onStep ? (step, steps, svg) => {
+      if (stepError) return;
+      try {
+        onStep({ step, steps, svg });
+      } catch (e) {
+        stepError = e;
+        stop.abort();
+      }
+    } : null;
+    let out;
+    try {
+      out = await this.rt.t.svgRun(this.id, o, cb, stop.signal);
+    } finally {
+      if (signal) signal.removeEventListener('abort', onAbort);
+    }
+    if (out.backend) this.backend = out.backend;
+    if (stepError) throw stepError;
+    if (out.cancelled) throw abortError(signal);
+    return { svg: out.svg, layers: out.layers };
+  }
+
+  async dispose() {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (!this.rt.disposed) await this.rt.t.disposeSVGModel(this.id);
   }
 }
 
@@ -213,6 +310,22 @@ class LocalTransport {
     this.engine.disposeModel(id);
   }
 
+  loadSVGModel(baseURL, onProgress, backend) {
+    return this.engine.loadSVGModel(baseURL, onProgress, backend);
+  }
+
+  loadSVGFiles(files, backend) {
+    return this.engine.loadSVGFiles(files, backend);
+  }
+
+  svgRun(id, o, onStep, signal) {
+    return this.engine.svgRun(id, o, onStep, () => !!(signal && signal.aborted));
+  }
+
+  disposeSVGModel(id) {
+    return this.engine.disposeSVGModel(id);
+  }
+
   async dispose() {
     this.engine.dispose();
   }
@@ -330,6 +443,30 @@ class WorkerTransport {
 
   disposeModel(id) {
     return this.call('disposeModel', { model: id });
+  }
+
+  loadSVGModel(baseURL, onProgress, backend) {
+    return this.call('loadSVGModel', { baseURL, backend }, (ev, data) => ev === 'progress' && onProgress && onProgress(data));
+  }
+
+  loadSVGFiles(files, backend) {
+    return this.call('loadSVGFiles', { files, backend });
+  }
+
+  async svgRun(id, o, onStep, signal) {
+    const { id: req, done } = this.callWithID('svgRun', { model: id, opts: o, steps: !!onStep },
+      (ev, d) => ev === 'step' && onStep && onStep(d.step, d.steps, d.svg));
+    const onAbort = () => this.w.postMessage({ op: 'cancel', target: req });
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await done;
+    } finally {
+      if (signal) signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  disposeSVGModel(id) {
+    return this.call('disposeSVGModel', { model: id });
   }
 
   async dispose() {

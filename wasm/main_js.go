@@ -59,6 +59,10 @@ func main() {
 		"encode":           encode,
 		"decode":           decode,
 		"disposeTokenizer": func(a []js.Value) any { reg.disposeTokenizer(a[0].Int()); return nil },
+		"loadSVGModel":     loadSVGModel,
+		"svgRun":           svgRun,
+		"svgModelBackend":  svgModelBackend,
+		"disposeSVGModel":  disposeSVGModel,
 	} {
 		api.Set(name, js.FuncOf(guard(name, fn)))
 	}
@@ -191,20 +195,29 @@ func disposeRuntime(a []js.Value) any {
 	})
 }
 
+// filesFromJS copies {name: Uint8Array} into Go.
+func filesFromJS(v js.Value) (memFS, error) {
+	files := memFS{}
+	keys := jsObject.Call("keys", v)
+	for i := 0; i < keys.Length(); i++ {
+		name := keys.Index(i).String()
+		f := v.Get(name)
+		if !f.InstanceOf(jsUint8Array) {
+			return nil, coded(codeBadInput, "lamina: file %q must be a Uint8Array", name)
+		}
+		b := make([]byte, f.Length())
+		js.CopyBytesToGo(b, f)
+		files[name] = b
+	}
+	return files, nil
+}
+
 // loadModel(runtimeID, {name: Uint8Array}) → Promise<{id, info}>.
 func loadModel(a []js.Value) any {
 	rtID := a[0].Int()
-	files := memFS{}
-	keys := jsObject.Call("keys", a[1])
-	for i := 0; i < keys.Length(); i++ {
-		name := keys.Index(i).String()
-		v := a[1].Get(name)
-		if !v.InstanceOf(jsUint8Array) {
-			return jsPromise.Call("reject", newJSError(coded(codeBadInput, "lamina: file %q must be a Uint8Array", name)))
-		}
-		b := make([]byte, v.Length())
-		js.CopyBytesToGo(b, v)
-		files[name] = b
+	files, err := filesFromJS(a[1])
+	if err != nil {
+		return jsPromise.Call("reject", newJSError(err))
 	}
 	return async("loadModel", func() (any, error) {
 		id, lm, err := reg.loadModel(rtID, files)

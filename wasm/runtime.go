@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lamina-ml/lamina/model"
+	"github.com/lamina-ml/lamina/svgmodel"
 	"github.com/lamina-ml/lamina/tensor"
 	"github.com/lamina-ml/lamina/tokenizer"
 )
@@ -84,6 +85,9 @@ type runtime struct {
 	mode   string
 	be     tensor.Backend
 	models map[int]*loadedModel
+	// svgModels are the layered-SVG models loaded through this runtime
+	// (svgmodel.go), whichever backend they run on.
+	svgModels map[int]*svgModel
 }
 
 // loadedModel is a model with its tokenizer and generation defaults.
@@ -132,6 +136,7 @@ type registry struct {
 	runtimes   map[int]*runtime
 	models     map[int]*loadedModel
 	tokenizers map[int]*tokenizer.Tokenizer
+	svgModels  map[int]*svgModel
 	// newGPU makes a WebGPU backend; nil where there is none (native).
 	newGPU func(ctx context.Context) (tensor.Backend, error)
 }
@@ -141,6 +146,7 @@ func newRegistry(newGPU func(ctx context.Context) (tensor.Backend, error)) *regi
 		runtimes:   map[int]*runtime{},
 		models:     map[int]*loadedModel{},
 		tokenizers: map[int]*tokenizer.Tokenizer{},
+		svgModels:  map[int]*svgModel{},
 		newGPU:     newGPU,
 	}
 }
@@ -180,7 +186,7 @@ func (r *registry) createRuntime(ctx context.Context, mode string) (int, string,
 	default:
 		return 0, "", coded(codeBadInput, "lamina: backend must be 'auto', 'webgpu' or 'cpu', not %q", mode)
 	}
-	rt := &runtime{mode: mode, be: be, models: map[int]*loadedModel{}}
+	rt := &runtime{mode: mode, be: be, models: map[int]*loadedModel{}, svgModels: map[int]*svgModel{}}
 	id := r.add(func(id int) { r.runtimes[id] = rt })
 	return id, be.Name(), nil
 }
@@ -277,21 +283,43 @@ func (lm *loadedModel) withRecovery(op func() error) error {
 func (rt *runtime) fallBackToCPU() error {
 	cpu := tensor.NewCPU()
 	reloaded := map[*loadedModel]*model.Model{}
+	reloadedSVG := map[*svgModel]*svgmodel.Model{}
+	fail := func(err error) error {
+		for _, m := range reloaded {
+			m.Close()
+		}
+		for _, m := range reloadedSVG {
+			m.Close()
+		}
+		return err
+	}
 	for _, lm := range rt.models {
 		m, err := model.Load(lm.files, cpu)
 		if err != nil {
-			for _, m := range reloaded {
-				m.Close()
-			}
-			return err
+			return fail(err)
 		}
 		reloaded[lm] = m
+	}
+	for _, sm := range rt.svgModels {
+		if !sm.shared {
+			continue // already on a CPU backend of its own
+		}
+		m, err := svgmodel.Load(sm.files, cpu)
+		if err != nil {
+			return fail(err)
+		}
+		reloadedSVG[sm] = m
 	}
 	old := rt.be
 	for lm, m := range reloaded {
 		lm.m.Close() // frees the lost device's buffers
 		lm.m, lm.files = m, nil
 		lm.info.Backend = modeCPU
+	}
+	for sm, m := range reloadedSVG {
+		sm.m.Close()
+		sm.m, sm.files = m, nil
+		sm.info.Backend = modeCPU
 	}
 	rt.be = cpu
 	if c, ok := old.(interface{ Close() }); ok {
@@ -546,10 +574,15 @@ func (r *registry) disposeRuntime(id int) {
 	r.mu.Lock()
 	rt, ok := r.runtimes[id]
 	delete(r.runtimes, id)
-	var ids []int
+	var ids, svgIDs []int
 	for mid, lm := range r.models {
 		if lm.rt == rt {
 			ids = append(ids, mid)
+		}
+	}
+	for mid, sm := range r.svgModels {
+		if sm.rt == rt {
+			svgIDs = append(svgIDs, mid)
 		}
 	}
 	r.mu.Unlock()
@@ -558,6 +591,9 @@ func (r *registry) disposeRuntime(id int) {
 	}
 	for _, mid := range ids {
 		r.disposeModel(mid)
+	}
+	for _, mid := range svgIDs {
+		r.disposeSVGModel(mid)
 	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()

@@ -1,0 +1,295 @@
+// End-to-end tests of the layered-SVG diffusion model through site/lamina.mjs
+// (rt.loadSVGModel → m.generate / m.edit) in headless Chromium, against the
+// native CLI: e2e/run.sh serves svgmodel's tiny model at
+// /models/layered-emoji-tiny/ with native-*.svg, what `lamina svg generate`
+// and `lamina svg edit` draw for the same options.
+//
+// LAMINA_E2E_WEBGPU=pending skips the WebGPU suite (reported as skipped);
+// LAMINA_E2E_BACKENDS=cpu runs only the CPU suites.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const URL = process.env.LAMINA_URL;
+if (!URL) throw new Error('LAMINA_URL is not set: run e2e/run.sh');
+const CHROMIUM = process.env.LAMINA_CHROMIUM || '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu'];
+const WEBGPU_PENDING = process.env.LAMINA_E2E_WEBGPU === 'pending'
+  ? 'PENDING: WebGPU backend cases not run (LAMINA_E2E_WEBGPU=pending)'
+  : false;
+const TIMEOUT = 180_000;
+const MODEL = '/models/layered-emoji-tiny/';
+
+// The browser's CPU path is the pure-Go kernels; the native CLI runs amd64
+// assembly that sums in another order, so the drawings may differ in float32
+// rounding. vector.WriteSVG prints coordinates to 3 decimals: allow two units
+// there, and one step of an 8-bit color channel (a value on a rounding
+// boundary can flip). Structure (element count, ids, attributes) must match.
+const COORD_TOL = 2e-3;
+const COLOR_TOL = 1;
+// On WebGPU the model runs f32 WGSL kernels with their own summation order
+// and exp; 24 Euler steps amplify that, so only the structure and a looser
+// bound are checked there.
+const GPU_COORD_TOL = 0.05;
+const GPU_COLOR_TOL = 3;
+
+// The native cases of run.sh.
+const CASES = [
+  { name: 'heart-7', opts: { prompt: 'red heart', seed: 7 }, steps: 24 },
+  { name: 'cat-3-s6', opts: { prompt: 'grinning cat', seed: 3, steps: 6, cfg: 2 }, steps: 6 },
+];
+const EDIT = { name: 'heart-7-edit', base: 'heart-7', opts: { keep: [0, 2], prompt: 'blue star', seed: 11, steps: 8 } };
+
+const TOKEN_RE = /#[0-9a-fA-F]{6}|-?[0-9]+(?:\.[0-9]+)?(?:[eE]-?[0-9]+)?/g;
+
+// sameDrawing compares two SVG texts: identical apart from numbers within
+// coordTol and #rrggbb colors within colorTol per channel. It returns null
+// or what differs first, and the largest number difference seen.
+function sameDrawing(a, b, coordTol = COORD_TOL, colorTol = COLOR_TOL) {
+  const ta = [...a.matchAll(TOKEN_RE)];
+  const tb = [...b.matchAll(TOKEN_RE)];
+  if (ta.length !== tb.length) return { err: `${ta.length} numbers vs ${tb.length}` };
+  let pa = 0;
+  let pb = 0;
+  let maxDiff = 0;
+  for (let i = 0; i < ta.length; i++) {
+    const sa = a.slice(pa, ta[i].index);
+    const sb = b.slice(pb, tb[i].index);
+    if (sa !== sb) return { err: `text before number ${i} differs: ${JSON.stringify(sa)} vs ${JSON.stringify(sb)}` };
+    const x = ta[i][0];
+    const y = tb[i][0];
+    pa = ta[i].index + x.length;
+    pb = tb[i].index + y.length;
+    if (x.startsWith('#') !== y.startsWith('#')) return { err: `token ${i}: ${x} vs ${y}` };
+    if (x.startsWith('#')) {
+      for (let c = 1; c < 7; c += 2) {
+        if (Math.abs(parseInt(x.slice(c, c + 2), 16) - parseInt(y.slice(c, c + 2), 16)) > colorTol) return { err: `color ${i}: ${x} vs ${y}` };
+      }
+    } else {
+      const d = Math.abs(Number(x) - Number(y));
+      maxDiff = Math.max(maxDiff, d);
+      if (d > coordTol) return { err: `number ${i}: ${x} vs ${y}`, maxDiff };
+    }
+  }
+  if (a.slice(pa) !== b.slice(pb)) return { err: 'text after the last number differs' };
+  return { err: null, maxDiff };
+}
+
+const paths = (svg) => svg.match(/<path[^>]*>/g) || [];
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function openPage() {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  await page.goto(URL);
+  page.errors = errors;
+  return page;
+}
+
+// inspect parses an SVG with the browser's DOMParser: parse errors, and per
+// <path> its id and fill, to check against result.layers.
+function inspect(page, svg) {
+  return page.evaluate((svg) => {
+    const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
+    const err = doc.querySelector('parsererror');
+    return {
+      error: err ? err.textContent : null,
+      root: doc.documentElement.localName,
+      paths: [...doc.querySelectorAll('path')].map((p) => ({ id: p.getAttribute('id'), fill: p.getAttribute('fill'), d: p.getAttribute('d') })),
+    };
+  }, svg);
+}
+
+function svgSuite(backend, worker) {
+  describe(`layered SVG model: backend ${backend}, worker ${worker}`, { skip: backend === 'webgpu' && WEBGPU_PENDING, timeout: TIMEOUT * 4 }, () => {
+    let page;
+    let native;
+    before(async () => {
+      page = await openPage();
+      native = {};
+      for (const c of [...CASES, EDIT]) {
+        const r = await fetch(new globalThis.URL(`${MODEL}native-${c.name}.svg`, URL));
+        assert.equal(r.status, 200, `native-${c.name}.svg (made by e2e/run.sh)`);
+        native[c.name] = await r.text();
+      }
+      const got = await page.evaluate(async ({ backend, worker, model }) => {
+        const { createRuntime } = await import('/lamina.mjs');
+        window.__rt = await createRuntime({ backend, worker });
+        const progress = [];
+        window.__m = await window.__rt.loadSVGModel(model, { onProgress: (p) => progress.push(p.file) });
+        return { rt: window.__rt.backend, m: window.__m.backend, info: window.__m.info, files: [...new Set(progress)].sort() };
+      }, { backend, worker, model: MODEL });
+      assert.equal(got.rt, backend, 'rt.backend');
+      assert.ok(got.m === 'cpu' || got.m === 'webgpu', `m.backend ${got.m}`);
+      if (backend === 'cpu') assert.equal(got.m, 'cpu', 'on a CPU runtime the SVG model runs on the CPU');
+      assert.equal(got.info.slots, 48, 'info.slots');
+      assert.deepEqual(got.files, ['config.json', 'model.safetensors'], 'onProgress files');
+    });
+    after(async () => {
+      await page?.evaluate(async () => {
+        await window.__m?.dispose();
+        await window.__rt?.dispose();
+      });
+      assert.deepEqual(page?.errors ?? [], [], 'uncaught page errors');
+      await page?.context().close();
+    });
+
+    const gen = (opts) => page.evaluate(async (opts) => {
+      const steps = [];
+      const t0 = performance.now();
+      const r = await window.__m.generate({ ...opts, onStep: (s) => steps.push(s) });
+      return { ...r, steps, ms: performance.now() - t0, backend: window.__m.backend };
+    }, opts);
+
+    for (const c of CASES) {
+      it(`generate ${JSON.stringify(c.opts)}: a valid SVG, layers match, onStep ${c.steps}×, equals the native CLI's`, { timeout: TIMEOUT }, async () => {
+        const r = await gen(c.opts);
+        assert.equal(typeof r.svg, 'string');
+        const doc = await inspect(page, r.svg);
+        assert.equal(doc.error, null, 'DOMParser parse error');
+        assert.equal(doc.root, 'svg');
+        assert.ok(r.layers.length > 0, 'at least one layer');
+        assert.equal(doc.paths.length, r.layers.length, '<path> count = layers.length');
+        r.layers.forEach((l, i) => {
+          assert.equal(l.index, i, `layers[${i}].index`);
+          assert.equal(doc.paths[i].id, l.id, `path ${i} id`);
+          assert.equal(doc.paths[i].fill, l.fill, `path ${i} fill`);
+        });
+        // onStep: once per step, 1..steps, each an SVG that parses.
+        assert.deepEqual(r.steps.map((s) => s.step), Array.from({ length: c.steps }, (_, i) => i + 1), 'onStep step numbers');
+        assert.ok(r.steps.every((s) => s.steps === c.steps), 'onStep steps');
+        for (const s of [r.steps[0], r.steps.at(-1)]) {
+          assert.equal(typeof s.svg, 'string');
+          const d = await inspect(page, s.svg);
+          assert.equal(d.error, null, `step ${s.step} SVG parse error`);
+        }
+        assert.notEqual(r.steps[0].svg, r.svg, 'the first estimate is not already the result');
+        // Against the native CLI.
+        const want = native[c.name];
+        const exact = r.svg === want;
+        const cmp = backend === 'webgpu' ? sameDrawing(r.svg, want, GPU_COORD_TOL, GPU_COLOR_TOL) : sameDrawing(r.svg, want);
+        console.log(`# ${backend}/worker ${worker} ${c.name}: ${exact ? 'byte-identical to' : `max number difference ${cmp.maxDiff} from`} the native CLI; ${r.ms.toFixed(0)} ms for ${c.steps} steps on ${r.backend}`);
+        assert.equal(cmp.err, null, `differs from \`lamina svg generate\`: ${cmp.err}`);
+      });
+    }
+
+    it('same seed → the same SVG; another seed → another', { timeout: TIMEOUT }, async () => {
+      const r = await page.evaluate(async () => {
+        const m = window.__m;
+        const a = await m.generate({ prompt: 'sun with face', seed: 42, steps: 5 });
+        const b = await m.generate({ prompt: 'sun with face', seed: 42, steps: 5 });
+        const c = await m.generate({ prompt: 'sun with face', seed: 43, steps: 5 });
+        return { a: a.svg, b: b.svg, c: c.svg, la: a.layers, lb: b.layers };
+      });
+      assert.equal(r.a, r.b, 'same options, same SVG');
+      assert.deepEqual(r.la, r.lb, 'same layers');
+      assert.notEqual(r.a, r.c, 'seed 43 draws something else');
+    });
+
+    it('edit keeps the kept layers byte-identical and equals `lamina svg edit`', { timeout: TIMEOUT }, async () => {
+      const base = native[EDIT.base];
+      const r = await page.evaluate(async ({ svg, opts }) => {
+        const steps = [];
+        const out = await window.__m.edit({ svg, ...opts, onStep: (s) => steps.push(s.step) });
+        return { ...out, steps };
+      }, { svg: base, opts: EDIT.opts });
+      const before = paths(base);
+      const got = paths(r.svg);
+      assert.equal(got.length, r.layers.length, '<path> count = layers.length');
+      const kept = r.layers.filter((l) => l.kept).map((l) => l.index);
+      assert.equal(kept.length, EDIT.opts.keep.length, `layers marked kept: ${kept}`);
+      // Kept layers are the input's <path> elements, unchanged, in paint order.
+      const keptPaths = kept.map((i) => got[i]);
+      assert.deepEqual(keptPaths, EDIT.opts.keep.map((i) => before[i]), 'kept <path> elements identical to the input\'s');
+      assert.deepEqual(r.steps, Array.from({ length: EDIT.opts.steps }, (_, i) => i + 1), 'onStep steps');
+      const cmp = backend === 'webgpu' ? sameDrawing(r.svg, native[EDIT.name], GPU_COORD_TOL, GPU_COLOR_TOL) : sameDrawing(r.svg, native[EDIT.name]);
+      console.log(`# ${backend}/worker ${worker} edit: ${r.svg === native[EDIT.name] ? 'byte-identical to' : `max number difference ${cmp.maxDiff} from`} the native CLI`);
+      assert.equal(cmp.err, null, `differs from \`lamina svg edit\`: ${cmp.err}`);
+    });
+
+    it('recolor keeps every layer\'s geometry; add puts new layers on top', { timeout: TIMEOUT }, async () => {
+      const base = native['cat-3-s6'];
+      const r = await page.evaluate(async (svg) => {
+        const m = window.__m;
+        const rec = await m.edit({ svg, recolor: true, prompt: 'green', seed: 5, steps: 4 });
+        const add = await m.edit({ svg, add: 2, prompt: 'hat', seed: 5, steps: 4 });
+        return { rec: rec.svg, add: add.svg, addLayers: add.layers };
+      }, base);
+      const d = (svg) => paths(svg).map((p) => p.match(/ d="([^"]*)"/)[1]);
+      assert.deepEqual(d(r.rec), d(base), 'recolor: path geometry unchanged');
+      assert.ok(paths(r.add).length <= paths(base).length + 2 && paths(r.add).length >= paths(base).length, `add: ${paths(r.add).length} paths from ${paths(base).length}`);
+      assert.deepEqual(paths(r.add).slice(0, paths(base).length), paths(base), 'add: the existing layers stay, below the new ones');
+    });
+
+    it('signal aborts with an AbortError; an exception in onStep rejects with it; bad options reject', { timeout: TIMEOUT }, async () => {
+      const r = await page.evaluate(async () => {
+        const m = window.__m;
+        const out = {};
+        const ac = new AbortController();
+        let n = 0;
+        try {
+          await m.generate({ prompt: 'x', steps: 50, signal: ac.signal, onStep: () => { if (++n === 3) ac.abort(); } });
+          out.abort = 'resolved';
+        } catch (e) {
+          out.abort = e.name;
+        }
+        out.stepsBeforeAbort = n;
+        try {
+          await m.generate({ prompt: 'x', steps: 5, onStep: () => { throw new Error('boom'); } });
+          out.thrown = 'resolved';
+        } catch (e) {
+          out.thrown = e.message;
+        }
+        const code = async (f) => { try { await f(); return 'resolved'; } catch (e) { return e.code || e.name; } };
+        out.badSteps = await code(() => m.generate({ steps: 0 }));
+        out.badSeed = await code(() => m.generate({ seed: -1 }));
+        out.badSVG = await code(() => m.edit({ svg: 'not an svg', keep: [0] }));
+        out.noSVG = await code(() => m.edit({ keep: [0] }));
+        out.badKeep = await code(() => m.edit({ svg: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 36 36"><path d="M1 1L9 1L9 9Z" fill="#ff0000"/></svg>', keep: [3] }));
+        out.notAModel = await code(() => window.__rt.loadSVGModel('/models/nothing-here/'));
+        // Still usable after all that.
+        out.after = (await m.generate({ prompt: 'ok', steps: 2 })).layers.length >= 0;
+        return out;
+      });
+      assert.equal(r.abort, 'AbortError');
+      assert.ok(r.stepsBeforeAbort >= 3 && r.stepsBeforeAbort < 50, `steps run before the abort took: ${r.stepsBeforeAbort}`);
+      assert.equal(r.thrown, 'boom');
+      assert.equal(r.badSteps, 'bad-input');
+      assert.equal(r.badSeed, 'bad-input');
+      assert.equal(r.badSVG, 'bad-input');
+      assert.equal(r.noSVG, 'bad-input');
+      assert.equal(r.badKeep, 'bad-input');
+      assert.equal(r.notAModel, 'not-a-model');
+      assert.ok(r.after);
+    });
+
+    it('dispose: later calls reject with code disposed', { timeout: TIMEOUT }, async () => {
+      const r = await page.evaluate(async (model) => {
+        const m = await window.__rt.loadSVGModel(model);
+        await m.dispose();
+        try {
+          await m.generate({ prompt: 'x' });
+          return 'resolved';
+        } catch (e) {
+          return e.code;
+        }
+      }, MODEL);
+      assert.equal(r, 'disposed');
+    });
+  });
+}
+
+const BACKENDS = process.env.LAMINA_E2E_BACKENDS === 'cpu' ? ['cpu'] : ['cpu', 'webgpu'];
+for (const backend of BACKENDS) {
+  svgSuite(backend, false);
+  svgSuite(backend, true);
+}
