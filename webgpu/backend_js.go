@@ -669,8 +669,8 @@ func (b *Backend) submit() error {
 		b.destroyBuf(buf)
 	}
 	b.doomed = b.doomed[:0]
-	if b.d.uncaptured != "" {
-		return fmt.Errorf("webgpu: %s", b.d.uncaptured)
+	if err := b.d.takeUncaptured(); err != nil {
+		return err
 	}
 	return nil
 }
@@ -770,8 +770,8 @@ func (b *Backend) readBytes(buf *buffer, off, size int) ([]byte, error) {
 	}
 	js.CopyBytesToGo(out, jsUint8Array.New(st.js.Call("getMappedRange", 0, size)))
 	st.js.Call("unmap")
-	if b.d.uncaptured != "" {
-		return nil, fmt.Errorf("webgpu: %s", b.d.uncaptured)
+	if err := b.d.takeUncaptured(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

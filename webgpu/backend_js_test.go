@@ -771,4 +771,10 @@ func TestCompileErrors(t *testing.T) {
 			t.Logf("%s: %v", tc.name, err)
 		}
 	}
+	// The errors were this call's; they must not leak into later work.
+	x, _ := gpu.UploadF32([]int{2}, []float32{1, 2})
+	gpu.Add(x, x, x)
+	if got, err := gpu.Read(x, 0, -1); err != nil || got[1] != 4 {
+		t.Errorf("after compile errors: %v, %v; want [2 4]", got, err)
+	}
 }

@@ -138,7 +138,7 @@ type device struct {
 
 	lost       chan struct{}
 	lostReason string
-	uncaptured string // first uncaptured error, reported by the next Read
+	uncaptured string // first uncaptured error since the last report
 	errFn      js.Func
 }
 
@@ -248,6 +248,16 @@ func openDevice(ctx context.Context, o Options) (*device, error) {
 	return d, nil
 }
 
+// takeUncaptured reports an uncaptured device error once.
+func (d *device) takeUncaptured() error {
+	if d.uncaptured == "" {
+		return nil
+	}
+	err := fmt.Errorf("webgpu: %s", d.uncaptured)
+	d.uncaptured = ""
+	return err
+}
+
 func (d *device) isLost() bool {
 	select {
 	case <-d.lost:
@@ -291,7 +301,23 @@ func (d *device) pipeline(k shaders.Key, layout js.Value) (js.Value, error) {
 }
 
 // compile builds a compute pipeline (entry point main) from WGSL source.
+// Module and pipeline creation run inside a validation error scope, so a
+// bad shader becomes this call's error instead of an uncaptured device
+// error that would fail the next submit.
 func (d *device) compile(label, src string, layout js.Value) (js.Value, error) {
+	d.dev.Call("pushErrorScope", "validation")
+	pipe, err := d.compileScoped(label, src, layout)
+	scoped, serr := await(d.dev.Call("popErrorScope"))
+	if err == nil && serr == nil && scoped.Type() == js.TypeObject {
+		err = fmt.Errorf("webgpu: %s: %s", label, scoped.Get("message").String())
+	}
+	if err != nil {
+		return js.Undefined(), err
+	}
+	return pipe, nil
+}
+
+func (d *device) compileScoped(label, src string, layout js.Value) (js.Value, error) {
 	mod, err := jsCall(d.dev, "createShaderModule", obj("code", src, "label", label))
 	if err != nil {
 		return js.Undefined(), err
