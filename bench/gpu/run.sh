@@ -12,6 +12,8 @@ work="$(mktemp -d)"
 unxz() { python3 -c 'import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2],"wb"))' "$1" "$2"; }
 unxz "$G/node.xz" "$work/node" && chmod +x "$work/node"
 unxz "$G/dawn.node.xz" "$work/dawn.node"
+unxz "$G/gpubench.wasm.xz" "$work/gpubench.wasm"
+unxz "$G/webgpu.test.wasm.xz" "$work/webgpu.test.wasm"
 
 # Vulkan loader + GL dispatch libs the NVIDIA ICD needs.
 for d in "$G"/debs/*.deb; do
@@ -38,15 +40,15 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>
 
 echo "== lamina WebGPU kernel tests on the real GPU (Dawn) =="
 timeout "${TEST_TIMEOUT:-120}" "$work/node" bench/gpu/driver.mjs --dawn "$work/dawn.node" \
-  --wasm-exec "$G/wasm_exec.js" "$G/webgpu.test.wasm" -test.v > "$OUT/kerneltests.log" 2>&1
+  --wasm-exec "$G/wasm_exec.js" "$work/webgpu.test.wasm" -test.v > "$OUT/kerneltests.log" 2>&1
 echo "kernel tests exit code $?" | tee -a "$OUT/env.txt"
 grep -E "^(--- FAIL|FAIL|PASS|ok|adapter)|MISMATCH|: nmse" "$OUT/kerneltests.log" | grep -v "^    --- PASS" | head -40
 echo "== lamina WebGPU (Dawn) =="
 timeout "${WEBGPU_TIMEOUT:-300}" "$work/node" bench/gpu/driver.mjs --dawn "$work/dawn.node" \
-  --wasm-exec "$G/wasm_exec.js" "$G/gpubench.wasm" ${GPUBENCH_ARGS:-} 2>&1 | tee "$OUT/webgpu.log"
+  --wasm-exec "$G/wasm_exec.js" "$work/gpubench.wasm" ${GPUBENCH_ARGS:-} 2>&1 | tee "$OUT/webgpu.log"
 echo "== lamina WebGPU matmul with Dawn's robustness checks off (reference only) =="
 DAWN_FLAGS="enable-dawn-features=disable_robustness" timeout 120 "$work/node" bench/gpu/driver.mjs --dawn "$work/dawn.node" \
-  --wasm-exec "$G/wasm_exec.js" "$G/gpubench.wasm" -run matmul -label no-robustness 2>&1 | tee -a "$OUT/webgpu.log"
+  --wasm-exec "$G/wasm_exec.js" "$work/gpubench.wasm" -run matmul -label no-robustness 2>&1 | tee -a "$OUT/webgpu.log"
 echo "== torch / transformers =="
 timeout "${TORCH_TIMEOUT:-240}" python3 bench/gpu/torch_bench.py 2>&1 | grep -v Warning | tee "$OUT/torch.log"
 echo "== table =="
