@@ -9,6 +9,7 @@
 #   e2e/run.sh --test-name-pattern abort  only tests whose name matches (node --test flags pass through)
 #   LAMINA_E2E_BACKENDS=cpu e2e/run.sh    only the CPU backend suites
 #   e2e/run.sh bench ['preset=tiny&prompt=64&tokens=32']   site/bench.html's figures as JSON
+#   e2e/run.sh svgbench [MODEL_DIR] [runs]  layered-SVG sample latency (24 steps, cfg 3) as JSON
 #
 # Needs: chromium (apt-get install -y chromium), node + npm (playwright-core
 # is installed into e2e/node_modules from e2e/package-lock.json), Go.
@@ -68,6 +69,12 @@ native_svg heart-7 generate --prompt "red heart" --seed 7
 native_svg cat-3-s6 generate --prompt "grinning cat" --seed 3 --steps 6 --cfg 2
 native_svg heart-7-edit edit --in "$svg/native-heart-7.svg" --keep 0,2 --prompt "blue star" --seed 11 --steps 8
 
+# `run.sh svgbench [MODEL_DIR] [runs]` times that layered-SVG model.
+if [ "${1:-}" = svgbench ]; then
+	mkdir -p "$models/svgbench"
+	cp "${2:-svgmodel/testdata/tiny}"/config.json "${2:-svgmodel/testdata/tiny}"/model.safetensors "$models/svgbench/"
+fi
+
 # Start the server on a free port and read the URL it prints.
 log="$work/serve.log"
 dist/lamina serve --addr 127.0.0.1:0 --site dist/site --models "$models" >"$log" 2>&1 &
@@ -86,6 +93,10 @@ echo "e2e: serving $url" >&2
 if [ "${1:-}" = bench ]; then
 	shift
 	LAMINA_URL="$url" node "$e2e/bench.mjs" "$@"
+	exit
+fi
+if [ "${1:-}" = svgbench ]; then
+	LAMINA_URL="$url" node "$e2e/svgbench.mjs" "${3:-3}"
 	exit
 fi
 LAMINA_URL="$url" node --test --test-concurrency=1 --test-reporter=spec "$@" "$e2e/lamina.test.mjs" "$e2e/svgmodel.test.mjs"

@@ -27,15 +27,13 @@ const MODEL = '/models/layered-emoji-tiny/';
 // boundary can flip). Structure (element count, ids, attributes) must match.
 const COORD_TOL = 2e-3;
 const COLOR_TOL = 1;
-// On WebGPU the model runs f32 WGSL kernels with their own summation order
-// and exp; 24 Euler steps amplify that, so only the structure and a looser
-// bound are checked there.
-const GPU_COORD_TOL = 0.05;
-const GPU_COLOR_TOL = 3;
+// The WebGPU backend (f32 WGSL kernels, another summation order again) has
+// stayed within the same bounds on SwiftShader.
 
-// The native cases of run.sh.
+// The native cases of run.sh. SwiftShader takes ~3 s per step of the tiny
+// model, so the WebGPU suites skip the 24-step (default options) case.
 const CASES = [
-  { name: 'heart-7', opts: { prompt: 'red heart', seed: 7 }, steps: 24 },
+  { name: 'heart-7', opts: { prompt: 'red heart', seed: 7 }, steps: 24, cpuOnly: true },
   { name: 'cat-3-s6', opts: { prompt: 'grinning cat', seed: 3, steps: 6, cfg: 2 }, steps: 6 },
 ];
 const EDIT = { name: 'heart-7-edit', base: 'heart-7', opts: { keep: [0, 2], prompt: 'blue star', seed: 11, steps: 8 } };
@@ -150,7 +148,7 @@ function svgSuite(backend, worker) {
       return { ...r, steps, ms: performance.now() - t0, backend: window.__m.backend };
     }, opts);
 
-    for (const c of CASES) {
+    for (const c of CASES.filter((c) => backend === 'cpu' || !c.cpuOnly)) {
       it(`generate ${JSON.stringify(c.opts)}: a valid SVG, layers match, onStep ${c.steps}×, equals the native CLI's`, { timeout: TIMEOUT }, async () => {
         const r = await gen(c.opts);
         assert.equal(typeof r.svg, 'string');
@@ -176,7 +174,7 @@ function svgSuite(backend, worker) {
         // Against the native CLI.
         const want = native[c.name];
         const exact = r.svg === want;
-        const cmp = backend === 'webgpu' ? sameDrawing(r.svg, want, GPU_COORD_TOL, GPU_COLOR_TOL) : sameDrawing(r.svg, want);
+        const cmp = sameDrawing(r.svg, want);
         console.log(`# ${backend}/worker ${worker} ${c.name}: ${exact ? 'byte-identical to' : `max number difference ${cmp.maxDiff} from`} the native CLI; ${r.ms.toFixed(0)} ms for ${c.steps} steps on ${r.backend}`);
         assert.equal(cmp.err, null, `differs from \`lamina svg generate\`: ${cmp.err}`);
       });
@@ -185,9 +183,9 @@ function svgSuite(backend, worker) {
     it('same seed → the same SVG; another seed → another', { timeout: TIMEOUT }, async () => {
       const r = await page.evaluate(async () => {
         const m = window.__m;
-        const a = await m.generate({ prompt: 'sun with face', seed: 42, steps: 5 });
-        const b = await m.generate({ prompt: 'sun with face', seed: 42, steps: 5 });
-        const c = await m.generate({ prompt: 'sun with face', seed: 43, steps: 5 });
+        const a = await m.generate({ prompt: 'sun with face', seed: 42, steps: 3 });
+        const b = await m.generate({ prompt: 'sun with face', seed: 42, steps: 3 });
+        const c = await m.generate({ prompt: 'sun with face', seed: 43, steps: 3 });
         return { a: a.svg, b: b.svg, c: c.svg, la: a.layers, lb: b.layers };
       });
       assert.equal(r.a, r.b, 'same options, same SVG');
@@ -211,7 +209,7 @@ function svgSuite(backend, worker) {
       const keptPaths = kept.map((i) => got[i]);
       assert.deepEqual(keptPaths, EDIT.opts.keep.map((i) => before[i]), 'kept <path> elements identical to the input\'s');
       assert.deepEqual(r.steps, Array.from({ length: EDIT.opts.steps }, (_, i) => i + 1), 'onStep steps');
-      const cmp = backend === 'webgpu' ? sameDrawing(r.svg, native[EDIT.name], GPU_COORD_TOL, GPU_COLOR_TOL) : sameDrawing(r.svg, native[EDIT.name]);
+      const cmp = sameDrawing(r.svg, native[EDIT.name]);
       console.log(`# ${backend}/worker ${worker} edit: ${r.svg === native[EDIT.name] ? 'byte-identical to' : `max number difference ${cmp.maxDiff} from`} the native CLI`);
       assert.equal(cmp.err, null, `differs from \`lamina svg edit\`: ${cmp.err}`);
     });
@@ -220,8 +218,8 @@ function svgSuite(backend, worker) {
       const base = native['cat-3-s6'];
       const r = await page.evaluate(async (svg) => {
         const m = window.__m;
-        const rec = await m.edit({ svg, recolor: true, prompt: 'green', seed: 5, steps: 4 });
-        const add = await m.edit({ svg, add: 2, prompt: 'hat', seed: 5, steps: 4 });
+        const rec = await m.edit({ svg, recolor: true, prompt: 'green', seed: 5, steps: 3 });
+        const add = await m.edit({ svg, add: 2, prompt: 'hat', seed: 5, steps: 3 });
         return { rec: rec.svg, add: add.svg, addLayers: add.layers };
       }, base);
       const d = (svg) => paths(svg).map((p) => p.match(/ d="([^"]*)"/)[1]);
@@ -237,14 +235,14 @@ function svgSuite(backend, worker) {
         const ac = new AbortController();
         let n = 0;
         try {
-          await m.generate({ prompt: 'x', steps: 50, signal: ac.signal, onStep: () => { if (++n === 3) ac.abort(); } });
+          await m.generate({ prompt: 'x', steps: 20, signal: ac.signal, onStep: () => { if (++n === 3) ac.abort(); } });
           out.abort = 'resolved';
         } catch (e) {
           out.abort = e.name;
         }
         out.stepsBeforeAbort = n;
         try {
-          await m.generate({ prompt: 'x', steps: 5, onStep: () => { throw new Error('boom'); } });
+          await m.generate({ prompt: 'x', steps: 3, onStep: () => { throw new Error('boom'); } });
           out.thrown = 'resolved';
         } catch (e) {
           out.thrown = e.message;
@@ -261,7 +259,7 @@ function svgSuite(backend, worker) {
         return out;
       });
       assert.equal(r.abort, 'AbortError');
-      assert.ok(r.stepsBeforeAbort >= 3 && r.stepsBeforeAbort < 50, `steps run before the abort took: ${r.stepsBeforeAbort}`);
+      assert.ok(r.stepsBeforeAbort >= 3 && r.stepsBeforeAbort < 20, `steps run before the abort took: ${r.stepsBeforeAbort}`);
       assert.equal(r.thrown, 'boom');
       assert.equal(r.badSteps, 'bad-input');
       assert.equal(r.badSeed, 'bad-input');
