@@ -45,10 +45,12 @@ def main(webgpu_log, torch_log, out_json):
             continue
         base = hf.get("float32" if r["dtype"] == "F32" else "bfloat16")
         name = "decode tok/s %s %s (%d disp/tok)" % (r["dtype"], r["variant"], r["dispatches_per_token"])
+        if "host_ms_per_token" in r:
+            name += " host %.2f ms/tok" % r["host_ms_per_token"]
         if base:
-            print("%-44s %14.1f %14.1f %7.1fx" % (name, r["tok_per_s"], base["tok_per_s"], r["tok_per_s"] / base["tok_per_s"]))
+            print("%-62s %14.1f %14.1f %7.1fx" % (name, r["tok_per_s"], base["tok_per_s"], r["tok_per_s"] / base["tok_per_s"]))
         else:
-            print("%-44s %14.1f %14s" % (name, r["tok_per_s"], "n/a"))
+            print("%-62s %14.1f %14s" % (name, r["tok_per_s"], "n/a"))
     print("  (torch column: HF transformers eager generate, greedy, batch 1, same shape; goal ≥ 10x)")
 
 

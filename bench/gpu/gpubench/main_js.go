@@ -307,42 +307,54 @@ func (m *lm) stepPlain(be *webgpu.Backend, pos int) {
 	be.ArgmaxAt(m.tokens, pos+1, m.logits)
 }
 
-// run decodes n tokens from position 0, submitting every token and reading
-// the token ids back every syncEvery tokens (the only host round trip).
-func (m *lm) run(be *webgpu.Backend, n, syncEvery int, fused bool) (float64, []int32) {
+// run decodes n tokens from position 0, reading the token ids back every
+// syncEvery tokens (the only host round trip) and, with flushEach,
+// submitting every token. It returns tokens/s, the ids, and the host time
+// per token spent recording and submitting (excluding waits for the GPU).
+func (m *lm) run(be *webgpu.Backend, n, syncEvery int, fused, flushEach bool) (float64, []int32, float64) {
 	start := time.Now()
 	var ids []int32
 	var err error
+	var host time.Duration
 	for i := 0; i < n; i++ {
+		t0 := time.Now()
 		if fused {
 			m.stepFused(be, i)
 		} else {
 			m.stepPlain(be, i)
 		}
 		if (i+1)%syncEvery == 0 || i == n-1 {
+			host += time.Since(t0)
 			if ids, err = be.ReadInts(m.tokens); err != nil {
 				die(err)
 			}
-		} else if err := be.Flush(); err != nil {
-			die(err)
+			continue
 		}
+		if flushEach {
+			if err := be.Flush(); err != nil {
+				die(err)
+			}
+		}
+		host += time.Since(t0)
 	}
-	return float64(n) / time.Since(start).Seconds(), ids[:n+1]
+	return float64(n) / time.Since(start).Seconds(), ids[:n+1], host.Seconds() * 1e3 / float64(n)
 }
 
 func benchDecode(be *webgpu.Backend, dt tensor.DType, n int) {
 	t0 := time.Now()
 	m := buildLM(be, dt)
 	load := time.Since(t0).Seconds()
-	m.run(be, 8, 8, true) // warm-up: pipelines and bind groups
-	m.run(be, 8, 8, false)
+	m.run(be, 8, 8, true, true) // warm-up: pipelines and bind groups
+	m.run(be, 8, 8, false, true)
 	fusedIDs := []int32(nil)
 	for _, c := range []struct {
 		name      string
 		fused     bool
 		syncEvery int
-	}{{"fused_sync8", true, 8}, {"fused_sync1", true, 1}, {"plain_sync1", false, 1}, {"plain_sync8", false, 8}} {
-		tps, ids := m.run(be, n, c.syncEvery, c.fused)
+		flushEach bool
+	}{{"fused_sync8", true, 8, true}, {"fused_sync1", true, 1, true}, {"fused_batch8", true, 8, false},
+		{"plain_sync1", false, 1, true}, {"plain_sync8", false, 8, true}} {
+		tps, ids, hostMS := m.run(be, n, c.syncEvery, c.fused, c.flushEach)
 		agree := true
 		if fusedIDs == nil {
 			fusedIDs = ids
@@ -356,7 +368,7 @@ func benchDecode(be *webgpu.Backend, dt tensor.DType, n int) {
 			dispatches = 1 + layers*17 + 2 + 2
 		}
 		emit(map[string]any{"metric": "decode", "dtype": dt.String(), "variant": c.name, "tokens": n, "tok_per_s": tps,
-			"dispatches_per_token": dispatches, "layers": layers, "vocab": vocab, "same_tokens_as_fused_sync8": agree, "load_s": load, "first_ids": ids[:min(9, len(ids))]})
+			"dispatches_per_token": dispatches, "host_ms_per_token": hostMS, "layers": layers, "vocab": vocab, "same_tokens_as_fused_sync8": agree, "load_s": load, "first_ids": ids[:min(9, len(ids))]})
 	}
 	m.free(be)
 	if err := be.Flush(); err != nil {
