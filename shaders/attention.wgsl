@@ -13,12 +13,16 @@ Needs D ≤ 256. With full = 1 the mask is off and pos is the key count.
 struct Params { T: u32, H: u32, G: u32, D: u32, pos: u32, scale: f32, full: u32, _p1: u32 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
+{{- if .Vec4}}
+@group(0) @binding(2) var<storage, read> kc: array<vec4<f32>>;
+{{- else}}
 @group(0) @binding(2) var<storage, read> kc: array<f32>;
+{{- end}}
 @group(0) @binding(3) var<storage, read> vc: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 const WG = 64u;
 const NEG = -3.0e38;
-var<workgroup> qs: array<f32, 256>;
+var<workgroup> qs: array<vec4<f32>, 64>; // q·scale, D ≤ 256
 var<workgroup> ps: array<f32, 64>;
 var<workgroup> red: array<f32, 64>;
 
@@ -52,7 +56,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let g = h / (P.H / P.G);
   let qStride = P.H * P.D;
   let kvStride = P.G * P.D;
-  for (var d = li; d < P.D; d += WG) { qs[d] = q[t * qStride + h * P.D + d] * P.scale; }
+  for (var d = li; d < P.D; d += WG) { qs[d >> 2u][d & 3u] = q[t * qStride + h * P.D + d] * P.scale; }
   workgroupBarrier();
   var acc = array<f32, 4>(0.0, 0.0, 0.0, 0.0);
   var m = NEG;
@@ -64,9 +68,23 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let j = j0 + li;
     var s = NEG;
     if (j < end) {
-      s = 0.0;
+      // Four independent partial sums keep several loads in flight (the
+      // loop bound is not a constant, so the compiler may not unroll it).
+      var s4 = vec4<f32>(0.0);
+{{- if .Vec4}}
+      let kb = (j * kvStride + g * P.D) >> 2u;
+      let D4 = P.D >> 2u;
+      var d4 = 0u;
+      for (; d4 + 3u < D4; d4 += 4u) {
+        s4 += vec4<f32>(dot(qs[d4], kc[kb + d4]), dot(qs[d4 + 1u], kc[kb + d4 + 1u]),
+                        dot(qs[d4 + 2u], kc[kb + d4 + 2u]), dot(qs[d4 + 3u], kc[kb + d4 + 3u]));
+      }
+      for (; d4 < D4; d4++) { s4.x += dot(qs[d4], kc[kb + d4]); }
+{{- else}}
       let kb = j * kvStride + g * P.D;
-      for (var d = 0u; d < P.D; d++) { s += qs[d] * kc[kb + d]; }
+      for (var d = 0u; d < P.D; d++) { s4.x += qs[d >> 2u][d & 3u] * kc[kb + d]; }
+{{- end}}
+      s = (s4.x + s4.y) + (s4.z + s4.w);
     }
     let mnew = max(m, reduceMax(li, s));
     var p = 0.0;
@@ -79,7 +97,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       let d = li + r * WG;
       if (d < P.D) {
         var a = acc[r] * corr;
-        for (var jj = 0u; jj < cnt; jj++) { a += ps[jj] * vc[(j0 + jj) * kvStride + g * P.D + d]; }
+        let vb = j0 * kvStride + g * P.D + d;
+        var jj = 0u;
+        for (; jj + 3u < cnt; jj += 4u) {
+          let b = vb + jj * kvStride;
+          a += (ps[jj] * vc[b] + ps[jj + 1u] * vc[b + kvStride]) +
+               (ps[jj + 2u] * vc[b + 2u * kvStride] + ps[jj + 3u] * vc[b + 3u * kvStride]);
+        }
+        for (; jj < cnt; jj++) { a += ps[jj] * vc[vb + jj * kvStride]; }
         acc[r] = a;
       }
     }

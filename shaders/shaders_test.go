@@ -33,6 +33,8 @@ func variants() []Key {
 			for ip := 0; ip <= 2; ip++ {
 				keys = append(keys, Key{Kernel: name, InPlace: ip})
 			}
+		case "attention":
+			keys = append(keys, Key{Kernel: name}, Key{Kernel: name, Vec4: true})
 		case "gelu", "rmsnorm", "layernorm", "addscaled":
 			for ip := 0; ip <= 1; ip++ {
 				keys = append(keys, Key{Kernel: name, InPlace: ip})

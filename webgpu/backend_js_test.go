@@ -376,6 +376,8 @@ func TestAttention(t *testing.T) {
 		{5, 6, 3, 72, 3},   // prefill on a prefix, D not a multiple of 64
 		{1, 9, 3, 64, 130}, // SmolLM2 head shape
 		{70, 2, 1, 32, 0},  // long prefill, MQA
+		{3, 2, 1, 6, 5},    // D not a multiple of 4: scalar key loads
+		{2, 3, 3, 20, 64},  // D/4 = 5: vec4 loop remainder
 	} {
 		name := fmt.Sprintf("Attention/T%d_H%d_G%d_D%d_pos%d", s.T, s.H, s.G, s.D, s.pos)
 		t.Run(name, func(t *testing.T) {
@@ -653,7 +655,7 @@ func TestDeviceLost(t *testing.T) {
 func TestDiffusionOps(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	cpuD := cpu.(tensor.DiffusionOps)
-	for _, s := range []struct{ Tq, Tk, H, D int }{{1, 1, 1, 8}, {7, 70, 3, 16}, {65, 5, 2, 72}} {
+	for _, s := range []struct{ Tq, Tk, H, D int }{{1, 1, 1, 8}, {7, 70, 3, 16}, {65, 5, 2, 72}, {4, 9, 2, 6}} {
 		name := fmt.Sprintf("AttentionFull/Tq%d_Tk%d_H%d_D%d", s.Tq, s.Tk, s.H, s.D)
 		t.Run(name, func(t *testing.T) {
 			q := upload(t, gpu, []int{s.Tq, s.H * s.D}, tensor.F32, randF32(r, s.Tq*s.H*s.D, 1))

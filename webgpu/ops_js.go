@@ -431,7 +431,7 @@ func (b *Backend) Attention(out, q, kCache, vCache tensor.Tensor, a tensor.Atten
 		b.failf("Attention: out may not alias its inputs")
 		return
 	}
-	b.dispatch(shaders.Key{Kernel: "attention"}, []int{b.buf(qg), b.buf(kc), b.buf(vc), b.buf(o)},
+	b.dispatch(shaders.Key{Kernel: "attention", Vec4: D%4 == 0}, []int{b.buf(qg), b.buf(kc), b.buf(vc), b.buf(o)},
 		[]uint32{uint32(T), uint32(H), uint32(G), uint32(D), uint32(a.Pos), f32bits(a.Scale)}, H, T, 1)
 }
 
@@ -459,7 +459,7 @@ func (b *Backend) AttentionFull(out, q, k, v tensor.Tensor, heads, headDim int, 
 		b.failf("AttentionFull: no keys")
 		return
 	}
-	b.dispatch(shaders.Key{Kernel: "attention"}, []int{b.buf(qg), b.buf(kg), b.buf(vg), b.buf(o)},
+	b.dispatch(shaders.Key{Kernel: "attention", Vec4: D%4 == 0}, []int{b.buf(qg), b.buf(kg), b.buf(vg), b.buf(o)},
 		[]uint32{uint32(Tq), uint32(H), uint32(H), uint32(D), uint32(Tk), f32bits(scale), 1}, H, Tq, 1)
 }
 
