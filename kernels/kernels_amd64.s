@@ -34,6 +34,10 @@ TEXT ·xgetbv(SB), NOSPLIT, $0-8
 // func dot4F32asm(x *float32, w *float32, ldw int, k int, o *[4]float32)
 // o[i] = Σ_{j<k} x[j]·w[i*ldw+j], i < 4; k is a multiple of 8.
 // Rows are DI, DI+BX, R8, R8+BX. Two accumulators per row over 16 columns.
+// Each row is prefetched 512 bytes ahead: decode streams every weight from
+// memory once per token, and on this machine the explicit prefetch measured
+// ~20% more bandwidth per CPU-second than the hardware prefetcher alone
+// (340 MB f16 matrix, distances 256/512/1024 tried, 512 best).
 TEXT ·dot4F32asm(SB), NOSPLIT, $0-40
 	MOVQ x+0(FP), SI
 	MOVQ w+8(FP), DI
@@ -53,6 +57,10 @@ TEXT ·dot4F32asm(SB), NOSPLIT, $0-40
 f32loop16:
 	CMPQ CX, $16
 	JL   f32tail8
+	PREFETCHT0 512(DI)
+	PREFETCHT0 512(DI)(BX*1)
+	PREFETCHT0 512(R8)
+	PREFETCHT0 512(R8)(BX*1)
 	VMOVUPS (SI), Y8
 	VMOVUPS 32(SI), Y9
 	VFMADD231PS (DI), Y8, Y0
@@ -106,6 +114,10 @@ TEXT ·dot4F16asm(SB), NOSPLIT, $0-40
 f16loop16:
 	CMPQ CX, $16
 	JL   f16tail8
+	PREFETCHT0 512(DI)
+	PREFETCHT0 512(DI)(BX*1)
+	PREFETCHT0 512(R8)
+	PREFETCHT0 512(R8)(BX*1)
 	VMOVUPS (SI), Y8
 	VMOVUPS 32(SI), Y9
 	VCVTPH2PS (DI), Y10
@@ -172,6 +184,10 @@ TEXT ·dot4BF16asm(SB), NOSPLIT, $0-40
 bf16loop16:
 	CMPQ CX, $16
 	JL   bf16tail8
+	PREFETCHT0 512(DI)
+	PREFETCHT0 512(DI)(BX*1)
+	PREFETCHT0 512(R8)
+	PREFETCHT0 512(R8)(BX*1)
 	VMOVUPS (SI), Y8
 	VMOVUPS 32(SI), Y9
 	VPMOVZXWD (DI), Y10
