@@ -270,18 +270,38 @@ function svgSuite(backend, worker) {
       assert.ok(r.after);
     });
 
-    it('dispose: later calls reject with code disposed', { timeout: TIMEOUT }, async () => {
+    it('loadSVGModelFromFiles with backend \'cpu\' draws what loadSVGModel does; dispose: later calls reject with code disposed', { timeout: TIMEOUT }, async () => {
       const r = await page.evaluate(async (model) => {
-        const m = await window.__rt.loadSVGModel(model);
+        const bytes = async (f) => new Uint8Array(await (await fetch(model + f)).arrayBuffer());
+        const files = { 'config.json': await bytes('config.json'), 'model.safetensors': await bytes('model.safetensors') };
+        const m = await window.__rt.loadSVGModelFromFiles(files, { backend: 'cpu' });
+        const opts = { prompt: 'rocket', seed: 4, steps: 2 };
+        const a = await m.generate(opts);
+        const b = await window.__m.generate(opts);
+        const backend = m.backend;
         await m.dispose();
+        let after;
         try {
           await m.generate({ prompt: 'x' });
-          return 'resolved';
+          after = 'resolved';
         } catch (e) {
-          return e.code;
+          after = e.code;
         }
+        let badBackend;
+        try {
+          await window.__rt.loadSVGModelFromFiles(files, { backend: 'webgpu' });
+          badBackend = 'resolved';
+        } catch (e) {
+          badBackend = e.code;
+        }
+        return { a: a.svg, b: b.svg, backend, after, badBackend };
       }, MODEL);
-      assert.equal(r, 'disposed');
+      assert.equal(r.backend, 'cpu', 'backend: \'cpu\' runs on the CPU');
+      const cmp = sameDrawing(r.a, r.b);
+      assert.equal(cmp.err, null, `from files on the CPU vs loadSVGModel on ${backend}: ${cmp.err}`);
+      if (backend === 'cpu') assert.equal(r.a, r.b, 'same backend, same SVG');
+      assert.equal(r.after, 'disposed');
+      assert.equal(r.badBackend, 'bad-input');
     });
   });
 }
