@@ -145,6 +145,13 @@ func (m *Model) norm(out, x, w, b tensor.Tensor) {
 	}
 }
 
+// fusedMaxRows is the longest forward pass that takes the backend's fused
+// ops (tensor.FusedOps). The WebGPU fused kernels are matrix-vector kernels
+// for up to 4 rows; above that the backend would fall back to a norm and a
+// tiled matmul per projection, more dispatches than the plain path's one
+// shared norm, so prefills longer than this use the plain ops.
+const fusedMaxRows = 4
+
 // forward runs len(ids) == a.T tokens at absolute positions pos.. through
 // the decoder, appending their keys and values to kc at rows pos.., and
 // leaves the residual stream after the last layer in a.x and its final
@@ -152,19 +159,52 @@ func (m *Model) norm(out, x, w, b tensor.Tensor) {
 // embeddings (i = 0) and after every decoder layer (i = 1..Layers); it may
 // read a.x but not modify it.
 func (m *Model) forward(a *acts, kc *kvCache, ids []int32, pos int, layerOut func(i int, x tensor.Tensor) error) error {
-	c := &m.Config
-	be := m.be
-	T := a.T
-	if len(ids) != T {
-		return fmt.Errorf("model: forward of %d ids with buffers for %d", len(ids), T)
+	if err := m.embedIDs(a, ids); err != nil {
+		return err
+	}
+	return m.decoder(a, kc, pos, layerOut, true)
+}
+
+// embedIDs checks ids and gathers their embeddings into a.x (T,C).
+func (m *Model) embedIDs(a *acts, ids []int32) error {
+	if len(ids) != a.T {
+		return fmt.Errorf("model: forward of %d ids with buffers for %d", len(ids), a.T)
 	}
 	if err := m.checkIDs(ids); err != nil {
 		return err
 	}
+	m.be.Embedding(a.x, m.embed, ids) // x is (T,C)
+	return nil
+}
+
+// fusedHead returns the backend's fused ops when the final norm can fold
+// into the lm_head projection (RMSNorm models), else nil.
+func (m *Model) fusedHead() tensor.FusedOps {
+	if f, ok := m.be.(tensor.FusedOps); ok && m.Config.Arch != GPT2 {
+		return f
+	}
+	return nil
+}
+
+// decoder runs the token embeddings already in a.x (T,C) at positions
+// pos.. through the decoder layers; see forward. With finalNorm false it
+// leaves a.h unset (the caller folds the final norm into lm_head).
+//
+// When the backend offers tensor.FusedOps and T ≤ fusedMaxRows, each
+// sub-block takes the fused op that equals its plain sequence: the
+// attention norm and q/k/v projections (MatMulNormQKV), RoPE and the cache
+// append (RoPEKV), the output projection with its residual add (MatMulAcc),
+// the MLP norm with gate, up and SiLU·mul (MatMulNormSiLU) and the down
+// projection with its residual add (MatMulAcc). The fused ops have no
+// biases and no LayerNorm, so a sub-block with a bias (Qwen2's q/k/v, all of
+// GPT-2's) or a LayerNorm keeps the plain ops.
+func (m *Model) decoder(a *acts, kc *kvCache, pos int, layerOut func(i int, x tensor.Tensor) error, finalNorm bool) error {
+	c := &m.Config
+	be := m.be
+	T := a.T
 	if pos < 0 || pos+T > kc.S {
 		return fmt.Errorf("model: positions [%d,%d) exceed the KV cache of %d", pos, pos+T, kc.S)
 	}
-	be.Embedding(a.x, m.embed, ids) // x is (T,C)
 	if c.Arch == GPT2 {
 		if pos+T > c.MaxPositions {
 			return fmt.Errorf("model: position %d beyond GPT-2's %d learned positions", pos+T-1, c.MaxPositions)
@@ -180,41 +220,69 @@ func (m *Model) forward(a *acts, kc *kvCache, ids []int32, pos int, layerOut fun
 			return err
 		}
 	}
+	f, _ := be.(tensor.FusedOps)
+	if T > fusedMaxRows {
+		f = nil
+	}
+	rms := c.Arch != GPT2
+	eps := c.NormEps
 	args := tensor.AttentionArgs{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim, Pos: pos, Scale: c.AttnScale}
 	for i := range m.layers {
 		L := &m.layers[i]
 		// Attention block.
-		m.norm(a.h, a.x, L.norm1W, L.norm1B)
-		be.MatMul(a.q, a.h, L.q, L.qB) // q is (T,H*D)
-		be.MatMul(a.k, a.h, L.k, L.kB) // k is (T,G*D)
-		be.MatMul(a.v, a.h, L.v, L.vB) // v is (T,G*D)
-		if m.invFreq != nil {
-			be.RoPE(a.q, m.invFreq, c.Heads, c.HeadDim, pos)
-			be.RoPE(a.k, m.invFreq, c.KVHeads, c.HeadDim, pos)
+		if f != nil && rms && L.qB == nil && L.kB == nil && L.vB == nil {
+			f.MatMulNormQKV(a.q, a.k, a.v, a.x, L.norm1W, L.q, L.k, L.v, eps) // q (T,H*D), k and v (T,G*D)
+		} else {
+			m.norm(a.h, a.x, L.norm1W, L.norm1B)
+			be.MatMul(a.q, a.h, L.q, L.qB) // q is (T,H*D)
+			be.MatMul(a.k, a.h, L.k, L.kB) // k is (T,G*D)
+			be.MatMul(a.v, a.h, L.v, L.vB) // v is (T,G*D)
 		}
-		be.CopyRows(kc.k[i], pos, a.k, 0, T)
-		be.CopyRows(kc.v[i], pos, a.v, 0, T)
+		if f != nil && m.invFreq != nil {
+			f.RoPEKV(a.q, a.k, a.v, m.invFreq, kc.k[i], kc.v[i], c.Heads, c.KVHeads, c.HeadDim, pos)
+		} else {
+			if m.invFreq != nil {
+				be.RoPE(a.q, m.invFreq, c.Heads, c.HeadDim, pos)
+				be.RoPE(a.k, m.invFreq, c.KVHeads, c.HeadDim, pos)
+			}
+			be.CopyRows(kc.k[i], pos, a.k, 0, T)
+			be.CopyRows(kc.v[i], pos, a.v, 0, T)
+		}
 		be.Attention(a.att, a.q, kc.k[i], kc.v[i], args) // att is (T,H*D)
-		be.MatMul(a.o, a.att, L.o, L.oB)                 // o is (T,C)
-		be.Add(a.x, a.x, a.o)
+		if f != nil && L.oB == nil {
+			f.MatMulAcc(a.x, a.att, L.o) // x += att·oᵀ, (T,C)
+		} else {
+			be.MatMul(a.o, a.att, L.o, L.oB) // o is (T,C)
+			be.Add(a.x, a.x, a.o)
+		}
 		// MLP block.
-		m.norm(a.h, a.x, L.norm2W, L.norm2B)
-		if c.Arch == GPT2 {
+		switch {
+		case f != nil && rms && L.gate != nil && L.gateB == nil && L.upB == nil:
+			f.MatMulNormSiLU(a.up, a.x, L.norm2W, L.gate, L.up, eps) // up is (T,I)
+		case c.Arch == GPT2:
+			m.norm(a.h, a.x, L.norm2W, L.norm2B)
 			be.MatMul(a.up, a.h, L.up, L.upB) // up is (T,I)
 			be.GeluTanh(a.up, a.up)
-		} else {
+		default:
+			m.norm(a.h, a.x, L.norm2W, L.norm2B)
 			be.MatMul(a.gate, a.h, L.gate, L.gateB) // gate is (T,I)
 			be.MatMul(a.up, a.h, L.up, L.upB)       // up is (T,I)
 			be.SiLUMul(a.up, a.gate, a.up)
 		}
-		be.MatMul(a.o, a.up, L.down, L.downB) // o is (T,C)
-		be.Add(a.x, a.x, a.o)
+		if f != nil && L.downB == nil {
+			f.MatMulAcc(a.x, a.up, L.down) // x += up·downᵀ, (T,C)
+		} else {
+			be.MatMul(a.o, a.up, L.down, L.downB) // o is (T,C)
+			be.Add(a.x, a.x, a.o)
+		}
 		if layerOut != nil {
 			if err := layerOut(i+1, a.x); err != nil {
 				return err
 			}
 		}
 	}
-	m.norm(a.h, a.x, m.normW, m.normB)
+	if finalNorm {
+		m.norm(a.h, a.x, m.normW, m.normB)
+	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/lamina-ml/lamina/tensor"
 )
 
 // RNG is a small seeded generator (SplitMix64, Steele et al. 2014). It is
@@ -108,6 +110,28 @@ func (m *Model) Generate(ctx context.Context, prompt []int32, opts GenerateOptio
 		}
 	}
 
+	// stop reports whether generation ends after appending next to out.
+	stop := func(out []int32, next int32) bool {
+		if onToken != nil && !onToken(next) {
+			return true
+		}
+		if containsID(eos, next) {
+			return true
+		}
+		if len(opts.StopStrings) > 0 {
+			text := opts.Decode(out)
+			for _, ss := range opts.StopStrings {
+				if ss != "" && strings.Contains(text, ss) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if f, ok := m.be.(tensor.FusedOps); ok && onDeviceSampling(opts) {
+		return m.generateOnDevice(ctx, s, f, prompt, opts, stop)
+	}
+
 	var out []int32
 	var next int32
 	for i := 0; i < opts.MaxNewTokens; i++ {
@@ -132,26 +156,103 @@ func (m *Model) Generate(ctx context.Context, prompt []int32, opts GenerateOptio
 		}
 		out = append(out, next)
 		smp.seen[next] = true
-		if onToken != nil && !onToken(next) {
+		if stop(out, next) {
 			break
-		}
-		if containsID(eos, next) {
-			break
-		}
-		if len(opts.StopStrings) > 0 {
-			text := opts.Decode(out)
-			stop := false
-			for _, ss := range opts.StopStrings {
-				if ss != "" && strings.Contains(text, ss) {
-					stop = true
-				}
-			}
-			if stop {
-				break
-			}
 		}
 	}
 	return out, nil
+}
+
+// onDeviceSyncEvery is how many tokens generateOnDevice records between
+// reads of the generated ids. Each read is a full GPU round trip (on an H200
+// the gpubench decode loop ran 660 tok/s reading every token and 980 reading
+// every 8), while a larger batch delays streaming callbacks and wastes up to
+// this many steps minus one after an EOS or stop.
+const onDeviceSyncEvery = 4
+
+// onDeviceSampling reports whether opts can be decoded with the backend's
+// own token choice (FusedOps.ArgmaxAt, FusedOps.Sample). The GPU sampler
+// has no repetition penalty and draws from at most
+// tensor.SampleMaxCandidates tokens, so a penalty, or sampling with no top-k
+// limit or a larger one, takes the logits path, whose sampler implements
+// them exactly.
+func onDeviceSampling(opts GenerateOptions) bool {
+	if p := opts.RepetitionPenalty; p != 0 && p != 1 {
+		return false
+	}
+	if opts.Temperature == 0 {
+		return true
+	}
+	return opts.TopK >= 1 && opts.TopK <= tensor.SampleMaxCandidates
+}
+
+// SampleSeed is the 32-bit seed the on-device sampler (tensor.SampleParams)
+// gets for GenerateOptions.Seed: the two halves xor-ed, so seeds below 2³²
+// map to themselves.
+func SampleSeed(seed uint64) uint32 { return uint32(seed) ^ uint32(seed>>32) }
+
+// generateOnDevice is Generate's loop for a backend with fused ops: the
+// next token is chosen on the backend (ArgmaxAt for greedy, Sample with
+// tensor.SampleParams{Seed: SampleSeed(opts.Seed), Step: i} for the i-th
+// generated token) into an I32 tensor that the next step embeds from
+// (EmbeddingAt), so logits are never read back; the ids are read every
+// onDeviceSyncEvery tokens and handed to stop in order. Sampled ids are
+// the same on every backend for a seed, but not those of the logits-path
+// sampler (a different RNG).
+func (m *Model) generateOnDevice(ctx context.Context, s *Session, f tensor.FusedOps, prompt []int32, opts GenerateOptions, stop func(out []int32, next int32) bool) ([]int32, error) {
+	n := opts.MaxNewTokens
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	toks, err := f.ZerosI32(n)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Free(toks)
+	pick := func(i int) {
+		if opts.Temperature == 0 {
+			f.ArgmaxAt(toks, i, s.logits)
+			return
+		}
+		f.Sample(toks, i, s.logits, 0, tensor.SampleParams{Temperature: opts.Temperature, TopK: opts.TopK,
+			TopP: opts.TopP, Seed: SampleSeed(opts.Seed), Step: uint32(i)})
+	}
+	if err := s.run(prompt); err != nil {
+		return nil, err
+	}
+	pick(0)
+	recorded := 1
+	var out []int32
+	for {
+		var ctxErr error
+		for recorded < n && recorded-len(out) < onDeviceSyncEvery {
+			if ctxErr = ctx.Err(); ctxErr != nil {
+				break
+			}
+			if err := s.stepOnDevice(f, toks, recorded-1); err != nil {
+				return out, err
+			}
+			pick(recorded)
+			recorded++
+		}
+		ids, err := f.ReadInts(toks)
+		if err != nil {
+			return out, err
+		}
+		for len(out) < recorded {
+			next := ids[len(out)]
+			out = append(out, next)
+			if stop(out, next) {
+				return out, nil
+			}
+		}
+		if ctxErr != nil {
+			return out, ctxErr
+		}
+		if recorded == n {
+			return out, nil
+		}
+	}
 }
 
 func containsID(ids []int32, id int32) bool {

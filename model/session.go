@@ -107,13 +107,51 @@ func (s *Session) run(ids []int32) error {
 		}
 		defer a.free()
 	}
-	if err := s.m.forward(a, s.cache, ids, s.pos, nil); err != nil {
+	if err := s.m.embedIDs(a, ids); err != nil {
 		return err
 	}
-	be := s.m.be
-	be.CopyRows(s.last, 0, a.h, len(ids)-1, 1)
-	be.MatMul(s.logits, s.last, s.m.lmHead, nil) // logits is (1,V)
-	s.pos += len(ids)
+	if err := s.m.decoder(a, s.cache, s.pos, nil, s.m.fusedHead() == nil); err != nil {
+		return err
+	}
+	s.head(a)
+	s.pos += a.T
+	return nil
+}
+
+// head projects the last row of a's decoder output onto the vocabulary:
+// s.logits (1,V). With fused ops (RMSNorm models) the final norm is folded
+// into the lm_head matvec; otherwise decoder left it in a.h.
+func (s *Session) head(a *acts) {
+	be, m := s.m.be, s.m
+	if f := m.fusedHead(); f != nil {
+		x := a.x
+		if a.T > 1 {
+			be.CopyRows(s.last, 0, a.x, a.T-1, 1)
+			x = s.last
+		}
+		f.MatMulNorm(s.logits, x, m.normW, m.lmHead, m.Config.NormEps) // logits is (1,V)
+		return
+	}
+	be.CopyRows(s.last, 0, a.h, a.T-1, 1)
+	be.MatMul(s.logits, s.last, m.lmHead, nil) // logits is (1,V)
+}
+
+// stepOnDevice appends one token whose id is ids[at], an I32 tensor on the
+// backend (written there by ArgmaxAt or Sample), and leaves the next-token
+// logits in s.logits, all without a host round trip.
+func (s *Session) stepOnDevice(f tensor.FusedOps, ids tensor.Tensor, at int) error {
+	if s.cache == nil {
+		return fmt.Errorf("model: session is closed")
+	}
+	if s.pos+1 > s.cache.S {
+		return fmt.Errorf("model: a token at position %d overflows the session's %d positions", s.pos, s.cache.S)
+	}
+	f.EmbeddingAt(s.dec.x, s.m.embed, ids, at) // x is (1,C)
+	if err := s.m.decoder(s.dec, s.cache, s.pos, nil, s.m.fusedHead() == nil); err != nil {
+		return err
+	}
+	s.head(s.dec)
+	s.pos++
 	return nil
 }
 

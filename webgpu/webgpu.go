@@ -66,54 +66,11 @@ type LossNotifier interface {
 	LostReason() string
 }
 
-// SampleParams configures Sample. Temperature must be > 0 (use Argmax for
-// greedy decoding); TopK 0 means no top-k limit (capped at 256 candidates);
-// TopP ≥ 1 disables nucleus sampling. Seed and Step feed a counter-based
-// RNG, so the same (Seed, Step) always gives the same draw.
-type SampleParams struct {
-	Temperature float32
-	TopK        int
-	TopP        float32
-	Seed        uint32
-	Step        uint32
-}
+// SampleParams is tensor.SampleParams (kept so existing callers compile).
+type SampleParams = tensor.SampleParams
 
-// FusedBackend is the optional set of fused ops the WebGPU backend offers on
-// top of tensor.Backend. A batch-1 decode step is bound by the number of
-// dispatches, not by memory bandwidth, so a forward pass that uses these
-// (norm folded into the projections, SiLU·mul and residual adds folded into
-// epilogues, RoPE and the KV-cache write in one kernel) runs several times
-// faster. Each op equals the composition of plain ops given in its comment,
-// and is tested against exactly that composition on the CPU backend.
-type FusedBackend interface {
-	tensor.Backend
-	// MatMulNorm: out = RMSNorm(x, normW, eps)·wᵀ. x (T,K), normW (K),
-	// w (N,K), out (T,N).
-	MatMulNorm(out, x, normW, w tensor.Tensor, eps float32)
-	// MatMulNormQKV: n = RMSNorm(x, normW, eps); q = n·wqᵀ, k = n·wkᵀ,
-	// v = n·wvᵀ in one dispatch for T ≤ 4. x (T,K), normW (K), wq (Nq,K),
-	// wk and wv (Nkv,K), q (T,Nq), k and v (T,Nkv).
-	MatMulNormQKV(q, k, v, x, normW, wq, wk, wv tensor.Tensor, eps float32)
-	// MatMulNormSiLU: out = SiLUMul(n·gateᵀ, n·upᵀ), n = RMSNorm(x, normW,
-	// eps). x (T,K), normW (K), gate and up (N,K), out (T,N).
-	MatMulNormSiLU(out, x, normW, gate, up tensor.Tensor, eps float32)
-	// MatMulAcc: acc = acc + x·wᵀ. x (T,K), w (N,K), acc (T,N).
-	MatMulAcc(acc, x, w tensor.Tensor)
-	// RoPEKV: RoPE(q, invFreq, heads, headDim, pos0); RoPE(k, invFreq,
-	// kvHeads, headDim, pos0) written to kCache rows pos0..pos0+T-1;
-	// CopyRows(vCache, pos0, v, 0, T). q (T,H*D), k and v (T,G*D), caches
-	// (S,G*D); k and v are left unchanged.
-	RoPEKV(q, k, v, invFreq, kCache, vCache tensor.Tensor, heads, kvHeads, headDim, pos0 int)
-	// EmbeddingAt: out (1,C) = row ids[at] of table (V,C); ids is an I32
-	// tensor on the device, so a decode loop can feed the previous step's
-	// argmax back without reading it.
-	EmbeddingAt(out, table, ids tensor.Tensor, at int)
-	// ArgmaxAt: out[at+t] = argmax of row t of x (T,N) (lowest index on
-	// ties). out is I32.
-	ArgmaxAt(out tensor.Tensor, at int, x tensor.Tensor)
-	// Sample: out[at] = a token drawn from row `row` of logits x (T,V) with
-	// temperature, top-k and top-p. out is I32.
-	Sample(out tensor.Tensor, at int, x tensor.Tensor, row int, p SampleParams)
-	// Flush submits the recorded work without waiting for it.
-	Flush() error
-}
+// FusedBackend is tensor.FusedOps, the optional fused ops the WebGPU
+// backend offers on top of tensor.Backend; see there for their semantics.
+// The interface lives in package tensor so that package model can use it
+// and the CPU backend can implement it as the reference.
+type FusedBackend = tensor.FusedOps
