@@ -65,7 +65,18 @@ build_sizes() {
 	printf '{"file":"lamina.wasm","raw":%s,"gzip":%s,"brotli":"%s"}\n' "$raw" "$gz" "$br"
 }
 
-all_steps=(cli wasm site)
+# build_editor: the layer editor (ui/editorwasm → editor.wasm; its page, editor.html/.css/.js,
+# is copied by build_site). It prints its download size, raw/gzip/brotli.
+build_editor() {
+	mkdir -p "$dist/site"
+	GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$dist/site/editor.wasm.tmp" ./ui/editorwasm
+	mv "$dist/site/editor.wasm.tmp" "$dist/site/editor.wasm"
+	local w="$dist/site/editor.wasm" br="n/a (install brotli)"
+	command -v brotli >/dev/null && br=$(brotli -q 11 -c "$w" | wc -c)
+	log "built $w: raw $(wc -c <"$w"), gzip $(gzip -9 -c "$w" | wc -c), brotli $br bytes (budget 4 MB brotli)"
+}
+
+all_steps=(cli wasm site editor)
 
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=("${all_steps[@]}")

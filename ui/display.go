@@ -21,6 +21,9 @@ type Op struct {
 	Color    vector.RGBA // straight alpha
 	EvenOdd  bool
 	Width    float64 // stroke width in pixels
+	// Convex marks a fill of convex outlines (the editor's chrome: artboard, handles), which
+	// a GPU replay may triangulate as a plain fan, without a stencil pass.
+	Convex bool
 }
 
 // DisplayList is one frame: a background color and ops painted in order. The browser replays
@@ -29,6 +32,9 @@ type DisplayList struct {
 	W, H       int
 	Background vector.RGBA
 	Ops        []Op
+	// Clip is the artboard (x0, y0, x1, y1) in pixels: non-convex fills (the drawing's
+	// layers) are clipped to it, as the exported SVG is clipped to its viewBox.
+	Clip [4]float64
 }
 
 // Colors of the editor chrome.
@@ -64,8 +70,9 @@ func (e *Editor) Frame(v View) *DisplayList {
 	vb := e.Doc.ViewBox
 	a := m.Apply(vector.Point{X: vb[0], Y: vb[1]})
 	b := m.Apply(vector.Point{X: vb[0] + vb[2], Y: vb[1] + vb[3]})
-	dl.fill(rect(a.X+shadowOffset*s, a.Y+shadowOffset*s, b.X+shadowOffset*s, b.Y+shadowOffset*s), colorShadow, false)
-	dl.fill(rect(a.X, a.Y, b.X, b.Y), colorArtboard, false)
+	dl.convex(rect(a.X+shadowOffset*s, a.Y+shadowOffset*s, b.X+shadowOffset*s, b.Y+shadowOffset*s), colorShadow)
+	dl.convex(rect(a.X, a.Y, b.X, b.Y), colorArtboard)
+	dl.Clip = [4]float64{a.X, a.Y, b.X, b.Y}
 	if e.Preview != nil {
 		pm := v.Matrix(e.Preview.ViewBox)
 		for _, l := range e.Preview.Layers {
@@ -99,17 +106,21 @@ func (e *Editor) Frame(v View) *DisplayList {
 	for _, h := range []Handle{HandleNW, HandleNE, HandleSE, HandleSW} {
 		p := hp[h]
 		sq := rect(p.X-r, p.Y-r, p.X+r, p.Y+r)
-		dl.fill(sq, colorHandleFill, false)
+		dl.convex(sq, colorHandleFill)
 		dl.stroke(sq, colorSelection, selectionWidth*s)
 	}
 	c := circle(rot, r+s)
-	dl.fill(c, colorHandleFill, false)
+	dl.convex(c, colorHandleFill)
 	dl.stroke(c, colorSelection, selectionWidth*s)
 	return dl
 }
 
 func (dl *DisplayList) fill(sp []vector.Subpath, c vector.RGBA, evenOdd bool) {
 	dl.Ops = append(dl.Ops, Op{Kind: OpFill, Subpaths: sp, Color: c, EvenOdd: evenOdd})
+}
+
+func (dl *DisplayList) convex(sp []vector.Subpath, c vector.RGBA) {
+	dl.Ops = append(dl.Ops, Op{Kind: OpFill, Subpaths: sp, Color: c, Convex: true})
 }
 
 func (dl *DisplayList) stroke(sp []vector.Subpath, c vector.RGBA, w float64) {

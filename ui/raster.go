@@ -14,15 +14,46 @@ import (
 func (dl *DisplayList) Rasterize() *image.NRGBA {
 	doc := &vector.Document{ViewBox: [4]float64{0, 0, float64(dl.W), float64(dl.H)}}
 	doc.Layers = append(doc.Layers, vector.Layer{Fill: dl.Background, Subpaths: rect(0, 0, float64(dl.W), float64(dl.H))})
-	for _, op := range dl.Ops {
-		switch op.Kind {
-		case OpFill:
-			doc.Layers = append(doc.Layers, vector.Layer{Fill: op.Color, EvenOdd: op.EvenOdd, Subpaths: op.Subpaths})
-		case OpStroke:
-			doc.Layers = append(doc.Layers, vector.Layer{Fill: op.Color, Subpaths: strokeQuads(op.Subpaths, op.Width)})
-		}
+	var clipMask []float32
+	if c := dl.Clip; c[2] > c[0] && c[3] > c[1] {
+		clipMask = vector.Coverage(&vector.Layer{Subpaths: rect(c[0], c[1], c[2], c[3])}, doc.ViewBox, dl.W, dl.H)
 	}
-	return vector.Render(doc, dl.W, dl.H).NRGBA()
+	img := vector.Render(doc, dl.W, dl.H)
+	for _, op := range dl.Ops {
+		l := vector.Layer{Fill: op.Color, EvenOdd: op.EvenOdd, Subpaths: op.Subpaths}
+		if op.Kind == OpStroke {
+			l = vector.Layer{Fill: op.Color, Subpaths: strokeQuads(op.Subpaths, op.Width)}
+		}
+		cov := vector.Coverage(&l, doc.ViewBox, dl.W, dl.H)
+		if op.Kind == OpFill && !op.Convex && clipMask != nil {
+			for i := range cov {
+				cov[i] *= clipMask[i]
+			}
+		}
+		composite(img, cov, op.Color)
+	}
+	return img.NRGBA()
+}
+
+// composite draws color c with per-pixel coverage m over img, source-over in straight
+// alpha (as vector.Render does).
+func composite(img *vector.Image, m []float32, c vector.RGBA) {
+	for i, cov := range m {
+		if cov == 0 {
+			continue
+		}
+		sa := float32(c.A) * cov
+		p := img.Pix[4*i : 4*i+4]
+		da := p[3]
+		oa := sa + da*(1-sa)
+		if oa <= 0 {
+			continue
+		}
+		p[0] = (float32(c.R)*sa + p[0]*da*(1-sa)) / oa
+		p[1] = (float32(c.G)*sa + p[1]*da*(1-sa)) / oa
+		p[2] = (float32(c.B)*sa + p[2]*da*(1-sa)) / oa
+		p[3] = oa
+	}
 }
 
 // strokeTol is the flattening tolerance for strokes, in pixels.

@@ -1,0 +1,61 @@
+// editor.js boots editor.wasm (lamina's layer editor) and gives it the few browser services
+// that are simpler in JS: downloads, PNG export and the clipboard.
+//
+// window.laminaEditor.ready resolves when the editor takes input (and the drawing model has
+// loaded or failed to); window.laminaEditor.getSVG() returns the current document as SVG.
+(() => {
+  let resolveReady, rejectReady;
+  const ready = new Promise((res, rej) => { resolveReady = res; rejectReady = rej; });
+  window.laminaEditor = Object.assign(window.laminaEditor || {}, {
+    ready,
+    _resolveReady: () => resolveReady(window.laminaEditor),
+  });
+
+  window.laminaEditorHost = {
+    download(name, type, text) {
+      const url = URL.createObjectURL(new Blob([text], { type }));
+      const a = Object.assign(document.createElement('a'), { href: url, download: name });
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    },
+    async downloadPNG(name, svg, size) {
+      const img = new Image();
+      const url = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
+      try {
+        img.src = url;
+        await img.decode();
+        const c = Object.assign(document.createElement('canvas'), { width: size, height: size });
+        c.getContext('2d').drawImage(img, 0, 0, size, size);
+        const blob = await new Promise((res) => c.toBlob(res, 'image/png'));
+        const a = Object.assign(document.createElement('a'), { href: URL.createObjectURL(blob), download: name });
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+      } finally {
+        URL.revokeObjectURL(url);
+      }
+    },
+    copy(text) {
+      return navigator.clipboard.writeText(text);
+    },
+    readClipboard() {
+      return navigator.clipboard.readText();
+    },
+  };
+
+  // Show the platform's modifier in the key help.
+  if (/mac/i.test(navigator.userAgentData?.platform || navigator.platform)) {
+    document.querySelectorAll('kbd.mod').forEach((k) => { k.textContent = '⌘'; });
+  }
+  if (new URLSearchParams(location.search).has('embed')) document.documentElement.classList.add('embed');
+
+  const go = new Go();
+  WebAssembly.instantiateStreaming(fetch('editor.wasm'), go.importObject)
+    .then(({ instance }) => go.run(instance))
+    .catch((err) => {
+      document.getElementById('status').textContent = 'Could not start the editor: ' + err;
+      rejectReady(err);
+    });
+})();

@@ -1,0 +1,216 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"image"
+	"image/color"
+	"math"
+
+	"github.com/hajimehoshi/ebiten/v2"
+	ebvector "github.com/hajimehoshi/ebiten/v2/vector"
+
+	"github.com/lamina-ml/lamina/ui"
+	"github.com/lamina-ml/lamina/vector"
+)
+
+// whiteSub is a 1×1 white source texel for DrawTriangles, inset so linear filtering never
+// samples the image border.
+var whiteSub = func() *ebiten.Image {
+	img := ebiten.NewImage(3, 3)
+	img.Fill(color.White)
+	return img.SubImage(image.Rect(1, 1, 2, 2)).(*ebiten.Image)
+}()
+
+// replayer draws display lists with ebiten, reusing its buffers.
+//
+// The drawing's layers (arbitrary, often self-intersecting outlines under nonzero/evenodd
+// rules) are rasterized on the CPU by the vector package — the same rasterizer the native
+// golden tests use — and uploaded as one image per run of layer ops. Drawing them with
+// ebiten's stencil fill rules instead cost ~0.3 s per layer on software WebGL (SwiftShader,
+// what headless Chromium and GPU-less machines use), i.e. seconds per frame. The chrome
+// (artboard, handles: convex fills; outlines: strokes) stays on ebiten's triangles.
+type replayer struct {
+	vs     []ebiten.Vertex
+	is     []uint16
+	pts    []vector.Point
+	layers *ebiten.Image
+	pix    []byte
+	acc    []float32
+	// Scale is the resolution of the layer raster relative to the canvas.
+	Scale float64
+}
+
+// flattenPx is the chord tolerance in device pixels for chrome shapes.
+const flattenPx = 0.3
+
+// maxVertices is what 16-bit indices address.
+const maxVertices = 1 << 16
+
+// strokeMiterLimit keeps sharp path corners of selection outlines from spiking.
+const strokeMiterLimit = 4
+
+// replay draws dl onto dst.
+func (r *replayer) replay(dst *ebiten.Image, dl *ui.DisplayList) {
+	dst.Fill(nrgba(dl.Background))
+	ops := dl.Ops
+	for i := 0; i < len(ops); {
+		if ops[i].Kind == ui.OpFill && !ops[i].Convex {
+			j := i
+			for j < len(ops) && ops[j].Kind == ui.OpFill && !ops[j].Convex {
+				j++
+			}
+			r.raster(dst, dl, ops[i:j], r.Scale)
+			i = j
+			continue
+		}
+		r.triangles(dst, &ops[i])
+		i++
+	}
+}
+
+// raster composites fill ops on the CPU over the part of the canvas they cover, at scale
+// (1 = device pixels; the denoising preview uses less), and draws the result onto dst.
+// Each layer's coverage is computed over its own bounding box only.
+func (r *replayer) raster(dst *ebiten.Image, dl *ui.DisplayList, ops []ui.Op, scale float64) {
+	type box struct{ x0, y0, x1, y1 int }
+	bounds := func(subs []vector.Subpath) box {
+		x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+		for _, sp := range subs {
+			x0, y0 = math.Min(x0, sp.Start.X), math.Min(y0, sp.Start.Y)
+			x1, y1 = math.Max(x1, sp.Start.X), math.Max(y1, sp.Start.Y)
+			for _, sg := range sp.Segs {
+				for _, p := range [3]vector.Point{sg.C1, sg.C2, sg.P} {
+					x0, y0 = math.Min(x0, p.X), math.Min(y0, p.Y)
+					x1, y1 = math.Max(x1, p.X), math.Max(y1, p.Y)
+				}
+			}
+		}
+		W, H := float64(dl.W)*scale, float64(dl.H)*scale
+		return box{int(math.Max(0, math.Floor(x0*scale))), int(math.Max(0, math.Floor(y0*scale))),
+			int(math.Min(W, math.Ceil(x1*scale))), int(math.Min(H, math.Ceil(y1*scale)))}
+	}
+	all := box{math.MaxInt, math.MaxInt, 0, 0}
+	boxes := make([]box, len(ops))
+	for i, op := range ops {
+		b := bounds(op.Subpaths)
+		boxes[i] = b
+		if b.x1 > b.x0 && b.y1 > b.y0 {
+			all.x0, all.y0 = min(all.x0, b.x0), min(all.y0, b.y0)
+			all.x1, all.y1 = max(all.x1, b.x1), max(all.y1, b.y1)
+		}
+	}
+	if c := dl.Clip; c[2] > c[0] {
+		all.x0, all.y0 = max(all.x0, int(math.Floor(c[0]*scale))), max(all.y0, int(math.Floor(c[1]*scale)))
+		all.x1, all.y1 = min(all.x1, int(math.Ceil(c[2]*scale))), min(all.y1, int(math.Ceil(c[3]*scale)))
+	}
+	w, h := all.x1-all.x0, all.y1-all.y0
+	if w <= 0 || h <= 0 {
+		return
+	}
+	if cap(r.acc) < 4*w*h {
+		r.acc = make([]float32, 4*w*h)
+	}
+	acc := r.acc[:4*w*h] // straight-alpha RGBA, (h,w,4)
+	clear(acc)
+	for i, op := range ops {
+		b := boxes[i]
+		b.x0, b.y0, b.x1, b.y1 = max(b.x0, all.x0), max(b.y0, all.y0), min(b.x1, all.x1), min(b.y1, all.y1)
+		bw, bh := b.x1-b.x0, b.y1-b.y0
+		if bw <= 0 || bh <= 0 {
+			continue
+		}
+		l := vector.Layer{EvenOdd: op.EvenOdd, Subpaths: op.Subpaths}
+		vb := [4]float64{float64(b.x0) / scale, float64(b.y0) / scale, float64(bw) / scale, float64(bh) / scale}
+		cov := vector.Coverage(&l, vb, bw, bh)
+		c := op.Color
+		for y := 0; y < bh; y++ {
+			row := acc[4*((b.y0-all.y0+y)*w+(b.x0-all.x0)):]
+			for x, m := range cov[y*bw : (y+1)*bw] {
+				if m == 0 {
+					continue
+				}
+				sa := float32(c.A) * m
+				p := row[4*x : 4*x+4]
+				da := p[3]
+				oa := sa + da*(1-sa)
+				if oa <= 0 {
+					continue
+				}
+				p[0] = (float32(c.R)*sa + p[0]*da*(1-sa)) / oa
+				p[1] = (float32(c.G)*sa + p[1]*da*(1-sa)) / oa
+				p[2] = (float32(c.B)*sa + p[2]*da*(1-sa)) / oa
+				p[3] = oa
+			}
+		}
+	}
+	if cap(r.pix) < 4*w*h {
+		r.pix = make([]byte, 4*w*h)
+	}
+	pix := r.pix[:4*w*h]
+	for i := 0; i < w*h; i++ { // ebiten wants premultiplied RGBA
+		p := acc[4*i : 4*i+4]
+		a := p[3]
+		pix[4*i+0] = byte(p[0]*a*255 + 0.5)
+		pix[4*i+1] = byte(p[1]*a*255 + 0.5)
+		pix[4*i+2] = byte(p[2]*a*255 + 0.5)
+		pix[4*i+3] = byte(a*255 + 0.5)
+	}
+	if r.layers == nil || r.layers.Bounds().Dx() != w || r.layers.Bounds().Dy() != h {
+		if r.layers != nil {
+			r.layers.Deallocate()
+		}
+		r.layers = ebiten.NewImage(w, h)
+	}
+	r.layers.WritePixels(pix)
+	op := &ebiten.DrawImageOptions{Filter: ebiten.FilterLinear}
+	op.GeoM.Translate(float64(all.x0), float64(all.y0))
+	op.GeoM.Scale(1/scale, 1/scale)
+	dst.DrawImage(r.layers, op)
+}
+
+func segPoints(sp vector.Subpath) []vector.Point {
+	out := make([]vector.Point, 0, 3*len(sp.Segs))
+	for _, s := range sp.Segs {
+		out = append(out, s.C1, s.C2, s.P)
+	}
+	return out
+}
+
+// triangles draws a convex fill as fans or a stroke, without stencil passes.
+func (r *replayer) triangles(dst *ebiten.Image, op *ui.Op) {
+	var p ebvector.Path
+	for _, sp := range op.Subpaths {
+		r.pts = sp.Flatten(r.pts[:0], flattenPx)
+		for i, q := range r.pts {
+			if i == 0 {
+				p.MoveTo(float32(q.X), float32(q.Y))
+			} else {
+				p.LineTo(float32(q.X), float32(q.Y))
+			}
+		}
+		p.Close()
+	}
+	if op.Kind == ui.OpFill {
+		r.vs, r.is = p.AppendVerticesAndIndicesForFilling(r.vs[:0], r.is[:0])
+	} else {
+		r.vs, r.is = p.AppendVerticesAndIndicesForStroke(r.vs[:0], r.is[:0], &ebvector.StrokeOptions{
+			Width: float32(op.Width), LineJoin: ebvector.LineJoinMiter, MiterLimit: strokeMiterLimit,
+		})
+	}
+	if len(r.vs) > maxVertices {
+		return
+	}
+	c := op.Color
+	for i := range r.vs {
+		v := &r.vs[i]
+		v.SrcX, v.SrcY = 1, 1
+		v.ColorR, v.ColorG, v.ColorB, v.ColorA = float32(c.R), float32(c.G), float32(c.B), float32(c.A)
+	}
+	// FillAll: convex fans do not overlap, and chrome strokes are opaque.
+	dst.DrawTriangles(r.vs, r.is, whiteSub, &ebiten.DrawTrianglesOptions{AntiAlias: true, FillRule: ebiten.FillRuleFillAll})
+}
+
+func nrgba(c vector.RGBA) color.NRGBA {
+	return color.NRGBA{uint8(c.R*255 + 0.5), uint8(c.G*255 + 0.5), uint8(c.B*255 + 0.5), uint8(c.A*255 + 0.5)}
+}
