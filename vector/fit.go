@@ -88,22 +88,37 @@ func refit(sp Subpath, n int) Subpath {
 	return out
 }
 
+// maxRefitGroups bounds the greedy merge, which is quadratic in the number of groups:
+// longer outlines (none in Twemoji, max 451 segments) are first cut into this many runs of
+// consecutive segments, each fit once.
+const maxRefitGroups = 512
+
 func refitErr(sp Subpath, n int) (Subpath, float64) {
-	groups := make([]fitGroup, len(sp.Segs))
-	for i, s := range sp.Segs {
+	per := (len(sp.Segs) + maxRefitGroups - 1) / maxRefitGroups // segments per initial group
+	var groups []fitGroup
+	for i := 0; i < len(sp.Segs); i += per {
 		p0 := sp.segStart(i)
-		g := fitGroup{p0: p0, seg: s}
-		for k := 1; k <= samplesPerSeg; k++ {
-			g.pts = append(g.pts, bez(p0, s, float64(k)/samplesPerSeg))
+		g := fitGroup{p0: p0}
+		for j := i; j < i+per && j < len(sp.Segs); j++ {
+			s := sp.Segs[j]
+			q0 := sp.segStart(j)
+			for k := 1; k <= samplesPerSeg; k++ {
+				g.pts = append(g.pts, bez(q0, s, float64(k)/samplesPerSeg))
+			}
+			g.seg = s
 		}
-		groups[i] = g
+		if per > 1 {
+			g.pts = decimate(g.pts)
+			g.seg, g.err = fitCubic(p0, g.pts)
+		}
+		groups = append(groups, g)
 	}
 	mergeCost := func(i int) {
 		if i+1 >= len(groups) {
 			groups[i].cost = math.Inf(1)
 			return
 		}
-		pts := append(append([]Point(nil), groups[i].pts...), groups[i+1].pts...)
+		pts := decimate(append(append([]Point(nil), groups[i].pts...), groups[i+1].pts...))
 		_, e := fitCubic(groups[i].p0, pts)
 		groups[i].cost = e
 	}
@@ -118,7 +133,7 @@ func refitErr(sp Subpath, n int) (Subpath, float64) {
 			}
 		}
 		a, b := groups[bi], groups[bi+1]
-		pts := append(append([]Point(nil), a.pts...), b.pts...)
+		pts := decimate(append(append([]Point(nil), a.pts...), b.pts...))
 		seg, e := fitCubic(a.p0, pts)
 		groups[bi] = fitGroup{p0: a.p0, pts: pts, seg: seg, err: e}
 		groups = append(groups[:bi+1], groups[bi+2:]...)
@@ -134,6 +149,21 @@ func refitErr(sp Subpath, n int) (Subpath, float64) {
 		maxErr = math.Max(maxErr, g.err)
 	}
 	return out, maxErr
+}
+
+// maxFitSamples bounds the samples one fit follows; merged groups of more than 32 original
+// segments are thinned evenly (keeping the end point), so a fit costs O(maxFitSamples).
+const maxFitSamples = 256
+
+func decimate(pts []Point) []Point {
+	if len(pts) <= maxFitSamples {
+		return pts
+	}
+	out := make([]Point, maxFitSamples)
+	for i := range out {
+		out[i] = pts[(i+1)*len(pts)/maxFitSamples-1]
+	}
+	return out
 }
 
 // fitCubic fits one cubic from p0 through pts (the last point is the fixed end) by least

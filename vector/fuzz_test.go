@@ -2,6 +2,8 @@ package vector
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -109,5 +111,43 @@ func TestHugeCoordinates(t *testing.T) {
 		Compare(doc, back, 16)
 		WriteSVG(back)
 		Render(doc, 16, 16)
+	}
+}
+
+// TestTokenizeHostileSizes: the largest documents the reader accepts tokenize in bounded time.
+func TestTokenizeHostileSizes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	var one strings.Builder // one outline of MaxPathCommands-1 segments
+	one.WriteString("M0 0")
+	for i := 1; i < MaxPathCommands; i++ {
+		fmt.Fprintf(&one, "L%d %d", i%36, (i*7)%36)
+	}
+	var many strings.Builder // MaxElements-2 one-segment-square subpaths in one layer
+	many.WriteString(`<path d="`)
+	for i := 0; i < MaxPathCommands/5; i++ {
+		fmt.Fprintf(&many, "M%d %dh1v1h-1z", i%35, (i/35)%35)
+	}
+	many.WriteString(`"/>`)
+	var layers strings.Builder
+	for i := 0; i < MaxElements-2; i++ {
+		fmt.Fprintf(&layers, `<rect x="%d" y="%d" width="1" height="1"/>`, i%35, (i/35)%35)
+	}
+	for name, body := range map[string]string{"long outline": `<path d="` + one.String() + `"/>`, "many subpaths": many.String(), "many layers": layers.String()} {
+		start := time.Now()
+		doc, err := ParseSVG([]byte(svgDoc(body)))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		tk := Tokenize(doc, DefaultK, DefaultN)
+		if _, err := Detokenize(tk); err != nil {
+			t.Fatal(err)
+		}
+		Render(doc, 64, 64)
+		if d := time.Since(start); d > 20*time.Second {
+			t.Errorf("%s: %v", name, d)
+		}
+		t.Logf("%s: %v", name, time.Since(start))
 	}
 }

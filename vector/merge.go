@@ -67,11 +67,16 @@ func twoSmallest(l []Subpath) (int, int) {
 	return a, b
 }
 
+// bridgeProbe bounds the vertex pairs bridge compares (a stride over long outlines keeps it
+// O(bridgeProbe²) on hostile input; Twemoji outlines are shorter than this).
+const bridgeProbe = 128
+
 // bridge joins A and B into one closed outline through their closest pair of vertices.
 func bridge(a, b Subpath) Subpath {
 	bi, bj, bd := 0, 0, math.Inf(1)
-	for i := range a.Segs {
-		for j := range b.Segs {
+	sa, sb := 1+len(a.Segs)/bridgeProbe, 1+len(b.Segs)/bridgeProbe
+	for i := 0; i < len(a.Segs); i += sa {
+		for j := 0; j < len(b.Segs); j += sb {
 			if d := a.segStart(i).Dist(b.segStart(j)); d < bd {
 				bi, bj, bd = i, j, d
 			}

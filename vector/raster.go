@@ -27,8 +27,9 @@ func Coverage(l *Layer, vb [4]float64, w, h int) []float32 {
 	sx, sy := float64(w)/vb[2], float64(h)/vb[3]
 	var edges []edge
 	var pts []Point
+	tol := budgetTol(l.Subpaths)
 	for i := range l.Subpaths {
-		pts = l.Subpaths[i].Flatten(pts[:0], flattenTol)
+		pts = l.Subpaths[i].Flatten(pts[:0], tol)
 		for j := range pts {
 			a, b := pts[j], pts[(j+1)%len(pts)]
 			ax, ay := (a.X-vb[0])*sx, (a.Y-vb[1])*sy
@@ -101,6 +102,26 @@ func Coverage(l *Layer, vb [4]float64, w, h int) []float32 {
 		}
 	}
 	return mask
+}
+
+// maxFlattenPoints bounds the polyline one layer flattens to (memory and time on hostile
+// input); Twemoji layers need a few thousand points.
+const maxFlattenPoints = 1 << 21
+
+// budgetTol returns flattenTol, or a coarser tolerance when flattening subs at flattenTol
+// would exceed maxFlattenPoints (chords per segment scale as 1/√tol).
+func budgetTol(subs []Subpath) float64 {
+	total := 0
+	for i := range subs {
+		for j, s := range subs[i].Segs {
+			total += segSteps(subs[i].segStart(j), s, flattenTol)
+		}
+	}
+	if total <= maxFlattenPoints {
+		return flattenTol
+	}
+	r := float64(total) / maxFlattenPoints
+	return flattenTol * r * r
 }
 
 // addSpan adds the coverage of [x0, x1) to a difference array: partial pixels at both ends

@@ -56,6 +56,10 @@ func splitClosed(sp Subpath, parts int) []Subpath {
 // no artificial chords a generator would have to reproduce exactly.
 const splitTolerance = 1.0 / 720
 
+// maxSplitWork bounds the refits allocatePieces may run (hostile documents with huge outlines);
+// a Twemoji document spends under 1 % of it.
+const maxSplitWork = 1 << 22
+
 // canonicalRefitError is the refit error of sp as Tokenize will refit it: canonical start
 // and direction first (the refit never merges across the start vertex, so it matters).
 func canonicalRefitError(sp Subpath, n int) float64 {
@@ -69,11 +73,19 @@ func canonicalRefitError(sp Subpath, n int) float64 {
 func allocatePieces(subs []Subpath, n, spare int, tol float64) []int {
 	pieces := make([]int, len(subs))
 	errs := make([]float64, len(subs))
+	work := 0 // refit cost spent, in (groups²) units, bounded by maxSplitWork
+	eval := func(sp Subpath) float64 {
+		g := min(len(sp.Segs), maxRefitGroups)
+		if g > n {
+			work += g * g
+		}
+		return canonicalRefitError(sp, n)
+	}
 	for i := range subs {
 		pieces[i] = 1
-		errs[i] = canonicalRefitError(subs[i], n)
+		errs[i] = eval(subs[i])
 	}
-	for ; spare > 0; spare-- {
+	for ; spare > 0 && work < maxSplitWork; spare-- {
 		bi := -1
 		for i, e := range errs {
 			if e > tol && (bi < 0 || e > errs[bi]) {
@@ -86,7 +98,7 @@ func allocatePieces(subs []Subpath, n, spare int, tol float64) []int {
 		pieces[bi]++
 		errs[bi] = 0
 		for _, pc := range splitClosed(subs[bi], pieces[bi]) {
-			errs[bi] = math.Max(errs[bi], canonicalRefitError(pc, n))
+			errs[bi] = math.Max(errs[bi], eval(pc))
 		}
 	}
 	return pieces

@@ -24,6 +24,7 @@ func strokeOutline(subs []Subpath, info []openInfo, st strokeStyle) []Subpath {
 		return nil
 	}
 	var out []Subpath
+	tol := budgetTol(subs)
 	for i := range subs {
 		sp := subs[i]
 		closed := true
@@ -33,7 +34,7 @@ func strokeOutline(subs []Subpath, info []openInfo, st strokeStyle) []Subpath {
 				sp.Segs = sp.Segs[:len(sp.Segs)-1]
 			}
 		}
-		pts := dedup(sp.Flatten(nil, flattenTol), closed, sp)
+		pts := dedup(sp.Flatten(nil, tol), closed, sp)
 		if len(pts) < 2 {
 			if !closed && len(pts) == 1 && st.cap != "butt" && st.cap != "" {
 				out = append(out, dot(pts[0], h, st.cap))

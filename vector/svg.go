@@ -664,7 +664,7 @@ func clipContains(region []Subpath, content []Subpath, vb [4]float64) bool {
 	if len(region) != 1 {
 		return false
 	}
-	poly := region[0].Flatten(nil, flattenTol)
+	poly := region[0].Flatten(nil, budgetTol(region))
 	if len(poly) < 3 {
 		return false
 	}
@@ -707,8 +707,9 @@ func clipContains(region []Subpath, content []Subpath, vb [4]float64) bool {
 		return true
 	}
 	var pts []Point
+	tol := budgetTol(content)
 	for i := range content {
-		pts = content[i].Flatten(pts[:0], flattenTol)
+		pts = content[i].Flatten(pts[:0], tol)
 		for _, p := range pts {
 			if inside(p) < -clipTolerance {
 				return false
