@@ -43,11 +43,14 @@
 // When the document leaves slots spare, an outline whose N-segment refit would deviate more
 // than 1/720 of the viewBox (0.05 units on Twemoji) is cut along short chords into several
 // closed pieces, one slot each in the same layer; each chord appears in two pieces in
-// opposite directions, so it cancels in the compound fill (see split.go). 414 extra slots
-// over all of Twemoji. Conversely, a document with more subpaths than K merges subpaths of
+// opposite directions, so it cancels in the compound fill (see split.go): 1,034 extra slots
+// in 605 of the Twemoji documents. Conversely, a document with more subpaths than K merges subpaths of
 // the same layer, fewest segments first, by a bridge traversed both ways (merge.go: exact
 // fill, holes kept) until it fits; only a document with more than K layers — or more
-// layers than merging can absorb — keeps just the whole layers that fit (Fits=false).
+// layers than merging can absorb — keeps just the whole layers that fit (Fits=false). When
+// outlines want split slots a document lacks, small subpaths whose merged outline still
+// has at most N segments are merged first (lossless) to free them: 426 merges in 14
+// Twemoji documents in all.
 //
 // # Why K = 48 and N = 16
 //
