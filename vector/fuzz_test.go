@@ -3,6 +3,7 @@ package vector
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -116,8 +117,8 @@ func TestHugeCoordinates(t *testing.T) {
 
 // TestTokenizeHostileSizes: the largest documents the reader accepts tokenize in bounded time.
 func TestTokenizeHostileSizes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("slow")
+	if testing.Short() || runtime.GOOS == "js" {
+		t.Skip("slow (seconds natively, minutes under wasm)")
 	}
 	var one strings.Builder // one outline of MaxPathCommands-1 segments
 	one.WriteString("M0 0")
