@@ -130,7 +130,7 @@ class SVGModel {
   constructor(rt, { id, info }) {
     this.rt = rt;
     this.id = id;
-    this.info = info; // {modelType, slots, cubics, dModel, layers, defaultSteps, defaultCFG, maxSteps, weightBytes, backend}
+    this.info = info; // {modelType, slots, cubics, dModel, ditLayers, defaultSteps, defaultCFG, maxSteps, weightBytes, backend}
     this.backend = info.backend;
     this.disposed = false;
   }

@@ -46,7 +46,7 @@ type svgModelInfo struct {
 	Slots        int     `json:"slots"`
 	Cubics       int     `json:"cubics"`
 	DModel       int     `json:"dModel"`
-	Layers       int     `json:"layers"`
+	Layers       int     `json:"ditLayers"` // transformer blocks, not drawing layers
 	DefaultSteps int     `json:"defaultSteps"`
 	DefaultCFG   float32 `json:"defaultCFG"`
 	MaxSteps     int     `json:"maxSteps"`
