@@ -366,10 +366,10 @@ func (b *cpuBackend) GeluTanh(out, x Tensor) {
 // SiLUMul: out = silu(gate) * up.
 func (b *cpuBackend) SiLUMul(out, gate, up Tensor) {
 	o, g, u := f32Data(out, "SiLUMul"), f32Data(gate, "SiLUMul"), f32Data(up, "SiLUMul")
-	for i, v := range g {
-		s := float32(float64(v) / (1 + math.Exp(-float64(v))))
-		o[i] = s * u[i]
+	if len(g) != len(o) || len(u) != len(o) {
+		panic(fmt.Sprintf("tensor: SiLUMul gate %v, up %v, out %v", ct(gate).shape, ct(up).shape, ct(out).shape))
 	}
+	kernels.SiLUMul(o, g, u)
 }
 
 // Argmax: x (T,N) → out I32 (T), lowest index on ties. NaN never wins.

@@ -108,13 +108,8 @@ func (b *cpuBackend) Attention(out, q, kCache, vCache Tensor, a AttentionArgs) {
 				mx = s
 			}
 		}
-		var sum float32
-		for j := 0; j < n; j++ {
-			e := float32(math.Exp(float64(scores[j] - mx)))
-			scores[j] = e
-			sum += e
-		}
-		inv := 1 / sum
+		// Vectorised exp (Cephes expf, a few ulp from float64 exp).
+		inv := 1 / kernels.ExpSubSum(scores[:n], mx)
 		or := o[t*QW+h*D : t*QW+h*D+D]
 		clear(or)
 		for j := 0; j < n; j++ {

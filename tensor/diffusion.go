@@ -50,13 +50,7 @@ func (b *cpuBackend) AttentionFull(out, q, k, v Tensor, heads, headDim int, scal
 				mx = s
 			}
 		}
-		var sum float32
-		for j := range scores {
-			e := float32(math.Exp(float64(scores[j] - mx)))
-			scores[j] = e
-			sum += e
-		}
-		inv := 1 / sum
+		inv := 1 / kernels.ExpSubSum(scores, mx)
 		or := o[t*W+h*D : t*W+h*D+D]
 		clear(or)
 		for j, p := range scores {
