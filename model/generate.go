@@ -195,8 +195,9 @@ func SampleSeed(seed uint64) uint32 { return uint32(seed) ^ uint32(seed>>32) }
 // next token is chosen on the backend (ArgmaxAt for greedy, Sample with
 // tensor.SampleParams{Seed: SampleSeed(opts.Seed), Step: i} for the i-th
 // generated token) into an I32 tensor that the next step embeds from
-// (EmbeddingAt), so logits are never read back; the ids are read every
-// onDeviceSyncEvery tokens and handed to stop in order. Sampled ids are
+// (EmbeddingAt), so logits are never read back; the first id is read right
+// after the prefill, later ones every onDeviceSyncEvery tokens, and handed
+// to stop in order. Sampled ids are
 // the same on every backend for a seed, but not those of the logits-path
 // sampler (a different RNG).
 func (m *Model) generateOnDevice(ctx context.Context, s *Session, f tensor.FusedOps, prompt []int32, opts GenerateOptions, stop func(out []int32, next int32) bool) ([]int32, error) {
@@ -225,7 +226,9 @@ func (m *Model) generateOnDevice(ctx context.Context, s *Session, f tensor.Fused
 	var out []int32
 	for {
 		var ctxErr error
-		for recorded < n && recorded-len(out) < onDeviceSyncEvery {
+		// The first token is read as soon as the prompt is in (time to
+		// first token is one prefill); later ones in batches.
+		for len(out) > 0 && recorded < n && recorded-len(out) < onDeviceSyncEvery {
 			if ctxErr = ctx.Err(); ctxErr != nil {
 				break
 			}
