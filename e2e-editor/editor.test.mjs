@@ -1,0 +1,292 @@
+// Browser tests of the lamina editor (editor.html), the LM playground (playground.html) and
+// the widget (embed.html) in headless Chromium. Run by e2e-editor/run.sh, which builds,
+// serves (LAMINA_URL) and assembles the models: models/layered-emoji (the drawing model) and
+// models/demo-lm (a tiny GPT-2 with a tokenizer). Screenshots go to LAMINA_E2E_OUT.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const URL = process.env.LAMINA_URL;
+if (!URL) throw new Error('LAMINA_URL is not set: run e2e-editor/run.sh');
+const OUT = process.env.LAMINA_E2E_OUT || '/tmp';
+const CHROMIUM = process.env.LAMINA_CHROMIUM || '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu'];
+const TIMEOUT = 240_000; // software WebGL/WebGPU (SwiftShader) and wasm CPU inference are slow, not hung
+// MIN_INK is how many artboard pixels must differ from the empty artboard for "not blank":
+// 0.5 % of a 600×600 artboard, far below any drawing and far above anti-aliasing noise.
+const MIN_INK = 1800;
+// The model runs are shortened: the tests check the editor, not the sampler's quality.
+const STEPS = 8;
+
+let browser;
+before(async () => { browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS }); });
+after(async () => { await browser?.close(); });
+
+async function openEditor(ctx, query = '') {
+  ctx = ctx || await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  const page = await ctx.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e));
+  await page.goto(URL + 'editor.html' + query);
+  await page.evaluate(() => window.laminaEditor.ready);
+  return page;
+}
+
+const state = (page) => page.evaluate(() => window.laminaEditor.state());
+const getSVG = (page) => page.evaluate(() => window.laminaEditor.getSVG());
+const pathsOf = (svg) => svg.split('\n').filter((l) => l.startsWith('<path'));
+const idle = (page) => page.waitForFunction(() => !window.laminaEditor.state().busy, null, { timeout: TIMEOUT });
+
+async function generate(page, prompt = 'red heart', seed = 1) {
+  await page.getByTestId('prompt').fill(prompt);
+  await page.fill('#seed', String(seed));
+  await page.fill('#steps', String(STEPS));
+  await page.getByTestId('generate').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=layer-row]').length > 0, null, { timeout: TIMEOUT });
+  await idle(page);
+}
+
+// ink counts artboard pixels of a canvas screenshot that differ from white (the empty
+// artboard), decoding the PNG in the page.
+async function ink(page) {
+  const png = await page.getByTestId('canvas').screenshot();
+  return page.evaluate(async (b64) => {
+    const img = await createImageBitmap(await (await fetch('data:image/png;base64,' + b64)).blob());
+    const c = new OffscreenCanvas(img.width, img.height);
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    // The artboard is the square between the panels (left 264, right 300, top 52, bottom 28, margin 32).
+    const x0 = 264 + 40, x1 = img.width - 300 - 40, y0 = 52 + 40, y1 = img.height - 28 - 40;
+    const d = g.getImageData(x0, y0, x1 - x0, y1 - y0).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] < 245 || d[i + 1] < 245 || d[i + 2] < 245) n++;
+    return n;
+  }, png.toString('base64'));
+}
+
+async function canvasShot(page) {
+  await page.waitForTimeout(250); // the canvas redraws on the next animation frame
+  return page.getByTestId('canvas').screenshot();
+}
+
+const row = (page, i) => page.locator(`[data-testid=layer-row][data-layer-index="${i}"]`);
+
+describe('editor', { timeout: TIMEOUT * 3 }, () => {
+  let page;
+  before(async () => {
+    page = await openEditor();
+    assert.ok((await state(page)).modelLoaded, 'drawing model loaded: ' + (await state(page)).status);
+  });
+
+  it('has sensible defaults for a new user', async () => {
+    assert.notEqual(await page.getByTestId('prompt').inputValue(), '', 'prompt prefilled');
+    assert.ok(await page.getByTestId('generate').isEnabled(), 'Generate enabled');
+    assert.equal(await page.locator('#steps').inputValue(), '24');
+    assert.equal(await page.locator('#cfg').inputValue(), '3');
+    assert.ok(await page.locator('#empty-hint').isVisible(), 'empty-canvas hint shown');
+    await page.screenshot({ path: join(OUT, 'editor-empty.png') });
+  });
+
+  it('generates: layer rows appear and the canvas is not blank', async () => {
+    const before = await ink(page);
+    await generate(page);
+    const n = (await state(page)).layers;
+    assert.ok(n > 0);
+    assert.equal(await page.getByTestId('layer-row').count(), n);
+    assert.equal(pathsOf(await getSVG(page)).length, n);
+    const after = await ink(page);
+    assert.ok(after > before + MIN_INK, `ink before ${before}, after ${after}`);
+    await page.screenshot({ path: join(OUT, 'editor-generated.png') });
+  });
+
+  it('clicking a shape on the canvas selects its row', async () => {
+    const n = (await state(page)).layers;
+    let i = n - 1, p = null;
+    for (; i >= 0 && !p; i--) p = await page.evaluate((i) => window.laminaEditor.layerPoint(i), i);
+    i++;
+    assert.ok(p, 'some layer is visible on top somewhere');
+    await page.mouse.click(p.x, p.y);
+    await page.waitForTimeout(100);
+    assert.deepEqual((await state(page)).selected, [i]);
+    assert.equal(await row(page, i).getAttribute('aria-selected'), 'true');
+    assert.equal(await page.locator('[data-testid=layer-row][aria-selected=true]').count(), 1);
+    await page.screenshot({ path: join(OUT, 'editor-selected.png') });
+  });
+
+  it('dragging moves the shape (its transform changes, the others do not); undo restores the exact SVG', async () => {
+    const [i] = (await state(page)).selected;
+    const p = await page.evaluate((i) => window.laminaEditor.layerPoint(i), i);
+    const before = await getSVG(page);
+    await page.mouse.move(p.x, p.y);
+    await page.mouse.down();
+    await page.mouse.move(p.x + 20, p.y + 10, { steps: 4 });
+    await page.mouse.move(p.x + 40, p.y + 25, { steps: 4 });
+    await page.mouse.up();
+    const after = await getSVG(page);
+    const a = pathsOf(before), b = pathsOf(after);
+    assert.equal(a.length, b.length);
+    for (let k = 0; k < a.length; k++) {
+      if (k === i) {
+        assert.notEqual(b[k], a[k], 'dragged layer changed');
+        assert.match(b[k], /transform="matrix\(1 0 0 1 [0-9.]+ [0-9.]+\)"/);
+      } else {
+        assert.equal(b[k], a[k], `layer ${k} unchanged`);
+      }
+    }
+    await page.keyboard.press('Control+z');
+    assert.equal(await getSVG(page), before, 'Ctrl+Z restores the exact SVG');
+    await page.keyboard.press('Control+Shift+Z');
+    assert.equal(await getSVG(page), after, 'Ctrl+Shift+Z redoes');
+  });
+
+  it('hide removes the layer from the render; showing it again restores it', async () => {
+    const [i] = (await state(page)).selected;
+    const shown = await canvasShot(page);
+    await row(page, i).getByTestId('layer-visibility').click();
+    assert.match(pathsOf(await getSVG(page))[i], /display="none"/);
+    const hidden = await canvasShot(page);
+    assert.ok(!shown.equals(hidden), 'render changed when hidden');
+    await row(page, i).getByTestId('layer-visibility').click();
+    assert.doesNotMatch(pathsOf(await getSVG(page))[i], /display="none"/);
+    const again = await canvasShot(page);
+    assert.ok(again.equals(shown), 'same render after showing again');
+  });
+
+  it('lock makes a layer unselectable on the canvas', async () => {
+    const [i] = (await state(page)).selected;
+    const p = await page.evaluate((i) => window.laminaEditor.layerPoint(i), i);
+    await row(page, i).getByTestId('layer-lock').click();
+    assert.deepEqual((await state(page)).selected, [], 'locking deselects');
+    await page.mouse.click(p.x, p.y);
+    assert.ok(!(await state(page)).selected.includes(i), 'locked layer not selected by a click');
+    await row(page, i).getByTestId('layer-lock').click();
+  });
+
+  it('reorder changes paint order (keyboard and drag in the panel)', async () => {
+    const before = pathsOf(await getSVG(page));
+    const d = (l) => l.slice(l.indexOf(' d="'));
+    await row(page, 0).click();
+    await page.keyboard.press('Control+]');
+    const after = pathsOf(await getSVG(page));
+    assert.equal(d(after[1]), d(before[0]), 'bottom layer moved up one');
+    assert.equal(d(after[0]), d(before[1]));
+    await page.keyboard.press('Control+z');
+    const n = before.length;
+    // Drag the bottom row onto the top row: the bottom layer is painted last.
+    await row(page, 0).dragTo(row(page, n - 1));
+    const dragged = pathsOf(await getSVG(page));
+    assert.equal(d(dragged[n - 1]), d(before[0]), 'dragged row is now on top');
+    await page.keyboard.press('Control+z');
+    assert.deepEqual(pathsOf(await getSVG(page)), before);
+  });
+
+  it('regenerate selected changes only the selected layers; undo restores the exact SVG', async () => {
+    const n = (await state(page)).layers;
+    const pick = [Math.min(1, n - 1)];
+    await row(page, pick[0]).click();
+    const before = await getSVG(page);
+    await page.click('#regen-selected');
+    await page.waitForFunction(() => window.laminaEditor.state().busy, null, { timeout: 5000 }).catch(() => {});
+    await idle(page);
+    const a = pathsOf(before), b = pathsOf(await getSVG(page));
+    assert.equal(b.length, a.length);
+    for (let k = 0; k < n; k++) {
+      if (pick.includes(k)) assert.notEqual(b[k], a[k], `selected layer ${k} regenerated`);
+      else assert.equal(b[k], a[k], `layer ${k} unchanged`);
+    }
+    await page.screenshot({ path: join(OUT, 'editor-regenerated.png') });
+    await page.keyboard.press('Control+z');
+    assert.equal(await getSVG(page), before);
+  });
+
+  it('export gives an SVG that parses, with every layer', async () => {
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-svg').click()]);
+    const text = await readFile(await dl.path(), 'utf8');
+    assert.equal(text, await getSVG(page));
+    const parsed = await page.evaluate((t) => {
+      const doc = new DOMParser().parseFromString(t, 'image/svg+xml');
+      return { err: doc.querySelector('parsererror')?.textContent || '', root: doc.documentElement.localName, paths: doc.querySelectorAll('path').length };
+    }, text);
+    assert.equal(parsed.err, '');
+    assert.equal(parsed.root, 'svg');
+    assert.equal(parsed.paths, (await state(page)).layers);
+  });
+
+  it('reload restores the autosaved document', async () => {
+    await row(page, 0).click();
+    await page.keyboard.press('ArrowRight');
+    const before = await getSVG(page);
+    await page.reload();
+    await page.evaluate(() => window.laminaEditor.ready);
+    assert.equal(await getSVG(page), before);
+    assert.equal(await page.getByTestId('layer-row').count(), pathsOf(before).length);
+    assert.equal(page.errors.length, 0, page.errors.join('\n'));
+  });
+});
+
+describe('widget', { timeout: TIMEOUT }, () => {
+  it('embed.html renders <lamina-svg> and <lamina-editor>', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1100, height: 1400 } });
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e));
+    await page.goto(URL + 'embed.html');
+    await page.waitForFunction(() => document.querySelectorAll('lamina-svg svg path').length > 0 &&
+      [...document.querySelectorAll('lamina-svg')].every((e) => e.querySelector('svg') || e.textContent.startsWith('lamina:')), null, { timeout: TIMEOUT });
+    const svgs = await page.evaluate(() => [...document.querySelectorAll('lamina-svg')].map((e) => ({ paths: e.querySelectorAll('svg path').length, text: e.textContent, svg: e.svg })));
+    for (const s of svgs) assert.ok(s.paths > 0, 'lamina-svg drew: ' + s.text);
+    // Editable by code: restyle a layer of the inline SVG.
+    assert.ok(await page.evaluate(() => { const p = document.querySelector('lamina-svg #layer-0'); p.setAttribute('fill', '#ffd700'); return p.getAttribute('fill') === '#ffd700'; }));
+    const frame = page.frameLocator('lamina-editor iframe');
+    await frame.getByTestId('generate').waitFor({ timeout: TIMEOUT });
+    const inner = page.frames().find((f) => f.url().includes('editor.html'));
+    await inner.evaluate(() => window.laminaEditor.ready);
+    assert.equal(await inner.getByTestId('prompt').inputValue(), 'red heart', 'prompt attribute reaches the editor');
+    await page.screenshot({ path: join(OUT, 'embed.png'), fullPage: true });
+    assert.equal(errors.length, 0, errors.join('\n'));
+    await ctx.close();
+  });
+});
+
+describe('playground', { timeout: TIMEOUT }, () => {
+  it('loads the demo model, streams tokens and draws the logit-lens heatmap', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e));
+    await page.goto(URL + 'playground.html?model=models/demo-lm/');
+    await page.fill('#backend', 'cpu').catch(() => page.selectOption('#backend', 'cpu'));
+    await page.getByTestId('load').click();
+    await page.waitForFunction(() => /^Loaded/.test(document.querySelector('[data-testid=model-status]').textContent) ||
+      /^Could not/.test(document.querySelector('[data-testid=model-status]').textContent), null, { timeout: TIMEOUT });
+    assert.match(await page.getByTestId('model-status').textContent(), /^Loaded/);
+    // Record how many tokens were on screen at each DOM change: streaming means several counts.
+    await page.evaluate(() => {
+      window.__counts = [];
+      new MutationObserver(() => window.__counts.push(document.querySelectorAll('#output .tok').length))
+        .observe(document.getElementById('output'), { childList: true });
+    });
+    await page.fill('#max', '12');
+    await page.getByTestId('lm-generate').click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid=lm-generate]').disabled &&
+      document.querySelectorAll('[data-testid=lens-cell]').length > 0, null, { timeout: TIMEOUT });
+    const counts = await page.evaluate(() => window.__counts);
+    const distinct = new Set(counts.filter((c) => c > 0));
+    assert.ok(distinct.size >= 3, `tokens arrived one by one: ${counts}`);
+    const lens = await page.evaluate(() => ({
+      rows: document.querySelectorAll('[data-testid=heatmap] tbody tr').length,
+      cols: document.querySelectorAll('[data-testid=heatmap] thead th.pos').length,
+      cells: document.querySelectorAll('[data-testid=lens-cell]').length,
+    }));
+    const cfg = JSON.parse(await (await fetch(URL + 'models/demo-lm/config.json')).text());
+    assert.equal(lens.rows, (cfg.n_layer || cfg.num_hidden_layers) + 1, 'one row per layer plus the embeddings');
+    assert.ok(lens.cols > 1);
+    assert.equal(lens.cells, lens.rows * lens.cols);
+    await page.screenshot({ path: join(OUT, 'playground.png'), fullPage: true });
+    assert.equal(errors.length, 0, errors.join('\n'));
+    await ctx.close();
+  });
+});

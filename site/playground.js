@@ -1,0 +1,158 @@
+// playground.js — the language-model playground: load the shipped demo model (served by
+// `lamina serve --models DIR` under /models/) or any Hugging Face model URL, stream a
+// generation token by token, and draw the logit lens as a layer × position heatmap.
+import { createRuntime } from './lamina.mjs';
+
+const $ = (id) => document.getElementById(id);
+let rt = null, rtBackend = null, lm = null, abort = null;
+
+// The shipped demo model is preferred when the server lists several.
+const PREFERRED = ['lamina-brown-20m'];
+
+async function listModels() {
+  let models = [];
+  try {
+    const r = await fetch('models/');
+    if (r.ok) models = (await r.json()).models || [];
+  } catch { /* no model server: URL only */ }
+  // Language models have a tokenizer; the drawing model does not.
+  const lms = models.filter((m) => (m.files || []).some((f) => (f.name || f) === 'tokenizer.json'));
+  lms.sort((a, b) => (PREFERRED.includes(b.name) - PREFERRED.includes(a.name)) || a.name.localeCompare(b.name));
+  const sel = $('model-select');
+  sel.innerHTML = lms.map((m) => `<option value="${new URL(m.url, location.href).href}">${m.name}</option>`).join('') +
+    '<option value="">(use the URL)</option>';
+  const want = new URLSearchParams(location.search).get('model');
+  if (want) {
+    const abs = new URL(want, location.href).href;
+    if (![...sel.options].some((o) => o.value === abs)) $('model-url').value = abs;
+    else sel.value = abs;
+  }
+  if (!lms.length && !want) $('model-status').textContent = 'No models served here: paste a Hugging Face URL (…/resolve/main/) and press Load.';
+}
+
+function modelURL() {
+  return $('model-url').value.trim() || $('model-select').value;
+}
+
+function fmtBytes(n) {
+  return n >= 1 << 20 ? (n / (1 << 20)).toFixed(1) + ' MB' : (n / 1024).toFixed(0) + ' kB';
+}
+
+async function load() {
+  const url = modelURL();
+  if (!url) { $('model-status').textContent = 'Pick a model or paste a URL.'; return; }
+  $('load').disabled = $('generate').disabled = $('lens').disabled = true;
+  $('progress').style.width = '0';
+  $('model-status').textContent = 'Starting the runtime…';
+  const files = new Map();
+  try {
+    if (lm) { await lm.dispose(); lm = null; }
+    if (!rt || rtBackend !== $('backend').value) {
+      if (rt) await rt.dispose();
+      rtBackend = $('backend').value;
+      rt = await createRuntime({ backend: rtBackend, worker: true });
+    }
+    const t0 = performance.now();
+    lm = await rt.loadModel(url, {
+      onProgress: ({ file, loaded, total }) => {
+        files.set(file, { loaded, total });
+        let l = 0, t = 0;
+        for (const f of files.values()) { l += f.loaded; t += f.total || f.loaded; }
+        $('progress').style.width = (t ? (100 * l) / t : 0).toFixed(1) + '%';
+        $('model-status').textContent = `Downloading ${file}: ${fmtBytes(loaded)}${total ? ' of ' + fmtBytes(total) : ''}`;
+      },
+    });
+    $('progress').style.width = '100%';
+    const i = lm.info;
+    $('model-status').textContent = `Loaded ${i.architecture || i.modelType || 'model'} · ${i.layers} layers · vocab ${i.vocabSize} · on ${rt.backend} in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+    if (!lm.tokenizer) throw new Error('this model has no tokenizer.json: the playground needs one');
+    $('generate').disabled = $('lens').disabled = false;
+  } catch (e) {
+    $('model-status').textContent = 'Could not load: ' + e.message;
+  } finally {
+    $('load').disabled = false;
+  }
+}
+
+async function generate() {
+  if (!lm) return;
+  const prompt = $('prompt').value;
+  const out = $('output');
+  out.innerHTML = '';
+  const p = document.createElement('span');
+  p.className = 'prompt-text';
+  p.textContent = prompt;
+  out.appendChild(p);
+  $('generate').disabled = true;
+  $('stop').disabled = false;
+  abort = new AbortController();
+  let n = 0;
+  const t0 = performance.now();
+  const lensDone = lens(prompt); // the heatmap is of the prompt, drawn while generating
+  try {
+    await lm.generate({
+      prompt, maxNewTokens: Number($('max').value), temperature: Number($('temp').value),
+      topK: Number($('topk').value) || undefined, seed: Number($('seed').value), signal: abort.signal,
+      onToken: ({ text }) => {
+        n++;
+        const s = document.createElement('span');
+        s.className = 'tok';
+        s.textContent = text;
+        out.appendChild(s);
+        out.dataset.tokens = String(n);
+        $('gen-status').textContent = `${n} tokens · ${(n / ((performance.now() - t0) / 1000)).toFixed(1)} tokens/s`;
+      },
+    });
+    $('gen-status').textContent = `${n} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${rt.backend}`;
+  } catch (e) {
+    $('gen-status').textContent = e.name === 'AbortError' ? `Stopped after ${n} tokens.` : 'Error: ' + e.message;
+  } finally {
+    $('generate').disabled = false;
+    $('stop').disabled = true;
+    abort = null;
+  }
+  await lensDone;
+}
+
+function esc(s) {
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
+}
+
+function show(s) {
+  return esc(JSON.stringify(s).slice(1, -1)) || '∅';
+}
+
+async function lens(prompt) {
+  const ids = lm.tokenizer.encode(prompt);
+  if (!ids.length) return;
+  const res = await lm.layers(ids);
+  const layers = res.layers || res;
+  const toks = Array.from(ids, (id) => lm.tokenizer.decode([id]));
+  const tokText = (t) => t.text !== undefined ? t.text : lm.tokenizer.decode([t.id]);
+  let h = '<table><thead><tr><th>layer ↓ / token →</th>' + toks.map((t) => `<th class="pos" title="${show(t)}">${show(t)}</th>`).join('') + '</tr></thead><tbody>';
+  // Last layer on top: the model's actual prediction reads first.
+  for (const L of [...layers].reverse()) {
+    h += `<tr><th>${L.layer === 0 ? 'embed' : 'layer ' + L.layer}</th>`;
+    for (let p = 0; p < toks.length; p++) {
+      const top = (L.top[p] || [])[0];
+      if (!top) { h += '<td></td>'; continue; }
+      const a = Math.max(0.06, Math.min(1, top.prob));
+      const light = a < 0.55;
+      const alts = (L.top[p] || []).map((t) => `${show(tokText(t))} ${(100 * t.prob).toFixed(1)}%`).join('\n');
+      h += `<td data-testid="lens-cell" title="${alts}" style="background: rgba(37,99,235,${a.toFixed(3)}); color: ${light ? '#111827' : '#fff'}">` +
+        `${show(tokText(top))}<span class="p">${(100 * top.prob).toFixed(0)}%</span></td>`;
+    }
+    h += '</tr>';
+  }
+  $('heatmap').innerHTML = h + '</tbody></table>';
+}
+
+$('load').onclick = load;
+$('generate').onclick = generate;
+$('stop').onclick = () => abort && abort.abort();
+$('lens').onclick = () => lens($('prompt').value);
+$('model-url').addEventListener('keydown', (e) => { if (e.key === 'Enter') load(); });
+$('prompt').addEventListener('keydown', (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) generate(); });
+listModels().then(() => {
+  if (new URLSearchParams(location.search).has('autoload')) load();
+});
