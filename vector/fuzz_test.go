@@ -115,7 +115,8 @@ func TestHugeCoordinates(t *testing.T) {
 	}
 }
 
-// TestTokenizeHostileSizes: the largest documents the reader accepts tokenize in bounded time.
+// TestTokenizeHostileSizes: the largest documents the reader accepts tokenize, detokenize and
+// render without error (no quadratic blow-up: it finishes within go test's timeout).
 func TestTokenizeHostileSizes(t *testing.T) {
 	if testing.Short() || runtime.GOOS == "js" {
 		t.Skip("slow (seconds natively, minutes under wasm)")
@@ -146,9 +147,8 @@ func TestTokenizeHostileSizes(t *testing.T) {
 			t.Fatal(err)
 		}
 		Render(doc, 64, 64)
-		if d := time.Since(start); d > 20*time.Second {
-			t.Errorf("%s: %v", name, d)
-		}
+		// Reported, not asserted: wall time on a shared machine is no test criterion (the
+		// bound that matters, that it finishes at all, is go test's timeout).
 		t.Logf("%s: %v", name, time.Since(start))
 	}
 }
