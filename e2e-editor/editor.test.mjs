@@ -52,7 +52,7 @@ async function generate(page, prompt = 'red heart', seed = 1) {
 // ink counts artboard pixels of a canvas screenshot that differ from white (the empty
 // artboard), decoding the PNG in the page.
 async function ink(page) {
-  const png = await page.getByTestId('canvas').screenshot();
+  const png = await canvasShot(page);
   return page.evaluate(async (b64) => {
     const img = await createImageBitmap(await (await fetch('data:image/png;base64,' + b64)).blob());
     const c = new OffscreenCanvas(img.width, img.height);
@@ -67,8 +67,11 @@ async function ink(page) {
   }, png.toString('base64'));
 }
 
+// canvasShot waits until the canvas has drawn the current document (and a frame more, for
+// the browser to present it), then screenshots it.
 async function canvasShot(page) {
-  await page.waitForTimeout(250); // the canvas redraws on the next animation frame
+  await page.waitForFunction(() => { const s = window.laminaEditor.state(); return s.drawn === s.revision; }, null, { timeout: TIMEOUT });
+  await page.waitForTimeout(200);
   return page.getByTestId('canvas').screenshot();
 }
 
@@ -233,7 +236,7 @@ describe('widget', { timeout: TIMEOUT }, () => {
     const page = await ctx.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e));
-    await page.goto(URL + 'embed.html');
+    await page.goto(URL + 'embed.html?backend=cpu&steps=8');
     await page.waitForFunction(() => document.querySelectorAll('lamina-svg svg path').length > 0 &&
       [...document.querySelectorAll('lamina-svg')].every((e) => e.querySelector('svg') || e.textContent.startsWith('lamina:')), null, { timeout: TIMEOUT });
     const svgs = await page.evaluate(() => [...document.querySelectorAll('lamina-svg')].map((e) => ({ paths: e.querySelectorAll('svg path').length, text: e.textContent, svg: e.svg })));
@@ -258,7 +261,7 @@ describe('playground', { timeout: TIMEOUT }, () => {
     const errors = [];
     page.on('pageerror', (e) => errors.push(e));
     await page.goto(URL + 'playground.html?model=models/demo-lm/');
-    await page.fill('#backend', 'cpu').catch(() => page.selectOption('#backend', 'cpu'));
+    await page.selectOption('#backend', 'cpu');
     await page.getByTestId('load').click();
     await page.waitForFunction(() => /^Loaded/.test(document.querySelector('[data-testid=model-status]').textContent) ||
       /^Could not/.test(document.querySelector('[data-testid=model-status]').textContent), null, { timeout: TIMEOUT });

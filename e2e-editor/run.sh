@@ -41,7 +41,8 @@ mkdir -p "$models/layered-emoji" "$models/demo-lm"
 svg_model="${LAMINA_E2E_SVG_MODEL:-svgmodel/testdata/tiny}"
 cp "$svg_model/config.json" "$svg_model/model.safetensors" "$models/layered-emoji/"
 cp model/testdata/gpt2-tiny/config.json model/testdata/gpt2-tiny/model.safetensors "$models/demo-lm/"
-cp tokenizer/testdata/gpt2-bytelevel-bpe/tokenizer.json "$models/demo-lm/"
+# a byte-level BPE whose ids (< 271) fit gpt2-tiny's 512-token vocabulary
+cp tokenizer/testdata/bytelevel-small/tokenizer.json "$models/demo-lm/"
 
 log="$work/serve.log"
 dist/lamina serve --addr 127.0.0.1:0 --site dist/site --models "$models" >"$log" 2>&1 &

@@ -118,8 +118,9 @@ function esc(s) {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
 }
 
+// show makes a token readable in a cell: spaces as ␣, control characters escaped.
 function show(s) {
-  return esc(JSON.stringify(s).slice(1, -1)) || '∅';
+  return esc(JSON.stringify(s).slice(1, -1).replace(/ /g, '␣')) || '∅';
 }
 
 async function lens(prompt) {

@@ -905,6 +905,8 @@ func (a *app) exposeAPI() {
 		o.Set("modelLoaded", a.model != nil)
 		o.Set("canUndo", a.e.CanUndo())
 		o.Set("status", a.status.TextContent())
+		o.Set("revision", a.e.Revision)
+		o.Set("drawn", a.drawn)
 		return o
 	})
 }
