@@ -163,7 +163,12 @@ func (r *replayer) raster(dst *ebiten.Image, dl *ui.DisplayList, ops []ui.Op, sc
 		r.layers = ebiten.NewImage(w, h)
 	}
 	r.layers.WritePixels(pix)
-	op := &ebiten.DrawImageOptions{Filter: ebiten.FilterLinear}
+	// At scale 1 the raster lands on whole pixels: nearest filtering copies it exactly (linear
+	// would blend the texture's edge with its neighbours in ebiten's atlas).
+	op := &ebiten.DrawImageOptions{Filter: ebiten.FilterNearest}
+	if scale != 1 {
+		op.Filter = ebiten.FilterLinear
+	}
 	op.GeoM.Translate(float64(all.x0), float64(all.y0))
 	op.GeoM.Scale(1/scale, 1/scale)
 	dst.DrawImage(r.layers, op)
