@@ -7,7 +7,7 @@ const $ = (id) => document.getElementById(id);
 let rt = null, rtBackend = null, lm = null, abort = null;
 
 // The shipped demo model is preferred when the server lists several.
-const PREFERRED = ['lamina-brown-20m'];
+const PREFERRED = ['lamina-brown-20m', 'lamina-brown-1m'];
 
 async function listModels() {
   let models = [];
@@ -17,7 +17,8 @@ async function listModels() {
   } catch { /* no model server: URL only */ }
   // Language models have a tokenizer; the drawing model does not.
   const lms = models.filter((m) => (m.files || []).some((f) => (f.name || f) === 'tokenizer.json'));
-  lms.sort((a, b) => (PREFERRED.includes(b.name) - PREFERRED.includes(a.name)) || a.name.localeCompare(b.name));
+  const rank = (m) => (PREFERRED.includes(m.name) ? 2 : m.name.startsWith('lamina-') ? 1 : 0);
+  lms.sort((a, b) => rank(b) - rank(a) || a.name.localeCompare(b.name));
   const sel = $('model-select');
   sel.innerHTML = lms.map((m) => `<option value="${new URL(m.url, location.href).href}">${m.name}</option>`).join('') +
     '<option value="">(use the URL)</option>';
