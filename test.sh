@@ -13,7 +13,7 @@ ROOT=$PWD
 export PATH="$PATH:$(go env GOROOT)/lib/wasm"
 export GOFLAGS="${GOFLAGS:-} -mod=readonly"
 
-STAGES=(deps lint go wasm build webgpu e2e worker train)
+STAGES=(deps lint go wasm build webgpu e2e editor worker train)
 [ $# -gt 0 ] && STAGES=("$@")
 
 passed=0
@@ -76,7 +76,7 @@ gotests() {
 
 # The pure-Go core under js/wasm in Node: the same code the browser's CPU path runs.
 wasmtests() {
-	GOOS=js GOARCH=wasm go test -count=1 ./kernels/... ./tensor/... ./model/... ./tokenizer/... ./vector/... ./svgmodel/... ./wasm/...
+	GOOS=js GOARCH=wasm go test -count=1 ./kernels/... ./tensor/... ./model/... ./tokenizer/... ./vector/... ./svgmodel/... ./wasm/... ./ui/
 }
 
 build() { ./build.sh; }
@@ -91,6 +91,7 @@ for s in "${STAGES[@]}"; do
 	build) stage build build ;;
 	webgpu) stage webgpu ./webgpu/browsertest/run.sh ;;
 	e2e) stage e2e env LAMINA_E2E_SKIP_BUILD=1 ./e2e/run.sh ;;
+	editor) stage editor ./e2e-editor/run.sh ;;
 	worker) stage worker ./worker/test/run.sh ;;
 	train)
 		stage train-lm ./train/lm/smoke.sh
