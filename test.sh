@@ -91,7 +91,7 @@ for s in "${STAGES[@]}"; do
 	build) stage build build ;;
 	webgpu) stage webgpu ./webgpu/browsertest/run.sh ;;
 	e2e) stage e2e env LAMINA_E2E_SKIP_BUILD=1 ./e2e/run.sh ;;
-	editor) stage editor ./e2e-editor/run.sh ;;
+	editor) stage editor env LAMINA_E2E_SKIP_BUILD=1 ./e2e-editor/run.sh ;;
 	worker) stage worker ./worker/test/run.sh ;;
 	train)
 		stage train-lm ./train/lm/smoke.sh
