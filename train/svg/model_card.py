@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Writes models/<name>/README.md for a trained layered-SVG DiT from what was measured: its
+config.json, the training log (training_log.jsonl) and `lamina svg eval` output (eval.json).
+Nothing is typed in by hand; the run description comes from --run.
+
+  model_card.py --model models/layered-emoji --run "CPU, 85 minutes, ..."
+"""
+import argparse
+import json
+import os
+
+
+def fmt(v, digits=4):
+    if isinstance(v, float):
+        return f"{v:.{digits}g}"
+    return str(v)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--run", required=True, help="how the training run was done, one sentence")
+    ap.add_argument("--command", required=True, help="the training command")
+    a = ap.parse_args()
+    cfg = json.load(open(os.path.join(a.model, "config.json")))
+    log = [json.loads(l) for l in open(os.path.join(a.model, "training_log.jsonl")) if l.strip()]
+    ev_path = os.path.join(a.model, "eval.json")
+    ev = json.load(open(ev_path)) if os.path.exists(ev_path) else None
+    name = os.path.basename(os.path.normpath(a.model))
+    size = os.path.getsize(os.path.join(a.model, "model.safetensors"))
+    L = []
+    w = L.append
+    w(f"# {name}\n")
+    w("lamina's layered-SVG diffusion model: a small diffusion transformer (DiT) over the vector "
+      "pipeline's fixed-size layer tokens, conditioned on a text prompt through a byte-level "
+      "transformer text encoder. It draws emoji-like vector art as ordered, editable layers "
+      "(one `<path>` per layer) and edits drawings layer by layer (regenerate chosen layers, "
+      "recolor, add layers). Inference is lamina's Go code (`svgmodel`), on the CPU backend or "
+      "WebGPU; `train/svg/` is the PyTorch reference and trainer.\n")
+    w(f"**Training run:** {a.run}\n")
+    w("## Use\n")
+    w("```sh\nlamina svg generate --prompt \"red heart\" --seed 1 --out heart.svg\n"
+      "lamina svg edit --in heart.svg --keep 0 --prompt \"blue heart\" --seed 2 --out edited.svg\n```\n")
+    w("## Model\n")
+    w("| field | value |\n|---|---|")
+    for k in ("d_model", "heads", "layers", "text_d_model", "text_layers", "text_heads",
+              "text_max_len", "time_features", "slots", "cubics", "fields", "params", "objective"):
+        w(f"| {k} | {cfg.get(k)} |")
+    w(f"| weights | float16, {size/1e6:.1f} MB (`model.safetensors`) |\n")
+    w("Objective: rectified flow (x_t = (1−t)·x₀ + t·ε, the network predicts ε − x₀), logit-normal t "
+      "during training, Euler sampling from t = 1 to 0 with classifier-free guidance (the caption is "
+      "dropped 10% of the time in training). Conditioning: adaLN-Zero from the time embedding plus the "
+      "pooled caption, and cross-attention to the caption tokens in every block. Captions are the "
+      "emoji's name plus a random subset of its tags, subgroup and group; the text encoder reads "
+      "lower-cased UTF-8 bytes, so any word is accepted. Augmentation: a small per-drawing RGB "
+      "shift. No horizontal flip: it would break the tokens' canonical orientation and start point.\n")
+    w("## Data\n")
+    ds = cfg.get("dataset", {})
+    w(f"Twemoji 15.0.0 (`{(ds.get('sources') or {}).get('twemoji', '@twemoji/svg@15.0.0')}`), graphics "
+      "© Twitter, Inc. and other contributors, licensed **CC-BY 4.0** "
+      "(https://creativecommons.org/licenses/by/4.0/); names, tags and groups from "
+      f"`{(ds.get('sources') or {}).get('emojibase', 'emojibase-data')}` (MIT). Tokens from "
+      f"`lamina svg dataset` (format {ds.get('format')}, K = {ds.get('K')}, N = {ds.get('N')}; "
+      f"train tokens sha256 `{ds.get('train_tokens_sha256')}`), split by base emoji (~90/10).\n")
+    w("## Training curve\n")
+    w("| step | seconds | train loss | validation loss |\n|---|---|---|---|")
+    for r in log:
+        w(f"| {r['step']} | {fmt(r['t'])} | {fmt(r['train_loss'])} | {fmt(r['val_loss'])} |")
+    w("\nValidation loss: the rectified-flow loss on the validation rows at t ∈ {0.1, 0.3, 0.5, 0.7, "
+      "0.9} with fixed noise (train/svg/train.py `val_loss`).\n")
+    if ev:
+        w("## Evaluation (`lamina svg eval`)\n")
+        w("```json\n" + json.dumps(ev, indent=1)[:6000] + "\n```\n")
+    w("## Reproduce\n")
+    w(f"```sh\nbash scripts/fetch-data.sh && lamina svg dataset --out .cache/dataset\n{a.command}\n```\n")
+    w("## License\n")
+    w("The weights are derived from Twemoji graphics (CC-BY 4.0): attribute Twitter, Inc. and "
+      "other contributors when you use or share drawings made with them.\n")
+    open(os.path.join(a.model, "README.md"), "w").write("\n".join(L))
+    print(os.path.join(a.model, "README.md"))
+
+
+if __name__ == "__main__":
+    main()
