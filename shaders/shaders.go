@@ -2,7 +2,9 @@
 // variants.
 //
 // go:embed cannot reach outside its package, so the .wgsl files live here,
-// next to the Go that renders them. Every kernel is a text/template; a Key
+// next to the Go that renders them. Every kernel is a template in a small
+// subset of text/template's syntax (tmpl.go: define, template, if/else if/
+// else with eq, field output, {{- trimming); a Key
 // (kernel name, weight dtype, vector width, fused epilogue flags) selects a
 // variant, and Source renders it once and caches the text (the pattern of
 // ebiten's builtinshader and ggml-webgpu's pipeline keys). The package is
@@ -16,7 +18,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"text/template"
 )
 
 //go:embed *.wgsl
@@ -113,7 +114,7 @@ const ParamStride = 256
 
 var (
 	parseOnce sync.Once
-	set       *template.Template
+	set       *tmplSet
 	parseErr  error
 
 	mu    sync.Mutex
@@ -129,12 +130,9 @@ type weightDecl struct {
 }
 
 func parse() {
-	set = template.New("").Funcs(template.FuncMap{
-		"wdecl": func(k Key, name string, binding int) weightDecl {
-			return weightDecl{Name: name, Binding: binding, W: k.weight(), Vec4: k.Vec4}
-		},
+	set, parseErr = parseTemplates(files, func(k Key, name string, binding int) weightDecl {
+		return weightDecl{Name: name, Binding: binding, W: k.weight(), Vec4: k.Vec4}
 	})
-	_, parseErr = set.ParseFS(files, "*.wgsl")
 }
 
 // Source returns the WGSL of one kernel variant, rendering it on first use.
@@ -159,7 +157,7 @@ func Source(k Key) (string, error) {
 	k2 := k
 	k2.W = k.weight()
 	var b bytes.Buffer
-	if err := set.ExecuteTemplate(&b, k.Kernel, k2); err != nil {
+	if err := set.execute(&b, k.Kernel, k2); err != nil {
 		return "", fmt.Errorf("shaders: render %s: %w", k, err)
 	}
 	src := strings.TrimLeft(b.String(), "\n")
