@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SRC=${1:?usage: install_model.sh GPU_OUT_DIR}
-NAME=${NAME:-lamina-brown-1m}
+NAME=${NAME:-lamina-brown-20m}
 MODELS_DIR=${MODELS_DIR:-models}
 REF_DIR=${REF_DIR:-train/lm/testdata/$NAME}
 DATA=${DATA:-.cache/lmdata}
@@ -27,7 +27,7 @@ if [ ! -f "$DEST/eval.json" ]; then  # the GPU eval failed or was skipped: measu
   $PY train/lm/eval.py --model "$DEST" --data "$DATA" --device cpu > "$DEST/eval.json"
 fi
 $PY train/lm/parity.py dump --model "$DEST" --out "$REF_DIR/reference.json"
-if [ "$MODELS_DIR/$NAME" = "models/lamina-brown-1m" ]; then
+if [ "$MODELS_DIR/$NAME" = "models/lamina-brown-20m" ]; then
   go test ./train/lm -run TestParity -count=1 -v | grep -E 'logits max abs diff|^(---|ok|FAIL)'
 else
   LAMINA_LM_PARITY_DIR=$DEST LAMINA_LM_PARITY_REF=$REF_DIR/reference.json \

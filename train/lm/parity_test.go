@@ -152,7 +152,7 @@ func TestParity(t *testing.T) {
 	cases := []struct{ name, modelDir, ref string }{
 		{"tiny-random", "testdata/tiny-random", "testdata/tiny-random/reference.json"},
 		// The shipped model: its PyTorch reference is committed with it (install_model.sh).
-		{"lamina-brown-1m", "../../models/lamina-brown-1m", "testdata/lamina-brown-1m/reference.json"},
+		{"lamina-brown-20m", "../../models/lamina-brown-20m", "testdata/lamina-brown-20m/reference.json"},
 	}
 	// check_parity.sh points these at a freshly exported directory and its reference.
 	if dir := os.Getenv("LAMINA_LM_PARITY_DIR"); dir != "" {
