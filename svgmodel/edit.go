@@ -198,6 +198,13 @@ func fitViewBox(doc *vector.Document, vb [4]float64) *vector.Document {
 	return out
 }
 
+// MapViewBox moves doc into viewBox vb in place: every point is mapped from doc's viewBox to vb
+// (a zero-sized source viewBox leaves the points as they are) and doc.ViewBox becomes vb.
+func MapViewBox(doc *vector.Document, vb [4]float64) {
+	rescale(doc, doc.ViewBox, vb)
+	doc.ViewBox = vb
+}
+
 // rescale maps every point of doc from viewBox a to viewBox b, in place.
 func rescale(doc *vector.Document, a, b [4]float64) {
 	if a == b || a[2] == 0 || a[3] == 0 {

@@ -238,25 +238,9 @@ func (sm *svgModel) estimateSVG(est []float32, dst *[4]float64) (string, error) 
 		return "", err
 	}
 	if dst != nil && *dst != doc.ViewBox {
-		mapViewBox(doc, *dst)
+		svgmodel.MapViewBox(doc, *dst)
 	}
 	return string(vector.WriteSVG(doc)), nil
-}
-
-// mapViewBox maps every point of doc from its viewBox onto vb, in place.
-func mapViewBox(doc *vector.Document, vb [4]float64) {
-	a := doc.ViewBox
-	doc.ViewBox = vb
-	if a[2] == 0 || a[3] == 0 {
-		return
-	}
-	sx, sy := vb[2]/a[2], vb[3]/a[3]
-	mtx := vector.Matrix{A: sx, D: sy, E: vb[0] - a[0]*sx, F: vb[1] - a[1]*sy}
-	for i := range doc.Layers {
-		for j, sp := range doc.Layers[i].Subpaths {
-			doc.Layers[i].Subpaths[j] = sp.Transform(mtx)
-		}
-	}
 }
 
 // withRecovery is loadedModel.withRecovery for an SVG model: on an auto
