@@ -5,6 +5,7 @@ package webgpu
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"syscall/js"
@@ -165,6 +166,24 @@ func (b *Backend) Name() string { return "webgpu" }
 // AdapterInfo describes the adapter (vendor / architecture / device).
 func (b *Backend) AdapterInfo() string { return b.d.adapterInfo }
 
+// Adapter is what the adapter says about itself.
+func (b *Backend) Adapter() AdapterInfo { return b.d.adapter }
+
+// CheckBinding returns a *TooLargeError (ErrTooLarge) when a tensor of
+// bytes that must be one storage binding (an activation: only weights are
+// split) exceeds the device's limits; what names it in the error.
+func (b *Backend) CheckBinding(what string, bytes int64) error {
+	if bytes <= b.d.maxBinding {
+		return nil
+	}
+	limit, max := b.d.limitFor(bytes)
+	return &TooLargeError{Tensor: what, Bytes: bytes, Limit: limit, Max: max}
+}
+
+// MaxBufferSize is the largest buffer the backend creates: the device's
+// maxBufferSize, or Options.MaxBufferSize when that is lower.
+func (b *Backend) MaxBufferSize() int64 { return b.d.maxBuffer }
+
 // HasFeature reports whether the device was created with a feature
 // ("shader-f16", "subgroups").
 func (b *Backend) HasFeature(f string) bool { return b.d.features[f] }
@@ -240,7 +259,9 @@ func poolSize(n int) int {
 // which orders correctly after earlier recorded uses.
 func (b *Backend) activation(n int) (*buffer, error) {
 	if int64(n) > b.d.maxBinding {
-		return nil, fmt.Errorf("webgpu: tensor of %d bytes exceeds the device's storage binding limit of %d bytes", n, b.d.maxBinding)
+		// An activation is one storage binding: it cannot be split.
+		limit, max := b.d.limitFor(int64(n))
+		return nil, &TooLargeError{Bytes: int64(n), Limit: limit, Max: max}
 	}
 	size := poolSize(n)
 	if l := b.pool[size]; len(l) > 0 {
@@ -271,6 +292,15 @@ func (b *Backend) destroyBuf(buf *buffer) {
 
 // --- tensor construction ---
 
+// naming fills in which tensor a *TooLargeError is about.
+func naming(err error, dt tensor.DType, shape []int) error {
+	var te *TooLargeError
+	if errors.As(err, &te) && te.Tensor == "" {
+		te.Tensor = fmt.Sprintf("%v %v", dt, shape)
+	}
+	return err
+}
+
 func (b *Backend) checkShape(shape []int) error {
 	for _, s := range shape {
 		if s < 0 {
@@ -300,7 +330,12 @@ func (b *Backend) Upload(shape []int, dt tensor.DType, data []byte) (tensor.Tens
 	t.rowsPer = rows
 	if int64(len(data)) > b.d.weightChunk {
 		if rowBytes == 0 || int64(rowBytes) > b.d.weightChunk {
-			return nil, fmt.Errorf("webgpu: one row of %v %v (%d bytes) exceeds the storage binding limit %d", dt, shape, rowBytes, b.d.weightChunk)
+			// Weights are split by rows, so one row is the smallest piece.
+			te := &TooLargeError{Tensor: fmt.Sprintf("one row of %v %v", dt, shape), Bytes: int64(rowBytes), Limit: "Options.MaxBindingSize", Max: b.d.weightChunk}
+			if int64(rowBytes) > b.d.maxBinding {
+				te.Limit, te.Max = b.d.limitFor(int64(rowBytes))
+			}
+			return nil, te
 		}
 		t.rowsPer = int(b.d.weightChunk / int64(rowBytes))
 	}
@@ -312,7 +347,7 @@ func (b *Backend) Upload(shape []int, dt tensor.DType, data []byte) (tensor.Tens
 		buf, err := b.newBuf(max((hi-r)*rowBytes, 4), activationUsage, data[r*rowBytes:hi*rowBytes])
 		if err != nil {
 			b.freeChunks(t)
-			return nil, err
+			return nil, naming(err, dt, shape)
 		}
 		t.chunks = append(t.chunks, buf)
 		if rows == 0 {
@@ -339,7 +374,7 @@ func (b *Backend) UploadF32(shape []int, data []float32) (tensor.Tensor, error) 
 	}
 	buf, err := b.newBuf(len(raw), activationUsage, raw)
 	if err != nil {
-		return nil, err
+		return nil, naming(err, tensor.F32, shape)
 	}
 	t := &gtensor{shape: append([]int(nil), shape...), dt: tensor.F32, chunks: []*buffer{buf}, owner: b}
 	t.rowsPer = t.rows()
@@ -363,7 +398,7 @@ func (b *Backend) zeros(dt tensor.DType, shape []int) (tensor.Tensor, error) {
 	t := &gtensor{shape: append([]int(nil), shape...), dt: dt, owner: b}
 	buf, err := b.activation(4 * t.n())
 	if err != nil {
-		return nil, err
+		return nil, naming(err, dt, shape)
 	}
 	t.chunks = []*buffer{buf}
 	t.rowsPer = t.rows()
@@ -732,6 +767,9 @@ func (b *Backend) stagingBuf(size int) (*buffer, error) {
 	s := 256
 	for s < size {
 		s *= 2
+	}
+	if int64(s) > b.d.devMaxBuffer && int64(size) <= b.d.devMaxBuffer {
+		s = (size + 3) &^ 3 // the power of two would not fit; the exact size does
 	}
 	if buf, ok := b.staging[s]; ok {
 		return buf, nil

@@ -36,6 +36,10 @@ const (
 	opCopy        = 2
 	dispatchWords = 7
 	copyWords     = 6
+	// oomScopeBytes: buffers from this size on are created inside an
+	// out-of-memory error scope, so running out of GPU memory on them is
+	// an ErrTooLarge from the call that made them.
+	oomScopeBytes = 32 << 20
 )
 
 // await blocks the calling goroutine until p settles. It must not be called
@@ -128,10 +132,13 @@ func arr(items ...any) js.Value {
 // created with.
 type device struct {
 	dev, queue  js.Value
+	adapter     AdapterInfo
 	adapterInfo string
 	features    map[string]bool
 	// Limits actually granted (the adapter's, requested explicitly).
-	maxBinding     int64 // min(maxStorageBufferBindingSize, maxBufferSize)
+	devMaxBuffer   int64 // the device's maxBufferSize: no buffer is larger
+	maxBuffer      int64 // tensors' limit: devMaxBuffer or Options.MaxBufferSize when lower
+	maxBinding     int64 // min(maxStorageBufferBindingSize, maxBuffer)
 	weightChunk    int64 // weights above this are split (maxBinding or Options.MaxBindingSize)
 	maxWorkgroupsX int
 	storageAlign   int
@@ -177,20 +184,23 @@ func openDevice(ctx context.Context, o Options) (*device, error) {
 		return nil, fmt.Errorf("%w: requestAdapter returned no adapter", ErrUnavailable)
 	}
 	d := &device{features: map[string]bool{}, lost: make(chan struct{})}
-	if info := adapter.Get("info"); info.Type() == js.TypeObject {
-		parts := []string{}
-		for _, k := range []string{"vendor", "architecture", "device", "description"} {
-			if v := info.Get(k); v.Type() == js.TypeString && v.String() != "" {
-				parts = append(parts, v.String())
-			}
-		}
-		d.adapterInfo = strings.Join(parts, " / ")
+	d.adapter = readAdapterInfo(adapter)
+	d.adapterInfo = d.adapter.String()
+	if o.RejectSoftware && d.adapter.Software() {
+		return nil, &SoftwareAdapterError{Adapter: d.adapter}
 	}
 	limits := adapter.Get("limits")
 	req := jsObject.New()
 	for _, name := range limitNames {
 		if v := limits.Get(name); v.Type() == js.TypeNumber {
 			req.Set(name, v)
+		}
+	}
+	if o.MaxBufferSize > 0 {
+		for _, name := range []string{"maxBufferSize", "maxStorageBufferBindingSize"} {
+			if v := req.Get(name); v.Type() == js.TypeNumber && int64(v.Float()) > o.MaxBufferSize {
+				req.Set(name, o.MaxBufferSize)
+			}
 		}
 	}
 	feats := []any{}
@@ -211,9 +221,14 @@ func openDevice(ctx context.Context, o Options) (*device, error) {
 	d.dev = dev
 	d.queue = dev.Get("queue")
 	dl := dev.Get("limits")
+	d.devMaxBuffer = int64(dl.Get("maxBufferSize").Float())
+	d.maxBuffer = d.devMaxBuffer
+	if o.MaxBufferSize > 0 && o.MaxBufferSize < d.maxBuffer {
+		d.maxBuffer = o.MaxBufferSize
+	}
 	d.maxBinding = int64(dl.Get("maxStorageBufferBindingSize").Float())
-	if mb := int64(dl.Get("maxBufferSize").Float()); mb < d.maxBinding {
-		d.maxBinding = mb
+	if d.maxBuffer < d.maxBinding {
+		d.maxBinding = d.maxBuffer
 	}
 	d.weightChunk = d.maxBinding
 	if o.MaxBindingSize > 0 && o.MaxBindingSize < d.maxBinding {
@@ -248,6 +263,36 @@ func openDevice(ctx context.Context, o Options) (*device, error) {
 	return d, nil
 }
 
+// readAdapterInfo reads GPUAdapter.info (and the older
+// GPUAdapter.isFallbackAdapter, which browsers had before info did).
+func readAdapterInfo(adapter js.Value) AdapterInfo {
+	var a AdapterInfo
+	str := func(o js.Value, k string) string {
+		if v := o.Get(k); v.Type() == js.TypeString {
+			return v.String()
+		}
+		return ""
+	}
+	if info := adapter.Get("info"); info.Type() == js.TypeObject {
+		a.Vendor, a.Architecture = str(info, "vendor"), str(info, "architecture")
+		a.Device, a.Description = str(info, "device"), str(info, "description")
+		a.IsFallbackAdapter = info.Get("isFallbackAdapter").Type() == js.TypeBoolean && info.Get("isFallbackAdapter").Bool()
+	}
+	if v := adapter.Get("isFallbackAdapter"); v.Type() == js.TypeBoolean && v.Bool() {
+		a.IsFallbackAdapter = true
+	}
+	return a
+}
+
+// limitFor is the limit a piece of size bytes that must be one storage
+// binding goes over (call it only when size > d.maxBinding).
+func (d *device) limitFor(size int64) (string, int64) {
+	if size > d.maxBuffer {
+		return "maxBufferSize", d.maxBuffer
+	}
+	return "maxStorageBufferBindingSize", d.maxBinding
+}
+
 // takeUncaptured reports an uncaptured device error once.
 func (d *device) takeUncaptured() error {
 	if d.uncaptured == "" {
@@ -274,8 +319,25 @@ func (d *device) newBuffer(size int, usage int, data []byte) (js.Value, error) {
 	if size == 0 {
 		size = 4
 	}
+	if int64(size) > d.devMaxBuffer {
+		return js.Undefined(), &TooLargeError{Bytes: int64(size), Limit: "maxBufferSize", Max: d.devMaxBuffer}
+	}
 	mapped := data != nil
-	b, err := jsCall(d.dev, "createBuffer", obj("size", size, "usage", usage, "mappedAtCreation", mapped))
+	// Only large buffers are created inside an out-of-memory error scope:
+	// popErrorScope is a round trip to the GPU process (measured ~67 ms in
+	// headless Chromium), and running out of memory on a small buffer
+	// still surfaces, as an uncaptured error at the next submit.
+	scoped := size >= oomScopeBytes
+	if scoped {
+		d.dev.Call("pushErrorScope", "out-of-memory")
+	}
+	b, err := d.createBuffer(size, usage, mapped)
+	if scoped {
+		oom, serr := await(d.dev.Call("popErrorScope"))
+		if err == nil && serr == nil && oom.Type() == js.TypeObject {
+			err = &TooLargeError{Bytes: int64(size), Limit: "GPU memory", Detail: jsErrorString(oom)}
+		}
+	}
 	if err != nil {
 		return js.Undefined(), err
 	}
@@ -287,6 +349,25 @@ func (d *device) newBuffer(size int, usage int, data []byte) (js.Value, error) {
 		b.Call("unmap")
 	}
 	return b, nil
+}
+
+// createBuffer calls GPUDevice.createBuffer. It throws a RangeError when
+// mappedAtCreation cannot be honoured for lack of memory
+// (https://www.w3.org/TR/webgpu/#dom-gpudevice-createbuffer): that is an
+// ErrTooLarge; any other exception a plain error.
+func (d *device) createBuffer(size, usage int, mapped bool) (b js.Value, err error) {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if je, ok := r.(js.Error); ok && je.Value.Type() == js.TypeObject && je.Value.Get("name").String() == "RangeError" {
+			err = &TooLargeError{Bytes: int64(size), Limit: "GPU memory", Detail: jsErrorString(je.Value)}
+			return
+		}
+		err = fmt.Errorf("webgpu: createBuffer: %v", r)
+	}()
+	return d.dev.Call("createBuffer", obj("size", size, "usage", usage, "mappedAtCreation", mapped)), nil
 }
 
 // pipeline compiles a kernel variant with an explicit layout, surfacing
