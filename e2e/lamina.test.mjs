@@ -398,9 +398,51 @@ describe('fallback', () => {
     }
   });
 
+  it('auto on a software (fallback) adapter runs on the CPU and says why; webgpu still runs on it', { skip: WEBGPU_PENDING, timeout: TIMEOUT }, async () => {
+    const page = await openPage();
+    const r = await page.evaluate(async () => {
+      const { createRuntime } = await import('/lamina.mjs');
+      const a = await navigator.gpu.requestAdapter();
+      const out = { info: a && { isFallbackAdapter: a.info.isFallbackAdapter, vendor: a.info.vendor, architecture: a.info.architecture } };
+      for (const [backend, worker] of [['auto', false], ['auto', true], ['webgpu', false]]) {
+        const rt = await createRuntime({ backend, worker });
+        const lm = await rt.loadModel('/models/gpt2-tiny/');
+        const g = await lm.generate({ ids: [1, 2, 3], maxNewTokens: 2, eosTokenIds: [] });
+        out[`${backend} ${worker}`] = { backend: rt.backend, adapter: rt.adapter, n: g.newIds.length };
+        await rt.dispose();
+      }
+      return out;
+    });
+    console.log(`# adapter ${JSON.stringify(r.info)}: auto → ${r['auto false'].backend}`);
+    // The rule, applied to whatever adapter this browser has: a fallback
+    // (software) one means the CPU, anything else WebGPU.
+    const software = r.info.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(`${r.info.vendor} ${r.info.architecture}`);
+    for (const worker of [false, true]) {
+      const got = r[`auto ${worker}`];
+      assert.equal(got.backend, software ? 'cpu' : 'webgpu', `auto, worker ${worker}, adapter ${JSON.stringify(r.info)}`);
+      assert.equal(got.adapter.software, software, `rt.adapter ${JSON.stringify(got.adapter)}`);
+      assert.equal(got.adapter.isFallbackAdapter, r.info.isFallbackAdapter);
+      assert.equal(got.adapter.architecture, r.info.architecture);
+      assert.equal(got.n, 2);
+    }
+    assert.equal(r['webgpu false'].backend, 'webgpu', 'explicit webgpu runs on any adapter');
+    assert.equal(r['webgpu false'].adapter.architecture, r.info.architecture);
+    await page.context().close();
+  });
+
   it('auto recovers to the CPU after a GPU device loss, without a reload', { skip: WEBGPU_PENDING, timeout: TIMEOUT }, async () => {
-    // Record every GPUDevice the page creates so the test can destroy it.
+    // Record every GPUDevice the page creates so the test can destroy it,
+    // and present the adapter as a hardware one: on SwiftShader (a
+    // fallback adapter) auto would otherwise start on the CPU.
     const page = await openPage(browser, () => {
+      const info = Object.getOwnPropertyDescriptor(GPUAdapter.prototype, 'info');
+      Object.defineProperty(GPUAdapter.prototype, 'info', {
+        configurable: true,
+        get() {
+          const i = info.get.call(this);
+          return { vendor: 'test', architecture: 'hardware-stand-in', device: '', description: '', isFallbackAdapter: false, subgroupMinSize: i.subgroupMinSize, subgroupMaxSize: i.subgroupMaxSize };
+        },
+      });
       const orig = GPUAdapter.prototype.requestDevice;
       window.__devices = [];
       GPUAdapter.prototype.requestDevice = async function (...a) {
@@ -422,13 +464,49 @@ describe('fallback', () => {
       let maxAbs = 0;
       ref.logits.forEach((row, t) => row.forEach((w, j) => { maxAbs = Math.max(maxAbs, Math.abs(l2[t * V + j] - w)); }));
       const g = await lm.generate({ ids: ref.greedy_prompt, maxNewTokens: ref.greedy_ids.length - ref.greedy_prompt.length, eosTokenIds: [] });
-      return { before, after: rt.backend, devices: window.__devices.length, n1: l1.length, maxAbs, greedy: g.ids, want: ref.greedy_ids };
+      return { before, adapter: rt.adapter, after: rt.backend, devices: window.__devices.length, n1: l1.length, maxAbs, greedy: g.ids, want: ref.greedy_ids };
     });
+    assert.equal(r.adapter.architecture, 'hardware-stand-in', 'the stand-in adapter info reached lamina');
     assert.equal(r.before, 'webgpu');
     assert.ok(r.devices >= 1, 'a device was created');
     assert.equal(r.after, 'cpu');
     assert.ok(r.maxAbs <= LOGITS_TOL, `max abs after recovery ${r.maxAbs}`);
     assert.deepEqual(r.greedy, r.want);
+    await page.context().close();
+  });
+});
+
+describe('device limits', () => {
+  it('a model over the device\'s maxBufferSize rejects loadModel with code too-large, naming tensor and limit', { skip: WEBGPU_PENDING, timeout: TIMEOUT }, async () => {
+    const page = await openPage();
+    const r = await page.evaluate(async () => {
+      const { createRuntime } = await import('/lamina.mjs');
+      const out = {};
+      // 128 bytes: llama-tiny's weight rows are 256 bytes (64 f32), the
+      // smallest piece a weight is split into. 1024: every weight splits
+      // and fits, but a logits row (512 f32 = 2048 bytes) cannot be bound.
+      for (const [limit, worker] of [[128, false], [1024, true]]) {
+        const rt = await createRuntime({ backend: 'webgpu', worker, limits: { maxBufferSize: limit } });
+        try {
+          await rt.loadModel('/models/llama-tiny/');
+          out[limit] = { resolved: true };
+        } catch (e) {
+          out[limit] = { name: e.name, code: e.code, message: e.message };
+        }
+        await rt.dispose();
+      }
+      try {
+        await createRuntime({ backend: 'webgpu', limits: { maxBufferSize: 'big' } });
+      } catch (e) {
+        out.bad = e.code;
+      }
+      return out;
+    });
+    assert.equal(r[128].code, 'too-large', JSON.stringify(r[128]));
+    assert.match(r[128].message, /does not fit this WebGPU device \(.+\): webgpu: one row of F32 \[\d+ 64\] is 256 bytes, over the device's maxBufferSize of 128 bytes; backend: 'cpu' can run it/);
+    assert.equal(r[1024].code, 'too-large', JSON.stringify(r[1024]));
+    assert.match(r[1024].message, /one row of logits \(F32 \[512\]\) is 2048 bytes, over the device's maxBufferSize of 1024 bytes/);
+    assert.equal(r.bad, 'bad-input');
     await page.context().close();
   });
 });

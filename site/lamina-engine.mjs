@@ -327,20 +327,40 @@ export function svgOptions(opts, edit) {
 
 // ---------------------------------------------------------------- engine
 
+// checkLimits validates createRuntime's limits option: { maxBufferSize }
+// in bytes, lowering the WebGPU limit lamina uses.
+export function checkLimits(limits) {
+  if (limits == null) return undefined;
+  if (typeof limits !== 'object') throw new LaminaError('lamina: limits must be an object like { maxBufferSize: bytes }', 'bad-input');
+  const out = {};
+  for (const [k, v] of Object.entries(limits)) {
+    if (k !== 'maxBufferSize') throw new LaminaError(`lamina: unknown limit ${JSON.stringify(k)} (only maxBufferSize)`, 'bad-input');
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 4) {
+      throw new LaminaError(`lamina: limits.maxBufferSize must be a whole number of bytes ≥ 4, not ${JSON.stringify(v)}`, 'bad-input');
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
 // Engine is one runtime (one backend) inside this realm's Go program.
 export class Engine {
-  static async create({ backend = 'auto', assetsBase, module }) {
+  static async create({ backend = 'auto', assetsBase, module, limits }) {
     if (!['auto', 'webgpu', 'cpu'].includes(backend)) {
       throw new LaminaError(`lamina: backend must be 'auto', 'webgpu' or 'cpu', not ${JSON.stringify(backend)}`, 'bad-input');
     }
+    const lim = checkLimits(limits);
     const api = await startGo(assetsBase, module);
-    const rt = await goCall(() => api.createRuntime(backend));
-    return new Engine(api, rt.id);
+    const rt = await goCall(() => api.createRuntime(backend, lim));
+    return new Engine(api, rt.id, rt.adapter ? JSON.parse(rt.adapter) : null);
   }
 
-  constructor(api, id) {
+  constructor(api, id, adapter = null) {
     this.api = api;
     this.id = id;
+    // adapter: the WebGPU adapter seen ({vendor, architecture, device,
+    // description, isFallbackAdapter, software}) or null.
+    this.adapter = adapter;
     this.models = new Map();
     this.svgModels = new Set();
   }

@@ -2,8 +2,10 @@
 // with a pure-Go CPU fallback (both inside lamina.wasm).
 //
 //   import { createRuntime } from './lamina.mjs';
-//   const rt = await createRuntime({ backend: 'auto' | 'webgpu' | 'cpu', worker: true | false });
+//   const rt = await createRuntime({ backend: 'auto' | 'webgpu' | 'cpu', worker: true | false, limits });
 //   rt.backend;                       // 'webgpu' or 'cpu' — what actually runs (updates after a device loss)
+//   rt.adapter;                       // the WebGPU adapter seen: { vendor, architecture, device, description,
+//                                     //   isFallbackAdapter, software } — or null (backend 'cpu', or no adapter)
 //   const lm = await rt.loadModel(baseURL, { onProgress: ({ file, loaded, total, cached }) => {} });
 //   const lm = await rt.loadModelFromFiles({ 'config.json': bytes, 'model.safetensors': bytes, ... });
 //   await lm.logits(ids);             // Float32Array of T*V (row t = logits after ids[0..t])
@@ -44,6 +46,21 @@
 // (eosTokenIds, default from generation_config.json / config.json; pass []
 // to never stop early); aborting `signal` rejects with an AbortError.
 //
+// backend: 'auto' (the default) runs on WebGPU when the adapter is a real
+// GPU and on the CPU when there is no WebGPU, no adapter, or only a software
+// one (rt.adapter.software: isFallbackAdapter, or SwiftShader / llvmpipe /
+// WARP — CPU emulators on which the CPU backend is much faster: headless
+// Chromium without a GPU measured 0.4-1 vs 38 tok/s LM decode). An auto
+// runtime on WebGPU moves to the CPU after a device loss. 'webgpu' runs on
+// whatever adapter there is (software included) or rejects with
+// 'no-webgpu'; 'cpu' never looks for one.
+//
+// limits: { maxBufferSize } (bytes) lowers the WebGPU limit lamina uses, to
+// see how a model fares on a smaller GPU: it is requested from the device
+// (browsers grant at least WebGPU's 256 MiB default) and enforced by lamina
+// itself below that. A model that does not fit the device's limits rejects
+// loadModel with code 'too-large', naming the tensor, its size and the limit.
+//
 // Errors reject with a LaminaError whose .code is one of 'network', 'http',
 // 'not-a-model', 'too-large', 'unsupported', 'no-tokenizer', 'bad-input',
 // 'device-lost', 'disposed', 'internal'.
@@ -51,17 +68,18 @@
 // worker: true runs lamina.wasm in a module Web Worker (lamina-worker.js) so
 // the page stays responsive; the tokenizer then also runs in a small copy on
 // the page so encode/decode stay synchronous.
-import { Engine, TokenizerHost, LaminaError, compileLamina, svgOptions } from './lamina-engine.mjs';
+import { Engine, TokenizerHost, LaminaError, compileLamina, svgOptions, checkLimits } from './lamina-engine.mjs';
 
 export { LaminaError };
 
 const assetsBase = new URL('./', import.meta.url);
 
-export async function createRuntime({ backend = 'auto', worker = false } = {}) {
+export async function createRuntime({ backend = 'auto', worker = false, limits } = {}) {
   if (!['auto', 'webgpu', 'cpu'].includes(backend)) {
     throw new LaminaError(`lamina: backend must be 'auto', 'webgpu' or 'cpu', not ${JSON.stringify(backend)}`, 'bad-input');
   }
-  const transport = worker ? await WorkerTransport.create(backend) : await LocalTransport.create(backend);
+  const lim = checkLimits(limits);
+  const transport = worker ? await WorkerTransport.create(backend, lim) : await LocalTransport.create(backend, lim);
   return new Runtime(transport);
 }
 
@@ -78,6 +96,12 @@ class Runtime {
 
   get backend() {
     return this.t.backend;
+  }
+
+  // adapter is the WebGPU adapter the runtime saw (the one it runs on, or
+  // the software one 'auto' passed over), or null.
+  get adapter() {
+    return this.t.adapter;
   }
 
   async loadModel(baseURL, { onProgress } = {}) {
@@ -263,8 +287,8 @@ class Model {
 
 // LocalTransport runs the engine on this thread.
 class LocalTransport {
-  static async create(backend) {
-    return new LocalTransport(await Engine.create({ backend, assetsBase }));
+  static async create(backend, limits) {
+    return new LocalTransport(await Engine.create({ backend, assetsBase, limits }));
   }
 
   constructor(engine) {
@@ -273,6 +297,10 @@ class LocalTransport {
 
   get backend() {
     return this.engine.backend;
+  }
+
+  get adapter() {
+    return this.engine.adapter;
   }
 
   async loadModel(baseURL, onProgress) {
@@ -344,14 +372,14 @@ function newModuleWorker(url) {
 
 // WorkerTransport forwards every call to lamina-worker.js.
 class WorkerTransport {
-  static async create(backend) {
+  static async create(backend, limits) {
     // Compile lamina.wasm once here: the worker instantiates this module,
     // and so does the page's tokenizer copy later.
     const module = await compileLamina(assetsBase);
     const w = newModuleWorker(new URL('lamina-worker.js', assetsBase));
     const t = new WorkerTransport(w);
     t.module = module;
-    await t.call('init', { backend, module });
+    t.adapter = (await t.call('init', { backend, module, limits })).adapter;
     return t;
   }
 
@@ -360,6 +388,7 @@ class WorkerTransport {
     this.next = 1;
     this.pending = new Map();
     this.currentBackend = null;
+    this.adapter = null;
     w.onmessage = (ev) => this.onMessage(ev.data);
     w.onerror = (ev) => {
       ev.preventDefault && ev.preventDefault();

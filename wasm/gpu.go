@@ -10,7 +10,6 @@ import (
 // every error after it).
 func gpuLost(err error) bool { return errors.Is(err, webgpu.ErrDeviceLost) }
 
-// gpuTooLarge reports a model that does not fit the device's limits.
-// The webgpu package has no typed error for it yet, so such failures are
-// reported with code "internal" and webgpu's own message.
-func gpuTooLarge(error) bool { return false }
+// gpuTooLarge reports a tensor that does not fit the device's limits
+// (maxBufferSize, a storage binding, or GPU memory).
+func gpuTooLarge(err error) bool { return errors.Is(err, webgpu.ErrTooLarge) }

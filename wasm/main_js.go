@@ -18,7 +18,6 @@ import (
 	"syscall/js"
 	"time"
 
-	"github.com/lamina-ml/lamina/tensor"
 	"github.com/lamina-ml/lamina/webgpu"
 )
 
@@ -34,9 +33,7 @@ var (
 	jsSetTimeout   = js.Global().Get("setTimeout")
 )
 
-var reg = newRegistry(func(ctx context.Context) (tensor.Backend, error) {
-	return webgpu.NewBackend(ctx)
-})
+var reg = newRegistry(webgpu.NewBackendWithOptions)
 
 func main() {
 	if len(os.Args) < 2 || js.Global().Get(os.Args[1]).Type() != js.TypeFunction {
@@ -167,14 +164,37 @@ func (y *yielder) release() {
 	y.fn.Release()
 }
 
+// createRuntime(mode, limits {maxBufferSize} | undefined)
+// → Promise<{id, backend, adapter: JSON string | null}>.
 func createRuntime(a []js.Value) any {
 	mode := a[0].String()
+	var limits gpuLimits
+	if len(a) > 1 && a[1].Type() == js.TypeObject {
+		if v := a[1].Get("maxBufferSize"); v.Type() == js.TypeNumber {
+			limits.MaxBufferSize = int64(v.Float())
+		}
+	}
 	return async("createRuntime", func() (any, error) {
-		id, backend, err := reg.createRuntime(context.Background(), mode)
+		id, backend, err := reg.createRuntimeWith(context.Background(), mode, limits)
 		if err != nil {
 			return nil, err
 		}
-		return map[string]any{"id": id, "backend": backend}, nil
+		rt, err := reg.runtime(id)
+		if err != nil {
+			return nil, err
+		}
+		adapter := any(nil)
+		if info := rt.adapterInfo(); info != nil {
+			// software says why an auto runtime may run on the CPU.
+			type jsAdapter struct {
+				webgpu.AdapterInfo
+				Software bool `json:"software"`
+			}
+			if adapter, err = jsonString(jsAdapter{*info, info.Software()}); err != nil {
+				return nil, err
+			}
+		}
+		return map[string]any{"id": id, "backend": backend, "adapter": adapter}, nil
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/lamina-ml/lamina/svgmodel"
 	"github.com/lamina-ml/lamina/tensor"
 	"github.com/lamina-ml/lamina/tokenizer"
+	"github.com/lamina-ml/lamina/webgpu"
 )
 
 // This file is the browser runtime without syscall/js: handles, backend
@@ -81,10 +82,14 @@ type runtime struct {
 	// mu serialises all work on the runtime: under js/wasm goroutines
 	// interleave whenever one awaits a JS Promise (every GPU readback), and
 	// the backends are not safe for concurrent use.
-	mu     sync.Mutex
-	mode   string
-	be     tensor.Backend
-	models map[int]*loadedModel
+	mu   sync.Mutex
+	mode string
+	be   tensor.Backend
+	// adapter is the WebGPU adapter the runtime saw: the one it runs on,
+	// or the software one an auto runtime turned down; nil when it did
+	// not look (backend 'cpu') or there was none.
+	adapter *webgpu.AdapterInfo
+	models  map[int]*loadedModel
 	// svgModels are the layered-SVG models loaded through this runtime
 	// (svgmodel.go), whichever backend they run on.
 	svgModels map[int]*svgModel
@@ -138,10 +143,14 @@ type registry struct {
 	tokenizers map[int]*tokenizer.Tokenizer
 	svgModels  map[int]*svgModel
 	// newGPU makes a WebGPU backend; nil where there is none (native).
-	newGPU func(ctx context.Context) (tensor.Backend, error)
+	newGPU newGPUFunc
 }
 
-func newRegistry(newGPU func(ctx context.Context) (tensor.Backend, error)) *registry {
+// newGPUFunc opens a WebGPU backend (webgpu.NewBackendWithOptions in the
+// browser; fakes in tests).
+type newGPUFunc func(ctx context.Context, o webgpu.Options) (tensor.Backend, error)
+
+func newRegistry(newGPU newGPUFunc) *registry {
 	return &registry{
 		runtimes:   map[int]*runtime{},
 		models:     map[int]*loadedModel{},
@@ -159,19 +168,44 @@ func (r *registry) add(put func(id int)) int {
 	return r.next
 }
 
-// createRuntime picks the backend: 'auto' tries WebGPU and falls back to
-// the CPU when there is no adapter or device.
+// gpuLimits are createRuntime's limits option: WebGPU limits lowered to
+// see what a smaller GPU would do (0: the adapter's own).
+type gpuLimits struct {
+	MaxBufferSize int64 `json:"maxBufferSize"`
+}
+
+// createRuntime picks the backend: 'auto' takes WebGPU when the adapter is
+// a real GPU and the CPU when there is no adapter or device, or when the
+// only adapter is a software one (SwiftShader, llvmpipe, WARP: there the
+// CPU backend is faster than the emulated GPU); 'webgpu' takes whatever
+// adapter there is.
 func (r *registry) createRuntime(ctx context.Context, mode string) (int, string, error) {
+	return r.createRuntimeWith(ctx, mode, gpuLimits{})
+}
+
+func (r *registry) createRuntimeWith(ctx context.Context, mode string, limits gpuLimits) (int, string, error) {
 	var be tensor.Backend
+	var adapter *webgpu.AdapterInfo
 	switch mode {
 	case modeCPU:
 		be = tensor.NewCPU()
 	case modeWebGPU, modeAuto:
 		var err error
+		if limits.MaxBufferSize < 0 {
+			return 0, "", coded(codeBadInput, "lamina: limits.maxBufferSize must be a positive number of bytes, not %d", limits.MaxBufferSize)
+		}
 		if r.newGPU == nil {
 			err = coded(codeNoWebGPU, "lamina: this build has no WebGPU backend")
 		} else {
-			be, err = r.newGPU(ctx)
+			be, err = r.newGPU(ctx, webgpu.Options{MaxBufferSize: limits.MaxBufferSize, RejectSoftware: mode == modeAuto})
+		}
+		var sw *webgpu.SoftwareAdapterError
+		if errors.As(err, &sw) {
+			adapter = &sw.Adapter
+		}
+		if a, ok := be.(interface{ Adapter() webgpu.AdapterInfo }); ok && err == nil {
+			info := a.Adapter()
+			adapter = &info
 		}
 		if err != nil {
 			if mode == modeWebGPU {
@@ -186,7 +220,7 @@ func (r *registry) createRuntime(ctx context.Context, mode string) (int, string,
 	default:
 		return 0, "", coded(codeBadInput, "lamina: backend must be 'auto', 'webgpu' or 'cpu', not %q", mode)
 	}
-	rt := &runtime{mode: mode, be: be, models: map[int]*loadedModel{}, svgModels: map[int]*svgModel{}}
+	rt := &runtime{mode: mode, be: be, adapter: adapter, models: map[int]*loadedModel{}, svgModels: map[int]*svgModel{}}
 	id := r.add(func(id int) { r.runtimes[id] = rt })
 	return id, be.Name(), nil
 }
@@ -243,7 +277,16 @@ func (r *registry) loadModel(rtID int, files memFS) (int, *loadedModel, error) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if lm.m, err = model.Load(files, rt.be); err != nil {
-		return 0, nil, err
+		return 0, nil, rt.tooLarge(err)
+	}
+	// A logits row is one GPU buffer: a vocabulary too large for it could
+	// load but never run, so say so now rather than at the first token.
+	if c, ok := rt.be.(interface{ CheckBinding(string, int64) error }); ok {
+		v := lm.m.Config.VocabSize
+		if err := c.CheckBinding(fmt.Sprintf("one row of logits (F32 [%d])", v), int64(v)*4); err != nil {
+			lm.m.Close()
+			return 0, nil, rt.tooLarge(err)
+		}
 	}
 	if rt.mode == modeAuto && rt.be.Name() != modeCPU {
 		lm.files = files
@@ -261,6 +304,26 @@ func (r *registry) loadModel(rtID int, files memFS) (int, *loadedModel, error) {
 	id := r.add(func(id int) { r.models[id] = lm })
 	rt.models[id] = lm
 	return id, lm, nil
+}
+
+// tooLarge explains an ErrTooLarge from the GPU backend (code 'too-large')
+// and passes other errors through.
+func (rt *runtime) tooLarge(err error) error {
+	if !gpuTooLarge(err) {
+		return err
+	}
+	on := "this WebGPU device"
+	if rt.adapter != nil {
+		on = "this WebGPU device (" + rt.adapter.String() + ")"
+	}
+	return &codedError{code: codeTooLarge, err: fmt.Errorf("lamina: the model does not fit %s: %w; backend: 'cpu' can run it", on, err)}
+}
+
+// adapterInfo is what rt.adapter says on the JS side (nil: null).
+func (rt *runtime) adapterInfo() *webgpu.AdapterInfo {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.adapter
 }
 
 // withRecovery runs op on the model; when an auto runtime's GPU device is

@@ -261,7 +261,7 @@ func TestRuntimeErrors(t *testing.T) {
 }
 
 func TestAutoFallsBackToCPU(t *testing.T) {
-	r := newRegistry(func(ctx context.Context) (tensor.Backend, error) { return webgpu.NewBackend(ctx) })
+	r := newRegistry(webgpu.NewBackendWithOptions)
 	_, be, err := r.createRuntime(context.Background(), modeAuto)
 	if err != nil || be != "cpu" {
 		t.Fatalf("auto without WebGPU: backend %q err %v", be, err)
@@ -294,7 +294,7 @@ func (b *lossyBackend) ReadInts(t tensor.Tensor) ([]int32, error) {
 func TestDeviceLossRecoversOnCPU(t *testing.T) {
 	files, ref := readModelDir(t, "llama-tiny")
 	gpu := &lossyBackend{Backend: tensor.NewCPU()}
-	r := newRegistry(func(context.Context) (tensor.Backend, error) { return gpu, nil })
+	r := newRegistry(func(context.Context, webgpu.Options) (tensor.Backend, error) { return gpu, nil })
 	rt, be, err := r.createRuntime(context.Background(), modeAuto)
 	if err != nil || be != "webgpu" {
 		t.Fatal(be, err)
@@ -327,7 +327,7 @@ func TestDeviceLossRecoversOnCPU(t *testing.T) {
 
 	// A loss in the middle of generation continues where it stopped.
 	gpu2 := &lossyBackend{Backend: tensor.NewCPU()}
-	r2 := newRegistry(func(context.Context) (tensor.Backend, error) { return gpu2, nil })
+	r2 := newRegistry(func(context.Context, webgpu.Options) (tensor.Backend, error) { return gpu2, nil })
 	rt2, _, _ := r2.createRuntime(context.Background(), modeAuto)
 	_, lm2, err := r2.loadModel(rt2, files)
 	if err != nil {
@@ -351,7 +351,7 @@ func TestDeviceLossRecoversOnCPU(t *testing.T) {
 
 	// A CPU or webgpu (not auto) runtime does not hide the loss.
 	gpu3 := &lossyBackend{Backend: tensor.NewCPU()}
-	r3 := newRegistry(func(context.Context) (tensor.Backend, error) { return gpu3, nil })
+	r3 := newRegistry(func(context.Context, webgpu.Options) (tensor.Backend, error) { return gpu3, nil })
 	rt3, _, _ := r3.createRuntime(context.Background(), modeWebGPU)
 	_, lm3, err := r3.loadModel(rt3, files)
 	if err != nil {
@@ -407,5 +407,138 @@ func TestMemFS(t *testing.T) {
 	fsys := memFS{"config.json": []byte(`{}`), "model.safetensors": make([]byte, 100)}
 	if err := fstest.TestFS(fsys, "config.json", "model.safetensors"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// fakeGPU is the CPU backend posing as a WebGPU backend on a given adapter,
+// with webgpu's checks for Options.RejectSoftware and MaxBufferSize.
+type fakeGPU struct {
+	tensor.Backend
+	adapter   webgpu.AdapterInfo
+	maxBuffer int64
+	binding   int64 // maxStorageBufferBindingSize; 0: maxBuffer
+}
+
+func (b *fakeGPU) Name() string                { return "webgpu" }
+func (b *fakeGPU) Adapter() webgpu.AdapterInfo { return b.adapter }
+
+// CheckBinding is webgpu.Backend's.
+func (b *fakeGPU) CheckBinding(what string, bytes int64) error {
+	max := b.maxBuffer
+	if b.binding > 0 {
+		max = b.binding
+	}
+	if bytes > max {
+		return &webgpu.TooLargeError{Tensor: what, Bytes: bytes, Limit: "maxStorageBufferBindingSize", Max: max}
+	}
+	return nil
+}
+
+func (b *fakeGPU) Upload(shape []int, dt tensor.DType, data []byte) (tensor.Tensor, error) {
+	if int64(len(data)) > b.maxBuffer {
+		return nil, &webgpu.TooLargeError{Tensor: fmt.Sprintf("%v %v", dt, shape), Bytes: int64(len(data)), Limit: "maxBufferSize", Max: b.maxBuffer}
+	}
+	return b.Backend.Upload(shape, dt, data)
+}
+
+func openFake(adapter webgpu.AdapterInfo) newGPUFunc {
+	return func(_ context.Context, o webgpu.Options) (tensor.Backend, error) {
+		if o.RejectSoftware && adapter.Software() {
+			return nil, &webgpu.SoftwareAdapterError{Adapter: adapter}
+		}
+		max := int64(1 << 30)
+		if o.MaxBufferSize > 0 {
+			max = o.MaxBufferSize
+		}
+		return &fakeGPU{Backend: tensor.NewCPU(), adapter: adapter, maxBuffer: max}, nil
+	}
+}
+
+// TestAutoSkipsSoftwareAdapter: 'auto' runs on the CPU when the only
+// adapter is a CPU emulator (what headless Chromium reports for
+// SwiftShader), on WebGPU for a real GPU; 'webgpu' takes either.
+func TestAutoSkipsSoftwareAdapter(t *testing.T) {
+	swiftShader := webgpu.AdapterInfo{Vendor: "google", Architecture: "swiftshader", IsFallbackAdapter: true}
+	nvidia := webgpu.AdapterInfo{Vendor: "nvidia", Architecture: "hopper"}
+	for _, tc := range []struct {
+		mode    string
+		adapter webgpu.AdapterInfo
+		want    string
+	}{
+		{modeAuto, swiftShader, "cpu"},
+		{modeAuto, nvidia, "webgpu"},
+		{modeWebGPU, swiftShader, "webgpu"},
+		{modeWebGPU, nvidia, "webgpu"},
+	} {
+		r := newRegistry(openFake(tc.adapter))
+		id, be, err := r.createRuntime(context.Background(), tc.mode)
+		if err != nil || be != tc.want {
+			t.Errorf("%s on %v: backend %q err %v, want %q", tc.mode, tc.adapter, be, err, tc.want)
+			continue
+		}
+		rt, _ := r.runtime(id)
+		if got := rt.adapterInfo(); got == nil || *got != tc.adapter {
+			t.Errorf("%s on %v: rt adapter %v, want the adapter seen", tc.mode, tc.adapter, got)
+		}
+	}
+	r := newRegistry(openFake(nvidia))
+	id, _, _ := r.createRuntime(context.Background(), modeCPU)
+	if rt, _ := r.runtime(id); rt.adapterInfo() != nil {
+		t.Errorf("cpu runtime reports adapter %v; it never looked", rt.adapterInfo())
+	}
+}
+
+// TestTooLargeForDevice: a model with a weight over the device's
+// maxBufferSize rejects with code too-large and a message naming the
+// tensor and the limit; so does one whose logits row cannot be bound.
+func TestTooLargeForDevice(t *testing.T) {
+	files, _ := readModelDir(t, "llama-tiny") // embed_tokens F32 [512 64]: 131072 bytes
+	nvidia := webgpu.AdapterInfo{Vendor: "nvidia", Architecture: "hopper"}
+	for _, tc := range []struct {
+		name            string
+		buffer, binding int64
+		want            []string
+	}{
+		{"weight", 65536, 0, []string{"does not fit this WebGPU device (nvidia / hopper)", "bytes, over the device's maxBufferSize of 65536 bytes", "backend: 'cpu'"}},
+		// Every weight fits a buffer, but 512 logits (2048 bytes) do not
+		// fit one binding.
+		{"logits row", 1 << 30, 1024, []string{"one row of logits (F32 [512]) is 2048 bytes, over the device's maxStorageBufferBindingSize of 1024 bytes"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRegistry(func(context.Context, webgpu.Options) (tensor.Backend, error) {
+				return &fakeGPU{Backend: tensor.NewCPU(), adapter: nvidia, maxBuffer: tc.buffer, binding: tc.binding}, nil
+			})
+			rt, be, err := r.createRuntime(context.Background(), modeWebGPU)
+			if err != nil || be != "webgpu" {
+				t.Fatal(be, err)
+			}
+			_, _, err = r.loadModel(rt, files)
+			if err == nil {
+				t.Fatal("loadModel: no error")
+			}
+			if code := errorCode(err); code != codeTooLarge || !errors.Is(err, webgpu.ErrTooLarge) {
+				t.Errorf("code %q (errors.Is ErrTooLarge: %v), want too-large: %v", code, errors.Is(err, webgpu.ErrTooLarge), err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%q does not say %q", err, w)
+				}
+			}
+		})
+	}
+	// createRuntime's limits reach the backend's options.
+	var got webgpu.Options
+	r := newRegistry(func(_ context.Context, o webgpu.Options) (tensor.Backend, error) {
+		got = o
+		return nil, webgpu.ErrUnavailable
+	})
+	if _, _, err := r.createRuntimeWith(context.Background(), modeWebGPU, gpuLimits{MaxBufferSize: 4096}); err == nil || got.MaxBufferSize != 4096 || got.RejectSoftware {
+		t.Errorf("webgpu runtime: options %+v, err %v", got, err)
+	}
+	if _, be, _ := r.createRuntimeWith(context.Background(), modeAuto, gpuLimits{}); be != "cpu" || !got.RejectSoftware {
+		t.Errorf("auto runtime: options %+v, backend %q", got, be)
+	}
+	if _, _, err := r.createRuntimeWith(context.Background(), modeWebGPU, gpuLimits{MaxBufferSize: -1}); errorCode(err) != codeBadInput {
+		t.Errorf("negative maxBufferSize: %v", err)
 	}
 }

@@ -106,7 +106,7 @@ func (r *registry) loadSVGModel(rtID int, files memFS, backend string) (int, *sv
 		be = tensor.NewCPU()
 	}
 	if sm.m, err = svgmodel.Load(files, be); err != nil {
-		return 0, nil, svgLoadError(err)
+		return 0, nil, svgLoadError(rt.tooLarge(err))
 	}
 	if sm.shared && rt.mode == modeAuto && be.Name() != modeCPU {
 		sm.files = files

@@ -12,6 +12,7 @@ import (
 	"github.com/lamina-ml/lamina/svgmodel"
 	"github.com/lamina-ml/lamina/tensor"
 	"github.com/lamina-ml/lamina/vector"
+	"github.com/lamina-ml/lamina/webgpu"
 )
 
 // svgFixtureDir is svgmodel's tiny trained model (its own tests check it
@@ -283,7 +284,9 @@ func TestSVGModelBackendChoice(t *testing.T) {
 	ref := nativeSVG(t, files, svgRequest{Prompt: "red heart", Seed: 5, Steps: 3})
 
 	// A GPU backend without the diffusion ops: the model runs on a CPU of its own.
-	r := newRegistry(func(context.Context) (tensor.Backend, error) { return plainBackend{tensor.NewCPU()}, nil })
+	r := newRegistry(func(context.Context, webgpu.Options) (tensor.Backend, error) {
+		return plainBackend{tensor.NewCPU()}, nil
+	})
 	rt, be, err := r.createRuntime(context.Background(), modeWebGPU)
 	if err != nil || be != "webgpu" {
 		t.Fatal(be, err)
@@ -300,7 +303,7 @@ func TestSVGModelBackendChoice(t *testing.T) {
 	// loss moves it to the CPU and finishes the request there.
 	cpu := tensor.NewCPU()
 	gpu := &lossyDiffusionBackend{&lossyBackend{Backend: cpu}, cpu.(tensor.DiffusionOps)}
-	r2 := newRegistry(func(context.Context) (tensor.Backend, error) { return gpu, nil })
+	r2 := newRegistry(func(context.Context, webgpu.Options) (tensor.Backend, error) { return gpu, nil })
 	rt2, be, err := r2.createRuntime(context.Background(), modeAuto)
 	if err != nil || be != "webgpu" {
 		t.Fatal(be, err)
