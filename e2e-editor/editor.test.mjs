@@ -324,3 +324,45 @@ describe('playground', { timeout: TIMEOUT }, () => {
     await ctx.close();
   });
 });
+
+describe('editor on WebGPU', { timeout: TIMEOUT * 2 }, () => {
+  it('?backend=webgpu draws on WebGPU (status and panel say so) and moves to the CPU after a device loss', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // Record the GPUDevices the page creates, so the test can lose them.
+    await ctx.addInitScript(() => {
+      const orig = GPUAdapter.prototype.requestDevice;
+      window.__devices = [];
+      GPUAdapter.prototype.requestDevice = async function (...a) {
+        const d = await orig.apply(this, a);
+        window.__devices.push(d);
+        return d;
+      };
+    });
+    const page = await openEditor(ctx, '?backend=webgpu');
+    const s0 = await state(page);
+    assert.ok(s0.modelLoaded, 'drawing model loaded: ' + s0.status);
+    assert.match(s0.status, /^Ready on WebGPU \(.+\)\./, 'the status line names the backend');
+    assert.match(await page.textContent('#model-info'), /· WebGPU \(/);
+    assert.equal(await page.evaluate(() => window.__devices.length), 1, 'one WebGPU device');
+    await generate(page, 'red heart', 2);
+    const s1 = await state(page);
+    assert.match(s1.status, /^Drawing: \d+ layers in/, s1.status);
+    assert.ok(pathsOf(await getSVG(page)).length > 0, 'the drawing has layers');
+    assert.ok(await ink(page) > MIN_INK, 'the canvas is not blank');
+    console.log(`# ${s0.status} → ${s1.status}`);
+
+    // Device loss: the model moves to the CPU and the next action works.
+    await page.evaluate(() => window.__devices.forEach((d) => d.destroy()));
+    await page.waitForFunction(() => /GPU was lost/.test(window.laminaEditor.state().status), null, { timeout: TIMEOUT });
+    assert.match(await page.textContent('#model-info'), /· CPU$/);
+    const before = await getSVG(page);
+    await generate(page, 'blue star', 3);
+    // Rows were already there: wait for this drawing's own status line.
+    await page.waitForFunction(() => /\(seed 3\)|rror|failed/.test(window.laminaEditor.state().status), null, { timeout: TIMEOUT });
+    const s2 = await state(page);
+    assert.match(s2.status, /^Drawing: \d+ layers in .*\(seed 3\)/, s2.status);
+    assert.notEqual(await getSVG(page), before, 'a new drawing on the CPU');
+    assert.deepEqual(page.errors, []);
+    await ctx.close();
+  });
+});

@@ -251,17 +251,23 @@ func (a *app) loadModel(base string) {
 		}
 		files[name] = &fstest.MapFile{Data: b}
 	}
-	m, err := svgmodel.Load(files, tensor.NewCPU())
+	be, note := pickBackend(context.Background()) // ?backend=auto|webgpu|cpu (backend_js.go)
+	m, be, note, err := loadOnBackend(files, be, note)
 	if err != nil {
-		a.setStatus("Could not load the drawing model: "+err.Error(), true)
+		a.setStatus(note+"Could not load the drawing model: "+err.Error(), true)
 		return
 	}
 	a.model = m
-	byID("model-info").SetTextContent(fmt.Sprintf("%s · %d×%d · CPU", strings.TrimSuffix(base[strings.LastIndex(strings.TrimSuffix(base, "/"), "/")+1:], "/"), m.Config.Layers, m.Config.DModel))
+	show := func(m *svgmodel.Model, be tensor.Backend) {
+		byID("model-info").SetTextContent(fmt.Sprintf("%s · %d×%d · %s", strings.TrimSuffix(base[strings.LastIndex(strings.TrimSuffix(base, "/"), "/")+1:], "/"), m.Config.Layers, m.Config.DModel, backendLabel(be)))
+	}
+	show(m, be)
+	a.recoverOnLoss(files, be, show)
+	ready := note + "Ready on " + backendLabel(be) + "."
 	if len(a.e.Doc.Layers) == 0 {
-		a.setStatus("Ready. Type what to draw and press Generate.", false)
+		a.setStatus(ready+" Type what to draw and press Generate.", false)
 	} else {
-		a.setStatus("Ready. Restored your last drawing.", false)
+		a.setStatus(ready+" Restored your last drawing.", false)
 	}
 }
 
