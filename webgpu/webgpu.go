@@ -22,6 +22,13 @@
 // Weights larger than maxStorageBufferBindingSize are split by rows into
 // several buffers (MatMul and Embedding take one dispatch per piece).
 //
+// Limits: a tensor that does not fit the device (over maxBufferSize, a
+// piece that cannot be split below maxStorageBufferBindingSize, or out of
+// GPU memory) is an error matching ErrTooLarge, a *TooLargeError naming
+// the tensor, its size and the limit. AdapterInfo.Software tells a CPU
+// emulator (SwiftShader, llvmpipe, WARP) from a GPU; Options.RejectSoftware
+// refuses one, which is how 'auto' runtimes pick the CPU backend there.
+//
 // Device loss: the backend implements LossNotifier; after the device is lost
 // every Read fails with an error wrapping ErrDeviceLost, and the channel
 // from Lost is closed, so a runtime can switch to the CPU backend.
