@@ -152,6 +152,9 @@ func TestParseConfigErrors(t *testing.T) {
 		`{"model_type":"lamina_layered_dit","d_model":64,"heads":5,"layers":1,"text_d_model":48,"text_layers":1,"text_heads":4,"text_max_len":8,"time_features":8,"slots":4,"fields":14,"cubics":1}`,
 		`{"model_type":"lamina_layered_dit","d_model":64,"heads":4,"layers":1,"text_d_model":48,"text_layers":1,"text_heads":4,"text_max_len":8,"time_features":8,"slots":4,"fields":15,"cubics":1}`,
 		`{"model_type":"lamina_layered_dit","objective":"ddpm","d_model":64,"heads":4,"layers":1,"text_d_model":48,"text_layers":1,"text_heads":4,"text_max_len":8,"time_features":8,"slots":4,"fields":14,"cubics":1}`,
+		`{"model_type":"lamina_layered_dit","d_model":64,"heads":4,"layers":1,"text_d_model":48,"text_layers":1,"text_heads":4,"text_max_len":8,"time_features":8,"slots":4,"fields":14,"cubics":1,"text_tokenizer":"spaces"}`,
+		`{"model_type":"lamina_layered_dit","d_model":64,"heads":4,"layers":1,"text_d_model":48,"text_layers":1,"text_heads":4,"text_max_len":8,"time_features":8,"slots":4,"fields":14,"cubics":1,"text_tokenizer":"words","text_vocab":1}`,
+		`{"model_type":"lamina_layered_dit","d_model":64,"heads":4,"layers":1,"text_d_model":48,"text_layers":1,"text_heads":4,"text_max_len":8,"time_features":8,"slots":4,"fields":14,"cubics":1,"text_tokenizer":"words"}`,
 	} {
 		if _, err := ParseConfig([]byte(c)); !errors.Is(err, ErrConfig) {
 			t.Errorf("ParseConfig(%s) = %v, want ErrConfig", c, err)
@@ -162,9 +165,10 @@ func TestParseConfigErrors(t *testing.T) {
 func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte(`{"model_type":"lamina_layered_dit","d_model":64,"heads":4,"layers":1,"text_d_model":48,"text_layers":1,"text_heads":4,"text_max_len":8,"time_features":8,"slots":4,"fields":14,"cubics":1}`))
 	f.Add([]byte(`{"model_type":"lamina_layered_dit","d_model":-1}`))
+	f.Add([]byte(`{"model_type":"lamina_layered_dit","d_model":64,"heads":4,"layers":1,"text_d_model":48,"text_layers":1,"text_heads":4,"text_max_len":8,"time_features":8,"slots":4,"fields":14,"cubics":1,"text_tokenizer":"words","text_vocab":1024}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := ParseConfig(b)
-		if err == nil && (c.Fields != 8+6*c.Cubics || c.DModel%c.Heads != 0) {
+		if err == nil && (c.Fields != 8+6*c.Cubics || c.DModel%c.Heads != 0 || c.vocab() < 2) {
 			t.Fatalf("accepted an inconsistent config %+v", c)
 		}
 	})

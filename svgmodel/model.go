@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"math"
 	"strings"
+	"unicode"
 
 	"github.com/lamina-ml/lamina/kernels"
 	"github.com/lamina-ml/lamina/model"
@@ -35,6 +36,18 @@ type Config struct {
 	Fields       int    `json:"fields"` // F
 	Cubics       int    `json:"cubics"` // N
 	Objective    string `json:"objective"`
+	// TextTokenizer is "bytes" (the default: BOS 256 then UTF-8 bytes) or "words" (hashed
+	// words, TextVocab rows); see CaptionIDs.
+	TextTokenizer string `json:"text_tokenizer,omitempty"`
+	TextVocab     int    `json:"text_vocab,omitempty"`
+}
+
+// vocab is the number of rows of the caption embedding.
+func (c *Config) vocab() int {
+	if c.TextTokenizer == "words" {
+		return c.TextVocab
+	}
+	return textVocab
 }
 
 // ErrConfig is wrapped by every config.json validation error.
@@ -70,6 +83,15 @@ func ParseConfig(data []byte) (*Config, error) {
 	if c.DModel%c.Heads != 0 || c.TextDModel%c.TextHeads != 0 || c.TimeFeatures%2 != 0 {
 		return nil, fmt.Errorf("%w: widths %d/%d not divisible by heads %d/%d (or odd time_features)", ErrConfig, c.DModel, c.TextDModel, c.Heads, c.TextHeads)
 	}
+	switch c.TextTokenizer {
+	case "", "bytes":
+	case "words":
+		if c.TextVocab < 2 || c.TextVocab > 1<<20 {
+			return nil, fmt.Errorf("%w: text_vocab = %d outside [2, %d]", ErrConfig, c.TextVocab, 1<<20)
+		}
+	default:
+		return nil, fmt.Errorf("%w: text_tokenizer %q is not bytes or words", ErrConfig, c.TextTokenizer)
+	}
 	if c.Fields != 8+6*c.Cubics {
 		return nil, fmt.Errorf("%w: fields %d != 8 + 6·cubics (%d)", ErrConfig, c.Fields, c.Cubics)
 	}
@@ -99,7 +121,7 @@ type Model struct {
 	be     tensor.Backend
 	ops    tensor.DiffusionOps
 
-	tok, pos tensor.Tensor // (257,TD), (TextMaxLen,TD)
+	tok, pos tensor.Tensor // (vocab,TD), (TextMaxLen,TD)
 	text     []textBlock
 	textLNw  tensor.Tensor
 	textLNb  tensor.Tensor
@@ -322,7 +344,7 @@ func (m *Model) load(st *model.Safetensors) error {
 	c := &m.Config
 	D, TD, K, F := c.DModel, c.TextDModel, c.Slots, c.Fields
 	l := &loader{m: m, st: st}
-	m.tok = l.table("text.tok.weight", textVocab, TD)
+	m.tok = l.table("text.tok.weight", c.vocab(), TD)
 	m.pos = l.table("text.pos.weight", c.TextMaxLen, TD)
 	for i := 0; i < c.TextLayers; i++ {
 		p := fmt.Sprintf("text.blocks.%d.", i)
@@ -402,17 +424,33 @@ func (c *Caption) Free() {
 	c.keys, c.values, c.pooled = nil, nil, nil
 }
 
-// CaptionIDs is the byte-level encoding of a caption: BOS then the lower-cased UTF-8 bytes,
-// truncated to max ids (train/svg/dit.py encode_caption). Unseen words are just bytes.
-func CaptionIDs(text string, max int) []int32 {
-	ids := []int32{bos}
+// CaptionIDs encodes a caption as c's tokenizer does (train/svg/dit.py encode_caption),
+// truncated to TextMaxLen ids. bytes: BOS (256) then the lower-cased UTF-8 bytes. words: BOS
+// (TextVocab-1) then, per run of letters and digits of the lower-cased text, FNV-1a 32 of its
+// UTF-8 bytes mod TextVocab-1 — a hashed vocabulary, so unseen words still get an id.
+func (c *Config) CaptionIDs(text string) []int32 {
 	// Python's str.lower() and Go's strings.ToLower agree outside a few special cases (e.g.
 	// U+0130), which captions of emoji names do not hit.
-	for _, b := range []byte(strings.ToLower(text)) {
-		ids = append(ids, int32(b))
+	text = strings.ToLower(text)
+	var ids []int32
+	if c.TextTokenizer == "words" {
+		mod := uint32(c.TextVocab - 1)
+		ids = append(ids, int32(mod))
+		for _, w := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) }) {
+			h := uint32(0x811C9DC5)
+			for _, b := range []byte(w) {
+				h = (h ^ uint32(b)) * 0x01000193
+			}
+			ids = append(ids, int32(h%mod))
+		}
+	} else {
+		ids = append(ids, bos)
+		for _, b := range []byte(text) {
+			ids = append(ids, int32(b))
+		}
 	}
-	if len(ids) > max {
-		ids = ids[:max]
+	if len(ids) > c.TextMaxLen {
+		ids = ids[:c.TextMaxLen]
 	}
 	return ids
 }
@@ -421,7 +459,7 @@ func CaptionIDs(text string, max int) []int32 {
 func (m *Model) EncodeCaption(text string) (*Caption, error) {
 	c := &m.Config
 	be, D, TD := m.be, c.DModel, c.TextDModel
-	ids := CaptionIDs(text, c.TextMaxLen)
+	ids := c.CaptionIDs(text)
 	L := len(ids)
 	var tmp []tensor.Tensor
 	alloc := func(shape ...int) tensor.Tensor {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/lamina-ml/lamina/tensor"
@@ -43,10 +44,16 @@ func loadTiny(t *testing.T, dir string) *Model {
 // TestPyTorchParity samples the cases train/svg/parity_testdata.py wrote with PyTorch from the
 // same noise (and keep masks) and compares every token value.
 func TestPyTorchParity(t *testing.T) {
-	dir := os.Getenv("LAMINA_SVG_PARITY_DIR") // set by train/svg/smoke.sh for a fresh export
-	if dir == "" {
-		dir = filepath.Join("testdata", "tiny")
+	dirs := []string{filepath.Join("testdata", "tiny"), filepath.Join("testdata", "tiny-words")}
+	if dir := os.Getenv("LAMINA_SVG_PARITY_DIR"); dir != "" { // set by train/svg/smoke.sh for a fresh export
+		dirs = []string{dir}
 	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) { testPyTorchParity(t, dir) })
+	}
+}
+
+func testPyTorchParity(t *testing.T, dir string) {
 	m := loadTiny(t, dir)
 	b, err := os.ReadFile(filepath.Join(dir, "parity", "cases.json"))
 	if err != nil {
@@ -57,6 +64,7 @@ func TestPyTorchParity(t *testing.T) {
 		Steps        int
 		CFG          float32
 		Keep         bool
+		IDs          []int32 // dit.encode_caption's ids (absent in older parity sets)
 	}
 	if err := json.Unmarshal(b, &cases); err != nil {
 		t.Fatal(err)
@@ -66,6 +74,11 @@ func TestPyTorchParity(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
+			if c.IDs != nil {
+				if got := m.Config.CaptionIDs(c.Prompt); !slices.Equal(got, c.IDs) {
+					t.Fatalf("caption ids of %q: %v, PyTorch's %v", c.Prompt, got, c.IDs)
+				}
+			}
 			p := filepath.Join(dir, "parity", c.Name)
 			noise := readF32(t, p+".noise.f32")
 			var keep []float32

@@ -14,13 +14,50 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F_
 
-BOS = 256  # every caption starts with it, so the unconditional (empty) caption has length 1
+import unicodedata
+
+BOS = 256  # every byte-level caption starts with it, so the empty caption has length 1
 TEXT_VOCAB = 257
 
 
-def encode_caption(text, max_len):
-    """Lower-cased UTF-8 bytes after a BOS id, truncated at max_len ids in all."""
-    ids = [BOS] + list(text.lower().encode("utf-8"))
+def text_vocab(cfg):
+    """Rows of the caption embedding: 257 for bytes, cfg["text_vocab"] for hashed words."""
+    return cfg.get("text_vocab", TEXT_VOCAB) if cfg.get("text_tokenizer", "bytes") == "words" else TEXT_VOCAB
+
+
+def caption_words(text):
+    """Lower-cased runs of letters and digits (Unicode categories L* and N*)."""
+    words, cur = [], []
+    for ch in text.lower():
+        if unicodedata.category(ch)[0] in "LN":
+            cur.append(ch)
+        elif cur:
+            words.append("".join(cur))
+            cur = []
+    if cur:
+        words.append("".join(cur))
+    return words
+
+
+def fnv1a32(b):
+    h = 0x811C9DC5
+    for x in b:
+        h = ((h ^ x) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def encode_caption(text, cfg):
+    """Caption ids, truncated at cfg["text_max_len"] ids in all.
+
+    bytes: BOS (256) then the lower-cased UTF-8 bytes. words: BOS (vocab-1) then one id per word,
+    FNV-1a 32 of its UTF-8 bytes mod (vocab-1) — a hashed vocabulary, so unseen words still get an
+    id (sharing it with others) and no word list ships with the model."""
+    max_len = cfg["text_max_len"]
+    if cfg.get("text_tokenizer", "bytes") == "words":
+        v = cfg["text_vocab"]
+        ids = [v - 1] + [fnv1a32(w.encode("utf-8")) % (v - 1) for w in caption_words(text)]
+    else:
+        ids = [BOS] + list(text.lower().encode("utf-8"))
     return ids[:max_len]
 
 
@@ -73,10 +110,10 @@ class TextBlock(nn.Module):
 
 
 class TextEncoder(nn.Module):
-    def __init__(self, d, layers, heads, max_len):
+    def __init__(self, d, layers, heads, max_len, vocab=TEXT_VOCAB):
         super().__init__()
         self.max_len = max_len
-        self.tok = nn.Embedding(TEXT_VOCAB, d)
+        self.tok = nn.Embedding(vocab, d)
         self.pos = nn.Embedding(max_len, d)
         self.blocks = nn.ModuleList([TextBlock(d, heads) for _ in range(layers)])
         self.ln = nn.LayerNorm(d, eps=1e-5)
@@ -139,7 +176,8 @@ class LayeredDiT(nn.Module):
         super().__init__()
         self.cfg = cfg
         d = cfg["d_model"]
-        self.text = TextEncoder(cfg["text_d_model"], cfg["text_layers"], cfg["text_heads"], cfg["text_max_len"])
+        self.text = TextEncoder(cfg["text_d_model"], cfg["text_layers"], cfg["text_heads"], cfg["text_max_len"],
+                                text_vocab(cfg))
         self.text_proj = nn.Linear(cfg["text_d_model"], d)
         self.inp = nn.Linear(cfg["fields"], d)
         self.slot = nn.Parameter(torch.randn(cfg["slots"], d) * 0.02)
@@ -169,8 +207,8 @@ class LayeredDiT(nn.Module):
         return self.out(self.ln_out(h) * (1 + sc) + sh)
 
 
-def pad_captions(captions, max_len, device):
-    ids = [encode_caption(c, max_len) for c in captions]
+def pad_captions(captions, cfg, device):
+    ids = [encode_caption(c, cfg) for c in captions]
     L = max(len(i) for i in ids)
     arr = torch.zeros(len(ids), L, dtype=torch.long)
     mask = torch.zeros(len(ids), L, dtype=torch.bool)
@@ -190,8 +228,8 @@ def sample(model, captions, noise, steps, cfg_scale, keep=None, keep_mask=None):
     """
     device = noise.device
     B = noise.shape[0]
-    ids, mask = pad_captions(captions, model.cfg["text_max_len"], device)
-    uids, umask = pad_captions([""] * B, model.cfg["text_max_len"], device)
+    ids, mask = pad_captions(captions, model.cfg, device)
+    uids, umask = pad_captions([""] * B, model.cfg, device)
     text_c, pool_c = model.encode_text(ids, mask)
     text_u, pool_u = model.encode_text(uids, umask)
     x = noise.clone()

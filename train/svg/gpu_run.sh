@@ -15,6 +15,9 @@ TRAIN_S=${TRAIN_S:-330}
 DATA=${DATA:-.cache/dataset}
 CONFIG=${CONFIG:-small}
 DEVICE=${DEVICE:-cuda}
+# Hashed-word captions picked up the prompt sooner than bytes in a CPU A/B (see
+# models/layered-emoji/README.md); TOKENIZER=bytes reproduces the shipped model's setup.
+TOKENIZER=${TOKENIZER:-words}
 EXTRA=${EXTRA:-}
 mkdir -p "$OUT"
 WORK=$(mktemp -d)
@@ -26,7 +29,7 @@ for f in "$DATA"/*; do
 	esac
 done
 $PY train/svg/train.py --data "$WORK/data" --out "$WORK/layered-emoji" --config "$CONFIG" \
-	--time-budget-s "$TRAIN_S" --device "$DEVICE" $EXTRA >"$OUT/svg-train.log" 2>&1
+	--time-budget-s "$TRAIN_S" --device "$DEVICE" --text-tokenizer "$TOKENIZER" $EXTRA >"$OUT/svg-train.log" 2>&1
 rc=$?
 echo "svg train exit $rc"
 tail -n 3 "$OUT/svg-train.log"

@@ -46,13 +46,16 @@ def main():
     for k in ("d_model", "heads", "layers", "text_d_model", "text_layers", "text_heads",
               "text_max_len", "time_features", "slots", "cubics", "fields", "params", "objective"):
         w(f"| {k} | {cfg.get(k)} |")
+    w(f"| text_tokenizer | {cfg.get('text_tokenizer', 'bytes')}"
+      + (f", {cfg['text_vocab']} hashed ids" if cfg.get("text_tokenizer") == "words" else "") + " |")
     w(f"| weights | float16, {size/1e6:.1f} MB (`model.safetensors`) |\n")
     w("Objective: rectified flow (x_t = (1−t)·x₀ + t·ε, the network predicts ε − x₀), logit-normal t "
       "during training, Euler sampling from t = 1 to 0 with classifier-free guidance (the caption is "
       "dropped 10% of the time in training). Conditioning: adaLN-Zero from the time embedding plus the "
       "pooled caption, and cross-attention to the caption tokens in every block. Captions are the "
       "emoji's name plus a random subset of its tags, subgroup and group; the text encoder reads "
-      "lower-cased UTF-8 bytes, so any word is accepted. Augmentation: a small per-drawing RGB "
+      "lower-cased UTF-8 bytes (or, with text_tokenizer = words, FNV-1a-hashed words), so any word "
+      "is accepted. Augmentation: a small per-drawing RGB "
       "shift. No horizontal flip: it would break the tokens' canonical orientation and start point.\n")
     w("## Data\n")
     ds = cfg.get("dataset", {})

@@ -20,6 +20,8 @@ CASES = [
     dict(name="generate", prompt="red heart", steps=6, cfg=3.0, keep=False),
     dict(name="unguided", prompt="", steps=4, cfg=1.0, keep=False),
     dict(name="keep", prompt="smiling face with sunglasses", steps=5, cfg=2.0, keep=True),
+    # Unseen words, punctuation, digits and non-ASCII letters exercise the caption tokenizer.
+    dict(name="unicode", prompt="Naïve CAFÉ-crème ×2, 東京 & snow_man!", steps=3, cfg=2.5, keep=False),
 ]
 
 
@@ -48,7 +50,7 @@ def main():
             keep, mask = torch.from_numpy(k), torch.from_numpy(mk.astype(bool))
         x = dit.sample(m, [c["prompt"]], torch.from_numpy(noise), c["steps"], c["cfg"], keep, mask)
         x[0].numpy().astype("<f4").tofile(os.path.join(out, c["name"] + ".want.f32"))
-        meta.append(c)
+        meta.append(dict(c, ids=dit.encode_caption(c["prompt"], cfg)))
     with open(os.path.join(out, "cases.json"), "w") as f:
         json.dump(meta, f, indent=1)
 

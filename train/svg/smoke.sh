@@ -2,7 +2,8 @@
 # CI smoke test of the layered-SVG DiT trainer on CPU with Debian's python3-torch:
 #   bash train/svg/smoke.sh
 # 1. the Twemoji dataset (scripts/fetch-data.sh + `lamina svg dataset`) if .cache/dataset lacks it;
-# 2. the tiny config trains 40 steps on 256 rows; asserts validation loss fell;
+# 2. the tiny config trains 40 steps on 256 rows, once per caption tokenizer (bytes, words);
+#    asserts validation loss fell;
 # 3. Go/PyTorch parity on the fresh export: train/svg/parity_testdata.py samples three cases
 #    (plain, unguided, RePaint keep mask) in PyTorch, and svgmodel's TestPyTorchParity samples
 #    them in Go from the same noise (tolerance 1e-4 per token value).
@@ -16,9 +17,11 @@ if [ ! -f "$DS/manifest.json" ]; then
 	src=$(bash scripts/fetch-data.sh)
 	go run ./cmd/lamina svg dataset --src "$src" --out "$DS" >"$TMP/dataset.json"
 fi
-$PY train/svg/train.py --data "$DS" --out "$TMP/run" --config tiny --device cpu \
-	--max-steps 40 --train-rows 256 --val-rows 32 --val-every 20 >"$TMP/train.out"
-$PY - "$TMP/run/log.jsonl" <<'PYEOF'
+# Both caption tokenizers: bytes (the shipped model's) and hashed words.
+for tk in bytes words; do
+	$PY train/svg/train.py --data "$DS" --out "$TMP/$tk" --config tiny --device cpu \
+		--max-steps 40 --train-rows 256 --val-rows 32 --val-every 20 --text-tokenizer "$tk" >"$TMP/train.out"
+	$PY - "$TMP/$tk/log.jsonl" <<'PYEOF'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 val = [r["val_loss"] for r in rows]
@@ -29,8 +32,10 @@ MIN_DROP = 0.1
 if not (val[-1] < val[0] - MIN_DROP):
     sys.exit(f"validation loss did not fall by {MIN_DROP}: {val}")
 PYEOF
-$PY train/svg/parity_testdata.py --model "$TMP/run"
-LAMINA_SVG_PARITY_DIR="$TMP/run" go test -count=1 -run TestPyTorchParity -v ./svgmodel/ >"$TMP/parity.out" 2>&1 ||
-	{ cat "$TMP/parity.out"; exit 1; }
-grep -E 'max \|' "$TMP/parity.out"
+	$PY train/svg/parity_testdata.py --model "$TMP/$tk"
+	LAMINA_SVG_PARITY_DIR="$TMP/$tk" go test -count=1 -run TestPyTorchParity -v ./svgmodel/ >"$TMP/parity.out" 2>&1 ||
+		{ cat "$TMP/parity.out"; exit 1; }
+	echo "$tk:"
+	grep -E 'max \|' "$TMP/parity.out"
+done
 echo "svg smoke: ok"

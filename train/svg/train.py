@@ -78,7 +78,7 @@ def color_jitter(x, rgb, exists, rng_t, amount):
 def rf_loss(model, x0, captions, device, gen, cfg_drop):
     B = x0.shape[0]
     caps = ["" if random.random() < cfg_drop else c for c in captions]
-    ids, mask = dit.pad_captions(caps, model.cfg["text_max_len"], device)
+    ids, mask = dit.pad_captions(caps, model.cfg, device)
     text, pooled = model.encode_text(ids, mask)
     # Logit-normal t (SD3): more weight on the middle of the path where the velocity is hardest.
     t = torch.sigmoid(torch.randn(B, generator=gen, device=device))
@@ -89,14 +89,21 @@ def rf_loss(model, x0, captions, device, gen, cfg_drop):
 
 
 @torch.no_grad()
-def val_loss(model, xv, metav, device, batch=256):
-    """Validation loss at fixed noise and a fixed t grid so the curve is comparable step to step."""
+def val_loss(model, xv, metav, device, batch=256, shuffle_captions=False):
+    """Validation loss at fixed noise and a fixed t grid so the curve is comparable step to step.
+
+    shuffle_captions pairs every drawing with another validation row's caption (a fixed
+    derangement): the gap between that loss and the true one is how much the prompt informs the
+    prediction — a model that ignores its text has no gap."""
     gen = torch.Generator(device=device).manual_seed(1234)
+    caps_all = [caption(m, None) for m in metav]
+    if shuffle_captions and len(caps_all) > 1:
+        caps_all = caps_all[1:] + caps_all[:1]
     total, n = 0.0, 0
     for i in range(0, len(xv), batch):
         x0 = xv[i:i + batch].to(device)
-        caps = [caption(m, None) for m in metav[i:i + batch]]
-        ids, mask = dit.pad_captions(caps, model.cfg["text_max_len"], device)
+        caps = caps_all[i:i + batch]
+        ids, mask = dit.pad_captions(caps, model.cfg, device)
         text, pooled = model.encode_text(ids, mask)
         for tv in (0.1, 0.3, 0.5, 0.7, 0.9):
             t = torch.full((x0.shape[0],), tv, device=device)
@@ -121,6 +128,9 @@ def main():
     ap.add_argument("--val-every", type=int, default=200)
     ap.add_argument("--train-rows", type=int, default=0, help="use only the first N rows (smoke tests)")
     ap.add_argument("--val-rows", type=int, default=0, help="validate on the first N rows only")
+    ap.add_argument("--text-tokenizer", default="bytes", choices=["bytes", "words"],
+                    help="caption ids: UTF-8 bytes, or hashed words (see dit.encode_caption)")
+    ap.add_argument("--text-vocab", type=int, default=8192, help="hashed-word vocabulary (words only)")
     ap.add_argument("--dtype", default="f16", choices=["f32", "f16"], help="exported weight dtype")
     args = ap.parse_args()
 
@@ -142,6 +152,8 @@ def main():
 
     hp = dict(CONFIGS[args.config])
     cfg = dict(hp, slots=K, fields=Fw, cubics=manifest["N"], config_name=args.config)
+    if args.text_tokenizer == "words":
+        cfg.update(text_tokenizer="words", text_vocab=args.text_vocab)
     for k in ("batch", "lr", "warmup"):
         cfg.pop(k)
     model = dit.LayeredDiT(cfg).to(device)
@@ -200,12 +212,16 @@ def main():
         step += 1
         if step % args.val_every == 0 or step == 1:
             vl = val_loss(ema, xva_t, metava, device)
-            rec = dict(step=step, t=round(time.time() - start, 1), train_loss=loss.item(), val_loss=vl, lr=lr)
+            vs = val_loss(ema, xva_t, metava, device, shuffle_captions=True)
+            rec = dict(step=step, t=round(time.time() - start, 1), train_loss=loss.item(), val_loss=vl,
+                       val_loss_shuffled=vs, lr=lr)
             print(json.dumps(rec), flush=True)
             log.write(json.dumps(rec) + "\n")
             log.flush()
     vl = val_loss(ema, xva_t, metava, device)
-    rec = dict(step=step, t=round(time.time() - start, 1), train_loss=loss.item(), val_loss=vl, final=True)
+    vs = val_loss(ema, xva_t, metava, device, shuffle_captions=True)
+    rec = dict(step=step, t=round(time.time() - start, 1), train_loss=loss.item(), val_loss=vl,
+               val_loss_shuffled=vs, final=True)
     print(json.dumps(rec), flush=True)
     log.write(json.dumps(rec) + "\n")
     log.close()
