@@ -112,6 +112,7 @@ func summary(r *eval.Report) string {
 	s := fmt.Sprintf("svg eval: %v prompts × %v seeds, %v steps, cfg %v\n", r.Params["prompts"], r.Params["seeds"], r.Params["steps"], r.Params["cfg"])
 	if r.ValLoss != nil {
 		s += fmt.Sprintf("  val loss        %.4f over %d rows (per t %.3f)\n", r.ValLoss.Loss, r.ValLoss.Rows, r.ValLoss.PerT)
+		s += fmt.Sprintf("  caption gap     %.5f (loss with another row's caption %.4f; ~0 = prompt ignored)\n", r.ValLoss.CaptionGap, r.ValLoss.ShuffledLoss)
 	}
 	v := r.Validity
 	s += fmt.Sprintf("  validity        drawings %.1f%% (%d/%d), layers %.1f%% (real %.1f%%), %.1f layers/drawing (real %.1f), faults %v\n",

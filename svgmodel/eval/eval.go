@@ -75,11 +75,16 @@ type Sample struct {
 
 // ValLoss is the rectified-flow validation loss.
 type ValLoss struct {
-	Loss  float64    `json:"loss"`
-	PerT  []float64  `json:"per_t"`
-	Times [5]float32 `json:"t_grid"`
-	Rows  int        `json:"rows"`
-	Note  string     `json:"note"`
+	Loss float64 `json:"loss"`
+	// ShuffledLoss is the same loss with every drawing captioned by the next row's name
+	// (train.py's shuffle_captions); CaptionGap = ShuffledLoss − Loss is how much the prompt
+	// informs the prediction — about 0 for a model that ignores its text.
+	ShuffledLoss float64    `json:"shuffled_loss"`
+	CaptionGap   float64    `json:"caption_gap"`
+	PerT         []float64  `json:"per_t"`
+	Times        [5]float32 `json:"t_grid"`
+	Rows         int        `json:"rows"`
+	Note         string     `json:"note"`
 }
 
 // Validity summarises CheckDrawing over the samples, with the real validation drawings of
@@ -248,16 +253,33 @@ func ValidationLoss(ctx context.Context, m *svgmodel.Model, ds *Dataset, rows in
 	if rows <= 0 || rows > ds.Val.Rows {
 		rows = ds.Val.Rows
 	}
-	kf := ds.K * ds.F
-	vl := &ValLoss{Times: ValTimes, Rows: rows, PerT: make([]float64, len(ValTimes)),
+	vl := &ValLoss{Times: ValTimes, Rows: rows,
 		Note: fmt.Sprintf("train.py's val_loss (t grid, caption = name) with svgmodel.Noise(%d+5·row+j) noise: train.py's log draws torch.randn noise, so compare it in trend, not digits (PyTorch on this noise agrees to 1e-5, TestValidationLossMatchesPyTorch)", valNoiseSeed)}
+	perT, err := valLoss(ctx, m, ds, rows, 0)
+	if err != nil {
+		return nil, err
+	}
+	shuffled, err := valLoss(ctx, m, ds, rows, 1)
+	if err != nil {
+		return nil, err
+	}
+	vl.PerT = perT
+	vl.Loss, vl.ShuffledLoss = mean(perT), mean(shuffled)
+	vl.CaptionGap = vl.ShuffledLoss - vl.Loss
+	return vl, nil
+}
+
+// valLoss is the per-t validation loss with row i captioned by row (i+shift) mod rows.
+func valLoss(ctx context.Context, m *svgmodel.Model, ds *Dataset, rows, shift int) ([]float64, error) {
+	kf := ds.K * ds.F
+	perT := make([]float64, len(ValTimes))
 	xt, v := make([]float32, kf), make([]float32, kf)
 	for i := 0; i < rows; i++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		x0 := ds.Val.Row(i, kf)
-		cap, err := m.EncodeCaption(ds.Val.Meta[i].Label)
+		cap, err := m.EncodeCaption(ds.Val.Meta[(i+shift)%rows].Label)
 		if err != nil {
 			return nil, err
 		}
@@ -275,17 +297,14 @@ func ValidationLoss(ctx context.Context, m *svgmodel.Model, ds *Dataset, rows in
 				d := float64(v[p] - (noise[p] - x0[p]))
 				se += d * d
 			}
-			vl.PerT[j] += se / float64(kf)
+			perT[j] += se / float64(kf)
 		}
 		cap.Free()
 	}
-	var total float64
-	for j := range vl.PerT {
-		vl.PerT[j] /= float64(rows)
-		total += vl.PerT[j]
+	for j := range perT {
+		perT[j] /= float64(rows)
 	}
-	vl.Loss = total / float64(len(ValTimes))
-	return vl, nil
+	return perT, nil
 }
 
 // Generate draws o.Seeds samples for every prompt (prompt-major order) and times each one.
@@ -580,4 +599,12 @@ func fidelity(ds *Dataset, prompts []Prompt, samples []Sample, field string, co 
 	}
 	f.ChanceMajority = ratio(counts[f.MajorityClass], len(xs))
 	return f, nil
+}
+
+func mean(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
 }

@@ -382,6 +382,7 @@ func TestValidationLossMatchesPyTorch(t *testing.T) {
 	}
 	var want struct {
 		Loss      float64   `json:"loss"`
+		Shuffled  float64   `json:"shuffled_loss"`
 		PerT      []float64 `json:"per_t"`
 		NoiseHead []float32 `json:"noise_head"`
 	}
@@ -399,6 +400,9 @@ func TestValidationLossMatchesPyTorch(t *testing.T) {
 	t.Logf("Go %.8f, PyTorch %.8f", vl.Loss, want.Loss)
 	if vl.Rows != ds.Val.Rows || math.Abs(vl.Loss-want.Loss) > valLossTol {
 		t.Errorf("Go loss %v over %d rows, PyTorch %v", vl.Loss, vl.Rows, want.Loss)
+	}
+	if math.Abs(vl.ShuffledLoss-want.Shuffled) > valLossTol || math.Abs(vl.CaptionGap-(want.Shuffled-want.Loss)) > 2*valLossTol {
+		t.Errorf("shuffled-caption loss: Go %v (gap %v), PyTorch %v", vl.ShuffledLoss, vl.CaptionGap, want.Shuffled)
 	}
 	for j := range want.PerT {
 		if math.Abs(vl.PerT[j]-want.PerT[j]) > valLossTol {

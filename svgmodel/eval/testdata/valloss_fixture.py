@@ -78,19 +78,26 @@ def main():
 
     m, cfg = sample.load(a.model)
     K, F = cfg["slots"], cfg["fields"]
-    per_t = [0.0] * len(T_GRID)
-    with torch.no_grad():
-        for i, mm in enumerate(mrows):
-            ids, mask = dit.pad_captions([mm["label"]], cfg["text_max_len"], "cpu")
-            text, pooled = m.encode_text(ids, mask)
-            x0 = torch.from_numpy(x[i:i + 1])
-            for j, tv in enumerate(T_GRID):
-                noise = torch.from_numpy(go_noise(NOISE_SEED + 5 * i + j, K * F).reshape(1, K, F))
-                xt = (1 - tv) * x0 + tv * noise
-                v = m(xt, torch.full((1,), tv), text, pooled, mask)
-                per_t[j] += ((v - (noise - x0)) ** 2).mean().item()
-    per_t = [p / len(rows) for p in per_t]
+    def loss(shift):
+        """Mean loss with row i captioned by row (i+shift) mod n (train.py's shuffle_captions
+        is shift 1)."""
+        per_t = [0.0] * len(T_GRID)
+        with torch.no_grad():
+            for i in range(len(mrows)):
+                label = mrows[(i + shift) % len(mrows)]["label"]
+                ids, mask = dit.pad_captions([label], cfg, "cpu")
+                text, pooled = m.encode_text(ids, mask)
+                x0 = torch.from_numpy(x[i:i + 1])
+                for j, tv in enumerate(T_GRID):
+                    noise = torch.from_numpy(go_noise(NOISE_SEED + 5 * i + j, K * F).reshape(1, K, F))
+                    xt = (1 - tv) * x0 + tv * noise
+                    v = m(xt, torch.full((1,), tv), text, pooled, mask)
+                    per_t[j] += ((v - (noise - x0)) ** 2).mean().item()
+        return [p / len(rows) for p in per_t]
+
+    per_t, shuffled = loss(0), loss(1)
     want = dict(model=a.model, rows=rows, per_t=per_t, loss=sum(per_t) / len(per_t),
+                shuffled_loss=sum(shuffled) / len(shuffled),
                 noise_head=[float(v) for v in go_noise(NOISE_SEED, 4)])
     with open(os.path.join(a.out, "want.json"), "w") as f:
         json.dump(want, f, indent=1)
