@@ -146,7 +146,10 @@ type device struct {
 	lost       chan struct{}
 	lostReason string
 	uncaptured string // first uncaptured error since the last report
-	errFn      js.Func
+	// uncapturedOOM: that error was a GPUOutOfMemoryError (a buffer under
+	// oomScopeBytes, or a pipeline, that did not fit).
+	uncapturedOOM bool
+	errFn         js.Func
 }
 
 // limitNames are the limits requested at the adapter's values instead of
@@ -239,7 +242,9 @@ func openDevice(ctx context.Context, o Options) (*device, error) {
 
 	d.errFn = js.FuncOf(func(this js.Value, args []js.Value) any {
 		if d.uncaptured == "" && len(args) > 0 {
-			d.uncaptured = jsErrorString(args[0].Get("error"))
+			e := args[0].Get("error")
+			d.uncaptured = jsErrorString(e)
+			d.uncapturedOOM = e.Get("constructor").Get("name").String() == "GPUOutOfMemoryError"
 		}
 		return nil
 	})
@@ -299,7 +304,10 @@ func (d *device) takeUncaptured() error {
 		return nil
 	}
 	err := fmt.Errorf("webgpu: %s", d.uncaptured)
-	d.uncaptured = ""
+	if d.uncapturedOOM {
+		err = &TooLargeError{Tensor: "a buffer of the last commands", Limit: "GPU memory", Detail: d.uncaptured}
+	}
+	d.uncaptured, d.uncapturedOOM = "", false
 	return err
 }
 

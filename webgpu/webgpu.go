@@ -82,7 +82,11 @@ func (e *TooLargeError) Error() string {
 	if e.Max > 0 {
 		return fmt.Sprintf("webgpu: %s is %d bytes, over the device's %s of %d bytes", what, e.Bytes, e.Limit, e.Max)
 	}
-	msg := fmt.Sprintf("webgpu: %s (%d bytes) does not fit in the device's %s", what, e.Bytes, e.Limit)
+	size := ""
+	if e.Bytes > 0 {
+		size = fmt.Sprintf(" (%d bytes)", e.Bytes)
+	}
+	msg := fmt.Sprintf("webgpu: %s%s does not fit in the device's %s", what, size, e.Limit)
 	if e.Detail != "" {
 		msg += ": " + e.Detail
 	}

@@ -49,6 +49,9 @@ func TestTypedErrors(t *testing.T) {
 	if want := "webgpu: F32 [1000 1000] (4000000 bytes) does not fit in the device's GPU memory: out of memory"; oom.Error() != want {
 		t.Errorf("%q, want %q", oom, want)
 	}
+	if got, want := (&TooLargeError{Tensor: "a buffer of the last commands", Limit: "GPU memory"}).Error(), "webgpu: a buffer of the last commands does not fit in the device's GPU memory"; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
 	sw := fmt.Errorf("x: %w", &SoftwareAdapterError{Adapter: AdapterInfo{Vendor: "google", Architecture: "swiftshader", IsFallbackAdapter: true}})
 	if !errors.Is(sw, ErrSoftwareAdapter) || !strings.Contains(sw.Error(), "swiftshader") {
 		t.Errorf("software adapter error %v", sw)
