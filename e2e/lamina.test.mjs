@@ -363,10 +363,11 @@ describe('fallback', () => {
       } catch (e) {
         webgpu = e.code;
       }
-      return { gpu: typeof navigator.gpu, backend: rt.backend, maxAbs, webgpu };
+      return { gpu: typeof navigator.gpu, backend: rt.backend, adapter: rt.adapter, maxAbs, webgpu };
     });
     assert.equal(r.gpu, 'undefined');
     assert.equal(r.backend, 'cpu');
+    assert.equal(r.adapter, null, 'no adapter seen');
     assert.ok(r.maxAbs <= LOGITS_TOL, `max abs ${r.maxAbs}`);
     assert.equal(r.webgpu, 'no-webgpu');
     await page.context().close();
@@ -413,6 +414,7 @@ describe('fallback', () => {
       }
       return out;
     });
+    assert.ok(r.info, 'this test needs a WebGPU adapter (--enable-unsafe-webgpu)');
     console.log(`# adapter ${JSON.stringify(r.info)}: auto → ${r['auto false'].backend}`);
     // The rule, applied to whatever adapter this browser has: a fallback
     // (software) one means the CPU, anything else WebGPU.
