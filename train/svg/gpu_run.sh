@@ -16,7 +16,7 @@ DATA=${DATA:-.cache/dataset}
 CONFIG=${CONFIG:-small}
 DEVICE=${DEVICE:-cuda}
 # Hashed-word captions picked up the prompt sooner than bytes in a CPU A/B (see
-# models/layered-emoji/README.md); TOKENIZER=bytes reproduces the shipped model's setup.
+# train/svg/EXPERIMENTS.md); TOKENIZER=bytes reproduces the shipped model's setup.
 TOKENIZER=${TOKENIZER:-words}
 EXTRA=${EXTRA:-}
 mkdir -p "$OUT"
