@@ -257,7 +257,16 @@ func shapeEq(a, b []int) bool {
 }
 
 func (l *loader) keep(t tensor.Tensor, err error) (tensor.Tensor, error) {
+	return l.keepAs("", t, err)
+}
+
+// keepAs is keep naming the checkpoint tensor in an upload error (e.g. one too large for a
+// GPU's buffer limits), which stays matchable with errors.Is.
+func (l *loader) keepAs(name string, t tensor.Tensor, err error) (tensor.Tensor, error) {
 	if err != nil {
+		if name != "" {
+			return nil, fmt.Errorf("model: tensor %q: %w", name, err)
+		}
 		return nil, err
 	}
 	l.m.owned = append(l.m.owned, t)
@@ -276,7 +285,8 @@ func (l *loader) matrix(name string, shape ...int) (tensor.Tensor, error) {
 	if dt != tensor.F32 && dt != tensor.F16 && dt != tensor.BF16 {
 		return nil, fmt.Errorf("model: tensor %q has dtype %v; weights must be F32, F16 or BF16", name, dt)
 	}
-	return l.keep(l.m.be.Upload(shape, dt, b))
+	t, err := l.m.be.Upload(shape, dt, b)
+	return l.keepAs(name, t, err)
 }
 
 // vector uploads a 1-D float tensor (norm weight or bias) as F32.
@@ -292,7 +302,8 @@ func (l *loader) vector(name string, n int) (tensor.Tensor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model: tensor %q: %w", name, err)
 	}
-	return l.keep(l.m.be.UploadF32([]int{n}, v))
+	t, err := l.m.be.UploadF32([]int{n}, v)
+	return l.keepAs(name, t, err)
 }
 
 // conv1D reads a GPT-2 Conv1D weight stored [in, out] and uploads the
@@ -320,7 +331,8 @@ func (l *loader) conv1D(name string, in, out int, blocks ...int) ([]tensor.Tenso
 				copy(tr[(o*in+i)*es:(o*in+i+1)*es], b[(i*out+from+o)*es:(i*out+from+o+1)*es])
 			}
 		}
-		t, err := l.keep(l.m.be.Upload([]int{n, in}, dt, tr))
+		t, err := l.m.be.Upload([]int{n, in}, dt, tr)
+		t, err = l.keepAs(name, t, err)
 		if err != nil {
 			return nil, err
 		}
@@ -350,7 +362,8 @@ func (l *loader) biasBlocks(name string, blocks ...int) ([]tensor.Tensor, error)
 	var res []tensor.Tensor
 	from := 0
 	for _, n := range blocks {
-		t, err := l.keep(l.m.be.UploadF32([]int{n}, v[from:from+n]))
+		t, err := l.m.be.UploadF32([]int{n}, v[from:from+n])
+		t, err = l.keepAs(name, t, err)
 		if err != nil {
 			return nil, err
 		}
