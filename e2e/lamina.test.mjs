@@ -303,7 +303,7 @@ describe('site', () => {
     await page.selectOption('#backend', 'cpu');
     await page.click('#load');
     await page.waitForFunction(() => /loaded on|error/.test(document.getElementById('status').textContent));
-    assert.match(await page.textContent('#status'), /loaded on cpu: llama, 2 layers/);
+    assert.match(await page.textContent('#status'), /loaded on CPU: llama, 2 layers/);
     await page.fill('#prompt', '256, 243, 78, 242, 114');
     await page.fill('#max', '4');
     await page.click('#gen');

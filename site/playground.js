@@ -65,7 +65,7 @@ async function load() {
     });
     $('progress').style.width = '100%';
     const i = lm.info;
-    $('model-status').textContent = `Loaded ${i.architecture || i.modelType || 'model'} · ${i.layers} layers · vocab ${i.vocabSize} · on ${rt.backend} in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+    $('model-status').textContent = `Loaded ${i.architecture || i.modelType || 'model'} · ${i.layers} layers · vocab ${i.vocabSize} · on ${backendLabel(rt)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
     if (!lm.tokenizer) throw new Error('this model has no tokenizer.json: the playground needs one');
     $('generate').disabled = $('lens').disabled = false;
   } catch (e) {
@@ -104,7 +104,7 @@ async function generate() {
         $('gen-status').textContent = `${n} tokens · ${(n / ((performance.now() - t0) / 1000)).toFixed(1)} tokens/s`;
       },
     });
-    $('gen-status').textContent = `${n} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${rt.backend}`;
+    $('gen-status').textContent = `${n} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${backendLabel(rt)}`;
   } catch (e) {
     $('gen-status').textContent = e.name === 'AbortError' ? `Stopped after ${n} tokens.` : 'Error: ' + e.message;
   } finally {
@@ -158,3 +158,13 @@ $('prompt').addEventListener('keydown', (e) => { if (e.key === 'Enter' && (e.ctr
 listModels().then(() => {
   if (new URLSearchParams(location.search).has('autoload')) load();
 });
+
+function backendLabel(rt) {
+  // What runs, and why 'auto' chose it: a software WebGPU adapter (SwiftShader etc.) is
+  // slower than lamina's CPU backend, so auto passes it over.
+  const a = rt.adapter;
+  const name = a ? [a.vendor, a.architecture || a.description].filter(Boolean).join(' / ') : '';
+  if (rt.backend === 'webgpu') return `WebGPU${name ? ` (${name}${a.software ? ', software' : ''})` : ''}`;
+  if (a && a.software) return `CPU (the WebGPU adapter ${name || ''} is a software emulator, slower than the CPU backend)`;
+  return 'CPU';
+}
