@@ -58,8 +58,11 @@ async function ink(page) {
     const c = new OffscreenCanvas(img.width, img.height);
     const g = c.getContext('2d');
     g.drawImage(img, 0, 0);
-    // The artboard is the square between the panels (left 264, right 300, top 52, bottom 28, margin 32).
-    const x0 = 264 + 40, x1 = img.width - 300 - 40, y0 = 52 + 40, y1 = img.height - 28 - 40;
+    // The canvas is the area between the panels; the artboard is the square centered in it
+    // with a 32 px margin: count 8 px inside it.
+    const side = Math.min(img.width, img.height) - 64;
+    const x0 = Math.ceil((img.width - side) / 2 + 8), x1 = Math.floor((img.width + side) / 2 - 8);
+    const y0 = Math.ceil((img.height - side) / 2 + 8), y1 = Math.floor((img.height + side) / 2 - 8);
     const d = g.getImageData(x0, y0, x1 - x0, y1 - y0).data;
     let n = 0;
     for (let i = 0; i < d.length; i += 4) if (d[i] < 245 || d[i + 1] < 245 || d[i + 2] < 245) n++;
@@ -362,6 +365,139 @@ describe('editor on WebGPU', { timeout: TIMEOUT * 2 }, () => {
     const s2 = await state(page);
     assert.match(s2.status, /^Drawing: \d+ layers in .*\(seed 3\)/, s2.status);
     assert.notEqual(await getSVG(page), before, 'a new drawing on the CPU');
+    assert.deepEqual(page.errors, []);
+    await ctx.close();
+  });
+});
+
+// ---- rendering paths, selection conventions, narrow layout ----
+
+// artboardInk counts non-white pixels inside the artboard, which the editor centers in
+// #stage (the area the panels leave free) with a 32 CSS px margin; it stays 8 px inside.
+async function artboardInk(page) {
+  await page.waitForFunction(() => { const s = window.laminaEditor.state(); return s.drawn === s.revision; }, null, { timeout: TIMEOUT });
+  await page.waitForTimeout(200);
+  const st = await page.evaluate(() => { const r = document.getElementById('stage').getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; });
+  const side = Math.min(st.w, st.h) - 64;
+  const clip = { x: Math.ceil(st.x + (st.w - side) / 2 + 8), y: Math.ceil(st.y + (st.h - side) / 2 + 8), width: Math.floor(side - 16), height: Math.floor(side - 16) };
+  const png = await page.screenshot({ clip });
+  return page.evaluate(async (b64) => {
+    const img = await createImageBitmap(await (await fetch('data:image/png;base64,' + b64)).blob());
+    const c = new OffscreenCanvas(img.width, img.height);
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    const d = g.getImageData(0, 0, img.width, img.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] < 245 || d[i + 1] < 245 || d[i + 2] < 245) n++;
+    return n;
+  }, png.toString('base64'));
+}
+
+// topmostPoint returns [index, point] of the topmost layer a click can select.
+async function topmostPoint(page) {
+  const n = (await state(page)).layers;
+  for (let i = n - 1; i >= 0; i--) {
+    const p = await page.evaluate((i) => window.laminaEditor.layerPoint(i), i);
+    if (p) return [i, p];
+  }
+  return [-1, null];
+}
+
+describe('editor drawing layers as ebiten vector paths (?render=vector)', { timeout: TIMEOUT * 3 }, () => {
+  let page;
+  before(async () => { page = await openEditor(null, '?render=vector'); });
+  after(async () => { await page.context().close(); });
+
+  it('generates (canvas not blank), click selects, drag moves', async () => {
+    const s = await state(page);
+    assert.equal(s.render, 'vector');
+    const before = await artboardInk(page);
+    await generate(page, 'red heart', 1);
+    const after = await artboardInk(page);
+    assert.ok(after > before + MIN_INK, `ink before ${before}, after ${after}`);
+    await page.screenshot({ path: join(OUT, 'editor-vector-generated.png') });
+
+    const [i, p] = await topmostPoint(page);
+    assert.ok(p, 'some layer is visible on top somewhere');
+    await page.mouse.click(p.x, p.y);
+    await page.waitForTimeout(100);
+    assert.deepEqual((await state(page)).selected, [i]);
+
+    const shot0 = await page.screenshot();
+    const svg0 = pathsOf(await getSVG(page));
+    await page.mouse.move(p.x, p.y);
+    await page.mouse.down();
+    await page.mouse.move(p.x + 20, p.y + 10, { steps: 4 });
+    await page.mouse.move(p.x + 40, p.y + 25, { steps: 4 });
+    await page.mouse.up();
+    const svg1 = pathsOf(await getSVG(page));
+    for (let k = 0; k < svg0.length; k++) {
+      if (k === i) assert.match(svg1[k], /transform="matrix\(1 0 0 1 [0-9.]+ [0-9.]+\)"/, 'dragged layer moved');
+      else assert.equal(svg1[k], svg0[k], `layer ${k} unchanged`);
+    }
+    await page.waitForFunction(() => { const s = window.laminaEditor.state(); return s.drawn === s.revision; }, null, { timeout: TIMEOUT });
+    await page.waitForTimeout(200);
+    const shot1 = await page.screenshot();
+    assert.ok(await diffPixels(page, shot0, shot1) > 100, 'the canvas shows the move');
+    await page.screenshot({ path: join(OUT, 'editor-vector-dragged.png') });
+    assert.deepEqual(page.errors, []);
+  });
+
+  it('layers panel: click selects one row, Shift+click the range from the anchor, Ctrl+click toggles', async () => {
+    const n = (await state(page)).layers;
+    assert.ok(n >= 3, `needs 3 layers, has ${n}`);
+    const sel = async () => (await state(page)).selected;
+    await row(page, 0).click();
+    assert.deepEqual(await sel(), [0]);
+    await row(page, 2).click({ modifiers: ['Shift'] });
+    assert.deepEqual(await sel(), [0, 1, 2], 'range from the anchor');
+    await row(page, 1).click({ modifiers: ['Shift'] });
+    assert.deepEqual(await sel(), [0, 1], 'a second Shift+click re-draws the range from the same anchor');
+    await row(page, 2).click({ modifiers: ['Control'] });
+    assert.deepEqual(await sel(), [0, 1, 2], 'Ctrl+click adds');
+    await row(page, 0).click({ modifiers: ['Control'] });
+    assert.deepEqual(await sel(), [1, 2], 'Ctrl+click removes');
+    assert.equal(await page.locator('[data-testid=layer-row][aria-selected=true]').count(), 2);
+    await row(page, 1).click();
+    assert.deepEqual(await sel(), [1], 'a plain click selects only that row');
+  });
+});
+
+describe('editor on a phone (390×844)', { timeout: TIMEOUT * 2 }, () => {
+  it('generate works, the drawing is visible and not covered, layer rows are reachable', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const page = await openEditor(ctx);
+    const s = await state(page);
+    if (/swiftshader|llvmpipe/i.test(s.renderer)) assert.equal(s.render, 'raster', `software WebGL (${s.renderer}) falls back to the CPU raster`);
+    const stage = await page.evaluate(() => { const r = document.getElementById('stage').getBoundingClientRect(); return { l: r.left, t: r.top, r: r.right, b: r.bottom }; });
+    assert.ok(stage.r - stage.l >= 380 && stage.b - stage.t >= 300, `room for the drawing: ${JSON.stringify(stage)}`);
+    await page.screenshot({ path: join(OUT, 'phone-empty.png') });
+    const blank = await artboardInk(page);
+    await generate(page, 'red heart', 1);
+    const drawn = await artboardInk(page);
+    // a smaller artboard than on the desktop: a quarter of the desktop's threshold
+    assert.ok(drawn > blank + MIN_INK / 4, `the drawing is on the canvas: ink ${blank} → ${drawn}`);
+    // The drawing is not under a panel: where a layer can be clicked, the canvas is on top.
+    const [i, p] = await topmostPoint(page);
+    assert.ok(p, 'a layer is visible');
+    assert.ok(p.x > stage.l && p.x < stage.r && p.y > stage.t && p.y < stage.b, 'inside the free area');
+    assert.equal(await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.dataset.testid, p), 'canvas');
+    await page.screenshot({ path: join(OUT, 'phone-generated.png') });
+    // Layer rows: behind the Layers tab, reachable and selectable.
+    await page.click('#tab-layers');
+    const n = (await state(page)).layers;
+    const top = row(page, n - 1);
+    await top.scrollIntoViewIfNeeded();
+    assert.ok(await top.isVisible(), 'top layer row visible');
+    await top.click();
+    assert.deepEqual((await state(page)).selected, [n - 1]);
+    await row(page, 0).scrollIntoViewIfNeeded();
+    assert.ok(await row(page, 0).isVisible(), 'bottom layer row reachable by scrolling');
+    await page.screenshot({ path: join(OUT, 'phone-layers.png') });
+    // Tapping the open tab folds the sheet away and gives the drawing the room.
+    await page.click('#tab-layers');
+    const folded = await page.evaluate(() => document.getElementById('stage').getBoundingClientRect().bottom);
+    assert.ok(folded > stage.b + 100, `stage grows when the sheet folds: ${stage.b} → ${folded}`);
     assert.deepEqual(page.errors, []);
     await ctx.close();
   });

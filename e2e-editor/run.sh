@@ -8,6 +8,7 @@
 #   e2e-editor/run.sh                               everything
 #   e2e-editor/run.sh --test-name-pattern undo      only matching tests (node --test flags pass through)
 #   LAMINA_E2E_SKIP_BUILD=1 e2e-editor/run.sh       reuse dist/
+#   e2e-editor/run.sh --bench [vector|raster]       print the layer drawing benchmark (bench-render.mjs)
 #   LAMINA_E2E_SVG_MODEL=models/layered-emoji e2e-editor/run.sh   test with the trained model
 #                                                   (default: svgmodel's tiny test model, fast)
 #
@@ -58,4 +59,9 @@ done
 [ -n "$url" ] || { echo "e2e-editor: lamina serve did not start" >&2; cat "$log" >&2; exit 1; }
 echo "e2e-editor: serving $url" >&2
 
+if [ "${1:-}" = "--bench" ]; then
+	shift
+	LAMINA_URL="$url" node "$here/bench-render.mjs" "$@"
+	exit
+fi
 LAMINA_URL="$url" LAMINA_E2E_OUT="$work" node --test --test-concurrency=1 --test-reporter=spec "$@" "$here/editor.test.mjs"

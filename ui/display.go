@@ -24,6 +24,15 @@ type Op struct {
 	// Convex marks a fill of convex outlines (the editor's chrome: artboard, handles), which
 	// a GPU replay may triangulate as a plain fan, without a stencil pass.
 	Convex bool
+	// Layer fills of the document also say where they came from, so a replay can keep work
+	// between frames: Layer is the layer's ID (0 for the model's preview and the chrome),
+	// Source its untransformed outline (never mutated, so its identity is a cache key) and
+	// M the matrix that maps Source to Subpaths. Live marks selected layers, the ones a
+	// gesture changes frame after frame.
+	Layer  int
+	Source []vector.Subpath
+	M      vector.Matrix
+	Live   bool
 }
 
 // DisplayList is one frame: a background color and ops painted in order. The browser replays
@@ -85,7 +94,10 @@ func (e *Editor) Frame(v View) *DisplayList {
 		if l.Hidden {
 			continue
 		}
-		dl.fill(transformAll(l.Subpaths, m.Mul(l.Transform)), l.Fill, l.EvenOdd)
+		lm := m.Mul(l.Transform)
+		dl.fill(transformAll(l.Subpaths, lm), l.Fill, l.EvenOdd)
+		op := &dl.Ops[len(dl.Ops)-1]
+		op.Layer, op.Source, op.M, op.Live = l.ID, l.Subpaths, lm, e.sel[l.ID]
 	}
 	for i := range e.Doc.Layers {
 		l := &e.Doc.Layers[i]

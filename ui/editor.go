@@ -30,6 +30,7 @@ type snapshot struct {
 type Editor struct {
 	Doc      *Document
 	sel      map[int]bool
+	anchor   int // layer ID of the last plain or Mod click: where a Shift+click range starts
 	undo     []snapshot
 	redo     []snapshot
 	gesture  *gesture
@@ -174,10 +175,14 @@ func (e *Editor) IsSelected(id int) bool { return e.sel[id] }
 // SelectMode says how a click combines with the selection.
 type SelectMode int
 
+// The conventions (Figma, Illustrator, file managers): in the layers panel a plain click
+// selects only that row, Shift+click the contiguous rows from the anchor (the last row
+// clicked without Shift) to this one, Mod+click toggles one row; on the canvas a plain click
+// selects the shape and Shift+click toggles it (a range of shapes means nothing there).
 const (
-	SelectReplace SelectMode = iota // plain click
-	SelectToggle                    // Mod+click: add or remove one
-	SelectRange                     // Shift+click in the panel: extend from the anchor
+	SelectReplace SelectMode = iota // plain click: only this layer; it becomes the anchor
+	SelectToggle                    // Mod+click (panel), Shift+click (canvas): add or remove one
+	SelectRange                     // Shift+click in the panel: the rows from the anchor to this one
 )
 
 // Select applies a click on layer id (0 or unknown with SelectReplace clears). Selection is
@@ -188,30 +193,28 @@ func (e *Editor) Select(id int, mode SelectMode) {
 	case SelectToggle:
 		if i >= 0 {
 			e.sel[id] = !e.sel[id]
+			e.anchor = id
 		}
 	case SelectRange:
-		anchor := -1
-		for j, l := range e.Doc.Layers {
-			if e.sel[l.ID] {
-				if anchor < 0 || abs(j-i) < abs(anchor-i) {
-					anchor = j
-				}
-			}
-		}
 		if i < 0 {
 			return
 		}
-		if anchor < 0 {
-			anchor = i
+		a := e.Doc.Index(e.anchor)
+		if a < 0 { // no anchor (or its layer is gone): the click starts one
+			a, e.anchor = i, id
 		}
-		lo, hi := min(anchor, i), max(anchor, i)
-		for j := lo; j <= hi; j++ {
+		// The range replaces the selection and keeps its anchor, so Shift+clicking another
+		// row re-draws the range from the same row (as file managers do).
+		e.sel = map[int]bool{}
+		for j := min(a, i); j <= max(a, i); j++ {
 			e.sel[e.Doc.Layers[j].ID] = true
 		}
 	default:
 		e.sel = map[int]bool{}
+		e.anchor = 0
 		if i >= 0 {
 			e.sel[id] = true
+			e.anchor = id
 		}
 	}
 	e.pruneSelection()
@@ -246,13 +249,6 @@ func (e *Editor) pruneSelection() {
 			delete(e.sel, id)
 		}
 	}
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 // ---- layer commands ----

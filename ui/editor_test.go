@@ -164,28 +164,111 @@ func TestNoSelectionErrors(t *testing.T) {
 	}
 }
 
+// TestSelection checks the panel's click conventions: click selects only that row,
+// Shift+click the rows from the anchor (last click without Shift), Mod+click toggles.
 func TestSelection(t *testing.T) {
-	e := loadShapes(t)
-	e.Select(id(e, 0), SelectReplace)
-	e.Select(id(e, 2), SelectRange)
-	if got := e.SelectedIndices(); len(got) != 3 {
-		t.Errorf("shift-click range: %v", got)
+	type click struct {
+		row  int
+		mode SelectMode
 	}
-	e.Select(id(e, 1), SelectToggle)
-	if got := e.SelectedIndices(); len(got) != 2 || got[0] != 0 || got[1] != 2 {
-		t.Errorf("mod-click toggle: %v", got)
+	tests := []struct {
+		name   string
+		clicks []click
+		want   []int // selected paint indices
+	}{
+		{"click selects only that row", []click{{0, SelectReplace}, {2, SelectReplace}}, []int{2}},
+		{"shift-click: range from the anchor", []click{{0, SelectReplace}, {2, SelectRange}}, []int{0, 1, 2}},
+		{"shift-click downwards", []click{{2, SelectReplace}, {1, SelectRange}}, []int{1, 2}},
+		{"a second shift-click redraws the range from the same anchor", []click{{1, SelectReplace}, {2, SelectRange}, {0, SelectRange}}, []int{0, 1}},
+		{"shift-click with no anchor selects that row", []click{{1, SelectRange}}, []int{1}},
+		{"mod-click adds", []click{{0, SelectReplace}, {2, SelectToggle}}, []int{0, 2}},
+		{"mod-click removes", []click{{0, SelectReplace}, {2, SelectRange}, {1, SelectToggle}}, []int{0, 2}},
+		{"mod-click moves the anchor", []click{{0, SelectReplace}, {2, SelectToggle}, {1, SelectRange}}, []int{1, 2}},
+		{"click after a range selects one row", []click{{0, SelectReplace}, {2, SelectRange}, {1, SelectReplace}}, []int{1}},
 	}
-	if err := e.SetLocked(id(e, 2), true); err != nil {
-		t.Fatal(err)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := loadShapes(t)
+			for _, c := range tc.clicks {
+				e.Select(id(e, c.row), c.mode)
+			}
+			if got := e.SelectedIndices(); !equalInts(got, tc.want) {
+				t.Errorf("selected %v, want %v", got, tc.want)
+			}
+		})
 	}
-	e.SelectAll()
-	if got := e.SelectedIndices(); len(got) != 2 || got[1] != 1 {
-		t.Errorf("select all skips locked: %v", got)
+	t.Run("select all skips locked; deselect", func(t *testing.T) {
+		e := loadShapes(t)
+		if err := e.SetLocked(id(e, 2), true); err != nil {
+			t.Fatal(err)
+		}
+		e.SelectAll()
+		if got := e.SelectedIndices(); !equalInts(got, []int{0, 1}) {
+			t.Errorf("select all skips locked: %v", got)
+		}
+		e.Deselect()
+		if len(e.Selected()) != 0 {
+			t.Error("deselect")
+		}
+	})
+}
+
+// TestCanvasSelection: a canvas click selects the topmost unlocked shape under the pointer;
+// Shift+click (SelectToggle) adds or removes it.
+func TestCanvasSelection(t *testing.T) {
+	const k = 236.0 / 36
+	px := func(x, y float64) (float64, float64) { return 82 + x*k, 32 + y*k }
+	type click struct {
+		x, y float64 // user units
+		mode SelectMode
 	}
-	e.Deselect()
-	if len(e.Selected()) != 0 {
-		t.Error("deselect")
+	rect, both, tri, empty := click{6, 6, SelectReplace}, click{18, 14, SelectReplace}, click{14, 28, SelectReplace}, click{33, 3, SelectReplace}
+	shift := func(c click) click { c.mode = SelectToggle; return c }
+	tests := []struct {
+		name   string
+		lock   int // paint index to lock first, -1 none
+		clicks []click
+		want   []int
+	}{
+		{"click selects the shape", -1, []click{rect}, []int{0}},
+		{"topmost shape under the pointer", -1, []click{both}, []int{1}},
+		{"a click replaces the selection", -1, []click{rect, tri}, []int{2}},
+		{"shift-click adds", -1, []click{rect, shift(tri)}, []int{0, 2}},
+		{"shift-click removes", -1, []click{rect, shift(tri), shift(rect)}, []int{2}},
+		{"shift-click on empty canvas keeps the selection", -1, []click{rect, shift(empty)}, []int{0}},
+		{"click on empty canvas clears", -1, []click{rect, empty}, nil},
+		{"locked shapes let the click through", 1, []click{both}, []int{0}},
 	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := loadShapes(t)
+			if tc.lock >= 0 {
+				if err := e.SetLocked(id(e, tc.lock), true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, c := range tc.clicks {
+				x, y := px(c.x, c.y)
+				e.PointerDown(testView, x, y, c.mode)
+				e.PointerUp()
+			}
+			if got := e.SelectedIndices(); !equalInts(got, tc.want) {
+				t.Errorf("selected %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func TestHitTest(t *testing.T) {

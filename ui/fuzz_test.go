@@ -25,3 +25,26 @@ func FuzzUnmarshalDocument(f *testing.F) {
 		}
 	})
 }
+
+// FuzzImportSVG: imported SVGs come from anywhere; ImportSVG must fail with an error, never
+// panic, and a document it accepts must keep its hidden flags through export → import
+// (when the re-import keeps every layer: the writer's rounding may drop a sliver).
+func FuzzImportSVG(f *testing.F) {
+	f.Add([]byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 36 36"><path d="M0 0H4V4Z" display="none"/><path d="M1 1H5V5Z"/></svg>`))
+	f.Add([]byte(`<svg viewBox="0 0 10 10"><g style="display:none" transform="rotate(10)"><rect width="3" height="2" stroke="red"/></g><g visibility="hidden"><circle r="2" visibility="visible"/></g></svg>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := ImportSVG(data)
+		if err != nil {
+			return
+		}
+		again, err := ImportSVG(d.SVG())
+		if err != nil || len(again.Layers) != len(d.Layers) {
+			return
+		}
+		for i := range d.Layers {
+			if again.Layers[i].Hidden != d.Layers[i].Hidden {
+				t.Fatalf("layer %d hidden %v after export → import, was %v", i, again.Layers[i].Hidden, d.Layers[i].Hidden)
+			}
+		}
+	})
+}

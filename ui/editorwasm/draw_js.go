@@ -25,11 +25,17 @@ var whiteSub = func() *ebiten.Image {
 // replayer draws display lists with ebiten, reusing its buffers.
 //
 // The drawing's layers (arbitrary, often self-intersecting outlines under nonzero/evenodd
-// rules) are rasterized on the CPU by the vector package — the same rasterizer the native
-// golden tests use — and uploaded as one image per run of layer ops. Drawing them with
-// ebiten's stencil fill rules instead cost ~0.3 s per layer on software WebGL (SwiftShader,
-// what headless Chromium and GPU-less machines use), i.e. seconds per frame. The chrome
-// (artboard, handles: convex fills; outlines: strokes) stays on ebiten's triangles.
+// rules) are drawn one of two ways (Mode):
+//   - renderVector: as ebiten vector paths with stencil fills (vecRenderer), the default on
+//     a hardware GPU;
+//   - renderRaster: rasterized on the CPU by the vector package — the same rasterizer the
+//     native golden tests use — and uploaded as one image per run of layer ops. This is the
+//     fallback for software WebGL (SwiftShader, llvmpipe: what headless Chromium and
+//     GPU-less machines use), where the stencil passes run on the CPU and cost more than
+//     our rasterizer (figures: e2e-editor/bench-render.mjs).
+//
+// The chrome (artboard, handles: convex fills; outlines: strokes) is drawn with ebiten's
+// triangles either way.
 type replayer struct {
 	vs     []ebiten.Vertex
 	is     []uint16
@@ -37,8 +43,27 @@ type replayer struct {
 	layers *ebiten.Image
 	pix    []byte
 	acc    []float32
-	// Scale is the resolution of the layer raster relative to the canvas.
+	// Scale is the resolution of the layer raster relative to the canvas (renderRaster).
 	Scale float64
+	// Mode chooses how layers are drawn; Live says a gesture is in progress.
+	Mode renderMode
+	Live bool
+	vec  vecRenderer
+}
+
+// renderMode is how the replayer draws the drawing's layers.
+type renderMode int
+
+const (
+	renderVector renderMode = iota
+	renderRaster
+)
+
+func (m renderMode) String() string {
+	if m == renderRaster {
+		return "raster"
+	}
+	return "vector"
 }
 
 // flattenPx is the chord tolerance in device pixels for chrome shapes.
@@ -60,7 +85,15 @@ func (r *replayer) replay(dst *ebiten.Image, dl *ui.DisplayList) {
 			for j < len(ops) && ops[j].Kind == ui.OpFill && !ops[j].Convex {
 				j++
 			}
-			r.raster(dst, dl, ops[i:j], r.Scale)
+			if r.Mode == renderRaster {
+				r.raster(dst, dl, ops[i:j], r.Scale)
+			} else {
+				ss := supersample
+				if r.Scale < 1 {
+					ss = 1 // the denoising preview: redrawn at every step, replaced at the end
+				}
+				r.vec.drawLayers(dst, dl, ops[i:j], ss, r.Live)
+			}
 			i = j
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"syscall/js"
@@ -33,15 +34,6 @@ var (
 // autosaveKey is the localStorage entry of the current document.
 const autosaveKey = "lamina.editor.autosave.v1"
 
-// Panel sizes in CSS pixels; editor.css lays the panels over the full-window canvas with
-// the same numbers, and the view centers the drawing in what they leave free.
-const (
-	leftPanel  = 264
-	rightPanel = 300
-	topBar     = 52
-	bottomBar  = 28
-)
-
 type app struct {
 	e       *ui.Editor
 	model   *svgmodel.Model
@@ -57,10 +49,15 @@ type app struct {
 	funcs   []js.Func
 	cursor  string
 	dragRow int // layer ID being dragged in the panel
+	// renderer is the WebGL renderer's name (it picks rp.Mode unless ?render= says).
+	renderer string
+	bench    chan *benchReq // benchRender requests, served by the next Draw
+	stage    js.Value       // #stage: where the drawing goes
+	stageKey string         // its last bounding box, to redraw when the layout changes
 }
 
 func main() {
-	a := &app{e: ui.New(), synced: -1, drawn: -1}
+	a := &app{e: ui.New(), synced: -1, drawn: -1, bench: make(chan *benchReq, 1)}
 	a.canvas = document.QuerySelector("body > canvas").Underlying()
 	if !a.canvas.Truthy() {
 		panic("editor: ebiten created no canvas")
@@ -76,7 +73,9 @@ func main() {
 	a.mac = strings.Contains(strings.ToLower(platform), "mac")
 	params := jsGlobal.Get("URLSearchParams").New(window.Location().Get("search"))
 	a.embed = params.Call("get", "embed").Truthy()
+	a.rp.Mode, a.renderer = chooseRender(params.Call("get", "render"))
 	a.status = byID("status")
+	a.stage = byID("stage").Underlying()
 	a.restore()
 	a.wire()
 	if p := params.Call("get", "prompt"); p.Truthy() {
@@ -120,12 +119,21 @@ func (g *game) Update() error {
 func (g *game) Draw(screen *ebiten.Image) {
 	a := g.a
 	w, h := screen.Bounds().Dx(), screen.Bounds().Dy()
-	if !clearEvery && a.drawn == a.e.Revision && a.drawnW == w && a.drawnH == h {
+	select {
+	case req := <-a.bench:
+		a.runBench(req, w, h)
+	default:
+	}
+	r := a.stage.Call("getBoundingClientRect")
+	key := fmt.Sprint(r.Get("left").Float(), r.Get("top").Float(), r.Get("right").Float(), r.Get("bottom").Float())
+	if !clearEvery && a.drawn == a.e.Revision && a.drawnW == w && a.drawnH == h && key == a.stageKey {
 		return
 	}
+	a.stageKey = key
 	a.drawn, a.drawnW, a.drawnH = a.e.Revision, w, h
 	t0 := time.Now()
 	a.rp.Scale = 1
+	a.rp.Live = a.e.Dragging()
 	if a.e.Preview != nil {
 		a.rp.Scale = previewScale
 	}
@@ -154,9 +162,15 @@ func (a *app) view(w, h int) ui.View {
 	if w == 0 {
 		w, h = int(a.canvas.Get("clientWidth").Float()*s), int(a.canvas.Get("clientHeight").Float()*s)
 	}
-	inset := [4]float64{leftPanel * s, topBar * s, rightPanel * s, bottomBar * s}
-	if a.embed {
-		inset[1] = topBar * s
+	// The drawing is centered in #stage, the area editor.css leaves free of panels (three
+	// columns on wide windows, above the bottom sheet on narrow ones).
+	// (editor.css makes the canvas that area too, so the insets are usually 0.)
+	st, cr := a.stage.Call("getBoundingClientRect"), a.canvas.Call("getBoundingClientRect")
+	side := func(r js.Value, k string) float64 { return r.Get(k).Float() }
+	// Whole device pixels, so the artboard's edges stay crisp.
+	inset := [4]float64{
+		math.Round(max(0, side(st, "left")-side(cr, "left")) * s), math.Round(max(0, side(st, "top")-side(cr, "top")) * s),
+		math.Round(max(0, side(cr, "right")-side(st, "right")) * s), math.Round(max(0, side(cr, "bottom")-side(st, "bottom")) * s),
 	}
 	return ui.View{W: w, H: h, Inset: inset, Scale: s}
 }
@@ -512,6 +526,7 @@ func (a *app) renderLayers() {
 	}
 	byID("layer-list").SetInnerHTML(b.String())
 	byID("layer-count").SetTextContent(strconv.Itoa(len(d.Layers)))
+	byID("tab-layer-count").SetTextContent(strconv.Itoa(len(d.Layers)))
 }
 
 func html(s string) string {
@@ -624,6 +639,31 @@ func (a *app) wireLayers() {
 	a.on(list, "dragend", func(dom.Event) { a.dragRow = 0; a.synced = -1 })
 }
 
+// wireTabs switches the bottom sheet of narrow windows between the two panels; tapping the
+// open tab folds the sheet away (more room for the drawing) and tapping again unfolds it.
+func (a *app) wireTabs() {
+	body := document.QuerySelector("body")
+	tabs := map[string]dom.Element{"tab-draw": byID("tab-draw"), "tab-layers": byID("tab-layers")}
+	for id := range tabs {
+		a.onClick(id, func() {
+			open := tabs[id].GetAttribute("aria-selected") == "true"
+			if open {
+				body.Class().Toggle("sheet-closed")
+			} else {
+				body.Class().Remove("sheet-closed")
+			}
+			for other, el := range tabs {
+				el.SetAttribute("aria-selected", strconv.FormatBool(other == id))
+			}
+			if id == "tab-layers" {
+				body.Class().Add("tab-layers")
+			} else {
+				body.Class().Remove("tab-layers")
+			}
+		})
+	}
+}
+
 // ---- properties ----
 
 func (a *app) renderProperties() {
@@ -655,6 +695,7 @@ func (a *app) modKey(u js.Value) bool {
 func (a *app) wire() {
 	statusSink = func(err error) { a.setStatus(err.Error(), true) }
 	a.wireLayers()
+	a.wireTabs()
 	a.wireCanvas()
 	a.wireKeys()
 	a.onClick("undo", func() { a.e.Undo() })
@@ -874,7 +915,7 @@ func (a *app) exposeAPI() {
 			o := args[0]
 			for _, k := range []string{"prompt", "seed", "steps", "cfg"} {
 				if v := o.Get(k); !v.IsUndefined() {
-					input(byID(k)).SetValue(v.Call("toString").String())
+					input(byID(k)).SetValue(jsGlobal.Get("String").Invoke(v).String()) // primitives have no methods in syscall/js
 				}
 			}
 		}
@@ -913,6 +954,21 @@ func (a *app) exposeAPI() {
 		o.Set("status", a.status.TextContent())
 		o.Set("revision", a.e.Revision)
 		o.Set("drawn", a.drawn)
+		o.Set("render", a.rp.Mode.String())
+		o.Set("renderer", a.renderer)
 		return o
+	})
+	// benchRender(frames) times the ways of drawing the current document's layers on the
+	// next frame (e2e-editor/bench-render.mjs).
+	fn("benchRender", func(args []js.Value) any {
+		frames := 10
+		if len(args) > 0 && args[0].Type() == js.TypeNumber {
+			frames = max(1, args[0].Int())
+		}
+		return newPromise(func() (any, error) {
+			req := &benchReq{frames: frames, out: make(chan map[string]any, 1)}
+			a.bench <- req
+			return <-req.out, nil
+		})
 	})
 }
