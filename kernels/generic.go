@@ -10,11 +10,11 @@ import (
 
 var genericKernels = kernelSet{
 	name: "generic",
-	// Go does not vectorise tileGo, and per row the four-row dot products
-	// measured faster (bench/kernelcpu), so every T takes the
-	// matrix-vector path; tileGo stays for the driver's tests on every
-	// architecture.
-	maxMatVecT: math.MaxInt,
+	// Go does not vectorise tileGo, so T > maxMatVecT runs rowGemm with
+	// dot2x4Go (see BenchmarkDiTF16 under js/wasm); tileGo stays for the
+	// gemm driver's tests on every architecture.
+	maxMatVecT: 1,
+	dot2x4:     dot2x4Go,
 	kStep:      1,
 	dot4F32:    dot4F32Go,
 	dot4F16:    dot4F16Go,
@@ -30,11 +30,41 @@ var genericKernels = kernelSet{
 	expSubSum:  expSubSumGo,
 }
 
-func dot4F32Go(x, w []float32, ldw, k int, o *[4]float32) {
+// The generic loops are unrolled 4 deep in k: under js/wasm each trip
+// through a loop costs a branch through the function's dispatch loop, as
+// much as several multiply-adds (unrolling made cvtF16Go about 2x faster
+// there). The sums still run in k order, one accumulator per output.
+
+func dot4F32Go(x []float32, w []float32, ldw, k int, o *[4]float32) {
 	x = x[:k]
-	w0, w1, w2, w3 := w[:k], w[ldw:ldw+k], w[2*ldw:2*ldw+k], w[3*ldw:3*ldw+k]
-	var s0, s1, s2, s3 float32
-	for i, v := range x {
+	w0, w1 := w[:k][:len(x)], w[ldw : ldw+k][:len(x)]
+	w2, w3 := w[2*ldw : 2*ldw+k][:len(x)], w[3*ldw : 3*ldw+k][:len(x)]
+	var s0, s1, s2, s3, v float32
+	i := 3
+	for ; i < len(x); i += 4 {
+		v = x[i-3]
+		s0 += v * w0[i-3]
+		s1 += v * w1[i-3]
+		s2 += v * w2[i-3]
+		s3 += v * w3[i-3]
+		v = x[i-2]
+		s0 += v * w0[i-2]
+		s1 += v * w1[i-2]
+		s2 += v * w2[i-2]
+		s3 += v * w3[i-2]
+		v = x[i-1]
+		s0 += v * w0[i-1]
+		s1 += v * w1[i-1]
+		s2 += v * w2[i-1]
+		s3 += v * w3[i-1]
+		v = x[i]
+		s0 += v * w0[i]
+		s1 += v * w1[i]
+		s2 += v * w2[i]
+		s3 += v * w3[i]
+	}
+	for i -= 3; i < len(x); i++ {
+		v := x[i]
 		s0 += v * w0[i]
 		s1 += v * w1[i]
 		s2 += v * w2[i]
@@ -56,10 +86,35 @@ var f16Table = sync.OnceValue(func() *[1 << 16]float32 {
 
 func dot4F16Go(x []float32, w []uint16, ldw, k int, o *[4]float32) {
 	x = x[:k]
-	w0, w1, w2, w3 := w[:k], w[ldw:ldw+k], w[2*ldw:2*ldw+k], w[3*ldw:3*ldw+k]
+	w0, w1 := w[:k][:len(x)], w[ldw : ldw+k][:len(x)]
+	w2, w3 := w[2*ldw : 2*ldw+k][:len(x)], w[3*ldw : 3*ldw+k][:len(x)]
 	tab := f16Table()
-	var s0, s1, s2, s3 float32
-	for i, v := range x {
+	var s0, s1, s2, s3, v float32
+	i := 3
+	for ; i < len(x); i += 4 {
+		v = x[i-3]
+		s0 += v * tab[w0[i-3]]
+		s1 += v * tab[w1[i-3]]
+		s2 += v * tab[w2[i-3]]
+		s3 += v * tab[w3[i-3]]
+		v = x[i-2]
+		s0 += v * tab[w0[i-2]]
+		s1 += v * tab[w1[i-2]]
+		s2 += v * tab[w2[i-2]]
+		s3 += v * tab[w3[i-2]]
+		v = x[i-1]
+		s0 += v * tab[w0[i-1]]
+		s1 += v * tab[w1[i-1]]
+		s2 += v * tab[w2[i-1]]
+		s3 += v * tab[w3[i-1]]
+		v = x[i]
+		s0 += v * tab[w0[i]]
+		s1 += v * tab[w1[i]]
+		s2 += v * tab[w2[i]]
+		s3 += v * tab[w3[i]]
+	}
+	for i -= 3; i < len(x); i++ {
+		v := x[i]
 		s0 += v * tab[w0[i]]
 		s1 += v * tab[w1[i]]
 		s2 += v * tab[w2[i]]
@@ -70,9 +125,34 @@ func dot4F16Go(x []float32, w []uint16, ldw, k int, o *[4]float32) {
 
 func dot4BF16Go(x []float32, w []uint16, ldw, k int, o *[4]float32) {
 	x = x[:k]
-	w0, w1, w2, w3 := w[:k], w[ldw:ldw+k], w[2*ldw:2*ldw+k], w[3*ldw:3*ldw+k]
-	var s0, s1, s2, s3 float32
-	for i, v := range x {
+	w0, w1 := w[:k][:len(x)], w[ldw : ldw+k][:len(x)]
+	w2, w3 := w[2*ldw : 2*ldw+k][:len(x)], w[3*ldw : 3*ldw+k][:len(x)]
+	var s0, s1, s2, s3, v float32
+	i := 3
+	for ; i < len(x); i += 4 {
+		v = x[i-3]
+		s0 += v * BF16ToF32(w0[i-3])
+		s1 += v * BF16ToF32(w1[i-3])
+		s2 += v * BF16ToF32(w2[i-3])
+		s3 += v * BF16ToF32(w3[i-3])
+		v = x[i-2]
+		s0 += v * BF16ToF32(w0[i-2])
+		s1 += v * BF16ToF32(w1[i-2])
+		s2 += v * BF16ToF32(w2[i-2])
+		s3 += v * BF16ToF32(w3[i-2])
+		v = x[i-1]
+		s0 += v * BF16ToF32(w0[i-1])
+		s1 += v * BF16ToF32(w1[i-1])
+		s2 += v * BF16ToF32(w2[i-1])
+		s3 += v * BF16ToF32(w3[i-1])
+		v = x[i]
+		s0 += v * BF16ToF32(w0[i])
+		s1 += v * BF16ToF32(w1[i])
+		s2 += v * BF16ToF32(w2[i])
+		s3 += v * BF16ToF32(w3[i])
+	}
+	for i -= 3; i < len(x); i++ {
+		v := x[i]
 		s0 += v * BF16ToF32(w0[i])
 		s1 += v * BF16ToF32(w1[i])
 		s2 += v * BF16ToF32(w2[i])
@@ -81,18 +161,115 @@ func dot4BF16Go(x []float32, w []uint16, ldw, k int, o *[4]float32) {
 	*o = [4]float32{s0, s1, s2, s3}
 }
 
+// dot2x4Go is the generic register block: 2 rows of x by 4 rows of w, 8
+// accumulators, which with the operands fits Go's 16 float registers on
+// wasm (a 4×4 block spills and measured slower there), unrolled 4 deep in k
+// because the loop's own overhead (a branch through the function's dispatch
+// loop on wasm) is as dear as several multiply-adds. Each output is one
+// running sum in k order, as the reference loop.
+func dot2x4Go(x []float32, ldx int, w []float32, ldw, k int, o *[8]float32) {
+	x0 := x[:k]
+	x1 := x[ldx : ldx+k][:len(x0)]
+	w0 := w[:k][:len(x0)]
+	w1 := w[ldw : ldw+k][:len(x0)]
+	w2 := w[2*ldw : 2*ldw+k][:len(x0)]
+	w3 := w[3*ldw : 3*ldw+k][:len(x0)]
+	var s00, s01, s02, s03, s10, s11, s12, s13 float32
+	i := 3
+	for ; i < len(x0); i += 4 {
+		a0, a1 := x0[i-3], x1[i-3]
+		b := w0[i-3]
+		s00 += a0 * b
+		s10 += a1 * b
+		b = w1[i-3]
+		s01 += a0 * b
+		s11 += a1 * b
+		b = w2[i-3]
+		s02 += a0 * b
+		s12 += a1 * b
+		b = w3[i-3]
+		s03 += a0 * b
+		s13 += a1 * b
+		a0, a1 = x0[i-2], x1[i-2]
+		b = w0[i-2]
+		s00 += a0 * b
+		s10 += a1 * b
+		b = w1[i-2]
+		s01 += a0 * b
+		s11 += a1 * b
+		b = w2[i-2]
+		s02 += a0 * b
+		s12 += a1 * b
+		b = w3[i-2]
+		s03 += a0 * b
+		s13 += a1 * b
+		a0, a1 = x0[i-1], x1[i-1]
+		b = w0[i-1]
+		s00 += a0 * b
+		s10 += a1 * b
+		b = w1[i-1]
+		s01 += a0 * b
+		s11 += a1 * b
+		b = w2[i-1]
+		s02 += a0 * b
+		s12 += a1 * b
+		b = w3[i-1]
+		s03 += a0 * b
+		s13 += a1 * b
+		a0, a1 = x0[i], x1[i]
+		b = w0[i]
+		s00 += a0 * b
+		s10 += a1 * b
+		b = w1[i]
+		s01 += a0 * b
+		s11 += a1 * b
+		b = w2[i]
+		s02 += a0 * b
+		s12 += a1 * b
+		b = w3[i]
+		s03 += a0 * b
+		s13 += a1 * b
+	}
+	for i -= 3; i < len(x0); i++ {
+		a0, a1 := x0[i], x1[i]
+		s00 += a0 * w0[i]
+		s10 += a1 * w0[i]
+		s01 += a0 * w1[i]
+		s11 += a1 * w1[i]
+		s02 += a0 * w2[i]
+		s12 += a1 * w2[i]
+		s03 += a0 * w3[i]
+		s13 += a1 * w3[i]
+	}
+	*o = [8]float32{s00, s01, s02, s03, s10, s11, s12, s13}
+}
+
 func cvtF16Go(dst []float32, src []uint16) {
 	dst = dst[:len(src)]
 	tab := f16Table()
-	for i, h := range src {
-		dst[i] = tab[h]
+	i := 3
+	for ; i < len(src); i += 4 {
+		dst[i-3] = tab[src[i-3]]
+		dst[i-2] = tab[src[i-2]]
+		dst[i-1] = tab[src[i-1]]
+		dst[i] = tab[src[i]]
+	}
+	for i -= 3; i < len(src); i++ {
+		dst[i] = tab[src[i]]
 	}
 }
 
 func cvtBF16Go(dst []float32, src []uint16) {
 	dst = dst[:len(src)]
-	for i, h := range src {
-		dst[i] = BF16ToF32(h)
+	i := 3
+	for ; i < len(src); i += 4 {
+		dst[i-3] = BF16ToF32(src[i-3])
+		dst[i-2] = BF16ToF32(src[i-2])
+		dst[i-1] = BF16ToF32(src[i-1])
+		dst[i] = BF16ToF32(src[i])
+	}
+	for i -= 3; i < len(src); i++ {
+		dst[i] = BF16ToF32(src[i])
 	}
 }
 

@@ -146,10 +146,13 @@ func TestConvertHalf(t *testing.T) {
 // matmulShapes cross every edge: T=1 and 2 (matrix-vector), 3 and 130 (the
 // tile path with padded panels), K and N off the 8/16 vector widths and the
 // 4-row and 6-row blocks, K=0, and sizes large enough to split over workers.
+// For the generic set's rowGemm: odd T (the last x row alone), K off its
+// 4-deep unroll, and several row chunks whose last one is short and not a
+// multiple of 4 rows ({5,599,131} and {4,600,30}: 12-row chunks).
 var matmulShapes = []struct{ T, K, N int }{
 	{1, 1, 1}, {1, 7, 5}, {1, 17, 9}, {1, 33, 4}, {1, 576, 203}, {1, 600, 131},
 	{2, 40, 10}, {3, 13, 7}, {3, 64, 6}, {5, 0, 3}, {16, 32, 12}, {17, 33, 13},
-	{130, 37, 19}, {130, 70, 61}, {33, 576, 100},
+	{130, 37, 19}, {130, 70, 61}, {33, 576, 100}, {5, 599, 131}, {4, 600, 30},
 }
 
 type dtypeCase struct {
@@ -309,6 +312,7 @@ func testSets() []*kernelSet {
 	tiled := genericKernels
 	tiled.name = "generic-tiled"
 	tiled.maxMatVecT = matVecMaxT
+	tiled.dot2x4 = nil
 	return append(testKernelSets(), &tiled)
 }
 

@@ -54,6 +54,10 @@ type kernelSet struct {
 	// leaving 4 of the 16 ymm registers for operands.
 	tile         func(xp, w []float32, ldw, k int, c []float32)
 	tileT, tileN int
+	// dot2x4, when set, replaces the tiled path for T > maxMatVecT with
+	// rowGemm: o[r*4+c] = Σ_{j<k} x[r*ldx+j]·w[c*ldw+j] for r < 2, c < 4,
+	// straight from unpacked rows of x.
+	dot2x4 func(x []float32, ldx int, w []float32, ldw, k int, o *[8]float32)
 	// dot, axpy, siluMul and expSubSum back the exported functions of the
 	// same names.
 	dot       func(x, y []float32) float32
@@ -78,7 +82,7 @@ func matMulF32With(ks *kernelSet, out, x, w []float32, T, K, N int) {
 		}
 		return
 	}
-	gemm(out, x, w, T, K, N, ks, func(buf []float32, n0, nr, nPad int) []float32 {
+	rowsOrGemm(out, x, w, T, K, N, ks, func(buf []float32, n0, nr, nPad int) []float32 {
 		if nr == nPad {
 			return w[n0*K : (n0+nr)*K]
 		}
@@ -96,7 +100,7 @@ func matMulF16With(ks *kernelSet, out, x []float32, w []uint16, T, K, N int) {
 		}
 		return
 	}
-	gemm(out, x, w, T, K, N, ks, func(buf []float32, n0, nr, nPad int) []float32 {
+	rowsOrGemm(out, x, w, T, K, N, ks, func(buf []float32, n0, nr, nPad int) []float32 {
 		ks.cvtF16(buf[:nr*K], w[n0*K:(n0+nr)*K])
 		clear(buf[nr*K:])
 		return buf
@@ -111,7 +115,7 @@ func matMulBF16With(ks *kernelSet, out, x []float32, w []uint16, T, K, N int) {
 		}
 		return
 	}
-	gemm(out, x, w, T, K, N, ks, func(buf []float32, n0, nr, nPad int) []float32 {
+	rowsOrGemm(out, x, w, T, K, N, ks, func(buf []float32, n0, nr, nPad int) []float32 {
 		ks.cvtBF16(buf[:nr*K], w[n0*K:(n0+nr)*K])
 		clear(buf[nr*K:])
 		return buf
@@ -270,4 +274,63 @@ func gemm[W float32 | uint16](out, x []float32, w []W, T, K, N int, ks *kernelSe
 		floatPool.Put(bufp)
 	})
 	floatPool.Put(xpp)
+}
+
+// rowsOrGemm runs the set's T>maxMatVecT path: rowGemm where the set has a
+// dot2x4 kernel, else the packed, tiled gemm.
+func rowsOrGemm[W float32 | uint16](out, x []float32, w []W, T, K, N int, ks *kernelSet,
+	block func(buf []float32, n0, nr, nPad int) []float32) {
+	if ks.dot2x4 != nil {
+		rowGemm(out, x, w, T, K, N, ks, block)
+		return
+	}
+	gemm(out, x, w, T, K, N, ks, block)
+}
+
+// rowGemmFloats bounds one rowGemm chunk of widened weight rows (32 KiB of
+// f32): it is re-read once per pair of x rows, so it should stay in L1.
+const rowGemmFloats = 8192
+
+// rowGemm computes out (T,N) = x (T,K) · wᵀ for kernel sets without a
+// vectorised tile (the generic Go set, i.e. js/wasm). Per worker chunk of
+// weight rows, the rows are widened to f32 once (not once per x row, as T
+// matrix-vector products would), then for each pair of x rows and each group
+// of 4 weight rows, dot2x4 accumulates 8 outputs: every loaded weight feeds
+// two multiply-adds and every loaded x value four. x is read in place, so
+// nothing is packed; each output is one running sum over k in order.
+func rowGemm[W float32 | uint16](out, x []float32, w []W, T, K, N int, ks *kernelSet,
+	block func(buf []float32, n0, nr, nPad int) []float32) {
+	rows := max(4, rowGemmFloats/max(K, 1)&^3)
+	chunks := (N + rows - 1) / rows
+	run := func(c int) {
+		n0 := c * rows
+		nr := min(rows, N-n0)
+		nPad := (nr + 3) &^ 3
+		bufp := getFloats(nPad * K)
+		wb := block(*bufp, n0, nr, nPad)
+		var o [8]float32
+		for t := 0; t < T; t += 2 {
+			xt := x[t*K:]
+			ldx := K
+			if t+1 == T {
+				ldx = 0 // odd T: the last row twice, the copy discarded
+			}
+			for n := 0; n < nr; n += 4 {
+				ks.dot2x4(xt, ldx, wb[n*K:], K, K, &o)
+				cols := min(4, nr-n)
+				copy(out[t*N+n0+n:t*N+n0+n+cols], o[:cols])
+				if ldx != 0 {
+					copy(out[(t+1)*N+n0+n:(t+1)*N+n0+n+cols], o[4:4+cols])
+				}
+			}
+		}
+		floatPool.Put(bufp)
+	}
+	if chunks == 1 || T*K*N < 1<<15 {
+		for c := 0; c < chunks; c++ {
+			run(c)
+		}
+		return
+	}
+	ParallelFor(chunks, run)
 }

@@ -1,0 +1,58 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// BenchmarkDiTF16 times f16 matmuls at the layered-SVG DiT's shapes
+// (models/layered-emoji: T=48 slot tokens, d_model 256, MLP 1024): the
+// products that dominate one sampling step, and the ones the js/wasm CPU
+// fallback runs 48 times per sample per layer. Compare the kernel sets with
+//
+//	PATH=$PATH:$(go env GOROOT)/lib/wasm GOOS=js GOARCH=wasm \
+//	    go test -run '^$' -bench DiT -count 5 ./kernels
+//
+// (natively, LAMINA_KERNELS=generic forces the pure-Go set).
+func BenchmarkDiTF16(b *testing.B) {
+	r := rand.New(rand.NewPCG(13, 14))
+	// V8 first runs wasm on its baseline compiler and swaps in optimised
+	// code in the background: warm both matmul paths for a while so the
+	// first case is not timed partly on baseline code.
+	{
+		x, w, out := randFloats(r, 48*256), make([]uint16, 256*256), make([]float32, 48*256)
+		for start := time.Now(); time.Since(start) < 300*time.Millisecond; {
+			MatMulF16(out, x, w, 48, 256, 256)
+			MatMulF16(out, x, w, 1, 256, 256)
+		}
+	}
+	for _, s := range []struct {
+		name    string
+		T, K, N int
+	}{
+		{"qkv_256x256", 48, 256, 256},
+		{"fc1_1024x256", 48, 256, 1024},
+		{"fc2_256x1024", 48, 1024, 256},
+		{"cfg_fc1_1024x256", 96, 256, 1024},
+		{"ada_256x256", 1, 256, 256},
+	} {
+		b.Run(fmt.Sprintf("%s/T%d", s.name, s.T), func(b *testing.B) {
+			x := randFloats(r, s.T*s.K)
+			wf := randFloats(r, s.N*s.K)
+			h := make([]uint16, len(wf))
+			for i, v := range wf {
+				h[i] = F32ToF16(v)
+			}
+			out := make([]float32, s.T*s.N)
+			MatMulF16(out, x, h, s.T, s.K, s.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				MatMulF16(out, x, h, s.T, s.K, s.N)
+			}
+			sec := b.Elapsed().Seconds() / float64(b.N)
+			b.ReportMetric(float64(2*s.T*s.K*s.N)/sec/1e9, "GFLOP/s")
+		})
+	}
+}
