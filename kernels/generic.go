@@ -308,8 +308,15 @@ func dotGo(x, y []float32) float32 {
 
 func axpyGo(a float32, x, y []float32) {
 	y = y[:len(x)]
-	for i, v := range x {
-		y[i] += a * v
+	i := 3
+	for ; i < len(x); i += 4 {
+		y[i-3] += a * x[i-3]
+		y[i-2] += a * x[i-2]
+		y[i-1] += a * x[i-1]
+		y[i] += a * x[i]
+	}
+	for i -= 3; i < len(x); i++ {
+		y[i] += a * x[i]
 	}
 }
 
