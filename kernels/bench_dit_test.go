@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -54,5 +55,39 @@ func BenchmarkDiTF16(b *testing.B) {
 			sec := b.Elapsed().Seconds() / float64(b.N)
 			b.ReportMetric(float64(2*s.T*s.K*s.N)/sec/1e9, "GFLOP/s")
 		})
+	}
+}
+
+// BenchmarkGenericSmallT picks the generic set's maxMatVecT: for small T it
+// times rowGemm (the set as shipped) against T matrix-vector passes (the
+// set with maxMatVecT forced to MaxInt). Run under js/wasm, where the
+// generic set is what runs.
+func BenchmarkGenericSmallT(b *testing.B) {
+	r := rand.New(rand.NewPCG(15, 16))
+	matVecOnly := genericKernels
+	matVecOnly.maxMatVecT = math.MaxInt
+	for _, K := range []int{256, 576} {
+		N := K
+		wf := randFloats(r, N*K)
+		h := make([]uint16, len(wf))
+		for i, v := range wf {
+			h[i] = F32ToF16(v)
+		}
+		for _, T := range []int{1, 2, 3, 4, 8} {
+			x := randFloats(r, T*K)
+			out := make([]float32, T*N)
+			for _, c := range []struct {
+				name string
+				ks   *kernelSet
+			}{{"shipped", &genericKernels}, {"matvec", &matVecOnly}} {
+				b.Run(fmt.Sprintf("K%d/T%d/%s", K, T, c.name), func(b *testing.B) {
+					for i := 0; i < b.N; i++ {
+						matMulF16With(c.ks, out, x, h, T, K, N)
+					}
+					sec := b.Elapsed().Seconds() / float64(b.N)
+					b.ReportMetric(float64(2*T*K*N)/sec/1e9, "GFLOP/s")
+				})
+			}
+		}
 	}
 }

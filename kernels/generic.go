@@ -11,8 +11,11 @@ import (
 var genericKernels = kernelSet{
 	name: "generic",
 	// Go does not vectorise tileGo, so T > maxMatVecT runs rowGemm with
-	// dot2x4Go (see BenchmarkDiTF16 under js/wasm); tileGo stays for the
-	// gemm driver's tests on every architecture.
+	// dot2x4Go; tileGo stays for the gemm driver's tests on every
+	// architecture. Under js/wasm (BenchmarkGenericSmallT, Node 20) rowGemm
+	// ties T matrix-vector passes at T=2 and beats them from T=3 (K=576,
+	// T=4: ~2.8 against ~2.1 GFLOP/s; T=48: ~3x, BenchmarkDiTF16), so
+	// only T=1 stays a matrix-vector product.
 	maxMatVecT: 1,
 	dot2x4:     dot2x4Go,
 	kStep:      1,

@@ -56,7 +56,8 @@ type kernelSet struct {
 	tileT, tileN int
 	// dot2x4, when set, replaces the tiled path for T > maxMatVecT with
 	// rowGemm: o[r*4+c] = Σ_{j<k} x[r*ldx+j]·w[c*ldw+j] for r < 2, c < 4,
-	// straight from unpacked rows of x.
+	// straight from unpacked rows of x (an odd last row goes through
+	// dot4F32, so a set with dot2x4 must have kStep 1).
 	dot2x4 func(x []float32, ldx int, w []float32, ldw, k int, o *[8]float32)
 	// dot, axpy, siluMul and expSubSum back the exported functions of the
 	// same names.
@@ -309,19 +310,19 @@ func rowGemm[W float32 | uint16](out, x []float32, w []W, T, K, N int, ks *kerne
 		bufp := getFloats(nPad * K)
 		wb := block(*bufp, n0, nr, nPad)
 		var o [8]float32
+		var o4 [4]float32
 		for t := 0; t < T; t += 2 {
 			xt := x[t*K:]
-			ldx := K
-			if t+1 == T {
-				ldx = 0 // odd T: the last row twice, the copy discarded
-			}
 			for n := 0; n < nr; n += 4 {
-				ks.dot2x4(xt, ldx, wb[n*K:], K, K, &o)
 				cols := min(4, nr-n)
-				copy(out[t*N+n0+n:t*N+n0+n+cols], o[:cols])
-				if ldx != 0 {
-					copy(out[(t+1)*N+n0+n:(t+1)*N+n0+n+cols], o[4:4+cols])
+				if t+1 == T { // odd T: the last row alone
+					ks.dot4F32(xt, wb[n*K:], K, K, &o4)
+					copy(out[t*N+n0+n:t*N+n0+n+cols], o4[:cols])
+					continue
 				}
+				ks.dot2x4(xt, K, wb[n*K:], K, K, &o)
+				copy(out[t*N+n0+n:t*N+n0+n+cols], o[:cols])
+				copy(out[(t+1)*N+n0+n:(t+1)*N+n0+n+cols], o[4:4+cols])
 			}
 		}
 		floatPool.Put(bufp)

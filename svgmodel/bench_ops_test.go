@@ -1,0 +1,80 @@
+package svgmodel
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/lamina-ml/lamina/tensor"
+)
+
+// timedCPU is the CPU backend with wall time summed per op kind, to show
+// where one DiT forward spends its time (matmuls against the rest).
+type timedCPU struct {
+	tensor.Backend
+	ops tensor.DiffusionOps
+	t   map[string]time.Duration
+}
+
+func (b *timedCPU) since(op string, s time.Time) { b.t[op] += time.Since(s) }
+
+func (b *timedCPU) MatMul(out, x, w, bias tensor.Tensor) {
+	defer b.since("matmul", time.Now())
+	b.Backend.MatMul(out, x, w, bias)
+}
+func (b *timedCPU) LayerNorm(out, x, w, bb tensor.Tensor, eps float32) {
+	defer b.since("layernorm", time.Now())
+	b.Backend.LayerNorm(out, x, w, bb, eps)
+}
+func (b *timedCPU) GeluTanh(out, x tensor.Tensor) {
+	defer b.since("gelu", time.Now())
+	b.Backend.GeluTanh(out, x)
+}
+func (b *timedCPU) Add(out, x, y tensor.Tensor) {
+	defer b.since("add", time.Now())
+	b.Backend.Add(out, x, y)
+}
+func (b *timedCPU) AttentionFull(out, q, k, v tensor.Tensor, heads, headDim int, scale float32) {
+	defer b.since("attention", time.Now())
+	b.ops.AttentionFull(out, q, k, v, heads, headDim, scale)
+}
+func (b *timedCPU) AddScaled(out, a, s, bb tensor.Tensor) {
+	defer b.since("addscaled", time.Now())
+	b.ops.AddScaled(out, a, s, bb)
+}
+
+// BenchmarkVelocityOpsLayeredEmoji is BenchmarkVelocityLayeredEmoji with
+// the time per op kind reported as ms/op-kind metrics (the rest: uploads,
+// reads, SiLU, the Go glue).
+func BenchmarkVelocityOpsLayeredEmoji(b *testing.B) {
+	if _, err := os.Stat(shippedDir + "/model.safetensors"); err != nil {
+		b.Skipf("no shipped model: %v", err)
+	}
+	cpu := tensor.NewCPU()
+	be := &timedCPU{Backend: cpu, ops: cpu.(tensor.DiffusionOps), t: map[string]time.Duration{}}
+	m, err := Load(os.DirFS(shippedDir), be)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	cap, err := m.EncodeCaption("red heart")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cap.Free()
+	n := m.Config.Slots * m.Config.Fields
+	x, v := Noise(1, n), make([]float32, n)
+	if err := m.Velocity(v, x, 0.5, cap); err != nil {
+		b.Fatal(err)
+	}
+	clear(be.t)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := m.Velocity(v, x, 0.5, cap); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for op, d := range be.t {
+		b.ReportMetric(d.Seconds()*1e3/float64(b.N), "ms-"+op)
+	}
+}
