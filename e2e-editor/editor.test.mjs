@@ -491,6 +491,8 @@ describe('editor on a phone (390×844)', { timeout: TIMEOUT * 2 }, () => {
     assert.ok(await top.isVisible(), 'top layer row visible');
     await top.click();
     assert.deepEqual((await state(page)).selected, [n - 1]);
+    // The panel is re-rendered after a selection: wait for it before touching rows again.
+    await page.waitForFunction((i) => document.querySelector(`[data-testid=layer-row][data-layer-index="${i}"]`)?.getAttribute('aria-selected') === 'true', n - 1, { timeout: TIMEOUT });
     await row(page, 0).scrollIntoViewIfNeeded();
     assert.ok(await row(page, 0).isVisible(), 'bottom layer row reachable by scrolling');
     await page.screenshot({ path: join(OUT, 'phone-layers.png') });

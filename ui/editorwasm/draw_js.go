@@ -79,8 +79,10 @@ const strokeMiterLimit = 4
 func (r *replayer) replay(dst *ebiten.Image, dl *ui.DisplayList) {
 	dst.Fill(nrgba(dl.Background))
 	ops := dl.Ops
+	r.vs, r.is = r.vs[:0], r.is[:0]
 	for i := 0; i < len(ops); {
 		if ops[i].Kind == ui.OpFill && !ops[i].Convex {
+			r.flushChrome(dst)
 			j := i
 			for j < len(ops) && ops[j].Kind == ui.OpFill && !ops[j].Convex {
 				j++
@@ -100,7 +102,12 @@ func (r *replayer) replay(dst *ebiten.Image, dl *ui.DisplayList) {
 		r.triangles(dst, &ops[i])
 		i++
 	}
+	r.flushChrome(dst)
 }
+
+// chromeBatch is how many vertices the chrome batch may hold before it is drawn, leaving
+// room under the 16-bit index limit for the next op.
+const chromeBatch = maxVertices - 4096
 
 // raster composites fill ops on the CPU over the part of the canvas they cover, at scale
 // (1 = device pixels; the denoising preview uses less), and draws the result onto dst.
@@ -215,8 +222,15 @@ func segPoints(sp vector.Subpath) []vector.Point {
 	return out
 }
 
-// triangles draws a convex fill as fans or a stroke, without stencil passes.
+// triangles adds a convex fill (fans) or a stroke to the chrome batch: consecutive chrome
+// ops are drawn with one anti-aliased DrawTriangles (flushChrome). Each anti-aliased draw
+// with other bounds re-creates ebiten's supersampled offscreen, which cost ~100 ms a frame
+// for the ~14 ops of a selection on software WebGL when drawn one by one.
 func (r *replayer) triangles(dst *ebiten.Image, op *ui.Op) {
+	if len(r.vs) > chromeBatch {
+		r.flushChrome(dst)
+	}
+	n0, i0 := len(r.vs), len(r.is)
 	var p ebvector.Path
 	for _, sp := range op.Subpaths {
 		r.pts = sp.Flatten(r.pts[:0], flattenPx)
@@ -230,23 +244,68 @@ func (r *replayer) triangles(dst *ebiten.Image, op *ui.Op) {
 		p.Close()
 	}
 	if op.Kind == ui.OpFill {
-		r.vs, r.is = p.AppendVerticesAndIndicesForFilling(r.vs[:0], r.is[:0])
+		r.vs, r.is = p.AppendVerticesAndIndicesForFilling(r.vs, r.is)
 	} else {
-		r.vs, r.is = p.AppendVerticesAndIndicesForStroke(r.vs[:0], r.is[:0], &ebvector.StrokeOptions{
+		r.vs, r.is = p.AppendVerticesAndIndicesForStroke(r.vs, r.is, &ebvector.StrokeOptions{
 			Width: float32(op.Width), LineJoin: ebvector.LineJoinMiter, MiterLimit: strokeMiterLimit,
 		})
 	}
-	if len(r.vs) > maxVertices {
+	if len(r.vs) > maxVertices { // an outline too detailed for chrome: leave it out
+		r.vs, r.is = r.vs[:n0], r.is[:i0]
 		return
 	}
 	c := op.Color
-	for i := range r.vs {
+	for i := n0; i < len(r.vs); i++ {
 		v := &r.vs[i]
 		v.SrcX, v.SrcY = 1, 1
 		v.ColorR, v.ColorG, v.ColorB, v.ColorA = float32(c.R), float32(c.G), float32(c.B), float32(c.A)
 	}
-	// FillAll: convex fans do not overlap, and chrome strokes are opaque.
-	dst.DrawTriangles(r.vs, r.is, whiteSub, &ebiten.DrawTrianglesOptions{AntiAlias: true, FillRule: ebiten.FillRuleFillAll})
+	if op.Kind == ui.OpFill && axisRect(r.vs[n0:]) {
+		// The artboard and its shadow: an axis-aligned rectangle needs no anti-aliasing
+		// (its edges land on pixel boundaries), and skipping it skips the supersampled
+		// offscreen, ~100 ms a frame on software WebGL for these two alone.
+		vs, is := r.vs[n0:], r.is[i0:]
+		for k := range is {
+			is[k] -= uint16(n0)
+		}
+		r.vs, r.is = r.vs[:n0], r.is[:i0]
+		r.flushChrome(dst)
+		dst.DrawTriangles(vs, is, whiteSub, &ebiten.DrawTrianglesOptions{FillRule: ebiten.FillRuleFillAll})
+	}
+}
+
+// minPlainRect is the side in pixels above which an axis-aligned rectangle is drawn without
+// anti-aliasing: the artboard and its shadow, not the handles (kept in the chrome batch).
+const minPlainRect = 64
+
+// axisRect reports whether vs are the corners of a large axis-aligned rectangle (every
+// vertex on a corner of their bounding box).
+func axisRect(vs []ebiten.Vertex) bool {
+	if len(vs) < 4 {
+		return false
+	}
+	x0, y0, x1, y1 := vs[0].DstX, vs[0].DstY, vs[0].DstX, vs[0].DstY
+	for _, v := range vs {
+		x0, y0, x1, y1 = min(x0, v.DstX), min(y0, v.DstY), max(x1, v.DstX), max(y1, v.DstY)
+	}
+	if x1-x0 < minPlainRect || y1-y0 < minPlainRect {
+		return false
+	}
+	for _, v := range vs {
+		if (v.DstX != x0 && v.DstX != x1) || (v.DstY != y0 && v.DstY != y1) {
+			return false
+		}
+	}
+	return true
+}
+
+// flushChrome draws the chrome batch. FillAll blends triangle by triangle in order, as
+// separate draws would: convex fans do not overlap, and chrome strokes are opaque.
+func (r *replayer) flushChrome(dst *ebiten.Image) {
+	if len(r.is) > 0 {
+		dst.DrawTriangles(r.vs, r.is, whiteSub, &ebiten.DrawTrianglesOptions{AntiAlias: true, FillRule: ebiten.FillRuleFillAll})
+	}
+	r.vs, r.is = r.vs[:0], r.is[:0]
 }
 
 func nrgba(c vector.RGBA) color.NRGBA {
