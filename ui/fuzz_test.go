@@ -27,7 +27,7 @@ func FuzzUnmarshalDocument(f *testing.F) {
 }
 
 // FuzzImportSVG: imported SVGs come from anywhere; ImportSVG must fail with an error, never
-// panic, and a document it accepts must keep its hidden flags through export → import
+// panic, and a document it accepts must keep its hidden flags and names through export → import
 // (when the re-import keeps every layer: the writer's rounding may drop a sliver).
 func FuzzImportSVG(f *testing.F) {
 	f.Add([]byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 36 36"><path d="M0 0H4V4Z" display="none"/><path d="M1 1H5V5Z"/></svg>`))
@@ -44,6 +44,9 @@ func FuzzImportSVG(f *testing.F) {
 		for i := range d.Layers {
 			if again.Layers[i].Hidden != d.Layers[i].Hidden {
 				t.Fatalf("layer %d hidden %v after export → import, was %v", i, again.Layers[i].Hidden, d.Layers[i].Hidden)
+			}
+			if again.Layers[i].Name != d.Layers[i].Name {
+				t.Fatalf("layer %d named %q after export → import, was %q", i, again.Layers[i].Name, d.Layers[i].Name)
 			}
 		}
 	})

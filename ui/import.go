@@ -21,9 +21,10 @@ var ErrEmptyImport = errors.New("ui: the SVG has no filled shapes")
 // Transforms are baked into the path coordinates (the layer's own Transform is identity):
 // the picture is the same, and an exported layer's transform="matrix(…)" comes back as
 // moved coordinates. Shapes hidden by display="none" or visibility="hidden" (attribute or
-// style, on the shape or inherited from a group) come back as hidden layers, so an
-// export → import round trip keeps what the layers panel showed. Lock is the editor's own
-// state and is not in the SVG: imported layers are unlocked.
+// style, on the shape or inherited from a group) come back as hidden layers, and a shape's
+// data-name (the export writes the layer name there) names its layers, so an export →
+// import round trip keeps what the layers panel showed. Lock is the editor's own state and
+// is not in the SVG: imported layers are unlocked.
 func ImportSVG(data []byte) (*Document, error) {
 	v, err := vector.ParseSVG(data)
 	if err != nil {
@@ -33,34 +34,105 @@ func ImportSVG(data []byte) (*Document, error) {
 		return nil, ErrEmptyImport
 	}
 	d := FromVector(v)
-	for i, h := range hiddenLayers(data, v) {
+	shapes, ok := walkShapes(data)
+	if !ok {
+		return d, nil
+	}
+	for i, h := range movedLayers(data, v, shapes, func(s *shape) bool { return s.hidden }) {
 		d.Layers[i].Hidden = h
+	}
+	for i, name := range layerNames(data, v, shapes) {
+		if name != "" {
+			d.Layers[i].Name = name
+		}
 	}
 	return d, nil
 }
 
-// hiddenMark is how far (in the parent's user units) a hidden shape is moved in the
-// marked copy of the document: far enough to change every coordinate of its layers, small
-// enough to lose no precision a drawing has.
-const hiddenMark = 1024
+// shapeMark is how far (in the parent's user units) a marked shape is moved in a marked
+// copy of the document: far enough to change every coordinate of its layers, small enough
+// to lose no precision a drawing has.
+const shapeMark = 1024
 
-// hiddenLayers says which of v's layers come from hidden shapes. vector.ParseSVG ignores
-// display and visibility and does not say which element a layer came from (a shape can give
-// 0, 1 or 2 layers), so the document is parsed a second time with every hidden shape
-// wrapped in <g transform="translate(…)">: the layers whose coordinates moved are the
-// hidden ones. It returns nil when nothing is hidden or the marked copy does not line up.
-func hiddenLayers(data []byte, v *vector.Document) []bool {
-	marked, ok := markHidden(data)
-	if !ok {
+// maxNamedShapes bounds the parses spent recovering names: one per bit of a shape's index.
+const maxNamedShapes = 1 << 12
+
+// shape is one element vector.ParseSVG draws, with its byte span in the document.
+type shape struct {
+	start, end int64
+	hidden     bool   // display:none or visibility:hidden in effect
+	name       string // data-name (the editor's export writes the layer name there)
+}
+
+// movedLayers says which of v's layers come from the shapes mark selects. vector.ParseSVG
+// does not say which element a layer came from (a shape gives 0, 1 or 2 layers), so the
+// document is parsed again with the selected shapes wrapped in <g transform="translate(…)">:
+// the layers whose coordinates moved are theirs. It returns nil when no shape is selected
+// or the marked copy does not line up.
+func movedLayers(data []byte, v *vector.Document, shapes []shape, mark func(*shape) bool) []bool {
+	open := []byte(`<g transform="translate(` + strconv.Itoa(shapeMark) + " " + strconv.Itoa(shapeMark) + `)">`)
+	closing := []byte(`</g>`)
+	var b bytes.Buffer
+	last, any := int64(0), false
+	for i := range shapes {
+		s := &shapes[i]
+		if !mark(s) {
+			continue
+		}
+		any = true
+		b.Write(data[last:s.start])
+		b.Write(open)
+		b.Write(data[s.start:s.end])
+		b.Write(closing)
+		last = s.end
+	}
+	if !any {
 		return nil
 	}
-	w, err := vector.ParseSVG(marked)
+	b.Write(data[last:])
+	w, err := vector.ParseSVG(b.Bytes())
 	if err != nil || len(w.Layers) != len(v.Layers) {
 		return nil
 	}
 	out := make([]bool, len(v.Layers))
 	for i := range v.Layers {
 		out[i] = !sameSubpaths(v.Layers[i].Subpaths, w.Layers[i].Subpaths)
+	}
+	return out
+}
+
+// layerNames recovers the data-name of the shape each layer came from, so layer names
+// survive an export → import round trip: which shape gave a layer is found bit by bit,
+// one marked parse per bit of the shape's index. It returns nil when no shape is named.
+func layerNames(data []byte, v *vector.Document, shapes []shape) []string {
+	named := false
+	for i := range shapes {
+		named = named || shapes[i].name != ""
+	}
+	if !named || len(shapes) > maxNamedShapes {
+		return nil
+	}
+	idx := make([]int, len(v.Layers))
+	for bit := 0; 1<<bit < len(shapes); bit++ {
+		k := 0
+		moved := movedLayers(data, v, shapes, func(s *shape) bool { k++; return (k-1)>>bit&1 == 1 })
+		if moved == nil {
+			return nil
+		}
+		for i, m := range moved {
+			if m {
+				idx[i] |= 1 << bit
+			}
+		}
+	}
+	out := make([]string, len(v.Layers))
+	for i, k := range idx {
+		if k >= len(shapes) {
+			return nil
+		}
+		if len(shapes[k].name) <= maxNameBytes {
+			out[i] = shapes[k].name
+		}
 	}
 	return out
 }
@@ -82,22 +154,20 @@ func sameSubpaths(a, b []vector.Subpath) bool {
 	return true
 }
 
-// markHidden returns data with every rendered shape element that is hidden wrapped in a
-// translating group, and whether there was any. It mirrors which elements
-// vector.ParseSVG draws: shapes inside svg and g, nothing inside definitions or unknown
-// elements.
-func markHidden(data []byte) ([]byte, bool) {
+// walkShapes lists the shape elements vector.ParseSVG draws, in document order (shapes
+// inside svg and g; nothing inside definitions or unknown elements), with their byte spans,
+// whether they are hidden and their data-name. ok is false when the document does not
+// parse (vector.ParseSVG reports why) or has no shape but the root.
+func walkShapes(data []byte) (shapes []shape, ok bool) {
 	type state struct {
 		none   bool   // display:none here or on an ancestor (display is not inherited, but none removes the subtree)
 		vis    string // inherited visibility
 		render bool   // content is drawn (not inside defs, clipPath, an unknown element, a shape)
-		mark   bool   // this element is a hidden shape being wrapped
+		shape  int    // index in shapes of this element, -1 if it is not one
 	}
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.Strict = true
-	stack := []state{{vis: "visible", render: true}}
-	type span struct{ start, end int64 }
-	var spans []span
+	stack := []state{{vis: "visible", render: true, shape: -1}}
 	for {
 		off := dec.InputOffset()
 		tok, err := dec.Token()
@@ -105,61 +175,44 @@ func markHidden(data []byte) ([]byte, bool) {
 			break
 		}
 		if err != nil {
-			return nil, false // vector.ParseSVG reports it
+			return nil, false
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			p := stack[len(stack)-1]
-			st := state{none: p.none, vis: p.vis}
-			display, visibility := displayDecls(t.Attr)
+			st := state{none: p.none, vis: p.vis, shape: -1}
+			display, visibility, name := displayDecls(t.Attr)
 			if display == "none" {
 				st.none = true
 			}
 			if visibility != "" && visibility != "inherit" {
 				st.vis = visibility
 			}
-			name := t.Name.Local
+			el := t.Name.Local
 			switch {
 			case !p.render:
-			case name == "svg" || name == "g":
+			case el == "svg" || el == "g":
 				st.render = true
-			case isShapeElement(name):
-				// The root cannot be wrapped; a hidden root hides its shapes, which are.
-				st.mark = len(stack) > 1 && (st.none || st.vis == "hidden" || st.vis == "collapse")
-				if st.mark {
-					spans = append(spans, span{start: off})
-				}
+			case isShapeElement(el) && len(stack) > 1: // the root cannot be wrapped
+				st.shape = len(shapes)
+				shapes = append(shapes, shape{start: off, hidden: st.none || st.vis == "hidden" || st.vis == "collapse", name: name})
 			}
 			stack = append(stack, st)
 		case xml.EndElement:
 			if len(stack) > 1 {
-				if stack[len(stack)-1].mark {
-					spans[len(spans)-1].end = dec.InputOffset()
+				if i := stack[len(stack)-1].shape; i >= 0 {
+					shapes[i].end = dec.InputOffset()
 				}
 				stack = stack[:len(stack)-1]
 			}
 		}
 	}
-	if len(spans) == 0 {
-		return nil, false
-	}
-	open := `<g transform="translate(` + strconv.Itoa(hiddenMark) + " " + strconv.Itoa(hiddenMark) + `)">`
-	const closing = `</g>`
-	var b bytes.Buffer
-	b.Grow(len(data) + len(spans)*(len(open)+len(closing)))
-	last := int64(0)
-	for _, s := range spans {
-		if s.end <= s.start || s.start < last || s.end > int64(len(data)) {
+	for _, s := range shapes {
+		if s.end <= s.start || s.end > int64(len(data)) {
 			return nil, false
 		}
-		b.Write(data[last:s.start])
-		b.WriteString(open)
-		b.Write(data[s.start:s.end])
-		b.WriteString(closing)
-		last = s.end
 	}
-	b.Write(data[last:])
-	return b.Bytes(), true
+	return shapes, len(shapes) > 0
 }
 
 func isShapeElement(name string) bool {
@@ -171,8 +224,9 @@ func isShapeElement(name string) bool {
 }
 
 // displayDecls returns an element's display and visibility, the style="" declaration
-// winning over the presentation attribute (CSS cascade), lower-cased and trimmed.
-func displayDecls(attrs []xml.Attr) (display, visibility string) {
+// winning over the presentation attribute (CSS cascade), lower-cased and trimmed, and its
+// data-name.
+func displayDecls(attrs []xml.Attr) (display, visibility, name string) {
 	for _, a := range attrs {
 		if a.Name.Space != "" {
 			continue
@@ -182,6 +236,8 @@ func displayDecls(attrs []xml.Attr) (display, visibility string) {
 			display = a.Value
 		case "visibility":
 			visibility = a.Value
+		case "data-name":
+			name = a.Value
 		}
 	}
 	for _, a := range attrs {
@@ -202,5 +258,5 @@ func displayDecls(attrs []xml.Attr) (display, visibility string) {
 			}
 		}
 	}
-	return strings.ToLower(strings.TrimSpace(display)), strings.ToLower(strings.TrimSpace(visibility))
+	return strings.ToLower(strings.TrimSpace(display)), strings.ToLower(strings.TrimSpace(visibility)), name
 }

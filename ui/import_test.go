@@ -36,6 +36,9 @@ func TestImportRoundTrip(t *testing.T) {
 	if err := e.SetLocked(id(e, 2), true); err != nil {
 		t.Fatal(err)
 	}
+	if err := e.Rename(id(e, 1), `Circle "big" <1> & co`); err != nil {
+		t.Fatal(err)
+	}
 	orig := e.Doc
 	got, err := ImportSVG(orig.SVG())
 	if err != nil {
@@ -48,6 +51,9 @@ func TestImportRoundTrip(t *testing.T) {
 		o, g := &orig.Layers[i], &got.Layers[i]
 		if g.Hidden != o.Hidden {
 			t.Errorf("layer %d hidden %v, want %v", i, g.Hidden, o.Hidden)
+		}
+		if g.Name != o.Name {
+			t.Errorf("layer %d name %q, want %q", i, g.Name, o.Name)
 		}
 		if g.Locked {
 			t.Errorf("layer %d: import locked it (lock is editor state, not SVG)", i)
@@ -176,4 +182,30 @@ func count(b []bool) int {
 		}
 	}
 	return n
+}
+
+// TestImportNames: data-name names the layers a shape gives (a stroked shape gives two);
+// unnamed shapes get the default name.
+func TestImportNames(t *testing.T) {
+	svg := `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 36 36">` +
+		`<path d="M0 0H4V4H0Z" stroke="#000" data-name="a"/>` +
+		`<g transform="scale(2)"><circle r="2" cx="5" cy="5" data-name="b"/></g>` +
+		`<rect x="9" y="9" width="3" height="3"/>` +
+		`<g display="none"><rect x="1" width="3" height="3" data-name="d"/></g></svg>`
+	d, err := ImportSVG([]byte(svg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"a", "a", "b", "Shape 4", "d"}
+	if len(d.Layers) != len(want) {
+		t.Fatalf("%d layers, want %d", len(d.Layers), len(want))
+	}
+	for i, l := range d.Layers {
+		if l.Name != want[i] {
+			t.Errorf("layer %d named %q, want %q", i, l.Name, want[i])
+		}
+	}
+	if !d.Layers[4].Hidden || d.Layers[3].Hidden {
+		t.Error("hidden flags")
+	}
 }
