@@ -52,6 +52,10 @@ type vecRenderer struct {
 // supersample is the anti-aliasing factor per axis (4 samples per pixel).
 const supersample = 2
 
+// maxSupersampled is the largest side of the supersampled surface: a texture size every
+// WebGL implementation in use allows.
+const maxSupersampled = 4096
+
 // meshKey identifies a layer's outline: its ID and the identity of its (never mutated)
 // subpath slice, so an edit that replaces the geometry misses the cache.
 type meshKey struct {
@@ -98,6 +102,9 @@ func (v *vecRenderer) drawLayers(dst *ebiten.Image, dl *ui.DisplayList, ops []ui
 	}
 	if region.Empty() || len(ops) == 0 {
 		return
+	}
+	if max(region.Dx(), region.Dy())*ss > maxSupersampled {
+		ss = 1 // a huge artboard (4K screens): stay within every GPU's texture size
 	}
 	v.frame++
 	if v.meshes == nil {
