@@ -341,7 +341,8 @@ describe('editor on WebGPU', { timeout: TIMEOUT * 2 }, () => {
         return d;
       };
     });
-    const page = await openEditor(ctx, '?backend=webgpu');
+    // The tiny model whatever LAMINA_E2E_SVG_MODEL says: SwiftShader is a CPU emulator.
+    const page = await openEditor(ctx, '?backend=webgpu&model=models/tiny-svg/');
     const s0 = await state(page);
     assert.ok(s0.modelLoaded, 'drawing model loaded: ' + s0.status);
     assert.match(s0.status, /^Ready on WebGPU \(.+\)\./, 'the status line names the backend');

@@ -41,6 +41,10 @@ rm -rf "$models"
 mkdir -p "$models/layered-emoji" "$models/demo-lm"
 svg_model="${LAMINA_E2E_SVG_MODEL:-svgmodel/testdata/tiny}"
 cp "$svg_model/config.json" "$svg_model/model.safetensors" "$models/layered-emoji/"
+# The WebGPU test always draws with the tiny model: SwiftShader (a CPU emulator) needs minutes
+# per sample of the trained one.
+mkdir -p "$models/tiny-svg"
+cp svgmodel/testdata/tiny/config.json svgmodel/testdata/tiny/model.safetensors "$models/tiny-svg/"
 cp model/testdata/gpt2-tiny/config.json model/testdata/gpt2-tiny/model.safetensors "$models/demo-lm/"
 # a byte-level BPE whose ids (< 271) fit gpt2-tiny's 512-token vocabulary
 cp tokenizer/testdata/bytelevel-small/tokenizer.json "$models/demo-lm/"
