@@ -458,6 +458,9 @@ describe('editor drawing layers as ebiten vector paths (?render=vector)', { time
     assert.deepEqual(await sel(), [0, 1, 2], 'Ctrl+click adds');
     await row(page, 0).click({ modifiers: ['Control'] });
     assert.deepEqual(await sel(), [1, 2], 'Ctrl+click removes');
+    // The panel re-renders on the editor's next frame: wait for it rather than race it.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=layer-row][aria-selected=true]').length === 2, null, { timeout: 10000 })
+      .catch(() => {});
     assert.equal(await page.locator('[data-testid=layer-row][aria-selected=true]').count(), 2);
     await row(page, 1).click();
     assert.deepEqual(await sel(), [1], 'a plain click selects only that row');

@@ -11,6 +11,15 @@
     _resolveReady: () => resolveReady(window.laminaEditor),
   });
 
+  // --top follows the top bar's height (narrow windows wrap its tools onto a second row);
+  // the panels and the stage sit below it, and the editor re-reads #stage every frame.
+  const bar = document.getElementById('topbar');
+  if (bar && window.ResizeObserver) {
+    const fit = () => document.documentElement.style.setProperty('--top', bar.offsetHeight + 'px');
+    new ResizeObserver(fit).observe(bar);
+    fit();
+  }
+
   window.laminaEditorHost = {
     download(name, type, text) {
       const url = URL.createObjectURL(new Blob([text], { type }));
