@@ -48,6 +48,7 @@ func BenchmarkDiTF16(b *testing.B) {
 			}
 			out := make([]float32, s.T*s.N)
 			MatMulF16(out, x, h, s.T, s.K, s.N)
+			checkAgainstRef(b, out, x, h, s.T, s.K, s.N)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				MatMulF16(out, x, h, s.T, s.K, s.N)
@@ -87,6 +88,26 @@ func BenchmarkGenericSmallT(b *testing.B) {
 					sec := b.Elapsed().Seconds() / float64(b.N)
 					b.ReportMetric(float64(2*T*K*N)/sec/1e9, "GFLOP/s")
 				})
+			}
+		}
+	}
+}
+
+// checkAgainstRef fails the benchmark when the timed kernel's output is not
+// the reference loop's within matmulSumTol, so a fast wrong kernel cannot
+// pass for a speedup.
+func checkAgainstRef(b *testing.B, got, x []float32, w []uint16, T, K, N int) {
+	b.Helper()
+	want := make([]float32, T*N)
+	matMulF16Ref(want, x, w, T, K, N)
+	for t := 0; t < T; t++ {
+		for n := 0; n < N; n++ {
+			var abs float64
+			for k := 0; k < K; k++ {
+				abs += math.Abs(float64(x[t*K+k] * F16ToF32(w[n*K+k])))
+			}
+			if d := math.Abs(float64(got[t*N+n] - want[t*N+n])); !(d <= matmulSumTol*abs) {
+				b.Fatalf("out[%d,%d] = %g, reference %g (|Δ| %g > %g·%g)", t, n, got[t*N+n], want[t*N+n], d, matmulSumTol, abs)
 			}
 		}
 	}

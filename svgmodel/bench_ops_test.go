@@ -1,7 +1,6 @@
 package svgmodel
 
 import (
-	"os"
 	"testing"
 	"time"
 
@@ -47,16 +46,9 @@ func (b *timedCPU) AddScaled(out, a, s, bb tensor.Tensor) {
 // the time per op kind reported as ms/op-kind metrics (the rest: uploads,
 // reads, SiLU, the Go glue).
 func BenchmarkVelocityOpsLayeredEmoji(b *testing.B) {
-	if _, err := os.Stat(shippedDir + "/model.safetensors"); err != nil {
-		b.Skipf("no shipped model: %v", err)
-	}
 	cpu := tensor.NewCPU()
 	be := &timedCPU{Backend: cpu, ops: cpu.(tensor.DiffusionOps), t: map[string]time.Duration{}}
-	m, err := Load(os.DirFS(shippedDir), be)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
+	m := loadShippedOn(b, be)
 	cap, err := m.EncodeCaption("red heart")
 	if err != nil {
 		b.Fatal(err)

@@ -16,11 +16,17 @@ var shippedDir = filepath.Join("..", "models", "layered-emoji")
 // loadShipped loads the shipped model on the CPU backend, or skips when the
 // checkout lacks it.
 func loadShipped(b *testing.B) *Model {
+	return loadShippedOn(b, tensor.NewCPU())
+}
+
+// loadShippedOn loads models/layered-emoji onto be, skipping the benchmark
+// when the checkout lacks it.
+func loadShippedOn(b *testing.B, be tensor.Backend) *Model {
 	b.Helper()
 	if _, err := os.Stat(filepath.Join(shippedDir, "model.safetensors")); err != nil {
 		b.Skipf("no shipped model: %v", err)
 	}
-	m, err := Load(os.DirFS(shippedDir), tensor.NewCPU())
+	m, err := Load(os.DirFS(shippedDir), be)
 	if err != nil {
 		b.Fatal(err)
 	}
