@@ -145,13 +145,6 @@ func (m *Model) norm(out, x, w, b tensor.Tensor) {
 	}
 }
 
-// fusedMaxRows is the longest forward pass that takes the backend's fused
-// ops (tensor.FusedOps). The WebGPU fused kernels are matrix-vector kernels
-// for up to 4 rows; above that the backend would fall back to a norm and a
-// tiled matmul per projection, more dispatches than the plain path's one
-// shared norm, so prefills longer than this use the plain ops.
-const fusedMaxRows = 4
-
 // forward runs len(ids) == a.T tokens at absolute positions pos.. through
 // the decoder, appending their keys and values to kc at rows pos.., and
 // leaves the residual stream after the last layer in a.x and its final
@@ -190,7 +183,7 @@ func (m *Model) fusedHead() tensor.FusedOps {
 // pos.. through the decoder layers; see forward. With finalNorm false it
 // leaves a.h unset (the caller folds the final norm into lm_head).
 //
-// When the backend offers tensor.FusedOps and T ≤ fusedMaxRows, each
+// When the backend offers tensor.FusedOps and T ≤ its Limits().FusedMaxRows, each
 // sub-block takes the fused op that equals its plain sequence: the
 // attention norm and q/k/v projections (MatMulNormQKV), RoPE and the cache
 // append (RoPEKV), the output projection with its residual add (MatMulAcc),
@@ -220,8 +213,9 @@ func (m *Model) decoder(a *acts, kc *kvCache, pos int, layerOut func(i int, x te
 			return err
 		}
 	}
+	// The backend says how long a pass its fused ops pay for.
 	f, _ := be.(tensor.FusedOps)
-	if T > fusedMaxRows {
+	if f != nil && T > f.Limits().FusedMaxRows {
 		f = nil
 	}
 	rms := c.Arch != GPT2

@@ -70,6 +70,13 @@ func (c *fusedCounter) Sample(out tensor.Tensor, at int, x tensor.Tensor, row in
 	c.FusedOps.Sample(out, at, x, row, p)
 }
 
+// Limits stands in for a GPU backend's (webgpu.Backend advertises these):
+// fused passes of at most 4 rows, a sampler of at most 256 candidates, so
+// the tests exercise both sides of each limit on the CPU.
+func (c *fusedCounter) Limits() tensor.Limits {
+	return tensor.Limits{FusedMaxRows: 4, SampleMaxCandidates: 256}
+}
+
 func (c *fusedCounter) logCalls(t *testing.T) { t.Logf("fused calls %v", c.calls) }
 
 // fusedPair is one model loaded twice: on a counting fused backend and on a
@@ -328,5 +335,42 @@ func TestGenerateOnDeviceStops(t *testing.T) {
 	cancel()
 	if got, err := f.Generate(cctx, prompt, GenerateOptions{MaxNewTokens: 5}, nil); err != context.Canceled || len(got) != 0 {
 		t.Errorf("cancelled: %v, %v", got, err)
+	}
+}
+
+// TestOneSampler checks that the logits path (plain backend) and the device
+// path (the CPU's fused ops, which take any number of candidates) draw the
+// same tokens as the reference loop over tensor.SampleRow, with and without
+// a top-k limit.
+func TestOneSampler(t *testing.T) {
+	ctx := context.Background()
+	for name, rc := range randomConfigs() {
+		plain, err := NewRandom(rc.cfg, plainOnly{tensor.NewCPU()}, rc.dt, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fused, err := NewRandom(rc.cfg, tensor.NewCPU(), rc.dt, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prompt := tokens(4, rc.cfg.VocabSize, 6)
+		for _, o := range []GenerateOptions{
+			{MaxNewTokens: 9, Temperature: 1.3, TopK: 40, TopP: 0.9, Seed: 5, IgnoreEOS: true},
+			{MaxNewTokens: 9, Temperature: 2, Seed: 1<<40 + 3, IgnoreEOS: true},
+			{MaxNewTokens: 9, Temperature: 0.9, TopK: 300, TopP: 0.7, Seed: 11, IgnoreEOS: true},
+		} {
+			want := sampleReference(t, plain, prompt, o)
+			for path, m := range map[string]*Model{"logits": plain, "device": fused} {
+				got, err := m.Generate(ctx, prompt, o, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s %s %+v: %v, reference %v", name, path, o, got, want)
+				}
+			}
+		}
+		plain.Close()
+		fused.Close()
 	}
 }

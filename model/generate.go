@@ -3,8 +3,6 @@ package model
 import (
 	"context"
 	"fmt"
-	"math"
-	"sort"
 	"strings"
 
 	"github.com/lamina-ml/lamina/tensor"
@@ -38,8 +36,8 @@ type GenerateOptions struct {
 	// Temperature divides the logits before sampling; 0 means greedy
 	// (argmax) decoding, and then TopK/TopP/Seed are ignored.
 	Temperature float32
-	// TopK keeps only the K most likely tokens (ties at the K-th logit are
-	// kept, as in transformers' TopKLogitsWarper); 0 disables it.
+	// TopK keeps only the K most likely tokens (a tie at the K-th logit
+	// goes to the lower id; see tensor.SampleRow); 0 disables it.
 	TopK int
 	// TopP keeps the smallest set of most likely tokens whose probability
 	// reaches TopP (nucleus sampling); 0 or 1 disables it.
@@ -48,8 +46,9 @@ type GenerateOptions struct {
 	// semantics) divides positive and multiplies negative logits of every
 	// token already in the prompt or output; 0 or 1 disables it.
 	RepetitionPenalty float32
-	// Seed seeds the sampler: the same seed, model and options give the
-	// same tokens on every platform.
+	// Seed seeds the sampler (tensor.SampleRow with SampleSeed(Seed) and
+	// the token's index as Step): the same seed, model and options give
+	// the same tokens on every platform and backend.
 	Seed uint64
 	// EOS overrides the model's end-of-sequence ids when non-nil.
 	EOS []int32
@@ -128,7 +127,7 @@ func (m *Model) Generate(ctx context.Context, prompt []int32, opts GenerateOptio
 		}
 		return false
 	}
-	if f, ok := m.be.(tensor.FusedOps); ok && onDeviceSampling(opts) {
+	if f, ok := m.be.(tensor.FusedOps); ok && onDeviceSampling(f, opts) {
 		return m.generateOnDevice(ctx, s, f, prompt, opts, stop)
 	}
 
@@ -171,19 +170,28 @@ func (m *Model) Generate(ctx context.Context, prompt []int32, opts GenerateOptio
 const onDeviceSyncEvery = 4
 
 // onDeviceSampling reports whether opts can be decoded with the backend's
-// own token choice (FusedOps.ArgmaxAt, FusedOps.Sample). The GPU sampler
-// has no repetition penalty and draws from at most
-// tensor.SampleMaxCandidates tokens, so a penalty, or sampling with no top-k
-// limit or a larger one, takes the logits path, whose sampler implements
-// them exactly.
-func onDeviceSampling(opts GenerateOptions) bool {
+// own token choice (FusedOps.ArgmaxAt, FusedOps.Sample): both draw exactly
+// what the logits path would (argmax, tensor.SampleRow), so this only
+// decides where the draw runs. The fused ops have no repetition penalty, and
+// a backend's sampler may hold fewer candidates than a draw needs
+// (Limits.SampleMaxCandidates); those take the logits path.
+func onDeviceSampling(f tensor.FusedOps, opts GenerateOptions) bool {
 	if p := opts.RepetitionPenalty; p != 0 && p != 1 {
 		return false
 	}
 	if opts.Temperature == 0 {
 		return true
 	}
-	return opts.TopK >= 1 && opts.TopK <= tensor.SampleMaxCandidates
+	// No top-k limit (TopK 0) means a draw over the whole vocabulary,
+	// which is only worth a device pass when its sampler takes any k.
+	lim := f.Limits().SampleMaxCandidates
+	return opts.TopK >= 1 && opts.TopK <= lim || lim == tensor.Unlimited
+}
+
+// sampleParams are the tensor.SampleParams of the step-th generated token.
+func sampleParams(opts GenerateOptions, step int) tensor.SampleParams {
+	return tensor.SampleParams{Temperature: opts.Temperature, TopK: opts.TopK, TopP: opts.TopP,
+		Seed: SampleSeed(opts.Seed), Step: uint32(step)}
 }
 
 // SampleSeed is the 32-bit seed the on-device sampler (tensor.SampleParams)
@@ -193,13 +201,11 @@ func SampleSeed(seed uint64) uint32 { return uint32(seed) ^ uint32(seed>>32) }
 
 // generateOnDevice is Generate's loop for a backend with fused ops: the
 // next token is chosen on the backend (ArgmaxAt for greedy, Sample with
-// tensor.SampleParams{Seed: SampleSeed(opts.Seed), Step: i} for the i-th
-// generated token) into an I32 tensor that the next step embeds from
-// (EmbeddingAt), so logits are never read back; the first id is read right
-// after the prefill, later ones every onDeviceSyncEvery tokens, and handed
-// to stop in order. Sampled ids are
-// the same on every backend for a seed, but not those of the logits-path
-// sampler (a different RNG).
+// sampleParams(opts, i) for the i-th generated token) into an I32 tensor
+// that the next step embeds from (EmbeddingAt), so logits are never read
+// back; the first id is read right after the prefill, later ones every
+// onDeviceSyncEvery tokens, and handed to stop in order. The ids are those
+// of the logits path (the same reference sampler).
 func (m *Model) generateOnDevice(ctx context.Context, s *Session, f tensor.FusedOps, prompt []int32, opts GenerateOptions, stop func(out []int32, next int32) bool) ([]int32, error) {
 	n := opts.MaxNewTokens
 	if err := ctx.Err(); err != nil {
@@ -215,8 +221,7 @@ func (m *Model) generateOnDevice(ctx context.Context, s *Session, f tensor.Fused
 			f.ArgmaxAt(toks, i, s.logits)
 			return
 		}
-		f.Sample(toks, i, s.logits, 0, tensor.SampleParams{Temperature: opts.Temperature, TopK: opts.TopK,
-			TopP: opts.TopP, Seed: SampleSeed(opts.Seed), Step: uint32(i)})
+		f.Sample(toks, i, s.logits, 0, sampleParams(opts, i))
 	}
 	if err := s.run(prompt); err != nil {
 		return nil, err
@@ -267,31 +272,28 @@ func containsID(ids []int32, id int32) bool {
 	return false
 }
 
-// sampler applies transformers' logits processors in generate()'s order:
-// repetition penalty, then temperature, top-k and top-p warpers, then
-// samples from the softmax.
+// sampler is the logits path's token choice: transformers' repetition
+// penalty (on the host, where the seen set is), then greedy argmax or
+// tensor.SampleRow — the one sampler, whose draws the on-device path
+// reproduces — for the next step.
 type sampler struct {
-	opts  GenerateOptions
-	rng   *RNG
-	seen  []bool    // tokens in prompt or output (repetition penalty)
-	work  []float32 // processed logits
-	order []int32   // token ids sorted by logit, descending
-	probs []float64 // softmax of work
-	heap  []float32 // top-k selection scratch
+	opts GenerateOptions
+	step int
+	seen []bool    // tokens in prompt or output (repetition penalty)
+	work []float32 // penalised logits
 }
 
 func newSampler(opts GenerateOptions, vocab int) *sampler {
-	return &sampler{opts: opts, rng: NewRNG(opts.Seed), seen: make([]bool, vocab),
-		work: make([]float32, vocab), order: make([]int32, vocab), probs: make([]float64, vocab),
-		heap: make([]float32, 0, min(max(opts.TopK, 0), vocab))}
+	return &sampler{opts: opts, seen: make([]bool, vocab), work: make([]float32, vocab)}
 }
 
 // sample picks the next token from a logits row. It does not modify logits.
 func (s *sampler) sample(logits []float32) int32 {
 	o := s.opts
-	w := s.work
-	copy(w, logits)
+	w := logits
 	if p := o.RepetitionPenalty; p != 0 && p != 1 {
+		w = s.work
+		copy(w, logits)
 		for id, seen := range s.seen {
 			if seen {
 				if w[id] < 0 {
@@ -302,114 +304,12 @@ func (s *sampler) sample(logits []float32) int32 {
 			}
 		}
 	}
+	step := s.step
+	s.step++
 	if o.Temperature == 0 {
 		return argmax(w)
 	}
-	for i := range w {
-		w[i] /= o.Temperature
-	}
-	negInf := float32(math.Inf(-1))
-	topP := o.TopP > 0 && o.TopP < 1
-	// ord lists the candidate ids by descending logit (lower id first on
-	// ties); only top-p needs the order, top-k only needs the k-th value.
-	ord := s.order[:0]
-	if k := o.TopK; k > 0 && k < len(w) {
-		// transformers' TopKLogitsWarper removes tokens strictly below the
-		// k-th largest logit (so ties with it survive).
-		kth := kthLargest(s.heap[:0], w, k)
-		for i, v := range w {
-			if v < kth {
-				w[i] = negInf
-			} else {
-				ord = append(ord, int32(i))
-			}
-		}
-	} else if topP {
-		for i := range w {
-			ord = append(ord, int32(i))
-		}
-	}
-	if topP {
-		sort.SliceStable(ord, func(a, b int) bool { return w[ord[a]] > w[ord[b]] })
-		// transformers' TopPLogitsWarper: sort ascending, drop tokens whose
-		// cumulative probability is <= 1-p, always keep the most likely.
-		// Tokens already removed by top-k have probability 0 and would not
-		// change the sums, so only the candidates are walked.
-		probs := softmax64(s.probs, w)
-		var cum float64
-		for i := len(ord) - 1; i >= 1; i-- { // ascending order, skip the top token
-			id := ord[i]
-			cum += probs[id]
-			if cum <= 1-float64(o.TopP) {
-				w[id] = negInf
-			}
-		}
-	}
-	probs := softmax64(s.probs, w)
-	u := s.rng.Float64()
-	var cum float64
-	last := int32(0)
-	for id, pr := range probs {
-		if pr == 0 {
-			continue
-		}
-		cum += pr
-		last = int32(id)
-		if u < cum {
-			return int32(id)
-		}
-	}
-	return last // rounding left u above the total
-}
-
-// softmax64 writes softmax(w) into p (len(w)) and returns it.
-// kthLargest returns the k-th largest value of w (1 ≤ k ≤ len(w)) using a
-// size-k min-heap in h's storage: O(V log k) instead of sorting V values.
-func kthLargest(h []float32, w []float32, k int) float32 {
-	down := func(i int) {
-		for {
-			l, smallest := 2*i+1, i
-			if l < len(h) && h[l] < h[smallest] {
-				smallest = l
-			}
-			if r := l + 1; r < len(h) && h[r] < h[smallest] {
-				smallest = r
-			}
-			if smallest == i {
-				return
-			}
-			h[i], h[smallest] = h[smallest], h[i]
-			i = smallest
-		}
-	}
-	h = append(h, w[:k]...)
-	for i := k/2 - 1; i >= 0; i-- {
-		down(i)
-	}
-	for _, v := range w[k:] {
-		if v > h[0] {
-			h[0] = v
-			down(0)
-		}
-	}
-	return h[0]
-}
-
-func softmax64(p []float64, w []float32) []float64 {
-	mx := math.Inf(-1)
-	for _, v := range w {
-		mx = math.Max(mx, float64(v))
-	}
-	var sum float64
-	for i, v := range w {
-		e := math.Exp(float64(v) - mx)
-		p[i] = e
-		sum += e
-	}
-	for i := range p {
-		p[i] /= sum
-	}
-	return p
+	return tensor.SampleRow(w, sampleParams(o, step))
 }
 
 func argmax(w []float32) int32 {

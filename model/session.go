@@ -11,8 +11,8 @@ import (
 //
 // Decode (Step, StepArgmax) reuses buffers allocated once by NewSession, so
 // it does not allocate activations per token. On a backend with
-// tensor.FusedOps, passes of up to fusedMaxRows tokens (decode steps, short
-// prefills) run through the fused ops and the final norm folds into the
+// tensor.FusedOps, passes of up to its Limits().FusedMaxRows tokens (decode
+// steps, short prefills) run through the fused ops and the final norm folds into the
 // lm_head projection; the logits are the same as the plain path's.
 type Session struct {
 	m      *Model

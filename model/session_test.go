@@ -329,18 +329,6 @@ func TestRNGKnownValues(t *testing.T) {
 	}
 }
 
-func TestKthLargest(t *testing.T) {
-	w := []float32{3, -1, 7, 7, 0, 2, 7, -5, 4}
-	sorted := slices.Clone(w)
-	slices.Sort(sorted)
-	slices.Reverse(sorted)
-	for k := 1; k <= len(w); k++ {
-		if got := kthLargest(nil, w, k); got != sorted[k-1] {
-			t.Errorf("k=%d: %g, want %g", k, got, sorted[k-1])
-		}
-	}
-}
-
 func TestTopProbs(t *testing.T) {
 	logits := []float32{1, 5, 3, 5, -2, 3, 0}
 	got := topProbs(logits, 4)

@@ -1,10 +1,10 @@
 package tensor
 
-// SampleParams configures FusedOps.Sample. Temperature must be > 0 (use
-// ArgmaxAt for greedy decoding); TopK 0 means no top-k limit, and every
-// draw considers at most SampleMaxCandidates tokens; TopP ≤ 0 or ≥ 1
-// disables nucleus sampling. Seed and Step feed a counter-based RNG, so the
-// same (Seed, Step) always gives the same draw on every backend.
+// SampleParams configures SampleRow and FusedOps.Sample. Temperature must be
+// > 0 (use ArgmaxAt for greedy decoding); TopK 0 means no top-k limit (every
+// token is a candidate); TopP ≤ 0 or ≥ 1 disables nucleus sampling. Seed and
+// Step feed a counter-based RNG, so the same (Seed, Step) always gives the
+// same draw on every backend.
 type SampleParams struct {
 	Temperature float32
 	TopK        int
@@ -13,11 +13,31 @@ type SampleParams struct {
 	Step        uint32
 }
 
-// SampleMaxCandidates is the most tokens Sample draws from: the WGSL
-// sampler sorts its candidates in one 256-thread workgroup
-// (shaders/sample.wgsl). A caller that needs exact top-k above it, or no
-// top-k limit at all, samples from read-back logits instead.
-const SampleMaxCandidates = 256
+// Limits are what a backend with fused ops advertises about them, so that
+// callers choose a path by asking the backend rather than by mirroring its
+// kernels' constants.
+type Limits struct {
+	// FusedMaxRows is the longest pass (rows T of x) for which the fused
+	// ops pay: a forward pass over more rows takes the plain ops.
+	FusedMaxRows int
+	// SampleMaxCandidates is the most tokens Sample draws among: Sample may
+	// only be called with 1 ≤ k ≤ SampleMaxCandidates, where k is TopK, or
+	// the vocabulary V when TopK is 0. A caller with a larger k samples the
+	// read-back logits with SampleRow instead, which gives the same draw.
+	SampleMaxCandidates int
+}
+
+// Unlimited is a Limits value for "no limit".
+const Unlimited = 1<<31 - 1
+
+// SampleCandidates is the k of SampleParams p on a vocabulary of v tokens:
+// TopK capped at v, or v when TopK is 0.
+func SampleCandidates(p SampleParams, v int) int {
+	if p.TopK > 0 && p.TopK < v {
+		return p.TopK
+	}
+	return v
+}
 
 // FusedOps is the optional set of fused ops a backend may offer on top of
 // Backend; model's decode loop uses them when be.(FusedOps) succeeds. A
@@ -32,6 +52,8 @@ const SampleMaxCandidates = 256
 // composition, and the WebGPU backend is tested against it.
 type FusedOps interface {
 	Backend
+	// Limits says how far the fused ops reach (see Limits).
+	Limits() Limits
 	// MatMulNorm: out = RMSNorm(x, normW, eps)·wᵀ. x (T,K), normW (K),
 	// w (N,K), out (T,N). out may not alias x.
 	MatMulNorm(out, x, normW, w Tensor, eps float32)
@@ -58,9 +80,9 @@ type FusedOps interface {
 	// ArgmaxAt: out[at+t] = argmax of row t of x (T,N), lowest index on ties.
 	// out is I32 with at least at+T entries.
 	ArgmaxAt(out Tensor, at int, x Tensor)
-	// Sample: out[at] = a token drawn from row `row` of logits x (T,V) with
-	// temperature, top-k and top-p; see SampleParams and SampleRow for the
-	// exact algorithm. out is I32.
+	// Sample: out[at] = SampleRow(row `row` of logits x (T,V), p): the same
+	// draw as the reference, on the device. out is I32. The candidates k
+	// (SampleCandidates(p, V)) must not exceed Limits().SampleMaxCandidates.
 	Sample(out Tensor, at int, x Tensor, row int, p SampleParams)
 	// Flush submits the recorded work without waiting for it (a no-op on
 	// the CPU, whose ops run when called).

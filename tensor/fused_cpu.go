@@ -115,6 +115,13 @@ func (b *cpuBackend) ArgmaxAt(out Tensor, at int, x Tensor) {
 	b.Argmax(&cpuTensor{shape: []int{T}, dt: I32, i32: oc.i32[at : at+T]}, x)
 }
 
+// Limits: the CPU's fused ops are compositions of its plain ops, so they
+// pay (and are exact) for any pass length, and SampleRow draws among any
+// number of candidates.
+func (b *cpuBackend) Limits() Limits {
+	return Limits{FusedMaxRows: Unlimited, SampleMaxCandidates: Unlimited}
+}
+
 // Sample: out[at] = SampleRow(row `row` of x (T,V), p).
 func (b *cpuBackend) Sample(out Tensor, at int, x Tensor, row int, p SampleParams) {
 	oc, xc := ct(out), ct(x)
@@ -142,23 +149,26 @@ type sampleCandidate struct {
 	id int32
 }
 
-// SampleRow draws a token from logits x (V) exactly as shaders/sample.wgsl
-// does, in the same f32 arithmetic, so the CPU and WebGPU backends draw the
-// same tokens for the same (Seed, Step):
+// SampleRow is lamina's one token sampler, the reference every other
+// implementation is tested against draw for draw (shaders/sample.wgsl on
+// WebGPU; model.Generate's logits path calls it directly). It draws a token
+// from logits x (V) in f32 arithmetic:
 //
-//  1. k = min(TopK or 256, 256, V); bisect 32 times between min and max for
-//     the largest threshold lo with at least k logits ≥ lo;
-//  2. sort the logits ≥ lo by (value desc, id asc) and keep the first k;
-//  3. weights e_i = exp((x_i - max)/T); keep the shortest prefix whose mass
-//     reaches TopP of the total (transformers' TopPLogitsWarper rule);
-//  4. u = (pcg(Seed ^ pcg(Step)) >> 8) / 2²⁴ · kept mass; pick the first
+//  1. k = SampleCandidates(p, V); the candidates are the first k tokens in
+//     (logit desc, id asc) order;
+//  2. weights e_i = exp((x_i - max)/T); keep the shortest prefix whose mass
+//     reaches TopP of the candidates' total (transformers' TopPLogitsWarper
+//     rule);
+//  3. u = (pcg(Seed ^ pcg(Step)) >> 8) / 2²⁴ · kept mass; pick the first
 //     candidate whose running sum exceeds u.
 //
-// Two differences can remain between backends: the GPU's exp may differ
-// from Go's correctly rounded one by an ulp or two, which moves a draw only
-// when u falls that close to a boundary; and when more than 256 logits tie
-// at the threshold the GPU keeps the first 256 to arrive (scheduling order)
-// where this keeps the 256 lowest ids.
+// The candidates are found through the k-th largest logit (a size-k heap,
+// O(V log k)); the kernel bisects for a threshold instead, which selects the
+// same first k. Two differences can remain on a GPU: its exp may differ from
+// Go's correctly rounded one by an ulp or two, which moves a draw only when
+// u falls that close to a boundary; and when more logits than the kernel's
+// workgroup holds tie at the threshold it keeps the first to arrive
+// (scheduling order) where this keeps the lowest ids.
 func SampleRow(x []float32, p SampleParams) int32 {
 	N := len(x)
 	topP := p.TopP
@@ -166,35 +176,18 @@ func SampleRow(x []float32, p SampleParams) int32 {
 		topP = 1
 	}
 	invTemp := 1 / p.Temperature
-	mx, mn := float32(-3.4e38), float32(3.4e38)
+	mx := float32(-3.4e38)
 	for _, v := range x {
 		if v > mx {
 			mx = v
 		}
-		if v < mn {
-			mn = v
-		}
 	}
-	k := SampleMaxCandidates
-	if p.TopK > 0 {
-		k = min(k, p.TopK)
-	}
-	k = min(k, N)
-	// Invariant: count(x ≥ lo) ≥ k.
-	lo, hi := mn, mx
-	for range 32 {
-		mid := lo + float32((hi-lo)*0.5)
-		c := 0
-		for _, v := range x {
-			if v >= mid {
-				c++
-			}
-		}
-		if c >= k {
-			lo = mid
-		} else {
-			hi = mid
-		}
+	k := SampleCandidates(p, N)
+	// Every logit ≥ the k-th largest is a candidate; sorting them and
+	// keeping k settles ties at the threshold by id.
+	lo := float32(math.Inf(-1))
+	if k < N {
+		lo = kthLargest(make([]float32, 0, k), x, k)
 	}
 	cand := make([]sampleCandidate, 0, k)
 	for i, v := range x {
@@ -240,4 +233,36 @@ func SampleRow(x []float32, p SampleParams) int32 {
 		}
 	}
 	return pick
+}
+
+// kthLargest returns the k-th largest value of w (1 ≤ k ≤ len(w)) using a
+// size-k min-heap in h's storage: O(V log k) instead of sorting V values.
+func kthLargest(h []float32, w []float32, k int) float32 {
+	down := func(i int) {
+		for {
+			l, smallest := 2*i+1, i
+			if l < len(h) && h[l] < h[smallest] {
+				smallest = l
+			}
+			if r := l + 1; r < len(h) && h[r] < h[smallest] {
+				smallest = r
+			}
+			if smallest == i {
+				return
+			}
+			h[i], h[smallest] = h[smallest], h[i]
+			i = smallest
+		}
+	}
+	h = append(h, w[:k]...)
+	for i := k/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for _, v := range w[k:] {
+		if v > h[0] {
+			h[0] = v
+			down(0)
+		}
+	}
+	return h[0]
 }

@@ -82,9 +82,11 @@ func TestSampleRowSupport(t *testing.T) {
 	}{
 		{"topk1-is-argmax", SampleParams{Temperature: 1, TopK: 1}, 1},
 		{"topk5", SampleParams{Temperature: 3, TopK: 5}, 5},
-		{"no-topk-caps-at-256", SampleParams{Temperature: 100}, SampleMaxCandidates},
-		{"topk-above-vocab", SampleParams{Temperature: 100, TopK: 5000}, SampleMaxCandidates},
-		{"topp0.5", SampleParams{Temperature: 1, TopP: 0.5}, nucleus(0.5, 256)},
+		// No top-k limit and a top-k above the vocabulary draw from every
+		// token (the reference is not sized to any kernel's workgroup).
+		{"no-topk-draws-from-all", SampleParams{Temperature: 100}, len(x)},
+		{"topk-above-vocab", SampleParams{Temperature: 100, TopK: 5000}, len(x)},
+		{"topp0.5", SampleParams{Temperature: 1, TopP: 0.5}, nucleus(0.5, len(x))},
 		{"topk20-topp0.9", SampleParams{Temperature: 1, TopK: 20, TopP: 0.9}, nucleus(0.9, 20)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -102,6 +104,19 @@ func TestSampleRowSupport(t *testing.T) {
 			// is drawn; more than one must be for sampling to be sampling.
 			if c.maxRank > 1 && len(seen) < 2 {
 				t.Errorf("only ranks %v drawn", seen)
+			}
+			// Nearly uniform over all 1000 tokens, 1000 draws land beyond
+			// rank 256 about 740 times: a sampler capped there never does.
+			if c.maxRank == len(x) && c.p.TopP == 0 {
+				tail := 0
+				for r := range seen {
+					if r >= 256 {
+						tail++
+					}
+				}
+				if tail == 0 {
+					t.Errorf("no draw beyond rank 256 with no top-k limit")
+				}
 			}
 		})
 	}
@@ -268,5 +283,17 @@ func TestFusedOpsCPU(t *testing.T) {
 	id := int(gotIDs[4])
 	if !slices.Equal(read(row), tv[id*K:id*K+K]) {
 		t.Errorf("EmbeddingAt differs from row %d of the table", id)
+	}
+}
+
+func TestKthLargest(t *testing.T) {
+	w := []float32{3, -1, 7, 7, 0, 2, 7, -5, 4}
+	sorted := slices.Clone(w)
+	slices.Sort(sorted)
+	slices.Reverse(sorted)
+	for k := 1; k <= len(w); k++ {
+		if got := kthLargest(nil, w, k); got != sorted[k-1] {
+			t.Errorf("k=%d: %g, want %g", k, got, sorted[k-1])
+		}
 	}
 }

@@ -25,6 +25,9 @@ const (
 	// matvecMaxRows: up to this many rows of x a matmul runs as matvecs
 	// (decode); above it the tiled kernel wins.
 	matvecMaxRows = 4
+	// sampleMaxCandidates is the most tokens shaders/sample.wgsl draws
+	// among: it sorts its candidates in one 256-thread workgroup.
+	sampleMaxCandidates = 256
 	// poolMaxBytes bounds the free buffers kept for reuse.
 	poolMaxBytes = 256 << 20
 	// argmaxChunk is the number of values one argmax1 workgroup reduces.
@@ -201,6 +204,15 @@ func (b *Backend) LostReason() string { return b.d.lostReason }
 // is closed (reason "destroyed").
 func (b *Backend) Close() {
 	b.d.dev.Call("destroy")
+}
+
+// Limits implements tensor.FusedOps: the fused kernels are matrix-vector
+// kernels for up to matvecMaxRows rows (above that a fused op would fall
+// back to a norm and a tiled matmul per projection, more dispatches than
+// the plain path's one shared norm), and the sampler's workgroup holds
+// sampleMaxCandidates candidates.
+func (b *Backend) Limits() tensor.Limits {
+	return tensor.Limits{FusedMaxRows: matvecMaxRows, SampleMaxCandidates: sampleMaxCandidates}
 }
 
 func (b *Backend) fail(err error) {

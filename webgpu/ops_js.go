@@ -577,6 +577,10 @@ func (b *Backend) Sample(out tensor.Tensor, at int, x tensor.Tensor, row int, sp
 		b.failf("Sample: row %d of %v at %d with temperature %v, topK %d", row, xg.shape, at, sp.Temperature, sp.TopK)
 		return
 	}
+	if k := tensor.SampleCandidates(sp, xg.cols()); k > sampleMaxCandidates {
+		b.failf("Sample: %d candidates (topK %d, vocabulary %d) exceed the kernel's %d (Limits().SampleMaxCandidates); sample the logits with tensor.SampleRow", k, sp.TopK, xg.cols(), sampleMaxCandidates)
+		return
+	}
 	topP := sp.TopP
 	if !(topP > 0) || topP > 1 {
 		topP = 1
