@@ -1,38 +1,10 @@
 package model
 
 import (
-	"encoding/binary"
 	"fmt"
-	"math"
 
-	"github.com/lamina-ml/lamina/kernels"
 	"github.com/lamina-ml/lamina/tensor"
 )
-
-// toF32 widens little-endian F32/F16/BF16 bytes to f32 values.
-func toF32(dt tensor.DType, b []byte) ([]float32, error) {
-	switch dt {
-	case tensor.F32:
-		v := make([]float32, len(b)/4)
-		for i := range v {
-			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-		}
-		return v, nil
-	case tensor.F16:
-		v := make([]float32, len(b)/2)
-		for i := range v {
-			v[i] = kernels.F16ToF32(binary.LittleEndian.Uint16(b[2*i:]))
-		}
-		return v, nil
-	case tensor.BF16:
-		v := make([]float32, len(b)/2)
-		for i := range v {
-			v[i] = kernels.BF16ToF32(binary.LittleEndian.Uint16(b[2*i:]))
-		}
-		return v, nil
-	}
-	return nil, fmt.Errorf("dtype %v is not a float type", dt)
-}
 
 // acts are the activation buffers of a forward pass over T tokens.
 type acts struct {

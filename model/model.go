@@ -10,7 +10,6 @@ package model
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -97,11 +96,11 @@ func Load(fsys fs.FS, be tensor.Backend) (*Model, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("model: %w", err)
 	}
-	src, err := openWeights(fsys)
+	src, err := OpenWeights(fsys)
 	if err != nil {
 		return nil, err
 	}
-	defer src.close()
+	defer src.Close()
 	m := &Model{Config: *cfg, EOS: eos, be: be}
 	if err := m.loadWeights(src); err != nil {
 		m.Close()
@@ -110,150 +109,10 @@ func Load(fsys fs.FS, be tensor.Backend) (*Model, error) {
 	return m, nil
 }
 
-// weightSource finds tensors across one or more safetensors files.
-type weightSource struct {
-	files  map[string]*Safetensors // by file name
-	where  map[string]*Safetensors // tensor name → file
-	closer []io.Closer
-	buf    []byte // reused read buffer
-}
-
-func (w *weightSource) close() {
-	for _, c := range w.closer {
-		c.Close()
-	}
-}
-
-func openWeights(fsys fs.FS) (*weightSource, error) {
-	w := &weightSource{files: map[string]*Safetensors{}, where: map[string]*Safetensors{}}
-	idxData, err := fs.ReadFile(fsys, "model.safetensors.index.json")
-	switch {
-	case err == nil:
-		wm, err := parseShardIndex(idxData)
-		if err != nil {
-			return nil, err
-		}
-		for name, file := range wm {
-			st, ok := w.files[file]
-			if !ok {
-				if st, err = w.open(fsys, file); err != nil {
-					w.close()
-					return nil, err
-				}
-				w.files[file] = st
-			}
-			if _, ok := st.Info(name); !ok {
-				w.close()
-				return nil, &HeaderError{Tensor: name, Reason: fmt.Sprintf("index maps it to %s, which does not contain it", file)}
-			}
-			w.where[name] = st
-		}
-	case errors.Is(err, fs.ErrNotExist):
-		st, err := w.open(fsys, "model.safetensors")
-		if err != nil {
-			return nil, err
-		}
-		for _, name := range st.Names() {
-			w.where[name] = st
-		}
-	default:
-		return nil, fmt.Errorf("model: %w", err)
-	}
-	return w, nil
-}
-
-func (w *weightSource) open(fsys fs.FS, name string) (*Safetensors, error) {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("model: %w", err)
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("model: %w", err)
-	}
-	var ra io.ReaderAt
-	switch r := f.(type) {
-	case io.ReaderAt:
-		ra = r
-	case io.ReadSeeker:
-		ra = &seekReaderAt{r: r}
-	default:
-		// Last resort for file systems whose files can only be streamed.
-		data, err := io.ReadAll(f)
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("model: reading %s: %w", name, err)
-		}
-		ra = bytesReaderAt(data)
-	}
-	w.closer = append(w.closer, f)
-	st, err := OpenSafetensors(ra, fi.Size())
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return st, nil
-}
-
-type seekReaderAt struct{ r io.ReadSeeker }
-
-func (s *seekReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	if _, err := s.r.Seek(off, io.SeekStart); err != nil {
-		return 0, err
-	}
-	return io.ReadFull(s.r, p)
-}
-
-type bytesReaderAt []byte
-
-func (b bytesReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	if off < 0 || off > int64(len(b)) {
-		return 0, io.EOF
-	}
-	n := copy(p, b[off:])
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
-}
-
-func (w *weightSource) has(name string) bool { _, ok := w.where[name]; return ok }
-
-// read returns a tensor's info, dtype and bytes (valid until the next read).
-func (w *weightSource) read(name string) (TensorInfo, tensor.DType, []byte, error) {
-	st, ok := w.where[name]
-	if !ok {
-		return TensorInfo{}, 0, nil, fmt.Errorf("model: missing tensor %q", name)
-	}
-	info, _ := st.Info(name)
-	dt, err := info.DType()
-	if err != nil {
-		return info, 0, nil, err
-	}
-	b, err := st.ReadTensor(name, w.buf)
-	if err != nil {
-		return info, 0, nil, err
-	}
-	w.buf = b
-	return info, dt, b, nil
-}
-
 // loader uploads tensors by name with shape checks, tracking ownership.
 type loader struct {
 	m   *Model
-	src *weightSource
-}
-
-func shapeEq(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+	src *Weights
 }
 
 func (l *loader) keep(t tensor.Tensor, err error) (tensor.Tensor, error) {
@@ -275,15 +134,9 @@ func (l *loader) keepAs(name string, t tensor.Tensor, err error) (tensor.Tensor,
 
 // matrix uploads a 2-D float weight of the given shape in its file dtype.
 func (l *loader) matrix(name string, shape ...int) (tensor.Tensor, error) {
-	info, dt, b, err := l.src.read(name)
+	dt, b, err := l.src.Float(name, shape...)
 	if err != nil {
 		return nil, err
-	}
-	if !shapeEq(info.Shape, shape) {
-		return nil, fmt.Errorf("model: tensor %q has shape %v, want %v", name, info.Shape, shape)
-	}
-	if dt != tensor.F32 && dt != tensor.F16 && dt != tensor.BF16 {
-		return nil, fmt.Errorf("model: tensor %q has dtype %v; weights must be F32, F16 or BF16", name, dt)
 	}
 	t, err := l.m.be.Upload(shape, dt, b)
 	return l.keepAs(name, t, err)
@@ -291,18 +144,11 @@ func (l *loader) matrix(name string, shape ...int) (tensor.Tensor, error) {
 
 // vector uploads a 1-D float tensor (norm weight or bias) as F32.
 func (l *loader) vector(name string, n int) (tensor.Tensor, error) {
-	info, dt, b, err := l.src.read(name)
+	dt, b, err := l.src.Float(name, n)
 	if err != nil {
 		return nil, err
 	}
-	if !shapeEq(info.Shape, []int{n}) {
-		return nil, fmt.Errorf("model: tensor %q has shape %v, want [%d]", name, info.Shape, n)
-	}
-	v, err := toF32(dt, b)
-	if err != nil {
-		return nil, fmt.Errorf("model: tensor %q: %w", name, err)
-	}
-	t, err := l.m.be.UploadF32([]int{n}, v)
+	t, err := l.m.be.UploadF32([]int{n}, DecodeF32(dt, b))
 	return l.keepAs(name, t, err)
 }
 
@@ -311,15 +157,9 @@ func (l *loader) vector(name string, n int) (tensor.Tensor, error) {
 // dtype. Splitting c_attn's fused q/k/v this way gives three ordinary
 // Linear weights.
 func (l *loader) conv1D(name string, in, out int, blocks ...int) ([]tensor.Tensor, error) {
-	info, dt, b, err := l.src.read(name)
+	dt, b, err := l.src.Float(name, in, out)
 	if err != nil {
 		return nil, err
-	}
-	if !shapeEq(info.Shape, []int{in, out}) {
-		return nil, fmt.Errorf("model: tensor %q has shape %v, want [%d %d]", name, info.Shape, in, out)
-	}
-	if dt != tensor.F32 && dt != tensor.F16 && dt != tensor.BF16 {
-		return nil, fmt.Errorf("model: tensor %q has dtype %v; weights must be F32, F16 or BF16", name, dt)
 	}
 	es := dt.Size()
 	var res []tensor.Tensor
@@ -348,17 +188,11 @@ func (l *loader) biasBlocks(name string, blocks ...int) ([]tensor.Tensor, error)
 	for _, n := range blocks {
 		total += n
 	}
-	info, dt, b, err := l.src.read(name)
+	dt, b, err := l.src.Float(name, total)
 	if err != nil {
 		return nil, err
 	}
-	if !shapeEq(info.Shape, []int{total}) {
-		return nil, fmt.Errorf("model: tensor %q has shape %v, want [%d]", name, info.Shape, total)
-	}
-	v, err := toF32(dt, b)
-	if err != nil {
-		return nil, fmt.Errorf("model: tensor %q: %w", name, err)
-	}
+	v := DecodeF32(dt, b)
 	var res []tensor.Tensor
 	from := 0
 	for _, n := range blocks {
@@ -373,7 +207,7 @@ func (l *loader) biasBlocks(name string, blocks ...int) ([]tensor.Tensor, error)
 	return res, nil
 }
 
-func (m *Model) loadWeights(src *weightSource) error {
+func (m *Model) loadWeights(src *Weights) error {
 	l := &loader{m: m, src: src}
 	c := &m.Config
 	if c.Arch == GPT2 {
@@ -391,7 +225,7 @@ func (l *loader) loadGPT2() error {
 	// Hub GPT-2 checkpoints come both with and without the "transformer."
 	// prefix (GPT2LMHeadModel vs GPT2Model state dicts).
 	p := "transformer."
-	if !l.src.has(p + "wte.weight") {
+	if !l.src.Has(p + "wte.weight") {
 		p = ""
 	}
 	C, I := c.Hidden, c.Intermediate

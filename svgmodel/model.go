@@ -6,17 +6,14 @@
 package svgmodel
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"strings"
 	"unicode"
 
-	"github.com/lamina-ml/lamina/kernels"
 	"github.com/lamina-ml/lamina/model"
 	"github.com/lamina-ml/lamina/tensor"
 )
@@ -170,50 +167,17 @@ func Load(fsys fs.FS, be tensor.Backend) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := fsys.Open("model.safetensors")
-	if err != nil {
-		return nil, fmt.Errorf("svgmodel: %w", err)
-	}
-	defer f.Close()
-	st, err := openSafetensors(f)
+	w, err := model.OpenWeights(fsys)
 	if err != nil {
 		return nil, err
 	}
+	defer w.Close()
 	m := &Model{Config: *cfg, be: be, ops: ops}
-	if err := m.load(st); err != nil {
+	if err := m.load(w); err != nil {
 		m.Close()
 		return nil, err
 	}
 	return m, nil
-}
-
-func openSafetensors(f fs.File) (*model.Safetensors, error) {
-	ra, ok := f.(io.ReaderAt)
-	info, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("svgmodel: %w", err)
-	}
-	if !ok {
-		b, err := io.ReadAll(f)
-		if err != nil {
-			return nil, fmt.Errorf("svgmodel: %w", err)
-		}
-		return model.OpenSafetensors(bytesReaderAt(b), int64(len(b)))
-	}
-	return model.OpenSafetensors(ra, info.Size())
-}
-
-type bytesReaderAt []byte
-
-func (b bytesReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	if off < 0 || off > int64(len(b)) {
-		return 0, io.EOF
-	}
-	n := copy(p, b[off:])
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
 }
 
 // Close frees every backend tensor the model owns.
@@ -227,9 +191,12 @@ func (m *Model) Close() {
 // Backend is the backend the model runs on.
 func (m *Model) Backend() tensor.Backend { return m.be }
 
+// loader uploads checkpoint tensors through model.Weights (which checks
+// names, shapes and dtypes and names the tensor in its errors), keeping the
+// first error so the long list of loads in load reads straight.
 type loader struct {
 	m   *Model
-	st  *model.Safetensors
+	w   *model.Weights
 	err error
 }
 
@@ -244,51 +211,27 @@ func (l *loader) keep(t tensor.Tensor, err error) tensor.Tensor {
 	return t
 }
 
-// raw returns a tensor's bytes, dtype and shape, checking the shape.
+// keepAs is keep naming the checkpoint tensor in an upload error (one too
+// large for a GPU's buffers, say), which stays matchable with errors.Is.
+func (l *loader) keepAs(name string, t tensor.Tensor, err error) tensor.Tensor {
+	if err != nil {
+		err = fmt.Errorf("svgmodel: tensor %q: %w", name, err)
+	}
+	return l.keep(t, err)
+}
+
+// raw returns a float tensor's bytes (valid until the next raw) and dtype,
+// checking its shape.
 func (l *loader) raw(name string, shape ...int) ([]byte, tensor.DType, bool) {
 	if l.err != nil {
 		return nil, 0, false
 	}
-	info, ok := l.st.Info(name)
-	if !ok {
-		l.err = fmt.Errorf("svgmodel: model.safetensors lacks %q", name)
-		return nil, 0, false
-	}
-	if fmt.Sprint(info.Shape) != fmt.Sprint(shape) {
-		l.err = fmt.Errorf("svgmodel: %s has shape %v, config says %v", name, info.Shape, shape)
-		return nil, 0, false
-	}
-	dt, err := info.DType()
-	if err == nil && dt != tensor.F32 && dt != tensor.F16 && dt != tensor.BF16 {
-		err = fmt.Errorf("svgmodel: %s has dtype %v, want F32, F16 or BF16", name, dt)
-	}
+	dt, b, err := l.w.Float(name, shape...)
 	if err != nil {
 		l.err = err
 		return nil, 0, false
 	}
-	b, err := l.st.ReadTensor(name, nil)
-	if err != nil {
-		l.err = fmt.Errorf("svgmodel: %s: %w", name, err)
-		return nil, 0, false
-	}
 	return b, dt, true
-}
-
-// f32 decodes stored values to f32.
-func toF32(b []byte, dt tensor.DType) []float32 {
-	n := len(b) / dt.Size()
-	v := make([]float32, n)
-	for i := range v {
-		switch dt {
-		case tensor.F32:
-			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-		case tensor.F16:
-			v[i] = kernels.F16ToF32(binary.LittleEndian.Uint16(b[2*i:]))
-		case tensor.BF16:
-			v[i] = kernels.BF16ToF32(binary.LittleEndian.Uint16(b[2*i:]))
-		}
-	}
-	return v
 }
 
 // vec loads a 1-D or 2-D tensor as f32 (norm weights, biases, position tables).
@@ -297,33 +240,37 @@ func (l *loader) vec(name string, shape ...int) tensor.Tensor {
 	if !ok {
 		return nil
 	}
-	return l.keep(l.m.be.UploadF32(shape, toF32(b, dt)))
+	t, err := l.m.be.UploadF32(shape, model.DecodeF32(dt, b))
+	return l.keepAs(name, t, err)
 }
 
 // linears loads a Linear (out,in) split into parts equal row blocks (torch's chunk along the
 // output dimension), adding addBias[i] to part i's bias.
 func (l *loader) linears(prefix string, out, in, parts int, addBias []float32) []linear {
-	wb, dt, ok := l.raw(prefix+".weight", out, in)
-	if !ok {
-		return make([]linear, parts)
-	}
+	// The bias first: raw's bytes last only until the next read.
 	bb, bdt, ok := l.raw(prefix+".bias", out)
 	if !ok {
 		return make([]linear, parts)
 	}
-	bias := toF32(bb, bdt)
+	bias := model.DecodeF32(bdt, bb)
+	wb, dt, ok := l.raw(prefix+".weight", out, in)
+	if !ok {
+		return make([]linear, parts)
+	}
 	n := out / parts
 	rowBytes := in * dt.Size()
 	res := make([]linear, parts)
 	for i := range res {
-		res[i].w = l.keep(l.m.be.Upload([]int{n, in}, dt, wb[i*n*rowBytes:(i+1)*n*rowBytes]))
+		w, err := l.m.be.Upload([]int{n, in}, dt, wb[i*n*rowBytes:(i+1)*n*rowBytes])
+		res[i].w = l.keepAs(prefix+".weight", w, err)
 		b := append([]float32(nil), bias[i*n:(i+1)*n]...)
 		if addBias != nil {
 			for j := range b {
 				b[j] += addBias[i]
 			}
 		}
-		res[i].b = l.keep(l.m.be.UploadF32([]int{n}, b))
+		bt, err := l.m.be.UploadF32([]int{n}, b)
+		res[i].b = l.keepAs(prefix+".bias", bt, err)
 	}
 	return res
 }
@@ -337,13 +284,14 @@ func (l *loader) table(name string, shape ...int) tensor.Tensor {
 	if !ok {
 		return nil
 	}
-	return l.keep(l.m.be.Upload(shape, dt, b))
+	t, err := l.m.be.Upload(shape, dt, b)
+	return l.keepAs(name, t, err)
 }
 
-func (m *Model) load(st *model.Safetensors) error {
+func (m *Model) load(w *model.Weights) error {
 	c := &m.Config
 	D, TD, K, F := c.DModel, c.TextDModel, c.Slots, c.Fields
-	l := &loader{m: m, st: st}
+	l := &loader{m: m, w: w}
 	m.tok = l.table("text.tok.weight", c.vocab(), TD)
 	m.pos = l.table("text.pos.weight", c.TextMaxLen, TD)
 	for i := 0; i < c.TextLayers; i++ {
@@ -455,29 +403,57 @@ func (c *Config) CaptionIDs(text string) []int32 {
 	return ids
 }
 
-// EncodeCaption runs the text encoder over a caption.
-func (m *Model) EncodeCaption(text string) (*Caption, error) {
+// EncodeCaption runs the text encoder over a caption. A backend that cannot
+// allocate its buffers (on WebGPU an error matching webgpu.ErrTooLarge) makes
+// it return that error, wrapped, with nothing left allocated.
+func (m *Model) EncodeCaption(text string) (cap *Caption, err error) {
 	c := &m.Config
 	be, D, TD := m.be, c.DModel, c.TextDModel
 	ids := c.CaptionIDs(text)
 	L := len(ids)
-	var tmp []tensor.Tensor
-	alloc := func(shape ...int) tensor.Tensor {
+	// tmp are freed on return; kept are the caption's, freed too on error.
+	var tmp, kept []tensor.Tensor
+	var allocErr error
+	zeros := func(list *[]tensor.Tensor, shape ...int) tensor.Tensor {
+		if allocErr != nil {
+			return nil
+		}
 		t, err := be.Zeros(shape...)
 		if err != nil {
-			panic(err)
+			allocErr = fmt.Errorf("svgmodel: encoding a caption of %d tokens: %w", L, err)
+			return nil
 		}
-		tmp = append(tmp, t)
+		*list = append(*list, t)
 		return t
 	}
+	alloc := func(shape ...int) tensor.Tensor { return zeros(&tmp, shape...) }
+	keep := func(shape ...int) tensor.Tensor { return zeros(&kept, shape...) }
 	defer func() {
 		for _, t := range tmp {
 			be.Free(t)
+		}
+		if err != nil {
+			for _, t := range kept {
+				be.Free(t)
+			}
+			cap = nil
 		}
 	}()
 	x, p, h := alloc(L, TD), alloc(L, TD), alloc(L, TD)
 	q, k, v, a := alloc(L, TD), alloc(L, TD), alloc(L, TD), alloc(L, TD)
 	m1 := alloc(L, 4*TD)
+	proj := alloc(L, D)
+	cap = &Caption{m: m, L: L}
+	cap.pooled = keep(1, D)
+	for range m.blocks {
+		cap.keys = append(cap.keys, keep(L, D))
+		cap.values = append(cap.values, keep(L, D))
+	}
+	// Every buffer is allocated before the first op, so a failed
+	// allocation never reaches an op with a nil tensor.
+	if allocErr != nil {
+		return nil, allocErr
+	}
 	positions := make([]int32, L)
 	for i := range positions {
 		positions[i] = int32(i)
@@ -519,27 +495,14 @@ func (m *Model) EncodeCaption(text string) (*Caption, error) {
 	}
 	pm, err := be.UploadF32([]int{1, TD}, mean)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("svgmodel: encoding a caption: %w", err)
 	}
 	tmp = append(tmp, pm)
-	cap := &Caption{m: m, L: L}
-	keep := func(shape ...int) tensor.Tensor {
-		t, err := be.Zeros(shape...)
-		if err != nil {
-			panic(err)
-		}
-		return t
-	}
-	cap.pooled = keep(1, D)
 	be.MatMul(cap.pooled, pm, m.pool.w, m.pool.b)
-	proj := alloc(L, D)
 	be.MatMul(proj, x, m.textProj.w, m.textProj.b)
-	for _, b := range m.blocks {
-		kk, vv := keep(L, D), keep(L, D)
-		be.MatMul(kk, proj, b.xk.w, b.xk.b)
-		be.MatMul(vv, proj, b.xv.w, b.xv.b)
-		cap.keys = append(cap.keys, kk)
-		cap.values = append(cap.values, vv)
+	for i, b := range m.blocks {
+		be.MatMul(cap.keys[i], proj, b.xk.w, b.xk.b)
+		be.MatMul(cap.values[i], proj, b.xv.w, b.xv.b)
 	}
 	return cap, nil
 }
