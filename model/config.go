@@ -429,16 +429,18 @@ func parseBOS(raw *json.RawMessage) (int32, error) {
 // generationConfig is the part of generation_config.json lamina uses.
 type generationConfig struct {
 	EOS *json.RawMessage `json:"eos_token_id"`
+	GenerationConfig
 }
 
-// parseGenerationEOS returns the EOS ids of a generation_config.json, or nil
-// when the file does not set them.
-func parseGenerationEOS(data []byte) ([]int32, error) {
+// parseGeneration returns the EOS ids of a generation_config.json (nil when
+// the file does not set them) and its sampling defaults.
+func parseGeneration(data []byte) ([]int32, GenerationConfig, error) {
 	var g generationConfig
 	if err := json.Unmarshal(data, &g); err != nil {
-		return nil, fmt.Errorf("model: generation_config.json: %w", err)
+		return nil, GenerationConfig{}, fmt.Errorf("model: generation_config.json: %w", err)
 	}
-	return parseTokenIDs("eos_token_id", g.EOS)
+	ids, err := parseTokenIDs("eos_token_id", g.EOS)
+	return ids, g.GenerationConfig, err
 }
 
 func intOr(p *int, d int) int {

@@ -3,7 +3,6 @@ package model
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/lamina-ml/lamina/tensor"
 )
@@ -55,7 +54,7 @@ type GenerateOptions struct {
 	// IgnoreEOS generates MaxNewTokens even past an EOS token.
 	IgnoreEOS bool
 	// StopStrings end generation once Decode(generated ids) contains one of
-	// them. They need Decode.
+	// them (FirstStop; TextStream cuts the text there). They need Decode.
 	StopStrings []string
 	// Decode turns generated ids into text, for StopStrings.
 	Decode func(ids []int32) string
@@ -117,13 +116,8 @@ func (m *Model) Generate(ctx context.Context, prompt []int32, opts GenerateOptio
 		if containsID(eos, next) {
 			return true
 		}
-		if len(opts.StopStrings) > 0 {
-			text := opts.Decode(out)
-			for _, ss := range opts.StopStrings {
-				if ss != "" && strings.Contains(text, ss) {
-					return true
-				}
-			}
+		if len(opts.StopStrings) > 0 && FirstStop(opts.Decode(out), opts.StopStrings) >= 0 {
+			return true
 		}
 		return false
 	}

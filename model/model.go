@@ -26,6 +26,9 @@ type Model struct {
 	// EOS are the token ids that end generation by default: those of
 	// generation_config.json when it sets them, else config.json's.
 	EOS []int32
+	// Generation holds generation_config.json's sampling defaults (zero
+	// without the file); Options applies them to a Request.
+	Generation GenerationConfig
 
 	be      tensor.Backend
 	embed   tensor.Tensor // (V,C)
@@ -85,9 +88,10 @@ func Load(fsys fs.FS, be tensor.Backend) (*Model, error) {
 		return nil, err
 	}
 	eos := cfg.EOSTokenID
+	var gen GenerationConfig
 	if g, err := fs.ReadFile(fsys, "generation_config.json"); err == nil {
-		ids, err := parseGenerationEOS(g)
-		if err != nil {
+		var ids []int32
+		if ids, gen, err = parseGeneration(g); err != nil {
 			return nil, err
 		}
 		if ids != nil {
@@ -101,7 +105,7 @@ func Load(fsys fs.FS, be tensor.Backend) (*Model, error) {
 		return nil, err
 	}
 	defer src.Close()
-	m := &Model{Config: *cfg, EOS: eos, be: be}
+	m := &Model{Config: *cfg, EOS: eos, Generation: gen, be: be}
 	if err := m.loadWeights(src); err != nil {
 		m.Close()
 		return nil, err

@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/lamina-ml/lamina/model"
 	"github.com/lamina-ml/lamina/svgmodel"
@@ -53,6 +53,7 @@ func errorCode(err error) string {
 	var ce *codedError
 	var cfgErr *model.ConfigError
 	var hdrErr *model.HeaderError
+	var wErr *model.WeightError
 	var tokFmt *tokenizer.FormatError
 	var tokUnsup *tokenizer.UnsupportedError
 	switch {
@@ -60,7 +61,7 @@ func errorCode(err error) string {
 		return ce.code
 	case errors.Is(err, model.ErrUnsupported), errors.Is(err, model.ErrUnsupportedDType), errors.As(err, &tokUnsup):
 		return codeUnsupported
-	case errors.As(err, &cfgErr), errors.As(err, &hdrErr), errors.As(err, &tokFmt), errors.Is(err, fs.ErrNotExist):
+	case errors.As(err, &cfgErr), errors.As(err, &hdrErr), errors.As(err, &wErr), errors.As(err, &tokFmt), errors.Is(err, fs.ErrNotExist):
 		return codeBadModel
 	case gpuTooLarge(err):
 		return codeTooLarge
@@ -95,12 +96,11 @@ type runtime struct {
 	svgModels map[int]*svgModel
 }
 
-// loadedModel is a model with its tokenizer and generation defaults.
+// loadedModel is a model with its tokenizer.
 type loadedModel struct {
 	rt   *runtime
 	m    *model.Model
 	tok  *tokenizer.Tokenizer // nil without tokenizer.json
-	gen  genDefaults
 	info modelInfo
 	// files are kept only while an auto runtime runs on WebGPU, to reload
 	// the weights onto the CPU after a device loss.
@@ -122,16 +122,6 @@ type modelInfo struct {
 	HasTokenizer bool    `json:"hasTokenizer"`
 	WeightBytes  int64   `json:"weightBytes"`
 	Backend      string  `json:"backend"`
-}
-
-// genDefaults are generation_config.json's sampling settings, used when the
-// caller leaves an option unset (transformers' generate does the same).
-type genDefaults struct {
-	DoSample          bool     `json:"do_sample"`
-	Temperature       *float32 `json:"temperature"`
-	TopK              *int     `json:"top_k"`
-	TopP              *float32 `json:"top_p"`
-	RepetitionPenalty *float32 `json:"repetition_penalty"`
 }
 
 // registry holds the JS-visible handles of one Go program.
@@ -268,11 +258,6 @@ func (r *registry) loadModel(rtID int, files memFS) (int, *loadedModel, error) {
 		if lm.tok, err = tokenizer.Load(data); err != nil {
 			return 0, nil, err
 		}
-	}
-	if data, ok := files["generation_config.json"]; ok {
-		// Only the sampling fields are read here; model.Load validates
-		// the file (EOS ids) itself.
-		_ = json.Unmarshal(data, &lm.gen)
 	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
@@ -501,51 +486,20 @@ type genRequest struct {
 	StopStrings       []string
 }
 
-// defaultMaxNewTokens is used when generate() gets no maxNewTokens.
-const defaultMaxNewTokens = 32
-
-// options resolves a request against generation_config.json the way
-// transformers does: sampling settings apply only when do_sample is set.
+// options resolves a request with the model's generation_config.json
+// (model.ResolveOptions, as the CLI and the worker do).
 func (lm *loadedModel) options(req genRequest) model.GenerateOptions {
-	o := model.GenerateOptions{MaxNewTokens: req.MaxNewTokens, Seed: req.Seed, StopStrings: req.StopStrings}
-	if req.MaxNewTokens < 0 {
-		o.MaxNewTokens = defaultMaxNewTokens
+	r := model.Request{Temperature: req.Temperature, TopK: req.TopK, TopP: req.TopP,
+		RepetitionPenalty: req.RepetitionPenalty, Seed: req.Seed, EOS: req.EOS, StopStrings: req.StopStrings}
+	if req.MaxNewTokens >= 0 {
+		r.MaxNewTokens = &req.MaxNewTokens
 	}
-	g := lm.gen
-	pick32 := func(v, d *float32, fallback float32) float32 {
-		switch {
-		case v != nil:
-			return *v
-		case d != nil && g.DoSample:
-			return *d
-		}
-		return fallback
-	}
-	temp := float32(0)
-	if g.DoSample {
-		temp = 1 // transformers' default temperature once sampling
-	}
-	o.Temperature = pick32(req.Temperature, g.Temperature, temp)
-	o.TopP = pick32(req.TopP, g.TopP, 0)
-	o.RepetitionPenalty = pick32(req.RepetitionPenalty, g.RepetitionPenalty, 0)
-	switch {
-	case req.TopK != nil:
-		o.TopK = *req.TopK
-	case g.TopK != nil && g.DoSample:
-		o.TopK = *g.TopK
-	}
-	if req.EOS != nil {
-		o.EOS = req.EOS
-		o.IgnoreEOS = len(req.EOS) == 0
-	}
-	if lm.tok != nil {
-		o.Decode = lm.tok.Decode
-	}
-	return o
+	return lm.m.Options(r)
 }
 
 // generate continues req.IDs. onToken gets every new id with the text it
-// adds (held back while the text ends in an incomplete UTF-8 sequence);
+// adds (model.TextStream: held back while it could still change, cut before
+// a stop string; the last token's call carries all that is left);
 // cancelled is polled before each token. It returns prompt+new ids.
 func (lm *loadedModel) generate(req genRequest, onToken func(id int32, text string), cancelled func() bool) (ids []int32, wasCancelled bool, err error) {
 	if err := lm.checkIDs(req.IDs); err != nil {
@@ -558,21 +512,33 @@ func (lm *loadedModel) generate(req genRequest, onToken func(id int32, text stri
 	if lm.learnedPositions() && len(req.IDs)+opts.MaxNewTokens > lm.info.MaxPositions {
 		return nil, false, coded(codeBadInput, "lamina: %d prompt tokens + maxNewTokens %d exceed the model's %d positions", len(req.IDs), opts.MaxNewTokens, lm.info.MaxPositions)
 	}
+	// The stream applies the stop strings; Generate only needs to be told
+	// to stop (onToken returning false).
+	var ts *model.TextStream
+	if lm.tok != nil {
+		ts = model.NewTokenizerStream(lm.tok, opts.StopStrings)
+	}
+	opts.StopStrings = nil
+	eos := lm.m.EOS
+	if opts.EOS != nil {
+		eos = opts.EOS
+	}
 	lm.rt.mu.Lock()
 	defer lm.rt.mu.Unlock()
 
 	var out []int32
-	emitted := 0 // bytes of decoded text already handed to onToken
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	step := func(id int32) bool {
 		out = append(out, id)
-		text := ""
-		if lm.tok != nil {
-			full := lm.tok.Decode(out)
-			// Byte-fallback tokens may end mid-character: wait for the rest.
-			if !strings.HasSuffix(full, string(utf8.RuneError)) && len(full) >= emitted {
-				text, emitted = full[emitted:], len(full)
+		text, stopped := "", false
+		if ts != nil {
+			last := slices.Contains(eos, id) && !opts.IgnoreEOS
+			if !last {
+				text, stopped = ts.Push(id)
+			}
+			if last || stopped || len(out) == opts.MaxNewTokens {
+				text += ts.Finish()
 			}
 		}
 		onToken(id, text)
@@ -581,7 +547,7 @@ func (lm *loadedModel) generate(req genRequest, onToken func(id int32, text stri
 			cancel()
 			return false
 		}
-		return true
+		return !stopped
 	}
 	if cancelled() {
 		return append([]int32(nil), req.IDs...), true, nil

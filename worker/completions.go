@@ -10,27 +10,30 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
-	"unicode/utf8"
+
+	"github.com/lamina-ml/lamina/model"
 )
 
-// Defaults follow OpenAI's legacy completions endpoint.
+// Limits on stop strings (OpenAI's legacy completions endpoint allows 4).
+// What a request leaves out (max_tokens, temperature, top_k, top_p) comes
+// from the model's generation_config.json, then lamina's built-in defaults
+// (model.ResolveOptions): the same resolution as the CLI and the browser.
 const (
-	defaultMaxTokens   = 16
-	defaultTemperature = 1.0
-	maxStopStrings     = 4
-	maxStopLen         = 256
+	maxStopStrings = 4
+	maxStopLen     = 256
 )
 
 // completionRequest is the OpenAI /v1/completions subset lamina serves.
 // Unknown fields are ignored, as OpenAI-compatible servers do, except the
 // ones below whose other values would change the answer.
 type completionRequest struct {
-	Model          string          `json:"model"`
-	Prompt         json.RawMessage `json:"prompt"`
-	MaxTokens      *int            `json:"max_tokens"`
-	Temperature    *float64        `json:"temperature"`
-	TopP           *float64        `json:"top_p"`
+	Model       string          `json:"model"`
+	Prompt      json.RawMessage `json:"prompt"`
+	MaxTokens   *int            `json:"max_tokens"`
+	Temperature *float64        `json:"temperature"`
+	TopP        *float64        `json:"top_p"`
+	// TopK is vLLM's extension (0 or -1: no limit).
+	TopK           *int            `json:"top_k"`
 	Seed           *int64          `json:"seed"`
 	Stop           json.RawMessage `json:"stop"`
 	Stream         bool            `json:"stream"`
@@ -45,9 +48,10 @@ type completionRequest struct {
 // completion is a validated request.
 type completion struct {
 	model     string
-	text      *string // prompt as text, or
-	ids       []int32 // prompt as token ids
-	opts      SampleOptions
+	text      *string       // prompt as text, or
+	ids       []int32       // prompt as token ids
+	req       model.Request // what the body asked for (nil fields: model defaults)
+	opts      SampleOptions // req resolved, against built-in defaults until the model is known
 	stops     []string
 	stream    bool
 	returnIDs bool
@@ -91,36 +95,44 @@ func parseCompletion(body []byte) (*completion, error) {
 	if err := parsePrompt(req.Prompt, c); err != nil {
 		return nil, err
 	}
-	c.opts.MaxTokens = defaultMaxTokens
 	if req.MaxTokens != nil {
-		c.opts.MaxTokens = *req.MaxTokens
+		if *req.MaxTokens < 1 || *req.MaxTokens > MaxNewTokens {
+			return nil, unprocessable("max_tokens_out_of_range", "max_tokens must be between 1 and %d, got %d", MaxNewTokens, *req.MaxTokens)
+		}
+		c.req.MaxNewTokens = req.MaxTokens
 	}
-	if c.opts.MaxTokens < 1 || c.opts.MaxTokens > MaxNewTokens {
-		return nil, unprocessable("max_tokens_out_of_range", "max_tokens must be between 1 and %d, got %d", MaxNewTokens, c.opts.MaxTokens)
-	}
-	c.opts.Temperature = defaultTemperature
 	if req.Temperature != nil {
 		if *req.Temperature < 0 || *req.Temperature > 2 {
 			return nil, unprocessable("temperature_out_of_range", "temperature must be in [0, 2], got %g", *req.Temperature)
 		}
-		c.opts.Temperature = float32(*req.Temperature)
+		t := float32(*req.Temperature)
+		c.req.Temperature = &t
 	}
-	c.opts.TopP = 1
 	if req.TopP != nil {
 		if !(*req.TopP > 0 && *req.TopP <= 1) {
 			return nil, unprocessable("top_p_out_of_range", "top_p must be in (0, 1], got %g", *req.TopP)
 		}
-		c.opts.TopP = float32(*req.TopP)
+		p := float32(*req.TopP)
+		c.req.TopP = &p
+	}
+	if req.TopK != nil {
+		k := *req.TopK
+		if k < -1 || k > 1<<20 {
+			return nil, unprocessable("top_k_out_of_range", "top_k must be -1, 0 (no limit) or a positive count, got %d", k)
+		}
+		k = max(k, 0)
+		c.req.TopK = &k
 	}
 	if req.Seed != nil {
-		c.opts.Seed = uint64(*req.Seed)
+		c.req.Seed = uint64(*req.Seed)
 	} else {
 		var b [8]byte
 		rand.Read(b[:])
 		for _, x := range b {
-			c.opts.Seed = c.opts.Seed<<8 | uint64(x)
+			c.req.Seed = c.req.Seed<<8 | uint64(x)
 		}
 	}
+	c.opts = sampleOptions(model.ResolveOptions(c.req, model.GenerationConfig{}))
 	stops, err := parseStop(req.Stop)
 	if err != nil {
 		return nil, err
@@ -179,6 +191,13 @@ func setPromptIDs(ids []int64, c *completion) error {
 		c.ids[i] = int32(id)
 	}
 	return nil
+}
+
+// sampleOptions are the LM's options from resolved GenerateOptions; a
+// max_tokens the model's defaults set above the worker's limit is capped.
+func sampleOptions(o model.GenerateOptions) SampleOptions {
+	return SampleOptions{MaxTokens: min(max(o.MaxNewTokens, 1), MaxNewTokens), Temperature: o.Temperature,
+		TopK: o.TopK, TopP: o.TopP, Seed: o.Seed}
 }
 
 func parseStop(raw json.RawMessage) ([]string, error) {
@@ -310,6 +329,10 @@ func (h *Handler) runCompletion(w http.ResponseWriter, ctx context.Context, c *c
 		}
 		prompt = ids
 	}
+	// The model's generation_config.json fills in what the request left out.
+	if g, ok := e.lm.(generationDefaults); ok {
+		c.opts = sampleOptions(model.ResolveOptions(c.req, g.Generation()))
+	}
 	if len(c.stops) > 0 && e.tok == nil {
 		return unprocessable("no_tokenizer", "stop strings need a tokenizer; model %s has none", c.model)
 	}
@@ -345,40 +368,48 @@ func (h *Handler) runCompletion(w http.ResponseWriter, ctx context.Context, c *c
 	}
 
 	var out []int32
-	text, sent := "", 0 // decoded completion; bytes of it already streamed
+	pending := "" // text released by the last token, sent with the final event
 	finish := "length"
 	var decErr error
+	var ts *model.TextStream
+	if e.tok != nil {
+		decode := func(ids []int32) string {
+			s, err := e.tok.Decode(ids)
+			if err != nil && decErr == nil {
+				decErr = err
+			}
+			return s
+		}
+		var isByte func(int32) bool
+		if bf, ok := e.tok.(byteFallbackTokenizer); ok {
+			isByte = bf.IsByteToken
+		}
+		ts = model.NewTextStream(decode, isByte, c.stops)
+	}
 	onToken := func(t int32) bool {
 		if eos[t] {
 			finish = "stop"
 			return false
 		}
 		out = append(out, t)
-		if e.tok != nil {
-			s, err := e.tok.Decode(out)
-			if err != nil {
-				decErr = err
+		delta, stopped := "", false
+		if ts != nil {
+			delta, stopped = ts.Push(t)
+			if decErr != nil {
 				return false
 			}
-			text = s
-			if i := firstStop(text, c.stops); i >= 0 {
-				text = text[:i]
+			if stopped {
 				finish = "stop"
-				return false
 			}
 		}
-		if sse != nil {
-			safe := streamableLen(text, c.stops)
-			if bf, ok := e.tok.(byteFallbackTokenizer); ok {
-				safe = min(safe, stableLen(e.tok, bf, out, text, sent))
-			}
-			delta := ""
-			if safe > sent {
-				delta, sent = text[sent:safe], safe
-			}
+		if sse != nil && !stopped {
 			sse.event(chunk(delta, []int32{t}, nil))
+		} else if sse != nil {
+			// The token that completed a stop string: its text (cut) goes
+			// out with the final event.
+			pending = delta
 		}
-		return len(out) < c.opts.MaxTokens
+		return !stopped && len(out) < c.opts.MaxTokens
 	}
 	e.gen.Lock()
 	err := e.lm.Generate(ctx, prompt, c.opts, onToken)
@@ -386,16 +417,17 @@ func (h *Handler) runCompletion(w http.ResponseWriter, ctx context.Context, c *c
 	if err == nil {
 		err = decErr
 	}
+	text := ""
+	if ts != nil {
+		pending += ts.Finish()
+		text = ts.Text()
+	}
 	if sse != nil {
 		if err != nil {
 			sse.event(apiError{apiErrorBody{Message: err.Error(), Type: typeServer, Code: "generation_failed"}})
 			return nil
 		}
-		delta := ""
-		if len(text) > sent {
-			delta = text[sent:]
-		}
-		sse.event(chunk(delta, nil, &finish))
+		sse.event(chunk(pending, nil, &finish))
 		sse.done()
 		return nil
 	}
@@ -409,65 +441,6 @@ func (h *Handler) runCompletion(w http.ResponseWriter, ctx context.Context, c *c
 	resp.Usage = &completionUsage{PromptTokens: len(prompt), CompletionTokens: len(out), TotalTokens: len(prompt) + len(out)}
 	writeJSON(w, http.StatusOK, resp)
 	return nil
-}
-
-// firstStop is the byte index of the earliest stop string in s, or -1.
-func firstStop(s string, stops []string) int {
-	best := -1
-	for _, st := range stops {
-		if i := strings.Index(s, st); i >= 0 && (best < 0 || i < best) {
-			best = i
-		}
-	}
-	return best
-}
-
-// streamableLen is how much of text can be streamed now: it holds back a
-// tail that could still grow into a stop string (it would be cut) and an
-// incomplete UTF-8 sequence (byte-level tokens split characters; decoders
-// show them as U+FFFD until the rest arrives).
-func streamableLen(text string, stops []string) int {
-	n := len(text)
-	for _, st := range stops {
-		for k := len(st) - 1; k > 0; k-- {
-			if k <= len(text) && strings.HasSuffix(text, st[:k]) {
-				if len(text)-k < n {
-					n = len(text) - k
-				}
-				break
-			}
-		}
-	}
-	for n > 0 {
-		r, size := utf8.DecodeLastRuneInString(text[:n])
-		if r != utf8.RuneError || size > 1 {
-			break
-		}
-		n -= size
-	}
-	if i := strings.LastIndex(text[:n], "\uFFFD"); i >= 0 && i+len("\uFFFD") == n {
-		n = i
-	}
-	return n
-}
-
-// stableLen is how much of text (the decode of ids) cannot change any more
-// with byte-fallback tokenizers: the decode of the ids before the trailing
-// run of byte tokens. If that is somehow not a prefix of text, nothing new
-// is released (sent stays).
-func stableLen(tok Tokenizer, bf byteFallbackTokenizer, ids []int32, text string, sent int) int {
-	j := len(ids)
-	for j > 0 && bf.IsByteToken(ids[j-1]) {
-		j--
-	}
-	if j == len(ids) {
-		return len(text)
-	}
-	stable, err := tok.Decode(ids[:j])
-	if err != nil || !strings.HasPrefix(text, stable) {
-		return sent
-	}
-	return len(stable)
 }
 
 func newCompletionID() string {

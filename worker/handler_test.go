@@ -387,29 +387,6 @@ func TestParseManifestRejects(t *testing.T) {
 	}
 }
 
-func TestStreamableLen(t *testing.T) {
-	cases := []struct {
-		text  string
-		stops []string
-		want  int
-	}{
-		{"hello", nil, 5},
-		{"hello wo", []string{"world"}, 6},
-		{"hello w", []string{"world", "xyz"}, 6},
-		{"hello", []string{"lol"}, 3}, // "lo" could become "lol"
-		{"hello", []string{"xl"}, 5},
-		{"caf\xc3", nil, 3},
-		{"caf\xc3\xa9", nil, 5},
-		{"x\uFFFD", nil, 1},
-		{"", []string{"a"}, 0},
-	}
-	for _, c := range cases {
-		if got := streamableLen(c.text, c.stops); got != c.want {
-			t.Errorf("streamableLen(%q, %q) = %d, want %d", c.text, c.stops, got, c.want)
-		}
-	}
-}
-
 // bytesTokenizer mimics SentencePiece byte fallback as Hugging Face
 // tokenizers decodes it: ids >= byteBase are the bytes id-byteBase, a run
 // of them is decoded together, and a run that is not valid UTF-8 becomes

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/lamina-ml/lamina/model"
 )
 
 // LM is a loaded causal language model, as the completions route needs it.
@@ -40,12 +42,21 @@ type byteFallbackTokenizer interface {
 	IsByteToken(id int32) bool
 }
 
-// SampleOptions are the decoding settings of one completion.
+// SampleOptions are the decoding settings of one completion, resolved
+// (model.ResolveOptions) from the request and the model's defaults.
 type SampleOptions struct {
 	MaxTokens   int
 	Temperature float32 // 0 is greedy (argmax)
+	TopK        int     // 0: no top-k limit
 	TopP        float32 // 1 keeps the whole distribution
 	Seed        uint64
+}
+
+// generationDefaults is implemented by LMs whose folder has a
+// generation_config.json (modelLM): its values fill in what a request
+// leaves out.
+type generationDefaults interface {
+	Generation() model.GenerationConfig
 }
 
 // LMLoader loads a model folder. tok is nil when the folder has no

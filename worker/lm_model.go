@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strings"
 
 	"github.com/lamina-ml/lamina/model"
 	"github.com/lamina-ml/lamina/tensor"
@@ -42,6 +41,7 @@ func (l modelLM) Generate(ctx context.Context, prompt []int32, o SampleOptions, 
 	_, err := l.m.Generate(ctx, prompt, model.GenerateOptions{
 		MaxNewTokens: o.MaxTokens,
 		Temperature:  o.Temperature,
+		TopK:         o.TopK,
 		TopP:         o.TopP,
 		Seed:         o.Seed,
 		// The handler ends on EOS itself (it must not emit the EOS
@@ -50,6 +50,9 @@ func (l modelLM) Generate(ctx context.Context, prompt []int32, o SampleOptions, 
 	}, onToken)
 	return err
 }
+
+// Generation implements generationDefaults.
+func (l modelLM) Generation() model.GenerationConfig { return l.m.Generation }
 
 func (l modelLM) VocabSize() int     { return l.m.Config.VocabSize }
 func (l modelLM) ContextLength() int { return l.m.Config.MaxPositions }
@@ -65,7 +68,4 @@ func (t modelTokenizer) Encode(s string) ([]int32, error) { return t.t.EncodeWit
 func (t modelTokenizer) Decode(ids []int32) (string, error) { return t.t.Decode(ids), nil }
 
 // IsByteToken reports SentencePiece byte-fallback tokens (<0xHH>).
-func (t modelTokenizer) IsByteToken(id int32) bool {
-	tok, ok := t.t.IDToToken(id)
-	return ok && len(tok) == 6 && strings.HasPrefix(tok, "<0x") && tok[5] == '>'
-}
+func (t modelTokenizer) IsByteToken(id int32) bool { return t.t.IsByteToken(id) }

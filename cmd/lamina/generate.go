@@ -4,11 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/lamina-ml/lamina/model"
 	"github.com/lamina-ml/lamina/tensor"
@@ -22,16 +23,17 @@ func init() {
 // tokenizer.json, the generated ids separated by spaces). With --json it
 // prints one object {"ids": [generated ids], "text": "decoded ids"} at the
 // end instead. A final EOS token is kept in "ids" but not decoded into the
-// text.
+// text; a --stop string ends the text just before it (the token that
+// completed it is the last id).
 func runGenerate(args []string) error {
 	fs := newFlagSet("generate")
 	dir := fs.String("model", "", "model folder (config.json + safetensors [+ tokenizer.json])")
 	prompt := fs.String("prompt", "", "prompt text (needs tokenizer.json in the model folder)")
 	idsFlag := fs.String("ids", "", "prompt as comma-separated token ids")
-	maxNew := fs.Int("max-new-tokens", 32, "number of tokens to generate at most")
-	temp := fs.Float64("temperature", 0, "sampling temperature; 0 is greedy decoding")
-	topK := fs.Int("top-k", 0, "keep the K most likely tokens (0: off)")
-	topP := fs.Float64("top-p", 0, "nucleus sampling threshold (0 or 1: off)")
+	maxNew := fs.Int("max-new-tokens", model.DefaultMaxNewTokens, "number of tokens to generate at most (default: generation_config.json's, else 32)")
+	temp := fs.Float64("temperature", 0, "sampling temperature; 0 is greedy decoding (default: generation_config.json's when it sets do_sample, else 0)")
+	topK := fs.Int("top-k", 0, "keep the K most likely tokens (0: off; default as --temperature)")
+	topP := fs.Float64("top-p", 0, "nucleus sampling threshold (0 or 1: off; default as --temperature)")
 	seed := fs.Uint64("seed", 0, "sampling seed")
 	rep := fs.Float64("repetition-penalty", 1, "repetition penalty (1: off)")
 	ignoreEOS := fs.Bool("ignore-eos", false, "keep generating past end-of-sequence tokens")
@@ -73,49 +75,69 @@ func runGenerate(args []string) error {
 	}
 	defer m.Close()
 
-	opts := model.GenerateOptions{
-		MaxNewTokens: *maxNew, Temperature: float32(*temp), TopK: *topK, TopP: float32(*topP),
-		RepetitionPenalty: float32(*rep), Seed: *seed, IgnoreEOS: *ignoreEOS, StopStrings: stops,
-	}
-	if tok != nil {
-		opts.Decode = tok.Decode
-	}
-	isEOS := func(id int32) bool {
-		for _, e := range m.EOS {
-			if e == id && !*ignoreEOS {
-				return true
-			}
+	// Flags left out take generation_config.json's value, then the
+	// built-in default: the resolution the worker and the browser share.
+	req := model.Request{Seed: *seed, IgnoreEOS: *ignoreEOS}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "max-new-tokens":
+			req.MaxNewTokens = maxNew
+		case "temperature":
+			req.Temperature = ptr(float32(*temp))
+		case "top-k":
+			req.TopK = topK
+		case "top-p":
+			req.TopP = ptr(float32(*topP))
+		case "repetition-penalty":
+			req.RepetitionPenalty = ptr(float32(*rep))
 		}
-		return false
-	}
+	})
+	opts := m.Options(req)
+	isEOS := func(id int32) bool { return !opts.IgnoreEOS && slices.Contains(m.EOS, id) }
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
-	var onToken func(int32) bool
-	if !*asJSON {
-		s := &textStream{decode: opts.Decode}
-		onToken = func(id int32) bool {
-			if !isEOS(id) {
-				s.push(id)
+	// The text streams through model.TextStream (the stop-string rule
+	// included); without a tokenizer the ids are printed instead.
+	var ts *model.TextStream
+	if tok != nil {
+		ts = model.NewTokenizerStream(tok, stops)
+	}
+	printed := 0
+	onToken := func(id int32) bool {
+		if isEOS(id) {
+			return true // Generate ends after it; it has no text
+		}
+		if ts == nil {
+			if !*asJSON {
+				if printed > 0 {
+					fmt.Fprint(stdout, " ")
+				}
+				fmt.Fprint(stdout, id)
+				printed++
 			}
 			return true
 		}
-		defer s.finish()
+		delta, stopped := ts.Push(id)
+		if !*asJSON {
+			fmt.Fprint(stdout, delta)
+		}
+		return !stopped
 	}
 	out, err := m.Generate(ctx, ids, opts, onToken)
-	if err != nil {
-		return err
+	text := ""
+	if ts != nil {
+		rest := ts.Finish()
+		text = ts.Text()
+		if !*asJSON {
+			fmt.Fprint(stdout, rest)
+		}
 	}
 	if !*asJSON {
-		return nil
+		fmt.Fprintln(stdout)
 	}
-	text := ""
-	if tok != nil {
-		body := out
-		if n := len(body); n > 0 && isEOS(body[n-1]) {
-			body = body[:n-1]
-		}
-		text = tok.Decode(body)
+	if err != nil || !*asJSON {
+		return err
 	}
 	if out == nil {
 		out = []int32{}
@@ -126,56 +148,7 @@ func runGenerate(args []string) error {
 	}{out, text})
 }
 
-// textStream prints generated text as it grows. Byte-level and
-// byte-fallback tokenizers can split a character across tokens, so text
-// ending in an incomplete character (decoded as U+FFFD) is held back until
-// a later token completes it.
-type textStream struct {
-	decode  func([]int32) string
-	ids     []int32
-	printed string
-}
-
-func (s *textStream) push(id int32) {
-	if s.decode == nil {
-		if len(s.ids) > 0 {
-			fmt.Fprint(stdout, " ")
-		}
-		s.ids = append(s.ids, id)
-		fmt.Fprint(stdout, id)
-		return
-	}
-	s.ids = append(s.ids, id)
-	text := s.decode(s.ids)
-	if strings.HasSuffix(text, string(utf8.RuneError)) {
-		return
-	}
-	s.emit(text)
-}
-
-func (s *textStream) emit(text string) {
-	if strings.HasPrefix(text, s.printed) {
-		fmt.Fprint(stdout, text[len(s.printed):])
-	} else {
-		// Decoding is not always prefix-stable (e.g. a decoder that strips
-		// a leading space); print the new tail from the common prefix on.
-		i := 0
-		for i < len(text) && i < len(s.printed) && text[i] == s.printed[i] {
-			i++
-		}
-		fmt.Fprint(stdout, text[i:])
-	}
-	s.printed = text
-}
-
-func (s *textStream) finish() {
-	if s.decode != nil && len(s.ids) > 0 {
-		if text := s.decode(s.ids); text != s.printed {
-			s.emit(text)
-		}
-	}
-	fmt.Fprintln(stdout)
-}
+func ptr[T any](v T) *T { return &v }
 
 // stringList is a repeatable string flag.
 type stringList []string
