@@ -181,4 +181,3 @@ func firstIndex(s string, subs []string) int {
 	}
 	return best
 }
-
