@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/lamina-ml/lamina/backend"
 	"github.com/lamina-ml/lamina/model"
 	"github.com/lamina-ml/lamina/svgmodel"
 	"github.com/lamina-ml/lamina/tensor"
@@ -73,9 +74,9 @@ func errorCode(err error) string {
 
 // Backend modes createRuntime accepts.
 const (
-	modeCPU    = "cpu"
-	modeWebGPU = "webgpu"
-	modeAuto   = "auto"
+	modeCPU    = string(backend.CPU)
+	modeWebGPU = string(backend.WebGPU)
+	modeAuto   = string(backend.Auto)
 )
 
 // runtime is one createRuntime(): a backend and the models loaded on it.
@@ -174,45 +175,28 @@ func (r *registry) createRuntime(ctx context.Context, mode string) (int, string,
 }
 
 func (r *registry) createRuntimeWith(ctx context.Context, mode string, limits gpuLimits) (int, string, error) {
-	var be tensor.Backend
-	var adapter *webgpu.AdapterInfo
-	switch mode {
-	case modeCPU:
-		be = tensor.NewCPU()
-	case modeWebGPU, modeAuto:
-		var err error
-		if limits.MaxBufferSize < 0 {
-			return 0, "", coded(codeBadInput, "lamina: limits.maxBufferSize must be a positive number of bytes, not %d", limits.MaxBufferSize)
-		}
-		if r.newGPU == nil {
-			err = coded(codeNoWebGPU, "lamina: this build has no WebGPU backend")
-		} else {
-			be, err = r.newGPU(ctx, webgpu.Options{MaxBufferSize: limits.MaxBufferSize, RejectSoftware: mode == modeAuto})
-		}
-		var sw *webgpu.SoftwareAdapterError
-		if errors.As(err, &sw) {
-			adapter = &sw.Adapter
-		}
-		if a, ok := be.(interface{ Adapter() webgpu.AdapterInfo }); ok && err == nil {
-			info := a.Adapter()
-			adapter = &info
-		}
-		if err != nil {
-			if mode == modeWebGPU {
-				var ce *codedError
-				if !errors.As(err, &ce) {
-					err = &codedError{code: codeNoWebGPU, err: err}
-				}
-				return 0, "", err
-			}
-			be = tensor.NewCPU()
-		}
-	default:
+	m, err := backend.ParseMode(mode)
+	if err != nil || mode == "" {
 		return 0, "", coded(codeBadInput, "lamina: backend must be 'auto', 'webgpu' or 'cpu', not %q", mode)
 	}
-	rt := &runtime{mode: mode, be: be, adapter: adapter, models: map[int]*loadedModel{}, svgModels: map[int]*svgModel{}}
+	if m != backend.CPU && limits.MaxBufferSize < 0 {
+		return 0, "", coded(codeBadInput, "lamina: limits.maxBufferSize must be a positive number of bytes, not %d", limits.MaxBufferSize)
+	}
+	var open backend.OpenGPU
+	if r.newGPU != nil {
+		open = backend.OpenGPU(r.newGPU)
+	}
+	c, err := backend.Open(ctx, m, webgpu.Options{MaxBufferSize: limits.MaxBufferSize}, open)
+	if err != nil {
+		var ce *codedError
+		if !errors.As(err, &ce) {
+			err = &codedError{code: codeNoWebGPU, err: err}
+		}
+		return 0, "", err
+	}
+	rt := &runtime{mode: mode, be: c.Backend, adapter: c.Adapter, models: map[int]*loadedModel{}, svgModels: map[int]*svgModel{}}
 	id := r.add(func(id int) { r.runtimes[id] = rt })
-	return id, be.Name(), nil
+	return id, c.Backend.Name(), nil
 }
 
 func (r *registry) runtime(id int) (*runtime, error) {
@@ -266,7 +250,7 @@ func (r *registry) loadModel(rtID int, files memFS) (int, *loadedModel, error) {
 	}
 	// A logits row is one GPU buffer: a vocabulary too large for it could
 	// load but never run, so say so now rather than at the first token.
-	if c, ok := rt.be.(interface{ CheckBinding(string, int64) error }); ok {
+	if c, ok := rt.be.(webgpu.Device); ok {
 		v := lm.m.Config.VocabSize
 		if err := c.CheckBinding(fmt.Sprintf("one row of logits (F32 [%d])", v), int64(v)*4); err != nil {
 			lm.m.Close()
@@ -370,9 +354,7 @@ func (rt *runtime) fallBackToCPU() error {
 		sm.info.Backend = modeCPU
 	}
 	rt.be = cpu
-	if c, ok := old.(interface{ Close() }); ok {
-		c.Close()
-	}
+	backend.Close(old)
 	return nil
 }
 
@@ -626,9 +608,7 @@ func (r *registry) disposeRuntime(id int) {
 	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	if c, ok := rt.be.(interface{ Close() }); ok {
-		c.Close()
-	}
+	backend.Close(rt.be)
 }
 
 func (r *registry) loadTokenizer(data []byte) (int, error) {

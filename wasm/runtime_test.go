@@ -421,6 +421,9 @@ type fakeGPU struct {
 
 func (b *fakeGPU) Name() string                { return "webgpu" }
 func (b *fakeGPU) Adapter() webgpu.AdapterInfo { return b.adapter }
+func (b *fakeGPU) Close()                      {}
+
+var _ webgpu.Device = (*fakeGPU)(nil)
 
 // CheckBinding is webgpu.Backend's.
 func (b *fakeGPU) CheckBinding(what string, bytes int64) error {

@@ -121,6 +121,7 @@ var (
 	_ tensor.Backend = (*Backend)(nil)
 	_ FusedBackend   = (*Backend)(nil)
 	_ LossNotifier   = (*Backend)(nil)
+	_ Device         = (*Backend)(nil)
 
 	_ tensor.ReaderInto   = (*Backend)(nil)
 	_ tensor.DiffusionOps = (*Backend)(nil)

@@ -201,6 +201,18 @@ type Options struct {
 	RejectSoftware bool
 }
 
+// Device is the WebGPU backend's surface beyond tensor.Backend that
+// runtimes holding a tensor.Backend ask for: the adapter it runs on, the
+// storage-binding check for activations, and Close. *Backend implements it
+// in both builds (backend_js.go, and backend_other.go where no value of it
+// exists), so untagged code names it instead of sniffing method sets.
+type Device interface {
+	tensor.Backend
+	Adapter() AdapterInfo
+	CheckBinding(what string, bytes int64) error
+	Close()
+}
+
 // LossNotifier is implemented by the WebGPU backend.
 type LossNotifier interface {
 	// Lost is closed when the device is lost; LostReason then says why.

@@ -4,57 +4,43 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 
+	"github.com/lamina-ml/lamina/backend"
 	"github.com/lamina-ml/lamina/svgmodel"
 	"github.com/lamina-ml/lamina/tensor"
 	"github.com/lamina-ml/lamina/webgpu"
 )
 
 // The drawing model's backend, picked by the page's ?backend= parameter with
-// lamina.mjs's rule: auto (the default) runs on WebGPU when the adapter is a
-// real GPU and on the CPU when there is no WebGPU or only a software adapter
-// (SwiftShader and the like emulate a GPU on the CPU, slower than the CPU
-// backend: an SVG sample took 77 s there against ~3 s on the CPU); webgpu
-// takes any adapter; cpu never looks for one. A WebGPU failure falls back to
+// package backend's rule (the one lamina.mjs's runtimes use): auto (the
+// default), webgpu or cpu. It never fails: a WebGPU failure falls back to
 // the CPU and says so in the status line; a device loss moves the model to
 // the CPU.
 
-// Backend modes of ?backend=.
-const (
-	backendAuto   = "auto"
-	backendWebGPU = "webgpu"
-	backendCPU    = "cpu"
-)
-
-// pickBackend opens the backend ?backend= asks for. It never fails: when
-// WebGPU cannot be had it returns the CPU backend and, when the page asked
-// for WebGPU or the browser has a GPU that failed, a note for the status
-// line (ending in a space, so it can prefix the next message).
+// pickBackend opens the backend ?backend= asks for. When WebGPU cannot be
+// had it returns the CPU backend and, when the page asked for WebGPU or the
+// browser has a GPU that failed, a note for the status line (ending in a
+// space, so it can prefix the next message).
 func pickBackend(ctx context.Context) (tensor.Backend, string) {
-	mode := jsGlobal.Get("URLSearchParams").New(window.Location().Get("search")).Call("get", "backend")
-	m := backendAuto
-	if mode.Truthy() {
-		m = mode.String()
+	param := jsGlobal.Get("URLSearchParams").New(window.Location().Get("search")).Call("get", "backend")
+	s := ""
+	if param.Truthy() {
+		s = param.String()
 	}
-	switch m {
-	case backendCPU:
-		return tensor.NewCPU(), ""
-	case backendAuto, backendWebGPU:
-	default:
-		return tensor.NewCPU(), fmt.Sprintf("Unknown backend %q (auto, webgpu or cpu): drawing on the CPU. ", m)
+	mode, err := backend.ParseMode(s)
+	if err != nil {
+		return tensor.NewCPU(), fmt.Sprintf("Unknown backend %q (auto, webgpu or cpu): drawing on the CPU. ", s)
 	}
-	be, err := webgpu.NewBackendWithOptions(ctx, webgpu.Options{RejectSoftware: m == backendAuto})
+	c, err := backend.Open(ctx, mode, webgpu.Options{}, webgpu.NewBackendWithOptions)
 	switch {
-	case err == nil:
-		return be, ""
-	case errors.Is(err, webgpu.ErrSoftwareAdapter), m == backendAuto && errors.Is(err, webgpu.ErrUnavailable):
-		return tensor.NewCPU(), "" // auto's ordinary choice: nothing went wrong
-	default:
+	case err != nil:
 		return tensor.NewCPU(), fmt.Sprintf("WebGPU failed (%v), so the model runs on the CPU. ", err)
+	case c.Fallback != nil:
+		return c.Backend, fmt.Sprintf("WebGPU failed (%v), so the model runs on the CPU. ", c.Fallback)
 	}
+	return c.Backend, ""
 }
 
 // loadOnBackend loads the model on be, or — when be is WebGPU and the
@@ -62,7 +48,7 @@ func pickBackend(ctx context.Context) (tensor.Backend, string) {
 // with a note for the status line saying why.
 func loadOnBackend(files fs.FS, be tensor.Backend, note string) (*svgmodel.Model, tensor.Backend, string, error) {
 	m, gpuErr := svgmodel.Load(files, be)
-	if gpuErr == nil || be.Name() == backendCPU {
+	if gpuErr == nil || be.Name() == string(backend.CPU) {
 		return m, be, note, gpuErr
 	}
 	closeBackend(be)
@@ -72,11 +58,7 @@ func loadOnBackend(files fs.FS, be tensor.Backend, note string) (*svgmodel.Model
 }
 
 // closeBackend destroys a WebGPU device that is no longer used.
-func closeBackend(be tensor.Backend) {
-	if c, ok := be.(interface{ Close() }); ok {
-		c.Close()
-	}
-}
+func closeBackend(be tensor.Backend) { backend.Close(be) }
 
 // backendLabel names what the model runs on, for the panel and the status
 // line: "WebGPU (vendor / architecture …)" or "CPU".
