@@ -32,16 +32,16 @@ func FuzzSplitModelPath(f *testing.F) {
 	f.Add("gpt2/config.json")
 	f.Add("m/%2e%2e/x")
 	f.Fuzz(func(t *testing.T, p string) {
-		m, file, ok := splitModelPath(p)
+		m, file, ok := SplitModelPath(p)
 		if !ok {
 			return
 		}
-		if !validName(m) || !validFilePath(file) {
-			t.Fatalf("splitModelPath(%q) = %q, %q: invalid names accepted", p, m, file)
+		if !ValidName(m) || !validFilePath(file) {
+			t.Fatalf("SplitModelPath(%q) = %q, %q: invalid names accepted", p, m, file)
 		}
 		for _, seg := range strings.Split(m+"/"+file, "/") {
 			if seg == "." || seg == ".." || strings.ContainsAny(seg, `\%`+"\x00") {
-				t.Fatalf("splitModelPath(%q) let %q through", p, seg)
+				t.Fatalf("SplitModelPath(%q) let %q through", p, seg)
 			}
 		}
 	})
@@ -96,7 +96,7 @@ func FuzzParseManifest(f *testing.F) {
 			return
 		}
 		for _, mm := range m.Models {
-			if !validName(mm.Name) {
+			if !ValidName(mm.Name) {
 				t.Fatalf("accepted model name %q", mm.Name)
 			}
 			for _, fl := range mm.Files {

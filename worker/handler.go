@@ -279,13 +279,15 @@ func (h *Handler) listModels(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// splitModelPath turns the escaped remainder of /models/... into a model
+// SplitModelPath turns the escaped remainder of /models/... into a model
 // name and a file path, refusing anything that could address an object
 // outside that model's folder: empty, "." or ".." segments (also when
 // percent-encoded), backslashes, encoded slashes, NUL, absolute paths.
-// Only names made of [A-Za-z0-9._-] pass (validName), so what reaches the
-// bucket is always "model/file" from the manifest's alphabet.
-func splitModelPath(escaped string) (model, file string, ok bool) {
+// Only names made of [A-Za-z0-9._-] that start with a letter or digit pass
+// (ValidName; so no dot-files either), so what reaches the bucket is always
+// "model/file" from the manifest's alphabet. It is lamina's one model-file
+// path rule: `lamina serve` (cmd/lamina/serve.go) uses it too.
+func SplitModelPath(escaped string) (model, file string, ok bool) {
 	if escaped == "" || strings.ContainsAny(escaped, `\`) {
 		return "", "", false
 	}
@@ -295,7 +297,7 @@ func splitModelPath(escaped string) (model, file string, ok bool) {
 	}
 	for i, s := range segs {
 		u, err := url.PathUnescape(s)
-		if err != nil || !validName(u) {
+		if err != nil || !ValidName(u) {
 			return "", "", false
 		}
 		segs[i] = u
@@ -308,7 +310,7 @@ func splitModelPath(escaped string) (model, file string, ok bool) {
 }
 
 func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, rest string) {
-	model, file, ok := splitModelPath(rest)
+	model, file, ok := SplitModelPath(rest)
 	if !ok {
 		writeError(w, http.StatusBadRequest, typeInvalidRequest, "invalid_path",
 			"model file paths are /models/{model}/{file} with names of [A-Za-z0-9._-]")

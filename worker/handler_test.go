@@ -361,9 +361,9 @@ func TestSplitModelPath(t *testing.T) {
 		{"m/a/b/c/d/e", "", "", false},
 	}
 	for _, c := range cases {
-		m, f, ok := splitModelPath(c.in)
+		m, f, ok := SplitModelPath(c.in)
 		if m != c.model || f != c.file || ok != c.ok {
-			t.Errorf("splitModelPath(%q) = %q, %q, %v; want %q, %q, %v", c.in, m, f, ok, c.model, c.file, c.ok)
+			t.Errorf("SplitModelPath(%q) = %q, %q, %v; want %q, %q, %v", c.in, m, f, ok, c.model, c.file, c.ok)
 		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // ManifestKey is the object key of the manifest in the models bucket. Model
-// names cannot start with '_' (see validName), so it never collides with a
+// names cannot start with '_' (see ValidName), so it never collides with a
 // model's files.
 const ManifestKey = "_lamina/manifest.json"
 
@@ -102,7 +102,7 @@ func ParseManifest(data []byte) (*Manifest, error) {
 	}
 	seen := map[string]bool{}
 	for _, mm := range m.Models {
-		if !validName(mm.Name) {
+		if !ValidName(mm.Name) {
 			return nil, fmt.Errorf("manifest: bad model name %q", mm.Name)
 		}
 		if seen[mm.Name] {
@@ -141,7 +141,7 @@ func BuildManifest(fsys fs.FS) (*Manifest, error) {
 		if !d.IsDir() || strings.HasPrefix(d.Name(), ".") {
 			continue
 		}
-		if !validName(d.Name()) {
+		if !ValidName(d.Name()) {
 			return nil, fmt.Errorf("model folder %q: name must match [A-Za-z0-9][A-Za-z0-9._-]*", d.Name())
 		}
 		mm := ManifestModel{Name: d.Name(), Files: []ManifestFile{}}
@@ -185,11 +185,12 @@ func BuildManifest(fsys fs.FS) (*Manifest, error) {
 	return m, nil
 }
 
-// validName is the rule for model names and for each segment of a file path:
-// an ASCII letter or digit first (so no ".", "..", "_lamina" or hidden
-// names), then letters, digits, '.', '_' and '-'. Everything that could
-// mean something to a path resolver ('/', '\\', '%', NUL, ':') is outside it.
-func validName(s string) bool {
+// ValidName is the rule for model names and for each segment of a file path
+// (SplitModelPath): 1 to 200 bytes, an ASCII letter or digit first (so no
+// ".", "..", "_lamina" or hidden names), then letters, digits, '.', '_' and
+// '-'. Everything that could mean something to a path resolver ('/', '\\',
+// '%', NUL, ':') is outside it.
+func ValidName(s string) bool {
 	if s == "" || len(s) > 200 {
 		return false
 	}
@@ -206,7 +207,7 @@ func validName(s string) bool {
 	return true
 }
 
-// validFilePath allows a few '/'-separated validName segments (models such
+// validFilePath allows a few '/'-separated ValidName segments (models such
 // as ONNX exports keep files in subfolders).
 func validFilePath(p string) bool {
 	segs := strings.Split(p, "/")
@@ -214,7 +215,7 @@ func validFilePath(p string) bool {
 		return false
 	}
 	for _, s := range segs {
-		if !validName(s) {
+		if !ValidName(s) {
 			return false
 		}
 	}

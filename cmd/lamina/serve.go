@@ -8,12 +8,15 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/lamina-ml/lamina/worker"
 )
 
 func init() {
@@ -185,29 +188,40 @@ func (h *serveHandler) serveModels(w http.ResponseWriter, r *http.Request, rel s
 	// (and the Cache API) may fetch them.
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	w.Header().Set("Access-Control-Expose-Headers", "Content-Length, Content-Range, Accept-Ranges")
-	name, ok := cleanRel("/" + rel)
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	switch {
-	case name == "":
+	if rel == "" {
 		list, err := listModels(h.models)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		writeJSON(w, map[string]any{"models": list})
-	case !strings.Contains(name, "/") && (strings.HasSuffix(rel, "/") || isDir(h.models, name)):
+		return
+	}
+	// The worker's path rule (worker.SplitModelPath) on the escaped path,
+	// so "%2f" stays inside a segment and is refused there.
+	escaped := strings.TrimPrefix(strings.TrimPrefix(r.URL.EscapedPath(), "/models"), "/")
+	if dir := strings.TrimSuffix(escaped, "/"); !strings.Contains(dir, "/") {
+		// /models/<name>/ (or a folder's name without the slash): the
+		// model's description. Plain files beside the models are not served.
+		name, err := url.PathUnescape(dir)
+		if err != nil || !worker.ValidName(name) || !isDir(h.models, name) {
+			http.NotFound(w, r)
+			return
+		}
 		m, err := describeModel(h.models, name)
 		if err != nil {
 			http.NotFound(w, r)
 			return
 		}
 		writeJSON(w, m)
-	default:
-		serveFromRoot(w, r, h.models, name)
+		return
 	}
+	name, file, ok := worker.SplitModelPath(escaped)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	serveFromRoot(w, r, h.models, name+"/"+file)
 }
 
 // modelEntry is one model in the /models/ index.
@@ -266,8 +280,9 @@ func isDir(root *os.Root, name string) bool {
 	return err == nil && st.IsDir()
 }
 
-// cleanRel turns a URL path into a slash-separated name relative to a root.
-// It refuses dot-files and dot-directories (.git, .cache) and anything that
+// cleanRel turns a URL path of the site into a slash-separated name
+// relative to its root (model files follow worker.SplitModelPath). It
+// refuses dot-files and dot-directories (.git, .cache) and anything that
 // still climbs with ".." after cleaning; os.Root refuses symlink escapes.
 func cleanRel(urlPath string) (string, bool) {
 	if strings.Contains(urlPath, "\\") || strings.Contains(urlPath, "\x00") {
