@@ -95,9 +95,18 @@ type AttentionArgs struct {
 // Backend is the set of ops a forward pass is written against.
 //
 // Ops are recorded in call order and may run asynchronously (the WebGPU
-// backend records them into one command encoder); Read and ReadInts are the
-// only synchronisation points. Out-of-place ops may not alias out with an
-// input unless the comment says so.
+// backend records them into one command encoder); Read and ReadInts (and
+// FusedOps.Flush) are the only synchronisation points. Out-of-place ops may
+// not alias out with an input unless the comment says so.
+//
+// Error contract (every backend, the same): the methods that return an
+// error (Upload, UploadF32, Zeros, ZerosI32, Read, ReadInts) report their
+// own failures there — on WebGPU a tensor too large for the device is one.
+// Ops have no error result: an op that cannot run (shapes that do not match,
+// a freed tensor or one of another backend, a device failure) records the
+// first such error, which the next Read, ReadInts or Flush returns and
+// forgets; the backend stays usable afterwards. No op panics on misuse, so a
+// caller checks the synchronisation point's error and nothing else.
 type Backend interface {
 	// Name is "cpu" or "webgpu".
 	Name() string

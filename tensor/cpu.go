@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/lamina-ml/lamina/kernels"
 )
@@ -13,9 +14,50 @@ import (
 // GOMAXPROCS goroutines (one under js/wasm, where GOMAXPROCS is 1).
 func NewCPU() Backend { return &cpuBackend{} }
 
-// cpuBackend is the reference implementation of Backend. It has no state of
-// its own: every tensor owns its memory.
-type cpuBackend struct{}
+// guard is deferred by every op: a misuse (shapes that do not match, a
+// freed tensor or one of another backend) panics inside the op, and guard
+// turns it into the sticky error of Backend's error contract.
+func (b *cpuBackend) guard() {
+	if r := recover(); r != nil {
+		err, ok := r.(error)
+		if !ok {
+			err = fmt.Errorf("%v", r)
+		}
+		b.mu.Lock()
+		if b.err == nil {
+			b.err = err
+		}
+		b.mu.Unlock()
+	}
+}
+
+// guardErr is guard for the synchronisation points, which return the error.
+func (b *cpuBackend) guardErr(err *error) {
+	if r := recover(); r != nil {
+		e, ok := r.(error)
+		if !ok {
+			e = fmt.Errorf("%v", r)
+		}
+		*err = e
+	}
+}
+
+// takeErr returns the first error recorded since the last synchronisation
+// and forgets it.
+func (b *cpuBackend) takeErr() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	err := b.err
+	b.err = nil
+	return err
+}
+
+// cpuBackend is the reference implementation of Backend. Every tensor owns
+// its memory; the backend only keeps the sticky error of the contract.
+type cpuBackend struct {
+	mu  sync.Mutex
+	err error // first op failure since the last Read, ReadInts or Flush
+}
 
 // cpuTensor stores exactly one of its slices, chosen by dt: f32 for F32,
 // u16 (bit patterns) for F16 and BF16, i32 for I32, raw for I8 and U8.
@@ -143,6 +185,7 @@ func (b *cpuBackend) ZerosI32(n int) (Tensor, error) {
 }
 
 func (b *cpuBackend) Free(t Tensor) {
+	defer b.guard()
 	c := ct(t)
 	c.f32, c.u16, c.i32, c.raw = nil, nil, nil, nil
 	c.freed = true
@@ -160,7 +203,11 @@ func rowRange(c *cpuTensor, from, n int) (int, int, error) {
 	return from * c.cols(), (from + n) * c.cols(), nil
 }
 
-func (b *cpuBackend) Read(t Tensor, from, n int) ([]float32, error) {
+func (b *cpuBackend) Read(t Tensor, from, n int) (_ []float32, err error) {
+	defer b.guardErr(&err)
+	if err := b.takeErr(); err != nil {
+		return nil, err
+	}
 	c := ct(t)
 	lo, hi, err := rowRange(c, from, n)
 	if err != nil {
@@ -173,7 +220,11 @@ func (b *cpuBackend) Read(t Tensor, from, n int) ([]float32, error) {
 // ReadInto is Read into a caller-owned slice of exactly the right length, so
 // a decode loop can fetch logits without allocating. It implements
 // ReaderInto.
-func (b *cpuBackend) ReadInto(dst []float32, t Tensor, from, n int) error {
+func (b *cpuBackend) ReadInto(dst []float32, t Tensor, from, n int) (err error) {
+	defer b.guardErr(&err)
+	if err := b.takeErr(); err != nil {
+		return err
+	}
 	c := ct(t)
 	lo, hi, err := rowRange(c, from, n)
 	if err != nil {
@@ -213,7 +264,11 @@ func readInto(out []float32, c *cpuTensor, lo, hi int) error {
 	return nil
 }
 
-func (b *cpuBackend) ReadInts(t Tensor) ([]int32, error) {
+func (b *cpuBackend) ReadInts(t Tensor) (_ []int32, err error) {
+	defer b.guardErr(&err)
+	if err := b.takeErr(); err != nil {
+		return nil, err
+	}
 	c := ct(t)
 	if c.dt != I32 {
 		return nil, fmt.Errorf("tensor: ReadInts of a %v tensor", c.dt)
@@ -242,6 +297,7 @@ func tableRow(dst []float32, c *cpuTensor, r int) {
 
 // Embedding: table (V,C), out (T,C), ids has T entries.
 func (b *cpuBackend) Embedding(out, table Tensor, ids []int32) {
+	defer b.guard()
 	o := f32Data(out, "Embedding")
 	tb := ct(table)
 	C := tb.cols()
@@ -255,6 +311,7 @@ func (b *cpuBackend) Embedding(out, table Tensor, ids []int32) {
 
 // RMSNorm: x, out (T,C); w (C).
 func (b *cpuBackend) RMSNorm(out, x, w Tensor, eps float32) {
+	defer b.guard()
 	o, xv := f32Data(out, "RMSNorm"), f32Data(x, "RMSNorm")
 	wv := f32Data(w, "RMSNorm")
 	C := len(wv)
@@ -274,6 +331,7 @@ func (b *cpuBackend) RMSNorm(out, x, w Tensor, eps float32) {
 
 // LayerNorm: x, out (T,C); w, b (C).
 func (b *cpuBackend) LayerNorm(out, x, w, bias Tensor, eps float32) {
+	defer b.guard()
 	o, xv := f32Data(out, "LayerNorm"), f32Data(x, "LayerNorm")
 	wv := f32Data(w, "LayerNorm")
 	var bv []float32
@@ -307,6 +365,7 @@ func (b *cpuBackend) LayerNorm(out, x, w, bias Tensor, eps float32) {
 
 // RoPE rotates x (T, heads*D) in place; invFreq is (D/2).
 func (b *cpuBackend) RoPE(x, invFreq Tensor, heads, headDim, pos0 int) {
+	defer b.guard()
 	xv := f32Data(x, "RoPE")
 	fv := f32Data(invFreq, "RoPE")
 	half := headDim / 2
@@ -334,6 +393,7 @@ func (b *cpuBackend) RoPE(x, invFreq Tensor, heads, headDim, pos0 int) {
 
 // CopyRows copies n rows of src from srcRow into dst at dstRow.
 func (b *cpuBackend) CopyRows(dst Tensor, dstRow int, src Tensor, srcRow, n int) {
+	defer b.guard()
 	d, s := f32Data(dst, "CopyRows"), f32Data(src, "CopyRows")
 	W := ct(src).cols()
 	if ct(dst).cols() != W {
@@ -344,6 +404,7 @@ func (b *cpuBackend) CopyRows(dst Tensor, dstRow int, src Tensor, srcRow, n int)
 
 // Add: out = a + b.
 func (b *cpuBackend) Add(out, a, bb Tensor) {
+	defer b.guard()
 	o, av, bv := f32Data(out, "Add"), f32Data(a, "Add"), f32Data(bb, "Add")
 	if len(av) != len(o) || len(bv) != len(o) {
 		panic("tensor: Add of different sizes")
@@ -355,6 +416,7 @@ func (b *cpuBackend) Add(out, a, bb Tensor) {
 
 // GeluTanh: out = 0.5x(1+tanh(sqrt(2/π)(x+0.044715x³))).
 func (b *cpuBackend) GeluTanh(out, x Tensor) {
+	defer b.guard()
 	o, xv := f32Data(out, "GeluTanh"), f32Data(x, "GeluTanh")
 	const c = 0.7978845608028654 // sqrt(2/π)
 	for i, v := range xv {
@@ -365,6 +427,7 @@ func (b *cpuBackend) GeluTanh(out, x Tensor) {
 
 // SiLUMul: out = silu(gate) * up.
 func (b *cpuBackend) SiLUMul(out, gate, up Tensor) {
+	defer b.guard()
 	o, g, u := f32Data(out, "SiLUMul"), f32Data(gate, "SiLUMul"), f32Data(up, "SiLUMul")
 	if len(g) != len(o) || len(u) != len(o) {
 		panic(fmt.Sprintf("tensor: SiLUMul gate %v, up %v, out %v", ct(gate).shape, ct(up).shape, ct(out).shape))
@@ -374,6 +437,7 @@ func (b *cpuBackend) SiLUMul(out, gate, up Tensor) {
 
 // Argmax: x (T,N) → out I32 (T), lowest index on ties. NaN never wins.
 func (b *cpuBackend) Argmax(out, x Tensor) {
+	defer b.guard()
 	oc := ct(out)
 	if oc.dt != I32 {
 		panic("tensor: Argmax output must be I32")

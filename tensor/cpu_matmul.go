@@ -29,6 +29,7 @@ var scratchPool = sync.Pool{New: func() any { return new([]float32) }}
 // (package kernels asks callers to pass whole matrices), so this only
 // dispatches on the weight dtype and adds the bias.
 func (b *cpuBackend) MatMul(out, x, w, bias Tensor) {
+	defer b.guard()
 	o := f32Data(out, "MatMul")
 	xc, wc := ct(x), ct(w)
 	xv := f32Data(x, "MatMul")
@@ -75,6 +76,7 @@ func matmulChunk(out, x []float32, w *cpuTensor, T, K, lo, hi int) {
 // AttentionArgs. Softmax is computed in f32 with the running maximum
 // subtracted, like torch's eager softmax.
 func (b *cpuBackend) Attention(out, q, kCache, vCache Tensor, a AttentionArgs) {
+	defer b.guard()
 	o, qv := f32Data(out, "Attention"), f32Data(q, "Attention")
 	kv, vv := f32Data(kCache, "Attention"), f32Data(vCache, "Attention")
 	H, G, D := a.Heads, a.KVHeads, a.HeadDim

@@ -339,3 +339,38 @@ func TestUploadErrors(t *testing.T) {
 	}
 	checkClose(t, "i8 read", read(t, be, i8), []float64{-1, 1, -128}, 0)
 }
+
+// TestErrorContract checks Backend's error contract on the CPU: a misused
+// op does not panic, the next Read returns its error (once), and the backend
+// keeps working.
+func TestErrorContract(t *testing.T) {
+	b := NewCPU()
+	x, _ := b.Zeros(2, 3)
+	w, _ := b.Zeros(4, 5)
+	out, _ := b.Zeros(2, 4)
+	b.MatMul(out, x, w, nil) // K 3 against 5
+	if _, err := b.Read(out, 0, -1); err == nil {
+		t.Fatal("MatMul with mismatched K: want an error from Read")
+	}
+	if _, err := b.Read(out, 0, -1); err != nil {
+		t.Errorf("the error was reported twice: %v", err)
+	}
+	b.Free(x)
+	b.Add(out, x, x) // a freed tensor
+	if err := b.(FusedOps).Flush(); err == nil {
+		t.Error("Add of a freed tensor: want an error from Flush")
+	}
+	ids, _ := b.ZerosI32(1)
+	b.Argmax(ids, w) // out has 1 entry for 4 rows
+	if _, err := b.ReadInts(ids); err == nil {
+		t.Error("Argmax into too small an output: want an error from ReadInts")
+	}
+	if _, err := b.Read(x, 0, -1); err == nil {
+		t.Error("Read of a freed tensor: want an error")
+	}
+	y, _ := b.UploadF32([]int{2}, []float32{1, 2})
+	b.Add(y, y, y)
+	if got, err := b.Read(y, 0, -1); err != nil || got[0] != 2 || got[1] != 4 {
+		t.Errorf("after the errors: Add gave %v, %v; want [2 4]", got, err)
+	}
+}

@@ -25,6 +25,7 @@ var _ DiffusionOps = (*cpuBackend)(nil)
 // AttentionFull: q (Tq,H*D), k/v (Tk,H*D), out (Tq,H*D). Softmax in f32 with the row maximum
 // subtracted, as in the causal Attention.
 func (b *cpuBackend) AttentionFull(out, q, k, v Tensor, heads, headDim int, scale float32) {
+	defer b.guard()
 	o, qv := f32Data(out, "AttentionFull"), f32Data(q, "AttentionFull")
 	kv, vv := f32Data(k, "AttentionFull"), f32Data(v, "AttentionFull")
 	H, D := heads, headDim
@@ -61,6 +62,7 @@ func (b *cpuBackend) AttentionFull(out, q, k, v Tensor, heads, headDim int, scal
 
 // AddScaled: out = a + s⊙b with s broadcast over the rows of a and b (T,C).
 func (b *cpuBackend) AddScaled(out, a, s, bb Tensor) {
+	defer b.guard()
 	o, av, sv, bv := f32Data(out, "AddScaled"), f32Data(a, "AddScaled"), f32Data(s, "AddScaled"), f32Data(bb, "AddScaled")
 	C := len(sv)
 	if C == 0 || len(av)%C != 0 || len(bv) != len(av) || len(o) != len(av) {

@@ -31,6 +31,7 @@ func scratchTensor(rows, cols int) *cpuTensor {
 // MatMulNorm: out = RMSNorm(x, normW, eps)·wᵀ. x (T,K), normW (K), w (N,K),
 // out (T,N).
 func (b *cpuBackend) MatMulNorm(out, x, normW, w Tensor, eps float32) {
+	defer b.guard()
 	xc := ct(x)
 	n := scratchTensor(xc.rows(), xc.cols())
 	defer fusedScratch.Put(n)
@@ -41,6 +42,7 @@ func (b *cpuBackend) MatMulNorm(out, x, normW, w Tensor, eps float32) {
 // MatMulNormQKV: n = RMSNorm(x, normW, eps); q, k, v = n·wqᵀ, n·wkᵀ, n·wvᵀ.
 // x (T,K), normW (K), wq (Nq,K), wk and wv (Nkv,K).
 func (b *cpuBackend) MatMulNormQKV(q, k, v, x, normW, wq, wk, wv Tensor, eps float32) {
+	defer b.guard()
 	xc := ct(x)
 	n := scratchTensor(xc.rows(), xc.cols())
 	defer fusedScratch.Put(n)
@@ -53,6 +55,7 @@ func (b *cpuBackend) MatMulNormQKV(q, k, v, x, normW, wq, wk, wv Tensor, eps flo
 // MatMulNormSiLU: out = SiLUMul(n·gateᵀ, n·upᵀ), n = RMSNorm(x, normW, eps).
 // x (T,K), normW (K), gate and up (N,K), out (T,N).
 func (b *cpuBackend) MatMulNormSiLU(out, x, normW, gate, up Tensor, eps float32) {
+	defer b.guard()
 	xc, oc := ct(x), ct(out)
 	n := scratchTensor(xc.rows(), xc.cols())
 	g := scratchTensor(oc.rows(), oc.cols())
@@ -66,6 +69,7 @@ func (b *cpuBackend) MatMulNormSiLU(out, x, normW, gate, up Tensor, eps float32)
 
 // MatMulAcc: acc = acc + x·wᵀ. x (T,K), w (N,K), acc (T,N).
 func (b *cpuBackend) MatMulAcc(acc, x, w Tensor) {
+	defer b.guard()
 	ac := ct(acc)
 	p := scratchTensor(ac.rows(), ac.cols())
 	defer fusedScratch.Put(p)
@@ -76,6 +80,7 @@ func (b *cpuBackend) MatMulAcc(acc, x, w Tensor) {
 // RoPEKV: q (T,H*D) rotated in place; k (T,G*D) rotated into kCache rows
 // pos0..; v (T,G*D) copied into vCache rows pos0..; caches (S,G*D).
 func (b *cpuBackend) RoPEKV(q, k, v, invFreq, kCache, vCache Tensor, heads, kvHeads, headDim, pos0 int) {
+	defer b.guard()
 	kc := ct(k)
 	T := kc.rows()
 	if kcc := ct(kCache); pos0 < 0 || pos0+T > kcc.rows() || kcc.cols() != kc.cols() {
@@ -92,6 +97,7 @@ func (b *cpuBackend) RoPEKV(q, k, v, invFreq, kCache, vCache Tensor, heads, kvHe
 
 // EmbeddingAt: out (1,C) = row ids[at] of table (V,C).
 func (b *cpuBackend) EmbeddingAt(out, table, ids Tensor, at int) {
+	defer b.guard()
 	ic, tb := ct(ids), ct(table)
 	o := f32Data(out, "EmbeddingAt")
 	if ic.dt != I32 || at < 0 || at >= len(ic.i32) || len(o) != tb.cols() {
@@ -106,6 +112,7 @@ func (b *cpuBackend) EmbeddingAt(out, table, ids Tensor, at int) {
 
 // ArgmaxAt: out[at+t] = argmax of row t of x (T,N).
 func (b *cpuBackend) ArgmaxAt(out Tensor, at int, x Tensor) {
+	defer b.guard()
 	oc, xc := ct(out), ct(x)
 	if oc.dt != I32 || at < 0 || at+xc.rows() > len(oc.i32) {
 		panic(fmt.Sprintf("tensor: ArgmaxAt of %v into %v at %d", xc.shape, oc.shape, at))
@@ -124,6 +131,7 @@ func (b *cpuBackend) Limits() Limits {
 
 // Sample: out[at] = SampleRow(row `row` of x (T,V), p).
 func (b *cpuBackend) Sample(out Tensor, at int, x Tensor, row int, p SampleParams) {
+	defer b.guard()
 	oc, xc := ct(out), ct(x)
 	if oc.dt != I32 || at < 0 || at >= len(oc.i32) || row < 0 || row >= xc.rows() || xc.cols() == 0 || !(p.Temperature > 0) || p.TopK < 0 {
 		panic(fmt.Sprintf("tensor: Sample row %d of %v into %v at %d with %+v", row, xc.shape, oc.shape, at, p))
@@ -132,8 +140,9 @@ func (b *cpuBackend) Sample(out Tensor, at int, x Tensor, row int, p SampleParam
 	oc.i32[at] = SampleRow(f32Data(x, "Sample")[row*N:row*N+N], p)
 }
 
-// Flush is a no-op: CPU ops have finished when they return.
-func (b *cpuBackend) Flush() error { return nil }
+// Flush has nothing to submit (CPU ops have finished when they return); it
+// reports and forgets the sticky error, as Read does.
+func (b *cpuBackend) Flush() error { return b.takeErr() }
 
 // pcgHash is the PCG-RXS-M-XS hash used as a counter-based RNG (Jarzynski &
 // Olano, "Hash Functions for GPU Rendering", JCGT 2020), as in sample.wgsl.
