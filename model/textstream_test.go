@@ -36,26 +36,25 @@ func TestStreamableLen(t *testing.T) {
 // one U+FFFD per byte; other ids are words[id].
 func runDecode(ids []int32) string {
 	words := []string{"Hel", "lo", " wor", "ld", "!"}
-	var b strings.Builder
-	var run []byte
-	flush := func() {
-		if utf8.Valid(run) {
-			b.Write(run)
-		} else {
-			b.WriteString(strings.Repeat("\uFFFD", len(run)))
-		}
-		run = run[:0]
-	}
-	for _, id := range ids {
-		if id >= 100 {
-			run = append(run, byte(id-100))
+	var out []string
+	for i := 0; i < len(ids); {
+		if ids[i] < 100 {
+			out = append(out, words[ids[i]])
+			i++
 			continue
 		}
-		flush()
-		b.WriteString(words[id])
+		j := i
+		var run []byte
+		for ; j < len(ids) && ids[j] >= 100; j++ {
+			run = append(run, byte(ids[j]-100))
+		}
+		if !utf8.Valid(run) {
+			run = []byte(strings.Repeat("\uFFFD", j-i))
+		}
+		out = append(out, string(run))
+		i = j
 	}
-	flush()
-	return b.String()
+	return strings.Join(out, "")
 }
 
 func isRunByte(id int32) bool { return id >= 100 }
