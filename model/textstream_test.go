@@ -30,7 +30,6 @@ func TestStreamableLen(t *testing.T) {
 	}
 }
 
-
 // runDecode is a byte-fallback decoder like tokenizers' ByteFallback: ids
 // >= 100 are the bytes id-100, a run of them that is not valid UTF-8 becomes
 // one U+FFFD per byte; other ids are words[id].
