@@ -342,6 +342,11 @@ func (h *Handler) runCompletion(w http.ResponseWriter, ctx context.Context, c *c
 			return unprocessable("token_id_out_of_range", "prompt token %d is %d; the vocabulary has %d", i, id, vocab)
 		}
 	}
+	if n := e.lm.ContextLength(); c.req.MaxNewTokens == nil && len(prompt) < n {
+		// A length the request did not ask for (the model's default) is
+		// cut to the context rather than refused.
+		c.opts.MaxTokens = min(c.opts.MaxTokens, n-len(prompt))
+	}
 	if n := e.lm.ContextLength(); len(prompt)+c.opts.MaxTokens > n {
 		return unprocessable("context_length_exceeded", "prompt (%d tokens) + max_tokens (%d) exceeds the model's context of %d", len(prompt), c.opts.MaxTokens, n)
 	}
