@@ -7,9 +7,11 @@ import (
 	"github.com/lamina-ml/lamina/tensor"
 )
 
-// RNG is a small seeded generator (SplitMix64, Steele et al. 2014). It is
-// used instead of math/rand so that a seed gives the same samples natively
-// and under js/wasm, across Go versions.
+// RNG is a small seeded generator (SplitMix64, Steele et al. 2014) for
+// random weights (NewRandom) and test data. It is used instead of math/rand
+// so that a seed gives the same values natively and under js/wasm, across Go
+// versions. Token sampling does not use it: tensor.SampleRow draws from a
+// counter-based hash of (seed, step), which a GPU kernel can reproduce.
 type RNG struct{ state uint64 }
 
 // NewRNG returns a generator seeded with seed.
