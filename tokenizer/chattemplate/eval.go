@@ -1,0 +1,975 @@
+package chattemplate
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// scope is one level of jinja2's variable lookup. A for-loop iteration, a
+// macro call and a with block get their own; if blocks do not, so a set
+// inside a loop does not leak out of it (which is why templates use
+// namespace()).
+type scope struct {
+	vars   map[string]value
+	parent *scope
+}
+
+func (s *scope) lookup(name string) (value, bool) {
+	for c := s; c != nil; c = c.parent {
+		if v, ok := c.vars[name]; ok {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+func (s *scope) child() *scope { return &scope{vars: map[string]value{}, parent: s} }
+
+type renderer struct {
+	out       strings.Builder
+	steps     int
+	maxSteps  int
+	maxOutput int
+	depth     int
+	globals   *scope
+	opts      *Options
+}
+
+type loopControl int
+
+const (
+	ctlNone loopControl = iota
+	ctlBreak
+	ctlContinue
+)
+
+// errAt wraps a failure with the template position it happened at; an
+// *Error that already has a position keeps it.
+func errAt(at pos, kind ErrorKind, format string, args ...any) error {
+	return &Error{Kind: kind, Line: at.line, Col: at.col, Msg: fmt.Sprintf(format, args...)}
+}
+
+func placeErr(err error, at pos) error {
+	var e *Error
+	if errors.As(err, &e) {
+		if e.Line == 0 {
+			e.Line, e.Col = at.line, at.col
+		}
+		return e
+	}
+	return &Error{Kind: ErrType, Line: at.line, Col: at.col, Msg: err.Error()}
+}
+
+func typeErr(format string, args ...any) error {
+	return &Error{Kind: ErrType, Msg: fmt.Sprintf(format, args...)}
+}
+
+func undefErr(u *undefined) error {
+	return &Error{Kind: ErrUndefined, Msg: u.hint}
+}
+
+func (r *renderer) step(at pos) error {
+	r.steps++
+	if r.steps > r.maxSteps {
+		return errAt(at, ErrLimit, "render exceeded %d steps", r.maxSteps)
+	}
+	return nil
+}
+
+func (r *renderer) write(at pos, s string) error {
+	if r.out.Len()+len(s) > r.maxOutput {
+		return errAt(at, ErrLimit, "output exceeds %d bytes", r.maxOutput)
+	}
+	r.out.WriteString(s)
+	return nil
+}
+
+func (r *renderer) enter(at pos) error {
+	r.depth++
+	if r.depth > maxNesting {
+		return errAt(at, ErrLimit, "calls nest deeper than %d", maxNesting)
+	}
+	return nil
+}
+
+func (r *renderer) execBody(nodes []node, s *scope) (loopControl, error) {
+	for _, n := range nodes {
+		ctl, err := r.exec(n, s)
+		if err != nil || ctl != ctlNone {
+			return ctl, err
+		}
+	}
+	return ctlNone, nil
+}
+
+func (r *renderer) exec(n node, s *scope) (loopControl, error) {
+	if err := r.step(n.at()); err != nil {
+		return ctlNone, err
+	}
+	switch n := n.(type) {
+	case *textNode:
+		return ctlNone, r.write(n.at(), n.s)
+	case *outputNode:
+		v, err := r.eval(n.x, s)
+		if err != nil {
+			return ctlNone, err
+		}
+		if u, ok := v.(*undefined); ok && u.hint == unsafeHint {
+			return ctlNone, errAt(n.p, ErrSecurity, "%s", u.hint)
+		}
+		return ctlNone, r.write(n.p, str(v))
+	case *ifNode:
+		for i, c := range n.conds {
+			v, err := r.eval(c, s)
+			if err != nil {
+				return ctlNone, err
+			}
+			if truthy(v) {
+				return r.execBody(n.bodies[i], s)
+			}
+		}
+		return r.execBody(n.els, s)
+	case *forNode:
+		return ctlNone, r.execFor(n, s)
+	case *setNode:
+		return ctlNone, r.execSet(n, s)
+	case *macroNode:
+		s.vars[n.name] = &macro{name: n.name, params: n.params, body: n.body, closure: s, p: n.p}
+		return ctlNone, nil
+	case *callBlockNode:
+		caller := &macro{name: "caller", params: n.params, body: n.body, closure: s, p: n.p}
+		v, err := r.evalCall(n.call, s, caller)
+		if err != nil {
+			return ctlNone, err
+		}
+		return ctlNone, r.write(n.p, str(v))
+	case *filterBlockNode:
+		body, err := r.capture(n.body, s)
+		if err != nil {
+			return ctlNone, err
+		}
+		var v value = body
+		for _, f := range n.filters {
+			if v, err = r.applyFilter(f, v, s); err != nil {
+				return ctlNone, err
+			}
+		}
+		return ctlNone, r.write(n.p, str(v))
+	case *withNode:
+		inner := s.child()
+		for i, t := range n.targets {
+			v, err := r.eval(n.values[i], s)
+			if err != nil {
+				return ctlNone, err
+			}
+			inner.vars[t] = v
+		}
+		return r.execBody(n.body, inner)
+	case *bodyNode:
+		return r.execBody(n.body, s)
+	case *breakNode:
+		return ctlBreak, nil
+	case *continueNode:
+		return ctlContinue, nil
+	}
+	return ctlNone, fmt.Errorf("chattemplate: unknown node %T", n)
+}
+
+// capture renders nodes into a string instead of the output.
+func (r *renderer) capture(nodes []node, s *scope) (string, error) {
+	saved := r.out
+	r.out = strings.Builder{}
+	_, err := r.execBody(nodes, s)
+	got := r.out.String()
+	r.out = saved
+	if err == nil && r.out.Len()+len(got) > r.maxOutput {
+		err = &Error{Kind: ErrLimit, Msg: fmt.Sprintf("output exceeds %d bytes", r.maxOutput)}
+	}
+	return got, err
+}
+
+func (r *renderer) execSet(n *setNode, s *scope) error {
+	var v value
+	var err error
+	if n.x != nil {
+		if v, err = r.eval(n.x, s); err != nil {
+			return err
+		}
+	} else {
+		body, err := r.capture(n.body, s)
+		if err != nil {
+			return err
+		}
+		v = body
+		for _, f := range n.filters {
+			if v, err = r.applyFilter(f, v, s); err != nil {
+				return err
+			}
+		}
+	}
+	if n.nsAttr != "" {
+		target, ok := s.lookup(n.targets[0])
+		ns, isNS := target.(*namespace)
+		if !ok || !isNS {
+			return errAt(n.p, ErrType, "cannot assign attribute on non-namespace object")
+		}
+		ns.d.set(n.nsAttr, v)
+		return nil
+	}
+	return r.assign(n.p, s, n.targets, v)
+}
+
+func (r *renderer) assign(at pos, s *scope, targets []string, v value) error {
+	if len(targets) == 1 {
+		s.vars[targets[0]] = v
+		return nil
+	}
+	items, err := r.iterate(v)
+	if err != nil {
+		return placeErr(err, at)
+	}
+	if len(items) != len(targets) {
+		if len(items) > len(targets) {
+			return errAt(at, ErrType, "too many values to unpack (expected %d)", len(targets))
+		}
+		return errAt(at, ErrType, "not enough values to unpack (expected %d, got %d)", len(targets), len(items))
+	}
+	for i, t := range targets {
+		s.vars[t] = items[i]
+	}
+	return nil
+}
+
+// iterate lists what a for loop over v visits.
+func (r *renderer) iterate(v value) ([]value, error) {
+	switch v := v.(type) {
+	case *undefined:
+		if v.hint == unsafeHint {
+			return nil, &Error{Kind: ErrSecurity, Msg: v.hint}
+		}
+		return nil, nil
+	case *list:
+		return v.items, nil
+	case *dict:
+		out := make([]value, len(v.keys))
+		for i, k := range v.keys {
+			out[i] = k
+		}
+		return out, nil
+	case string:
+		var out []value
+		for _, c := range v {
+			out = append(out, string(c))
+		}
+		return out, nil
+	}
+	return nil, typeErr("'%s' object is not iterable", typeName(v))
+}
+
+type loopInfo struct {
+	index0      int
+	items       []value
+	depth       int
+	node        *forNode
+	scope       *scope
+	lastChanged value
+	hasChanged  bool
+}
+
+func (r *renderer) execFor(n *forNode, s *scope) error {
+	seq, err := r.eval(n.iter, s)
+	if err != nil {
+		return err
+	}
+	return r.loop(n, s, seq, 1)
+}
+
+func (r *renderer) loop(n *forNode, s *scope, seq value, depth int) error {
+	items, err := r.iterate(seq)
+	if err != nil {
+		return placeErr(err, n.p)
+	}
+	if n.cond != nil {
+		var kept []value
+		for _, it := range items {
+			inner := s.child()
+			if err := r.assign(n.p, inner, n.targets, it); err != nil {
+				return err
+			}
+			c, err := r.eval(n.cond, inner)
+			if err != nil {
+				return err
+			}
+			if truthy(c) {
+				kept = append(kept, it)
+			}
+		}
+		items = kept
+	}
+	if len(items) == 0 {
+		_, err := r.execBody(n.els, s)
+		return err
+	}
+	li := &loopInfo{items: items, depth: depth, node: n, scope: s}
+	for i, it := range items {
+		if err := r.step(n.p); err != nil {
+			return err
+		}
+		li.index0 = i
+		inner := s.child()
+		if err := r.assign(n.p, inner, n.targets, it); err != nil {
+			return err
+		}
+		inner.vars["loop"] = li
+		ctl, err := r.execBody(n.body, inner)
+		if err != nil {
+			return err
+		}
+		if ctl == ctlBreak {
+			break
+		}
+	}
+	return nil
+}
+
+func (r *renderer) eval(x expr, s *scope) (value, error) {
+	if err := r.step(x.at()); err != nil {
+		return nil, err
+	}
+	switch x := x.(type) {
+	case *literal:
+		return x.v, nil
+	case *nameExpr:
+		if v, ok := s.lookup(x.name); ok {
+			return v, nil
+		}
+		return &undefined{hint: fmt.Sprintf("'%s' is undefined", x.name)}, nil
+	case *listExpr:
+		l := &list{tuple: x.tuple, items: make([]value, 0, len(x.items))}
+		for _, it := range x.items {
+			v, err := r.eval(it, s)
+			if err != nil {
+				return nil, err
+			}
+			l.items = append(l.items, v)
+		}
+		return l, nil
+	case *dictExpr:
+		d := newDict()
+		for i := range x.keys {
+			k, err := r.eval(x.keys[i], s)
+			if err != nil {
+				return nil, err
+			}
+			ks, ok := k.(string)
+			if !ok {
+				return nil, errAt(x.keys[i].at(), ErrType, "only string dict keys are supported, got %s", typeName(k))
+			}
+			v, err := r.eval(x.vals[i], s)
+			if err != nil {
+				return nil, err
+			}
+			d.set(ks, v)
+		}
+		return d, nil
+	case *attrExpr:
+		obj, err := r.eval(x.x, s)
+		if err != nil {
+			return nil, err
+		}
+		v, err := getAttr(obj, x.name)
+		if err != nil {
+			return nil, placeErr(err, x.p)
+		}
+		return v, nil
+	case *itemExpr:
+		obj, err := r.eval(x.x, s)
+		if err != nil {
+			return nil, err
+		}
+		idx, err := r.eval(x.index, s)
+		if err != nil {
+			return nil, err
+		}
+		v, err := getItem(obj, idx)
+		if err != nil {
+			return nil, placeErr(err, x.p)
+		}
+		return v, nil
+	case *sliceExpr:
+		return r.evalSlice(x, s)
+	case *callExpr:
+		return r.evalCall(x, s, nil)
+	case *filterExpr:
+		v, err := r.eval(x.x, s)
+		if err != nil {
+			return nil, err
+		}
+		return r.applyFilter(x, v, s)
+	case *testExpr:
+		return r.evalTest(x, s)
+	case *unaryExpr:
+		v, err := r.eval(x.x, s)
+		if err != nil {
+			return nil, err
+		}
+		switch x.op {
+		case "not":
+			return !truthy(v), nil
+		case "-":
+			switch n := v.(type) {
+			case bool:
+				i, _ := asInt(n)
+				return -i, nil
+			case int64:
+				return -n, nil
+			case float64:
+				return -n, nil
+			case *undefined:
+				return nil, placeErr(undefErr(n), x.p)
+			}
+			return nil, errAt(x.p, ErrType, "bad operand type for unary -: '%s'", typeName(v))
+		default:
+			if _, ok := number(v); !ok {
+				if u, ok := v.(*undefined); ok {
+					return nil, placeErr(undefErr(u), x.p)
+				}
+				return nil, errAt(x.p, ErrType, "bad operand type for unary +: '%s'", typeName(v))
+			}
+			return v, nil
+		}
+	case *binExpr:
+		l, err := r.eval(x.l, s)
+		if err != nil {
+			return nil, err
+		}
+		switch x.op {
+		case "and":
+			if !truthy(l) {
+				return l, nil
+			}
+			return r.eval(x.r, s)
+		case "or":
+			if truthy(l) {
+				return l, nil
+			}
+			return r.eval(x.r, s)
+		}
+		rv, err := r.eval(x.r, s)
+		if err != nil {
+			return nil, err
+		}
+		v, err := arith(x.op, l, rv, r.maxOutput)
+		if err != nil {
+			return nil, placeErr(err, x.p)
+		}
+		return v, nil
+	case *compareExpr:
+		l, err := r.eval(x.first, s)
+		if err != nil {
+			return nil, err
+		}
+		for i, op := range x.ops {
+			rv, err := r.eval(x.rest[i], s)
+			if err != nil {
+				return nil, err
+			}
+			ok, err := compare(op, l, rv)
+			if err != nil {
+				return nil, placeErr(err, x.p)
+			}
+			if !ok {
+				return false, nil
+			}
+			l = rv
+		}
+		return true, nil
+	case *condExpr:
+		t, err := r.eval(x.test, s)
+		if err != nil {
+			return nil, err
+		}
+		if truthy(t) {
+			return r.eval(x.a, s)
+		}
+		if x.b == nil {
+			return &undefined{hint: "the inline if-expression evaluated to false and no else section was defined."}, nil
+		}
+		return r.eval(x.b, s)
+	}
+	return nil, fmt.Errorf("chattemplate: unknown expression %T", x)
+}
+
+func (r *renderer) evalSlice(x *sliceExpr, s *scope) (value, error) {
+	obj, err := r.eval(x.x, s)
+	if err != nil {
+		return nil, err
+	}
+	var bounds [3]value
+	for i, e := range []expr{x.lo, x.hi, x.step} {
+		if e == nil {
+			continue
+		}
+		if bounds[i], err = r.eval(e, s); err != nil {
+			return nil, err
+		}
+	}
+	v, err := slice(obj, bounds[0], bounds[1], bounds[2])
+	if err != nil {
+		return nil, placeErr(err, x.p)
+	}
+	return v, nil
+}
+
+// sliceIndices is Python's slice.indices.
+func sliceIndices(n int, lo, hi, step value) (start, stop, st int, err error) {
+	st = 1
+	if step != nil {
+		s, ok := asInt(step)
+		if !ok {
+			return 0, 0, 0, typeErr("slice indices must be integers or None")
+		}
+		if s == 0 {
+			return 0, 0, 0, typeErr("slice step cannot be zero")
+		}
+		st = int(s)
+	}
+	get := func(v value, def int) (int, error) {
+		if v == nil {
+			return def, nil
+		}
+		i, ok := asInt(v)
+		if !ok {
+			return 0, typeErr("slice indices must be integers or None")
+		}
+		x := int(i)
+		if x < 0 {
+			x += n
+			if x < 0 {
+				if st < 0 {
+					x = -1
+				} else {
+					x = 0
+				}
+			}
+		} else if x >= n {
+			if st < 0 {
+				x = n - 1
+			} else {
+				x = n
+			}
+		}
+		return x, nil
+	}
+	if st > 0 {
+		if start, err = get(lo, 0); err != nil {
+			return
+		}
+		stop, err = get(hi, n)
+	} else {
+		if start, err = get(lo, n-1); err != nil {
+			return
+		}
+		stop, err = get(hi, -1)
+	}
+	return
+}
+
+func slice(obj, lo, hi, step value) (value, error) {
+	for _, b := range []value{lo, hi, step} {
+		if u, ok := b.(*undefined); ok {
+			return nil, undefErr(u)
+		}
+	}
+	pick := func(n int, f func(i int)) error {
+		start, stop, st, err := sliceIndices(n, lo, hi, step)
+		if err != nil {
+			return err
+		}
+		if st > 0 {
+			for i := start; i < stop; i += st {
+				f(i)
+			}
+		} else {
+			for i := start; i > stop; i += st {
+				f(i)
+			}
+		}
+		return nil
+	}
+	switch o := obj.(type) {
+	case *list:
+		out := &list{tuple: o.tuple}
+		err := pick(len(o.items), func(i int) { out.items = append(out.items, o.items[i]) })
+		return out, err
+	case string:
+		rs := []rune(o)
+		var b []rune
+		err := pick(len(rs), func(i int) { b = append(b, rs[i]) })
+		return string(b), err
+	case *undefined:
+		return nil, undefErr(o)
+	}
+	return &undefined{hint: fmt.Sprintf("'%s object' has no element slice", typeName(obj))}, nil
+}
+
+const unsafeHint = "access to an unsafe attribute"
+
+// getAttr is jinja2's Environment.getattr under the immutable sandbox:
+// Python attributes (string, list and dict methods) first, then the item.
+func getAttr(obj value, name string) (value, error) {
+	switch o := obj.(type) {
+	case *undefined:
+		return nil, undefErr(o)
+	case *namespace:
+		if v, ok := o.d.get(name); ok {
+			return v, nil
+		}
+		return &undefined{hint: fmt.Sprintf("'Namespace object' has no attribute '%s'", name)}, nil
+	case *loopInfo:
+		return o.attr(name), nil
+	}
+	if strings.HasPrefix(name, "_") {
+		return &undefined{hint: unsafeHint}, nil
+	}
+	if m, ok := methodFor(obj, name); ok {
+		return m, nil
+	}
+	if d, ok := obj.(*dict); ok {
+		if v, ok := d.get(name); ok {
+			return v, nil
+		}
+	}
+	return &undefined{hint: fmt.Sprintf("'%s object' has no attribute '%s'", typeName(obj), name)}, nil
+}
+
+// getItem is jinja2's Environment.getitem: the item first, then (for a
+// string key) the attribute.
+func getItem(obj, key value) (value, error) {
+	if u, ok := obj.(*undefined); ok {
+		return nil, undefErr(u)
+	}
+	switch o := obj.(type) {
+	case *dict:
+		if k, ok := key.(string); ok {
+			if v, ok := o.get(k); ok {
+				return v, nil
+			}
+		}
+	case *namespace:
+		if k, ok := key.(string); ok {
+			return getAttr(o, k)
+		}
+	case *list:
+		if i, ok := asInt(key); ok {
+			n := int64(len(o.items))
+			if i < 0 {
+				i += n
+			}
+			if i >= 0 && i < n {
+				return o.items[i], nil
+			}
+		}
+	case string:
+		if i, ok := asInt(key); ok {
+			rs := []rune(o)
+			n := int64(len(rs))
+			if i < 0 {
+				i += n
+			}
+			if i >= 0 && i < n {
+				return string(rs[i]), nil
+			}
+		}
+	}
+	if k, ok := key.(string); ok {
+		return getAttr(obj, k)
+	}
+	return &undefined{hint: fmt.Sprintf("%s object has no element %s", typeName(obj), repr(key))}, nil
+}
+
+func concatErr(l, r value) error {
+	return typeErr("can only concatenate %s (not \"%s\") to %s", typeName(l), typeName(r), typeName(l))
+}
+
+func arith(op string, l, r value, maxLen int) (value, error) {
+	if op == "~" {
+		for _, v := range []value{l, r} {
+			if u, ok := v.(*undefined); ok && u.hint == unsafeHint {
+				return nil, &Error{Kind: ErrSecurity, Msg: u.hint}
+			}
+		}
+		if len(str(l))+len(str(r)) > maxLen {
+			return nil, &Error{Kind: ErrLimit, Msg: "string too long"}
+		}
+		return str(l) + str(r), nil
+	}
+	for _, v := range []value{l, r} {
+		if u, ok := v.(*undefined); ok {
+			return nil, undefErr(u)
+		}
+	}
+	li, lInt := asInt(l)
+	ri, rInt := asInt(r)
+	lf, lNum := number(l)
+	rf, rNum := number(r)
+	if lNum && rNum {
+		both := lInt && rInt
+		switch op {
+		case "+":
+			if both {
+				return li + ri, nil
+			}
+			return lf + rf, nil
+		case "-":
+			if both {
+				return li - ri, nil
+			}
+			return lf - rf, nil
+		case "*":
+			if both {
+				return li * ri, nil
+			}
+			return lf * rf, nil
+		case "/":
+			if rf == 0 {
+				return nil, typeErr("division by zero")
+			}
+			return lf / rf, nil
+		case "//":
+			if rf == 0 {
+				return nil, typeErr("integer division or modulo by zero")
+			}
+			if both {
+				q := li / ri
+				if (li%ri != 0) && ((li < 0) != (ri < 0)) {
+					q--
+				}
+				return q, nil
+			}
+			return math.Floor(lf / rf), nil
+		case "%":
+			if rf == 0 {
+				return nil, typeErr("integer division or modulo by zero")
+			}
+			if both {
+				m := li % ri
+				if m != 0 && ((m < 0) != (ri < 0)) {
+					m += ri
+				}
+				return m, nil
+			}
+			m := math.Mod(lf, rf)
+			if m != 0 && ((m < 0) != (rf < 0)) {
+				m += rf
+			}
+			return m, nil
+		case "**":
+			if both && ri >= 0 {
+				out := int64(1)
+				for i := int64(0); i < ri && i < 64; i++ {
+					out *= li
+				}
+				return out, nil
+			}
+			return math.Pow(lf, rf), nil
+		}
+	}
+	switch op {
+	case "+":
+		switch lv := l.(type) {
+		case string:
+			rs, ok := r.(string)
+			if !ok {
+				return nil, concatErr(l, r)
+			}
+			if len(lv)+len(rs) > maxLen {
+				return nil, &Error{Kind: ErrLimit, Msg: "string too long"}
+			}
+			return lv + rs, nil
+		case *list:
+			rl, ok := r.(*list)
+			if !ok || rl.tuple != lv.tuple {
+				return nil, concatErr(l, r)
+			}
+			if len(lv.items)+len(rl.items) > maxLen {
+				return nil, &Error{Kind: ErrLimit, Msg: "list too long"}
+			}
+			out := &list{tuple: lv.tuple, items: make([]value, 0, len(lv.items)+len(rl.items))}
+			out.items = append(append(out.items, lv.items...), rl.items...)
+			return out, nil
+		}
+	case "*":
+		if s, ok := l.(string); ok && rInt {
+			if ri <= 0 {
+				return "", nil
+			}
+			if int64(len(s))*ri > int64(maxLen) {
+				return nil, &Error{Kind: ErrLimit, Msg: "string too long"}
+			}
+			return strings.Repeat(s, int(ri)), nil
+		}
+		if lst, ok := l.(*list); ok && rInt {
+			out := &list{tuple: lst.tuple}
+			if int64(len(lst.items))*ri > int64(maxLen) {
+				return nil, &Error{Kind: ErrLimit, Msg: "list too long"}
+			}
+			for i := int64(0); i < ri; i++ {
+				out.items = append(out.items, lst.items...)
+			}
+			return out, nil
+		}
+	case "%":
+		if _, ok := l.(string); ok {
+			return nil, typeErr("printf-style string formatting is not supported")
+		}
+	}
+	return nil, typeErr("unsupported operand type(s) for %s: '%s' and '%s'", op, typeName(l), typeName(r))
+}
+
+func compare(op string, l, r value) (bool, error) {
+	switch op {
+	case "==":
+		return equal(l, r), nil
+	case "!=":
+		return !equal(l, r), nil
+	case "in", "notin":
+		in, err := contains(r, l)
+		if op == "notin" {
+			in = !in
+		}
+		return in, err
+	}
+	c, err := order(l, r)
+	if err != nil {
+		return false, typeErr("'%s' not supported between instances of '%s' and '%s'", op, typeName(l), typeName(r))
+	}
+	switch op {
+	case "<":
+		return c < 0, nil
+	case ">":
+		return c > 0, nil
+	case "<=":
+		return c <= 0, nil
+	}
+	return c >= 0, nil
+}
+
+func order(l, r value) (int, error) {
+	if lf, ok := number(l); ok {
+		if rf, ok := number(r); ok {
+			switch {
+			case lf < rf:
+				return -1, nil
+			case lf > rf:
+				return 1, nil
+			}
+			return 0, nil
+		}
+	}
+	if ls, ok := l.(string); ok {
+		if rs, ok := r.(string); ok {
+			return strings.Compare(ls, rs), nil
+		}
+	}
+	if ll, ok := l.(*list); ok {
+		if rl, ok := r.(*list); ok {
+			for i := 0; i < len(ll.items) && i < len(rl.items); i++ {
+				if equal(ll.items[i], rl.items[i]) {
+					continue
+				}
+				return order(ll.items[i], rl.items[i])
+			}
+			return len(ll.items) - len(rl.items), nil
+		}
+	}
+	if u, ok := l.(*undefined); ok {
+		return 0, undefErr(u)
+	}
+	if u, ok := r.(*undefined); ok {
+		return 0, undefErr(u)
+	}
+	return 0, errors.New("unorderable")
+}
+
+func contains(container, item value) (bool, error) {
+	switch c := container.(type) {
+	case string:
+		s, ok := item.(string)
+		if !ok {
+			return false, typeErr("'in <string>' requires string as left operand, not %s", typeName(item))
+		}
+		return strings.Contains(c, s), nil
+	case *list:
+		for _, x := range c.items {
+			if equal(x, item) {
+				return true, nil
+			}
+		}
+		return false, nil
+	case *dict:
+		s, ok := item.(string)
+		if !ok {
+			return false, nil
+		}
+		_, has := c.m[s]
+		return has, nil
+	case *undefined:
+		// Undefined iterates as empty, so Python's "in" finds nothing.
+		return false, nil
+	}
+	return false, typeErr("argument of type '%s' is not iterable", typeName(container))
+}
+
+func (li *loopInfo) attr(name string) value {
+	n := len(li.items)
+	switch name {
+	case "index":
+		return int64(li.index0 + 1)
+	case "index0":
+		return int64(li.index0)
+	case "revindex":
+		return int64(n - li.index0)
+	case "revindex0":
+		return int64(n - li.index0 - 1)
+	case "first":
+		return li.index0 == 0
+	case "last":
+		return li.index0 == n-1
+	case "length":
+		return int64(n)
+	case "depth":
+		return int64(li.depth)
+	case "depth0":
+		return int64(li.depth - 1)
+	case "previtem":
+		if li.index0 > 0 {
+			return li.items[li.index0-1]
+		}
+		return &undefined{hint: "there is no previous item"}
+	case "nextitem":
+		if li.index0+1 < n {
+			return li.items[li.index0+1]
+		}
+		return &undefined{hint: "there is no next item"}
+	case "cycle":
+		return &builtin{name: "loop.cycle", fn: func(r *renderer, args []value, _ *dict) (value, error) {
+			if len(args) == 0 {
+				return nil, typeErr("no items for cycling given")
+			}
+			return args[li.index0%len(args)], nil
+		}}
+	case "changed":
+		return &builtin{name: "loop.changed", fn: func(r *renderer, args []value, _ *dict) (value, error) {
+			cur := &list{items: args}
+			if li.hasChanged && equal(li.lastChanged, cur) {
+				return false, nil
+			}
+			li.hasChanged, li.lastChanged = true, cur
+			return true, nil
+		}}
+	}
+	return &undefined{hint: fmt.Sprintf("'LoopContext object' has no attribute '%s'", name)}
+}
