@@ -810,6 +810,11 @@ func toInt(v value, def value, base int) value {
 	case string:
 		s := strings.TrimFunc(x, isPySpace)
 		s = strings.ReplaceAll(s, "_", "")
+		digits := strings.TrimLeft(s, "+-")
+		if p := strings.ToLower(digits); len(p) > 2 && (base == 16 && strings.HasPrefix(p, "0x") || base == 8 && strings.HasPrefix(p, "0o") || base == 2 && strings.HasPrefix(p, "0b")) {
+			// Python's int(s, base) accepts the base's own prefix.
+			s = s[:len(s)-len(digits)] + digits[2:]
+		}
 		if i, err := strconv.ParseInt(s, base, 64); err == nil {
 			return i
 		}

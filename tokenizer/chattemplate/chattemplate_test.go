@@ -129,7 +129,7 @@ func TestJinja2Parity(t *testing.T) {
 					}
 				default:
 					var e *Error
-					if !errors.As(err, &e) || e.Kind == ErrRaised {
+					if !errors.As(err, &e) || e.Kind != wantErrorKind(t, *w.Error) {
 						t.Errorf("%s %s: got (%q, %v), want an error like jinja2's %s", name, key, got, err, *w.Error)
 					} else {
 						matched++

@@ -555,10 +555,8 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 			return sv, nil
 		}
 		pad := int(w) - n
-		left := pad / 2
-		if pad%2 == 1 && n%2 == 1 {
-			left++
-		}
+		left := pad/2 + (pad & int(w) & 1) // CPython's str.center
+
 		return strings.Repeat(" ", left) + sv + strings.Repeat(" ", pad-left), nil
 	case "wordcount":
 		sv, err := softStr(v)

@@ -9,7 +9,8 @@ raise_exception and strftime_now globals. HF passes tools=None and
 documents=None when none are given, and the tokenizer's special tokens as
 variables; so do we.
 
-Writes expected.json, which chattemplate_test.go compares byte for byte.
+Writes expected.json, which chattemplate_test.go compares byte for byte, and
+features_expected.json from the one-feature templates in features.py.
 Run by hand after changing templates or cases:
 
     python3 tokenizer/chattemplate/testdata/render_reference.py
@@ -111,6 +112,21 @@ def main():
                 except Exception as e:  # UndefinedError, TypeError, SecurityError...
                     results[key] = {"error": f"{type(e).__name__}: {e}"}
         out["results"][fn] = results
+    sys.path.insert(0, HERE)
+    from features import FEATURES
+
+    feats = {}
+    for name, src, variables in FEATURES:
+        try:
+            feats[name] = {"output": env.from_string(src).render(**variables)}
+        except RaisedException as e:
+            feats[name] = {"raised": str(e)}
+        except Exception as e:
+            feats[name] = {"error": f"{type(e).__name__}: {e}"}
+    with open(os.path.join(HERE, "features_expected.json"), "w", encoding="utf-8") as f:
+        json.dump({"jinja2_version": jinja2.__version__, "features": [
+            dict(name=n, template=s, vars=v, **feats[n]) for n, s, v in FEATURES]}, f, ensure_ascii=False, indent=1)
+        f.write("\n")
     with open(os.path.join(HERE, "expected.json"), "w", encoding="utf-8") as f:
         json.dump(out, f, ensure_ascii=False, indent=1, sort_keys=True)
         f.write("\n")
