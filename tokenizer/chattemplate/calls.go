@@ -107,10 +107,10 @@ func (r *renderer) callMacro(m *macro, args []value, kw *dict) (value, error) {
 	for i, p := range m.params {
 		switch {
 		case i < len(args):
-			s.vars[p.name] = args[i]
+			s.set(p.name, args[i])
 		default:
 			if v, ok := kw.get(p.name); ok {
-				s.vars[p.name] = v
+				s.set(p.name, v)
 				continue
 			}
 			if p.def != nil {
@@ -118,9 +118,9 @@ func (r *renderer) callMacro(m *macro, args []value, kw *dict) (value, error) {
 				if err != nil {
 					return nil, err
 				}
-				s.vars[p.name] = v
+				s.set(p.name, v)
 			} else {
-				s.vars[p.name] = &undefined{hint: fmt.Sprintf("parameter '%s' was not provided", p.name)}
+				s.set(p.name, &undefined{hint: fmt.Sprintf("parameter '%s' was not provided", p.name)})
 			}
 		}
 	}
@@ -130,7 +130,7 @@ func (r *renderer) callMacro(m *macro, args []value, kw *dict) (value, error) {
 	extra := newDict()
 	for _, k := range kw.keys {
 		if k == "caller" {
-			s.vars["caller"] = kw.m[k]
+			s.set("caller", kw.m[k])
 			continue
 		}
 		known := false
@@ -141,8 +141,8 @@ func (r *renderer) callMacro(m *macro, args []value, kw *dict) (value, error) {
 			extra.set(k, kw.m[k])
 		}
 	}
-	s.vars["varargs"] = &list{items: varargs, tuple: true}
-	s.vars["kwargs"] = extra
+	s.set("varargs", &list{items: varargs, tuple: true})
+	s.set("kwargs", extra)
 	return r.capture(m.body, s)
 }
 
@@ -198,13 +198,23 @@ func globalFuncs(o *Options) map[string]value {
 			if step == 0 {
 				return nil, typeErr("range() arg 3 must not be zero")
 			}
+			// Sized in float64 first: int64 differences can overflow.
+			fn := 0.0
+			if step > 0 && stop > start {
+				fn = math.Ceil((float64(stop) - float64(start)) / float64(step))
+			} else if step < 0 && stop < start {
+				fn = math.Ceil((float64(start) - float64(stop)) / -float64(step))
+			}
+			if fn > maxRange {
+				return nil, &Error{Kind: ErrLimit, Msg: fmt.Sprintf("Range too big. The sandbox blocks ranges larger than MAX_RANGE (%d).", maxRange)}
+			}
 			n := int64(0)
 			if step > 0 && stop > start {
 				n = (stop - start + step - 1) / step
 			} else if step < 0 && stop < start {
 				n = (start - stop - step - 1) / -step
 			}
-			if n > maxRange {
+			if n > maxRange || n < 0 {
 				return nil, &Error{Kind: ErrLimit, Msg: fmt.Sprintf("Range too big. The sandbox blocks ranges larger than MAX_RANGE (%d).", maxRange)}
 			}
 			l := &list{items: make([]value, 0, n)}
@@ -248,7 +258,10 @@ func globalFuncs(o *Options) map[string]value {
 		"raise_exception": &builtin{name: "raise_exception", fn: func(r *renderer, args []value, kw *dict) (value, error) {
 			msg := ""
 			if v, ok := arg(args, kw, 0, "message"); ok {
-				msg = str(v)
+				var err error
+				if msg, err = boundedStr(v, r.maxOutput); err != nil {
+					return nil, err
+				}
 			}
 			return nil, &Error{Kind: ErrRaised, Msg: msg}
 		}},
@@ -608,6 +621,15 @@ func stringMethod(o, name string, bind func(func(args []value, kw *dict) (value,
 					n = int(i)
 				}
 			}
+			if grow := int64(len(nw)) - int64(len(old)); grow > 0 {
+				hits := int64(strings.Count(o, old))
+				if n >= 0 && int64(n) < hits {
+					hits = int64(n)
+				}
+				if int64(len(o))+hits*grow > 16<<20 {
+					return nil, &Error{Kind: ErrLimit, Msg: "replaced string too long"}
+				}
+			}
 			return strings.Replace(o, old, nw, n), nil
 		})
 	case "find", "rfind", "index", "rindex":
@@ -648,12 +670,16 @@ func stringMethod(o, name string, bind func(func(args []value, kw *dict) (value,
 				return nil, err
 			}
 			parts := make([]string, len(items))
+			total := 0
 			for i, it := range items {
 				s, ok := it.(string)
 				if !ok {
 					return nil, typeErr("sequence item %d: expected str instance, %s found", i, typeName(it))
 				}
 				parts[i] = s
+				if total += len(s) + len(o); total > 16<<20 {
+					return nil, &Error{Kind: ErrLimit, Msg: "joined string too long"}
+				}
 			}
 			return strings.Join(parts, o), nil
 		})

@@ -159,7 +159,7 @@ func (t *Template) Render(opts Options) (string, error) {
 		if err != nil {
 			return "", &Error{Kind: ErrType, Msg: fmt.Sprintf("variable %s: %v", k, err)}
 		}
-		root.vars[k] = c
+		root.set(k, c)
 	}
 	for _, in := range []struct {
 		name string
@@ -174,9 +174,9 @@ func (t *Template) Render(opts Options) (string, error) {
 		} else if in.name == "messages" {
 			v = &list{}
 		}
-		root.vars[in.name] = v
+		root.set(in.name, v)
 	}
-	root.vars["add_generation_prompt"] = opts.AddGenerationPrompt
+	root.set("add_generation_prompt", opts.AddGenerationPrompt)
 	r := &renderer{maxSteps: opts.MaxSteps, maxOutput: opts.MaxOutput, globals: globals, opts: &opts}
 	if _, err := r.execBody(t.body, root); err != nil {
 		return "", err

@@ -12,12 +12,22 @@ import (
 // inside a loop does not leak out of it (which is why templates use
 // namespace()).
 type scope struct {
+	// The first few names live inline: a loop iteration usually binds
+	// just its target and loop, and a map per iteration dominates the cost.
+	names  [3]string
+	vals   [3]value
+	n      int
 	vars   map[string]value
 	parent *scope
 }
 
 func (s *scope) lookup(name string) (value, bool) {
 	for c := s; c != nil; c = c.parent {
+		for i := 0; i < c.n; i++ {
+			if c.names[i] == name {
+				return c.vals[i], true
+			}
+		}
 		if v, ok := c.vars[name]; ok {
 			return v, true
 		}
@@ -25,7 +35,26 @@ func (s *scope) lookup(name string) (value, bool) {
 	return nil, false
 }
 
-func (s *scope) child() *scope { return &scope{vars: map[string]value{}, parent: s} }
+// child makes a nested scope.
+func (s *scope) child() *scope { return &scope{parent: s} }
+
+func (s *scope) set(name string, v value) {
+	for i := 0; i < s.n; i++ {
+		if s.names[i] == name {
+			s.vals[i] = v
+			return
+		}
+	}
+	if s.n < len(s.names) {
+		s.names[s.n], s.vals[s.n] = name, v
+		s.n++
+		return
+	}
+	if s.vars == nil {
+		s.vars = map[string]value{}
+	}
+	s.vars[name] = v
+}
 
 type renderer struct {
 	out       strings.Builder
@@ -33,6 +62,7 @@ type renderer struct {
 	maxSteps  int
 	maxOutput int
 	depth     int
+	evalDepth int
 	globals   *scope
 	opts      *Options
 }
@@ -116,10 +146,11 @@ func (r *renderer) exec(n node, s *scope) (loopControl, error) {
 		if err != nil {
 			return ctlNone, err
 		}
-		if u, ok := v.(*undefined); ok && u.hint == unsafeHint {
-			return ctlNone, errAt(n.p, ErrSecurity, "%s", u.hint)
+		sv, err := r.softStr(v)
+		if err != nil {
+			return ctlNone, placeErr(err, n.p)
 		}
-		return ctlNone, r.write(n.p, str(v))
+		return ctlNone, r.write(n.p, sv)
 	case *ifNode:
 		for i, c := range n.conds {
 			v, err := r.eval(c, s)
@@ -136,7 +167,7 @@ func (r *renderer) exec(n node, s *scope) (loopControl, error) {
 	case *setNode:
 		return ctlNone, r.execSet(n, s)
 	case *macroNode:
-		s.vars[n.name] = &macro{name: n.name, params: n.params, body: n.body, closure: s, p: n.p}
+		s.set(n.name, &macro{name: n.name, params: n.params, body: n.body, closure: s, p: n.p})
 		return ctlNone, nil
 	case *callBlockNode:
 		caller := &macro{name: "caller", params: n.params, body: n.body, closure: s, p: n.p}
@@ -144,7 +175,11 @@ func (r *renderer) exec(n node, s *scope) (loopControl, error) {
 		if err != nil {
 			return ctlNone, err
 		}
-		return ctlNone, r.write(n.p, str(v))
+		sv, err := r.softStr(v)
+		if err != nil {
+			return ctlNone, placeErr(err, n.p)
+		}
+		return ctlNone, r.write(n.p, sv)
 	case *filterBlockNode:
 		body, err := r.capture(n.body, s)
 		if err != nil {
@@ -156,7 +191,11 @@ func (r *renderer) exec(n node, s *scope) (loopControl, error) {
 				return ctlNone, err
 			}
 		}
-		return ctlNone, r.write(n.p, str(v))
+		sv, err := r.softStr(v)
+		if err != nil {
+			return ctlNone, placeErr(err, n.p)
+		}
+		return ctlNone, r.write(n.p, sv)
 	case *withNode:
 		inner := s.child()
 		for i, t := range n.targets {
@@ -164,7 +203,7 @@ func (r *renderer) exec(n node, s *scope) (loopControl, error) {
 			if err != nil {
 				return ctlNone, err
 			}
-			inner.vars[t] = v
+			inner.set(t, v)
 		}
 		return r.execBody(n.body, inner)
 	case *bodyNode:
@@ -223,7 +262,7 @@ func (r *renderer) execSet(n *setNode, s *scope) error {
 
 func (r *renderer) assign(at pos, s *scope, targets []string, v value) error {
 	if len(targets) == 1 {
-		s.vars[targets[0]] = v
+		s.set(targets[0], v)
 		return nil
 	}
 	items, err := r.iterate(v)
@@ -237,7 +276,7 @@ func (r *renderer) assign(at pos, s *scope, targets []string, v value) error {
 		return errAt(at, ErrType, "not enough values to unpack (expected %d, got %d)", len(targets), len(items))
 	}
 	for i, t := range targets {
-		s.vars[t] = items[i]
+		s.set(t, items[i])
 	}
 	return nil
 }
@@ -322,7 +361,7 @@ func (r *renderer) loop(n *forNode, s *scope, seq value, depth int) error {
 		if err := r.assign(n.p, inner, n.targets, it); err != nil {
 			return err
 		}
-		inner.vars["loop"] = li
+		inner.set("loop", li)
 		ctl, err := r.execBody(n.body, inner)
 		if err != nil {
 			return err
@@ -334,9 +373,18 @@ func (r *renderer) loop(n *forNode, s *scope, seq value, depth int) error {
 	return nil
 }
 
+// maxEvalDepth bounds expression recursion: a.b.c... and 1+1+... chains
+// parse iteratively into deep trees.
+const maxEvalDepth = 2000
+
 func (r *renderer) eval(x expr, s *scope) (value, error) {
 	if err := r.step(x.at()); err != nil {
 		return nil, err
+	}
+	r.evalDepth++
+	defer func() { r.evalDepth-- }()
+	if r.evalDepth > maxEvalDepth {
+		return nil, errAt(x.at(), ErrLimit, "expression nests deeper than %d", maxEvalDepth)
 	}
 	switch x := x.(type) {
 	case *literal:
@@ -588,14 +636,15 @@ func slice(obj, lo, hi, step value) (value, error) {
 		if err != nil {
 			return err
 		}
-		if st > 0 {
-			for i := start; i < stop; i += st {
-				f(i)
-			}
-		} else {
-			for i := start; i > stop; i += st {
-				f(i)
-			}
+		// Count the picks first so a huge step cannot overflow i.
+		count := 0
+		if st > 0 && stop > start {
+			count = (stop-start-1)/st + 1
+		} else if st < 0 && stop < start {
+			count = (start-stop-1)/(-st) + 1
+		}
+		for k, i := 0, start; k < count; k, i = k+1, i+st {
+			f(i)
 		}
 		return nil
 	}
@@ -696,15 +745,18 @@ func concatErr(l, r value) error {
 
 func arith(op string, l, r value, maxLen int) (value, error) {
 	if op == "~" {
-		for _, v := range []value{l, r} {
-			if u, ok := v.(*undefined); ok && u.hint == unsafeHint {
-				return nil, &Error{Kind: ErrSecurity, Msg: u.hint}
-			}
+		ls, err := boundedStr(l, maxLen)
+		if err != nil {
+			return nil, err
 		}
-		if len(str(l))+len(str(r)) > maxLen {
+		rs, err := boundedStr(r, maxLen)
+		if err != nil {
+			return nil, err
+		}
+		if len(ls)+len(rs) > maxLen {
 			return nil, &Error{Kind: ErrLimit, Msg: "string too long"}
 		}
-		return str(l) + str(r), nil
+		return ls + rs, nil
 	}
 	for _, v := range []value{l, r} {
 		if u, ok := v.(*undefined); ok {

@@ -37,9 +37,53 @@ func (r *renderer) applyFilter(f *filterExpr, v value, s *scope) (value, error) 
 
 // softStr is jinja2's soft_str: str() except that undefined is ""; an
 // unsafe attribute fails.
-func softStr(v value) (string, error) {
-	if u, ok := v.(*undefined); ok && u.hint == unsafeHint {
-		return "", &Error{Kind: ErrSecurity, Msg: u.hint}
+func (r *renderer) softStr(v value) (string, error) {
+	return boundedStr(v, r.maxOutput)
+}
+
+// boundedStr is str(v) that refuses (ErrLimit) to build a printed form
+// longer than limit bytes or nested deeper than maxNesting; a namespace
+// can hold itself, and [s] * n holds n copies of a long string.
+func boundedStr(v value, limit int) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case *undefined:
+		if x.hint == unsafeHint {
+			return "", &Error{Kind: ErrSecurity, Msg: x.hint}
+		}
+		return "", nil
+	}
+	n := 0
+	var walk func(v value, d int) bool
+	walk = func(v value, d int) bool {
+		if d > maxNesting {
+			return false
+		}
+		n += 8
+		switch x := v.(type) {
+		case string:
+			n += len(x)
+		case *list:
+			for _, it := range x.items {
+				if !walk(it, d+1) {
+					return false
+				}
+			}
+		case *dict:
+			for _, k := range x.keys {
+				n += len(k)
+				if !walk(x.m[k], d+1) {
+					return false
+				}
+			}
+		case *namespace:
+			return walk(x.d, d+1)
+		}
+		return n <= limit
+	}
+	if !walk(v, 0) {
+		return "", &Error{Kind: ErrLimit, Msg: fmt.Sprintf("printed value would exceed %d bytes or nest too deeply", limit)}
 	}
 	return str(v), nil
 }
@@ -92,7 +136,7 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 		indent, hasIndent := "", false
 		switch iv := indentV.(type) {
 		case int64:
-			indent, hasIndent = strings.Repeat(" ", int(max(iv, 0))), true
+			indent, hasIndent = strings.Repeat(" ", int(max(min(iv, maxNesting), 0))), true
 		case string:
 			indent, hasIndent = iv, true
 		case nil:
@@ -122,9 +166,9 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 		if u, ok := v.(*undefined); ok {
 			return nil, undefErr(u)
 		}
-		return toJSON(v, indent, hasIndent, itemSep, keySep, sortKeys, maxNesting)
+		return toJSON(v, indent, hasIndent, itemSep, keySep, sortKeys, maxNesting, r.maxOutput)
 	case "trim":
-		sv, err := softStr(v)
+		sv, err := r.softStr(v)
 		if err != nil {
 			return nil, err
 		}
@@ -139,7 +183,7 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 	case "length", "count":
 		return length(v)
 	case "upper", "lower", "capitalize", "title", "string", "safe":
-		sv, err := softStr(v)
+		sv, err := r.softStr(v)
 		if err != nil {
 			return nil, err
 		}
@@ -163,7 +207,7 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 		}
 		return sv, nil
 	case "e", "escape":
-		sv, err := softStr(v)
+		sv, err := r.softStr(v)
 		if err != nil {
 			return nil, err
 		}
@@ -188,7 +232,10 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 		}
 		sep := ""
 		if d, ok := arg(args, kw, 0, "d"); ok {
-			sep = str(d)
+			var err error
+			if sep, err = r.softStr(d); err != nil {
+				return nil, err
+			}
 		}
 		if a, ok := arg(args, kw, 1, "attribute"); ok && a != nil {
 			get := attrGetter(a)
@@ -199,9 +246,13 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 			}
 		}
 		parts := make([]string, len(items))
+		total := len(sep) * len(items)
 		for i, it := range items {
-			if parts[i], err = softStr(it); err != nil {
+			if parts[i], err = r.softStr(it); err != nil {
 				return nil, err
+			}
+			if total += len(parts[i]); total > r.maxOutput {
+				return nil, &Error{Kind: ErrLimit, Msg: "joined string too long"}
 			}
 		}
 		return strings.Join(parts, sep), nil
@@ -365,7 +416,7 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 		}
 		return out, nil
 	case "replace":
-		sv, err := softStr(v)
+		sv, err := r.softStr(v)
 		if err != nil {
 			return nil, err
 		}
@@ -380,14 +431,21 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 				cnt = int(i)
 			}
 		}
-		os, ns := str(o), str(n)
+		os, err := r.softStr(o)
+		if err != nil {
+			return nil, err
+		}
+		ns, err := r.softStr(n)
+		if err != nil {
+			return nil, err
+		}
 		if cnt >= 0 && int64(len(sv))+int64(cnt)*int64(len(ns)) > int64(r.maxOutput) ||
 			cnt < 0 && os == "" && int64(len(sv)+1)*int64(len(ns)) > int64(r.maxOutput) {
 			return nil, &Error{Kind: ErrLimit, Msg: "string too long"}
 		}
 		return strings.Replace(sv, os, ns, cnt), nil
 	case "indent":
-		sv, err := softStr(v)
+		sv, err := r.softStr(v)
 		if err != nil {
 			return nil, err
 		}
@@ -542,7 +600,7 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 		}
 		return getAttr(v, n)
 	case "center":
-		sv, err := softStr(v)
+		sv, err := r.softStr(v)
 		if err != nil {
 			return nil, err
 		}
@@ -559,7 +617,7 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 
 		return strings.Repeat(" ", left) + sv + strings.Repeat(" ", pad-left), nil
 	case "wordcount":
-		sv, err := softStr(v)
+		sv, err := r.softStr(v)
 		if err != nil {
 			return nil, err
 		}
@@ -689,9 +747,9 @@ func (r *renderer) test(name string, v value, args []value) (bool, error) {
 		}
 		return false, nil
 	case "lower", "upper":
-		sv, ok := v.(string)
-		if !ok {
-			sv = str(v)
+		sv, err := r.softStr(v)
+		if err != nil {
+			return false, err
 		}
 		if name == "lower" {
 			return sv == strings.ToLower(sv) && sv != strings.ToUpper(sv), nil

@@ -313,7 +313,12 @@ func str(v value) string {
 }
 
 // repr is Python's repr(), used for containers printed with str().
-func repr(v value) string {
+func repr(v value) string { return reprDepth(v, 0) }
+
+func reprDepth(v value, depth int) string {
+	if depth > maxNesting {
+		return "..." // a namespace can contain itself
+	}
 	switch v := v.(type) {
 	case nil:
 		return "None"
@@ -333,7 +338,7 @@ func repr(v value) string {
 	case *list:
 		parts := make([]string, len(v.items))
 		for i, x := range v.items {
-			parts[i] = repr(x)
+			parts[i] = reprDepth(x, depth+1)
 		}
 		if v.tuple {
 			if len(parts) == 1 {
@@ -345,11 +350,11 @@ func repr(v value) string {
 	case *dict:
 		parts := make([]string, len(v.keys))
 		for i, k := range v.keys {
-			parts[i] = pyReprString(k) + ": " + repr(v.m[k])
+			parts[i] = pyReprString(k) + ": " + reprDepth(v.m[k], depth+1)
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	case *namespace:
-		return "<Namespace " + repr(v.d) + ">"
+		return "<Namespace " + reprDepth(v.d, depth+1) + ">"
 	}
 	return fmt.Sprintf("<%s>", typeName(v))
 }
@@ -441,17 +446,26 @@ func isPyPrintable(r rune) bool {
 
 // toJSON is Hugging Face's tojson filter: json.dumps(v, ensure_ascii=False,
 // indent=indent, separators=separators, sort_keys=sortKeys).
-func toJSON(v value, indent string, hasIndent bool, itemSep, keySep string, sortKeys bool, depth int) (string, error) {
-	var b strings.Builder
-	if err := writeJSON(&b, v, indent, hasIndent, itemSep, keySep, sortKeys, 0, depth); err != nil {
+func toJSON(v value, indent string, hasIndent bool, itemSep, keySep string, sortKeys bool, depth, maxLen int) (string, error) {
+	b := &jsonBuilder{max: maxLen}
+	if err := writeJSON(b, v, indent, hasIndent, itemSep, keySep, sortKeys, 0, depth); err != nil {
 		return "", err
 	}
 	return b.String(), nil
 }
 
-func writeJSON(b *strings.Builder, v value, indent string, hasIndent bool, itemSep, keySep string, sortKeys bool, level, limit int) error {
+// jsonBuilder is a strings.Builder that tojson stops filling past max.
+type jsonBuilder struct {
+	strings.Builder
+	max int
+}
+
+func writeJSON(b *jsonBuilder, v value, indent string, hasIndent bool, itemSep, keySep string, sortKeys bool, level, limit int) error {
 	if level > limit {
-		return fmt.Errorf("tojson: value nested too deeply")
+		return &Error{Kind: ErrLimit, Msg: "tojson: value nested too deeply"}
+	}
+	if b.Len() > b.max {
+		return &Error{Kind: ErrLimit, Msg: "tojson: output too long"}
 	}
 	newline := func(l int) {
 		if hasIndent {
@@ -484,7 +498,7 @@ func writeJSON(b *strings.Builder, v value, indent string, hasIndent bool, itemS
 			b.WriteString(pyFloat(v))
 		}
 	case string:
-		writeJSONString(b, v)
+		writeJSONString(&b.Builder, v)
 	case *list:
 		if len(v.items) == 0 {
 			b.WriteString("[]")
@@ -518,7 +532,7 @@ func writeJSON(b *strings.Builder, v value, indent string, hasIndent bool, itemS
 				b.WriteString(itemSep)
 			}
 			newline(level + 1)
-			writeJSONString(b, k)
+			writeJSONString(&b.Builder, k)
 			b.WriteString(keySep)
 			if err := writeJSON(b, v.m[k], indent, hasIndent, itemSep, keySep, sortKeys, level+1, limit); err != nil {
 				return err
