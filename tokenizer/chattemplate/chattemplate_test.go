@@ -22,6 +22,7 @@ type refCase struct {
 	Name     string          `json:"name"`
 	Messages json.RawMessage `json:"messages"`
 	Tools    string          `json:"tools"`
+	Docs     json.RawMessage `json:"documents"`
 	Vars     map[string]any  `json:"vars"`
 }
 
@@ -58,6 +59,9 @@ func caseOptions(c refCase, tools map[string]json.RawMessage, agp bool) Options 
 	o := Options{Messages: c.Messages, AddGenerationPrompt: agp, Vars: vars, Now: func() time.Time { return referenceNow }}
 	if c.Tools != "" {
 		o.Tools = tools[c.Tools]
+	}
+	if c.Docs != nil {
+		o.Documents = c.Docs
 	}
 	return o
 }

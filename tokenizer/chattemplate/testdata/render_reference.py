@@ -102,7 +102,7 @@ def main():
                     text = tmpl.render(
                         messages=case["messages"],
                         tools=tools[case["tools"]] if "tools" in case else None,
-                        documents=None,
+                        documents=case.get("documents"),
                         add_generation_prompt=agp,
                         **kwargs,
                     )
