@@ -683,6 +683,10 @@ func stringMethod(o, name string, bind func(func(args []value, kw *dict) (value,
 			}
 			return strings.Join(parts, o), nil
 		})
+	case "format":
+		return &builtin{name: name, fn: func(r *renderer, args []value, kw *dict) (value, error) {
+			return strFormat(o, args, kw, r.maxOutput)
+		}}, true
 	case "isdigit", "isnumeric", "isdecimal":
 		return pred(unicode.IsDigit, false)
 	case "isalpha":

@@ -874,8 +874,8 @@ func arith(op string, l, r value, maxLen int) (value, error) {
 			return out, nil
 		}
 	case "%":
-		if _, ok := l.(string); ok {
-			return nil, typeErr("printf-style string formatting is not supported")
+		if s, ok := l.(string); ok {
+			return percentFormat(s, r, maxLen)
 		}
 	}
 	return nil, typeErr("unsupported operand type(s) for %s: '%s' and '%s'", op, typeName(l), typeName(r))

@@ -163,10 +163,14 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 		if sk, ok := kw.get("sort_keys"); ok {
 			sortKeys = truthy(sk)
 		}
+		ascii := false
+		if ea, ok := kw.get("ensure_ascii"); ok {
+			ascii = truthy(ea)
+		}
 		if u, ok := v.(*undefined); ok {
 			return nil, undefErr(u)
 		}
-		return toJSON(v, indent, hasIndent, itemSep, keySep, sortKeys, maxNesting, r.maxOutput)
+		return toJSON(v, indent, hasIndent, itemSep, keySep, sortKeys, ascii, maxNesting, r.maxOutput)
 	case "trim":
 		sv, err := r.softStr(v)
 		if err != nil {
@@ -593,6 +597,15 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 			return items[0], nil
 		}
 		return items[len(items)-1], nil
+	case "format":
+		sv, err := r.softStr(v)
+		if err != nil {
+			return nil, err
+		}
+		if len(kw.keys) > 0 {
+			return percentFormat(sv, kw, r.maxOutput)
+		}
+		return percentFormat(sv, &list{items: args, tuple: true}, r.maxOutput)
 	case "attr":
 		n, ok, err := strArg(args, kw, 0, "name")
 		if err != nil || !ok {

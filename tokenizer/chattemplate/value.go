@@ -446,8 +446,8 @@ func isPyPrintable(r rune) bool {
 
 // toJSON is Hugging Face's tojson filter: json.dumps(v, ensure_ascii=False,
 // indent=indent, separators=separators, sort_keys=sortKeys).
-func toJSON(v value, indent string, hasIndent bool, itemSep, keySep string, sortKeys bool, depth, maxLen int) (string, error) {
-	b := &jsonBuilder{max: maxLen}
+func toJSON(v value, indent string, hasIndent bool, itemSep, keySep string, sortKeys, ascii bool, depth, maxLen int) (string, error) {
+	b := &jsonBuilder{max: maxLen, ascii: ascii}
 	if err := writeJSON(b, v, indent, hasIndent, itemSep, keySep, sortKeys, 0, depth); err != nil {
 		return "", err
 	}
@@ -457,7 +457,8 @@ func toJSON(v value, indent string, hasIndent bool, itemSep, keySep string, sort
 // jsonBuilder is a strings.Builder that tojson stops filling past max.
 type jsonBuilder struct {
 	strings.Builder
-	max int
+	max   int
+	ascii bool // ensure_ascii: non-ASCII as \uXXXX (surrogate pairs above U+FFFF)
 }
 
 func writeJSON(b *jsonBuilder, v value, indent string, hasIndent bool, itemSep, keySep string, sortKeys bool, level, limit int) error {
@@ -498,7 +499,7 @@ func writeJSON(b *jsonBuilder, v value, indent string, hasIndent bool, itemSep, 
 			b.WriteString(pyFloat(v))
 		}
 	case string:
-		writeJSONString(&b.Builder, v)
+		writeJSONString(&b.Builder, v, b.ascii)
 	case *list:
 		if len(v.items) == 0 {
 			b.WriteString("[]")
@@ -532,7 +533,7 @@ func writeJSON(b *jsonBuilder, v value, indent string, hasIndent bool, itemSep, 
 				b.WriteString(itemSep)
 			}
 			newline(level + 1)
-			writeJSONString(&b.Builder, k)
+			writeJSONString(&b.Builder, k, b.ascii)
 			b.WriteString(keySep)
 			if err := writeJSON(b, v.m[k], indent, hasIndent, itemSep, keySep, sortKeys, level+1, limit); err != nil {
 				return err
@@ -546,7 +547,7 @@ func writeJSON(b *jsonBuilder, v value, indent string, hasIndent bool, itemSep, 
 	return nil
 }
 
-func writeJSONString(b *strings.Builder, s string) {
+func writeJSONString(b *strings.Builder, s string, ascii bool) {
 	b.WriteByte('"')
 	for _, r := range s {
 		switch r {
@@ -565,9 +566,13 @@ func writeJSONString(b *strings.Builder, s string) {
 		case '\f':
 			b.WriteString(`\f`)
 		default:
-			if r < 0x20 {
+			switch {
+			case r < 0x20 || ascii && r >= 0x7f && r < 0x10000:
 				fmt.Fprintf(b, `\u%04x`, r)
-			} else {
+			case ascii && r >= 0x10000:
+				r -= 0x10000
+				fmt.Fprintf(b, `\u%04x\u%04x`, 0xd800+(r>>10), 0xdc00+(r&0x3ff))
+			default:
 				b.WriteRune(r)
 			}
 		}
