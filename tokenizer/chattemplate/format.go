@@ -472,4 +472,3 @@ func formatSpec(v value, spec string, maxLen int) (string, error) {
 	}
 	return pad + prefix + body, nil
 }
-
