@@ -69,7 +69,11 @@ func (r *renderer) evalCall(x *callExpr, s *scope, caller *macro) (value, error)
 			return nil, errAt(x.p, ErrType, "argument after ** must be a mapping, not %s", typeName(v))
 		}
 		for _, k := range d.keys {
-			kw.set(k, d.m[k])
+			ks, isStr := d.keyValue(k).(string)
+			if !isStr {
+				return nil, errAt(x.p, ErrType, "keywords must be strings")
+			}
+			kw.set(ks, d.m[k])
 		}
 	}
 	if caller != nil {
@@ -128,9 +132,10 @@ func (r *renderer) callMacro(m *macro, args []value, kw *dict) (value, error) {
 		varargs = args[len(m.params):]
 	}
 	extra := newDict()
-	for _, k := range kw.keys {
+	for _, e := range kw.keys {
+		k := kw.keyValue(e).(string)
 		if k == "caller" {
-			s.set("caller", kw.m[k])
+			s.set("caller", kw.m[e])
 			continue
 		}
 		known := false
@@ -138,7 +143,7 @@ func (r *renderer) callMacro(m *macro, args []value, kw *dict) (value, error) {
 			known = known || p.name == k
 		}
 		if !known {
-			extra.set(k, kw.m[k])
+			extra.set(k, kw.m[e])
 		}
 	}
 	s.set("varargs", &list{items: varargs, tuple: true})
@@ -217,11 +222,11 @@ func globalFuncs(o *Options) map[string]value {
 			if n > maxRange || n < 0 {
 				return nil, &Error{Kind: ErrLimit, Msg: fmt.Sprintf("Range too big. The sandbox blocks ranges larger than MAX_RANGE (%d).", maxRange)}
 			}
-			l := &list{items: make([]value, 0, n)}
+			items := make([]value, 0, n)
 			for i := int64(0); i < n; i++ {
-				l.items = append(l.items, start+i*step)
+				items = append(items, start+i*step)
 			}
-			return l, nil
+			return newRange(start, stop, step, items), nil
 		}},
 		"namespace": &builtin{name: "namespace", fn: func(r *renderer, args []value, kw *dict) (value, error) {
 			d := newDict()
@@ -230,13 +235,9 @@ func globalFuncs(o *Options) map[string]value {
 				if !ok {
 					return nil, typeErr("namespace() argument must be a mapping")
 				}
-				for _, k := range ad.keys {
-					d.set(k, ad.m[k])
-				}
+				d.copyFrom(ad)
 			}
-			for _, k := range kw.keys {
-				d.set(k, kw.m[k])
-			}
+			d.copyFrom(kw)
 			return &namespace{d: d}, nil
 		}},
 		"dict": &builtin{name: "dict", fn: func(r *renderer, args []value, kw *dict) (value, error) {
@@ -246,13 +247,9 @@ func globalFuncs(o *Options) map[string]value {
 				if !ok {
 					return nil, typeErr("dict() argument must be a mapping")
 				}
-				for _, k := range ad.keys {
-					d.set(k, ad.m[k])
-				}
+				d.copyFrom(ad)
 			}
-			for _, k := range kw.keys {
-				d.set(k, kw.m[k])
-			}
+			d.copyFrom(kw)
 			return d, nil
 		}},
 		"raise_exception": &builtin{name: "raise_exception", fn: func(r *renderer, args []value, kw *dict) (value, error) {
@@ -324,10 +321,8 @@ func methodFor(obj value, name string) (value, bool) {
 				if len(args) == 0 {
 					return nil, typeErr("get expected at least 1 argument, got 0")
 				}
-				if k, ok := args[0].(string); ok {
-					if v, ok := o.get(k); ok {
-						return v, nil
-					}
+				if v, ok := o.getKey(args[0]); ok {
+					return v, nil
 				}
 				if len(args) > 1 {
 					return args[1], nil
@@ -335,29 +330,15 @@ func methodFor(obj value, name string) (value, bool) {
 				return nil, nil
 			})
 		case "items":
-			return bind(func(args []value, kw *dict) (value, error) { return dictItems(o), nil })
+			return bind(func(args []value, kw *dict) (value, error) { return dictView(o, viewDictItems), nil })
 		case "keys":
-			return bind(func(args []value, kw *dict) (value, error) {
-				l := &list{}
-				for _, k := range o.keys {
-					l.items = append(l.items, k)
-				}
-				return l, nil
-			})
+			return bind(func(args []value, kw *dict) (value, error) { return dictView(o, viewDictKeys), nil })
 		case "values":
-			return bind(func(args []value, kw *dict) (value, error) {
-				l := &list{}
-				for _, k := range o.keys {
-					l.items = append(l.items, o.m[k])
-				}
-				return l, nil
-			})
+			return bind(func(args []value, kw *dict) (value, error) { return dictView(o, viewDictValues), nil })
 		case "copy":
 			return bind(func(args []value, kw *dict) (value, error) {
 				d := newDict()
-				for _, k := range o.keys {
-					d.set(k, o.m[k])
-				}
+				d.copyFrom(o)
 				return d, nil
 			})
 		}
@@ -368,7 +349,7 @@ func methodFor(obj value, name string) (value, bool) {
 func dictItems(d *dict) *list {
 	l := &list{}
 	for _, k := range d.keys {
-		l.items = append(l.items, &list{items: []value{k, d.m[k]}, tuple: true})
+		l.items = append(l.items, &list{items: []value{d.keyValue(k), d.m[k]}, tuple: true})
 	}
 	return l
 }

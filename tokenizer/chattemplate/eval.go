@@ -291,10 +291,12 @@ func (r *renderer) iterate(v value) ([]value, error) {
 		return nil, nil
 	case *list:
 		return v.items, nil
+	case *view:
+		return v.rest(), nil
 	case *dict:
 		out := make([]value, len(v.keys))
 		for i, k := range v.keys {
-			out[i] = k
+			out[i] = v.keyValue(k)
 		}
 		return out, nil
 	case string:
@@ -411,15 +413,13 @@ func (r *renderer) eval(x expr, s *scope) (value, error) {
 			if err != nil {
 				return nil, err
 			}
-			ks, ok := k.(string)
-			if !ok {
-				return nil, errAt(x.keys[i].at(), ErrType, "only string dict keys are supported, got %s", typeName(k))
-			}
 			v, err := r.eval(x.vals[i], s)
 			if err != nil {
 				return nil, err
 			}
-			d.set(ks, v)
+			if err := d.setKey(k, v); err != nil {
+				return nil, placeErr(err, x.keys[i].at())
+			}
 		}
 		return d, nil
 	case *attrExpr:
@@ -658,6 +658,12 @@ func slice(obj, lo, hi, step value) (value, error) {
 		var b []rune
 		err := pick(len(rs), func(i int) { b = append(b, rs[i]) })
 		return string(b), err
+	case *view:
+		if o.kind == viewRange {
+			out := &view{kind: viewRange, repr: o.repr}
+			err := pick(len(o.items), func(i int) { out.items = append(out.items, o.items[i]) })
+			return out, err
+		}
 	case *undefined:
 		return nil, undefErr(o)
 	}
@@ -702,14 +708,22 @@ func getItem(obj, key value) (value, error) {
 	}
 	switch o := obj.(type) {
 	case *dict:
-		if k, ok := key.(string); ok {
-			if v, ok := o.get(k); ok {
-				return v, nil
-			}
+		if v, ok := o.getKey(key); ok {
+			return v, nil
 		}
 	case *namespace:
 		if k, ok := key.(string); ok {
 			return getAttr(o, k)
+		}
+	case *view:
+		if i, ok := asInt(key); ok && o.kind == viewRange {
+			n := int64(len(o.items))
+			if i < 0 {
+				i += n
+			}
+			if i >= 0 && i < n {
+				return o.items[i], nil
+			}
 		}
 	case *list:
 		if i, ok := asInt(key); ok {
@@ -961,12 +975,25 @@ func contains(container, item value) (bool, error) {
 			}
 		}
 		return false, nil
-	case *dict:
-		s, ok := item.(string)
-		if !ok {
-			return false, nil
+	case *view:
+		// Python's "in" on an iterator consumes it up to the match.
+		for i := c.pos; i < len(c.items); i++ {
+			if equal(c.items[i], item) {
+				if c.once() {
+					c.pos = i + 1
+				}
+				return true, nil
+			}
 		}
-		_, has := c.m[s]
+		if c.once() {
+			c.pos = len(c.items)
+		}
+		return false, nil
+	case *dict:
+		if _, ok := encodeKey(item); !ok {
+			return false, typeErr("unhashable type: '%s'", typeName(item))
+		}
+		_, has := c.getKey(item)
 		return has, nil
 	case *undefined:
 		// Undefined iterates as empty, so Python's "in" finds nothing.

@@ -79,6 +79,12 @@ func boundedStr(v value, limit int) (string, error) {
 			}
 		case *namespace:
 			return walk(x.d, d+1)
+		case *view:
+			for _, it := range x.items {
+				if !walk(it, d+1) {
+					return false
+				}
+			}
 		}
 		return n <= limit
 	}
@@ -98,6 +104,10 @@ func length(v value) (value, error) {
 		return int64(len(x.keys)), nil
 	case *namespace:
 		return int64(len(x.d.keys)), nil
+	case *view:
+		if x.hasLen() {
+			return int64(len(x.items)), nil
+		}
 	case *undefined:
 		return int64(0), nil
 	}
@@ -261,6 +271,19 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 		}
 		return strings.Join(parts, sep), nil
 	case "first", "last":
+		if g, ok := v.(*view); ok {
+			if name == "last" && g.once() {
+				return nil, typeErr("'%s' object is not reversible", g.name())
+			}
+			if name == "first" && g.once() {
+				// next(iter(generator)) takes just one item.
+				if g.pos >= len(g.items) {
+					return &undefined{hint: "No first item, sequence was empty."}, nil
+				}
+				g.pos++
+				return g.items[g.pos-1], nil
+			}
+		}
 		items, err := r.iterate(v)
 		if err != nil {
 			return nil, err
@@ -281,9 +304,9 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 	case "items":
 		switch x := v.(type) {
 		case *undefined:
-			return &list{}, nil
+			return generator(nil), nil
 		case *dict:
-			return dictItems(x), nil
+			return generator(dictItems(x).items), nil
 		}
 		return nil, typeErr("Can only get item pairs from a mapping.")
 	case "dictsort":
@@ -354,7 +377,7 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 				out.items = append(out.items, it)
 			}
 		}
-		return out, nil
+		return generator(out.items), nil
 	case "reverse":
 		switch x := v.(type) {
 		case string:
@@ -364,25 +387,37 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 			}
 			return string(rs), nil
 		}
+		// reversed(value) where Python can (a reverse iterator), else the
+		// reversed list(value).
+		reversible := true
+		if g, ok := v.(*view); ok && g.once() {
+			reversible = false
+		}
 		items, err := r.iterate(v)
 		if err != nil {
 			return nil, err
 		}
-		out := &list{items: make([]value, len(items))}
-		for i, it := range items {
-			out.items[len(items)-1-i] = it
+		if _, isDict := v.(*dict); isDict {
+			reversible = true
 		}
-		return out, nil
+		out := make([]value, len(items))
+		for i, it := range items {
+			out[len(items)-1-i] = it
+		}
+		if reversible {
+			return &view{kind: viewReverse, items: out}, nil
+		}
+		return &list{items: out}, nil
 	case "select", "reject", "selectattr", "rejectattr":
 		if !truthy(v) {
 			// jinja2's select_or_reject and map start with "if value:", so
-			// None and empty values give an empty sequence.
-			return &list{}, nil
+			// None and empty values give an empty generator.
+			return generator(nil), nil
 		}
 		return r.selectFilter(name, v, args, kw, s)
 	case "map":
 		if !truthy(v) {
-			return &list{}, nil
+			return generator(nil), nil
 		}
 		items, err := r.iterate(v)
 		if err != nil {
@@ -402,7 +437,7 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 				}
 				out.items = append(out.items, x)
 			}
-			return out, nil
+			return generator(out.items), nil
 		}
 		if len(args) == 0 {
 			return nil, typeErr("map requires a filter name or attribute=")
@@ -418,7 +453,7 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 			}
 			out.items = append(out.items, x)
 		}
-		return out, nil
+		return generator(out.items), nil
 	case "replace":
 		sv, err := r.softStr(v)
 		if err != nil {
@@ -686,7 +721,7 @@ func (r *renderer) selectFilter(name string, v value, args []value, kw *dict, s 
 			out.items = append(out.items, it)
 		}
 	}
-	return out, nil
+	return generator(out.items), nil
 }
 
 func (r *renderer) evalTest(t *testExpr, s *scope) (value, error) {
@@ -748,9 +783,12 @@ func (r *renderer) test(name string, v value, args []value) (bool, error) {
 		_, ok := v.(*dict)
 		return ok, nil
 	case "iterable", "sequence":
-		switch v.(type) {
+		switch x := v.(type) {
 		case string, *list, *dict, *undefined:
 			return true, nil
+		case *view:
+			// A sequence has len() and indexing: of the views only range.
+			return name == "iterable" || x.kind == viewRange, nil
 		}
 		return false, nil
 	case "callable":

@@ -35,22 +35,111 @@ type list struct {
 	tuple bool
 }
 
+// dict keys are stored encoded (see encodeKey) so that Python's hashable
+// non-string keys work: {0: 'a', 512: 'b'} and True == 1 == 1.0 as one key.
 type dict struct {
 	keys []string
 	m    map[string]value
+	orig map[string]value // encoded key -> the key value, for non-string keys
 }
 
 type namespace struct{ d *dict }
 
 func newDict() *dict { return &dict{m: map[string]value{}} }
 
-func (d *dict) get(k string) (value, bool) { v, ok := d.m[k]; return v, ok }
-
-func (d *dict) set(k string, v value) {
-	if _, ok := d.m[k]; !ok {
-		d.keys = append(d.keys, k)
+// encodeKey maps a hashable key to its storage string: a string is
+// itself (escaped when it starts with NUL), other keys get a NUL-prefixed
+// tag; numbers that are equal in Python (True, 1, 1.0) encode alike.
+func encodeKey(k value) (string, bool) {
+	switch x := k.(type) {
+	case string:
+		if strings.HasPrefix(x, "\x00") {
+			return "\x00s" + x, true
+		}
+		return x, true
+	case nil:
+		return "\x00N", true
+	case bool, int64:
+		i, _ := asInt(x)
+		return "\x00n" + strconv.FormatInt(i, 10), true
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1e18 {
+			return "\x00n" + strconv.FormatInt(int64(x), 10), true
+		}
+		return "\x00f" + pyFloat(x), true
+	case *list:
+		if !x.tuple {
+			return "", false
+		}
+		parts := make([]string, len(x.items))
+		for i, it := range x.items {
+			e, ok := encodeKey(it)
+			if !ok {
+				return "", false
+			}
+			parts[i] = strconv.Quote(e)
+		}
+		return "\x00t" + strings.Join(parts, ","), true
 	}
-	d.m[k] = v
+	return "", false
+}
+
+// keyValue returns the key stored under encoded key e.
+func (d *dict) keyValue(e string) value {
+	if o, ok := d.orig[e]; ok {
+		return o
+	}
+	if strings.HasPrefix(e, "\x00s") {
+		return e[2:]
+	}
+	return e
+}
+
+func (d *dict) get(k string) (value, bool) {
+	e, _ := encodeKey(k)
+	v, ok := d.m[e]
+	return v, ok
+}
+
+func (d *dict) set(k string, v value) { d.store(k, v) }
+
+// setKey stores v under any hashable key; it fails for a list or dict key.
+func (d *dict) setKey(k, v value) error {
+	if _, ok := encodeKey(k); !ok {
+		return typeErr("unhashable type: '%s'", typeName(k))
+	}
+	d.store(k, v)
+	return nil
+}
+
+func (d *dict) getKey(k value) (value, bool) {
+	e, ok := encodeKey(k)
+	if !ok {
+		return nil, false
+	}
+	v, found := d.m[e]
+	return v, found
+}
+
+func (d *dict) store(k value, v value) {
+	e, _ := encodeKey(k)
+	if _, ok := d.m[e]; !ok {
+		d.keys = append(d.keys, e)
+		if _, isStr := k.(string); !isStr {
+			if d.orig == nil {
+				d.orig = map[string]value{}
+			}
+			d.orig[e] = k
+		}
+	}
+	d.m[e] = v
+}
+
+// copyFrom adds every entry of src (keeping its key values) to d.
+func (d *dict) copyFrom(src *dict) {
+	for _, e := range src.keys {
+		d.store(src.keyValue(e), src.m[e])
+	}
 }
 
 func isUndefined(v value) bool { _, ok := v.(*undefined); return ok }
@@ -191,6 +280,8 @@ func truthy(v value) bool {
 		return len(v.items) > 0
 	case *dict:
 		return len(v.keys) > 0
+	case *view:
+		return v.once() || len(v.items) > 0
 	}
 	return true
 }
@@ -256,6 +347,12 @@ func equal(a, b value) bool {
 			}
 		}
 		return true
+	case *view:
+		bv, ok := b.(*view)
+		if ok && a.kind == viewRange && bv.kind == viewRange {
+			return equal(&list{items: a.items}, &list{items: bv.items})
+		}
+		return a == b
 	case *dict:
 		d, ok := b.(*dict)
 		if !ok || len(d.keys) != len(a.keys) {
@@ -295,6 +392,8 @@ func typeName(v value) string {
 		return "dict"
 	case *namespace:
 		return "Namespace"
+	case *view:
+		return v.name()
 	case *loopInfo:
 		return "LoopContext"
 	}
@@ -350,11 +449,13 @@ func reprDepth(v value, depth int) string {
 	case *dict:
 		parts := make([]string, len(v.keys))
 		for i, k := range v.keys {
-			parts[i] = pyReprString(k) + ": " + reprDepth(v.m[k], depth+1)
+			parts[i] = reprDepth(v.keyValue(k), depth+1) + ": " + reprDepth(v.m[k], depth+1)
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	case *namespace:
 		return "<Namespace " + reprDepth(v.d, depth+1) + ">"
+	case *view:
+		return v.reprDepth(depth)
 	}
 	return fmt.Sprintf("<%s>", typeName(v))
 }
@@ -522,20 +623,41 @@ func writeJSON(b *jsonBuilder, v value, indent string, hasIndent bool, itemSep, 
 			b.WriteString("{}")
 			return nil
 		}
-		keys := v.keys
+		// json.dumps writes None, bool, int and float keys as strings and
+		// rejects other non-string keys.
+		keys := make([]string, len(v.keys))
+		for i, e := range v.keys {
+			switch kv := v.keyValue(e).(type) {
+			case string:
+				keys[i] = kv
+			case nil:
+				keys[i] = "null"
+			case bool:
+				keys[i] = map[bool]string{true: "true", false: "false"}[kv]
+			case int64:
+				keys[i] = strconv.FormatInt(kv, 10)
+			case float64:
+				keys[i] = pyFloat(kv)
+			default:
+				return &Error{Kind: ErrType, Msg: "keys must be str, int, float, bool or None, not " + typeName(kv)}
+			}
+		}
+		order := make([]int, len(keys))
+		for i := range order {
+			order[i] = i
+		}
 		if sortKeys {
-			keys = append([]string(nil), keys...)
-			sort.Strings(keys)
+			sort.SliceStable(order, func(a, b int) bool { return keys[order[a]] < keys[order[b]] })
 		}
 		b.WriteByte('{')
-		for i, k := range keys {
+		for i, idx := range order {
 			if i > 0 {
 				b.WriteString(itemSep)
 			}
 			newline(level + 1)
-			writeJSONString(&b.Builder, k, b.ascii)
+			writeJSONString(&b.Builder, keys[idx], b.ascii)
 			b.WriteString(keySep)
-			if err := writeJSON(b, v.m[k], indent, hasIndent, itemSep, keySep, sortKeys, level+1, limit); err != nil {
+			if err := writeJSON(b, v.m[v.keys[idx]], indent, hasIndent, itemSep, keySep, sortKeys, level+1, limit); err != nil {
 				return err
 			}
 		}
