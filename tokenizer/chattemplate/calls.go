@@ -93,7 +93,7 @@ func (r *renderer) call(at pos, fn value, args []value, kw *dict) (value, error)
 	defer func() { r.depth-- }()
 	switch f := fn.(type) {
 	case *builtin:
-		return f.fn(r, args, kw)
+		return f.fn(r, plainAll(args), kw)
 	case *macro:
 		return r.callMacro(f, args, kw)
 	case *undefined:

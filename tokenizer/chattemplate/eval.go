@@ -283,7 +283,7 @@ func (r *renderer) assign(at pos, s *scope, targets []string, v value) error {
 
 // iterate lists what a for loop over v visits.
 func (r *renderer) iterate(v value) ([]value, error) {
-	switch v := v.(type) {
+	switch v := plain(v).(type) {
 	case *undefined:
 		if v.hint == unsafeHint {
 			return nil, &Error{Kind: ErrSecurity, Msg: v.hint}
@@ -626,6 +626,7 @@ func sliceIndices(n int, lo, hi, step value) (start, stop, st int, err error) {
 }
 
 func slice(obj, lo, hi, step value) (value, error) {
+	obj = plain(obj)
 	for _, b := range []value{lo, hi, step} {
 		if u, ok := b.(*undefined); ok {
 			return nil, undefErr(u)
@@ -675,6 +676,7 @@ const unsafeHint = "access to an unsafe attribute"
 // getAttr is jinja2's Environment.getattr under the immutable sandbox:
 // Python attributes (string, list and dict methods) first, then the item.
 func getAttr(obj value, name string) (value, error) {
+	obj = plain(obj)
 	switch o := obj.(type) {
 	case *undefined:
 		return nil, undefErr(o)
@@ -703,6 +705,7 @@ func getAttr(obj value, name string) (value, error) {
 // getItem is jinja2's Environment.getitem: the item first, then (for a
 // string key) the attribute.
 func getItem(obj, key value) (value, error) {
+	obj, key = plain(obj), plain(key)
 	if u, ok := obj.(*undefined); ok {
 		return nil, undefErr(u)
 	}
@@ -777,6 +780,12 @@ func arith(op string, l, r value, maxLen int) (value, error) {
 			return nil, undefErr(u)
 		}
 	}
+	if op == "+" {
+		if v, ok := markupAdd(l, r); ok {
+			return v, nil
+		}
+	}
+	l, r = plain(l), plain(r)
 	li, lInt := asInt(l)
 	ri, rInt := asInt(r)
 	lf, lNum := number(l)
@@ -896,6 +905,7 @@ func arith(op string, l, r value, maxLen int) (value, error) {
 }
 
 func compare(op string, l, r value) (bool, error) {
+	l, r = plain(l), plain(r)
 	switch op {
 	case "==":
 		return equal(l, r), nil

@@ -2,7 +2,6 @@ package chattemplate
 
 import (
 	"fmt"
-	"html"
 	"math"
 	"strings"
 	"unicode/utf8"
@@ -48,6 +47,8 @@ func boundedStr(v value, limit int) (string, error) {
 	switch x := v.(type) {
 	case string:
 		return x, nil
+	case markup:
+		return string(x), nil
 	case *undefined:
 		if x.hint == unsafeHint {
 			return "", &Error{Kind: ErrSecurity, Msg: x.hint}
@@ -141,6 +142,12 @@ func attrGetter(path value) func(value) (value, error) {
 
 func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope) (value, error) {
 	switch name {
+	case "safe", "e", "escape", "forceescape":
+	default:
+		v = plain(v)
+	}
+	args = plainAll(args)
+	switch name {
 	case "tojson":
 		indentV, _ := arg(args, kw, 0, "indent")
 		indent, hasIndent := "", false
@@ -196,7 +203,7 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 		return pyStrip(sv, nil, true, true), nil
 	case "length", "count":
 		return length(v)
-	case "upper", "lower", "capitalize", "title", "string", "safe":
+	case "upper", "lower", "capitalize", "title", "string":
 		sv, err := r.softStr(v)
 		if err != nil {
 			return nil, err
@@ -210,22 +217,29 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 			return pyCapitalize(sv), nil
 		case "title":
 			return jinjaTitle(sv), nil
-		case "safe":
-			if _, ok := v.(string); !ok {
-				return sv, nil
-			}
-			return v, nil
 		}
 		if _, ok := v.(*undefined); ok {
 			return "", nil
 		}
 		return sv, nil
-	case "e", "escape":
+	case "e", "escape", "forceescape":
+		if m, ok := v.(markup); ok && name != "forceescape" {
+			return m, nil
+		}
+		sv, err := r.softStr(plain(v))
+		if err != nil {
+			return nil, err
+		}
+		return markup(htmlEscape(sv)), nil
+	case "safe":
+		if m, ok := v.(markup); ok {
+			return m, nil
+		}
 		sv, err := r.softStr(v)
 		if err != nil {
 			return nil, err
 		}
-		return html.EscapeString(sv), nil
+		return markup(sv), nil
 	case "default", "d":
 		def, ok := arg(args, kw, 0, "default_value")
 		if !ok {
@@ -737,7 +751,7 @@ func (r *renderer) evalTest(t *testExpr, s *scope) (value, error) {
 		}
 		args = append(args, x)
 	}
-	ok, err := r.test(t.name, v, args)
+	ok, err := r.test(t.name, plain(v), plainAll(args))
 	if err != nil {
 		return nil, placeErr(err, t.p)
 	}

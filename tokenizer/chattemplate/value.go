@@ -51,7 +51,7 @@ func newDict() *dict { return &dict{m: map[string]value{}} }
 // itself (escaped when it starts with NUL), other keys get a NUL-prefixed
 // tag; numbers that are equal in Python (True, 1, 1.0) encode alike.
 func encodeKey(k value) (string, bool) {
-	switch x := k.(type) {
+	switch x := plain(k).(type) {
 	case string:
 		if strings.HasPrefix(x, "\x00") {
 			return "\x00s" + x, true
@@ -266,6 +266,8 @@ func fromGo(v any) (value, error) {
 
 func truthy(v value) bool {
 	switch v := v.(type) {
+	case markup:
+		return v != ""
 	case nil, *undefined:
 		return false
 	case bool:
@@ -317,6 +319,7 @@ func asInt(v value) (int64, bool) {
 }
 
 func equal(a, b value) bool {
+	a, b = plain(a), plain(b)
 	if af, ok := number(a); ok {
 		if bf, ok := number(b); ok {
 			ai, aInt := asInt(a)
@@ -383,6 +386,8 @@ func typeName(v value) string {
 		return "float"
 	case string:
 		return "str"
+	case markup:
+		return "Markup"
 	case *list:
 		if v.tuple {
 			return "tuple"
@@ -405,6 +410,8 @@ func str(v value) string {
 	switch v := v.(type) {
 	case string:
 		return v
+	case markup:
+		return string(v)
 	case *undefined:
 		return ""
 	}
@@ -434,6 +441,8 @@ func reprDepth(v value, depth int) string {
 		return pyFloat(v)
 	case string:
 		return pyReprString(v)
+	case markup:
+		return "Markup(" + pyReprString(string(v)) + ")"
 	case *list:
 		parts := make([]string, len(v.items))
 		for i, x := range v.items {
@@ -601,6 +610,8 @@ func writeJSON(b *jsonBuilder, v value, indent string, hasIndent bool, itemSep, 
 		}
 	case string:
 		writeJSONString(&b.Builder, v, b.ascii)
+	case markup:
+		writeJSONString(&b.Builder, string(v), b.ascii)
 	case *list:
 		if len(v.items) == 0 {
 			b.WriteString("[]")
