@@ -576,9 +576,9 @@ func stringMethod(o, name string, bind func(func(args []value, kw *dict) (value,
 	case "endswith":
 		return affix(true)
 	case "upper":
-		return bind(func(args []value, kw *dict) (value, error) { return strings.ToUpper(o), nil })
+		return bind(func(args []value, kw *dict) (value, error) { return pyUpper(o), nil })
 	case "lower":
-		return bind(func(args []value, kw *dict) (value, error) { return strings.ToLower(o), nil })
+		return bind(func(args []value, kw *dict) (value, error) { return pyLower(o), nil })
 	case "title":
 		return bind(func(args []value, kw *dict) (value, error) { return pyTitle(o), nil })
 	case "capitalize":
@@ -726,7 +726,7 @@ func pyCapitalize(s string) string {
 		return s
 	}
 	r, sz := utf8.DecodeRuneInString(s)
-	return string(unicode.ToTitle(r)) + strings.ToLower(s[sz:])
+	return pyTitleRune(r) + pyLower(s[sz:])
 }
 
 // jinjaTitle is jinja2's title filter: words split at runs of -, space,
@@ -843,7 +843,7 @@ func sortValues(items []value, key func(value) value, caseSensitive, reverse boo
 			v = key(v)
 		}
 		if s, ok := v.(string); ok && !caseSensitive {
-			return strings.ToLower(s)
+			return pyLower(s)
 		}
 		return v
 	}

@@ -210,9 +210,9 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 		}
 		switch name {
 		case "upper":
-			return strings.ToUpper(sv), nil
+			return pyUpper(sv), nil
 		case "lower":
-			return strings.ToLower(sv), nil
+			return pyLower(sv), nil
 		case "capitalize":
 			return pyCapitalize(sv), nil
 		case "title":
@@ -380,7 +380,7 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 		for _, it := range items {
 			k := it
 			if s, ok := it.(string); ok && !cs {
-				k = strings.ToLower(s)
+				k = pyLower(s)
 			}
 			dup := false
 			for _, sv := range seen {
