@@ -13,12 +13,30 @@
 // cycle), set (also to namespace attributes and as a block), macro and
 // call, filter, with, raw; Python-like literals, arithmetic, comparisons,
 // in, is tests, slicing with steps, the usual filters and the str, list and
-// dict methods templates call. Mutating methods (list.append, dict.update)
-// fail with ErrSecurity, as in the sandbox.
+// dict methods templates call, printf-style % and str.format. Mutating
+// methods (list.append, dict.update) fail with ErrSecurity, as in the
+// sandbox. Python's object behaviours that change output are kept: map and
+// select filters return one-pass generators (truthy even when empty, no
+// length), Markup + str escapes the str, dicts keep insertion order and
+// accept int keys, floats print as Python's repr.
 //
-// A template is parsed once and may be rendered concurrently. Rendering is
-// bounded (steps, output size, nesting), so a hostile template fails with
-// ErrLimit instead of hanging or exhausting memory.
+// Not supported (no chat template we know of uses them): include, extends,
+// import, recursive for loops, the do extension, and the filters batch,
+// slice, groupby, truncate, wordwrap, striptags, urlencode, xmlattr and
+// pprint; using one is an ErrSyntax naming it (for an unknown filter or
+// test, when it is evaluated: jinja2 3.1 also defers those inside if
+// blocks to run time).
+//
+// Use: ParseConfig(tokenizer_config.json) once per model, then
+// Config.Apply(Options{Messages, Tools, AddGenerationPrompt, Vars}) per
+// request. A template is parsed once and may be rendered concurrently.
+// Rendering is bounded (steps, output size, nesting), so a hostile template
+// fails with ErrLimit instead of hanging or exhausting memory.
+//
+// Parity: testdata/render_reference.py renders every vendored real template
+// (testdata/templates, sources in testdata/NOTICE.md) against every case in
+// testdata/cases.json with Python's jinja2 the way transformers does, and
+// TestJinja2Parity compares byte for byte.
 package chattemplate
 
 import (

@@ -36,7 +36,6 @@ type (
 		iter      expr
 		cond      expr
 		body, els []node
-		recursive bool
 	}
 	setNode struct {
 		p       pos
@@ -440,8 +439,7 @@ func (p *parser) parseFor(at pos) (node, error) {
 		}
 	}
 	if p.isName("recursive") {
-		p.next()
-		n.recursive = true
+		return nil, p.errf(p.cur().pos, "recursive for loops are not supported")
 	}
 	if err := p.endBlock(); err != nil {
 		return nil, err

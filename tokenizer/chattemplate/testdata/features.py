@@ -89,4 +89,6 @@ FEATURES = [
     ("err_syntax_unknown_tag", "{% frobnicate %}", {}),
     ("err_syntax_bad_expr", "{{ 1 + }}", {}),
     ("err_unknown_filter", "{{ 1 | nosuchfilter }}", {}),
+    ("err_unknown_filter_untaken", "{% if false %}{{ 1 | nosuchfilter }}{% endif %}", {}),
+    ("err_unknown_test_untaken", "{% if false and 1 is nosuchtest %}{% endif %}", {}),
 ]
