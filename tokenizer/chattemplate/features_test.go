@@ -17,6 +17,7 @@ var pythonErrorKind = map[string]ErrorKind{
 	"OverflowError":          ErrLimit,
 	"TemplateSyntaxError":    ErrSyntax,
 	"TemplateAssertionError": ErrSyntax,
+	"TemplateRuntimeError":   ErrSyntax, // jinja2 3.1 defers unknown filters in if blocks to run time
 }
 
 // wantErrorKind returns the kind for a recorded "Class: message" error.
