@@ -193,7 +193,7 @@ func preName(raw json.RawMessage) (string, error) {
 	case strings.Contains(s, `"Split"`) && strings.Contains(s, `\\p{N}|`):
 		return "qwen2", nil
 	case strings.Contains(s, `"ByteLevel"`) && !strings.Contains(s, `"Split"`):
-		return "gpt2", nil
+		return "gpt-2", nil
 	}
 	return "", fmt.Errorf("gguf: pre-tokenizer %s export: %w", s, ErrUnsupported)
 }
@@ -316,7 +316,7 @@ func (f *File) TokenizerJSON() ([]byte, error) {
 		}
 		doc["normalizer"] = nil
 		switch pre {
-		case "gpt2", "default", "":
+		case "gpt-2", "gpt2", "default", "":
 			doc["pre_tokenizer"] = byteLevel(true)
 		case "llama-bpe", "llama3", "smaug-bpe":
 			doc["pre_tokenizer"] = split(llama3Pattern)
