@@ -322,8 +322,55 @@ func TestQuantizeRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	if _, err := Quantize(Q4_K, x); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("Quantize(Q4_K) err = %v", err)
+	if _, err := Quantize(Q5_0, x); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("Quantize(Q5_0) err = %v", err)
+	}
+}
+
+// The k-quant encoders round trip within a bound per sub-block: one step
+// (the sub-block's range / levels, widened by the 6-bit rounding of its
+// scale and min) for Q4_K/Q5_K, one step of amax/31 for Q6_K; and their
+// RMS error is printed with -v.
+func TestQuantizeKRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	x := make([]float32, 256*16)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64()) * float32(1+i/256) * 0.1
+	}
+	for _, c := range []struct {
+		typ    TensorType
+		sub    int
+		levels float32
+	}{{Q4_K, 32, 15}, {Q5_K, 32, 31}, {Q6_K, 16, 31}} {
+		b, err := Quantize(c.typ, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, err := Dequantize(c.typ, b, len(x))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var se, sx float64
+		for s := range len(x) / c.sub {
+			xs, ys := x[c.sub*s:c.sub*(s+1)], y[c.sub*s:c.sub*(s+1)]
+			lo, hi, amax := float32(0), float32(0), float32(0)
+			for _, v := range xs {
+				lo, hi, amax = min(lo, v), max(hi, v), max(amax, abs32(v))
+			}
+			step := (hi - lo) / c.levels
+			if c.typ == Q6_K {
+				step = amax / 31
+			}
+			for j := range xs {
+				d := float64(abs32(xs[j] - ys[j]))
+				se += d * d
+				sx += float64(xs[j]) * float64(xs[j])
+				if d > 1.5*float64(step)+1e-6 {
+					t.Fatalf("%v sub-block %d element %d: %v → %v (error %.3g, step %.3g)", c.typ, s, j, xs[j], ys[j], d, step)
+				}
+			}
+		}
+		t.Logf("%v: RMS error / RMS value = %.4f", c.typ, math.Sqrt(se/sx))
 	}
 }
 

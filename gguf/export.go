@@ -9,7 +9,7 @@ import (
 // ExportOptions control ExportHF.
 type ExportOptions struct {
 	// Type is the encoding of 2-D weight matrices: F32, F16, BF16, Q8_0,
-	// Q4_0 or Q4_1. Matrices whose rows are not a whole number of blocks
+	// Q4_0, Q4_1, Q4_K, Q5_K or Q6_K. Matrices whose rows are not a whole number of blocks
 	// fall back to F16 (as llama.cpp's quantizer falls back to a type that
 	// fits). Norms, biases and other 1-D tensors are always F32.
 	Type TensorType
@@ -34,6 +34,12 @@ func fileType(t TensorType) uint32 {
 		return 7
 	case BF16:
 		return 32
+	case Q4_K:
+		return 15 // LLAMA_FTYPE_MOSTLY_Q4_K_M
+	case Q5_K:
+		return 17 // LLAMA_FTYPE_MOSTLY_Q5_K_M
+	case Q6_K:
+		return 18
 	}
 	return 0
 }

@@ -3,6 +3,7 @@ package gguf_test
 import (
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -97,6 +98,17 @@ var llamaCppTol = map[gguf.TensorType]float64{gguf.F32: 1e-4, gguf.F16: 1e-2, gg
 
 const gpt2GELUTol = 2e-3
 
+// llamaCppKTol bounds the gap on the synthetic model for the lossy types
+// (F16: 1e-2). Measured: F16 2.3e-3, Q8_0 0.050, Q4_0 0.054, Q4_1 0.057,
+// Q4_K 0.082, Q5_K 0.077, Q6_K 0.096 — while the same files differ from
+// the F32 file by 0.0024, 0.077, 1.05, 1.12, 1.06, 0.48 and 0.25. The gap
+// is llama.cpp rounding activations to Q8_0 / Q8_K blocks in quantized
+// dot products (Q8_K's per-256 scale is coarser, hence the larger k-quant
+// gaps); a wrong block layout gives errors of the size of the second list
+// or more. Q5_K and Q6_K separate least (6× and 2.6×); their hand-made
+// blocks in dequant_test.go pin the layout down exactly.
+const llamaCppKTol = 0.15
+
 func TestLlamaCppLogits(t *testing.T) {
 	modules := llamaCpp(t)
 	for _, name := range []string{"llama-tiny", "qwen2-tiny", "gpt2-tiny"} {
@@ -160,5 +172,118 @@ func TestLlamaCppLogits(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// syntheticLlama is a random one-layer llama whose matrices have rows of
+// 256 and 512 values, so every one can be stored in the k-quants (the HF
+// fixtures' rows of 64, 160 and 172 cannot).
+func syntheticLlama(t *testing.T) ([]byte, []gguf.HFTensor) {
+	const C, H, G, D, I, V = 256, 4, 2, 64, 512, 512
+	cfg, _ := json.Marshal(map[string]any{
+		"model_type": "llama", "vocab_size": V, "hidden_size": C, "num_hidden_layers": 1,
+		"num_attention_heads": H, "num_key_value_heads": G, "head_dim": D, "intermediate_size": I,
+		"max_position_embeddings": 128, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
+		"tie_word_embeddings": false, "bos_token_id": 1, "eos_token_id": 2, "hidden_act": "silu",
+	})
+	rng := rand.New(rand.NewPCG(7, 8))
+	mat := func(name string, out, in int, std float64) gguf.HFTensor {
+		d := make([]float32, out*in)
+		for i := range d {
+			d[i] = float32(rng.NormFloat64() * std)
+		}
+		return gguf.HFTensor{Name: name, Shape: []int{out, in}, Data: d}
+	}
+	ones := func(name string, n int) gguf.HFTensor {
+		d := make([]float32, n)
+		for i := range d {
+			d[i] = 1 + float32(rng.NormFloat64()*0.1)
+		}
+		return gguf.HFTensor{Name: name, Shape: []int{n}, Data: d}
+	}
+	p := "model.layers.0."
+	ts := []gguf.HFTensor{
+		mat("model.embed_tokens.weight", V, C, 1), mat("lm_head.weight", V, C, 1/math.Sqrt(C)),
+		ones("model.norm.weight", C), ones(p+"input_layernorm.weight", C), ones(p+"post_attention_layernorm.weight", C),
+		mat(p+"self_attn.q_proj.weight", H*D, C, 2/math.Sqrt(C)), mat(p+"self_attn.k_proj.weight", G*D, C, 2/math.Sqrt(C)),
+		mat(p+"self_attn.v_proj.weight", G*D, C, 1/math.Sqrt(C)), mat(p+"self_attn.o_proj.weight", C, H*D, 1/math.Sqrt(H*D)),
+		mat(p+"mlp.gate_proj.weight", I, C, 1/math.Sqrt(C)), mat(p+"mlp.up_proj.weight", I, C, 1/math.Sqrt(C)),
+		mat(p+"mlp.down_proj.weight", C, I, 1/math.Sqrt(I)),
+	}
+	return cfg, ts
+}
+
+// llama.cpp and lamina read the same k-quant (and Q4_1) files alike:
+// llama.cpp dequantizes with its own kernels, lamina with this package's
+// Dequantize. For scale, the distance of each lossy file from the F32 file
+// of the same weights is printed next to it.
+func TestLlamaCppKQuants(t *testing.T) {
+	modules := llamaCpp(t)
+	cfg, ts := syntheticLlama(t)
+	ids := loadReference(t, "llama-tiny").InputIDs
+	idsJSON, _ := json.Marshal(ids)
+	tok := fixtureTokenizer(t, "llama-tiny")
+	var f32LP [][]float64
+	for _, typ := range []gguf.TensorType{gguf.F32, gguf.F16, gguf.Q8_0, gguf.Q4_0, gguf.Q4_1, gguf.Q4_K, gguf.Q5_K, gguf.Q6_K} {
+		t.Run(typ.String(), func(t *testing.T) {
+			w, err := gguf.ExportHF(cfg, ts, gguf.ExportOptions{Type: typ, Tokenizer: tok})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, data := writeFile(t, w)
+			for _, ti := range f.Tensors {
+				if len(ti.Dims) == 2 && ti.Type != typ {
+					t.Fatalf("%s stored as %v, not %v", ti.Name, ti.Type, typ)
+				}
+			}
+			path := filepath.Join(t.TempDir(), "synthetic.gguf")
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var res struct {
+				LogProbs [][]float64 `json:"logprobs"`
+			}
+			if err := json.Unmarshal(runNode(t, modules, "logits", path, string(idsJSON)), &res); err != nil {
+				t.Fatal(err)
+			}
+			fsys, err := f.HFDir()
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := model.Load(fsys, tensor.NewCPU())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			got, err := m.Logits(ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lp := make([][]float64, len(got))
+			for i, row := range got {
+				lp[i] = logSoftmax(row)
+			}
+			d := maxLogProbDiff(res.LogProbs, lp)
+			if typ == gguf.F32 {
+				f32LP = lp
+				t.Logf("F32: max |Δ log p| llama.cpp vs lamina %.3g", d)
+				if d > 1e-4 {
+					t.Errorf("F32 gap %.3g > 1e-4", d)
+				}
+				return
+			}
+			vsF32 := math.NaN()
+			if f32LP != nil {
+				vsF32 = maxLogProbDiff(lp, f32LP)
+			}
+			t.Logf("%v: max |Δ log p| llama.cpp vs lamina %.3g; this file vs the F32 file (lamina) %.3g", typ, d, vsF32)
+			tol := llamaCppKTol
+			if typ == gguf.F16 {
+				tol = 1e-2
+			}
+			if d > tol {
+				t.Errorf("%v gap %.3g > %.3g", typ, d, tol)
+			}
+		})
 	}
 }

@@ -7,10 +7,11 @@ import (
 )
 
 // Quantize encodes x (len a multiple of the block length) as t. F32, F16,
-// BF16, Q8_0, Q4_0 and Q4_1 are supported; Q8_0/Q4_0/Q4_1 use ggml's
-// reference round-to-nearest quantizers (ggml-quants.c
+// BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K and Q6_K are supported. Q8_0, Q4_0
+// and Q4_1 use ggml's reference round-to-nearest quantizers (ggml-quants.c
 // quantize_row_*_ref), so files written here match what llama.cpp's
-// converter would write for the same f32 weights.
+// converter would write for the same f32 weights; the k-quants use the
+// simpler encoders of quant_k.go.
 func Quantize(t TensorType, x []float32) ([]byte, error) {
 	n := uint64(len(x))
 	size, err := t.rowBytes(n)
@@ -43,6 +44,19 @@ func Quantize(t TensorType, x []float32) ([]byte, error) {
 		for i := range len(x) / 32 {
 			quantQ4_1(out[20*i:20*i+20], x[32*i:32*i+32])
 		}
+	case Q4_K, Q5_K, Q6_K:
+		bb := t.BlockBytes()
+		for i := range len(x) / qkK {
+			blk, v := out[bb*i:bb*(i+1)], x[qkK*i:qkK*(i+1)]
+			switch t {
+			case Q4_K:
+				quantQ4K5K(blk, v, 15)
+			case Q5_K:
+				quantQ4K5K(blk, v, 31)
+			default:
+				quantQ6K(blk, v)
+			}
+		}
 	default:
 		return nil, &UnsupportedTypeError{Type: t}
 	}
@@ -52,7 +66,7 @@ func Quantize(t TensorType, x []float32) ([]byte, error) {
 // CanQuantize reports whether Quantize handles t.
 func CanQuantize(t TensorType) bool {
 	switch t {
-	case F32, F16, BF16, Q8_0, Q4_0, Q4_1:
+	case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K:
 		return true
 	}
 	return false
