@@ -53,20 +53,26 @@ func parseMerges(raw json.RawMessage) ([][2]string, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
-	var pairs [][2]string
-	if err := json.Unmarshal(raw, &pairs); err == nil {
-		return pairs, nil
-	}
-	var strs []string
-	if err := json.Unmarshal(raw, &strs); err != nil {
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
 		return nil, fmt.Errorf("gguf: tokenizer.json merges: %w", err)
 	}
-	for _, s := range strs {
-		a, b, ok := strings.Cut(s, " ")
-		if !ok {
-			return nil, fmt.Errorf("gguf: tokenizer.json merge %q has no space", s)
+	pairs := make([][2]string, len(items))
+	for i, it := range items {
+		var s string
+		if err := json.Unmarshal(it, &s); err == nil {
+			a, b, ok := strings.Cut(s, " ")
+			if !ok {
+				return nil, fmt.Errorf("gguf: tokenizer.json merge %q has no space", s)
+			}
+			pairs[i] = [2]string{a, b}
+			continue
 		}
-		pairs = append(pairs, [2]string{a, b})
+		var p []string
+		if err := json.Unmarshal(it, &p); err != nil || len(p) != 2 {
+			return nil, fmt.Errorf("gguf: tokenizer.json merge %d is neither \"a b\" nor [a, b]", i)
+		}
+		pairs[i] = [2]string{p[0], p[1]}
 	}
 	return pairs, nil
 }
