@@ -18,3 +18,27 @@
 // fs.FS model folder. Writer and ExportHF go the other way, writing
 // F32/F16/BF16/Q8_0/Q4_0/Q4_1 files that llama.cpp loads.
 package gguf
+
+// # Testing against llama.cpp
+//
+// llamacpp_test.go compares with llama.cpp itself, through the npm package
+// node-llama-cpp (pinned 3.21.1, prebuilt CPU binaries): it writes GGUF
+// files of the HF fixtures and of a synthetic 256-wide llama, and checks
+// llama.cpp's next-token log-probabilities against transformers' (F32)
+// and against lamina's forward pass on the same file (lossy types), and
+// llama.cpp's tokenization of the written vocabularies against HF. It runs
+// when LAMINA_NODE_LLAMA_CPP names the node_modules folder:
+//
+//	mkdir -p .dev/nlc && (cd .dev/nlc && npm i -E node-llama-cpp@3.21.1)
+//	LAMINA_NODE_LLAMA_CPP=$PWD/.dev/nlc/node_modules LAMINA_CACHE=$PWD/.cache go test -v -run LlamaCpp ./gguf/
+//
+// # Loading into the model package
+//
+// HFDir presents a GGUF as an in-memory HF folder (config.json,
+// tokenizer.json, model.safetensors in F32), which model.Load accepts as
+// it is; model_parity_test.go loads the fixtures that way. A loader that
+// keeps weights quantized needs instead, per HF tensor name, the GGUF
+// type and raw blocks (File.Tensor + File.RawData, HFName/GGUFName for the
+// names) with the Q/K row permutation of llama files undone on the
+// dequantized rows (or folded into the RoPE pairing), which is what
+// File.HFTensor does for f32.
