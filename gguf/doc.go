@@ -16,9 +16,9 @@
 // gpt2 files to the Hugging Face names, layout, config.json and
 // tokenizer.json that the rest of lamina reads; HFDir bundles them as an
 // fs.FS model folder. Writer and ExportHF go the other way, writing
-// F32/F16/BF16/Q8_0/Q4_0/Q4_1 files that llama.cpp loads.
-package gguf
-
+// F32/F16/BF16/Q8_0/Q4_0/Q4_1 (with ggml's reference quantizers) and
+// Q4_K/Q5_K/Q6_K (simple round-to-nearest) files that llama.cpp loads.
+//
 // # Testing against llama.cpp
 //
 // llamacpp_test.go compares with llama.cpp itself, through the npm package
@@ -42,3 +42,4 @@ package gguf
 // names) with the Q/K row permutation of llama files undone on the
 // dequantized rows (or folded into the RoPE pairing), which is what
 // File.HFTensor does for f32.
+package gguf
