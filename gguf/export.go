@@ -1,0 +1,212 @@
+package gguf
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// ExportOptions control ExportHF.
+type ExportOptions struct {
+	// Type is the encoding of 2-D weight matrices: F32, F16, BF16, Q8_0,
+	// Q4_0, Q4_1, Q4_K, Q5_K or Q6_K. Matrices whose rows are not a whole number of blocks
+	// fall back to F16 (as llama.cpp's quantizer falls back to a type that
+	// fits). Norms, biases and other 1-D tensors are always F32.
+	Type TensorType
+	Name string // general.name
+	// Tokenizer is an HF tokenizer.json; nil writes no tokenizer metadata
+	// (llama.cpp refuses such files).
+	Tokenizer []byte
+}
+
+// fileType is llama.cpp's general.file_type (llama.h enum llama_ftype).
+func fileType(t TensorType) uint32 {
+	switch t {
+	case F32:
+		return 0
+	case F16:
+		return 1
+	case Q4_0:
+		return 2
+	case Q4_1:
+		return 3
+	case Q8_0:
+		return 7
+	case BF16:
+		return 32
+	case Q4_K:
+		return 15 // LLAMA_FTYPE_MOSTLY_Q4_K_M
+	case Q5_K:
+		return 17 // LLAMA_FTYPE_MOSTLY_Q5_K_M
+	case Q6_K:
+		return 18
+	}
+	return 0
+}
+
+// hfConfig holds the config.json keys the exporter reads.
+type hfConfig struct {
+	ModelType  string   `json:"model_type"`
+	VocabSize  int      `json:"vocab_size"`
+	Hidden     int      `json:"hidden_size"`
+	Layers     int      `json:"num_hidden_layers"`
+	Heads      int      `json:"num_attention_heads"`
+	KVHeads    int      `json:"num_key_value_heads"`
+	HeadDim    int      `json:"head_dim"`
+	Inter      int      `json:"intermediate_size"`
+	MaxPos     int      `json:"max_position_embeddings"`
+	RMSEps     float64  `json:"rms_norm_eps"`
+	RopeTheta  *float64 `json:"rope_theta"`
+	RopeParams *struct {
+		RopeTheta *float64 `json:"rope_theta"`
+		RopeType  string   `json:"rope_type"`
+	} `json:"rope_parameters"`
+	RopeScaling json.RawMessage `json:"rope_scaling"`
+	NEmbd       int             `json:"n_embd"`
+	NLayer      int             `json:"n_layer"`
+	NHead       int             `json:"n_head"`
+	NInner      *int            `json:"n_inner"`
+	NPositions  int             `json:"n_positions"`
+	LNEps       float64         `json:"layer_norm_epsilon"`
+	BOS         *int            `json:"bos_token_id"`
+	EOS         json.RawMessage `json:"eos_token_id"`
+}
+
+// ExportHF converts an HF checkpoint (config.json bytes and its tensors)
+// to a GGUF Writer laid out as llama.cpp's convert_hf_to_gguf.py would:
+// llama.cpp tensor names, ggml dimension order, the llama Q/K RoPE
+// permutation, GPT-2 Conv1D weights transposed to (out, in).
+func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, error) {
+	var c hfConfig
+	if err := json.Unmarshal(config, &c); err != nil {
+		return nil, fmt.Errorf("gguf: config.json: %w", err)
+	}
+	arch := Arch(c.ModelType)
+	if _, _, _, err := namesFor(arch); err != nil {
+		return nil, err
+	}
+	if !CanQuantize(opts.Type) {
+		return nil, &UnsupportedTypeError{Type: opts.Type}
+	}
+	w := &Writer{}
+	p := string(arch) + "."
+	set := func(k string, v any) {
+		if err := w.Set(k, v); err != nil {
+			panic(err) // only Go types toValue accepts are passed
+		}
+	}
+	set("general.architecture", string(arch))
+	if opts.Name != "" {
+		set("general.name", opts.Name)
+	}
+	set("general.file_type", fileType(opts.Type))
+	heads, kvHeads := 0, 0
+	switch arch {
+	case ArchLlama, ArchQwen2:
+		if c.Heads <= 0 || c.Hidden <= 0 {
+			return nil, fmt.Errorf("gguf: config.json: hidden_size / num_attention_heads missing")
+		}
+		heads, kvHeads = c.Heads, c.KVHeads
+		if kvHeads == 0 {
+			kvHeads = heads
+		}
+		hd := c.HeadDim
+		if hd == 0 {
+			hd = c.Hidden / c.Heads
+		}
+		theta := 10000.0
+		if c.RopeTheta != nil {
+			theta = *c.RopeTheta
+		}
+		if c.RopeParams != nil {
+			if c.RopeParams.RopeTheta != nil {
+				theta = *c.RopeParams.RopeTheta
+			}
+			if t := c.RopeParams.RopeType; t != "" && t != "default" {
+				return nil, fmt.Errorf("gguf: rope_type %q export: %w", t, ErrUnsupported)
+			}
+		}
+		if len(c.RopeScaling) > 0 && string(c.RopeScaling) != "null" {
+			return nil, fmt.Errorf("gguf: rope_scaling export: %w", ErrUnsupported)
+		}
+		set(p+"context_length", uint32(c.MaxPos))
+		set(p+"embedding_length", uint32(c.Hidden))
+		set(p+"block_count", uint32(c.Layers))
+		set(p+"feed_forward_length", uint32(c.Inter))
+		set(p+"attention.head_count", uint32(heads))
+		set(p+"attention.head_count_kv", uint32(kvHeads))
+		set(p+"attention.key_length", uint32(hd))
+		set(p+"attention.value_length", uint32(hd))
+		set(p+"rope.dimension_count", uint32(hd))
+		set(p+"rope.freq_base", float32(theta))
+		set(p+"attention.layer_norm_rms_epsilon", float32(c.RMSEps))
+		set(p+"vocab_size", uint32(c.VocabSize))
+	case ArchGPT2:
+		inter := 4 * c.NEmbd
+		if c.NInner != nil {
+			inter = *c.NInner
+		}
+		set(p+"context_length", uint32(c.NPositions))
+		set(p+"embedding_length", uint32(c.NEmbd))
+		set(p+"block_count", uint32(c.NLayer))
+		set(p+"feed_forward_length", uint32(inter))
+		set(p+"attention.head_count", uint32(c.NHead))
+		set(p+"attention.layer_norm_epsilon", float32(c.LNEps))
+		set(p+"vocab_size", uint32(c.VocabSize))
+	}
+	if opts.Tokenizer != nil {
+		if err := setTokenizerMetadata(w, arch, opts.Tokenizer, c); err != nil {
+			return nil, err
+		}
+	}
+	for _, t := range tensors {
+		if ignoredHF(t.Name) {
+			continue
+		}
+		name, ok := GGUFName(arch, t.Name)
+		if !ok {
+			return nil, fmt.Errorf("gguf: tensor %q has no GGUF name for architecture %q", t.Name, arch)
+		}
+		data, shape := t.Data, t.Shape
+		if arch == ArchLlama && (strings.HasSuffix(name, ".attn_q.weight") || strings.HasSuffix(name, ".attn_q.bias") ||
+			strings.HasSuffix(name, ".attn_k.weight") || strings.HasSuffix(name, ".attn_k.bias")) {
+			h := heads
+			if strings.Contains(name, ".attn_k.") {
+				h = kvHeads
+			}
+			cols := 1
+			if len(shape) == 2 {
+				cols = shape[1]
+			}
+			var err error
+			if data, err = ropePermute(data, h, cols, true); err != nil {
+				return nil, fmt.Errorf("gguf: tensor %q: %w", t.Name, err)
+			}
+		}
+		if isConv1D(arch, name) && len(shape) == 2 {
+			data = transpose2D(data, shape[0], shape[1])
+			shape = []int{shape[1], shape[0]}
+		}
+		dims := make([]uint64, len(shape))
+		for i, d := range shape {
+			dims[len(shape)-1-i] = uint64(d)
+		}
+		typ := F32
+		if len(dims) == 2 {
+			typ = opts.Type
+			if dims[0]%uint64(typ.BlockLen()) != 0 {
+				typ = F16
+			}
+		}
+		if err := w.Add(name, dims, typ, data); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// ignoredHF names HF checkpoint entries that are buffers, not weights.
+func ignoredHF(name string) bool {
+	return strings.HasSuffix(name, ".attn.bias") && !strings.Contains(name, "c_attn") ||
+		strings.HasSuffix(name, ".attn.masked_bias") || strings.HasSuffix(name, "rotary_emb.inv_freq")
+}
