@@ -57,7 +57,7 @@ func gpt2GGUF(t *testing.T) (*gguf.File, []byte) {
 		"decoder":       map[string]any{"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true},
 		"model":         map[string]any{"type": "BPE", "vocab": vocab, "merges": merges},
 	})
-	cfg := readJSON(t, filepath.Join("testdata", "gpt2-tiny", "config.json"), nil)
+	cfg := readJSON(t, filepath.Join(modelFixtures, "gpt2-tiny", "config.json"), nil)
 	w, err := gguf.ExportHF(cfg, nil, gguf.ExportOptions{Type: gguf.F32, Tokenizer: doc})
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +85,7 @@ func TestGPT2TokenizerFromGGUF(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ref gpt2Reference
-	readJSON(t, filepath.Join("testdata", "gpt2-full", "reference.json"), &ref)
+	readJSON(t, filepath.Join(tokenizerFixtures, "gpt2-full", "reference.json"), &ref)
 	for _, c := range ref.Cases {
 		if got := tk.Encode(c.Text); !slices.Equal(got, c.IDs) {
 			t.Errorf("Encode(%q) = %v, want %v", c.Text, got, c.IDs)
@@ -105,7 +105,7 @@ func TestLlamaCppGPT2Tokenize(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ref gpt2Reference
-	readJSON(t, filepath.Join("testdata", "gpt2-full", "reference.json"), &ref)
+	readJSON(t, filepath.Join(tokenizerFixtures, "gpt2-full", "reference.json"), &ref)
 	var texts []string
 	for _, c := range ref.Cases {
 		texts = append(texts, c.Text)
@@ -132,12 +132,12 @@ func TestLlamaCppGPT2Tokenize(t *testing.T) {
 // is "llama-bpe", and the rebuilt tokenizer encodes the sample texts as the
 // original tokenizer.json does.
 func TestLlama3PreTokenizerRoundTrip(t *testing.T) {
-	tokJSON := readJSON(t, filepath.Join("testdata", "bytelevel-llama3", "tokenizer.json"), nil)
+	tokJSON := readJSON(t, filepath.Join(tokenizerFixtures, "bytelevel-llama3", "tokenizer.json"), nil)
 	orig, err := tokenizer.Load(tokJSON)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := readJSON(t, filepath.Join("testdata", "llama-tiny", "config.json"), nil)
+	cfg := readJSON(t, filepath.Join(modelFixtures, "llama-tiny", "config.json"), nil)
 	w, err := gguf.ExportHF(cfg, nil, gguf.ExportOptions{Type: gguf.F32, Tokenizer: tokJSON})
 	if err != nil {
 		t.Fatal(err)
@@ -151,7 +151,7 @@ func TestLlama3PreTokenizerRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ref gpt2Reference
-	readJSON(t, filepath.Join("testdata", "gpt2-full", "reference.json"), &ref)
+	readJSON(t, filepath.Join(tokenizerFixtures, "gpt2-full", "reference.json"), &ref)
 	for _, c := range ref.Cases {
 		if got, want := tk.Encode(c.Text), orig.Encode(c.Text); !slices.Equal(got, want) {
 			t.Errorf("Encode(%q) = %v, tokenizer.json gives %v", c.Text, got, want)

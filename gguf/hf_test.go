@@ -15,7 +15,7 @@ var fixtureModels = []string{"llama-tiny", "qwen2-tiny", "gpt2-tiny"}
 
 func readFixture(t testing.TB, name string) (cfg []byte, ts []HFTensor) {
 	t.Helper()
-	dir := filepath.Join("testdata", name)
+	dir := filepath.Join(modelFixtures, name)
 	cfg, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ type reference struct {
 
 func loadReference(t testing.TB, name string) *reference {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name, "reference.json"))
+	b, err := os.ReadFile(filepath.Join(modelFixtures, name, "reference.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func loadReference(t testing.TB, name string) *reference {
 // exportFixture writes the fixture as a GGUF of the given type and opens it.
 func exportFixture(t testing.TB, name string, typ gguf.TensorType) (*gguf.File, []byte) {
 	t.Helper()
-	dir := filepath.Join("testdata", name)
+	dir := filepath.Join(modelFixtures, name)
 	cfg, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
 		t.Fatal(err)

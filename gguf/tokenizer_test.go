@@ -80,15 +80,15 @@ func truncateTokenizer(t testing.TB, data []byte, n int32) []byte {
 // whose 272 ids the exporter pads with unused tokens.
 func fixtureTokenizer(t testing.TB, name string) []byte {
 	if name == "llama-tiny" {
-		return truncateTokenizer(t, readJSON(t, filepath.Join("testdata", "llama-sp-bpe-bytefallback", "tokenizer.json"), nil), 512)
+		return truncateTokenizer(t, readJSON(t, filepath.Join(tokenizerFixtures, "llama-sp-bpe-bytefallback", "tokenizer.json"), nil), 512)
 	}
-	return readJSON(t, filepath.Join("testdata", "bytelevel-small", "tokenizer.json"), nil)
+	return readJSON(t, filepath.Join(tokenizerFixtures, "bytelevel-small", "tokenizer.json"), nil)
 }
 
 // exportFixtureTok is exportFixture with a tokenizer in the metadata.
 func exportFixtureTok(t testing.TB, name string, typ gguf.TensorType) (*gguf.File, []byte) {
 	t.Helper()
-	dir := filepath.Join("testdata", name)
+	dir := filepath.Join(modelFixtures, name)
 	cfg := readJSON(t, filepath.Join(dir, "config.json"), nil)
 	ts, err := gguf.ReadSafetensors(readJSON(t, filepath.Join(dir, "model.safetensors"), nil))
 	if err != nil {
@@ -118,8 +118,8 @@ func writeFile(t testing.TB, w *gguf.Writer) (*gguf.File, []byte) {
 // 1500 ids) into llama metadata, the way llama.cpp stores such vocabularies:
 // tokens, scores and token types, no merges.
 func spTokenizerGGUF(t testing.TB) (*gguf.File, []byte) {
-	cfg := readJSON(t, filepath.Join("testdata", "llama-tiny", "config.json"), nil)
-	tok := readJSON(t, filepath.Join("testdata", "llama-sp-bpe-bytefallback", "tokenizer.json"), nil)
+	cfg := readJSON(t, filepath.Join(modelFixtures, "llama-tiny", "config.json"), nil)
+	tok := readJSON(t, filepath.Join(tokenizerFixtures, "llama-sp-bpe-bytefallback", "tokenizer.json"), nil)
 	w, err := gguf.ExportHF(cfg, nil, gguf.ExportOptions{Type: gguf.F32, Tokenizer: tok})
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +139,7 @@ func TestTokenizerFromGGUFMatchesHF(t *testing.T) {
 		t.Fatal(err)
 	}
 	var exp expectedCases
-	readJSON(t, filepath.Join("testdata", "llama-sp-bpe-bytefallback", "expected.json"), &exp)
+	readJSON(t, filepath.Join(tokenizerFixtures, "llama-sp-bpe-bytefallback", "expected.json"), &exp)
 	for _, c := range exp.Cases {
 		got := tk.Encode(c.Text)
 		if !slices.Equal(got, c.IDs) {
@@ -162,7 +162,7 @@ func TestLlamaCppTokenize(t *testing.T) {
 		t.Fatal(err)
 	}
 	var exp expectedCases
-	readJSON(t, filepath.Join("testdata", "llama-sp-bpe-bytefallback", "expected.json"), &exp)
+	readJSON(t, filepath.Join(tokenizerFixtures, "llama-sp-bpe-bytefallback", "expected.json"), &exp)
 	var texts []string
 	for _, c := range exp.Cases {
 		texts = append(texts, c.Text)
