@@ -66,6 +66,8 @@ lint() {
 		echo "gofmt would change: $bad"
 		return 1
 	fi
+	# go.mod and go.sum say exactly what the code imports (direct modules not marked indirect).
+	go mod tidy -diff || { echo "go mod tidy would change go.mod/go.sum (diff above): run go mod tidy"; return 1; }
 	go vet ./... && GOOS=js GOARCH=wasm go vet ./...
 }
 
