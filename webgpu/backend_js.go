@@ -80,7 +80,7 @@ type bgKey struct {
 	ids    [9]int // the largest layout (matvec3) has 9 bindings
 }
 
-// Backend is the WebGPU tensor.Backend (and FusedBackend).
+// Backend is the WebGPU tensor.Backend (and tensor.FusedOps).
 type Backend struct {
 	d    *device
 	opts Options
@@ -115,9 +115,9 @@ type Backend struct {
 }
 
 var (
-	_ tensor.Backend = (*Backend)(nil)
-	_ FusedBackend   = (*Backend)(nil)
-	_ LossNotifier   = (*Backend)(nil)
+	_ tensor.Backend  = (*Backend)(nil)
+	_ tensor.FusedOps = (*Backend)(nil)
+	_ LossNotifier    = (*Backend)(nil)
 
 	_ tensor.ReaderInto   = (*Backend)(nil)
 	_ tensor.DiffusionOps = (*Backend)(nil)

@@ -38,8 +38,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/lamina-ml/lamina/tensor"
 )
 
 // ErrUnavailable means there is no WebGPU here: not js/wasm, no
@@ -207,12 +205,3 @@ type LossNotifier interface {
 	Lost() <-chan struct{}
 	LostReason() string
 }
-
-// SampleParams is tensor.SampleParams (kept so existing callers compile).
-type SampleParams = tensor.SampleParams
-
-// FusedBackend is tensor.FusedOps, the optional fused ops the WebGPU
-// backend offers on top of tensor.Backend; see there for their semantics.
-// The interface lives in package tensor so that package model can use it
-// and the CPU backend can implement it as the reference.
-type FusedBackend = tensor.FusedOps

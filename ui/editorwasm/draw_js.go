@@ -214,14 +214,6 @@ func (r *replayer) raster(dst *ebiten.Image, dl *ui.DisplayList, ops []ui.Op, sc
 	dst.DrawImage(r.layers, op)
 }
 
-func segPoints(sp vector.Subpath) []vector.Point {
-	out := make([]vector.Point, 0, 3*len(sp.Segs))
-	for _, s := range sp.Segs {
-		out = append(out, s.C1, s.C2, s.P)
-	}
-	return out
-}
-
 // triangles adds a convex fill (fans) or a stroke to the chrome batch: consecutive chrome
 // ops are drawn with one anti-aliased DrawTriangles (flushChrome). Each anti-aliased draw
 // with other bounds re-creates ebiten's supersampled offscreen, which cost ~100 ms a frame
