@@ -11,6 +11,7 @@ import (
 	"syscall/js"
 
 	"github.com/lamina-ml/lamina/kernels"
+	"github.com/lamina-ml/lamina/promise"
 	"github.com/lamina-ml/lamina/shaders"
 	"github.com/lamina-ml/lamina/tensor"
 )
@@ -800,7 +801,7 @@ func (b *Backend) readBytes(buf *buffer, off, size int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := await(p); err != nil {
+	if _, err := promise.Await(p); err != nil {
 		if b.d.isLost() {
 			return nil, fmt.Errorf("%w: %s", ErrDeviceLost, b.d.lostReason)
 		}
