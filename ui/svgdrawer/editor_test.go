@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"regexp"
+	"slices"
 	"testing"
 
 	"github.com/lamina-ml/lamina/svgmodel"
@@ -106,7 +107,7 @@ func TestModelEdits(t *testing.T) {
 			}
 		}
 		e.Undo()
-		if got := paths(e.Doc.SVG()); !equal(got, before) {
+		if got := paths(e.Doc.SVG()); !slices.Equal(got, before) {
 			t.Error("undo of regenerate selected")
 		}
 	})
@@ -161,7 +162,7 @@ func TestModelEdits(t *testing.T) {
 		if len(after) <= len(before) || len(after) > len(before)+2 {
 			t.Fatalf("%d layers after adding 2 to %d", len(after), len(before))
 		}
-		if !equal(after[:len(before)], before) {
+		if !slices.Equal(after[:len(before)], before) {
 			t.Error("existing layers changed")
 		}
 		if len(e.Selected()) != len(after)-len(before) {
@@ -177,18 +178,6 @@ func TestModelEdits(t *testing.T) {
 			t.Errorf("undo label %q", e.UndoLabel())
 		}
 	})
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // pathLine is a <path …/> line of the editor's SVG export (ui's tests split the same lines).
