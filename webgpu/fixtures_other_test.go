@@ -1,3 +1,7 @@
+//go:build !(js && wasm)
+
+// Native only: the browser the js/wasm tests run in has no file system to compare with.
+
 package webgpu
 
 import (
