@@ -2,14 +2,18 @@
 # build.sh builds lamina into dist/ (git-ignored); it is idempotent and may be
 # run from any directory:
 #   dist/lamina           the CLI (`dist/lamina serve --addr 127.0.0.1:8080`)
-#   dist/site/            the static site: lamina.mjs, lamina-engine.mjs,
-#                         lamina-worker.js, lamina.wasm, wasm_exec.js, *.html
+#   dist/site/            the static site: every file of site/ (lamina.mjs,
+#                         lamina-engine.mjs, lamina-worker.js, the *.html pages
+#                         and their scripts), lamina.wasm (the runtime, ./wasm),
+#                         editor.wasm (the layer editor, ./ui/editorwasm) and
+#                         wasm_exec.js from the Go toolchain that built them
 #
-#   ./build.sh            every step
-#   ./build.sh wasm site  only those steps (names: cli wasm site sizes)
+#   ./build.sh            every step: cli wasm site editor
+#   ./build.sh wasm site  only those steps
+#   ./build.sh sizes      print lamina.wasm's download size (raw, gzip, brotli) as JSON
 #
-# Go modules are fetched by go build. Other components add a step function
-# below and list it in all_steps.
+# LAMINA_DIST overrides dist/. Go modules are fetched by go build. A new
+# component adds a build_NAME function below and lists NAME in all_steps.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")" && pwd)"

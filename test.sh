@@ -66,6 +66,8 @@ lint() {
 		echo "gofmt would change: $bad"
 		return 1
 	fi
+	# go.mod and go.sum say exactly what the code imports (direct modules not marked indirect).
+	go mod tidy -diff || { echo "go mod tidy would change go.mod/go.sum (diff above): run go mod tidy"; return 1; }
 	go vet ./... && GOOS=js GOARCH=wasm go vet ./...
 }
 
@@ -76,7 +78,7 @@ gotests() {
 
 # The pure-Go core under js/wasm in Node: the same code the browser's CPU path runs.
 wasmtests() {
-	GOOS=js GOARCH=wasm go test -count=1 ./kernels/... ./tensor/... ./model/... ./tokenizer/... ./vector/... ./svgmodel/... ./wasm/... ./ui/
+	GOOS=js GOARCH=wasm go test -count=1 ./kernels/... ./tensor/... ./model/... ./tokenizer/... ./vector/... ./svgmodel/... ./wasm/... ./promise/ ./ui/
 }
 
 build() { ./build.sh; }

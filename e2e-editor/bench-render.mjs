@@ -9,16 +9,13 @@
 // It generates a drawing (seed 1, 8 steps), then window.laminaEditor.benchRender times each
 // case on an offscreen target the canvas's size, waiting for the GPU after each run, and
 // returns medians in milliseconds.
-import { chromium } from 'playwright-core';
+import { launch } from '../e2e/browser.mjs';
 
 const URL = process.env.LAMINA_URL;
 if (!URL) throw new Error('LAMINA_URL is not set: run e2e-editor/run.sh --bench');
-const CHROMIUM = process.env.LAMINA_CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu'];
 const FRAMES = Number(process.env.LAMINA_BENCH_FRAMES || 10);
 
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('console', (m) => { if (m.type() === 'error' || m.text().startsWith('benchRender') || process.env.LAMINA_BENCH_VERBOSE) console.error('page:', m.text()); });

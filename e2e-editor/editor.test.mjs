@@ -6,14 +6,11 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch, recordGPUDevices } from '../e2e/browser.mjs';
 
 const URL = process.env.LAMINA_URL;
 if (!URL) throw new Error('LAMINA_URL is not set: run e2e-editor/run.sh');
 const OUT = process.env.LAMINA_E2E_OUT || '/tmp';
-const CHROMIUM = process.env.LAMINA_CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu'];
 const TIMEOUT = 240_000; // software WebGL/WebGPU (SwiftShader) and wasm CPU inference are slow, not hung
 // MIN_INK is how many artboard pixels must differ from the empty artboard for "not blank":
 // 0.5 % of a 600×600 artboard, far below any drawing and far above anti-aliasing noise.
@@ -22,7 +19,7 @@ const MIN_INK = 1800;
 const STEPS = 8;
 
 let browser;
-before(async () => { browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS }); });
+before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 async function openEditor(ctx, query = '') {
@@ -38,6 +35,23 @@ async function openEditor(ctx, query = '') {
 const state = (page) => page.evaluate(() => window.laminaEditor.state());
 const getSVG = (page) => page.evaluate(() => window.laminaEditor.getSVG());
 const pathsOf = (svg) => svg.split('\n').filter((l) => l.startsWith('<path'));
+
+// presented waits until the canvas has drawn the current document (state's drawn catches
+// up with its revision) and the browser has shown that frame (two animation frames later
+// the canvas's content has been composited), so a screenshot sees it.
+async function presented(page) {
+  await page.waitForFunction(() => { const s = window.laminaEditor.state(); return s.drawn === s.revision; }, null, { timeout: TIMEOUT });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+// selectedIs waits until exactly paint index i is selected: the editor's pointer handler
+// runs once the page's main thread is free, and Go's wasm draws frames on that thread (a
+// software-rendered frame can take long). After 60 s it returns and the caller's assertion
+// reports what is selected instead.
+async function selectedIs(page, i) {
+  await page.waitForFunction((i) => { const s = window.laminaEditor.state().selected; return s.length === 1 && s[0] === i; }, i, { timeout: 60_000 })
+    .catch(() => {});
+}
 const idle = (page) => page.waitForFunction(() => !window.laminaEditor.state().busy, null, { timeout: TIMEOUT });
 
 async function generate(page, prompt = 'red heart', seed = 1) {
@@ -74,8 +88,7 @@ async function ink(page) {
 // the browser to present it), then screenshots it.
 async function canvasShot(page) {
   await page.mouse.move(640, 795); // over the status bar: no hover styles in the panels, which overlay the canvas
-  await page.waitForFunction(() => { const s = window.laminaEditor.state(); return s.drawn === s.revision; }, null, { timeout: TIMEOUT });
-  await page.waitForTimeout(200);
+  await presented(page);
   return page.getByTestId('canvas').screenshot();
 }
 
@@ -141,7 +154,7 @@ describe('editor', { timeout: TIMEOUT * 3 }, () => {
     i++;
     assert.ok(p, 'some layer is visible on top somewhere');
     await page.mouse.click(p.x, p.y);
-    await page.waitForTimeout(100);
+    await selectedIs(page, i);
     assert.deepEqual((await state(page)).selected, [i]);
     assert.equal(await row(page, i).getAttribute('aria-selected'), 'true');
     assert.equal(await page.locator('[data-testid=layer-row][aria-selected=true]').count(), 1);
@@ -332,15 +345,7 @@ describe('editor on WebGPU', { timeout: TIMEOUT * 2 }, () => {
   it('?backend=webgpu draws on WebGPU (status and panel say so) and moves to the CPU after a device loss', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     // Record the GPUDevices the page creates, so the test can lose them.
-    await ctx.addInitScript(() => {
-      const orig = GPUAdapter.prototype.requestDevice;
-      window.__devices = [];
-      GPUAdapter.prototype.requestDevice = async function (...a) {
-        const d = await orig.apply(this, a);
-        window.__devices.push(d);
-        return d;
-      };
-    });
+    await ctx.addInitScript(recordGPUDevices);
     // The tiny model whatever LAMINA_E2E_SVG_MODEL says: SwiftShader is a CPU emulator.
     const page = await openEditor(ctx, '?backend=webgpu&model=models/tiny-svg/');
     const s0 = await state(page);
@@ -376,8 +381,7 @@ describe('editor on WebGPU', { timeout: TIMEOUT * 2 }, () => {
 // artboardInk counts non-white pixels inside the artboard, which the editor centers in
 // #stage (the area the panels leave free) with a 32 CSS px margin; it stays 8 px inside.
 async function artboardInk(page) {
-  await page.waitForFunction(() => { const s = window.laminaEditor.state(); return s.drawn === s.revision; }, null, { timeout: TIMEOUT });
-  await page.waitForTimeout(200);
+  await presented(page);
   const st = await page.evaluate(() => { const r = document.getElementById('stage').getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; });
   const side = Math.min(st.w, st.h) - 64;
   const clip = { x: Math.ceil(st.x + (st.w - side) / 2 + 8), y: Math.ceil(st.y + (st.h - side) / 2 + 8), width: Math.floor(side - 16), height: Math.floor(side - 16) };
@@ -421,7 +425,7 @@ describe('editor drawing layers as ebiten vector paths (?render=vector)', { time
     const [i, p] = await topmostPoint(page);
     assert.ok(p, 'some layer is visible on top somewhere');
     await page.mouse.click(p.x, p.y);
-    await page.waitForTimeout(100);
+    await selectedIs(page, i);
     assert.deepEqual((await state(page)).selected, [i]);
 
     const shot0 = await page.screenshot();
@@ -436,8 +440,7 @@ describe('editor drawing layers as ebiten vector paths (?render=vector)', { time
       if (k === i) assert.match(svg1[k], /transform="matrix\(1 0 0 1 [0-9.]+ [0-9.]+\)"/, 'dragged layer moved');
       else assert.equal(svg1[k], svg0[k], `layer ${k} unchanged`);
     }
-    await page.waitForFunction(() => { const s = window.laminaEditor.state(); return s.drawn === s.revision; }, null, { timeout: TIMEOUT });
-    await page.waitForTimeout(200);
+    await presented(page);
     const shot1 = await page.screenshot();
     assert.ok(await diffPixels(page, shot0, shot1) > 100, 'the canvas shows the move');
     await page.screenshot({ path: join(OUT, 'editor-vector-dragged.png') });

@@ -1,15 +1,12 @@
 // bench.mjs opens site/bench.html in headless Chromium (SwiftShader WebGPU)
 // and prints its JSON: prefill/decode tokens/s per backend and the
-// webgpu/cpu ratios. Run through `e2e/run.sh bench [query]`, e.g.
-// `e2e/run.sh bench 'preset=tiny&prompt=64&tokens=32'`.
-import { chromium } from 'playwright-core';
+// webgpu/cpu ratios. Run through `e2e/run.sh --bench [query]`, e.g.
+// `e2e/run.sh --bench 'preset=tiny&prompt=64&tokens=32'`.
+import { launch } from './browser.mjs';
 
 const url = process.env.LAMINA_URL;
 const query = process.argv[2] || '';
-const browser = await chromium.launch({
-  executablePath: process.env.LAMINA_CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu'],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage();
   page.on('console', (m) => m.type() === 'error' && console.error('page:', m.text()));

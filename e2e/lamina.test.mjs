@@ -8,13 +8,10 @@
 // LAMINA_E2E_BACKENDS=cpu runs only the CPU backend suites.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { BASE_ARGS, launch, openPage as openURL, recordGPUDevices } from './browser.mjs';
 
 const URL = process.env.LAMINA_URL;
 if (!URL) throw new Error('LAMINA_URL is not set: run e2e/run.sh');
-const CHROMIUM = process.env.LAMINA_CHROMIUM || '/usr/bin/chromium';
-const BASE_ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const WEBGPU_ARGS = [...BASE_ARGS, '--enable-unsafe-webgpu'];
 const WEBGPU_PENDING = process.env.LAMINA_E2E_WEBGPU === 'pending'
   ? 'PENDING: WebGPU backend cases not run (LAMINA_E2E_WEBGPU=pending)'
   : false;
@@ -28,24 +25,14 @@ const TIMEOUT = 180_000; // SwiftShader WebGPU is a CPU emulator: slow, not hung
 
 let browser;
 before(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: WEBGPU_ARGS });
+  browser = await launch();
 });
 after(async () => {
   await browser?.close();
 });
 
-// openPage opens the site in a fresh context; init runs before any page
-// script (used to hide or instrument navigator.gpu).
-async function openPage(b = browser, init) {
-  const ctx = await b.newContext();
-  if (init) await ctx.addInitScript(init);
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e));
-  await page.goto(URL);
-  page.errors = errors;
-  return page;
-}
+// openPage opens the site in a fresh context (browser.mjs's openPage).
+const openPage = (b = browser, ...inits) => openURL(b, URL, ...inits);
 
 // In-page helpers: the functions below run inside Chromium.
 async function createRuntime(page, opts) {
@@ -374,7 +361,7 @@ describe('fallback', () => {
   });
 
   it('auto runs on the CPU in a browser without WebGPU enabled (page and worker)', { timeout: TIMEOUT }, async () => {
-    const plain = await chromium.launch({ executablePath: CHROMIUM, args: [...BASE_ARGS, '--disable-features=WebGPU,Vulkan', '--disable-gpu'] });
+    const plain = await launch([...BASE_ARGS, '--disable-features=WebGPU,Vulkan', '--disable-gpu']);
     try {
       const page = await openPage(plain);
       const r = await page.evaluate(async () => {
@@ -445,14 +432,7 @@ describe('fallback', () => {
           return { vendor: 'test', architecture: 'hardware-stand-in', device: '', description: '', isFallbackAdapter: false, subgroupMinSize: i.subgroupMinSize, subgroupMaxSize: i.subgroupMaxSize };
         },
       });
-      const orig = GPUAdapter.prototype.requestDevice;
-      window.__devices = [];
-      GPUAdapter.prototype.requestDevice = async function (...a) {
-        const d = await orig.apply(this, a);
-        window.__devices.push(d);
-        return d;
-      };
-    });
+    }, recordGPUDevices);
     const r = await page.evaluate(async () => {
       const { createRuntime } = await import('/lamina.mjs');
       const rt = await createRuntime({ backend: 'auto' });

@@ -2,18 +2,15 @@
 // lamina.mjs in headless Chromium: m.generate with the shipped defaults (24
 // steps, cfg 3), one warm-up and then `runs` timed samples, per backend and
 // worker setting. Run through
-//   e2e/run.sh svgbench [MODEL_DIR] [runs]   (default: svgmodel/testdata/tiny, 3 runs)
+//   e2e/run.sh --svgbench [MODEL_DIR] [runs]   (default: svgmodel/testdata/tiny, 3 runs)
 // which serves MODEL_DIR at /models/svgbench/. Prints JSON; figures on
 // SwiftShader WebGPU are a CPU emulator's (ratios only).
-import { chromium } from 'playwright-core';
+import { launch } from './browser.mjs';
 
 const url = process.env.LAMINA_URL;
 const runs = Number(process.argv[2] || 3);
 const backends = (process.env.LAMINA_SVGBENCH_BACKENDS || 'cpu,webgpu').split(',');
-const browser = await chromium.launch({
-  executablePath: process.env.LAMINA_CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu'],
-});
+const browser = await launch();
 const results = [];
 try {
   for (const backend of backends) {

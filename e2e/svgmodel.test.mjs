@@ -8,12 +8,10 @@
 // LAMINA_E2E_BACKENDS=cpu runs only the CPU suites.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launch, openPage as openURL } from './browser.mjs';
 
 const URL = process.env.LAMINA_URL;
 if (!URL) throw new Error('LAMINA_URL is not set: run e2e/run.sh');
-const CHROMIUM = process.env.LAMINA_CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu'];
 const WEBGPU_PENDING = process.env.LAMINA_E2E_WEBGPU === 'pending'
   ? 'PENDING: WebGPU backend cases not run (LAMINA_E2E_WEBGPU=pending)'
   : false;
@@ -77,21 +75,13 @@ const paths = (svg) => svg.match(/<path[^>]*>/g) || [];
 
 let browser;
 before(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launch();
 });
 after(async () => {
   await browser?.close();
 });
 
-async function openPage() {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e));
-  await page.goto(URL);
-  page.errors = errors;
-  return page;
-}
+const openPage = () => openURL(browser, URL);
 
 // inspect parses an SVG with the browser's DOMParser: parse errors, and per
 // <path> its id and fill, to check against result.layers.

@@ -48,10 +48,6 @@ func MatMulBF16(out, x []float32, w []uint16, T, K, N int) {
 	matMulBF16With(active, out, x, w, T, K, N)
 }
 
-// ConvertF16ToF32 widens len(src) binary16 values into dst (exactly, as
-// F16ToF32 does). dst must be at least as long as src.
-func ConvertF16ToF32(dst []float32, src []uint16) { active.cvtF16(dst[:len(src)], src) }
-
 // ConvertBF16ToF32 widens len(src) bfloat16 values into dst.
 func ConvertBF16ToF32(dst []float32, src []uint16) { active.cvtBF16(dst[:len(src)], src) }
 

@@ -128,7 +128,7 @@ const flattenTol = 0.01
 
 // Contains reports whether user-space point p is inside the layer's fill.
 func (l *Layer) Contains(p vector.Point) bool {
-	inv, ok := invert(l.Transform)
+	inv, ok := l.Transform.Invert()
 	if !ok {
 		return false
 	}
@@ -160,18 +160,6 @@ func winding(pts []vector.Point, q vector.Point) int {
 		}
 	}
 	return w
-}
-
-// invert returns m⁻¹, false when m is singular.
-func invert(m vector.Matrix) (vector.Matrix, bool) {
-	det := m.Det()
-	if det == 0 || math.IsNaN(det) || math.IsInf(det, 0) {
-		return vector.Matrix{}, false
-	}
-	return vector.Matrix{
-		A: m.D / det, B: -m.B / det, C: -m.C / det, D: m.A / det,
-		E: (m.C*m.F - m.D*m.E) / det, F: (m.B*m.E - m.A*m.F) / det,
-	}, true
 }
 
 // numDigits is the precision of exported numbers: 1/1000 of a unit of a 36-unit drawing.

@@ -49,15 +49,6 @@ func (e *Editor) snap(label string) snapshot {
 	return snapshot{doc: e.Doc.Clone(), sel: e.Selected(), label: label}
 }
 
-// record pushes the current state on the undo stack before a change.
-func (e *Editor) record(label string) {
-	e.undo = append(e.undo, e.snap(label))
-	if len(e.undo) > maxHistory {
-		e.undo = e.undo[len(e.undo)-maxHistory:]
-	}
-	e.redo = nil
-}
-
 // apply runs one undoable change: f mutates a copy that replaces the document if f succeeds.
 func (e *Editor) apply(label string, f func(d *Document) error) error {
 	if e.busy {

@@ -39,7 +39,7 @@ func (v View) Matrix(vb [4]float64) vector.Matrix {
 
 // ToDoc maps a canvas point to user space.
 func (v View) ToDoc(vb [4]float64, x, y float64) vector.Point {
-	inv, _ := invert(v.Matrix(vb))
+	inv, _ := v.Matrix(vb).Invert()
 	return inv.Apply(vector.Point{X: x, Y: y})
 }
 

@@ -5,16 +5,45 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/lamina-ml/lamina/svgmodel"
 	"github.com/lamina-ml/lamina/vector"
 )
 
-// Drawer is the layered-SVG diffusion model as the editor uses it; *svgmodel.Model is one.
+// Drawer is the drawing model as the editor uses it. The editor's state machine knows only
+// this interface, not the inference stack: ui/svgdrawer adapts svgmodel's layered-SVG
+// diffusion model to it, tests may use any other. New kinds of run get a method with an
+// options struct of their own; new settings of a run get a field in DrawOptions.
 type Drawer interface {
-	Generate(ctx context.Context, o svgmodel.Options) (*svgmodel.Result, error)
-	EditDoc(ctx context.Context, doc *vector.Document, o svgmodel.EditOptions) (*svgmodel.Result, error)
-	TokensToDoc(x []float32) (*vector.Document, error)
+	// Generate draws a new drawing for o.Prompt.
+	Generate(ctx context.Context, o DrawOptions) (*vector.Document, error)
+	// Edit redraws the layers of doc that o does not keep; see EditOptions.
+	Edit(ctx context.Context, doc *vector.Document, o EditOptions) (*vector.Document, error)
 }
+
+// DrawOptions are the settings of one model run. Zero Steps and CFG mean the model's
+// defaults.
+type DrawOptions struct {
+	Prompt string
+	Seed   uint64
+	Steps  int     // denoising steps
+	CFG    float32 // classifier-free guidance scale
+	// OnStep, when set, gets after every step the model's current estimate of the finished
+	// drawing (nil when the estimate is not a drawing yet); an error stops the run.
+	OnStep func(step, steps int, estimate *vector.Document) error
+}
+
+// EditOptions are an edit's settings: the layers (paint indices) to keep as they are — nil
+// keeps all, when only adding — whether the others get only new colors, and how many
+// layers to add on top.
+type EditOptions struct {
+	DrawOptions
+	Keep    []int
+	Recolor bool
+	Add     int
+}
+
+// ErrBadEdit is returned for an edit request that makes no sense (adding fewer than one
+// layer).
+var ErrBadEdit = errors.New("ui: bad edit")
 
 // ErrNothingToEdit is returned by a model action with no layer to change.
 var ErrNothingToEdit = errors.New("ui: no layer to regenerate (select unlocked layers, or unlock some)")
@@ -25,14 +54,14 @@ func (e *Editor) Busy() bool { return e.busy }
 // run wraps a model call: the editor refuses other changes meanwhile, and every step's
 // estimate becomes the Preview (the denoising animation); onStep, when set, runs after the
 // preview is updated (the browser yields to the event loop there so the frame is shown).
-func (e *Editor) run(m Drawer, o *svgmodel.Options, onStep func(step, steps int)) (func(), error) {
+func (e *Editor) run(o *DrawOptions, onStep func(step, steps int)) (func(), error) {
 	if e.busy {
 		return nil, ErrBusy
 	}
 	e.cancelGesture()
 	e.busy = true
-	o.OnStep = func(step, steps int, x []float32) error {
-		if d, err := m.TokensToDoc(x); err == nil {
+	o.OnStep = func(step, steps int, d *vector.Document) error {
+		if d != nil {
 			e.Preview = d
 			e.changed()
 		}
@@ -49,17 +78,17 @@ func (e *Editor) run(m Drawer, o *svgmodel.Options, onStep func(step, steps int)
 }
 
 // Generate replaces the drawing with a new one for o.Prompt (one undo step).
-func (e *Editor) Generate(ctx context.Context, m Drawer, o svgmodel.Options, onStep func(step, steps int)) error {
-	done, err := e.run(m, &o, onStep)
+func (e *Editor) Generate(ctx context.Context, m Drawer, o DrawOptions, onStep func(step, steps int)) error {
+	done, err := e.run(&o, onStep)
 	if err != nil {
 		return err
 	}
-	res, err := m.Generate(ctx, o)
+	doc, err := m.Generate(ctx, o)
 	done()
 	if err != nil {
 		return err
 	}
-	nd := FromVector(res.Doc)
+	nd := FromVector(doc)
 	err = e.apply("Generate", func(d *Document) error {
 		*d = *nd
 		return nil
@@ -90,7 +119,7 @@ var editLabels = map[EditKind]string{
 // place in paint order and gets the model's geometry and color with an identity transform;
 // a recolored one keeps its geometry and transform; added layers go on top. add is the
 // number of layers for EditAddLayers.
-func (e *Editor) Edit(ctx context.Context, m Drawer, kind EditKind, add int, o svgmodel.Options, onStep func(step, steps int)) error {
+func (e *Editor) Edit(ctx context.Context, m Drawer, kind EditKind, add int, o DrawOptions, onStep func(step, steps int)) error {
 	n := len(e.Doc.Layers)
 	change := make([]bool, n)
 	any := false
@@ -105,10 +134,10 @@ func (e *Editor) Edit(ctx context.Context, m Drawer, kind EditKind, add int, o s
 		}
 		any = any || change[i]
 	}
-	eo := svgmodel.EditOptions{Keep: []int{}, Recolor: kind == EditRecolor}
+	eo := EditOptions{Keep: []int{}, Recolor: kind == EditRecolor}
 	if kind == EditAddLayers {
 		if add < 1 {
-			return fmt.Errorf("%w: add %d layers", svgmodel.ErrOptions, add)
+			return fmt.Errorf("%w: add %d layers", ErrBadEdit, add)
 		}
 		eo.Add, eo.Keep = add, nil // keep everything, add on top
 	} else if !any {
@@ -120,17 +149,17 @@ func (e *Editor) Edit(ctx context.Context, m Drawer, kind EditKind, add int, o s
 		}
 	}
 	before := e.Doc.Clone()
-	done, err := e.run(m, &o, onStep)
+	done, err := e.run(&o, onStep)
 	if err != nil {
 		return err
 	}
-	eo.Options = o
-	res, err := m.EditDoc(ctx, before.ToVector(), eo)
+	eo.DrawOptions = o
+	res, err := m.Edit(ctx, before.ToVector(), eo)
 	done()
 	if err != nil {
 		return err
 	}
-	got := res.Doc.Layers
+	got := res.Layers
 	if kind == EditAddLayers {
 		if len(got) < n {
 			return fmt.Errorf("ui: the model returned %d layers for a drawing of %d", len(got), n)

@@ -30,30 +30,9 @@ func (dl *DisplayList) Rasterize() *image.NRGBA {
 				cov[i] *= clipMask[i]
 			}
 		}
-		composite(img, cov, op.Color)
+		vector.CompositeOver(img.Pix, cov, op.Color)
 	}
 	return img.NRGBA()
-}
-
-// composite draws color c with per-pixel coverage m over img, source-over in straight
-// alpha (as vector.Render does).
-func composite(img *vector.Image, m []float32, c vector.RGBA) {
-	for i, cov := range m {
-		if cov == 0 {
-			continue
-		}
-		sa := float32(c.A) * cov
-		p := img.Pix[4*i : 4*i+4]
-		da := p[3]
-		oa := sa + da*(1-sa)
-		if oa <= 0 {
-			continue
-		}
-		p[0] = (float32(c.R)*sa + p[0]*da*(1-sa)) / oa
-		p[1] = (float32(c.G)*sa + p[1]*da*(1-sa)) / oa
-		p[2] = (float32(c.B)*sa + p[2]*da*(1-sa)) / oa
-		p[3] = oa
-	}
 }
 
 // strokeTol is the flattening tolerance for strokes, in pixels.

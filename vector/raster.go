@@ -180,24 +180,7 @@ func Render(doc *Document, w, h int) *Image {
 }
 
 // composite draws color c with per-pixel coverage m over the image (straight alpha).
-func (img *Image) composite(m []float32, c RGBA) {
-	for i, cov := range m {
-		if cov == 0 {
-			continue
-		}
-		sa := float32(c.A) * cov
-		p := img.Pix[4*i : 4*i+4]
-		da := p[3]
-		oa := sa + da*(1-sa)
-		if oa <= 0 {
-			continue
-		}
-		p[0] = (float32(c.R)*sa + p[0]*da*(1-sa)) / oa
-		p[1] = (float32(c.G)*sa + p[1]*da*(1-sa)) / oa
-		p[2] = (float32(c.B)*sa + p[2]*da*(1-sa)) / oa
-		p[3] = oa
-	}
-}
+func (img *Image) composite(m []float32, c RGBA) { CompositeOver(img.Pix, m, c) }
 
 // NRGBA converts to an 8-bit image (e.g. for png.Encode).
 func (img *Image) NRGBA() *image.NRGBA {

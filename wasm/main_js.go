@@ -18,6 +18,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/lamina-ml/lamina/promise"
 	"github.com/lamina-ml/lamina/webgpu"
 )
 
@@ -88,28 +89,15 @@ func newJSError(err error) js.Value {
 	return e
 }
 
-// async runs fn in a goroutine and returns a Promise of its result.
+// async runs fn in a goroutine and returns a Promise of its result; errors reject it with
+// an Error carrying .code, a panic as codeInternal.
 func async(name string, fn func() (any, error)) js.Value {
-	var executor js.Func
-	executor = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		resolve, reject := args[0], args[1]
-		go func() {
-			defer func() {
-				if r := recover(); r != nil {
-					reject.Invoke(newJSError(coded(codeInternal, "lamina: %s: internal error: %v", name, r)))
-				}
-			}()
-			v, err := fn()
-			if err != nil {
-				reject.Invoke(newJSError(err))
-				return
-			}
-			resolve.Invoke(v)
-		}()
-		return nil
+	return promise.New(fn, func(err error) js.Value {
+		if pe, ok := err.(*promise.PanicError); ok {
+			err = coded(codeInternal, "lamina: %s: internal error: %v", name, pe.Value)
+		}
+		return newJSError(err)
 	})
-	defer executor.Release() // the Promise constructor calls it synchronously
-	return jsPromise.New(executor)
 }
 
 // yielder hands control back to the JS event loop from a goroutine, so

@@ -41,7 +41,7 @@ func readModelDir(t *testing.T, name string) (memFS, reference) {
 	dir := filepath.Join(fixtureDir, name)
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		t.Skipf("fixture %s not present: %v", name, err)
+		t.Fatalf("committed fixture %s missing: %v", name, err)
 	}
 	files := memFS{}
 	var ref reference
@@ -139,7 +139,7 @@ func TestGenerateCancelAndEOS(t *testing.T) {
 		}
 	}
 	if eosAt < 0 {
-		t.Skip("fixture's greedy continuation has no EOS")
+		t.Fatalf("llama-tiny's greedy continuation %v has no EOS (2): the fixture changed", ref.GreedyIDs)
 	}
 	ids, _, err = lm.generate(genRequest{IDs: ref.GreedyPrompt, MaxNewTokens: 16}, func(int32, string) {}, func() bool { return false })
 	if err != nil {
@@ -154,7 +154,7 @@ func TestStreamedTextMatchesDecode(t *testing.T) {
 	files, ref := readModelDir(t, "llama-tiny")
 	tok, err := os.ReadFile("../tokenizer/testdata/llama-sp-bpe-bytefallback/tokenizer.json")
 	if err != nil {
-		t.Skip(err)
+		t.Fatalf("committed fixture missing: %v", err)
 	}
 	files["tokenizer.json"] = tok
 	r := newRegistry(nil)

@@ -26,7 +26,7 @@ func readSVGModel(t *testing.T) memFS {
 	for _, name := range []string{"config.json", "model.safetensors"} {
 		b, err := os.ReadFile(filepath.Join(svgFixtureDir, name))
 		if err != nil {
-			t.Skipf("fixture %s not present: %v", name, err)
+			t.Fatalf("committed fixture %s missing: %v", name, err)
 		}
 		files[name] = b
 	}
@@ -142,7 +142,7 @@ func TestSVGModelEdit(t *testing.T) {
 	}
 	basePaths := pathRe.FindAllString(base.SVG, -1)
 	if len(basePaths) < 2 {
-		t.Skipf("the tiny model drew %d layers for this seed; the keep check needs 2", len(basePaths))
+		t.Fatalf("the tiny model drew %d layers for this seed; the keep check needs 2 (the fixture changed?)", len(basePaths))
 	}
 	keep := []int{0, len(basePaths) - 1}
 	req := svgRequest{Edit: true, SVG: []byte(base.SVG), Keep: keep, Prompt: "blue star", Seed: 9, Steps: 4}

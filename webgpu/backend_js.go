@@ -11,6 +11,7 @@ import (
 	"syscall/js"
 
 	"github.com/lamina-ml/lamina/kernels"
+	"github.com/lamina-ml/lamina/promise"
 	"github.com/lamina-ml/lamina/shaders"
 	"github.com/lamina-ml/lamina/tensor"
 )
@@ -83,7 +84,7 @@ type bgKey struct {
 	ids    [9]int // the largest layout (matvec3) has 9 bindings
 }
 
-// Backend is the WebGPU tensor.Backend (and FusedBackend).
+// Backend is the WebGPU tensor.Backend (and tensor.FusedOps).
 type Backend struct {
 	d    *device
 	opts Options
@@ -118,10 +119,10 @@ type Backend struct {
 }
 
 var (
-	_ tensor.Backend = (*Backend)(nil)
-	_ FusedBackend   = (*Backend)(nil)
-	_ LossNotifier   = (*Backend)(nil)
-	_ Device         = (*Backend)(nil)
+	_ tensor.Backend  = (*Backend)(nil)
+	_ tensor.FusedOps = (*Backend)(nil)
+	_ LossNotifier    = (*Backend)(nil)
+	_ Device          = (*Backend)(nil)
 
 	_ tensor.ReaderInto   = (*Backend)(nil)
 	_ tensor.DiffusionOps = (*Backend)(nil)
@@ -813,7 +814,7 @@ func (b *Backend) readBytes(buf *buffer, off, size int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := await(p); err != nil {
+	if _, err := promise.Await(p); err != nil {
 		if b.d.isLost() {
 			return nil, fmt.Errorf("%w: %s", ErrDeviceLost, b.d.lostReason)
 		}

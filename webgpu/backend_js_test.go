@@ -518,7 +518,7 @@ func TestSample(t *testing.T) {
 	// SwiftShader runs the sampler's ~400 workgroup barriers slowly, so the
 	// property checks use few draws and only the chi-square test many.
 	const few, draws = 200, 1000
-	run := func(p SampleParams, draws int) []int32 {
+	run := func(p tensor.SampleParams, draws int) []int32 {
 		out, err := gpu.ZerosI32(draws)
 		if err != nil {
 			t.Fatal(err)
@@ -535,16 +535,16 @@ func TestSample(t *testing.T) {
 		return ids
 	}
 	t.Run("topk1", func(t *testing.T) {
-		for _, id := range run(SampleParams{Temperature: 1, TopK: 1, TopP: 1, Seed: 1}, few)[:50] {
+		for _, id := range run(tensor.SampleParams{Temperature: 1, TopK: 1, TopP: 1, Seed: 1}, few)[:50] {
 			if id != 1 {
 				t.Fatalf("top-k 1 drew %d, want argmax 1", id)
 			}
 		}
 	})
 	t.Run("deterministic", func(t *testing.T) {
-		a := run(SampleParams{Temperature: 0.8, TopK: 0, TopP: 1, Seed: 42}, few)
-		b := run(SampleParams{Temperature: 0.8, TopK: 0, TopP: 1, Seed: 42}, few)
-		c := run(SampleParams{Temperature: 0.8, TopK: 0, TopP: 1, Seed: 43}, few)
+		a := run(tensor.SampleParams{Temperature: 0.8, TopK: 0, TopP: 1, Seed: 42}, few)
+		b := run(tensor.SampleParams{Temperature: 0.8, TopK: 0, TopP: 1, Seed: 42}, few)
+		c := run(tensor.SampleParams{Temperature: 0.8, TopK: 0, TopP: 1, Seed: 43}, few)
 		if fmt.Sprint(a) != fmt.Sprint(b) {
 			t.Errorf("same seed gave different draws")
 		}
@@ -554,7 +554,7 @@ func TestSample(t *testing.T) {
 	})
 	t.Run("topk3", func(t *testing.T) {
 		allowed := map[int32]bool{1: true, 6: true, 4: true}
-		for _, id := range run(SampleParams{Temperature: 1, TopK: 3, TopP: 1, Seed: 7}, few) {
+		for _, id := range run(tensor.SampleParams{Temperature: 1, TopK: 3, TopP: 1, Seed: 7}, few) {
 			if !allowed[id] {
 				t.Fatalf("top-k 3 drew %d outside {1,6,4}", id)
 			}
@@ -563,14 +563,14 @@ func TestSample(t *testing.T) {
 	t.Run("topp", func(t *testing.T) {
 		// Sorted probs at T=1: 1 (.29), 6 (.29), 4 (.18), 2 (.11), ... top-p
 		// 0.6 keeps the smallest prefix reaching 60%: {1, 6, 4}.
-		for _, id := range run(SampleParams{Temperature: 1, TopK: 0, TopP: 0.6, Seed: 9}, few) {
+		for _, id := range run(tensor.SampleParams{Temperature: 1, TopK: 0, TopP: 0.6, Seed: 9}, few) {
 			if id != 1 && id != 6 && id != 4 {
 				t.Fatalf("top-p 0.6 drew %d outside {1,6,4}", id)
 			}
 		}
 	})
 	t.Run("distribution", func(t *testing.T) {
-		ids := run(SampleParams{Temperature: 1.3, TopK: 0, TopP: 1, Seed: 2024}, draws)
+		ids := run(tensor.SampleParams{Temperature: 1.3, TopK: 0, TopP: 1, Seed: 2024}, draws)
 		var z float64
 		p := make([]float64, N)
 		for i, l := range logits {

@@ -4,11 +4,11 @@ package webgpu
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"syscall/js"
 
+	"github.com/lamina-ml/lamina/promise"
 	"github.com/lamina-ml/lamina/shaders"
 )
 
@@ -41,66 +41,6 @@ const (
 	// an ErrTooLarge from the call that made them.
 	oomScopeBytes = 32 << 20
 )
-
-// await blocks the calling goroutine until p settles. It must not be called
-// from a js.FuncOf callback (the event loop would never run).
-func await(p js.Value) (js.Value, error) {
-	type result struct {
-		v   js.Value
-		err error
-	}
-	ch := make(chan result, 1)
-	then := js.FuncOf(func(this js.Value, args []js.Value) any {
-		v := js.Undefined()
-		if len(args) > 0 {
-			v = args[0]
-		}
-		ch <- result{v: v}
-		return nil
-	})
-	catch := js.FuncOf(func(this js.Value, args []js.Value) any {
-		msg := "promise rejected"
-		if len(args) > 0 {
-			msg = jsErrorString(args[0])
-		}
-		ch <- result{err: errors.New(msg)}
-		return nil
-	})
-	p.Call("then", then, catch)
-	r := <-ch
-	then.Release()
-	catch.Release()
-	return r.v, r.err
-}
-
-// awaitCtx is await that gives up when ctx is done (the promise still
-// settles later; its result is dropped).
-func awaitCtx(ctx context.Context, p js.Value) (js.Value, error) {
-	type result struct {
-		v   js.Value
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		v, err := await(p)
-		ch <- result{v, err}
-	}()
-	select {
-	case r := <-ch:
-		return r.v, r.err
-	case <-ctx.Done():
-		return js.Undefined(), ctx.Err()
-	}
-}
-
-func jsErrorString(v js.Value) string {
-	if v.Type() == js.TypeObject {
-		if m := v.Get("message"); m.Type() == js.TypeString {
-			return m.String()
-		}
-	}
-	return v.String()
-}
 
 // jsCall calls a method and turns a thrown JS exception into an error.
 func jsCall(obj js.Value, method string, args ...any) (v js.Value, err error) {
@@ -179,7 +119,7 @@ func openDevice(ctx context.Context, o Options) (*device, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	adapter, err := awaitCtx(ctx, p)
+	adapter, err := promise.AwaitContext(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("%w: requestAdapter: %v", ErrUnavailable, err)
 	}
@@ -217,7 +157,7 @@ func openDevice(ctx context.Context, o Options) (*device, error) {
 	if err != nil {
 		return nil, err
 	}
-	dev, err := awaitCtx(ctx, p)
+	dev, err := promise.AwaitContext(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("webgpu: requestDevice: %v", err)
 	}
@@ -243,7 +183,7 @@ func openDevice(ctx context.Context, o Options) (*device, error) {
 	d.errFn = js.FuncOf(func(this js.Value, args []js.Value) any {
 		if d.uncaptured == "" && len(args) > 0 {
 			e := args[0].Get("error")
-			d.uncaptured = jsErrorString(e)
+			d.uncaptured = promise.ErrorString(e)
 			d.uncapturedOOM = e.Get("constructor").Get("name").String() == "GPUOutOfMemoryError"
 		}
 		return nil
@@ -254,7 +194,7 @@ func openDevice(ctx context.Context, o Options) (*device, error) {
 		dev.Set("onuncapturederror", d.errFn)
 	}
 	go func() {
-		info, err := await(dev.Get("lost"))
+		info, err := promise.Await(dev.Get("lost"))
 		if err != nil {
 			d.lostReason = err.Error()
 		} else if info.Type() == js.TypeObject {
@@ -341,9 +281,9 @@ func (d *device) newBuffer(size int, usage int, data []byte) (js.Value, error) {
 	}
 	b, err := d.createBuffer(size, usage, mapped)
 	if scoped {
-		oom, serr := await(d.dev.Call("popErrorScope"))
+		oom, serr := promise.Await(d.dev.Call("popErrorScope"))
 		if err == nil && serr == nil && oom.Type() == js.TypeObject {
-			err = &TooLargeError{Bytes: int64(size), Limit: "GPU memory", Detail: jsErrorString(oom)}
+			err = &TooLargeError{Bytes: int64(size), Limit: "GPU memory", Detail: promise.ErrorString(oom)}
 		}
 	}
 	if err != nil {
@@ -370,7 +310,7 @@ func (d *device) createBuffer(size, usage int, mapped bool) (b js.Value, err err
 			return
 		}
 		if je, ok := r.(js.Error); ok && je.Value.Type() == js.TypeObject && je.Value.Get("name").String() == "RangeError" {
-			err = &TooLargeError{Bytes: int64(size), Limit: "GPU memory", Detail: jsErrorString(je.Value)}
+			err = &TooLargeError{Bytes: int64(size), Limit: "GPU memory", Detail: promise.ErrorString(je.Value)}
 			return
 		}
 		err = fmt.Errorf("webgpu: createBuffer: %v", r)
@@ -396,7 +336,7 @@ func (d *device) pipeline(k shaders.Key, layout js.Value) (js.Value, error) {
 func (d *device) compile(label, src string, layout js.Value) (js.Value, error) {
 	d.dev.Call("pushErrorScope", "validation")
 	pipe, err := d.compileScoped(label, src, layout)
-	scoped, serr := await(d.dev.Call("popErrorScope"))
+	scoped, serr := promise.Await(d.dev.Call("popErrorScope"))
 	if err == nil && serr == nil && scoped.Type() == js.TypeObject {
 		err = fmt.Errorf("webgpu: %s: %s", label, scoped.Get("message").String())
 	}
@@ -412,7 +352,7 @@ func (d *device) compileScoped(label, src string, layout js.Value) (js.Value, er
 		return js.Undefined(), err
 	}
 	if mod.Get("getCompilationInfo").Type() == js.TypeFunction {
-		info, err := await(mod.Call("getCompilationInfo"))
+		info, err := promise.Await(mod.Call("getCompilationInfo"))
 		if err == nil {
 			msgs := info.Get("messages")
 			var errs []string
@@ -432,7 +372,7 @@ func (d *device) compileScoped(label, src string, layout js.Value) (js.Value, er
 	if err != nil {
 		return js.Undefined(), err
 	}
-	pipe, err := await(p)
+	pipe, err := promise.Await(p)
 	if err != nil {
 		return js.Undefined(), fmt.Errorf("webgpu: pipeline %s: %v", label, err)
 	}

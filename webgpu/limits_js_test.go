@@ -11,6 +11,7 @@ import (
 	"syscall/js"
 	"testing"
 
+	"github.com/lamina-ml/lamina/promise"
 	"github.com/lamina-ml/lamina/tensor"
 )
 
@@ -37,7 +38,7 @@ func TestTooLargeOnLoweredDevice(t *testing.T) {
 	// limit the backend checks is the one WebGPU enforces.
 	b.d.dev.Call("pushErrorScope", "validation")
 	b.d.dev.Call("createBuffer", map[string]any{"size": limit + 4, "usage": usageStorage})
-	verr, err := await(b.d.dev.Call("popErrorScope"))
+	verr, err := promise.Await(b.d.dev.Call("popErrorScope"))
 	if err != nil || verr.Type() != js.TypeObject {
 		t.Fatalf("createBuffer over the device's maxBufferSize: no validation error (%v)", err)
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/lamina-ml/lamina/model"
 )
 
-// The fixture models (copied from model/testdata: tiny random GPT-2, Llama,
+// The fixture models (copies of model/testdata, checked by TestFixtureCopiesMatch: tiny random GPT-2, Llama,
 // Qwen2 and a sharded f16 Llama, with transformers' outputs in
 // reference.json). Embedded because the test runs in a browser, which has
 // no file system.

@@ -148,7 +148,7 @@ func (b *Backend) MatMulNorm(out, x, normW, w tensor.Tensor, eps float32) {
 	}
 }
 
-// MatMulNormQKV: see FusedBackend. Falls back to three MatMulNorm calls for
+// MatMulNormQKV: see tensor.FusedOps. Falls back to three MatMulNorm calls for
 // T > 4, split weights or mixed dtypes.
 func (b *Backend) MatMulNormQKV(q, k, v, x, normW, wq, wk, wv tensor.Tensor, eps float32) {
 	qg, kg, vg := b.act(q, "MatMulNormQKV"), b.act(k, "MatMulNormQKV"), b.act(v, "MatMulNormQKV")
@@ -374,7 +374,7 @@ func (b *Backend) RoPE(x, invFreq tensor.Tensor, heads, headDim, pos0 int) {
 		[]uint32{uint32(T), uint32(heads), uint32(headDim), uint32(pos0)}, T*heads*headDim/2)
 }
 
-// RoPEKV: see FusedBackend.
+// RoPEKV: see tensor.FusedOps.
 func (b *Backend) RoPEKV(q, k, v, invFreq, kCache, vCache tensor.Tensor, heads, kvHeads, headDim, pos0 int) {
 	qg, kg, vg, fg := b.act(q, "RoPEKV"), b.act(k, "RoPEKV"), b.act(v, "RoPEKV"), b.act(invFreq, "RoPEKV")
 	kc, vc := b.act(kCache, "RoPEKV"), b.act(vCache, "RoPEKV")
@@ -519,7 +519,7 @@ func (b *Backend) gather(o, tg *gtensor, tf string, idsBuf, idsOff, T int) {
 	}
 }
 
-// EmbeddingAt: see FusedBackend.
+// EmbeddingAt: see tensor.FusedOps.
 func (b *Backend) EmbeddingAt(out, table, ids tensor.Tensor, at int) {
 	o := b.act(out, "EmbeddingAt")
 	tg, tf := b.weight(table, "EmbeddingAt")
@@ -537,7 +537,7 @@ func (b *Backend) EmbeddingAt(out, table, ids tensor.Tensor, at int) {
 // Argmax writes the index of each row's largest value into out (T).
 func (b *Backend) Argmax(out, x tensor.Tensor) { b.ArgmaxAt(out, 0, x) }
 
-// ArgmaxAt: see FusedBackend.
+// ArgmaxAt: see tensor.FusedOps.
 func (b *Backend) ArgmaxAt(out tensor.Tensor, at int, x tensor.Tensor) {
 	xg := b.act(x, "Argmax")
 	if xg == nil {
@@ -566,8 +566,8 @@ func (b *Backend) ArgmaxAt(out tensor.Tensor, at int, x tensor.Tensor) {
 	b.recycle(part)
 }
 
-// Sample: see FusedBackend.
-func (b *Backend) Sample(out tensor.Tensor, at int, x tensor.Tensor, row int, sp SampleParams) {
+// Sample: see tensor.FusedOps.
+func (b *Backend) Sample(out tensor.Tensor, at int, x tensor.Tensor, row int, sp tensor.SampleParams) {
 	xg := b.act(x, "Sample")
 	o := b.ints(out, "Sample", at+1)
 	if xg == nil || o == nil {

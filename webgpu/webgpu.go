@@ -219,12 +219,3 @@ type LossNotifier interface {
 	Lost() <-chan struct{}
 	LostReason() string
 }
-
-// SampleParams is tensor.SampleParams (kept so existing callers compile).
-type SampleParams = tensor.SampleParams
-
-// FusedBackend is tensor.FusedOps, the optional fused ops the WebGPU
-// backend offers on top of tensor.Backend; see there for their semantics.
-// The interface lives in package tensor so that package model can use it
-// and the CPU backend can implement it as the reference.
-type FusedBackend = tensor.FusedOps

@@ -34,12 +34,10 @@ import (
 	"github.com/lamina-ml/lamina/vector"
 )
 
-// fixtureModels are the Hugging Face fixtures in testdata/models (copied
-// from the project's shared fixtures), each with greedy reference ids
-// produced by transformers in testdata/greedy.json.
+// fixtureModels are the Hugging Face fixtures of model/testdata (served from
+// modelsDir), each with the greedy reference ids transformers produced in its
+// reference.json.
 var fixtureModels = []string{"gpt2-tiny", "llama-tiny", "llama-tiny-sharded-f16", "qwen2-tiny"}
-
-const modelsDir = "testdata/models"
 
 type greedyRef struct {
 	Prompt []int32 `json:"greedy_prompt"`
@@ -48,13 +46,17 @@ type greedyRef struct {
 
 func loadGreedy(t *testing.T) map[string]greedyRef {
 	t.Helper()
-	data, err := os.ReadFile("testdata/greedy.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var refs map[string]greedyRef
-	if err := json.Unmarshal(data, &refs); err != nil {
-		t.Fatal(err)
+	refs := map[string]greedyRef{}
+	for _, name := range fixtureModels {
+		data, err := os.ReadFile(filepath.Join("..", "model", "testdata", name, "reference.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r greedyRef
+		if err := json.Unmarshal(data, &r); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		refs[name] = r
 	}
 	return refs
 }

@@ -20,7 +20,7 @@ import (
 )
 
 // tinySVGModel is svgmodel/testdata/tiny (a 265k-parameter DiT trained for
-// 60 steps), copied into testdata/models so the HTTP suite serves it too.
+// 60 steps), served by the HTTP suite too (testdata/models.txt).
 const tinySVGModel = "layered-emoji-tiny"
 
 // tinySteps keeps the tests quick; the routes take any steps ≤ 64.
@@ -82,7 +82,7 @@ func TestSVGGenerateTiny(t *testing.T) {
 	a, rec := postSVG(t, h, "/v1/svg/generate", body)
 	checkDrawing(t, "generate", a)
 	if a.Model != tinySVGModel {
-		t.Errorf("model %q: the only SVG model in testdata/models is %s", a.Model, tinySVGModel)
+		t.Errorf("model %q: the only SVG model in testdata/models.txt is %s", a.Model, tinySVGModel)
 	}
 	if len(a.Layers) < 3 {
 		t.Fatalf("tiny model drew %d layers; the edit tests need at least 3", len(a.Layers))

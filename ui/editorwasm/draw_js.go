@@ -163,25 +163,9 @@ func (r *replayer) raster(dst *ebiten.Image, dl *ui.DisplayList, ops []ui.Op, sc
 		l := vector.Layer{EvenOdd: op.EvenOdd, Subpaths: op.Subpaths}
 		vb := [4]float64{float64(b.x0) / scale, float64(b.y0) / scale, float64(bw) / scale, float64(bh) / scale}
 		cov := vector.Coverage(&l, vb, bw, bh)
-		c := op.Color
 		for y := 0; y < bh; y++ {
 			row := acc[4*((b.y0-all.y0+y)*w+(b.x0-all.x0)):]
-			for x, m := range cov[y*bw : (y+1)*bw] {
-				if m == 0 {
-					continue
-				}
-				sa := float32(c.A) * m
-				p := row[4*x : 4*x+4]
-				da := p[3]
-				oa := sa + da*(1-sa)
-				if oa <= 0 {
-					continue
-				}
-				p[0] = (float32(c.R)*sa + p[0]*da*(1-sa)) / oa
-				p[1] = (float32(c.G)*sa + p[1]*da*(1-sa)) / oa
-				p[2] = (float32(c.B)*sa + p[2]*da*(1-sa)) / oa
-				p[3] = oa
-			}
+			vector.CompositeOver(row, cov[y*bw:(y+1)*bw], op.Color)
 		}
 	}
 	if cap(r.pix) < 4*w*h {
@@ -212,14 +196,6 @@ func (r *replayer) raster(dst *ebiten.Image, dl *ui.DisplayList, ops []ui.Op, sc
 	op.GeoM.Translate(float64(all.x0), float64(all.y0))
 	op.GeoM.Scale(1/scale, 1/scale)
 	dst.DrawImage(r.layers, op)
-}
-
-func segPoints(sp vector.Subpath) []vector.Point {
-	out := make([]vector.Point, 0, 3*len(sp.Segs))
-	for _, s := range sp.Segs {
-		out = append(out, s.C1, s.C2, s.P)
-	}
-	return out
 }
 
 // triangles adds a convex fill (fans) or a stroke to the chrome batch: consecutive chrome

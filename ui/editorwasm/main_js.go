@@ -352,7 +352,7 @@ func (a *app) runModel(label string, f func(o svgmodel.Options, onStep func(int,
 
 func (a *app) generate() js.Value {
 	return a.runModel("Drawing", func(o svgmodel.Options, step func(int, int)) error {
-		return a.e.Generate(context.Background(), a.model, o, step)
+		return a.e.Generate(context.Background(), drawer(a.model), drawOptions(o), step)
 	})
 }
 
@@ -366,7 +366,7 @@ func (a *app) edit(kind ui.EditKind, label string) js.Value {
 			}
 			add = n
 		}
-		err := a.e.Edit(context.Background(), a.model, kind, add, o, step)
+		err := a.e.Edit(context.Background(), drawer(a.model), kind, add, drawOptions(o), step)
 		if err == nil {
 			// The next edit gets a new seed, so pressing the button again gives something new.
 			input(byID("seed")).SetValue(strconv.FormatUint(o.Seed+1, 10))

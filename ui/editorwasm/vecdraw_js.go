@@ -246,7 +246,7 @@ func (v *vecRenderer) meshFor(op *ui.Op, live bool) *mesh {
 	switch {
 	case m != nil && m.m == op.M:
 	case m != nil && live:
-		if inv, ok := invert(m.m); ok {
+		if inv, ok := m.m.Invert(); ok {
 			d := op.M.Mul(inv)
 			v.mapped.vs = append(v.mapped.vs[:0], m.vs...)
 			for j := range v.mapped.vs {
@@ -295,16 +295,4 @@ func (v *vecRenderer) tessellate(subs []vector.Subpath, vs []ebiten.Vertex, is [
 			return vs, is
 		}
 	}
-}
-
-// invert returns m⁻¹, false when m is singular.
-func invert(m vector.Matrix) (vector.Matrix, bool) {
-	det := m.Det()
-	if det == 0 || math.IsNaN(det) || math.IsInf(det, 0) {
-		return vector.Matrix{}, false
-	}
-	return vector.Matrix{
-		A: m.D / det, B: -m.B / det, C: -m.C / det, D: m.A / det,
-		E: (m.C*m.F - m.D*m.E) / det, F: (m.B*m.E - m.A*m.F) / det,
-	}, true
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall/js"
 
+	"github.com/lamina-ml/lamina/promise"
 	"github.com/syumai/workers"
 )
 
@@ -22,7 +23,7 @@ func Serve(h http.Handler) {
 	binding := js.Global().Get("context").Get("binding")
 	handle := js.FuncOf(func(_ js.Value, args []js.Value) any {
 		req := args[0]
-		return newPromise(func() (js.Value, error) { return serveOne(h, req) })
+		return promise.New(func() (any, error) { return serveOne(h, req) }, nil)
 	})
 	// syumai/workers' init registered its own handleRequest (single-use);
 	// ours replaces it.
@@ -253,7 +254,7 @@ func readerStream(r io.Reader, c io.Closer) js.Value {
 	var pull, cancel js.Func
 	pull = js.FuncOf(func(_ js.Value, args []js.Value) any {
 		ctrl := args[0]
-		return newPromise(func() (js.Value, error) {
+		return promise.New(func() (any, error) {
 			n, err := r.Read(buf)
 			if n > 0 {
 				ctrl.Call("enqueue", bytesToJS(buf[:n]))
@@ -268,7 +269,7 @@ func readerStream(r io.Reader, c io.Closer) js.Value {
 				cancel.Release()
 			}
 			return js.Undefined(), nil
-		})
+		}, nil)
 	})
 	cancel = js.FuncOf(func(js.Value, []js.Value) any {
 		c.Close()

@@ -3,81 +3,21 @@
 package cfworkers
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"syscall/js"
+
+	"github.com/lamina-ml/lamina/promise"
 )
 
 // JS classes, looked up once.
 var (
 	jsObject      = js.Global().Get("Object")
-	jsPromise     = js.Global().Get("Promise")
 	jsResponse    = js.Global().Get("Response")
 	jsUint8Array  = js.Global().Get("Uint8Array")
 	jsError       = js.Global().Get("Error")
 	jsReadable    = js.Global().Get("ReadableStream")
 	jsFixedStream = js.Global().Get("FixedLengthStream")
 )
-
-// await blocks the calling goroutine (never a js.FuncOf callback) until p
-// settles.
-func await(p js.Value) (js.Value, error) {
-	type settled struct {
-		v   js.Value
-		err error
-	}
-	ch := make(chan settled, 1)
-	var then, catch js.Func
-	then = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		then.Release()
-		catch.Release()
-		v := js.Undefined()
-		if len(args) > 0 {
-			v = args[0]
-		}
-		ch <- settled{v: v}
-		return nil
-	})
-	catch = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		then.Release()
-		catch.Release()
-		msg := "rejected"
-		if len(args) > 0 {
-			msg = args[0].Call("toString").String()
-		}
-		ch <- settled{err: errors.New(msg)}
-		return nil
-	})
-	p.Call("then", then, catch)
-	s := <-ch
-	return s.v, s.err
-}
-
-// newPromise runs fn on a new goroutine and settles a JS Promise with its
-// result.
-func newPromise(fn func() (js.Value, error)) js.Value {
-	var executor js.Func
-	executor = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		executor.Release()
-		resolve, reject := args[0], args[1]
-		go func() {
-			defer func() {
-				if r := recover(); r != nil {
-					reject.Invoke(jsError.New(fmt.Sprint("go panic: ", r)))
-				}
-			}()
-			v, err := fn()
-			if err != nil {
-				reject.Invoke(jsError.New(err.Error()))
-				return
-			}
-			resolve.Invoke(v)
-		}()
-		return nil
-	})
-	return jsPromise.New(executor)
-}
 
 // bytesToJS copies b into a new Uint8Array.
 func bytesToJS(b []byte) js.Value {
@@ -104,7 +44,7 @@ func (r *streamReader) Read(p []byte) (int, error) {
 		if r.reader.IsUndefined() {
 			r.reader = r.stream.Call("getReader")
 		}
-		res, err := await(r.reader.Call("read"))
+		res, err := promise.Await(r.reader.Call("read"))
 		if err != nil {
 			return 0, err
 		}

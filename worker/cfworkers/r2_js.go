@@ -10,6 +10,7 @@ import (
 	"io"
 	"syscall/js"
 
+	"github.com/lamina-ml/lamina/promise"
 	"github.com/lamina-ml/lamina/worker"
 	"github.com/syumai/workers/cloudflare"
 )
@@ -39,7 +40,7 @@ func (s R2Store) Get(ctx context.Context, key string, off, n int64) (io.ReadClos
 		}
 		opts.Set("range", rng)
 	}
-	obj, err := await(bucket.Call("get", key, opts))
+	obj, err := promise.Await(bucket.Call("get", key, opts))
 	if err != nil {
 		return nil, fmt.Errorf("r2 get %s: %w", key, err)
 	}
@@ -64,7 +65,7 @@ func (b *r2Body) Read(p []byte) (int, error) {
 			return 0, errors.New("r2 body already streamed")
 		}
 		b.used = true
-		ab, err := await(b.obj.Call("arrayBuffer"))
+		ab, err := promise.Await(b.obj.Call("arrayBuffer"))
 		if err != nil {
 			return 0, err
 		}

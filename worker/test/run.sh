@@ -6,12 +6,13 @@
 # cold vs warm timings), then restarts the worker in per-request instance
 # mode (syumai/workers' default) and times that for comparison. Exits
 # non-zero when anything fails.
-#   worker/test/run.sh [MODELS_DIR]   (default: worker/testdata/models)
+#   worker/test/run.sh [MODELS_DIR]   (default: the fixtures worker/testdata/models.txt lists,
+#                                      assembled by scripts/testmodels.sh)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 worker=$(cd "$here/.." && pwd)
 root=$(cd "$worker/.." && pwd)
-models=$(cd "${1:-$worker/testdata/models}" && pwd)
+models=${1:-}
 GO=${GO:-go}
 command -v "$GO" >/dev/null || GO=/usr/local/go/bin/go
 export GO
@@ -30,6 +31,11 @@ stop() {
   fi
 }
 trap 'stop; rm -rf "$log" "$bin"' EXIT
+if [ -z "$models" ]; then
+  models="$bin/models"
+  "$root/scripts/testmodels.sh" "$worker/testdata/models.txt" "$models"
+fi
+models=$(cd "$models" && pwd)
 
 # start PORT [wrangler args...]: dev.sh in a new session (its own process
 # group), then wait up to 5 minutes (build + seed + boot) for /health.

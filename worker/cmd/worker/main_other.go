@@ -4,7 +4,7 @@
 // worker/build.sh). Built natively it serves the same handler over a local
 // models folder, which is handy to try the API without wrangler:
 //
-//	go run ./worker/cmd/worker -models worker/testdata/models -addr 127.0.0.1:8788
+//	go run ./worker/cmd/worker -models /tmp/lamina-models -addr 127.0.0.1:8788
 package main
 
 import (

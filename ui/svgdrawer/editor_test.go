@@ -1,20 +1,24 @@
-package ui
+package svgdrawer_test
 
 import (
 	"bytes"
 	"context"
 	"os"
+	"regexp"
+	"slices"
 	"testing"
 
 	"github.com/lamina-ml/lamina/svgmodel"
 	"github.com/lamina-ml/lamina/tensor"
+	"github.com/lamina-ml/lamina/ui"
+	"github.com/lamina-ml/lamina/ui/svgdrawer"
 )
 
-// tinyModel is svgmodel's barely trained test model (copied into testdata/tiny): its
+// tinyModel is svgmodel's barely trained test model (svgmodel/testdata/tiny): its
 // drawings are blobs, which is all these tests need — the editor's bookkeeping around them.
 func tinyModel(t *testing.T) *svgmodel.Model {
 	t.Helper()
-	m, err := svgmodel.Load(os.DirFS("testdata/tiny"), tensor.NewCPU())
+	m, err := svgmodel.Load(os.DirFS("../../svgmodel/testdata/tiny"), tensor.NewCPU())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,17 +29,17 @@ func tinyModel(t *testing.T) *svgmodel.Model {
 // fastSteps keeps the model tests quick; the sampler's step count is not what they test.
 const fastSteps = 4
 
-func generated(t *testing.T, m *svgmodel.Model) *Editor {
+func generated(t *testing.T, m *svgmodel.Model) *ui.Editor {
 	t.Helper()
-	e := New()
+	e := ui.New()
 	steps := 0
-	err := e.Generate(context.Background(), m, svgmodel.Options{Prompt: "red heart", Seed: 7, Steps: fastSteps},
+	err := e.Generate(context.Background(), svgdrawer.New(m), ui.DrawOptions{Prompt: "red heart", Seed: 7, Steps: fastSteps},
 		func(step, n int) {
 			steps++
 			if e.Preview == nil || !e.Busy() {
 				t.Error("no preview or not busy during a step")
 			}
-			if err := e.Delete(); err != ErrBusy {
+			if err := e.Delete(); err != ui.ErrBusy {
 				t.Errorf("edit during generation: %v", err)
 			}
 		})
@@ -82,14 +86,14 @@ func dAttr(p string) string {
 
 func TestModelEdits(t *testing.T) {
 	m := tinyModel(t)
-	o := svgmodel.Options{Prompt: "green tree", Seed: 11, Steps: fastSteps}
+	o := ui.DrawOptions{Prompt: "green tree", Seed: 11, Steps: fastSteps}
 	t.Run("regenerate selected", func(t *testing.T) {
 		e := generated(t, m)
-		e.Select(id(e, 1), SelectReplace)
-		e.Select(id(e, 2), SelectToggle)
+		e.Select(id(e, 1), ui.SelectReplace)
+		e.Select(id(e, 2), ui.SelectToggle)
 		_ = e.Nudge(1, 1) // a transformed layer is regenerated with an identity transform
 		before := paths(e.Doc.SVG())
-		if err := e.Edit(context.Background(), m, EditRegenerateSelected, 0, o, nil); err != nil {
+		if err := e.Edit(context.Background(), svgdrawer.New(m), ui.EditRegenerateSelected, 0, o, nil); err != nil {
 			t.Fatal(err)
 		}
 		after := paths(e.Doc.SVG())
@@ -103,7 +107,7 @@ func TestModelEdits(t *testing.T) {
 			}
 		}
 		e.Undo()
-		if got := paths(e.Doc.SVG()); !equal(got, before) {
+		if got := paths(e.Doc.SVG()); !slices.Equal(got, before) {
 			t.Error("undo of regenerate selected")
 		}
 	})
@@ -111,7 +115,7 @@ func TestModelEdits(t *testing.T) {
 		e := generated(t, m)
 		_ = e.SetLocked(id(e, 0), true)
 		before := paths(e.Doc.SVG())
-		if err := e.Edit(context.Background(), m, EditRegenerateUnlocked, 0, o, nil); err != nil {
+		if err := e.Edit(context.Background(), svgdrawer.New(m), ui.EditRegenerateUnlocked, 0, o, nil); err != nil {
 			t.Fatal(err)
 		}
 		after := paths(e.Doc.SVG())
@@ -131,7 +135,7 @@ func TestModelEdits(t *testing.T) {
 	t.Run("recolor keeps geometry", func(t *testing.T) {
 		e := generated(t, m)
 		before := paths(e.Doc.SVG())
-		if err := e.Edit(context.Background(), m, EditRecolor, 0, o, nil); err != nil {
+		if err := e.Edit(context.Background(), svgdrawer.New(m), ui.EditRecolor, 0, o, nil); err != nil {
 			t.Fatal(err)
 		}
 		after := paths(e.Doc.SVG())
@@ -151,14 +155,14 @@ func TestModelEdits(t *testing.T) {
 	t.Run("add layers", func(t *testing.T) {
 		e := generated(t, m)
 		before := paths(e.Doc.SVG())
-		if err := e.Edit(context.Background(), m, EditAddLayers, 2, o, nil); err != nil {
+		if err := e.Edit(context.Background(), svgdrawer.New(m), ui.EditAddLayers, 2, o, nil); err != nil {
 			t.Fatal(err)
 		}
 		after := paths(e.Doc.SVG())
 		if len(after) <= len(before) || len(after) > len(before)+2 {
 			t.Fatalf("%d layers after adding 2 to %d", len(after), len(before))
 		}
-		if !equal(after[:len(before)], before) {
+		if !slices.Equal(after[:len(before)], before) {
 			t.Error("existing layers changed")
 		}
 		if len(e.Selected()) != len(after)-len(before) {
@@ -167,7 +171,7 @@ func TestModelEdits(t *testing.T) {
 	})
 	t.Run("nothing to regenerate", func(t *testing.T) {
 		e := generated(t, m)
-		if err := e.Edit(context.Background(), m, EditRegenerateSelected, 0, o, nil); err != ErrNothingToEdit {
+		if err := e.Edit(context.Background(), svgdrawer.New(m), ui.EditRegenerateSelected, 0, o, nil); err != ui.ErrNothingToEdit {
 			t.Errorf("got %v", err)
 		}
 		if e.UndoLabel() != "Generate" {
@@ -176,14 +180,10 @@ func TestModelEdits(t *testing.T) {
 	})
 }
 
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
+// pathLine is a <path …/> line of the editor's SVG export (ui's tests split the same lines).
+var pathLine = regexp.MustCompile(`(?m)^<path.*$`)
+
+func paths(svg []byte) []string { return pathLine.FindAllString(string(svg), -1) }
+
+// id is the id of the layer at paint index i.
+func id(e *ui.Editor, i int) int { return e.Doc.Layers[i].ID }
