@@ -4,7 +4,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sort"
 	"testing"
+	"time"
 
 	"github.com/lamina-ml/lamina/tensor"
 )
@@ -60,17 +62,95 @@ func BenchmarkVelocityLayeredEmoji(b *testing.B) {
 	}
 }
 
-// BenchmarkSampleLayeredEmoji times one whole generation with the defaults
-// (24 Euler steps with guidance: 48 forward passes and two caption
-// encodings), what the editor waits for per drawing.
+// benchCaptions encodes "red heart" and the empty caption (a guided step's two), freed at the
+// end of the benchmark.
+func benchCaptions(b *testing.B, m *Model) []*Caption {
+	b.Helper()
+	var caps []*Caption
+	for _, p := range []string{"red heart", ""} {
+		c, err := m.EncodeCaption(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(c.Free)
+		caps = append(caps, c)
+	}
+	return caps
+}
+
+// BenchmarkSampleLayeredEmoji times one whole generation with the defaults (24 Euler steps with
+// guidance: 24 DiT passes over the prompt and the empty caption, and two caption encodings),
+// what the editor waits for per drawing. "batched" runs both captions through one pass per step
+// (what Sample does on the CPU backend); "looped" is the baseline of one pass per caption (what
+// Sample did before, and does on a backend without tensor.GroupedDiffusionOps). It reports
+// s/sample and, for batched, the ratio to looped measured in the same run (interleaved rounds):
+//
+//	go test -run '^$' -bench SampleLayeredEmoji -count 5 ./svgmodel
 func BenchmarkSampleLayeredEmoji(b *testing.B) {
 	m := loadShipped(b)
 	n := m.Config.Slots * m.Config.Fields
 	noise := Noise(1, n)
-	for i := 0; i < b.N; i++ {
+	grouped := m.grouped
+	sample := func(b *testing.B, batched bool) float64 {
+		m.grouped = nil
+		if batched {
+			m.grouped = grouped
+		}
+		defer func() { m.grouped = grouped }()
+		start := time.Now()
 		if _, err := m.Sample(context.Background(), noise, nil, nil, Options{Prompt: "red heart"}); err != nil {
 			b.Fatal(err)
 		}
+		return time.Since(start).Seconds()
 	}
-	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/sample")
+	var looped []float64
+	b.Run("looped", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			looped = append(looped, sample(b, false))
+		}
+		b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/sample")
+	})
+	b.Run("batched", func(b *testing.B) {
+		var ratios []float64
+		for i := 0; i < b.N; i++ {
+			s := sample(b, true)
+			l := sample(b, false) // the baseline, interleaved
+			ratios = append(ratios, l/s)
+		}
+		b.ReportMetric(median(ratios), "x-vs-looped")
+	})
+}
+
+// BenchmarkGenerateNLayeredEmoji times four candidates for one prompt (GenerateN, batched:
+// 8 samples per DiT pass) against four single generations, as s/candidate.
+func BenchmarkGenerateNLayeredEmoji(b *testing.B) {
+	m := loadShipped(b)
+	o := Options{Prompt: "red heart", Seed: 1}
+	b.Run("n4", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := m.GenerateN(context.Background(), o, 4); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(b.Elapsed().Seconds()/float64(4*b.N), "s/candidate")
+	})
+	b.Run("4x1", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			for j := uint64(0); j < 4; j++ {
+				if _, err := m.Generate(context.Background(), Options{Prompt: o.Prompt, Seed: o.Seed + j}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(b.Elapsed().Seconds()/float64(4*b.N), "s/candidate")
+	})
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return s[len(s)/2]
 }

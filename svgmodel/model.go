@@ -120,6 +120,9 @@ type Model struct {
 	Config Config
 	be     tensor.Backend
 	ops    tensor.DiffusionOps
+	// grouped, when the backend has it, runs many samples per DiT pass (batch.go).
+	grouped tensor.GroupedDiffusionOps
+	batched *batchActs
 
 	tok, pos tensor.Tensor // (vocab,TD), (TextMaxLen,TD)
 	text     []textBlock
@@ -180,6 +183,7 @@ func Load(fsys fs.FS, be tensor.Backend) (*Model, error) {
 		return nil, err
 	}
 	m := &Model{Config: *cfg, be: be, ops: ops}
+	m.grouped, _ = be.(tensor.GroupedDiffusionOps)
 	if err := m.load(st); err != nil {
 		m.Close()
 		return nil, err
@@ -218,6 +222,10 @@ func (b bytesReaderAt) ReadAt(p []byte, off int64) (int, error) {
 
 // Close frees every backend tensor the model owns.
 func (m *Model) Close() {
+	if m.batched != nil {
+		m.batched.free(m.be)
+		m.batched = nil
+	}
 	for _, t := range m.owned {
 		m.be.Free(t)
 	}
