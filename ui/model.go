@@ -12,6 +12,8 @@ import (
 // Drawer is the layered-SVG diffusion model as the editor uses it; *svgmodel.Model is one.
 type Drawer interface {
 	Generate(ctx context.Context, o svgmodel.Options) (*svgmodel.Result, error)
+	// GenerateN draws n candidates, candidate i seeded svgmodel.CandidateSeed(o.Seed, i).
+	GenerateN(ctx context.Context, o svgmodel.Options, n int) ([]*svgmodel.Result, error)
 	EditDoc(ctx context.Context, doc *vector.Document, o svgmodel.EditOptions) (*svgmodel.Result, error)
 	TokensToDoc(x []float32) (*vector.Document, error)
 }
@@ -23,16 +25,18 @@ var ErrNothingToEdit = errors.New("ui: no layer to regenerate (select unlocked l
 func (e *Editor) Busy() bool { return e.busy }
 
 // run wraps a model call: the editor refuses other changes meanwhile, and every step's
-// estimate becomes the Preview (the denoising animation); onStep, when set, runs after the
-// preview is updated (the browser yields to the event loop there so the frame is shown).
-func (e *Editor) run(m Drawer, o *svgmodel.Options, onStep func(step, steps int)) (func(), error) {
+// estimate becomes the Preview (the denoising animation; with n candidates, the first's);
+// onStep, when set, runs after the preview is updated (the browser yields to the event loop
+// there so the frame is shown). Starting one drops any candidates on offer.
+func (e *Editor) run(m Drawer, o *svgmodel.Options, n int, onStep func(step, steps int)) (func(), error) {
 	if e.busy {
 		return nil, ErrBusy
 	}
 	e.cancelGesture()
 	e.busy = true
+	e.Candidates = nil
 	o.OnStep = func(step, steps int, x []float32) error {
-		if d, err := m.TokensToDoc(x); err == nil {
+		if d, err := m.TokensToDoc(x[:len(x)/n]); err == nil {
 			e.Preview = d
 			e.changed()
 		}
@@ -50,7 +54,7 @@ func (e *Editor) run(m Drawer, o *svgmodel.Options, onStep func(step, steps int)
 
 // Generate replaces the drawing with a new one for o.Prompt (one undo step).
 func (e *Editor) Generate(ctx context.Context, m Drawer, o svgmodel.Options, onStep func(step, steps int)) error {
-	done, err := e.run(m, &o, onStep)
+	done, err := e.run(m, &o, 1, onStep)
 	if err != nil {
 		return err
 	}
@@ -68,6 +72,65 @@ func (e *Editor) Generate(ctx context.Context, m Drawer, o svgmodel.Options, onS
 		e.sel = map[int]bool{}
 	}
 	return err
+}
+
+// Candidate is one drawing of GenerateCandidates; Seed redraws it alone with Generate.
+type Candidate struct {
+	Doc  *vector.Document
+	SVG  []byte
+	Seed uint64
+}
+
+// GenerateCandidates draws n candidates for o.Prompt (seeds o.Seed, o.Seed+1, …) and offers
+// them as Candidates without touching the document; PickCandidate takes one.
+func (e *Editor) GenerateCandidates(ctx context.Context, m Drawer, o svgmodel.Options, n int, onStep func(step, steps int)) error {
+	if n < 1 || n > svgmodel.MaxCandidates {
+		return fmt.Errorf("%w: %d candidates outside [1, %d]", svgmodel.ErrOptions, n, svgmodel.MaxCandidates)
+	}
+	done, err := e.run(m, &o, n, onStep)
+	if err != nil {
+		return err
+	}
+	res, err := m.GenerateN(ctx, o, n)
+	done()
+	if err != nil {
+		return err
+	}
+	e.Candidates = make([]Candidate, len(res))
+	for i, r := range res {
+		e.Candidates[i] = Candidate{Doc: r.Doc, SVG: r.SVG, Seed: svgmodel.CandidateSeed(o.Seed, i)}
+	}
+	e.changed()
+	return nil
+}
+
+// ErrNoCandidate is returned by PickCandidate for an index with no candidate.
+var ErrNoCandidate = errors.New("ui: no such candidate")
+
+// PickCandidate makes candidate i the drawing (one undo step, as Generate) and clears the
+// offer.
+func (e *Editor) PickCandidate(i int) error {
+	if i < 0 || i >= len(e.Candidates) {
+		return fmt.Errorf("%w: %d of %d", ErrNoCandidate, i, len(e.Candidates))
+	}
+	nd := FromVector(e.Candidates[i].Doc)
+	err := e.apply("Generate", func(d *Document) error {
+		*d = *nd
+		return nil
+	})
+	if err == nil {
+		e.sel = map[int]bool{}
+		e.Candidates = nil
+	}
+	return err
+}
+
+// DiscardCandidates drops the candidates on offer.
+func (e *Editor) DiscardCandidates() {
+	if e.Candidates != nil {
+		e.Candidates = nil
+		e.changed()
+	}
 }
 
 // EditKind is a model edit of the existing drawing.
@@ -120,7 +183,7 @@ func (e *Editor) Edit(ctx context.Context, m Drawer, kind EditKind, add int, o s
 		}
 	}
 	before := e.Doc.Clone()
-	done, err := e.run(m, &o, onStep)
+	done, err := e.run(m, &o, 1, onStep)
 	if err != nil {
 		return err
 	}
