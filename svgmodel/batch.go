@@ -25,6 +25,7 @@ type batchActs struct {
 	vout                tensor.Tensor // (R,F)
 	slot                tensor.Tensor // (R,D): the slot embedding repeated per sample
 	c                   []tensor.Tensor
+	cs                  tensor.Tensor    // (G,D): the c rows stacked
 	mods                [6]tensor.Tensor // (G,D)
 	outMods             [2]tensor.Tensor // (G,D)
 	owned               []tensor.Tensor
@@ -45,6 +46,11 @@ func (m *Model) batch(groups, per int) (*batchActs, error) {
 	if m.batched != nil {
 		m.batched.free(m.be)
 		m.batched = nil
+	}
+	if widenModulation && !m.widened {
+		if err := m.widenModulation(); err != nil {
+			return nil, err
+		}
 	}
 	c := &m.Config
 	D, K, F := c.DModel, c.Slots, c.Fields
@@ -73,6 +79,7 @@ func (m *Model) batch(groups, per int) (*batchActs, error) {
 	for g := 0; g < groups; g++ {
 		b.c = append(b.c, zeros(1, D))
 	}
+	b.cs = zeros(groups, D)
 	if err != nil {
 		b.free(m.be)
 		return nil, err
@@ -82,6 +89,49 @@ func (m *Model) batch(groups, per int) (*batchActs, error) {
 	}
 	m.batched = b
 	return b, nil
+}
+
+// widenModulation replaces the modulation weights (the adaLN products of every block and of
+// the output) with f32 copies on a CPU backend; see widen_js.go.
+func (m *Model) widenModulation() error {
+	m.widened = true
+	if m.be.Name() != "cpu" {
+		return nil
+	}
+	widen := func(l *linear) error {
+		if l.w.DType() == tensor.F32 {
+			return nil
+		}
+		v, err := m.be.Read(l.w, 0, -1)
+		if err != nil {
+			return err
+		}
+		w, err := m.be.UploadF32(l.w.Shape(), v)
+		if err != nil {
+			return err
+		}
+		for i, t := range m.owned {
+			if t == l.w {
+				m.owned[i] = w
+			}
+		}
+		m.be.Free(l.w)
+		l.w = w
+		return nil
+	}
+	for i := range m.blocks {
+		for j := range m.blocks[i].ada {
+			if err := widen(&m.blocks[i].ada[j]); err != nil {
+				return err
+			}
+		}
+	}
+	for j := range m.adaOut {
+		if err := widen(&m.adaOut[j]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // VelocityBatch runs the DiT once over len(caps)·n samples: x holds, per caption g in order, n
@@ -130,13 +180,15 @@ func (m *Model) VelocityBatch(v, x []float32, t float32, caps []*Caption, n int)
 		be.Add(b.c[g], b.c[g], cp.pooled)
 		be.SiLUMul(b.c[g], b.c[g], m.ones)
 	}
-	// mod computes out (G,D) row g = c_g·wᵀ + bias, one (1,D) product per caption (the
-	// matrix-vector kernel a one-sample pass uses).
+	for g := range caps {
+		be.CopyRows(b.cs, g, b.c[g], 0, 1)
+	}
+	// mod computes out (G,D) = cs·wᵀ + bias. With G ≤ 2 rows every kernel set computes each
+	// row as the one-row product of a one-sample pass does (the assembly sets run T ≤ 2 as
+	// matrix-vector products; the generic set's two-row block sums each output in k order,
+	// as its matrix-vector kernel does), so the rows stay bit for bit those of Velocity.
 	mod := func(out tensor.Tensor, l linear) {
-		for g := range caps {
-			be.MatMul(a.mods[0], b.c[g], l.w, l.b)
-			be.CopyRows(out, g, a.mods[0], 0, 1)
-		}
+		be.MatMul(out, b.cs, l.w, l.b)
 	}
 
 	be.MatMul(b.h, xt, m.inp.w, m.inp.b)

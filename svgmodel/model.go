@@ -123,6 +123,7 @@ type Model struct {
 	// grouped, when the backend has it, runs many samples per DiT pass (batch.go).
 	grouped tensor.GroupedDiffusionOps
 	batched *batchActs
+	widened bool // widenModulation ran (batch.go)
 
 	tok, pos tensor.Tensor // (vocab,TD), (TextMaxLen,TD)
 	text     []textBlock
