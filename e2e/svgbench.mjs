@@ -11,7 +11,7 @@ const url = process.env.LAMINA_URL;
 const runs = Number(process.argv[2] || 3);
 const backends = (process.env.LAMINA_SVGBENCH_BACKENDS || 'cpu,webgpu').split(',');
 // LAMINA_SVGBENCH_WORKER=false|true times only that worker setting (default both);
-// LAMINA_SVGBENCH_N=4 also times one m.generate({ n: 4 }) (four candidates in one batched run).
+// LAMINA_SVGBENCH_N=4 also times one m.generate({ n: 4 }) (four candidates in one sampling run).
 const workers = process.env.LAMINA_SVGBENCH_WORKER ? [process.env.LAMINA_SVGBENCH_WORKER === 'true'] : [false, true];
 const nCandidates = Number(process.env.LAMINA_SVGBENCH_N || 0);
 const browser = await chromium.launch({

@@ -37,8 +37,8 @@
 // = new layers on top; see `lamina svg edit`. With n (1..16) the result is an
 // array of n candidates, candidate i drawn from seed + i: it is exactly what
 // the same call with seed + i and no n gives, so any candidate can be redrawn
-// alone; all n share each step's forward pass, and onStep gets the first
-// one's estimate. strength in [0, 1] makes a variation of the whole drawing:
+// alone; all n advance together (onStep once per step, with the first
+// one's estimate). strength in [0, 1] makes a variation of the whole drawing:
 // its tokens are noised to t = strength and redrawn with the prompt over the
 // last round(strength·steps) steps of the schedule — 1 is generate with the
 // same seed, 0 gives the drawing back; it does not combine with keep,

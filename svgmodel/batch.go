@@ -7,15 +7,16 @@ import (
 	"github.com/lamina-ml/lamina/tensor"
 )
 
-// Batching: a sampling step runs every candidate under every caption (the prompt and, with
-// guidance, the empty one) through one DiT pass when the backend has tensor.GroupedDiffusionOps.
-// The activation rows are G caption groups of n samples of K slot rows: sample s of group g is
-// rows [(g·n+s)·K, +K). The matmuls then see G·n·K rows instead of K (1.4× the f32 throughput
-// of the DiT's shapes natively at 96 rows against 48, BenchmarkDiTF16) and the per-op overhead is
-// paid once per step. Every row is computed exactly as the one-sample pass computes it (the
-// matmul kernels' per-element sums do not depend on the row count past the matrix-vector sizes,
-// and the modulation products stay one row per caption), so a batched candidate is bit for bit
-// the candidate sampled alone; TestBatchMatchesSingle checks it.
+// Batching: VelocityBatch runs n samples under every caption (the prompt and, with guidance, the
+// empty one) through one DiT pass when the backend has tensor.GroupedDiffusionOps. The
+// activation rows are G caption groups of n samples of K slot rows: sample s of group g is rows
+// [(g·n+s)·K, +K). The matmuls then see G·n·K rows instead of K (1.4× the f32 throughput of the
+// DiT's shapes natively at 96 rows against 48, BenchmarkDiTF16) and the per-op overhead is paid
+// once per pass; Sample batches each candidate's guidance pair (see batchCandidates). Every row
+// is computed exactly as the one-sample pass computes it (the matmul kernels' per-element sums
+// do not depend on the row count past the matrix-vector sizes, and the modulation products stay
+// one row per caption), so a batched candidate is bit for bit the candidate sampled alone;
+// TestGenerateNCandidates checks it against one Velocity pass per sample and caption.
 
 // batchActs are the activation buffers of one batch shape (rows = G·n·K).
 type batchActs struct {

@@ -2,6 +2,7 @@ package svgmodel
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -135,29 +136,35 @@ func BenchmarkSampleLayeredEmoji(b *testing.B) {
 	})
 }
 
-// BenchmarkGenerateNLayeredEmoji times four candidates for one prompt (GenerateN, batched:
-// 8 samples per DiT pass) against four single generations, as s/candidate.
+// BenchmarkGenerateNLayeredEmoji times four candidates for one prompt (GenerateN) with 1, 2 and
+// 4 candidates per DiT pass (batchCandidates; each candidate's guidance pair is one pass), every
+// round timing each setting once (interleaved), and reports the median s/candidate of each:
+//
+//	go test -run '^$' -bench GenerateNLayeredEmoji -benchtime 3x ./svgmodel
 func BenchmarkGenerateNLayeredEmoji(b *testing.B) {
 	m := loadShipped(b)
 	o := Options{Prompt: "red heart", Seed: 1}
-	b.Run("n4", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
+	saved := batchCandidates
+	defer func() { batchCandidates = saved }()
+	if _, err := m.GenerateN(context.Background(), Options{Prompt: "red heart", Steps: 2}, 4); err != nil { // warm-up
+		b.Fatal(err)
+	}
+	per := []int{1, 2, 4}
+	secs := make([][]float64, len(per))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j, p := range per {
+			batchCandidates = p
+			start := time.Now()
 			if _, err := m.GenerateN(context.Background(), o, 4); err != nil {
 				b.Fatal(err)
 			}
+			secs[j] = append(secs[j], time.Since(start).Seconds()/4)
 		}
-		b.ReportMetric(b.Elapsed().Seconds()/float64(4*b.N), "s/candidate")
-	})
-	b.Run("4x1", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			for j := uint64(0); j < 4; j++ {
-				if _, err := m.Generate(context.Background(), Options{Prompt: o.Prompt, Seed: o.Seed + j}); err != nil {
-					b.Fatal(err)
-				}
-			}
-		}
-		b.ReportMetric(b.Elapsed().Seconds()/float64(4*b.N), "s/candidate")
-	})
+	}
+	for j, p := range per {
+		b.ReportMetric(median(secs[j]), fmt.Sprintf("s/candidate-%dperpass", p))
+	}
 }
 
 func median(v []float64) float64 {

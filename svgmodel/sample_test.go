@@ -23,7 +23,14 @@ func tokensEqual(a, b []float32) bool {
 func TestGenerateNCandidates(t *testing.T) {
 	m := loadTiny(t, filepath.Join("testdata", "tiny"))
 	ctx := context.Background()
-	for _, cfg := range []float32{0, 1} { // the default guidance (two captions) and none (one)
+	saved := batchCandidates
+	defer func() { batchCandidates = saved }()
+	for _, c := range []struct {
+		cfg float32
+		per int
+	}{{0, 1}, {0, 3}, {1, 4}} { // default guidance (two captions) or none (one); candidates per pass
+		cfg := c.cfg
+		batchCandidates = c.per
 		o := Options{Prompt: "red heart", Seed: 40, Steps: 6, CFG: cfg}
 		a, err := m.GenerateN(ctx, o, 4)
 		if err != nil {

@@ -361,7 +361,7 @@ func (a *app) generate() js.Value {
 	})
 }
 
-// optionCount is how many candidates "4 options" draws: one batched sampling run.
+// optionCount is how many candidates "4 options" draws (one sampling run, svgmodel.GenerateN).
 const optionCount = 4
 
 // generateOptions draws optionCount candidates to pick from (renderCandidates shows them).
