@@ -147,6 +147,28 @@ describe('editor', { timeout: TIMEOUT * 3 }, () => {
     await page.screenshot({ path: join(OUT, 'editor-generated.png') });
   });
 
+  it('"4 options" offers four candidates; picking one makes it the drawing, as Generate with its seed draws it', async () => {
+    await page.getByTestId('prompt').fill('grinning cat');
+    await page.fill('#seed', '5');
+    await page.fill('#steps', String(STEPS));
+    await page.getByTestId('generate-options').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=candidate]').length === 4, null, { timeout: TIMEOUT });
+    await idle(page);
+    assert.deepEqual(await page.evaluate(() => window.laminaEditor.candidates()), [5, 6, 7, 8], 'candidate seeds');
+    const srcs = await page.locator('[data-testid=candidate] img').evaluateAll((imgs) => imgs.map((i) => i.src));
+    assert.equal(new Set(srcs).size, 4, 'four different drawings');
+    await page.screenshot({ path: join(OUT, 'editor-candidates.png') });
+    await page.locator('[data-testid=candidate][data-candidate="2"]').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=candidate]').length === 0, null, { timeout: TIMEOUT });
+    assert.equal(await page.locator('#seed').inputValue(), '7', 'the seed field holds the picked seed');
+    const picked = await getSVG(page);
+    assert.ok(pathsOf(picked).length > 0);
+    const again = await page.evaluate(() => window.laminaEditor.generate({ seed: 7 })); // resolves to the SVG
+    assert.equal(again, picked, 'Generate with seed 7 draws the picked candidate');
+    // Back to the drawing the next tests start from (generate()'s options).
+    await page.evaluate((steps) => window.laminaEditor.generate({ prompt: 'red heart', seed: 1, steps }), STEPS);
+  });
+
   it('clicking a shape on the canvas selects its row', async () => {
     const n = (await state(page)).layers;
     let i = n - 1, p = null;

@@ -61,6 +61,11 @@ native_svg() { # native_svg NAME ARGS... (the CLI's own defaults: 24 steps, cfg 
 native_svg heart-7 generate --prompt "red heart" --seed 7
 native_svg cat-3-s6 generate --prompt "grinning cat" --seed 3 --steps 6 --cfg 2
 native_svg heart-7-edit edit --in "$svg/native-heart-7.svg" --keep 0,2 --prompt "blue star" --seed 11 --steps 8
+# Candidates 1 and 3 of m.generate({prompt: 'red heart', seed: 7, n: 4}) are seeds 8 and 10
+# alone; a half-strength variation of heart-7.
+native_svg heart-8 generate --prompt "red heart" --seed 8
+native_svg heart-10 generate --prompt "red heart" --seed 10
+native_svg heart-7-vary edit --in "$svg/native-heart-7.svg" --strength 0.5 --prompt "blue star" --seed 11 --steps 8
 
 # `run.sh --svgbench [MODEL_DIR] [runs]` times that layered-SVG model (or MODEL_DIR's).
 if [ "${1:-}" = --svgbench ]; then

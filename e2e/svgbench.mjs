@@ -10,14 +10,18 @@ import { launch } from './browser.mjs';
 const url = process.env.LAMINA_URL;
 const runs = Number(process.argv[2] || 3);
 const backends = (process.env.LAMINA_SVGBENCH_BACKENDS || 'cpu,webgpu').split(',');
+// LAMINA_SVGBENCH_WORKER=false|true times only that worker setting (default both);
+// LAMINA_SVGBENCH_N=4 also times one m.generate({ n: 4 }) (four candidates in one sampling run).
+const workers = process.env.LAMINA_SVGBENCH_WORKER ? [process.env.LAMINA_SVGBENCH_WORKER === 'true'] : [false, true];
+const nCandidates = Number(process.env.LAMINA_SVGBENCH_N || 0);
 const browser = await launch();
 const results = [];
 try {
   for (const backend of backends) {
-    for (const worker of [false, true]) {
+    for (const worker of workers) {
       const page = await browser.newPage();
       await page.goto(url);
-      const r = await page.evaluate(async ({ backend, worker, runs }) => {
+      const r = await page.evaluate(async ({ backend, worker, runs, nCandidates }) => {
         try {
           const { createRuntime } = await import('/lamina.mjs');
           const rt = await createRuntime({ backend, worker });
@@ -39,14 +43,20 @@ try {
           let n = 0;
           await m.generate({ ...opts, seed: 1, onStep: () => n++ });
           const withStepsMs = performance.now() - s;
-          const out = { backend: rt.backend, svgBackend: m.backend, worker, loadMs, ms, medianMs: [...ms].sort((a, b) => a - b)[Math.floor(ms.length / 2)], withStepsMs, onStepCalls: n, meanLayers: layers / runs, weightBytes: m.info.weightBytes };
+          let candidatesMs;
+          if (nCandidates > 0) {
+            const c = performance.now();
+            await m.generate({ ...opts, seed: 1, n: nCandidates });
+            candidatesMs = performance.now() - c;
+          }
+          const out = { backend: rt.backend, svgBackend: m.backend, worker, loadMs, ms, medianMs: [...ms].sort((a, b) => a - b)[Math.floor(ms.length / 2)], withStepsMs, onStepCalls: n, candidates: nCandidates || undefined, candidatesMs, meanLayers: layers / runs, weightBytes: m.info.weightBytes };
           await m.dispose();
           await rt.dispose();
           return out;
         } catch (e) {
           return { backend, worker, error: String(e && e.message || e) };
         }
-      }, { backend, worker, runs });
+      }, { backend, worker, runs, nCandidates });
       results.push(r);
       await page.close();
     }

@@ -36,6 +36,9 @@ const CASES = [
 ];
 const EDIT = { name: 'heart-7-edit', base: 'heart-7', opts: { keep: [0, 2], prompt: 'blue star', seed: 11, steps: 8 } };
 
+// m.generate({ n: 4 }) and a variation, against run.sh's single-seed CLI runs.
+const CANDIDATE_FILES = [{ name: 'heart-8' }, { name: 'heart-10' }, { name: 'heart-7-vary' }];
+
 const TOKEN_RE = /#[0-9a-fA-F]{6}|-?[0-9]+(?:\.[0-9]+)?(?:[eE]-?[0-9]+)?/g;
 
 // sameDrawing compares two SVG texts: identical apart from numbers within
@@ -104,7 +107,7 @@ function svgSuite(backend, worker) {
     before(async () => {
       page = await openPage();
       native = {};
-      for (const c of [...CASES, EDIT]) {
+      for (const c of [...CASES, EDIT, ...CANDIDATE_FILES]) {
         const r = await fetch(new globalThis.URL(`${MODEL}native-${c.name}.svg`, URL));
         assert.equal(r.status, 200, `native-${c.name}.svg (made by e2e/run.sh)`);
         native[c.name] = await r.text();
@@ -181,6 +184,62 @@ function svgSuite(backend, worker) {
       assert.equal(r.a, r.b, 'same options, same SVG');
       assert.deepEqual(r.la, r.lb, 'same layers');
       assert.notEqual(r.a, r.c, 'seed 43 draws something else');
+    });
+
+    it('generate n: 4 gives four candidates; candidate i is the run with seed + i (the native CLI\'s for seeds 7, 8, 10); edit strength makes a variation', { timeout: TIMEOUT * 2, skip: backend !== 'cpu' && 'the 24-step candidates are CPU-only (SwiftShader is slow)' }, async () => {
+      const r = await page.evaluate(async () => {
+        const m = window.__m;
+        const steps = [];
+        const t0 = performance.now();
+        const cands = await m.generate({ prompt: 'red heart', seed: 7, n: 4, onStep: (s) => steps.push(s.step) });
+        const ms = performance.now() - t0;
+        const one = await m.generate({ prompt: 'red heart', seed: 9 });
+        const single = await m.generate({ prompt: 'red heart', seed: 7, n: 1 });
+        return { isArray: Array.isArray(cands), cands, ms, steps: steps.length, one: one.svg, single };
+      });
+      assert.ok(r.isArray, 'n gives an array');
+      assert.equal(r.cands.length, 4);
+      assert.deepEqual(r.cands.map((c) => c.seed), [7, 8, 9, 10], 'candidate seeds');
+      assert.equal(r.steps, 24, 'onStep once per step for all candidates');
+      assert.equal(new Set(r.cands.map((c) => c.svg)).size, 4, 'four different drawings');
+      assert.equal(r.cands[2].svg, r.one, 'candidate 2 is byte-identical to the seed-9 run in the same browser');
+      assert.equal(r.single.length, 1);
+      assert.equal(r.single[0].svg, r.cands[0].svg, 'n: 1 is candidate 0');
+      for (const [i, name] of [[0, 'heart-7'], [1, 'heart-8'], [3, 'heart-10']]) {
+        const doc = await inspect(page, r.cands[i].svg);
+        assert.equal(doc.paths.length, r.cands[i].layers.length, `candidate ${i}: <path> count = layers.length`);
+        const cmp = sameDrawing(r.cands[i].svg, native[name]);
+        assert.equal(cmp.err, null, `candidate ${i} differs from \`lamina svg generate --seed ${7 + i}\`: ${cmp.err}`);
+      }
+      console.log(`# ${backend}/worker ${worker}: 4 candidates × 24 steps in ${r.ms.toFixed(0)} ms`);
+
+      const v = await page.evaluate(async (svg) => {
+        const m = window.__m;
+        const half = await m.edit({ svg, strength: 0.5, prompt: 'blue star', seed: 11, steps: 8 });
+        const full = await m.edit({ svg, strength: 1, prompt: 'blue star', seed: 11, steps: 8 });
+        const gen = await m.generate({ prompt: 'blue star', seed: 11, steps: 8 });
+        const zero = await m.edit({ svg, strength: 0, prompt: 'blue star', seed: 11, steps: 8 });
+        const two = await m.edit({ svg, strength: 0.5, prompt: 'blue star', seed: 11, steps: 8, n: 2 });
+        const code = async (f) => { try { await f(); return 'resolved'; } catch (e) { return e.code || e.name; } };
+        return {
+          half: half.svg, full: full.svg, gen: gen.svg, zero: zero.svg, two: two.map((c) => c.svg),
+          badN: await code(() => m.generate({ n: 0 })),
+          bigN: await code(() => m.generate({ n: 17 })),
+          badStrength: await code(() => m.edit({ svg, strength: 2 })),
+          strengthKeep: await code(() => m.edit({ svg, strength: 0.5, keep: [0] })),
+          editN: await code(() => m.edit({ svg, keep: [0], n: 2 })),
+        };
+      }, native['heart-7']);
+      const cmp = sameDrawing(v.half, native['heart-7-vary']);
+      assert.equal(cmp.err, null, `strength 0.5 differs from \`lamina svg edit --strength 0.5\`: ${cmp.err}`);
+      assert.equal(v.full, v.gen, 'strength 1 is generate with the same seed');
+      assert.notEqual(v.half, v.gen);
+      assert.equal(v.two[0], v.half, 'variation candidate 0 is the single variation');
+      assert.notEqual(v.two[1], v.two[0]);
+      const z = await inspect(page, v.zero);
+      const src = await inspect(page, native['heart-7']);
+      assert.deepEqual(z.paths, src.paths, 'strength 0 gives the drawing back');
+      for (const k of ['badN', 'bigN', 'badStrength', 'strengthKeep', 'editN']) assert.equal(v[k], 'bad-input', k);
     });
 
     it('edit keeps the kept layers byte-identical and equals `lamina svg edit`', { timeout: TIMEOUT }, async () => {

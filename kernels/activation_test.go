@@ -86,3 +86,40 @@ func TestExpSubSum(t *testing.T) {
 		}
 	}
 }
+
+// TestGeluTanh checks GeluTanh against the tanh form in float64. The bound adds to the relative
+// one an absolute 1e-7·|x| (about one f32 ulp of x): for negative x the output is far smaller
+// than x and the f32 rounding of the exp's argument (|2u|·2^-24) dominates its relative error;
+// a float32 1+tanh(u), as PyTorch computes it, is only good to ulp(x) there. It also covers
+// x below about -6, where 1+tanh(u) underflows float64 and the reference is 0.
+func TestGeluTanh(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	x := activationInputs(r)
+	for _, ks := range testSets() {
+		out := make([]float32, len(x))
+		ks.geluTanh(out, x)
+		for i, v := range x {
+			f := float64(v)
+			want := 0.5 * f * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(f+0.044715*f*f*f)))
+			if math.IsNaN(f) {
+				if !math.IsNaN(float64(out[i])) {
+					t.Fatalf("%s gelu(NaN) = %g", ks.name, out[i])
+				}
+				continue
+			}
+			if math.IsNaN(want) { // ±1e30: x³ overflows the reference; gelu is x or 0
+				want = math.Max(f, 0)
+			}
+			if d := math.Abs(float64(out[i]) - want); !(d <= expRelTol*math.Abs(want)+1e-7*math.Abs(f)+expAbsTol) {
+				t.Fatalf("%s gelu(%g) = %g, want %g", ks.name, v, out[i], want)
+			}
+		}
+		x2 := append([]float32(nil), x...)
+		ks.geluTanh(x2, x2)
+		for i := range x2 {
+			if x2[i] != out[i] && !math.IsNaN(float64(out[i])) {
+				t.Fatalf("%s in-place gelu differs at %d: %g vs %g", ks.name, i, x2[i], out[i])
+			}
+		}
+	}
+}

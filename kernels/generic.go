@@ -30,6 +30,7 @@ var genericKernels = kernelSet{
 	dot:        dotGo,
 	axpy:       axpyGo,
 	siluMul:    siluMulGo,
+	geluTanh:   geluTanhGo,
 	expSubSum:  expSubSumGo,
 }
 
@@ -326,14 +327,52 @@ func axpyGo(a float32, x, y []float32) {
 func siluMulGo(out, gate, up []float32) {
 	gate, up = gate[:len(out)], up[:len(out)]
 	for i, g := range gate {
-		out[i] = g / (1 + float32(math.Exp(float64(-g)))) * up[i]
+		out[i] = g / (1 + expf(-g)) * up[i]
+	}
+}
+
+// expf is Cephes' expf in float32, the same algorithm as the assembly EXP8 (about 2 ulp):
+// n = round(x·log2e), r = x − n·ln2 (Cody–Waite, ln 2 in two parts), exp(r) ≈ 1 + r + r²·p(r)
+// with p of degree 5, times 2ⁿ. Results below e^-87.34 flush to 0, above e^88.38 are +Inf, NaN
+// stays NaN. Under js/wasm it is about 3x faster than float32(math.Exp(float64(x))), which
+// handles the full float64 range.
+func expf(x float32) float32 {
+	switch {
+	case x > 88.37626:
+		return float32(math.Inf(1))
+	case x < -87.33654:
+		return 0
+	case x != x:
+		return x
+	}
+	n := float32(math.Floor(float64(x*1.44269504088896341 + 0.5)))
+	r := x - n*0.693359375
+	r -= n * -2.12194440e-4
+	p := float32(1.9875691500e-4)
+	p = p*r + 1.3981999507e-3
+	p = p*r + 8.3334519073e-3
+	p = p*r + 4.1665795894e-2
+	p = p*r + 1.6666665459e-1
+	p = p*r + 5.0000001201e-1
+	y := p*r*r + r + 1
+	return y * math.Float32frombits(uint32(int32(n)+127)<<23)
+}
+
+// geluTanhGo is GeluTanh as x·sigmoid(2u): 0.5x(1+tanh(u)) = x/(1+e^(-2u)) with
+// u = sqrt(2/π)(x+0.044715x³), one exp instead of a tanh (half the time natively and under
+// js/wasm, with expf) and no cancellation in 1+tanh(u) for negative x.
+func geluTanhGo(out, x []float32) {
+	x = x[:len(out)]
+	const c2 = -2 * 0.7978845608028654 // -2·sqrt(2/π)
+	for i, v := range x {
+		out[i] = v / (1 + expf(c2*v*(1+0.044715*v*v)))
 	}
 }
 
 func expSubSumGo(x []float32, m float32) float32 {
 	var s float32
 	for i, v := range x {
-		e := float32(math.Exp(float64(v - m)))
+		e := expf(v - m)
 		x[i] = e
 		s += e
 	}

@@ -66,6 +66,11 @@ func Axpy(a float32, x, y []float32) { active.axpy(a, x, y[:len(x)]) }
 // float64-exp loop to a few ulp, not bit for bit.
 func SiLUMul(out, gate, up []float32) { active.siluMul(out, gate[:len(out)], up[:len(out)]) }
 
+// GeluTanh computes out[i] = 0.5·x·(1+tanh(sqrt(2/π)(x+0.044715x³))) over len(out), evaluated
+// as x/(1+e^(-2·sqrt(2/π)(x+0.044715x³))) (the same function: 1+tanh(u) = 2·sigmoid(2u)); out
+// may alias x. Accuracy as SiLUMul's.
+func GeluTanh(out, x []float32) { active.geluTanh(out, x[:len(out)]) }
+
 // ExpSubSum replaces x[i] with exp(x[i]-m) and returns their sum: the
 // exponentiation step of a softmax whose maximum is m. Accuracy as SiLUMul's;
 // inputs below m-87 give 0.

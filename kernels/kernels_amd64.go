@@ -63,6 +63,9 @@ func axpyasm(a float32, x, y *float32, n int)
 func siluMulAsm(out, gate, up *float32, n int)
 
 //go:noescape
+func geluTanhAsm(out, x *float32, n int)
+
+//go:noescape
 func expSubSumAsm(x *float32, m float32, n int) float32
 
 var avx2Kernels = kernelSet{
@@ -127,6 +130,14 @@ var avx2Kernels = kernelSet{
 			siluMulAsm(&out[0], &gate[0], &up[0], n)
 		}
 		siluMulGo(out[n:], gate[n:], up[n:])
+	},
+	geluTanh: func(out, x []float32) {
+		n := len(out) &^ 7
+		if n > 0 {
+			_ = x[n-1]
+			geluTanhAsm(&out[0], &x[0], n)
+		}
+		geluTanhGo(out[n:], x[n:])
 	},
 	expSubSum: func(x []float32, m float32) float32 {
 		n := len(x) &^ 7

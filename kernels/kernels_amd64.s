@@ -799,3 +799,50 @@ expdone:
 	VMOVSS X6, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// geluc holds GeluTanh's constants in 8 lanes: 0.044715 and -2·sqrt(2/π).
+DATA geluc<>+0(SB)/4, $0x3d372713
+DATA geluc<>+4(SB)/4, $0x3d372713
+DATA geluc<>+8(SB)/4, $0x3d372713
+DATA geluc<>+12(SB)/4, $0x3d372713
+DATA geluc<>+16(SB)/4, $0x3d372713
+DATA geluc<>+20(SB)/4, $0x3d372713
+DATA geluc<>+24(SB)/4, $0x3d372713
+DATA geluc<>+28(SB)/4, $0x3d372713
+DATA geluc<>+32(SB)/4, $0xbfcc422a
+DATA geluc<>+36(SB)/4, $0xbfcc422a
+DATA geluc<>+40(SB)/4, $0xbfcc422a
+DATA geluc<>+44(SB)/4, $0xbfcc422a
+DATA geluc<>+48(SB)/4, $0xbfcc422a
+DATA geluc<>+52(SB)/4, $0xbfcc422a
+DATA geluc<>+56(SB)/4, $0xbfcc422a
+DATA geluc<>+60(SB)/4, $0xbfcc422a
+GLOBL geluc<>(SB), RODATA|NOPTR, $64
+
+// func geluTanhAsm(out, x *float32, n int)   n is a multiple of 8
+// out = x/(1+exp(-2·sqrt(2/π)·(x+0.044715x³))), which is 0.5x(1+tanh(sqrt(2/π)(x+0.044715x³)))
+// (1+tanh(u) = 2·sigmoid(2u)) with one exp and no cancellation for negative x. out may alias x.
+TEXT ·geluTanhAsm(SB), NOSPLIT, $0-24
+	MOVQ out+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+geluloop:
+	CMPQ CX, $8
+	JL   geludone
+	VMOVUPS (SI), Y4
+	VMULPS Y4, Y4, Y0
+	VMOVUPS geluc<>+0(SB), Y1
+	VFMADD213PS expc<>+384(SB), Y1, Y0
+	VMULPS Y4, Y0, Y0
+	VMULPS geluc<>+32(SB), Y0, Y0
+	EXP8(Y0, Y1, Y2, Y3)
+	VADDPS expc<>+384(SB), Y0, Y0
+	VDIVPS Y0, Y4, Y4
+	VMOVUPS Y4, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  geluloop
+geludone:
+	VZEROUPPER
+	RET

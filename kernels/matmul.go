@@ -59,11 +59,12 @@ type kernelSet struct {
 	// straight from unpacked rows of x (an odd last row goes through
 	// dot4F32, so a set with dot2x4 must have kStep 1).
 	dot2x4 func(x []float32, ldx int, w []float32, ldw, k int, o *[8]float32)
-	// dot, axpy, siluMul and expSubSum back the exported functions of the
+	// dot, axpy, siluMul, geluTanh and expSubSum back the exported functions of the
 	// same names.
 	dot       func(x, y []float32) float32
 	axpy      func(a float32, x, y []float32)
 	siluMul   func(out, gate, up []float32)
+	geluTanh  func(out, x []float32)
 	expSubSum func(x []float32, m float32) float32
 }
 

@@ -294,7 +294,8 @@ export async function fetchSVGModel(baseURL, onProgress) {
 }
 
 // svgOptions checks m.generate()'s and m.edit()'s options and turns them
-// into what the Go side reads; edit adds the drawing and the layer choice.
+// into what the Go side reads; edit adds the drawing and the layer choice
+// or the variation strength.
 export function svgOptions(opts, edit) {
   const o = opts || {};
   const num = (name, { integer = false, min = 0, max = Infinity } = {}) => {
@@ -312,6 +313,9 @@ export function svgOptions(opts, edit) {
     steps: num('steps', { integer: true, min: 1, max: 256 }),
     cfg: num('cfg', { max: 50 }),
   };
+  // n: that many candidates (an array of results; candidate i is seeded seed + i).
+  const n = num('n', { integer: true, min: 1, max: 16 });
+  if (n !== undefined) out.n = n;
   if (!edit) return out;
   if (typeof o.svg !== 'string' || !o.svg) throw new LaminaError('lamina: edit needs svg, the drawing to edit, as a string', 'bad-input');
   out.edit = true;
@@ -322,6 +326,14 @@ export function svgOptions(opts, edit) {
   }
   out.recolor = !!o.recolor;
   out.add = num('add', { integer: true, max: 1024 }) ?? 0;
+  // strength: an SDEdit variation of the whole drawing instead of a layer-wise edit.
+  const strength = num('strength', { max: 1 });
+  if (strength !== undefined) {
+    if (out.keep || out.recolor || out.add) throw new LaminaError('lamina: strength makes a variation of the whole drawing; it does not combine with keep, recolor or add', 'bad-input');
+    out.strength = strength;
+  } else if (out.n > 1) {
+    throw new LaminaError('lamina: n applies to generate and to a variation (edit with strength)', 'bad-input');
+  }
   return out;
 }
 

@@ -22,7 +22,9 @@
 //   const m = await rt.loadSVGModel(baseURL, { onProgress, backend: 'auto' | 'cpu' });
 //   m.backend;                        // 'webgpu' or 'cpu': what the SVG model runs on
 //   await m.generate({ prompt, seed, steps, cfg, onStep, signal });          // → { svg, layers }
+//   await m.generate({ prompt, seed, n: 4 });   // → [{ svg, layers, seed }, …] four candidates
 //   await m.edit({ svg, keep, recolor, add, prompt, seed, steps, cfg, onStep, signal }); // → { svg, layers }
+//   await m.edit({ svg, strength: 0.6, prompt, seed, n });  // a variation (SDEdit) → { svg, layers } or, with n, an array
 //   await m.dispose();
 // It runs on the runtime's backend when that has the diffusion ops (the CPU
 // backend does; WebGPU when its backend provides them), otherwise — or with
@@ -32,7 +34,15 @@
 // kept }] in paint order, one per <path> of svg. Defaults: steps 24, cfg 3,
 // seed 0; the same options give the same SVG. edit: keep = layer indices that
 // come out unchanged; recolor regenerates the other layers' colors only; add
-// = new layers on top; see `lamina svg edit`.
+// = new layers on top; see `lamina svg edit`. With n (1..16) the result is an
+// array of n candidates, candidate i drawn from seed + i: it is exactly what
+// the same call with seed + i and no n gives, so any candidate can be redrawn
+// alone; all n advance together (onStep once per step, with the first
+// one's estimate). strength in [0, 1] makes a variation of the whole drawing:
+// its tokens are noised to t = strength and redrawn with the prompt over the
+// last round(strength·steps) steps of the schedule — 1 is generate with the
+// same seed, 0 gives the drawing back; it does not combine with keep,
+// recolor or add.
 //
 // baseURL is an HF-style directory: config.json, model.safetensors or
 // model.safetensors.index.json + shards, tokenizer.json and
@@ -199,6 +209,7 @@ class SVGModel {
     if (out.backend) this.backend = out.backend;
     if (stepError) throw stepError;
     if (out.cancelled) throw abortError(signal);
+    if (o.n != null) return out.candidates.map((c) => ({ svg: c.svg, layers: c.layers, seed: c.seed }));
     return { svg: out.svg, layers: out.layers };
   }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/lamina-ml/lamina/vector"
 )
@@ -217,4 +218,92 @@ func rescale(doc *vector.Document, a, b [4]float64) {
 			doc.Layers[i].Subpaths[j] = sp.Transform(mtx)
 		}
 	}
+}
+
+// VariationOptions describe an SDEdit variation of a drawing (Meng et al. 2022): its tokens are
+// noised to t = Strength along the flow, (1−t)·tokens + t·noise, and denoised under Prompt.
+//
+// The steps run are round(Strength·Steps), the last ones of the plain Steps-step schedule
+// (t = Strength rounded to a step, down to 0). So Strength 1 is plain generation exactly: the
+// same tokens as Generate with the same Prompt, Seed, Steps and CFG. A Strength that rounds to
+// no step returns the drawing itself, unchanged. Every field is regenerated, layer count
+// included; Keep/Recolor/Add are EditOptions' layer-wise edits.
+type VariationOptions struct {
+	Options
+	SVG      []byte
+	Strength float64 // in [0, 1]
+}
+
+// Variation makes one SDEdit variation; see VariationOptions.
+func (m *Model) Variation(ctx context.Context, o VariationOptions) (*Result, error) {
+	res, err := m.VariationN(ctx, o, 1)
+	if err != nil {
+		return nil, err
+	}
+	return res[0], nil
+}
+
+// VariationN makes n variations of o.SVG in one sampling run, candidate i from the noise of
+// CandidateSeed(o.Seed, i) (each equals the one-candidate run of its seed, as in GenerateN).
+func (m *Model) VariationN(ctx context.Context, o VariationOptions, n int) ([]*Result, error) {
+	doc, err := vector.ParseSVG(o.SVG)
+	if err != nil {
+		return nil, err
+	}
+	return m.VariationDocN(ctx, doc, o, n)
+}
+
+// VariationDocN is VariationN on an already parsed document (o.SVG is ignored). The results
+// are in doc's viewBox.
+func (m *Model) VariationDocN(ctx context.Context, doc *vector.Document, o VariationOptions, n int) ([]*Result, error) {
+	if n < 1 || n > MaxCandidates {
+		return nil, fmt.Errorf("%w: n %d outside [1, %d]", ErrOptions, n, MaxCandidates)
+	}
+	if !(o.Strength >= 0 && o.Strength <= 1) { // NaN fails too
+		return nil, fmt.Errorf("%w: strength %g outside [0, 1]", ErrOptions, o.Strength)
+	}
+	if err := o.Options.fill(); err != nil {
+		return nil, err
+	}
+	c := &m.Config
+	K, F := c.Slots, c.Fields
+	kf := K * F
+	tok := vector.Tokenize(fitViewBox(doc, viewBox), K, c.Cubics)
+	if !tok.Fits {
+		return nil, fmt.Errorf("%w: it needs %d slots, the model has %d", ErrDoesNotFit, tok.Needed, K)
+	}
+	run := int(math.Round(o.Strength * float64(o.Steps)))
+	if run == 0 {
+		out := make([]*Result, n)
+		for i := range out {
+			out[i] = &Result{Tokens: append([]float32(nil), tok.Data...), Doc: doc, SVG: vector.WriteSVG(doc), Layers: layerInfos(doc, nil)}
+		}
+		return out, nil
+	}
+	from := o.Steps - run
+	t0 := float32(1 - float64(from)/float64(o.Steps))
+	noise := make([]float32, 0, n*kf)
+	for i := 0; i < n; i++ {
+		noise = append(noise, Noise(CandidateSeed(o.Seed, i), kf)...)
+	}
+	x := make([]float32, n*kf)
+	for i := range x {
+		x[i] = (1-t0)*tok.Data[i%kf] + t0*noise[i]
+	}
+	if err := m.sampleBatch(ctx, x, noise, nil, nil, n, from, o.Options); err != nil {
+		return nil, err
+	}
+	out := make([]*Result, n)
+	for i := range out {
+		xi := x[i*kf : (i+1)*kf : (i+1)*kf]
+		dropInvisible(xi, F, nil)
+		gen, err := m.TokensToDoc(xi)
+		if err != nil {
+			return nil, err
+		}
+		rescale(gen, viewBox, doc.ViewBox)
+		gen.ViewBox = doc.ViewBox
+		out[i] = &Result{Tokens: xi, Doc: gen, SVG: vector.WriteSVG(gen), Layers: layerInfos(gen, nil)}
+	}
+	return out, nil
 }

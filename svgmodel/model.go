@@ -117,6 +117,10 @@ type Model struct {
 	Config Config
 	be     tensor.Backend
 	ops    tensor.DiffusionOps
+	// grouped, when the backend has it, runs many samples per DiT pass (batch.go).
+	grouped tensor.GroupedDiffusionOps
+	batched *batchActs
+	widened bool // widenModulation ran (batch.go)
 
 	tok, pos tensor.Tensor // (vocab,TD), (TextMaxLen,TD)
 	text     []textBlock
@@ -173,6 +177,7 @@ func Load(fsys fs.FS, be tensor.Backend) (*Model, error) {
 	}
 	defer w.Close()
 	m := &Model{Config: *cfg, be: be, ops: ops}
+	m.grouped, _ = be.(tensor.GroupedDiffusionOps)
 	if err := m.load(w); err != nil {
 		m.Close()
 		return nil, err
@@ -182,6 +187,10 @@ func Load(fsys fs.FS, be tensor.Backend) (*Model, error) {
 
 // Close frees every backend tensor the model owns.
 func (m *Model) Close() {
+	if m.batched != nil {
+		m.batched.free(m.be)
+		m.batched = nil
+	}
 	for _, t := range m.owned {
 		m.be.Free(t)
 	}

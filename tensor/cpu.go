@@ -338,29 +338,7 @@ func (b *cpuBackend) LayerNorm(out, x, w, bias Tensor, eps float32) {
 	if bias != nil {
 		bv = f32Data(bias, "LayerNorm")
 	}
-	C := len(wv)
-	for r := 0; r+C <= len(xv); r += C {
-		row := xv[r : r+C]
-		var sum float64
-		for _, v := range row {
-			sum += float64(v)
-		}
-		mean := sum / float64(C)
-		var vs float64
-		for _, v := range row {
-			d := float64(v) - mean
-			vs += d * d
-		}
-		inv := 1 / math.Sqrt(vs/float64(C)+float64(eps))
-		orow := o[r : r+C]
-		for i, v := range row {
-			y := float32((float64(v)-mean)*inv) * wv[i]
-			if bv != nil {
-				y += bv[i]
-			}
-			orow[i] = y
-		}
-	}
+	layerNormRows(o, xv, wv, bv, eps)
 }
 
 // RoPE rotates x (T, heads*D) in place; invFreq is (D/2).
@@ -418,11 +396,10 @@ func (b *cpuBackend) Add(out, a, bb Tensor) {
 func (b *cpuBackend) GeluTanh(out, x Tensor) {
 	defer b.guard()
 	o, xv := f32Data(out, "GeluTanh"), f32Data(x, "GeluTanh")
-	const c = 0.7978845608028654 // sqrt(2/π)
-	for i, v := range xv {
-		f := float64(v)
-		o[i] = float32(0.5 * f * (1 + math.Tanh(c*(f+0.044715*f*f*f))))
+	if len(xv) != len(o) {
+		panic(fmt.Sprintf("tensor: GeluTanh x %v, out %v", ct(x).shape, ct(out).shape))
 	}
+	kernels.GeluTanh(o, xv)
 }
 
 // SiLUMul: out = silu(gate) * up.

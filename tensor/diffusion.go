@@ -1,11 +1,6 @@
 package tensor
 
-import (
-	"fmt"
-	"math"
-
-	"github.com/lamina-ml/lamina/kernels"
-)
+import "fmt"
 
 // DiffusionOps are the ops the layered-SVG diffusion transformer (package svgmodel) needs on top
 // of Backend: bidirectional attention between two sequences and a broadcast, gated residual add
@@ -33,31 +28,7 @@ func (b *cpuBackend) AttentionFull(out, q, k, v Tensor, heads, headDim int, scal
 	if H <= 0 || D <= 0 || len(qv)%W != 0 || len(kv)%W != 0 || len(kv) != len(vv) || len(o) != len(qv) {
 		panic(fmt.Sprintf("tensor: AttentionFull q %v, k %v, v %v, out %v with %d heads of %d", ct(q).shape, ct(k).shape, ct(v).shape, ct(out).shape, H, D))
 	}
-	Tq, Tk := len(qv)/W, len(kv)/W
-	kernels.ParallelFor(Tq*H, func(th int) {
-		sp := scratchPool.Get().(*[]float32)
-		defer scratchPool.Put(sp)
-		if cap(*sp) < Tk {
-			*sp = make([]float32, Tk)
-		}
-		scores := (*sp)[:Tk]
-		t, h := th/H, th%H
-		qr := qv[t*W+h*D : t*W+h*D+D]
-		mx := float32(math.Inf(-1))
-		for j := range scores {
-			s := kernels.Dot(qr, kv[j*W+h*D:j*W+h*D+D]) * scale
-			scores[j] = s
-			if s > mx {
-				mx = s
-			}
-		}
-		inv := 1 / kernels.ExpSubSum(scores, mx)
-		or := o[t*W+h*D : t*W+h*D+D]
-		clear(or)
-		for j, p := range scores {
-			kernels.Axpy(p*inv, vv[j*W+h*D:j*W+h*D+D], or)
-		}
-	})
+	attentionFull(o, qv, kv, vv, H, D, scale)
 }
 
 // AddScaled: out = a + s⊙b with s broadcast over the rows of a and b (T,C).

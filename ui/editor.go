@@ -28,15 +28,18 @@ type snapshot struct {
 // redo stacks, an in-progress canvas gesture and a model preview. Every exported method that
 // changes the document records one undo step.
 type Editor struct {
-	Doc      *Document
-	sel      map[int]bool
-	anchor   int // layer ID of the last plain or Mod click: where a Shift+click range starts
-	undo     []snapshot
-	redo     []snapshot
-	gesture  *gesture
-	busy     bool
-	Preview  *vector.Document // the model's current estimate while it draws (not undoable)
-	Revision int              // bumped on every change, so views know when to redraw and save
+	Doc     *Document
+	sel     map[int]bool
+	anchor  int // layer ID of the last plain or Mod click: where a Shift+click range starts
+	undo    []snapshot
+	redo    []snapshot
+	gesture *gesture
+	busy    bool
+	Preview *vector.Document // the model's current estimate while it draws (not undoable)
+	// Candidates are drawings GenerateCandidates offers to pick from (not undoable; nil when
+	// none): PickCandidate makes one the document.
+	Candidates []Candidate
+	Revision   int // bumped on every change, so views know when to redraw and save
 }
 
 // New returns an editor on an empty document.

@@ -15,8 +15,19 @@ import (
 type Drawer interface {
 	// Generate draws a new drawing for o.Prompt.
 	Generate(ctx context.Context, o DrawOptions) (*vector.Document, error)
+	// GenerateN draws n candidates for o.Prompt in one run; candidate i is exactly what
+	// Generate draws with the candidate's Seed. OnStep gets the first candidate's estimate.
+	GenerateN(ctx context.Context, o DrawOptions, n int) ([]Candidate, error)
 	// Edit redraws the layers of doc that o does not keep; see EditOptions.
 	Edit(ctx context.Context, doc *vector.Document, o EditOptions) (*vector.Document, error)
+}
+
+// Candidate is one drawing of GenerateN; Seed redraws it alone with Generate, SVG is the
+// model's SVG of Doc (the picker's thumbnail).
+type Candidate struct {
+	Doc  *vector.Document
+	SVG  []byte
+	Seed uint64
 }
 
 // DrawOptions are the settings of one model run. Zero Steps and CFG mean the model's
@@ -41,8 +52,8 @@ type EditOptions struct {
 	Add     int
 }
 
-// ErrBadEdit is returned for an edit request that makes no sense (adding fewer than one
-// layer).
+// ErrBadEdit is returned for a model request that makes no sense (adding fewer than one
+// layer, fewer than one candidate).
 var ErrBadEdit = errors.New("ui: bad edit")
 
 // ErrNothingToEdit is returned by a model action with no layer to change.
@@ -52,14 +63,16 @@ var ErrNothingToEdit = errors.New("ui: no layer to regenerate (select unlocked l
 func (e *Editor) Busy() bool { return e.busy }
 
 // run wraps a model call: the editor refuses other changes meanwhile, and every step's
-// estimate becomes the Preview (the denoising animation); onStep, when set, runs after the
-// preview is updated (the browser yields to the event loop there so the frame is shown).
+// estimate becomes the Preview (the denoising animation; with n candidates, the first's);
+// onStep, when set, runs after the preview is updated (the browser yields to the event loop
+// there so the frame is shown). Starting one drops any candidates on offer.
 func (e *Editor) run(o *DrawOptions, onStep func(step, steps int)) (func(), error) {
 	if e.busy {
 		return nil, ErrBusy
 	}
 	e.cancelGesture()
 	e.busy = true
+	e.Candidates = nil
 	o.OnStep = func(step, steps int, d *vector.Document) error {
 		if d != nil {
 			e.Preview = d
@@ -97,6 +110,56 @@ func (e *Editor) Generate(ctx context.Context, m Drawer, o DrawOptions, onStep f
 		e.sel = map[int]bool{}
 	}
 	return err
+}
+
+// GenerateCandidates draws n candidates for o.Prompt and offers them as Candidates without
+// touching the document; PickCandidate takes one. The drawer sets their seeds (svgmodel:
+// o.Seed, o.Seed+1, …) and its own upper limit on n.
+func (e *Editor) GenerateCandidates(ctx context.Context, m Drawer, o DrawOptions, n int, onStep func(step, steps int)) error {
+	if n < 1 {
+		return fmt.Errorf("%w: %d candidates", ErrBadEdit, n)
+	}
+	done, err := e.run(&o, onStep)
+	if err != nil {
+		return err
+	}
+	cs, err := m.GenerateN(ctx, o, n)
+	done()
+	if err != nil {
+		return err
+	}
+	e.Candidates = cs
+	e.changed()
+	return nil
+}
+
+// ErrNoCandidate is returned by PickCandidate for an index with no candidate.
+var ErrNoCandidate = errors.New("ui: no such candidate")
+
+// PickCandidate makes candidate i the drawing (one undo step, as Generate) and clears the
+// offer.
+func (e *Editor) PickCandidate(i int) error {
+	if i < 0 || i >= len(e.Candidates) {
+		return fmt.Errorf("%w: %d of %d", ErrNoCandidate, i, len(e.Candidates))
+	}
+	nd := FromVector(e.Candidates[i].Doc)
+	err := e.apply("Generate", func(d *Document) error {
+		*d = *nd
+		return nil
+	})
+	if err == nil {
+		e.sel = map[int]bool{}
+		e.Candidates = nil
+	}
+	return err
+}
+
+// DiscardCandidates drops the candidates on offer.
+func (e *Editor) DiscardCandidates() {
+	if e.Candidates != nil {
+		e.Candidates = nil
+		e.changed()
+	}
 }
 
 // EditKind is a model edit of the existing drawing.

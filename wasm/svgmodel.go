@@ -65,12 +65,26 @@ type svgRequest struct {
 	Keep    []int // nil: EditOptions' default for the other fields
 	Recolor bool
 	Add     int
+	// N > 0 asks for N candidates (svgResult.Candidates, candidate i seeded Seed+i); 0 is one
+	// drawing in svgResult's SVG and Layers.
+	N int
+	// Vary (with Edit) makes an SDEdit variation at Strength instead of a layer-wise edit.
+	Vary     bool
+	Strength float64
 }
 
 // svgResult is what generate and edit resolve to.
 type svgResult struct {
+	SVG        string               `json:"svg"`
+	Layers     []svgmodel.LayerInfo `json:"layers"`
+	Candidates []svgCandidate       `json:"candidates,omitempty"`
+}
+
+// svgCandidate is one of n results; Seed redraws it alone.
+type svgCandidate struct {
 	SVG    string               `json:"svg"`
 	Layers []svgmodel.LayerInfo `json:"layers"`
+	Seed   uint64               `json:"seed"`
 }
 
 // errSVGCancelled stops a sample when the page aborts.
@@ -173,6 +187,18 @@ func (sm *svgModel) run(req svgRequest, onStep func(step, steps int, svg string)
 	if req.Add < 0 {
 		return nil, false, coded(codeBadInput, "lamina: add %d < 0", req.Add)
 	}
+	if req.N < 0 || req.N > svgmodel.MaxCandidates {
+		return nil, false, coded(codeBadInput, "lamina: n %d outside [1, %d]", req.N, svgmodel.MaxCandidates)
+	}
+	if req.Vary && (!req.Edit || req.Keep != nil || req.Recolor || req.Add != 0) {
+		return nil, false, coded(codeBadInput, "lamina: strength makes a variation of the whole drawing; it does not combine with keep, recolor or add")
+	}
+	if req.Vary && !(req.Strength >= 0 && req.Strength <= 1) {
+		return nil, false, coded(codeBadInput, "lamina: strength %g outside [0, 1]", req.Strength)
+	}
+	if req.Edit && !req.Vary && req.N > 1 {
+		return nil, false, coded(codeBadInput, "lamina: n applies to generate and to a variation (edit with strength)")
+	}
 	// An edit's estimate is mapped into the edited drawing's viewBox, as
 	// svgmodel.Edit maps its result.
 	var dstBox *[4]float64
@@ -190,9 +216,11 @@ func (sm *svgModel) run(req svgRequest, onStep func(step, steps int, svg string)
 	}
 	wasCancelled := false
 	o := svgmodel.Options{Prompt: req.Prompt, Seed: req.Seed, Steps: req.Steps, CFG: req.CFG}
+	kf := sm.m.Config.Slots * sm.m.Config.Fields
 	o.OnStep = func(step, steps int, est []float32) error {
 		if onStep != nil {
-			svg, err := sm.estimateSVG(est, dstBox)
+			// With n candidates, the estimate of the first.
+			svg, err := sm.estimateSVG(est[:kf], dstBox)
 			if err != nil {
 				return err
 			}
@@ -206,14 +234,20 @@ func (sm *svgModel) run(req svgRequest, onStep func(step, steps int, svg string)
 		}
 		return nil
 	}
-	var res *svgmodel.Result
+	var res []*svgmodel.Result
+	n := max(req.N, 1)
 	err := sm.withRecovery(func() (err error) {
 		wasCancelled = false
 		ctx := context.Background()
-		if req.Edit {
-			res, err = sm.m.Edit(ctx, svgmodel.EditOptions{Options: o, SVG: req.SVG, Keep: req.Keep, Recolor: req.Recolor, Add: req.Add})
-		} else {
-			res, err = sm.m.Generate(ctx, o)
+		switch {
+		case req.Vary:
+			res, err = sm.m.VariationN(ctx, svgmodel.VariationOptions{Options: o, SVG: req.SVG, Strength: req.Strength}, n)
+		case req.Edit:
+			var r *svgmodel.Result
+			r, err = sm.m.Edit(ctx, svgmodel.EditOptions{Options: o, SVG: req.SVG, Keep: req.Keep, Recolor: req.Recolor, Add: req.Add})
+			res = []*svgmodel.Result{r}
+		default:
+			res, err = sm.m.GenerateN(ctx, o, n)
 		}
 		return err
 	})
@@ -227,7 +261,13 @@ func (sm *svgModel) run(req svgRequest, onStep func(step, steps int, svg string)
 		}
 		return nil, false, err
 	}
-	return &svgResult{SVG: string(res.SVG), Layers: res.Layers}, false, nil
+	out := &svgResult{SVG: string(res[0].SVG), Layers: res[0].Layers}
+	if req.N > 0 {
+		for i, r := range res {
+			out.Candidates = append(out.Candidates, svgCandidate{SVG: string(r.SVG), Layers: r.Layers, Seed: svgmodel.CandidateSeed(req.Seed, i)})
+		}
+	}
+	return out, false, nil
 }
 
 // estimateSVG writes an intermediate estimate (K,F) as SVG: decoded as the

@@ -52,8 +52,8 @@ func disposeSVGModel(a []js.Value) any {
 
 // svgRun(modelID, opts, onStep(step, steps, svg) | null, isCancelled() → bool)
 // → Promise<{result: JSON string {svg, layers}, cancelled, backend}>. opts: {prompt,
-// seed, steps, cfg} and for an edit {edit: true, svg, keep: Int32Array |
-// null, recolor, add}; lamina-engine.mjs has checked the types.
+// seed, steps, cfg, n} and for an edit {edit: true, svg, keep: Int32Array |
+// null, recolor, add, strength}; lamina-engine.mjs has checked the types.
 func svgRun(a []js.Value) any {
 	sm, err := reg.svgModel(a[0].Int())
 	if err != nil {
@@ -70,6 +70,9 @@ func svgRun(a []js.Value) any {
 	if v := o.Get("cfg"); v.Type() == js.TypeNumber {
 		req.CFG = float32(v.Float())
 	}
+	if v := o.Get("n"); v.Type() == js.TypeNumber {
+		req.N = v.Int()
+	}
 	if o.Get("edit").Truthy() {
 		req.Edit = true
 		req.SVG = []byte(o.Get("svg").String())
@@ -80,6 +83,9 @@ func svgRun(a []js.Value) any {
 			}
 		}
 		req.Recolor = o.Get("recolor").Truthy()
+		if v := o.Get("strength"); v.Type() == js.TypeNumber {
+			req.Vary, req.Strength = true, v.Float()
+		}
 		if v := o.Get("add"); v.Type() == js.TypeNumber {
 			req.Add = v.Int()
 		}

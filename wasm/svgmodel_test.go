@@ -117,6 +117,45 @@ func TestSVGModelGenerate(t *testing.T) {
 	}
 }
 
+// TestSVGModelCandidates: n candidates come back with their seeds, each the SVG svgmodel draws
+// alone for that seed; a variation at strength 1 is generate with the same seed.
+func TestSVGModelCandidates(t *testing.T) {
+	files := readSVGModel(t)
+	r := newRegistry(nil)
+	rt := newCPURuntime(t, r)
+	_, sm, err := r.loadSVGModel(rt, files, svgOnRuntime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	never := func() bool { return false }
+	req := svgRequest{Prompt: "red heart", Seed: 20, Steps: 4, N: 3}
+	var estimates int
+	res, _, err := sm.run(req, func(int, int, string) error { estimates++; return nil }, never)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Candidates) != 3 || estimates != 4 {
+		t.Fatalf("%d candidates, %d estimates", len(res.Candidates), estimates)
+	}
+	for i, c := range res.Candidates {
+		one := req
+		one.N, one.Seed = 0, req.Seed+uint64(i)
+		if want := nativeSVG(t, files, one); c.SVG != string(want.SVG) || c.Seed != one.Seed {
+			t.Errorf("candidate %d (seed %d) differs from svgmodel.Generate with seed %d", i, c.Seed, one.Seed)
+		}
+	}
+	if res.Candidates[0].SVG == res.Candidates[1].SVG {
+		t.Error("two candidates are the same drawing")
+	}
+	vary, _, err := sm.run(svgRequest{Edit: true, Vary: true, Strength: 1, SVG: []byte(res.Candidates[2].SVG), Prompt: "red heart", Seed: 20, Steps: 4}, nil, never)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vary.SVG != res.Candidates[0].SVG || vary.Candidates != nil {
+		t.Error("a variation at strength 1 differs from generate with the same seed")
+	}
+}
+
 func seq(a, b int) []int {
 	var s []int
 	for i := a; i <= b; i++ {
@@ -227,6 +266,10 @@ func TestSVGModelCancelAndErrors(t *testing.T) {
 		{"not svg", svgRequest{Edit: true, SVG: []byte("hello")}, codeBadInput},
 		{"keep range", svgRequest{Edit: true, SVG: []byte(`<svg viewBox="0 0 36 36"><path d="M1 1L9 1L9 9Z" fill="#f00"/></svg>`), Keep: []int{5}}, codeBadInput},
 		{"add", svgRequest{Edit: true, SVG: []byte(`<svg viewBox="0 0 36 36"><path d="M1 1L9 1L9 9Z" fill="#f00"/></svg>`), Add: -1}, codeBadInput},
+		{"n", svgRequest{N: 17}, codeBadInput},
+		{"strength", svgRequest{Edit: true, Vary: true, Strength: 2, SVG: []byte(`<svg viewBox="0 0 36 36"><path d="M1 1L9 1L9 9Z" fill="#f00"/></svg>`)}, codeBadInput},
+		{"strength with keep", svgRequest{Edit: true, Vary: true, Strength: 0.5, Keep: []int{0}, SVG: []byte(`<svg viewBox="0 0 36 36"><path d="M1 1L9 1L9 9Z" fill="#f00"/></svg>`)}, codeBadInput},
+		{"n for a layer edit", svgRequest{Edit: true, N: 2, SVG: []byte(`<svg viewBox="0 0 36 36"><path d="M1 1L9 1L9 9Z" fill="#f00"/></svg>`)}, codeBadInput},
 	} {
 		_, _, err := sm.run(c.req, nil, never)
 		if err == nil || errorCode(err) != c.code {

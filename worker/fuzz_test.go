@@ -74,6 +74,8 @@ func FuzzSVGBody(f *testing.F) {
 	f.Add([]byte(`{"prompt":"cat","steps":8}`))
 	f.Add([]byte(`{"svg":"<svg/>","keep":[0],"recolor":true}`))
 	f.Add([]byte(`{"svg":"<svg viewBox=\"0 0 36 36\"><path d=\"M1 1L5 5Z\"/></svg>","keep":[],"add":1,"cfg":2.5,"seed":3,"model":"x"}`))
+	f.Add([]byte(`{"prompt":"cat","n":4}`))
+	f.Add([]byte(`{"svg":"<svg viewBox=\"0 0 36 36\"><path d=\"M1 1L5 5Z\"/></svg>","strength":0.6,"n":2}`))
 	h := New(Config{Store: fakeStore()})
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, op := range []string{"generate", "edit"} {

@@ -29,29 +29,48 @@ type SVGModel interface {
 type SVGLoader func(ctx context.Context, fsys fs.FS) (SVGModel, error)
 
 // SVGRequest is the body of /v1/svg/generate and /v1/svg/edit, mirroring
-// the JS API m.generate({prompt, seed, steps, cfg}) and
-// m.edit({svg, keep, recolor, add, prompt, seed}).
+// the JS API m.generate({prompt, seed, steps, cfg, n}) and
+// m.edit({svg, keep, recolor, add, prompt, seed}) or
+// m.edit({svg, strength, prompt, seed, n}) (a variation).
+//
+// N (1..16) asks for n candidates: the response's candidates, candidate i
+// drawn from seed+i (svgmodel.CandidateSeed), each exactly what the same
+// request with that seed and no n returns. Strength (edit only, in [0, 1])
+// makes an SDEdit variation of the whole drawing instead of a layer-wise
+// edit (svgmodel.VariationOptions): 1 is generate with the same seed, 0 the
+// drawing itself.
 //
 // Keep follows svgmodel.EditOptions: absent (nil) and [] differ — with
 // keep absent, add alone keeps every existing layer; keep: [] regenerates
 // all of them and adds on top.
 type SVGRequest struct {
-	Model   string   `json:"model,omitempty"`
-	Prompt  string   `json:"prompt"`
-	Seed    int64    `json:"seed"`
-	Steps   int      `json:"steps"`
-	CFG     *float64 `json:"cfg,omitempty"`
-	SVG     string   `json:"svg,omitempty"`
-	Keep    []int    `json:"keep,omitempty"`
-	Recolor bool     `json:"recolor,omitempty"`
-	Add     int      `json:"add,omitempty"`
+	Model    string   `json:"model,omitempty"`
+	Prompt   string   `json:"prompt"`
+	Seed     int64    `json:"seed"`
+	Steps    int      `json:"steps"`
+	CFG      *float64 `json:"cfg,omitempty"`
+	SVG      string   `json:"svg,omitempty"`
+	Keep     []int    `json:"keep,omitempty"`
+	Recolor  bool     `json:"recolor,omitempty"`
+	Add      int      `json:"add,omitempty"`
+	N        *int     `json:"n,omitempty"`
+	Strength *float64 `json:"strength,omitempty"`
 }
 
-// SVGResult is the response: { svg, layers } plus the model that drew it.
+// SVGResult is the response: { svg, layers } plus the model that drew it;
+// with n, candidates holds all n and svg and layers are the first's.
 type SVGResult struct {
+	SVG        string               `json:"svg"`
+	Layers     []svgmodel.LayerInfo `json:"layers"`
+	Candidates []SVGCandidate       `json:"candidates,omitempty"`
+	Model      string               `json:"model,omitempty"`
+}
+
+// SVGCandidate is one of n results; seed redraws it alone.
+type SVGCandidate struct {
 	SVG    string               `json:"svg"`
 	Layers []svgmodel.LayerInfo `json:"layers"`
-	Model  string               `json:"model,omitempty"`
+	Seed   uint64               `json:"seed"`
 }
 
 // DefaultSVGModel is the model the SVG routes use when a request names none
@@ -90,13 +109,26 @@ func parseSVGRequest(body []byte, op string) (*SVGRequest, error) {
 	if req.Add < 0 {
 		return nil, unprocessable("add_out_of_range", "add must not be negative")
 	}
+	if req.N != nil && (*req.N < 1 || *req.N > svgmodel.MaxCandidates) {
+		return nil, unprocessable("n_out_of_range", "n must be between 1 and %d, got %d", svgmodel.MaxCandidates, *req.N)
+	}
+	if req.Strength != nil {
+		if !(*req.Strength >= 0 && *req.Strength <= 1) {
+			return nil, unprocessable("strength_out_of_range", "strength must be in [0, 1], got %g", *req.Strength)
+		}
+		if req.Keep != nil || req.Recolor || req.Add != 0 {
+			return nil, unprocessable("strength_with_layer_edit", "strength makes a variation of the whole drawing; it does not combine with keep, recolor or add")
+		}
+	} else if op == "edit" && req.N != nil && *req.N > 1 {
+		return nil, unprocessable("n_on_layer_edit", "n applies to generate and to a variation (edit with strength)")
+	}
 	switch op {
 	case "generate":
 		if req.Prompt == "" {
 			return nil, unprocessable("missing_prompt", "generate needs a prompt")
 		}
-		if req.SVG != "" || req.Keep != nil || req.Recolor || req.Add != 0 {
-			return nil, unprocessable("edit_fields_on_generate", "svg, keep, recolor and add belong to /v1/svg/edit")
+		if req.SVG != "" || req.Keep != nil || req.Recolor || req.Add != 0 || req.Strength != nil {
+			return nil, unprocessable("edit_fields_on_generate", "svg, keep, recolor, add and strength belong to /v1/svg/edit")
 		}
 	case "edit":
 		if req.SVG == "" {

@@ -29,14 +29,21 @@ func svgOptions(r SVGRequest) svgmodel.Options {
 }
 
 func (s cpuSVG) Generate(ctx context.Context, r SVGRequest) (*SVGResult, error) {
-	res, err := s.m.Generate(ctx, svgOptions(r))
+	res, err := s.m.GenerateN(ctx, svgOptions(r), candidates(r))
 	if err != nil {
 		return nil, err
 	}
-	return &SVGResult{SVG: string(res.SVG), Layers: res.Layers}, nil
+	return svgResult(r, res), nil
 }
 
 func (s cpuSVG) Edit(ctx context.Context, r SVGRequest) (*SVGResult, error) {
+	if r.Strength != nil {
+		res, err := s.m.VariationN(ctx, svgmodel.VariationOptions{Options: svgOptions(r), SVG: []byte(r.SVG), Strength: *r.Strength}, candidates(r))
+		if err != nil {
+			return nil, err
+		}
+		return svgResult(r, res), nil
+	}
 	res, err := s.m.Edit(ctx, svgmodel.EditOptions{
 		Options: svgOptions(r), SVG: []byte(r.SVG), Keep: r.Keep, Recolor: r.Recolor, Add: r.Add,
 	})
@@ -44,4 +51,23 @@ func (s cpuSVG) Edit(ctx context.Context, r SVGRequest) (*SVGResult, error) {
 		return nil, err
 	}
 	return &SVGResult{SVG: string(res.SVG), Layers: res.Layers}, nil
+}
+
+// candidates is the request's n (1 when absent).
+func candidates(r SVGRequest) int {
+	if r.N == nil {
+		return 1
+	}
+	return *r.N
+}
+
+// svgResult is the response for res: the first drawing, and with n every candidate.
+func svgResult(r SVGRequest, res []*svgmodel.Result) *SVGResult {
+	out := &SVGResult{SVG: string(res[0].SVG), Layers: res[0].Layers}
+	if r.N != nil {
+		for i, c := range res {
+			out.Candidates = append(out.Candidates, SVGCandidate{SVG: string(c.SVG), Layers: c.Layers, Seed: svgmodel.CandidateSeed(uint64(r.Seed), i)})
+		}
+	}
+	return out
 }

@@ -152,6 +152,68 @@ func TestSVGOptionsReachModel(t *testing.T) {
 	}
 }
 
+type svgCandidatesResponse struct {
+	svgResponse
+	Candidates []SVGCandidate `json:"candidates"`
+}
+
+// TestSVGCandidates: n candidates, candidate i the route's answer for seed+i alone (and
+// svgmodel's); a variation at strength 1 is generate with the same seed, at 0 the drawing.
+func TestSVGCandidates(t *testing.T) {
+	m, err := svgmodel.Load(os.DirFS(modelsDir+"/"+tinySVGModel), tensor.NewCPU())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	h := tinySVGHandler()
+	decode := func(path, body string) svgCandidatesResponse {
+		t.Helper()
+		rec := post(t, h, path, body)
+		var r svgCandidatesResponse
+		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &r) != nil {
+			t.Fatalf("%s %s: %d %s", path, body, rec.Code, rec.Body)
+		}
+		return r
+	}
+	r := decode("/v1/svg/generate", `{"prompt":"red heart","seed":30,"steps":6,"n":3}`)
+	if len(r.Candidates) != 3 || r.SVG != r.Candidates[0].SVG {
+		t.Fatalf("%d candidates; svg is the first: %v", len(r.Candidates), len(r.Candidates) > 0 && r.SVG == r.Candidates[0].SVG)
+	}
+	for i, c := range r.Candidates {
+		want, err := m.Generate(context.Background(), svgmodel.Options{Prompt: "red heart", Seed: uint64(30 + i), Steps: tinySteps})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkDrawing(t, "candidate", svgResponse{SVG: c.SVG, Layers: c.Layers})
+		if c.Seed != uint64(30+i) || c.SVG != string(want.SVG) {
+			t.Errorf("candidate %d: seed %d, same as svgmodel.Generate(seed %d): %v", i, c.Seed, 30+i, c.SVG == string(want.SVG))
+		}
+	}
+	if r.Candidates[0].SVG == r.Candidates[1].SVG {
+		t.Error("two candidates are the same drawing")
+	}
+	if one := decode("/v1/svg/generate", `{"prompt":"red heart","seed":30,"steps":6}`); one.Candidates != nil || one.SVG != r.SVG {
+		t.Error("without n: candidates listed, or a different drawing")
+	}
+	src, _ := json.Marshal(r.Candidates[2].SVG)
+	full := decode("/v1/svg/edit", `{"svg":`+string(src)+`,"prompt":"red heart","seed":30,"steps":6,"strength":1}`)
+	if full.SVG != r.SVG {
+		t.Error("strength 1 differs from generate with the same seed")
+	}
+	doc, err := vector.ParseSVG([]byte(r.Candidates[2].SVG))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zero := decode("/v1/svg/edit", `{"svg":`+string(src)+`,"prompt":"blue star","seed":1,"steps":6,"strength":0}`)
+	if zero.SVG != string(vector.WriteSVG(doc)) {
+		t.Error("strength 0 changed the drawing")
+	}
+	half := decode("/v1/svg/edit", `{"svg":`+string(src)+`,"prompt":"blue star","seed":1,"steps":6,"strength":0.5,"n":2}`)
+	if len(half.Candidates) != 2 || half.Candidates[0].SVG == half.Candidates[1].SVG || half.SVG == zero.SVG {
+		t.Errorf("half-strength variations: %d candidates, distinct and changed: %v", len(half.Candidates), len(half.Candidates) == 2 && half.Candidates[0].SVG != half.Candidates[1].SVG && half.SVG != zero.SVG)
+	}
+}
+
 func TestSVGEditTiny(t *testing.T) {
 	h := tinySVGHandler()
 	src, _ := postSVG(t, h, "/v1/svg/generate", `{"prompt":"red heart","seed":11,"steps":6}`)
@@ -244,6 +306,14 @@ func TestSVGErrors(t *testing.T) {
 		{"bad path data", "/v1/svg/edit", `{"svg":"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 36 36\"><path d=\"M 1 1 L x\"/></svg>","prompt":"x"}`, 400, "invalid_svg", "vector: syntax error"},
 		{"keep out of range", "/v1/svg/edit", edit(`,"keep":[99]`), 422, "invalid_options", "keep index 99"},
 		{"no room to add", "/v1/svg/edit", edit(`,"add":1000`), 422, "invalid_options", "empty slots"},
+		{"n 0", "/v1/svg/generate", `{"prompt":"x","n":0}`, 422, "n_out_of_range", ""},
+		{"n 17", "/v1/svg/generate", `{"prompt":"x","n":17}`, 422, "n_out_of_range", ""},
+		{"n as string", "/v1/svg/generate", `{"prompt":"x","n":"4"}`, 400, "invalid_json", ""},
+		{"strength 1.5", "/v1/svg/edit", edit(`,"strength":1.5`), 422, "strength_out_of_range", ""},
+		{"strength -0.5", "/v1/svg/edit", edit(`,"strength":-0.5`), 422, "strength_out_of_range", ""},
+		{"strength with keep", "/v1/svg/edit", edit(`,"strength":0.5,"keep":[0]`), 422, "strength_with_layer_edit", ""},
+		{"strength on generate", "/v1/svg/generate", `{"prompt":"x","strength":0.5}`, 422, "edit_fields_on_generate", ""},
+		{"n on a layer edit", "/v1/svg/edit", edit(`,"n":2`), 422, "n_on_layer_edit", ""},
 		{"unknown model", "/v1/svg/generate", `{"model":"nope","prompt":"x"}`, 404, "model_not_found", ""},
 		{"language model", "/v1/svg/generate", `{"model":"llama-tiny","prompt":"x"}`, 404, "model_not_svg", ""},
 		{"svg model for completions", "/v1/completions", `{"model":"` + tinySVGModel + `","prompt":[1]}`, 404, "model_not_lm", ""},

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"strconv"
 	"strings"
 	"syscall/js"
@@ -345,7 +346,11 @@ func (a *app) runModel(label string, f func(o svgmodel.Options, onStep func(int,
 		if err != nil {
 			return nil, err
 		}
-		a.setStatus(fmt.Sprintf("%s: %d layers in %.1f s (seed %d). Click a shape to edit it.", label, len(a.e.Doc.Layers), time.Since(start).Seconds(), o.Seed), false)
+		if n := len(a.e.Candidates); n > 0 {
+			a.setStatus(fmt.Sprintf("%d options in %.1f s (seeds %d–%d). Click one to use it.", n, time.Since(start).Seconds(), a.e.Candidates[0].Seed, a.e.Candidates[n-1].Seed), false)
+		} else {
+			a.setStatus(fmt.Sprintf("%s: %d layers in %.1f s (seed %d). Click a shape to edit it.", label, len(a.e.Doc.Layers), time.Since(start).Seconds(), o.Seed), false)
+		}
 		return string(a.e.Doc.SVG()), nil
 	})
 }
@@ -353,6 +358,60 @@ func (a *app) runModel(label string, f func(o svgmodel.Options, onStep func(int,
 func (a *app) generate() js.Value {
 	return a.runModel("Drawing", func(o svgmodel.Options, step func(int, int)) error {
 		return a.e.Generate(context.Background(), drawer(a.model), drawOptions(o), step)
+	})
+}
+
+// optionCount is how many candidates "4 options" draws (one sampling run, svgmodel.GenerateN).
+const optionCount = 4
+
+// generateOptions draws optionCount candidates to pick from (renderCandidates shows them).
+func (a *app) generateOptions() js.Value {
+	return a.runModel("Drawing 4 options", func(o svgmodel.Options, step func(int, int)) error {
+		return a.e.GenerateCandidates(context.Background(), drawer(a.model), drawOptions(o), optionCount, step)
+	})
+}
+
+// renderCandidates shows the candidates on offer as buttons under the prompt; clicking one
+// makes it the drawing and sets the seed field to its seed (so Generate redraws it).
+func (a *app) renderCandidates() {
+	box := byID("candidates")
+	if len(a.e.Candidates) == 0 {
+		box.SetInnerHTML("")
+		box.Class().Add("hidden")
+		return
+	}
+	var b strings.Builder
+	for i, c := range a.e.Candidates {
+		fmt.Fprintf(&b, `<button class="candidate" data-testid="candidate" data-candidate="%d" title="Use this drawing (seed %d)"><img alt="candidate %d" src="data:image/svg+xml;charset=utf-8,%s"><span>seed %d</span></button>`,
+			i, c.Seed, i+1, url.PathEscape(string(c.SVG)), c.Seed)
+	}
+	b.WriteString(`<button class="discard" data-testid="candidates-discard">Discard options</button>`)
+	box.SetInnerHTML(b.String())
+	box.Class().Remove("hidden")
+}
+
+func (a *app) wireCandidates() {
+	a.on(byID("candidates"), "click", func(ev dom.Event) {
+		t := ev.Target()
+		if t.Closest(`[data-testid="candidates-discard"]`) != nil {
+			a.e.DiscardCandidates()
+			return
+		}
+		btn := t.Closest(`[data-candidate]`)
+		if btn == nil {
+			return
+		}
+		i, err := strconv.Atoi(btn.GetAttribute("data-candidate"))
+		if err != nil || i >= len(a.e.Candidates) {
+			return
+		}
+		seed := a.e.Candidates[i].Seed
+		if err := a.e.PickCandidate(i); err != nil {
+			a.report(err)
+			return
+		}
+		input(byID("seed")).SetValue(strconv.FormatUint(seed, 10))
+		a.setStatus(fmt.Sprintf("Using the drawing of seed %d. Click a shape to edit it.", seed), false)
 	})
 }
 
@@ -414,6 +473,7 @@ func (a *app) sync() {
 	a.synced = a.e.Revision
 	a.renderLayers()
 	a.renderProperties()
+	a.renderCandidates()
 	a.refreshButtons()
 	if len(a.e.Doc.Layers) == 0 {
 		byID("empty-hint").Class().Remove("hidden")
@@ -466,6 +526,7 @@ func (a *app) refreshButtons() {
 	}
 	modelOK := a.model != nil && !busy
 	set("generate", modelOK)
+	set("generate-options", modelOK)
 	set("regen-selected", modelOK && sel)
 	set("regen-unlocked", modelOK && has)
 	set("recolor", modelOK && has)
@@ -705,6 +766,8 @@ func (a *app) wire() {
 	a.onClick("forward", func() { a.report(a.e.BringForward()) })
 	a.onClick("backward", func() { a.report(a.e.SendBackward()) })
 	a.onClick("generate", func() { a.generate() })
+	a.onClick("generate-options", func() { a.generateOptions() })
+	a.wireCandidates()
 	a.onClick("regen-selected", func() { a.edit(ui.EditRegenerateSelected, "Regenerating the selection") })
 	a.onClick("regen-unlocked", func() { a.edit(ui.EditRegenerateUnlocked, "Regenerating unlocked layers") })
 	a.onClick("recolor", func() { a.edit(ui.EditRecolor, "Recoloring") })
@@ -920,6 +983,25 @@ func (a *app) exposeAPI() {
 			}
 		}
 		return a.generate()
+	})
+	// generateOptions(opts) is the "4 options" button; candidates() lists the offer's seeds.
+	fn("generateOptions", func(args []js.Value) any {
+		if len(args) > 0 && args[0].Truthy() {
+			o := args[0]
+			for _, k := range []string{"prompt", "seed", "steps", "cfg"} {
+				if v := o.Get(k); !v.IsUndefined() {
+					input(byID(k)).SetValue(jsGlobal.Get("String").Invoke(v).String())
+				}
+			}
+		}
+		return a.generateOptions()
+	})
+	fn("candidates", func([]js.Value) any {
+		seeds := make([]any, len(a.e.Candidates))
+		for i, c := range a.e.Candidates {
+			seeds[i] = float64(c.Seed)
+		}
+		return seeds
 	})
 	// layerPoint(i) is where, in page coordinates, a click selects layer i (paint order):
 	// for tests that click on generated shapes they cannot know in advance.

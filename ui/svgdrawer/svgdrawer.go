@@ -28,6 +28,25 @@ func (d Drawer) Generate(ctx context.Context, o ui.DrawOptions) (*vector.Documen
 	return res.Doc, nil
 }
 
+// GenerateN implements ui.Drawer with svgmodel.Model.GenerateN (candidate i seeded
+// svgmodel.CandidateSeed(o.Seed, i)).
+func (d Drawer) GenerateN(ctx context.Context, o ui.DrawOptions, n int) ([]ui.Candidate, error) {
+	so := d.options(o)
+	if on := so.OnStep; on != nil && n > 1 {
+		// The estimate holds every candidate's tokens, one after another: preview the first.
+		so.OnStep = func(step, steps int, x []float32) error { return on(step, steps, x[:len(x)/n]) }
+	}
+	res, err := d.M.GenerateN(ctx, so, n)
+	if err != nil {
+		return nil, err
+	}
+	cs := make([]ui.Candidate, len(res))
+	for i, r := range res {
+		cs[i] = ui.Candidate{Doc: r.Doc, SVG: r.SVG, Seed: svgmodel.CandidateSeed(o.Seed, i)}
+	}
+	return cs, nil
+}
+
 // Edit implements ui.Drawer with svgmodel.Model.EditDoc.
 func (d Drawer) Edit(ctx context.Context, doc *vector.Document, o ui.EditOptions) (*vector.Document, error) {
 	res, err := d.M.EditDoc(ctx, doc, svgmodel.EditOptions{Options: d.options(o.DrawOptions), Keep: o.Keep, Recolor: o.Recolor, Add: o.Add})
