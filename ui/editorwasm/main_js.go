@@ -20,6 +20,7 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 	"honnef.co/go/js/dom/v2"
 
+	"github.com/lamina-ml/lamina/promise"
 	"github.com/lamina-ml/lamina/svgmodel"
 	"github.com/lamina-ml/lamina/tensor"
 	"github.com/lamina-ml/lamina/ui"
@@ -216,31 +217,15 @@ func (a *app) report(err error) {
 	}
 }
 
-// await blocks the calling goroutine (never a js.FuncOf callback) on a Promise.
-func await(p js.Value) (js.Value, error) {
-	ok, bad := make(chan js.Value, 1), make(chan js.Value, 1)
-	then := js.FuncOf(func(_ js.Value, args []js.Value) any { ok <- args[0]; return nil })
-	catch := js.FuncOf(func(_ js.Value, args []js.Value) any { bad <- args[0]; return nil })
-	defer then.Release()
-	defer catch.Release()
-	p.Call("then", then, catch)
-	select {
-	case v := <-ok:
-		return v, nil
-	case e := <-bad:
-		return js.Undefined(), errors.New(e.Call("toString").String())
-	}
-}
-
 func fetchBytes(url string) ([]byte, error) {
-	resp, err := await(jsGlobal.Call("fetch", url))
+	resp, err := promise.Await(jsGlobal.Call("fetch", url))
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", url, err)
 	}
 	if !resp.Get("ok").Bool() {
 		return nil, fmt.Errorf("fetch %s: HTTP %d", url, resp.Get("status").Int())
 	}
-	buf, err := await(resp.Call("arrayBuffer"))
+	buf, err := promise.Await(resp.Call("arrayBuffer"))
 	if err != nil {
 		return nil, err
 	}
@@ -437,26 +422,15 @@ func (a *app) edit(kind ui.EditKind, label string) js.Value {
 // statusSink shows a rejected promise's error in the status line.
 var statusSink func(error)
 
-// newPromise runs f on a goroutine and settles a JS Promise with its result.
+// newPromise runs f on a goroutine and settles a JS Promise with its result; a rejection
+// is also shown in the status line.
 func newPromise(f func() (any, error)) js.Value {
-	var exec js.Func
-	exec = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		resolve, reject := args[0], args[1]
-		go func() {
-			defer exec.Release()
-			v, err := f()
-			if err != nil {
-				if statusSink != nil {
-					statusSink(err)
-				}
-				reject.Invoke(jsGlobal.Get("Error").New(err.Error()))
-				return
-			}
-			resolve.Invoke(v)
-		}()
-		return nil
+	return promise.New(f, func(err error) js.Value {
+		if statusSink != nil {
+			statusSink(err)
+		}
+		return jsGlobal.Get("Error").New(err.Error())
 	})
-	return jsGlobal.Get("Promise").New(exec)
 }
 
 // ---- sync: panels, buttons, autosave ----
@@ -804,7 +778,7 @@ func (a *app) wire() {
 	})
 	a.onClick("copy-svg", func() {
 		go func() {
-			if _, err := await(jsGlobal.Get("laminaEditorHost").Call("copy", string(a.e.Doc.SVG()))); err != nil {
+			if _, err := promise.Await(jsGlobal.Get("laminaEditorHost").Call("copy", string(a.e.Doc.SVG()))); err != nil {
 				a.setStatus("Could not copy: "+err.Error(), true)
 				return
 			}
@@ -818,7 +792,7 @@ func (a *app) wire() {
 		}
 		f := files.Index(0)
 		go func() {
-			txt, err := await(f.Call("text"))
+			txt, err := promise.Await(f.Call("text"))
 			if err != nil {
 				a.report(err)
 				return
@@ -829,7 +803,7 @@ func (a *app) wire() {
 	})
 	a.onClick("paste-svg", func() {
 		go func() {
-			txt, err := await(jsGlobal.Get("laminaEditorHost").Call("readClipboard"))
+			txt, err := promise.Await(jsGlobal.Get("laminaEditorHost").Call("readClipboard"))
 			if err != nil || !strings.Contains(txt.String(), "<svg") {
 				a.setStatus("No SVG on the clipboard: copy an SVG's text, or press "+a.modName()+"+V on the canvas.", true)
 				return
