@@ -213,7 +213,7 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--config", default="small", choices=sorted(CONFIGS))
-    ap.add_argument("--time-budget-s", type=float, default=300)
+    ap.add_argument("--time-budget-s", type=float, default=300, help="seconds of training (the loop; loading the data does not count)")
     ap.add_argument("--max-steps", type=int, default=0)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--seed", type=int, default=0)
@@ -239,6 +239,8 @@ def main():
                     help="torch.compile the training forward (auto: on CUDA when torch has it)")
     ap.add_argument("--save-every-s", type=float, default=0,
                     help="also export the EMA weights every N seconds (long CPU runs can be evaluated while they run)")
+    ap.add_argument("--compile-mode", default="default", choices=["default", "reduce-overhead", "max-autotune-no-cudagraphs"],
+                    help="torch.compile mode (reduce-overhead adds CUDA graphs)")
     ap.add_argument("--profile-steps", type=int, default=0, help="time the step phases over N steps and exit")
     args = ap.parse_args()
 
@@ -309,7 +311,7 @@ def main():
     compile_on = args.compile == "on" or (args.compile == "auto" and device.type == "cuda")
     fwd = model
     if compile_on and hasattr(torch, "compile"):
-        fwd = torch.compile(model)
+        fwd = torch.compile(model, mode=args.compile_mode)
     elif compile_on:
         print("torch.compile: not in this torch version, eager", flush=True)
         compile_on = False
@@ -396,7 +398,7 @@ def main():
     t_loop = time.time()
     last_save = t_loop
     while True:
-        elapsed = time.time() - start
+        elapsed = time.time() - t_loop  # the budget is training time: loading and caption tokenizing do not count
         if args.max_steps and step >= args.max_steps:
             break
         if not args.max_steps and elapsed > budget:
@@ -408,7 +410,7 @@ def main():
         if step == 120 and not args.max_steps:
             if device.type == "cuda":
                 torch.cuda.synchronize()
-            rate = 100 / max(time.time() - start - t20, 1e-6)
+            rate = 100 / max(time.time() - t_loop - t20, 1e-6)
             est_total = int(step + rate * (budget - elapsed) * 0.97)
         total = args.max_steps or est_total or 10 ** 9
         lr = hp["lr"] * min(1.0, (step + 1) / hp["warmup"]) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, step / total))))
