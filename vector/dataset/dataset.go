@@ -160,10 +160,17 @@ type ebMessages struct {
 	} `json:"subgroups"`
 }
 
-// normHex upper-cases a code point sequence and drops FE0F (Twemoji file names omit it).
+// normHex upper-cases a code point sequence, drops FE0F (Twemoji file names omit it) and
+// leading zeros (emojibase writes the keycap "#" as 0023, Twemoji as 23).
 func normHex(h string) string {
 	var out []string
 	for _, cp := range strings.Split(strings.ToUpper(h), "-") {
+		if len(cp) > 1 {
+			cp = strings.TrimLeft(cp, "0")
+			if cp == "" {
+				cp = "0"
+			}
+		}
 		if cp != "FE0F" && cp != "" {
 			out = append(out, cp)
 		}

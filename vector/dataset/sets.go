@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -52,6 +53,9 @@ var Sets = []Set{
 		License: "CC-BY-SA-4.0", LicenseURL: "https://creativecommons.org/licenses/by-sa/4.0/", ShareAlike: true,
 		Notice: "OpenMoji (c) HfG Schwaebisch Gmuend and contributors, CC-BY-SA 4.0 (share-alike)"},
 }
+
+// ErrIconSet: an Iconify set's icons.json or chars.json is not what the format says.
+var ErrIconSet = errors.New("dataset: malformed Iconify set")
 
 // Drop reasons (SetReport.Dropped keys).
 const (
@@ -207,7 +211,7 @@ func loadIconify(dir string, s Set, si int, meta map[string]emojiInfo, rep *SetR
 	}
 	var set iconifyJSON
 	if err := json.Unmarshal(raw, &set); err != nil {
-		return nil, fmt.Errorf("%s icons.json: %w", s.Name, err)
+		return nil, fmt.Errorf("%w: %s icons.json: %v", ErrIconSet, s.Name, err)
 	}
 	rep.Icons = len(set.Icons) + len(set.Aliases)
 	for _, a := range sortedKeys(set.Aliases) {
@@ -235,7 +239,7 @@ func loadIconify(dir string, s Set, si int, meta map[string]emojiInfo, rep *SetR
 		}
 		var chars map[string]string
 		if err := json.Unmarshal(raw, &chars); err != nil {
-			return nil, fmt.Errorf("%s chars.json: %w", s.Name, err)
+			return nil, fmt.Errorf("%w: %s chars.json: %v", ErrIconSet, s.Name, err)
 		}
 		for _, cp := range sortedKeys(chars) {
 			name, hx := chars[cp], normHex(cp)
