@@ -329,6 +329,10 @@ func Build(opt Options) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
+	short, err := loadShortcodes(filepath.Join(opt.Src, "emojibase-data"))
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
 	reports := make([]*SetReport, len(sets))
 	var items []item
 	for si, s := range sets {
@@ -349,7 +353,7 @@ func Build(opt Options) (*Manifest, error) {
 			}
 			continue
 		}
-		its, err := loadIconify(dir, s, si, meta, rep)
+		its, err := loadIconify(dir, s, si, meta, short, rep)
 		if err != nil {
 			return nil, fmt.Errorf("dataset: %w", err)
 		}

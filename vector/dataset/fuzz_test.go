@@ -49,7 +49,7 @@ func FuzzLoadIconify(f *testing.F) {
 		os.WriteFile(filepath.Join(dir, "chars.json"), chars, 0o644)
 		for _, s := range []Set{{Name: "c"}, {Name: "n", ByName: true}, {Name: "d", ByName: true, NoDashes: true}} {
 			rep := &SetReport{Dropped: map[string]int{}, Examples: map[string][]string{}}
-			items, err := loadIconify(dir, s, 0, meta, rep)
+			items, err := loadIconify(dir, s, 0, meta, map[string]string{"redheart": "2764"}, rep)
 			if err != nil {
 				if !errors.Is(err, ErrIconSet) {
 					t.Fatalf("untyped error %v", err)

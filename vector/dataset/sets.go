@@ -204,7 +204,12 @@ func iconifySVG(set *iconifyJSON, ic iconifyIcon) []byte {
 
 // loadIconify reads one Iconify set and joins its icons to emojibase entries (meta): through
 // chars.json (code points → icon name) or, for sets without one, by name.
-func loadIconify(dir string, s Set, si int, meta map[string]emojiInfo, rep *SetReport) ([]item, error) {
+//
+// By name, an icon joins the emoji whose label slug it is ("red-heart"), or whose emojibase
+// shortcode it is with separators dropped (fxemoji "alarmclock", shortcode alarm_clock); a
+// trailing "-1", "-2" marks one of several drawings of the same emoji (streamline) and each is
+// kept.
+func loadIconify(dir string, s Set, si int, meta map[string]emojiInfo, short map[string]string, rep *SetReport) ([]item, error) {
 	raw, err := os.ReadFile(filepath.Join(dir, "icons.json"))
 	if err != nil {
 		return nil, err
@@ -228,8 +233,19 @@ func loadIconify(dir string, s Set, si int, meta map[string]emojiInfo, rep *SetR
 			}
 		}
 		for name := range set.Icons {
-			if hx, ok := byKey[name]; ok {
-				hexOf[name] = hx
+			base := variantBase(name)
+			for _, k := range []string{name, base} {
+				if s.NoDashes {
+					k = strings.ReplaceAll(k, "-", "")
+				}
+				if hx, ok := byKey[k]; ok {
+					hexOf[name] = hx
+					break
+				}
+				if hx, ok := short[alnum(k)]; ok {
+					hexOf[name] = hx
+					break
+				}
 			}
 		}
 	} else {
@@ -261,7 +277,7 @@ func loadIconify(dir string, s Set, si int, meta map[string]emojiInfo, rep *SetR
 			rep.drop(DropNoEmoji, name)
 			continue
 		}
-		if first, dup := seen[hx]; dup {
+		if first, dup := seen[hx]; dup && variantBase(name) == name {
 			rep.drop(DropDuplicate, name+" (= "+first+")")
 			continue
 		}
@@ -270,6 +286,67 @@ func loadIconify(dir string, s Set, si int, meta map[string]emojiInfo, rep *SetR
 		items = append(items, item{set: si, name: s.Name + "/" + name, hex: hx, svg: iconifySVG(&set, set.Icons[name])})
 	}
 	return items, nil
+}
+
+// variantBase drops a trailing "-<digits>" (streamline's "astronaut-2"), except from names
+// that are only digits or whose digits are part of the emoji's name ("1st-place-medal" keeps
+// its digits: they lead).
+func variantBase(name string) string {
+	i := strings.LastIndexByte(name, '-')
+	if i <= 0 || i == len(name)-1 {
+		return name
+	}
+	for _, r := range name[i+1:] {
+		if r < '0' || r > '9' {
+			return name
+		}
+	}
+	return name[:i]
+}
+
+// alnum keeps the letters and digits of a lower-case name (the shortcode join key).
+func alnum(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// loadShortcodes reads emojibase-data's shortcode files (en/shortcodes/*.json, hexcode → one
+// shortcode or a list): join key (alnum) → normHex, the shorter sequence winning a tie. Missing
+// files are skipped (they only add joins).
+func loadShortcodes(dir string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, name := range []string{"emojibase", "github", "cldr", "iamcal", "joypixels", "emojibase-legacy"} {
+		raw, err := os.ReadFile(filepath.Join(dir, "en", "shortcodes", name+".json"))
+		if err != nil {
+			continue
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("emojibase shortcodes %s: %w", name, err)
+		}
+		for _, hx := range sortedKeys(m) {
+			var codes []string
+			var one string
+			if json.Unmarshal(m[hx], &one) == nil {
+				codes = []string{one}
+			} else if json.Unmarshal(m[hx], &codes) != nil {
+				return nil, fmt.Errorf("emojibase shortcodes %s: %s is neither a string nor a list", name, hx)
+			}
+			n := normHex(hx)
+			for _, c := range codes {
+				k := alnum(c)
+				if old, ok := out[k]; k != "" && (!ok || len(n) < len(old)) {
+					out[k] = n
+				}
+			}
+		}
+	}
+	return out, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -212,3 +212,38 @@ func TestSlug(t *testing.T) {
 		t.Errorf("no dashes: %v", got)
 	}
 }
+
+func TestLoadIconifyByName(t *testing.T) {
+	dir := t.TempDir()
+	body := `{"body":"<path d='M0 0h9v9z'/>"}`
+	os.WriteFile(filepath.Join(dir, "icons.json"), []byte(`{"width":48,"height":48,"icons":{
+		"alarmclock":`+body+`,"astronaut-1":`+body+`,"astronaut-2":`+body+`,"astronaut":`+body+`,
+		"1st-place-medal":`+body+`,"unknown-thing":`+body+`}}`), 0o644)
+	meta := map[string]emojiInfo{
+		"23F0": {Label: "alarm clock"}, "1F9D1-200D-1F680": {Label: "astronaut"}, "1F947": {Label: "1st place medal"},
+	}
+	// emojibase's github shortcode for 23F0 is alarm_clock: "alarmclock" joins through it
+	// (the set is not NoDashes, so the label slug "alarm-clock" would not match).
+	short := map[string]string{"alarmclock": "23F0"}
+	rep := &SetReport{Dropped: map[string]int{}, Examples: map[string][]string{}}
+	items, err := loadIconify(dir, Set{Name: "s", ByName: true}, 0, meta, short, rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, it := range items {
+		got[it.name] = it.hex
+	}
+	want := map[string]string{
+		"s/alarmclock": "23F0", "s/astronaut": "1F9D1-200D-1F680", "s/astronaut-1": "1F9D1-200D-1F680",
+		"s/astronaut-2": "1F9D1-200D-1F680", "s/1st-place-medal": "1F947",
+	}
+	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(rep.Dropped, map[string]int{DropNoEmoji: 1}) {
+		t.Errorf("joined %v dropped %v, want %v and one no-match", got, rep.Dropped, want)
+	}
+	for name, base := range map[string]string{"astronaut-12": "astronaut", "1st-place-medal": "1st-place-medal", "2": "2", "a-": "a-", "-5": "-5"} {
+		if got := variantBase(name); got != base {
+			t.Errorf("variantBase(%q) = %q, want %q", name, got, base)
+		}
+	}
+}
