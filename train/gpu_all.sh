@@ -4,7 +4,10 @@
 #
 # 1. Here, on the CPU machine, before asking for the GPU (the GPU machine has no Go and no
 #    network): build the multi-style dataset and a lamina binary into .cache/gpu-carry/
-#    (git-ignored; ~40 MB, under the 64 MiB the device tool carries):
+#    (git-ignored; 33 MB: train.npy.gz 27 MB, val.npy.gz 3.6 MB, metadata, synonyms; WITH_EVAL=1
+#    adds an 8 MB lamina binary so the eval runs there too). NOTE: the device tool sends at
+#    most 64 MiB in all, the tracked tree included, and the tracked tree is ~77 MB today
+#    (models/ alone is 61 MB): the call needs a slimmer checkout before it can start.
 #
 #      LAMINA_CACHE=/work/main/.cache bash train/gpu_all.sh prepare
 #
@@ -18,9 +21,13 @@
 #    the model card and packs layered-emoji/ (config, weights, logs, eval, card) into $OUT as
 #    parts of at most 15 MB (`cat svg-model.tar.part-* | tar -x`).
 #
-# 3. Back here: unpack, compare eval.json with models/layered-emoji/eval.json (prompt-fidelity
-#    group/subgroup accuracy, caption gap) and copy over models/layered-emoji only if it is
-#    better.
+# 3. Back here: unpack (`cat svg-model.tar.part-* | tar -x`), evaluate both models on the
+#    same data and prompts:
+#      lamina svg eval --model layered-emoji --data .cache/dataset-all --prompts 32 --seeds 4 --loss-rows 200
+#      lamina svg eval --model models/layered-emoji --data .cache/dataset-all --prompts 32 --seeds 4 --loss-rows 200
+#    and copy it over models/layered-emoji only if prompt-fidelity group/subgroup accuracy and
+#    the caption gap are better; then model_card.py --model models/layered-emoji ... again with
+#    the eval.json beside it.
 #
 # Tiny end-to-end check on a CPU (what CI-sized settings exercise: every stage, a few steps):
 #
@@ -57,7 +64,13 @@ if [ "$stage" = prepare ]; then
 		*) cp "$f" "$CARRY/data/" ;;
 		esac
 	done
-	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -ldflags=-s -o "$CARRY/lamina" ./cmd/lamina
+	# The eval is Go on CPU cores: by default it runs back here (no device time spent on it, 8 MB
+	# less to carry); WITH_EVAL=1 carries a lamina binary so `run` evaluates there too.
+	if [ "${WITH_EVAL:-0}" = 1 ]; then
+		CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -ldflags=-s -o "$CARRY/lamina" ./cmd/lamina
+	else
+		rm -f "$CARRY/lamina"
+	fi
 	du -sh "$CARRY"
 	exit 0
 fi
@@ -114,10 +127,10 @@ if [ -x "$LAMINA" ] || command -v "$LAMINA" >/dev/null; then
 else
 	echo "no lamina binary at $LAMINA: eval skipped (run it on the CPU machine)"
 fi
-steps=$($PY -c "import json,sys; c=json.load(open(sys.argv[1])); print(c['train_steps'], c['train_steps_total'])" "$MODEL/config.json")
+steps=$($PY -c "import json,sys; c=json.load(open(sys.argv[1])); print(f\"{c['train_steps']} steps this run, {c['train_steps_total']} in all\")" "$MODEL/config.json")
 gpu=$($PY -c "import torch; print(torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'CPU')")
 $PY train/svg/model_card.py --model "$MODEL" \
-	--run "$gpu, $TRAIN_S s budget, batch $BATCH, config $CONFIG, $TOKENIZER captions, this run's/total steps: $steps${INIT:+, warm start from $INIT}" \
+	--run "$gpu, $TRAIN_S s budget, batch $BATCH, config $CONFIG, $TOKENIZER captions, $steps${INIT:+, warm start from $INIT}" \
 	--command "TRAIN_S=$TRAIN_S BATCH=$BATCH CONFIG=$CONFIG INIT=$INIT TOKENIZER=$TOKENIZER bash train/gpu_all.sh run"
 cp "$MODEL/README.md" "$OUT/svg-README.md"
 (cd "$WORK" && tar -c layered-emoji) | split -b 15M - "$OUT/svg-model.tar.part-"

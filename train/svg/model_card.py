@@ -78,8 +78,9 @@ def main():
     if runs:
         w("| run | steps | batch | seconds | device | warm start from | training rows |\n|---|---|---|---|---|---|---|")
         for i, r in enumerate(runs):
-            w(f"| {i + 1} | {r.get('steps')} | {r.get('batch')} | {r.get('seconds')} | {r.get('gpu') or r.get('device')} | "
-              f"{r.get('init_from') or '—'} | {r.get('data_rows')} |")
+            d = {k: ("—" if r.get(k) is None else r.get(k)) for k in ("steps", "batch", "seconds", "data_rows")}
+            w(f"| {i + 1} | {d['steps']} | {d['batch']} | {d['seconds']} | {r.get('gpu') or r.get('device')} | "
+              f"{r.get('init_from') or '—'} | {d['data_rows']} |")
         w("")
     if cfg.get("reinitialised"):
         w("Re-initialised at the warm start (shape changed): " + ", ".join(f"`{k}`" for k in cfg["reinitialised"]) + ".\n")

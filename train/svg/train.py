@@ -363,6 +363,8 @@ def main():
     def export(step, loop_s):
         """Writes the EMA weights and config (with the steps so far) to --out."""
         runs = list((init_cfg or {}).get("runs", []))
+        if init_steps and not runs:  # a model from before runs were recorded: its steps, unannotated
+            runs.append(dict(steps=init_steps, batch=None, seconds=None, device="(not recorded)"))
         runs.append(dict(steps=step, batch=B, seconds=round(loop_s), device=str(device),
                          gpu=torch.cuda.get_device_name(0) if device.type == "cuda" else None,
                          init_from=args.init_from or None, data_rows=len(xtr),
