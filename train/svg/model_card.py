@@ -40,7 +40,9 @@ def main():
     w(f"**Training run:** {a.run}\n")
     w("## Use\n")
     w("```sh\nlamina svg generate --prompt \"red heart\" --seed 1 --out heart.svg\n"
-      "lamina svg edit --in heart.svg --keep 0 --prompt \"blue heart\" --seed 2 --out edited.svg\n```\n")
+      "lamina svg edit --in heart.svg --keep 0 --prompt \"blue heart\" --seed 2 --out edited.svg\n"
+      + ("lamina svg generate --prompt \"fluent red heart\" --seed 1 --out fluent-heart.svg   # a style word\n"
+         if cfg.get("styles") and len(cfg["styles"]) > 1 else "") + "```\n")
     w("## Model\n")
     w("| field | value |\n|---|---|")
     for k in ("d_model", "heads", "layers", "text_d_model", "text_layers", "text_heads",
