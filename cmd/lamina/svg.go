@@ -248,6 +248,7 @@ func svgDataset(args []string) error {
 	out := fl.String("out", "", "output folder (e.g. .cache/dataset)")
 	src := fl.String("src", defaultDataSrc(), "node_modules folder from scripts/fetch-data.sh")
 	workers := fl.Int("workers", 0, "parallel workers (0 = GOMAXPROCS)")
+	sets := fl.String("sets", "", "comma-separated drawing sets (twemoji,noto,fluent,emojione,fxemoji,streamline,openmoji); empty = every installed set except the share-alike openmoji")
 	k, n := tokenFlags(fl)
 	if err := parseFlags(fl, args); err != nil {
 		return err
@@ -258,13 +259,21 @@ func svgDataset(args []string) error {
 	if *out == "" {
 		return errors.New("svg dataset: --out is required")
 	}
-	m, err := dataset.Build(dataset.Options{Src: *src, Out: *out, K: *k, N: *n, Workers: *workers})
+	var names []string
+	if *sets != "" {
+		names = strings.Split(*sets, ",")
+	}
+	m, err := dataset.Build(dataset.Options{Src: *src, Out: *out, K: *k, N: *n, Workers: *workers, Sets: names})
 	if err != nil {
 		return err
+	}
+	perSet := map[string]any{}
+	for _, s := range m.Sets {
+		perSet[s.Name] = map[string]any{"rows": s.Rows, "dropped": s.Dropped, "license": s.License}
 	}
 	return printJSON(map[string]any{
 		"out": *out, "K": m.K, "N": m.N, "F": m.F,
 		"train_rows": m.Splits["train"].Rows, "val_rows": m.Splits["val"].Rows,
-		"skipped_not_fitting": m.Skipped, "fidelity": m.Fidelity,
+		"sets": perSet, "missing_sets": m.MissingSets, "fidelity": m.Fidelity,
 	})
 }

@@ -62,8 +62,19 @@ def encode_caption(text, cfg):
 
 
 def gelu(x):
-    # GPT-2's tanh approximation, the same formula lamina's GeluTanh op computes.
+    # GPT-2's tanh approximation, the same formula lamina's GeluTanh op computes. torch's fused
+    # kernel (approximate="tanh", torch >= 1.12) computes the same formula in one pass, forward
+    # and backward; the explicit expression is the fallback.
+    if _FUSED_GELU:
+        return F_.gelu(x, approximate="tanh")
     return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)))
+
+
+try:
+    F_.gelu(torch.zeros(1), approximate="tanh")
+    _FUSED_GELU = True
+except TypeError:
+    _FUSED_GELU = False
 
 
 def attention(q, k, v, heads, key_mask=None):

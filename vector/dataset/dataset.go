@@ -1,17 +1,25 @@
-// Package dataset builds the layered-SVG training set from Twemoji and emojibase: tokens
-// per emoji (see package vector for the token layout), metadata, a deterministic
-// train/validation split by base emoji, a manifest, and a fidelity summary.
+// Package dataset builds the layered-SVG training set from emoji drawings in several styles —
+// Twemoji's SVG files and the Iconify JSON sets of Noto, Fluent (flat), Emoji One, FxEmoji,
+// Streamline and (only when asked, share-alike) OpenMoji — each joined to its emojibase-data
+// entry (label, tags, group, subgroup): tokens per drawing (see package vector for the token
+// layout), metadata with the drawing's set and style word, a deterministic train/validation
+// split by base emoji shared by every set, a per-set report of what was dropped and why, the
+// sources' license notices, a manifest, and a fidelity summary.
 //
 // Files written to the output folder:
 //
 //	train.npy, val.npy     float32 little-endian, shape (M, K, F), NumPy .npy v1.0
 //	train.jsonl, val.jsonl one JSON object per row of the matching .npy, same order (Meta)
-//	fidelity.jsonl         per source file: fits, IoU, RGBA error, unsupported features
+//	fidelity.jsonl         per source drawing: fits, IoU, RGBA error, unsupported features, drop reason
+//	LICENSES.md            every source's license and attribution (travels with the data)
 //	manifest.json          Manifest: K, N, F, field names, coordinate mapping, counts,
-//	                       package versions, sha256 of every file above, fidelity summary
+//	                       package versions, per-set reports, sha256 of every file above,
+//	                       fidelity summary
 //
-// Only documents that fit in K slots are written to the .npy files; the others are listed in
-// the manifest (skipped) and in fidelity.jsonl.
+// A drawing is dropped (and counted under its set and reason) when it joins no emoji, repeats
+// an emoji its set already gave, fails to parse, paints nothing, needs more than K slots, or
+// uses an SVG feature the reader cannot draw that loses whole shapes (a gradient fill drawn as
+// none, a mask, <use>): as package vector learns those, fewer drawings are dropped.
 package dataset
 
 import (
@@ -45,7 +53,7 @@ const (
 // Meta is one row's metadata (a line of train.jsonl / val.jsonl).
 type Meta struct {
 	Row      int      `json:"row"`
-	File     string   `json:"file"`    // Twemoji file name, e.g. 1f44b-1f3fb.svg
+	File     string   `json:"file"`    // Twemoji file name (1f44b-1f3fb.svg) or set/icon (noto/waving-hand)
 	Hexcode  string   `json:"hexcode"` // code points, upper-case, dash-separated (as the file name)
 	Emoji    string   `json:"emoji"`
 	Label    string   `json:"label"`
@@ -56,6 +64,8 @@ type Meta struct {
 	Tone     bool     `json:"skin_tone"`
 	Layers   int      `json:"layers"`
 	Slots    int      `json:"slots"`
+	Set      string   `json:"set"`   // source set (Sets), e.g. "noto"
+	Style    string   `json:"style"` // the style word a caption may carry
 }
 
 // FileReport is one line of fidelity.jsonl.
@@ -63,7 +73,9 @@ type FileReport struct {
 	File        string   `json:"file"`
 	Fits        bool     `json:"fits"`
 	Slots       int      `json:"slots_needed"`
-	Split       string   `json:"split"`
+	Split       string   `json:"split"` // train, val or dropped
+	Set         int      `json:"-"`
+	Drop        string   `json:"dropped,omitempty"` // why it is not in the data (SetReport.Dropped key)
 	Unsupported []string `json:"unsupported,omitempty"`
 	Error       string   `json:"error,omitempty"`
 	vector.Fidelity
@@ -113,6 +125,9 @@ type Manifest struct {
 	Sources     map[string]string    `json:"sources"`
 	Attribution string               `json:"attribution"`
 	Skipped     []string             `json:"skipped_not_fitting"`
+	Sets        []SetReport          `json:"sets"`                   // per set: rows, drops by reason, license
+	MissingSets []string             `json:"missing_sets,omitempty"` // default sets not installed
+	Licenses    string               `json:"licenses"`               // LICENSES.md: every source's notice
 	Fidelity    Summary              `json:"fidelity"`
 	FidelityLog string               `json:"fidelity_log"`
 	FidelitySHA string               `json:"fidelity_sha256"`
@@ -145,10 +160,17 @@ type ebMessages struct {
 	} `json:"subgroups"`
 }
 
-// normHex upper-cases a code point sequence and drops FE0F (Twemoji file names omit it).
+// normHex upper-cases a code point sequence, drops FE0F (Twemoji file names omit it) and
+// leading zeros (emojibase writes the keycap "#" as 0023, Twemoji as 23).
 func normHex(h string) string {
 	var out []string
 	for _, cp := range strings.Split(strings.ToUpper(h), "-") {
+		if len(cp) > 1 {
+			cp = strings.TrimLeft(cp, "0")
+			if cp == "" {
+				cp = "0"
+			}
+		}
 		if cp != "FE0F" && cp != "" {
 			out = append(out, cp)
 		}
@@ -280,31 +302,65 @@ func loadEmojibase(dir string) (map[string]emojiInfo, error) {
 
 // Options configure Build.
 type Options struct {
-	Src     string // node_modules folder holding @twemoji/svg and emojibase-data
+	Src     string // node_modules folder holding the sets (scripts/fetch-data.sh) and emojibase-data
 	Out     string
 	K, N    int
 	Workers int // goroutines for fidelity metrics; 0 = GOMAXPROCS
+	// Sets names the sources to build (see Sets); empty = every installed set that is not
+	// share-alike (openmoji, CC-BY-SA, only when named).
+	Sets []string
 }
 
 type result struct {
-	file   string
 	tokens *vector.Tokens
 	layers int
+	unsup  []string
 	rep    FileReport
 }
 
-// Build reads every Twemoji SVG, tokenizes it, measures the round trip, writes the dataset
-// into opt.Out and returns the manifest.
+// Build reads every drawing of the chosen sets, joins it to its emojibase entry, tokenizes it,
+// measures the round trip, writes the dataset into opt.Out and returns the manifest.
 func Build(opt Options) (*Manifest, error) {
-	svgDir := filepath.Join(opt.Src, "@twemoji", "svg")
-	files, err := filepath.Glob(filepath.Join(svgDir, "*.svg"))
-	if err != nil || len(files) == 0 {
-		return nil, fmt.Errorf("dataset: no SVGs in %s (run scripts/fetch-data.sh): %v", svgDir, err)
+	sets, missing, err := resolveSets(opt.Src, opt.Sets)
+	if err != nil {
+		return nil, err
 	}
-	sort.Strings(files)
 	meta, err := loadEmojibase(filepath.Join(opt.Src, "emojibase-data"))
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	short, err := loadShortcodes(filepath.Join(opt.Src, "emojibase-data"))
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	reports := make([]*SetReport, len(sets))
+	var items []item
+	for si, s := range sets {
+		rep := &SetReport{Set: s, Rows: map[string]int{"train": 0, "val": 0}, Dropped: map[string]int{}, Examples: map[string][]string{}}
+		reports[si] = rep
+		dir := filepath.Join(opt.Src, filepath.FromSlash(s.Dir))
+		if s.Name == "twemoji" {
+			files, err := filepath.Glob(filepath.Join(dir, "*.svg"))
+			if err != nil || len(files) == 0 {
+				return nil, fmt.Errorf("dataset: no SVGs in %s (run scripts/fetch-data.sh): %v", dir, err)
+			}
+			sort.Strings(files)
+			rep.Icons = len(files)
+			for _, f := range files {
+				hx := normHex(strings.TrimSuffix(filepath.Base(f), ".svg"))
+				rep.Joined++ // every Twemoji file is named by its code points (composeInfo covers the rest)
+				items = append(items, item{set: si, name: filepath.Base(f), hex: hx, path: f})
+			}
+			continue
+		}
+		its, err := loadIconify(dir, s, si, meta, short, rep)
+		if err != nil {
+			return nil, fmt.Errorf("dataset: %w", err)
+		}
+		items = append(items, its...)
+	}
+	if len(items) == 0 {
+		return nil, fmt.Errorf("dataset: no drawings in %s (run scripts/fetch-data.sh)", opt.Src)
 	}
 	if err := os.MkdirAll(opt.Out, 0o755); err != nil {
 		return nil, err
@@ -313,7 +369,7 @@ func Build(opt Options) (*Manifest, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	results := make([]result, len(files))
+	results := make([]result, len(items))
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for w := 0; w < workers; w++ {
@@ -321,16 +377,23 @@ func Build(opt Options) (*Manifest, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = processFile(files[i], opt.K, opt.N)
+				results[i] = processItem(items[i], opt.K, opt.N)
 			}
 		}()
 	}
-	for i := range files {
+	for i := range items {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
 
+	var notices []string
+	sources := map[string]string{"emojibase": EmojibasePackage}
+	for _, s := range sets {
+		notices = append(notices, s.Notice+" ("+s.LicenseURL+")")
+		sources[s.Name] = s.Package
+	}
+	notices = append(notices, "emojibase-data (c) Miles Johnson, MIT")
 	m := &Manifest{
 		Format: Format, K: opt.K, N: opt.N, F: vector.SlotFields(opt.N),
 		Shape: "(rows, K, F)", Dtype: "float32 little-endian (.npy '<f4')",
@@ -343,14 +406,16 @@ func Build(opt Options) (*Manifest, error) {
 			"winding":     "+1 keep the canonical clockwise (on screen) direction, -1 reverse it when decoding (nonzero holes)",
 			"rgba":        "fill color straight alpha, value = 2*c-1 for c in [0,1]",
 			"points":      "3N points (x,y): P0, C1_0, C2_0, P1, C1_1, C2_1, ..., P(N-1), C1_(N-1), C2_(N-1); segment i runs P_i -> P_(i+1) with controls C1_i, C2_i; P_N = P0 (closed)",
-			"coordinates": "x' = 2*(x-minx)/width - 1, y' = 2*(y-miny)/height - 1 over the viewBox (y down); points outside the viewBox fall outside [-1,1]",
+			"coordinates": "x' = 2*(x-minx)/width - 1, y' = 2*(y-miny)/height - 1 over the drawing's own viewBox (y down; every set is mapped to [-1,1]); points outside the viewBox fall outside [-1,1]",
 			"canonical":   "clockwise on screen, P0 = top-most then left-most vertex; short paths padded by halving the longest segment, long ones refit by greedy least-squares merging; with spare slots, outlines whose refit deviates > 1/720 viewBox are cut by chords into several slots of the same layer (chords cancel); with too few slots, subpaths of a layer are bridged into one slot (bridges cancel)",
 		},
 		ViewBox:     [4]float64{0, 0, 36, 36},
-		SplitRule:   fmt.Sprintf("validation iff fnv1a64(base) %% %d == 0, base = code points upper-case dash-joined without FE0F and skin tones 1F3FB-1F3FF", ValBuckets),
-		Sources:     map[string]string{"twemoji": TwemojiPackage, "emojibase": EmojibasePackage},
-		Attribution: "Twemoji graphics (c) Twitter, Inc. and other contributors, CC-BY 4.0 (https://creativecommons.org/licenses/by/4.0/); emojibase-data (c) Miles Johnson, MIT",
+		SplitRule:   fmt.Sprintf("validation iff fnv1a64(base) %% %d == 0, base = code points upper-case dash-joined without FE0F and skin tones 1F3FB-1F3FF; the same rule for every set, so an emoji is in one split in all styles", ValBuckets),
+		Sources:     sources,
+		Attribution: strings.Join(notices, "; "),
 		Splits:      map[string]SplitInfo{},
+		MissingSets: missing,
+		Licenses:    "LICENSES.md",
 	}
 	type split struct {
 		data  []float32
@@ -360,22 +425,36 @@ func Build(opt Options) (*Manifest, error) {
 	splits := map[string]*split{"train": {bases: map[string]bool{}}, "val": {bases: map[string]bool{}}}
 	var fid bytes.Buffer
 	var reps []FileReport
-	for _, r := range results {
-		hexc := normHex(strings.TrimSuffix(r.file, ".svg"))
+	iouSum := make([]float64, len(sets))
+	for i, r := range results {
+		it := items[i]
+		rep := reports[it.set]
+		hexc := it.hex
 		name := "train"
 		if IsValidation(hexc) {
 			name = "val"
 		}
 		r.rep.Split = name
-		if r.rep.Error == "" && !r.rep.Fits {
-			r.rep.Split = "skipped"
-			m.Skipped = append(m.Skipped, r.file)
+		if r.rep.Drop == "" && r.rep.Error == "" {
+			for _, u := range r.unsup {
+				if lossyFeature(u) {
+					r.rep.Drop = dropLossyPrefix + u
+					break
+				}
+			}
+		}
+		if r.rep.Drop != "" {
+			r.rep.Split = "dropped"
+			rep.drop(r.rep.Drop, it.name)
+			if r.rep.Drop == DropNotFitting {
+				m.Skipped = append(m.Skipped, it.name)
+			}
 		}
 		reps = append(reps, r.rep)
 		line, _ := json.Marshal(r.rep)
 		fid.Write(line)
 		fid.WriteByte('\n')
-		if r.rep.Error != "" || !r.rep.Fits {
+		if r.rep.Drop != "" {
 			continue
 		}
 		s := splits[name]
@@ -388,12 +467,21 @@ func Build(opt Options) (*Manifest, error) {
 			tags = []string{}
 		}
 		s.metas = append(s.metas, Meta{
-			Row: len(s.metas), File: r.file, Hexcode: hexc, Emoji: info.Emoji, Label: info.Label,
+			Row: len(s.metas), File: it.name, Hexcode: hexc, Emoji: info.Emoji, Label: info.Label,
 			Tags: tags, Group: info.Group, Subgroup: info.Subgroup, Base: BaseKey(hexc),
 			Tone: info.Tone || BaseKey(hexc) != hexc, Layers: r.layers, Slots: r.tokens.Needed,
+			Set: sets[it.set].Name, Style: sets[it.set].Style,
 		})
 		s.bases[BaseKey(hexc)] = true
 		s.data = append(s.data, r.tokens.Data...)
+		rep.Rows[name]++
+		iouSum[it.set] += r.rep.LayerIoU
+	}
+	for si, rep := range reports {
+		if n := rep.Rows["train"] + rep.Rows["val"]; n > 0 {
+			rep.MeanIoU = iouSum[si] / float64(n)
+		}
+		m.Sets = append(m.Sets, *rep)
 	}
 	for _, name := range []string{"train", "val"} {
 		s := splits[name]
@@ -420,12 +508,35 @@ func Build(opt Options) (*Manifest, error) {
 	if m.FidelitySHA, err = writeFile(opt.Out, m.FidelityLog, fid.Bytes()); err != nil {
 		return nil, err
 	}
+	if _, err := writeFile(opt.Out, m.Licenses, []byte(LicenseNotes(sets))); err != nil {
+		return nil, err
+	}
 	m.Fidelity = summarize(reps)
 	mj, _ := json.MarshalIndent(m, "", "  ")
 	if _, err := writeFile(opt.Out, "manifest.json", append(mj, '\n')); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// LicenseNotes is LICENSES.md of a dataset built from sets: every source's license and
+// attribution, which anything trained on the data (the model card) must carry on.
+func LicenseNotes(sets []Set) string {
+	var b strings.Builder
+	b.WriteString("# Licenses of the drawings in this dataset\n\n")
+	b.WriteString("Each row's `set` field in train.jsonl / val.jsonl names its source. Attribute every source\n")
+	b.WriteString("whose drawings you use, or that a model trained on this data was trained on.\n\n")
+	b.WriteString("| set | package | license | notice |\n|---|---|---|---|\n")
+	for _, s := range sets {
+		fmt.Fprintf(&b, "| %s | %s | [%s](%s) | %s |\n", s.Name, s.Package, s.License, s.LicenseURL, s.Notice)
+	}
+	b.WriteString("| (labels) | " + EmojibasePackage + " | MIT | emojibase-data (c) Miles Johnson |\n")
+	for _, s := range sets {
+		if s.ShareAlike {
+			fmt.Fprintf(&b, "\n%s is share-alike: weights trained on it must be released under %s too.\n", s.Name, s.License)
+		}
+	}
+	return b.String()
 }
 
 func writeFile(dir, name string, b []byte) (string, error) {
@@ -436,28 +547,38 @@ func writeFile(dir, name string, b []byte) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-func processFile(path string, k, n int) result {
-	r := result{file: filepath.Base(path)}
-	r.rep.File = r.file
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		r.rep.Error = err.Error()
-		return r
+func processItem(it item, k, n int) result {
+	var r result
+	r.rep.File, r.rep.Set = it.name, it.set
+	raw := it.svg
+	if raw == nil {
+		var err error
+		if raw, err = os.ReadFile(it.path); err != nil {
+			r.rep.Error, r.rep.Drop = err.Error(), DropParse
+			return r
+		}
 	}
 	doc, err := vector.ParseSVG(raw)
 	if err != nil {
-		r.rep.Error = err.Error()
+		r.rep.Error, r.rep.Drop = err.Error(), DropParse
 		return r
 	}
 	r.layers = len(doc.Layers)
+	r.unsup = doc.Unsupported
 	r.tokens = vector.Tokenize(doc, k, n)
 	r.rep.Fits, r.rep.Slots, r.rep.Unsupported = r.tokens.Fits, r.tokens.Needed, doc.Unsupported
 	back, err := vector.Detokenize(r.tokens)
 	if err != nil {
-		r.rep.Error = err.Error()
+		r.rep.Error, r.rep.Drop = err.Error(), DropDetokenize
 		return r
 	}
 	r.rep.Fidelity = vector.Compare(doc, back, vector.MetricSize)
+	switch {
+	case len(doc.Layers) == 0:
+		r.rep.Drop = DropEmpty
+	case !r.tokens.Fits:
+		r.rep.Drop = DropNotFitting
+	}
 	return r
 }
 

@@ -61,6 +61,7 @@ func TestSplitKeepsVariantsTogether(t *testing.T) {
 		{"1f44b-1f3fd", "1F44B"},
 		{"2764-FE0F", "2764"},
 		{"1F9D1-1F3FB-200D-1F91D-200D-1F9D1-1F3FC", "1F9D1-200D-1F91D-200D-1F9D1"},
+		{"0023-FE0F-20E3", "23-20E3"}, // emojibase keycap vs Twemoji 23-20e3.svg
 	}
 	for _, tc := range tests {
 		if got := BaseKey(tc.hex); got != tc.base {
