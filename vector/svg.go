@@ -135,7 +135,11 @@ func ParseSVG(data []byte) (*Document, error) {
 	if err := r.rootViewport(root, &st); err != nil {
 		return nil, err
 	}
-	r.renderChildren(root, st)
+	if conditionsPass(root) && !displayNone(root) {
+		st = r.computeStyle(root, st)
+		st.m = st.m.Mul(r.elementTransform(root, &st))
+		r.group(root, st, func() { r.renderChildren(root, st) })
+	}
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -840,6 +844,7 @@ func (r *reader) use(n *node, st style) {
 	}
 	r.active[n] = true
 	defer delete(r.active, n)
+	st.ctxFill, st.ctxStroke = st.fill, st.stroke
 	x := r.lengthAttr(n, &st, "x", 'x', 0)
 	y := r.lengthAttr(n, &st, "y", 'y', 0)
 	st.m = st.m.Mul(r.elementTransform(n, &st)).Mul(Matrix{A: 1, D: 1, E: x, F: y})
@@ -923,6 +928,9 @@ func (r *reader) groupClip(n *node, st style, viewportClip []Subpath, content fu
 	}
 	if v, ok := n.decls["filter"]; ok && strings.TrimSpace(v) != "none" {
 		r.note(n, "filter not applied")
+	}
+	if v, ok := n.decls["mix-blend-mode"]; ok && strings.TrimSpace(v) != "normal" {
+		r.note(n, "mix-blend-mode "+strings.TrimSpace(v)+" drawn as normal")
 	}
 	if v, ok := n.decls["opacity"]; ok {
 		o, err := parseOpacity(v)
@@ -1086,8 +1094,8 @@ func (r *reader) clipRegion(n *node, id string, st style, start int) ([]Subpath,
 	}
 	r.active[cp] = true
 	defer delete(r.active, cp)
-	cst := r.computeStyle(cp, initialStyleFrom(st))
-	m := st.m
+	cst := r.computeStyle(cp, r.defStyle(cp, st))
+	m := st.m.Mul(r.elementTransform(cp, &cst))
 	if strings.TrimSpace(cp.decls["clipPathUnits"]) == "objectBoundingBox" {
 		bb, ok := r.bboxOf(st, start)
 		if !ok || bb[2] == 0 || bb[3] == 0 {
@@ -1095,7 +1103,6 @@ func (r *reader) clipRegion(n *node, id string, st style, start int) ([]Subpath,
 		}
 		m = m.Mul(Matrix{A: bb[2], D: bb[3], E: bb[0], F: bb[1]})
 	}
-	m = m.Mul(r.elementTransform(cp, &cst))
 	cst.m = m
 	var region []Subpath
 	s := r.sub()
@@ -1189,6 +1196,32 @@ func (r *reader) clipRegion(n *node, id string, st style, start int) ([]Subpath,
 	return region, true
 }
 
+// defStyle is the inherited state for definition d's content: what d's own ancestors give
+// (definitions inherit from where they are defined, not from where they are used), with the
+// referencing element's transform and viewport.
+func (r *reader) defStyle(d *node, st style) style {
+	var chain []*node
+	for a := d.parent; a != nil && len(chain) < MaxDepth; a = a.parent {
+		chain = append(chain, a)
+	}
+	s := initialStyle()
+	for i := len(chain) - 1; i >= 0; i-- {
+		s = r.computeStyleQuiet(chain[i], s)
+	}
+	s.vw, s.vh, s.m = st.vw, st.vh, st.m
+	s.ctxFill, s.ctxStroke = st.ctxFill, st.ctxStroke
+	return s
+}
+
+// computeStyleQuiet is computeStyle without reports (ancestors are reported where drawn).
+func (r *reader) computeStyleQuiet(n *node, parent style) style {
+	save := r.unsup
+	r.unsup = map[string]bool{}
+	s := r.computeStyle(n, parent)
+	r.unsup = save
+	return s
+}
+
 // initialStyleFrom resets the inherited properties for a definition (clip path, mask,
 // marker, pattern content inherits from the definition's own ancestors, approximated by the
 // initial values) but keeps the viewport.
@@ -1217,7 +1250,7 @@ func (r *reader) applyMask(n *node, id string, st style, start int) {
 	}
 	r.active[mk] = true
 	defer delete(r.active, mk)
-	mst := r.computeStyle(mk, initialStyleFrom(st))
+	mst := r.computeStyle(mk, r.defStyle(mk, st))
 	bb, okbb := r.bboxOf(st, start)
 	// mask region: x, y, width, height (default -10% -10% 120% 120% of the bbox)
 	var region Subpath
@@ -1515,9 +1548,44 @@ func (r *reader) shape(n *node, st style) {
 		return
 	}
 	bbox, okbb := geomBox(subs)
-	if st.visible && n.name != "line" && len(subs) > 0 {
-		r.paintLayer(n, st, st.fill, st.fillOpacity, st.evenOdd, subs, bbox, okbb, n.name)
+	for _, what := range paintOrder(n.decls["paint-order"]) {
+		switch what {
+		case "fill":
+			if st.visible && n.name != "line" && len(subs) > 0 {
+				r.paintLayer(n, st, st.fill, st.fillOpacity, st.evenOdd, subs, bbox, okbb, n.name)
+			}
+		case "stroke":
+			r.strokeShape(n, st, subs, info, bbox, okbb)
+		case "markers":
+			switch n.name {
+			case "path", "line", "polyline", "polygon":
+				if st.markers != [3]string{} {
+					r.markers(n, st, subs, info)
+				}
+			}
+		}
 	}
+}
+
+// paintOrder returns the order of fill, stroke and markers for a paint-order value.
+func paintOrder(v string) []string {
+	out := []string{}
+	seen := map[string]bool{}
+	for _, f := range strings.Fields(v) {
+		if (f == "fill" || f == "stroke" || f == "markers") && !seen[f] {
+			out = append(out, f)
+			seen[f] = true
+		}
+	}
+	for _, f := range []string{"fill", "stroke", "markers"} {
+		if !seen[f] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (r *reader) strokeShape(n *node, st style, subs []Subpath, info []openInfo, bbox [4]float64, okbb bool) {
 	if st.visible && st.stroke.kind != paintNone && st.stroke2.width > 0 && len(subs) > 0 {
 		if st.nonScaling {
 			r.note(n, "vector-effect non-scaling-stroke: stroke scaled with the transform")
@@ -1543,12 +1611,6 @@ func (r *reader) shape(n *node, st style) {
 			if len(outline) > 0 {
 				r.paintLayer(n, st, st.stroke, st.strokeOpacity, false, outline, bbox, okbb, n.name+" stroke")
 			}
-		}
-	}
-	switch n.name {
-	case "path", "line", "polyline", "polygon":
-		if st.markers != [3]string{} {
-			r.markers(n, st, subs, info)
 		}
 	}
 }
@@ -1653,7 +1715,11 @@ func (r *reader) gradient(n, srv *node, m Matrix, bbox [4]float64, okbb bool) (g
 		cur = next
 	}
 	get := func(k string) (string, bool) {
+		common := k == "gradientUnits" || k == "gradientTransform" || k == "spreadMethod"
 		for _, c := range chain {
+			if !common && c.name != srv.name {
+				continue
+			}
 			if v, ok := c.attrs[k]; ok {
 				return strings.TrimSpace(v), true
 			}
@@ -1840,7 +1906,7 @@ func (r *reader) patternMean(n, pat *node, st style, bbox [4]float64, okbb bool)
 		}
 		src = nx
 	}
-	ps := initialStyleFrom(st)
+	ps := r.defStyle(pat, st)
 	ps.m = Identity
 	w, h := 0.0, 0.0
 	obb := strings.TrimSpace(pat.decls["patternUnits"]) != "userSpaceOnUse"
@@ -2003,7 +2069,7 @@ func (r *reader) marker(n *node, st style, id string, p Point, ang float64, star
 	}
 	r.active[mk] = true
 	defer delete(r.active, mk)
-	ms := initialStyleFrom(st)
+	ms := r.defStyle(mk, st)
 	ms.ctxFill, ms.ctxStroke = st.fill, st.stroke
 	ms.ctxM = st.m
 	ms = r.computeStyle(mk, ms)

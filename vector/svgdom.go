@@ -34,6 +34,10 @@ func parseTree(data []byte) (*node, map[string]*node, error) {
 	if len(data) > MaxSVGBytes {
 		return nil, nil, errf(ErrLimit, -1, "document of %d bytes exceeds %d", len(data), MaxSVGBytes)
 	}
+	data, err := expandEntities(data)
+	if err != nil {
+		return nil, nil, err
+	}
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.Strict = true
 	dec.Entity = map[string]string{}
@@ -555,4 +559,31 @@ func collectSheets(root *node, unsup func(string)) []cssRule {
 		return rules[i].order < rules[j].order
 	})
 	return rules
+}
+
+// expandEntities substitutes internal DTD entities (<!ENTITY name "value">) in the document
+// after the DOCTYPE, once and without re-expanding values (so nested definitions cannot grow
+// exponentially), as browsers' XML parsers do for entities whose values hold markup.
+func expandEntities(data []byte) ([]byte, error) {
+	i := bytes.Index(data, []byte("<!DOCTYPE"))
+	if i < 0 || !bytes.Contains(data, []byte("<!ENTITY")) {
+		return data, nil
+	}
+	end := bytes.Index(data[i:], []byte("]>"))
+	if end < 0 {
+		return data, nil
+	}
+	end += i + 2
+	var pairs []string
+	for _, m := range entityRe.FindAllSubmatch(data[i:end], -1) {
+		pairs = append(pairs, "&"+string(m[1])+";", string(m[2])+string(m[3]))
+	}
+	if len(pairs) == 0 {
+		return data, nil
+	}
+	body := strings.NewReplacer(pairs...).Replace(string(data[end:]))
+	if len(body)+end > MaxSVGBytes {
+		return nil, errf(ErrLimit, -1, "document exceeds %d bytes after entity expansion", MaxSVGBytes)
+	}
+	return append(append([]byte(nil), data[:end]...), body...), nil
 }
