@@ -81,6 +81,14 @@ type reader struct {
 	instances int
 	active    map[*node]bool // elements being instantiated (use, clipPath, mask, marker, pattern): cycle guard
 	err       error
+	opt       ParseOptions
+}
+
+// ParseOptions changes what ParseSVGWith reads.
+type ParseOptions struct {
+	// KeepHidden reads shapes hidden by display="none" or visibility="hidden" as layers too
+	// (an editor shows them as hidden layers rather than losing them); browsers draw none.
+	KeepHidden bool
 }
 
 func label(n *node) string {
@@ -119,12 +127,15 @@ func (r *reader) note(n *node, what string) {
 // to its first error, and an element that cannot be drawn is skipped; each is listed in
 // Document.Unsupported. Only input that is not an SVG document (malformed XML, a root that is
 // not <svg>, no usable viewBox or size) or that exceeds the caps is rejected, with an *Error.
-func ParseSVG(data []byte) (*Document, error) {
+func ParseSVG(data []byte) (*Document, error) { return ParseSVGWith(data, ParseOptions{}) }
+
+// ParseSVGWith is ParseSVG with options.
+func ParseSVGWith(data []byte, opt ParseOptions) (*Document, error) {
 	root, ids, err := parseTree(data)
 	if err != nil {
 		return nil, err
 	}
-	r := &reader{doc: &Document{}, ids: ids, unsup: map[string]bool{}, active: map[*node]bool{}}
+	r := &reader{doc: &Document{}, ids: ids, unsup: map[string]bool{}, active: map[*node]bool{}, opt: opt}
 	rules := collectSheets(root, func(s string) { r.note(nil, s) })
 	if len(rules) > maxCSSRules {
 		r.note(nil, "<style> sheet has more than "+strconv.Itoa(maxCSSRules)+" rules; the rest ignored")
@@ -740,10 +751,13 @@ func (r *reader) renderNode(n *node, parent style) {
 		"linearGradient", "radialGradient", "pattern", "filter", "stop", "font", "font-face", "cursor", "view":
 		return // not rendered where they stand
 	}
-	if !conditionsPass(n) || displayNone(n) {
+	if !conditionsPass(n) || displayNone(n) && !r.opt.KeepHidden {
 		return
 	}
 	st := r.computeStyle(n, parent)
+	if r.opt.KeepHidden {
+		st.visible = true
+	}
 	switch n.name {
 	case "g", "a":
 		m := r.elementTransform(n, &st)
@@ -1072,7 +1086,7 @@ func (r *reader) bboxOf(st style, start int) ([4]float64, bool) {
 // document sharing the caps and reports.
 func (r *reader) sub() *reader {
 	return &reader{doc: &Document{ViewBox: r.doc.ViewBox}, ids: r.ids, unsup: r.unsup, nseg: r.nseg,
-		instances: r.instances, active: r.active}
+		instances: r.instances, active: r.active, opt: r.opt}
 }
 
 func (r *reader) join(s *reader) {
