@@ -1669,6 +1669,9 @@ func (r *reader) paintLayer(n *node, st style, p paint, opacity float64, evenOdd
 				l.Paint = g
 			}
 		case srv != nil && srv.name == "pattern":
+			if r.patternTiles(n, srv, st, opacity, evenOdd, subs, bbox, okbb, source) {
+				return
+			}
 			c, ok := r.patternMean(n, srv, st, bbox, okbb)
 			if !ok {
 				return
@@ -2257,4 +2260,208 @@ func clipContains(region []Subpath, content []Subpath, vb [4]float64) bool {
 		}
 	}
 	return true
+}
+
+// Pattern tiling bounds: past them a pattern is drawn as its mean color (reported).
+const (
+	maxPatternTiles  = 1024
+	maxPatternLayers = 64
+)
+
+// patternTiles draws a pattern fill as layers: the tile's content is rendered once in tile
+// coordinates (clipped to the tile unless overflow is visible), repeated over every tile the
+// shape touches, one layer per content layer holding all its tiles, and intersected with the
+// shape. It returns false when the pattern is too fine or complex (the caller approximates).
+func (r *reader) patternTiles(n, pat *node, st style, opacity float64, evenOdd bool, subs []Subpath, bbox [4]float64, okbb bool, source string) bool {
+	if r.active[pat] {
+		return false
+	}
+	r.active[pat] = true
+	defer delete(r.active, pat)
+	chain := []*node{pat}
+	for cur := pat; len(chain) < 16; {
+		nx := r.ref(cur)
+		if nx == nil || nx.name != "pattern" || r.active[nx] {
+			break
+		}
+		chain = append(chain, nx)
+		cur = nx
+	}
+	get := func(k string) (string, bool) {
+		for _, c := range chain {
+			if v, ok := c.attrs[k]; ok {
+				return strings.TrimSpace(v), true
+			}
+		}
+		return "", false
+	}
+	content := pat
+	for _, c := range chain {
+		if len(c.children) > 0 {
+			content = c
+			break
+		}
+	}
+	ps := r.defStyle(content, st)
+	obb := true
+	if v, _ := get("patternUnits"); v == "userSpaceOnUse" {
+		obb = false
+	}
+	frac := func(k string) (float64, bool) {
+		v, ok := get(k)
+		if !ok {
+			return 0, false
+		}
+		x, nn, err := scanNumber(strings.TrimSuffix(v, "%"))
+		if err != nil || nn != len(strings.TrimSuffix(v, "%")) {
+			return 0, false
+		}
+		if strings.HasSuffix(v, "%") {
+			x /= 100
+		}
+		return x, true
+	}
+	var x, y, w, h float64
+	if obb {
+		if !okbb || bbox[2] == 0 || bbox[3] == 0 {
+			return false
+		}
+		fx, _ := frac("x")
+		fy, _ := frac("y")
+		fw, _ := frac("width")
+		fh, _ := frac("height")
+		x, y, w, h = bbox[0]+fx*bbox[2], bbox[1]+fy*bbox[3], fw*bbox[2], fh*bbox[3]
+	} else {
+		L := func(k string, axis byte) float64 {
+			v, ok := get(k)
+			if !ok {
+				return 0
+			}
+			f, ok := length(v, axis, &ps)
+			if !ok {
+				return 0
+			}
+			return f
+		}
+		x, y, w, h = L("x", 'x'), L("y", 'y'), L("width", 'x'), L("height", 'y')
+	}
+	if !(w > 0 && h > 0) {
+		return true // an empty tile paints nothing
+	}
+	pm := st.m
+	if v, ok := get("patternTransform"); ok {
+		if t, err := ParseTransform(cssTransform(v)); err == nil {
+			pm = pm.Mul(t)
+		}
+	}
+	inv, ok := pm.inverse()
+	if !ok {
+		return true
+	}
+	cm := Identity
+	if vb, ok := get("viewBox"); ok {
+		if v, ok := parseViewBox(vb); ok {
+			par, _ := get("preserveAspectRatio")
+			cm = viewBoxTransform(v, par, 0, 0, w, h)
+		}
+	} else if v, _ := get("patternContentUnits"); v == "objectBoundingBox" {
+		if !okbb {
+			return true
+		}
+		cm = Matrix{A: bbox[2], D: bbox[3]}
+	}
+	// Tile content in tile coordinates.
+	ps.m = cm
+	ps.vw, ps.vh = w, h
+	s := r.sub()
+	s.renderChildren(content, ps)
+	r.join(s)
+	if r.err != nil {
+		return true
+	}
+	tile := s.doc.Layers
+	if ov, _ := get("overflow"); ov != "visible" && ov != "auto" {
+		s.doc.Layers = tile
+		s.clipLayers(content, 0, []Subpath{rectPath(0, 0, w, h)}, "pattern tile")
+		tile = s.doc.Layers
+	}
+	if len(tile) == 0 {
+		return true
+	}
+	if len(tile) > maxPatternLayers {
+		return false
+	}
+	// The shape in root coordinates, and its box in pattern space.
+	var shape []Subpath
+	for _, sp := range subs {
+		shape = append(shape, sp.Transform(st.m))
+	}
+	lo := Point{math.Inf(1), math.Inf(1)}
+	hi := Point{math.Inf(-1), math.Inf(-1)}
+	for _, sp := range shape {
+		t := sp.Transform(inv)
+		a, b := t.bounds()
+		lo.X, lo.Y = math.Min(lo.X, a.X), math.Min(lo.Y, a.Y)
+		hi.X, hi.Y = math.Max(hi.X, b.X), math.Max(hi.Y, b.Y)
+	}
+	// Content may overhang its tile when overflow is visible: widen by one tile.
+	i0, i1 := math.Floor((lo.X-x)/w)-1, math.Ceil((hi.X-x)/w)+1
+	j0, j1 := math.Floor((lo.Y-y)/h)-1, math.Ceil((hi.Y-y)/h)+1
+	if !(finite(i0) && finite(i1) && finite(j0) && finite(j1)) || (i1-i0)*(j1-j0) > maxPatternTiles {
+		return false
+	}
+	for _, tl := range tile {
+		var all []Subpath
+		var paint *Gradient
+		for i := i0; i < i1; i++ {
+			for j := j0; j < j1; j++ {
+				m := pm.Mul(Matrix{A: 1, D: 1, E: x + i*w, F: y + j*h})
+				for _, sp := range tl.Subpaths {
+					all = append(all, sp.Transform(m))
+				}
+				if tl.Paint != nil && paint == nil {
+					g := *tl.Paint
+					g.M = m.Mul(g.M)
+					paint = &g // one tile's gradient (the others repeat it; approximated)
+				}
+			}
+		}
+		if segCount(all) > maxBooleanSegs {
+			return false
+		}
+		if r.nseg += segCount(all); r.nseg > MaxSegments {
+			r.err = errf(ErrLimit, -1, "more than %d segments", MaxSegments)
+			return true
+		}
+		clipped, ok := intersect(all, tl.EvenOdd, nonzeroOf(shape, evenOdd))
+		if !ok {
+			return false
+		}
+		clipped = dropDegenerate(clipped)
+		if len(clipped) == 0 {
+			continue
+		}
+		l := Layer{Fill: tl.Fill, Subpaths: clipped, Source: source}
+		if paint != nil {
+			l.Paint = paint
+			r.note(n, "pattern tiles with gradients share one tile's gradient")
+		}
+		l.scaleAlpha(opacity)
+		if l.Paint != nil {
+			l.Fill = meanPaint(&l)
+		}
+		r.doc.Layers = append(r.doc.Layers, l)
+	}
+	return true
+}
+
+// nonzeroOf returns subs as a nonzero fill (settling an evenodd one).
+func nonzeroOf(subs []Subpath, evenOdd bool) []Subpath {
+	if !evenOdd {
+		return subs
+	}
+	if g, ok := settle(subs); ok {
+		return g
+	}
+	return subs
 }
