@@ -1341,16 +1341,12 @@ func (r *reader) applyMask(n *node, id string, st style, start int) {
 		}
 		mls = []Layer{{Subpaths: u, Fill: RGBA{1, 1, 1, strength}}}
 	}
-	for _, ml := range mls {
-		if ml.Paint != nil {
-			r.note(n, "mask gradient approximated by its mean color")
-			break
-		}
-	}
+
 	// pieces[j] = mask layer j minus every mask layer above it, clipped to the mask region.
 	type piece struct {
 		subs     []Subpath
 		strength float64
+		grad     *Gradient // a gradient mask layer: strength varies along it
 	}
 	var pieces []piece
 	var above []Subpath
@@ -1377,8 +1373,8 @@ func (r *reader) applyMask(n *node, id string, st style, start int) {
 		if !opaque(&ml) && j > 0 {
 			r.note(n, "translucent overlapping mask shapes approximated")
 		}
-		if len(p) > 0 && str > 0 {
-			pieces = append(pieces, piece{p, str})
+		if len(p) > 0 && (str > 0 || ml.Paint != nil) {
+			pieces = append(pieces, piece{p, str, ml.Paint})
 		}
 		if u, ok := union(above, sub); ok {
 			above = u
@@ -1399,7 +1395,39 @@ func (r *reader) applyMask(n *node, id string, st style, start int) {
 			}
 			nl := l
 			nl.Subpaths, nl.EvenOdd = subs, l.EvenOdd && !ok
-			nl.scaleAlpha(p.strength)
+			switch {
+			case p.grad != nil && l.Paint == nil:
+				// A solid layer under a gradient mask: the mask's gradient with the layer's
+				// color and, per stop, the layer's alpha × the stop's mask strength.
+				// Luminance × alpha is quadratic between stops, so the mask is resampled at
+				// 1/16 steps as well as at its stops.
+				g := *p.grad
+				g.Stops = nil
+				offs := []float64{}
+				for k := 0; k <= 16; k++ {
+					offs = append(offs, float64(k)/16)
+				}
+				for _, st := range p.grad.Stops {
+					offs = append(offs, st.Offset)
+				}
+				sort.Float64s(offs)
+				for _, o := range offs {
+					sl := Layer{Fill: stopColor(p.grad, o)}
+					c := l.Fill
+					c.A *= maskStrength(&sl, alphaMask)
+					g.Stops = append(g.Stops, Stop{o, c})
+				}
+				nl.Paint = &g
+				nl.Fill = meanPaint(&nl)
+			case p.grad != nil:
+				r.note(n, "gradient mask over a gradient approximated by the mask's mean")
+				nl.scaleAlpha(p.strength)
+			default:
+				nl.scaleAlpha(p.strength)
+			}
+			if nl.Fill.A <= 0 && nl.Paint == nil {
+				continue
+			}
 			out = append(out, nl)
 		}
 	}
