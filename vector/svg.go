@@ -149,7 +149,18 @@ func ParseSVGWith(data []byte, opt ParseOptions) (*Document, error) {
 	if conditionsPass(root) && !displayNone(root) {
 		st = r.computeStyle(root, st)
 		st.m = st.m.Mul(r.elementTransform(root, &st))
-		r.group(root, st, func() { r.renderChildren(root, st) })
+		r.group(root, st, func() {
+			// CSS background-color on the root element fills the whole canvas (Chromium
+			// draws it for an SVG image).
+			if v, ok := root.decls["background-color"]; ok {
+				if c, ok, err := ParseColor(v); err == nil && ok {
+					vb := r.doc.ViewBox
+					r.doc.Layers = append(r.doc.Layers, Layer{Fill: c, Source: "svg background-color",
+						Subpaths: []Subpath{rectPath(vb[0], vb[1], vb[2], vb[3])}})
+				}
+			}
+			r.renderChildren(root, st)
+		})
 	}
 	if r.err != nil {
 		return nil, r.err
@@ -368,7 +379,7 @@ func parsePaint(v string, st *style) (paint, bool) {
 	case "none":
 		return paint{kind: paintNone}, true
 	case "currentcolor":
-		return paint{kind: paintColor, c: st.color}, true
+		return paint{kind: paintCurrent}, true
 	case "context-fill":
 		return paint{kind: paintContextFill}, true
 	case "context-stroke":
@@ -942,6 +953,9 @@ func (r *reader) groupClip(n *node, st style, viewportClip []Subpath, content fu
 	}
 	if v, ok := n.decls["filter"]; ok && strings.TrimSpace(v) != "none" {
 		r.note(n, "filter not applied")
+	}
+	if v, ok := n.decls["isolation"]; ok && strings.TrimSpace(v) == "isolate" {
+		r.note(n, "isolation ignored")
 	}
 	if v, ok := n.decls["mix-blend-mode"]; ok && strings.TrimSpace(v) != "normal" {
 		r.note(n, "mix-blend-mode "+strings.TrimSpace(v)+" drawn as normal")
@@ -1614,10 +1628,11 @@ func paintOrder(v string) []string {
 	out := []string{}
 	seen := map[string]bool{}
 	for _, f := range strings.Fields(v) {
-		if (f == "fill" || f == "stroke" || f == "markers") && !seen[f] {
-			out = append(out, f)
-			seen[f] = true
+		if (f != "fill" && f != "stroke" && f != "markers") || seen[f] {
+			return []string{"fill", "stroke", "markers"} // invalid: the initial order
 		}
+		out = append(out, f)
+		seen[f] = true
 	}
 	for _, f := range []string{"fill", "stroke", "markers"} {
 		if !seen[f] {
@@ -1672,6 +1687,9 @@ func (r *reader) paintLayer(n *node, st style, p paint, opacity float64, evenOdd
 		p = st.ctxFill
 	case paintContextStroke:
 		p = st.ctxStroke
+	}
+	if p.kind == paintCurrent {
+		p = paint{kind: paintColor, c: st.color}
 	}
 	l := Layer{EvenOdd: evenOdd, Source: source}
 	m := st.m
@@ -1818,6 +1836,12 @@ func (r *reader) gradient(n, srv *node, m Matrix, bbox [4]float64, okbb bool) (g
 		}
 		if v, ok := ch.decls["stop-color"]; ok {
 			v = strings.TrimSpace(v)
+			if v == "inherit" && ch.parent != nil {
+				v = strings.TrimSpace(ch.parent.decls["stop-color"])
+				if v == "" {
+					v = "black"
+				}
+			}
 			if strings.EqualFold(v, "currentcolor") {
 				c = color
 			} else if cc, ok, err := ParseColor(v); err == nil {
@@ -2134,9 +2158,17 @@ func (r *reader) marker(n *node, st style, id string, p Point, ang float64, star
 		}
 	case "":
 	default:
-		o = strings.TrimSuffix(o, "deg")
-		if x, nn, err := scanNumber(o); err == nil && nn == len(o) {
-			rot = x * math.Pi / 180
+		if x, nn, err := scanNumber(o); err == nil {
+			switch strings.TrimSpace(o[nn:]) {
+			case "", "deg":
+				rot = x * math.Pi / 180
+			case "rad":
+				rot = x
+			case "grad":
+				rot = x * math.Pi / 200
+			case "turn":
+				rot = x * 2 * math.Pi
+			}
 		}
 	}
 	m := st.m.Mul(Matrix{A: 1, D: 1, E: p.X, F: p.Y}).Mul(Matrix{A: math.Cos(rot), B: math.Sin(rot), C: -math.Sin(rot), D: math.Cos(rot)})
