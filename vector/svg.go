@@ -30,7 +30,7 @@ const maxUnsupported = 256
 
 // maxInstances bounds the elements rendered after <use> expansion (a "billion laughs" of
 // nested uses stops there and is reported).
-const maxInstances = 4 * MaxElements
+const maxInstances = MaxElements
 
 // paint is a fill or stroke value.
 type paint struct {
