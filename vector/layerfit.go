@@ -20,42 +20,74 @@ import "math"
 // paint on the kept neighbour stays; the absorbed layer takes it on.
 const visibilityGrid = 64
 
+// maxFitBooleanSegs bounds the segments all of one document's layer unions may take; past it
+// layers are merged by drawing their subpaths together (hostile documents with thousands of
+// layers stay fast).
+const maxFitBooleanSegs = 100000
+
 // fitLayers returns doc with at most k layers (doc itself when it already fits) and the
-// number of merges.
+// number of merges. Visibility is measured once; a merged layer's visibility is the sum of
+// both (so the work is one coverage pass plus one union per merge).
 func fitLayers(doc *Document, k int) (*Document, int) {
 	if k <= 0 || len(doc.Layers) <= k {
 		return doc, 0
 	}
-	out := &Document{ViewBox: doc.ViewBox, Unsupported: doc.Unsupported}
-	out.Layers = append([]Layer(nil), doc.Layers...)
+	ls := append([]Layer(nil), doc.Layers...)
+	vis := visibility(&Document{ViewBox: doc.ViewBox, Layers: ls})
+	alive := make([]bool, len(ls))
+	for i := range alive {
+		alive[i] = true
+	}
+	neighbour := func(i, step int) int {
+		for j := i + step; j >= 0 && j < len(ls); j += step {
+			if alive[j] {
+				return j
+			}
+		}
+		return -1
+	}
 	merges := 0
-	for len(out.Layers) > k {
-		vis := visibility(out)
-		least := 0
-		for i := range vis {
-			if vis[i] < vis[least] {
+	budget := maxFitBooleanSegs
+	for n := len(ls); n > k; n-- {
+		least := -1
+		for i := range ls {
+			if alive[i] && (least < 0 || vis[i] < vis[least]) {
 				least = i
 			}
 		}
 		into := -1
 		best := math.Inf(1)
-		for _, j := range []int{least + 1, least - 1} {
-			if j < 0 || j >= len(out.Layers) {
+		for _, j := range []int{neighbour(least, 1), neighbour(least, -1)} {
+			if j < 0 {
 				continue
 			}
-			if d := colorDist(out.Layers[least].Fill, out.Layers[j].Fill); d < best {
+			if d := colorDist(ls[least].Fill, ls[j].Fill); d < best {
 				best, into = d, j
 			}
 		}
-		a, b := &out.Layers[least], &out.Layers[into]
-		merged, ok := union(nonzeroOf(a.Subpaths, a.EvenOdd), nonzeroOf(b.Subpaths, b.EvenOdd))
+		a, b := &ls[least], &ls[into]
+		var merged []Subpath
+		ok := false
+		if cost := segCount(a.Subpaths) + segCount(b.Subpaths); cost <= budget {
+			budget -= cost
+			merged, ok = union(nonzeroOf(a.Subpaths, a.EvenOdd), nonzeroOf(b.Subpaths, b.EvenOdd))
+		}
 		if ok {
 			b.Subpaths, b.EvenOdd = dropDegenerate(merged), false
-		} else if !b.EvenOdd && !a.EvenOdd {
-			b.Subpaths = append(append([]Subpath(nil), b.Subpaths...), a.Subpaths...) // same nonzero fill, drawn together
+		} else {
+			// Too large for the sweep: drawn together under b's fill rule (exact when both
+			// are nonzero and do not cancel).
+			b.Subpaths = append(append([]Subpath(nil), b.Subpaths...), a.Subpaths...)
 		}
-		out.Layers = append(out.Layers[:least], out.Layers[least+1:]...)
+		vis[into] += vis[least]
+		alive[least] = false
 		merges++
+	}
+	out := &Document{ViewBox: doc.ViewBox, Unsupported: doc.Unsupported}
+	for i := range ls {
+		if alive[i] {
+			out.Layers = append(out.Layers, ls[i])
+		}
 	}
 	return out, merges
 }
@@ -67,7 +99,10 @@ func colorDist(a, b RGBA) float64 {
 // visibility returns, per layer, the area (in grid samples) it shows after the layers painted
 // above it are composited.
 func visibility(doc *Document) []float64 {
-	const g = visibilityGrid
+	g := visibilityGrid
+	if len(doc.Layers) > 256 { // bounded work on hostile documents
+		g = 16
+	}
 	above := make([]float64, g*g) // alpha of what is painted above, composited
 	vis := make([]float64, len(doc.Layers))
 	for i := len(doc.Layers) - 1; i >= 0; i-- {
