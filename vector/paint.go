@@ -92,8 +92,12 @@ func radialT(g *Gradient, q Point) (float64, bool) {
 	b := px*cdx + py*cdy + g.FR*dr
 	c := px*px + py*py - g.FR*g.FR
 	if math.Abs(a) < 1e-12 {
-		if b == 0 {
-			return 0, false
+		if math.Abs(b) < 1e-12 {
+			// Two equal circles: inside is before the start, outside past the end.
+			if c > 0 {
+				return 2, true
+			}
+			return -1, true
 		}
 		t := c / (2 * b)
 		return t, g.FR+t*dr >= 0

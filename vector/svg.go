@@ -1267,8 +1267,8 @@ func initialStyleFrom(st style) style {
 func (r *reader) applyMask(n *node, id string, st style, start int) {
 	mk := r.ids[id]
 	if mk == nil || mk.name != "mask" {
-		r.note(n, "mask "+strconv.Quote(id)+" references no mask, element not drawn")
-		r.doc.Layers = r.doc.Layers[:start]
+		// As Chromium does: a reference to no mask leaves the element unmasked.
+		r.note(n, "mask "+strconv.Quote(id)+" references no mask, drawn unmasked")
 		return
 	}
 	if r.active[mk] {
@@ -1691,6 +1691,9 @@ func (r *reader) paintLayer(n *node, st style, p paint, opacity float64, evenOdd
 	if p.kind == paintCurrent {
 		p = paint{kind: paintColor, c: st.color}
 	}
+	if p.fallback != nil && p.fallback.kind == paintCurrent {
+		p.fallback = &paint{kind: paintColor, c: st.color}
+	}
 	l := Layer{EvenOdd: evenOdd, Source: source}
 	m := st.m
 	switch p.kind {
@@ -1937,7 +1940,7 @@ func (r *reader) gradient(n, srv *node, m Matrix, bbox [4]float64, okbb bool) (g
 	}
 	if g.Radial {
 		g.CX, g.CY, g.R = num("cx", 'x', pct(0.5, 'x')), num("cy", 'y', pct(0.5, 'y')), num("r", 'o', pct(0.5, 'o'))
-		g.FX, g.FY, g.FR = num("fx", 'x', g.CX), num("fy", 'y', g.CY), num("fr", 'o', 0)
+		g.FX, g.FY, g.FR = num("fx", 'x', g.CX), num("fy", 'y', g.CY), math.Max(0, num("fr", 'o', 0))
 		if !(g.R > 0) {
 			return nil, stops[len(stops)-1].Color, true
 		}
