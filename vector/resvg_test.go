@@ -15,14 +15,15 @@ import (
 )
 
 // resvgFloor is the number of resvg reference tests per folder that lamina's reader and
-// rasterizer must keep passing (a regression guard: the figures measured when it was set are
-// in the README; raise it as the reader improves).
+// rasterizer must keep passing: a regression guard two below the counts measured on amd64
+// (76, 133, 220, 132, 177 = 738; README), so that a platform whose floating point fuses
+// differently cannot flip it by a test sitting on a threshold. Raise it as the reader improves.
 var resvgFloor = map[string]int{
-	"masking":       76,
-	"paint-servers": 133,
-	"painting":      220,
-	"shapes":        132,
-	"structure":     177,
+	"masking":       74,
+	"paint-servers": 131,
+	"painting":      218,
+	"shapes":        130,
+	"structure":     175,
 }
 
 // Pass criteria of the issue: silhouette IoU of alpha ≥ 0.98 and mean |premultiplied RGBA|
