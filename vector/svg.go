@@ -954,6 +954,11 @@ func (r *reader) groupClip(n *node, st style, viewportClip []Subpath, content fu
 	if v, ok := n.decls["filter"]; ok && strings.TrimSpace(v) != "none" {
 		r.note(n, "filter not applied")
 	}
+	if v, ok := n.decls["shape-rendering"]; ok {
+		if v = strings.TrimSpace(v); v == "crispEdges" || v == "optimizeSpeed" {
+			r.note(n, "shape-rendering "+v+" drawn anti-aliased")
+		}
+	}
 	if v, ok := n.decls["isolation"]; ok && strings.TrimSpace(v) == "isolate" {
 		r.note(n, "isolation ignored")
 	}
