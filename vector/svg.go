@@ -1661,8 +1661,12 @@ func (r *reader) strokeShape(n *node, st style, subs []Subpath, info []openInfo,
 				r.note(n, "stroke-dasharray too fine or complex, drawn solid")
 			}
 		}
-		if len(ssubs) > 0 {
-			outline := strokeOutline(ssubs, sinfo, st.stroke2)
+		var dots []Subpath
+		if len(st.dashes) > 0 && st.stroke2.cap != "butt" {
+			dots = zeroDashDots(subs, info, st.dashOffset, st.dashes, st.stroke2)
+		}
+		if len(ssubs) > 0 || len(dots) > 0 {
+			outline := append(strokeOutline(ssubs, sinfo, st.stroke2), dots...)
 			for _, sp := range outline {
 				r.nseg += len(sp.Segs)
 			}
@@ -2532,4 +2536,74 @@ func nonzeroOf(subs []Subpath, evenOdd bool) []Subpath {
 		return g
 	}
 	return subs
+}
+
+// zeroDashDots returns the caps of the zero-length dashes of a dash pattern (the dash cutter
+// drops them, but with round or square caps each draws a dot: the "0 4" dotted-line idiom).
+// Square caps are drawn axis-aligned.
+func zeroDashDots(subs []Subpath, info []openInfo, offset float64, d []float64, st strokeStyle) []Subpath {
+	hasZero := false
+	for i, v := range d {
+		if v == 0 && (i%2 == 0 || len(d)%2 == 1) {
+			hasZero = true
+		}
+	}
+	if !hasZero {
+		return nil
+	}
+	if len(d)%2 == 1 {
+		d = append(append([]float64(nil), d...), d...)
+	}
+	period := 0.0
+	for _, v := range d {
+		period += v
+	}
+	if !(period > 0) {
+		return nil
+	}
+	var out []Subpath
+	tol := budgetTol(subs)
+	for i, sp := range subs {
+		closed := !(i < len(info) && info[i].open)
+		if !closed && info[i].addedClose && len(sp.Segs) > 0 {
+			sp.Segs = sp.Segs[:len(sp.Segs)-1]
+		}
+		pts := dedup(sp.Flatten(nil, tol), closed, sp)
+		if closed && len(pts) > 0 {
+			pts = append(pts, pts[0])
+		}
+		total := 0.0
+		for j := 1; j < len(pts); j++ {
+			total += pts[j].Dist(pts[j-1])
+		}
+		if total/period > 1e4 {
+			return nil // too many dots: left to the solid fallback's report
+		}
+		// Pattern position at the path start: the offset shifts the pattern backwards.
+		t := -math.Mod(offset, period)
+		if t > 0 {
+			t -= period
+		}
+		k, seg, acc := 0, 1, 0.0
+		for t <= total+1e-9 && len(out) < 1e5 {
+			if d[k] == 0 && k%2 == 0 && t >= -1e-9 {
+				for seg < len(pts)-1 && acc+pts[seg].Dist(pts[seg-1]) < t {
+					acc += pts[seg].Dist(pts[seg-1])
+					seg++
+				}
+				if seg < len(pts) {
+					a, b := pts[seg-1], pts[seg]
+					l := b.Dist(a)
+					f := 0.0
+					if l > 0 {
+						f = clamp01((t - acc) / l)
+					}
+					out = append(out, dot(lerp(a, b, f), st.width/2, st.cap))
+				}
+			}
+			t += d[k]
+			k = (k + 1) % len(d)
+		}
+	}
+	return out
 }

@@ -331,3 +331,17 @@ func TestStrokeDasharray(t *testing.T) {
 		t.Errorf("dashed area %v, want 32 (16 units of dash × 2 wide)", a)
 	}
 }
+
+// TestZeroLengthDashDots: "0 5" with round caps on a 20-unit line draws dots of the stroke
+// width at 0, 5, 10, 15 and 20: five discs of radius 1, area 5π. At 10 px per unit the
+// rasterizer's 4 sample rows per pixel cover a disc about 1 % short (a plain r=1 circle
+// measures 3.108), hence the 1.5 % tolerance.
+func TestZeroLengthDashDots(t *testing.T) {
+	d := mustParse(t, svgDoc(`<path d="M5 10h20" stroke="#000" stroke-width="2" stroke-linecap="round" stroke-dasharray="0 5"/>`))
+	if len(d.Layers) != 1 {
+		t.Fatalf("%d layers", len(d.Layers))
+	}
+	if a := coveredArea(d, 0); math.Abs(a-5*math.Pi) > 0.015*5*math.Pi {
+		t.Errorf("dots area %v, want 5π = %v", a, 5*math.Pi)
+	}
+}
