@@ -66,11 +66,11 @@
 // opposite directions, so it cancels in the compound fill (see split.go): 1,034 extra slots
 // in 605 of the Twemoji documents. Conversely, a document with more subpaths than K merges subpaths of
 // the same layer, fewest segments first, by a bridge traversed both ways (merge.go: exact
-// fill, holes kept) until it fits. A document with more than K layers first merges layers
-// (layerfit.go): the least visible layer (coverage × alpha left uncovered by what is painted
-// above it) joins its nearest-colored paint-order neighbour by path union, until K remain
-// (Tokens.LayersMerged); only when merging cannot absorb the subpaths are just the whole
-// layers that fit kept (Fits=false). When
+// fill, holes kept) until it fits; a document with more than K layers — or more layers than
+// merging can absorb — keeps just the whole layers that fit (Fits=false). FitLayers, run
+// before Tokenize (lamina svg roundtrip does), avoids that loss: the least visible layer
+// (coverage × alpha left uncovered by what is painted above it) joins its nearest-colored
+// paint-order neighbour by path union, until K remain (layerfit.go). When
 // outlines want split slots a document lacks, small subpaths whose merged outline still
 // has at most N segments are merged first (lossless) to free them: 426 merges in 14
 // Twemoji documents in all.

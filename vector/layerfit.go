@@ -3,9 +3,10 @@ package vector
 import "math"
 
 // Layers beyond K slots. A slot holds one subpath of one layer, so a document with more
-// layers than K cannot keep them all as separate layers. Rather than dropping the layers
-// painted last (often the outlines and details drawn on top), fitLayers merges layers until
-// K remain, by this rule:
+// layers than K cannot keep them all: Tokenize keeps the whole layers that fit and drops the
+// ones painted last (often the outlines and details drawn on top). FitLayers, applied before
+// Tokenize (lamina svg roundtrip and the editor's paths do), merges layers until K remain
+// instead, by this rule:
 //
 //   - visibility of a layer is the area it shows in the final picture: its coverage (at
 //     visibilityGrid² samples over the viewBox) times its alpha, times what the opaque layers
@@ -25,10 +26,10 @@ const visibilityGrid = 64
 // layers stay fast).
 const maxFitBooleanSegs = 100000
 
-// fitLayers returns doc with at most k layers (doc itself when it already fits) and the
+// FitLayers returns doc with at most k layers (doc itself when it already fits) and the
 // number of merges. Visibility is measured once; a merged layer's visibility is the sum of
 // both (so the work is one coverage pass plus one union per merge).
-func fitLayers(doc *Document, k int) (*Document, int) {
+func FitLayers(doc *Document, k int) (*Document, int) {
 	if k <= 0 || len(doc.Layers) <= k {
 		return doc, 0
 	}

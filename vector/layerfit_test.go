@@ -24,7 +24,7 @@ func TestFitLayersMergesLeastVisible(t *testing.T) {
 	if len(doc.Layers) != 50 {
 		t.Fatalf("%d layers", len(doc.Layers))
 	}
-	fit, merges := fitLayers(doc, 48)
+	fit, merges := FitLayers(doc, 48)
 	if merges != 2 || len(fit.Layers) != 48 {
 		t.Fatalf("%d merges, %d layers; want 2, 48", merges, len(fit.Layers))
 	}
@@ -39,9 +39,11 @@ func TestFitLayersMergesLeastVisible(t *testing.T) {
 			t.Errorf("merged layer %d area %v, want 1.25", i, a)
 		}
 	}
-	tk := Tokenize(doc, 48, DefaultN)
-	if !tk.Fits || tk.LayersMerged != 2 {
-		t.Errorf("Tokenize: fits %v, layers merged %d", tk.Fits, tk.LayersMerged)
+	if tk := Tokenize(fit, 48, DefaultN); !tk.Fits {
+		t.Errorf("Tokenize of the fitted document: fits %v", tk.Fits)
+	}
+	if tk := Tokenize(doc, 48, DefaultN); tk.Fits {
+		t.Errorf("Tokenize of the 50-layer document fits without FitLayers")
 	}
 }
 
@@ -53,7 +55,7 @@ func TestFitLayersHostile(t *testing.T) {
 	}
 	doc := mustParse(t, svgDoc(b.String()))
 	start := time.Now()
-	fit, merges := fitLayers(doc, DefaultK)
+	fit, merges := FitLayers(doc, DefaultK)
 	if len(fit.Layers) != DefaultK || merges != 5000-DefaultK {
 		t.Errorf("%d layers after %d merges", len(fit.Layers), merges)
 	}

@@ -59,9 +59,6 @@ type Tokens struct {
 	Needed  int       // slots the document needs at least: one per subpath
 	Used    int       // slots filled (long outlines may take several when slots are spare)
 	Merged  int       // merges of two subpaths into one slot that were needed to fit K
-	// LayersMerged counts the layers merged into a neighbour because the document had more
-	// layers than K (fitLayers: least visible first).
-	LayersMerged int
 }
 
 // Slot returns slot k's F fields.
@@ -104,11 +101,6 @@ func sign(b bool) float32 {
 func Tokenize(doc *Document, k, n int) *Tokens {
 	f := SlotFields(n)
 	t := &Tokens{K: k, N: n, ViewBox: doc.ViewBox, Data: make([]float32, k*f), Fits: true}
-	needed0 := 0
-	for _, l := range doc.Layers {
-		needed0 += len(l.Subpaths)
-	}
-	doc, t.LayersMerged = fitLayers(doc, k)
 	// One slot per subpath; spare slots split the longest outlines (split.go), and a
 	// document with more subpaths than slots merges subpaths within layers (merge.go).
 	layers := make([][]Subpath, len(doc.Layers))
@@ -140,9 +132,6 @@ func Tokenize(doc *Document, k, n int) *Tokens {
 		pieces = allocatePieces(all, n, spare, tol)
 	}
 	t.Needed = needed
-	if t.LayersMerged > 0 {
-		t.Needed = needed0
-	}
 	slot, idx := 0, 0
 	for li, l := range doc.Layers {
 		type sub struct {

@@ -143,7 +143,9 @@ func svgRoundtrip(args []string) error {
 	if err != nil {
 		return err
 	}
-	tk := vector.Tokenize(doc, *k, *n)
+	// More layers than K: merge the least visible instead of dropping the last painted.
+	fit, merged := vector.FitLayers(doc, *k)
+	tk := vector.Tokenize(fit, *k, *n)
 	back, err := vector.Detokenize(tk)
 	if err != nil {
 		return err
@@ -165,7 +167,7 @@ func svgRoundtrip(args []string) error {
 		}
 	}
 	return printJSON(roundtripReport{
-		In: *in, Out: *out, K: *k, N: *n, Fits: tk.Fits, SlotsNeeded: tk.Needed, LayersMerged: tk.LayersMerged,
+		In: *in, Out: *out, K: *k, N: *n, Fits: tk.Fits, SlotsNeeded: tk.Needed, LayersMerged: merged,
 		Gradients: grads, Unsupported: unsup, Fidelity: vector.Compare(doc, back, vector.MetricSize),
 	})
 }
