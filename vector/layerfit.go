@@ -5,7 +5,7 @@ import "math"
 // Layers beyond K slots. A slot holds one subpath of one layer, so a document with more
 // layers than K cannot keep them all: Tokenize keeps the whole layers that fit and drops the
 // ones painted last (often the outlines and details drawn on top). FitLayers, applied before
-// Tokenize (lamina svg roundtrip and the editor's paths do), merges layers until K remain
+// Tokenize (lamina svg roundtrip does), merges layers until K remain
 // instead, by this rule:
 //
 //   - visibility of a layer is the area it shows in the final picture: its coverage (at
