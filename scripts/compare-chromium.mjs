@@ -4,8 +4,18 @@
 // Metrics match vector.Compare: silhouette IoU of alpha, mean |RGBA| error (color weighted by alpha).
 //
 // usage: node scripts/compare-chromium.mjs [LAMINA_BIN] [EVERY_NTH]
+//        node scripts/compare-chromium.mjs --resvg [LAMINA_BIN]
+//        node scripts/compare-chromium.mjs --iconify [LAMINA_BIN] [PER_SET]
 // needs: lamina built (go build -o /tmp/lamina ./cmd/lamina), scripts/fetch-data.sh run,
 // playwright-core (e2e/node_modules), /usr/bin/chromium. Writes .cache/chromium-compare.json.
+//
+// --resvg: every test of vector/testdata/resvg drawn by Chromium and by lamina's rasterizer at
+// the reference PNG's size, both compared with resvg's reference (pass: IoU ≥ 0.98, error ≤
+// 0.01); prints pass counts per folder and writes the Chromium-passing list to
+// vector/testdata/resvg/chromium-pass.txt (read by TestResvgSuite).
+// --iconify: PER_SET icons (default 200, every k-th by name) of each Iconify emoji set: Chromium
+// draws the original and lamina's round trip (SVG → tokens → SVG) at 128 px; prints mean and
+// p5 silhouette IoU per set (and lamina's rasterizer vs Chromium on the original).
 import { execFileSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
@@ -14,7 +24,12 @@ import { fileURLToPath } from 'url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { chromium } = await import(path.join(repo, 'e2e/node_modules/playwright-core/index.mjs'));
+const mode = process.argv[2] === '--resvg' || process.argv[2] === '--iconify' ? process.argv.splice(2, 1)[0] : '';
 const lamina = process.argv[2] || '/tmp/lamina';
+if (mode) {
+  await (mode === '--resvg' ? resvgMode() : iconifyMode());
+  process.exit(0);
+}
 const every = Number(process.argv[3] || 1);
 const S = 144;
 const src = path.join(process.env.LAMINA_CACHE || path.join(repo, '.cache'), 'npm/node_modules/@twemoji/svg');
@@ -75,3 +90,139 @@ for (const key of ['roundtrip', 'lamina_raster']) {
   };
 }
 console.log(JSON.stringify(summary, null, 2));
+
+function launch() {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+}
+
+// pageCompare draws images (data URLs) in the page at W×H and returns IoU / error of each pair.
+async function pageCompare(page, pairs) {
+  return page.evaluate(async (pairs) => {
+    const draw = async (url, W, H) => {
+      const img = new Image();
+      img.src = url;
+      try { await img.decode(); } catch { return new Uint8ClampedArray(4 * W * H); }
+      const c = new OffscreenCanvas(W, H); const g = c.getContext('2d');
+      g.drawImage(img, 0, 0, W, H);
+      return g.getImageData(0, 0, W, H).data;
+    };
+    const cmp = (p, q, n) => {
+      let si = 0, su = 0, e = 0;
+      for (let k = 0; k < n; k++) {
+        const pa = p[4 * k + 3] / 255, qa = q[4 * k + 3] / 255;
+        si += Math.min(pa, qa); su += Math.max(pa, qa);
+        for (let c = 0; c < 3; c++) e += Math.abs(p[4 * k + c] / 255 * pa - q[4 * k + c] / 255 * qa);
+        e += Math.abs(pa - qa);
+      }
+      return { iou: su ? si / su : 1, err: e / (4 * n) };
+    };
+    const out = [];
+    for (const { a, b, c, W, H } of pairs) {
+      const ia = await draw(a, W, H), ib = await draw(b, W, H);
+      const r = { ab: cmp(ia, ib, W * H) };
+      if (c) r.ac = cmp(ia, await draw(c, W, H), W * H), r.bc = cmp(ib, await draw(c, W, H), W * H);
+      out.push(r);
+    }
+    return out;
+  }, pairs);
+}
+
+function dataURL(mime, buf) { return `data:${mime};base64,` + Buffer.from(buf).toString('base64'); }
+function pass(m) { return m.iou >= 0.98 && m.err <= 0.01; }
+
+async function resvgMode() {
+  const root = path.join(repo, 'vector/testdata/resvg');
+  const files = [];
+  const walk = (d) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) { const p = path.join(d, e.name); if (e.isDirectory()) walk(p); else if (p.endsWith('.svg')) files.push(p); } };
+  walk(root);
+  files.sort();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lamina-resvg-'));
+  const browser = await launch();
+  const page = await browser.newPage();
+  await page.setContent('<html><body></body></html>');
+  const per = {};
+  const chromePass = [];
+  for (let i = 0; i < files.length; i += 20) {
+    const batch = [];
+    for (const f of files.slice(i, i + 20)) {
+      const refPNG = f.replace(/\.svg$/, '.png');
+      if (!fs.existsSync(refPNG)) continue;
+      const ref = fs.readFileSync(refPNG);
+      const W = ref.readUInt32BE(16), H = ref.readUInt32BE(20);
+      const out = path.join(tmp, 'x.png');
+      let lam = null;
+      try {
+        execFileSync(lamina, ['svg', 'render', '--in', f, '--out', out, '--size', String(W)], { stdio: 'pipe' });
+        lam = dataURL('image/png', fs.readFileSync(out));
+      } catch { lam = null; }
+      batch.push({ name: path.relative(root, f).replace(/\.svg$/, ''), a: dataURL('image/png', ref), b: dataURL('image/svg+xml', fs.readFileSync(f)), c: lam || dataURL('image/png', Buffer.alloc(0)), W, H });
+    }
+    const res = await pageCompare(page, batch.map(({ a, b, c, W, H }) => ({ a, b, c, W, H })));
+    res.forEach((r, j) => {
+      const name = batch[j].name, folder = name.split('/')[0];
+      const t = per[folder] ||= { tests: 0, chromium_pass: 0, lamina_pass: 0, lamina_pass_of_chromium_pass: 0 };
+      t.tests++;
+      const cp = pass(r.ab), lp = pass(r.ac);
+      if (cp) { t.chromium_pass++; chromePass.push(name); }
+      if (lp) t.lamina_pass++;
+      if (cp && lp) t.lamina_pass_of_chromium_pass++;
+    });
+  }
+  await browser.close();
+  fs.rmSync(tmp, { recursive: true });
+  fs.writeFileSync(path.join(root, 'chromium-pass.txt'), '# resvg tests whose Chromium render matches the reference PNG (IoU >= 0.98, error <= 0.01); scripts/compare-chromium.mjs --resvg\n' + chromePass.join('\n') + '\n');
+  const all = { tests: 0, chromium_pass: 0, lamina_pass: 0, lamina_pass_of_chromium_pass: 0 };
+  for (const t of Object.values(per)) for (const k in all) all[k] += t[k];
+  console.log(JSON.stringify({ per_folder: per, all }, null, 2));
+}
+
+async function iconifyMode() {
+  const per = Number(process.argv[3] || 200);
+  const S = 128;
+  const base = path.join(process.env.LAMINA_CACHE || path.join(repo, '.cache'), 'npm/node_modules/@iconify-json');
+  const sets = ['noto', 'fluent-emoji-flat', 'emojione', 'fxemoji', 'streamline-emojis', 'openmoji'];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lamina-iconify-'));
+  const browser = await launch();
+  const page = await browser.newPage();
+  await page.setContent('<html><body></body></html>');
+  const summary = {};
+  const q = (v, p) => { const s = [...v].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+  for (const set of sets) {
+    const j = JSON.parse(fs.readFileSync(path.join(base, set, 'icons.json'), 'utf8'));
+    const names = Object.keys(j.icons).sort();
+    const step = Math.max(1, Math.floor(names.length / per));
+    const pick = names.filter((_, i) => i % step === 0).slice(0, per);
+    const rt = [], raster = [], failed = [];
+    for (let i = 0; i < pick.length; i += 20) {
+      const batch = [];
+      for (const name of pick.slice(i, i + 20)) {
+        const ic = j.icons[name];
+        const w = ic.width || j.width || 16, h = ic.height || j.height || 16;
+        const svg = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="${ic.left || 0} ${ic.top || 0} ${w} ${h}" width="${S}" height="${S * h / w}">${ic.body}</svg>`;
+        const inF = path.join(tmp, 'in.svg'), outF = path.join(tmp, 'out.svg'), png = path.join(tmp, 'r.png');
+        fs.writeFileSync(inF, svg);
+        let back = '', lam = '';
+        try {
+          execFileSync(lamina, ['svg', 'roundtrip', '--in', inF, '--out', outF], { stdio: 'pipe' });
+          back = fs.readFileSync(outF);
+          execFileSync(lamina, ['svg', 'render', '--in', inF, '--out', png, '--size', String(S)], { stdio: 'pipe' });
+          lam = fs.readFileSync(png);
+        } catch { failed.push(name); }
+        batch.push({ name, a: dataURL('image/svg+xml', svg), b: dataURL('image/svg+xml', back || '<svg xmlns="http://www.w3.org/2000/svg"/>'), c: dataURL('image/png', lam || Buffer.alloc(0)), W: S, H: Math.round(S * h / w) });
+      }
+      const res = await pageCompare(page, batch.map(({ a, b, c, W, H }) => ({ a, b, c, W, H })));
+      res.forEach((r, k) => { rt.push({ name: batch[k].name, ...r.ab }); raster.push(r.ac.iou); });
+    }
+    const v = rt.map(r => r.iou);
+    summary[set] = {
+      files: v.length, roundtrip_mean_iou: v.reduce((a, b) => a + b, 0) / v.length, roundtrip_p5_iou: q(v, 0.05),
+      below_0_95: v.filter(x => x < 0.95).length, roundtrip_mean_err: rt.reduce((a, r) => a + r.err, 0) / rt.length,
+      raster_mean_iou: raster.reduce((a, b) => a + b, 0) / raster.length, raster_p5_iou: q(raster, 0.05),
+      failed: failed.length, worst: [...rt].sort((a, b) => a.iou - b.iou).slice(0, 5).map(r => `${r.name} ${r.iou.toFixed(3)}`),
+    };
+    console.error(set, JSON.stringify(summary[set]));
+  }
+  await browser.close();
+  fs.rmSync(tmp, { recursive: true });
+  console.log(JSON.stringify(summary, null, 2));
+}

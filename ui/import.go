@@ -26,10 +26,61 @@ var ErrEmptyImport = errors.New("ui: the SVG has no filled shapes")
 // import round trip keeps what the layers panel showed. Lock is the editor's own state and
 // is not in the SVG: imported layers are unlocked.
 func ImportSVG(data []byte) (*Document, error) {
-	v, err := vector.ParseSVG(data)
+	d, _, err := ImportSVGWithReport(data)
+	return d, err
+}
+
+// ImportSVGWithReport is ImportSVG that also returns what the reader approximated or did not
+// draw, one entry per element and issue ("<text#t> not drawn (element not supported)"; see
+// vector.Document.Unsupported). Gradient fills come in as their mean color (the editor's
+// layers are solid). ImportStatus turns the result into the editor's status line.
+func ImportSVGWithReport(data []byte) (*Document, []string, error) {
+	v, err := vector.ParseSVGWith(data, vector.ParseOptions{KeepHidden: true})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	d, err := importVector(data, v)
+	if err != nil {
+		return nil, nil, err
+	}
+	unsup := append([]string(nil), v.Unsupported...)
+	for _, l := range v.Layers {
+		if l.Paint != nil {
+			unsup = append(unsup, "gradient fills imported as their mean color")
+			break
+		}
+	}
+	return d, unsup, nil
+}
+
+// maxStatusItems is how many unsupported entries the status line names before "and N more".
+const maxStatusItems = 3
+
+// ImportStatus is the status line after importing layers layers from from (a file name,
+// "the clipboard"): it says how many layers came in and, when the reader left anything out
+// or approximated it, how many things and the first few of them, so nothing is dropped
+// without a word.
+func ImportStatus(layers int, unsupported []string, from string) string {
+	s := "Imported " + strconv.Itoa(layers) + " layers from " + from + "."
+	if len(unsupported) == 0 {
+		return s
+	}
+	items := unsupported
+	if len(items) > maxStatusItems {
+		items = items[:maxStatusItems]
+	}
+	s += " " + strconv.Itoa(len(unsupported)) + " thing"
+	if len(unsupported) > 1 {
+		s += "s"
+	}
+	s += " not drawn as in the file: " + strings.Join(items, "; ")
+	if more := len(unsupported) - len(items); more > 0 {
+		s += "; and " + strconv.Itoa(more) + " more"
+	}
+	return s + "."
+}
+
+func importVector(data []byte, v *vector.Document) (*Document, error) {
 	if len(v.Layers) == 0 {
 		return nil, ErrEmptyImport
 	}
@@ -90,7 +141,7 @@ func movedLayers(data []byte, v *vector.Document, shapes []shape, mark func(*sha
 		return nil
 	}
 	b.Write(data[last:])
-	w, err := vector.ParseSVG(b.Bytes())
+	w, err := vector.ParseSVGWith(b.Bytes(), vector.ParseOptions{KeepHidden: true})
 	if err != nil || len(w.Layers) != len(v.Layers) {
 		return nil
 	}

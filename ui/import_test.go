@@ -209,3 +209,37 @@ func TestImportNames(t *testing.T) {
 		t.Error("hidden flags")
 	}
 }
+
+// TestImportReportsWhatItLeftOut is the issue's editor case: a gradient rectangle, a stroked
+// shape and a text. All shapes come in (the gradient as its mean color: a horizontal
+// red→blue ramp over the whole rectangle averages to (½, 0, ½)), and the status line names
+// the text that was not drawn.
+func TestImportReportsWhatItLeftOut(t *testing.T) {
+	src := `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 36 36">
+		<linearGradient id="g"><stop offset="0" stop-color="#f00"/><stop offset="1" stop-color="#00f"/></linearGradient>
+		<rect width="36" height="18" fill="url(#g)"/>
+		<circle cx="18" cy="27" r="6" fill="#0f0" stroke="#000" stroke-width="2"/>
+		<text id="caption" x="2" y="34">hello</text>
+	</svg>`
+	d, unsup, err := ImportSVGWithReport([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Layers) != 3 { // gradient rect, circle fill, circle stroke
+		t.Fatalf("%d layers, want 3", len(d.Layers))
+	}
+	if f := d.Layers[0].Fill; math.Abs(f.R-0.5) > 0.03 || f.G > 0.01 || math.Abs(f.B-0.5) > 0.03 || f.A < 0.999 {
+		t.Errorf("gradient layer fill %v, want about (0.5, 0, 0.5, 1)", f)
+	}
+	joined := strings.Join(unsup, "\n")
+	if !strings.Contains(joined, "<text#caption> not drawn") || !strings.Contains(joined, "mean color") {
+		t.Errorf("unsupported %q: want the text and the gradient approximation", unsup)
+	}
+	status := ImportStatus(len(d.Layers), unsup, "shapes.svg")
+	if !strings.HasPrefix(status, "Imported 3 layers from shapes.svg. 2 things not drawn as in the file: ") || !strings.Contains(status, "<text#caption>") {
+		t.Errorf("status %q", status)
+	}
+	if s := ImportStatus(2, nil, "the clipboard"); s != "Imported 2 layers from the clipboard." {
+		t.Errorf("status without issues %q", s)
+	}
+}

@@ -1,14 +1,34 @@
 // Package vector is lamina's layered-SVG pipeline: an SVG reader, a layer model, a
 // fixed-size token encoding for the diffusion model, an SVG writer, a scanline rasterizer
-// and fidelity metrics. It is pure Go with no dependencies so the browser runtime can import
-// it (the dataset builder lives in vector/dataset).
+// and fidelity metrics. It is pure Go; its one dependency, github.com/tdewolff/canvas, gives
+// the path booleans (clip paths, masks, group opacity, layer merging) and dashing, so the
+// browser runtime can still import it (the dataset builder lives in vector/dataset).
+//
+// # Reading SVG
+//
+// ParseSVG reads a document the way browsers draw it (see its doc comment): style sheets,
+// <use>/<symbol>, nested <svg>, <switch>, units, paint servers, strokes (joins, caps, miter
+// limits, dashes), markers, clip paths and masks. Strokes become filled layers (stroke.go).
+// Clip paths are intersected with the content by path booleans; a clip that changes nothing
+// visible leaves the content's exact curves. A mask cuts the content into the parts under each
+// mask shape, which keep that shape's luminance × alpha as opacity (a gradient mask shape
+// passes its gradient on); group opacity removes from each layer what opaque layers of the
+// same group cover above it, then scales alpha. Text, images, filters and blend modes are not
+// drawn. Anything approximated or not drawn is listed per element in Document.Unsupported; an
+// invalid value drops that property only, and only input that is not SVG is an error.
 //
 // # Layers
 //
-// A Document is an ordered list of Layers in paint order. A Layer is one fill color (straight
-// RGBA; fill-opacity and ancestor opacity folded into A), a fill rule and one or more closed
-// cubic subpaths in viewBox coordinates with all transforms applied. Every SVG shape element
-// becomes one layer; a path's subpaths stay together so compound paths keep their holes.
+// A Document is an ordered list of Layers in paint order. A Layer is one paint — a solid
+// color (straight RGBA; fill-opacity and ancestor opacity folded into A), or a linear/radial
+// Gradient in Paint with its mean color in Fill — a fill rule and one or more closed cubic
+// subpaths in viewBox coordinates with all transforms applied. Every SVG shape element
+// becomes one layer per painted part (fill, stroke, each marker and pattern color); a path's
+// subpaths stay together so compound paths keep their holes. The rasterizer draws a Paint
+// per pixel and the writer writes it back as a userSpaceOnUse gradient; the tokens carry only
+// Fill, the gradient's coverage-weighted mean color (premultiplied, sampled on a 24×24 grid
+// over the layer's box) — the documented reduction that keeps a gradient drawing in the
+// fixed-size dataset. Patterns are tiled into layers clipped to the shape.
 //
 // # Tokens
 //
@@ -46,8 +66,11 @@
 // opposite directions, so it cancels in the compound fill (see split.go): 1,034 extra slots
 // in 605 of the Twemoji documents. Conversely, a document with more subpaths than K merges subpaths of
 // the same layer, fewest segments first, by a bridge traversed both ways (merge.go: exact
-// fill, holes kept) until it fits; only a document with more than K layers — or more
-// layers than merging can absorb — keeps just the whole layers that fit (Fits=false). When
+// fill, holes kept) until it fits; a document with more than K layers — or more layers than
+// merging can absorb — keeps just the whole layers that fit (Fits=false). FitLayers, run
+// before Tokenize (lamina svg roundtrip does), avoids that loss: the least visible layer
+// (coverage × alpha left uncovered by what is painted above it) joins its nearest-colored
+// paint-order neighbour by path union, until K remain (layerfit.go). When
 // outlines want split slots a document lacks, small subpaths whose merged outline still
 // has at most N segments are merged first (lossless) to free them: 426 merges in 14
 // Twemoji documents in all.
@@ -65,6 +88,7 @@
 //
 // ParseSVG and ParsePathData return *Error wrapping ErrSyntax, ErrLimit, ErrNonFinite or
 // ErrNoViewBox and bound their work by MaxSVGBytes, MaxElements, MaxDepth, MaxPathCommands
-// and MaxSegments. Features that do not fit the layer model (strokes, gradients, clip paths,
-// masks, filters, use, text) are listed in Document.Unsupported.
+// and MaxSegments; <use> expansion stops after MaxElements instances (reported), DTD
+// entities expand once, and path booleans and dashing refuse operands of more than 20,000
+// segments (then the feature is reported as not applied).
 package vector

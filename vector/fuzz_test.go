@@ -152,3 +152,28 @@ func TestTokenizeHostileSizes(t *testing.T) {
 		t.Logf("%s: %v", name, time.Since(start))
 	}
 }
+
+// FuzzStyleSheet: any <style> text parses into rules in bounded time and cascades without
+// panicking (the sheet parser is reached through ParseSVG too; this target aims at it).
+func FuzzStyleSheet(f *testing.F) {
+	for _, s := range []string{
+		`rect { fill: red } .a > #b, g rect:first-child[x="1"] { fill: hsl(1 2% 3%) !important }`,
+		`@media screen { rect { fill: red } } @import url(x.css); /* c */ * { stroke: blue`,
+		`<!-- rect + circle {fill:#0f0} --> [class~=x] { opacity: .5 } [id^=a][id$=b][id*=c] {}`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, css string) {
+		start := time.Now()
+		doc := `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><style><![CDATA[` +
+			strings.ReplaceAll(css, "]]>", "") + `]]></style><g class="a x"><rect id="b" class="a" x="1" width="2" height="2"/><circle r="1"/></g></svg>`
+		d, err := ParseSVG([]byte(doc))
+		checkErr(t, err)
+		if took := time.Since(start); took > fuzzTimeLimit {
+			t.Fatalf("took %v", took)
+		}
+		if d != nil {
+			Render(d, 4, 4)
+		}
+	})
+}

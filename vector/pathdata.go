@@ -1,6 +1,7 @@
 package vector
 
 import (
+	"errors"
 	"math"
 	"strconv"
 )
@@ -424,4 +425,23 @@ func ellipseArc(c Point, rx, ry, cos, sin, t1, dt float64, n int, p0, p1 Point) 
 		a, da = b, db
 	}
 	return segs
+}
+
+// parsePathDataPartial parses d as browsers render it: on an error, the subpaths up to the
+// last complete command are kept (SVG 2 §9.5.4) and the error is returned with them.
+func parsePathDataPartial(d string) ([]Subpath, []openInfo, error) {
+	p := pathParser{s: d}
+	subs, err := p.parse()
+	if err == nil {
+		return subs, p.info, nil
+	}
+	if errors.Is(err, ErrLimit) {
+		return nil, nil, err
+	}
+	p.closeOverflow = false
+	p.closeSub()
+	if p.closeOverflow || !finiteSubpaths(p.out) {
+		return nil, nil, err
+	}
+	return p.out, p.info, err
 }

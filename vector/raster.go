@@ -174,9 +174,43 @@ func Render(doc *Document, w, h int) *Image {
 	img := &Image{W: w, H: h, Pix: make([]float32, w*h*4)}
 	for i := range doc.Layers {
 		l := &doc.Layers[i]
-		img.composite(Coverage(l, doc.ViewBox, w, h), l.Fill)
+		m := Coverage(l, doc.ViewBox, w, h)
+		if l.Paint != nil {
+			img.compositePaint(m, l.Paint, doc.ViewBox)
+			continue
+		}
+		img.composite(m, l.Fill)
 	}
 	return img
+}
+
+// compositePaint draws gradient g with per-pixel coverage m, sampling the gradient at each
+// pixel's centre.
+func (img *Image) compositePaint(m []float32, g *Gradient, vb [4]float64) {
+	s := newSampler(g)
+	sx, sy := vb[2]/float64(img.W), vb[3]/float64(img.H)
+	for i, cov := range m {
+		if cov == 0 {
+			continue
+		}
+		x, y := i%img.W, i/img.W
+		c := s.at(Point{vb[0] + (float64(x)+0.5)*sx, vb[1] + (float64(y)+0.5)*sy})
+		img.over(i, c, cov)
+	}
+}
+
+func (img *Image) over(i int, c RGBA, cov float32) {
+	sa := float32(c.A) * cov
+	p := img.Pix[4*i : 4*i+4]
+	da := p[3]
+	oa := sa + da*(1-sa)
+	if oa <= 0 {
+		return
+	}
+	p[0] = (float32(c.R)*sa + p[0]*da*(1-sa)) / oa
+	p[1] = (float32(c.G)*sa + p[1]*da*(1-sa)) / oa
+	p[2] = (float32(c.B)*sa + p[2]*da*(1-sa)) / oa
+	p[3] = oa
 }
 
 // composite draws color c with per-pixel coverage m over the image (straight alpha).

@@ -7,7 +7,8 @@ import "math"
 // as SVG paints fill, then stroke. Joins: round, bevel or miter (with stroke-miterlimit,
 // falling back to bevel); caps: butt, round or square. Inner corners pass through the vertex
 // itself, so the nonzero fill has no notches there (the construction Skia's stroker uses).
-// Dashes and non-scaling strokes are not supported (reported by the reader).
+// Dashes are cut before stroking (the reader, with tdewolff/canvas), so each dash gets its
+// caps; non-scaling strokes are scaled with the transform (reported by the reader).
 
 type strokeStyle struct {
 	width      float64

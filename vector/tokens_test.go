@@ -222,6 +222,18 @@ func TestTwemojiSamples(t *testing.T) {
 		if tk.Fits && (fid.LayerIoU < floor || fid.RTLayers != fid.Layers) {
 			t.Errorf("%s: %+v", f, fid)
 		}
+		// More layers than K (the taco, 53): FitLayers merges the least visible into a
+		// neighbour, so layers no longer match by index; the picture must still hold.
+		if fit, merged := FitLayers(doc, DefaultK); merged > 0 {
+			ftk := Tokenize(fit, DefaultK, DefaultN)
+			fback, err := Detokenize(ftk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ff := Compare(doc, fback, MetricSize); !ftk.Fits || ff.SilhouetteIoU < 0.999 || ff.RGBAError > 0.001 || ff.RTLayers != DefaultK {
+				t.Errorf("%s: %d layers merged: fits %v %+v", f, merged, ftk.Fits, ff)
+			}
+		}
 		if !tk.Fits && tk.Needed <= DefaultK {
 			t.Errorf("%s: needs %d slots but does not fit", f, tk.Needed)
 		}

@@ -106,15 +106,21 @@ func checkKN(k, n int) error {
 	return nil
 }
 
-// roundtripReport is what `svg roundtrip --report` prints.
+// roundtripReport is what `svg roundtrip --report` prints. The fidelity compares the round
+// trip with a render of the original document with everything the reader draws (gradients,
+// patterns, clip paths, masks, group opacity, markers), not with the layers the tokens kept,
+// so a gradient reduced to its mean color or a layer merged away shows in the numbers; what
+// the reader itself does not draw is listed in unsupported.
 type roundtripReport struct {
-	In          string   `json:"in"`
-	Out         string   `json:"out"`
-	K           int      `json:"K"`
-	N           int      `json:"N"`
-	Fits        bool     `json:"fits_in_k"`
-	SlotsNeeded int      `json:"slots_needed"`
-	Unsupported []string `json:"unsupported"`
+	In           string   `json:"in"`
+	Out          string   `json:"out"`
+	K            int      `json:"K"`
+	N            int      `json:"N"`
+	Fits         bool     `json:"fits_in_k"`
+	SlotsNeeded  int      `json:"slots_needed"`
+	LayersMerged int      `json:"layers_merged"`   // layers merged into a neighbour to fit K (least visible first)
+	Gradients    int      `json:"gradient_layers"` // layers painted with a gradient, reduced to its mean color in the tokens
+	Unsupported  []string `json:"unsupported"`
 	vector.Fidelity
 }
 
@@ -137,7 +143,9 @@ func svgRoundtrip(args []string) error {
 	if err != nil {
 		return err
 	}
-	tk := vector.Tokenize(doc, *k, *n)
+	// More layers than K: merge the least visible instead of dropping the last painted.
+	fit, merged := vector.FitLayers(doc, *k)
+	tk := vector.Tokenize(fit, *k, *n)
 	back, err := vector.Detokenize(tk)
 	if err != nil {
 		return err
@@ -152,9 +160,15 @@ func svgRoundtrip(args []string) error {
 	if unsup == nil {
 		unsup = []string{}
 	}
+	grads := 0
+	for _, l := range doc.Layers {
+		if l.Paint != nil {
+			grads++
+		}
+	}
 	return printJSON(roundtripReport{
-		In: *in, Out: *out, K: *k, N: *n, Fits: tk.Fits, SlotsNeeded: tk.Needed, Unsupported: unsup,
-		Fidelity: vector.Compare(doc, back, vector.MetricSize),
+		In: *in, Out: *out, K: *k, N: *n, Fits: tk.Fits, SlotsNeeded: tk.Needed, LayersMerged: merged,
+		Gradients: grads, Unsupported: unsup, Fidelity: vector.Compare(doc, back, vector.MetricSize),
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"image/png"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,5 +110,30 @@ func TestRegisterSVG(t *testing.T) {
 	}
 	if !strings.Contains(svgUsage(), "test-extra") {
 		t.Error("usage does not list it")
+	}
+}
+
+// TestRoundtripReportCountsGradients: the report compares against the original as drawn, so
+// a gradient reduced to its mean color in the tokens shows up. A red→blue ramp across the
+// whole box against its mean (½, 0, ½): |R − ½| and |B − ½| average ¼ each, so the mean
+// error over the four channels is (¼ + ¼) / 4 = 0.125.
+func TestRoundtripReportCountsGradients(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "grad.svg")
+	os.WriteFile(in, []byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 36 36">
+		<linearGradient id="g"><stop offset="0" stop-color="#f00"/><stop offset="1" stop-color="#00f"/></linearGradient>
+		<rect width="36" height="36" fill="url(#g)"/></svg>`), 0o644)
+	stdout, err := captureStdout(t, func() error {
+		return runSVG([]string{"roundtrip", "--in", in, "--out", filepath.Join(dir, "out.svg"), "--report"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep roundtripReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("%v: %s", err, stdout)
+	}
+	if rep.Gradients != 1 || rep.Layers != 1 || math.Abs(rep.RGBAError-0.125) > 0.01 || rep.SilhouetteIoU < 0.999 {
+		t.Errorf("report %+v, want 1 gradient layer, rgba_error ≈ 0.125, silhouette 1", rep)
 	}
 }
