@@ -18,8 +18,8 @@
 //
 // A drawing is dropped (and counted under its set and reason) when it joins no emoji, repeats
 // an emoji its set already gave, fails to parse, paints nothing, needs more than K slots, or
-// uses an SVG feature the reader cannot draw that loses whole shapes (a gradient fill drawn as
-// none, a mask, <use>): as package vector learns those, fewer drawings are dropped.
+// uses an SVG feature the reader cannot draw and that loses whole shapes (an element not drawn,
+// a clip path or mask left unapplied, a paint that references nothing): see lossyFeature.
 package dataset
 
 import (
@@ -78,6 +78,9 @@ type FileReport struct {
 	Drop        string   `json:"dropped,omitempty"` // why it is not in the data (SetReport.Dropped key)
 	Unsupported []string `json:"unsupported,omitempty"`
 	Error       string   `json:"error,omitempty"`
+	// LayersMerged is how many least-visible layers vector.FitLayers merged into a
+	// neighbour so the drawing fits the K slots (0 for most drawings).
+	LayersMerged int `json:"layers_merged,omitempty"`
 	vector.Fidelity
 }
 
@@ -565,7 +568,12 @@ func processItem(it item, k, n int) result {
 	}
 	r.layers = len(doc.Layers)
 	r.unsup = doc.Unsupported
-	r.tokens = vector.Tokenize(doc, k, n)
+	// A drawing with more layers than slots keeps its look by merging its least visible
+	// layers (vector.FitLayers) rather than losing the last-painted ones; the fidelity below
+	// is still measured against the original.
+	fitted, merged := vector.FitLayers(doc, k)
+	r.rep.LayersMerged = merged
+	r.tokens = vector.Tokenize(fitted, k, n)
 	r.rep.Fits, r.rep.Slots, r.rep.Unsupported = r.tokens.Fits, r.tokens.Needed, doc.Unsupported
 	back, err := vector.Detokenize(r.tokens)
 	if err != nil {

@@ -69,12 +69,13 @@ const (
 	dropLossyPrefix = "unsupported: " // followed by the vector.Document.Unsupported entry
 )
 
-// lossyFeatures are vector.Document.Unsupported entries that lose whole shapes or draw
-// them wrong (a gradient fill drawn as none removes the shape): such drawings would teach the
-// model a broken picture, so they are dropped (counted per feature). Entries that only change
-// details (filters, dash patterns) are kept.
+// lossyFeature reports whether a vector.Document.Unsupported entry ("<elem#id> what") says
+// that whole shapes are lost or drawn wrong (not drawn, drawn unclipped or unmasked, a paint
+// drawn as none): such drawings would teach the model a broken picture, so they are dropped
+// (counted per entry). Approximations that keep the shapes (a gradient reduced to its mean
+// colour in the tokens, group opacity per shape, a dash pattern drawn solid) are kept.
 func lossyFeature(u string) bool {
-	for _, p := range []string{"paint server", "mask", "clip-path", "<use>", "<image>", "<text>", "<style>", "<pattern>", "<symbol>", "<foreignObject>"} {
+	for _, p := range []string{"not drawn", "drawn unclipped", "drawn unmasked", "drawn as none"} {
 		if strings.Contains(u, p) {
 			return true
 		}

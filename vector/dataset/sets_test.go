@@ -96,8 +96,8 @@ func TestBuildSets(t *testing.T) {
 		bySet[s.Name] = s
 	}
 	// Expected per set, from the fixture's contents (testdata/iconify/README.md):
-	//   noto: grinning-face fills with a linearGradient (drawn as none by package vector:
-	//   dropped), "0" has no chars.json entry; red heart and automobile are kept.
+	//   noto: "0" has no chars.json entry; grinning-face (a linearGradient fill, which the
+	//   tokens carry as its mean colour), red heart and automobile are kept.
 	//   emojione joins by name: a-button names no emoji of the fixture's emojibase, and
 	//   one alias. fxemoji joins by dash-less name: "2hearts" matches nothing.
 	want := map[string]struct {
@@ -105,7 +105,7 @@ func TestBuildSets(t *testing.T) {
 		dropped map[string]int
 	}{
 		"twemoji":  {map[string]int{"train": 2, "val": 0}, map[string]int{}},
-		"noto":     {map[string]int{"train": 1, "val": 1}, map[string]int{DropNoEmoji: 1, "unsupported: paint server fill (gradient/pattern), drawn as none": 1}},
+		"noto":     {map[string]int{"train": 2, "val": 1}, map[string]int{DropNoEmoji: 1}},
 		"fluent":   {map[string]int{"train": 2, "val": 1}, map[string]int{}},
 		"emojione": {map[string]int{"train": 2, "val": 1}, map[string]int{DropNoEmoji: 1, DropAlias: 1}},
 		"fxemoji":  {map[string]int{"train": 1, "val": 1}, map[string]int{DropNoEmoji: 1}},
@@ -244,6 +244,24 @@ func TestLoadIconifyByName(t *testing.T) {
 	for name, base := range map[string]string{"astronaut-12": "astronaut", "1st-place-medal": "1st-place-medal", "2": "2", "a-": "a-", "-5": "-5"} {
 		if got := variantBase(name); got != base {
 			t.Errorf("variantBase(%q) = %q, want %q", name, got, base)
+		}
+	}
+}
+
+func TestLossyFeature(t *testing.T) {
+	// Entries as package vector writes them (vector/svg.go).
+	for u, want := range map[string]bool{
+		"<text#caption> not drawn (element not supported)":                 true,
+		"<image> not drawn (element not supported)":                        true,
+		"<path#a> clip-path too complex to apply, drawn unclipped":         true,
+		"<g> mask too complex to apply, drawn unmasked":                    true,
+		`<path> paint "url(#g)" references no paint server, drawn as none`: true,
+		"<g> group opacity approximated per shape":                         false,
+		"<path> stroke-dasharray too fine or complex, drawn solid":         false,
+		"<rect> pattern fill approximated by its mean color":               false,
+	} {
+		if got := lossyFeature(u); got != want {
+			t.Errorf("lossyFeature(%q) = %v, want %v", u, got, want)
 		}
 	}
 }
