@@ -287,6 +287,26 @@ describe('editor', { timeout: TIMEOUT * 3 }, () => {
     assert.equal(parsed.paths, (await state(page)).layers);
   });
 
+  it('import says what it approximated or left out (gradient, text), and keeps every shape', async () => {
+    const before = await getSVG(page);
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">' +
+      '<defs><linearGradient id="g"><stop offset="0" stop-color="red"/><stop offset="1" stop-color="blue"/></linearGradient></defs>' +
+      '<rect x="5" y="5" width="60" height="40" fill="url(#g)"/>' +
+      '<circle cx="60" cy="60" r="25" fill="yellow" stroke="black" stroke-width="4"/>' +
+      '<text x="10" y="95">hello</text></svg>';
+    await page.locator('#import-file').setInputFiles({ name: 'mixed.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(svg) });
+    await page.waitForFunction(() => /^Imported|^Could not/.test(window.laminaEditor.state().status), null, { timeout: TIMEOUT });
+    const st = await state(page);
+    console.log(`# ${st.status}`);
+    assert.match(st.status, /^Imported \d+ layers from mixed\.svg\./, st.status);
+    assert.match(st.status, /text/i, 'the text left out is named');
+    assert.match(st.status, /gradient/i, 'the gradient approximation is named');
+    // The rectangle, the circle's fill and its stroke are all there (3 shapes, none dropped).
+    assert.ok(st.layers >= 3, `${st.layers} layers`);
+    await page.locator('#undo').click();
+    assert.equal(await getSVG(page), before, 'undo restores the drawing before the import');
+  });
+
   it('reload restores the autosaved document', async () => {
     await row(page, 0).click();
     await page.keyboard.press('ArrowRight');

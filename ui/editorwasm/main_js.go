@@ -828,7 +828,7 @@ func (a *app) wire() {
 }
 
 func (a *app) importSVG(text, from string) {
-	d, err := ui.ImportSVG([]byte(text))
+	d, unsupported, err := ui.ImportSVGWithReport([]byte(text))
 	if err != nil {
 		a.setStatus("Could not import "+from+": "+err.Error(), true)
 		return
@@ -837,7 +837,8 @@ func (a *app) importSVG(text, from string) {
 		a.report(err)
 		return
 	}
-	a.setStatus(fmt.Sprintf("Imported %d layers from %s.", len(d.Layers), from), false)
+	// What the reader approximated or left out is said, never dropped silently.
+	a.setStatus(ui.ImportStatus(len(d.Layers), unsupported, from), false)
 }
 
 func isTextField(el dom.Element) bool {
