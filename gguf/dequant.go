@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+
+	"github.com/lamina-ml/lamina/kernels"
 )
 
 // Block layouts follow ggml-common.h (block_q4_0 …) and the reference
@@ -192,64 +194,10 @@ func dequantQ6_K(dst []float32, src []byte) {
 	}
 }
 
-// F16ToF32 converts an IEEE binary16 bit pattern to float32 exactly.
-func F16ToF32(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1F
-	mant := uint32(h) & 0x3FF
-	switch {
-	case exp == 0x1F: // inf / NaN
-		return math.Float32frombits(sign | 0xFF<<23 | mant<<13)
-	case exp == 0:
-		if mant == 0 {
-			return math.Float32frombits(sign)
-		}
-		// Subnormal: value is mant·2⁻²⁴.
-		f := float32(mant) * (1.0 / (1 << 24))
-		if sign != 0 {
-			f = -f
-		}
-		return f
-	}
-	return math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13)
-}
+// F16ToF32 converts an IEEE binary16 bit pattern to float32 exactly (kernels' conversion,
+// the one every backend's f16 weights go through).
+func F16ToF32(h uint16) float32 { return kernels.F16ToF32(h) }
 
-// F32ToF16 rounds f to the nearest binary16 (ties to even), overflowing to
-// ±Inf; NaN stays NaN.
-func F32ToF16(f float32) uint16 {
-	b := math.Float32bits(f)
-	sign := uint16(b>>16) & 0x8000
-	exp := int32(b>>23) & 0xFF
-	mant := b & 0x7FFFFF
-	if exp == 0xFF {
-		if mant != 0 {
-			return sign | 0x7E00
-		}
-		return sign | 0x7C00
-	}
-	e := exp - 127 + 15
-	if e >= 0x1F {
-		return sign | 0x7C00
-	}
-	if e <= 0 {
-		// Subnormal or zero in f16: shift the full significand.
-		if e < -10 {
-			return sign
-		}
-		m := mant | 0x800000
-		shift := uint32(14 - e)
-		half := m >> shift
-		rem := m & (1<<shift - 1)
-		mid := uint32(1) << (shift - 1)
-		if rem > mid || (rem == mid && half&1 == 1) {
-			half++
-		}
-		return sign | uint16(half)
-	}
-	half := uint32(e)<<10 | mant>>13
-	rem := mant & 0x1FFF
-	if rem > 0x1000 || (rem == 0x1000 && half&1 == 1) {
-		half++ // may carry into the exponent, which is the correct rounding
-	}
-	return sign | uint16(half)
-}
+// F32ToF16 rounds f to the nearest binary16 (ties to even), overflowing to ±Inf; NaN stays
+// NaN.
+func F32ToF16(f float32) uint16 { return kernels.F32ToF16(f) }

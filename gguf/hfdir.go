@@ -1,10 +1,8 @@
 package gguf
 
 import (
-	"bytes"
-	"errors"
 	"io/fs"
-	"time"
+	"testing/fstest"
 )
 
 // HFDir presents the GGUF as a Hugging Face model folder: config.json
@@ -31,62 +29,15 @@ func (f *File) HFDir() (fs.FS, error) {
 		}
 		ts = append(ts, h)
 	}
-	files := map[string][]byte{"config.json": cfg, "model.safetensors": WriteSafetensors(ts)}
+	// fstest.MapFS is the standard library's in-memory fs.FS; its files are io.ReaderAt,
+	// as model.Load's safetensors reader wants.
+	files := fstest.MapFS{"config.json": {Data: cfg}, "model.safetensors": {Data: WriteSafetensors(ts)}}
 	if _, ok := f.Lookup("tokenizer.ggml.model"); ok {
 		tok, err := f.TokenizerJSON()
 		if err != nil {
 			return nil, err
 		}
-		files["tokenizer.json"] = tok
+		files["tokenizer.json"] = &fstest.MapFile{Data: tok}
 	}
-	return memFS(files), nil
-}
-
-// memFS is a flat read-only in-memory file system.
-type memFS map[string][]byte
-
-func (m memFS) Open(name string) (fs.File, error) {
-	if !fs.ValidPath(name) {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
-	}
-	if name == "." {
-		return &memDir{m: m}, nil
-	}
-	b, ok := m[name]
-	if !ok {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
-	}
-	return &memFile{Reader: bytes.NewReader(b), info: memInfo{name: name, size: int64(len(b))}}, nil
-}
-
-type memFile struct {
-	*bytes.Reader
-	info memInfo
-}
-
-func (f *memFile) Stat() (fs.FileInfo, error) { return f.info, nil }
-func (f *memFile) Close() error               { return nil }
-
-type memDir struct{ m memFS }
-
-func (d *memDir) Stat() (fs.FileInfo, error) { return memInfo{name: ".", dir: true}, nil }
-func (d *memDir) Read([]byte) (int, error)   { return 0, errors.New("gguf: is a directory") }
-func (d *memDir) Close() error               { return nil }
-
-type memInfo struct {
-	name string
-	size int64
-	dir  bool
-}
-
-func (i memInfo) Name() string       { return i.name }
-func (i memInfo) Size() int64        { return i.size }
-func (i memInfo) ModTime() time.Time { return time.Time{} }
-func (i memInfo) IsDir() bool        { return i.dir }
-func (i memInfo) Sys() any           { return nil }
-func (i memInfo) Mode() fs.FileMode {
-	if i.dir {
-		return fs.ModeDir | 0o555
-	}
-	return 0o444
+	return files, nil
 }
