@@ -1,0 +1,299 @@
+//go:build js && wasm
+
+// Per-frame sync of the DOM with the editor state: buttons, autosave, the layers panel,
+// tabs and the properties of the selection.
+
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"honnef.co/go/js/dom/v2"
+
+	"github.com/lamina-ml/lamina/ui"
+)
+
+// sync runs every frame: when the document changed it rebuilds the layers panel, updates
+// the properties and buttons and saves the document (not mid-drag: a drag saves at its end).
+func (a *app) sync() {
+	if a.synced == a.e.Revision || a.e.Dragging() || a.e.Busy() && a.e.Preview != nil {
+		if a.e.Busy() {
+			byID("empty-hint").Class().Add("hidden")
+		}
+		return
+	}
+	a.synced = a.e.Revision
+	a.renderLayers()
+	a.renderProperties()
+	a.renderCandidates()
+	a.refreshButtons()
+	if len(a.e.Doc.Layers) == 0 {
+		byID("empty-hint").Class().Remove("hidden")
+	} else {
+		byID("empty-hint").Class().Add("hidden")
+	}
+	ls := jsGlobal.Get("localStorage")
+	if ls.Truthy() {
+		ls.Call("setItem", autosaveKey, string(ui.MarshalDocument(a.e.Doc)))
+	}
+	if a.embed && jsGlobal.Get("parent").Truthy() {
+		msg := jsGlobal.Get("Object").New()
+		msg.Set("type", "lamina-editor-change")
+		msg.Set("svg", string(a.e.Doc.SVG()))
+		jsGlobal.Get("parent").Call("postMessage", msg, "*")
+	}
+}
+
+// restore loads the autosaved document, if any.
+func (a *app) restore() {
+	ls := jsGlobal.Get("localStorage")
+	if !ls.Truthy() {
+		return
+	}
+	s := ls.Call("getItem", autosaveKey)
+	if s.IsNull() || s.IsUndefined() {
+		return
+	}
+	d, err := ui.UnmarshalDocument([]byte(s.String()))
+	if err != nil {
+		a.setStatus("Could not restore the autosaved drawing: "+err.Error(), true)
+		return
+	}
+	_ = a.e.Load(d, "Restore")
+	a.e.ResetHistory()
+}
+
+func (a *app) refreshButtons() {
+	busy := a.e.Busy()
+	sel := len(a.e.Selected()) > 0
+	has := len(a.e.Doc.Layers) > 0
+	set := func(id string, enabled bool) {
+		byID(id).Underlying().Set("disabled", !enabled)
+	}
+	set("undo", a.e.CanUndo())
+	set("redo", a.e.CanRedo())
+	byID("undo").SetAttribute("title", "Undo "+a.e.UndoLabel()+" ("+a.modName()+"+Z)")
+	for _, id := range []string{"duplicate", "delete", "forward", "backward"} {
+		set(id, sel && !busy)
+	}
+	modelOK := a.model != nil && !busy
+	set("generate", modelOK)
+	set("generate-options", modelOK)
+	set("regen-selected", modelOK && sel)
+	set("regen-unlocked", modelOK && has)
+	set("recolor", modelOK && has)
+	set("add-layers", modelOK && has)
+	set("fill", sel && !busy)
+	set("opacity", sel && !busy)
+	if busy {
+		byID("generate").SetTextContent("Drawing…")
+	} else {
+		byID("generate").SetTextContent("Generate")
+	}
+}
+
+func (a *app) modName() string {
+	if a.mac {
+		return "⌘"
+	}
+	return "Ctrl"
+}
+
+// ---- layers panel ----
+
+const (
+	iconEye    = `<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M1 12s4-7 11-7 11 7 11 7-4 7-11 7S1 12 1 12z"/><circle cx="12" cy="12" r="3"/></svg>`
+	iconEyeOff = `<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M3 3l18 18M10.6 5.1A10 10 0 0 1 12 5c7 0 11 7 11 7a17 17 0 0 1-3.2 4M6.6 6.6A17 17 0 0 0 1 12s4 7 11 7a10 10 0 0 0 5.4-1.6"/></svg>`
+	iconLock   = `<svg viewBox="0 0 24 24" aria-hidden="true"><rect x="4" y="11" width="16" height="10" rx="2"/><path d="M8 11V7a4 4 0 0 1 8 0v4"/></svg>`
+	iconUnlock = `<svg viewBox="0 0 24 24" aria-hidden="true"><rect x="4" y="11" width="16" height="10" rx="2"/><path d="M8 11V7a4 4 0 0 1 7.7-1.5"/></svg>`
+)
+
+func (a *app) renderLayers() {
+	d := a.e.Doc
+	var b strings.Builder
+	for i := len(d.Layers) - 1; i >= 0; i-- {
+		l := &d.Layers[i]
+		cls := "layer-row"
+		if a.e.IsSelected(l.ID) {
+			cls += " selected"
+		}
+		if l.Hidden {
+			cls += " is-hidden"
+		}
+		if l.Locked {
+			cls += " is-locked"
+		}
+		eye, eyeTitle := iconEye, "Hide"
+		if l.Hidden {
+			eye, eyeTitle = iconEyeOff, "Show"
+		}
+		lock, lockTitle := iconUnlock, "Lock"
+		if l.Locked {
+			lock, lockTitle = iconLock, "Unlock"
+		}
+		fmt.Fprintf(&b, `<li class="%s" data-testid="layer-row" data-layer-index="%d" data-layer-id="%d" draggable="true" aria-selected="%v">`+
+			`<span class="thumb">%s</span><span class="name" title="Double-click to rename">%s</span>`+
+			`<button class="icon" data-testid="layer-visibility" aria-pressed="%v" title="%s (%s+Shift+H)">%s</button>`+
+			`<button class="icon" data-testid="layer-lock" aria-pressed="%v" title="%s (%s+Shift+L)">%s</button></li>`,
+			cls, i, l.ID, a.e.IsSelected(l.ID), d.LayerSVG(i), html(l.Name), l.Hidden, eyeTitle, a.modName(), eye, l.Locked, lockTitle, a.modName(), lock)
+	}
+	byID("layer-list").SetInnerHTML(b.String())
+	byID("layer-count").SetTextContent(strconv.Itoa(len(d.Layers)))
+	byID("tab-layer-count").SetTextContent(strconv.Itoa(len(d.Layers)))
+}
+
+func html(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
+}
+
+// rowOf returns the layer ID of the row containing el, or 0.
+func rowOf(el dom.Element) (dom.Element, int) {
+	if el == nil {
+		return nil, 0
+	}
+	row := el.Closest(`[data-testid="layer-row"]`)
+	if row == nil {
+		return nil, 0
+	}
+	id, _ := strconv.Atoi(row.GetAttribute("data-layer-id"))
+	return row, id
+}
+
+func (a *app) wireLayers() {
+	list := byID("layer-list")
+	a.on(list, "click", func(ev dom.Event) {
+		t := ev.Target()
+		_, id := rowOf(t)
+		if id == 0 {
+			return
+		}
+		l := &a.e.Doc.Layers[a.e.Doc.Index(id)]
+		switch {
+		case t.Closest(`[data-testid="layer-visibility"]`) != nil:
+			a.report(a.e.SetHidden(id, !l.Hidden))
+		case t.Closest(`[data-testid="layer-lock"]`) != nil:
+			a.report(a.e.SetLocked(id, !l.Locked))
+		default:
+			u := ev.Underlying()
+			mode := ui.SelectReplace
+			if u.Get("shiftKey").Bool() {
+				mode = ui.SelectRange
+			} else if a.modKey(u) {
+				mode = ui.SelectToggle
+			}
+			a.e.Select(id, mode)
+		}
+	})
+	a.on(list, "dblclick", func(ev dom.Event) {
+		row, id := rowOf(ev.Target())
+		if id == 0 || ev.Target().Closest("button") != nil {
+			return
+		}
+		name := row.QuerySelector(".name")
+		l := a.e.Doc.Layers[a.e.Doc.Index(id)]
+		name.SetInnerHTML(`<input class="rename" aria-label="Layer name" value="` + html(l.Name) + `">`)
+		in := name.QuerySelector("input").(*dom.HTMLInputElement)
+		in.Focus()
+		in.Select()
+		done := false
+		commit := func(ok bool) {
+			if done {
+				return
+			}
+			done = true
+			if ok && strings.TrimSpace(in.Value()) != "" && in.Value() != l.Name {
+				a.report(a.e.Rename(id, strings.TrimSpace(in.Value())))
+			} else {
+				a.synced = -1 // re-render the row
+			}
+		}
+		in.AddEventListener("keydown", false, func(ev dom.Event) {
+			switch ev.Underlying().Get("key").String() {
+			case "Enter":
+				commit(true)
+			case "Escape":
+				commit(false)
+			}
+			ev.StopPropagation()
+		})
+		in.AddEventListener("blur", false, func(dom.Event) { commit(true) })
+	})
+	// Drag to reorder (HTML drag and drop): dropping on a row puts the dragged layer at that
+	// row's paint index.
+	a.on(list, "dragstart", func(ev dom.Event) {
+		_, id := rowOf(ev.Target())
+		a.dragRow = id
+		if dt := ev.Underlying().Get("dataTransfer"); dt.Truthy() {
+			dt.Set("effectAllowed", "move")
+			dt.Call("setData", "text/plain", strconv.Itoa(id))
+		}
+	})
+	a.on(list, "dragover", func(ev dom.Event) {
+		if a.dragRow != 0 {
+			ev.PreventDefault()
+			for _, r := range list.QuerySelectorAll(".drop-target") {
+				r.Class().Remove("drop-target")
+			}
+			if row, _ := rowOf(ev.Target()); row != nil {
+				row.Class().Add("drop-target")
+			}
+		}
+	})
+	a.on(list, "drop", func(ev dom.Event) {
+		ev.PreventDefault()
+		row, _ := rowOf(ev.Target())
+		if row != nil && a.dragRow != 0 {
+			to, _ := strconv.Atoi(row.GetAttribute("data-layer-index"))
+			a.report(a.e.Move(a.dragRow, to))
+		}
+		a.dragRow = 0
+		a.synced = -1
+	})
+	a.on(list, "dragend", func(dom.Event) { a.dragRow = 0; a.synced = -1 })
+}
+
+// wireTabs switches the bottom sheet of narrow windows between the two panels; tapping the
+// open tab folds the sheet away (more room for the drawing) and tapping again unfolds it.
+func (a *app) wireTabs() {
+	body := document.QuerySelector("body")
+	tabs := map[string]dom.Element{"tab-draw": byID("tab-draw"), "tab-layers": byID("tab-layers")}
+	for id := range tabs {
+		a.onClick(id, func() {
+			open := tabs[id].GetAttribute("aria-selected") == "true"
+			if open {
+				body.Class().Toggle("sheet-closed")
+			} else {
+				body.Class().Remove("sheet-closed")
+			}
+			for other, el := range tabs {
+				el.SetAttribute("aria-selected", strconv.FormatBool(other == id))
+			}
+			if id == "tab-layers" {
+				body.Class().Add("tab-layers")
+			} else {
+				body.Class().Remove("tab-layers")
+			}
+		})
+	}
+}
+
+// ---- properties ----
+
+func (a *app) renderProperties() {
+	idx := a.e.SelectedIndices()
+	if len(idx) == 0 {
+		byID("selection-info").SetTextContent("Nothing selected — click a shape on the canvas or a row in Layers.")
+		return
+	}
+	l := a.e.Doc.Layers[idx[len(idx)-1]]
+	input(byID("fill")).SetValue(l.Fill.Hex())
+	input(byID("opacity")).SetValue(strconv.Itoa(int(l.Fill.A*100 + 0.5)))
+	byID("opacity-value").SetTextContent(strconv.Itoa(int(l.Fill.A*100+0.5)) + "%")
+	if len(idx) == 1 {
+		byID("selection-info").SetTextContent(l.Name)
+	} else {
+		byID("selection-info").SetTextContent(fmt.Sprintf("%d layers", len(idx)))
+	}
+}
