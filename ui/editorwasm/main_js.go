@@ -2,7 +2,8 @@
 
 // Command editorwasm is the browser build of lamina's layer editor: ui.Editor holds the
 // state, ebiten replays its display list on the canvas, and the panels are DOM built with
-// honnef.co/go/js/dom/v2. The diffusion model runs in this process on the CPU backend.
+// honnef.co/go/js/dom/v2. The diffusion model runs in this process, on WebGPU or the CPU
+// backend as package backend chooses (?backend=auto|webgpu|cpu).
 //
 // By concern: main_js.go (start-up, the ebiten game), dom_js.go (DOM helpers, status line,
 // Promise bridge), model_js.go (the drawing model and its runs), panels_js.go (per-frame sync,
