@@ -303,7 +303,9 @@ func TestSVGErrors(t *testing.T) {
 		{"steps as string", "/v1/svg/generate", `{"prompt":"x","steps":"many"}`, 400, "invalid_json", ""},
 		{"unknown field type", "/v1/svg/edit", `{"svg":1}`, 400, "invalid_json", ""},
 		{"malformed svg", "/v1/svg/edit", `{"svg":"<svg","prompt":"x"}`, 400, "invalid_svg", "vector: syntax error"},
-		{"bad path data", "/v1/svg/edit", `{"svg":"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 36 36\"><path d=\"M 1 1 L x\"/></svg>","prompt":"x"}`, 400, "invalid_svg", "vector: syntax error"},
+		{"not an svg document", "/v1/svg/edit", `{"svg":"<html><body></body></html>","prompt":"x"}`, 400, "invalid_svg", "vector:"},
+		// Path data with an error draws up to it, as browsers do (SVG 2 §9.5.4): not an error.
+		{"bad path data", "/v1/svg/edit", `{"svg":"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 36 36\"><path d=\"M 1 1 L x\"/></svg>","prompt":"x"}`, 200, "", ""},
 		{"keep out of range", "/v1/svg/edit", edit(`,"keep":[99]`), 422, "invalid_options", "keep index 99"},
 		{"no room to add", "/v1/svg/edit", edit(`,"add":1000`), 422, "invalid_options", "empty slots"},
 		{"n 0", "/v1/svg/generate", `{"prompt":"x","n":0}`, 422, "n_out_of_range", ""},
