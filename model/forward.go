@@ -164,13 +164,25 @@ func (m *Model) fusedHead() tensor.FusedOps {
 // biases and no LayerNorm, so a sub-block with a bias (Qwen2's q/k/v, all of
 // GPT-2's) or a LayerNorm keeps the plain ops.
 func (m *Model) decoder(a *acts, kc *kvCache, pos int, layerOut func(i int, x tensor.Tensor) error, finalNorm bool) error {
+	return m.layerRange(a, kc, pos, 0, len(m.layers), layerOut, finalNorm)
+}
+
+// layerRange is decoder over layers [lo, hi) only: with lo > 0, a.x (T,C)
+// is taken as the residual stream entering layer lo (GPT-2's position
+// embeddings were added when layer 0 ran), and only those layers' caches
+// get rows pos..pos+T-1. Self-speculative decoding runs the draft as
+// [0, E) and the verification as [E, L) over the draft's hidden states.
+func (m *Model) layerRange(a *acts, kc *kvCache, pos, lo, hi int, layerOut func(i int, x tensor.Tensor) error, finalNorm bool) error {
 	c := &m.Config
+	if lo < 0 || hi > len(m.layers) || lo > hi {
+		return fmt.Errorf("model: layer range [%d,%d) outside the %d layers", lo, hi, len(m.layers))
+	}
 	be := m.be
 	T := a.T
 	if pos < 0 || pos+T > kc.S {
 		return fmt.Errorf("model: positions [%d,%d) exceed the KV cache of %d", pos, pos+T, kc.S)
 	}
-	if c.Arch == GPT2 {
+	if c.Arch == GPT2 && lo == 0 {
 		if pos+T > c.MaxPositions {
 			return fmt.Errorf("model: position %d beyond GPT-2's %d learned positions", pos+T-1, c.MaxPositions)
 		}
@@ -180,7 +192,7 @@ func (m *Model) decoder(a *acts, kc *kvCache, pos int, layerOut func(i int, x te
 		be.Embedding(a.pos, m.posEmb, a.posIDs)
 		be.Add(a.x, a.x, a.pos)
 	}
-	if layerOut != nil {
+	if layerOut != nil && lo == 0 {
 		if err := layerOut(0, a.x); err != nil {
 			return err
 		}
@@ -193,7 +205,7 @@ func (m *Model) decoder(a *acts, kc *kvCache, pos int, layerOut func(i int, x te
 	rms := c.Arch != GPT2
 	eps := c.NormEps
 	args := tensor.AttentionArgs{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim, Pos: pos, Scale: c.AttnScale}
-	for i := range m.layers {
+	for i := lo; i < hi; i++ {
 		L := &m.layers[i]
 		// Attention block.
 		if f != nil && rms && L.qB == nil && L.kB == nil && L.vB == nil {

@@ -60,6 +60,17 @@ type GenerateOptions struct {
 	StopStrings []string
 	// Decode turns generated ids into text, for StopStrings.
 	Decode func(ids []int32) string
+	// DraftExit E > 0 turns on LayerSkip self-speculative decoding
+	// (generateSpeculative): layers [0, E) with the final norm and lm_head
+	// draft DraftTokens tokens, the full model verifies them in one pass.
+	// Greedy output is identical to plain decoding; sampled output has the
+	// same distribution but not the same draws for a seed. 0 disables it.
+	DraftExit int
+	// DraftTokens is K, the tokens drafted per round (default
+	// DefaultDraftTokens when DraftExit is set).
+	DraftTokens int
+	// Stats, if non-nil, receives counts from speculative decoding.
+	Stats *SpecStats
 }
 
 // Generate continues prompt and returns the generated ids (not including
@@ -82,6 +93,9 @@ func (m *Model) Generate(ctx context.Context, prompt []int32, opts GenerateOptio
 		return nil, fmt.Errorf("model: invalid sampling options %+v", opts)
 	}
 	if err := m.checkIDs(prompt); err != nil {
+		return nil, err
+	}
+	if err := m.checkSpeculative(opts); err != nil {
 		return nil, err
 	}
 	if opts.MaxNewTokens == 0 {
@@ -122,6 +136,9 @@ func (m *Model) Generate(ctx context.Context, prompt []int32, opts GenerateOptio
 			return true
 		}
 		return false
+	}
+	if opts.DraftExit > 0 {
+		return m.generateSpeculative(ctx, s, prompt, opts, stop)
 	}
 	if f, ok := m.be.(tensor.FusedOps); ok && onDeviceSampling(f, opts) {
 		return m.generateOnDevice(ctx, s, f, prompt, opts, stop)

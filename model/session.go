@@ -124,18 +124,24 @@ func (s *Session) run(ids []int32) error {
 // head projects the last row of a's decoder output onto the vocabulary:
 // s.logits (1,V). With fused ops (RMSNorm models) the final norm is folded
 // into the lm_head matvec; otherwise decoder left it in a.h.
-func (s *Session) head(a *acts) {
+func (s *Session) head(a *acts) { s.headRow(a, a.T-1) }
+
+// headRow is head for row `row` of a's decoder output. Self-speculative
+// verification projects its rows one at a time through this, so that each
+// row's logits come from the very ops a plain decode step uses (a batched
+// lm_head need not round the same way).
+func (s *Session) headRow(a *acts, row int) {
 	be, m := s.m.be, s.m
 	if f := m.fusedHead(); f != nil {
 		x := a.x
 		if a.T > 1 {
-			be.CopyRows(s.last, 0, a.x, a.T-1, 1)
+			be.CopyRows(s.last, 0, a.x, row, 1)
 			x = s.last
 		}
 		f.MatMulNorm(s.logits, x, m.normW, m.lmHead, m.Config.NormEps) // logits is (1,V)
 		return
 	}
-	be.CopyRows(s.last, 0, a.h, a.T-1, 1)
+	be.CopyRows(s.last, 0, a.h, row, 1)
 	be.MatMul(s.logits, s.last, m.lmHead, nil) // logits is (1,V)
 }
 
