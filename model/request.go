@@ -36,6 +36,9 @@ type Request struct {
 	IgnoreEOS bool
 	// StopStrings end the text before the first of them (see TextStream).
 	StopStrings []string
+	// DraftExit and DraftTokens turn on LayerSkip self-speculative
+	// decoding (GenerateOptions.DraftExit); 0 leaves it off.
+	DraftExit, DraftTokens int
 }
 
 // ResolveOptions turns a request into GenerateOptions: the request's value,
@@ -45,7 +48,8 @@ type Request struct {
 // Decode is left for the caller.
 func ResolveOptions(r Request, g GenerationConfig) GenerateOptions {
 	o := GenerateOptions{Seed: r.Seed, EOS: r.EOS, IgnoreEOS: r.IgnoreEOS || (r.EOS != nil && len(r.EOS) == 0),
-		StopStrings: r.StopStrings, MaxNewTokens: DefaultMaxNewTokens, TopP: 1}
+		StopStrings: r.StopStrings, MaxNewTokens: DefaultMaxNewTokens, TopP: 1,
+		DraftExit: r.DraftExit, DraftTokens: r.DraftTokens}
 	if g.MaxNewTokens != nil {
 		o.MaxNewTokens = *g.MaxNewTokens
 	}

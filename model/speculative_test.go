@@ -3,9 +3,14 @@ package model
 import (
 	"context"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"testing"
+
+	"github.com/lamina-ml/lamina/tensor"
+	"github.com/lamina-ml/lamina/tokenizer"
 )
 
 // TestSpeculativeGreedyIdentical checks that self-speculative greedy
@@ -197,5 +202,96 @@ func TestSpeculativeSamplingDistribution(t *testing.T) {
 	}
 	if st.Accepted == 0 || st.Accepted == st.Drafted {
 		t.Fatalf("stats %+v: the test needs both accepted and rejected drafts", st)
+	}
+}
+
+// brownPrompts are realistic prompts for the shipped LayerSkip-trained model.
+var brownPrompts = []string{
+	"The old man walked down the road and",
+	"She opened the letter and read it twice before she",
+	"In the morning the town was quiet, and the children",
+}
+
+func loadBrown(t *testing.T) (*Model, *tokenizer.Tokenizer) {
+	t.Helper()
+	dir := filepath.Join("..", "models", "lamina-brown-20m")
+	m, err := LoadDir(dir, tensor.NewCPU())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	data, err := os.ReadFile(filepath.Join(dir, "tokenizer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenizer.Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, tok
+}
+
+// TestSpeculativeBrown checks, on models/lamina-brown-20m (12 layers,
+// trained with early-exit loss), that speculative greedy output equals plain
+// greedy output for realistic prompts, and that the acceptance count with one
+// drafted token per round equals what the logit lens (LensLogits, a separate
+// full-sequence pass) predicts from the greedy sequence: a round at token i
+// accepts iff layer E's argmax at i equals the next greedy token.
+func TestSpeculativeBrown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("20M-parameter model")
+	}
+	ctx := context.Background()
+	m, tok := loadBrown(t)
+	const n = 32
+	for _, text := range brownPrompts {
+		prompt := tok.EncodeWithSpecial(text)
+		want, err := m.Generate(ctx, prompt, GenerateOptions{MaxNewTokens: n, IgnoreEOS: true}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, E := range []int{4, 8} {
+			for _, K := range []int{1, 2, 4, 6} {
+				var st SpecStats
+				got, err := m.Generate(ctx, prompt, GenerateOptions{MaxNewTokens: n, IgnoreEOS: true, DraftExit: E, DraftTokens: K, Stats: &st}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(got, want) {
+					t.Fatalf("%q E=%d K=%d:\n got %v\nwant %v", text, E, K, got, want)
+				}
+				if K != 1 {
+					continue
+				}
+				seq := append(slices.Clone(prompt), want...)
+				V := m.Config.VocabSize
+				var lensTop []int32
+				if err := m.LensLogits(seq, func(layer int, lg []float32) error {
+					if layer == E {
+						for i := range len(seq) {
+							lensTop = append(lensTop, argmax(lg[i*V:(i+1)*V]))
+						}
+					}
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+				// y is the first generated token, at sequence index len(prompt).
+				acc, drafted := 0, 0
+				for i := len(prompt); i < len(seq)-2; {
+					drafted++
+					if lensTop[i] == seq[i+1] {
+						acc++
+						i += 2
+					} else {
+						i++
+					}
+				}
+				if st.Drafted != drafted || st.Accepted != acc {
+					t.Fatalf("%q E=%d: stats %+v, lens predicts %d of %d", text, E, st, acc, drafted)
+				}
+				t.Logf("%q E=%d K=1: accepted %d of %d", text, E, acc, drafted)
+			}
+		}
 	}
 }

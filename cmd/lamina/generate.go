@@ -10,13 +10,14 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/lamina-ml/lamina/model"
 	"github.com/lamina-ml/lamina/tensor"
 )
 
 func init() {
-	register("generate", "generate text: --model DIR (--prompt TEXT | --ids 1,2,3) --max-new-tokens N [--temperature T --top-k K --top-p P --seed S --repetition-penalty R] [--json]", runGenerate)
+	register("generate", "generate text: --model DIR (--prompt TEXT | --ids 1,2,3) --max-new-tokens N [--temperature T --top-k K --top-p P --seed S --repetition-penalty R] [--draft-exit E --draft-tokens K] [--json]", runGenerate)
 }
 
 // runGenerate streams generated text to stdout (or, without a
@@ -39,6 +40,8 @@ func runGenerate(args []string) error {
 	ignoreEOS := fs.Bool("ignore-eos", false, "keep generating past end-of-sequence tokens")
 	var stops stringList
 	fs.Var(&stops, "stop", "stop once the generated text contains this string (repeatable)")
+	draftExit := fs.Int("draft-exit", 0, "LayerSkip self-speculative decoding: draft with the first E layers (0: off; greedy output is unchanged)")
+	draftTokens := fs.Int("draft-tokens", model.DefaultDraftTokens, "tokens drafted per round with --draft-exit")
 	asJSON := fs.Bool("json", false, `print {"ids": [...], "text": "..."} instead of streaming`)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -77,7 +80,10 @@ func runGenerate(args []string) error {
 
 	// Flags left out take generation_config.json's value, then the
 	// built-in default: the resolution the worker and the browser share.
-	req := model.Request{Seed: *seed, IgnoreEOS: *ignoreEOS}
+	req := model.Request{Seed: *seed, IgnoreEOS: *ignoreEOS, DraftExit: *draftExit}
+	if *draftExit > 0 {
+		req.DraftTokens = *draftTokens
+	}
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
 		case "max-new-tokens":
@@ -93,6 +99,10 @@ func runGenerate(args []string) error {
 		}
 	})
 	opts := m.Options(req)
+	var stats model.SpecStats
+	if opts.DraftExit > 0 {
+		opts.Stats = &stats
+	}
 	isEOS := func(id int32) bool { return !opts.IgnoreEOS && slices.Contains(m.EOS, id) }
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -124,7 +134,9 @@ func runGenerate(args []string) error {
 		}
 		return !stopped
 	}
+	start := time.Now()
 	out, err := m.Generate(ctx, ids, opts, onToken)
+	elapsed := time.Since(start).Seconds()
 	text := ""
 	if ts != nil {
 		rest := ts.Finish()
@@ -142,10 +154,18 @@ func runGenerate(args []string) error {
 	if out == nil {
 		out = []int32{}
 	}
+	var st *genStats
+	if opts.DraftExit > 0 {
+		st = &genStats{Drafted: stats.Drafted, Accepted: stats.Accepted, Rounds: stats.Rounds}
+		if elapsed > 0 {
+			st.TokensPerS = float64(len(out)) / elapsed
+		}
+	}
 	return json.NewEncoder(stdout).Encode(struct {
-		IDs  []int32 `json:"ids"`
-		Text string  `json:"text"`
-	}{out, text})
+		IDs   []int32   `json:"ids"`
+		Text  string    `json:"text"`
+		Stats *genStats `json:"stats,omitempty"`
+	}{out, text, st})
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -155,3 +175,12 @@ type stringList []string
 
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// genStats is --json's "stats" with --draft-exit: speculative decoding's
+// counts and the whole generation's tokens per second (prefill included).
+type genStats struct {
+	Drafted    int     `json:"drafted"`
+	Accepted   int     `json:"accepted"`
+	Rounds     int     `json:"rounds"`
+	TokensPerS float64 `json:"tokens_per_s"`
+}
