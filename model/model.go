@@ -1,7 +1,8 @@
 // Package model loads Hugging Face causal language models (gpt2, llama,
 // qwen2) from config.json + safetensors and runs them on any
 // tensor.Backend: the forward pass with a KV cache, per-layer hidden states
-// and the logit lens, and sampling.
+// and the logit lens, sampling, and LayerSkip self-speculative decoding
+// (GenerateOptions.DraftExit).
 //
 // The forward pass is written once against tensor.Backend, so the CPU
 // reference backend and the WebGPU backend run the same code.

@@ -70,8 +70,14 @@ const specSeedMix = 0x5bd1e9955bd1e995
 // layer are stale and get overwritten by the next round, so the crop costs
 // no backend op.
 //
-// Greedy: the verifier's row logits come from the same per-row ops as a plain
-// decode step (Session.headRow), so the ids equal plain greedy decoding.
+// Greedy: the draft's layers and every lm_head projection are the ops of a
+// plain decode step (one row; Session.headRow), and the verifier's layers
+// compute the same function over k+1 rows. A backend may round a
+// several-row product differently from a one-row one (the CPU kernels tile
+// T > 2 rows), as plain decoding's own prefill does against its steps; the
+// ids then equal plain greedy decoding's unless two logits tie to within
+// that rounding. The tests check equality on the fixtures and
+// lamina-brown-20m.
 // Sampling: speculative sampling (Leviathan et al. 2023; Chen et al. 2023)
 // accepts di with probability min(1, p(di)/q(di)) for the verifier's and
 // draft's warped distributions p and q (temperature, top-k, top-p as

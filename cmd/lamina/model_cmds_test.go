@@ -124,6 +124,35 @@ func TestGenerateCommandGreedy(t *testing.T) {
 	}
 }
 
+// TestGenerateCommandDraftExit checks --draft-exit/--draft-tokens give
+// transformers' greedy ids (the fixture's reference) and --json's stats.
+func TestGenerateCommandDraftExit(t *testing.T) {
+	ref := loadReference(t, "llama-tiny")
+	want := ref.GreedyIDs[len(ref.GreedyPrompt):]
+	dir := filepath.Join(fixtureDir, "llama-tiny")
+	out, errs, code := capture(t, "generate", "--model", dir, "--ids", joinIDs(ref.GreedyPrompt), "--max-new-tokens", fmt.Sprint(len(want)),
+		"--ignore-eos", "--temperature", "0", "--draft-exit", "1", "--draft-tokens", "3", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var res struct {
+		IDs   []int32 `json:"ids"`
+		Stats *struct {
+			Drafted, Accepted, Rounds int
+			TokensPerS                float64 `json:"tokens_per_s"`
+		} `json:"stats"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.IDs, want) {
+		t.Errorf("ids %v, want %v", res.IDs, want)
+	}
+	if res.Stats == nil || res.Stats.Drafted == 0 || res.Stats.Rounds == 0 || res.Stats.Accepted > res.Stats.Drafted || !(res.Stats.TokensPerS > 0) {
+		t.Errorf("stats %+v in %s", res.Stats, out)
+	}
+}
+
 // byteTokenizerJSON is a byte-level BPE tokenizer.json with no merges: every
 // byte is one token, id = byte value, so ids stay inside a 512-token vocab.
 func byteTokenizerJSON() string {
@@ -296,6 +325,7 @@ func TestModelCommandErrors(t *testing.T) {
 		{[]string{"generate", "--model", gpt2}, "exactly one of --prompt and --ids"},
 		{[]string{"generate", "--model", gpt2, "--prompt", "hi"}, "tokenizer.json"},
 		{[]string{"generate", "--model", gpt2, "--ids", "1", "--top-p", "2"}, "invalid sampling options"},
+		{[]string{"generate", "--model", gpt2, "--ids", "1", "--draft-exit", "2"}, "draft exit 2 must lie in [1,2)"},
 		{[]string{"layers", "--model", gpt2, "--ids", "1", "--top", "0"}, "must be positive"},
 		{[]string{"nosuch"}, "unknown command"},
 	}

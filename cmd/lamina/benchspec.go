@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lamina-ml/lamina/kernels"
+	"github.com/lamina-ml/lamina/model"
+	"github.com/lamina-ml/lamina/tensor"
+)
+
+func init() {
+	register("bench-spec", "self-speculative vs plain greedy decode tokens/s and acceptance: --model DIR --prompt TEXT [--exits 4,8 --draft-tokens 2,4,6 --max-new-tokens N --reps R]", runBenchSpec)
+}
+
+// specConfig is one (E, K) of bench-spec; E 0 is plain decoding.
+type specConfig struct{ E, K int }
+
+// runBenchSpec times greedy decoding of one prompt, plain and with every
+// (exit, draft tokens) pair, interleaved: each rep runs every configuration
+// once in turn, so load on a shared machine falls on all of them alike. The
+// decode rate is (generated − 1) tokens over the time from the first token
+// (after the prefill) to the last; it reports medians, the ratio of medians
+// to plain, and the acceptance rate, and checks every run's ids equal plain
+// decoding's.
+func runBenchSpec(args []string) error {
+	fs := newFlagSet("bench-spec")
+	dir := fs.String("model", "", "model folder with tokenizer.json")
+	prompt := fs.String("prompt", "The old man walked down the road and", "prompt text")
+	exits := fs.String("exits", "4,8", "draft exit layers E, comma-separated")
+	tokens := fs.String("draft-tokens", "2,4,6", "draft lengths K, comma-separated")
+	maxNew := fs.Int("max-new-tokens", 64, "tokens to generate per run (EOS ignored)")
+	reps := fs.Int("reps", 5, "interleaved repetitions")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return errors.New("--model is required")
+	}
+	if *maxNew < 2 || *reps < 1 {
+		return errors.New("--max-new-tokens must be at least 2 and --reps at least 1")
+	}
+	Es, err := parseInts(*exits)
+	if err != nil {
+		return err
+	}
+	Ks, err := parseInts(*tokens)
+	if err != nil {
+		return err
+	}
+	tok, err := loadTokenizer(*dir)
+	if err != nil {
+		return err
+	}
+	if tok == nil {
+		return fmt.Errorf("%s has no tokenizer.json", *dir)
+	}
+	ids := tok.EncodeWithSpecial(*prompt)
+	if len(ids) == 0 {
+		return errors.New("the prompt encodes to no tokens")
+	}
+	m, err := model.LoadDir(*dir, tensor.NewCPU())
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+
+	cfgs := []specConfig{{}}
+	for _, E := range Es {
+		for _, K := range Ks {
+			cfgs = append(cfgs, specConfig{E, K})
+		}
+	}
+	rates := make([][]float64, len(cfgs))
+	stats := make([]model.SpecStats, len(cfgs))
+	var want []int32
+	ctx := context.Background()
+	for range *reps {
+		for ci, c := range cfgs {
+			var st model.SpecStats
+			o := model.GenerateOptions{MaxNewTokens: *maxNew, IgnoreEOS: true, DraftExit: c.E, DraftTokens: c.K, Stats: &st}
+			var first time.Time
+			out, err := m.Generate(ctx, ids, o, func(int32) bool {
+				if first.IsZero() {
+					first = time.Now()
+				}
+				return true
+			})
+			end := time.Now()
+			if err != nil {
+				return err
+			}
+			if ci == 0 && want == nil {
+				want = out
+			} else if !slices.Equal(out, want) {
+				return fmt.Errorf("E=%d K=%d: ids differ from plain greedy decoding", c.E, c.K)
+			}
+			rates[ci] = append(rates[ci], float64(len(out)-1)/end.Sub(first).Seconds())
+			stats[ci] = st
+		}
+	}
+	fmt.Fprintf(stdout, "lamina bench-spec: %s, %d layers, %d prompt tokens, %d new tokens, %d threads, %d interleaved reps, greedy (ids checked equal)\n",
+		*dir, m.Config.Layers, len(ids), *maxNew, kernels.Workers(), *reps)
+	fmt.Fprintf(stdout, "%-10s %8s %10s %14s %8s\n", "config", "accept", "drafted", "decode tok/s", "ratio")
+	base := median(rates[0])
+	for ci, c := range cfgs {
+		name, acc, drafted := "plain", "-", "-"
+		if c.E > 0 {
+			name = fmt.Sprintf("E=%d K=%d", c.E, c.K)
+			acc = fmt.Sprintf("%.2f", stats[ci].AcceptanceRate())
+			drafted = strconv.Itoa(stats[ci].Drafted)
+		}
+		r := median(rates[ci])
+		fmt.Fprintf(stdout, "%-10s %8s %10s %14.1f %7.2fx\n", name, acc, drafted, r, r/base)
+	}
+	return nil
+}
+
+func parseInts(s string) ([]int, error) {
+	var v []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("bad number %q in %q", f, s)
+		}
+		v = append(v, n)
+	}
+	return v, nil
+}
