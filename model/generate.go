@@ -69,7 +69,12 @@ type GenerateOptions struct {
 	// DraftTokens is K, the tokens drafted per round (default
 	// DefaultDraftTokens when DraftExit is set).
 	DraftTokens int
-	// Stats, if non-nil, receives counts from speculative decoding.
+	// EarlyExitThreshold in (0,1] turns on CALM-style early exit
+	// (generateEarlyExit; greedy only, NOT exact: tokens may differ from
+	// plain decoding); 0 disables it.
+	EarlyExitThreshold float32
+	// Stats, if non-nil, receives counts from speculative decoding and
+	// the exit layers of early exit.
 	Stats *SpecStats
 }
 
@@ -96,6 +101,9 @@ func (m *Model) Generate(ctx context.Context, prompt []int32, opts GenerateOptio
 		return nil, err
 	}
 	if err := m.checkSpeculative(opts); err != nil {
+		return nil, err
+	}
+	if err := m.checkEarlyExit(opts); err != nil {
 		return nil, err
 	}
 	if opts.MaxNewTokens == 0 {
@@ -139,6 +147,9 @@ func (m *Model) Generate(ctx context.Context, prompt []int32, opts GenerateOptio
 	}
 	if opts.DraftExit > 0 {
 		return m.generateSpeculative(ctx, s, prompt, opts, stop)
+	}
+	if opts.EarlyExitThreshold > 0 {
+		return m.generateEarlyExit(ctx, s, prompt, opts, stop)
 	}
 	if f, ok := m.be.(tensor.FusedOps); ok && onDeviceSampling(f, opts) {
 		return m.generateOnDevice(ctx, s, f, prompt, opts, stop)

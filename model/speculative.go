@@ -18,6 +18,9 @@ type SpecStats struct {
 	Rounds   int // draft-and-verify rounds
 	Drafted  int // tokens drafted by layers [0, E)
 	Accepted int // drafted tokens the full model accepted
+	// ExitLayers is, with early exit, the layer each generated token
+	// exited after (Config.Layers: it ran them all).
+	ExitLayers []int
 }
 
 // AcceptanceRate is Accepted / Drafted (0 when nothing was drafted).

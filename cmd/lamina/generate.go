@@ -17,7 +17,7 @@ import (
 )
 
 func init() {
-	register("generate", "generate text: --model DIR (--prompt TEXT | --ids 1,2,3) --max-new-tokens N [--temperature T --top-k K --top-p P --seed S --repetition-penalty R] [--draft-exit E --draft-tokens K] [--json]", runGenerate)
+	register("generate", "generate text: --model DIR (--prompt TEXT | --ids 1,2,3) --max-new-tokens N [--temperature T --top-k K --top-p P --seed S --repetition-penalty R] [--draft-exit E --draft-tokens K | --early-exit-threshold X] [--json]", runGenerate)
 }
 
 // runGenerate streams generated text to stdout (or, without a
@@ -42,6 +42,7 @@ func runGenerate(args []string) error {
 	fs.Var(&stops, "stop", "stop once the generated text contains this string (repeatable)")
 	draftExit := fs.Int("draft-exit", 0, "LayerSkip self-speculative decoding: draft with the first E layers (0: off; greedy output is unchanged)")
 	draftTokens := fs.Int("draft-tokens", model.DefaultDraftTokens, "tokens drafted per round with --draft-exit")
+	earlyExit := fs.Float64("early-exit-threshold", 0, "CALM-style early exit, greedy only and NOT exact: a token leaves after the first layer whose next-token probability reaches X (0: off)")
 	asJSON := fs.Bool("json", false, `print {"ids": [...], "text": "..."} instead of streaming`)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -99,8 +100,9 @@ func runGenerate(args []string) error {
 		}
 	})
 	opts := m.Options(req)
+	opts.EarlyExitThreshold = float32(*earlyExit)
 	var stats model.SpecStats
-	if opts.DraftExit > 0 {
+	if opts.DraftExit > 0 || opts.EarlyExitThreshold > 0 {
 		opts.Stats = &stats
 	}
 	isEOS := func(id int32) bool { return !opts.IgnoreEOS && slices.Contains(m.EOS, id) }
@@ -155,8 +157,8 @@ func runGenerate(args []string) error {
 		out = []int32{}
 	}
 	var st *genStats
-	if opts.DraftExit > 0 {
-		st = &genStats{Drafted: stats.Drafted, Accepted: stats.Accepted, Rounds: stats.Rounds}
+	if opts.DraftExit > 0 || opts.EarlyExitThreshold > 0 {
+		st = &genStats{Drafted: stats.Drafted, Accepted: stats.Accepted, Rounds: stats.Rounds, ExitLayers: stats.ExitLayers}
 		if elapsed > 0 {
 			st.TokensPerS = float64(len(out)) / elapsed
 		}
@@ -176,11 +178,12 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
-// genStats is --json's "stats" with --draft-exit: speculative decoding's
-// counts and the whole generation's tokens per second (prefill included).
+// genStats is --json's "stats" with --draft-exit or --early-exit-threshold:
+// speculative decoding's counts, early exit's per-token exit layers and the whole generation's tokens per second (prefill included).
 type genStats struct {
 	Drafted    int     `json:"drafted"`
 	Accepted   int     `json:"accepted"`
 	Rounds     int     `json:"rounds"`
 	TokensPerS float64 `json:"tokens_per_s"`
+	ExitLayers []int   `json:"exit_layers,omitempty"`
 }
