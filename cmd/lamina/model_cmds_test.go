@@ -338,3 +338,18 @@ func TestModelCommandErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestBenchSpecCommand runs bench-spec briefly on the shipped model: it
+// checks ids against plain decoding itself and prints a row per config.
+func TestBenchSpecCommand(t *testing.T) {
+	out, errs, code := capture(t, "bench-spec", "--model", filepath.Join("..", "..", "models", "lamina-brown-20m"),
+		"--max-new-tokens", "6", "--reps", "1", "--exits", "8", "--draft-tokens", "1,3")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, row := range []string{"plain", "E=8 K=1", "E=8 K=3"} {
+		if !strings.Contains(out, row) {
+			t.Errorf("no %q row in:\n%s", row, out)
+		}
+	}
+}
