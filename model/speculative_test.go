@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"testing"
@@ -124,6 +125,7 @@ func topKSoftmax(logits []float32, k int) map[int32]float64 {
 // with plain sessions. The test also checks that the draft's distribution is
 // far enough from the target's that accepting every draft would fail it.
 func TestSpeculativeSamplingDistribution(t *testing.T) {
+	nativeOnly(t, "20,000 seeded draws")
 	ctx := context.Background()
 	m, ref := loadFixture(t, "llama-tiny")
 	prompt := ref.GreedyPrompt
@@ -241,6 +243,7 @@ func TestSpeculativeBrown(t *testing.T) {
 	if testing.Short() {
 		t.Skip("20M-parameter model")
 	}
+	nativeOnly(t, "a 20M-parameter model decoded 27 times")
 	ctx := context.Background()
 	m, tok := loadBrown(t)
 	const n = 32
@@ -293,5 +296,15 @@ func TestSpeculativeBrown(t *testing.T) {
 				t.Logf("%q E=%d K=1: accepted %d of %d", text, E, acc, drafted)
 			}
 		}
+	}
+}
+
+// nativeOnly skips a long test under js/wasm: the code it checks is the same pure Go there
+// (TestSpeculativeGreedyIdentical covers the wasm build on the small fixtures), and in Node it
+// would add minutes to the wasm stage.
+func nativeOnly(t *testing.T, what string) {
+	t.Helper()
+	if runtime.GOOS == "js" {
+		t.Skipf("%s: run natively (go test ./model), same code", what)
 	}
 }
