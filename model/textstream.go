@@ -61,11 +61,30 @@ func (s *TextStream) Push(id int32) (delta string, stop bool) {
 	s.all = append(s.all, id)
 	if s.isByte != nil && s.isByte(id) {
 		s.run = append(s.run, id)
-		return "", false
+		if !s.stopInRun() {
+			return "", false
+		}
+		// A stop string ends inside the run: the run is final now (generation ends at this
+		// token, as Generate's StopStrings check would have it), so decode it to the end.
+		s.step(s.run, true)
+		s.run = nil
+		if !s.stopped {
+			// The streamed decode disagrees with the whole one: go on in the exact mode.
+			s.ds = nil
+			s.step(nil, false)
+		}
+		return s.release(false), s.stopped
 	}
 	s.step(append(s.run, id), false)
 	s.run = s.run[:0]
 	return s.release(false), s.stopped
+}
+
+// stopInRun reports whether the held-back byte run, decoded as if it ended here, completes a
+// stop string: held-back text is kept from the stream, not from the stop rule. It decodes
+// every id, as Generate's StopStrings check does, but only for byte tokens with stops set.
+func (s *TextStream) stopInRun() bool {
+	return len(s.stops) > 0 && FirstStop(s.decode(s.all), s.stops) >= 0
 }
 
 // Finish ends the stream and returns the text still held back.

@@ -77,6 +77,10 @@ func TestTextStream(t *testing.T) {
 		{"stop across tokens", []int32{0, 1, 2, 3}, []string{"lo w"}, "Hel", 2},
 		{"earliest stop", []int32{0, 1, 2, 3, 4}, []string{"!", "ld"}, "Hello wor", 3},
 		{"stop never seen", []int32{0, 1}, []string{"xyz", ""}, "Hello", -1},
+		// A stop string completed by a byte-fallback token ends generation at that token, not
+		// when the byte run ends (the run is held back from the stream, not from the rule).
+		{"stop inside a byte run", []int32{0, 100 + 's', 100 + '>', 100 + 'C', 1}, []string{"s>"}, "Hel", 2},
+		{"stop on a split character", []int32{0, e1, e2, 1}, []string{"lé"}, "He", 2},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := NewTextStream(runDecode, isRunByte, c.stops)
