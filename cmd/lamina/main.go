@@ -54,6 +54,11 @@ func usage(w io.Writer) {
 }
 
 func main() {
+	// Results go to the real stdout through the stdout variable; os.Stdout itself points at
+	// stderr, so a library that prints diagnostics with fmt.Println (tdewolff/canvas's path
+	// booleans print "WARNING: ..." lines) cannot corrupt the JSON a script reads.
+	stdout = os.Stdout
+	os.Stdout = os.Stderr
 	os.Exit(runMain(os.Args[1:], os.Stderr))
 }
 

@@ -62,7 +62,7 @@ func runServe(args []string) error {
 		"site":   *site,
 		"models": *models,
 	})
-	fmt.Println(string(out))
+	fmt.Fprintln(stdout, string(out))
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	return srv.Serve(ln)
 }

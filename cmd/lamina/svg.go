@@ -69,7 +69,7 @@ func runSVG(args []string) error {
 }
 
 func printJSON(v any) error {
-	enc := json.NewEncoder(os.Stdout)
+	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
@@ -208,7 +208,7 @@ func svgTokens(args []string) error {
 	for i := 0; i < tk.K; i++ {
 		out.Slots = append(out.Slots, tk.Slot(i))
 	}
-	enc := json.NewEncoder(os.Stdout) // one slot per line would need a custom encoder; compact is fine for scripts
+	enc := json.NewEncoder(stdout) // one slot per line would need a custom encoder; compact is fine for scripts
 	return enc.Encode(out)
 }
 

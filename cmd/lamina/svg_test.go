@@ -20,8 +20,8 @@ func captureStdout(t *testing.T, f func() error) (string, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := os.Stdout
-	os.Stdout = w
+	old, oldVar := os.Stdout, stdout
+	os.Stdout, stdout = w, w
 	done := make(chan string)
 	go func() {
 		b, _ := io.ReadAll(r)
@@ -29,7 +29,7 @@ func captureStdout(t *testing.T, f func() error) (string, error) {
 	}()
 	ferr := f()
 	w.Close()
-	os.Stdout = old
+	os.Stdout, stdout = old, oldVar
 	return <-done, ferr
 }
 
