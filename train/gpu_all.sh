@@ -20,7 +20,7 @@
 #
 #      TRAIN_S=480 bash train/gpu_all.sh run      # outputs under $OUT (default .cache/gpu-out)
 #
-#    It unpacks the data, trains `small` with --init-from models/layered-emoji (warm start, the
+#    It unpacks the data, continues the shipped model (its config, `cpu`; CONFIG=small for the 10 M one) with --init-from models/layered-emoji (warm start, the
 #    total step count carried on) for TRAIN_S seconds at BATCH (default 256), evaluates the
 #    result with `lamina svg eval` on the same validation prompts as the shipped model, writes
 #    the model card and packs layered-emoji/ (config, weights, logs, eval, card) into $OUT as
@@ -39,7 +39,7 @@
 #      DEVICE=cpu CONFIG=tiny INIT= TRAIN_S=20 EVAL_ARGS="--prompts 2 --seeds 1 --loss-rows 8" \
 #        bash train/gpu_all.sh run
 #
-# Variables: OUT, CARRY (.cache/gpu-carry), TRAIN_S (480), BATCH (256), CONFIG (small), INIT
+# Variables: OUT, CARRY (.cache/gpu-carry), TRAIN_S (480), BATCH (256), CONFIG (the shipped model's, now `cpu`; or small), INIT
 # (models/layered-emoji; empty = from scratch), TOKENIZER (words), DEVICE (cuda), PY (python3),
 # EVAL_ARGS (--prompts 32 --seeds 4 --loss-rows 200), EXTRA (more train.py flags), LM (1: also
 # train the small language model side by side with train/lm/gpu_run.sh, as this script did
@@ -83,8 +83,12 @@ fi
 
 TRAIN_S=${TRAIN_S:-480}
 BATCH=${BATCH:-256}
-CONFIG=${CONFIG:-small}
 INIT=${INIT-models/layered-emoji}
+# By default the run continues the shipped model in its own config (a warm start copies only
+# tensors whose names and shapes match, so another CONFIG starts mostly fresh: CONFIG=small trains
+# the 10 M model, which needs the GPU's many more steps to pay off).
+shipped_config=$([ -n "$INIT" ] && [ -f "$INIT/config.json" ] && "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("config_name", ""))' "$INIT/config.json" 2>/dev/null)
+CONFIG=${CONFIG:-${shipped_config:-small}}
 TOKENIZER=${TOKENIZER:-words}
 DEVICE=${DEVICE:-cuda}
 EVAL_ARGS=${EVAL_ARGS:---prompts 32 --seeds 4 --loss-rows 200}
