@@ -2,7 +2,7 @@
 
 // Command editorwasm is the browser build of lamina's layer editor: ui.Editor holds the
 // state, ebiten replays its display list on the canvas, and the panels are DOM built with
-// honnef.co/go/js/dom/v2. The diffusion model runs in this process, on WebGPU or the CPU
+// syscall/js (through the small element/event wrappers of dom_js.go). The diffusion model runs in this process, on WebGPU or the CPU
 // backend as package backend chooses (?backend=auto|webgpu|cpu).
 //
 // By concern: main_js.go (start-up, the ebiten game), dom_js.go (DOM helpers, status line,
@@ -19,15 +19,14 @@ import (
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
-	"honnef.co/go/js/dom/v2"
 
 	"github.com/lamina-ml/lamina/svgmodel"
 	"github.com/lamina-ml/lamina/ui"
 )
 
 var (
-	window   = dom.GetWindow()
-	document = window.Document()
+	window   = &domElem{js.Global()}
+	document = &domElem{js.Global().Get("document")}
 	jsGlobal = js.Global()
 )
 
@@ -45,7 +44,7 @@ type app struct {
 	drawnW  int
 	drawnH  int
 	synced  int // revision the panels and autosave last saw
-	status  dom.Element
+	status  element
 	funcs   []js.Func
 	cursor  string
 	dragRow int // layer ID being dragged in the panel

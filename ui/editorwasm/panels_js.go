@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"honnef.co/go/js/dom/v2"
-
 	"github.com/lamina-ml/lamina/ui"
 )
 
@@ -149,7 +147,7 @@ func html(s string) string {
 }
 
 // rowOf returns the layer ID of the row containing el, or 0.
-func rowOf(el dom.Element) (dom.Element, int) {
+func rowOf(el element) (element, int) {
 	if el == nil {
 		return nil, 0
 	}
@@ -163,7 +161,7 @@ func rowOf(el dom.Element) (dom.Element, int) {
 
 func (a *app) wireLayers() {
 	list := byID("layer-list")
-	a.on(list, "click", func(ev dom.Event) {
+	a.on(list, "click", func(ev event) {
 		t := ev.Target()
 		_, id := rowOf(t)
 		if id == 0 {
@@ -186,7 +184,7 @@ func (a *app) wireLayers() {
 			a.e.Select(id, mode)
 		}
 	})
-	a.on(list, "dblclick", func(ev dom.Event) {
+	a.on(list, "dblclick", func(ev event) {
 		row, id := rowOf(ev.Target())
 		if id == 0 || ev.Target().Closest("button") != nil {
 			return
@@ -194,7 +192,7 @@ func (a *app) wireLayers() {
 		name := row.QuerySelector(".name")
 		l := a.e.Doc.Layers[a.e.Doc.Index(id)]
 		name.SetInnerHTML(`<input class="rename" aria-label="Layer name" value="` + html(l.Name) + `">`)
-		in := name.QuerySelector("input").(*dom.HTMLInputElement)
+		in := name.QuerySelector("input")
 		in.Focus()
 		in.Select()
 		done := false
@@ -209,7 +207,7 @@ func (a *app) wireLayers() {
 				a.synced = -1 // re-render the row
 			}
 		}
-		in.AddEventListener("keydown", false, func(ev dom.Event) {
+		in.AddEventListener("keydown", false, func(ev event) {
 			switch ev.Underlying().Get("key").String() {
 			case "Enter":
 				commit(true)
@@ -218,11 +216,11 @@ func (a *app) wireLayers() {
 			}
 			ev.StopPropagation()
 		})
-		in.AddEventListener("blur", false, func(dom.Event) { commit(true) })
+		in.AddEventListener("blur", false, func(event) { commit(true) })
 	})
 	// Drag to reorder (HTML drag and drop): dropping on a row puts the dragged layer at that
 	// row's paint index.
-	a.on(list, "dragstart", func(ev dom.Event) {
+	a.on(list, "dragstart", func(ev event) {
 		_, id := rowOf(ev.Target())
 		a.dragRow = id
 		if dt := ev.Underlying().Get("dataTransfer"); dt.Truthy() {
@@ -230,7 +228,7 @@ func (a *app) wireLayers() {
 			dt.Call("setData", "text/plain", strconv.Itoa(id))
 		}
 	})
-	a.on(list, "dragover", func(ev dom.Event) {
+	a.on(list, "dragover", func(ev event) {
 		if a.dragRow != 0 {
 			ev.PreventDefault()
 			for _, r := range list.QuerySelectorAll(".drop-target") {
@@ -241,7 +239,7 @@ func (a *app) wireLayers() {
 			}
 		}
 	})
-	a.on(list, "drop", func(ev dom.Event) {
+	a.on(list, "drop", func(ev event) {
 		ev.PreventDefault()
 		row, _ := rowOf(ev.Target())
 		if row != nil && a.dragRow != 0 {
@@ -251,14 +249,14 @@ func (a *app) wireLayers() {
 		a.dragRow = 0
 		a.synced = -1
 	})
-	a.on(list, "dragend", func(dom.Event) { a.dragRow = 0; a.synced = -1 })
+	a.on(list, "dragend", func(event) { a.dragRow = 0; a.synced = -1 })
 }
 
 // wireTabs switches the bottom sheet of narrow windows between the two panels; tapping the
 // open tab folds the sheet away (more room for the drawing) and tapping again unfolds it.
 func (a *app) wireTabs() {
 	body := document.QuerySelector("body")
-	tabs := map[string]dom.Element{"tab-draw": byID("tab-draw"), "tab-layers": byID("tab-layers")}
+	tabs := map[string]element{"tab-draw": byID("tab-draw"), "tab-layers": byID("tab-layers")}
 	for id := range tabs {
 		a.onClick(id, func() {
 			open := tabs[id].GetAttribute("aria-selected") == "true"
