@@ -237,6 +237,52 @@ describe('editor', { timeout: TIMEOUT * 3 }, () => {
     await row(page, i).getByTestId('layer-lock').click();
   });
 
+  it('a locked layer selected from the panel refuses arrow keys, Delete, fill and opacity, and says so', async () => {
+    const i = 0;
+    await row(page, i).getByTestId('layer-lock').click();
+    await row(page, i).click(); // the panel still selects a locked layer
+    assert.deepEqual((await state(page)).selected, [i]);
+    const before = await getSVG(page);
+    const undoable = (await state(page)).canUndo;
+    const refused = async (what) => {
+      assert.equal(await getSVG(page), before, `${what} changed a locked layer`);
+      assert.match((await state(page)).status, /locked/i, `${what}: the status says the layer is locked`);
+      await page.evaluate(() => { document.getElementById('status').textContent = ''; });
+    };
+    await page.keyboard.press('ArrowRight');
+    await page.waitForTimeout(100);
+    await refused('ArrowRight');
+    await page.keyboard.press('Delete');
+    await page.waitForTimeout(100);
+    await refused('Delete');
+    await page.locator('#fill').fill('#00ff00');
+    await page.waitForTimeout(100);
+    await refused('fill');
+    assert.notEqual(await page.inputValue('#fill'), '#00ff00', 'the fill control shows the layer\'s own color again');
+    await page.locator('#opacity').fill('10');
+    await page.locator('#opacity').dispatchEvent('change');
+    await page.waitForTimeout(100);
+    await refused('opacity');
+    assert.equal((await state(page)).canUndo, undoable, 'no undo step recorded');
+    await page.screenshot({ path: `${OUT}/editor-locked-refusal.png` });
+    await row(page, i).getByTestId('layer-lock').click();
+  });
+
+  it('after the Fill control the keys go back to the canvas, and the old notice expires', async () => {
+    await row(page, 0).click();
+    await page.evaluate(() => window.laminaEditor && document.getElementById('status') && (document.getElementById('status').textContent = 'Restored your last drawing.'));
+    const before = await getSVG(page);
+    await page.locator('#fill').fill('#123456');
+    await page.waitForTimeout(100);
+    const filled = await getSVG(page);
+    assert.notEqual(filled, before, 'the fill changed');
+    assert.notEqual(await page.evaluate(() => document.activeElement && document.activeElement.id), 'fill', 'focus left the Fill control');
+    assert.doesNotMatch((await state(page)).status, /Restored/, 'the old notice was replaced after the edit');
+    await page.keyboard.press('Control+z'); // a shortcut works right after using the control
+    await page.waitForTimeout(100);
+    assert.equal(await getSVG(page), before, 'Ctrl+Z undid the fill without clicking the canvas first');
+  });
+
   it('reorder changes paint order (keyboard and drag in the panel)', async () => {
     const before = pathsOf(await getSVG(page));
     const d = (l) => l.slice(l.indexOf(' d="'));

@@ -108,12 +108,36 @@ func (a *app) onClick(id string, f func()) {
 }
 
 func (a *app) setStatus(msg string, isErr bool) {
+	a.statusRev = a.e.Revision
 	a.status.SetTextContent(msg)
 	if isErr {
 		a.status.Class().Add("error")
 	} else {
 		a.status.Class().Remove("error")
 	}
+}
+
+// expireStatus replaces a notice once the document has changed since it was shown (e.g.
+// "Restored your last drawing", or a refusal, after the next edit) with what the last change
+// was.
+func (a *app) expireStatus() {
+	if a.statusRev == a.e.Revision || a.e.Busy() {
+		return
+	}
+	msg := fmt.Sprintf("%d layers.", len(a.e.Doc.Layers))
+	if l := a.e.UndoLabel(); l != "" {
+		msg = fmt.Sprintf("%s %s (%s+Z undoes it).", msg, l, a.modName())
+	}
+	a.setStatus(msg, false)
+}
+
+// focusCanvas gives the keyboard back to the canvas after a panel control was used, so
+// shortcuts (which text fields and sliders swallow) work again.
+func (a *app) focusCanvas(ev event) {
+	if t := ev.Target(); t != nil {
+		t.Underlying().Call("blur")
+	}
+	a.canvas.Call("focus", map[string]any{"preventScroll": true})
 }
 
 func (a *app) report(err error) {

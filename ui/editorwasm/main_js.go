@@ -34,20 +34,23 @@ var (
 const autosaveKey = "lamina.editor.autosave.v1"
 
 type app struct {
-	e       *ui.Editor
-	model   *svgmodel.Model
-	canvas  js.Value
-	mac     bool
-	embed   bool
-	rp      replayer
-	drawn   int // revision last drawn
-	drawnW  int
-	drawnH  int
-	synced  int // revision the panels and autosave last saw
-	status  element
-	funcs   []js.Func
-	cursor  string
-	dragRow int // layer ID being dragged in the panel
+	e      *ui.Editor
+	model  *svgmodel.Model
+	canvas js.Value
+	mac    bool
+	embed  bool
+	rp     replayer
+	drawn  int // revision last drawn
+	drawnW int
+	drawnH int
+	synced int // revision the panels and autosave last saw
+	status element
+	// statusRev is the revision the status line was set at (expireStatus replaces it after
+	// the next edit).
+	statusRev int
+	funcs     []js.Func
+	cursor    string
+	dragRow   int // layer ID being dragged in the panel
 	// renderer is the WebGL renderer's name (it picks rp.Mode unless ?render= says).
 	renderer string
 	bench    chan *benchReq // benchRender requests, served by the next Draw
@@ -58,6 +61,9 @@ type app struct {
 func main() {
 	a := &app{e: ui.New(), synced: -1, drawn: -1, bench: make(chan *benchReq, 1)}
 	a.canvas = document.QuerySelector("body > canvas").Underlying()
+	if !a.canvas.Call("hasAttribute", "tabindex").Bool() {
+		a.canvas.Call("setAttribute", "tabindex", "-1") // focusable, so panel controls can hand the keys back
+	}
 	if !a.canvas.Truthy() {
 		panic("editor: ebiten created no canvas")
 	}

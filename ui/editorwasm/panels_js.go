@@ -16,6 +16,11 @@ import (
 // sync runs every frame: when the document changed it rebuilds the layers panel, updates
 // the properties and buttons and saves the document (not mid-drag: a drag saves at its end).
 func (a *app) sync() {
+	if err := a.e.Refusal; err != nil {
+		a.e.Refusal = nil
+		a.setStatus("That layer is locked: unlock it (the lock button in Layers) to move, resize, delete or recolor it.", true)
+		a.synced = -1 // re-render the controls the refused change had moved
+	}
 	if a.synced == a.e.Revision || a.e.Dragging() || a.e.Busy() && a.e.Preview != nil {
 		if a.e.Busy() {
 			byID("empty-hint").Class().Add("hidden")
@@ -23,6 +28,7 @@ func (a *app) sync() {
 		return
 	}
 	a.synced = a.e.Revision
+	a.expireStatus()
 	a.renderLayers()
 	a.renderProperties()
 	a.renderCandidates()

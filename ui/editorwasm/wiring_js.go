@@ -54,6 +54,7 @@ func (a *app) wire() {
 		if err == nil && ok {
 			a.report(a.e.SetFill(c))
 		}
+		a.focusCanvas(ev)
 	})
 	a.on(byID("opacity"), "input", func(ev event) {
 		byID("opacity-value").SetTextContent(input(byID("opacity")).Value() + "%")
@@ -63,6 +64,7 @@ func (a *app) wire() {
 		if err == nil {
 			a.report(a.e.SetOpacity(v / 100))
 		}
+		a.focusCanvas(ev)
 	})
 	a.onClick("export-svg", func() {
 		jsGlobal.Get("laminaEditorHost").Call("download", "lamina.svg", "image/svg+xml", string(a.e.Doc.SVG()))
