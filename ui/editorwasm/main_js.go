@@ -51,6 +51,9 @@ type app struct {
 	funcs     []js.Func
 	cursor    string
 	dragRow   int // layer ID being dragged in the panel
+	// renaming is the layer ID whose name box is open (0: none); the list is not re-rendered
+	// meanwhile.
+	renaming int
 	// renderer is the WebGL renderer's name (it picks rp.Mode unless ?render= says).
 	renderer string
 	bench    chan *benchReq // benchRender requests, served by the next Draw

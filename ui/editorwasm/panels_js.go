@@ -29,7 +29,9 @@ func (a *app) sync() {
 	}
 	a.synced = a.e.Revision
 	a.expireStatus()
-	a.renderLayers()
+	if a.renaming == 0 {
+		a.renderLayers()
+	}
 	a.renderProperties()
 	a.renderCandidates()
 	a.refreshButtons()
@@ -138,7 +140,7 @@ func (a *app) renderLayers() {
 			lock, lockTitle = iconLock, "Unlock"
 		}
 		fmt.Fprintf(&b, `<li class="%s" data-testid="layer-row" data-layer-index="%d" data-layer-id="%d" draggable="true" aria-selected="%v">`+
-			`<span class="thumb">%s</span><span class="name" title="Double-click to rename">%s</span>`+
+			`<span class="thumb">%s</span><span class="name" data-testid="layer-name" title="Double-click or F2 to rename">%s</span>`+
 			`<button class="icon" data-testid="layer-visibility" aria-pressed="%v" title="%s (%s+Shift+H)">%s</button>`+
 			`<button class="icon" data-testid="layer-lock" aria-pressed="%v" title="%s (%s+Shift+L)">%s</button></li>`,
 			cls, i, l.ID, a.e.IsSelected(l.ID), d.LayerSVG(i), html(l.Name), l.Hidden, eyeTitle, a.modName(), eye, l.Locked, lockTitle, a.modName(), lock)
@@ -191,38 +193,11 @@ func (a *app) wireLayers() {
 		}
 	})
 	a.on(list, "dblclick", func(ev event) {
-		row, id := rowOf(ev.Target())
+		_, id := rowOf(ev.Target())
 		if id == 0 || ev.Target().Closest("button") != nil {
 			return
 		}
-		name := row.QuerySelector(".name")
-		l := a.e.Doc.Layers[a.e.Doc.Index(id)]
-		name.SetInnerHTML(`<input class="rename" aria-label="Layer name" value="` + html(l.Name) + `">`)
-		in := name.QuerySelector("input")
-		in.Focus()
-		in.Select()
-		done := false
-		commit := func(ok bool) {
-			if done {
-				return
-			}
-			done = true
-			if ok && strings.TrimSpace(in.Value()) != "" && in.Value() != l.Name {
-				a.report(a.e.Rename(id, strings.TrimSpace(in.Value())))
-			} else {
-				a.synced = -1 // re-render the row
-			}
-		}
-		in.AddEventListener("keydown", false, func(ev event) {
-			switch ev.Underlying().Get("key").String() {
-			case "Enter":
-				commit(true)
-			case "Escape":
-				commit(false)
-			}
-			ev.StopPropagation()
-		})
-		in.AddEventListener("blur", false, func(event) { commit(true) })
+		a.startRename(id)
 	})
 	// Drag to reorder (HTML drag and drop): dropping on a row puts the dragged layer at that
 	// row's paint index.
@@ -300,4 +275,47 @@ func (a *app) renderProperties() {
 	} else {
 		byID("selection-info").SetTextContent(fmt.Sprintf("%d layers", len(idx)))
 	}
+}
+
+// startRename puts a name box in layer id's row (double-click on the name, or F2). While it
+// is open the list is not re-rendered (a re-render would wipe it); Enter or leaving the box
+// commits one "Rename" undo step, Escape cancels.
+func (a *app) startRename(id int) {
+	if a.e.Doc.Index(id) < 0 {
+		return
+	}
+	a.renderLayers() // the row as the document has it now, then the box in it
+	row := byID("layer-list").QuerySelector(`[data-layer-id="` + strconv.Itoa(id) + `"]`)
+	if row == nil {
+		return
+	}
+	name := row.QuerySelector(".name")
+	a.renaming = id
+	l := a.e.Doc.Layers[a.e.Doc.Index(id)]
+	name.SetInnerHTML(`<input class="rename" aria-label="Layer name" value="` + html(l.Name) + `">`)
+	in := name.QuerySelector("input")
+	in.Focus()
+	in.Select()
+	done := false
+	commit := func(ok bool) {
+		if done {
+			return
+		}
+		done = true
+		a.renaming = 0
+		a.synced = -1 // re-render the row (a rename also bumps the revision)
+		if ok && strings.TrimSpace(in.Value()) != "" && in.Value() != l.Name {
+			a.report(a.e.Rename(id, strings.TrimSpace(in.Value())))
+		}
+	}
+	in.AddEventListener("keydown", false, func(ev event) {
+		switch ev.Underlying().Get("key").String() {
+		case "Enter":
+			commit(true)
+		case "Escape":
+			commit(false)
+		}
+		ev.StopPropagation()
+	})
+	in.AddEventListener("blur", false, func(event) { commit(true) })
 }

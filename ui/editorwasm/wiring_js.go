@@ -70,7 +70,11 @@ func (a *app) wire() {
 		jsGlobal.Get("laminaEditorHost").Call("download", "lamina.svg", "image/svg+xml", string(a.e.Doc.SVG()))
 	})
 	a.onClick("export-png", func() {
-		jsGlobal.Get("laminaEditorHost").Call("downloadPNG", "lamina.png", string(a.e.Doc.SVG()), 1024)
+		bg := "#ffffff" // the artboard's white, as the canvas shows it
+		if byID("png-transparent").Get("checked").Bool() {
+			bg = ""
+		}
+		jsGlobal.Get("laminaEditorHost").Call("downloadPNG", "lamina.png", string(a.e.Doc.SVG()), 1024, bg)
 	})
 	a.onClick("copy-svg", func() {
 		go func() {
@@ -152,6 +156,13 @@ func (a *app) wireKeys() {
 	a.on(document, "keydown", func(ev event) {
 		u := ev.Underlying()
 		if isTextField(ev.Target()) {
+			return
+		}
+		if k := u.Get("key").String(); k == "F2" {
+			if sel := a.e.Selected(); len(sel) == 1 {
+				ev.PreventDefault()
+				a.startRename(sel[0])
+			}
 			return
 		}
 		s := ui.ShortcutFor(ui.KeyEvent{
