@@ -175,6 +175,13 @@ func (a *app) wireLayers() {
 		if id == 0 {
 			return
 		}
+		// The second click of a double-click on the name renames: the first one selected
+		// the row and re-rendered the list, so a dblclick event no longer has the row as
+		// its target.
+		if ev.Underlying().Get("detail").Int() == 2 && t.Closest(`[data-testid="layer-name"]`) != nil {
+			a.startRename(id)
+			return
+		}
 		l := &a.e.Doc.Layers[a.e.Doc.Index(id)]
 		switch {
 		case t.Closest(`[data-testid="layer-visibility"]`) != nil:
@@ -197,7 +204,9 @@ func (a *app) wireLayers() {
 		if id == 0 || ev.Target().Closest("button") != nil {
 			return
 		}
-		a.startRename(id)
+		if a.renaming == 0 {
+			a.startRename(id)
+		}
 	})
 	// Drag to reorder (HTML drag and drop): dropping on a row puts the dragged layer at that
 	// row's paint index.
