@@ -311,6 +311,24 @@ describe('editor', { timeout: TIMEOUT * 3 }, () => {
     assert.equal((await name(1).textContent()).trim(), old, 'Escape keeps the old name');
   });
 
+  it('rename by double-click on the row name; Enter commits', async () => {
+    const name = row(page, 1).getByTestId('layer-name');
+    const box = page.locator('#layer-list input.rename');
+    const old = (await name.textContent()).trim();
+    await name.dblclick();
+    await box.waitFor({ timeout: 5000 });
+    await page.waitForTimeout(300); // a re-render of the list would wipe the box now
+    assert.equal(await box.count(), 1, 'the rename box survives the double-click');
+    await page.keyboard.press('Control+a');
+    await page.keyboard.type('Sun');
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(100);
+    assert.equal((await name.textContent()).trim(), 'Sun');
+    await page.keyboard.press('Control+z');
+    await page.waitForTimeout(100);
+    assert.equal((await name.textContent()).trim(), old, 'one Ctrl+Z undoes the rename');
+  });
+
   it('PNG export: on the artboard white by default, transparent when ticked', async () => {
     const before = await getSVG(page);
     await page.evaluate(() => window.laminaEditor.loadSVG('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><path d="M12 12h8v8h-8z" fill="#ff0000"/></svg>'));
