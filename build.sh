@@ -11,6 +11,9 @@
 #   ./build.sh            every step: cli wasm site editor
 #   ./build.sh wasm site  only those steps
 #   ./build.sh sizes      print lamina.wasm's download size (raw, gzip, brotli) as JSON
+#   ./build.sh limits     fail if any file in dist/site is 25 MiB or more (Cloudflare's
+#                         per-asset limit; worker/dev.sh and deploys refuse such a file);
+#                         every full build runs it last
 #
 # LAMINA_DIST overrides dist/. Go modules are fetched by go build. A new
 # component adds a build_NAME function below and lists NAME in all_steps.
@@ -80,7 +83,23 @@ build_editor() {
 	log "built $w: raw $(wc -c <"$w"), gzip $(gzip -9 -c "$w" | wc -c), brotli $br bytes (budget 4 MB brotli)"
 }
 
-all_steps=(cli wasm site editor)
+# build_limits: Cloudflare Workers serves static assets of under 25 MiB each; a bigger file
+# makes wrangler refuse to start, so the build fails here instead.
+build_limits() {
+	local limit=$((25 * 1024 * 1024)) f n bad=0
+	[ -d "$dist/site" ] || { log "no $dist/site to check"; return 1; }
+	while IFS= read -r -d '' f; do
+		n=$(wc -c <"$f")
+		if [ "$n" -ge "$limit" ]; then
+			log "$f is $n bytes: Cloudflare's per-asset limit is $limit (25 MiB)"
+			bad=1
+		fi
+	done < <(find "$dist/site" -type f -print0)
+	[ "$bad" = 0 ] || return 1
+	log "every file in $dist/site is under 25 MiB"
+}
+
+all_steps=(cli wasm site editor limits)
 
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=("${all_steps[@]}")

@@ -237,6 +237,125 @@ describe('editor', { timeout: TIMEOUT * 3 }, () => {
     await row(page, i).getByTestId('layer-lock').click();
   });
 
+  it('a locked layer selected from the panel refuses arrow keys, Delete, fill and opacity, and says so', async () => {
+    const i = 0;
+    await row(page, i).getByTestId('layer-lock').click();
+    await row(page, i).click(); // the panel still selects a locked layer
+    assert.deepEqual((await state(page)).selected, [i]);
+    const before = await getSVG(page);
+    const undoable = (await state(page)).canUndo;
+    const refused = async (what) => {
+      assert.equal(await getSVG(page), before, `${what} changed a locked layer`);
+      assert.match((await state(page)).status, /locked/i, `${what}: the status says the layer is locked`);
+      await page.evaluate(() => { document.getElementById('status').textContent = ''; });
+    };
+    await page.keyboard.press('ArrowRight');
+    await page.waitForTimeout(100);
+    await refused('ArrowRight');
+    await page.keyboard.press('Delete');
+    await page.waitForTimeout(100);
+    await refused('Delete');
+    await page.locator('#fill').fill('#00ff00');
+    await page.waitForTimeout(100);
+    await refused('fill');
+    assert.notEqual(await page.inputValue('#fill'), '#00ff00', 'the fill control shows the layer\'s own color again');
+    await page.locator('#opacity').fill('10');
+    await page.locator('#opacity').dispatchEvent('change');
+    await page.waitForTimeout(100);
+    await page.screenshot({ path: `${OUT}/editor-locked-refusal.png` }); // the refusal in the status bar
+    await refused('opacity');
+    assert.equal((await state(page)).canUndo, undoable, 'no undo step recorded');
+    await row(page, i).getByTestId('layer-lock').click();
+  });
+
+  it('after the Fill control the keys go back to the canvas, and the old notice expires', async () => {
+    await row(page, 0).click();
+    await page.evaluate(() => window.laminaEditor && document.getElementById('status') && (document.getElementById('status').textContent = 'Restored your last drawing.'));
+    const before = await getSVG(page);
+    await page.locator('#fill').fill('#123456');
+    await page.waitForTimeout(100);
+    const filled = await getSVG(page);
+    assert.notEqual(filled, before, 'the fill changed');
+    assert.notEqual(await page.evaluate(() => document.activeElement && document.activeElement.id), 'fill', 'focus left the Fill control');
+    assert.doesNotMatch((await state(page)).status, /Restored/, 'the old notice was replaced after the edit');
+    await page.keyboard.press('Control+z'); // a shortcut works right after using the control
+    await page.waitForTimeout(100);
+    assert.equal(await getSVG(page), before, 'Ctrl+Z undid the fill without clicking the canvas first');
+  });
+
+  it('rename by F2: Enter commits one undo step, Escape cancels', async () => {
+    const name = (i) => row(page, i).getByTestId('layer-name');
+    const box = page.locator('#layer-list input.rename');
+    const old = (await name(1).textContent()).trim();
+    await row(page, 1).click();
+    await page.keyboard.press('F2');
+    await box.waitFor({ timeout: 5000 });
+    await page.waitForTimeout(300); // a re-render of the list would wipe the box now
+    assert.equal(await box.count(), 1, 'the rename box survives');
+    await page.keyboard.press('Control+a');
+    await page.keyboard.type('Sky');
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(100);
+    assert.equal((await name(1).textContent()).trim(), 'Sky');
+    await page.keyboard.press('Control+z');
+    await page.waitForTimeout(100);
+    assert.equal((await name(1).textContent()).trim(), old, 'one Ctrl+Z undoes the rename');
+    await row(page, 1).click();
+    await page.keyboard.press('F2');
+    await box.waitFor({ timeout: 5000 });
+    await page.keyboard.type('Tree');
+    await page.screenshot({ path: `${OUT}/editor-rename-f2.png` });
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(100);
+    assert.equal(await box.count(), 0, 'Escape closes the box');
+    assert.equal((await name(1).textContent()).trim(), old, 'Escape keeps the old name');
+  });
+
+  it('rename by double-click on the row name; Enter commits', async () => {
+    const name = row(page, 1).getByTestId('layer-name');
+    const box = page.locator('#layer-list input.rename');
+    const old = (await name.textContent()).trim();
+    await name.dblclick();
+    await box.waitFor({ timeout: 5000 });
+    await page.waitForTimeout(300); // a re-render of the list would wipe the box now
+    assert.equal(await box.count(), 1, 'the rename box survives the double-click');
+    await page.keyboard.press('Control+a');
+    await page.keyboard.type('Sun');
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(100);
+    assert.equal((await name.textContent()).trim(), 'Sun');
+    await page.keyboard.press('Control+z');
+    await page.waitForTimeout(100);
+    assert.equal((await name.textContent()).trim(), old, 'one Ctrl+Z undoes the rename');
+  });
+
+  it('PNG export: on the artboard white by default, transparent when ticked', async () => {
+    const before = await getSVG(page);
+    await page.evaluate(() => window.laminaEditor.loadSVG('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><path d="M12 12h8v8h-8z" fill="#ff0000"/></svg>'));
+    // the corner (artboard only) and the centre (the red square) of the 1024 px PNG
+    const pixels = async () => {
+      const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')]);
+      const b64 = (await readFile(await dl.path())).toString('base64');
+      return page.evaluate(async (b64) => {
+        const bmp = await createImageBitmap(await (await fetch('data:image/png;base64,' + b64)).blob());
+        const c = new OffscreenCanvas(bmp.width, bmp.height);
+        const g = c.getContext('2d');
+        g.drawImage(bmp, 0, 0);
+        return { w: bmp.width, corner: [...g.getImageData(5, 5, 1, 1).data], centre: [...g.getImageData(512, 512, 1, 1).data] };
+      }, b64);
+    };
+    const white = await pixels();
+    assert.equal(white.w, 1024);
+    assert.deepEqual(white.corner, [255, 255, 255, 255], 'the default PNG has the artboard white');
+    assert.deepEqual(white.centre, [255, 0, 0, 255]);
+    await page.getByTestId('png-transparent').check();
+    const clear = await pixels();
+    assert.equal(clear.corner[3], 0, 'the transparent PNG has no background');
+    assert.deepEqual(clear.centre, [255, 0, 0, 255]);
+    await page.getByTestId('png-transparent').uncheck();
+    await page.evaluate((svg) => window.laminaEditor.loadSVG(svg), before);
+  });
+
   it('reorder changes paint order (keyboard and drag in the panel)', async () => {
     const before = pathsOf(await getSVG(page));
     const d = (l) => l.slice(l.indexOf(' d="'));

@@ -29,14 +29,21 @@
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10000);
     },
-    async downloadPNG(name, svg, size) {
+    // background: a CSS color painted under the drawing (the artboard's white), or '' for a
+    // transparent PNG.
+    async downloadPNG(name, svg, size, background = '') {
       const img = new Image();
       const url = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
       try {
         img.src = url;
         await img.decode();
         const c = Object.assign(document.createElement('canvas'), { width: size, height: size });
-        c.getContext('2d').drawImage(img, 0, 0, size, size);
+        const g = c.getContext('2d');
+        if (background) {
+          g.fillStyle = background;
+          g.fillRect(0, 0, size, size);
+        }
+        g.drawImage(img, 0, 0, size, size);
         const blob = await new Promise((res) => c.toBlob(res, 'image/png'));
         const a = Object.assign(document.createElement('a'), { href: URL.createObjectURL(blob), download: name });
         document.body.appendChild(a);

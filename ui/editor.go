@@ -13,6 +13,10 @@ import (
 // otherwise land on a document the user changed meanwhile.
 var ErrBusy = errors.New("ui: a model action is running")
 
+// ErrLocked refuses a change to a locked layer: a lock blocks moving, resizing, rotating,
+// nudging, deleting, refilling and changing opacity (hiding, renaming and unlocking stay).
+var ErrLocked = errors.New("ui: the layer is locked (unlock it to change it)")
+
 // maxHistory bounds the undo stack; snapshots share path data, so each costs one slice of
 // layer headers.
 const maxHistory = 200
@@ -40,6 +44,38 @@ type Editor struct {
 	// none): PickCandidate makes one the document.
 	Candidates []Candidate
 	Revision   int // bumped on every change, so views know when to redraw and save
+	// Refusal is the last change refused because a layer is locked (ErrLocked), also for
+	// actions that report no error (shortcuts, canvas gestures); the view shows it and
+	// clears it.
+	Refusal error
+}
+
+// selectionLocked reports whether any selected layer is locked.
+func (e *Editor) selectionLocked() bool {
+	for _, l := range e.Doc.Layers {
+		if l.Locked && e.sel[l.ID] {
+			return true
+		}
+	}
+	return false
+}
+
+// refuseLocked returns ErrLocked (and records it in Refusal) when the selection holds a
+// locked layer.
+func (e *Editor) refuseLocked() error {
+	if e.selectionLocked() {
+		e.Refusal = ErrLocked
+		return ErrLocked
+	}
+	return nil
+}
+
+// forUnlocked is forSelected for changes a lock blocks.
+func (e *Editor) forUnlocked(label string, f func(l *Layer)) error {
+	if err := e.refuseLocked(); err != nil {
+		return err
+	}
+	return e.forSelected(label, f)
 }
 
 // New returns an editor on an empty document.
@@ -323,12 +359,12 @@ func (e *Editor) Rename(id int, name string) error {
 
 // SetFill sets the selection's fill color, keeping each layer's opacity.
 func (e *Editor) SetFill(c vector.RGBA) error {
-	return e.forSelected("Fill color", func(l *Layer) { l.Fill.R, l.Fill.G, l.Fill.B = c.R, c.G, c.B })
+	return e.forUnlocked("Fill color", func(l *Layer) { l.Fill.R, l.Fill.G, l.Fill.B = c.R, c.G, c.B })
 }
 
 // SetOpacity sets the selection's fill opacity in [0,1].
 func (e *Editor) SetOpacity(a float64) error {
-	return e.forSelected("Opacity", func(l *Layer) { l.Fill.A = clamp01(a) })
+	return e.forUnlocked("Opacity", func(l *Layer) { l.Fill.A = clamp01(a) })
 }
 
 // Delete removes the selected layers.
@@ -338,6 +374,9 @@ func (e *Editor) Delete() error {
 	}
 	if len(e.sel) == 0 {
 		return errNoSelection
+	}
+	if err := e.refuseLocked(); err != nil {
+		return err
 	}
 	return e.apply("Delete", func(d *Document) error {
 		out := d.Layers[:0:0]
@@ -442,11 +481,15 @@ func (e *Editor) Move(id, to int) error {
 // Nudge translates the selection by (dx, dy) user units (arrow keys).
 func (e *Editor) Nudge(dx, dy float64) error {
 	t := translate(dx, dy)
-	return e.forSelected("Nudge", func(l *Layer) { l.Transform = t.Mul(l.Transform) })
+	return e.forUnlocked("Nudge", func(l *Layer) { l.Transform = t.Mul(l.Transform) })
 }
 
 // SetTransform replaces layer id's transform (scripted edits).
 func (e *Editor) SetTransform(id int, m vector.Matrix) error {
+	if i := e.Doc.Index(id); i >= 0 && e.Doc.Layers[i].Locked {
+		e.Refusal = ErrLocked
+		return ErrLocked
+	}
 	return e.setFlag(id, func(l *Layer) { l.Transform = m }, "Transform")
 }
 

@@ -62,8 +62,12 @@ const (
 	rotateDistance = 26 // rotation knob above the top edge
 )
 
-// handlePositions returns the canvas positions of the handles of the selection box.
+// handlePositions returns the canvas positions of the handles of the selection box; a
+// selection holding a locked layer has none (it cannot be scaled or rotated).
 func (e *Editor) handlePositions(v View) (map[Handle]vector.Point, bool) {
+	if e.selectionLocked() {
+		return nil, false
+	}
 	lo, hi, ok := e.SelectionBounds()
 	if !ok {
 		return nil, false
@@ -143,6 +147,9 @@ func (e *Editor) PointerDown(v View, x, y float64, mode SelectMode) bool {
 		if !e.sel[id] {
 			return false
 		}
+	}
+	if e.refuseLocked() != nil {
+		return false // a locked layer in the selection does not move
 	}
 	lo, hi, ok := e.SelectionBounds()
 	if !ok {

@@ -8,12 +8,83 @@ import (
 	"fmt"
 	"syscall/js"
 
-	"honnef.co/go/js/dom/v2"
-
 	"github.com/lamina-ml/lamina/promise"
 )
 
-func byID(id string) dom.Element {
+// element and event wrap syscall/js values with the few DOM calls the editor makes. They
+// replace honnef.co/go/js/dom/v2: ebiten links text/template, whose MethodByName makes the
+// linker keep every exported method of every reachable type, and dom's thousands of
+// methods were about 18 MB of editor.wasm.
+type domElem struct{ v js.Value }
+
+// element is nil where the DOM gives null (no such element).
+type element = *domElem
+
+// elementOrNil wraps v, or gives nil for JS null/undefined (as the DOM's lookups return).
+func elementOrNil(v js.Value) element {
+	if v.IsNull() || v.IsUndefined() {
+		return nil
+	}
+	return &domElem{v}
+}
+
+func (e *domElem) Underlying() js.Value         { return e.v }
+func (e *domElem) Get(k string) js.Value        { return e.v.Get(k) }
+func (e *domElem) SetTextContent(s string)      { e.v.Set("textContent", s) }
+func (e *domElem) TextContent() string          { return e.v.Get("textContent").String() }
+func (e *domElem) SetInnerHTML(s string)        { e.v.Set("innerHTML", s) }
+func (e *domElem) Value() string                { return e.v.Get("value").String() }
+func (e *domElem) SetValue(s string)            { e.v.Set("value", s) }
+func (e *domElem) TagName() string              { return e.v.Get("tagName").String() }
+func (e *domElem) GetAttribute(k string) string { return e.v.Call("getAttribute", k).String() }
+func (e *domElem) SetAttribute(k, val string)   { e.v.Call("setAttribute", k, val) }
+func (e *domElem) Focus()                       { e.v.Call("focus") }
+func (e *domElem) Select()                      { e.v.Call("select") }
+func (e *domElem) Location() js.Value           { return e.v.Get("location") }
+func (e *domElem) Class() classList             { return classList{e.v.Get("classList")} }
+func (e *domElem) Closest(sel string) element   { return elementOrNil(e.v.Call("closest", sel)) }
+func (e *domElem) QuerySelector(sel string) element {
+	return elementOrNil(e.v.Call("querySelector", sel))
+}
+func (e *domElem) GetElementByID(id string) element {
+	return elementOrNil(e.v.Call("getElementById", id))
+}
+func (e *domElem) QuerySelectorAll(sel string) []element {
+	l := e.v.Call("querySelectorAll", sel)
+	out := make([]element, l.Length())
+	for i := range out {
+		out[i] = &domElem{l.Index(i)}
+	}
+	return out
+}
+
+// AddEventListener listens for typ and gives the js.Func to release.
+func (e *domElem) AddEventListener(typ string, useCapture bool, f func(event)) js.Func {
+	fn := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		f(event{args[0]})
+		return nil
+	})
+	e.v.Call("addEventListener", typ, fn, useCapture)
+	return fn
+}
+
+// classList is an element's DOMTokenList.
+type classList struct{ v js.Value }
+
+func (c classList) Add(s string)                 { c.v.Call("add", s) }
+func (c classList) Remove(s string)              { c.v.Call("remove", s) }
+func (c classList) Contains(s string) bool       { return c.v.Call("contains", s).Bool() }
+func (c classList) Toggle(s string)              { c.v.Call("toggle", s) }
+func (c classList) SetPresent(s string, on bool) { c.v.Call("toggle", s, on) }
+
+type event struct{ v js.Value }
+
+func (e event) Underlying() js.Value { return e.v }
+func (e event) Target() element      { return elementOrNil(e.v.Get("target")) }
+func (e event) PreventDefault()      { e.v.Call("preventDefault") }
+func (e event) StopPropagation()     { e.v.Call("stopPropagation") }
+
+func byID(id string) element {
 	el := document.GetElementByID(id)
 	if el == nil {
 		panic("editor: editor.html lacks #" + id)
@@ -21,28 +92,52 @@ func byID(id string) dom.Element {
 	return el
 }
 
-func input(el dom.Element) *dom.HTMLInputElement { return el.(*dom.HTMLInputElement) }
+func input(el element) element { return el }
 
 // listener is anything events can be listened on (elements, the document).
 type listener interface {
-	AddEventListener(typ string, useCapture bool, listener func(dom.Event)) js.Func
+	AddEventListener(typ string, useCapture bool, listener func(event)) js.Func
 }
 
-func (a *app) on(el listener, typ string, f func(ev dom.Event)) {
+func (a *app) on(el listener, typ string, f func(ev event)) {
 	a.funcs = append(a.funcs, el.AddEventListener(typ, false, f))
 }
 
 func (a *app) onClick(id string, f func()) {
-	a.on(byID(id), "click", func(dom.Event) { f() })
+	a.on(byID(id), "click", func(event) { f() })
 }
 
 func (a *app) setStatus(msg string, isErr bool) {
+	a.statusRev = a.e.Revision
 	a.status.SetTextContent(msg)
 	if isErr {
 		a.status.Class().Add("error")
 	} else {
 		a.status.Class().Remove("error")
 	}
+}
+
+// expireStatus replaces a notice once the document has changed since it was shown (e.g.
+// "Restored your last drawing", or a refusal, after the next edit) with what the last change
+// was.
+func (a *app) expireStatus() {
+	if a.statusRev == a.e.Revision || a.e.Busy() {
+		return
+	}
+	msg := fmt.Sprintf("%d layers.", len(a.e.Doc.Layers))
+	if l := a.e.UndoLabel(); l != "" {
+		msg = fmt.Sprintf("%s %s (%s+Z undoes it).", msg, l, a.modName())
+	}
+	a.setStatus(msg, false)
+}
+
+// focusCanvas gives the keyboard back to the canvas after a panel control was used, so
+// shortcuts (which text fields and sliders swallow) work again.
+func (a *app) focusCanvas(ev event) {
+	if t := ev.Target(); t != nil {
+		t.Underlying().Call("blur")
+	}
+	a.canvas.Call("focus", map[string]any{"preventScroll": true})
 }
 
 func (a *app) report(err error) {

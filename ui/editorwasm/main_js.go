@@ -2,7 +2,7 @@
 
 // Command editorwasm is the browser build of lamina's layer editor: ui.Editor holds the
 // state, ebiten replays its display list on the canvas, and the panels are DOM built with
-// honnef.co/go/js/dom/v2. The diffusion model runs in this process, on WebGPU or the CPU
+// syscall/js (through the small element/event wrappers of dom_js.go). The diffusion model runs in this process, on WebGPU or the CPU
 // backend as package backend chooses (?backend=auto|webgpu|cpu).
 //
 // By concern: main_js.go (start-up, the ebiten game), dom_js.go (DOM helpers, status line,
@@ -19,15 +19,14 @@ import (
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
-	"honnef.co/go/js/dom/v2"
 
 	"github.com/lamina-ml/lamina/svgmodel"
 	"github.com/lamina-ml/lamina/ui"
 )
 
 var (
-	window   = dom.GetWindow()
-	document = window.Document()
+	window   = &domElem{js.Global()}
+	document = &domElem{js.Global().Get("document")}
 	jsGlobal = js.Global()
 )
 
@@ -35,20 +34,26 @@ var (
 const autosaveKey = "lamina.editor.autosave.v1"
 
 type app struct {
-	e       *ui.Editor
-	model   *svgmodel.Model
-	canvas  js.Value
-	mac     bool
-	embed   bool
-	rp      replayer
-	drawn   int // revision last drawn
-	drawnW  int
-	drawnH  int
-	synced  int // revision the panels and autosave last saw
-	status  dom.Element
-	funcs   []js.Func
-	cursor  string
-	dragRow int // layer ID being dragged in the panel
+	e      *ui.Editor
+	model  *svgmodel.Model
+	canvas js.Value
+	mac    bool
+	embed  bool
+	rp     replayer
+	drawn  int // revision last drawn
+	drawnW int
+	drawnH int
+	synced int // revision the panels and autosave last saw
+	status element
+	// statusRev is the revision the status line was set at (expireStatus replaces it after
+	// the next edit).
+	statusRev int
+	funcs     []js.Func
+	cursor    string
+	dragRow   int // layer ID being dragged in the panel
+	// renaming is the layer ID whose name box is open (0: none); the list is not re-rendered
+	// meanwhile.
+	renaming int
 	// renderer is the WebGL renderer's name (it picks rp.Mode unless ?render= says).
 	renderer string
 	bench    chan *benchReq // benchRender requests, served by the next Draw
@@ -59,6 +64,9 @@ type app struct {
 func main() {
 	a := &app{e: ui.New(), synced: -1, drawn: -1, bench: make(chan *benchReq, 1)}
 	a.canvas = document.QuerySelector("body > canvas").Underlying()
+	if !a.canvas.Call("hasAttribute", "tabindex").Bool() {
+		a.canvas.Call("setAttribute", "tabindex", "-1") // focusable, so panel controls can hand the keys back
+	}
 	if !a.canvas.Truthy() {
 		panic("editor: ebiten created no canvas")
 	}

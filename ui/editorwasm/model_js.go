@@ -16,8 +16,6 @@ import (
 	"testing/fstest"
 	"time"
 
-	"honnef.co/go/js/dom/v2"
-
 	"github.com/lamina-ml/lamina/svgmodel"
 	"github.com/lamina-ml/lamina/tensor"
 	"github.com/lamina-ml/lamina/ui"
@@ -162,7 +160,7 @@ func (a *app) renderCandidates() {
 }
 
 func (a *app) wireCandidates() {
-	a.on(byID("candidates"), "click", func(ev dom.Event) {
+	a.on(byID("candidates"), "click", func(ev event) {
 		t := ev.Target()
 		if t.Closest(`[data-testid="candidates-discard"]`) != nil {
 			a.e.DiscardCandidates()

@@ -10,14 +10,17 @@ import (
 	"strconv"
 	"strings"
 
-	"honnef.co/go/js/dom/v2"
-
 	"github.com/lamina-ml/lamina/ui"
 )
 
 // sync runs every frame: when the document changed it rebuilds the layers panel, updates
 // the properties and buttons and saves the document (not mid-drag: a drag saves at its end).
 func (a *app) sync() {
+	if err := a.e.Refusal; err != nil {
+		a.e.Refusal = nil
+		a.setStatus("That layer is locked: unlock it (the lock button in Layers) to move, resize, delete or recolor it.", true)
+		a.synced = -1 // re-render the controls the refused change had moved
+	}
 	if a.synced == a.e.Revision || a.e.Dragging() || a.e.Busy() && a.e.Preview != nil {
 		if a.e.Busy() {
 			byID("empty-hint").Class().Add("hidden")
@@ -25,7 +28,10 @@ func (a *app) sync() {
 		return
 	}
 	a.synced = a.e.Revision
-	a.renderLayers()
+	a.expireStatus()
+	if a.renaming == 0 {
+		a.renderLayers()
+	}
 	a.renderProperties()
 	a.renderCandidates()
 	a.refreshButtons()
@@ -134,7 +140,7 @@ func (a *app) renderLayers() {
 			lock, lockTitle = iconLock, "Unlock"
 		}
 		fmt.Fprintf(&b, `<li class="%s" data-testid="layer-row" data-layer-index="%d" data-layer-id="%d" draggable="true" aria-selected="%v">`+
-			`<span class="thumb">%s</span><span class="name" title="Double-click to rename">%s</span>`+
+			`<span class="thumb">%s</span><span class="name" data-testid="layer-name" title="Double-click or F2 to rename">%s</span>`+
 			`<button class="icon" data-testid="layer-visibility" aria-pressed="%v" title="%s (%s+Shift+H)">%s</button>`+
 			`<button class="icon" data-testid="layer-lock" aria-pressed="%v" title="%s (%s+Shift+L)">%s</button></li>`,
 			cls, i, l.ID, a.e.IsSelected(l.ID), d.LayerSVG(i), html(l.Name), l.Hidden, eyeTitle, a.modName(), eye, l.Locked, lockTitle, a.modName(), lock)
@@ -149,7 +155,7 @@ func html(s string) string {
 }
 
 // rowOf returns the layer ID of the row containing el, or 0.
-func rowOf(el dom.Element) (dom.Element, int) {
+func rowOf(el element) (element, int) {
 	if el == nil {
 		return nil, 0
 	}
@@ -163,10 +169,17 @@ func rowOf(el dom.Element) (dom.Element, int) {
 
 func (a *app) wireLayers() {
 	list := byID("layer-list")
-	a.on(list, "click", func(ev dom.Event) {
+	a.on(list, "click", func(ev event) {
 		t := ev.Target()
 		_, id := rowOf(t)
 		if id == 0 {
+			return
+		}
+		// The second click of a double-click on the name renames: the first one selected
+		// the row and re-rendered the list, so a dblclick event no longer has the row as
+		// its target.
+		if ev.Underlying().Get("detail").Int() == 2 && t.Closest(`[data-testid="layer-name"]`) != nil {
+			a.startRename(id)
 			return
 		}
 		l := &a.e.Doc.Layers[a.e.Doc.Index(id)]
@@ -186,43 +199,18 @@ func (a *app) wireLayers() {
 			a.e.Select(id, mode)
 		}
 	})
-	a.on(list, "dblclick", func(ev dom.Event) {
-		row, id := rowOf(ev.Target())
+	a.on(list, "dblclick", func(ev event) {
+		_, id := rowOf(ev.Target())
 		if id == 0 || ev.Target().Closest("button") != nil {
 			return
 		}
-		name := row.QuerySelector(".name")
-		l := a.e.Doc.Layers[a.e.Doc.Index(id)]
-		name.SetInnerHTML(`<input class="rename" aria-label="Layer name" value="` + html(l.Name) + `">`)
-		in := name.QuerySelector("input").(*dom.HTMLInputElement)
-		in.Focus()
-		in.Select()
-		done := false
-		commit := func(ok bool) {
-			if done {
-				return
-			}
-			done = true
-			if ok && strings.TrimSpace(in.Value()) != "" && in.Value() != l.Name {
-				a.report(a.e.Rename(id, strings.TrimSpace(in.Value())))
-			} else {
-				a.synced = -1 // re-render the row
-			}
+		if a.renaming == 0 {
+			a.startRename(id)
 		}
-		in.AddEventListener("keydown", false, func(ev dom.Event) {
-			switch ev.Underlying().Get("key").String() {
-			case "Enter":
-				commit(true)
-			case "Escape":
-				commit(false)
-			}
-			ev.StopPropagation()
-		})
-		in.AddEventListener("blur", false, func(dom.Event) { commit(true) })
 	})
 	// Drag to reorder (HTML drag and drop): dropping on a row puts the dragged layer at that
 	// row's paint index.
-	a.on(list, "dragstart", func(ev dom.Event) {
+	a.on(list, "dragstart", func(ev event) {
 		_, id := rowOf(ev.Target())
 		a.dragRow = id
 		if dt := ev.Underlying().Get("dataTransfer"); dt.Truthy() {
@@ -230,7 +218,7 @@ func (a *app) wireLayers() {
 			dt.Call("setData", "text/plain", strconv.Itoa(id))
 		}
 	})
-	a.on(list, "dragover", func(ev dom.Event) {
+	a.on(list, "dragover", func(ev event) {
 		if a.dragRow != 0 {
 			ev.PreventDefault()
 			for _, r := range list.QuerySelectorAll(".drop-target") {
@@ -241,7 +229,7 @@ func (a *app) wireLayers() {
 			}
 		}
 	})
-	a.on(list, "drop", func(ev dom.Event) {
+	a.on(list, "drop", func(ev event) {
 		ev.PreventDefault()
 		row, _ := rowOf(ev.Target())
 		if row != nil && a.dragRow != 0 {
@@ -251,14 +239,14 @@ func (a *app) wireLayers() {
 		a.dragRow = 0
 		a.synced = -1
 	})
-	a.on(list, "dragend", func(dom.Event) { a.dragRow = 0; a.synced = -1 })
+	a.on(list, "dragend", func(event) { a.dragRow = 0; a.synced = -1 })
 }
 
 // wireTabs switches the bottom sheet of narrow windows between the two panels; tapping the
 // open tab folds the sheet away (more room for the drawing) and tapping again unfolds it.
 func (a *app) wireTabs() {
 	body := document.QuerySelector("body")
-	tabs := map[string]dom.Element{"tab-draw": byID("tab-draw"), "tab-layers": byID("tab-layers")}
+	tabs := map[string]element{"tab-draw": byID("tab-draw"), "tab-layers": byID("tab-layers")}
 	for id := range tabs {
 		a.onClick(id, func() {
 			open := tabs[id].GetAttribute("aria-selected") == "true"
@@ -296,4 +284,47 @@ func (a *app) renderProperties() {
 	} else {
 		byID("selection-info").SetTextContent(fmt.Sprintf("%d layers", len(idx)))
 	}
+}
+
+// startRename puts a name box in layer id's row (double-click on the name, or F2). While it
+// is open the list is not re-rendered (a re-render would wipe it); Enter or leaving the box
+// commits one "Rename" undo step, Escape cancels.
+func (a *app) startRename(id int) {
+	if a.e.Doc.Index(id) < 0 {
+		return
+	}
+	a.renderLayers() // the row as the document has it now, then the box in it
+	row := byID("layer-list").QuerySelector(`[data-layer-id="` + strconv.Itoa(id) + `"]`)
+	if row == nil {
+		return
+	}
+	name := row.QuerySelector(".name")
+	a.renaming = id
+	l := a.e.Doc.Layers[a.e.Doc.Index(id)]
+	name.SetInnerHTML(`<input class="rename" aria-label="Layer name" value="` + html(l.Name) + `">`)
+	in := name.QuerySelector("input")
+	in.Focus()
+	in.Select()
+	done := false
+	commit := func(ok bool) {
+		if done {
+			return
+		}
+		done = true
+		a.renaming = 0
+		a.synced = -1 // re-render the row (a rename also bumps the revision)
+		if ok && strings.TrimSpace(in.Value()) != "" && in.Value() != l.Name {
+			a.report(a.e.Rename(id, strings.TrimSpace(in.Value())))
+		}
+	}
+	in.AddEventListener("keydown", false, func(ev event) {
+		switch ev.Underlying().Get("key").String() {
+		case "Enter":
+			commit(true)
+		case "Escape":
+			commit(false)
+		}
+		ev.StopPropagation()
+	})
+	in.AddEventListener("blur", false, func(event) { commit(true) })
 }

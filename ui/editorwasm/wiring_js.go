@@ -9,8 +9,6 @@ import (
 	"strings"
 	"syscall/js"
 
-	"honnef.co/go/js/dom/v2"
-
 	"github.com/lamina-ml/lamina/promise"
 	"github.com/lamina-ml/lamina/ui"
 	"github.com/lamina-ml/lamina/vector"
@@ -45,32 +43,38 @@ func (a *app) wire() {
 	a.onClick("seed-dice", func() {
 		input(byID("seed")).SetValue(strconv.Itoa(int(jsGlobal.Get("Math").Call("random").Float() * 1e6)))
 	})
-	a.on(byID("prompt"), "keydown", func(ev dom.Event) {
+	a.on(byID("prompt"), "keydown", func(ev event) {
 		if ev.Underlying().Get("key").String() == "Enter" {
 			ev.PreventDefault()
 			a.generate()
 		}
 	})
-	a.on(byID("fill"), "change", func(ev dom.Event) {
+	a.on(byID("fill"), "change", func(ev event) {
 		c, ok, err := vector.ParseColor(input(byID("fill")).Value())
 		if err == nil && ok {
 			a.report(a.e.SetFill(c))
 		}
+		a.focusCanvas(ev)
 	})
-	a.on(byID("opacity"), "input", func(ev dom.Event) {
+	a.on(byID("opacity"), "input", func(ev event) {
 		byID("opacity-value").SetTextContent(input(byID("opacity")).Value() + "%")
 	})
-	a.on(byID("opacity"), "change", func(ev dom.Event) {
+	a.on(byID("opacity"), "change", func(ev event) {
 		v, err := strconv.ParseFloat(input(byID("opacity")).Value(), 64)
 		if err == nil {
 			a.report(a.e.SetOpacity(v / 100))
 		}
+		a.focusCanvas(ev)
 	})
 	a.onClick("export-svg", func() {
 		jsGlobal.Get("laminaEditorHost").Call("download", "lamina.svg", "image/svg+xml", string(a.e.Doc.SVG()))
 	})
 	a.onClick("export-png", func() {
-		jsGlobal.Get("laminaEditorHost").Call("downloadPNG", "lamina.png", string(a.e.Doc.SVG()), 1024)
+		bg := "#ffffff" // the artboard's white, as the canvas shows it
+		if byID("png-transparent").Get("checked").Bool() {
+			bg = ""
+		}
+		jsGlobal.Get("laminaEditorHost").Call("downloadPNG", "lamina.png", string(a.e.Doc.SVG()), 1024, bg)
 	})
 	a.onClick("copy-svg", func() {
 		go func() {
@@ -81,7 +85,7 @@ func (a *app) wire() {
 			a.setStatus("SVG copied to the clipboard.", false)
 		}()
 	})
-	a.on(byID("import-file"), "change", func(ev dom.Event) {
+	a.on(byID("import-file"), "change", func(ev event) {
 		files := ev.Target().Underlying().Get("files")
 		if files.Get("length").Int() == 0 {
 			return
@@ -107,7 +111,7 @@ func (a *app) wire() {
 			a.importSVG(txt.String(), "the clipboard")
 		}()
 	})
-	a.on(document, "paste", func(ev dom.Event) {
+	a.on(document, "paste", func(ev event) {
 		if isTextField(ev.Target()) {
 			return
 		}
@@ -137,7 +141,7 @@ func (a *app) importSVG(text, from string) {
 	a.setStatus(ui.ImportStatus(len(d.Layers), unsupported, from), false)
 }
 
-func isTextField(el dom.Element) bool {
+func isTextField(el element) bool {
 	if el == nil {
 		return false
 	}
@@ -149,9 +153,16 @@ func isTextField(el dom.Element) bool {
 }
 
 func (a *app) wireKeys() {
-	a.on(document, "keydown", func(ev dom.Event) {
+	a.on(document, "keydown", func(ev event) {
 		u := ev.Underlying()
 		if isTextField(ev.Target()) {
+			return
+		}
+		if k := u.Get("key").String(); k == "F2" {
+			if sel := a.e.Selected(); len(sel) == 1 {
+				ev.PreventDefault()
+				a.startRename(sel[0])
+			}
 			return
 		}
 		s := ui.ShortcutFor(ui.KeyEvent{
@@ -180,7 +191,7 @@ var handleCursors = map[ui.Handle]string{
 
 func (a *app) wireCanvas() {
 	c := wrap(a.canvas)
-	a.on(c, "pointerdown", func(ev dom.Event) {
+	a.on(c, "pointerdown", func(ev event) {
 		u := ev.Underlying()
 		if u.Get("button").Int() != 0 {
 			return
@@ -194,7 +205,7 @@ func (a *app) wireCanvas() {
 			a.canvas.Call("setPointerCapture", u.Get("pointerId"))
 		}
 	})
-	a.on(c, "pointermove", func(ev dom.Event) {
+	a.on(c, "pointermove", func(ev event) {
 		u := ev.Underlying()
 		x, y := a.canvasPoint(u)
 		v := a.view(0, 0)
@@ -213,9 +224,9 @@ func (a *app) wireCanvas() {
 			a.canvas.Get("style").Set("cursor", cur)
 		}
 	})
-	end := func(ev dom.Event) { a.e.PointerUp() }
+	end := func(ev event) { a.e.PointerUp() }
 	a.on(c, "pointerup", end)
 	a.on(c, "pointercancel", end)
 }
 
-func wrap(v js.Value) dom.Element { return dom.WrapElement(v) }
+func wrap(v js.Value) element { return &domElem{v} }
