@@ -111,3 +111,9 @@ func TestHFDirModelParity(t *testing.T) {
 		}
 	}
 }
+
+// See fixtures_test.go: the same fixture folders for the external test package.
+const (
+	modelFixtures     = "../model/testdata"
+	tokenizerFixtures = "../tokenizer/testdata"
+)
