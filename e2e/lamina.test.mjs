@@ -152,13 +152,15 @@ function runtimeSuite(backend, worker) {
         const stop = lm.tokenizer.decode(greedy.newIds.slice(0, 3)).trim().slice(-2);
         const stopped = await lm.generate({ ids, maxNewTokens: 12, eosTokenIds: [], stopStrings: [stop] });
         await lm.dispose();
-        return { a, b, c, greedy: greedy.newIds, stop, stopped: stopped.newIds, stoppedText: stopped.text };
+        return { a, b, c, greedy: greedy.newIds, greedyText: greedy.text, stop, stopped: stopped.newIds, stoppedText: stopped.text };
       });
       assert.deepEqual(r.a, r.b, 'same seed, same tokens');
       assert.notDeepEqual(r.a, r.c, 'seeds 7 and 8 differ at temperature 1.5');
       assert.notDeepEqual(r.a, r.greedy, 'sampling differs from greedy');
       assert.ok(r.stop.length > 0, 'a non-empty stop string');
-      assert.ok(r.stopped.length <= 3 && r.stoppedText.includes(r.stop), `stopped after ${r.stopped.length} tokens: ${JSON.stringify(r.stoppedText)} (stop ${JSON.stringify(r.stop)})`);
+      // The text ends just before the stop string (OpenAI's rule, as the CLI and the worker do).
+      assert.ok(r.stopped.length <= 3 && !r.stoppedText.includes(r.stop), `stopped after ${r.stopped.length} tokens: ${JSON.stringify(r.stoppedText)} (stop ${JSON.stringify(r.stop)})`);
+      assert.equal(r.stoppedText, r.greedyText.slice(0, r.greedyText.indexOf(r.stop)), 'text is the greedy text cut before the stop string');
       assert.deepEqual(r.stopped, r.greedy.slice(0, r.stopped.length));
     });
 

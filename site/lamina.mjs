@@ -265,7 +265,11 @@ class Model {
     const onAbort = () => stop.abort();
     if (signal) signal.addEventListener('abort', onAbort, { once: true });
     let tokenError = null;
+    // The text is what the runtime streamed (model.TextStream: cut before a stop string), the
+    // same text the CLI and the worker return for the same request.
+    let streamed = '';
     const cb = (t) => {
+      streamed += t.text;
       if (tokenError || !onToken) return;
       try {
         onToken(t);
@@ -284,8 +288,7 @@ class Model {
     if (out.cancelled) throw abortError(signal);
     const all = Array.from(out.ids);
     const newIds = all.slice(opts.ids.length);
-    const text = this.tokenizer ? this.tokenizer.decode(newIds) : '';
-    return { ids: all, newIds, text };
+    return { ids: all, newIds, text: streamed };
   }
 
   async dispose() {
