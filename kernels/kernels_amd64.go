@@ -39,6 +39,15 @@ func dot4F32asm(x *float32, w *float32, ldw int, k int, o *[4]float32)
 func dot4F16asm(x *float32, w *uint16, ldw int, k int, o *[4]float32)
 
 //go:noescape
+func matVecF16asm(x *float32, w *uint16, ldw, k, rows int, out *float32)
+
+//go:noescape
+func dotT4F16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
+
+//go:noescape
+func dotT2F16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
+
+//go:noescape
 func dot4BF16asm(x *float32, w *uint16, ldw int, k int, o *[4]float32)
 
 //go:noescape
@@ -82,6 +91,28 @@ var avx2Kernels = kernelSet{
 		_, _ = x[k-1], w[3*ldw+k-1]
 		dot4F16asm(&x[0], &w[0], ldw, k, o)
 	},
+	mvF16: func(x []float32, w []uint16, ldw, k, rows int, out []float32) {
+		if rows == 0 {
+			return
+		}
+		_, _, _ = x[k-1], w[(rows-1)*ldw+k-1], out[rows-1]
+		matVecF16asm(&x[0], &w[0], ldw, k, rows, &out[0])
+	},
+	dotT4F16: func(x []float32, ldx int, w []uint16, ldw, k, rows int, out []float32, ldo int) {
+		if rows == 0 {
+			return
+		}
+		_, _, _ = x[3*ldx+k-1], w[(rows-1)*ldw+k-1], out[3*ldo+rows-1]
+		dotT4F16asm(&x[0], ldx, &w[0], ldw, k, rows, &out[0], ldo)
+	},
+	dotT2F16: func(x []float32, ldx int, w []uint16, ldw, k, rows int, out []float32, ldo int) {
+		if rows == 0 {
+			return
+		}
+		_, _, _ = x[ldx+k-1], w[(rows-1)*ldw+k-1], out[ldo+rows-1]
+		dotT2F16asm(&x[0], ldx, &w[0], ldw, k, rows, &out[0], ldo)
+	},
+	smallT: smallTMax,
 	dot4BF16: func(x []float32, w []uint16, ldw, k int, o *[4]float32) {
 		_, _ = x[k-1], w[3*ldw+k-1]
 		dot4BF16asm(&x[0], &w[0], ldw, k, o)
