@@ -48,6 +48,50 @@ func dotT4F16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32,
 func dotT2F16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
 
 //go:noescape
+func matVecBF16asm(x *float32, w *uint16, ldw, k, rows int, out *float32)
+
+//go:noescape
+func dotT4BF16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
+
+//go:noescape
+func dotT2BF16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
+
+// smallTAVX2 wraps one format's assembly for matMulSmallHalf. The wrappers
+// index the last element each kernel reads (the prefetches past the end are
+// hints that cannot fault).
+func smallTAVX2(mv func(x *float32, w *uint16, ldw, k, rows int, out *float32),
+	t4, t2 func(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)) smallTKernels {
+	return smallTKernels{
+		mv: func(x []float32, w []uint16, ldw, k, rows int, out []float32) {
+			if rows == 0 {
+				return
+			}
+			_, _, _ = x[k-1], w[(rows-1)*ldw+k-1], out[rows-1]
+			mv(&x[0], &w[0], ldw, k, rows, &out[0])
+		},
+		t4: func(x []float32, ldx int, w []uint16, ldw, k, rows int, out []float32, ldo int) {
+			if rows == 0 {
+				return
+			}
+			_, _, _ = x[3*ldx+k-1], w[(rows-1)*ldw+k-1], out[3*ldo+rows-1]
+			t4(&x[0], ldx, &w[0], ldw, k, rows, &out[0], ldo)
+		},
+		t2: func(x []float32, ldx int, w []uint16, ldw, k, rows int, out []float32, ldo int) {
+			if rows == 0 {
+				return
+			}
+			_, _, _ = x[ldx+k-1], w[(rows-1)*ldw+k-1], out[ldo+rows-1]
+			t2(&x[0], ldx, &w[0], ldw, k, rows, &out[0], ldo)
+		},
+	}
+}
+
+var (
+	smallF16AVX2  = smallTAVX2(matVecF16asm, dotT4F16asm, dotT2F16asm)
+	smallBF16AVX2 = smallTAVX2(matVecBF16asm, dotT4BF16asm, dotT2BF16asm)
+)
+
+//go:noescape
 func dot4BF16asm(x *float32, w *uint16, ldw int, k int, o *[4]float32)
 
 //go:noescape
@@ -91,28 +135,9 @@ var avx2Kernels = kernelSet{
 		_, _ = x[k-1], w[3*ldw+k-1]
 		dot4F16asm(&x[0], &w[0], ldw, k, o)
 	},
-	mvF16: func(x []float32, w []uint16, ldw, k, rows int, out []float32) {
-		if rows == 0 {
-			return
-		}
-		_, _, _ = x[k-1], w[(rows-1)*ldw+k-1], out[rows-1]
-		matVecF16asm(&x[0], &w[0], ldw, k, rows, &out[0])
-	},
-	dotT4F16: func(x []float32, ldx int, w []uint16, ldw, k, rows int, out []float32, ldo int) {
-		if rows == 0 {
-			return
-		}
-		_, _, _ = x[3*ldx+k-1], w[(rows-1)*ldw+k-1], out[3*ldo+rows-1]
-		dotT4F16asm(&x[0], ldx, &w[0], ldw, k, rows, &out[0], ldo)
-	},
-	dotT2F16: func(x []float32, ldx int, w []uint16, ldw, k, rows int, out []float32, ldo int) {
-		if rows == 0 {
-			return
-		}
-		_, _, _ = x[ldx+k-1], w[(rows-1)*ldw+k-1], out[ldo+rows-1]
-		dotT2F16asm(&x[0], ldx, &w[0], ldw, k, rows, &out[0], ldo)
-	},
-	smallT: smallTMax,
+	smallF16:  &smallF16AVX2,
+	smallBF16: &smallBF16AVX2,
+	smallT:    smallTMax,
 	dot4BF16: func(x []float32, w []uint16, ldw, k int, o *[4]float32) {
 		_, _ = x[k-1], w[3*ldw+k-1]
 		dot4BF16asm(&x[0], &w[0], ldw, k, o)

@@ -422,6 +422,271 @@ st2done:
 	VZEROUPPER
 	RET
 
+// func matVecBF16asm(x *float32, w *uint16, ldw, k, rows int, out *float32)
+// matVecF16asm for bfloat16 weights (widened by a zero-extend and a 16-bit
+// shift: bf16 is the top half of an f32). out[n] = Σ_{j<k} x[j]·w[n*ldw+j] for n < rows; k is a multiple of 8.
+// Blocks of four rows, one 8-lane accumulator per row summed in k order,
+// then rows%4 single rows; every output is summed the same way (lanes in k
+// order, then ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7))), so a row's result does
+// not depend on its block, and dotT4BF16asm/dotT2BF16asm give the same bits.
+TEXT ·matVecBF16asm(SB), NOSPLIT, $0-48
+	MOVQ x+0(FP), R12
+	MOVQ w+8(FP), R13
+	MOVQ ldw+16(FP), BX
+	MOVQ k+24(FP), R11
+	MOVQ rows+32(FP), R10
+	MOVQ out+40(FP), DX
+	SHLQ $1, BX
+bmvh4:
+	CMPQ R10, $4
+	JL   bmvh1
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ R12, SI
+	MOVQ R13, DI
+	MOVQ R11, CX
+	LEAQ (DI)(BX*2), R8
+	LEAQ MVPF(DI), R9
+bmvh4loop16:
+	CMPQ CX, $16
+	JL   bmvh4tail
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	VMOVUPS (SI), Y8
+	VMOVUPS 32(SI), Y9
+	VPMOVZXWD (DI), Y4
+	VPSLLD $16, Y4, Y4
+	VPMOVZXWD (DI)(BX*1), Y5
+	VPSLLD $16, Y5, Y5
+	VPMOVZXWD (R8), Y6
+	VPSLLD $16, Y6, Y6
+	VPMOVZXWD (R8)(BX*1), Y7
+	VPSLLD $16, Y7, Y7
+	VFMADD231PS Y4, Y8, Y0
+	VFMADD231PS Y5, Y8, Y1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VPMOVZXWD 16(DI), Y4
+	VPSLLD $16, Y4, Y4
+	VPMOVZXWD 16(DI)(BX*1), Y5
+	VPSLLD $16, Y5, Y5
+	VPMOVZXWD 16(R8), Y6
+	VPSLLD $16, Y6, Y6
+	VPMOVZXWD 16(R8)(BX*1), Y7
+	VPSLLD $16, Y7, Y7
+	VFMADD231PS Y4, Y9, Y0
+	VFMADD231PS Y5, Y9, Y1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	ADDQ $64, SI
+	ADDQ $32, DI
+	ADDQ $32, R8
+	ADDQ $128, R9
+	SUBQ $16, CX
+	JMP  bmvh4loop16
+bmvh4tail:
+	CMPQ CX, $8
+	JL   bmvh4red
+	VMOVUPS (SI), Y8
+	VPMOVZXWD (DI), Y4
+	VPSLLD $16, Y4, Y4
+	VPMOVZXWD (DI)(BX*1), Y5
+	VPSLLD $16, Y5, Y5
+	VPMOVZXWD (R8), Y6
+	VPSLLD $16, Y6, Y6
+	VPMOVZXWD (R8)(BX*1), Y7
+	VPSLLD $16, Y7, Y7
+	VFMADD231PS Y4, Y8, Y0
+	VFMADD231PS Y5, Y8, Y1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+bmvh4red:
+	VHADDPS Y1, Y0, Y0
+	VHADDPS Y3, Y2, Y2
+	VHADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VMOVUPS X0, (DX)
+	ADDQ $16, DX
+	LEAQ (R13)(BX*4), R13
+	SUBQ $4, R10
+	JMP  bmvh4
+bmvh1:
+	TESTQ R10, R10
+	JZ   bmvhdone
+	VXORPS Y0, Y0, Y0
+	MOVQ R12, SI
+	MOVQ R13, DI
+	MOVQ R11, CX
+bmvh1loop:
+	CMPQ CX, $8
+	JL   bmvh1red
+	VPMOVZXWD (DI), Y4
+	VPSLLD $16, Y4, Y4
+	VFMADD231PS (SI), Y4, Y0
+	ADDQ $32, SI
+	ADDQ $16, DI
+	SUBQ $8, CX
+	JMP  bmvh1loop
+bmvh1red:
+	VHADDPS Y0, Y0, Y0
+	VHADDPS Y0, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VMOVSS X0, (DX)
+	ADDQ $4, DX
+	ADDQ BX, R13
+	DECQ R10
+	JMP  bmvh1
+bmvhdone:
+	VZEROUPPER
+	RET
+
+// func dotT4BF16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
+// out[t*ldo+n] = Σ_{j<k} x[t*ldx+j]·w[n*ldw+j] for t < 4, n < rows; rows
+// is even and k a multiple of 8. Each pair of weight rows is converted once
+// and multiplied into four rows of x: 8 accumulators, Y(2t+r) for x row t,
+// weight row r, each summed as in matVecBF16asm.
+TEXT ·dotT4BF16asm(SB), NOSPLIT, $0-64
+	MOVQ x+0(FP), R12
+	MOVQ ldx+8(FP), R14
+	MOVQ w+16(FP), R13
+	MOVQ ldw+24(FP), BX
+	MOVQ k+32(FP), R11
+	MOVQ rows+40(FP), R10
+	MOVQ out+48(FP), DX
+	MOVQ ldo+56(FP), AX
+	SHLQ $2, R14
+	SHLQ $1, BX
+	SHLQ $2, AX
+bst4block:
+	CMPQ R10, $2
+	JL   bst4done
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ R12, SI
+	LEAQ (SI)(R14*2), R9
+	MOVQ R13, DI
+	MOVQ R11, CX
+	LEAQ MVPF(DI), R8
+bst4loop:
+	CMPQ CX, $8
+	JL   bst4red
+	PREFETCHT0 (R8)
+	VPMOVZXWD (DI), Y8
+	VPSLLD $16, Y8, Y8
+	VPMOVZXWD (DI)(BX*1), Y9
+	VPSLLD $16, Y9, Y9
+	VMOVUPS (SI), Y10
+	VMOVUPS (SI)(R14*1), Y11
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y10, Y9, Y1
+	VFMADD231PS Y11, Y8, Y2
+	VFMADD231PS Y11, Y9, Y3
+	VMOVUPS (R9), Y10
+	VMOVUPS (R9)(R14*1), Y11
+	VFMADD231PS Y10, Y8, Y4
+	VFMADD231PS Y10, Y9, Y5
+	VFMADD231PS Y11, Y8, Y6
+	VFMADD231PS Y11, Y9, Y7
+	ADDQ $32, SI
+	ADDQ $32, R9
+	ADDQ $16, DI
+	ADDQ $32, R8
+	SUBQ $8, CX
+	JMP  bst4loop
+bst4red:
+	VHADDPS Y1, Y0, Y0
+	VHADDPS Y3, Y2, Y2
+	VHADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS Y5, Y4, Y4
+	VHADDPS Y7, Y6, Y6
+	VHADDPS Y6, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPS X5, X4, X4
+	VMOVLPS X0, (DX)
+	VMOVHPS X0, (DX)(AX*1)
+	LEAQ (DX)(AX*2), R9
+	VMOVLPS X4, (R9)
+	VMOVHPS X4, (R9)(AX*1)
+	ADDQ $8, DX
+	LEAQ (R13)(BX*2), R13
+	SUBQ $2, R10
+	JMP  bst4block
+bst4done:
+	VZEROUPPER
+	RET
+
+// func dotT2BF16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
+// dotT4BF16asm for two rows of x (4 accumulators).
+TEXT ·dotT2BF16asm(SB), NOSPLIT, $0-64
+	MOVQ x+0(FP), R12
+	MOVQ ldx+8(FP), R14
+	MOVQ w+16(FP), R13
+	MOVQ ldw+24(FP), BX
+	MOVQ k+32(FP), R11
+	MOVQ rows+40(FP), R10
+	MOVQ out+48(FP), DX
+	MOVQ ldo+56(FP), AX
+	SHLQ $2, R14
+	SHLQ $1, BX
+	SHLQ $2, AX
+bst2block:
+	CMPQ R10, $2
+	JL   bst2done
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ R12, SI
+	MOVQ R13, DI
+	MOVQ R11, CX
+	LEAQ MVPF(DI), R8
+bst2loop:
+	CMPQ CX, $8
+	JL   bst2red
+	PREFETCHT0 (R8)
+	VPMOVZXWD (DI), Y8
+	VPSLLD $16, Y8, Y8
+	VPMOVZXWD (DI)(BX*1), Y9
+	VPSLLD $16, Y9, Y9
+	VMOVUPS (SI), Y10
+	VMOVUPS (SI)(R14*1), Y11
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y10, Y9, Y1
+	VFMADD231PS Y11, Y8, Y2
+	VFMADD231PS Y11, Y9, Y3
+	ADDQ $32, SI
+	ADDQ $16, DI
+	ADDQ $32, R8
+	SUBQ $8, CX
+	JMP  bst2loop
+bst2red:
+	VHADDPS Y1, Y0, Y0
+	VHADDPS Y3, Y2, Y2
+	VHADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VMOVLPS X0, (DX)
+	VMOVHPS X0, (DX)(AX*1)
+	ADDQ $8, DX
+	LEAQ (R13)(BX*2), R13
+	SUBQ $2, R10
+	JMP  bst2block
+bst2done:
+	VZEROUPPER
+	RET
+
 // func dot4BF16asm(x *float32, w *uint16, ldw int, k int, o *[4]float32)
 // As dot4F32asm with bfloat16 weights widened by a zero-extend and a 16-bit
 // shift (bf16 is the top half of an f32).

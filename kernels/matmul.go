@@ -59,17 +59,10 @@ type kernelSet struct {
 	// straight from unpacked rows of x (an odd last row goes through
 	// dot4F32, so a set with dot2x4 must have kStep 1).
 	dot2x4 func(x []float32, ldx int, w []float32, ldw, k int, o *[8]float32)
-	// mvF16, dotT4F16 and dotT2F16, when set, run f16 products with
-	// T ≤ smallT (see matMulSmallF16): mvF16 computes
-	// out[n] = Σ_{j<k} x[j]·w[n*ldw+j] for n < rows with the whole row loop
-	// in one call; dotT4F16 (dotT2F16) computes out[t*ldo+n] for t < 4 (2)
-	// rows of x at stride ldx and an even number of rows, converting each
-	// weight once for all of them. k is a multiple of 8, and all three sum
-	// an output in the same order, so a row of x gets the same bits whatever
-	// T it is part of.
-	mvF16              func(x []float32, w []uint16, ldw, k, rows int, out []float32)
-	dotT4F16, dotT2F16 func(x []float32, ldx int, w []uint16, ldw, k, rows int, out []float32, ldo int)
-	smallT             int
+	// smallF16 and smallBF16, when set, run products with half-float
+	// weights and T ≤ smallT rows (see matMulSmallHalf).
+	smallF16, smallBF16 *smallTKernels
+	smallT              int
 	// dot, axpy, siluMul, geluTanh and expSubSum back the exported functions of the
 	// same names.
 	dot       func(x, y []float32) float32
@@ -107,8 +100,8 @@ func matMulF32With(ks *kernelSet, out, x, w []float32, T, K, N int) {
 
 func matMulF16With(ks *kernelSet, out, x []float32, w []uint16, T, K, N int) {
 	checkMatMul(len(out), len(x), len(w), T, K, N)
-	if ks.mvF16 != nil && T <= ks.smallT {
-		matMulSmallF16(ks, out, x, w, T, K, N)
+	if ks.smallF16 != nil && T <= ks.smallT {
+		matMulSmallHalf(ks.smallF16, F16ToF32, out, x, w, T, K, N)
 		return
 	}
 	if T <= ks.maxMatVecT || K == 0 {
@@ -126,6 +119,10 @@ func matMulF16With(ks *kernelSet, out, x []float32, w []uint16, T, K, N int) {
 
 func matMulBF16With(ks *kernelSet, out, x []float32, w []uint16, T, K, N int) {
 	checkMatMul(len(out), len(x), len(w), T, K, N)
+	if ks.smallBF16 != nil && T <= ks.smallT {
+		matMulSmallHalf(ks.smallBF16, BF16ToF32, out, x, w, T, K, N)
+		return
+	}
 	if T <= ks.maxMatVecT || K == 0 {
 		for t := 0; t < T; t++ {
 			matVec(ks, out[t*N:t*N+N], x[t*K:t*K+K], w, K, N, ks.dot4BF16, BF16ToF32)

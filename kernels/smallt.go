@@ -1,21 +1,32 @@
 package kernels
 
 // smallTMax is the largest T that the assembly sets run through
-// matMulSmallF16 rather than the tiled gemm: decode (T=1) and the 2-8 rows
+// matMulSmallHalf rather than the tiled gemm: decode (T=1) and the 2-8 rows
 // of a speculative verification step. There the product is bound by
 // reading the weights, and a 16- or 32-row tile would be mostly padding.
 const smallTMax = 8
 
-// matMulSmallF16 computes out (T,N) = x (T,K) · wᵀ for T ≤ smallT with f16
-// weights, reading each weight from memory once for all T rows: per chunk
-// of matVecRowsPerChunk weight rows, x rows go four (dotT4F16), then two
-// (dotT2F16), then one (mvF16) at a time over the chunk, so after the first
-// group the chunk's weights come from cache. Every output is summed in the
+// smallTKernels are one weight format's kernels for matMulSmallHalf. mv
+// computes out[n] = Σ_{j<k} x[j]·w[n*ldw+j] for n < rows, the whole row
+// loop in one call; t4 (t2) computes out[t*ldo+n] for t < 4 (2) rows of x
+// at stride ldx and an even number of rows, widening each weight once for
+// all of them. k is a multiple of 8, and all three sum an output in the
+// same order.
+type smallTKernels struct {
+	mv     func(x []float32, w []uint16, ldw, k, rows int, out []float32)
+	t4, t2 func(x []float32, ldx int, w []uint16, ldw, k, rows int, out []float32, ldo int)
+}
+
+// matMulSmallHalf computes out (T,N) = x (T,K) · wᵀ for T ≤ smallT with
+// half-float weights (widen decodes one), reading each weight from memory
+// once for all T rows: per chunk of matVecRowsPerChunk weight rows, x rows
+// go four (t4), then two (t2), then one (mv) at a time over the chunk, so
+// after the first group the chunk's weights come from cache. Every output is summed in the
 // same order (the kernels' lanes over the first K&^7 columns, then the
 // remaining columns in Go), so out row t equals the T=1 product of x row t
 // bit for bit: a verification pass over draft tokens scores them exactly as
 // decoding them one at a time would.
-func matMulSmallF16(ks *kernelSet, out, x []float32, w []uint16, T, K, N int) {
+func matMulSmallHalf(sk *smallTKernels, widen func(uint16) float32, out, x []float32, w []uint16, T, K, N int) {
 	if T == 0 || N == 0 {
 		return
 	}
@@ -30,18 +41,18 @@ func matMulSmallF16(ks *kernelSet, out, x []float32, w []uint16, T, K, N int) {
 		} else {
 			t := 0
 			for ; t+4 <= T; t += 4 {
-				ks.dotT4F16(x[t*K:], K, wl, K, kMain, nr&^1, out[t*N+lo:], N)
+				sk.t4(x[t*K:], K, wl, K, kMain, nr&^1, out[t*N+lo:], N)
 			}
 			if t+2 <= T {
-				ks.dotT2F16(x[t*K:], K, wl, K, kMain, nr&^1, out[t*N+lo:], N)
+				sk.t2(x[t*K:], K, wl, K, kMain, nr&^1, out[t*N+lo:], N)
 				t += 2
 			}
 			if t < T {
-				ks.mvF16(x[t*K:], wl, K, kMain, nr, out[t*N+lo:])
+				sk.mv(x[t*K:], wl, K, kMain, nr, out[t*N+lo:])
 			}
 			if nr&1 == 1 { // the pair kernels left the chunk's last row
 				for t := 0; t < T&^1; t++ {
-					ks.mvF16(x[t*K:], w[(hi-1)*K:], K, kMain, 1, out[t*N+hi-1:])
+					sk.mv(x[t*K:], w[(hi-1)*K:], K, kMain, 1, out[t*N+hi-1:])
 				}
 			}
 		}
@@ -51,7 +62,7 @@ func matMulSmallF16(ks *kernelSet, out, x []float32, w []uint16, T, K, N int) {
 				for n := lo; n < hi; n++ {
 					s := out[t*N+n]
 					for j, v := range xt {
-						s += v * F16ToF32(w[n*K+kMain+j])
+						s += v * widen(w[n*K+kMain+j])
 					}
 					out[t*N+n] = s
 				}
