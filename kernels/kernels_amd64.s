@@ -162,25 +162,21 @@ f16done:
 	VZEROUPPER
 	RET
 
-// MVPF is how far ahead (bytes) the f16/bf16 matrix-vector kernels
-// prefetch. They walk the weights as one linear stream (blocks of rows
-// stored back to back) and touch the line MVPF bytes ahead of the current
-// position in that stream, so the next block of rows is in cache when the
-// kernel gets there. Measured on SmolLM2-135M shapes with weights cycling
-// through 192 MB (DRAM, one thread, GB/s per CPU-second): the old kernel,
-// which prefetched each of its four rows 512 bytes ahead, reached 6-9 GB/s
-// (rows of 576 halves are 1152 bytes, so most of those prefetches fell
-// into rows already being read and the next block was never fetched
-// early); this stream prefetch at 2, 4, 8 and 16 KiB gave 9-10, 9-12,
-// 10-13 and 10-12 GB/s.
-#define MVPF 8192
-
 // func matVecF16asm(x *float32, w *uint16, ldw, k, rows int, out *float32)
 // out[n] = Σ_{j<k} x[j]·w[n*ldw+j] for n < rows; k is a multiple of 8.
-// Blocks of four rows, one 8-lane accumulator per row summed in k order,
-// then rows%4 single rows; every output is summed the same way (lanes in k
-// order, then ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7))), so a row's result does
-// not depend on its block, and dotT4F16asm/dotT2F16asm give the same bits.
+// One row at a time, so that the weights are read as one linear stream
+// (rows are stored back to back) that the hardware prefetcher follows.
+// Each output has two 8-lane accumulators, A for columns 16i..16i+7 (and a
+// last 8) and B for 16i+8..16i+15, summed in k order, then A+B and
+// ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)); dotT4F16asm and dotT2F16asm sum the
+// same way, so a row of x gets the same bits in every kernel.
+//
+// Measured with the weights cycling through 192 MB (DRAM, one thread, GB/s
+// of weights per CPU-second, SmolLM2-135M shapes): the earlier kernel, four
+// rows at a time with each row prefetched 512 bytes ahead, reached 6-10;
+// four rows with one stream prefetch 8 KiB ahead, 10-13; this one, 15-17,
+// against 17-21 for a bare read of the same bytes. Software prefetch made
+// this loop slower.
 TEXT ·matVecF16asm(SB), NOSPLIT, $0-48
 	MOVQ x+0(FP), R12
 	MOVQ w+8(FP), R13
@@ -189,87 +185,46 @@ TEXT ·matVecF16asm(SB), NOSPLIT, $0-48
 	MOVQ rows+32(FP), R10
 	MOVQ out+40(FP), DX
 	SHLQ $1, BX
-mvh4:
-	CMPQ R10, $4
-	JL   mvh1
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	MOVQ R12, SI
-	MOVQ R13, DI
-	MOVQ R11, CX
-	LEAQ (DI)(BX*2), R8
-	LEAQ MVPF(DI), R9
-mvh4loop16:
-	CMPQ CX, $16
-	JL   mvh4tail
-	PREFETCHT0 (R9)
-	PREFETCHT0 64(R9)
-	VMOVUPS (SI), Y8
-	VMOVUPS 32(SI), Y9
-	VCVTPH2PS (DI), Y4
-	VCVTPH2PS (DI)(BX*1), Y5
-	VCVTPH2PS (R8), Y6
-	VCVTPH2PS (R8)(BX*1), Y7
-	VFMADD231PS Y4, Y8, Y0
-	VFMADD231PS Y5, Y8, Y1
-	VFMADD231PS Y6, Y8, Y2
-	VFMADD231PS Y7, Y8, Y3
-	VCVTPH2PS 16(DI), Y4
-	VCVTPH2PS 16(DI)(BX*1), Y5
-	VCVTPH2PS 16(R8), Y6
-	VCVTPH2PS 16(R8)(BX*1), Y7
-	VFMADD231PS Y4, Y9, Y0
-	VFMADD231PS Y5, Y9, Y1
-	VFMADD231PS Y6, Y9, Y2
-	VFMADD231PS Y7, Y9, Y3
-	ADDQ $64, SI
-	ADDQ $32, DI
-	ADDQ $32, R8
-	ADDQ $128, R9
-	SUBQ $16, CX
-	JMP  mvh4loop16
-mvh4tail:
-	CMPQ CX, $8
-	JL   mvh4red
-	VMOVUPS (SI), Y8
-	VCVTPH2PS (DI), Y4
-	VCVTPH2PS (DI)(BX*1), Y5
-	VCVTPH2PS (R8), Y6
-	VCVTPH2PS (R8)(BX*1), Y7
-	VFMADD231PS Y4, Y8, Y0
-	VFMADD231PS Y5, Y8, Y1
-	VFMADD231PS Y6, Y8, Y2
-	VFMADD231PS Y7, Y8, Y3
-mvh4red:
-	VHADDPS Y1, Y0, Y0
-	VHADDPS Y3, Y2, Y2
-	VHADDPS Y2, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS X1, X0, X0
-	VMOVUPS X0, (DX)
-	ADDQ $16, DX
-	LEAQ (R13)(BX*4), R13
-	SUBQ $4, R10
-	JMP  mvh4
-mvh1:
+mvhrow:
 	TESTQ R10, R10
 	JZ   mvhdone
 	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
 	MOVQ R12, SI
 	MOVQ R13, DI
 	MOVQ R11, CX
-mvh1loop:
+mvhloop32:
+	CMPQ CX, $32
+	JL   mvhloop16
+	VCVTPH2PS (DI), Y4
+	VCVTPH2PS 16(DI), Y5
+	VCVTPH2PS 32(DI), Y6
+	VCVTPH2PS 48(DI), Y7
+	VFMADD231PS (SI), Y4, Y0
+	VFMADD231PS 32(SI), Y5, Y1
+	VFMADD231PS 64(SI), Y6, Y0
+	VFMADD231PS 96(SI), Y7, Y1
+	ADDQ $128, SI
+	ADDQ $64, DI
+	SUBQ $32, CX
+	JMP  mvhloop32
+mvhloop16:
+	CMPQ CX, $16
+	JL   mvhtail
+	VCVTPH2PS (DI), Y4
+	VCVTPH2PS 16(DI), Y5
+	VFMADD231PS (SI), Y4, Y0
+	VFMADD231PS 32(SI), Y5, Y1
+	ADDQ $64, SI
+	ADDQ $32, DI
+	SUBQ $16, CX
+mvhtail:
 	CMPQ CX, $8
-	JL   mvh1red
+	JL   mvhred
 	VCVTPH2PS (DI), Y4
 	VFMADD231PS (SI), Y4, Y0
-	ADDQ $32, SI
-	ADDQ $16, DI
-	SUBQ $8, CX
-	JMP  mvh1loop
-mvh1red:
+mvhred:
+	VADDPS Y1, Y0, Y0
 	VHADDPS Y0, Y0, Y0
 	VHADDPS Y0, Y0, Y0
 	VEXTRACTF128 $1, Y0, X1
@@ -278,16 +233,16 @@ mvh1red:
 	ADDQ $4, DX
 	ADDQ BX, R13
 	DECQ R10
-	JMP  mvh1
+	JMP  mvhrow
 mvhdone:
 	VZEROUPPER
 	RET
 
 // func dotT4F16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
-// out[t*ldo+n] = Σ_{j<k} x[t*ldx+j]·w[n*ldw+j] for t < 4, n < rows; rows
-// is even and k a multiple of 8. Each pair of weight rows is converted once
-// and multiplied into four rows of x: 8 accumulators, Y(2t+r) for x row t,
-// weight row r, each summed as in matVecF16asm.
+// out[t*ldo+n] = Σ_{j<k} x[t*ldx+j]·w[n*ldw+j] for t < 4, n < rows; k is
+// a multiple of 8. Each weight row is widened once and multiplied into four
+// rows of x: accumulators Y(2t) and Y(2t+1) are x row t's A and B of
+// matVecF16asm, summed the same way.
 TEXT ·dotT4F16asm(SB), NOSPLIT, $0-64
 	MOVQ x+0(FP), R12
 	MOVQ ldx+8(FP), R14
@@ -300,9 +255,9 @@ TEXT ·dotT4F16asm(SB), NOSPLIT, $0-64
 	SHLQ $2, R14
 	SHLQ $1, BX
 	SHLQ $2, AX
-st4block:
-	CMPQ R10, $2
-	JL   st4done
+st4row:
+	TESTQ R10, R10
+	JZ   st4done
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -315,51 +270,51 @@ st4block:
 	LEAQ (SI)(R14*2), R9
 	MOVQ R13, DI
 	MOVQ R11, CX
-	LEAQ MVPF(DI), R8
-st4loop:
+st4loop16:
+	CMPQ CX, $16
+	JL   st4tail
+	VCVTPH2PS (DI), Y8
+	VCVTPH2PS 16(DI), Y9
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS 32(SI), Y9, Y1
+	VFMADD231PS (SI)(R14*1), Y8, Y2
+	VFMADD231PS 32(SI)(R14*1), Y9, Y3
+	VFMADD231PS (R9), Y8, Y4
+	VFMADD231PS 32(R9), Y9, Y5
+	VFMADD231PS (R9)(R14*1), Y8, Y6
+	VFMADD231PS 32(R9)(R14*1), Y9, Y7
+	ADDQ $64, SI
+	ADDQ $64, R9
+	ADDQ $32, DI
+	SUBQ $16, CX
+	JMP  st4loop16
+st4tail:
 	CMPQ CX, $8
 	JL   st4red
-	PREFETCHT0 (R8)
 	VCVTPH2PS (DI), Y8
-	VCVTPH2PS (DI)(BX*1), Y9
-	VMOVUPS (SI), Y10
-	VMOVUPS (SI)(R14*1), Y11
-	VFMADD231PS Y10, Y8, Y0
-	VFMADD231PS Y10, Y9, Y1
-	VFMADD231PS Y11, Y8, Y2
-	VFMADD231PS Y11, Y9, Y3
-	VMOVUPS (R9), Y10
-	VMOVUPS (R9)(R14*1), Y11
-	VFMADD231PS Y10, Y8, Y4
-	VFMADD231PS Y10, Y9, Y5
-	VFMADD231PS Y11, Y8, Y6
-	VFMADD231PS Y11, Y9, Y7
-	ADDQ $32, SI
-	ADDQ $32, R9
-	ADDQ $16, DI
-	ADDQ $32, R8
-	SUBQ $8, CX
-	JMP  st4loop
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS (SI)(R14*1), Y8, Y2
+	VFMADD231PS (R9), Y8, Y4
+	VFMADD231PS (R9)(R14*1), Y8, Y6
 st4red:
-	VHADDPS Y1, Y0, Y0
-	VHADDPS Y3, Y2, Y2
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y5, Y4, Y4
+	VADDPS Y7, Y6, Y6
 	VHADDPS Y2, Y0, Y0
+	VHADDPS Y6, Y4, Y4
+	VHADDPS Y4, Y0, Y0
 	VEXTRACTF128 $1, Y0, X1
 	VADDPS X1, X0, X0
-	VHADDPS Y5, Y4, Y4
-	VHADDPS Y7, Y6, Y6
-	VHADDPS Y6, Y4, Y4
-	VEXTRACTF128 $1, Y4, X5
-	VADDPS X5, X4, X4
-	VMOVLPS X0, (DX)
-	VMOVHPS X0, (DX)(AX*1)
 	LEAQ (DX)(AX*2), R9
-	VMOVLPS X4, (R9)
-	VMOVHPS X4, (R9)(AX*1)
-	ADDQ $8, DX
-	LEAQ (R13)(BX*2), R13
-	SUBQ $2, R10
-	JMP  st4block
+	VMOVSS X0, (DX)
+	VEXTRACTPS $1, X0, (DX)(AX*1)
+	VEXTRACTPS $2, X0, (R9)
+	VEXTRACTPS $3, X0, (R9)(AX*1)
+	ADDQ $4, DX
+	ADDQ BX, R13
+	DECQ R10
+	JMP  st4row
 st4done:
 	VZEROUPPER
 	RET
@@ -378,9 +333,9 @@ TEXT ·dotT2F16asm(SB), NOSPLIT, $0-64
 	SHLQ $2, R14
 	SHLQ $1, BX
 	SHLQ $2, AX
-st2block:
-	CMPQ R10, $2
-	JL   st2done
+st2row:
+	TESTQ R10, R10
+	JZ   st2done
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -388,47 +343,45 @@ st2block:
 	MOVQ R12, SI
 	MOVQ R13, DI
 	MOVQ R11, CX
-	LEAQ MVPF(DI), R8
-st2loop:
+st2loop16:
+	CMPQ CX, $16
+	JL   st2tail
+	VCVTPH2PS (DI), Y8
+	VCVTPH2PS 16(DI), Y9
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS 32(SI), Y9, Y1
+	VFMADD231PS (SI)(R14*1), Y8, Y2
+	VFMADD231PS 32(SI)(R14*1), Y9, Y3
+	ADDQ $64, SI
+	ADDQ $32, DI
+	SUBQ $16, CX
+	JMP  st2loop16
+st2tail:
 	CMPQ CX, $8
 	JL   st2red
-	PREFETCHT0 (R8)
 	VCVTPH2PS (DI), Y8
-	VCVTPH2PS (DI)(BX*1), Y9
-	VMOVUPS (SI), Y10
-	VMOVUPS (SI)(R14*1), Y11
-	VFMADD231PS Y10, Y8, Y0
-	VFMADD231PS Y10, Y9, Y1
-	VFMADD231PS Y11, Y8, Y2
-	VFMADD231PS Y11, Y9, Y3
-	ADDQ $32, SI
-	ADDQ $16, DI
-	ADDQ $32, R8
-	SUBQ $8, CX
-	JMP  st2loop
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS (SI)(R14*1), Y8, Y2
 st2red:
-	VHADDPS Y1, Y0, Y0
-	VHADDPS Y3, Y2, Y2
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
 	VHADDPS Y2, Y0, Y0
+	VHADDPS Y0, Y0, Y0
 	VEXTRACTF128 $1, Y0, X1
 	VADDPS X1, X0, X0
-	VMOVLPS X0, (DX)
-	VMOVHPS X0, (DX)(AX*1)
-	ADDQ $8, DX
-	LEAQ (R13)(BX*2), R13
-	SUBQ $2, R10
-	JMP  st2block
+	VMOVSS X0, (DX)
+	VEXTRACTPS $1, X0, (DX)(AX*1)
+	ADDQ $4, DX
+	ADDQ BX, R13
+	DECQ R10
+	JMP  st2row
 st2done:
 	VZEROUPPER
 	RET
 
 // func matVecBF16asm(x *float32, w *uint16, ldw, k, rows int, out *float32)
-// matVecF16asm for bfloat16 weights (widened by a zero-extend and a 16-bit
-// shift: bf16 is the top half of an f32). out[n] = Σ_{j<k} x[j]·w[n*ldw+j] for n < rows; k is a multiple of 8.
-// Blocks of four rows, one 8-lane accumulator per row summed in k order,
-// then rows%4 single rows; every output is summed the same way (lanes in k
-// order, then ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7))), so a row's result does
-// not depend on its block, and dotT4BF16asm/dotT2BF16asm give the same bits.
+// matVecF16asm for bfloat16 weights, widened by a zero-extend and a
+// 16-bit shift (bf16 is the top half of an f32).
 TEXT ·matVecBF16asm(SB), NOSPLIT, $0-48
 	MOVQ x+0(FP), R12
 	MOVQ w+8(FP), R13
@@ -437,100 +390,53 @@ TEXT ·matVecBF16asm(SB), NOSPLIT, $0-48
 	MOVQ rows+32(FP), R10
 	MOVQ out+40(FP), DX
 	SHLQ $1, BX
-bmvh4:
-	CMPQ R10, $4
-	JL   bmvh1
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	MOVQ R12, SI
-	MOVQ R13, DI
-	MOVQ R11, CX
-	LEAQ (DI)(BX*2), R8
-	LEAQ MVPF(DI), R9
-bmvh4loop16:
-	CMPQ CX, $16
-	JL   bmvh4tail
-	PREFETCHT0 (R9)
-	PREFETCHT0 64(R9)
-	VMOVUPS (SI), Y8
-	VMOVUPS 32(SI), Y9
-	VPMOVZXWD (DI), Y4
-	VPSLLD $16, Y4, Y4
-	VPMOVZXWD (DI)(BX*1), Y5
-	VPSLLD $16, Y5, Y5
-	VPMOVZXWD (R8), Y6
-	VPSLLD $16, Y6, Y6
-	VPMOVZXWD (R8)(BX*1), Y7
-	VPSLLD $16, Y7, Y7
-	VFMADD231PS Y4, Y8, Y0
-	VFMADD231PS Y5, Y8, Y1
-	VFMADD231PS Y6, Y8, Y2
-	VFMADD231PS Y7, Y8, Y3
-	VPMOVZXWD 16(DI), Y4
-	VPSLLD $16, Y4, Y4
-	VPMOVZXWD 16(DI)(BX*1), Y5
-	VPSLLD $16, Y5, Y5
-	VPMOVZXWD 16(R8), Y6
-	VPSLLD $16, Y6, Y6
-	VPMOVZXWD 16(R8)(BX*1), Y7
-	VPSLLD $16, Y7, Y7
-	VFMADD231PS Y4, Y9, Y0
-	VFMADD231PS Y5, Y9, Y1
-	VFMADD231PS Y6, Y9, Y2
-	VFMADD231PS Y7, Y9, Y3
-	ADDQ $64, SI
-	ADDQ $32, DI
-	ADDQ $32, R8
-	ADDQ $128, R9
-	SUBQ $16, CX
-	JMP  bmvh4loop16
-bmvh4tail:
-	CMPQ CX, $8
-	JL   bmvh4red
-	VMOVUPS (SI), Y8
-	VPMOVZXWD (DI), Y4
-	VPSLLD $16, Y4, Y4
-	VPMOVZXWD (DI)(BX*1), Y5
-	VPSLLD $16, Y5, Y5
-	VPMOVZXWD (R8), Y6
-	VPSLLD $16, Y6, Y6
-	VPMOVZXWD (R8)(BX*1), Y7
-	VPSLLD $16, Y7, Y7
-	VFMADD231PS Y4, Y8, Y0
-	VFMADD231PS Y5, Y8, Y1
-	VFMADD231PS Y6, Y8, Y2
-	VFMADD231PS Y7, Y8, Y3
-bmvh4red:
-	VHADDPS Y1, Y0, Y0
-	VHADDPS Y3, Y2, Y2
-	VHADDPS Y2, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS X1, X0, X0
-	VMOVUPS X0, (DX)
-	ADDQ $16, DX
-	LEAQ (R13)(BX*4), R13
-	SUBQ $4, R10
-	JMP  bmvh4
-bmvh1:
+bmvhrow:
 	TESTQ R10, R10
 	JZ   bmvhdone
 	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
 	MOVQ R12, SI
 	MOVQ R13, DI
 	MOVQ R11, CX
-bmvh1loop:
+bmvhloop32:
+	CMPQ CX, $32
+	JL   bmvhloop16
+	VPMOVZXWD (DI), Y4
+	VPSLLD $16, Y4, Y4
+	VPMOVZXWD 16(DI), Y5
+	VPSLLD $16, Y5, Y5
+	VPMOVZXWD 32(DI), Y6
+	VPSLLD $16, Y6, Y6
+	VPMOVZXWD 48(DI), Y7
+	VPSLLD $16, Y7, Y7
+	VFMADD231PS (SI), Y4, Y0
+	VFMADD231PS 32(SI), Y5, Y1
+	VFMADD231PS 64(SI), Y6, Y0
+	VFMADD231PS 96(SI), Y7, Y1
+	ADDQ $128, SI
+	ADDQ $64, DI
+	SUBQ $32, CX
+	JMP  bmvhloop32
+bmvhloop16:
+	CMPQ CX, $16
+	JL   bmvhtail
+	VPMOVZXWD (DI), Y4
+	VPSLLD $16, Y4, Y4
+	VPMOVZXWD 16(DI), Y5
+	VPSLLD $16, Y5, Y5
+	VFMADD231PS (SI), Y4, Y0
+	VFMADD231PS 32(SI), Y5, Y1
+	ADDQ $64, SI
+	ADDQ $32, DI
+	SUBQ $16, CX
+bmvhtail:
 	CMPQ CX, $8
-	JL   bmvh1red
+	JL   bmvhred
 	VPMOVZXWD (DI), Y4
 	VPSLLD $16, Y4, Y4
 	VFMADD231PS (SI), Y4, Y0
-	ADDQ $32, SI
-	ADDQ $16, DI
-	SUBQ $8, CX
-	JMP  bmvh1loop
-bmvh1red:
+bmvhred:
+	VADDPS Y1, Y0, Y0
 	VHADDPS Y0, Y0, Y0
 	VHADDPS Y0, Y0, Y0
 	VEXTRACTF128 $1, Y0, X1
@@ -539,16 +445,13 @@ bmvh1red:
 	ADDQ $4, DX
 	ADDQ BX, R13
 	DECQ R10
-	JMP  bmvh1
+	JMP  bmvhrow
 bmvhdone:
 	VZEROUPPER
 	RET
 
 // func dotT4BF16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
-// out[t*ldo+n] = Σ_{j<k} x[t*ldx+j]·w[n*ldw+j] for t < 4, n < rows; rows
-// is even and k a multiple of 8. Each pair of weight rows is converted once
-// and multiplied into four rows of x: 8 accumulators, Y(2t+r) for x row t,
-// weight row r, each summed as in matVecBF16asm.
+// dotT4F16asm for bfloat16 weights.
 TEXT ·dotT4BF16asm(SB), NOSPLIT, $0-64
 	MOVQ x+0(FP), R12
 	MOVQ ldx+8(FP), R14
@@ -561,9 +464,9 @@ TEXT ·dotT4BF16asm(SB), NOSPLIT, $0-64
 	SHLQ $2, R14
 	SHLQ $1, BX
 	SHLQ $2, AX
-bst4block:
-	CMPQ R10, $2
-	JL   bst4done
+bst4row:
+	TESTQ R10, R10
+	JZ   bst4done
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -576,59 +479,60 @@ bst4block:
 	LEAQ (SI)(R14*2), R9
 	MOVQ R13, DI
 	MOVQ R11, CX
-	LEAQ MVPF(DI), R8
-bst4loop:
-	CMPQ CX, $8
-	JL   bst4red
-	PREFETCHT0 (R8)
+bst4loop16:
+	CMPQ CX, $16
+	JL   bst4tail
 	VPMOVZXWD (DI), Y8
 	VPSLLD $16, Y8, Y8
-	VPMOVZXWD (DI)(BX*1), Y9
+	VPMOVZXWD 16(DI), Y9
 	VPSLLD $16, Y9, Y9
-	VMOVUPS (SI), Y10
-	VMOVUPS (SI)(R14*1), Y11
-	VFMADD231PS Y10, Y8, Y0
-	VFMADD231PS Y10, Y9, Y1
-	VFMADD231PS Y11, Y8, Y2
-	VFMADD231PS Y11, Y9, Y3
-	VMOVUPS (R9), Y10
-	VMOVUPS (R9)(R14*1), Y11
-	VFMADD231PS Y10, Y8, Y4
-	VFMADD231PS Y10, Y9, Y5
-	VFMADD231PS Y11, Y8, Y6
-	VFMADD231PS Y11, Y9, Y7
-	ADDQ $32, SI
-	ADDQ $32, R9
-	ADDQ $16, DI
-	ADDQ $32, R8
-	SUBQ $8, CX
-	JMP  bst4loop
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS 32(SI), Y9, Y1
+	VFMADD231PS (SI)(R14*1), Y8, Y2
+	VFMADD231PS 32(SI)(R14*1), Y9, Y3
+	VFMADD231PS (R9), Y8, Y4
+	VFMADD231PS 32(R9), Y9, Y5
+	VFMADD231PS (R9)(R14*1), Y8, Y6
+	VFMADD231PS 32(R9)(R14*1), Y9, Y7
+	ADDQ $64, SI
+	ADDQ $64, R9
+	ADDQ $32, DI
+	SUBQ $16, CX
+	JMP  bst4loop16
+bst4tail:
+	CMPQ CX, $8
+	JL   bst4red
+	VPMOVZXWD (DI), Y8
+	VPSLLD $16, Y8, Y8
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS (SI)(R14*1), Y8, Y2
+	VFMADD231PS (R9), Y8, Y4
+	VFMADD231PS (R9)(R14*1), Y8, Y6
 bst4red:
-	VHADDPS Y1, Y0, Y0
-	VHADDPS Y3, Y2, Y2
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y5, Y4, Y4
+	VADDPS Y7, Y6, Y6
 	VHADDPS Y2, Y0, Y0
+	VHADDPS Y6, Y4, Y4
+	VHADDPS Y4, Y0, Y0
 	VEXTRACTF128 $1, Y0, X1
 	VADDPS X1, X0, X0
-	VHADDPS Y5, Y4, Y4
-	VHADDPS Y7, Y6, Y6
-	VHADDPS Y6, Y4, Y4
-	VEXTRACTF128 $1, Y4, X5
-	VADDPS X5, X4, X4
-	VMOVLPS X0, (DX)
-	VMOVHPS X0, (DX)(AX*1)
 	LEAQ (DX)(AX*2), R9
-	VMOVLPS X4, (R9)
-	VMOVHPS X4, (R9)(AX*1)
-	ADDQ $8, DX
-	LEAQ (R13)(BX*2), R13
-	SUBQ $2, R10
-	JMP  bst4block
+	VMOVSS X0, (DX)
+	VEXTRACTPS $1, X0, (DX)(AX*1)
+	VEXTRACTPS $2, X0, (R9)
+	VEXTRACTPS $3, X0, (R9)(AX*1)
+	ADDQ $4, DX
+	ADDQ BX, R13
+	DECQ R10
+	JMP  bst4row
 bst4done:
 	VZEROUPPER
 	RET
 
 // func dotT2BF16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
-// dotT4BF16asm for two rows of x (4 accumulators).
+// dotT2F16asm for bfloat16 weights.
 TEXT ·dotT2BF16asm(SB), NOSPLIT, $0-64
 	MOVQ x+0(FP), R12
 	MOVQ ldx+8(FP), R14
@@ -641,9 +545,9 @@ TEXT ·dotT2BF16asm(SB), NOSPLIT, $0-64
 	SHLQ $2, R14
 	SHLQ $1, BX
 	SHLQ $2, AX
-bst2block:
-	CMPQ R10, $2
-	JL   bst2done
+bst2row:
+	TESTQ R10, R10
+	JZ   bst2done
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -651,38 +555,41 @@ bst2block:
 	MOVQ R12, SI
 	MOVQ R13, DI
 	MOVQ R11, CX
-	LEAQ MVPF(DI), R8
-bst2loop:
-	CMPQ CX, $8
-	JL   bst2red
-	PREFETCHT0 (R8)
+bst2loop16:
+	CMPQ CX, $16
+	JL   bst2tail
 	VPMOVZXWD (DI), Y8
 	VPSLLD $16, Y8, Y8
-	VPMOVZXWD (DI)(BX*1), Y9
+	VPMOVZXWD 16(DI), Y9
 	VPSLLD $16, Y9, Y9
-	VMOVUPS (SI), Y10
-	VMOVUPS (SI)(R14*1), Y11
-	VFMADD231PS Y10, Y8, Y0
-	VFMADD231PS Y10, Y9, Y1
-	VFMADD231PS Y11, Y8, Y2
-	VFMADD231PS Y11, Y9, Y3
-	ADDQ $32, SI
-	ADDQ $16, DI
-	ADDQ $32, R8
-	SUBQ $8, CX
-	JMP  bst2loop
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS 32(SI), Y9, Y1
+	VFMADD231PS (SI)(R14*1), Y8, Y2
+	VFMADD231PS 32(SI)(R14*1), Y9, Y3
+	ADDQ $64, SI
+	ADDQ $32, DI
+	SUBQ $16, CX
+	JMP  bst2loop16
+bst2tail:
+	CMPQ CX, $8
+	JL   bst2red
+	VPMOVZXWD (DI), Y8
+	VPSLLD $16, Y8, Y8
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS (SI)(R14*1), Y8, Y2
 bst2red:
-	VHADDPS Y1, Y0, Y0
-	VHADDPS Y3, Y2, Y2
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
 	VHADDPS Y2, Y0, Y0
+	VHADDPS Y0, Y0, Y0
 	VEXTRACTF128 $1, Y0, X1
 	VADDPS X1, X0, X0
-	VMOVLPS X0, (DX)
-	VMOVHPS X0, (DX)(AX*1)
-	ADDQ $8, DX
-	LEAQ (R13)(BX*2), R13
-	SUBQ $2, R10
-	JMP  bst2block
+	VMOVSS X0, (DX)
+	VEXTRACTPS $1, X0, (DX)(AX*1)
+	ADDQ $4, DX
+	ADDQ BX, R13
+	DECQ R10
+	JMP  bst2row
 bst2done:
 	VZEROUPPER
 	RET

@@ -9,8 +9,7 @@ const smallTMax = 8
 // smallTKernels are one weight format's kernels for matMulSmallHalf. mv
 // computes out[n] = Σ_{j<k} x[j]·w[n*ldw+j] for n < rows, the whole row
 // loop in one call; t4 (t2) computes out[t*ldo+n] for t < 4 (2) rows of x
-// at stride ldx and an even number of rows, widening each weight once for
-// all of them. k is a multiple of 8, and all three sum an output in the
+// at stride ldx, widening each weight once for all of them. k is a multiple of 8, and all three sum an output in the
 // same order.
 type smallTKernels struct {
 	mv     func(x []float32, w []uint16, ldw, k, rows int, out []float32)
@@ -41,19 +40,14 @@ func matMulSmallHalf(sk *smallTKernels, widen func(uint16) float32, out, x []flo
 		} else {
 			t := 0
 			for ; t+4 <= T; t += 4 {
-				sk.t4(x[t*K:], K, wl, K, kMain, nr&^1, out[t*N+lo:], N)
+				sk.t4(x[t*K:], K, wl, K, kMain, nr, out[t*N+lo:], N)
 			}
 			if t+2 <= T {
-				sk.t2(x[t*K:], K, wl, K, kMain, nr&^1, out[t*N+lo:], N)
+				sk.t2(x[t*K:], K, wl, K, kMain, nr, out[t*N+lo:], N)
 				t += 2
 			}
 			if t < T {
 				sk.mv(x[t*K:], wl, K, kMain, nr, out[t*N+lo:])
-			}
-			if nr&1 == 1 { // the pair kernels left the chunk's last row
-				for t := 0; t < T&^1; t++ {
-					sk.mv(x[t*K:], w[(hi-1)*K:], K, kMain, 1, out[t*N+hi-1:])
-				}
 			}
 		}
 		if kMain < K {
