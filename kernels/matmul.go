@@ -7,9 +7,12 @@ import "sync"
 //
 //   - decode, T=1: out (N) = w (N,K) · x (K) streams every weight once and is
 //     bound by memory bandwidth, so it reads the weights in their stored
-//     dtype (f16 halves the bytes) four rows at a time, converting in
-//     registers, and splits the rows across the worker pool;
-//   - prefill, T≥3: compute bound. x (T,K) is packed once per call into
+//     dtype (f16 halves the bytes), converting in registers, and splits the
+//     rows across the worker pool. With half-float weights the assembly sets
+//     read one row at a time (one linear stream) and also take T ≤ 8 this
+//     way, every weight read once for all T rows (matMulSmallHalf, for
+//     speculative verification); otherwise four rows at a time;
+//   - prefill, T≥3 (T≥9 with half floats on amd64): compute bound. x (T,K) is packed once per call into
 //     panels of tileT rows stored k-major ((K,tileT) per panel); weights are
 //     widened to f32 a chunk of rows at a time, and a register-tiled
 //     micro-kernel accumulates tileT×tileN blocks of out with one broadcast
