@@ -2128,15 +2128,25 @@ func tangentIn(a Point, s Segment) float64 {
 	return 0
 }
 
+// bisect is the angle of a marker at a vertex between the incoming and outgoing directions
+// a and b, as resvg and Chromium compute it: both normalized to [0, 2π), their mean, turned a
+// half turn when they are more than a half turn apart. For exactly opposite directions (a
+// cusp) this picks the direction Chromium and resvg draw.
 func bisect(a, b float64) float64 {
-	d := b - a
-	for d > math.Pi {
-		d -= 2 * math.Pi
+	norm := func(x float64) float64 {
+		x = math.Mod(x, 2*math.Pi)
+		if x < 0 {
+			x += 2 * math.Pi
+		}
+		return x
 	}
-	for d < -math.Pi {
-		d += 2 * math.Pi
+	a, b = norm(a), norm(b)
+	h := (b - a) / 2
+	ang := a + h
+	if math.Abs(h) > math.Pi/2 {
+		ang -= math.Pi
 	}
-	return a + d/2
+	return ang
 }
 
 func (r *reader) marker(n *node, st style, id string, p Point, ang float64, start bool) {
