@@ -67,10 +67,57 @@ type style struct {
 	markers       [3]string // marker-start, -mid, -end ids
 	m             Matrix    // user space → root (viewBox) coordinates
 	vw, vh        float64   // nearest viewport, for percentages
-	ctxFill       paint     // context-fill / context-stroke values (markers, use)
-	ctxStroke     paint
-	ctxM          Matrix
-	ctxBox        [4]float64
+	ctxFill       ctxPaint  // context-fill / context-stroke values (markers, use)
+	ctxStroke     ctxPaint
+}
+
+// ctxPaint is the context element's fill or stroke (SVG 2 context-fill/-stroke): a paint
+// server is used in the context element's user space m and with its bounding box, as
+// Chromium and resvg draw it, not in the space of the shape that refers to it.
+type ctxPaint struct {
+	p    paint
+	m    Matrix
+	box  [4]float64
+	okbb bool
+}
+
+// contextOf is p as the context paint of an element with style st, user space m and
+// bounding box box (context-fill/-stroke pass the outer context on; currentColor resolves).
+func (st *style) contextOf(p paint, m Matrix, box [4]float64, okbb bool) ctxPaint {
+	switch p.kind {
+	case paintContextFill:
+		return st.ctxFill
+	case paintContextStroke:
+		return st.ctxStroke
+	case paintCurrent:
+		p = paint{kind: paintColor, c: st.color}
+	}
+	if p.fallback != nil && p.fallback.kind == paintCurrent {
+		p.fallback = &paint{kind: paintColor, c: st.color}
+	}
+	return ctxPaint{p: p, m: m, box: box, okbb: okbb}
+}
+
+// contextPaints are the context fill and stroke an element with style st, user space m and
+// bounding box box gives what it references (a marker's path, a <use>).
+func (st *style) contextPaints(m Matrix, box [4]float64, okbb bool) (fill, stroke ctxPaint) {
+	return st.contextOf(st.fill, m, box, okbb), st.contextOf(st.stroke, m, box, okbb)
+}
+
+// bboxAcc collects the bounding box of shapes' geometry in the space inv maps root
+// coordinates to (a <use>'s bounding box, for its context paint).
+type bboxAcc struct {
+	inv    Matrix
+	lo, hi Point
+}
+
+func (a *bboxAcc) add(subs []Subpath, m Matrix) {
+	for _, sp := range subs {
+		t := sp.Transform(a.inv.Mul(m))
+		lo, hi := t.bounds()
+		a.lo.X, a.lo.Y = math.Min(a.lo.X, lo.X), math.Min(a.lo.Y, lo.Y)
+		a.hi.X, a.hi.Y = math.Max(a.hi.X, hi.X), math.Max(a.hi.Y, hi.Y)
+	}
 }
 
 type reader struct {
@@ -81,6 +128,8 @@ type reader struct {
 	instances int
 	active    map[*node]bool // elements being instantiated (use, clipPath, mask, marker, pattern): cycle guard
 	err       error
+	bbox      *bboxAcc // when set, shapes only add their geometry's bounds here
+	empty     bool     // the root <svg> draws nothing (zero or negative size)
 	opt       ParseOptions
 }
 
@@ -146,7 +195,7 @@ func ParseSVGWith(data []byte, opt ParseOptions) (*Document, error) {
 	if err := r.rootViewport(root, &st); err != nil {
 		return nil, err
 	}
-	if conditionsPass(root) && !displayNone(root) {
+	if !r.empty && conditionsPass(root) && !displayNone(root) {
 		st = r.computeStyle(root, st)
 		st.m = st.m.Mul(r.elementTransform(root, &st))
 		r.group(root, st, func() {
@@ -186,7 +235,7 @@ func initialStyle() style {
 		fill: paint{kind: paintColor, c: RGBA{0, 0, 0, 1}}, fillOpacity: 1,
 		stroke: paint{kind: paintNone}, strokeOpacity: 1,
 		stroke2: strokeStyle{width: 1, cap: "butt", join: "miter", miterLimit: 4},
-		color:   RGBA{0, 0, 0, 1}, visible: true, fontSize: 16, m: Identity, ctxM: Identity,
+		color:   RGBA{0, 0, 0, 1}, visible: true, fontSize: 16, m: Identity,
 	}
 }
 
@@ -197,6 +246,17 @@ func (r *reader) rootViewport(root *node, st *style) error {
 	d := root.decls
 	w, okw := absLength(d["width"], st)
 	h, okh := absLength(d["height"], st)
+	if okw && !(w > 0) || okh && !(h > 0) {
+		// A zero width or height disables rendering (a negative one is an error); Chromium
+		// and resvg draw nothing for either. The document is empty, in its viewBox if it has one.
+		r.doc.ViewBox = [4]float64{0, 0, 1, 1}
+		if v, ok := parseViewBox(d["viewBox"]); ok {
+			r.doc.ViewBox = v
+		}
+		r.note(root, "width or height zero or negative: nothing drawn, as browsers do")
+		r.empty = true
+		return nil
+	}
 	if vb, ok := d["viewBox"]; ok {
 		v, ok := parseViewBox(vb)
 		if !ok {
@@ -869,11 +929,37 @@ func (r *reader) use(n *node, st style) {
 	}
 	r.active[n] = true
 	defer delete(r.active, n)
-	st.ctxFill, st.ctxStroke = st.fill, st.stroke
 	x := r.lengthAttr(n, &st, "x", 'x', 0)
 	y := r.lengthAttr(n, &st, "y", 'y', 0)
-	st.m = st.m.Mul(r.elementTransform(n, &st)).Mul(Matrix{A: 1, D: 1, E: x, F: y})
-	r.group(n, st, func() {
+	st.m = st.m.Mul(r.elementTransform(n, &st))
+	ctxM := st.m
+	st.m = st.m.Mul(Matrix{A: 1, D: 1, E: x, F: y})
+	// The <use> is the context element of its content: its paint servers need its bounding
+	// box, measured by a pass over the content that only collects geometry.
+	var box [4]float64
+	okbb := false
+	if r.bbox == nil && (st.fill.kind == paintURL || st.stroke.kind == paintURL) {
+		if inv, ok := ctxM.inverse(); ok {
+			s := r.sub()
+			s.bbox = &bboxAcc{inv: inv, lo: Point{math.Inf(1), math.Inf(1)}, hi: Point{math.Inf(-1), math.Inf(-1)}}
+			save := s.unsup
+			s.unsup = map[string]bool{}
+			cs := st
+			cs.ctxFill, cs.ctxStroke = st.contextPaints(ctxM, box, false)
+			s.useContent(n, t, cs)
+			s.unsup = save
+			if a := s.bbox; a.hi.X >= a.lo.X && a.hi.Y >= a.lo.Y {
+				box, okbb = [4]float64{a.lo.X, a.lo.Y, a.hi.X - a.lo.X, a.hi.Y - a.lo.Y}, true
+			}
+		}
+	}
+	st.ctxFill, st.ctxStroke = st.contextPaints(ctxM, box, okbb)
+	r.group(n, st, func() { r.useContent(n, t, st) })
+}
+
+// useContent draws the element t a <use> n references, in n's style st.
+func (r *reader) useContent(n, t *node, st style) {
+	{
 		switch t.name {
 		case "symbol":
 			if !conditionsPass(t) || displayNone(t) {
@@ -917,7 +1003,7 @@ func (r *reader) use(n *node, st style) {
 		default:
 			r.renderNode(t, st)
 		}
-	})
+	}
 }
 
 // group draws n's content and then applies n's clip-path, mask and opacity to the layers it
@@ -927,17 +1013,32 @@ func (r *reader) group(n *node, st style, content func()) {
 }
 
 func (r *reader) groupClip(n *node, st style, viewportClip []Subpath, content func()) {
+	if r.bbox != nil { // measuring geometry: clips, masks and opacity do not change it
+		content()
+		return
+	}
 	start := len(r.doc.Layers)
 	content()
 	if r.err != nil || len(r.doc.Layers) == start {
 		return
+	}
+	// The object bounding box (clipPathUnits, maskUnits, maskContentUnits) is that of the
+	// content's geometry: fills without strokes or markers, hidden shapes included.
+	var bbox [4]float64
+	bbDone, okbb := false, false
+	bb := func() ([4]float64, bool) {
+		if !bbDone {
+			bbox, okbb = r.contentBBox(st, content)
+			bbDone = true
+		}
+		return bbox, okbb
 	}
 	if viewportClip != nil {
 		r.clipLayers(n, start, viewportClip, "viewport")
 	}
 	if v, ok := n.decls["clip-path"]; ok && strings.TrimSpace(v) != "none" {
 		id := markerRef(v)
-		region, ok := r.clipRegion(n, id, st, start)
+		region, ok := r.clipRegion(n, id, st, start, bb)
 		switch {
 		case !ok && (r.ids[id] == nil || r.ids[id].name != "clipPath"):
 			// CSS Masking §7.2: a reference to no clipPath is as if clip-path were not set.
@@ -949,7 +1050,7 @@ func (r *reader) groupClip(n *node, st style, viewportClip []Subpath, content fu
 		}
 	}
 	if v, ok := n.decls["mask"]; ok && strings.TrimSpace(v) != "none" {
-		r.applyMask(n, markerRef(v), st, start)
+		r.applyMask(n, markerRef(v), st, start, bb)
 	}
 	if v, ok := n.decls["filter"]; ok && strings.TrimSpace(v) != "none" {
 		r.note(n, "filter not applied")
@@ -1101,6 +1202,25 @@ func (r *reader) bboxOf(st style, start int) ([4]float64, bool) {
 	return [4]float64{lo.X, lo.Y, hi.X - lo.X, hi.Y - lo.Y}, true
 }
 
+// contentBBox measures the bounding box, in the user space of st, of the geometry content
+// draws: content runs again with the reader collecting shapes' bounds instead of drawing.
+func (r *reader) contentBBox(st style, content func()) ([4]float64, bool) {
+	inv, ok := st.m.inverse()
+	if !ok {
+		return [4]float64{}, false
+	}
+	acc := &bboxAcc{inv: inv, lo: Point{math.Inf(1), math.Inf(1)}, hi: Point{math.Inf(-1), math.Inf(-1)}}
+	nl, nseg, unsup := len(r.doc.Layers), r.nseg, r.unsup
+	r.bbox, r.unsup = acc, map[string]bool{} // reported where drawn
+	content()
+	r.bbox, r.unsup, r.nseg = nil, unsup, nseg
+	r.doc.Layers = r.doc.Layers[:nl]
+	if !(acc.hi.X >= acc.lo.X && acc.hi.Y >= acc.lo.Y) {
+		return [4]float64{}, false
+	}
+	return [4]float64{acc.lo.X, acc.lo.Y, acc.hi.X - acc.lo.X, acc.hi.Y - acc.lo.Y}, true
+}
+
 // subReader renders definition content (clip path, mask, marker, pattern) into a scratch
 // document sharing the caps and reports.
 func (r *reader) sub() *reader {
@@ -1116,7 +1236,7 @@ func (r *reader) join(s *reader) {
 }
 
 // clipRegion builds the clip path id for element n (root coordinates, nonzero fill).
-func (r *reader) clipRegion(n *node, id string, st style, start int) ([]Subpath, bool) {
+func (r *reader) clipRegion(n *node, id string, st style, start int, bbox func() ([4]float64, bool)) ([]Subpath, bool) {
 	cp := r.ids[id]
 	if cp == nil || cp.name != "clipPath" {
 		return nil, false
@@ -1130,7 +1250,7 @@ func (r *reader) clipRegion(n *node, id string, st style, start int) ([]Subpath,
 	cst := r.computeStyle(cp, r.defStyle(cp, st))
 	m := st.m.Mul(r.elementTransform(cp, &cst))
 	if strings.TrimSpace(cp.decls["clipPathUnits"]) == "objectBoundingBox" {
-		bb, ok := r.bboxOf(st, start)
+		bb, ok := bbox()
 		if !ok || bb[2] == 0 || bb[3] == 0 {
 			return []Subpath{}, true
 		}
@@ -1195,7 +1315,7 @@ func (r *reader) clipRegion(n *node, id string, st style, start int) ([]Subpath,
 			// A clip path on a clip path's child clips that child (in the child's user space).
 			save := s.doc.Layers
 			s.doc.Layers = []Layer{{Subpaths: geo, Fill: RGBA{0, 0, 0, 1}}}
-			if reg, ok := s.clipRegion(c, markerRef(v), cs, 0); ok {
+			if reg, ok := s.clipRegion(c, markerRef(v), cs, 0, func() ([4]float64, bool) { return s.bboxOf(cs, 0) }); ok {
 				if g, ok := intersect(geo, false, reg); ok {
 					geo = g
 				}
@@ -1215,7 +1335,7 @@ func (r *reader) clipRegion(n *node, id string, st style, start int) ([]Subpath,
 	if v, ok := cp.decls["clip-path"]; ok && strings.TrimSpace(v) != "none" {
 		save := r.doc.Layers
 		r.doc.Layers = append(r.doc.Layers[:start:start], Layer{Subpaths: region})
-		reg2, ok := r.clipRegion(cp, markerRef(v), st, start)
+		reg2, ok := r.clipRegion(cp, markerRef(v), st, start, func() ([4]float64, bool) { return r.bboxOf(st, start) })
 		r.doc.Layers = save
 		if ok {
 			if g, ok := intersect(region, false, reg2); ok {
@@ -1269,7 +1389,7 @@ func initialStyleFrom(st style) style {
 // each content layer is cut into the parts under each mask layer (topmost first) and those
 // parts keep the mask layer's luminance × alpha (alpha for mask-type="alpha") as opacity.
 // Exact for opaque solid-colored mask shapes; gradients in a mask use their mean color.
-func (r *reader) applyMask(n *node, id string, st style, start int) {
+func (r *reader) applyMask(n *node, id string, st style, start int, bbox func() ([4]float64, bool)) {
 	mk := r.ids[id]
 	if mk == nil || mk.name != "mask" {
 		// As Chromium does: a reference to no mask leaves the element unmasked.
@@ -1284,7 +1404,7 @@ func (r *reader) applyMask(n *node, id string, st style, start int) {
 	r.active[mk] = true
 	defer delete(r.active, mk)
 	mst := r.computeStyle(mk, r.defStyle(mk, st))
-	bb, okbb := r.bboxOf(st, start)
+	bb, okbb := bbox()
 	// mask region: x, y, width, height (default -10% -10% 120% 120% of the bbox)
 	var region Subpath
 	if strings.TrimSpace(mk.decls["maskUnits"]) == "userSpaceOnUse" {
@@ -1608,6 +1728,10 @@ func (r *reader) shape(n *node, st style) {
 	if r.err != nil || len(subs) == 0 && n.name != "line" && n.name != "path" {
 		return
 	}
+	if r.bbox != nil {
+		r.bbox.add(subs, st.m)
+		return
+	}
 	bbox, okbb := geomBox(subs)
 	for _, what := range paintOrder(n.decls["paint-order"]) {
 		switch what {
@@ -1691,11 +1815,24 @@ func geomBox(subs []Subpath) ([4]float64, bool) {
 
 // paintLayer adds a layer for subs (user space) painted with p.
 func (r *reader) paintLayer(n *node, st style, p paint, opacity float64, evenOdd bool, subs []Subpath, bbox [4]float64, okbb bool, source string) {
-	switch p.kind {
-	case paintContextFill:
-		p = st.ctxFill
-	case paintContextStroke:
-		p = st.ctxStroke
+	m := st.m
+	psubs, pst := subs, st // the geometry in the paint's user space, and that space
+	if p.kind == paintContextFill || p.kind == paintContextStroke {
+		c := st.ctxFill
+		if p.kind == paintContextStroke {
+			c = st.ctxStroke
+		}
+		p = c.p
+		if p.kind == paintURL {
+			if inv, ok := c.m.inverse(); ok {
+				m, bbox, okbb = c.m, c.box, c.okbb
+				psubs = nil
+				for _, sp := range subs {
+					psubs = append(psubs, sp.Transform(inv.Mul(st.m)))
+				}
+				pst.m = c.m
+			}
+		}
 	}
 	if p.kind == paintCurrent {
 		p = paint{kind: paintColor, c: st.color}
@@ -1704,7 +1841,6 @@ func (r *reader) paintLayer(n *node, st style, p paint, opacity float64, evenOdd
 		p.fallback = &paint{kind: paintColor, c: st.color}
 	}
 	l := Layer{EvenOdd: evenOdd, Source: source}
-	m := st.m
 	switch p.kind {
 	case paintNone:
 		return
@@ -1727,10 +1863,10 @@ func (r *reader) paintLayer(n *node, st style, p paint, opacity float64, evenOdd
 				l.Paint = g
 			}
 		case srv != nil && srv.name == "pattern":
-			if r.patternTiles(n, srv, st, opacity, evenOdd, subs, bbox, okbb, source) {
+			if r.patternTiles(n, srv, pst, opacity, evenOdd, psubs, bbox, okbb, source) {
 				return
 			}
-			c, ok := r.patternMean(n, srv, st, bbox, okbb)
+			c, ok := r.patternMean(n, srv, pst, bbox, okbb)
 			if !ok {
 				return
 			}
@@ -2083,6 +2219,7 @@ func (r *reader) markers(n *node, st style, subs []Subpath, info []openInfo) {
 	if len(vs) == 0 {
 		return
 	}
+	box, okbb := geomBox(subs)
 	for i := range vs {
 		var id string
 		switch {
@@ -2106,7 +2243,7 @@ func (r *reader) markers(n *node, st style, subs []Subpath, info []openInfo) {
 		case v.hasOut:
 			ang = v.out
 		}
-		r.marker(n, st, id, v.p, ang, i == 0)
+		r.marker(n, st, id, v.p, ang, i == 0, box, okbb)
 	}
 }
 
@@ -2149,7 +2286,7 @@ func bisect(a, b float64) float64 {
 	return ang
 }
 
-func (r *reader) marker(n *node, st style, id string, p Point, ang float64, start bool) {
+func (r *reader) marker(n *node, st style, id string, p Point, ang float64, start bool, box [4]float64, okbb bool) {
 	mk := r.ids[id]
 	if mk == nil || mk.name != "marker" || displayNone(mk) {
 		return
@@ -2161,8 +2298,7 @@ func (r *reader) marker(n *node, st style, id string, p Point, ang float64, star
 	r.active[mk] = true
 	defer delete(r.active, mk)
 	ms := r.defStyle(mk, st)
-	ms.ctxFill, ms.ctxStroke = st.fill, st.stroke
-	ms.ctxM = st.m
+	ms.ctxFill, ms.ctxStroke = st.contextPaints(st.m, box, okbb)
 	ms = r.computeStyle(mk, ms)
 	mw := r.lengthAttr(mk, &ms, "markerWidth", 'x', 3)
 	mh := r.lengthAttr(mk, &ms, "markerHeight", 'y', 3)
