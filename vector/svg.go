@@ -641,7 +641,7 @@ func (r *reader) computeStyle(n *node, parent style) style {
 			st.markers[i] = markerRef(v)
 		}
 	}
-	if v, ok := get("marker"); ok { // shorthand (CSS only in SVG 2, but browsers take the attribute too)
+	if v, ok := get("marker"); ok { // shorthand, from style sheets and style="" only
 		id := markerRef(v)
 		for i := range st.markers {
 			if _, set := d[[3]string{"marker-start", "marker-mid", "marker-end"}[i]]; !set {
@@ -689,6 +689,13 @@ func (r *reader) elementTransform(n *node, st *style) Matrix {
 		r.note(n, "transform="+strconv.Quote(v)+" invalid, ignored")
 		return Identity
 	}
+	return r.withOrigin(n, st, m)
+}
+
+// withOrigin applies n's transform-origin to its transform m (CSS Transforms: translate to
+// the origin, transform, translate back); keywords and percentages refer to st's viewport
+// (for a gradient in objectBoundingBox units, the unit box).
+func (r *reader) withOrigin(n *node, st *style, m Matrix) Matrix {
 	if o, ok := n.decls["transform-origin"]; ok {
 		f := strings.Fields(strings.ReplaceAll(o, ",", " "))
 		ox, oy := 0.0, 0.0
@@ -886,7 +893,7 @@ func (r *reader) nestedSVG(n *node, st style, w, h float64) {
 		}
 	}
 	clip := []Subpath(nil)
-	if ov := strings.TrimSpace(n.decls["overflow"]); ov != "visible" && ov != "auto" {
+	if ov := overflowOf(n); ov != "visible" && ov != "auto" {
 		clip = []Subpath{rectPath(x, y, w, h).Transform(st.m)}
 	}
 	outer := st
@@ -990,7 +997,7 @@ func (r *reader) useContent(n, t *node, st style) {
 			} else {
 				ts.m = ts.m.Mul(Matrix{A: 1, D: 1, E: sx, F: sy})
 			}
-			if ov := strings.TrimSpace(t.decls["overflow"]); ov != "visible" && ov != "auto" {
+			if ov := overflowOf(t); ov != "visible" && ov != "auto" {
 				clip = []Subpath{rectPath(sx, sy, w, h).Transform(outer.m)}
 			}
 			r.groupClip(t, outer, clip, func() { r.renderChildren(t, ts) })
@@ -1862,6 +1869,9 @@ func (r *reader) paintLayer(n *node, st style, p paint, opacity float64, evenOdd
 			} else {
 				l.Paint = g
 			}
+		case srv != nil && srv.name == "pattern" && p.fallback != nil && p.fallback.kind == paintColor &&
+			r.patternNeedsBox(srv) && (!okbb || bbox[2] == 0 || bbox[3] == 0):
+			l.Fill = p.fallback.c // the pattern cannot tile an empty box: the fallback color
 		case srv != nil && srv.name == "pattern":
 			if r.patternTiles(n, srv, pst, opacity, evenOdd, psubs, bbox, okbb, source) {
 				return
@@ -2044,7 +2054,7 @@ func (r *reader) gradient(n, srv *node, m Matrix, bbox [4]float64, okbb bool) (g
 		if err != nil {
 			r.note(srv, "gradientTransform invalid, ignored")
 		} else {
-			gm = gm.Mul(t)
+			gm = gm.Mul(r.withOrigin(srv, vst, t))
 		}
 	}
 	g.M = gm
@@ -2342,8 +2352,9 @@ func (r *reader) marker(n *node, st style, id string, p Point, ang float64, star
 			vw, vh = v[2], v[3]
 		}
 	}
-	refX := r.lengthAttr(mk, &style{vw: vw, vh: vh, fontSize: 16}, "refX", 'x', 0)
-	refY := r.lengthAttr(mk, &style{vw: vw, vh: vh, fontSize: 16}, "refY", 'y', 0)
+	// Percentages in refX/refY are of the viewport the marker is drawn in (as Chromium).
+	refX := r.lengthAttr(mk, &style{vw: st.vw, vh: st.vh, fontSize: ms.fontSize}, "refX", 'x', 0)
+	refY := r.lengthAttr(mk, &style{vw: st.vw, vh: st.vh, fontSize: ms.fontSize}, "refY", 'y', 0)
 	rp := vbm.Apply(Point{refX, refY})
 	m = m.Mul(Matrix{A: 1, D: 1, E: -rp.X, F: -rp.Y})
 	outer := ms
@@ -2351,10 +2362,45 @@ func (r *reader) marker(n *node, st style, id string, p Point, ang float64, star
 	ms.m = m.Mul(vbm)
 	ms.vw, ms.vh = vw, vh
 	var vclip []Subpath
-	if ov := strings.TrimSpace(mk.decls["overflow"]); ov != "visible" && ov != "auto" {
+	if ov := overflowOf(mk); ov != "visible" && ov != "auto" {
 		vclip = []Subpath{clip.Transform(m)}
 	}
 	r.groupClip(mk, outer, vclip, func() { r.renderChildren(mk, ms) })
+}
+
+// patternNeedsBox says whether pattern pat (with its href chain) is sized by the painted
+// element's bounding box (patternUnits, or patternContentUnits without a viewBox).
+func (r *reader) patternNeedsBox(pat *node) bool {
+	get := func(k string) string {
+		for c, i := pat, 0; c != nil && c.name == "pattern" && i < 16; c, i = r.ref(c), i+1 {
+			if v, ok := c.attrs[k]; ok {
+				return strings.TrimSpace(v)
+			}
+		}
+		return ""
+	}
+	if get("patternUnits") != "userSpaceOnUse" {
+		return true
+	}
+	return get("patternContentUnits") == "objectBoundingBox" && get("viewBox") == ""
+}
+
+// overflowOf is n's overflow ("" when unset: the viewport's default, hidden); inherit takes
+// the parent's, and visible (the property's initial value) when no ancestor sets it.
+func overflowOf(n *node) string {
+	for a := n; a != nil; a = a.parent {
+		ov := strings.TrimSpace(a.decls["overflow"])
+		if ov != "inherit" {
+			if a != n && ov == "" {
+				continue
+			}
+			return ov
+		}
+		if a.parent == nil {
+			break
+		}
+	}
+	return "visible"
 }
 
 // ellipse returns the closed ellipse as four quarter-arc cubics, starting at the rightmost
@@ -2569,7 +2615,7 @@ func (r *reader) patternTiles(n, pat *node, st style, opacity float64, evenOdd b
 	pm := st.m
 	if v, ok := get("patternTransform"); ok {
 		if t, err := ParseTransform(cssTransform(v)); err == nil {
-			pm = pm.Mul(t)
+			pm = pm.Mul(r.withOrigin(pat, &style{vw: st.vw, vh: st.vh, fontSize: st.fontSize}, t))
 		}
 	}
 	inv, ok := pm.inverse()

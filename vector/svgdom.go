@@ -498,7 +498,8 @@ func cascade(root *node, rules []cssRule) {
 	walk = func(n *node) {
 		d := make(map[string]string, len(n.attrs))
 		for k, v := range n.attrs {
-			if k != "style" {
+			// marker is a CSS-only shorthand: Chromium and resvg ignore it as an attribute.
+			if k != "style" && k != "marker" {
 				d[k] = v
 			}
 		}
