@@ -164,14 +164,12 @@ func settle(a []Subpath) ([]Subpath, bool) {
 	return boolOp(a, true, nil, func(p, _ *canvas.Path) *canvas.Path { return p })
 }
 
-// dash cuts subs into dashes (SVG stroke-dasharray/-dashoffset). Each subpath is flattened
-// at the stroker's tolerance and measured along its chords, so dash ends sit at their arc
-// length along the drawn outline (canvas's Path.Dash splits cubics by an approximate inverse
-// arc length, off by up to 0.1 units on a radius-70 circle: enough to move every dash end by a
-// visible fraction of a pixel). The pattern restarts at each subpath; zero-length dashes are
-// left to zeroDashDots. The dashes come back open, closed by an added line like the path
-// parser's open subpaths.
-func dash(subs []Subpath, info []openInfo, offset float64, d []float64) (out []Subpath, oinfo []openInfo, ok bool) {
+// dash cuts subs into dashes (SVG stroke-dasharray/-dashoffset), measuring each subpath as
+// Skia does (contour, with tol its chord tolerance in user units) so dash ends fall where
+// Chromium and resvg draw them. The pattern restarts at each subpath; zero-length dashes are
+// left to zeroDashDots. The dashes come back as polylines, open, closed by an added line like
+// the path parser's open subpaths.
+func dash(subs []Subpath, info []openInfo, offset float64, d []float64, tol float64) (out []Subpath, oinfo []openInfo, ok bool) {
 	if len(d)%2 == 1 {
 		d = append(append([]float64(nil), d...), d...)
 	}
@@ -179,10 +177,11 @@ func dash(subs []Subpath, info []openInfo, offset float64, d []float64) (out []S
 	for _, v := range d {
 		period += v
 	}
-	if !(period > 0) || !finite(period) || !finite(offset) {
+	if !(period > 0) || !finite(period) || !finite(offset) || !(tol > 0) {
 		return nil, nil, false
 	}
-	tol := budgetTol(subs)
+	flat := budgetTol(subs)
+	budget := maxFlattenPoints
 	const maxDashes = 1e5
 	for i, sp := range subs {
 		open := i < len(info) && info[i].open
@@ -192,18 +191,11 @@ func dash(subs []Subpath, info []openInfo, offset float64, d []float64) (out []S
 		if len(sp.Segs) == 0 {
 			continue
 		}
-		pts := dedup(sp.Flatten(nil, tol), !open, sp)
-		if !open && len(pts) > 0 {
-			pts = append(pts, pts[0])
+		c, ok := newContour(sp.Start, sp.Segs, tol, &budget)
+		if !ok {
+			return nil, nil, false
 		}
-		if len(pts) < 2 {
-			continue
-		}
-		total := 0.0
-		for j := 1; j < len(pts); j++ {
-			total += pts[j].Dist(pts[j-1])
-		}
-		if total/period > maxDashes || len(out) > maxDashes {
+		if c.total/period > maxDashes || len(out) > maxDashes {
 			return nil, nil, false // too many dashes
 		}
 		// Position in the pattern at the subpath's start: the offset shifts it backwards.
@@ -212,42 +204,21 @@ func dash(subs []Subpath, info []openInfo, offset float64, d []float64) (out []S
 			t -= period
 		}
 		k := 0
-		for t+d[k] <= 0 && d[k] >= 0 { // skip the elements wholly before the start
-			t += d[k]
-			k = (k + 1) % len(d)
-		}
-		seg, acc := 1, 0.0 // pts[seg-1] is at arc length acc
-		at := func(s float64) Point {
-			for seg < len(pts)-1 && acc+pts[seg].Dist(pts[seg-1]) < s {
-				acc += pts[seg].Dist(pts[seg-1])
-				seg++
-			}
-			a, b := pts[seg-1], pts[seg]
-			f := 0.0
-			if l := b.Dist(a); l > 0 {
-				f = clamp01((s - acc) / l)
-			}
-			return lerp(a, b, f)
-		}
-		for t < total {
+		var pts []Point
+		for t < c.total {
 			end := t + d[k]
 			if k%2 == 0 && end > t && end > 0 {
-				s0, s1 := math.Max(t, 0), math.Min(end, total)
-				p0 := at(s0)
-				cur := Subpath{Start: p0}
-				pen := p0
-				for seg < len(pts)-1 && acc+pts[seg].Dist(pts[seg-1]) < s1 {
-					q := pts[seg]
+				pts = c.piece(pts[:0], math.Max(t, 0), math.Min(end, c.total), flat)
+				if budget -= len(pts); budget < 0 {
+					return nil, nil, false
+				}
+				cur := Subpath{Start: pts[0]}
+				pen := pts[0]
+				for _, q := range pts[1:] {
 					if q != pen {
 						cur.Segs = append(cur.Segs, line(pen, q))
 						pen = q
 					}
-					acc += pts[seg].Dist(pts[seg-1])
-					seg++
-				}
-				if q := at(s1); q != pen {
-					cur.Segs = append(cur.Segs, line(pen, q))
-					pen = q
 				}
 				if len(cur.Segs) > 0 {
 					in := openInfo{open: true}

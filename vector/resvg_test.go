@@ -106,7 +106,8 @@ func runResvg(t *testing.T) []resvgResult {
 		}
 		start := time.Now()
 		res := resvgResult{name: name}
-		doc, err := ParseSVG(data)
+		// Drawn at the reference's size, as resvg drew it (dashes are measured per device pixel).
+		doc, err := ParseSVGWith(data, ParseOptions{RenderWidth: ref.Bounds().Dx()})
 		if err != nil {
 			res.parseErr = err
 		} else {

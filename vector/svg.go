@@ -130,6 +130,7 @@ type reader struct {
 	err       error
 	bbox      *bboxAcc // when set, shapes only add their geometry's bounds here
 	empty     bool     // the root <svg> draws nothing (zero or negative size)
+	scale     float64  // device pixels per root (viewBox) unit: ParseOptions.RenderWidth or the intrinsic size
 	opt       ParseOptions
 }
 
@@ -138,6 +139,11 @@ type ParseOptions struct {
 	// KeepHidden reads shapes hidden by display="none" or visibility="hidden" as layers too
 	// (an editor shows them as hidden layers rather than losing them); browsers draw none.
 	KeepHidden bool
+	// RenderWidth is the width in pixels the document will be drawn at (0: its intrinsic
+	// width, else the viewBox's). Curves are kept exact, but dashes are measured as Skia
+	// measures them, with a tolerance of half a device pixel, so that dash ends fall where
+	// Chromium draws them at that size.
+	RenderWidth int
 }
 
 func label(n *node) string {
@@ -194,6 +200,13 @@ func ParseSVGWith(data []byte, opt ParseOptions) (*Document, error) {
 	st := initialStyle()
 	if err := r.rootViewport(root, &st); err != nil {
 		return nil, err
+	}
+	r.scale = 1
+	if w, ok := absLength(root.decls["width"], &st); ok && w > 0 {
+		r.scale = w / r.doc.ViewBox[2]
+	}
+	if opt.RenderWidth > 0 {
+		r.scale = float64(opt.RenderWidth) / r.doc.ViewBox[2]
 	}
 	if !r.empty && conditionsPass(root) && !displayNone(root) {
 		st = r.computeStyle(root, st)
@@ -1785,7 +1798,7 @@ func (r *reader) strokeShape(n *node, st style, subs []Subpath, info []openInfo,
 		}
 		ssubs, sinfo := subs, info
 		if len(st.dashes) > 0 {
-			d, di, ok := dash(subs, info, st.dashOffset, st.dashes)
+			d, di, ok := dash(subs, info, st.dashOffset, st.dashes, r.dashTol(st.m))
 			if ok {
 				ssubs, sinfo = d, di
 			} else {
@@ -1794,7 +1807,7 @@ func (r *reader) strokeShape(n *node, st style, subs []Subpath, info []openInfo,
 		}
 		var dots []Subpath
 		if len(st.dashes) > 0 && st.stroke2.cap != "butt" {
-			dots = zeroDashDots(subs, info, st.dashOffset, st.dashes, st.stroke2)
+			dots = zeroDashDots(subs, info, st.dashOffset, st.dashes, st.stroke2, r.dashTol(st.m))
 		}
 		if len(ssubs) > 0 || len(dots) > 0 {
 			outline := append(strokeOutline(ssubs, sinfo, st.stroke2), dots...)
@@ -2730,10 +2743,20 @@ func nonzeroOf(subs []Subpath, evenOdd bool) []Subpath {
 	return subs
 }
 
+// dashTol is Skia's chord tolerance for measuring dashes (half a device pixel) in the user
+// space m maps to root coordinates, at the device scale the document is drawn at.
+func (r *reader) dashTol(m Matrix) float64 {
+	s := math.Max(math.Hypot(m.A, m.B), math.Hypot(m.C, m.D)) * r.scale
+	if !(s > 0) || !finite(s) {
+		return skiaTolerance
+	}
+	return skiaTolerance / s
+}
+
 // zeroDashDots returns the caps of the zero-length dashes of a dash pattern (the dash cutter
 // drops them, but with round or square caps each draws a dot: the "0 4" dotted-line idiom).
 // Square caps are drawn axis-aligned.
-func zeroDashDots(subs []Subpath, info []openInfo, offset float64, d []float64, st strokeStyle) []Subpath {
+func zeroDashDots(subs []Subpath, info []openInfo, offset float64, d []float64, st strokeStyle, tol float64) []Subpath {
 	hasZero := false
 	for i, v := range d {
 		if v == 0 && (i%2 == 0 || len(d)%2 == 1) {
@@ -2753,21 +2776,24 @@ func zeroDashDots(subs []Subpath, info []openInfo, offset float64, d []float64, 
 	if !(period > 0) {
 		return nil
 	}
+	if !(tol > 0) {
+		return nil
+	}
 	var out []Subpath
-	tol := budgetTol(subs)
+	budget := maxFlattenPoints
 	for i, sp := range subs {
 		closed := !(i < len(info) && info[i].open)
 		if !closed && info[i].addedClose && len(sp.Segs) > 0 {
 			sp.Segs = sp.Segs[:len(sp.Segs)-1]
 		}
-		pts := dedup(sp.Flatten(nil, tol), closed, sp)
-		if closed && len(pts) > 0 {
-			pts = append(pts, pts[0])
+		if len(sp.Segs) == 0 {
+			continue
 		}
-		total := 0.0
-		for j := 1; j < len(pts); j++ {
-			total += pts[j].Dist(pts[j-1])
+		c, ok := newContour(sp.Start, sp.Segs, tol, &budget)
+		if !ok {
+			return nil
 		}
+		total := c.total
 		if total/period > 1e4 {
 			return nil // too many dots: left to the solid fallback's report
 		}
@@ -2776,22 +2802,10 @@ func zeroDashDots(subs []Subpath, info []openInfo, offset float64, d []float64, 
 		if t > 0 {
 			t -= period
 		}
-		k, seg, acc := 0, 1, 0.0
+		k := 0
 		for t <= total+1e-9 && len(out) < 1e5 {
 			if d[k] == 0 && k%2 == 0 && t >= -1e-9 {
-				for seg < len(pts)-1 && acc+pts[seg].Dist(pts[seg-1]) < t {
-					acc += pts[seg].Dist(pts[seg-1])
-					seg++
-				}
-				if seg < len(pts) {
-					a, b := pts[seg-1], pts[seg]
-					l := b.Dist(a)
-					f := 0.0
-					if l > 0 {
-						f = clamp01((t - acc) / l)
-					}
-					out = append(out, dot(lerp(a, b, f), st.width/2, st.cap))
-				}
+				out = append(out, dot(c.at(math.Min(math.Max(t, 0), total)), st.width/2, st.cap))
 			}
 			t += d[k]
 			k = (k + 1) % len(d)
