@@ -334,3 +334,16 @@ func matVecQ(qk *quantKernels, out, x []float32, w *QMatrix) {
 	}
 	floatPool.Put(xpp)
 }
+
+// Rows is a view of rows n0..n1-1 of m (sharing its memory).
+func (m *QMatrix) Rows(n0, n1 int) *QMatrix {
+	ng, rb := m.Groups(), m.RowBytes()
+	v := *m
+	v.N = n1 - n0
+	v.Q = m.Q[n0*rb : n1*rb]
+	v.Scale = m.Scale[n0*ng : n1*ng]
+	if m.Min != nil {
+		v.Min = m.Min[n0*ng : n1*ng]
+	}
+	return &v
+}
