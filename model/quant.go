@@ -402,3 +402,25 @@ func (m *Model) ResidualStates(ids []int32, fn func(i int, rows []float32) error
 	a.free()
 	return nil
 }
+
+// Names lists every tensor of the checkpoint, sorted.
+func (w *Weights) Names() []string {
+	names := make([]string, 0, len(w.where))
+	for n := range w.where {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Tensor returns a tensor's description and a fresh copy of its bytes,
+// whatever its dtype (for tools that copy checkpoints).
+func (w *Weights) Tensor(name string) (TensorInfo, []byte, error) {
+	st, ok := w.where[name]
+	if !ok {
+		return TensorInfo{}, nil, &WeightError{Tensor: name, Reason: "is missing"}
+	}
+	info, _ := st.Info(name)
+	b, err := st.ReadTensor(name, nil)
+	return info, b, err
+}
