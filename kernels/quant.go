@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"os"
 )
 
@@ -346,4 +347,87 @@ func (m *QMatrix) Rows(n0, n1 int) *QMatrix {
 		v.Min = m.Min[n0*ng : n1*ng]
 	}
 	return &v
+}
+
+// QuantGroup is one group's quantization grid: w ≈ Scale·(q − Zero) for
+// integer codes Lo ≤ q ≤ Hi.
+type QuantGroup struct {
+	Scale        float32
+	Zero, Lo, Hi int
+}
+
+// FindQuantGroup is the round-to-nearest grid of a group of weights: for
+// 8 bits symmetric, Scale = max|w|/127, codes −127..127; for 4 and 3 bits
+// asymmetric with GPTQ's range rule (the range always contains 0): Scale =
+// (max−min)/(2^b−1), Zero = round(−min/Scale), codes 0..2^b−1.
+func FindQuantGroup(w []float32, bits int) QuantGroup {
+	if bits == 8 {
+		var m float64
+		for _, v := range w {
+			m = math.Max(m, math.Abs(float64(v)))
+		}
+		if m == 0 {
+			m = 1
+		}
+		return QuantGroup{Scale: float32(m / 127), Lo: -127, Hi: 127}
+	}
+	lo, hi := 0.0, 0.0
+	for _, v := range w {
+		lo, hi = math.Min(lo, float64(v)), math.Max(hi, float64(v))
+	}
+	if lo == 0 && hi == 0 {
+		lo, hi = -1, 1
+	}
+	maxq := 1<<bits - 1
+	s := (hi - lo) / float64(maxq)
+	return QuantGroup{Scale: float32(s), Zero: int(math.Round(-lo / s)), Hi: maxq}
+}
+
+// Code is the nearest code of v on the grid and the value it stands for.
+func (p QuantGroup) Code(v float32) (int, float32) {
+	q := int(math.Round(float64(v/p.Scale))) + p.Zero
+	q = max(p.Lo, min(p.Hi, q))
+	return q, p.Scale * float32(q-p.Zero)
+}
+
+// SetGroup stores group gi of row n's grid (Scale, and Min = −Scale·Zero
+// for Q4).
+func (m *QMatrix) SetGroup(n, gi int, p QuantGroup) {
+	i := n*m.Groups() + gi
+	m.Scale[i] = p.Scale
+	if m.Min != nil {
+		m.Min[i] = -p.Scale * float32(p.Zero)
+	}
+}
+
+// QuantizeRTN quantizes w (N,K) by rounding every weight to the nearest
+// code of its group's FindQuantGroup grid: bits 8 per row (group ignored),
+// bits 4 or 3 in groups of group columns (0 = per row).
+func QuantizeRTN(w []float32, N, K, bits, group int) (*QMatrix, error) {
+	if len(w) != N*K {
+		return nil, fmt.Errorf("kernels: %d weights for (%d,%d)", len(w), N, K)
+	}
+	container := 4
+	if bits == 8 {
+		container, group = 8, 0
+	} else if bits != 4 && bits != 3 {
+		return nil, fmt.Errorf("kernels: %d bits (want 8, 4 or 3)", bits)
+	}
+	m, err := NewQMatrix(container, N, K, group)
+	if err != nil {
+		return nil, err
+	}
+	G := m.groupCols()
+	ParallelFor(N, func(n int) {
+		row := w[n*K : n*K+K]
+		for g0 := 0; g0 < K; g0 += G {
+			p := FindQuantGroup(row[g0:min(g0+G, K)], bits)
+			m.SetGroup(n, g0/G, p)
+			for k := g0; k < min(g0+G, K); k++ {
+				q, _ := p.Code(row[k])
+				m.SetCode(n, k, q)
+			}
+		}
+	})
+	return m, nil
 }

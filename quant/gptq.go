@@ -73,17 +73,17 @@ func GPTQ(w []float32, N, K int, H []float64, s Spec, opt GPTQOptions) (*kernels
 	const rowBlock = 8
 	kernels.ParallelFor((N+rowBlock-1)/rowBlock, func(c int) {
 		n0, n1 := c*rowBlock, min((c+1)*rowBlock, N)
-		var p [rowBlock]params
+		var p [rowBlock]kernels.QuantGroup
 		for i := 0; i < K; i++ {
 			u := U[i*K : i*K+K]
 			d := u[i]
 			for n := n0; n < n1; n++ {
 				row := W[n*K : n*K+K]
 				if i%G == 0 {
-					p[n-n0] = findParams(row[i:min(i+G, K)], s.Bits)
-					p[n-n0].store(m, n, i/G)
+					p[n-n0] = kernels.FindQuantGroup(row[i:min(i+G, K)], s.Bits)
+					m.SetGroup(n, i/G, p[n-n0])
 				}
-				q, dq := p[n-n0].code(row[i])
+				q, dq := p[n-n0].Code(row[i])
 				m.SetCode(n, i, q)
 				e := (row[i] - dq) / d
 				if i+1 < K {
