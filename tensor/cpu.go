@@ -68,6 +68,7 @@ type cpuTensor struct {
 	u16   []uint16
 	i32   []int32
 	raw   []byte
+	q     *kernels.QMatrix // Q8, Q4
 	freed bool
 }
 
@@ -160,6 +161,18 @@ func (b *cpuBackend) Upload(shape []int, dt DType, data []byte) (Tensor, error) 
 	return t, nil
 }
 
+// UploadQuant implements QuantUploader: the tensor keeps w itself.
+func (b *cpuBackend) UploadQuant(w *kernels.QMatrix) (Tensor, error) {
+	if err := w.Validate(); err != nil {
+		return nil, fmt.Errorf("tensor: %w", err)
+	}
+	dt := Q4
+	if w.Bits == 8 {
+		dt = Q8
+	}
+	return &cpuTensor{shape: []int{w.N, w.K}, dt: dt, q: w}, nil
+}
+
 func (b *cpuBackend) UploadF32(shape []int, data []float32) (Tensor, error) {
 	if err := checkShape(shape); err != nil {
 		return nil, err
@@ -187,7 +200,7 @@ func (b *cpuBackend) ZerosI32(n int) (Tensor, error) {
 func (b *cpuBackend) Free(t Tensor) {
 	defer b.guard()
 	c := ct(t)
-	c.f32, c.u16, c.i32, c.raw = nil, nil, nil, nil
+	c.f32, c.u16, c.i32, c.raw, c.q = nil, nil, nil, nil, nil
 	c.freed = true
 }
 
@@ -260,6 +273,12 @@ func readInto(out []float32, c *cpuTensor, lo, hi int) error {
 		for i, v := range c.raw[lo:hi] {
 			out[i] = float32(v)
 		}
+	case Q8, Q4:
+		// lo and hi are whole rows (rowRange).
+		K := c.q.K
+		if K > 0 {
+			c.q.DequantizeRows(out, lo/K, hi/K)
+		}
 	}
 	return nil
 }
@@ -290,6 +309,8 @@ func tableRow(dst []float32, c *cpuTensor, r int) {
 		for i, h := range c.u16[r*C : r*C+C] {
 			dst[i] = kernels.BF16ToF32(h)
 		}
+	case Q8, Q4:
+		c.q.DequantizeRows(dst[:C], r, r+1)
 	default:
 		panic(fmt.Sprintf("tensor: embedding table of dtype %v", c.dt))
 	}

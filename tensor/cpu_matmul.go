@@ -67,6 +67,12 @@ func matmulChunk(out, x []float32, w *cpuTensor, T, K, lo, hi int) {
 		kernels.MatMulF16(out, x, w.u16[lo*K:hi*K], T, K, hi-lo)
 	case BF16:
 		kernels.MatMulBF16(out, x, w.u16[lo*K:hi*K], T, K, hi-lo)
+	case Q8, Q4:
+		q := w.q
+		if lo != 0 || hi != q.N {
+			q = q.Rows(lo, hi)
+		}
+		kernels.MatMulQ(out, x, q, T)
 	default:
 		panic(fmt.Sprintf("tensor: MatMul weight of dtype %v", w.dt))
 	}
