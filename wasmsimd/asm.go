@@ -48,6 +48,10 @@ const (
 	vConst        = 0x0c
 	vI32x4Splat   = 0x11
 	vF32x4Extract = 0x1f
+	vShuffle      = 0x0d
+	vI16x8GtS     = 0x31
+	vI16x8Shl     = 0x8b
+	vI16x8ShrS    = 0x8c
 	vI32x4GtS     = 0x3b
 	vAnd          = 0x4e
 	vOr           = 0x50

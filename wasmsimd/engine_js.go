@@ -167,6 +167,9 @@ func (e *Engine) Hold(dt tensor.DType, N, K int, f32 []float32, u16 []uint16) (t
 	n := panels(N) * 8 * K
 	var src []byte
 	if d == dF32 {
+		if f32 == nil {
+			f32 = make([]float32, N*K)
+		}
 		if len(f32) != N*K {
 			return nil, fmt.Errorf("%w: %d values for (%d,%d)", ErrWeight, len(f32), N, K)
 		}
@@ -245,7 +248,7 @@ func (e *Engine) MatMul(out, x []float32, h tensor.EngineWeight, T int) error {
 
 // widenBits runs the module's cvt_f16/cvt_bf16 on src (for the tests).
 func (e *Engine) widenBits(d dtype, src []uint16) ([]float32, error) {
-	n := (len(src) + 3) &^ 3
+	n := (len(src) + 7) &^ 7
 	in := make([]uint16, n)
 	copy(in, src)
 	b, err := e.alloc(n*2 + n*4)

@@ -29,12 +29,13 @@
 // (their mantissa is unchanged by the multiply); then the sign.
 package wasmsimd
 
-// The f16 widening constants.
+// The f16 widening constants (i16 ones repeated in both halves of a lane).
 const (
-	f16Magic  = 0x77800000 // 2^112 as f32 bits
-	f16InfThr = 0x0F7FFFFF // (0x7bff << 13) | 0x1fff: above it the half is Inf/NaN
-	f32ExpAll = 0x7f800000
-	f32Sign   = 0x80000000
+	f16Magic = 0x77800000 // 2^112 as f32 bits
+	i16Abs   = 0x7fff7fff // the exponent and mantissa of a half
+	i16Max   = 0x7bff7bff // above it (|h| as i16) the half is Inf/NaN
+	i16Exp   = 0x70007000 // the f32 exponent bits a half's 5 cannot reach
+	i16Hi    = 0x8fff8fff // keeps sign | em>>3 of h >>s 3
 )
 
 // dtype of a weight panel in the module.
@@ -61,74 +62,107 @@ func (d dtype) String() string { return [...]string{"f32", "f16", "bf16"}[d] }
 const tileRows = 4
 
 // consts are v128 locals holding the widening constants of one function.
-type consts struct{ magic, thr, exp, sign uint32 }
+type consts struct{ magic, abs, max, exp, hi, zero uint32 }
 
 func newConsts(c *code) consts {
-	k := consts{c.local(v128), c.local(v128), c.local(v128), c.local(v128)}
-	for _, p := range [][2]uint32{{k.magic, f16Magic}, {k.thr, f16InfThr}, {k.exp, f32ExpAll}, {k.sign, f32Sign}} {
+	k := consts{c.local(v128), c.local(v128), c.local(v128), c.local(v128), c.local(v128), c.local(v128)}
+	for _, p := range [][2]uint32{{k.magic, f16Magic}, {k.abs, i16Abs}, {k.max, i16Max}, {k.exp, i16Exp}, {k.hi, i16Hi}, {k.zero, 0}} {
 		c.vconst32(p[1])
 		c.set(p[0])
 	}
 	return k
 }
 
-// emitCvt writes cvt_<d>(dst, src, n): n (a multiple of 4) 16-bit values at
-// src widened to f32 at dst.
+// interleave pushes the i32x4 whose lane j is lo16[j+4·half] | hi16[j+4·half]<<16
+// (i8x16.shuffle of the two i16x8 locals).
+func interleave(c *code, lo, hi uint32, half int) {
+	c.get(lo)
+	c.get(hi)
+	c.simd(vShuffle)
+	for j := 0; j < 4; j++ {
+		l := byte(2 * (j + 4*half))
+		c.b = append(c.b, l, l+1, 16+l, 17+l)
+	}
+}
+
+// widen8 turns the 8 16-bit patterns in local h (an i16x8) into two f32x4,
+// set into w0 (lanes 0–3) and w1 (lanes 4–7); lo and hi are v128 scratch.
+//
+// bf16 is the pattern in the high half of the f32. For f16 the high half
+// is sign | (exponent, mantissa) >> 3 and the low half the mantissa's last
+// 3 bits << 13: the f32 sign | em << 13, which reads as 2^-112 times the
+// half's value for normals and subnormals alike, so one multiply by 2^112
+// (exact: a power of two, and wasm keeps subnormals) rebiases both. For
+// Inf/NaN (|h| > 0x7bff) 0x7000 in the high half fills the f32 exponent
+// before the multiply, which leaves ±Inf as it is and a NaN a NaN of the
+// same sign and payload (x86 and ARM set the quiet bit of a signalling
+// one, as WebAssembly lets any float op do).
+func widen8(c *code, d dtype, k consts, h, lo, hi, w0, w1 uint32) {
+	if d == dBF16 {
+		interleave(c, k.zero, h, 0)
+		c.set(w0)
+		interleave(c, k.zero, h, 1)
+		c.set(w1)
+		return
+	}
+	// hi = (h >>s 3) & 0x8fff | ((h & 0x7fff) > 0x7bff) & 0x7000
+	c.get(h)
+	c.i32c(3)
+	c.simd(vI16x8ShrS)
+	c.get(k.hi)
+	c.simd(vAnd)
+	c.get(h)
+	c.get(k.abs)
+	c.simd(vAnd)
+	c.get(k.max)
+	c.simd(vI16x8GtS)
+	c.get(k.exp)
+	c.simd(vAnd)
+	c.simd(vOr)
+	c.set(hi)
+	// lo = h << 13
+	c.get(h)
+	c.i32c(13)
+	c.simd(vI16x8Shl)
+	c.set(lo)
+	for half, w := range []uint32{w0, w1} {
+		interleave(c, lo, hi, half)
+		c.get(k.magic)
+		c.simd(vF32x4Mul)
+		c.set(w)
+	}
+}
+
+// emitCvt writes cvt_<d>(dst, src, n): n (a multiple of 8) 16-bit values
+// at src widened to f32 at dst.
 func emitCvt(m *module, d dtype) uint32 {
 	c, idx := m.add("cvt_"+d.String(), i32, i32, i32)
 	const dst, src, n = 0, 1, 2
 	k := newConsts(c)
-	h, e := c.local(v128), c.local(v128)
+	h, lo, hi, w0, w1 := c.local(v128), c.local(v128), c.local(v128), c.local(v128), c.local(v128)
 	c.block()
 	c.loop()
 	c.get(n)
-	c.i32c(4)
+	c.i32c(8)
 	c.op(opI32LtS)
 	c.brIf(1)
-	c.get(dst)
 	c.get(src)
-	c.load16x4u(0)
+	c.vload(0)
 	c.set(h)
-	widen(c, d, k, h, e)
+	widen8(c, d, k, h, lo, hi, w0, w1)
+	c.get(dst)
+	c.get(w0)
 	c.vstore(0)
-	c.addI32(dst, 16)
-	c.addI32(src, 8)
-	c.addI32(n, -4)
+	c.get(dst)
+	c.get(w1)
+	c.vstore(16)
+	c.addI32(dst, 32)
+	c.addI32(src, 16)
+	c.addI32(n, -8)
 	c.br(0)
 	c.end()
 	c.end()
 	return idx
-}
-
-// widen turns the i32x4 of 16-bit patterns in local h into f32x4 on the
-// stack; e is a v128 scratch local.
-func widen(c *code, d dtype, k consts, h, e uint32) {
-	if d == dBF16 {
-		c.get(h)
-		c.i32c(16)
-		c.simd(vI32x4Shl)
-		return
-	}
-	c.get(h)
-	c.i32c(17)
-	c.simd(vI32x4Shl)
-	c.i32c(4)
-	c.simd(vI32x4ShrU)
-	c.tee(e)
-	c.get(k.magic)
-	c.simd(vF32x4Mul)
-	c.get(e)
-	c.get(k.thr)
-	c.simd(vI32x4GtS)
-	c.get(k.exp)
-	c.simd(vAnd)
-	c.simd(vOr)
-	c.get(h)
-	c.i32c(16)
-	c.simd(vI32x4Shl)
-	c.get(k.sign)
-	c.simd(vAnd)
-	c.simd(vOr)
 }
 
 // emitTile writes tile_<d>_<rows>(pw, px, po, K, ldx, ldo): for rows x rows
@@ -145,10 +179,10 @@ func emitTile(m *module, d dtype, rows int) uint32 {
 		sets = unroll
 	}
 	var k consts
-	var h, e uint32
+	var h, lo, hi uint32
 	if d != dF32 {
 		k = newConsts(c)
-		h, e = c.local(v128), c.local(v128)
+		h, lo, hi = c.local(v128), c.local(v128), c.local(v128)
 	}
 	w := [2]uint32{c.local(v128), c.local(v128)}
 	s := c.local(v128)
@@ -183,16 +217,17 @@ func emitTile(m *module, d dtype, rows int) uint32 {
 	wstep := 8 * d.size() // bytes of one k of a panel
 	step := func(u int) {
 		set := acc[u%sets]
-		for j := 0; j < 2; j++ {
-			c.get(pw)
-			if d == dF32 {
+		if d == dF32 {
+			for j := 0; j < 2; j++ {
+				c.get(pw)
 				c.vload(uint32(int32(u)*wstep + int32(16*j)))
-			} else {
-				c.load16x4u(uint32(int32(u)*wstep + int32(8*j)))
-				c.set(h)
-				widen(c, d, k, h, e)
+				c.set(w[j])
 			}
-			c.set(w[j])
+		} else {
+			c.get(pw)
+			c.vload(uint32(int32(u) * wstep))
+			c.set(h)
+			widen8(c, d, k, h, lo, hi, w[0], w[1])
 		}
 		for r := 0; r < rows; r++ {
 			c.get(xr[r])
