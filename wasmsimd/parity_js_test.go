@@ -5,10 +5,12 @@ package wasmsimd
 import (
 	"context"
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/lamina-ml/lamina/model"
+	"github.com/lamina-ml/lamina/svgmodel"
 	"github.com/lamina-ml/lamina/tensor"
 )
 
@@ -72,5 +74,44 @@ func TestBrownParity(t *testing.T) {
 		if ids[0][i] != ids[1][i] {
 			t.Fatalf("greedy ids differ at %d: cpu %v, simd %v", i, ids[0], ids[1])
 		}
+	}
+}
+
+// tolSample bounds |simd − cpu| of a layered-emoji sample's values (fields
+// in [-1, 1]) after 8 denoising steps, which carry the products' rounding
+// differences from step to step.
+const tolSample = 1e-3
+
+// TestLayeredEmojiParity samples models/layered-emoji (the SVG model) with
+// the same noise and prompt on the CPU backend and on wasm-simd.
+func TestLayeredEmojiParity(t *testing.T) {
+	if testing.Short() {
+		t.Skip("diffusion sampling")
+	}
+	dir := filepath.Join("..", "models", "layered-emoji")
+	e := loadEngine(t)
+	var out [2][]float32
+	for i, be := range []tensor.Backend{tensor.NewCPU(), tensor.NewCPUWith(e)} {
+		m, err := svgmodel.Load(os.DirFS(dir), be)
+		if err != nil {
+			t.Fatal(err)
+		}
+		noise := svgmodel.Noise(1, m.Config.Slots*m.Config.Fields)
+		out[i], err = m.Sample(context.Background(), noise, nil, nil, svgmodel.Options{Prompt: "red heart", Steps: 8})
+		m.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if e.top < 1<<20 {
+		t.Errorf("the module holds only %d bytes of weights", e.top)
+	}
+	worst := 0.0
+	for i := range out[0] {
+		worst = math.Max(worst, math.Abs(float64(out[0][i]-out[1][i])))
+	}
+	t.Logf("max |difference| %.3g over %d values", worst, len(out[0]))
+	if worst > tolSample || math.IsNaN(worst) {
+		t.Errorf("samples differ by %g > %g", worst, tolSample)
 	}
 }

@@ -4,19 +4,22 @@
 // backend with the wasm-simd one (the CPU backend with its products on the
 // SIMD128 kernel module) on a model directory: prefill and greedy decode
 // tokens/s, rounds interleaved (cpu, simd, cpu, simd, …), medians and their
-// ratio printed. Run it through bench/wasmsimd/run.sh.
+// ratio printed; with -svg, also seconds per layered-emoji sample (the SVG
+// diffusion model, 24 steps). Run it through bench/wasmsimd/run.sh.
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"slices"
 	"time"
 
 	"github.com/lamina-ml/lamina/model"
+	"github.com/lamina-ml/lamina/svgmodel"
 	"github.com/lamina-ml/lamina/tensor"
 	"github.com/lamina-ml/lamina/wasmsimd"
 )
@@ -26,8 +29,13 @@ func main() {
 	promptLen := flag.Int("prompt-len", 128, "prompt tokens for prefill")
 	newTokens := flag.Int("new-tokens", 128, "greedy tokens to decode")
 	rounds := flag.Int("rounds", 5, "interleaved rounds; figures are medians")
+	svg := flag.String("svg", "", "also time samples of this layered-SVG model directory")
 	flag.Parse()
-	if err := run(*dir, *promptLen, *newTokens, *rounds); err != nil {
+	err := run(*dir, *promptLen, *newTokens, *rounds)
+	if err == nil && *svg != "" {
+		err = runSVG(*svg, *rounds)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "wasmsimd bench:", err)
 		os.Exit(1)
 	}
@@ -118,6 +126,52 @@ func (r *runner) once(prompt []int32, n int, record bool) error {
 		r.decode = append(r.decode, float64(n)/t2.Sub(t1).Seconds())
 		r.ids = ids
 	}
+	return nil
+}
+
+// runSVG times one layered-emoji sample (default steps and guidance) per
+// backend per round, interleaved, and checks the two samples agree.
+func runSVG(dir string, rounds int) error {
+	eng, err := wasmsimd.Load(context.Background())
+	if err != nil {
+		return err
+	}
+	bes := []tensor.Backend{tensor.NewCPU(), tensor.NewCPUWith(eng)}
+	var ms []*svgmodel.Model
+	for _, be := range bes {
+		m, err := svgmodel.Load(os.DirFS(dir), be)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		ms = append(ms, m)
+	}
+	noise := svgmodel.Noise(1, ms[0].Config.Slots*ms[0].Config.Fields)
+	opts := svgmodel.Options{Prompt: "red heart"}
+	secs := make([][]float64, len(ms))
+	outs := make([][]float32, len(ms))
+	for i := -1; i < rounds; i++ { // round -1 warms up
+		for j, m := range ms {
+			t0 := time.Now()
+			out, err := m.Sample(context.Background(), noise, nil, nil, opts)
+			if err != nil {
+				return err
+			}
+			if i >= 0 {
+				secs[j] = append(secs[j], time.Since(t0).Seconds())
+				outs[j] = out
+			}
+		}
+	}
+	worst := 0.0
+	for i := range outs[0] {
+		worst = max(worst, math.Abs(float64(outs[0][i]-outs[1][i])))
+	}
+	fmt.Printf("\nlayered-SVG model %s, %d steps, %d interleaved rounds (medians), max |sample difference| %.2g\n", dir, svgmodel.DefaultSteps, rounds, worst)
+	for j, be := range bes {
+		fmt.Printf("%-10s %10.2f s/sample\n", be.Name(), median(secs[j]))
+	}
+	fmt.Printf("%-10s %10.2fx faster\n", "ratio", median(secs[0])/median(secs[1]))
 	return nil
 }
 

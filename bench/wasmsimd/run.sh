@@ -6,13 +6,15 @@
 # identical on both (the script fails otherwise).
 #
 #   bench/wasmsimd/run.sh [--dir models/lamina-brown-20m] [--prompt-len 128]
-#                         [--new-tokens 128] [--rounds 5]
+#                         [--new-tokens 128] [--rounds 5] [--svg models/layered-emoji]
+#
+# --svg also times layered-emoji samples (24 steps) on both backends.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 args=()
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--dir | --prompt-len | --new-tokens | --rounds) args+=("-${1#--}" "$2"); shift 2 ;;
+	--dir | --prompt-len | --new-tokens | --rounds | --svg) args+=("-${1#--}" "$2"); shift 2 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
