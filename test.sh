@@ -78,7 +78,7 @@ gotests() {
 
 # The pure-Go core under js/wasm in Node: the same code the browser's CPU path runs.
 wasmtests() {
-	GOOS=js GOARCH=wasm go test -count=1 ./kernels/... ./tensor/... ./model/... ./tokenizer/... ./vector/... ./svgmodel/... ./wasm/... ./promise/ ./ui/
+	GOOS=js GOARCH=wasm go test -count=1 ./kernels/... ./tensor/... ./model/... ./tokenizer/... ./vector/... ./svgmodel/... ./wasm/... ./wasmsimd/ ./promise/ ./ui/
 }
 
 build() { ./build.sh; }

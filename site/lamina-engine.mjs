@@ -358,8 +358,8 @@ export function checkLimits(limits) {
 // Engine is one runtime (one backend) inside this realm's Go program.
 export class Engine {
   static async create({ backend = 'auto', assetsBase, module, limits }) {
-    if (!['auto', 'webgpu', 'cpu'].includes(backend)) {
-      throw new LaminaError(`lamina: backend must be 'auto', 'webgpu' or 'cpu', not ${JSON.stringify(backend)}`, 'bad-input');
+    if (!['auto', 'webgpu', 'wasm-simd', 'cpu'].includes(backend)) {
+      throw new LaminaError(`lamina: backend must be 'auto', 'webgpu', 'wasm-simd' or 'cpu', not ${JSON.stringify(backend)}`, 'bad-input');
     }
     const lim = checkLimits(limits);
     const api = await startGo(assetsBase, module);

@@ -2,8 +2,8 @@
 // with a pure-Go CPU fallback (both inside lamina.wasm).
 //
 //   import { createRuntime } from './lamina.mjs';
-//   const rt = await createRuntime({ backend: 'auto' | 'webgpu' | 'cpu', worker: true | false, limits });
-//   rt.backend;                       // 'webgpu' or 'cpu' — what actually runs (updates after a device loss)
+//   const rt = await createRuntime({ backend: 'auto' | 'webgpu' | 'wasm-simd' | 'cpu', worker: true | false, limits });
+//   rt.backend;                       // 'webgpu', 'wasm-simd' or 'cpu' — what actually runs (updates after a device loss)
 //   rt.adapter;                       // the WebGPU adapter seen: { vendor, architecture, device, description,
 //                                     //   isFallbackAdapter, software } — or null (backend 'cpu', or no adapter)
 //   const lm = await rt.loadModel(baseURL, { onProgress: ({ file, loaded, total, cached }) => {} });
@@ -20,7 +20,7 @@
 //
 // The layered-SVG diffusion model (config.json + model.safetensors, e.g. /models/layered-emoji/):
 //   const m = await rt.loadSVGModel(baseURL, { onProgress, backend: 'auto' | 'cpu' });
-//   m.backend;                        // 'webgpu' or 'cpu': what the SVG model runs on
+//   m.backend;                        // 'webgpu', 'wasm-simd' or 'cpu': what the SVG model runs on
 //   await m.generate({ prompt, seed, steps, cfg, onStep, signal });          // → { svg, layers }
 //   await m.generate({ prompt, seed, n: 4 });   // → [{ svg, layers, seed }, …] four candidates
 //   await m.edit({ svg, keep, recolor, add, prompt, seed, steps, cfg, onStep, signal }); // → { svg, layers }
@@ -85,8 +85,8 @@ export { LaminaError };
 const assetsBase = new URL('./', import.meta.url);
 
 export async function createRuntime({ backend = 'auto', worker = false, limits } = {}) {
-  if (!['auto', 'webgpu', 'cpu'].includes(backend)) {
-    throw new LaminaError(`lamina: backend must be 'auto', 'webgpu' or 'cpu', not ${JSON.stringify(backend)}`, 'bad-input');
+  if (!['auto', 'webgpu', 'wasm-simd', 'cpu'].includes(backend)) {
+    throw new LaminaError(`lamina: backend must be 'auto', 'webgpu', 'wasm-simd' or 'cpu', not ${JSON.stringify(backend)}`, 'bad-input');
   }
   const lim = checkLimits(limits);
   const transport = worker ? await WorkerTransport.create(backend, lim) : await LocalTransport.create(backend, lim);

@@ -133,7 +133,7 @@ type AttentionArgs struct {
 // forgets; the backend stays usable afterwards. No op panics on misuse, so a
 // caller checks the synchronisation point's error and nothing else.
 type Backend interface {
-	// Name is "cpu" or "webgpu".
+	// Name is "cpu", "wasm-simd" (NewCPUWith a wasmsimd engine) or "webgpu".
 	Name() string
 
 	// Upload copies host bytes (little-endian, dtype dt, row-major) into a

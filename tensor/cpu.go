@@ -57,6 +57,8 @@ func (b *cpuBackend) takeErr() error {
 type cpuBackend struct {
 	mu  sync.Mutex
 	err error // first op failure since the last Read, ReadInts or Flush
+	// engine, when set, runs the products by uploaded weights (NewCPUWith).
+	engine MatMulEngine
 }
 
 // cpuTensor stores exactly one of its slices, chosen by dt: f32 for F32,
@@ -70,6 +72,11 @@ type cpuTensor struct {
 	raw   []byte
 	q     *kernels.QMatrix // Q8, Q4
 	freed bool
+	// weight marks a 2-D tensor made by Upload, which a MatMulEngine may
+	// hold a copy of (held); engineFailed records that it turned it down.
+	weight       bool
+	held         EngineWeight
+	engineFailed bool
 }
 
 func (t *cpuTensor) Shape() []int { return t.shape }
@@ -92,7 +99,12 @@ func (t *cpuTensor) rows() int {
 	return NumElements(t.shape) / c
 }
 
-func (b *cpuBackend) Name() string { return "cpu" }
+func (b *cpuBackend) Name() string {
+	if b.engine != nil {
+		return b.engine.Name()
+	}
+	return "cpu"
+}
 
 // ct converts a Tensor to the CPU type; a tensor from another backend or a
 // freed one is a programming error, so it panics with a clear message.
@@ -138,7 +150,7 @@ func (b *cpuBackend) Upload(shape []int, dt DType, data []byte) (Tensor, error) 
 	if len(data) != n*dt.Size() {
 		return nil, fmt.Errorf("tensor: upload of %v %v needs %d bytes, got %d", dt, shape, n*dt.Size(), len(data))
 	}
-	t := &cpuTensor{shape: append([]int(nil), shape...), dt: dt}
+	t := &cpuTensor{shape: append([]int(nil), shape...), dt: dt, weight: len(shape) == 2}
 	switch dt {
 	case F32:
 		t.f32 = make([]float32, n)
@@ -200,6 +212,10 @@ func (b *cpuBackend) ZerosI32(n int) (Tensor, error) {
 func (b *cpuBackend) Free(t Tensor) {
 	defer b.guard()
 	c := ct(t)
+	if c.held != nil {
+		b.engine.Release(c.held)
+		c.held = nil
+	}
 	c.f32, c.u16, c.i32, c.raw, c.q = nil, nil, nil, nil, nil
 	c.freed = true
 }

@@ -42,7 +42,9 @@ func (b *cpuBackend) MatMul(out, x, w, bias Tensor) {
 	if len(o) != T*N {
 		panic(fmt.Sprintf("tensor: MatMul out %v for (%d,%d)", ct(out).shape, T, N))
 	}
-	matmulChunk(o, xv, wc, T, K, 0, N)
+	if !b.engineMatMul(o, xv, wc, T, K, N) {
+		matmulChunk(o, xv, wc, T, K, 0, N)
+	}
 	if bias != nil {
 		bv := f32Data(bias, "MatMul bias")
 		if len(bv) != N {

@@ -177,7 +177,7 @@ func (r *registry) createRuntime(ctx context.Context, mode string) (int, string,
 func (r *registry) createRuntimeWith(ctx context.Context, mode string, limits gpuLimits) (int, string, error) {
 	m, err := backend.ParseMode(mode)
 	if err != nil || mode == "" {
-		return 0, "", coded(codeBadInput, "lamina: backend must be 'auto', 'webgpu' or 'cpu', not %q", mode)
+		return 0, "", coded(codeBadInput, "lamina: backend must be 'auto', 'webgpu', 'wasm-simd' or 'cpu', not %q", mode)
 	}
 	if m != backend.CPU && limits.MaxBufferSize < 0 {
 		return 0, "", coded(codeBadInput, "lamina: limits.maxBufferSize must be a positive number of bytes, not %d", limits.MaxBufferSize)
@@ -257,7 +257,7 @@ func (r *registry) loadModel(rtID int, files memFS) (int, *loadedModel, error) {
 			return 0, nil, rt.tooLarge(err)
 		}
 	}
-	if rt.mode == modeAuto && rt.be.Name() != modeCPU {
+	if rt.mode == modeAuto && rt.be.Name() == modeWebGPU {
 		lm.files = files
 	}
 	c := lm.m.Config
@@ -302,7 +302,7 @@ func (rt *runtime) adapterInfo() *webgpu.AdapterInfo {
 func (lm *loadedModel) withRecovery(op func() error) error {
 	err := op()
 	rt := lm.rt
-	if err == nil || rt.mode != modeAuto || rt.be.Name() == modeCPU || !gpuLost(err) {
+	if err == nil || rt.mode != modeAuto || rt.be.Name() != modeWebGPU || !gpuLost(err) {
 		return err
 	}
 	if rerr := rt.fallBackToCPU(); rerr != nil {

@@ -13,6 +13,7 @@ import (
 	"testing/fstest"
 	"unicode/utf8"
 
+	"github.com/lamina-ml/lamina/backend"
 	"github.com/lamina-ml/lamina/tensor"
 	"github.com/lamina-ml/lamina/webgpu"
 )
@@ -260,10 +261,19 @@ func TestRuntimeErrors(t *testing.T) {
 	}
 }
 
+// autoCPU is the backend auto falls back to without a GPU: wasm-simd where
+// the SIMD module loads (js/wasm in Node), else cpu.
+func autoCPU() string {
+	if _, err := backend.LoadSIMD(context.Background()); err == nil {
+		return string(backend.WasmSIMD)
+	}
+	return modeCPU
+}
+
 func TestAutoFallsBackToCPU(t *testing.T) {
 	r := newRegistry(webgpu.NewBackendWithOptions)
 	_, be, err := r.createRuntime(context.Background(), modeAuto)
-	if err != nil || be != "cpu" {
+	if err != nil || be != autoCPU() {
 		t.Fatalf("auto without WebGPU: backend %q err %v", be, err)
 	}
 }
@@ -468,7 +478,7 @@ func TestAutoSkipsSoftwareAdapter(t *testing.T) {
 		adapter webgpu.AdapterInfo
 		want    string
 	}{
-		{modeAuto, swiftShader, "cpu"},
+		{modeAuto, swiftShader, autoCPU()},
 		{modeAuto, nvidia, "webgpu"},
 		{modeWebGPU, swiftShader, "webgpu"},
 		{modeWebGPU, nvidia, "webgpu"},
@@ -538,7 +548,7 @@ func TestTooLargeForDevice(t *testing.T) {
 	if _, _, err := r.createRuntimeWith(context.Background(), modeWebGPU, gpuLimits{MaxBufferSize: 4096}); err == nil || got.MaxBufferSize != 4096 || got.RejectSoftware {
 		t.Errorf("webgpu runtime: options %+v, err %v", got, err)
 	}
-	if _, be, _ := r.createRuntimeWith(context.Background(), modeAuto, gpuLimits{}); be != "cpu" || !got.RejectSoftware {
+	if _, be, _ := r.createRuntimeWith(context.Background(), modeAuto, gpuLimits{}); be != autoCPU() || !got.RejectSoftware {
 		t.Errorf("auto runtime: options %+v, backend %q", got, be)
 	}
 	if _, _, err := r.createRuntimeWith(context.Background(), modeWebGPU, gpuLimits{MaxBufferSize: -1}); errorCode(err) != codeBadInput {
