@@ -17,7 +17,7 @@ import (
 )
 
 func init() {
-	register("generate", "generate text: --model DIR (--prompt TEXT | --ids 1,2,3) --max-new-tokens N [--temperature T --top-k K --top-p P --seed S --repetition-penalty R] [--draft-exit E --draft-tokens K | --early-exit-threshold X] [--json]", runGenerate)
+	register("generate", "generate text: --model DIR (--prompt TEXT | --ids 1,2,3) --max-new-tokens N [--temperature T --top-k K --top-p P --seed S --repetition-penalty R] [--draft-exit E | --draft-model DIR] [--draft-tokens K] [--early-exit-threshold X] [--json]", runGenerate)
 }
 
 // runGenerate streams generated text to stdout (or, without a
@@ -41,6 +41,7 @@ func runGenerate(args []string) error {
 	var stops stringList
 	fs.Var(&stops, "stop", "stop once the generated text contains this string (repeatable)")
 	draftExit := fs.Int("draft-exit", 0, "LayerSkip self-speculative decoding: draft with the first E layers (0: off; greedy output is unchanged)")
+	draftModel := fs.String("draft-model", "", "speculative decoding with a separate small draft model folder sharing the tokenizer (greedy output is unchanged)")
 	draftTokens := fs.Int("draft-tokens", model.DefaultDraftTokens, "tokens drafted per round with --draft-exit")
 	earlyExit := fs.Float64("early-exit-threshold", 0, "CALM-style early exit, greedy only and NOT exact: a token leaves after the first layer whose next-token probability reaches X (0: off)")
 	asJSON := fs.Bool("json", false, `print {"ids": [...], "text": "..."} instead of streaming`)
@@ -82,7 +83,7 @@ func runGenerate(args []string) error {
 	// Flags left out take generation_config.json's value, then the
 	// built-in default: the resolution the worker and the browser share.
 	req := model.Request{Seed: *seed, IgnoreEOS: *ignoreEOS, DraftExit: *draftExit}
-	if *draftExit > 0 {
+	if *draftExit > 0 || *draftModel != "" {
 		req.DraftTokens = *draftTokens
 	}
 	fs.Visit(func(f *flag.Flag) {
@@ -101,8 +102,16 @@ func runGenerate(args []string) error {
 	})
 	opts := m.Options(req)
 	opts.EarlyExitThreshold = float32(*earlyExit)
+	if *draftModel != "" {
+		dm, err := model.LoadDir(*draftModel, tensor.NewCPU())
+		if err != nil {
+			return fmt.Errorf("--draft-model: %w", err)
+		}
+		defer dm.Close()
+		opts.DraftModel = dm
+	}
 	var stats model.SpecStats
-	if opts.DraftExit > 0 || opts.EarlyExitThreshold > 0 {
+	if opts.DraftExit > 0 || opts.DraftModel != nil || opts.EarlyExitThreshold > 0 {
 		opts.Stats = &stats
 	}
 	isEOS := func(id int32) bool { return !opts.IgnoreEOS && slices.Contains(m.EOS, id) }
@@ -157,7 +166,7 @@ func runGenerate(args []string) error {
 		out = []int32{}
 	}
 	var st *genStats
-	if opts.DraftExit > 0 || opts.EarlyExitThreshold > 0 {
+	if opts.Stats != nil {
 		st = &genStats{Drafted: stats.Drafted, Accepted: stats.Accepted, Rounds: stats.Rounds, ExitLayers: stats.ExitLayers}
 		if elapsed > 0 {
 			st.TokensPerS = float64(len(out)) / elapsed
