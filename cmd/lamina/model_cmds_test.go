@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/lamina-ml/lamina/model"
 )
 
 // The model commands are tested in-process against the transformers
@@ -158,6 +160,40 @@ func TestGenerateCommandDraftExit(t *testing.T) {
 		if res.Stats == nil || res.Stats.Drafted == 0 || res.Stats.Rounds == 0 || res.Stats.Accepted > res.Stats.Drafted || !(res.Stats.TokensPerS > 0) {
 			t.Errorf("%v: stats %+v in %s", flags, res.Stats, out)
 		}
+	}
+}
+
+// TestGenerateCommandDraftExitAuto checks --draft-exit auto keeps the
+// greedy ids and reports its decision under "stats": "auto".
+func TestGenerateCommandDraftExitAuto(t *testing.T) {
+	ref := loadReference(t, "llama-tiny")
+	want := ref.GreedyIDs[len(ref.GreedyPrompt):]
+	dir := filepath.Join(fixtureDir, "llama-tiny")
+	out, errs, code := capture(t, "generate", "--model", dir, "--ids", joinIDs(ref.GreedyPrompt), "--max-new-tokens", fmt.Sprint(len(want)),
+		"--ignore-eos", "--temperature", "0", "--json", "--draft-exit", "auto")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var res struct {
+		IDs   []int32 `json:"ids"`
+		Stats *struct {
+			Drafted int
+			Auto    *model.SpecPlan
+		} `json:"stats"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.IDs, want) {
+		t.Errorf("ids %v, want %v", res.IDs, want)
+	}
+	if res.Stats == nil || res.Stats.Auto == nil || res.Stats.Auto.Reason == "" || len(res.Stats.Auto.Probe) != 1 || res.Stats.Auto.Probe[0].Exit != 1 ||
+		(res.Stats.Auto.DraftExit == 0) != (res.Stats.Drafted == 0) {
+		t.Errorf("stats in %s", out)
+	}
+	_, errs, code = capture(t, "generate", "--model", dir, "--ids", "1", "--draft-exit", "some")
+	if code == 0 || !strings.Contains(errs, "want a layer count or auto") {
+		t.Errorf("--draft-exit some: exit %d, %s", code, errs)
 	}
 }
 
