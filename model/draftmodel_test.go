@@ -63,6 +63,9 @@ func TestDraftModelGreedyIdentical(t *testing.T) {
 						if n > 2 && st.Drafted == 0 {
 							t.Fatalf("%s draft %s K=%d: nothing drafted", p.name, dname, K)
 						}
+						if n := countTrue(st.FromDraft); len(st.FromDraft) != len(got) || n != st.Accepted {
+							t.Fatalf("%s draft %s K=%d: FromDraft %v for %d tokens, %d accepted", p.name, dname, K, st.FromDraft, len(got), st.Accepted)
+						}
 						if dname == "self" && st.Accepted != st.Drafted {
 							t.Fatalf("%s drafting with itself K=%d n=%d: %d of %d accepted", p.name, K, n, st.Accepted, st.Drafted)
 						}
@@ -124,4 +127,14 @@ func TestDraftModelOptionErrors(t *testing.T) {
 			t.Errorf("case %d: no error", i)
 		}
 	}
+}
+
+func countTrue(v []bool) int {
+	n := 0
+	for _, b := range v {
+		if b {
+			n++
+		}
+	}
+	return n
 }

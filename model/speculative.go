@@ -21,6 +21,11 @@ type SpecStats struct {
 	// ExitLayers is, with early exit, the layer each generated token
 	// exited after (Config.Layers: it ran them all).
 	ExitLayers []int
+	// FromDraft is, with speculative decoding, whether each generated
+	// token was a draft the full model accepted (false: the full model's
+	// own token, the first one or a round's bonus). It is appended before
+	// the token is handed to Generate's onToken.
+	FromDraft []bool
 }
 
 // AcceptanceRate is Accepted / Drafted (0 when nothing was drafted).
@@ -287,6 +292,7 @@ func (m *Model) generateSpeculative(ctx context.Context, s *Session, prompt []in
 		return nil, err
 	}
 	out := []int32{y}
+	stats.FromDraft = append(stats.FromDraft, false)
 	if stop(out, y) {
 		return out, nil
 	}
@@ -350,9 +356,10 @@ func (m *Model) generateSpeculative(ctx context.Context, s *Session, prompt []in
 		stats.Accepted += accepted
 		s.pos = P + accepted + 1 // crop: y and the accepted drafts stay
 		dr.keep(P, accepted)
-		for _, id := range append(drafts[:accepted:accepted], bonus) {
+		for j, id := range append(drafts[:accepted:accepted], bonus) {
 			out = append(out, id)
 			seq = append(seq, id)
+			stats.FromDraft = append(stats.FromDraft, j < accepted)
 			if stop(out, id) {
 				return out, nil
 			}

@@ -466,17 +466,26 @@ type genRequest struct {
 	Seed              uint64
 	EOS               []int32 // nil: the model's; empty: never stop early
 	StopStrings       []string
+	// DraftExit and DraftTokens turn on self-speculative decoding
+	// (generate({speculative: {exitLayer, draftTokens}})); Stats, if
+	// non-nil, receives its counts, FromDraft appended before each
+	// onToken call.
+	DraftExit, DraftTokens int
+	Stats                  *model.SpecStats
 }
 
 // options resolves a request with the model's generation_config.json
 // (model.ResolveOptions, as the CLI and the worker do).
 func (lm *loadedModel) options(req genRequest) model.GenerateOptions {
 	r := model.Request{Temperature: req.Temperature, TopK: req.TopK, TopP: req.TopP,
-		RepetitionPenalty: req.RepetitionPenalty, Seed: req.Seed, EOS: req.EOS, StopStrings: req.StopStrings}
+		RepetitionPenalty: req.RepetitionPenalty, Seed: req.Seed, EOS: req.EOS, StopStrings: req.StopStrings,
+		DraftExit: req.DraftExit, DraftTokens: req.DraftTokens}
 	if req.MaxNewTokens >= 0 {
 		r.MaxNewTokens = &req.MaxNewTokens
 	}
-	return lm.m.Options(r)
+	o := lm.m.Options(r)
+	o.Stats = req.Stats
+	return o
 }
 
 // generate continues req.IDs. onToken gets every new id with the text it
