@@ -496,6 +496,9 @@ func (lm *loadedModel) generate(req genRequest, onToken func(id int32, text stri
 	if err := lm.checkIDs(req.IDs); err != nil {
 		return nil, false, err
 	}
+	if req.DraftExit < 0 || req.DraftExit >= lm.m.Config.Layers {
+		return nil, false, coded(codeBadInput, "lamina: speculative.exitLayer %d must lie in [1, %d) (the model has %d layers)", req.DraftExit, lm.m.Config.Layers, lm.m.Config.Layers)
+	}
 	opts := lm.options(req)
 	if len(opts.StopStrings) > 0 && lm.tok == nil {
 		return nil, false, coded(codeNoTokenizer, "lamina: stopStrings need a tokenizer.json")
