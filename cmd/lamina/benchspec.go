@@ -118,6 +118,7 @@ func runBenchSpec(args []string) error {
 		cfgs = append(cfgs, specConfig{plan.DraftExit, plan.DraftTokens})
 	}
 	rates := make([][]float64, len(cfgs))
+	cpuRates := make([][]float64, len(cfgs)) // per process CPU second: the work, whatever the load
 	stats := make([]model.SpecStats, len(cfgs))
 	var want []int32
 	ctx := context.Background()
@@ -126,13 +127,19 @@ func runBenchSpec(args []string) error {
 			var st model.SpecStats
 			o := model.GenerateOptions{MaxNewTokens: *maxNew, IgnoreEOS: true, DraftExit: c.E, DraftTokens: c.K, Stats: &st}
 			var first time.Time
+			var firstCPU time.Duration
+			cpuOK := false
 			out, err := m.Generate(ctx, ids, o, func(int32) bool {
 				if first.IsZero() {
 					first = time.Now()
+					firstCPU, cpuOK = processCPUTime()
 				}
 				return true
 			})
 			end := time.Now()
+			if c, ok := processCPUTime(); ok && cpuOK {
+				cpuRates[ci] = append(cpuRates[ci], float64(len(out)-1)/(c-firstCPU).Seconds())
+			}
 			if err != nil {
 				return err
 			}
@@ -147,8 +154,12 @@ func runBenchSpec(args []string) error {
 	}
 	fmt.Fprintf(stdout, "lamina bench-spec: %s, %d layers, %d prompt tokens, %d new tokens, %d threads, %d interleaved reps, greedy (ids checked equal)\n",
 		cmp.Or(*dir, *shape+" (random weights)"), m.Config.Layers, len(ids), *maxNew, kernels.Workers(), *reps)
-	fmt.Fprintf(stdout, "%-10s %8s %10s %14s %8s\n", "config", "accept", "drafted", "decode tok/s", "ratio")
+	fmt.Fprintf(stdout, "%-10s %8s %10s %14s %8s %14s %8s\n", "config", "accept", "drafted", "decode tok/s", "ratio", "tok/CPU-s", "ratio")
 	base := median(rates[0])
+	cpuBase := 0.0
+	if len(cpuRates[0]) > 0 {
+		cpuBase = median(cpuRates[0])
+	}
 	for ci, c := range cfgs {
 		name, acc, drafted := "plain", "-", "-"
 		if c.E > 0 {
@@ -157,7 +168,12 @@ func runBenchSpec(args []string) error {
 			drafted = strconv.Itoa(stats[ci].Drafted)
 		}
 		r := median(rates[ci])
-		fmt.Fprintf(stdout, "%-10s %8s %10s %14.1f %7.2fx\n", name, acc, drafted, r, r/base)
+		cpu, cpuRatio := "-", "-"
+		if len(cpuRates[ci]) > 0 && cpuBase > 0 {
+			c := median(cpuRates[ci])
+			cpu, cpuRatio = fmt.Sprintf("%.1f", c), fmt.Sprintf("%.2fx", c/cpuBase)
+		}
+		fmt.Fprintf(stdout, "%-10s %8s %10s %14.1f %7.2fx %14s %8s\n", name, acc, drafted, r, r/base, cpu, cpuRatio)
 	}
 	return nil
 }
