@@ -36,19 +36,21 @@ func TestDraftModelGreedyIdentical(t *testing.T) {
 			}
 			t.Cleanup(rnd.Close)
 			drafts := map[string]*Model{"self": m, "random-1-layer": rnd}
-			for name, f := range fixtures {
-				if f.Config.VocabSize == m.Config.VocabSize {
+			// One other fixture of the same vocabulary (a different model).
+			for _, name := range fixtureModels {
+				if f := fixtures[name]; f.Config.VocabSize == m.Config.VocabSize && name != p.name {
 					drafts[name] = f
+					break
 				}
 			}
-			for _, n := range []int{1, 2, 7, 20} {
+			for _, n := range []int{1, 7, 20} {
 				base := GenerateOptions{MaxNewTokens: n, IgnoreEOS: true}
 				want, err := m.Generate(ctx, p.prompt, base, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
 				for dname, dm := range drafts {
-					for _, K := range []int{1, 2, 3, 5, 8} {
+					for _, K := range []int{1, 3, 8} {
 						o := base
 						o.DraftModel, o.DraftTokens = dm, K
 						var st SpecStats
@@ -91,7 +93,7 @@ func TestDraftModelStops(t *testing.T) {
 		eos := []int32{full[cut]}
 		want, _ := m.Generate(ctx, prompt, GenerateOptions{MaxNewTokens: 24, EOS: eos}, nil)
 		for _, draft := range []*Model{m, dm} {
-			for _, K := range []int{1, 3, 6} {
+			for _, K := range []int{1, 4} {
 				got, err := m.Generate(ctx, prompt, GenerateOptions{MaxNewTokens: 24, EOS: eos, DraftModel: draft, DraftTokens: K}, nil)
 				if err != nil || !slices.Equal(got, want) {
 					t.Fatalf("EOS %v K=%d: %v %v, want %v", eos, K, got, err, want)
