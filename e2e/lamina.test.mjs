@@ -142,6 +142,30 @@ function runtimeSuite(backend, worker) {
       assert.equal(r.pieces, r.text, 'streamed pieces add up to text');
     });
 
+    it('generate({speculative}) keeps greedy ids; each token says drafted and its exit layer', { timeout: TIMEOUT }, async () => {
+      const r = await page.evaluate(async () => {
+        const ref = await (await fetch('/models/llama-tiny/reference.json')).json();
+        const lm = await window.__rt.loadModel('/models/llama-tiny/');
+        const n = ref.greedy_ids.length - ref.greedy_prompt.length;
+        const toks = [];
+        const g = await lm.generate({ ids: ref.greedy_prompt, maxNewTokens: n, eosTokenIds: [], speculative: { exitLayer: 1, draftTokens: 3 },
+          onToken: (t) => toks.push({ drafted: t.drafted, exitLayer: t.exitLayer }) });
+        const bad = [];
+        for (const exitLayer of [0, lm.info.layers]) {
+          try { await lm.generate({ ids: ref.greedy_prompt, maxNewTokens: 2, speculative: { exitLayer } }); bad.push('none'); } catch (e) { bad.push(e.code); }
+        }
+        const out = { ids: g.ids, want: ref.greedy_ids, n, toks, stats: g.stats, layers: lm.info.layers, bad };
+        await lm.dispose();
+        return out;
+      });
+      assert.deepEqual(r.ids, r.want, 'speculative greedy ids equal HF greedy');
+      assert.equal(r.toks.length, r.n, 'one event per token');
+      assert.ok(r.stats && r.stats.drafted > 0 && r.stats.rounds > 0, `stats ${JSON.stringify(r.stats)}`);
+      assert.equal(r.toks.filter((t) => t.drafted).length, r.stats.accepted, 'drafted tokens = accepted');
+      assert.ok(r.toks.every((t) => t.exitLayer === (t.drafted ? 1 : r.layers)), `exit layers ${JSON.stringify(r.toks)}`);
+      assert.deepEqual(r.bad, ['bad-input', 'bad-input'], 'exitLayer 0 and exitLayer = layers are refused');
+    });
+
     it('sampling is seeded; stopStrings end generation', { timeout: TIMEOUT }, async () => {
       const r = await page.evaluate(async () => {
         const lm = await window.__rt.loadModel('/models/tok-llama-sp-bpe-bytefallback/');

@@ -69,6 +69,11 @@ type GenerateOptions struct {
 	// DraftTokens is K, the tokens drafted per round (default
 	// DefaultDraftTokens when DraftExit is set).
 	DraftTokens int
+	// DraftModel, if non-nil, drafts the DraftTokens tokens instead: a
+	// separate (smaller) model sharing the tokenizer, with the same
+	// acceptance rule and guarantees as DraftExit. It must not be combined
+	// with DraftExit.
+	DraftModel *Model
 	// EarlyExitThreshold in (0,1] turns on CALM-style early exit
 	// (generateEarlyExit; greedy only, NOT exact: tokens may differ from
 	// plain decoding); 0 disables it.
@@ -145,7 +150,7 @@ func (m *Model) Generate(ctx context.Context, prompt []int32, opts GenerateOptio
 		}
 		return false
 	}
-	if opts.DraftExit > 0 {
+	if opts.DraftExit > 0 || opts.DraftModel != nil {
 		return m.generateSpeculative(ctx, s, prompt, opts, stop)
 	}
 	if opts.EarlyExitThreshold > 0 {

@@ -421,6 +421,7 @@ export class Engine {
       eosTokenIds: opts.eosTokenIds ? toIds(opts.eosTokenIds, 'eosTokenIds') : undefined,
       repetitionPenalty: opts.repetitionPenalty,
       stopStrings: opts.stopStrings,
+      speculative: opts.speculative,
     };
     return goCall(() => this.api.generate(id, o, onToken || (() => {}), isCancelled || (() => false)));
   }

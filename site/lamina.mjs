@@ -13,6 +13,9 @@
 //                       eosTokenIds, repetitionPenalty, stopStrings });
 //                                     // → { ids, newIds, text }: ids = prompt + new tokens (as HF generate),
 //                                     //   text = decoded new tokens ('' without a tokenizer)
+//   await lm.generate({ ..., speculative: { exitLayer: E, draftTokens: K } });
+//                                     // LayerSkip self-speculation (greedy ids unchanged); onToken also gets
+//                                     //   { drafted, exitLayer } per token; → { ..., stats: { drafted, accepted, rounds } }
 //   lm.tokenizer.encode(text);        // Int32Array, synchronous (null tokenizer when the model has no tokenizer.json)
 //   lm.tokenizer.decode(ids);         // string, synchronous
 //   await lm.layers(ids);             // per-layer logit lens, as `lamina` prints it
@@ -245,7 +248,7 @@ class Model {
     return this.rt.t.layers(this.id, ids);
   }
 
-  async generate({ prompt, ids, maxNewTokens, temperature, topK, topP, seed, onToken, signal, eosTokenIds, repetitionPenalty, stopStrings } = {}) {
+  async generate({ prompt, ids, maxNewTokens, temperature, topK, topP, seed, onToken, signal, eosTokenIds, repetitionPenalty, stopStrings, speculative } = {}) {
     this.check();
     if ((prompt == null) === (ids == null)) {
       throw new LaminaError('lamina: generate needs exactly one of prompt (a string) or ids', 'bad-input');
@@ -258,7 +261,12 @@ class Model {
     if (stopStrings != null && !(Array.isArray(stopStrings) && stopStrings.every((x) => typeof x === 'string'))) {
       throw new LaminaError('lamina: stopStrings must be an array of strings', 'bad-input');
     }
-    const opts = { ids: Array.from(ids), maxNewTokens, temperature, topK, topP, seed, eosTokenIds, repetitionPenalty, stopStrings };
+    if (speculative != null && !(Number.isInteger(speculative.exitLayer) && speculative.exitLayer > 0 &&
+        (speculative.draftTokens == null || (Number.isInteger(speculative.draftTokens) && speculative.draftTokens > 0)))) {
+      throw new LaminaError('lamina: speculative needs { exitLayer: a positive layer count, draftTokens?: a positive count }', 'bad-input');
+    }
+    const opts = { ids: Array.from(ids), maxNewTokens, temperature, topK, topP, seed, eosTokenIds, repetitionPenalty, stopStrings,
+      speculative: speculative && { exitLayer: speculative.exitLayer, draftTokens: speculative.draftTokens } };
     // An exception in onToken stops generation and rejects with it; the
     // caller's signal and onToken's failure share one internal abort.
     const stop = new AbortController();
@@ -288,7 +296,9 @@ class Model {
     if (out.cancelled) throw abortError(signal);
     const all = Array.from(out.ids);
     const newIds = all.slice(opts.ids.length);
-    return { ids: all, newIds, text: streamed };
+    const res = { ids: all, newIds, text: streamed };
+    if (out.stats) res.stats = out.stats;
+    return res;
   }
 
   async dispose() {
@@ -345,7 +355,7 @@ class LocalTransport {
       cancelled = cancelled || !!(signal && signal.aborted);
       return cancelled;
     });
-    return { ids: r.ids, cancelled: r.cancelled || cancelled };
+    return { ids: r.ids, cancelled: r.cancelled || cancelled, stats: r.stats };
   }
 
   async disposeModel(id) {

@@ -90,21 +90,34 @@ async function generate() {
   let n = 0;
   const t0 = performance.now();
   const lensDone = lens(prompt); // the heatmap is of the prompt, drawn while generating
+  // Self-speculation: each token is marked as an accepted draft (green, from the exit layer's
+  // head) or the full model's own (amber: the first token and every round's bonus/correction).
+  const exitLayer = Number($('draft-exit').value) || 0;
+  const speculative = exitLayer > 0 ? { exitLayer, draftTokens: Number($('draft-tokens').value) || undefined } : undefined;
+  let drafted = 0;
   try {
-    await lm.generate({
+    const res = await lm.generate({
       prompt, maxNewTokens: Number($('max').value), temperature: Number($('temp').value),
-      topK: Number($('topk').value) || undefined, seed: Number($('seed').value), signal: abort.signal,
-      onToken: ({ text }) => {
+      topK: Number($('topk').value) || undefined, seed: Number($('seed').value), signal: abort.signal, speculative,
+      onToken: (t) => {
+        const { text } = t;
         n++;
         const s = document.createElement('span');
         s.className = 'tok';
+        if (t.drafted !== undefined) {
+          s.classList.add(t.drafted ? 'drafted' : 'verified');
+          s.dataset.exitLayer = String(t.exitLayer);
+          s.title = t.drafted ? `drafted by layers 1–${t.exitLayer}, accepted` : `from the full model (layer ${t.exitLayer})`;
+          if (t.drafted) drafted++;
+        }
         s.textContent = text;
         out.appendChild(s);
         out.dataset.tokens = String(n);
         $('gen-status').textContent = `${n} tokens · ${(n / ((performance.now() - t0) / 1000)).toFixed(1)} tokens/s`;
       },
     });
-    $('gen-status').textContent = `${n} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${backendLabel(rt)}`;
+    $('gen-status').textContent = `${n} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${backendLabel(rt)}` +
+      (res.stats ? ` · speculative: ${res.stats.accepted} of ${res.stats.drafted} drafts accepted (${drafted} shown green) in ${res.stats.rounds} rounds` : '');
   } catch (e) {
     $('gen-status').textContent = e.name === 'AbortError' ? `Stopped after ${n} tokens.` : 'Error: ' + e.message;
   } finally {

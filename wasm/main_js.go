@@ -18,6 +18,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/lamina-ml/lamina/model"
 	"github.com/lamina-ml/lamina/promise"
 	"github.com/lamina-ml/lamina/webgpu"
 )
@@ -344,12 +345,36 @@ func generate(a []js.Value) any {
 			req.StopStrings = append(req.StopStrings, v.Index(i).String())
 		}
 	}
+	if sp := o.Get("speculative"); sp.Truthy() {
+		// {exitLayer, draftTokens}: self-speculative decoding; each token
+		// event then says whether it was an accepted draft and which
+		// layer's head chose it.
+		if v := sp.Get("exitLayer"); v.Type() == js.TypeNumber {
+			req.DraftExit = v.Int()
+		}
+		if v := sp.Get("draftTokens"); v.Type() == js.TypeNumber {
+			req.DraftTokens = v.Int()
+		}
+		if req.DraftExit > 0 {
+			req.Stats = &model.SpecStats{}
+		}
+	}
 	return async("generate", func() (any, error) {
 		y := newYielder()
 		defer y.release()
+		n := 0
 		ids, cancelled, err := lm.generate(req,
 			func(id int32, text string) {
-				onToken.Invoke(map[string]any{"id": id, "text": text})
+				ev := map[string]any{"id": id, "text": text}
+				if st := req.Stats; st != nil && n < len(st.FromDraft) {
+					ev["drafted"] = st.FromDraft[n]
+					ev["exitLayer"] = lm.m.Config.Layers
+					if st.FromDraft[n] {
+						ev["exitLayer"] = req.DraftExit
+					}
+				}
+				n++
+				onToken.Invoke(ev)
 			},
 			func() bool {
 				y.maybeYield()
@@ -358,7 +383,11 @@ func generate(a []js.Value) any {
 		if err != nil {
 			return nil, err
 		}
-		return map[string]any{"ids": int32sToJS(ids), "cancelled": cancelled}, nil
+		res := map[string]any{"ids": int32sToJS(ids), "cancelled": cancelled}
+		if st := req.Stats; st != nil {
+			res["stats"] = map[string]any{"drafted": st.Drafted, "accepted": st.Accepted, "rounds": st.Rounds}
+		}
+		return res, nil
 	})
 }
 

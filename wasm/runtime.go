@@ -466,17 +466,26 @@ type genRequest struct {
 	Seed              uint64
 	EOS               []int32 // nil: the model's; empty: never stop early
 	StopStrings       []string
+	// DraftExit and DraftTokens turn on self-speculative decoding
+	// (generate({speculative: {exitLayer, draftTokens}})); Stats, if
+	// non-nil, receives its counts, FromDraft appended before each
+	// onToken call.
+	DraftExit, DraftTokens int
+	Stats                  *model.SpecStats
 }
 
 // options resolves a request with the model's generation_config.json
 // (model.ResolveOptions, as the CLI and the worker do).
 func (lm *loadedModel) options(req genRequest) model.GenerateOptions {
 	r := model.Request{Temperature: req.Temperature, TopK: req.TopK, TopP: req.TopP,
-		RepetitionPenalty: req.RepetitionPenalty, Seed: req.Seed, EOS: req.EOS, StopStrings: req.StopStrings}
+		RepetitionPenalty: req.RepetitionPenalty, Seed: req.Seed, EOS: req.EOS, StopStrings: req.StopStrings,
+		DraftExit: req.DraftExit, DraftTokens: req.DraftTokens}
 	if req.MaxNewTokens >= 0 {
 		r.MaxNewTokens = &req.MaxNewTokens
 	}
-	return lm.m.Options(r)
+	o := lm.m.Options(r)
+	o.Stats = req.Stats
+	return o
 }
 
 // generate continues req.IDs. onToken gets every new id with the text it
@@ -486,6 +495,9 @@ func (lm *loadedModel) options(req genRequest) model.GenerateOptions {
 func (lm *loadedModel) generate(req genRequest, onToken func(id int32, text string), cancelled func() bool) (ids []int32, wasCancelled bool, err error) {
 	if err := lm.checkIDs(req.IDs); err != nil {
 		return nil, false, err
+	}
+	if req.DraftExit < 0 || req.DraftExit >= lm.m.Config.Layers {
+		return nil, false, coded(codeBadInput, "lamina: speculative.exitLayer %d must lie in [1, %d) (the model has %d layers)", req.DraftExit, lm.m.Config.Layers, lm.m.Config.Layers)
 	}
 	opts := lm.options(req)
 	if len(opts.StopStrings) > 0 && lm.tok == nil {

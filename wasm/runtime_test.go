@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lamina-ml/lamina/backend"
+	"github.com/lamina-ml/lamina/model"
 	"github.com/lamina-ml/lamina/tensor"
 	"github.com/lamina-ml/lamina/webgpu"
 )
@@ -113,6 +114,43 @@ func TestRuntimeMatchesHF(t *testing.T) {
 				t.Errorf("streamed %v", streamed)
 			}
 		})
+	}
+}
+
+// TestGenerateSpeculative checks generate({speculative}) through the
+// runtime: transformers' greedy ids, and per-token draft flags for every
+// streamed token, as many set as the stats count accepted.
+func TestGenerateSpeculative(t *testing.T) {
+	files, ref := readModelDir(t, "llama-tiny")
+	r := newRegistry(nil)
+	_, lm, err := r.loadModel(newCPURuntime(t, r), files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(ref.GreedyIDs) - len(ref.GreedyPrompt)
+	st := &model.SpecStats{}
+	streamed := 0
+	ids, _, err := lm.generate(genRequest{IDs: ref.GreedyPrompt, MaxNewTokens: n, EOS: []int32{}, DraftExit: 1, DraftTokens: 3, Stats: st},
+		func(int32, string) {
+			streamed++
+			if len(st.FromDraft) != streamed {
+				t.Errorf("token %d streamed with %d draft flags", streamed, len(st.FromDraft))
+			}
+		}, func() bool { return false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(ids) != fmt.Sprint(ref.GreedyIDs) {
+		t.Errorf("speculative greedy ids\n got %v\nwant %v", ids, ref.GreedyIDs)
+	}
+	acc := 0
+	for _, d := range st.FromDraft {
+		if d {
+			acc++
+		}
+	}
+	if st.Drafted == 0 || acc != st.Accepted || streamed != n {
+		t.Errorf("stats %+v, %d flagged accepted, %d streamed", st, acc, streamed)
 	}
 }
 

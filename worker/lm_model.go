@@ -44,6 +44,8 @@ func (l modelLM) Generate(ctx context.Context, prompt []int32, o SampleOptions, 
 		TopK:         o.TopK,
 		TopP:         o.TopP,
 		Seed:         o.Seed,
+		DraftExit:    o.DraftExit,
+		DraftTokens:  o.DraftTokens,
 		// The handler ends on EOS itself (it must not emit the EOS
 		// token, and ignore_eos turns that off).
 		IgnoreEOS: true,
@@ -56,6 +58,7 @@ func (l modelLM) Generation() model.GenerationConfig { return l.m.Generation }
 
 func (l modelLM) VocabSize() int     { return l.m.Config.VocabSize }
 func (l modelLM) ContextLength() int { return l.m.Config.MaxPositions }
+func (l modelLM) Layers() int        { return l.m.Config.Layers }
 func (l modelLM) EOS() []int32       { return l.m.EOS }
 
 type modelTokenizer struct{ t *tokenizer.Tokenizer }
