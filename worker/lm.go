@@ -50,6 +50,9 @@ type SampleOptions struct {
 	TopK        int     // 0: no top-k limit
 	TopP        float32 // 1 keeps the whole distribution
 	Seed        uint64
+	// Constraint, if set, masks every step (response_format; see
+	// model.GenerateOptions.Constraint).
+	Constraint model.Constraint
 }
 
 // generationDefaults is implemented by LMs whose folder has a
