@@ -52,25 +52,9 @@ func (t modelTokenizer) EncodeRendered(s string) ([]int32, error) { return t.t.E
 // TokenID implements chatTokenizer.
 func (t modelTokenizer) TokenID(s string) (int32, bool) { return t.t.TokenToID(s) }
 
-// JSONVocab implements chatTokenizer: the model's ids 0..size-1 as the
-// bytes they add to the text, special tokens (other than byte-fallback
-// ones) left out so a constraint never picks them. Built once.
+// JSONVocab implements chatTokenizer (built once).
 func (t modelTokenizer) JSONVocab(size int) *jsonmode.Vocab {
-	t.chat.once.Do(func() {
-		special := map[int32]bool{}
-		for _, a := range t.t.SpecialTokens() {
-			if !t.t.IsByteToken(a.ID) {
-				special[a.ID] = true
-			}
-		}
-		toks := make([][]byte, size)
-		for id := range toks {
-			if !special[int32(id)] {
-				toks[id], _ = t.t.TokenBytes(int32(id))
-			}
-		}
-		t.chat.vocab = jsonmode.NewVocab(toks)
-	})
+	t.chat.once.Do(func() { t.chat.vocab = jsonmode.TokenizerVocab(t.t, size) })
 	return t.chat.vocab
 }
 
@@ -204,47 +188,22 @@ func parseMessages(raw json.RawMessage) ([]byte, error) {
 	return json.Marshal(out)
 }
 
-// parseResponseFormat reads {"type": "text" | "json_object" |
-// "json_schema", "json_schema": {"name", "schema", "strict"}}.
+// parseResponseFormat is jsonmode.ParseResponseFormat with its errors as
+// API errors: a keyword jsonmode cannot enforce is 422, a malformed format
+// or schema 400.
 func parseResponseFormat(raw json.RawMessage) (*jsonmode.Grammar, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
+	g, err := jsonmode.ParseResponseFormat(raw)
+	var ue *jsonmode.UnsupportedError
+	var fe *jsonmode.FormatError
+	switch {
+	case errors.As(err, &ue):
+		return nil, unprocessable("unsupported_schema", "%v", err)
+	case errors.As(err, &fe):
+		return nil, badRequest("invalid_response_format", "%v", err)
+	case err != nil:
+		return nil, badRequest("invalid_schema", "%v", err)
 	}
-	var rf struct {
-		Type       string `json:"type"`
-		JSONSchema *struct {
-			Name   string          `json:"name"`
-			Schema json.RawMessage `json:"schema"`
-			Strict *bool           `json:"strict"`
-		} `json:"json_schema"`
-	}
-	if err := json.Unmarshal(raw, &rf); err != nil {
-		return nil, badRequest("invalid_response_format", "response_format must be an object with a type")
-	}
-	switch rf.Type {
-	case "text":
-		return nil, nil
-	case "json_object":
-		return jsonmode.JSONObject(), nil
-	case "json_schema":
-		if rf.JSONSchema == nil || len(bytes.TrimSpace(rf.JSONSchema.Schema)) == 0 {
-			return nil, badRequest("invalid_response_format", "response_format.json_schema.schema is required")
-		}
-		g, err := jsonmode.Compile(rf.JSONSchema.Schema)
-		var ue *jsonmode.UnsupportedError
-		var se *jsonmode.SchemaError
-		switch {
-		case errors.As(err, &ue):
-			return nil, unprocessable("unsupported_schema", "%v", err)
-		case errors.As(err, &se):
-			return nil, badRequest("invalid_schema", "%v", err)
-		case err != nil:
-			return nil, badRequest("invalid_schema", "%v", err)
-		}
-		return g, nil
-	}
-	return nil, badRequest("invalid_response_format", "response_format.type must be text, json_object or json_schema, got %q", rf.Type)
+	return g, nil
 }
 
 // chatMessage, chatChoice, chatResponse are OpenAI's chat.completion and
