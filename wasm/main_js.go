@@ -50,6 +50,7 @@ func main() {
 		"logits":           logits,
 		"layers":           layers,
 		"generate":         generate,
+		"chat":             chat,
 		"disposeModel":     func(a []js.Value) any { reg.disposeModel(a[0].Int()); return nil },
 		"disposeRuntime":   disposeRuntime,
 		"loadTokenizer":    loadTokenizer,
@@ -322,6 +323,27 @@ func generate(a []js.Value) any {
 		return jsPromise.Call("reject", newJSError(err))
 	}
 	o, onToken, isCancelled := a[1], a[2], a[3]
+	req := genRequestFromJS(o)
+	return async("generate", func() (any, error) {
+		y := newYielder()
+		defer y.release()
+		ids, cancelled, err := lm.generate(req,
+			func(id int32, text string) {
+				onToken.Invoke(map[string]any{"id": id, "text": text})
+			},
+			func() bool {
+				y.maybeYield()
+				return isCancelled.Invoke().Truthy()
+			})
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"ids": int32sToJS(ids), "cancelled": cancelled}, nil
+	})
+}
+
+// genRequestFromJS reads generate's and chat's sampling options.
+func genRequestFromJS(o js.Value) genRequest {
 	req := genRequest{IDs: idsFromJS(o.Get("ids")), MaxNewTokens: -1}
 	if v := o.Get("maxNewTokens"); v.Type() == js.TypeNumber {
 		req.MaxNewTokens = v.Int()
@@ -344,10 +366,26 @@ func generate(a []js.Value) any {
 			req.StopStrings = append(req.StopStrings, v.Index(i).String())
 		}
 	}
-	return async("generate", func() (any, error) {
+	return req
+}
+
+// chat(modelID, opts {messages: JSON string, responseFormat: JSON string
+// or undefined, ...generate's options}, onToken, isCancelled)
+// → Promise<{ids, promptTokens, finishReason, cancelled}>.
+func chat(a []js.Value) any {
+	lm, err := reg.model(a[0].Int())
+	if err != nil {
+		return jsPromise.Call("reject", newJSError(err))
+	}
+	o, onToken, isCancelled := a[1], a[2], a[3]
+	req := chatRequest{genRequest: genRequestFromJS(o), Messages: []byte(o.Get("messages").String())}
+	if v := o.Get("responseFormat"); v.Type() == js.TypeString {
+		req.ResponseFormat = []byte(v.String())
+	}
+	return async("chat", func() (any, error) {
 		y := newYielder()
 		defer y.release()
-		ids, cancelled, err := lm.generate(req,
+		res, err := lm.chatGenerate(req,
 			func(id int32, text string) {
 				onToken.Invoke(map[string]any{"id": id, "text": text})
 			},
@@ -358,7 +396,7 @@ func generate(a []js.Value) any {
 		if err != nil {
 			return nil, err
 		}
-		return map[string]any{"ids": int32sToJS(ids), "cancelled": cancelled}, nil
+		return map[string]any{"ids": int32sToJS(res.IDs), "promptTokens": res.PromptTokens, "finishReason": res.Finish, "cancelled": res.Cancelled}, nil
 	})
 }
 
