@@ -100,24 +100,12 @@ func (c *Constraint) Mask(logits []float32, remaining int) error {
 			}
 		}
 		for _, e := range n.edges {
-			var next State
-			for _, s := range st {
-				next = step(s, e.b, next)
-			}
-			if len(next) > 0 {
+			if next := st.advance(e.b); len(next) > 0 {
 				walk(e.next, next)
 			}
 		}
 	}
-	for _, e := range c.vocab.root.edges {
-		var next State
-		for _, s := range c.state {
-			next = step(s, e.b, next)
-		}
-		if len(next) > 0 {
-			walk(e.next, next)
-		}
-	}
+	walk(&trieNode{edges: c.vocab.root.edges}, c.state) // the root holds no ids
 	if c.state.Complete() {
 		for _, id := range c.eos {
 			if int(id) < len(allowed) && id >= 0 {

@@ -80,9 +80,18 @@ type frame struct {
 type stack struct {
 	f  frame
 	up *stack
+	// rem is the fewest bytes that finish this stack (frameRemaining
+	// summed down to the root), kept so Remaining is O(1) at any depth.
+	rem int
 }
 
-func push(up *stack, f frame) *stack { return &stack{f: f, up: up} }
+func push(up *stack, f frame) *stack {
+	s := &stack{f: f, up: up, rem: frameRemaining(&f)}
+	if up != nil {
+		s.rem += up.rem
+	}
+	return s
+}
 
 // step feeds byte b to stack s, appending the stacks it can lead to.
 func step(s *stack, b byte, out []*stack) []*stack {
@@ -402,11 +411,10 @@ func stepArray(s *stack, f frame, b byte, out []*stack) []*stack {
 
 // remaining is the fewest bytes that finish stack s.
 func remaining(s *stack) int {
-	total := 0
-	for ; s != nil; s = s.up {
-		total += frameRemaining(&s.f)
+	if s == nil {
+		return 0
 	}
-	return total
+	return s.rem
 }
 
 func frameRemaining(f *frame) int {
@@ -530,16 +538,66 @@ func (g *Grammar) Start() State {
 func (st State) Feed(p []byte) State {
 	cur := st
 	for _, b := range p {
-		var next State
-		for _, s := range cur {
-			next = step(s, b, next)
-		}
-		if len(next) == 0 {
+		if cur = cur.advance(b); len(cur) == 0 {
 			return nil
 		}
-		cur = next
 	}
 	return cur
+}
+
+// advance feeds one byte. Readings that have become the same stack are
+// merged: without that, an array of anyOf items whose alternatives end
+// alike doubles the set with every item.
+func (st State) advance(b byte) State {
+	var next State
+	for _, s := range st {
+		next = step(s, b, next)
+	}
+	if len(next) < 2 {
+		return next
+	}
+	out := next[:1]
+	for _, s := range next[1:] {
+		dup := false
+		for _, t := range out {
+			if sameStack(s, t) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func sameStack(a, b *stack) bool {
+	for a != b {
+		if a == nil || b == nil || !sameFrame(&a.f, &b.f) {
+			return false
+		}
+		a, b = a.up, b.up
+	}
+	return true
+}
+
+func sameFrame(a, b *frame) bool {
+	if a.k != b.k || a.sub != b.sub || a.integer != b.integer || a.need != b.need || a.lo != b.lo || a.hi != b.hi ||
+		a.n != b.n || a.pos != b.pos || a.idx != b.idx || a.cnt != b.cnt || len(a.lits) != len(b.lits) || len(a.cands) != len(b.cands) {
+		return false
+	}
+	for i := range a.lits {
+		if a.lits[i] != b.lits[i] {
+			return false
+		}
+	}
+	for i := range a.cands {
+		if a.cands[i] != b.cands[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Remaining is the fewest bytes that finish a valid document from st.
@@ -568,13 +626,8 @@ func (st State) Final() bool {
 	if !st.Complete() {
 		return false
 	}
-	var buf State
 	for b := 0; b < 256; b++ {
-		buf = buf[:0]
-		for _, s := range st {
-			buf = step(s, byte(b), buf)
-		}
-		if len(buf) > 0 {
+		if len(st.advance(byte(b))) > 0 {
 			return false
 		}
 	}
