@@ -253,3 +253,51 @@ func TestBudgetTooSmall(t *testing.T) {
 		t.Fatalf("got %v, want ErrBudget", err)
 	}
 }
+
+// TestMaskMatchesBruteForce: Mask (trie walk, plain-string shortcut)
+// allows exactly the tokens that feeding each token's bytes alone says
+// continue the document within budget, at every prefix of random runs.
+func TestMaskMatchesBruteForce(t *testing.T) {
+	v := testVocab()
+	eos := int32(v.Size())
+	for _, tc := range schemaCases {
+		g, err := Compile([]byte(tc.schema))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for seed := uint64(1); seed <= 20; seed++ {
+			maxTokens := g.MinLen() + int(seed%30)
+			out, _ := run(t, g, v, seed, maxTokens)
+			// Re-walk out one byte-token at a time, checking the mask at
+			// every step against brute force; the budget is tight near
+			// the end so the budget rule is checked too.
+			maxTokens = len(out) + int(seed%4)
+			c, err := g.NewConstraint(v, []int32{eos}, maxTokens)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i <= len(out) && i < maxTokens; i++ {
+				logits := make([]float32, v.Size()+1)
+				if err := c.Mask(logits, maxTokens-i); err != nil {
+					t.Fatal(err)
+				}
+				for id := 0; id < v.Size(); id++ {
+					next := c.state.Feed(v.bytes[id])
+					want := next != nil && next.Remaining() <= maxTokens-i-1
+					if got := !math.IsInf(float64(logits[id]), -1); got != want {
+						t.Fatalf("%s seed %d after %q: token %q allowed %v, brute force %v", tc.name, seed, out[:i], v.bytes[id], got, want)
+					}
+				}
+				if got := !math.IsInf(float64(logits[eos]), -1); got != c.state.Complete() {
+					t.Fatalf("%s after %q: EOS allowed %v, complete %v", tc.name, out[:i], got, c.state.Complete())
+				}
+				if i == len(out) {
+					break
+				}
+				if err := c.Accept(int32(out[i])); err != nil { // single-byte tokens are ids 0..255
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+}
