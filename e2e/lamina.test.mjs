@@ -538,6 +538,34 @@ describe('chat', () => {
     await page.context().close();
   });
 
+  it('response_format on the WebGPU backend: the mask applies there too, same tokens as the CPU', { skip: WEBGPU_PENDING, timeout: TIMEOUT }, async () => {
+    const page = await openPage();
+    await createRuntime(page, { backend: 'webgpu' });
+    const r = await page.evaluate(async () => {
+      const { createRuntime } = await import('/lamina.mjs');
+      const cpu = await createRuntime({ backend: 'cpu' });
+      const messages = [{ role: 'user', content: 'Hi' }];
+      const rf = { type: 'json_schema', json_schema: { name: 's', schema: { type: 'object', properties: { a: { type: 'integer' }, b: { type: 'string' } }, required: ['a', 'b'], additionalProperties: false } } };
+      const gpu = await window.__rt.loadModel('/models/chat-tiny/');
+      const ref = await cpu.loadModel('/models/chat-tiny/');
+      const out = [];
+      // Two seeds: SwiftShader runs this model at a few tokens per second.
+      for (let seed = 0; seed < 2; seed++) {
+        const o = { messages, max_tokens: 24, temperature: 1, seed, response_format: rf };
+        out.push([(await gpu.chat(o)).message.content, (await ref.chat(o)).message.content]);
+      }
+      return { backend: window.__rt.backend, out };
+    });
+    assert.equal(r.backend, 'webgpu');
+    for (const [gpu, cpu] of r.out) {
+      const v = JSON.parse(gpu);
+      assert.ok(Number.isInteger(v.a) && typeof v.b === 'string', gpu);
+      assert.equal(gpu, cpu);
+    }
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
   it('the playground chats with a model that has a chat template', { timeout: TIMEOUT }, async () => {
     const page = await openPage();
     await page.goto(URL.replace(/\/$/, '') + '/playground.html?model=/models/chat-tiny/');
