@@ -57,6 +57,8 @@ deps() {
 	sh tokenizer/testdata/gpt2-full/fetch.sh >/dev/null || return 1
 	# wrangler for the worker suite, pinned by worker/package-lock.json.
 	(cd worker && npm ci --no-audit --no-fund --loglevel=error) || return 1
+	# The openai client and ajv for the chat suite, pinned by worker/test/openai/package-lock.json.
+	(cd worker/test/openai && npm ci --no-audit --no-fund --loglevel=error) || return 1
 }
 
 lint() {

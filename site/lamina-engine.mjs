@@ -223,7 +223,7 @@ async function fetchFile(cache, url, name, { optional = false, onProgress, budge
 
 // fetchModel fetches an HF-style model directory: config.json, the weights
 // (model.safetensors, or model.safetensors.index.json and its shards),
-// tokenizer.json and generation_config.json when present.
+// tokenizer.json, generation_config.json and tokenizer_config.json when present.
 export async function fetchModel(baseURL, onProgress) {
   const base = dirURL(baseURL);
   const cache = await openCache();
@@ -236,15 +236,18 @@ export async function fetchModel(baseURL, onProgress) {
   };
   const get = (name, opts = {}) => fetchFile(cache, new URL(name, base).href, name, { onProgress, ...opts });
   const files = {};
-  const [config, tok, gen, index] = await Promise.all([
+  const [config, tok, gen, index, tokCfg] = await Promise.all([
     get('config.json'),
     get('tokenizer.json', { optional: true }),
     get('generation_config.json', { optional: true }),
     get('model.safetensors.index.json', { optional: true }),
+    // The chat template (lm.chat) lives in tokenizer_config.json.
+    get('tokenizer_config.json', { optional: true }),
   ]);
   files['config.json'] = config;
   if (tok) files['tokenizer.json'] = tok;
   if (gen) files['generation_config.json'] = gen;
+  if (tokCfg) files['tokenizer_config.json'] = tokCfg;
   if (index) {
     files['model.safetensors.index.json'] = index;
     let parsed;
@@ -423,6 +426,13 @@ export class Engine {
       stopStrings: opts.stopStrings,
       speculative: opts.speculative,
     };
+    if (opts.messages != null) {
+      // lm.chat: the Go side renders the messages with the chat template
+      // (then ids is ignored) and applies responseFormat's constraint.
+      o.messages = JSON.stringify(opts.messages);
+      if (opts.responseFormat != null) o.responseFormat = JSON.stringify(opts.responseFormat);
+      return goCall(() => this.api.chat(id, o, onToken || (() => {}), isCancelled || (() => false)));
+    }
     return goCall(() => this.api.generate(id, o, onToken || (() => {}), isCancelled || (() => false)));
   }
 

@@ -16,6 +16,9 @@
 //   await lm.generate({ ..., speculative: { exitLayer: E, draftTokens: K } });
 //                                     // LayerSkip self-speculation (greedy ids unchanged); onToken also gets
 //                                     //   { drafted, exitLayer } per token; → { ..., stats: { drafted, accepted, rounds } }
+//   await lm.chat({ messages, maxNewTokens | max_tokens, temperature, topK, topP, seed, onToken, signal, stop,
+//                   response_format });   // models with a chat_template (lm.info.hasChatTemplate)
+//                                     // → { message: { role, content }, finish_reason, usage, ids, newIds }
 //   lm.tokenizer.encode(text);        // Int32Array, synchronous (null tokenizer when the model has no tokenizer.json)
 //   lm.tokenizer.decode(ids);         // string, synchronous
 //   await lm.layers(ids);             // per-layer logit lens, as `lamina` prints it
@@ -301,6 +304,59 @@ class Model {
     return res;
   }
 
+  // chat renders messages with the model's chat template (tokenizer_config.json) and
+  // generates the assistant's answer, in OpenAI's shapes. response_format (or
+  // responseFormat) { type: 'json_object' } or { type: 'json_schema', json_schema: { schema } }
+  // constrains every token so the content parses and validates (model/jsonmode).
+  async chat({ messages, maxNewTokens, max_tokens, temperature, topK, topP, top_p, seed, onToken, signal,
+    eosTokenIds, repetitionPenalty, stopStrings, stop, response_format, responseFormat } = {}) {
+    this.check();
+    if (!this.info.hasChatTemplate) {
+      throw new LaminaError('lamina: this model has no chat_template in tokenizer_config.json: use generate', 'no-chat-template');
+    }
+    if (!Array.isArray(messages) || !messages.length) {
+      throw new LaminaError('lamina: chat needs messages, a non-empty array of { role, content }', 'bad-input');
+    }
+    if (typeof stop === 'string') stop = [stop];
+    if (signal && signal.aborted) throw abortError(signal);
+    const opts = {
+      ids: [], messages, responseFormat: response_format ?? responseFormat,
+      maxNewTokens: maxNewTokens ?? max_tokens, temperature, topK, topP: topP ?? top_p, seed,
+      eosTokenIds, repetitionPenalty, stopStrings: stopStrings ?? stop,
+    };
+    const stopper = new AbortController();
+    const onAbort = () => stopper.abort();
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+    let tokenError = null;
+    let content = '';
+    const cb = (t) => {
+      content += t.text;
+      if (tokenError || !onToken) return;
+      try {
+        onToken(t);
+      } catch (e) {
+        tokenError = e;
+        stopper.abort();
+      }
+    };
+    let out;
+    try {
+      out = await this.rt.t.generate(this.id, opts, cb, stopper.signal);
+    } finally {
+      if (signal) signal.removeEventListener('abort', onAbort);
+    }
+    if (tokenError) throw tokenError;
+    if (out.cancelled) throw abortError(signal);
+    const ids = Array.from(out.ids);
+    const completion = ids.length - out.promptTokens;
+    return {
+      message: { role: 'assistant', content },
+      finish_reason: out.finishReason,
+      usage: { prompt_tokens: out.promptTokens, completion_tokens: completion, total_tokens: ids.length },
+      ids, newIds: ids.slice(out.promptTokens),
+    };
+  }
+
   async dispose() {
     if (this.disposed) return;
     this.disposed = true;
@@ -355,7 +411,7 @@ class LocalTransport {
       cancelled = cancelled || !!(signal && signal.aborted);
       return cancelled;
     });
-    return { ids: r.ids, cancelled: r.cancelled || cancelled, stats: r.stats };
+    return { ...r, cancelled: r.cancelled || cancelled };
   }
 
   async disposeModel(id) {

@@ -51,6 +51,7 @@ func main() {
 		"logits":           logits,
 		"layers":           layers,
 		"generate":         generate,
+		"chat":             chat,
 		"disposeModel":     func(a []js.Value) any { reg.disposeModel(a[0].Int()); return nil },
 		"disposeRuntime":   disposeRuntime,
 		"loadTokenizer":    loadTokenizer,
@@ -323,28 +324,7 @@ func generate(a []js.Value) any {
 		return jsPromise.Call("reject", newJSError(err))
 	}
 	o, onToken, isCancelled := a[1], a[2], a[3]
-	req := genRequest{IDs: idsFromJS(o.Get("ids")), MaxNewTokens: -1}
-	if v := o.Get("maxNewTokens"); v.Type() == js.TypeNumber {
-		req.MaxNewTokens = v.Int()
-	}
-	req.Temperature = optFloat(o.Get("temperature"))
-	req.TopP = optFloat(o.Get("topP"))
-	req.RepetitionPenalty = optFloat(o.Get("repetitionPenalty"))
-	if v := o.Get("topK"); v.Type() == js.TypeNumber {
-		k := v.Int()
-		req.TopK = &k
-	}
-	if v := o.Get("seed"); v.Type() == js.TypeNumber {
-		req.Seed = uint64(v.Float())
-	}
-	if v := o.Get("eosTokenIds"); v.Truthy() {
-		req.EOS = idsFromJS(v)
-	}
-	if v := o.Get("stopStrings"); v.Truthy() {
-		for i := 0; i < v.Length(); i++ {
-			req.StopStrings = append(req.StopStrings, v.Index(i).String())
-		}
-	}
+	req := genRequestFromJS(o)
 	if sp := o.Get("speculative"); sp.Truthy() {
 		// {exitLayer, draftTokens}: self-speculative decoding; each token
 		// event then says whether it was an accepted draft and which
@@ -388,6 +368,64 @@ func generate(a []js.Value) any {
 			res["stats"] = map[string]any{"drafted": st.Drafted, "accepted": st.Accepted, "rounds": st.Rounds}
 		}
 		return res, nil
+	})
+}
+
+// genRequestFromJS reads generate's and chat's sampling options.
+func genRequestFromJS(o js.Value) genRequest {
+	req := genRequest{IDs: idsFromJS(o.Get("ids")), MaxNewTokens: -1}
+	if v := o.Get("maxNewTokens"); v.Type() == js.TypeNumber {
+		req.MaxNewTokens = v.Int()
+	}
+	req.Temperature = optFloat(o.Get("temperature"))
+	req.TopP = optFloat(o.Get("topP"))
+	req.RepetitionPenalty = optFloat(o.Get("repetitionPenalty"))
+	if v := o.Get("topK"); v.Type() == js.TypeNumber {
+		k := v.Int()
+		req.TopK = &k
+	}
+	if v := o.Get("seed"); v.Type() == js.TypeNumber {
+		req.Seed = uint64(v.Float())
+	}
+	if v := o.Get("eosTokenIds"); v.Truthy() {
+		req.EOS = idsFromJS(v)
+	}
+	if v := o.Get("stopStrings"); v.Truthy() {
+		for i := 0; i < v.Length(); i++ {
+			req.StopStrings = append(req.StopStrings, v.Index(i).String())
+		}
+	}
+	return req
+}
+
+// chat(modelID, opts {messages: JSON string, responseFormat: JSON string
+// or undefined, ...generate's options}, onToken, isCancelled)
+// → Promise<{ids, promptTokens, finishReason, cancelled}>.
+func chat(a []js.Value) any {
+	lm, err := reg.model(a[0].Int())
+	if err != nil {
+		return jsPromise.Call("reject", newJSError(err))
+	}
+	o, onToken, isCancelled := a[1], a[2], a[3]
+	req := chatRequest{genRequest: genRequestFromJS(o), Messages: []byte(o.Get("messages").String())}
+	if v := o.Get("responseFormat"); v.Type() == js.TypeString {
+		req.ResponseFormat = []byte(v.String())
+	}
+	return async("chat", func() (any, error) {
+		y := newYielder()
+		defer y.release()
+		res, err := lm.chatGenerate(req,
+			func(id int32, text string) {
+				onToken.Invoke(map[string]any{"id": id, "text": text})
+			},
+			func() bool {
+				y.maybeYield()
+				return isCancelled.Invoke().Truthy()
+			})
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"ids": int32sToJS(res.IDs), "promptTokens": res.PromptTokens, "finishReason": res.Finish, "cancelled": res.Cancelled}, nil
 	})
 }
 

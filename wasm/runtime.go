@@ -106,6 +106,7 @@ type loadedModel struct {
 	// files are kept only while an auto runtime runs on WebGPU, to reload
 	// the weights onto the CPU after a device loss.
 	files memFS
+	chat  chatState
 }
 
 // modelInfo is what lm.info holds on the JS side.
@@ -121,8 +122,10 @@ type modelInfo struct {
 	BOS          int32   `json:"bosTokenId"`
 	EOS          []int32 `json:"eosTokenIds"`
 	HasTokenizer bool    `json:"hasTokenizer"`
-	WeightBytes  int64   `json:"weightBytes"`
-	Backend      string  `json:"backend"`
+	// HasChatTemplate: tokenizer_config.json has a chat_template (lm.chat).
+	HasChatTemplate bool   `json:"hasChatTemplate"`
+	WeightBytes     int64  `json:"weightBytes"`
+	Backend         string `json:"backend"`
 }
 
 // registry holds the JS-visible handles of one Go program.
@@ -270,6 +273,7 @@ func (r *registry) loadModel(rtID int, files memFS) (int, *loadedModel, error) {
 	if lm.info.EOS == nil {
 		lm.info.EOS = []int32{}
 	}
+	lm.loadChat(files)
 	id := r.add(func(id int) { r.models[id] = lm })
 	rt.models[id] = lm
 	return id, lm, nil
@@ -472,6 +476,7 @@ type genRequest struct {
 	// onToken call.
 	DraftExit, DraftTokens int
 	Stats                  *model.SpecStats
+	constraint             model.Constraint // lm.chat's response_format
 }
 
 // options resolves a request with the model's generation_config.json
@@ -500,6 +505,7 @@ func (lm *loadedModel) generate(req genRequest, onToken func(id int32, text stri
 		return nil, false, coded(codeBadInput, "lamina: speculative.exitLayer %d must lie in [1, %d) (the model has %d layers)", req.DraftExit, lm.m.Config.Layers, lm.m.Config.Layers)
 	}
 	opts := lm.options(req)
+	opts.Constraint = req.constraint
 	if len(opts.StopStrings) > 0 && lm.tok == nil {
 		return nil, false, coded(codeNoTokenizer, "lamina: stopStrings need a tokenizer.json")
 	}

@@ -54,6 +54,9 @@ type SampleOptions struct {
 	// per round (model.GenerateOptions); LMs without it ignore it, which
 	// changes no greedy output.
 	DraftExit, DraftTokens int
+	// Constraint, if set, masks every step (response_format; see
+	// model.GenerateOptions.Constraint).
+	Constraint model.Constraint
 }
 
 // layerCounter is implemented by LMs that know their decoder depth
