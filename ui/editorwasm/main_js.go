@@ -30,8 +30,13 @@ var (
 	jsGlobal = js.Global()
 )
 
-// autosaveKey is the localStorage entry of the current document.
-const autosaveKey = "lamina.editor.autosave.v1"
+// autosaveKey is the localStorage entry of the current document (editors before sessions,
+// and the fallback when the session does not fit); sessionKey the session's
+// (ui.SessionEncoder: the document, its undo history and the draw settings).
+const (
+	autosaveKey = "lamina.editor.autosave.v1"
+	sessionKey  = "lamina.editor.session.v1"
+)
 
 type app struct {
 	e      *ui.Editor
@@ -66,6 +71,11 @@ type app struct {
 	pointerX, pointerY float64
 	pointerIn          bool
 	panning, spaceDown bool
+	session            ui.SessionEncoder
+	saveFailed         bool      // a save was refused (said once)
+	settingsEdited     time.Time // when a draw setting was last typed in (zero: saved)
+	statusAt           time.Time // when the status line was set (zero: it does not expire)
+	statusErr          bool      // the status line shows an error
 }
 
 func main() {

@@ -28,6 +28,7 @@ func (a *app) wire() {
 	a.wireCanvas()
 	a.wireKeys()
 	a.wireZoom()
+	a.wireSession()
 	a.onClick("undo", func() { a.e.Undo() })
 	a.onClick("redo", func() { a.e.Redo() })
 	a.onClick("duplicate", func() { a.report(a.e.Duplicate()) })
