@@ -248,6 +248,30 @@ describe('editor session and panels', { timeout: TIMEOUT * 2 }, () => {
     await page.context().close();
   });
 
+  it('the X/Y/W/H/rotation fields show the selection and edit it, one undo step each', async () => {
+    const page = await openEditor();
+    await load(page, SHAPES);
+    await page.locator('[data-testid=layer-row][data-layer-index="0"]').click(); // the rect (4,4)-(20,16)
+    await page.waitForFunction(() => document.getElementById('geom-w').value !== '', null, { timeout: 10_000 });
+    const fields = async () => Object.fromEntries(await Promise.all(['x', 'y', 'w', 'h', 'r'].map(async (k) => [k, await page.inputValue('#geom-' + k)])));
+    assert.deepEqual(await fields(), { x: '4', y: '4', w: '16', h: '12', r: '0' });
+    const before = await getSVG(page);
+    await page.fill('#geom-x', '10');
+    await page.press('#geom-x', 'Enter');
+    await page.waitForFunction(() => document.getElementById('geom-x').value === '10', null, { timeout: 10_000 });
+    assert.match((await getSVG(page)).split('\n').filter((l) => l.startsWith('<path'))[0], /transform="matrix\(1 0 0 1 6 0\)"/, 'moved right by 6 units');
+    await page.fill('#geom-r', '90');
+    await page.press('#geom-r', 'Enter');
+    await page.waitForFunction(() => document.getElementById('geom-r').value === '90', null, { timeout: 10_000 });
+    // A 16×12 box turned a quarter about its center (18,10) is 12×16 around the same center.
+    assert.deepEqual(await fields(), { x: '12', y: '2', w: '12', h: '16', r: '90' });
+    assert.notEqual(await page.evaluate(() => document.activeElement?.id), 'geom-r', 'the keys went back to the canvas');
+    await page.keyboard.press('Control+z');
+    await page.keyboard.press('Control+z');
+    assert.equal(await getSVG(page), before, 'two undos restore the exact SVG');
+    await page.context().close();
+  });
+
   it('layers are named by colour and shape, thumbnails framed on the layer; a status message expires', async () => {
     const page = await openEditor();
     await page.locator('#import-file').setInputFiles({ name: 'shapes.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(SHAPES) });

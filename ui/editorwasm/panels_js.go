@@ -160,6 +160,9 @@ func (a *app) refreshButtons() {
 	set("add-layers", modelOK && has)
 	set("fill", sel && !busy)
 	set("opacity", sel && !busy)
+	for _, id := range geomFields {
+		set(id, sel && !busy)
+	}
 	if busy {
 		byID("generate").SetTextContent("Drawing…")
 	} else {
@@ -336,8 +339,60 @@ func (a *app) wireTabs() {
 
 // ---- properties ----
 
+// geomFields are the selection's number fields: X, Y, W, H and rotation.
+var geomFields = []string{"geom-x", "geom-y", "geom-w", "geom-h", "geom-r"}
+
+// fmtField writes a number for a field: two decimals at most, no trailing zeros.
+func fmtField(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 2, 64)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	if s == "-0" {
+		s = "0"
+	}
+	return s
+}
+
+// wireGeometry applies an edited number field (on change: Enter, a spinner click or
+// leaving the field) as one undo step, then gives the keys back to the canvas.
+func (a *app) wireGeometry() {
+	num := func(id string) (float64, bool) {
+		v, err := strconv.ParseFloat(input(byID(id)).Value(), 64)
+		return v, err == nil
+	}
+	for _, id := range geomFields {
+		a.on(byID(id), "change", func(ev event) {
+			g, ok := a.e.SelectionGeometry()
+			v, okv := num(id)
+			if ok && okv {
+				switch id {
+				case "geom-x":
+					a.report(a.e.MoveSelectionTo(v, g.Y))
+				case "geom-y":
+					a.report(a.e.MoveSelectionTo(g.X, v))
+				case "geom-w":
+					a.report(a.e.ResizeSelection(v, g.H))
+				case "geom-h":
+					a.report(a.e.ResizeSelection(g.W, v))
+				case "geom-r":
+					a.report(a.e.RotateSelectionTo(v))
+				}
+			}
+			a.synced = -1 // show what was applied (or the old value, when refused)
+			a.focusCanvas(ev)
+		})
+	}
+}
+
 func (a *app) renderProperties() {
 	idx := a.e.SelectedIndices()
+	g, ok := a.e.SelectionGeometry()
+	for i, v := range []float64{g.X, g.Y, g.W, g.H, g.Rotation} {
+		s := ""
+		if ok {
+			s = fmtField(v)
+		}
+		input(byID(geomFields[i])).SetValue(s)
+	}
 	if len(idx) == 0 {
 		byID("selection-info").SetTextContent("Nothing selected — click a shape on the canvas or a row in Layers.")
 		return

@@ -29,6 +29,7 @@ func (a *app) wire() {
 	a.wireKeys()
 	a.wireZoom()
 	a.wireSession()
+	a.wireGeometry()
 	a.onClick("undo", func() { a.e.Undo() })
 	a.onClick("redo", func() { a.e.Redo() })
 	a.onClick("duplicate", func() { a.report(a.e.Duplicate()) })
