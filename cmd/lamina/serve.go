@@ -113,6 +113,7 @@ var contentTypes = map[string]string{
 	".wasm":        "application/wasm",
 	".svg":         "image/svg+xml",
 	".png":         "image/png",
+	".ico":         "image/x-icon", // site/favicon.ico: browsers ask every page's origin for it
 	".txt":         "text/plain; charset=utf-8",
 	".safetensors": "application/octet-stream",
 	".bin":         "application/octet-stream",
