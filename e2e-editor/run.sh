@@ -7,6 +7,8 @@
 #
 #   e2e-editor/run.sh                               everything
 #   e2e-editor/run.sh --test-name-pattern undo      only matching tests (node --test flags pass through)
+#   LAMINA_E2E_FILES=e2e-editor/worker.test.mjs e2e-editor/run.sh   only these test files
+#                                                   (default: editor.test.mjs worker.test.mjs)
 #   LAMINA_E2E_SKIP_BUILD=1 e2e-editor/run.sh       reuse dist/
 #   e2e-editor/run.sh --bench [vector|raster]       print the layer drawing benchmark (bench-render.mjs)
 #   LAMINA_E2E_SVG_MODEL=models/layered-emoji e2e-editor/run.sh   test with the trained model
@@ -28,14 +30,16 @@ harness_browser e2e-editor
 
 # Models: the drawing model the editor and <lamina-svg> load by default
 # (models/layered-emoji/); the tiny model again for the WebGPU test, which always draws
-# with it (SwiftShader, a CPU emulator, needs minutes per sample of the trained one); a
-# small LM with a byte-level BPE whose ids (< 271) fit gpt2-tiny's 512-token vocabulary,
-# for the playground.
+# with it (SwiftShader, a CPU emulator, needs minutes per sample of the trained one); the
+# trained model as slow-svg for worker.test.mjs, whose runs must last long enough (seconds
+# in wasm) to measure the page during them and to cancel them; a small LM with a
+# byte-level BPE whose ids (< 271) fit gpt2-tiny's 512-token vocabulary, for the playground.
 work="$here/test-results"
 mkdir -p "$work"
 harness_models "$work/models" <<MODELS
 layered-emoji ${LAMINA_E2E_SVG_MODEL:-svgmodel/testdata/tiny} config.json model.safetensors
 tiny-svg svgmodel/testdata/tiny config.json model.safetensors
+slow-svg models/layered-emoji config.json model.safetensors
 demo-lm model/testdata/gpt2-tiny config.json model.safetensors
 demo-lm tokenizer/testdata/bytelevel-small tokenizer.json
 MODELS
@@ -47,4 +51,5 @@ if [ "${1:-}" = "--bench" ]; then
 	LAMINA_URL="$url" node "$here/bench-render.mjs" "$@"
 	exit
 fi
-LAMINA_URL="$url" LAMINA_E2E_OUT="$work" node --test --test-concurrency=1 --test-reporter=spec "$@" "$here/editor.test.mjs"
+# shellcheck disable=SC2086 # LAMINA_E2E_FILES is a list of paths
+LAMINA_URL="$url" LAMINA_E2E_OUT="$work" node --test --test-concurrency=1 --test-reporter=spec "$@" ${LAMINA_E2E_FILES:-"$here/editor.test.mjs" "$here/worker.test.mjs"}

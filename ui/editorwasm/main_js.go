@@ -35,7 +35,8 @@ const autosaveKey = "lamina.editor.autosave.v1"
 
 type app struct {
 	e      *ui.Editor
-	model  *svgmodel.Model
+	model  *svgmodel.Model // the drawing model on this page (nil when it runs in a worker: mr)
+	mr     modelRun
 	canvas js.Value
 	mac    bool
 	embed  bool
