@@ -115,7 +115,8 @@ type modelAction func(ctx context.Context, m ui.Drawer, o ui.DrawOptions, onStep
 func (a *app) runModel(label string, f modelAction) js.Value {
 	fail := func(err error) js.Value { return newPromise(func() (any, error) { return nil, err }) }
 	if a.mr.busy || a.e.Busy() {
-		return fail(ui.ErrBusy)
+		// Rejected without touching the status line, which shows the run in progress.
+		return jsGlobal.Get("Promise").Call("reject", jsGlobal.Get("Error").New(ui.ErrBusy.Error()))
 	}
 	m := a.activeDrawer()
 	if m == nil {

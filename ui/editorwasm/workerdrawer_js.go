@@ -71,15 +71,18 @@ type stepEvent struct {
 }
 
 // call runs m[method](opts) and waits for it on this goroutine (never inside a js.FuncOf
-// callback): step events go to show and onStep here, newest first — a step that arrives while the
-// previous one is still being shown replaces the waiting one, so a slow page skips frames
-// rather than falling behind the worker. ctx's end aborts the run.
+// callback): step events go to show and onStep here, newest first — a step that arrives
+// while the previous one is still being shown replaces the waiting one, so a slow page
+// skips frames rather than falling behind the worker. ctx's end aborts the run and returns
+// at once: the worker stops at its next step boundary (it checks the signal between steps;
+// a step takes 0.1–0.5 s on a CPU), and the runtime runs the next request after it.
 func (d workerDrawer) call(ctx context.Context, method string, opts js.Value, onStep func(step, steps int, est *vector.Document) error) (js.Value, error) {
 	ac := jsGlobal.Get("AbortController").New()
 	opts.Set("signal", ac.Get("signal"))
 	steps := make(chan stepEvent, 1)
+	var cb js.Func
 	if onStep != nil {
-		cb := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		cb = js.FuncOf(func(_ js.Value, args []js.Value) any {
 			ev := stepEvent{step: args[0].Get("step").Int(), steps: args[0].Get("steps").Int(), svg: args[0].Get("svg").String()}
 			for {
 				select {
@@ -93,7 +96,6 @@ func (d workerDrawer) call(ctx context.Context, method string, opts js.Value, on
 				}
 			}
 		})
-		defer cb.Release()
 		opts.Set("onStep", cb)
 	}
 	type result struct {
@@ -101,9 +103,18 @@ func (d workerDrawer) call(ctx context.Context, method string, opts js.Value, on
 		err error
 	}
 	done := make(chan result, 1)
-	p := d.m.Call(method, opts)
+	p, err := callMethod(d.m, method, opts)
+	if err != nil {
+		if onStep != nil {
+			cb.Release()
+		}
+		return js.Undefined(), err
+	}
 	go func() {
 		v, err := promise.Await(p)
+		if onStep != nil {
+			cb.Release() // only now: the worker may post steps until its run has ended
+		}
 		done <- result{v, err}
 	}()
 	abort := func() { ac.Call("abort") }
@@ -111,7 +122,6 @@ func (d workerDrawer) call(ctx context.Context, method string, opts js.Value, on
 		defer d.show("")
 	}
 	var stepErr error
-	ctxDone := ctx.Done()
 	for {
 		select {
 		case r := <-done:
@@ -122,9 +132,9 @@ func (d workerDrawer) call(ctx context.Context, method string, opts js.Value, on
 				return js.Undefined(), err
 			}
 			return r.v, r.err
-		case <-ctxDone:
+		case <-ctx.Done():
 			abort()
-			ctxDone = nil // wait for the run to end, so the next one does not queue behind it
+			return js.Undefined(), ctx.Err()
 		case ev := <-steps:
 			if stepErr != nil || ctx.Err() != nil {
 				continue
@@ -138,6 +148,21 @@ func (d workerDrawer) call(ctx context.Context, method string, opts js.Value, on
 			}
 		}
 	}
+}
+
+// callMethod is v[method](args...), with a JS exception (lamina.mjs checks the options
+// before it returns its Promise) as an error.
+func callMethod(v js.Value, method string, args ...any) (p js.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if je, ok := r.(js.Error); ok {
+				err = errors.New(promise.ErrorString(je.Value))
+				return
+			}
+			panic(r)
+		}
+	}()
+	return v.Call(method, args...), nil
 }
 
 func runOptions(o ui.DrawOptions) js.Value {
