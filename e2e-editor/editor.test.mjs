@@ -508,7 +508,9 @@ describe('editor on WebGPU', { timeout: TIMEOUT * 2 }, () => {
     // Record the GPUDevices the page creates, so the test can lose them.
     await ctx.addInitScript(recordGPUDevices);
     // The tiny model whatever LAMINA_E2E_SVG_MODEL says: SwiftShader is a CPU emulator.
-    const page = await openEditor(ctx, '?backend=webgpu&model=models/tiny-svg/');
+    // drawer=page: the model on the page's own thread (the fallback without workers), whose
+    // WebGPU device the init script records.
+    const page = await openEditor(ctx, '?backend=webgpu&drawer=page&model=models/tiny-svg/');
     const s0 = await state(page);
     assert.ok(s0.modelLoaded, 'drawing model loaded: ' + s0.status);
     assert.match(s0.status, /^Ready on WebGPU \(.+\)\./, 'the status line names the backend');

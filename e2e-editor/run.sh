@@ -29,14 +29,16 @@ harness_browser e2e-editor
 
 # Models: the drawing model the editor and <lamina-svg> load by default
 # (models/layered-emoji/); the tiny model again for the WebGPU test, which always draws
-# with it (SwiftShader, a CPU emulator, needs minutes per sample of the trained one); a
-# small LM with a byte-level BPE whose ids (< 271) fit gpt2-tiny's 512-token vocabulary,
-# for the playground.
+# with it (SwiftShader, a CPU emulator, needs minutes per sample of the trained one); the
+# trained model as slow-svg for worker.test.mjs, whose runs must last long enough (seconds
+# in wasm) to measure the page during them and to cancel them; a small LM with a
+# byte-level BPE whose ids (< 271) fit gpt2-tiny's 512-token vocabulary, for the playground.
 work="$here/test-results"
 mkdir -p "$work"
 harness_models "$work/models" <<MODELS
 layered-emoji ${LAMINA_E2E_SVG_MODEL:-svgmodel/testdata/tiny} config.json model.safetensors
 tiny-svg svgmodel/testdata/tiny config.json model.safetensors
+slow-svg models/layered-emoji config.json model.safetensors
 demo-lm model/testdata/gpt2-tiny config.json model.safetensors
 demo-lm tokenizer/testdata/bytelevel-small tokenizer.json
 MODELS

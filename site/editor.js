@@ -67,6 +67,15 @@
         URL.revokeObjectURL(url);
       }
     },
+    // openDrawer loads the drawing model in a Web Worker: lamina.mjs's runtime runs
+    // lamina.wasm there, so sampling never blocks this page. It resolves to { model (an
+    // SVGModel), adapter }; the editor draws on its own thread when it rejects.
+    async openDrawer(baseURL, backend) {
+      const { createRuntime } = await import('./lamina.mjs');
+      const rt = await createRuntime({ backend, worker: true });
+      const model = await rt.loadSVGModel(new URL(baseURL, location.href).href, { backend: backend === 'cpu' ? 'cpu' : 'auto' });
+      return { model, adapter: rt.adapter };
+    },
     copy(text) {
       return navigator.clipboard.writeText(text);
     },

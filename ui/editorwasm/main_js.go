@@ -2,11 +2,14 @@
 
 // Command editorwasm is the browser build of lamina's layer editor: ui.Editor holds the
 // state, ebiten replays its display list on the canvas, and the panels are DOM built with
-// syscall/js (through the small element/event wrappers of dom_js.go). The diffusion model runs in this process, on WebGPU or the CPU
-// backend as package backend chooses (?backend=auto|webgpu|cpu).
+// syscall/js (through the small element/event wrappers of dom_js.go). The diffusion model runs
+// in a Web Worker (lamina.mjs's runtime, workerdrawer_js.go), so the page stays responsive
+// while it samples; without workers, or with ?drawer=page, it runs in this process. Either
+// way on WebGPU or the CPU backend as package backend chooses (?backend=auto|webgpu|cpu).
 //
 // By concern: main_js.go (start-up, the ebiten game), dom_js.go (DOM helpers, status line,
-// Promise bridge), model_js.go (the drawing model and its runs), panels_js.go (per-frame sync,
+// Promise bridge), model_js.go (the drawing model and its runs; drawer_js.go and
+// workerdrawer_js.go: where it runs), panels_js.go (per-frame sync,
 // autosave, layers and properties panels), wiring_js.go (toolbar, import, keys, canvas input),
 // api_js.go (window.laminaEditor); the state machine itself is package ui, tested natively.
 package main
@@ -40,7 +43,8 @@ const (
 
 type app struct {
 	e      *ui.Editor
-	model  *svgmodel.Model
+	model  *svgmodel.Model // the drawing model on this page (nil when it runs in a worker: mr)
+	mr     modelRun
 	canvas js.Value
 	mac    bool
 	embed  bool

@@ -139,7 +139,7 @@ func (a *app) restore() {
 }
 
 func (a *app) refreshButtons() {
-	busy := a.e.Busy()
+	busy := a.e.Busy() || a.mr.busy
 	sel := len(a.e.Selected()) > 0
 	has := len(a.e.Doc.Layers) > 0
 	set := func(id string, enabled bool) {
@@ -151,7 +151,7 @@ func (a *app) refreshButtons() {
 	for _, id := range []string{"duplicate", "delete", "forward", "backward"} {
 		set(id, sel && !busy)
 	}
-	modelOK := a.model != nil && !busy
+	modelOK := a.activeDrawer() != nil && !busy
 	set("generate", modelOK)
 	set("generate-options", modelOK)
 	set("regen-selected", modelOK && sel)

@@ -36,20 +36,27 @@ func (a *app) wire() {
 	a.onClick("delete", func() { a.report(a.e.Delete()) })
 	a.onClick("forward", func() { a.report(a.e.BringForward()) })
 	a.onClick("backward", func() { a.report(a.e.SendBackward()) })
-	a.onClick("generate", func() { a.generate() })
-	a.onClick("generate-options", func() { a.generateOptions() })
+	a.mr.ignore = js.FuncOf(func(js.Value, []js.Value) any { return nil })
+	a.funcs = append(a.funcs, a.mr.ignore)
+	a.onClick("generate", func() { a.modelClick(a.generate) })
+	a.onClick("generate-options", func() { a.modelClick(a.generateOptions) })
+	a.onClick("cancel", a.cancelModel)
 	a.wireCandidates()
-	a.onClick("regen-selected", func() { a.edit(ui.EditRegenerateSelected, "Regenerating the selection") })
-	a.onClick("regen-unlocked", func() { a.edit(ui.EditRegenerateUnlocked, "Regenerating unlocked layers") })
-	a.onClick("recolor", func() { a.edit(ui.EditRecolor, "Recoloring") })
-	a.onClick("add-layers", func() { a.edit(ui.EditAddLayers, "Adding layers") })
+	a.onClick("regen-selected", func() {
+		a.modelClick(func() js.Value { return a.edit(ui.EditRegenerateSelected, "Regenerating the selection") })
+	})
+	a.onClick("regen-unlocked", func() {
+		a.modelClick(func() js.Value { return a.edit(ui.EditRegenerateUnlocked, "Regenerating unlocked layers") })
+	})
+	a.onClick("recolor", func() { a.modelClick(func() js.Value { return a.edit(ui.EditRecolor, "Recoloring") }) })
+	a.onClick("add-layers", func() { a.modelClick(func() js.Value { return a.edit(ui.EditAddLayers, "Adding layers") }) })
 	a.onClick("seed-dice", func() {
 		input(byID("seed")).SetValue(strconv.Itoa(int(jsGlobal.Get("Math").Call("random").Float() * 1e6)))
 	})
 	a.on(byID("prompt"), "keydown", func(ev event) {
 		if ev.Underlying().Get("key").String() == "Enter" {
 			ev.PreventDefault()
-			a.generate()
+			a.modelClick(a.generate)
 		}
 	})
 	a.on(byID("fill"), "change", func(ev event) {
