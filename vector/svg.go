@@ -1417,8 +1417,10 @@ func (r *reader) applyMask(n *node, id string, st style, start int, bbox func() 
 		return
 	}
 	if r.active[mk] {
-		r.note(n, "mask cycle, element not drawn")
-		r.doc.Layers = r.doc.Layers[:start]
+		// The reference that closes a cycle is dropped (Chromium and resvg draw the element
+		// unmasked, and the outer masks still apply).
+		r.note(n, "mask cycle: this mask reference ignored")
+		delete(n.decls, "mask") // for good, as resvg removes it: later uses see no cycle
 		return
 	}
 	r.active[mk] = true
