@@ -964,7 +964,7 @@ func (r *reader) use(n *node, st style) {
 			s.bbox = &bboxAcc{inv: inv, lo: Point{math.Inf(1), math.Inf(1)}, hi: Point{math.Inf(-1), math.Inf(-1)}}
 			cs := st
 			cs.ctxFill, cs.ctxStroke = st.contextPaints(ctxM, box, false)
-			s.useContent(n, t, cs) // its reports are the drawing pass's (and the cap's, if hit here)
+			s.useContent(n, t, cs)    // its reports are the drawing pass's (and the cap's, if hit here)
 			r.instances = s.instances // the pass counts against the expansion cap too
 			if s.err != nil && r.err == nil {
 				r.err = s.err
