@@ -18,10 +18,10 @@ import (
 
 // resvgFloor is the number of resvg reference tests per folder that lamina's reader and
 // rasterizer must keep passing: a regression guard two below the counts measured on amd64
-// (77, 134, 247, 132, 183 = 773; README), so that a platform whose floating point fuses
+// (78, 134, 247, 132, 183 = 774; README), so that a platform whose floating point fuses
 // differently cannot flip it by a test sitting on a threshold. Raise it as the reader improves.
 var resvgFloor = map[string]int{
-	"masking":       75,
+	"masking":       76,
 	"paint-servers": 132,
 	"painting":      245,
 	"shapes":        130,

@@ -962,12 +962,13 @@ func (r *reader) use(n *node, st style) {
 		if inv, ok := ctxM.inverse(); ok {
 			s := r.sub()
 			s.bbox = &bboxAcc{inv: inv, lo: Point{math.Inf(1), math.Inf(1)}, hi: Point{math.Inf(-1), math.Inf(-1)}}
-			save := s.unsup
-			s.unsup = map[string]bool{}
 			cs := st
 			cs.ctxFill, cs.ctxStroke = st.contextPaints(ctxM, box, false)
-			s.useContent(n, t, cs)
-			s.unsup = save
+			s.useContent(n, t, cs)    // its reports are the drawing pass's (and the cap's, if hit here)
+			r.instances = s.instances // the pass counts against the expansion cap too
+			if s.err != nil && r.err == nil {
+				r.err = s.err
+			}
 			if a := s.bbox; a.hi.X >= a.lo.X && a.hi.Y >= a.lo.Y {
 				box, okbb = [4]float64{a.lo.X, a.lo.Y, a.hi.X - a.lo.X, a.hi.Y - a.lo.Y}, true
 			}
@@ -1230,10 +1231,10 @@ func (r *reader) contentBBox(st style, content func()) ([4]float64, bool) {
 		return [4]float64{}, false
 	}
 	acc := &bboxAcc{inv: inv, lo: Point{math.Inf(1), math.Inf(1)}, hi: Point{math.Inf(-1), math.Inf(-1)}}
-	nl, nseg, unsup := len(r.doc.Layers), r.nseg, r.unsup
-	r.bbox, r.unsup = acc, map[string]bool{} // reported where drawn
+	nl, nseg := len(r.doc.Layers), r.nseg
+	r.bbox = acc // reports are the drawing pass's (and the expansion cap's, if hit here)
 	content()
-	r.bbox, r.unsup, r.nseg = nil, unsup, nseg
+	r.bbox, r.nseg = nil, nseg
 	r.doc.Layers = r.doc.Layers[:nl]
 	if !(acc.hi.X >= acc.lo.X && acc.hi.Y >= acc.lo.Y) {
 		return [4]float64{}, false
@@ -1417,8 +1418,10 @@ func (r *reader) applyMask(n *node, id string, st style, start int, bbox func() 
 		return
 	}
 	if r.active[mk] {
-		r.note(n, "mask cycle, element not drawn")
-		r.doc.Layers = r.doc.Layers[:start]
+		// The reference that closes a cycle is dropped (Chromium and resvg draw the element
+		// unmasked, and the outer masks still apply).
+		r.note(n, "mask cycle: this mask reference ignored")
+		delete(n.decls, "mask") // for good, as resvg removes it: later uses see no cycle
 		return
 	}
 	r.active[mk] = true
