@@ -450,7 +450,7 @@ describe('widget', { timeout: TIMEOUT }, () => {
     const svgs = await page.evaluate(() => [...document.querySelectorAll('lamina-svg')].map((e) => ({ paths: e.querySelectorAll('svg path').length, text: e.textContent, svg: e.svg })));
     for (const s of svgs) assert.ok(s.paths > 0, 'lamina-svg drew: ' + s.text);
     // Editable by code: restyle a layer of the inline SVG.
-    assert.ok(await page.evaluate(() => { const p = document.querySelector('lamina-svg #layer-0'); p.setAttribute('fill', '#ffd700'); return p.getAttribute('fill') === '#ffd700'; }));
+    assert.ok(await page.evaluate(() => { const p = document.querySelector('lamina-svg [data-layer="0"]'); p.setAttribute('fill', '#ffd700'); return p.getAttribute('fill') === '#ffd700'; }));
     const frame = page.frameLocator('lamina-editor iframe');
     await frame.getByTestId('generate').waitFor({ timeout: TIMEOUT });
     const inner = page.frames().find((f) => f.url().includes('editor.html'));
@@ -508,7 +508,9 @@ describe('editor on WebGPU', { timeout: TIMEOUT * 2 }, () => {
     // Record the GPUDevices the page creates, so the test can lose them.
     await ctx.addInitScript(recordGPUDevices);
     // The tiny model whatever LAMINA_E2E_SVG_MODEL says: SwiftShader is a CPU emulator.
-    const page = await openEditor(ctx, '?backend=webgpu&model=models/tiny-svg/');
+    // drawer=page: the model on the page's own thread (the fallback without workers), whose
+    // WebGPU device the init script records.
+    const page = await openEditor(ctx, '?backend=webgpu&drawer=page&model=models/tiny-svg/');
     const s0 = await state(page);
     assert.ok(s0.modelLoaded, 'drawing model loaded: ' + s0.status);
     assert.match(s0.status, /^Ready on WebGPU \(.+\)\./, 'the status line names the backend');

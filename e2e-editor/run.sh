@@ -7,6 +7,7 @@
 #
 #   e2e-editor/run.sh                               everything
 #   e2e-editor/run.sh --test-name-pattern undo      only matching tests (node --test flags pass through)
+#   e2e-editor/run.sh e2e-editor/view.test.mjs      only that file
 #   LAMINA_E2E_SKIP_BUILD=1 e2e-editor/run.sh       reuse dist/
 #   e2e-editor/run.sh --bench [vector|raster]       print the layer drawing benchmark (bench-render.mjs)
 #   LAMINA_E2E_SVG_MODEL=models/layered-emoji e2e-editor/run.sh   test with the trained model
@@ -28,14 +29,16 @@ harness_browser e2e-editor
 
 # Models: the drawing model the editor and <lamina-svg> load by default
 # (models/layered-emoji/); the tiny model again for the WebGPU test, which always draws
-# with it (SwiftShader, a CPU emulator, needs minutes per sample of the trained one); a
-# small LM with a byte-level BPE whose ids (< 271) fit gpt2-tiny's 512-token vocabulary,
-# for the playground.
+# with it (SwiftShader, a CPU emulator, needs minutes per sample of the trained one); the
+# trained model as slow-svg for worker.test.mjs, whose runs must last long enough (seconds
+# in wasm) to measure the page during them and to cancel them; a small LM with a
+# byte-level BPE whose ids (< 271) fit gpt2-tiny's 512-token vocabulary, for the playground.
 work="$here/test-results"
 mkdir -p "$work"
 harness_models "$work/models" <<MODELS
 layered-emoji ${LAMINA_E2E_SVG_MODEL:-svgmodel/testdata/tiny} config.json model.safetensors
 tiny-svg svgmodel/testdata/tiny config.json model.safetensors
+slow-svg models/layered-emoji config.json model.safetensors
 demo-lm model/testdata/gpt2-tiny config.json model.safetensors
 demo-lm tokenizer/testdata/bytelevel-small tokenizer.json
 MODELS
@@ -47,4 +50,18 @@ if [ "${1:-}" = "--bench" ]; then
 	LAMINA_URL="$url" node "$here/bench-render.mjs" "$@"
 	exit
 fi
-LAMINA_URL="$url" LAMINA_E2E_OUT="$work" node --test --test-concurrency=1 --test-reporter=spec "$@" "$here/editor.test.mjs"
+# Every *.test.mjs here (editor.test.mjs: the editor's actions and the pages; view.test.mjs:
+# zoom, pan, the phone fold, the session, the widget's ids). Name files to run only those:
+#   e2e-editor/run.sh e2e-editor/view.test.mjs
+files=()
+for a in "$@"; do
+	case "$a" in *.test.mjs) files+=("$a") ;; esac
+done
+if [ ${#files[@]} -eq 0 ]; then
+	files=("$here"/*.test.mjs)
+fi
+args=()
+for a in "$@"; do
+	case "$a" in *.test.mjs) ;; *) args+=("$a") ;; esac
+done
+LAMINA_URL="$url" LAMINA_E2E_OUT="$work" node --test --test-concurrency=1 --test-reporter=spec ${args[@]+"${args[@]}"} "${files[@]}"

@@ -20,6 +20,20 @@
     fit();
   }
 
+  // ebiten sizes its canvas's pixels to the body only on a window resize, but the body (the
+  // stage) also changes when the phone layout's sheet folds or the top bar wraps: without
+  // this the old pixel size was stretched over the new box (2× tall after folding).
+  if (window.ResizeObserver) {
+    let last = '';
+    new ResizeObserver(() => {
+      const key = document.body.clientWidth + 'x' + document.body.clientHeight;
+      if (key !== last) {
+        last = key;
+        window.dispatchEvent(new Event('resize'));
+      }
+    }).observe(document.body);
+  }
+
   window.laminaEditorHost = {
     download(name, type, text) {
       const url = URL.createObjectURL(new Blob([text], { type }));
@@ -52,6 +66,15 @@
       } finally {
         URL.revokeObjectURL(url);
       }
+    },
+    // openDrawer loads the drawing model in a Web Worker: lamina.mjs's runtime runs
+    // lamina.wasm there, so sampling never blocks this page. It resolves to { model (an
+    // SVGModel), adapter }; the editor draws on its own thread when it rejects.
+    async openDrawer(baseURL, backend) {
+      const { createRuntime } = await import('./lamina.mjs');
+      const rt = await createRuntime({ backend, worker: true });
+      const model = await rt.loadSVGModel(new URL(baseURL, location.href).href, { backend: backend === 'cpu' ? 'cpu' : 'auto' });
+      return { model, adapter: rt.adapter };
     },
     copy(text) {
       return navigator.clipboard.writeText(text);

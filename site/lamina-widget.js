@@ -5,11 +5,15 @@
 //   <lamina-editor prompt="green tree" style="height: 560px"></lamina-editor>
 //
 // <lamina-svg> draws with the runtime (lamina.mjs + lamina.wasm, on WebGPU or the CPU) and
-// puts a plain inline <svg> inside itself — one <path> per layer, so page code can restyle
-// or move layers. Attributes: prompt, seed (default 0), steps, cfg, model (a model folder
+// puts a plain inline <svg> inside itself — one <path data-layer="N"> per layer, so page code
+// can restyle or move layers (el.querySelector('[data-layer="2"]')). Element ids inside it
+// are prefixed per element (id="lamina-svg-1-layer-0"), so several on one page stay unique. Attributes: prompt, seed (default 0), steps, cfg, model (a model folder
 // URL; default HOST/models/layered-emoji/), backend ('auto' | 'cpu'). Changing an attribute
-// redraws. Events: 'lamina-load' (detail: { svg, layers }) and 'lamina-error' (detail:
-// { error }). Property: .svg (the SVG text).
+// redraws. Events: 'lamina-load' (detail: { svg, layers }), 'lamina-error' (detail:
+// { error }) and 'lamina-step' (detail: { step, steps, svg }) after each denoising step, while
+// the element shows the drawing as it forms and data-step="k/n". Property: .svg (the SVG
+// text). The model runs in a Web Worker (lamina-worker.js), so drawing never blocks the host
+// page; without workers it runs on the page. A redraw that replaces one in progress cancels it.
 //
 // <lamina-editor> is the full editor in an iframe (HOST/editor.html). Attributes: prompt,
 // model. Events: 'lamina-change' (detail: { svg }) after every edit. Property: .svg.
@@ -27,7 +31,16 @@ async function svgModel(url, backend) {
   if (!models.has(key)) {
     models.set(key, (async () => {
       if (!runtimePromise) {
-        runtimePromise = import(new URL('lamina.mjs', base).href).then(({ createRuntime }) => createRuntime({ backend: 'auto', worker: false }));
+        runtimePromise = import(new URL('lamina.mjs', base).href).then(async ({ createRuntime }) => {
+          if (typeof Worker !== 'undefined') {
+            try {
+              return await createRuntime({ backend: 'auto', worker: true });
+            } catch (e) {
+              console.warn('lamina-svg: the worker runtime did not start, drawing on the page:', e);
+            }
+          }
+          return createRuntime({ backend: 'auto', worker: false });
+        });
       }
       const rt = await runtimePromise;
       return rt.loadSVGModel(url, { backend });
@@ -40,6 +53,16 @@ async function svgModel(url, backend) {
 // Generations run one at a time: the runtime's models are not reentrant.
 let queue = Promise.resolve();
 
+// Each <lamina-svg> prefixes the ids of its inline SVG (and the url(#…)/href="#…" references
+// to them) with its own number: ids are per page, and every drawing has a layer-0.
+let instances = 0;
+function prefixIds(svg, prefix) {
+  return svg
+    .replace(/(\sid=")([^"]+)"/g, (_, a, id) => `${a}${prefix}${id}"`)
+    .replace(/url\(#([^)]+)\)/g, (_, id) => `url(#${prefix}${id})`)
+    .replace(/(href=")#([^"]+)"/g, (_, a, id) => `${a}#${prefix}${id}"`);
+}
+
 class LaminaSVG extends HTMLElement {
   static get observedAttributes() { return ['prompt', 'seed', 'steps', 'cfg', 'model', 'backend']; }
 
@@ -47,14 +70,28 @@ class LaminaSVG extends HTMLElement {
     super();
     this.svg = '';
     this._gen = 0;
+    this._ids = `lamina-svg-${++instances}-`;
   }
 
   connectedCallback() { this._render(); }
 
   attributeChangedCallback() { if (this.isConnected) this._render(); }
 
+  // _show puts svg (a step's estimate or the finished drawing) inside the element.
+  _show(svg, prompt) {
+    this.innerHTML = prefixIds(svg, this._ids);
+    const el = this.querySelector('svg');
+    if (el) {
+      el.setAttribute('role', 'img');
+      el.setAttribute('aria-label', prompt);
+      el.style.width = el.style.height = '100%';
+    }
+  }
+
   _render() {
     const gen = ++this._gen;
+    if (this._abort) this._abort.abort(); // a newer attribute value replaces the drawing in progress
+    const abort = this._abort = new AbortController();
     const prompt = this.getAttribute('prompt') || '';
     if (!prompt) return;
     const seed = Number(this.getAttribute('seed') || 0);
@@ -65,23 +102,26 @@ class LaminaSVG extends HTMLElement {
     this.setAttribute('aria-busy', 'true');
     if (!this.firstElementChild) this.style.display = this.style.display || 'inline-block';
     queue = queue.then(async () => {
+      if (abort.signal.aborted) return;
       try {
         const m = await svgModel(url, backend);
-        const { svg, layers } = await m.generate({ prompt, seed, steps, cfg });
+        const onStep = ({ step, steps: n, svg }) => {
+          if (gen !== this._gen) return;
+          this.setAttribute('data-step', `${step}/${n}`);
+          if (svg) this._show(svg, prompt);
+          this.dispatchEvent(new CustomEvent('lamina-step', { detail: { step, steps: n, svg }, bubbles: true }));
+        };
+        const { svg, layers } = await m.generate({ prompt, seed, steps, cfg, onStep, signal: abort.signal });
         if (gen !== this._gen) return; // a newer attribute value won
         this.svg = svg;
-        this.innerHTML = svg;
-        const el = this.querySelector('svg');
-        if (el) {
-          el.setAttribute('role', 'img');
-          el.setAttribute('aria-label', prompt);
-          el.style.width = el.style.height = '100%';
-        }
+        this._show(svg, prompt);
         this.removeAttribute('aria-busy');
+        this.removeAttribute('data-step');
         this.dispatchEvent(new CustomEvent('lamina-load', { detail: { svg, layers }, bubbles: true }));
       } catch (error) {
-        if (gen !== this._gen) return;
+        if (gen !== this._gen || abort.signal.aborted) return;
         this.removeAttribute('aria-busy');
+        this.removeAttribute('data-step');
         this.textContent = `lamina: ${error.message}`;
         this.dispatchEvent(new CustomEvent('lamina-error', { detail: { error }, bubbles: true }));
       }

@@ -21,6 +21,10 @@ func (a *app) exposeAPI() {
 		a.funcs = append(a.funcs, jf)
 		api.Set(name, jf)
 	}
+	// busy is true while a model action runs; cancel() stops it (its Promise resolves to null
+	// and the drawing stays as it was).
+	api.Set("busy", false)
+	fn("cancel", func([]js.Value) any { a.cancelModel(); return nil })
 	fn("getSVG", func([]js.Value) any { return string(a.e.Doc.SVG()) })
 	fn("loadSVG", func(args []js.Value) any {
 		d, err := ui.ImportSVG([]byte(args[0].String()))
@@ -89,14 +93,18 @@ func (a *app) exposeAPI() {
 			sel.Call("push", i)
 		}
 		o.Set("selected", sel)
-		o.Set("busy", a.e.Busy())
-		o.Set("modelLoaded", a.model != nil)
+		o.Set("busy", a.e.Busy() || a.mr.busy)
+		o.Set("modelLoaded", a.activeDrawer() != nil)
+		o.Set("drawer", map[bool]string{true: "worker", false: "page"}[a.mr.worker != nil])
 		o.Set("canUndo", a.e.CanUndo())
 		o.Set("status", a.status.TextContent())
 		o.Set("revision", a.e.Revision)
 		o.Set("drawn", a.drawn)
 		o.Set("render", a.rp.Mode.String())
 		o.Set("renderer", a.renderer)
+		v := a.view(0, 0)
+		o.Set("zoom", v.ZoomLevel(a.e.Doc.ViewBox))
+		o.Set("handlesOnStage", a.e.HandlesOnStage(v))
 		return o
 	})
 	// benchRender(frames) times the ways of drawing the current document's layers on the

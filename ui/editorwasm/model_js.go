@@ -26,6 +26,22 @@ func (a *app) loadModel(base string) {
 		base += "/"
 	}
 	a.setStatus("Loading the drawing model…", false)
+	name := strings.TrimSuffix(base[strings.LastIndex(strings.TrimSuffix(base, "/"), "/")+1:], "/")
+	note := ""
+	if workerWanted() {
+		mode, n := workerMode()
+		d, info, label, err := openWorkerDrawer(base, mode)
+		if err == nil {
+			d.show = a.showEstimate
+			a.mr.worker = &d
+			byID("model-info").SetTextContent(fmt.Sprintf("%s · %d×%d · %s", name, info.Get("ditLayers").Int(), info.Get("dModel").Int(), label))
+			a.modelReady(n + "Ready on " + label + ".")
+			return
+		}
+		// No module workers, or the worker runtime failed: sample on this page instead.
+		jsGlobal.Get("console").Call("warn", "lamina editor: the drawing worker did not start, drawing on the page:", err.Error())
+		note = "The drawing worker did not start (" + err.Error() + "), so the model runs on this page. "
+	}
 	files := fstest.MapFS{}
 	for _, name := range []string{"config.json", "model.safetensors"} {
 		b, err := fetchBytes(base + name)
@@ -35,19 +51,24 @@ func (a *app) loadModel(base string) {
 		}
 		files[name] = &fstest.MapFile{Data: b}
 	}
-	be, note := pickBackend(context.Background()) // ?backend=auto|webgpu|cpu (backend_js.go)
-	m, be, note, err := loadOnBackend(files, be, note)
+	be, bnote := pickBackend(context.Background()) // ?backend=auto|webgpu|cpu (backend_js.go)
+	m, be, bnote, err := loadOnBackend(files, be, note+bnote)
+	note = bnote
 	if err != nil {
 		a.setStatus(note+"Could not load the drawing model: "+err.Error(), true)
 		return
 	}
 	a.model = m
 	show := func(m *svgmodel.Model, be tensor.Backend) {
-		byID("model-info").SetTextContent(fmt.Sprintf("%s · %d×%d · %s", strings.TrimSuffix(base[strings.LastIndex(strings.TrimSuffix(base, "/"), "/")+1:], "/"), m.Config.Layers, m.Config.DModel, backendLabel(be)))
+		byID("model-info").SetTextContent(fmt.Sprintf("%s · %d×%d · %s", name, m.Config.Layers, m.Config.DModel, backendLabel(be)))
 	}
 	show(m, be)
 	a.recoverOnLoss(files, be, show)
-	ready := note + "Ready on " + backendLabel(be) + "."
+	a.modelReady(note + "Ready on " + backendLabel(be) + ".")
+}
+
+// modelReady says the model has loaded, and what to do next.
+func (a *app) modelReady(ready string) {
 	if len(a.e.Doc.Layers) == 0 {
 		a.setStatus(ready+" Type what to draw and press Generate.", false)
 	} else {
@@ -77,41 +98,85 @@ func (a *app) options() (svgmodel.Options, error) {
 	return o, nil
 }
 
-// stepYield is how long each denoising step hands the page back to the browser, so the
-// canvas shows the step and the page stays responsive (Go's wasm runs on the main thread).
+// stepYield is how long each denoising step of an in-page run hands the page back to the
+// browser, so the canvas shows the step and clicks get through (sampling on the page's own
+// thread, when there is no worker, blocks it between steps).
 const stepYield = 12 * time.Millisecond
 
-// runModel runs a model action on its own goroutine; it returns a Promise for scripts.
-func (a *app) runModel(label string, f func(o svgmodel.Options, onStep func(int, int)) error) js.Value {
+// modelAction is one kind of model run: it calls the editor with m, the run's options and
+// the progress callback.
+type modelAction func(ctx context.Context, m ui.Drawer, o ui.DrawOptions, onStep func(int, int)) error
+
+// runModel starts a model action on its own goroutine and returns a Promise for scripts: it
+// resolves to the drawing's SVG, or to null when the run was cancelled (the drawing is then
+// unchanged), and rejects with the error (also shown in the status line). While it runs the
+// editor is busy (a.mr.busy is set here, before the goroutine starts, so a second click in
+// the same turn is refused too), the model buttons are disabled and Cancel is offered.
+func (a *app) runModel(label string, f modelAction) js.Value {
+	fail := func(err error) js.Value { return newPromise(func() (any, error) { return nil, err }) }
+	if a.mr.busy || a.e.Busy() {
+		// Rejected without touching the status line, which shows the run in progress.
+		return jsGlobal.Get("Promise").Call("reject", jsGlobal.Get("Error").New(ui.ErrBusy.Error()))
+	}
+	m := a.activeDrawer()
+	if m == nil {
+		return fail(errors.New("the drawing model is not loaded"))
+	}
+	so, err := a.options()
+	if err != nil {
+		return fail(err)
+	}
+	if so.Prompt == "" {
+		return fail(errors.New("type what to draw first"))
+	}
+	o := drawOptions(so)
+	ctx, cancel := context.WithCancel(context.Background())
+	a.mr.cancel = cancel
+	a.setModelBusy(true)
+	start := time.Now()
+	first := "" // the estimate before the first step, from the last run's pace
+	if a.mr.perStep > 0 && o.Steps > 0 {
+		first = " about " + roughDuration(a.mr.perStep*time.Duration(o.Steps))
+	}
+	a.setStatus(label+"…"+first, false)
+	bar := byID("progress")
 	return newPromise(func() (any, error) {
-		if a.model == nil {
-			return nil, errors.New("the drawing model is not loaded")
-		}
-		if a.e.Busy() {
-			return nil, ui.ErrBusy
-		}
-		o, err := a.options()
-		if err != nil {
-			return nil, err
-		}
-		if o.Prompt == "" {
-			return nil, errors.New("type what to draw first")
-		}
-		bar := byID("progress")
-		bar.Class().Add("active")
-		a.refreshButtons()
-		start := time.Now()
-		err = f(o, func(step, steps int) {
+		defer func() {
+			cancel()
+			a.mr.cancel = nil
+			bar.Underlying().Get("style").Set("width", "0")
+			a.setModelBusy(false)
+		}()
+		var t1 time.Time // when step 1 was shown: the pace is measured from there
+		err := f(ctx, m, o, func(step, steps int) {
+			now := time.Now()
 			if debug {
-				jsGlobal.Get("console").Call("log", "step", step, time.Since(start).Milliseconds())
+				jsGlobal.Get("console").Call("log", "step", step, now.Sub(start).Milliseconds())
 			}
-			a.setStatus(fmt.Sprintf("%s… step %d of %d", label, step, steps), false)
+			msg := fmt.Sprintf("%s… step %d of %d", label, step, steps)
+			var per time.Duration
+			switch {
+			case step == 1:
+				t1, per = now, now.Sub(start)
+			case step > 1:
+				per = now.Sub(t1) / time.Duration(step-1)
+			}
+			if per > 0 {
+				a.mr.perStep = per
+				if step < steps {
+					msg += " · about " + roughDuration(per*time.Duration(steps-step)) + " left"
+				}
+			}
+			a.setStatus(msg, false)
 			bar.Underlying().Get("style").Set("width", fmt.Sprintf("%.1f%%", 100*float64(step)/float64(steps)))
-			time.Sleep(stepYield)
+			if a.mr.worker == nil {
+				time.Sleep(stepYield)
+			}
 		})
-		bar.Class().Remove("active")
-		bar.Underlying().Get("style").Set("width", "0")
-		a.refreshButtons()
+		if err != nil && ctx.Err() != nil {
+			a.setStatus(fmt.Sprintf("%s: cancelled after %.1f s; the drawing is unchanged.", label, time.Since(start).Seconds()), false)
+			return js.Null(), nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -124,9 +189,40 @@ func (a *app) runModel(label string, f func(o svgmodel.Options, onStep func(int,
 	})
 }
 
+// roughDuration is d for a person: "4 s", "1 min 20 s".
+func roughDuration(d time.Duration) string {
+	s := int(d.Round(time.Second) / time.Second)
+	switch {
+	case s < 1:
+		return "1 s"
+	case s < 60:
+		return fmt.Sprintf("%d s", s)
+	}
+	return fmt.Sprintf("%d min %d s", s/60, s%60)
+}
+
+// cancelModel stops the run in progress, if any: the drawing stays as it was.
+func (a *app) cancelModel() {
+	if a.mr.cancel != nil {
+		a.mr.cancel()
+		a.setStatus("Cancelling…", false)
+	}
+}
+
+// modelClick starts a model action from a button or a key. While one runs it says so
+// instead of starting another; the action's errors are on the status line already, so its
+// Promise's rejection is handled here (unhandled, it would be a page error).
+func (a *app) modelClick(f func() js.Value) {
+	if a.mr.busy || a.e.Busy() {
+		a.setStatus("Still drawing: wait for it to finish, or press Cancel.", false)
+		return
+	}
+	f().Call("catch", a.mr.ignore)
+}
+
 func (a *app) generate() js.Value {
-	return a.runModel("Drawing", func(o svgmodel.Options, step func(int, int)) error {
-		return a.e.Generate(context.Background(), drawer(a.model), drawOptions(o), step)
+	return a.runModel("Drawing", func(ctx context.Context, m ui.Drawer, o ui.DrawOptions, step func(int, int)) error {
+		return a.e.Generate(ctx, m, o, step)
 	})
 }
 
@@ -135,8 +231,8 @@ const optionCount = 4
 
 // generateOptions draws optionCount candidates to pick from (renderCandidates shows them).
 func (a *app) generateOptions() js.Value {
-	return a.runModel("Drawing 4 options", func(o svgmodel.Options, step func(int, int)) error {
-		return a.e.GenerateCandidates(context.Background(), drawer(a.model), drawOptions(o), optionCount, step)
+	return a.runModel("Drawing 4 options", func(ctx context.Context, m ui.Drawer, o ui.DrawOptions, step func(int, int)) error {
+		return a.e.GenerateCandidates(ctx, m, o, optionCount, step)
 	})
 }
 
@@ -185,7 +281,7 @@ func (a *app) wireCandidates() {
 }
 
 func (a *app) edit(kind ui.EditKind, label string) js.Value {
-	return a.runModel(label, func(o svgmodel.Options, step func(int, int)) error {
+	return a.runModel(label, func(ctx context.Context, m ui.Drawer, o ui.DrawOptions, step func(int, int)) error {
 		add := 0
 		if kind == ui.EditAddLayers {
 			n, err := strconv.Atoi(input(byID("add-count")).Value())
@@ -194,7 +290,7 @@ func (a *app) edit(kind ui.EditKind, label string) js.Value {
 			}
 			add = n
 		}
-		err := a.e.Edit(context.Background(), drawer(a.model), kind, add, drawOptions(o), step)
+		err := a.e.Edit(ctx, m, kind, add, o, step)
 		if err == nil {
 			// The next edit gets a new seed, so pressing the button again gives something new.
 			input(byID("seed")).SetValue(strconv.FormatUint(o.Seed+1, 10))

@@ -27,26 +27,36 @@ func (a *app) wire() {
 	a.wireTabs()
 	a.wireCanvas()
 	a.wireKeys()
+	a.wireZoom()
+	a.wireSession()
+	a.wireGeometry()
 	a.onClick("undo", func() { a.e.Undo() })
 	a.onClick("redo", func() { a.e.Redo() })
 	a.onClick("duplicate", func() { a.report(a.e.Duplicate()) })
 	a.onClick("delete", func() { a.report(a.e.Delete()) })
 	a.onClick("forward", func() { a.report(a.e.BringForward()) })
 	a.onClick("backward", func() { a.report(a.e.SendBackward()) })
-	a.onClick("generate", func() { a.generate() })
-	a.onClick("generate-options", func() { a.generateOptions() })
+	a.mr.ignore = js.FuncOf(func(js.Value, []js.Value) any { return nil })
+	a.funcs = append(a.funcs, a.mr.ignore)
+	a.onClick("generate", func() { a.modelClick(a.generate) })
+	a.onClick("generate-options", func() { a.modelClick(a.generateOptions) })
+	a.onClick("cancel", a.cancelModel)
 	a.wireCandidates()
-	a.onClick("regen-selected", func() { a.edit(ui.EditRegenerateSelected, "Regenerating the selection") })
-	a.onClick("regen-unlocked", func() { a.edit(ui.EditRegenerateUnlocked, "Regenerating unlocked layers") })
-	a.onClick("recolor", func() { a.edit(ui.EditRecolor, "Recoloring") })
-	a.onClick("add-layers", func() { a.edit(ui.EditAddLayers, "Adding layers") })
+	a.onClick("regen-selected", func() {
+		a.modelClick(func() js.Value { return a.edit(ui.EditRegenerateSelected, "Regenerating the selection") })
+	})
+	a.onClick("regen-unlocked", func() {
+		a.modelClick(func() js.Value { return a.edit(ui.EditRegenerateUnlocked, "Regenerating unlocked layers") })
+	})
+	a.onClick("recolor", func() { a.modelClick(func() js.Value { return a.edit(ui.EditRecolor, "Recoloring") }) })
+	a.onClick("add-layers", func() { a.modelClick(func() js.Value { return a.edit(ui.EditAddLayers, "Adding layers") }) })
 	a.onClick("seed-dice", func() {
 		input(byID("seed")).SetValue(strconv.Itoa(int(jsGlobal.Get("Math").Call("random").Float() * 1e6)))
 	})
 	a.on(byID("prompt"), "keydown", func(ev event) {
 		if ev.Underlying().Get("key").String() == "Enter" {
 			ev.PreventDefault()
-			a.generate()
+			a.modelClick(a.generate)
 		}
 	})
 	a.on(byID("fill"), "change", func(ev event) {
@@ -174,7 +184,14 @@ func (a *app) wireKeys() {
 			return
 		}
 		ev.PreventDefault()
+		if s.Action.IsView() {
+			a.runView(s.Action)
+			return
+		}
 		a.e.Run(s)
+		if s.Action == ui.ActSelectAll {
+			a.revealSelection()
+		}
 	})
 }
 
@@ -193,6 +210,11 @@ func (a *app) wireCanvas() {
 	c := wrap(a.canvas)
 	a.on(c, "pointerdown", func(ev event) {
 		u := ev.Underlying()
+		if b := u.Get("button").Int(); b == 1 || b == 0 && a.spaceDown {
+			ev.PreventDefault() // no autoscroll
+			a.startPan(u)
+			return
+		}
 		if u.Get("button").Int() != 0 {
 			return
 		}
@@ -208,6 +230,13 @@ func (a *app) wireCanvas() {
 	a.on(c, "pointermove", func(ev event) {
 		u := ev.Underlying()
 		x, y := a.canvasPoint(u)
+		if a.panning {
+			a.movePan(x, y)
+		}
+		a.pointerX, a.pointerY, a.pointerIn = x, y, true
+		if a.panning || a.spaceDown {
+			return
+		}
 		v := a.view(0, 0)
 		if a.e.Dragging() {
 			a.e.PointerMove(v, x, y, u.Get("shiftKey").Bool())
@@ -224,9 +253,18 @@ func (a *app) wireCanvas() {
 			a.canvas.Get("style").Set("cursor", cur)
 		}
 	})
-	end := func(ev event) { a.e.PointerUp() }
+	end := func(ev event) {
+		if a.panning {
+			a.panning = false
+			a.cursor = ""
+			a.canvas.Get("style").Set("cursor", map[bool]string{true: "grab", false: "default"}[a.spaceDown])
+			return
+		}
+		a.e.PointerUp()
+	}
 	a.on(c, "pointerup", end)
 	a.on(c, "pointercancel", end)
+	a.on(c, "pointerleave", func(event) { a.pointerIn = false })
 }
 
 func wrap(v js.Value) element { return &domElem{v} }
