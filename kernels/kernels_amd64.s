@@ -242,7 +242,10 @@ mvhdone:
 // out[t*ldo+n] = Σ_{j<k} x[t*ldx+j]·w[n*ldw+j] for t < 4, n < rows; k is
 // a multiple of 8. Each weight row is widened once and multiplied into four
 // rows of x: accumulators Y(2t) and Y(2t+1) are x row t's A and B of
-// matVecF16asm, summed the same way.
+// matVecF16asm, summed the same way. This loop consumes weights four times
+// slower than matVecF16asm, and a prefetch 4 KiB ahead in the stream helped
+// it (f16, weights from memory, T=4 over T=1 time: 1.74-1.89 without, 1.55-1.68
+// with; 8 KiB was no better), where in matVecF16asm and dotT2F16asm it cost.
 TEXT ·dotT4F16asm(SB), NOSPLIT, $0-64
 	MOVQ x+0(FP), R12
 	MOVQ ldx+8(FP), R14
@@ -273,6 +276,7 @@ st4row:
 st4loop16:
 	CMPQ CX, $16
 	JL   st4tail
+	PREFETCHT0 4096(DI)
 	VCVTPH2PS (DI), Y8
 	VCVTPH2PS 16(DI), Y9
 	VFMADD231PS (SI), Y8, Y0
@@ -379,139 +383,6 @@ st2done:
 	VZEROUPPER
 	RET
 
-// func dotT4x2F16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
-// dotT4F16asm two weight rows at a time (rows is even), for CPUs with
-// AVX-512VL: the 16 accumulators Y0-Y15 (Y(2t), Y(2t+1) for weight row 0
-// and Y(8+2t), Y(9+2t) for row 1, each x row t's A and B of matVecF16asm,
-// summed the same way) leave no room for operands among the 16 AVX2
-// registers, so the widened weights (Y16-Y19) and x (Y20, Y21) use
-// EVEX-encoded ones. Each x load then feeds four multiply-adds instead of
-// two: with one weight row, four rows of x ran at about 50 GFLOP/s from L2
-// here, bound by the loads.
-TEXT ·dotT4x2F16asm(SB), NOSPLIT, $0-64
-	MOVQ x+0(FP), R12
-	MOVQ ldx+8(FP), R14
-	MOVQ w+16(FP), R13
-	MOVQ ldw+24(FP), BX
-	MOVQ k+32(FP), R11
-	MOVQ rows+40(FP), R10
-	MOVQ out+48(FP), DX
-	MOVQ ldo+56(FP), AX
-	SHLQ $2, R14
-	SHLQ $1, BX
-	SHLQ $2, AX
-s42pair:
-	CMPQ R10, $2
-	JL   s42done
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	VXORPS Y13, Y13, Y13
-	VXORPS Y14, Y14, Y14
-	VXORPS Y15, Y15, Y15
-	MOVQ R12, SI
-	LEAQ (SI)(R14*2), R9
-	MOVQ R13, DI
-	MOVQ R11, CX
-s42loop16:
-	CMPQ CX, $16
-	JL   s42tail
-	VCVTPH2PS (DI), Y16
-	VCVTPH2PS 16(DI), Y17
-	VCVTPH2PS (DI)(BX*1), Y18
-	VCVTPH2PS 16(DI)(BX*1), Y19
-	VMOVUPS (SI), Y20
-	VMOVUPS 32(SI), Y21
-	VFMADD231PS Y20, Y16, Y0
-	VFMADD231PS Y21, Y17, Y1
-	VFMADD231PS Y20, Y18, Y8
-	VFMADD231PS Y21, Y19, Y9
-	VMOVUPS (SI)(R14*1), Y20
-	VMOVUPS 32(SI)(R14*1), Y21
-	VFMADD231PS Y20, Y16, Y2
-	VFMADD231PS Y21, Y17, Y3
-	VFMADD231PS Y20, Y18, Y10
-	VFMADD231PS Y21, Y19, Y11
-	VMOVUPS (R9), Y20
-	VMOVUPS 32(R9), Y21
-	VFMADD231PS Y20, Y16, Y4
-	VFMADD231PS Y21, Y17, Y5
-	VFMADD231PS Y20, Y18, Y12
-	VFMADD231PS Y21, Y19, Y13
-	VMOVUPS (R9)(R14*1), Y20
-	VMOVUPS 32(R9)(R14*1), Y21
-	VFMADD231PS Y20, Y16, Y6
-	VFMADD231PS Y21, Y17, Y7
-	VFMADD231PS Y20, Y18, Y14
-	VFMADD231PS Y21, Y19, Y15
-	ADDQ $64, SI
-	ADDQ $64, R9
-	ADDQ $32, DI
-	SUBQ $16, CX
-	JMP  s42loop16
-s42tail:
-	CMPQ CX, $8
-	JL   s42red
-	VCVTPH2PS (DI), Y16
-	VCVTPH2PS (DI)(BX*1), Y18
-	VMOVUPS (SI), Y20
-	VFMADD231PS Y20, Y16, Y0
-	VFMADD231PS Y20, Y18, Y8
-	VMOVUPS (SI)(R14*1), Y20
-	VFMADD231PS Y20, Y16, Y2
-	VFMADD231PS Y20, Y18, Y10
-	VMOVUPS (R9), Y20
-	VFMADD231PS Y20, Y16, Y4
-	VFMADD231PS Y20, Y18, Y12
-	VMOVUPS (R9)(R14*1), Y20
-	VFMADD231PS Y20, Y16, Y6
-	VFMADD231PS Y20, Y18, Y14
-s42red:
-	VADDPS Y1, Y0, Y0
-	VADDPS Y3, Y2, Y2
-	VADDPS Y5, Y4, Y4
-	VADDPS Y7, Y6, Y6
-	VHADDPS Y2, Y0, Y0
-	VHADDPS Y6, Y4, Y4
-	VHADDPS Y4, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS X1, X0, X0
-	VADDPS Y9, Y8, Y8
-	VADDPS Y11, Y10, Y10
-	VADDPS Y13, Y12, Y12
-	VADDPS Y15, Y14, Y14
-	VHADDPS Y10, Y8, Y8
-	VHADDPS Y14, Y12, Y12
-	VHADDPS Y12, Y8, Y8
-	VEXTRACTF128 $1, Y8, X9
-	VADDPS X9, X8, X8
-	LEAQ (DX)(AX*2), R9
-	VMOVSS X0, (DX)
-	VEXTRACTPS $1, X0, (DX)(AX*1)
-	VEXTRACTPS $2, X0, (R9)
-	VEXTRACTPS $3, X0, (R9)(AX*1)
-	VMOVSS X8, 4(DX)
-	VEXTRACTPS $1, X8, 4(DX)(AX*1)
-	VEXTRACTPS $2, X8, 4(R9)
-	VEXTRACTPS $3, X8, 4(R9)(AX*1)
-	ADDQ $8, DX
-	LEAQ (R13)(BX*2), R13
-	SUBQ $2, R10
-	JMP  s42pair
-s42done:
-	VZEROUPPER
-	RET
-
 // func matVecBF16asm(x *float32, w *uint16, ldw, k, rows int, out *float32)
 // matVecF16asm for bfloat16 weights, widened by a zero-extend and a
 // 16-bit shift (bf16 is the top half of an f32).
@@ -615,6 +486,7 @@ bst4row:
 bst4loop16:
 	CMPQ CX, $16
 	JL   bst4tail
+	PREFETCHT0 4096(DI)
 	VPMOVZXWD (DI), Y8
 	VPSLLD $16, Y8, Y8
 	VPMOVZXWD 16(DI), Y9
