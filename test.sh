@@ -57,6 +57,8 @@ deps() {
 	sh tokenizer/testdata/gpt2-full/fetch.sh >/dev/null || return 1
 	# wrangler for the worker suite, pinned by worker/package-lock.json.
 	(cd worker && npm ci --no-audit --no-fund --loglevel=error) || return 1
+	# The openai client and ajv for the chat suite, pinned by worker/test/openai/package-lock.json.
+	(cd worker/test/openai && npm ci --no-audit --no-fund --loglevel=error) || return 1
 }
 
 lint() {
@@ -78,7 +80,7 @@ gotests() {
 
 # The pure-Go core under js/wasm in Node: the same code the browser's CPU path runs.
 wasmtests() {
-	GOOS=js GOARCH=wasm go test -count=1 ./kernels/... ./tensor/... ./model/... ./tokenizer/... ./vector/... ./svgmodel/... ./wasm/... ./promise/ ./ui/
+	GOOS=js GOARCH=wasm go test -count=1 ./kernels/... ./tensor/... ./model/... ./tokenizer/... ./vector/... ./svgmodel/... ./wasm/... ./wasmsimd/ ./promise/ ./ui/
 }
 
 build() { ./build.sh; }

@@ -2,13 +2,17 @@
 // browser runtime (wasm) and the editor (ui/editorwasm) share it — so the
 // rule is written once:
 //
-//   - cpu never looks for a GPU;
+//   - cpu never looks for a GPU, and runs the pure-Go kernels;
+//   - wasm-simd is the CPU backend with its matrix products on the
+//     WebAssembly SIMD128 kernel module (package wasmsimd), and fails where
+//     there is none (outside js/wasm, or an engine without SIMD);
 //   - webgpu takes whatever adapter there is, and fails when there is none;
 //   - auto (the default) takes WebGPU when the adapter is a real GPU, and
 //     the CPU when there is no WebGPU or the only adapter is a software one
 //     (SwiftShader, llvmpipe, WARP emulate a GPU on the CPU, slower than the
 //     CPU backend: an SVG sample took 77 s there against ~3 s on the CPU),
-//     or when opening the GPU failed (Choice.Fallback says why).
+//     or when opening the GPU failed (Choice.Fallback says why) — wasm-simd
+//     when the module loads, else cpu.
 package backend
 
 import (
@@ -17,6 +21,7 @@ import (
 	"fmt"
 
 	"github.com/lamina-ml/lamina/tensor"
+	"github.com/lamina-ml/lamina/wasmsimd"
 	"github.com/lamina-ml/lamina/webgpu"
 )
 
@@ -25,20 +30,21 @@ type Mode string
 
 // The modes.
 const (
-	Auto   Mode = "auto"
-	WebGPU Mode = "webgpu"
-	CPU    Mode = "cpu"
+	Auto     Mode = "auto"
+	WebGPU   Mode = "webgpu"
+	WasmSIMD Mode = wasmsimd.Name
+	CPU      Mode = "cpu"
 )
 
 // ErrMode is wrapped by ParseMode's error.
-var ErrMode = errors.New("backend must be 'auto', 'webgpu' or 'cpu'")
+var ErrMode = errors.New("backend must be 'auto', 'webgpu', 'wasm-simd' or 'cpu'")
 
 // ParseMode reads a mode; "" is Auto.
 func ParseMode(s string) (Mode, error) {
 	switch m := Mode(s); m {
 	case "":
 		return Auto, nil
-	case Auto, WebGPU, CPU:
+	case Auto, WebGPU, WasmSIMD, CPU:
 		return m, nil
 	}
 	return "", fmt.Errorf("%w, not %q", ErrMode, s)
@@ -60,12 +66,32 @@ type Choice struct {
 	Fallback error
 }
 
+// LoadSIMD instantiates the wasm SIMD kernel module: wasmsimd.Load, or a
+// stand-in in tests.
+var LoadSIMD = wasmsimd.Load
+
+// cpuBackend is the CPU backend auto falls back to: on the SIMD kernels
+// when they load, else the plain one.
+func cpuBackend(ctx context.Context) tensor.Backend {
+	if e, err := LoadSIMD(ctx); err == nil {
+		return tensor.NewCPUWith(e)
+	}
+	return tensor.NewCPU()
+}
+
 // Open picks the backend for mode. o is passed to open with RejectSoftware
 // set for auto; open nil means this build has no WebGPU (webgpu.ErrUnavailable).
 // Only mode WebGPU fails: with the error from open.
 func Open(ctx context.Context, mode Mode, o webgpu.Options, open OpenGPU) (Choice, error) {
-	if mode == CPU {
+	switch mode {
+	case CPU:
 		return Choice{Backend: tensor.NewCPU()}, nil
+	case WasmSIMD:
+		e, err := LoadSIMD(ctx)
+		if err != nil {
+			return Choice{}, err
+		}
+		return Choice{Backend: tensor.NewCPUWith(e)}, nil
 	}
 	if mode != Auto && mode != WebGPU {
 		return Choice{}, fmt.Errorf("%w, not %q", ErrMode, string(mode))
@@ -95,7 +121,7 @@ func Open(ctx context.Context, mode Mode, o webgpu.Options, open OpenGPU) (Choic
 	if !errors.Is(err, webgpu.ErrSoftwareAdapter) && !errors.Is(err, webgpu.ErrUnavailable) {
 		c.Fallback = err
 	}
-	c.Backend = tensor.NewCPU()
+	c.Backend = cpuBackend(ctx)
 	return c, nil
 }
 

@@ -75,7 +75,7 @@ func TestOpen(t *testing.T) {
 	if _, err := Open(context.Background(), "gpu", webgpu.Options{}, nil); !errors.Is(err, ErrMode) {
 		t.Errorf("mode gpu: %v", err)
 	}
-	for s, want := range map[string]Mode{"": Auto, "auto": Auto, "webgpu": WebGPU, "cpu": CPU} {
+	for s, want := range map[string]Mode{"": Auto, "auto": Auto, "webgpu": WebGPU, "wasm-simd": WasmSIMD, "cpu": CPU} {
 		if m, err := ParseMode(s); err != nil || m != want {
 			t.Errorf("ParseMode(%q) = %q, %v", s, m, err)
 		}
@@ -88,5 +88,53 @@ func TestOpen(t *testing.T) {
 	Close(tensor.NewCPU())
 	if !g.closed {
 		t.Error("Close did not close the WebGPU device")
+	}
+}
+
+// simdEngine stands in for the wasm SIMD module.
+type simdEngine struct{ tensor.MatMulEngine }
+
+func (simdEngine) Name() string { return "wasm-simd" }
+
+// TestOpenSIMD: auto takes wasm-simd when WebGPU is out and the module
+// loads, cpu when it does not; wasm-simd fails without the module; cpu
+// never loads it.
+func TestOpenSIMD(t *testing.T) {
+	defer func(l func(context.Context) (tensor.MatMulEngine, error)) { LoadSIMD = l }(LoadSIMD)
+	nvidia := webgpu.AdapterInfo{Vendor: "nvidia", Architecture: "hopper"}
+	swift := webgpu.AdapterInfo{Vendor: "google", Architecture: "swiftshader", IsFallbackAdapter: true}
+	for _, c := range []struct {
+		name string
+		mode Mode
+		open OpenGPU
+		simd bool
+		want string
+	}{
+		{"auto without WebGPU, with SIMD", Auto, nil, true, "wasm-simd"},
+		{"auto on a software adapter, with SIMD", Auto, opener(nil, &webgpu.SoftwareAdapterError{Adapter: swift}), true, "wasm-simd"},
+		{"auto on a GPU, with SIMD", Auto, opener(&gpu{Backend: tensor.NewCPU(), adapter: nvidia}, nil), true, "webgpu"},
+		{"auto without WebGPU or SIMD", Auto, nil, false, "cpu"},
+		{"wasm-simd with SIMD", WasmSIMD, opener(&gpu{Backend: tensor.NewCPU(), adapter: nvidia}, nil), true, "wasm-simd"},
+		{"wasm-simd without SIMD", WasmSIMD, nil, false, ""},
+		{"cpu with SIMD", CPU, nil, true, "cpu"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			LoadSIMD = func(context.Context) (tensor.MatMulEngine, error) {
+				if c.simd {
+					return simdEngine{}, nil
+				}
+				return nil, errors.New("no SIMD")
+			}
+			got, err := Open(context.Background(), c.mode, webgpu.Options{}, c.open)
+			if c.want == "" {
+				if err == nil {
+					t.Fatalf("backend %s, want an error", got.Backend.Name())
+				}
+				return
+			}
+			if err != nil || got.Backend.Name() != c.want {
+				t.Fatalf("%v, %v; want %s", got, err, c.want)
+			}
+		})
 	}
 }

@@ -450,7 +450,7 @@ describe('widget', { timeout: TIMEOUT }, () => {
     const svgs = await page.evaluate(() => [...document.querySelectorAll('lamina-svg')].map((e) => ({ paths: e.querySelectorAll('svg path').length, text: e.textContent, svg: e.svg })));
     for (const s of svgs) assert.ok(s.paths > 0, 'lamina-svg drew: ' + s.text);
     // Editable by code: restyle a layer of the inline SVG.
-    assert.ok(await page.evaluate(() => { const p = document.querySelector('lamina-svg #layer-0'); p.setAttribute('fill', '#ffd700'); return p.getAttribute('fill') === '#ffd700'; }));
+    assert.ok(await page.evaluate(() => { const p = document.querySelector('lamina-svg [data-layer="0"]'); p.setAttribute('fill', '#ffd700'); return p.getAttribute('fill') === '#ffd700'; }));
     const frame = page.frameLocator('lamina-editor iframe');
     await frame.getByTestId('generate').waitFor({ timeout: TIMEOUT });
     const inner = page.frames().find((f) => f.url().includes('editor.html'));

@@ -7,8 +7,7 @@
 #
 #   e2e-editor/run.sh                               everything
 #   e2e-editor/run.sh --test-name-pattern undo      only matching tests (node --test flags pass through)
-#   LAMINA_E2E_FILES=e2e-editor/worker.test.mjs e2e-editor/run.sh   only these test files
-#                                                   (default: editor.test.mjs worker.test.mjs)
+#   e2e-editor/run.sh e2e-editor/view.test.mjs      only that file
 #   LAMINA_E2E_SKIP_BUILD=1 e2e-editor/run.sh       reuse dist/
 #   e2e-editor/run.sh --bench [vector|raster]       print the layer drawing benchmark (bench-render.mjs)
 #   LAMINA_E2E_SVG_MODEL=models/layered-emoji e2e-editor/run.sh   test with the trained model
@@ -51,5 +50,18 @@ if [ "${1:-}" = "--bench" ]; then
 	LAMINA_URL="$url" node "$here/bench-render.mjs" "$@"
 	exit
 fi
-# shellcheck disable=SC2086 # LAMINA_E2E_FILES is a list of paths
-LAMINA_URL="$url" LAMINA_E2E_OUT="$work" node --test --test-concurrency=1 --test-reporter=spec "$@" ${LAMINA_E2E_FILES:-"$here/editor.test.mjs" "$here/worker.test.mjs"}
+# Every *.test.mjs here (editor.test.mjs: the editor's actions and the pages; view.test.mjs:
+# zoom, pan, the phone fold, the session, the widget's ids). Name files to run only those:
+#   e2e-editor/run.sh e2e-editor/view.test.mjs
+files=()
+for a in "$@"; do
+	case "$a" in *.test.mjs) files+=("$a") ;; esac
+done
+if [ ${#files[@]} -eq 0 ]; then
+	files=("$here"/*.test.mjs)
+fi
+args=()
+for a in "$@"; do
+	case "$a" in *.test.mjs) ;; *) args+=("$a") ;; esac
+done
+LAMINA_URL="$url" LAMINA_E2E_OUT="$work" node --test --test-concurrency=1 --test-reporter=spec ${args[@]+"${args[@]}"} "${files[@]}"

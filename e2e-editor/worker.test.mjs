@@ -1,6 +1,6 @@
 // Browser tests of model work off the page's thread: the editor (editor.html) and the
 // <lamina-svg> widget draw in a Web Worker, so the page keeps running while the model
-// samples. Run by e2e-editor/run.sh (LAMINA_E2E_FILES=e2e-editor/worker.test.mjs runs only
+// samples. Run by e2e-editor/run.sh (e2e-editor/run.sh e2e-editor/worker.test.mjs runs only
 // these). They draw with models/slow-svg, the trained layered-emoji model (seconds per
 // drawing in wasm), so a run lasts long enough to measure the page during it and to cancel
 // it part way.

@@ -142,6 +142,30 @@ function runtimeSuite(backend, worker) {
       assert.equal(r.pieces, r.text, 'streamed pieces add up to text');
     });
 
+    it('generate({speculative}) keeps greedy ids; each token says drafted and its exit layer', { timeout: TIMEOUT }, async () => {
+      const r = await page.evaluate(async () => {
+        const ref = await (await fetch('/models/llama-tiny/reference.json')).json();
+        const lm = await window.__rt.loadModel('/models/llama-tiny/');
+        const n = ref.greedy_ids.length - ref.greedy_prompt.length;
+        const toks = [];
+        const g = await lm.generate({ ids: ref.greedy_prompt, maxNewTokens: n, eosTokenIds: [], speculative: { exitLayer: 1, draftTokens: 3 },
+          onToken: (t) => toks.push({ drafted: t.drafted, exitLayer: t.exitLayer }) });
+        const bad = [];
+        for (const exitLayer of [0, lm.info.layers]) {
+          try { await lm.generate({ ids: ref.greedy_prompt, maxNewTokens: 2, speculative: { exitLayer } }); bad.push('none'); } catch (e) { bad.push(e.code); }
+        }
+        const out = { ids: g.ids, want: ref.greedy_ids, n, toks, stats: g.stats, layers: lm.info.layers, bad };
+        await lm.dispose();
+        return out;
+      });
+      assert.deepEqual(r.ids, r.want, 'speculative greedy ids equal HF greedy');
+      assert.equal(r.toks.length, r.n, 'one event per token');
+      assert.ok(r.stats && r.stats.drafted > 0 && r.stats.rounds > 0, `stats ${JSON.stringify(r.stats)}`);
+      assert.equal(r.toks.filter((t) => t.drafted).length, r.stats.accepted, 'drafted tokens = accepted');
+      assert.ok(r.toks.every((t) => t.exitLayer === (t.drafted ? 1 : r.layers)), `exit layers ${JSON.stringify(r.toks)}`);
+      assert.deepEqual(r.bad, ['bad-input', 'bad-input'], 'exitLayer 0 and exitLayer = layers are refused');
+    });
+
     it('sampling is seeded; stopStrings end generation', { timeout: TIMEOUT }, async () => {
       const r = await page.evaluate(async () => {
         const lm = await window.__rt.loadModel('/models/tok-llama-sp-bpe-bytefallback/');
@@ -492,6 +516,98 @@ describe('device limits', () => {
     assert.equal(r[1024].code, 'too-large', JSON.stringify(r[1024]));
     assert.match(r[1024].message, /one row of logits \(F32 \[512\]\) is 2048 bytes, over the device's maxBufferSize of 1024 bytes/);
     assert.equal(r.bad, 'bad-input');
+    await page.context().close();
+  });
+});
+
+// chat-tiny (qwen2-tiny's weights, the bytelevel-small tokenizer, zephyr's chat template):
+// lm.chat in the browser gives what `lamina serve`'s /v1/chat/completions (the worker's
+// native handler) answers for the same request, and JSON mode always parses.
+describe('chat', () => {
+  it('lm.chat matches /v1/chat/completions; response_format json_schema always validates', { timeout: TIMEOUT }, async () => {
+    const page = await openPage();
+    await createRuntime(page, { backend: 'cpu' });
+    const r = await page.evaluate(async () => {
+      const lm = await window.__rt.loadModel('/models/chat-tiny/');
+      const messages = [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }];
+      const streamed = [];
+      const got = await lm.chat({ messages, max_tokens: 20, temperature: 0, onToken: (t) => streamed.push(t.text) });
+      const api = await (await fetch('/v1/chat/completions', {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'chat-tiny', messages, max_tokens: 20, temperature: 0 }),
+      })).json();
+      const schema = { type: 'object', properties: { a: { type: 'integer' }, b: { enum: ['x', 'y', null] }, c: { type: 'array', items: { type: 'boolean' }, maxItems: 2 } }, required: ['a', 'b'], additionalProperties: false };
+      const bad = [];
+      for (let seed = 0; seed < 20; seed++) {
+        const j = await lm.chat({ messages, max_tokens: 40, temperature: 1, seed, response_format: { type: 'json_schema', json_schema: { name: 's', schema } } });
+        let v;
+        try { v = JSON.parse(j.message.content); } catch { bad.push(j.message.content); continue; }
+        const keys = Object.keys(v).every((k) => ['a', 'b', 'c'].includes(k));
+        if (!Number.isInteger(v.a) || !['x', 'y', null].includes(v.b) || !keys || (v.c && !(Array.isArray(v.c) && v.c.length <= 2))) bad.push(j.message.content);
+      }
+      let noTemplate = null;
+      try {
+        await (await window.__rt.loadModel('/models/llama-tiny/')).chat({ messages });
+      } catch (e) { noTemplate = e.code; }
+      return { got, streamed: streamed.join(''), api, bad, hasChat: lm.info.hasChatTemplate, noTemplate };
+    });
+    assert.equal(r.hasChat, true);
+    assert.equal(r.got.message.content, r.api.choices[0].message.content);
+    assert.equal(r.streamed, r.got.message.content);
+    assert.equal(r.got.finish_reason, r.api.choices[0].finish_reason);
+    assert.equal(r.got.usage.prompt_tokens, r.api.usage.prompt_tokens);
+    assert.deepEqual(r.bad, []);
+    assert.equal(r.noTemplate, 'no-chat-template');
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  it('response_format on the WebGPU backend: the mask applies there too, same tokens as the CPU', { skip: WEBGPU_PENDING, timeout: TIMEOUT }, async () => {
+    const page = await openPage();
+    await createRuntime(page, { backend: 'webgpu' });
+    const r = await page.evaluate(async () => {
+      const { createRuntime } = await import('/lamina.mjs');
+      const cpu = await createRuntime({ backend: 'cpu' });
+      const messages = [{ role: 'user', content: 'Hi' }];
+      const rf = { type: 'json_schema', json_schema: { name: 's', schema: { type: 'object', properties: { a: { type: 'integer' }, b: { type: 'string' } }, required: ['a', 'b'], additionalProperties: false } } };
+      const gpu = await window.__rt.loadModel('/models/chat-tiny/');
+      const ref = await cpu.loadModel('/models/chat-tiny/');
+      const out = [];
+      // Two seeds: SwiftShader runs this model at a few tokens per second.
+      for (let seed = 0; seed < 2; seed++) {
+        const o = { messages, max_tokens: 24, temperature: 1, seed, response_format: rf };
+        out.push([(await gpu.chat(o)).message.content, (await ref.chat(o)).message.content]);
+      }
+      return { backend: window.__rt.backend, out };
+    });
+    assert.equal(r.backend, 'webgpu');
+    for (const [gpu, cpu] of r.out) {
+      const v = JSON.parse(gpu);
+      assert.ok(Number.isInteger(v.a) && typeof v.b === 'string', gpu);
+      assert.equal(gpu, cpu);
+    }
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  it('the playground chats with a model that has a chat template', { timeout: TIMEOUT }, async () => {
+    const page = await openPage();
+    await page.goto(URL.replace(/\/$/, '') + '/playground.html?model=/models/chat-tiny/');
+    await page.waitForFunction(() => document.querySelectorAll('#model-select option').length > 0);
+    await page.selectOption('#backend', 'cpu');
+    await page.click('#load');
+    await page.waitForFunction(() => /Loaded|Could not/.test(document.getElementById('model-status').textContent));
+    await page.waitForFunction(() => !document.getElementById('chat-mode').disabled);
+    await page.check('#chat-mode');
+    await page.selectOption('#chat-format', 'json_object');
+    await page.fill('#prompt', 'Hi');
+    await page.fill('#max', '30');
+    await page.click('#generate');
+    await page.waitForFunction(() => document.querySelector('#output .chat-assistant')?.dataset.finish);
+    const reply = await page.textContent('#output .chat-assistant');
+    assert.equal(typeof JSON.parse(reply), 'object', reply);
+    assert.equal(await page.textContent('#output .chat-user'), 'Hi');
+    assert.deepEqual(page.errors, []);
     await page.context().close();
   });
 });

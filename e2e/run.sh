@@ -46,6 +46,9 @@ tok-llama-sp-bpe-bytefallback tokenizer/testdata/llama-sp-bpe-bytefallback token
 unsupported-arch model/testdata/llama-tiny config.json generation_config.json model.safetensors reference.json
 too-large model/testdata/llama-tiny config.json
 layered-emoji-tiny svgmodel/testdata/tiny config.json model.safetensors
+chat-tiny model/testdata/qwen2-tiny config.json generation_config.json model.safetensors
+chat-tiny tokenizer/testdata/bytelevel-small tokenizer.json
+chat-tiny worker/testdata/chat-tiny tokenizer_config.json
 MODELS
 echo '{"model_type": "mamba", "architectures": ["MambaForCausalLM"], "vocab_size": 512}' >"$models/unsupported-arch/config.json"
 # Rejected before any shard is fetched.

@@ -39,6 +39,62 @@ func dot4F32asm(x *float32, w *float32, ldw int, k int, o *[4]float32)
 func dot4F16asm(x *float32, w *uint16, ldw int, k int, o *[4]float32)
 
 //go:noescape
+func matVecF16asm(x *float32, w *uint16, ldw, k, rows int, out *float32)
+
+//go:noescape
+func dotT4F16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
+
+//go:noescape
+func dotT2F16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
+
+//go:noescape
+func matVecBF16asm(x *float32, w *uint16, ldw, k, rows int, out *float32)
+
+//go:noescape
+func dotT4BF16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
+
+//go:noescape
+func dotT2BF16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
+
+// smallTAVX2 wraps one format's assembly for matMulSmallHalf. The wrappers
+// index the last element each kernel reads (the prefetches past the end are
+// hints that cannot fault).
+func smallTAVX2(mv func(x *float32, w *uint16, ldw, k, rows int, out *float32),
+	t4, t2 func(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)) smallTKernels {
+	return smallTKernels{
+		mv: func(x []float32, w []uint16, ldw, k, rows int, out []float32) {
+			if rows == 0 {
+				return
+			}
+			_, _, _ = x[k-1], w[(rows-1)*ldw+k-1], out[rows-1]
+			mv(&x[0], &w[0], ldw, k, rows, &out[0])
+		},
+		t4: func(x []float32, ldx int, w []uint16, ldw, k, rows int, out []float32, ldo int) {
+			if rows == 0 {
+				return
+			}
+			_, _, _ = x[3*ldx+k-1], w[(rows-1)*ldw+k-1], out[3*ldo+rows-1]
+			t4(&x[0], ldx, &w[0], ldw, k, rows, &out[0], ldo)
+		},
+		t2: func(x []float32, ldx int, w []uint16, ldw, k, rows int, out []float32, ldo int) {
+			if rows == 0 {
+				return
+			}
+			_, _, _ = x[ldx+k-1], w[(rows-1)*ldw+k-1], out[ldo+rows-1]
+			t2(&x[0], ldx, &w[0], ldw, k, rows, &out[0], ldo)
+		},
+	}
+}
+
+//go:noescape
+func dotT4x2F16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
+
+var (
+	smallF16AVX2  = smallTAVX2(matVecF16asm, dotT4F16asm, dotT2F16asm)
+	smallBF16AVX2 = smallTAVX2(matVecBF16asm, dotT4BF16asm, dotT2BF16asm)
+)
+
+//go:noescape
 func dot4BF16asm(x *float32, w *uint16, ldw int, k int, o *[4]float32)
 
 //go:noescape
@@ -82,6 +138,9 @@ var avx2Kernels = kernelSet{
 		_, _ = x[k-1], w[3*ldw+k-1]
 		dot4F16asm(&x[0], &w[0], ldw, k, o)
 	},
+	smallF16:  &smallF16AVX2,
+	smallBF16: &smallBF16AVX2,
+	smallT:    smallTMax,
 	dot4BF16: func(x []float32, w []uint16, ldw, k int, o *[4]float32) {
 		_, _ = x[k-1], w[3*ldw+k-1]
 		dot4BF16asm(&x[0], &w[0], ldw, k, o)
@@ -182,6 +241,9 @@ var avx512Kernels = func() kernelSet {
 	ks := avx2Kernels
 	ks.name = "avx512"
 	ks.tileT, ks.tileN = 32, 12
+	if hasAVX512VL() {
+		ks.smallF16 = &smallF16AVX512
+	}
 	ks.tile = func(xp, w []float32, ldw, k int, c []float32) {
 		if k == 0 {
 			return
@@ -190,6 +252,35 @@ var avx512Kernels = func() kernelSet {
 		tileAVX512asm(&xp[0], &w[0], ldw, k, &c[0])
 	}
 	return ks
+}()
+
+// hasAVX512VL reports AVX-512 for 256-bit registers (the EVEX encodings
+// that reach Y16-Y31), on top of hasAVX512F.
+func hasAVX512VL() bool {
+	if !hasAVX512F() {
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	const avx512vl = 1 << 31
+	return ebx7&avx512vl != 0
+}
+
+// smallF16AVX512 is smallF16AVX2 with four rows of x done two weight rows
+// at a time by dotT4x2F16asm (an odd last row by dotT4F16asm), which sums
+// every output as the AVX2 kernels do.
+var smallF16AVX512 = func() smallTKernels {
+	sk := smallF16AVX2
+	t4 := sk.t4
+	sk.t4 = func(x []float32, ldx int, w []uint16, ldw, k, rows int, out []float32, ldo int) {
+		if pairs := rows &^ 1; pairs > 0 {
+			_, _, _ = x[3*ldx+k-1], w[(pairs-1)*ldw+k-1], out[3*ldo+pairs-1]
+			dotT4x2F16asm(&x[0], ldx, &w[0], ldw, k, pairs, &out[0], ldo)
+		}
+		if rows&1 == 1 {
+			t4(x, ldx, w[(rows-1)*ldw:], ldw, k, 1, out[rows-1:], ldo)
+		}
+	}
+	return sk
 }()
 
 // archKernels is the fastest assembly set the CPU supports, else nil.

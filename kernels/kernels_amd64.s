@@ -162,6 +162,571 @@ f16done:
 	VZEROUPPER
 	RET
 
+// func matVecF16asm(x *float32, w *uint16, ldw, k, rows int, out *float32)
+// out[n] = Σ_{j<k} x[j]·w[n*ldw+j] for n < rows; k is a multiple of 8.
+// One row at a time, so that the weights are read as one linear stream
+// (rows are stored back to back) that the hardware prefetcher follows.
+// Each output has two 8-lane accumulators, A for columns 16i..16i+7 (and a
+// last 8) and B for 16i+8..16i+15, summed in k order, then A+B and
+// ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)); dotT4F16asm and dotT2F16asm sum the
+// same way, so a row of x gets the same bits in every kernel.
+//
+// Measured with the weights cycling through 192 MB (DRAM, one thread, GB/s
+// of weights per CPU-second, SmolLM2-135M shapes): the earlier kernel, four
+// rows at a time with each row prefetched 512 bytes ahead, reached 6-10;
+// four rows with one stream prefetch 8 KiB ahead, 10-13; this one, 15-17,
+// against 17-21 for a bare read of the same bytes. Software prefetch made
+// this loop slower.
+TEXT ·matVecF16asm(SB), NOSPLIT, $0-48
+	MOVQ x+0(FP), R12
+	MOVQ w+8(FP), R13
+	MOVQ ldw+16(FP), BX
+	MOVQ k+24(FP), R11
+	MOVQ rows+32(FP), R10
+	MOVQ out+40(FP), DX
+	SHLQ $1, BX
+mvhrow:
+	TESTQ R10, R10
+	JZ   mvhdone
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ R12, SI
+	MOVQ R13, DI
+	MOVQ R11, CX
+mvhloop32:
+	CMPQ CX, $32
+	JL   mvhloop16
+	VCVTPH2PS (DI), Y4
+	VCVTPH2PS 16(DI), Y5
+	VCVTPH2PS 32(DI), Y6
+	VCVTPH2PS 48(DI), Y7
+	VFMADD231PS (SI), Y4, Y0
+	VFMADD231PS 32(SI), Y5, Y1
+	VFMADD231PS 64(SI), Y6, Y0
+	VFMADD231PS 96(SI), Y7, Y1
+	ADDQ $128, SI
+	ADDQ $64, DI
+	SUBQ $32, CX
+	JMP  mvhloop32
+mvhloop16:
+	CMPQ CX, $16
+	JL   mvhtail
+	VCVTPH2PS (DI), Y4
+	VCVTPH2PS 16(DI), Y5
+	VFMADD231PS (SI), Y4, Y0
+	VFMADD231PS 32(SI), Y5, Y1
+	ADDQ $64, SI
+	ADDQ $32, DI
+	SUBQ $16, CX
+mvhtail:
+	CMPQ CX, $8
+	JL   mvhred
+	VCVTPH2PS (DI), Y4
+	VFMADD231PS (SI), Y4, Y0
+mvhred:
+	VADDPS Y1, Y0, Y0
+	VHADDPS Y0, Y0, Y0
+	VHADDPS Y0, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VMOVSS X0, (DX)
+	ADDQ $4, DX
+	ADDQ BX, R13
+	DECQ R10
+	JMP  mvhrow
+mvhdone:
+	VZEROUPPER
+	RET
+
+// func dotT4F16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
+// out[t*ldo+n] = Σ_{j<k} x[t*ldx+j]·w[n*ldw+j] for t < 4, n < rows; k is
+// a multiple of 8. Each weight row is widened once and multiplied into four
+// rows of x: accumulators Y(2t) and Y(2t+1) are x row t's A and B of
+// matVecF16asm, summed the same way.
+TEXT ·dotT4F16asm(SB), NOSPLIT, $0-64
+	MOVQ x+0(FP), R12
+	MOVQ ldx+8(FP), R14
+	MOVQ w+16(FP), R13
+	MOVQ ldw+24(FP), BX
+	MOVQ k+32(FP), R11
+	MOVQ rows+40(FP), R10
+	MOVQ out+48(FP), DX
+	MOVQ ldo+56(FP), AX
+	SHLQ $2, R14
+	SHLQ $1, BX
+	SHLQ $2, AX
+st4row:
+	TESTQ R10, R10
+	JZ   st4done
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ R12, SI
+	LEAQ (SI)(R14*2), R9
+	MOVQ R13, DI
+	MOVQ R11, CX
+st4loop16:
+	CMPQ CX, $16
+	JL   st4tail
+	VCVTPH2PS (DI), Y8
+	VCVTPH2PS 16(DI), Y9
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS 32(SI), Y9, Y1
+	VFMADD231PS (SI)(R14*1), Y8, Y2
+	VFMADD231PS 32(SI)(R14*1), Y9, Y3
+	VFMADD231PS (R9), Y8, Y4
+	VFMADD231PS 32(R9), Y9, Y5
+	VFMADD231PS (R9)(R14*1), Y8, Y6
+	VFMADD231PS 32(R9)(R14*1), Y9, Y7
+	ADDQ $64, SI
+	ADDQ $64, R9
+	ADDQ $32, DI
+	SUBQ $16, CX
+	JMP  st4loop16
+st4tail:
+	CMPQ CX, $8
+	JL   st4red
+	VCVTPH2PS (DI), Y8
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS (SI)(R14*1), Y8, Y2
+	VFMADD231PS (R9), Y8, Y4
+	VFMADD231PS (R9)(R14*1), Y8, Y6
+st4red:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y5, Y4, Y4
+	VADDPS Y7, Y6, Y6
+	VHADDPS Y2, Y0, Y0
+	VHADDPS Y6, Y4, Y4
+	VHADDPS Y4, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	LEAQ (DX)(AX*2), R9
+	VMOVSS X0, (DX)
+	VEXTRACTPS $1, X0, (DX)(AX*1)
+	VEXTRACTPS $2, X0, (R9)
+	VEXTRACTPS $3, X0, (R9)(AX*1)
+	ADDQ $4, DX
+	ADDQ BX, R13
+	DECQ R10
+	JMP  st4row
+st4done:
+	VZEROUPPER
+	RET
+
+// func dotT2F16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
+// dotT4F16asm for two rows of x (4 accumulators).
+TEXT ·dotT2F16asm(SB), NOSPLIT, $0-64
+	MOVQ x+0(FP), R12
+	MOVQ ldx+8(FP), R14
+	MOVQ w+16(FP), R13
+	MOVQ ldw+24(FP), BX
+	MOVQ k+32(FP), R11
+	MOVQ rows+40(FP), R10
+	MOVQ out+48(FP), DX
+	MOVQ ldo+56(FP), AX
+	SHLQ $2, R14
+	SHLQ $1, BX
+	SHLQ $2, AX
+st2row:
+	TESTQ R10, R10
+	JZ   st2done
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ R12, SI
+	MOVQ R13, DI
+	MOVQ R11, CX
+st2loop16:
+	CMPQ CX, $16
+	JL   st2tail
+	VCVTPH2PS (DI), Y8
+	VCVTPH2PS 16(DI), Y9
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS 32(SI), Y9, Y1
+	VFMADD231PS (SI)(R14*1), Y8, Y2
+	VFMADD231PS 32(SI)(R14*1), Y9, Y3
+	ADDQ $64, SI
+	ADDQ $32, DI
+	SUBQ $16, CX
+	JMP  st2loop16
+st2tail:
+	CMPQ CX, $8
+	JL   st2red
+	VCVTPH2PS (DI), Y8
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS (SI)(R14*1), Y8, Y2
+st2red:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VHADDPS Y2, Y0, Y0
+	VHADDPS Y0, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VMOVSS X0, (DX)
+	VEXTRACTPS $1, X0, (DX)(AX*1)
+	ADDQ $4, DX
+	ADDQ BX, R13
+	DECQ R10
+	JMP  st2row
+st2done:
+	VZEROUPPER
+	RET
+
+// func dotT4x2F16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
+// dotT4F16asm two weight rows at a time (rows is even), for CPUs with
+// AVX-512VL: the 16 accumulators Y0-Y15 (Y(2t), Y(2t+1) for weight row 0
+// and Y(8+2t), Y(9+2t) for row 1, each x row t's A and B of matVecF16asm,
+// summed the same way) leave no room for operands among the 16 AVX2
+// registers, so the widened weights (Y16-Y19) and x (Y20, Y21) use
+// EVEX-encoded ones. Each x load then feeds four multiply-adds instead of
+// two: with one weight row, four rows of x ran at about 50 GFLOP/s from L2
+// here, bound by the loads.
+TEXT ·dotT4x2F16asm(SB), NOSPLIT, $0-64
+	MOVQ x+0(FP), R12
+	MOVQ ldx+8(FP), R14
+	MOVQ w+16(FP), R13
+	MOVQ ldw+24(FP), BX
+	MOVQ k+32(FP), R11
+	MOVQ rows+40(FP), R10
+	MOVQ out+48(FP), DX
+	MOVQ ldo+56(FP), AX
+	SHLQ $2, R14
+	SHLQ $1, BX
+	SHLQ $2, AX
+s42pair:
+	CMPQ R10, $2
+	JL   s42done
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	VXORPS Y14, Y14, Y14
+	VXORPS Y15, Y15, Y15
+	MOVQ R12, SI
+	LEAQ (SI)(R14*2), R9
+	MOVQ R13, DI
+	MOVQ R11, CX
+s42loop16:
+	CMPQ CX, $16
+	JL   s42tail
+	VCVTPH2PS (DI), Y16
+	VCVTPH2PS 16(DI), Y17
+	VCVTPH2PS (DI)(BX*1), Y18
+	VCVTPH2PS 16(DI)(BX*1), Y19
+	VMOVUPS (SI), Y20
+	VMOVUPS 32(SI), Y21
+	VFMADD231PS Y20, Y16, Y0
+	VFMADD231PS Y21, Y17, Y1
+	VFMADD231PS Y20, Y18, Y8
+	VFMADD231PS Y21, Y19, Y9
+	VMOVUPS (SI)(R14*1), Y20
+	VMOVUPS 32(SI)(R14*1), Y21
+	VFMADD231PS Y20, Y16, Y2
+	VFMADD231PS Y21, Y17, Y3
+	VFMADD231PS Y20, Y18, Y10
+	VFMADD231PS Y21, Y19, Y11
+	VMOVUPS (R9), Y20
+	VMOVUPS 32(R9), Y21
+	VFMADD231PS Y20, Y16, Y4
+	VFMADD231PS Y21, Y17, Y5
+	VFMADD231PS Y20, Y18, Y12
+	VFMADD231PS Y21, Y19, Y13
+	VMOVUPS (R9)(R14*1), Y20
+	VMOVUPS 32(R9)(R14*1), Y21
+	VFMADD231PS Y20, Y16, Y6
+	VFMADD231PS Y21, Y17, Y7
+	VFMADD231PS Y20, Y18, Y14
+	VFMADD231PS Y21, Y19, Y15
+	ADDQ $64, SI
+	ADDQ $64, R9
+	ADDQ $32, DI
+	SUBQ $16, CX
+	JMP  s42loop16
+s42tail:
+	CMPQ CX, $8
+	JL   s42red
+	VCVTPH2PS (DI), Y16
+	VCVTPH2PS (DI)(BX*1), Y18
+	VMOVUPS (SI), Y20
+	VFMADD231PS Y20, Y16, Y0
+	VFMADD231PS Y20, Y18, Y8
+	VMOVUPS (SI)(R14*1), Y20
+	VFMADD231PS Y20, Y16, Y2
+	VFMADD231PS Y20, Y18, Y10
+	VMOVUPS (R9), Y20
+	VFMADD231PS Y20, Y16, Y4
+	VFMADD231PS Y20, Y18, Y12
+	VMOVUPS (R9)(R14*1), Y20
+	VFMADD231PS Y20, Y16, Y6
+	VFMADD231PS Y20, Y18, Y14
+s42red:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y5, Y4, Y4
+	VADDPS Y7, Y6, Y6
+	VHADDPS Y2, Y0, Y0
+	VHADDPS Y6, Y4, Y4
+	VHADDPS Y4, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VADDPS Y9, Y8, Y8
+	VADDPS Y11, Y10, Y10
+	VADDPS Y13, Y12, Y12
+	VADDPS Y15, Y14, Y14
+	VHADDPS Y10, Y8, Y8
+	VHADDPS Y14, Y12, Y12
+	VHADDPS Y12, Y8, Y8
+	VEXTRACTF128 $1, Y8, X9
+	VADDPS X9, X8, X8
+	LEAQ (DX)(AX*2), R9
+	VMOVSS X0, (DX)
+	VEXTRACTPS $1, X0, (DX)(AX*1)
+	VEXTRACTPS $2, X0, (R9)
+	VEXTRACTPS $3, X0, (R9)(AX*1)
+	VMOVSS X8, 4(DX)
+	VEXTRACTPS $1, X8, 4(DX)(AX*1)
+	VEXTRACTPS $2, X8, 4(R9)
+	VEXTRACTPS $3, X8, 4(R9)(AX*1)
+	ADDQ $8, DX
+	LEAQ (R13)(BX*2), R13
+	SUBQ $2, R10
+	JMP  s42pair
+s42done:
+	VZEROUPPER
+	RET
+
+// func matVecBF16asm(x *float32, w *uint16, ldw, k, rows int, out *float32)
+// matVecF16asm for bfloat16 weights, widened by a zero-extend and a
+// 16-bit shift (bf16 is the top half of an f32).
+TEXT ·matVecBF16asm(SB), NOSPLIT, $0-48
+	MOVQ x+0(FP), R12
+	MOVQ w+8(FP), R13
+	MOVQ ldw+16(FP), BX
+	MOVQ k+24(FP), R11
+	MOVQ rows+32(FP), R10
+	MOVQ out+40(FP), DX
+	SHLQ $1, BX
+bmvhrow:
+	TESTQ R10, R10
+	JZ   bmvhdone
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ R12, SI
+	MOVQ R13, DI
+	MOVQ R11, CX
+bmvhloop32:
+	CMPQ CX, $32
+	JL   bmvhloop16
+	VPMOVZXWD (DI), Y4
+	VPSLLD $16, Y4, Y4
+	VPMOVZXWD 16(DI), Y5
+	VPSLLD $16, Y5, Y5
+	VPMOVZXWD 32(DI), Y6
+	VPSLLD $16, Y6, Y6
+	VPMOVZXWD 48(DI), Y7
+	VPSLLD $16, Y7, Y7
+	VFMADD231PS (SI), Y4, Y0
+	VFMADD231PS 32(SI), Y5, Y1
+	VFMADD231PS 64(SI), Y6, Y0
+	VFMADD231PS 96(SI), Y7, Y1
+	ADDQ $128, SI
+	ADDQ $64, DI
+	SUBQ $32, CX
+	JMP  bmvhloop32
+bmvhloop16:
+	CMPQ CX, $16
+	JL   bmvhtail
+	VPMOVZXWD (DI), Y4
+	VPSLLD $16, Y4, Y4
+	VPMOVZXWD 16(DI), Y5
+	VPSLLD $16, Y5, Y5
+	VFMADD231PS (SI), Y4, Y0
+	VFMADD231PS 32(SI), Y5, Y1
+	ADDQ $64, SI
+	ADDQ $32, DI
+	SUBQ $16, CX
+bmvhtail:
+	CMPQ CX, $8
+	JL   bmvhred
+	VPMOVZXWD (DI), Y4
+	VPSLLD $16, Y4, Y4
+	VFMADD231PS (SI), Y4, Y0
+bmvhred:
+	VADDPS Y1, Y0, Y0
+	VHADDPS Y0, Y0, Y0
+	VHADDPS Y0, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VMOVSS X0, (DX)
+	ADDQ $4, DX
+	ADDQ BX, R13
+	DECQ R10
+	JMP  bmvhrow
+bmvhdone:
+	VZEROUPPER
+	RET
+
+// func dotT4BF16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
+// dotT4F16asm for bfloat16 weights.
+TEXT ·dotT4BF16asm(SB), NOSPLIT, $0-64
+	MOVQ x+0(FP), R12
+	MOVQ ldx+8(FP), R14
+	MOVQ w+16(FP), R13
+	MOVQ ldw+24(FP), BX
+	MOVQ k+32(FP), R11
+	MOVQ rows+40(FP), R10
+	MOVQ out+48(FP), DX
+	MOVQ ldo+56(FP), AX
+	SHLQ $2, R14
+	SHLQ $1, BX
+	SHLQ $2, AX
+bst4row:
+	TESTQ R10, R10
+	JZ   bst4done
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ R12, SI
+	LEAQ (SI)(R14*2), R9
+	MOVQ R13, DI
+	MOVQ R11, CX
+bst4loop16:
+	CMPQ CX, $16
+	JL   bst4tail
+	VPMOVZXWD (DI), Y8
+	VPSLLD $16, Y8, Y8
+	VPMOVZXWD 16(DI), Y9
+	VPSLLD $16, Y9, Y9
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS 32(SI), Y9, Y1
+	VFMADD231PS (SI)(R14*1), Y8, Y2
+	VFMADD231PS 32(SI)(R14*1), Y9, Y3
+	VFMADD231PS (R9), Y8, Y4
+	VFMADD231PS 32(R9), Y9, Y5
+	VFMADD231PS (R9)(R14*1), Y8, Y6
+	VFMADD231PS 32(R9)(R14*1), Y9, Y7
+	ADDQ $64, SI
+	ADDQ $64, R9
+	ADDQ $32, DI
+	SUBQ $16, CX
+	JMP  bst4loop16
+bst4tail:
+	CMPQ CX, $8
+	JL   bst4red
+	VPMOVZXWD (DI), Y8
+	VPSLLD $16, Y8, Y8
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS (SI)(R14*1), Y8, Y2
+	VFMADD231PS (R9), Y8, Y4
+	VFMADD231PS (R9)(R14*1), Y8, Y6
+bst4red:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y5, Y4, Y4
+	VADDPS Y7, Y6, Y6
+	VHADDPS Y2, Y0, Y0
+	VHADDPS Y6, Y4, Y4
+	VHADDPS Y4, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	LEAQ (DX)(AX*2), R9
+	VMOVSS X0, (DX)
+	VEXTRACTPS $1, X0, (DX)(AX*1)
+	VEXTRACTPS $2, X0, (R9)
+	VEXTRACTPS $3, X0, (R9)(AX*1)
+	ADDQ $4, DX
+	ADDQ BX, R13
+	DECQ R10
+	JMP  bst4row
+bst4done:
+	VZEROUPPER
+	RET
+
+// func dotT2BF16asm(x *float32, ldx int, w *uint16, ldw, k, rows int, out *float32, ldo int)
+// dotT2F16asm for bfloat16 weights.
+TEXT ·dotT2BF16asm(SB), NOSPLIT, $0-64
+	MOVQ x+0(FP), R12
+	MOVQ ldx+8(FP), R14
+	MOVQ w+16(FP), R13
+	MOVQ ldw+24(FP), BX
+	MOVQ k+32(FP), R11
+	MOVQ rows+40(FP), R10
+	MOVQ out+48(FP), DX
+	MOVQ ldo+56(FP), AX
+	SHLQ $2, R14
+	SHLQ $1, BX
+	SHLQ $2, AX
+bst2row:
+	TESTQ R10, R10
+	JZ   bst2done
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ R12, SI
+	MOVQ R13, DI
+	MOVQ R11, CX
+bst2loop16:
+	CMPQ CX, $16
+	JL   bst2tail
+	VPMOVZXWD (DI), Y8
+	VPSLLD $16, Y8, Y8
+	VPMOVZXWD 16(DI), Y9
+	VPSLLD $16, Y9, Y9
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS 32(SI), Y9, Y1
+	VFMADD231PS (SI)(R14*1), Y8, Y2
+	VFMADD231PS 32(SI)(R14*1), Y9, Y3
+	ADDQ $64, SI
+	ADDQ $32, DI
+	SUBQ $16, CX
+	JMP  bst2loop16
+bst2tail:
+	CMPQ CX, $8
+	JL   bst2red
+	VPMOVZXWD (DI), Y8
+	VPSLLD $16, Y8, Y8
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS (SI)(R14*1), Y8, Y2
+bst2red:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VHADDPS Y2, Y0, Y0
+	VHADDPS Y0, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VMOVSS X0, (DX)
+	VEXTRACTPS $1, X0, (DX)(AX*1)
+	ADDQ $4, DX
+	ADDQ BX, R13
+	DECQ R10
+	JMP  bst2row
+bst2done:
+	VZEROUPPER
+	RET
+
 // func dot4BF16asm(x *float32, w *uint16, ldw int, k int, o *[4]float32)
 // As dot4F32asm with bfloat16 weights widened by a zero-extend and a 16-bit
 // shift (bf16 is the top half of an f32).

@@ -7,9 +7,12 @@ import "sync"
 //
 //   - decode, T=1: out (N) = w (N,K) · x (K) streams every weight once and is
 //     bound by memory bandwidth, so it reads the weights in their stored
-//     dtype (f16 halves the bytes) four rows at a time, converting in
-//     registers, and splits the rows across the worker pool;
-//   - prefill, T≥3: compute bound. x (T,K) is packed once per call into
+//     dtype (f16 halves the bytes), converting in registers, and splits the
+//     rows across the worker pool. With half-float weights the assembly sets
+//     read one row at a time (one linear stream) and also take T ≤ 8 this
+//     way, every weight read once for all T rows (matMulSmallHalf, for
+//     speculative verification); otherwise four rows at a time;
+//   - prefill, T≥3 (T≥9 with half floats on amd64): compute bound. x (T,K) is packed once per call into
 //     panels of tileT rows stored k-major ((K,tileT) per panel); weights are
 //     widened to f32 a chunk of rows at a time, and a register-tiled
 //     micro-kernel accumulates tileT×tileN blocks of out with one broadcast
@@ -59,6 +62,10 @@ type kernelSet struct {
 	// straight from unpacked rows of x (an odd last row goes through
 	// dot4F32, so a set with dot2x4 must have kStep 1).
 	dot2x4 func(x []float32, ldx int, w []float32, ldw, k int, o *[8]float32)
+	// smallF16 and smallBF16, when set, run products with half-float
+	// weights and T ≤ smallT rows (see matMulSmallHalf).
+	smallF16, smallBF16 *smallTKernels
+	smallT              int
 	// dot, axpy, siluMul, geluTanh and expSubSum back the exported functions of the
 	// same names.
 	dot       func(x, y []float32) float32
@@ -96,6 +103,10 @@ func matMulF32With(ks *kernelSet, out, x, w []float32, T, K, N int) {
 
 func matMulF16With(ks *kernelSet, out, x []float32, w []uint16, T, K, N int) {
 	checkMatMul(len(out), len(x), len(w), T, K, N)
+	if ks.smallF16 != nil && T <= ks.smallT {
+		matMulSmallHalf(ks.smallF16, F16ToF32, out, x, w, T, K, N)
+		return
+	}
 	if T <= ks.maxMatVecT || K == 0 {
 		for t := 0; t < T; t++ {
 			matVec(ks, out[t*N:t*N+N], x[t*K:t*K+K], w, K, N, ks.dot4F16, F16ToF32)
@@ -111,6 +122,10 @@ func matMulF16With(ks *kernelSet, out, x []float32, w []uint16, T, K, N int) {
 
 func matMulBF16With(ks *kernelSet, out, x []float32, w []uint16, T, K, N int) {
 	checkMatMul(len(out), len(x), len(w), T, K, N)
+	if ks.smallBF16 != nil && T <= ks.smallT {
+		matMulSmallHalf(ks.smallBF16, BF16ToF32, out, x, w, T, K, N)
+		return
+	}
 	if T <= ks.maxMatVecT || K == 0 {
 		for t := 0; t < T; t++ {
 			matVec(ks, out[t*N:t*N+N], x[t*K:t*K+K], w, K, N, ks.dot4BF16, BF16ToF32)

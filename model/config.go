@@ -64,6 +64,10 @@ type Config struct {
 
 	BOSTokenID int32   // -1 when unset
 	EOSTokenID []int32 // may be empty
+
+	// Quant is config.json's quantization_config (lamina's format, see
+	// QuantConfig); nil for a float checkpoint.
+	Quant *QuantConfig
 }
 
 // ConfigError is returned by ParseConfig for malformed or unsupported
@@ -132,6 +136,7 @@ type rawConfig struct {
 	SlidingWin   *int             `json:"sliding_window"`
 	LayerTypes   []string         `json:"layer_types"`
 	TieEmbed     *bool            `json:"tie_word_embeddings"`
+	Quant        *json.RawMessage `json:"quantization_config"`
 	BOS          *json.RawMessage `json:"bos_token_id"`
 	EOS          *json.RawMessage `json:"eos_token_id"`
 
@@ -197,6 +202,11 @@ func ParseConfig(data []byte) (*Config, error) {
 	}
 	if c.EOSTokenID, err = parseTokenIDs("eos_token_id", r.EOS); err != nil {
 		return nil, err
+	}
+	if r.Quant != nil {
+		if c.Quant, err = ParseQuantConfig(*r.Quant); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err

@@ -15,7 +15,7 @@ func (m *Model) checkEarlyExit(opts GenerateOptions) error {
 	if !(th > 0 && th <= 1) {
 		return fmt.Errorf("model: early-exit threshold %g must lie in (0,1]", th)
 	}
-	if opts.DraftExit != 0 {
+	if opts.DraftExit != 0 || opts.DraftModel != nil {
 		return fmt.Errorf("model: early exit and speculative decoding do not combine")
 	}
 	if opts.Temperature != 0 {

@@ -8,19 +8,23 @@ import (
 
 // acts are the activation buffers of a forward pass over T tokens.
 type acts struct {
-	T       int
-	x       tensor.Tensor // (T,C) residual stream
-	h       tensor.Tensor // (T,C) normed input to a sub-block
-	q       tensor.Tensor // (T,H*D)
-	k, v    tensor.Tensor // (T,G*D)
-	att     tensor.Tensor // (T,H*D)
-	o       tensor.Tensor // (T,C) sub-block output
-	up      tensor.Tensor // (T,I)
-	gate    tensor.Tensor // (T,I); nil for GPT-2
-	pos     tensor.Tensor // (T,C) GPT-2 position embeddings; nil otherwise
-	posIDs  []int32
-	all     []tensor.Tensor
-	backend tensor.Backend
+	T      int
+	x      tensor.Tensor // (T,C) residual stream
+	h      tensor.Tensor // (T,C) normed input to a sub-block
+	q      tensor.Tensor // (T,H*D)
+	k, v   tensor.Tensor // (T,G*D)
+	att    tensor.Tensor // (T,H*D)
+	o      tensor.Tensor // (T,C) sub-block output
+	up     tensor.Tensor // (T,I)
+	gate   tensor.Tensor // (T,I); nil for GPT-2
+	pos    tensor.Tensor // (T,C) GPT-2 position embeddings; nil otherwise
+	posIDs []int32
+	// afterAttn, if non-nil, is called with layer i's residual stream x
+	// between its attention and MLP sub-blocks (sublayer scores); it may
+	// read x but not modify it.
+	afterAttn func(i int, x tensor.Tensor) error
+	all       []tensor.Tensor
+	backend   tensor.Backend
 }
 
 func (m *Model) newActs(T int) (*acts, error) {
@@ -232,6 +236,11 @@ func (m *Model) layerRange(a *acts, kc *kvCache, pos, lo, hi int, layerOut func(
 		} else {
 			be.MatMul(a.o, a.att, L.o, L.oB) // o is (T,C)
 			be.Add(a.x, a.x, a.o)
+		}
+		if a.afterAttn != nil {
+			if err := a.afterAttn(i, a.x); err != nil {
+				return err
+			}
 		}
 		// MLP block.
 		switch {

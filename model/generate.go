@@ -69,6 +69,11 @@ type GenerateOptions struct {
 	// DraftTokens is K, the tokens drafted per round (default
 	// DefaultDraftTokens when DraftExit is set).
 	DraftTokens int
+	// DraftModel, if non-nil, drafts the DraftTokens tokens instead: a
+	// separate (smaller) model sharing the tokenizer, with the same
+	// acceptance rule and guarantees as DraftExit. It must not be combined
+	// with DraftExit.
+	DraftModel *Model
 	// EarlyExitThreshold in (0,1] turns on CALM-style early exit
 	// (generateEarlyExit; greedy only, NOT exact: tokens may differ from
 	// plain decoding); 0 disables it.
@@ -76,6 +81,23 @@ type GenerateOptions struct {
 	// Stats, if non-nil, receives counts from speculative decoding and
 	// the exit layers of early exit.
 	Stats *SpecStats
+	// Constraint, if non-nil, restricts every token to those it allows
+	// (structured output: model/jsonmode). Generation then takes the
+	// logits path on every backend (the mask needs the logits), so it
+	// cannot be combined with DraftExit or EarlyExitThreshold.
+	Constraint Constraint
+}
+
+// Constraint restricts which tokens Generate may choose at each step.
+type Constraint interface {
+	// Mask sets the logits of the tokens not allowed next to -Inf.
+	// remaining is the number of tokens Generate may still produce,
+	// this one included.
+	Mask(logits []float32, remaining int) error
+	// Accept is told the token chosen.
+	Accept(id int32) error
+	// Done reports that the output is complete: Generate stops.
+	Done() bool
 }
 
 // Generate continues prompt and returns the generated ids (not including
@@ -105,6 +127,9 @@ func (m *Model) Generate(ctx context.Context, prompt []int32, opts GenerateOptio
 	}
 	if err := m.checkEarlyExit(opts); err != nil {
 		return nil, err
+	}
+	if opts.Constraint != nil && (opts.DraftExit > 0 || opts.EarlyExitThreshold > 0) {
+		return nil, fmt.Errorf("model: a Constraint cannot be combined with DraftExit or EarlyExitThreshold")
 	}
 	if opts.MaxNewTokens == 0 {
 		return nil, nil
@@ -145,7 +170,10 @@ func (m *Model) Generate(ctx context.Context, prompt []int32, opts GenerateOptio
 		}
 		return false
 	}
-	if opts.DraftExit > 0 {
+	if opts.Constraint != nil {
+		return m.generateConstrained(ctx, s, prompt, opts, smp, stop)
+	}
+	if opts.DraftExit > 0 || opts.DraftModel != nil {
 		return m.generateSpeculative(ctx, s, prompt, opts, stop)
 	}
 	if opts.EarlyExitThreshold > 0 {
@@ -344,4 +372,40 @@ func argmax(w []float32) int32 {
 		}
 	}
 	return int32(best)
+}
+
+// generateConstrained is Generate's loop under a Constraint: the logits of
+// every step are read back, masked and sampled (the same sampler as the
+// logits path, so an all-allowing constraint gives the same tokens).
+func (m *Model) generateConstrained(ctx context.Context, s *Session, prompt []int32, opts GenerateOptions, smp *sampler, stop func(out []int32, next int32) bool) ([]int32, error) {
+	c := opts.Constraint
+	var out []int32
+	work := make([]float32, m.Config.VocabSize)
+	for i := 0; i < opts.MaxNewTokens; i++ {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		in := prompt
+		if i > 0 {
+			in = out[len(out)-1:]
+		}
+		logits, err := s.Prefill(in)
+		if err != nil {
+			return out, err
+		}
+		copy(work, logits)
+		if err := c.Mask(work, opts.MaxNewTokens-i); err != nil {
+			return out, err
+		}
+		next := smp.sample(work)
+		if err := c.Accept(next); err != nil {
+			return out, err
+		}
+		out = append(out, next)
+		smp.seen[next] = true
+		if stop(out, next) || c.Done() {
+			break
+		}
+	}
+	return out, nil
 }

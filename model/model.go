@@ -137,8 +137,23 @@ func (l *loader) keepAs(name string, t tensor.Tensor, err error) (tensor.Tensor,
 	return t, nil
 }
 
-// matrix uploads a 2-D float weight of the given shape in its file dtype.
+// matrix uploads a 2-D weight of the given shape: in its file dtype, or
+// quantized when the checkpoint holds it quantized (see QuantConfig) and
+// the backend keeps quantized weights (else dequantized to F32).
 func (l *loader) matrix(name string, shape ...int) (tensor.Tensor, error) {
+	q, ok, err := l.src.QuantizedMatrix(l.m.Config.Quant, name, shape[0], shape[1])
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		var t tensor.Tensor
+		if qu, isQ := l.m.be.(tensor.QuantUploader); isQ {
+			t, err = qu.UploadQuant(q)
+		} else {
+			t, err = l.m.be.UploadF32(shape, q.Dequantize())
+		}
+		return l.keepAs(name, t, err)
+	}
 	dt, b, err := l.src.Float(name, shape...)
 	if err != nil {
 		return nil, err
@@ -227,6 +242,9 @@ func (m *Model) loadWeights(src *Weights) error {
 
 func (l *loader) loadGPT2() error {
 	m, c := l.m, &l.m.Config
+	if c.Quant != nil {
+		return unsupported("quantization_config", "quantized gpt2 checkpoints (lamina quantizes llama and qwen2)")
+	}
 	// Hub GPT-2 checkpoints come both with and without the "transformer."
 	// prefix (GPT2LMHeadModel vs GPT2Model state dicts).
 	p := "transformer."

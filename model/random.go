@@ -10,7 +10,7 @@ import (
 )
 
 // NewRandom builds a model of cfg's shape with seeded random weights stored
-// as dtype (F32, F16 or BF16), for benchmarks and for tests of shapes no
+// as dtype (F32, F16, BF16, or Q8/Q4 rounded to nearest), for benchmarks and for tests of shapes no
 // fixture has. Linear weights are uniform in ±1/sqrt(K) (so activations
 // keep their scale through the layers), embeddings uniform in ±1, norm
 // weights near 1 and biases small. The same (cfg, dtype, seed) always gives
@@ -19,8 +19,10 @@ func NewRandom(cfg Config, be tensor.Backend, dtype tensor.DType, seed uint64) (
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if dtype != tensor.F32 && dtype != tensor.F16 && dtype != tensor.BF16 {
-		return nil, fmt.Errorf("model: random weights of dtype %v (want F32, F16 or BF16)", dtype)
+	switch dtype {
+	case tensor.F32, tensor.F16, tensor.BF16, tensor.Q8, tensor.Q4:
+	default:
+		return nil, fmt.Errorf("model: random weights of dtype %v (want F32, F16, BF16, Q8 or Q4)", dtype)
 	}
 	if cfg.AttnScale == 0 {
 		cfg.AttnScale = float32(1 / math.Sqrt(float64(cfg.HeadDim)))
@@ -63,6 +65,9 @@ func (r *randomWeights) matrix(n, k int, scale float64) tensor.Tensor {
 		return nil
 	}
 	v := r.uniform(n*k, scale)
+	if r.dt == tensor.Q8 || r.dt == tensor.Q4 {
+		return r.quantMatrix(v, n, k)
+	}
 	es := r.dt.Size()
 	if cap(r.buf) < len(v)*es {
 		r.buf = make([]byte, len(v)*es)
@@ -79,6 +84,31 @@ func (r *randomWeights) matrix(n, k int, scale float64) tensor.Tensor {
 		}
 	}
 	t, err := r.m.be.Upload([]int{n, k}, r.dt, b)
+	return r.keep(t, err)
+}
+
+// RandomQ4Group is the group size of NewRandom's Q4 weights.
+const RandomQ4Group = 32
+
+// quantMatrix rounds v (n,k) to Q8 (per row) or Q4 (groups of
+// RandomQ4Group) and uploads it quantized (dequantized on a backend that
+// does not keep quantized weights).
+func (r *randomWeights) quantMatrix(v []float32, n, k int) tensor.Tensor {
+	bits := 4
+	if r.dt == tensor.Q8 {
+		bits = 8
+	}
+	q, err := kernels.QuantizeRTN(v, n, k, bits, RandomQ4Group)
+	if err != nil {
+		r.err = err
+		return nil
+	}
+	var t tensor.Tensor
+	if qu, ok := r.m.be.(tensor.QuantUploader); ok {
+		t, err = qu.UploadQuant(q)
+	} else {
+		t, err = r.m.be.UploadF32([]int{n, k}, q.Dequantize())
+	}
 	return r.keep(t, err)
 }
 

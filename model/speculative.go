@@ -21,6 +21,11 @@ type SpecStats struct {
 	// ExitLayers is, with early exit, the layer each generated token
 	// exited after (Config.Layers: it ran them all).
 	ExitLayers []int
+	// FromDraft is, with speculative decoding, whether each generated
+	// token was a draft the full model accepted (false: the full model's
+	// own token, the first one or a round's bonus). It is appended before
+	// the token is handed to Generate's onToken.
+	FromDraft []bool
 }
 
 // AcceptanceRate is Accepted / Drafted (0 when nothing was drafted).
@@ -33,7 +38,14 @@ func (s SpecStats) AcceptanceRate() float64 {
 
 // checkSpeculative validates the speculative fields of opts.
 func (m *Model) checkSpeculative(opts GenerateOptions) error {
-	if opts.DraftExit == 0 {
+	if dm := opts.DraftModel; dm != nil {
+		if opts.DraftExit != 0 {
+			return fmt.Errorf("model: a draft model and a draft exit (%d) do not combine", opts.DraftExit)
+		}
+		if dm.Config.VocabSize != m.Config.VocabSize {
+			return fmt.Errorf("model: draft model's vocabulary of %d differs from the target's %d (they must share the tokenizer)", dm.Config.VocabSize, m.Config.VocabSize)
+		}
+	} else if opts.DraftExit == 0 {
 		if opts.DraftTokens != 0 {
 			return fmt.Errorf("model: DraftTokens %d without DraftExit", opts.DraftTokens)
 		}
@@ -57,17 +69,161 @@ func (m *Model) checkSpeculative(opts GenerateOptions) error {
 // the same seed.
 const specSeedMix = 0x5bd1e9955bd1e995
 
-// generateSpeculative is Generate with LayerSkip self-speculative decoding
-// (Elhoushi et al. 2024) in session s (capacity len(prompt)+MaxNewTokens-1).
+// specPicker chooses tokens from a session's logits for speculative
+// decoding: argmax on the backend when greedy, else a draw (from one seeded
+// stream shared by draft and verifier) from the warped distribution, which
+// is returned too.
+type specPicker struct {
+	opts   GenerateOptions
+	greedy bool
+	rng    *RNG
+}
+
+func (pk *specPicker) pick(s *Session) (int32, []float64, error) {
+	if pk.greedy {
+		s.m.be.Argmax(s.argmax, s.logits)
+		v, err := s.m.be.ReadInts(s.argmax)
+		if err != nil {
+			return 0, nil, err
+		}
+		return v[0], nil, nil
+	}
+	lg, err := s.readLogits()
+	if err != nil {
+		return 0, nil, err
+	}
+	p := sampleProbs(lg, pk.opts)
+	return drawFrom(p, pk.rng.Float64()), p, nil
+}
+
+// specDrafter proposes tokens for generateSpeculative and builds the
+// verifier's input.
+type specDrafter interface {
+	// draft proposes k tokens after seq (prompt and output so far; its
+	// last token y, at position P = len(seq)-1, is not in the target's
+	// cache yet), appending them to drafts and, when sampling, their
+	// draft distributions to qs.
+	draft(seq []int32, k int, drafts []int32, qs [][]float64) ([]int32, [][]float64, error)
+	// verify runs y, d1..dk at P..P+k through the target model into va
+	// (T = k+1 rows), leaving what Session.headRow projects.
+	verify(va *acts, P int, y int32, drafts []int32) error
+	// keep says that y and the first accepted drafts are final: the
+	// drafter's own cache past P+accepted is stale.
+	keep(P, accepted int)
+	close()
+}
+
+// selfDrafter is LayerSkip's draft: layers [0, E) of the target itself and
+// the shared final norm and lm_head. Each token's layer-E state is kept in
+// hE so that the verifier runs only layers [E, L).
+type selfDrafter struct {
+	m  *Model
+	s  *Session
+	pk *specPicker
+	E  int
+	hE tensor.Tensor // (K+1,C) layer-E states of y, d1..dk
+}
+
+func (d *selfDrafter) draft(seq []int32, k int, drafts []int32, qs [][]float64) ([]int32, [][]float64, error) {
+	m, s := d.m, d.s
+	fusedHead := m.fusedHead() != nil
+	P := len(seq) - 1
+	tok := seq[P]
+	for j := 0; j <= k; j++ {
+		s.ids[0] = tok
+		if err := m.embedIDs(s.dec, s.ids[:]); err != nil {
+			return drafts, qs, err
+		}
+		// The last drafted token only needs its layer-E state.
+		if err := m.layerRange(s.dec, s.cache, P+j, 0, d.E, nil, !fusedHead && j < k); err != nil {
+			return drafts, qs, err
+		}
+		m.be.CopyRows(d.hE, j, s.dec.x, 0, 1) // hE row j is (1,C)
+		if j == k {
+			break
+		}
+		s.head(s.dec)
+		t, q, err := d.pk.pick(s)
+		if err != nil {
+			return drafts, qs, err
+		}
+		drafts = append(drafts, t)
+		qs = append(qs, q)
+		tok = t
+	}
+	return drafts, qs, nil
+}
+
+func (d *selfDrafter) verify(va *acts, P int, _ int32, _ []int32) error {
+	d.m.be.CopyRows(va.x, 0, d.hE, 0, va.T) // x is (T,C)
+	return d.m.layerRange(va, d.s.cache, P, d.E, d.m.Config.Layers, nil, d.m.fusedHead() == nil)
+}
+
+func (d *selfDrafter) keep(int, int) {} // the target's own crop covers layers [0, E)
+
+func (d *selfDrafter) close() { d.m.be.Free(d.hE) }
+
+// modelDrafter drafts with a separate, smaller model that shares the
+// target's tokenizer, in its own session (Leviathan et al. 2023). Its cache
+// lags the target's: after a round it holds y and the drafts it ran, cropped
+// to what was accepted; the next round first feeds it what it lacks.
+type modelDrafter struct {
+	target        *Model
+	targetSession *Session
+	ds            *Session // the draft model's session
+	pk            *specPicker
+	ids           []int32
+}
+
+func (d *modelDrafter) draft(seq []int32, k int, drafts []int32, qs [][]float64) ([]int32, [][]float64, error) {
+	// Catch up: the tokens since its cache's end, y last, in one pass.
+	if err := d.ds.run(seq[d.ds.pos:]); err != nil {
+		return drafts, qs, err
+	}
+	for j := 0; j < k; j++ {
+		if j > 0 {
+			d.ds.ids[0] = drafts[len(drafts)-1]
+			if err := d.ds.run(d.ds.ids[:]); err != nil {
+				return drafts, qs, err
+			}
+		}
+		t, q, err := d.pk.pick(d.ds)
+		if err != nil {
+			return drafts, qs, err
+		}
+		drafts = append(drafts, t)
+		qs = append(qs, q)
+	}
+	return drafts, qs, nil
+}
+
+func (d *modelDrafter) verify(va *acts, P int, y int32, drafts []int32) error {
+	d.ids = append(append(d.ids[:0], y), drafts...)
+	if err := d.target.embedIDs(va, d.ids); err != nil {
+		return err
+	}
+	return d.target.layerRange(va, d.targetSession.cache, P, 0, d.target.Config.Layers, nil, d.target.fusedHead() == nil)
+}
+
+func (d *modelDrafter) keep(P, accepted int) { d.ds.pos = min(d.ds.pos, P+accepted+1) }
+
+func (d *modelDrafter) close() { d.ds.Close() }
+
+// generateSpeculative is Generate with speculative decoding in session s
+// (capacity len(prompt)+MaxNewTokens-1): LayerSkip self-speculation
+// (Elhoushi et al. 2024) with opts.DraftExit, or a separate draft model with
+// opts.DraftModel.
 //
 // Each round starts with y, the last generated token, not yet in the cache,
-// at position P. Draft: y, d1, …, dk go one at a time through layers [0, E)
-// (their keys and values land in those layers' caches at P..P+k), and the
-// shared final norm and lm_head on the layer-E state give d1..dk; each
-// token's layer-E state is kept in hE (k+1,C). Verify: layers [E, L) run once
-// over hE's k+1 rows at P..P+k — the rows below E come from the draft, so the
-// verifier does no work there — and the full model's next token after each
-// row is compared with the draft's. The longest agreeing prefix d1..da is
+// at position P. Self-speculation drafts y, d1, …, dk one at a time through
+// layers [0, E) (their keys and values land in those layers' caches at
+// P..P+k), and the shared final norm and lm_head on the layer-E state give
+// d1..dk; each token's layer-E state is kept in hE (k+1,C). Verify: layers
+// [E, L) run once over hE's k+1 rows at P..P+k — the rows below E come from
+// the draft, so the verifier does no work there — and the full model's next
+// token after each row is compared with the draft's. A draft model instead
+// proposes d1..dk from its own session, and the target verifies y, d1..dk
+// through all its layers in one pass. The longest agreeing prefix d1..da is
 // accepted, followed by the verifier's own token after da (the bonus). The
 // cache is cropped by setting the position to P+a+1: rows past it in any
 // layer are stale and get overwritten by the next round, so the crop costs
@@ -91,23 +247,33 @@ const specSeedMix = 0x5bd1e9955bd1e995
 func (m *Model) generateSpeculative(ctx context.Context, s *Session, prompt []int32, opts GenerateOptions, stop func(out []int32, next int32) bool) ([]int32, error) {
 	be := m.be
 	c := &m.Config
-	E, K := opts.DraftExit, opts.DraftTokens
+	K := opts.DraftTokens
 	if K == 0 {
 		K = DefaultDraftTokens
 	}
 	n := opts.MaxNewTokens
 	greedy := opts.Temperature == 0
-	rng := NewRNG(opts.Seed ^ specSeedMix)
+	pk := &specPicker{opts: opts, greedy: greedy, rng: NewRNG(opts.Seed ^ specSeedMix)}
 	stats := opts.Stats
 	if stats == nil {
 		stats = &SpecStats{}
 	}
 
-	hE, err := be.Zeros(K+1, c.Hidden) // layer-E states of y, d1..dk
-	if err != nil {
-		return nil, err
+	var dr specDrafter
+	if dm := opts.DraftModel; dm != nil {
+		ds, err := dm.NewSession(s.MaxLen())
+		if err != nil {
+			return nil, err
+		}
+		dr = &modelDrafter{target: m, ds: ds, pk: pk, targetSession: s}
+	} else {
+		hE, err := be.Zeros(K+1, c.Hidden)
+		if err != nil {
+			return nil, err
+		}
+		dr = &selfDrafter{m: m, s: s, pk: pk, E: opts.DraftExit, hE: hE}
 	}
-	defer be.Free(hE)
+	defer dr.close()
 	ver := map[int]*acts{} // verification buffers by row count
 	defer func() {
 		for _, a := range ver {
@@ -115,40 +281,22 @@ func (m *Model) generateSpeculative(ctx context.Context, s *Session, prompt []in
 		}
 	}()
 
-	// pick chooses a token from s.logits: argmax on the backend when
-	// greedy, else a draw from the warped distribution, returned too.
-	pick := func() (int32, []float64, error) {
-		if greedy {
-			be.Argmax(s.argmax, s.logits)
-			v, err := be.ReadInts(s.argmax)
-			if err != nil {
-				return 0, nil, err
-			}
-			return v[0], nil, nil
-		}
-		lg, err := s.readLogits()
-		if err != nil {
-			return 0, nil, err
-		}
-		p := sampleProbs(lg, opts)
-		return drawFrom(p, rng.Float64()), p, nil
-	}
-
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if err := s.run(prompt); err != nil {
 		return nil, err
 	}
-	y, _, err := pick()
+	y, _, err := pk.pick(s)
 	if err != nil {
 		return nil, err
 	}
 	out := []int32{y}
+	stats.FromDraft = append(stats.FromDraft, false)
 	if stop(out, y) {
 		return out, nil
 	}
-	fusedHead := m.fusedHead() != nil
+	seq := append(slices.Clone(prompt), y)
 	drafts := make([]int32, 0, K)
 	qs := make([][]float64, 0, K)
 	for len(out) < n {
@@ -160,29 +308,8 @@ func (m *Model) generateSpeculative(ctx context.Context, s *Session, prompt []in
 		// session.
 		k := min(K, n-len(out)-1)
 		P := s.pos
-		drafts, qs = drafts[:0], qs[:0]
-		tok := y
-		for j := 0; j <= k; j++ {
-			s.ids[0] = tok
-			if err := m.embedIDs(s.dec, s.ids[:]); err != nil {
-				return out, err
-			}
-			// The last drafted token only needs its layer-E state.
-			if err := m.layerRange(s.dec, s.cache, P+j, 0, E, nil, !fusedHead && j < k); err != nil {
-				return out, err
-			}
-			be.CopyRows(hE, j, s.dec.x, 0, 1) // hE row j is (1,C)
-			if j == k {
-				break
-			}
-			s.head(s.dec)
-			d, q, err := pick()
-			if err != nil {
-				return out, err
-			}
-			drafts = append(drafts, d)
-			qs = append(qs, q)
-			tok = d
+		if drafts, qs, err = dr.draft(seq, k, drafts[:0], qs[:0]); err != nil {
+			return out, err
 		}
 
 		T := k + 1
@@ -193,15 +320,14 @@ func (m *Model) generateSpeculative(ctx context.Context, s *Session, prompt []in
 			}
 			ver[T] = va
 		}
-		be.CopyRows(va.x, 0, hE, 0, T) // x is (T,C)
-		if err := m.layerRange(va, s.cache, P, E, c.Layers, nil, !fusedHead); err != nil {
+		if err := dr.verify(va, P, y, drafts); err != nil {
 			return out, err
 		}
 		accepted := 0
 		var bonus int32
 		for j := 0; j < T; j++ {
 			s.headRow(va, j)
-			t, p, err := pick()
+			t, p, err := pk.pick(s)
 			if err != nil {
 				return out, err
 			}
@@ -218,19 +344,22 @@ func (m *Model) generateSpeculative(ctx context.Context, s *Session, prompt []in
 				bonus = t
 				break
 			}
-			if q := qs[j]; rng.Float64()*q[d] < p[d] { // u < p/q without dividing by a zero q
+			if q := qs[j]; pk.rng.Float64()*q[d] < p[d] { // u < p/q without dividing by a zero q
 				accepted++
 				continue
 			}
-			bonus = residualDraw(p, qs[j], rng.Float64())
+			bonus = residualDraw(p, qs[j], pk.rng.Float64())
 			break
 		}
 		stats.Rounds++
 		stats.Drafted += k
 		stats.Accepted += accepted
 		s.pos = P + accepted + 1 // crop: y and the accepted drafts stay
-		for _, id := range append(drafts[:accepted:accepted], bonus) {
+		dr.keep(P, accepted)
+		for j, id := range append(drafts[:accepted:accepted], bonus) {
 			out = append(out, id)
+			seq = append(seq, id)
+			stats.FromDraft = append(stats.FromDraft, j < accepted)
 			if stop(out, id) {
 				return out, nil
 			}

@@ -126,10 +126,63 @@ func topKSoftmax(logits []float32, k int) map[int32]float64 {
 // far enough from the target's that accepting every draft would fail it.
 func TestSpeculativeSamplingDistribution(t *testing.T) {
 	nativeOnly(t, "20,000 seeded draws")
-	ctx := context.Background()
 	m, ref := loadFixture(t, "llama-tiny")
-	prompt := ref.GreedyPrompt
-	const topK = 6
+	// The draft's distribution after t1: layer 1's state through the
+	// final norm and head.
+	lens := func(ids []int32) map[int32]float64 {
+		var q map[int32]float64
+		err := m.LensLogits(ids, func(layer int, logits []float32) error {
+			if layer == 1 {
+				V := m.Config.VocabSize
+				q = topKSoftmax(logits[(len(ids)-1)*V:], specTopK)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return q
+	}
+	checkSpeculativeSampling(t, m, ref.GreedyPrompt, GenerateOptions{DraftExit: 1}, lens)
+}
+
+// TestDraftModelSamplingDistribution is TestSpeculativeSamplingDistribution
+// with a separate draft model: llama-tiny cut to its first layer (a second
+// copy of the weights, as a pruned model would be), whose distribution comes
+// from its own plain session. (The other fixtures and random models put
+// their top-6 on other tokens entirely, so they would never be accepted.)
+func TestDraftModelSamplingDistribution(t *testing.T) {
+	nativeOnly(t, "20,000 seeded draws")
+	m, ref := loadFixture(t, "llama-tiny")
+	dm, _ := loadFixture(t, "llama-tiny")
+	dm.layers, dm.Config.Layers = dm.layers[:1], 1
+	draft := func(ids []int32) map[int32]float64 {
+		s, err := dm.NewSession(len(ids))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		lg, err := s.Prefill(ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return topKSoftmax(lg, specTopK)
+	}
+	checkSpeculativeSampling(t, m, ref.GreedyPrompt, GenerateOptions{DraftModel: dm}, draft)
+}
+
+// specTopK is the top-k of the sampling distribution checks.
+const specTopK = 6
+
+// checkSpeculativeSampling draws the first two generated tokens of m after
+// prompt 20,000 times with speculative sampling (spec's draft, one drafted
+// token per round) and bounds the total-variation distance of their joint
+// frequencies from the exact target distribution; draftDist gives the
+// draft's distribution of the token after ids.
+func checkSpeculativeSampling(t *testing.T, m *Model, prompt []int32, spec GenerateOptions, draftDist func(ids []int32) map[int32]float64) {
+	t.Helper()
+	ctx := context.Background()
+	const topK = specTopK
 	s, err := m.NewSession(len(prompt) + 2)
 	if err != nil {
 		t.Fatal(err)
@@ -155,19 +208,7 @@ func TestSpeculativeSamplingDistribution(t *testing.T) {
 		for t2, pt2 := range p2 {
 			exact[[2]int32{t1, t2}] = pt1 * pt2
 		}
-		// The draft's distribution after t1: layer 1's state through the final norm and head.
-		ids := append(slices.Clone(prompt), t1)
-		var q2 map[int32]float64
-		err = m.LensLogits(ids, func(layer int, logits []float32) error {
-			if layer == 1 {
-				V := m.Config.VocabSize
-				q2 = topKSoftmax(logits[(len(ids)-1)*V:], topK)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		q2 := draftDist(append(slices.Clone(prompt), t1))
 		var tv float64
 		for id := range 512 {
 			tv += math.Abs(p2[int32(id)] - q2[int32(id)])
@@ -181,7 +222,8 @@ func TestSpeculativeSamplingDistribution(t *testing.T) {
 	counts := map[[2]int32]int{}
 	var st SpecStats
 	for seed := range uint64(N) {
-		o := GenerateOptions{MaxNewTokens: 3, IgnoreEOS: true, Temperature: 1, TopK: topK, Seed: seed, DraftExit: 1, DraftTokens: 1, Stats: &st}
+		o := spec
+		o.MaxNewTokens, o.IgnoreEOS, o.Temperature, o.TopK, o.Seed, o.DraftTokens, o.Stats = 3, true, 1, topK, seed, 1, &st
 		got, err := m.Generate(ctx, prompt, o, nil)
 		if err != nil {
 			t.Fatal(err)

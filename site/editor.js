@@ -20,6 +20,20 @@
     fit();
   }
 
+  // ebiten sizes its canvas's pixels to the body only on a window resize, but the body (the
+  // stage) also changes when the phone layout's sheet folds or the top bar wraps: without
+  // this the old pixel size was stretched over the new box (2× tall after folding).
+  if (window.ResizeObserver) {
+    let last = '';
+    new ResizeObserver(() => {
+      const key = document.body.clientWidth + 'x' + document.body.clientHeight;
+      if (key !== last) {
+        last = key;
+        window.dispatchEvent(new Event('resize'));
+      }
+    }).observe(document.body);
+  }
+
   window.laminaEditorHost = {
     download(name, type, text) {
       const url = URL.createObjectURL(new Blob([text], { type }));

@@ -223,7 +223,7 @@ async function fetchFile(cache, url, name, { optional = false, onProgress, budge
 
 // fetchModel fetches an HF-style model directory: config.json, the weights
 // (model.safetensors, or model.safetensors.index.json and its shards),
-// tokenizer.json and generation_config.json when present.
+// tokenizer.json, generation_config.json and tokenizer_config.json when present.
 export async function fetchModel(baseURL, onProgress) {
   const base = dirURL(baseURL);
   const cache = await openCache();
@@ -236,15 +236,18 @@ export async function fetchModel(baseURL, onProgress) {
   };
   const get = (name, opts = {}) => fetchFile(cache, new URL(name, base).href, name, { onProgress, ...opts });
   const files = {};
-  const [config, tok, gen, index] = await Promise.all([
+  const [config, tok, gen, index, tokCfg] = await Promise.all([
     get('config.json'),
     get('tokenizer.json', { optional: true }),
     get('generation_config.json', { optional: true }),
     get('model.safetensors.index.json', { optional: true }),
+    // The chat template (lm.chat) lives in tokenizer_config.json.
+    get('tokenizer_config.json', { optional: true }),
   ]);
   files['config.json'] = config;
   if (tok) files['tokenizer.json'] = tok;
   if (gen) files['generation_config.json'] = gen;
+  if (tokCfg) files['tokenizer_config.json'] = tokCfg;
   if (index) {
     files['model.safetensors.index.json'] = index;
     let parsed;
@@ -358,8 +361,8 @@ export function checkLimits(limits) {
 // Engine is one runtime (one backend) inside this realm's Go program.
 export class Engine {
   static async create({ backend = 'auto', assetsBase, module, limits }) {
-    if (!['auto', 'webgpu', 'cpu'].includes(backend)) {
-      throw new LaminaError(`lamina: backend must be 'auto', 'webgpu' or 'cpu', not ${JSON.stringify(backend)}`, 'bad-input');
+    if (!['auto', 'webgpu', 'wasm-simd', 'cpu'].includes(backend)) {
+      throw new LaminaError(`lamina: backend must be 'auto', 'webgpu', 'wasm-simd' or 'cpu', not ${JSON.stringify(backend)}`, 'bad-input');
     }
     const lim = checkLimits(limits);
     const api = await startGo(assetsBase, module);
@@ -421,7 +424,15 @@ export class Engine {
       eosTokenIds: opts.eosTokenIds ? toIds(opts.eosTokenIds, 'eosTokenIds') : undefined,
       repetitionPenalty: opts.repetitionPenalty,
       stopStrings: opts.stopStrings,
+      speculative: opts.speculative,
     };
+    if (opts.messages != null) {
+      // lm.chat: the Go side renders the messages with the chat template
+      // (then ids is ignored) and applies responseFormat's constraint.
+      o.messages = JSON.stringify(opts.messages);
+      if (opts.responseFormat != null) o.responseFormat = JSON.stringify(opts.responseFormat);
+      return goCall(() => this.api.chat(id, o, onToken || (() => {}), isCancelled || (() => false)));
+    }
     return goCall(() => this.api.generate(id, o, onToken || (() => {}), isCancelled || (() => false)));
   }
 

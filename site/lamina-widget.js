@@ -5,8 +5,9 @@
 //   <lamina-editor prompt="green tree" style="height: 560px"></lamina-editor>
 //
 // <lamina-svg> draws with the runtime (lamina.mjs + lamina.wasm, on WebGPU or the CPU) and
-// puts a plain inline <svg> inside itself — one <path> per layer, so page code can restyle
-// or move layers. Attributes: prompt, seed (default 0), steps, cfg, model (a model folder
+// puts a plain inline <svg> inside itself — one <path data-layer="N"> per layer, so page code
+// can restyle or move layers (el.querySelector('[data-layer="2"]')). Element ids inside it
+// are prefixed per element (id="lamina-svg-1-layer-0"), so several on one page stay unique. Attributes: prompt, seed (default 0), steps, cfg, model (a model folder
 // URL; default HOST/models/layered-emoji/), backend ('auto' | 'cpu'). Changing an attribute
 // redraws. Events: 'lamina-load' (detail: { svg, layers }), 'lamina-error' (detail:
 // { error }) and 'lamina-step' (detail: { step, steps, svg }) after each denoising step, while
@@ -52,6 +53,16 @@ async function svgModel(url, backend) {
 // Generations run one at a time: the runtime's models are not reentrant.
 let queue = Promise.resolve();
 
+// Each <lamina-svg> prefixes the ids of its inline SVG (and the url(#…)/href="#…" references
+// to them) with its own number: ids are per page, and every drawing has a layer-0.
+let instances = 0;
+function prefixIds(svg, prefix) {
+  return svg
+    .replace(/(\sid=")([^"]+)"/g, (_, a, id) => `${a}${prefix}${id}"`)
+    .replace(/url\(#([^)]+)\)/g, (_, id) => `url(#${prefix}${id})`)
+    .replace(/(href=")#([^"]+)"/g, (_, a, id) => `${a}#${prefix}${id}"`);
+}
+
 class LaminaSVG extends HTMLElement {
   static get observedAttributes() { return ['prompt', 'seed', 'steps', 'cfg', 'model', 'backend']; }
 
@@ -59,6 +70,7 @@ class LaminaSVG extends HTMLElement {
     super();
     this.svg = '';
     this._gen = 0;
+    this._ids = `lamina-svg-${++instances}-`;
   }
 
   connectedCallback() { this._render(); }
@@ -70,7 +82,7 @@ class LaminaSVG extends HTMLElement {
 
   // _show puts svg (a step's estimate or the finished drawing) inside the element.
   _show(svg, prompt) {
-    this.innerHTML = svg;
+    this.innerHTML = prefixIds(svg, this._ids);
     const el = this.querySelector('svg');
     if (el) {
       el.setAttribute('role', 'img');

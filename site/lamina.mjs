@@ -2,8 +2,8 @@
 // with a pure-Go CPU fallback (both inside lamina.wasm).
 //
 //   import { createRuntime } from './lamina.mjs';
-//   const rt = await createRuntime({ backend: 'auto' | 'webgpu' | 'cpu', worker: true | false, limits });
-//   rt.backend;                       // 'webgpu' or 'cpu' — what actually runs (updates after a device loss)
+//   const rt = await createRuntime({ backend: 'auto' | 'webgpu' | 'wasm-simd' | 'cpu', worker: true | false, limits });
+//   rt.backend;                       // 'webgpu', 'wasm-simd' or 'cpu' — what actually runs (updates after a device loss)
 //   rt.adapter;                       // the WebGPU adapter seen: { vendor, architecture, device, description,
 //                                     //   isFallbackAdapter, software } — or null (backend 'cpu', or no adapter)
 //   const lm = await rt.loadModel(baseURL, { onProgress: ({ file, loaded, total, cached }) => {} });
@@ -13,6 +13,12 @@
 //                       eosTokenIds, repetitionPenalty, stopStrings });
 //                                     // → { ids, newIds, text }: ids = prompt + new tokens (as HF generate),
 //                                     //   text = decoded new tokens ('' without a tokenizer)
+//   await lm.generate({ ..., speculative: { exitLayer: E, draftTokens: K } });
+//                                     // LayerSkip self-speculation (greedy ids unchanged); onToken also gets
+//                                     //   { drafted, exitLayer } per token; → { ..., stats: { drafted, accepted, rounds } }
+//   await lm.chat({ messages, maxNewTokens | max_tokens, temperature, topK, topP, seed, onToken, signal, stop,
+//                   response_format });   // models with a chat_template (lm.info.hasChatTemplate)
+//                                     // → { message: { role, content }, finish_reason, usage, ids, newIds }
 //   lm.tokenizer.encode(text);        // Int32Array, synchronous (null tokenizer when the model has no tokenizer.json)
 //   lm.tokenizer.decode(ids);         // string, synchronous
 //   await lm.layers(ids);             // per-layer logit lens, as `lamina` prints it
@@ -20,7 +26,7 @@
 //
 // The layered-SVG diffusion model (config.json + model.safetensors, e.g. /models/layered-emoji/):
 //   const m = await rt.loadSVGModel(baseURL, { onProgress, backend: 'auto' | 'cpu' });
-//   m.backend;                        // 'webgpu' or 'cpu': what the SVG model runs on
+//   m.backend;                        // 'webgpu', 'wasm-simd' or 'cpu': what the SVG model runs on
 //   await m.generate({ prompt, seed, steps, cfg, onStep, signal });          // → { svg, layers }
 //   await m.generate({ prompt, seed, n: 4 });   // → [{ svg, layers, seed }, …] four candidates
 //   await m.edit({ svg, keep, recolor, add, prompt, seed, steps, cfg, onStep, signal }); // → { svg, layers }
@@ -85,8 +91,8 @@ export { LaminaError };
 const assetsBase = new URL('./', import.meta.url);
 
 export async function createRuntime({ backend = 'auto', worker = false, limits } = {}) {
-  if (!['auto', 'webgpu', 'cpu'].includes(backend)) {
-    throw new LaminaError(`lamina: backend must be 'auto', 'webgpu' or 'cpu', not ${JSON.stringify(backend)}`, 'bad-input');
+  if (!['auto', 'webgpu', 'wasm-simd', 'cpu'].includes(backend)) {
+    throw new LaminaError(`lamina: backend must be 'auto', 'webgpu', 'wasm-simd' or 'cpu', not ${JSON.stringify(backend)}`, 'bad-input');
   }
   const lim = checkLimits(limits);
   const transport = worker ? await WorkerTransport.create(backend, lim) : await LocalTransport.create(backend, lim);
@@ -245,7 +251,7 @@ class Model {
     return this.rt.t.layers(this.id, ids);
   }
 
-  async generate({ prompt, ids, maxNewTokens, temperature, topK, topP, seed, onToken, signal, eosTokenIds, repetitionPenalty, stopStrings } = {}) {
+  async generate({ prompt, ids, maxNewTokens, temperature, topK, topP, seed, onToken, signal, eosTokenIds, repetitionPenalty, stopStrings, speculative } = {}) {
     this.check();
     if ((prompt == null) === (ids == null)) {
       throw new LaminaError('lamina: generate needs exactly one of prompt (a string) or ids', 'bad-input');
@@ -258,7 +264,12 @@ class Model {
     if (stopStrings != null && !(Array.isArray(stopStrings) && stopStrings.every((x) => typeof x === 'string'))) {
       throw new LaminaError('lamina: stopStrings must be an array of strings', 'bad-input');
     }
-    const opts = { ids: Array.from(ids), maxNewTokens, temperature, topK, topP, seed, eosTokenIds, repetitionPenalty, stopStrings };
+    if (speculative != null && !(Number.isInteger(speculative.exitLayer) && speculative.exitLayer > 0 &&
+        (speculative.draftTokens == null || (Number.isInteger(speculative.draftTokens) && speculative.draftTokens > 0)))) {
+      throw new LaminaError('lamina: speculative needs { exitLayer: a positive layer count, draftTokens?: a positive count }', 'bad-input');
+    }
+    const opts = { ids: Array.from(ids), maxNewTokens, temperature, topK, topP, seed, eosTokenIds, repetitionPenalty, stopStrings,
+      speculative: speculative && { exitLayer: speculative.exitLayer, draftTokens: speculative.draftTokens } };
     // An exception in onToken stops generation and rejects with it; the
     // caller's signal and onToken's failure share one internal abort.
     const stop = new AbortController();
@@ -288,7 +299,62 @@ class Model {
     if (out.cancelled) throw abortError(signal);
     const all = Array.from(out.ids);
     const newIds = all.slice(opts.ids.length);
-    return { ids: all, newIds, text: streamed };
+    const res = { ids: all, newIds, text: streamed };
+    if (out.stats) res.stats = out.stats;
+    return res;
+  }
+
+  // chat renders messages with the model's chat template (tokenizer_config.json) and
+  // generates the assistant's answer, in OpenAI's shapes. response_format (or
+  // responseFormat) { type: 'json_object' } or { type: 'json_schema', json_schema: { schema } }
+  // constrains every token so the content parses and validates (model/jsonmode).
+  async chat({ messages, maxNewTokens, max_tokens, temperature, topK, topP, top_p, seed, onToken, signal,
+    eosTokenIds, repetitionPenalty, stopStrings, stop, response_format, responseFormat } = {}) {
+    this.check();
+    if (!this.info.hasChatTemplate) {
+      throw new LaminaError('lamina: this model has no chat_template in tokenizer_config.json: use generate', 'no-chat-template');
+    }
+    if (!Array.isArray(messages) || !messages.length) {
+      throw new LaminaError('lamina: chat needs messages, a non-empty array of { role, content }', 'bad-input');
+    }
+    if (typeof stop === 'string') stop = [stop];
+    if (signal && signal.aborted) throw abortError(signal);
+    const opts = {
+      ids: [], messages, responseFormat: response_format ?? responseFormat,
+      maxNewTokens: maxNewTokens ?? max_tokens, temperature, topK, topP: topP ?? top_p, seed,
+      eosTokenIds, repetitionPenalty, stopStrings: stopStrings ?? stop,
+    };
+    const stopper = new AbortController();
+    const onAbort = () => stopper.abort();
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+    let tokenError = null;
+    let content = '';
+    const cb = (t) => {
+      content += t.text;
+      if (tokenError || !onToken) return;
+      try {
+        onToken(t);
+      } catch (e) {
+        tokenError = e;
+        stopper.abort();
+      }
+    };
+    let out;
+    try {
+      out = await this.rt.t.generate(this.id, opts, cb, stopper.signal);
+    } finally {
+      if (signal) signal.removeEventListener('abort', onAbort);
+    }
+    if (tokenError) throw tokenError;
+    if (out.cancelled) throw abortError(signal);
+    const ids = Array.from(out.ids);
+    const completion = ids.length - out.promptTokens;
+    return {
+      message: { role: 'assistant', content },
+      finish_reason: out.finishReason,
+      usage: { prompt_tokens: out.promptTokens, completion_tokens: completion, total_tokens: ids.length },
+      ids, newIds: ids.slice(out.promptTokens),
+    };
   }
 
   async dispose() {
@@ -345,7 +411,7 @@ class LocalTransport {
       cancelled = cancelled || !!(signal && signal.aborted);
       return cancelled;
     });
-    return { ids: r.ids, cancelled: r.cancelled || cancelled };
+    return { ...r, cancelled: r.cancelled || cancelled };
   }
 
   async disposeModel(id) {

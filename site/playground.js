@@ -68,6 +68,11 @@ async function load() {
     $('model-status').textContent = `Loaded ${i.architecture || i.modelType || 'model'} · ${i.layers} layers · vocab ${i.vocabSize} · on ${backendLabel(rt)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
     if (!lm.tokenizer) throw new Error('this model has no tokenizer.json: the playground needs one');
     $('generate').disabled = $('lens').disabled = false;
+    // Chat mode needs the model's chat_template (tokenizer_config.json).
+    const canChat = !!i.hasChatTemplate;
+    $('chat-mode').disabled = !canChat;
+    if (!canChat) $('chat-mode').checked = false;
+    setChatMode();
   } catch (e) {
     $('model-status').textContent = 'Could not load: ' + e.message;
   } finally {
@@ -75,8 +80,66 @@ async function load() {
   }
 }
 
+// Chat mode: the prompt box holds the next user message; history is the conversation so far.
+let history = [];
+
+function setChatMode() {
+  const on = $('chat-mode').checked;
+  $('chat-format').disabled = !on;
+  $('chat-reset').hidden = !on;
+  $('generate').textContent = on ? 'Send' : 'Generate';
+  history = [];
+  $('output').innerHTML = '';
+}
+
+function chatLine(role, text) {
+  const d = document.createElement('div');
+  d.className = 'chat-' + role;
+  d.dataset.role = role;
+  d.textContent = text;
+  $('output').appendChild(d);
+  return d;
+}
+
+async function chat() {
+  const content = $('prompt').value;
+  if (!content.trim()) return;
+  chatLine('user', content);
+  history.push({ role: 'user', content });
+  const reply = chatLine('assistant', '');
+  $('generate').disabled = true;
+  $('stop').disabled = false;
+  abort = new AbortController();
+  let n = 0;
+  const t0 = performance.now();
+  const format = $('chat-format').value;
+  try {
+    const r = await lm.chat({
+      messages: history, maxNewTokens: Number($('max').value), temperature: Number($('temp').value),
+      topK: Number($('topk').value) || undefined, seed: Number($('seed').value), signal: abort.signal,
+      response_format: format === 'text' ? undefined : { type: format },
+      onToken: ({ text }) => {
+        n++;
+        reply.textContent += text;
+        $('gen-status').textContent = `${n} tokens · ${(n / ((performance.now() - t0) / 1000)).toFixed(1)} tokens/s`;
+      },
+    });
+    history.push(r.message);
+    reply.dataset.finish = r.finish_reason;
+    $('gen-status').textContent = `${r.usage.completion_tokens} tokens (${r.finish_reason}) in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${backendLabel(rt)}`;
+  } catch (e) {
+    history.pop();
+    $('gen-status').textContent = e.name === 'AbortError' ? `Stopped after ${n} tokens.` : 'Error: ' + e.message;
+  } finally {
+    $('generate').disabled = false;
+    $('stop').disabled = true;
+    abort = null;
+  }
+}
+
 async function generate() {
   if (!lm) return;
+  if ($('chat-mode').checked) return chat();
   const prompt = $('prompt').value;
   const out = $('output');
   out.innerHTML = '';
@@ -90,21 +153,34 @@ async function generate() {
   let n = 0;
   const t0 = performance.now();
   const lensDone = lens(prompt); // the heatmap is of the prompt, drawn while generating
+  // Self-speculation: each token is marked as an accepted draft (green, from the exit layer's
+  // head) or the full model's own (amber: the first token and every round's bonus/correction).
+  const exitLayer = Number($('draft-exit').value) || 0;
+  const speculative = exitLayer > 0 ? { exitLayer, draftTokens: Number($('draft-tokens').value) || undefined } : undefined;
+  let drafted = 0;
   try {
-    await lm.generate({
+    const res = await lm.generate({
       prompt, maxNewTokens: Number($('max').value), temperature: Number($('temp').value),
-      topK: Number($('topk').value) || undefined, seed: Number($('seed').value), signal: abort.signal,
-      onToken: ({ text }) => {
+      topK: Number($('topk').value) || undefined, seed: Number($('seed').value), signal: abort.signal, speculative,
+      onToken: (t) => {
+        const { text } = t;
         n++;
         const s = document.createElement('span');
         s.className = 'tok';
+        if (t.drafted !== undefined) {
+          s.classList.add(t.drafted ? 'drafted' : 'verified');
+          s.dataset.exitLayer = String(t.exitLayer);
+          s.title = t.drafted ? `drafted by layers 1–${t.exitLayer}, accepted` : `from the full model (layer ${t.exitLayer})`;
+          if (t.drafted) drafted++;
+        }
         s.textContent = text;
         out.appendChild(s);
         out.dataset.tokens = String(n);
         $('gen-status').textContent = `${n} tokens · ${(n / ((performance.now() - t0) / 1000)).toFixed(1)} tokens/s`;
       },
     });
-    $('gen-status').textContent = `${n} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${backendLabel(rt)}`;
+    $('gen-status').textContent = `${n} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${backendLabel(rt)}` +
+      (res.stats ? ` · speculative: ${res.stats.accepted} of ${res.stats.drafted} drafts accepted (${drafted} shown green) in ${res.stats.rounds} rounds` : '');
   } catch (e) {
     $('gen-status').textContent = e.name === 'AbortError' ? `Stopped after ${n} tokens.` : 'Error: ' + e.message;
   } finally {
@@ -151,6 +227,8 @@ async function lens(prompt) {
 
 $('load').onclick = load;
 $('generate').onclick = generate;
+$('chat-mode').onchange = setChatMode;
+$('chat-reset').onclick = setChatMode;
 $('stop').onclick = () => abort && abort.abort();
 $('lens').onclick = () => lens($('prompt').value);
 $('model-url').addEventListener('keydown', (e) => { if (e.key === 'Enter') load(); });

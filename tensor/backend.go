@@ -18,7 +18,11 @@
 // upload.
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/lamina-ml/lamina/kernels"
+)
 
 // DType is the element type of a stored tensor.
 type DType int
@@ -31,6 +35,11 @@ const (
 	I8
 	U8
 	I32
+	// Q8 and Q4 are quantized linear weights (kernels.QMatrix: int8 with
+	// per-channel or grouped scales, 4-bit codes with grouped scales and
+	// mins). They are made by QuantUploader.UploadQuant, never by Upload.
+	Q8
+	Q4
 )
 
 // Size is the byte size of one element.
@@ -42,6 +51,8 @@ func (d DType) Size() int {
 		return 2
 	case I8, U8:
 		return 1
+	case Q8, Q4:
+		return 0 // packed: the size is kernels.QMatrix.Bytes
 	}
 	panic(fmt.Sprintf("tensor: unknown dtype %d", int(d)))
 }
@@ -60,6 +71,10 @@ func (d DType) String() string {
 		return "U8"
 	case I32:
 		return "I32"
+	case Q8:
+		return "Q8"
+	case Q4:
+		return "Q4"
 	}
 	return fmt.Sprintf("DType(%d)", int(d))
 }
@@ -68,6 +83,16 @@ func (d DType) String() string {
 type Tensor interface {
 	Shape() []int
 	DType() DType
+}
+
+// QuantUploader is implemented by backends that keep linear weights
+// quantized in memory (the CPU backend). MatMul (and the fused matmuls) take
+// such a tensor as w; Embedding takes it as a table; Read dequantizes it.
+// A backend without it gets dequantized weights from the loader instead.
+type QuantUploader interface {
+	// UploadQuant makes a Q8 or Q4 tensor of shape (w.N, w.K) holding w
+	// (which the backend may keep; the caller must not change it after).
+	UploadQuant(w *kernels.QMatrix) (Tensor, error)
 }
 
 // NumElements is the product of a shape.
@@ -108,7 +133,7 @@ type AttentionArgs struct {
 // forgets; the backend stays usable afterwards. No op panics on misuse, so a
 // caller checks the synchronisation point's error and nothing else.
 type Backend interface {
-	// Name is "cpu" or "webgpu".
+	// Name is "cpu", "wasm-simd" (NewCPUWith a wasmsimd engine) or "webgpu".
 	Name() string
 
 	// Upload copies host bytes (little-endian, dtype dt, row-major) into a

@@ -57,6 +57,8 @@ func (b *cpuBackend) takeErr() error {
 type cpuBackend struct {
 	mu  sync.Mutex
 	err error // first op failure since the last Read, ReadInts or Flush
+	// engine, when set, runs the products by uploaded weights (NewCPUWith).
+	engine MatMulEngine
 }
 
 // cpuTensor stores exactly one of its slices, chosen by dt: f32 for F32,
@@ -68,7 +70,13 @@ type cpuTensor struct {
 	u16   []uint16
 	i32   []int32
 	raw   []byte
+	q     *kernels.QMatrix // Q8, Q4
 	freed bool
+	// weight marks a 2-D tensor made by Upload, which a MatMulEngine may
+	// hold a copy of (held); engineFailed records that it turned it down.
+	weight       bool
+	held         EngineWeight
+	engineFailed bool
 }
 
 func (t *cpuTensor) Shape() []int { return t.shape }
@@ -91,7 +99,12 @@ func (t *cpuTensor) rows() int {
 	return NumElements(t.shape) / c
 }
 
-func (b *cpuBackend) Name() string { return "cpu" }
+func (b *cpuBackend) Name() string {
+	if b.engine != nil {
+		return b.engine.Name()
+	}
+	return "cpu"
+}
 
 // ct converts a Tensor to the CPU type; a tensor from another backend or a
 // freed one is a programming error, so it panics with a clear message.
@@ -137,7 +150,7 @@ func (b *cpuBackend) Upload(shape []int, dt DType, data []byte) (Tensor, error) 
 	if len(data) != n*dt.Size() {
 		return nil, fmt.Errorf("tensor: upload of %v %v needs %d bytes, got %d", dt, shape, n*dt.Size(), len(data))
 	}
-	t := &cpuTensor{shape: append([]int(nil), shape...), dt: dt}
+	t := &cpuTensor{shape: append([]int(nil), shape...), dt: dt, weight: len(shape) == 2}
 	switch dt {
 	case F32:
 		t.f32 = make([]float32, n)
@@ -158,6 +171,18 @@ func (b *cpuBackend) Upload(shape []int, dt DType, data []byte) (Tensor, error) 
 		t.raw = append([]byte(nil), data...)
 	}
 	return t, nil
+}
+
+// UploadQuant implements QuantUploader: the tensor keeps w itself.
+func (b *cpuBackend) UploadQuant(w *kernels.QMatrix) (Tensor, error) {
+	if err := w.Validate(); err != nil {
+		return nil, fmt.Errorf("tensor: %w", err)
+	}
+	dt := Q4
+	if w.Bits == 8 {
+		dt = Q8
+	}
+	return &cpuTensor{shape: []int{w.N, w.K}, dt: dt, q: w}, nil
 }
 
 func (b *cpuBackend) UploadF32(shape []int, data []float32) (Tensor, error) {
@@ -187,7 +212,11 @@ func (b *cpuBackend) ZerosI32(n int) (Tensor, error) {
 func (b *cpuBackend) Free(t Tensor) {
 	defer b.guard()
 	c := ct(t)
-	c.f32, c.u16, c.i32, c.raw = nil, nil, nil, nil
+	if c.held != nil {
+		b.engine.Release(c.held)
+		c.held = nil
+	}
+	c.f32, c.u16, c.i32, c.raw, c.q = nil, nil, nil, nil, nil
 	c.freed = true
 }
 
@@ -260,6 +289,12 @@ func readInto(out []float32, c *cpuTensor, lo, hi int) error {
 		for i, v := range c.raw[lo:hi] {
 			out[i] = float32(v)
 		}
+	case Q8, Q4:
+		// lo and hi are whole rows (rowRange).
+		K := c.q.K
+		if K > 0 {
+			c.q.DequantizeRows(out, lo/K, hi/K)
+		}
 	}
 	return nil
 }
@@ -290,6 +325,8 @@ func tableRow(dst []float32, c *cpuTensor, r int) {
 		for i, h := range c.u16[r*C : r*C+C] {
 			dst[i] = kernels.BF16ToF32(h)
 		}
+	case Q8, Q4:
+		c.q.DequantizeRows(dst[:C], r, r+1)
 	default:
 		panic(fmt.Sprintf("tensor: embedding table of dtype %v", c.dt))
 	}

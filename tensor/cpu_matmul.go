@@ -42,7 +42,9 @@ func (b *cpuBackend) MatMul(out, x, w, bias Tensor) {
 	if len(o) != T*N {
 		panic(fmt.Sprintf("tensor: MatMul out %v for (%d,%d)", ct(out).shape, T, N))
 	}
-	matmulChunk(o, xv, wc, T, K, 0, N)
+	if !b.engineMatMul(o, xv, wc, T, K, N) {
+		matmulChunk(o, xv, wc, T, K, 0, N)
+	}
 	if bias != nil {
 		bv := f32Data(bias, "MatMul bias")
 		if len(bv) != N {
@@ -67,6 +69,12 @@ func matmulChunk(out, x []float32, w *cpuTensor, T, K, lo, hi int) {
 		kernels.MatMulF16(out, x, w.u16[lo*K:hi*K], T, K, hi-lo)
 	case BF16:
 		kernels.MatMulBF16(out, x, w.u16[lo*K:hi*K], T, K, hi-lo)
+	case Q8, Q4:
+		q := w.q
+		if lo != 0 || hi != q.N {
+			q = q.Rows(lo, hi)
+		}
+		kernels.MatMulQ(out, x, q, T)
 	default:
 		panic(fmt.Sprintf("tensor: MatMul weight of dtype %v", w.dt))
 	}

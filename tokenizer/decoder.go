@@ -54,7 +54,7 @@ func parseDecoder(raw json.RawMessage) (decoder, error) {
 		}
 		return seq, nil
 	case "ByteLevel":
-		return decoderFunc(byteLevelDecode), nil
+		return byteLevelDecoder{}, nil
 	case "Metaspace":
 		j := struct {
 			Replacement    string  `json:"replacement"`
@@ -69,7 +69,7 @@ func parseDecoder(raw json.RawMessage) (decoder, error) {
 	case "Replace":
 		return parseReplace(raw, "decoder")
 	case "ByteFallback":
-		return decoderFunc(byteFallbackDecode), nil
+		return byteFallbackDecoder{}, nil
 	case "Fuse":
 		return decoderFunc(func(t []string) []string { return []string{strings.Join(t, "")} }), nil
 	case "Strip":

@@ -33,7 +33,9 @@ type savedLayer struct {
 	Opacity   float64    `json:"opacity"`
 	EvenOdd   bool       `json:"evenodd,omitempty"`
 	Transform [6]float64 `json:"transform"`
-	D         string     `json:"d"`
+	D         string     `json:"d,omitempty"`
+	// P is the index + 1 of the layer's path data in a session's shared table (0: D holds it).
+	P int `json:"p,omitempty"`
 }
 
 type savedDoc struct {
@@ -46,16 +48,23 @@ type savedDoc struct {
 // MarshalDocument is the autosave form of d: JSON with path data at the SVG writer's
 // precision. Decoding it gives back a document whose SVG() is byte-identical.
 func MarshalDocument(d *Document) []byte {
+	b, _ := json.Marshal(marshalSaved(d, func(subs []vector.Subpath) (string, int) { return vector.PathData(subs), 0 })) // only plain values: cannot fail
+	return b
+}
+
+// marshalSaved is d's saved form; path gives each layer's path data or its index in a
+// shared table (a session's).
+func marshalSaved(d *Document, path func([]vector.Subpath) (string, int)) savedDoc {
 	s := savedDoc{Version: autosaveVersion, ViewBox: d.ViewBox, NextID: d.NextID, Layers: make([]savedLayer, len(d.Layers))}
 	for i, l := range d.Layers {
 		m := l.Transform
+		pd, pi := path(l.Subpaths)
 		s.Layers[i] = savedLayer{
 			ID: l.ID, Name: l.Name, Hidden: l.Hidden, Locked: l.Locked, Fill: l.Fill.Hex(), Opacity: l.Fill.A,
-			EvenOdd: l.EvenOdd, Transform: [6]float64{m.A, m.B, m.C, m.D, m.E, m.F}, D: vector.PathData(l.Subpaths),
+			EvenOdd: l.EvenOdd, Transform: [6]float64{m.A, m.B, m.C, m.D, m.E, m.F}, D: pd, P: pi,
 		}
 	}
-	b, _ := json.Marshal(s) // only plain values: cannot fail
-	return b
+	return s
 }
 
 // UnmarshalDocument decodes MarshalDocument's output; every problem is an error wrapping
@@ -68,6 +77,16 @@ func UnmarshalDocument(data []byte) (*Document, error) {
 	if err := json.Unmarshal(data, &s); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrAutosave, err)
 	}
+	return unmarshalSaved(s, func(sl savedLayer) ([]vector.Subpath, error) {
+		if sl.P != 0 {
+			return nil, fmt.Errorf("a shared path (%d) outside a session", sl.P)
+		}
+		return vector.ParsePathData(sl.D)
+	})
+}
+
+// unmarshalSaved checks and decodes a saved document; paths gives a layer's outline.
+func unmarshalSaved(s savedDoc, paths func(savedLayer) ([]vector.Subpath, error)) (*Document, error) {
 	if s.Version != autosaveVersion {
 		return nil, fmt.Errorf("%w: version %d, want %d", ErrAutosave, s.Version, autosaveVersion)
 	}
@@ -109,7 +128,7 @@ func UnmarshalDocument(data []byte) (*Document, error) {
 				return nil, fmt.Errorf("%w: layer %d has a non-finite transform", ErrAutosave, i)
 			}
 		}
-		subs, err := vector.ParsePathData(sl.D)
+		subs, err := paths(sl)
 		if err != nil {
 			return nil, fmt.Errorf("%w: layer %d path: %w", ErrAutosave, i, err)
 		}

@@ -41,8 +41,9 @@ type DisplayList struct {
 	W, H       int
 	Background vector.RGBA
 	Ops        []Op
-	// Clip is the artboard (x0, y0, x1, y1) in pixels: non-convex fills (the drawing's
-	// layers) are clipped to it, as the exported SVG is clipped to its viewBox.
+	// Clip is the box (x0, y0, x1, y1) in pixels the drawing's layers lie in (the artboard
+	// and every visible layer, within the canvas; the artboard alone for the model's
+	// preview): non-convex fills are clipped to it.
 	Clip [4]float64
 }
 
@@ -82,6 +83,13 @@ func (e *Editor) Frame(v View) *DisplayList {
 	dl.convex(rect(a.X+shadowOffset*s, a.Y+shadowOffset*s, b.X+shadowOffset*s, b.Y+shadowOffset*s), colorShadow)
 	dl.convex(rect(a.X, a.Y, b.X, b.Y), colorArtboard)
 	dl.Clip = [4]float64{a.X, a.Y, b.X, b.Y}
+	if e.Preview == nil {
+		// Shapes beyond the artboard are drawn (so they can be seen and dragged back), under
+		// a veil of the background that says the export cuts them off.
+		clo, chi := e.ContentBounds()
+		ca, cb := m.Apply(clo), m.Apply(chi)
+		dl.Clip = [4]float64{math.Max(0, ca.X), math.Max(0, ca.Y), math.Min(float64(v.W), cb.X), math.Min(float64(v.H), cb.Y)}
+	}
 	if e.Preview != nil {
 		pm := v.Matrix(e.Preview.ViewBox)
 		for _, l := range e.Preview.Layers {
@@ -99,6 +107,7 @@ func (e *Editor) Frame(v View) *DisplayList {
 		op := &dl.Ops[len(dl.Ops)-1]
 		op.Layer, op.Source, op.M, op.Live = l.ID, l.Subpaths, lm, e.sel[l.ID]
 	}
+	dl.veil(a, b)
 	for i := range e.Doc.Layers {
 		l := &e.Doc.Layers[i]
 		if e.sel[l.ID] && !l.Hidden {
@@ -125,6 +134,27 @@ func (e *Editor) Frame(v View) *DisplayList {
 	dl.convex(c, colorHandleFill)
 	dl.stroke(c, colorSelection, selectionWidth*s)
 	return dl
+}
+
+// colorVeil covers what lies beyond the artboard: the background, mostly opaque.
+var colorVeil = vector.RGBA{R: colorBackground.R, G: colorBackground.G, B: colorBackground.B, A: 0.7}
+
+// veil adds the background veil over the part of the
+// layers' box (dl.Clip) outside the artboard a–b; nothing when the layers stay inside it.
+func (dl *DisplayList) veil(a, b vector.Point) {
+	c := dl.Clip
+	if c[0] >= a.X && c[1] >= a.Y && c[2] <= b.X && c[3] <= b.Y {
+		return
+	}
+	add := func(x0, y0, x1, y1 float64) {
+		if x1 > x0 && y1 > y0 {
+			dl.convex(rect(x0, y0, x1, y1), colorVeil)
+		}
+	}
+	add(c[0], c[1], c[2], a.Y)                               // above
+	add(c[0], b.Y, c[2], c[3])                               // below
+	add(c[0], math.Max(a.Y, c[1]), a.X, math.Min(b.Y, c[3])) // left
+	add(b.X, math.Max(a.Y, c[1]), c[2], math.Min(b.Y, c[3])) // right
 }
 
 func (dl *DisplayList) fill(sp []vector.Subpath, c vector.RGBA, evenOdd bool) {

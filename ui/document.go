@@ -58,27 +58,45 @@ func (d *Document) Index(id int) int {
 	return -1
 }
 
-// newLayer gives l a fresh ID and, when it has none, a name.
-func (d *Document) newLayer(l Layer) Layer {
+// newLayer gives l a fresh ID and, when it has none, a name that says what it draws
+// (DescribeLayer), numbered when another layer has it. names holds the names in use (nil:
+// d's layers'); the new name is added to it.
+func (d *Document) newLayer(l Layer, names map[string]bool) Layer {
 	if d.NextID < 1 {
 		d.NextID = 1
 	}
 	l.ID = d.NextID
 	d.NextID++
-	if l.Name == "" {
-		l.Name = "Shape " + strconv.Itoa(l.ID)
-	}
 	if l.Transform == (vector.Matrix{}) {
 		l.Transform = vector.Identity
 	}
+	if l.Name == "" {
+		if names == nil {
+			names = d.names()
+		}
+		l.Name = uniqueName(DescribeLayer(&l, d.ViewBox), names)
+	}
+	if names != nil {
+		names[l.Name] = true
+	}
 	return l
+}
+
+// names is the set of the layers' names.
+func (d *Document) names() map[string]bool {
+	m := make(map[string]bool, len(d.Layers))
+	for i := range d.Layers {
+		m[d.Layers[i].Name] = true
+	}
+	return m
 }
 
 // FromVector builds an editable document from a parsed or generated one.
 func FromVector(v *vector.Document) *Document {
 	d := &Document{ViewBox: v.ViewBox, NextID: 1}
+	names := map[string]bool{}
 	for _, vl := range v.Layers {
-		d.Layers = append(d.Layers, d.newLayer(Layer{Fill: vl.Fill, EvenOdd: vl.EvenOdd, Subpaths: vl.Subpaths}))
+		d.Layers = append(d.Layers, d.newLayer(Layer{Fill: vl.Fill, EvenOdd: vl.EvenOdd, Subpaths: vl.Subpaths}, names))
 	}
 	return d
 }
@@ -206,12 +224,34 @@ func (d *Document) SVG() []byte {
 	return b.Bytes()
 }
 
-// LayerSVG is a standalone SVG of layer i alone, framed on the document's viewBox (the
-// layers panel uses it as the thumbnail).
+// thumbPad is the room a thumbnail leaves around its layer, as a share of the layer's
+// larger side; thumbMinShare the smallest thumbnail frame, as a share of the artboard's
+// larger side (a dot stays a dot rather than filling the square).
+const (
+	thumbPad      = 0.08
+	thumbMinShare = 0.05
+)
+
+// ThumbBox is the square user-space frame (x, y, side) of layer i's thumbnail: its bounds,
+// centered, with thumbPad around them; the document's viewBox for a layer with no outline.
+func (d *Document) ThumbBox(i int) [4]float64 {
+	lo, hi, ok := d.Layers[i].Bounds()
+	if !ok {
+		return d.ViewBox
+	}
+	side := math.Max(hi.X-lo.X, hi.Y-lo.Y) * (1 + 2*thumbPad)
+	side = math.Max(side, thumbMinShare*math.Max(d.ViewBox[2], d.ViewBox[3]))
+	cx, cy := (lo.X+hi.X)/2, (lo.Y+hi.Y)/2
+	return [4]float64{cx - side/2, cy - side/2, side, side}
+}
+
+// LayerSVG is a standalone SVG of layer i alone, framed on its bounds (ThumbBox), so small
+// layers fill the layers panel's thumbnail rather than being dots on the artboard.
 func (d *Document) LayerSVG(i int) string {
 	var b bytes.Buffer
+	vb := d.ThumbBox(i)
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="%s %s %s %s">`,
-		fmtNum(d.ViewBox[0], 6), fmtNum(d.ViewBox[1], 6), fmtNum(d.ViewBox[2], 6), fmtNum(d.ViewBox[3], 6))
+		fmtNum(vb[0], 6), fmtNum(vb[1], 6), fmtNum(vb[2], 6), fmtNum(vb[3], 6))
 	l := d.Layers[i]
 	l.Hidden = false
 	l.writePath(&b, i)

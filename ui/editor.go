@@ -410,7 +410,7 @@ func (e *Editor) Duplicate() error {
 			if e.sel[l.ID] {
 				c := l
 				c.Name = l.Name + " copy"
-				c = d.newLayer(c)
+				c = d.newLayer(c, nil)
 				c.Transform = translate(off, off).Mul(l.Transform)
 				out = append(out, c)
 				copies = append(copies, c.ID)

@@ -412,6 +412,16 @@ func TestShortcuts(t *testing.T) {
 		{KeyEvent{Key: "ArrowDown", Shift: true}, true, ActNudge, 0, 10},
 		{KeyEvent{Key: "ArrowUp", Ctrl: true}, false, ActNone, 0, 0},
 		{KeyEvent{Key: "x"}, false, ActNone, 0, 0},
+		{KeyEvent{Key: "=", Code: "Equal", Ctrl: true}, false, ActZoomIn, 0, 0},
+		{KeyEvent{Key: "+", Code: "Equal", Ctrl: true, Shift: true}, false, ActZoomIn, 0, 0},
+		{KeyEvent{Key: "+", Code: "NumpadAdd", Meta: true}, true, ActZoomIn, 0, 0},
+		{KeyEvent{Key: "-", Code: "Minus", Ctrl: true}, false, ActZoomOut, 0, 0},
+		{KeyEvent{Key: "0", Code: "Digit0", Ctrl: true}, false, ActZoomFit, 0, 0},
+		{KeyEvent{Key: "0", Code: "Digit0", Ctrl: true}, true, ActNone, 0, 0}, // Ctrl is not Mod on a Mac
+		{KeyEvent{Key: "1", Code: "Digit1", Meta: true}, true, ActZoom100, 0, 0},
+		{KeyEvent{Key: "!", Code: "Digit1", Shift: true}, false, ActZoomFit, 0, 0},
+		{KeyEvent{Key: "@", Code: "Digit2", Shift: true}, false, ActZoomSelection, 0, 0},
+		{KeyEvent{Key: "2", Code: "Digit2"}, false, ActNone, 0, 0},
 	}
 	for _, tc := range tests {
 		got := ShortcutFor(tc.ev, tc.mac)

@@ -7,34 +7,25 @@ import (
 )
 
 // View maps the document's viewBox onto a canvas of W×H device pixels, centered in the
-// area left free by the panels (Inset, in device pixels: left, top, right, bottom).
+// area left free by the panels (Inset, in device pixels: left, top, right, bottom), through
+// the camera Cam (zoom and pan; the zero Camera fits the artboard).
 type View struct {
 	W, H  int
 	Inset [4]float64
 	Scale float64 // device pixels per CSS pixel, so handles keep their on-screen size
+	Cam   Camera
 }
 
-// viewMargin is the free space around the artboard, in CSS pixels.
+// viewMargin is the free space around the artboard at the fit, in CSS pixels.
 const viewMargin = 32
 
-// Matrix maps user space to canvas pixels.
+// Matrix maps user space to canvas pixels: the camera's center lands on the stage's center,
+// at Zoom times the scale that fits the artboard.
 func (v View) Matrix(vb [4]float64) vector.Matrix {
-	s := v.Scale
-	if s <= 0 {
-		s = 1
-	}
-	x0, y0 := v.Inset[0]+viewMargin*s, v.Inset[1]+viewMargin*s
-	w := float64(v.W) - v.Inset[0] - v.Inset[2] - 2*viewMargin*s
-	h := float64(v.H) - v.Inset[1] - v.Inset[3] - 2*viewMargin*s
-	if w < 1 {
-		w = 1
-	}
-	if h < 1 {
-		h = 1
-	}
-	k := math.Min(w/vb[2], h/vb[3])
-	ox, oy := x0+(w-k*vb[2])/2, y0+(h-k*vb[3])/2
-	return vector.Matrix{A: k, D: k, E: ox - k*vb[0], F: oy - k*vb[1]}
+	sx, sy, w, h := v.stage()
+	c := v.camera(vb)
+	k := c.Zoom * v.fitScale(vb)
+	return vector.Matrix{A: k, D: k, E: sx + w/2 - k*c.Center.X, F: sy + h/2 - k*c.Center.Y}
 }
 
 // ToDoc maps a canvas point to user space.

@@ -92,9 +92,23 @@ func importVector(data []byte, v *vector.Document) (*Document, error) {
 	for i, h := range movedLayers(data, v, shapes, func(s *shape) bool { return s.hidden }) {
 		d.Layers[i].Hidden = h
 	}
-	for i, name := range layerNames(data, v, shapes) {
+	named := layerNames(data, v, shapes)
+	if len(named) == 0 {
+		return d, nil
+	}
+	// The file's names win; the others say what they draw, numbered past the file's.
+	names := map[string]bool{}
+	for i, name := range named {
 		if name != "" {
 			d.Layers[i].Name = name
+			names[name] = true
+		}
+	}
+	for i := range d.Layers {
+		if i >= len(named) || named[i] == "" {
+			l := &d.Layers[i]
+			l.Name = uniqueName(DescribeLayer(l, d.ViewBox), names)
+			names[l.Name] = true
 		}
 	}
 	return d, nil

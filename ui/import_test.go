@@ -185,7 +185,7 @@ func count(b []bool) int {
 }
 
 // TestImportNames: data-name names the layers a shape gives (a stroked shape gives two);
-// unnamed shapes get the default name.
+// unnamed shapes are named by what they draw.
 func TestImportNames(t *testing.T) {
 	svg := `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 36 36">` +
 		`<path d="M0 0H4V4H0Z" stroke="#000" data-name="a"/>` +
@@ -196,7 +196,7 @@ func TestImportNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"a", "a", "b", "Shape 4", "d"}
+	want := []string{"a", "a", "b", "small black square", "d"}
 	if len(d.Layers) != len(want) {
 		t.Fatalf("%d layers, want %d", len(d.Layers), len(want))
 	}

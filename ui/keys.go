@@ -18,13 +18,24 @@ const (
 	ActToggleHidden
 	ActToggleLocked
 	ActNudge
+	// View actions change the camera, not the document: the caller handles them (Run
+	// reports false), with ui.View's zoom methods.
+	ActZoomIn
+	ActZoomOut
+	ActZoomFit       // fit the artboard and every shape
+	ActZoom100       // the artboard's fit (100 %)
+	ActZoomSelection // fit the selection and its handles
 )
 
 var actionNames = map[Action]string{
 	ActNone: "none", ActUndo: "undo", ActRedo: "redo", ActDelete: "delete", ActDuplicate: "duplicate",
 	ActBringForward: "bring-forward", ActSendBackward: "send-backward", ActSelectAll: "select-all",
 	ActDeselect: "deselect", ActToggleHidden: "toggle-hidden", ActToggleLocked: "toggle-locked", ActNudge: "nudge",
+	ActZoomIn: "zoom-in", ActZoomOut: "zoom-out", ActZoomFit: "zoom-fit", ActZoom100: "zoom-100", ActZoomSelection: "zoom-selection",
 }
+
+// IsView reports whether a is a view action (zoom), which Run leaves to the caller.
+func (a Action) IsView() bool { return a >= ActZoomIn && a <= ActZoomSelection }
 
 func (a Action) String() string { return actionNames[a] }
 
@@ -74,6 +85,23 @@ func ShortcutFor(ev KeyEvent, mac bool) Shortcut {
 		return Shortcut{Action: ActToggleHidden}
 	case mod && ev.Shift && key == "l":
 		return Shortcut{Action: ActToggleLocked}
+	// Zoom (Figma's keys): Mod+= / Mod+− step, Mod+0 or Shift+1 fit everything, Mod+1 or
+	// Shift+0 is 100 %, Shift+2 the selection. Codes as well as keys, since Shift changes
+	// what the digit keys type ("!", "@", ")" on a US layout) and "=" needs Shift on others.
+	case mod && (key == "=" || key == "+" || ev.Code == "Equal" || ev.Code == "NumpadAdd"):
+		return Shortcut{Action: ActZoomIn}
+	case mod && (key == "-" || key == "_" || ev.Code == "Minus" || ev.Code == "NumpadSubtract"):
+		return Shortcut{Action: ActZoomOut}
+	case mod && !ev.Shift && (key == "0" || ev.Code == "Digit0" || ev.Code == "Numpad0"):
+		return Shortcut{Action: ActZoomFit}
+	case mod && !ev.Shift && (key == "1" || ev.Code == "Digit1" || ev.Code == "Numpad1"):
+		return Shortcut{Action: ActZoom100}
+	case noMod && ev.Shift && !ev.Alt && ev.Code == "Digit1":
+		return Shortcut{Action: ActZoomFit}
+	case noMod && ev.Shift && !ev.Alt && ev.Code == "Digit0":
+		return Shortcut{Action: ActZoom100}
+	case noMod && ev.Shift && !ev.Alt && ev.Code == "Digit2":
+		return Shortcut{Action: ActZoomSelection}
 	case noMod && (key == "delete" || key == "backspace"):
 		return Shortcut{Action: ActDelete}
 	case noMod && key == "escape":

@@ -245,7 +245,7 @@ func (e *Editor) Edit(ctx context.Context, m Drawer, kind EditKind, add int, o D
 			l.Fill, l.EvenOdd, l.Subpaths, l.Transform = got[i].Fill, got[i].EvenOdd, got[i].Subpaths, vector.Identity
 		}
 		for _, g := range got[n:] {
-			nl := d.newLayer(Layer{Fill: g.Fill, EvenOdd: g.EvenOdd, Subpaths: g.Subpaths})
+			nl := d.newLayer(Layer{Fill: g.Fill, EvenOdd: g.EvenOdd, Subpaths: g.Subpaths}, nil)
 			d.Layers = append(d.Layers, nl)
 			added = append(added, nl.ID)
 		}

@@ -1,6 +1,8 @@
 package vector
 
 import (
+	"math"
+
 	"github.com/tdewolff/canvas"
 )
 
@@ -162,24 +164,75 @@ func settle(a []Subpath) ([]Subpath, bool) {
 	return boolOp(a, true, nil, func(p, _ *canvas.Path) *canvas.Path { return p })
 }
 
-// dash cuts the stroked outline of subs into dashes (SVG stroke-dasharray/-dashoffset).
-func dash(subs []Subpath, info []openInfo, offset float64, d []float64) (out []Subpath, oinfo []openInfo, ok bool) {
-	if segCount(subs) > maxBooleanSegs {
+// dash cuts subs into dashes (SVG stroke-dasharray/-dashoffset), measuring each subpath as
+// Skia does (contour, with tol its chord tolerance in user units) so dash ends fall where
+// Chromium and resvg draw them. The pattern restarts at each subpath; zero-length dashes are
+// left to zeroDashDots. The dashes come back as polylines, open, closed by an added line like
+// the path parser's open subpaths.
+func dash(subs []Subpath, info []openInfo, offset float64, d []float64, tol float64) (out []Subpath, oinfo []openInfo, ok bool) {
+	if len(d)%2 == 1 {
+		d = append(append([]float64(nil), d...), d...)
+	}
+	period := 0.0
+	for _, v := range d {
+		period += v
+	}
+	if !(period > 0) || !finite(period) || !finite(offset) || !(tol > 0) {
 		return nil, nil, false
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			out, oinfo, ok = nil, nil, false
+	flat := budgetTol(subs)
+	budget := maxFlattenPoints
+	const maxDashes = 1e5
+	for i, sp := range subs {
+		open := i < len(info) && info[i].open
+		if open && info[i].addedClose && len(sp.Segs) > 0 {
+			sp.Segs = sp.Segs[:len(sp.Segs)-1]
 		}
-	}()
-	total := 0.0
-	for _, v := range d {
-		total += v
+		if len(sp.Segs) == 0 {
+			continue
+		}
+		c, ok := newContour(sp.Start, sp.Segs, tol, &budget)
+		if !ok {
+			return nil, nil, false
+		}
+		if c.total/period > maxDashes || len(out) > maxDashes {
+			return nil, nil, false // too many dashes
+		}
+		// Position in the pattern at the subpath's start: the offset shifts it backwards.
+		t := -math.Mod(offset, period)
+		if t > 0 {
+			t -= period
+		}
+		k := 0
+		var pts []Point
+		for t < c.total {
+			end := t + d[k]
+			if k%2 == 0 && end > t && end > 0 {
+				pts = c.piece(pts[:0], math.Max(t, 0), math.Min(end, c.total), flat)
+				if budget -= len(pts); budget < 0 {
+					return nil, nil, false
+				}
+				cur := Subpath{Start: pts[0]}
+				pen := pts[0]
+				for _, q := range pts[1:] {
+					if q != pen {
+						cur.Segs = append(cur.Segs, line(pen, q))
+						pen = q
+					}
+				}
+				if len(cur.Segs) > 0 {
+					in := openInfo{open: true}
+					if pen != cur.Start {
+						cur.Segs = append(cur.Segs, line(pen, cur.Start))
+						in.addedClose = true
+					}
+					out = append(out, cur)
+					oinfo = append(oinfo, in)
+				}
+			}
+			t = end
+			k = (k + 1) % len(d)
+		}
 	}
-	p := toCanvasOpen(subs, info)
-	if l := p.Length(); total > 0 && l/total > 1e5 {
-		return nil, nil, false // too many dashes
-	}
-	out, oinfo = fromCanvas(p.Dash(offset, d...))
 	return out, oinfo, finiteSubpaths(out)
 }

@@ -56,6 +56,10 @@ func ParseColor(s string) (c RGBA, ok bool, err error) {
 		comp[3] = 1
 		for i, t := range f {
 			pct := strings.HasSuffix(t, "%")
+			if i > 0 && i < 3 && pct != strings.HasSuffix(f[0], "%") {
+				// CSS: the three color components are all numbers or all percentages.
+				return c, false, errf(ErrSyntax, -1, "rgb() mixes numbers and percentages: %q", s)
+			}
 			t = strings.TrimSuffix(t, "%")
 			x, n, err := scanNumber(t)
 			if err != nil || n != len(t) {

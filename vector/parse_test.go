@@ -26,6 +26,8 @@ func TestParseColor(t *testing.T) {
 		{"rgba(0,0,255,.5)", RGBA{0, 0, 1, 0.5}, true},
 		{"rgb(100%, 50%, 0%)", RGBA{1, 0.5, 0, 1}, true},
 		{"rgb(0 0 0 / 25%)", RGBA{0, 0, 0, 0.25}, true},
+		{"rgba(0%, 50%, 0%, 0.5)", RGBA{0, 0.5, 0, 0.5}, true},
+		{"rgba(0, 127.5, 0, 50%)", RGBA{0, 0.5, 0, 0.5}, true},
 		{"Red", RGBA{1, 0, 0, 1}, true},
 		{"cornflowerblue", RGBA{100 / 255.0, 149 / 255.0, 237 / 255.0, 1}, true},
 		{"none", RGBA{}, false},
@@ -40,7 +42,7 @@ func TestParseColor(t *testing.T) {
 			t.Errorf("ParseColor(%q) = %v, want %v", tc.in, got, tc.want)
 		}
 	}
-	for _, bad := range []string{"#ab", "#abcde", "#ggg", "rgb(1,2)", "rgb(1,2,x)", "rgb(1,2,3", "blorp", ""} {
+	for _, bad := range []string{"#ab", "#abcde", "#ggg", "rgb(1,2)", "rgb(1,2,x)", "rgb(1,2,3", "rgba(0, 50%, 0, 0.5)", "rgb(10%, 2, 3)", "blorp", ""} {
 		if _, _, err := ParseColor(bad); !errors.Is(err, ErrSyntax) {
 			t.Errorf("ParseColor(%q) err = %v, want ErrSyntax", bad, err)
 		}

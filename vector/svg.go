@@ -67,10 +67,57 @@ type style struct {
 	markers       [3]string // marker-start, -mid, -end ids
 	m             Matrix    // user space → root (viewBox) coordinates
 	vw, vh        float64   // nearest viewport, for percentages
-	ctxFill       paint     // context-fill / context-stroke values (markers, use)
-	ctxStroke     paint
-	ctxM          Matrix
-	ctxBox        [4]float64
+	ctxFill       ctxPaint  // context-fill / context-stroke values (markers, use)
+	ctxStroke     ctxPaint
+}
+
+// ctxPaint is the context element's fill or stroke (SVG 2 context-fill/-stroke): a paint
+// server is used in the context element's user space m and with its bounding box, as
+// Chromium and resvg draw it, not in the space of the shape that refers to it.
+type ctxPaint struct {
+	p    paint
+	m    Matrix
+	box  [4]float64
+	okbb bool
+}
+
+// contextOf is p as the context paint of an element with style st, user space m and
+// bounding box box (context-fill/-stroke pass the outer context on; currentColor resolves).
+func (st *style) contextOf(p paint, m Matrix, box [4]float64, okbb bool) ctxPaint {
+	switch p.kind {
+	case paintContextFill:
+		return st.ctxFill
+	case paintContextStroke:
+		return st.ctxStroke
+	case paintCurrent:
+		p = paint{kind: paintColor, c: st.color}
+	}
+	if p.fallback != nil && p.fallback.kind == paintCurrent {
+		p.fallback = &paint{kind: paintColor, c: st.color}
+	}
+	return ctxPaint{p: p, m: m, box: box, okbb: okbb}
+}
+
+// contextPaints are the context fill and stroke an element with style st, user space m and
+// bounding box box gives what it references (a marker's path, a <use>).
+func (st *style) contextPaints(m Matrix, box [4]float64, okbb bool) (fill, stroke ctxPaint) {
+	return st.contextOf(st.fill, m, box, okbb), st.contextOf(st.stroke, m, box, okbb)
+}
+
+// bboxAcc collects the bounding box of shapes' geometry in the space inv maps root
+// coordinates to (a <use>'s bounding box, for its context paint).
+type bboxAcc struct {
+	inv    Matrix
+	lo, hi Point
+}
+
+func (a *bboxAcc) add(subs []Subpath, m Matrix) {
+	for _, sp := range subs {
+		t := sp.Transform(a.inv.Mul(m))
+		lo, hi := t.bounds()
+		a.lo.X, a.lo.Y = math.Min(a.lo.X, lo.X), math.Min(a.lo.Y, lo.Y)
+		a.hi.X, a.hi.Y = math.Max(a.hi.X, hi.X), math.Max(a.hi.Y, hi.Y)
+	}
 }
 
 type reader struct {
@@ -81,6 +128,9 @@ type reader struct {
 	instances int
 	active    map[*node]bool // elements being instantiated (use, clipPath, mask, marker, pattern): cycle guard
 	err       error
+	bbox      *bboxAcc // when set, shapes only add their geometry's bounds here
+	empty     bool     // the root <svg> draws nothing (zero or negative size)
+	scale     float64  // device pixels per root (viewBox) unit: ParseOptions.RenderWidth or the intrinsic size
 	opt       ParseOptions
 }
 
@@ -89,6 +139,11 @@ type ParseOptions struct {
 	// KeepHidden reads shapes hidden by display="none" or visibility="hidden" as layers too
 	// (an editor shows them as hidden layers rather than losing them); browsers draw none.
 	KeepHidden bool
+	// RenderWidth is the width in pixels the document will be drawn at (0: its intrinsic
+	// width, else the viewBox's). Curves are kept exact, but dashes are measured as Skia
+	// measures them, with a tolerance of half a device pixel, so that dash ends fall where
+	// Chromium draws them at that size.
+	RenderWidth int
 }
 
 func label(n *node) string {
@@ -146,7 +201,14 @@ func ParseSVGWith(data []byte, opt ParseOptions) (*Document, error) {
 	if err := r.rootViewport(root, &st); err != nil {
 		return nil, err
 	}
-	if conditionsPass(root) && !displayNone(root) {
+	r.scale = 1
+	if w, ok := absLength(root.decls["width"], &st); ok && w > 0 {
+		r.scale = w / r.doc.ViewBox[2]
+	}
+	if opt.RenderWidth > 0 {
+		r.scale = float64(opt.RenderWidth) / r.doc.ViewBox[2]
+	}
+	if !r.empty && conditionsPass(root) && !displayNone(root) {
 		st = r.computeStyle(root, st)
 		st.m = st.m.Mul(r.elementTransform(root, &st))
 		r.group(root, st, func() {
@@ -186,7 +248,7 @@ func initialStyle() style {
 		fill: paint{kind: paintColor, c: RGBA{0, 0, 0, 1}}, fillOpacity: 1,
 		stroke: paint{kind: paintNone}, strokeOpacity: 1,
 		stroke2: strokeStyle{width: 1, cap: "butt", join: "miter", miterLimit: 4},
-		color:   RGBA{0, 0, 0, 1}, visible: true, fontSize: 16, m: Identity, ctxM: Identity,
+		color:   RGBA{0, 0, 0, 1}, visible: true, fontSize: 16, m: Identity,
 	}
 }
 
@@ -197,6 +259,17 @@ func (r *reader) rootViewport(root *node, st *style) error {
 	d := root.decls
 	w, okw := absLength(d["width"], st)
 	h, okh := absLength(d["height"], st)
+	if okw && !(w > 0) || okh && !(h > 0) {
+		// A zero width or height disables rendering (a negative one is an error); Chromium
+		// and resvg draw nothing for either. The document is empty, in its viewBox if it has one.
+		r.doc.ViewBox = [4]float64{0, 0, 1, 1}
+		if v, ok := parseViewBox(d["viewBox"]); ok {
+			r.doc.ViewBox = v
+		}
+		r.note(root, "width or height zero or negative: nothing drawn, as browsers do")
+		r.empty = true
+		return nil
+	}
 	if vb, ok := d["viewBox"]; ok {
 		v, ok := parseViewBox(vb)
 		if !ok {
@@ -581,7 +654,7 @@ func (r *reader) computeStyle(n *node, parent style) style {
 			st.markers[i] = markerRef(v)
 		}
 	}
-	if v, ok := get("marker"); ok { // shorthand (CSS only in SVG 2, but browsers take the attribute too)
+	if v, ok := get("marker"); ok { // shorthand, from style sheets and style="" only
 		id := markerRef(v)
 		for i := range st.markers {
 			if _, set := d[[3]string{"marker-start", "marker-mid", "marker-end"}[i]]; !set {
@@ -629,6 +702,13 @@ func (r *reader) elementTransform(n *node, st *style) Matrix {
 		r.note(n, "transform="+strconv.Quote(v)+" invalid, ignored")
 		return Identity
 	}
+	return r.withOrigin(n, st, m)
+}
+
+// withOrigin applies n's transform-origin to its transform m (CSS Transforms: translate to
+// the origin, transform, translate back); keywords and percentages refer to st's viewport
+// (for a gradient in objectBoundingBox units, the unit box).
+func (r *reader) withOrigin(n *node, st *style, m Matrix) Matrix {
 	if o, ok := n.decls["transform-origin"]; ok {
 		f := strings.Fields(strings.ReplaceAll(o, ",", " "))
 		ox, oy := 0.0, 0.0
@@ -826,7 +906,7 @@ func (r *reader) nestedSVG(n *node, st style, w, h float64) {
 		}
 	}
 	clip := []Subpath(nil)
-	if ov := strings.TrimSpace(n.decls["overflow"]); ov != "visible" && ov != "auto" {
+	if ov := overflowOf(n); ov != "visible" && ov != "auto" {
 		clip = []Subpath{rectPath(x, y, w, h).Transform(st.m)}
 	}
 	outer := st
@@ -869,11 +949,38 @@ func (r *reader) use(n *node, st style) {
 	}
 	r.active[n] = true
 	defer delete(r.active, n)
-	st.ctxFill, st.ctxStroke = st.fill, st.stroke
 	x := r.lengthAttr(n, &st, "x", 'x', 0)
 	y := r.lengthAttr(n, &st, "y", 'y', 0)
-	st.m = st.m.Mul(r.elementTransform(n, &st)).Mul(Matrix{A: 1, D: 1, E: x, F: y})
-	r.group(n, st, func() {
+	st.m = st.m.Mul(r.elementTransform(n, &st))
+	ctxM := st.m
+	st.m = st.m.Mul(Matrix{A: 1, D: 1, E: x, F: y})
+	// The <use> is the context element of its content: its paint servers need its bounding
+	// box, measured by a pass over the content that only collects geometry.
+	var box [4]float64
+	okbb := false
+	if r.bbox == nil && (st.fill.kind == paintURL || st.stroke.kind == paintURL) {
+		if inv, ok := ctxM.inverse(); ok {
+			s := r.sub()
+			s.bbox = &bboxAcc{inv: inv, lo: Point{math.Inf(1), math.Inf(1)}, hi: Point{math.Inf(-1), math.Inf(-1)}}
+			cs := st
+			cs.ctxFill, cs.ctxStroke = st.contextPaints(ctxM, box, false)
+			s.useContent(n, t, cs)    // its reports are the drawing pass's (and the cap's, if hit here)
+			r.instances = s.instances // the pass counts against the expansion cap too
+			if s.err != nil && r.err == nil {
+				r.err = s.err
+			}
+			if a := s.bbox; a.hi.X >= a.lo.X && a.hi.Y >= a.lo.Y {
+				box, okbb = [4]float64{a.lo.X, a.lo.Y, a.hi.X - a.lo.X, a.hi.Y - a.lo.Y}, true
+			}
+		}
+	}
+	st.ctxFill, st.ctxStroke = st.contextPaints(ctxM, box, okbb)
+	r.group(n, st, func() { r.useContent(n, t, st) })
+}
+
+// useContent draws the element t a <use> n references, in n's style st.
+func (r *reader) useContent(n, t *node, st style) {
+	{
 		switch t.name {
 		case "symbol":
 			if !conditionsPass(t) || displayNone(t) {
@@ -904,7 +1011,7 @@ func (r *reader) use(n *node, st style) {
 			} else {
 				ts.m = ts.m.Mul(Matrix{A: 1, D: 1, E: sx, F: sy})
 			}
-			if ov := strings.TrimSpace(t.decls["overflow"]); ov != "visible" && ov != "auto" {
+			if ov := overflowOf(t); ov != "visible" && ov != "auto" {
 				clip = []Subpath{rectPath(sx, sy, w, h).Transform(outer.m)}
 			}
 			r.groupClip(t, outer, clip, func() { r.renderChildren(t, ts) })
@@ -917,7 +1024,7 @@ func (r *reader) use(n *node, st style) {
 		default:
 			r.renderNode(t, st)
 		}
-	})
+	}
 }
 
 // group draws n's content and then applies n's clip-path, mask and opacity to the layers it
@@ -927,17 +1034,32 @@ func (r *reader) group(n *node, st style, content func()) {
 }
 
 func (r *reader) groupClip(n *node, st style, viewportClip []Subpath, content func()) {
+	if r.bbox != nil { // measuring geometry: clips, masks and opacity do not change it
+		content()
+		return
+	}
 	start := len(r.doc.Layers)
 	content()
 	if r.err != nil || len(r.doc.Layers) == start {
 		return
+	}
+	// The object bounding box (clipPathUnits, maskUnits, maskContentUnits) is that of the
+	// content's geometry: fills without strokes or markers, hidden shapes included.
+	var bbox [4]float64
+	bbDone, okbb := false, false
+	bb := func() ([4]float64, bool) {
+		if !bbDone {
+			bbox, okbb = r.contentBBox(st, content)
+			bbDone = true
+		}
+		return bbox, okbb
 	}
 	if viewportClip != nil {
 		r.clipLayers(n, start, viewportClip, "viewport")
 	}
 	if v, ok := n.decls["clip-path"]; ok && strings.TrimSpace(v) != "none" {
 		id := markerRef(v)
-		region, ok := r.clipRegion(n, id, st, start)
+		region, ok := r.clipRegion(n, id, st, start, bb)
 		switch {
 		case !ok && (r.ids[id] == nil || r.ids[id].name != "clipPath"):
 			// CSS Masking §7.2: a reference to no clipPath is as if clip-path were not set.
@@ -949,7 +1071,7 @@ func (r *reader) groupClip(n *node, st style, viewportClip []Subpath, content fu
 		}
 	}
 	if v, ok := n.decls["mask"]; ok && strings.TrimSpace(v) != "none" {
-		r.applyMask(n, markerRef(v), st, start)
+		r.applyMask(n, markerRef(v), st, start, bb)
 	}
 	if v, ok := n.decls["filter"]; ok && strings.TrimSpace(v) != "none" {
 		r.note(n, "filter not applied")
@@ -1101,6 +1223,25 @@ func (r *reader) bboxOf(st style, start int) ([4]float64, bool) {
 	return [4]float64{lo.X, lo.Y, hi.X - lo.X, hi.Y - lo.Y}, true
 }
 
+// contentBBox measures the bounding box, in the user space of st, of the geometry content
+// draws: content runs again with the reader collecting shapes' bounds instead of drawing.
+func (r *reader) contentBBox(st style, content func()) ([4]float64, bool) {
+	inv, ok := st.m.inverse()
+	if !ok {
+		return [4]float64{}, false
+	}
+	acc := &bboxAcc{inv: inv, lo: Point{math.Inf(1), math.Inf(1)}, hi: Point{math.Inf(-1), math.Inf(-1)}}
+	nl, nseg := len(r.doc.Layers), r.nseg
+	r.bbox = acc // reports are the drawing pass's (and the expansion cap's, if hit here)
+	content()
+	r.bbox, r.nseg = nil, nseg
+	r.doc.Layers = r.doc.Layers[:nl]
+	if !(acc.hi.X >= acc.lo.X && acc.hi.Y >= acc.lo.Y) {
+		return [4]float64{}, false
+	}
+	return [4]float64{acc.lo.X, acc.lo.Y, acc.hi.X - acc.lo.X, acc.hi.Y - acc.lo.Y}, true
+}
+
 // subReader renders definition content (clip path, mask, marker, pattern) into a scratch
 // document sharing the caps and reports.
 func (r *reader) sub() *reader {
@@ -1116,7 +1257,7 @@ func (r *reader) join(s *reader) {
 }
 
 // clipRegion builds the clip path id for element n (root coordinates, nonzero fill).
-func (r *reader) clipRegion(n *node, id string, st style, start int) ([]Subpath, bool) {
+func (r *reader) clipRegion(n *node, id string, st style, start int, bbox func() ([4]float64, bool)) ([]Subpath, bool) {
 	cp := r.ids[id]
 	if cp == nil || cp.name != "clipPath" {
 		return nil, false
@@ -1130,7 +1271,7 @@ func (r *reader) clipRegion(n *node, id string, st style, start int) ([]Subpath,
 	cst := r.computeStyle(cp, r.defStyle(cp, st))
 	m := st.m.Mul(r.elementTransform(cp, &cst))
 	if strings.TrimSpace(cp.decls["clipPathUnits"]) == "objectBoundingBox" {
-		bb, ok := r.bboxOf(st, start)
+		bb, ok := bbox()
 		if !ok || bb[2] == 0 || bb[3] == 0 {
 			return []Subpath{}, true
 		}
@@ -1195,7 +1336,7 @@ func (r *reader) clipRegion(n *node, id string, st style, start int) ([]Subpath,
 			// A clip path on a clip path's child clips that child (in the child's user space).
 			save := s.doc.Layers
 			s.doc.Layers = []Layer{{Subpaths: geo, Fill: RGBA{0, 0, 0, 1}}}
-			if reg, ok := s.clipRegion(c, markerRef(v), cs, 0); ok {
+			if reg, ok := s.clipRegion(c, markerRef(v), cs, 0, func() ([4]float64, bool) { return s.bboxOf(cs, 0) }); ok {
 				if g, ok := intersect(geo, false, reg); ok {
 					geo = g
 				}
@@ -1215,7 +1356,7 @@ func (r *reader) clipRegion(n *node, id string, st style, start int) ([]Subpath,
 	if v, ok := cp.decls["clip-path"]; ok && strings.TrimSpace(v) != "none" {
 		save := r.doc.Layers
 		r.doc.Layers = append(r.doc.Layers[:start:start], Layer{Subpaths: region})
-		reg2, ok := r.clipRegion(cp, markerRef(v), st, start)
+		reg2, ok := r.clipRegion(cp, markerRef(v), st, start, func() ([4]float64, bool) { return r.bboxOf(st, start) })
 		r.doc.Layers = save
 		if ok {
 			if g, ok := intersect(region, false, reg2); ok {
@@ -1269,7 +1410,7 @@ func initialStyleFrom(st style) style {
 // each content layer is cut into the parts under each mask layer (topmost first) and those
 // parts keep the mask layer's luminance × alpha (alpha for mask-type="alpha") as opacity.
 // Exact for opaque solid-colored mask shapes; gradients in a mask use their mean color.
-func (r *reader) applyMask(n *node, id string, st style, start int) {
+func (r *reader) applyMask(n *node, id string, st style, start int, bbox func() ([4]float64, bool)) {
 	mk := r.ids[id]
 	if mk == nil || mk.name != "mask" {
 		// As Chromium does: a reference to no mask leaves the element unmasked.
@@ -1277,14 +1418,16 @@ func (r *reader) applyMask(n *node, id string, st style, start int) {
 		return
 	}
 	if r.active[mk] {
-		r.note(n, "mask cycle, element not drawn")
-		r.doc.Layers = r.doc.Layers[:start]
+		// The reference that closes a cycle is dropped (Chromium and resvg draw the element
+		// unmasked, and the outer masks still apply).
+		r.note(n, "mask cycle: this mask reference ignored")
+		delete(n.decls, "mask") // for good, as resvg removes it: later uses see no cycle
 		return
 	}
 	r.active[mk] = true
 	defer delete(r.active, mk)
 	mst := r.computeStyle(mk, r.defStyle(mk, st))
-	bb, okbb := r.bboxOf(st, start)
+	bb, okbb := bbox()
 	// mask region: x, y, width, height (default -10% -10% 120% 120% of the bbox)
 	var region Subpath
 	if strings.TrimSpace(mk.decls["maskUnits"]) == "userSpaceOnUse" {
@@ -1608,6 +1751,10 @@ func (r *reader) shape(n *node, st style) {
 	if r.err != nil || len(subs) == 0 && n.name != "line" && n.name != "path" {
 		return
 	}
+	if r.bbox != nil {
+		r.bbox.add(subs, st.m)
+		return
+	}
 	bbox, okbb := geomBox(subs)
 	for _, what := range paintOrder(n.decls["paint-order"]) {
 		switch what {
@@ -1654,7 +1801,7 @@ func (r *reader) strokeShape(n *node, st style, subs []Subpath, info []openInfo,
 		}
 		ssubs, sinfo := subs, info
 		if len(st.dashes) > 0 {
-			d, di, ok := dash(subs, info, st.dashOffset, st.dashes)
+			d, di, ok := dash(subs, info, st.dashOffset, st.dashes, r.dashTol(st.m))
 			if ok {
 				ssubs, sinfo = d, di
 			} else {
@@ -1663,7 +1810,7 @@ func (r *reader) strokeShape(n *node, st style, subs []Subpath, info []openInfo,
 		}
 		var dots []Subpath
 		if len(st.dashes) > 0 && st.stroke2.cap != "butt" {
-			dots = zeroDashDots(subs, info, st.dashOffset, st.dashes, st.stroke2)
+			dots = zeroDashDots(subs, info, st.dashOffset, st.dashes, st.stroke2, r.dashTol(st.m))
 		}
 		if len(ssubs) > 0 || len(dots) > 0 {
 			outline := append(strokeOutline(ssubs, sinfo, st.stroke2), dots...)
@@ -1691,11 +1838,24 @@ func geomBox(subs []Subpath) ([4]float64, bool) {
 
 // paintLayer adds a layer for subs (user space) painted with p.
 func (r *reader) paintLayer(n *node, st style, p paint, opacity float64, evenOdd bool, subs []Subpath, bbox [4]float64, okbb bool, source string) {
-	switch p.kind {
-	case paintContextFill:
-		p = st.ctxFill
-	case paintContextStroke:
-		p = st.ctxStroke
+	m := st.m
+	psubs, pst := subs, st // the geometry in the paint's user space, and that space
+	if p.kind == paintContextFill || p.kind == paintContextStroke {
+		c := st.ctxFill
+		if p.kind == paintContextStroke {
+			c = st.ctxStroke
+		}
+		p = c.p
+		if p.kind == paintURL {
+			if inv, ok := c.m.inverse(); ok {
+				m, bbox, okbb = c.m, c.box, c.okbb
+				psubs = nil
+				for _, sp := range subs {
+					psubs = append(psubs, sp.Transform(inv.Mul(st.m)))
+				}
+				pst.m = c.m
+			}
+		}
 	}
 	if p.kind == paintCurrent {
 		p = paint{kind: paintColor, c: st.color}
@@ -1704,7 +1864,6 @@ func (r *reader) paintLayer(n *node, st style, p paint, opacity float64, evenOdd
 		p.fallback = &paint{kind: paintColor, c: st.color}
 	}
 	l := Layer{EvenOdd: evenOdd, Source: source}
-	m := st.m
 	switch p.kind {
 	case paintNone:
 		return
@@ -1726,11 +1885,14 @@ func (r *reader) paintLayer(n *node, st style, p paint, opacity float64, evenOdd
 			} else {
 				l.Paint = g
 			}
+		case srv != nil && srv.name == "pattern" && p.fallback != nil && p.fallback.kind == paintColor &&
+			r.patternNeedsBox(srv) && (!okbb || bbox[2] == 0 || bbox[3] == 0):
+			l.Fill = p.fallback.c // the pattern cannot tile an empty box: the fallback color
 		case srv != nil && srv.name == "pattern":
-			if r.patternTiles(n, srv, st, opacity, evenOdd, subs, bbox, okbb, source) {
+			if r.patternTiles(n, srv, pst, opacity, evenOdd, psubs, bbox, okbb, source) {
 				return
 			}
-			c, ok := r.patternMean(n, srv, st, bbox, okbb)
+			c, ok := r.patternMean(n, srv, pst, bbox, okbb)
 			if !ok {
 				return
 			}
@@ -1908,7 +2070,7 @@ func (r *reader) gradient(n, srv *node, m Matrix, bbox [4]float64, okbb bool) (g
 		if err != nil {
 			r.note(srv, "gradientTransform invalid, ignored")
 		} else {
-			gm = gm.Mul(t)
+			gm = gm.Mul(r.withOrigin(srv, vst, t))
 		}
 	}
 	g.M = gm
@@ -2083,6 +2245,7 @@ func (r *reader) markers(n *node, st style, subs []Subpath, info []openInfo) {
 	if len(vs) == 0 {
 		return
 	}
+	box, okbb := geomBox(subs)
 	for i := range vs {
 		var id string
 		switch {
@@ -2106,7 +2269,7 @@ func (r *reader) markers(n *node, st style, subs []Subpath, info []openInfo) {
 		case v.hasOut:
 			ang = v.out
 		}
-		r.marker(n, st, id, v.p, ang, i == 0)
+		r.marker(n, st, id, v.p, ang, i == 0, box, okbb)
 	}
 }
 
@@ -2128,18 +2291,28 @@ func tangentIn(a Point, s Segment) float64 {
 	return 0
 }
 
+// bisect is the angle of a marker at a vertex between the incoming and outgoing directions
+// a and b, as resvg and Chromium compute it: both normalized to [0, 2π), their mean, turned a
+// half turn when they are more than a half turn apart. For exactly opposite directions (a
+// cusp) this picks the direction Chromium and resvg draw.
 func bisect(a, b float64) float64 {
-	d := b - a
-	for d > math.Pi {
-		d -= 2 * math.Pi
+	norm := func(x float64) float64 {
+		x = math.Mod(x, 2*math.Pi)
+		if x < 0 {
+			x += 2 * math.Pi
+		}
+		return x
 	}
-	for d < -math.Pi {
-		d += 2 * math.Pi
+	a, b = norm(a), norm(b)
+	h := (b - a) / 2
+	ang := a + h
+	if math.Abs(h) > math.Pi/2 {
+		ang -= math.Pi
 	}
-	return a + d/2
+	return ang
 }
 
-func (r *reader) marker(n *node, st style, id string, p Point, ang float64, start bool) {
+func (r *reader) marker(n *node, st style, id string, p Point, ang float64, start bool, box [4]float64, okbb bool) {
 	mk := r.ids[id]
 	if mk == nil || mk.name != "marker" || displayNone(mk) {
 		return
@@ -2151,8 +2324,7 @@ func (r *reader) marker(n *node, st style, id string, p Point, ang float64, star
 	r.active[mk] = true
 	defer delete(r.active, mk)
 	ms := r.defStyle(mk, st)
-	ms.ctxFill, ms.ctxStroke = st.fill, st.stroke
-	ms.ctxM = st.m
+	ms.ctxFill, ms.ctxStroke = st.contextPaints(st.m, box, okbb)
 	ms = r.computeStyle(mk, ms)
 	mw := r.lengthAttr(mk, &ms, "markerWidth", 'x', 3)
 	mh := r.lengthAttr(mk, &ms, "markerHeight", 'y', 3)
@@ -2196,8 +2368,9 @@ func (r *reader) marker(n *node, st style, id string, p Point, ang float64, star
 			vw, vh = v[2], v[3]
 		}
 	}
-	refX := r.lengthAttr(mk, &style{vw: vw, vh: vh, fontSize: 16}, "refX", 'x', 0)
-	refY := r.lengthAttr(mk, &style{vw: vw, vh: vh, fontSize: 16}, "refY", 'y', 0)
+	// Percentages in refX/refY are of the viewport the marker is drawn in (as Chromium).
+	refX := r.lengthAttr(mk, &style{vw: st.vw, vh: st.vh, fontSize: ms.fontSize}, "refX", 'x', 0)
+	refY := r.lengthAttr(mk, &style{vw: st.vw, vh: st.vh, fontSize: ms.fontSize}, "refY", 'y', 0)
 	rp := vbm.Apply(Point{refX, refY})
 	m = m.Mul(Matrix{A: 1, D: 1, E: -rp.X, F: -rp.Y})
 	outer := ms
@@ -2205,10 +2378,45 @@ func (r *reader) marker(n *node, st style, id string, p Point, ang float64, star
 	ms.m = m.Mul(vbm)
 	ms.vw, ms.vh = vw, vh
 	var vclip []Subpath
-	if ov := strings.TrimSpace(mk.decls["overflow"]); ov != "visible" && ov != "auto" {
+	if ov := overflowOf(mk); ov != "visible" && ov != "auto" {
 		vclip = []Subpath{clip.Transform(m)}
 	}
 	r.groupClip(mk, outer, vclip, func() { r.renderChildren(mk, ms) })
+}
+
+// patternNeedsBox says whether pattern pat (with its href chain) is sized by the painted
+// element's bounding box (patternUnits, or patternContentUnits without a viewBox).
+func (r *reader) patternNeedsBox(pat *node) bool {
+	get := func(k string) string {
+		for c, i := pat, 0; c != nil && c.name == "pattern" && i < 16; c, i = r.ref(c), i+1 {
+			if v, ok := c.attrs[k]; ok {
+				return strings.TrimSpace(v)
+			}
+		}
+		return ""
+	}
+	if get("patternUnits") != "userSpaceOnUse" {
+		return true
+	}
+	return get("patternContentUnits") == "objectBoundingBox" && get("viewBox") == ""
+}
+
+// overflowOf is n's overflow ("" when unset: the viewport's default, hidden); inherit takes
+// the parent's, and visible (the property's initial value) when no ancestor sets it.
+func overflowOf(n *node) string {
+	for a := n; a != nil; a = a.parent {
+		ov := strings.TrimSpace(a.decls["overflow"])
+		if ov != "inherit" {
+			if a != n && ov == "" {
+				continue
+			}
+			return ov
+		}
+		if a.parent == nil {
+			break
+		}
+	}
+	return "visible"
 }
 
 // ellipse returns the closed ellipse as four quarter-arc cubics, starting at the rightmost
@@ -2423,7 +2631,7 @@ func (r *reader) patternTiles(n, pat *node, st style, opacity float64, evenOdd b
 	pm := st.m
 	if v, ok := get("patternTransform"); ok {
 		if t, err := ParseTransform(cssTransform(v)); err == nil {
-			pm = pm.Mul(t)
+			pm = pm.Mul(r.withOrigin(pat, &style{vw: st.vw, vh: st.vh, fontSize: st.fontSize}, t))
 		}
 	}
 	inv, ok := pm.inverse()
@@ -2538,10 +2746,20 @@ func nonzeroOf(subs []Subpath, evenOdd bool) []Subpath {
 	return subs
 }
 
+// dashTol is Skia's chord tolerance for measuring dashes (half a device pixel) in the user
+// space m maps to root coordinates, at the device scale the document is drawn at.
+func (r *reader) dashTol(m Matrix) float64 {
+	s := math.Max(math.Hypot(m.A, m.B), math.Hypot(m.C, m.D)) * r.scale
+	if !(s > 0) || !finite(s) {
+		return skiaTolerance
+	}
+	return skiaTolerance / s
+}
+
 // zeroDashDots returns the caps of the zero-length dashes of a dash pattern (the dash cutter
 // drops them, but with round or square caps each draws a dot: the "0 4" dotted-line idiom).
 // Square caps are drawn axis-aligned.
-func zeroDashDots(subs []Subpath, info []openInfo, offset float64, d []float64, st strokeStyle) []Subpath {
+func zeroDashDots(subs []Subpath, info []openInfo, offset float64, d []float64, st strokeStyle, tol float64) []Subpath {
 	hasZero := false
 	for i, v := range d {
 		if v == 0 && (i%2 == 0 || len(d)%2 == 1) {
@@ -2561,21 +2779,24 @@ func zeroDashDots(subs []Subpath, info []openInfo, offset float64, d []float64, 
 	if !(period > 0) {
 		return nil
 	}
+	if !(tol > 0) {
+		return nil
+	}
 	var out []Subpath
-	tol := budgetTol(subs)
+	budget := maxFlattenPoints
 	for i, sp := range subs {
 		closed := !(i < len(info) && info[i].open)
 		if !closed && info[i].addedClose && len(sp.Segs) > 0 {
 			sp.Segs = sp.Segs[:len(sp.Segs)-1]
 		}
-		pts := dedup(sp.Flatten(nil, tol), closed, sp)
-		if closed && len(pts) > 0 {
-			pts = append(pts, pts[0])
+		if len(sp.Segs) == 0 {
+			continue
 		}
-		total := 0.0
-		for j := 1; j < len(pts); j++ {
-			total += pts[j].Dist(pts[j-1])
+		c, ok := newContour(sp.Start, sp.Segs, tol, &budget)
+		if !ok {
+			return nil
 		}
+		total := c.total
 		if total/period > 1e4 {
 			return nil // too many dots: left to the solid fallback's report
 		}
@@ -2584,22 +2805,10 @@ func zeroDashDots(subs []Subpath, info []openInfo, offset float64, d []float64, 
 		if t > 0 {
 			t -= period
 		}
-		k, seg, acc := 0, 1, 0.0
+		k := 0
 		for t <= total+1e-9 && len(out) < 1e5 {
 			if d[k] == 0 && k%2 == 0 && t >= -1e-9 {
-				for seg < len(pts)-1 && acc+pts[seg].Dist(pts[seg-1]) < t {
-					acc += pts[seg].Dist(pts[seg-1])
-					seg++
-				}
-				if seg < len(pts) {
-					a, b := pts[seg-1], pts[seg]
-					l := b.Dist(a)
-					f := 0.0
-					if l > 0 {
-						f = clamp01((t - acc) / l)
-					}
-					out = append(out, dot(lerp(a, b, f), st.width/2, st.cap))
-				}
+				out = append(out, dot(c.at(math.Min(math.Max(t, 0), total)), st.width/2, st.cap))
 			}
 			t += d[k]
 			k = (k + 1) % len(d)

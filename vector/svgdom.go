@@ -15,7 +15,7 @@ import (
 // defined later, and style sheets apply to the whole document).
 type node struct {
 	name     string
-	attrs    map[string]string // un-namespaced (or SVG-namespaced) attributes; xlink:href as "href" unless href is set
+	attrs    map[string]string // un-namespaced attributes; xlink:href as "href" unless href is set
 	children []*node
 	parent   *node
 	text     strings.Builder // character data (for <style>)
@@ -93,7 +93,7 @@ func parseTree(data []byte) (*node, map[string]*node, error) {
 			}
 			for _, a := range t.Attr {
 				switch a.Name.Space {
-				case "", svgNS:
+				case "": // an attribute with a prefix is in that namespace, svg: too (not SVG's)
 					n.attrs[a.Name.Local] = a.Value
 				case xlinkNS:
 					if a.Name.Local == "href" {
@@ -498,7 +498,8 @@ func cascade(root *node, rules []cssRule) {
 	walk = func(n *node) {
 		d := make(map[string]string, len(n.attrs))
 		for k, v := range n.attrs {
-			if k != "style" {
+			// marker is a CSS-only shorthand: Chromium and resvg ignore it as an attribute.
+			if k != "style" && k != "marker" {
 				d[k] = v
 			}
 		}

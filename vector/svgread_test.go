@@ -345,3 +345,29 @@ func TestZeroLengthDashDots(t *testing.T) {
 		t.Errorf("dots area %v, want 5π = %v", a, 5*math.Pi)
 	}
 }
+
+// TestBillionLaughsWithPaintAndMask: the passes that measure bounding boxes (a <use>'s for its
+// context paint, a masked group's) count against the expansion cap, so nesting uses that each
+// carry a gradient, under a mask, still stops in bounded time.
+func TestBillionLaughsWithPaintAndMask(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<linearGradient id="g"><stop offset="0" stop-color="red"/><stop offset="1" stop-color="blue"/></linearGradient><defs><rect id="l0" width="1" height="1" fill="context-fill"/>`)
+	for i := 1; i <= 12; i++ {
+		b.WriteString(`<g id="l` + itoa(i) + `">`)
+		for j := 0; j < 10; j++ {
+			b.WriteString(`<use href="#l` + itoa(i-1) + `" fill="url(#g)"/>`)
+		}
+		b.WriteString(`</g>`)
+	}
+	b.WriteString(`</defs><mask id="m"><use href="#l12" fill="url(#g)"/></mask><use href="#l12" fill="url(#g)" mask="url(#m)"/>`)
+	start := time.Now()
+	d, err := ParseSVG([]byte(svgDoc(b.String())))
+	if err != nil {
+		checkErr(t, err)
+	} else if !strings.Contains(unsupported(d), "after <use> expansion") {
+		t.Errorf("expansion cap not reported: %q", d.Unsupported)
+	}
+	if took := time.Since(start); took > fuzzTimeLimit {
+		t.Errorf("took %v", took)
+	}
+}

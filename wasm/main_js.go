@@ -18,6 +18,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/lamina-ml/lamina/model"
 	"github.com/lamina-ml/lamina/promise"
 	"github.com/lamina-ml/lamina/webgpu"
 )
@@ -50,6 +51,7 @@ func main() {
 		"logits":           logits,
 		"layers":           layers,
 		"generate":         generate,
+		"chat":             chat,
 		"disposeModel":     func(a []js.Value) any { reg.disposeModel(a[0].Int()); return nil },
 		"disposeRuntime":   disposeRuntime,
 		"loadTokenizer":    loadTokenizer,
@@ -322,6 +324,55 @@ func generate(a []js.Value) any {
 		return jsPromise.Call("reject", newJSError(err))
 	}
 	o, onToken, isCancelled := a[1], a[2], a[3]
+	req := genRequestFromJS(o)
+	if sp := o.Get("speculative"); sp.Truthy() {
+		// {exitLayer, draftTokens}: self-speculative decoding; each token
+		// event then says whether it was an accepted draft and which
+		// layer's head chose it.
+		if v := sp.Get("exitLayer"); v.Type() == js.TypeNumber {
+			req.DraftExit = v.Int()
+		}
+		if v := sp.Get("draftTokens"); v.Type() == js.TypeNumber {
+			req.DraftTokens = v.Int()
+		}
+		if req.DraftExit > 0 {
+			req.Stats = &model.SpecStats{}
+		}
+	}
+	return async("generate", func() (any, error) {
+		y := newYielder()
+		defer y.release()
+		n := 0
+		ids, cancelled, err := lm.generate(req,
+			func(id int32, text string) {
+				ev := map[string]any{"id": id, "text": text}
+				if st := req.Stats; st != nil && n < len(st.FromDraft) {
+					ev["drafted"] = st.FromDraft[n]
+					ev["exitLayer"] = lm.m.Config.Layers
+					if st.FromDraft[n] {
+						ev["exitLayer"] = req.DraftExit
+					}
+				}
+				n++
+				onToken.Invoke(ev)
+			},
+			func() bool {
+				y.maybeYield()
+				return isCancelled.Invoke().Truthy()
+			})
+		if err != nil {
+			return nil, err
+		}
+		res := map[string]any{"ids": int32sToJS(ids), "cancelled": cancelled}
+		if st := req.Stats; st != nil {
+			res["stats"] = map[string]any{"drafted": st.Drafted, "accepted": st.Accepted, "rounds": st.Rounds}
+		}
+		return res, nil
+	})
+}
+
+// genRequestFromJS reads generate's and chat's sampling options.
+func genRequestFromJS(o js.Value) genRequest {
 	req := genRequest{IDs: idsFromJS(o.Get("ids")), MaxNewTokens: -1}
 	if v := o.Get("maxNewTokens"); v.Type() == js.TypeNumber {
 		req.MaxNewTokens = v.Int()
@@ -344,10 +395,26 @@ func generate(a []js.Value) any {
 			req.StopStrings = append(req.StopStrings, v.Index(i).String())
 		}
 	}
-	return async("generate", func() (any, error) {
+	return req
+}
+
+// chat(modelID, opts {messages: JSON string, responseFormat: JSON string
+// or undefined, ...generate's options}, onToken, isCancelled)
+// → Promise<{ids, promptTokens, finishReason, cancelled}>.
+func chat(a []js.Value) any {
+	lm, err := reg.model(a[0].Int())
+	if err != nil {
+		return jsPromise.Call("reject", newJSError(err))
+	}
+	o, onToken, isCancelled := a[1], a[2], a[3]
+	req := chatRequest{genRequest: genRequestFromJS(o), Messages: []byte(o.Get("messages").String())}
+	if v := o.Get("responseFormat"); v.Type() == js.TypeString {
+		req.ResponseFormat = []byte(v.String())
+	}
+	return async("chat", func() (any, error) {
 		y := newYielder()
 		defer y.release()
-		ids, cancelled, err := lm.generate(req,
+		res, err := lm.chatGenerate(req,
 			func(id int32, text string) {
 				onToken.Invoke(map[string]any{"id": id, "text": text})
 			},
@@ -358,7 +425,7 @@ func generate(a []js.Value) any {
 		if err != nil {
 			return nil, err
 		}
-		return map[string]any{"ids": int32sToJS(ids), "cancelled": cancelled}, nil
+		return map[string]any{"ids": int32sToJS(res.IDs), "promptTokens": res.PromptTokens, "finishReason": res.Finish, "cancelled": res.Cancelled}, nil
 	})
 }
 

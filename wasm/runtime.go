@@ -106,6 +106,7 @@ type loadedModel struct {
 	// files are kept only while an auto runtime runs on WebGPU, to reload
 	// the weights onto the CPU after a device loss.
 	files memFS
+	chat  chatState
 }
 
 // modelInfo is what lm.info holds on the JS side.
@@ -121,8 +122,10 @@ type modelInfo struct {
 	BOS          int32   `json:"bosTokenId"`
 	EOS          []int32 `json:"eosTokenIds"`
 	HasTokenizer bool    `json:"hasTokenizer"`
-	WeightBytes  int64   `json:"weightBytes"`
-	Backend      string  `json:"backend"`
+	// HasChatTemplate: tokenizer_config.json has a chat_template (lm.chat).
+	HasChatTemplate bool   `json:"hasChatTemplate"`
+	WeightBytes     int64  `json:"weightBytes"`
+	Backend         string `json:"backend"`
 }
 
 // registry holds the JS-visible handles of one Go program.
@@ -177,7 +180,7 @@ func (r *registry) createRuntime(ctx context.Context, mode string) (int, string,
 func (r *registry) createRuntimeWith(ctx context.Context, mode string, limits gpuLimits) (int, string, error) {
 	m, err := backend.ParseMode(mode)
 	if err != nil || mode == "" {
-		return 0, "", coded(codeBadInput, "lamina: backend must be 'auto', 'webgpu' or 'cpu', not %q", mode)
+		return 0, "", coded(codeBadInput, "lamina: backend must be 'auto', 'webgpu', 'wasm-simd' or 'cpu', not %q", mode)
 	}
 	if m != backend.CPU && limits.MaxBufferSize < 0 {
 		return 0, "", coded(codeBadInput, "lamina: limits.maxBufferSize must be a positive number of bytes, not %d", limits.MaxBufferSize)
@@ -257,7 +260,7 @@ func (r *registry) loadModel(rtID int, files memFS) (int, *loadedModel, error) {
 			return 0, nil, rt.tooLarge(err)
 		}
 	}
-	if rt.mode == modeAuto && rt.be.Name() != modeCPU {
+	if rt.mode == modeAuto && rt.be.Name() == modeWebGPU {
 		lm.files = files
 	}
 	c := lm.m.Config
@@ -270,6 +273,7 @@ func (r *registry) loadModel(rtID int, files memFS) (int, *loadedModel, error) {
 	if lm.info.EOS == nil {
 		lm.info.EOS = []int32{}
 	}
+	lm.loadChat(files)
 	id := r.add(func(id int) { r.models[id] = lm })
 	rt.models[id] = lm
 	return id, lm, nil
@@ -302,7 +306,7 @@ func (rt *runtime) adapterInfo() *webgpu.AdapterInfo {
 func (lm *loadedModel) withRecovery(op func() error) error {
 	err := op()
 	rt := lm.rt
-	if err == nil || rt.mode != modeAuto || rt.be.Name() == modeCPU || !gpuLost(err) {
+	if err == nil || rt.mode != modeAuto || rt.be.Name() != modeWebGPU || !gpuLost(err) {
 		return err
 	}
 	if rerr := rt.fallBackToCPU(); rerr != nil {
@@ -466,17 +470,27 @@ type genRequest struct {
 	Seed              uint64
 	EOS               []int32 // nil: the model's; empty: never stop early
 	StopStrings       []string
+	// DraftExit and DraftTokens turn on self-speculative decoding
+	// (generate({speculative: {exitLayer, draftTokens}})); Stats, if
+	// non-nil, receives its counts, FromDraft appended before each
+	// onToken call.
+	DraftExit, DraftTokens int
+	Stats                  *model.SpecStats
+	constraint             model.Constraint // lm.chat's response_format
 }
 
 // options resolves a request with the model's generation_config.json
 // (model.ResolveOptions, as the CLI and the worker do).
 func (lm *loadedModel) options(req genRequest) model.GenerateOptions {
 	r := model.Request{Temperature: req.Temperature, TopK: req.TopK, TopP: req.TopP,
-		RepetitionPenalty: req.RepetitionPenalty, Seed: req.Seed, EOS: req.EOS, StopStrings: req.StopStrings}
+		RepetitionPenalty: req.RepetitionPenalty, Seed: req.Seed, EOS: req.EOS, StopStrings: req.StopStrings,
+		DraftExit: req.DraftExit, DraftTokens: req.DraftTokens}
 	if req.MaxNewTokens >= 0 {
 		r.MaxNewTokens = &req.MaxNewTokens
 	}
-	return lm.m.Options(r)
+	o := lm.m.Options(r)
+	o.Stats = req.Stats
+	return o
 }
 
 // generate continues req.IDs. onToken gets every new id with the text it
@@ -487,7 +501,11 @@ func (lm *loadedModel) generate(req genRequest, onToken func(id int32, text stri
 	if err := lm.checkIDs(req.IDs); err != nil {
 		return nil, false, err
 	}
+	if req.DraftExit < 0 || req.DraftExit >= lm.m.Config.Layers {
+		return nil, false, coded(codeBadInput, "lamina: speculative.exitLayer %d must lie in [1, %d) (the model has %d layers)", req.DraftExit, lm.m.Config.Layers, lm.m.Config.Layers)
+	}
 	opts := lm.options(req)
+	opts.Constraint = req.constraint
 	if len(opts.StopStrings) > 0 && lm.tok == nil {
 		return nil, false, coded(codeNoTokenizer, "lamina: stopStrings need a tokenizer.json")
 	}

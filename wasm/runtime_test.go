@@ -13,6 +13,8 @@ import (
 	"testing/fstest"
 	"unicode/utf8"
 
+	"github.com/lamina-ml/lamina/backend"
+	"github.com/lamina-ml/lamina/model"
 	"github.com/lamina-ml/lamina/tensor"
 	"github.com/lamina-ml/lamina/webgpu"
 )
@@ -112,6 +114,43 @@ func TestRuntimeMatchesHF(t *testing.T) {
 				t.Errorf("streamed %v", streamed)
 			}
 		})
+	}
+}
+
+// TestGenerateSpeculative checks generate({speculative}) through the
+// runtime: transformers' greedy ids, and per-token draft flags for every
+// streamed token, as many set as the stats count accepted.
+func TestGenerateSpeculative(t *testing.T) {
+	files, ref := readModelDir(t, "llama-tiny")
+	r := newRegistry(nil)
+	_, lm, err := r.loadModel(newCPURuntime(t, r), files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(ref.GreedyIDs) - len(ref.GreedyPrompt)
+	st := &model.SpecStats{}
+	streamed := 0
+	ids, _, err := lm.generate(genRequest{IDs: ref.GreedyPrompt, MaxNewTokens: n, EOS: []int32{}, DraftExit: 1, DraftTokens: 3, Stats: st},
+		func(int32, string) {
+			streamed++
+			if len(st.FromDraft) != streamed {
+				t.Errorf("token %d streamed with %d draft flags", streamed, len(st.FromDraft))
+			}
+		}, func() bool { return false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(ids) != fmt.Sprint(ref.GreedyIDs) {
+		t.Errorf("speculative greedy ids\n got %v\nwant %v", ids, ref.GreedyIDs)
+	}
+	acc := 0
+	for _, d := range st.FromDraft {
+		if d {
+			acc++
+		}
+	}
+	if st.Drafted == 0 || acc != st.Accepted || streamed != n {
+		t.Errorf("stats %+v, %d flagged accepted, %d streamed", st, acc, streamed)
 	}
 }
 
@@ -260,10 +299,19 @@ func TestRuntimeErrors(t *testing.T) {
 	}
 }
 
+// autoCPU is the backend auto falls back to without a GPU: wasm-simd where
+// the SIMD module loads (js/wasm in Node), else cpu.
+func autoCPU() string {
+	if _, err := backend.LoadSIMD(context.Background()); err == nil {
+		return string(backend.WasmSIMD)
+	}
+	return modeCPU
+}
+
 func TestAutoFallsBackToCPU(t *testing.T) {
 	r := newRegistry(webgpu.NewBackendWithOptions)
 	_, be, err := r.createRuntime(context.Background(), modeAuto)
-	if err != nil || be != "cpu" {
+	if err != nil || be != autoCPU() {
 		t.Fatalf("auto without WebGPU: backend %q err %v", be, err)
 	}
 }
@@ -468,7 +516,7 @@ func TestAutoSkipsSoftwareAdapter(t *testing.T) {
 		adapter webgpu.AdapterInfo
 		want    string
 	}{
-		{modeAuto, swiftShader, "cpu"},
+		{modeAuto, swiftShader, autoCPU()},
 		{modeAuto, nvidia, "webgpu"},
 		{modeWebGPU, swiftShader, "webgpu"},
 		{modeWebGPU, nvidia, "webgpu"},
@@ -538,7 +586,7 @@ func TestTooLargeForDevice(t *testing.T) {
 	if _, _, err := r.createRuntimeWith(context.Background(), modeWebGPU, gpuLimits{MaxBufferSize: 4096}); err == nil || got.MaxBufferSize != 4096 || got.RejectSoftware {
 		t.Errorf("webgpu runtime: options %+v, err %v", got, err)
 	}
-	if _, be, _ := r.createRuntimeWith(context.Background(), modeAuto, gpuLimits{}); be != "cpu" || !got.RejectSoftware {
+	if _, be, _ := r.createRuntimeWith(context.Background(), modeAuto, gpuLimits{}); be != autoCPU() || !got.RejectSoftware {
 		t.Errorf("auto runtime: options %+v, backend %q", got, be)
 	}
 	if _, _, err := r.createRuntimeWith(context.Background(), modeWebGPU, gpuLimits{MaxBufferSize: -1}); errorCode(err) != codeBadInput {

@@ -122,7 +122,7 @@ func (r *registry) loadSVGModel(rtID int, files memFS, backend string) (int, *sv
 	if sm.m, err = svgmodel.Load(files, be); err != nil {
 		return 0, nil, svgLoadError(rt.tooLarge(err))
 	}
-	if sm.shared && rt.mode == modeAuto && be.Name() != modeCPU {
+	if sm.shared && rt.mode == modeAuto && be.Name() == modeWebGPU {
 		sm.files = files
 	}
 	c := sm.m.Config
@@ -290,7 +290,7 @@ func (sm *svgModel) estimateSVG(est []float32, dst *[4]float64) (string, error) 
 func (sm *svgModel) withRecovery(op func() error) error {
 	err := op()
 	rt := sm.rt
-	if err == nil || !sm.shared || rt.mode != modeAuto || rt.be.Name() == modeCPU || !gpuLost(err) {
+	if err == nil || !sm.shared || rt.mode != modeAuto || rt.be.Name() != modeWebGPU || !gpuLost(err) {
 		return err
 	}
 	if rerr := rt.fallBackToCPU(); rerr != nil {

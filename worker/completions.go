@@ -43,7 +43,20 @@ type completionRequest struct {
 	IgnoreEOS bool `json:"ignore_eos"`
 	N         *int `json:"n"`
 	Echo      bool `json:"echo"`
+	// Speculative is lamina's extension: LayerSkip self-speculative
+	// decoding with the first exit_layer layers drafting draft_tokens
+	// tokens per round (greedy output is unchanged).
+	Speculative *speculativeRequest `json:"speculative"`
 }
+
+// speculativeRequest is completions' "speculative" object.
+type speculativeRequest struct {
+	ExitLayer   int `json:"exit_layer"`
+	DraftTokens int `json:"draft_tokens"`
+}
+
+// maxDraftTokens bounds "speculative".draft_tokens.
+const maxDraftTokens = 16
 
 // completion is a validated request.
 type completion struct {
@@ -132,6 +145,15 @@ func parseCompletion(body []byte) (*completion, error) {
 			c.req.Seed = c.req.Seed<<8 | uint64(x)
 		}
 	}
+	if sp := req.Speculative; sp != nil {
+		if sp.ExitLayer < 1 {
+			return nil, unprocessable("speculative_out_of_range", "speculative.exit_layer must be a positive layer count, got %d", sp.ExitLayer)
+		}
+		if sp.DraftTokens < 0 || sp.DraftTokens > maxDraftTokens {
+			return nil, unprocessable("speculative_out_of_range", "speculative.draft_tokens must be in [0, %d] (0: the default), got %d", maxDraftTokens, sp.DraftTokens)
+		}
+		c.req.DraftExit, c.req.DraftTokens = sp.ExitLayer, sp.DraftTokens
+	}
 	c.opts = sampleOptions(model.ResolveOptions(c.req, model.GenerationConfig{}))
 	stops, err := parseStop(req.Stop)
 	if err != nil {
@@ -197,7 +219,7 @@ func setPromptIDs(ids []int64, c *completion) error {
 // max_tokens the model's defaults set above the worker's limit is capped.
 func sampleOptions(o model.GenerateOptions) SampleOptions {
 	return SampleOptions{MaxTokens: min(max(o.MaxNewTokens, 1), MaxNewTokens), Temperature: o.Temperature,
-		TopK: o.TopK, TopP: o.TopP, Seed: o.Seed}
+		TopK: o.TopK, TopP: o.TopP, Seed: o.Seed, DraftExit: o.DraftExit, DraftTokens: o.DraftTokens}
 }
 
 func parseStop(raw json.RawMessage) ([]string, error) {
@@ -335,6 +357,9 @@ func (h *Handler) runCompletion(w http.ResponseWriter, ctx context.Context, c *c
 	}
 	if len(c.stops) > 0 && e.tok == nil {
 		return unprocessable("no_tokenizer", "stop strings need a tokenizer; model %s has none", c.model)
+	}
+	if l, ok := e.lm.(layerCounter); ok && c.opts.DraftExit >= l.Layers() {
+		return unprocessable("speculative_out_of_range", "speculative.exit_layer %d must be below model %s's %d layers", c.opts.DraftExit, c.model, l.Layers())
 	}
 	vocab := e.lm.VocabSize()
 	for i, id := range prompt {

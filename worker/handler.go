@@ -11,6 +11,7 @@
 //	GET       /v1/models
 //	GET|HEAD  /models/{model}/{file}
 //	POST      /v1/completions
+//	POST      /v1/chat/completions
 //	POST      /v1/svg/generate, /v1/svg/edit
 //
 // Every route answers CORS preflights, and every error is JSON
@@ -130,6 +131,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		h.completions(w, r)
+	case p == "/v1/chat/completions":
+		if !allowMethods(w, r, http.MethodPost) {
+			return
+		}
+		h.chatCompletions(w, r)
 	case p == "/v1/svg/generate" || p == "/v1/svg/edit":
 		if !allowMethods(w, r, http.MethodPost) {
 			return
@@ -145,7 +151,7 @@ func routeMethods(p string) string {
 	switch {
 	case p == "/health", p == "/v1/models", strings.HasPrefix(p, "/models/"):
 		return "GET, HEAD, OPTIONS"
-	case p == "/v1/completions", p == "/v1/svg/generate", p == "/v1/svg/edit":
+	case p == "/v1/completions", p == "/v1/chat/completions", p == "/v1/svg/generate", p == "/v1/svg/edit":
 		return "POST, OPTIONS"
 	}
 	return ""

@@ -50,6 +50,19 @@ type SampleOptions struct {
 	TopK        int     // 0: no top-k limit
 	TopP        float32 // 1 keeps the whole distribution
 	Seed        uint64
+	// DraftExit > 0 asks for self-speculative decoding with DraftTokens
+	// per round (model.GenerateOptions); LMs without it ignore it, which
+	// changes no greedy output.
+	DraftExit, DraftTokens int
+	// Constraint, if set, masks every step (response_format; see
+	// model.GenerateOptions.Constraint).
+	Constraint model.Constraint
+}
+
+// layerCounter is implemented by LMs that know their decoder depth
+// (modelLM), so a speculative exit_layer past it is refused as a 422.
+type layerCounter interface {
+	Layers() int
 }
 
 // generationDefaults is implemented by LMs whose folder has a

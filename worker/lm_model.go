@@ -9,6 +9,7 @@ import (
 	"github.com/lamina-ml/lamina/model"
 	"github.com/lamina-ml/lamina/tensor"
 	"github.com/lamina-ml/lamina/tokenizer"
+	"github.com/lamina-ml/lamina/tokenizer/chattemplate"
 )
 
 // LoadCPU is the LMLoader of the worker: lamina's model package on the
@@ -32,7 +33,19 @@ func LoadCPU(ctx context.Context, fsys fs.FS) (LM, Tokenizer, error) {
 		m.Close()
 		return nil, nil, fmt.Errorf("tokenizer.json: %w", err)
 	}
-	return modelLM{m}, modelTokenizer{tok}, nil
+	mt := modelTokenizer{tok, &chatExtras{}}
+	// tokenizer_config.json carries the chat template; a model without
+	// one (or with one that does not parse) still completes text, and
+	// /v1/chat/completions reports why it cannot chat.
+	switch cfg, err := fs.ReadFile(fsys, "tokenizer_config.json"); {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		m.Close()
+		return nil, nil, err
+	default:
+		mt.chat.config, mt.chat.err = chattemplate.ParseConfig(cfg)
+	}
+	return modelLM{m}, mt, nil
 }
 
 type modelLM struct{ m *model.Model }
@@ -44,6 +57,9 @@ func (l modelLM) Generate(ctx context.Context, prompt []int32, o SampleOptions, 
 		TopK:         o.TopK,
 		TopP:         o.TopP,
 		Seed:         o.Seed,
+		DraftExit:    o.DraftExit,
+		DraftTokens:  o.DraftTokens,
+		Constraint:   o.Constraint,
 		// The handler ends on EOS itself (it must not emit the EOS
 		// token, and ignore_eos turns that off).
 		IgnoreEOS: true,
@@ -56,9 +72,13 @@ func (l modelLM) Generation() model.GenerationConfig { return l.m.Generation }
 
 func (l modelLM) VocabSize() int     { return l.m.Config.VocabSize }
 func (l modelLM) ContextLength() int { return l.m.Config.MaxPositions }
+func (l modelLM) Layers() int        { return l.m.Config.Layers }
 func (l modelLM) EOS() []int32       { return l.m.EOS }
 
-type modelTokenizer struct{ t *tokenizer.Tokenizer }
+type modelTokenizer struct {
+	t    *tokenizer.Tokenizer
+	chat *chatExtras
+}
 
 // Encode adds the special tokens the file's post-processor asks for (a BOS
 // for most Llama tokenizers), as HF tokenizers and OpenAI-compatible

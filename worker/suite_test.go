@@ -604,6 +604,9 @@ func (s *suite) completionErrors(t *testing.T) {
 		{"context overflow", []byte(`{"model":"gpt2-tiny","prompt":[` + strings.TrimSuffix(strings.Repeat("1,", 120), ",") + `],"max_tokens":16}`), 422, "context_length_exceeded"},
 		{"text without tokenizer", []byte(`{"model":"gpt2-tiny","prompt":"hello"}`), 422, "no_tokenizer"},
 		{"stop without tokenizer", []byte(`{"model":"gpt2-tiny","prompt":[1],"stop":"x"}`), 422, "no_tokenizer"},
+		{"speculative exit 0", []byte(`{"model":"gpt2-tiny","prompt":[1],"speculative":{"exit_layer":0}}`), 422, "speculative_out_of_range"},
+		{"speculative past depth", []byte(`{"model":"gpt2-tiny","prompt":[1],"speculative":{"exit_layer":2}}`), 422, "speculative_out_of_range"},
+		{"speculative 99 drafts", []byte(`{"model":"gpt2-tiny","prompt":[1],"speculative":{"exit_layer":1,"draft_tokens":99}}`), 422, "speculative_out_of_range"},
 		{"five stops", []byte(`{"model":"gpt2-tiny","prompt":[1],"stop":["a","b","c","d","e"]}`), 422, "too_many_stops"},
 		{"unknown model", []byte(`{"model":"no-such-model","prompt":[1]}`), 404, "model_not_found"},
 		{"oversize", big, 413, "body_too_large"},
@@ -664,6 +667,16 @@ func (s *suite) greedy(t *testing.T) {
 		})
 		if !equalIDs(resp2.Choices[0].TokenIDs, want[:3]) {
 			t.Errorf("%s batch form: got %v, want %v", name, resp2.Choices[0].TokenIDs, want[:3])
+		}
+		// Self-speculative decoding ("speculative", lamina's extension)
+		// leaves greedy ids unchanged.
+		resp3, _ := s.complete(t, map[string]any{
+			"model": name, "prompt": ref.Prompt, "max_tokens": len(want),
+			"temperature": 0, "ignore_eos": true, "return_token_ids": true,
+			"speculative": map[string]int{"exit_layer": 1, "draft_tokens": 3},
+		})
+		if !equalIDs(resp3.Choices[0].TokenIDs, want) {
+			t.Errorf("%s speculative greedy: got %v, transformers %v", name, resp3.Choices[0].TokenIDs, want)
 		}
 	}
 	// llama-tiny's greedy continuation hits its EOS (2) second: without

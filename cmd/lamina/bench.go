@@ -72,7 +72,7 @@ func runBench(args []string) error { return benchTo(stdout, args) }
 func benchTo(w io.Writer, args []string) error {
 	fs := newFlagSet("bench")
 	shape := fs.String("shape", "smollm2-135m", "model shape: "+strings.Join(slices.Sorted(maps.Keys(benchShapes)), ", "))
-	dtype := fs.String("dtype", "f16", "weight dtype: f32, f16 or bf16")
+	dtype := fs.String("dtype", "f16", "weight dtype: f32, f16, bf16, q8 (int8 per channel) or q4 (4-bit, groups of 32); q8/q4 quantize every matrix, the tied embedding / lm_head included")
 	promptLen := fs.Int("prompt-len", 128, "prompt tokens for prefill")
 	newTokens := fs.Int("new-tokens", 128, "tokens to decode (greedy, KV cache)")
 	reps := fs.Int("reps", 3, "repetitions; figures are medians")
@@ -229,8 +229,12 @@ func parseBenchDType(s string) (tensor.DType, error) {
 		return tensor.F16, nil
 	case "bf16":
 		return tensor.BF16, nil
+	case "q8":
+		return tensor.Q8, nil
+	case "q4":
+		return tensor.Q4, nil
 	}
-	return 0, fmt.Errorf("--dtype %q: want f32, f16 or bf16", s)
+	return 0, fmt.Errorf("--dtype %q: want f32, f16, bf16, q8 or q4", s)
 }
 
 // shapeParams counts the weights of a llama-shaped config (norms included).

@@ -70,3 +70,21 @@ func TestBenchBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchQuantDTypes: --dtype q8 and q4 run on weights the CPU backend
+// holds quantized.
+func TestBenchQuantDTypes(t *testing.T) {
+	for _, dt := range []string{"q8", "q4"} {
+		var out bytes.Buffer
+		if err := benchTo(&out, []string{"--shape", "tiny", "--json", "--reps", "1", "--prompt-len", "8", "--new-tokens", "3", "--dtype", dt}); err != nil {
+			t.Fatal(err)
+		}
+		var r benchResult
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.DType != strings.ToUpper(dt) || !(r.DecodeTokS > 0) {
+			t.Errorf("%s: %+v", dt, r)
+		}
+	}
+}

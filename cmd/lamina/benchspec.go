@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -36,11 +37,13 @@ func runBenchSpec(args []string) error {
 	tokens := fs.String("draft-tokens", "2,4,6", "draft lengths K, comma-separated")
 	maxNew := fs.Int("max-new-tokens", 64, "tokens to generate per run (EOS ignored)")
 	reps := fs.Int("reps", 5, "interleaved repetitions")
+	shape := fs.String("shape", "", "instead of --model, random f16 weights of a bench shape (smollm2-135m, tiny) and a random-id prompt: a model not trained for early exit")
+	auto := fs.Bool("auto", false, "also print model.PlanSpeculation's decision (what --draft-exit auto would do) and time it as a config")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *dir == "" {
-		return errors.New("--model is required")
+	if (*dir == "") == (*shape == "") {
+		return errors.New("give exactly one of --model and --shape")
 	}
 	if *maxNew < 2 || *reps < 1 {
 		return errors.New("--max-new-tokens must be at least 2 and --reps at least 1")
@@ -53,22 +56,57 @@ func runBenchSpec(args []string) error {
 	if err != nil {
 		return err
 	}
-	tok, err := loadTokenizer(*dir)
-	if err != nil {
-		return err
-	}
-	if tok == nil {
-		return fmt.Errorf("%s has no tokenizer.json", *dir)
-	}
-	ids := tok.EncodeWithSpecial(*prompt)
-	if len(ids) == 0 {
-		return errors.New("the prompt encodes to no tokens")
-	}
-	m, err := model.LoadDir(*dir, tensor.NewCPU())
-	if err != nil {
-		return err
+	var m *model.Model
+	var ids []int32
+	if *shape != "" {
+		cfg, ok := benchShapes[*shape]
+		if !ok {
+			return fmt.Errorf("unknown shape %q", *shape)
+		}
+		if m, err = model.NewRandom(cfg, tensor.NewCPU(), tensor.F16, 1); err != nil {
+			return err
+		}
+		r := model.NewRNG(2)
+		for range 9 {
+			ids = append(ids, int32(r.Uint64()%uint64(cfg.VocabSize)))
+		}
+	} else {
+		tok, err := loadTokenizer(*dir)
+		if err != nil {
+			return err
+		}
+		if tok == nil {
+			return fmt.Errorf("%s has no tokenizer.json", *dir)
+		}
+		if ids = tok.EncodeWithSpecial(*prompt); len(ids) == 0 {
+			return errors.New("the prompt encodes to no tokens")
+		}
+		if m, err = model.LoadDir(*dir, tensor.NewCPU()); err != nil {
+			return err
+		}
 	}
 	defer m.Close()
+	var plan *model.SpecPlan
+	if *auto {
+		start := time.Now()
+		p, err := m.PlanSpeculation(context.Background(), ids)
+		if err != nil {
+			return err
+		}
+		plan = &p
+		fmt.Fprintf(stdout, "auto (%.2f s to plan): %s\n", time.Since(start).Seconds(), p.Reason)
+		fmt.Fprintf(stdout, "  probe over %d positions:", p.ProbePositions)
+		for _, ea := range p.Probe {
+			fmt.Fprintf(stdout, " E=%d %.2f", ea.Exit, ea.Acceptance)
+		}
+		fmt.Fprintf(stdout, "\n  costs per layer: 1 row %.3g s, head %.3g s, verify rows 2..%d:", p.Costs.Layer, p.Costs.Head, len(p.Costs.Verify)-1)
+		for T := 2; T < len(p.Costs.Verify); T++ {
+			if v := p.Costs.Verify[T]; v > 0 {
+				fmt.Fprintf(stdout, " %d:%.2fx", T, v/p.Costs.Layer)
+			}
+		}
+		fmt.Fprintln(stdout)
+	}
 
 	cfgs := []specConfig{{}}
 	for _, E := range Es {
@@ -76,7 +114,11 @@ func runBenchSpec(args []string) error {
 			cfgs = append(cfgs, specConfig{E, K})
 		}
 	}
+	if plan != nil && plan.DraftExit > 0 && !slices.Contains(cfgs, specConfig{plan.DraftExit, plan.DraftTokens}) {
+		cfgs = append(cfgs, specConfig{plan.DraftExit, plan.DraftTokens})
+	}
 	rates := make([][]float64, len(cfgs))
+	cpuRates := make([][]float64, len(cfgs)) // per process CPU second: the work, whatever the load
 	stats := make([]model.SpecStats, len(cfgs))
 	var want []int32
 	ctx := context.Background()
@@ -85,13 +127,19 @@ func runBenchSpec(args []string) error {
 			var st model.SpecStats
 			o := model.GenerateOptions{MaxNewTokens: *maxNew, IgnoreEOS: true, DraftExit: c.E, DraftTokens: c.K, Stats: &st}
 			var first time.Time
+			var firstCPU time.Duration
+			cpuOK := false
 			out, err := m.Generate(ctx, ids, o, func(int32) bool {
 				if first.IsZero() {
 					first = time.Now()
+					firstCPU, cpuOK = processCPUTime()
 				}
 				return true
 			})
 			end := time.Now()
+			if c, ok := processCPUTime(); ok && cpuOK {
+				cpuRates[ci] = append(cpuRates[ci], float64(len(out)-1)/(c-firstCPU).Seconds())
+			}
 			if err != nil {
 				return err
 			}
@@ -105,9 +153,13 @@ func runBenchSpec(args []string) error {
 		}
 	}
 	fmt.Fprintf(stdout, "lamina bench-spec: %s, %d layers, %d prompt tokens, %d new tokens, %d threads, %d interleaved reps, greedy (ids checked equal)\n",
-		*dir, m.Config.Layers, len(ids), *maxNew, kernels.Workers(), *reps)
-	fmt.Fprintf(stdout, "%-10s %8s %10s %14s %8s\n", "config", "accept", "drafted", "decode tok/s", "ratio")
+		cmp.Or(*dir, *shape+" (random weights)"), m.Config.Layers, len(ids), *maxNew, kernels.Workers(), *reps)
+	fmt.Fprintf(stdout, "%-10s %8s %10s %14s %8s %14s %8s\n", "config", "accept", "drafted", "decode tok/s", "ratio", "tok/CPU-s", "ratio")
 	base := median(rates[0])
+	cpuBase := 0.0
+	if len(cpuRates[0]) > 0 {
+		cpuBase = median(cpuRates[0])
+	}
 	for ci, c := range cfgs {
 		name, acc, drafted := "plain", "-", "-"
 		if c.E > 0 {
@@ -116,7 +168,12 @@ func runBenchSpec(args []string) error {
 			drafted = strconv.Itoa(stats[ci].Drafted)
 		}
 		r := median(rates[ci])
-		fmt.Fprintf(stdout, "%-10s %8s %10s %14.1f %7.2fx\n", name, acc, drafted, r, r/base)
+		cpu, cpuRatio := "-", "-"
+		if len(cpuRates[ci]) > 0 && cpuBase > 0 {
+			c := median(cpuRates[ci])
+			cpu, cpuRatio = fmt.Sprintf("%.1f", c), fmt.Sprintf("%.2fx", c/cpuBase)
+		}
+		fmt.Fprintf(stdout, "%-10s %8s %10s %14.1f %7.2fx %14s %8s\n", name, acc, drafted, r, r/base, cpu, cpuRatio)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 )
 
 func init() {
-	register("generate", "generate text: --model DIR (--prompt TEXT | --ids 1,2,3) --max-new-tokens N [--temperature T --top-k K --top-p P --seed S --repetition-penalty R] [--draft-exit E --draft-tokens K | --early-exit-threshold X] [--json]", runGenerate)
+	register("generate", "generate text: --model DIR (--prompt TEXT | --ids 1,2,3) --max-new-tokens N [--temperature T --top-k K --top-p P --seed S --repetition-penalty R] [--draft-exit E | --draft-model DIR] [--draft-tokens K] [--early-exit-threshold X] [--json]", runGenerate)
 }
 
 // runGenerate streams generated text to stdout (or, without a
@@ -40,7 +41,8 @@ func runGenerate(args []string) error {
 	ignoreEOS := fs.Bool("ignore-eos", false, "keep generating past end-of-sequence tokens")
 	var stops stringList
 	fs.Var(&stops, "stop", "stop once the generated text contains this string (repeatable)")
-	draftExit := fs.Int("draft-exit", 0, "LayerSkip self-speculative decoding: draft with the first E layers (0: off; greedy output is unchanged)")
+	draftExitFlag := fs.String("draft-exit", "0", "LayerSkip self-speculative decoding: draft with the first E layers (0: off; greedy output is unchanged); auto: measure and decide (model.PlanSpeculation)")
+	draftModel := fs.String("draft-model", "", "speculative decoding with a separate small draft model folder sharing the tokenizer (greedy output is unchanged)")
 	draftTokens := fs.Int("draft-tokens", model.DefaultDraftTokens, "tokens drafted per round with --draft-exit")
 	earlyExit := fs.Float64("early-exit-threshold", 0, "CALM-style early exit, greedy only and NOT exact: a token leaves after the first layer whose next-token probability reaches X (0: off)")
 	asJSON := fs.Bool("json", false, `print {"ids": [...], "text": "..."} instead of streaming`)
@@ -49,6 +51,14 @@ func runGenerate(args []string) error {
 	}
 	if *dir == "" {
 		return errors.New("--model is required")
+	}
+	autoExit := *draftExitFlag == "auto"
+	draftExit := 0
+	if !autoExit {
+		var err error
+		if draftExit, err = strconv.Atoi(*draftExitFlag); err != nil {
+			return fmt.Errorf("--draft-exit %q: want a layer count or auto", *draftExitFlag)
+		}
 	}
 	if (*prompt == "") == (*idsFlag == "") {
 		return errors.New("give exactly one of --prompt and --ids")
@@ -81,8 +91,8 @@ func runGenerate(args []string) error {
 
 	// Flags left out take generation_config.json's value, then the
 	// built-in default: the resolution the worker and the browser share.
-	req := model.Request{Seed: *seed, IgnoreEOS: *ignoreEOS, DraftExit: *draftExit}
-	if *draftExit > 0 {
+	req := model.Request{Seed: *seed, IgnoreEOS: *ignoreEOS, DraftExit: draftExit}
+	if draftExit > 0 || *draftModel != "" {
 		req.DraftTokens = *draftTokens
 	}
 	fs.Visit(func(f *flag.Flag) {
@@ -101,8 +111,29 @@ func runGenerate(args []string) error {
 	})
 	opts := m.Options(req)
 	opts.EarlyExitThreshold = float32(*earlyExit)
+	if *draftModel != "" {
+		dm, err := model.LoadDir(*draftModel, tensor.NewCPU())
+		if err != nil {
+			return fmt.Errorf("--draft-model: %w", err)
+		}
+		defer dm.Close()
+		opts.DraftModel = dm
+	}
+	var plan *model.SpecPlan
+	if autoExit {
+		if opts.DraftModel != nil || opts.EarlyExitThreshold > 0 {
+			return errors.New("--draft-exit auto does not combine with --draft-model or --early-exit-threshold")
+		}
+		p, err := m.PlanSpeculation(context.Background(), ids)
+		if err != nil {
+			return err
+		}
+		plan = &p
+		opts.DraftExit = p.DraftExit
+		opts.DraftTokens = p.DraftTokens
+	}
 	var stats model.SpecStats
-	if opts.DraftExit > 0 || opts.EarlyExitThreshold > 0 {
+	if opts.DraftExit > 0 || opts.DraftModel != nil || opts.EarlyExitThreshold > 0 || plan != nil {
 		opts.Stats = &stats
 	}
 	isEOS := func(id int32) bool { return !opts.IgnoreEOS && slices.Contains(m.EOS, id) }
@@ -157,8 +188,8 @@ func runGenerate(args []string) error {
 		out = []int32{}
 	}
 	var st *genStats
-	if opts.DraftExit > 0 || opts.EarlyExitThreshold > 0 {
-		st = &genStats{Drafted: stats.Drafted, Accepted: stats.Accepted, Rounds: stats.Rounds, ExitLayers: stats.ExitLayers}
+	if opts.Stats != nil {
+		st = &genStats{Drafted: stats.Drafted, Accepted: stats.Accepted, Rounds: stats.Rounds, ExitLayers: stats.ExitLayers, Auto: plan}
 		if elapsed > 0 {
 			st.TokensPerS = float64(len(out)) / elapsed
 		}
@@ -186,4 +217,6 @@ type genStats struct {
 	Rounds     int     `json:"rounds"`
 	TokensPerS float64 `json:"tokens_per_s"`
 	ExitLayers []int   `json:"exit_layers,omitempty"`
+	// Auto is --draft-exit auto's decision and its measurements.
+	Auto *model.SpecPlan `json:"auto,omitempty"`
 }

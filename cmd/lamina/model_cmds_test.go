@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/lamina-ml/lamina/model"
 )
 
 // The model commands are tested in-process against the transformers
@@ -124,22 +126,59 @@ func TestGenerateCommandGreedy(t *testing.T) {
 	}
 }
 
-// TestGenerateCommandDraftExit checks --draft-exit/--draft-tokens give
-// transformers' greedy ids (the fixture's reference) and --json's stats.
+// TestGenerateCommandDraftExit checks --draft-exit/--draft-tokens and
+// --draft-model give transformers' greedy ids (the fixture's reference) and
+// --json's stats.
 func TestGenerateCommandDraftExit(t *testing.T) {
 	ref := loadReference(t, "llama-tiny")
 	want := ref.GreedyIDs[len(ref.GreedyPrompt):]
 	dir := filepath.Join(fixtureDir, "llama-tiny")
+	for _, flags := range [][]string{
+		{"--draft-exit", "1", "--draft-tokens", "3"},
+		{"--draft-model", filepath.Join(fixtureDir, "qwen2-tiny"), "--draft-tokens", "2"},
+		{"--draft-model", dir, "--draft-tokens", "4"},
+	} {
+		args := append([]string{"generate", "--model", dir, "--ids", joinIDs(ref.GreedyPrompt), "--max-new-tokens", fmt.Sprint(len(want)),
+			"--ignore-eos", "--temperature", "0", "--json"}, flags...)
+		out, errs, code := capture(t, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", flags, code, errs)
+		}
+		var res struct {
+			IDs   []int32 `json:"ids"`
+			Stats *struct {
+				Drafted, Accepted, Rounds int
+				TokensPerS                float64 `json:"tokens_per_s"`
+			} `json:"stats"`
+		}
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(res.IDs, want) {
+			t.Errorf("%v: ids %v, want %v", flags, res.IDs, want)
+		}
+		if res.Stats == nil || res.Stats.Drafted == 0 || res.Stats.Rounds == 0 || res.Stats.Accepted > res.Stats.Drafted || !(res.Stats.TokensPerS > 0) {
+			t.Errorf("%v: stats %+v in %s", flags, res.Stats, out)
+		}
+	}
+}
+
+// TestGenerateCommandDraftExitAuto checks --draft-exit auto keeps the
+// greedy ids and reports its decision under "stats": "auto".
+func TestGenerateCommandDraftExitAuto(t *testing.T) {
+	ref := loadReference(t, "llama-tiny")
+	want := ref.GreedyIDs[len(ref.GreedyPrompt):]
+	dir := filepath.Join(fixtureDir, "llama-tiny")
 	out, errs, code := capture(t, "generate", "--model", dir, "--ids", joinIDs(ref.GreedyPrompt), "--max-new-tokens", fmt.Sprint(len(want)),
-		"--ignore-eos", "--temperature", "0", "--draft-exit", "1", "--draft-tokens", "3", "--json")
+		"--ignore-eos", "--temperature", "0", "--json", "--draft-exit", "auto")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	var res struct {
 		IDs   []int32 `json:"ids"`
 		Stats *struct {
-			Drafted, Accepted, Rounds int
-			TokensPerS                float64 `json:"tokens_per_s"`
+			Drafted int
+			Auto    *model.SpecPlan
 		} `json:"stats"`
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
@@ -148,8 +187,13 @@ func TestGenerateCommandDraftExit(t *testing.T) {
 	if !slices.Equal(res.IDs, want) {
 		t.Errorf("ids %v, want %v", res.IDs, want)
 	}
-	if res.Stats == nil || res.Stats.Drafted == 0 || res.Stats.Rounds == 0 || res.Stats.Accepted > res.Stats.Drafted || !(res.Stats.TokensPerS > 0) {
-		t.Errorf("stats %+v in %s", res.Stats, out)
+	if res.Stats == nil || res.Stats.Auto == nil || res.Stats.Auto.Reason == "" || len(res.Stats.Auto.Probe) != 1 || res.Stats.Auto.Probe[0].Exit != 1 ||
+		(res.Stats.Auto.DraftExit == 0) != (res.Stats.Drafted == 0) {
+		t.Errorf("stats in %s", out)
+	}
+	_, errs, code = capture(t, "generate", "--model", dir, "--ids", "1", "--draft-exit", "some")
+	if code == 0 || !strings.Contains(errs, "want a layer count or auto") {
+		t.Errorf("--draft-exit some: exit %d, %s", code, errs)
 	}
 }
 
@@ -326,6 +370,7 @@ func TestModelCommandErrors(t *testing.T) {
 		{[]string{"generate", "--model", gpt2, "--prompt", "hi"}, "tokenizer.json"},
 		{[]string{"generate", "--model", gpt2, "--ids", "1", "--top-p", "2"}, "invalid sampling options"},
 		{[]string{"generate", "--model", gpt2, "--ids", "1", "--draft-exit", "2"}, "draft exit 2 must lie in [1,2)"},
+		{[]string{"generate", "--model", gpt2, "--ids", "1", "--draft-model", t.TempDir()}, "--draft-model"},
 		{[]string{"layers", "--model", gpt2, "--ids", "1", "--top", "0"}, "must be positive"},
 		{[]string{"nosuch"}, "unknown command"},
 	}

@@ -65,6 +65,7 @@ func runPerplexity(args []string) error {
 	window := fs.Int("window", 0, "tokens per window (default: the model's context length, as train/lm/eval.py)")
 	stride := fs.Int("stride", 0, "tokens between window starts (default: --window, non-overlapping)")
 	maxTokens := fs.Int("max-tokens", 0, "score only the first N tokens of the text (0: all)")
+	finalOnly := fs.Bool("final-only", false, "score only the full model, not every early exit (faster; layers lists only layer L)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: lamina perplexity --model DIR --text-file F [--window W] [--stride S] [--max-tokens N]\n\n%s\nflags:\n", perplexityConvention)
 		fs.PrintDefaults()
@@ -111,7 +112,11 @@ func runPerplexity(args []string) error {
 	if s < 1 || s > w {
 		return fmt.Errorf("--stride %d outside [1, --window %d]", s, w)
 	}
-	res, err := perplexity(m, ids, w, s)
+	score := perplexity
+	if *finalOnly {
+		score = perplexityFinal
+	}
+	res, err := score(m, ids, w, s)
 	if err != nil {
 		return err
 	}
@@ -179,6 +184,35 @@ func perplexity(m *model.Model, ids []int32, w, s int) (*perplexityJSON, error) 
 	}
 	res.Final = res.Layers[L-1]
 	return res, nil
+}
+
+// perplexityFinal is perplexity for the full model only (one lm_head per
+// window instead of one per layer).
+func perplexityFinal(m *model.Model, ids []int32, w, s int) (*perplexityJSON, error) {
+	wins := perplexityWindows(len(ids), w, s)
+	if len(wins) == 0 {
+		return nil, fmt.Errorf("the text has %d tokens; perplexity needs at least 2", len(ids))
+	}
+	V := m.Config.VocabSize
+	var nats float64
+	scored := 0
+	for _, win := range wins {
+		rows, err := m.Logits(ids[win.start : win.start+win.n])
+		if err != nil {
+			return nil, err
+		}
+		for p := win.from; p < win.n; p++ {
+			target := ids[win.start+p+1]
+			if int(target) >= V {
+				return nil, fmt.Errorf("token id %d outside the model's vocabulary of %d", target, V)
+			}
+			nats += crossEntropy(rows[p], target)
+		}
+		scored += win.n - win.from
+	}
+	loss := nats / float64(scored)
+	final := layerLoss{Layer: m.Config.Layers, Loss: loss, PPL: math.Exp(loss)}
+	return &perplexityJSON{Tokens: scored, TextTokens: len(ids), Window: w, Stride: s, Windows: len(wins), Layers: []layerLoss{final}, Final: final}, nil
 }
 
 // crossEntropy is −log softmax(row)[target] in float64: logsumexp(row) −

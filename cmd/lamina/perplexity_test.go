@@ -207,6 +207,10 @@ func TestPerplexityStride(t *testing.T) {
 	if d := math.Abs(r.Final.Loss - want); d > 1e-9 {
 		t.Errorf("final loss %.9f, by hand %.9f", r.Final.Loss, want)
 	}
+	f := runPerplexityJSON(t, "--model", tinyLM, "--text-file", "testdata/perplexity/text.txt", "--window", "16", "--stride", "8", "--max-tokens", "40", "--final-only")
+	if d := math.Abs(f.Final.Loss - want); d > 1e-9 || f.Tokens != 32 || len(f.Layers) != 1 {
+		t.Errorf("--final-only: loss %.9f over %d tokens (%d layers), by hand %.9f over 32", f.Final.Loss, f.Tokens, len(f.Layers), want)
+	}
 }
 
 func TestPerplexityWindows(t *testing.T) {

@@ -113,6 +113,7 @@ var contentTypes = map[string]string{
 	".wasm":        "application/wasm",
 	".svg":         "image/svg+xml",
 	".png":         "image/png",
+	".ico":         "image/x-icon", // site/favicon.ico: browsers ask every page's origin for it
 	".txt":         "text/plain; charset=utf-8",
 	".safetensors": "application/octet-stream",
 	".bin":         "application/octet-stream",
@@ -125,6 +126,10 @@ var contentTypes = map[string]string{
 type serveHandler struct {
 	site   *os.Root
 	models *os.Root // nil without --models
+	// api answers /v1/ (completions, chat completions, models) with the
+	// worker's handler over the same models folder: one implementation
+	// of the OpenAI-shaped API for `lamina serve` and the edge worker.
+	api http.Handler
 }
 
 // newServeHandler opens the site directory (which must hold a built
@@ -145,11 +150,16 @@ func newServeHandler(siteDir, modelsDir string) (http.Handler, error) {
 			site.Close()
 			return nil, fmt.Errorf("serve: models directory: %w", err)
 		}
+		h.api = worker.New(worker.Config{Store: worker.FSStore{FS: os.DirFS(modelsDir)}, LoadLM: worker.LoadCPU, LoadSVG: worker.LoadSVGCPU})
 	}
 	return h, nil
 }
 
 func (h *serveHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.api != nil && strings.HasPrefix(r.URL.Path, "/v1/") {
+		h.api.ServeHTTP(w, r)
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)

@@ -75,6 +75,10 @@ func printJSON(v any) error {
 }
 
 func readSVG(path string) (*vector.Document, error) {
+	return readSVGWith(path, vector.ParseOptions{})
+}
+
+func readSVGWith(path string, opt vector.ParseOptions) (*vector.Document, error) {
 	if path == "" {
 		return nil, errors.New("--in is required")
 	}
@@ -82,7 +86,7 @@ func readSVG(path string) (*vector.Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	return vector.ParseSVG(raw)
+	return vector.ParseSVGWith(raw, opt)
 }
 
 func tokenFlags(fl *flag.FlagSet) (*int, *int) {
@@ -226,7 +230,8 @@ func svgRender(args []string) error {
 	if *size < 1 || *size > 8192 {
 		return fmt.Errorf("svg render: --size must be in [1,8192], got %d", *size)
 	}
-	doc, err := readSVG(*in)
+	// Read for the output width: dashes are measured per device pixel, as browsers do.
+	doc, err := readSVGWith(*in, vector.ParseOptions{RenderWidth: *size})
 	if err != nil {
 		return err
 	}

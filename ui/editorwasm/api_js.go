@@ -102,6 +102,9 @@ func (a *app) exposeAPI() {
 		o.Set("drawn", a.drawn)
 		o.Set("render", a.rp.Mode.String())
 		o.Set("renderer", a.renderer)
+		v := a.view(0, 0)
+		o.Set("zoom", v.ZoomLevel(a.e.Doc.ViewBox))
+		o.Set("handlesOnStage", a.e.HandlesOnStage(v))
 		return o
 	})
 	// benchRender(frames) times the ways of drawing the current document's layers on the

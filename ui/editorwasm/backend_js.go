@@ -31,7 +31,7 @@ func pickBackend(ctx context.Context) (tensor.Backend, string) {
 	}
 	mode, err := backend.ParseMode(s)
 	if err != nil {
-		return tensor.NewCPU(), fmt.Sprintf("Unknown backend %q (auto, webgpu or cpu): drawing on the CPU. ", s)
+		return tensor.NewCPU(), fmt.Sprintf("Unknown backend %q (auto, webgpu, wasm-simd or cpu): drawing on the CPU. ", s)
 	}
 	c, err := backend.Open(ctx, mode, webgpu.Options{}, webgpu.NewBackendWithOptions)
 	switch {
@@ -48,7 +48,7 @@ func pickBackend(ctx context.Context) (tensor.Backend, string) {
 // with a note for the status line saying why.
 func loadOnBackend(files fs.FS, be tensor.Backend, note string) (*svgmodel.Model, tensor.Backend, string, error) {
 	m, gpuErr := svgmodel.Load(files, be)
-	if gpuErr == nil || be.Name() == string(backend.CPU) {
+	if gpuErr == nil || be.Name() != string(backend.WebGPU) {
 		return m, be, note, gpuErr
 	}
 	closeBackend(be)
@@ -65,6 +65,9 @@ func closeBackend(be tensor.Backend) { backend.Close(be) }
 func backendLabel(be tensor.Backend) string {
 	if g, ok := be.(*webgpu.Backend); ok {
 		return "WebGPU (" + g.Adapter().String() + ")"
+	}
+	if be.Name() == string(backend.WasmSIMD) {
+		return "CPU (wasm SIMD)"
 	}
 	return "CPU"
 }

@@ -7,6 +7,7 @@ package main
 import (
 	"fmt"
 	"syscall/js"
+	"time"
 
 	"github.com/lamina-ml/lamina/promise"
 )
@@ -107,8 +108,16 @@ func (a *app) onClick(id string, f func()) {
 	a.on(byID(id), "click", func(event) { f() })
 }
 
+// How long a status message stays before expireStatus replaces it: long enough to read a
+// sentence twice, longer for errors.
+const (
+	statusTTL      = 8 * time.Second
+	statusErrorTTL = 15 * time.Second
+)
+
 func (a *app) setStatus(msg string, isErr bool) {
 	a.statusRev = a.e.Revision
+	a.statusAt, a.statusErr = time.Now(), isErr
 	a.status.SetTextContent(msg)
 	if isErr {
 		a.status.Class().Add("error")
@@ -121,7 +130,20 @@ func (a *app) setStatus(msg string, isErr bool) {
 // "Restored your last drawing", or a refusal, after the next edit) with what the last change
 // was.
 func (a *app) expireStatus() {
-	if a.statusRev == a.e.Revision || a.e.Busy() {
+	if a.e.Busy() {
+		return
+	}
+	if a.statusRev == a.e.Revision {
+		ttl := statusTTL
+		if a.statusErr {
+			ttl = statusErrorTTL
+		}
+		if a.statusAt.IsZero() || time.Since(a.statusAt) < ttl {
+			return
+		}
+		// Expired by time: a quiet line that says where things stand, and stays.
+		a.setStatus(fmt.Sprintf("%d layers.", len(a.e.Doc.Layers)), false)
+		a.statusAt = time.Time{}
 		return
 	}
 	msg := fmt.Sprintf("%d layers.", len(a.e.Doc.Layers))

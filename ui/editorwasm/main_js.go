@@ -33,8 +33,13 @@ var (
 	jsGlobal = js.Global()
 )
 
-// autosaveKey is the localStorage entry of the current document.
-const autosaveKey = "lamina.editor.autosave.v1"
+// autosaveKey is the localStorage entry of the current document (editors before sessions,
+// and the fallback when the session does not fit); sessionKey the session's
+// (ui.SessionEncoder: the document, its undo history and the draw settings).
+const (
+	autosaveKey = "lamina.editor.autosave.v1"
+	sessionKey  = "lamina.editor.session.v1"
+)
 
 type app struct {
 	e      *ui.Editor
@@ -63,6 +68,18 @@ type app struct {
 	bench    chan *benchReq // benchRender requests, served by the next Draw
 	stage    js.Value       // #stage: where the drawing goes
 	stageKey string         // its last bounding box, to redraw when the layout changes
+	// cam is the canvas's zoom and pan (zoom_js.go); drawnCam the one last drawn.
+	cam, drawnCam ui.Camera
+	// The pointer's last canvas position (key zooms center there while it is over the
+	// canvas) and the pan drag's state.
+	pointerX, pointerY float64
+	pointerIn          bool
+	panning, spaceDown bool
+	session            ui.SessionEncoder
+	saveFailed         bool      // a save was refused (said once)
+	settingsEdited     time.Time // when a draw setting was last typed in (zero: saved)
+	statusAt           time.Time // when the status line was set (zero: it does not expire)
+	statusErr          bool      // the status line shows an error
 }
 
 func main() {
@@ -138,10 +155,10 @@ func (g *game) Draw(screen *ebiten.Image) {
 	}
 	r := a.stage.Call("getBoundingClientRect")
 	key := fmt.Sprint(r.Get("left").Float(), r.Get("top").Float(), r.Get("right").Float(), r.Get("bottom").Float())
-	if !clearEvery && a.drawn == a.e.Revision && a.drawnW == w && a.drawnH == h && key == a.stageKey {
+	if !clearEvery && a.drawn == a.e.Revision && a.drawnW == w && a.drawnH == h && key == a.stageKey && a.drawnCam == a.cam {
 		return
 	}
-	a.stageKey = key
+	a.stageKey, a.drawnCam = key, a.cam
 	a.drawn, a.drawnW, a.drawnH = a.e.Revision, w, h
 	t0 := time.Now()
 	a.rp.Scale = 1
@@ -184,5 +201,5 @@ func (a *app) view(w, h int) ui.View {
 		math.Round(max(0, side(st, "left")-side(cr, "left")) * s), math.Round(max(0, side(st, "top")-side(cr, "top")) * s),
 		math.Round(max(0, side(cr, "right")-side(st, "right")) * s), math.Round(max(0, side(cr, "bottom")-side(st, "bottom")) * s),
 	}
-	return ui.View{W: w, H: h, Inset: inset, Scale: s}
+	return ui.View{W: w, H: h, Inset: inset, Scale: s, Cam: a.cam}
 }

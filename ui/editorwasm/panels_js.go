@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"syscall/js"
+	"time"
 
 	"github.com/lamina-ml/lamina/ui"
 )
@@ -21,6 +23,11 @@ func (a *app) sync() {
 		a.setStatus("That layer is locked: unlock it (the lock button in Layers) to move, resize, delete or recolor it.", true)
 		a.synced = -1 // re-render the controls the refused change had moved
 	}
+	if !a.settingsEdited.IsZero() && time.Since(a.settingsEdited) > settingsSaveDelay && !a.e.Dragging() {
+		a.settingsEdited = time.Time{}
+		a.saveSession()
+	}
+	a.expireStatus()
 	if a.synced == a.e.Revision || a.e.Dragging() || a.e.Busy() && a.e.Preview != nil {
 		if a.e.Busy() {
 			byID("empty-hint").Class().Add("hidden")
@@ -28,7 +35,6 @@ func (a *app) sync() {
 		return
 	}
 	a.synced = a.e.Revision
-	a.expireStatus()
 	if a.renaming == 0 {
 		a.renderLayers()
 	}
@@ -40,10 +46,7 @@ func (a *app) sync() {
 	} else {
 		byID("empty-hint").Class().Add("hidden")
 	}
-	ls := jsGlobal.Get("localStorage")
-	if ls.Truthy() {
-		ls.Call("setItem", autosaveKey, string(ui.MarshalDocument(a.e.Doc)))
-	}
+	a.saveSession()
 	if a.embed && jsGlobal.Get("parent").Truthy() {
 		msg := jsGlobal.Get("Object").New()
 		msg.Set("type", "lamina-editor-change")
@@ -52,10 +55,74 @@ func (a *app) sync() {
 	}
 }
 
-// restore loads the autosaved document, if any.
+// settingFields are the draw settings a session keeps, by element id.
+var settingFields = []string{"prompt", "seed", "steps", "cfg", "add-count"}
+
+// settingsSaveDelay is how long typing in a settings field pauses before the session is
+// saved (not at every key).
+const settingsSaveDelay = 400 * time.Millisecond
+
+// wireSession saves the session when a draw setting changes and when the page goes away.
+func (a *app) wireSession() {
+	for _, id := range settingFields {
+		a.on(byID(id), "input", func(event) { a.settingsEdited = time.Now() })
+	}
+	a.on(window, "pagehide", func(event) { a.saveSession() })
+}
+
+// saveSession writes the document, its undo history and the draw settings to localStorage
+// (ui.SessionEncoder bounds the history). A storage that refuses (full, or blocked) keeps
+// the drawing alone under the older key, and the editor says so once.
+func (a *app) saveSession() {
+	ls := jsGlobal.Get("localStorage")
+	if !ls.Truthy() {
+		return
+	}
+	settings := map[string]string{}
+	for _, id := range settingFields {
+		settings[id] = input(byID(id)).Value()
+	}
+	if err := storageSet(ls, sessionKey, string(a.session.MarshalSession(a.e, settings))); err != nil {
+		if !a.saveFailed {
+			a.saveFailed = true
+			a.setStatus("Could not save the undo history in this browser ("+err.Error()+"); the drawing itself is saved.", true)
+		}
+		_ = storageSet(ls, autosaveKey, string(ui.MarshalDocument(a.e.Doc)))
+		return
+	}
+	ls.Call("removeItem", autosaveKey)
+}
+
+// storageSet is localStorage.setItem, with its exceptions (QuotaExceededError,
+// SecurityError) as errors rather than panics.
+func storageSet(ls js.Value, key, val string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	ls.Call("setItem", key, val)
+	return nil
+}
+
+// restore loads the saved session (the drawing, its undo history and the draw settings),
+// or a drawing saved by an editor from before sessions.
 func (a *app) restore() {
 	ls := jsGlobal.Get("localStorage")
 	if !ls.Truthy() {
+		return
+	}
+	if s := ls.Call("getItem", sessionKey); s.Type() == js.TypeString {
+		settings, err := a.e.RestoreSession([]byte(s.String()))
+		if err != nil {
+			a.setStatus("Could not restore the last session: "+err.Error(), true)
+			return
+		}
+		for _, id := range settingFields {
+			if v, ok := settings[id]; ok {
+				input(byID(id)).SetValue(v)
+			}
+		}
 		return
 	}
 	s := ls.Call("getItem", autosaveKey)
@@ -93,6 +160,9 @@ func (a *app) refreshButtons() {
 	set("add-layers", modelOK && has)
 	set("fill", sel && !busy)
 	set("opacity", sel && !busy)
+	for _, id := range geomFields {
+		set(id, sel && !busy)
+	}
 	if busy {
 		byID("generate").SetTextContent("Drawing…")
 	} else {
@@ -269,8 +339,60 @@ func (a *app) wireTabs() {
 
 // ---- properties ----
 
+// geomFields are the selection's number fields: X, Y, W, H and rotation.
+var geomFields = []string{"geom-x", "geom-y", "geom-w", "geom-h", "geom-r"}
+
+// fmtField writes a number for a field: two decimals at most, no trailing zeros.
+func fmtField(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 2, 64)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	if s == "-0" {
+		s = "0"
+	}
+	return s
+}
+
+// wireGeometry applies an edited number field (on change: Enter, a spinner click or
+// leaving the field) as one undo step, then gives the keys back to the canvas.
+func (a *app) wireGeometry() {
+	num := func(id string) (float64, bool) {
+		v, err := strconv.ParseFloat(input(byID(id)).Value(), 64)
+		return v, err == nil
+	}
+	for _, id := range geomFields {
+		a.on(byID(id), "change", func(ev event) {
+			g, ok := a.e.SelectionGeometry()
+			v, okv := num(id)
+			if ok && okv {
+				switch id {
+				case "geom-x":
+					a.report(a.e.MoveSelectionTo(v, g.Y))
+				case "geom-y":
+					a.report(a.e.MoveSelectionTo(g.X, v))
+				case "geom-w":
+					a.report(a.e.ResizeSelection(v, g.H))
+				case "geom-h":
+					a.report(a.e.ResizeSelection(g.W, v))
+				case "geom-r":
+					a.report(a.e.RotateSelectionTo(v))
+				}
+			}
+			a.synced = -1 // show what was applied (or the old value, when refused)
+			a.focusCanvas(ev)
+		})
+	}
+}
+
 func (a *app) renderProperties() {
 	idx := a.e.SelectedIndices()
+	g, ok := a.e.SelectionGeometry()
+	for i, v := range []float64{g.X, g.Y, g.W, g.H, g.Rotation} {
+		s := ""
+		if ok {
+			s = fmtField(v)
+		}
+		input(byID(geomFields[i])).SetValue(s)
+	}
 	if len(idx) == 0 {
 		byID("selection-info").SetTextContent("Nothing selected — click a shape on the canvas or a row in Layers.")
 		return

@@ -27,6 +27,9 @@ func (a *app) wire() {
 	a.wireTabs()
 	a.wireCanvas()
 	a.wireKeys()
+	a.wireZoom()
+	a.wireSession()
+	a.wireGeometry()
 	a.onClick("undo", func() { a.e.Undo() })
 	a.onClick("redo", func() { a.e.Redo() })
 	a.onClick("duplicate", func() { a.report(a.e.Duplicate()) })
@@ -181,7 +184,14 @@ func (a *app) wireKeys() {
 			return
 		}
 		ev.PreventDefault()
+		if s.Action.IsView() {
+			a.runView(s.Action)
+			return
+		}
 		a.e.Run(s)
+		if s.Action == ui.ActSelectAll {
+			a.revealSelection()
+		}
 	})
 }
 
@@ -200,6 +210,11 @@ func (a *app) wireCanvas() {
 	c := wrap(a.canvas)
 	a.on(c, "pointerdown", func(ev event) {
 		u := ev.Underlying()
+		if b := u.Get("button").Int(); b == 1 || b == 0 && a.spaceDown {
+			ev.PreventDefault() // no autoscroll
+			a.startPan(u)
+			return
+		}
 		if u.Get("button").Int() != 0 {
 			return
 		}
@@ -215,6 +230,13 @@ func (a *app) wireCanvas() {
 	a.on(c, "pointermove", func(ev event) {
 		u := ev.Underlying()
 		x, y := a.canvasPoint(u)
+		if a.panning {
+			a.movePan(x, y)
+		}
+		a.pointerX, a.pointerY, a.pointerIn = x, y, true
+		if a.panning || a.spaceDown {
+			return
+		}
 		v := a.view(0, 0)
 		if a.e.Dragging() {
 			a.e.PointerMove(v, x, y, u.Get("shiftKey").Bool())
@@ -231,9 +253,18 @@ func (a *app) wireCanvas() {
 			a.canvas.Get("style").Set("cursor", cur)
 		}
 	})
-	end := func(ev event) { a.e.PointerUp() }
+	end := func(ev event) {
+		if a.panning {
+			a.panning = false
+			a.cursor = ""
+			a.canvas.Get("style").Set("cursor", map[bool]string{true: "grab", false: "default"}[a.spaceDown])
+			return
+		}
+		a.e.PointerUp()
+	}
 	a.on(c, "pointerup", end)
 	a.on(c, "pointercancel", end)
+	a.on(c, "pointerleave", func(event) { a.pointerIn = false })
 }
 
 func wrap(v js.Value) element { return &domElem{v} }

@@ -3,7 +3,8 @@
 # starts worker/dev.sh on a free port in its own process group, waits for
 # /health, runs TestWorkerSuite (every route and error, ranges, 304, CORS,
 # traversal, limits, SSE, greedy parity with transformers, concurrent load,
-# cold vs warm timings), then restarts the worker in per-request instance
+# cold vs warm timings) and the openai-client suite (test/openai, also run
+# against `lamina serve`), then restarts the worker in per-request instance
 # mode (syumai/workers' default) and times that for comparison. Exits
 # non-zero when anything fails.
 #   worker/test/run.sh [MODELS_DIR]   (default: the fixtures worker/testdata/models.txt lists,
@@ -77,7 +78,10 @@ port=$(free_port)
 start "$port"
 (cd "$worker" && LAMINA_WORKER_URL="http://127.0.0.1:$port" "$bin/worker.test" -test.run '^TestWorkerSuite$' -test.count=1 -test.v) \
   | grep -v -E '^(=== RUN|    --- PASS)' || status=1
+# The official openai npm client against the worker's /v1, then against `lamina serve`.
+"$here/openai/run.sh" "http://127.0.0.1:$port/v1" || status=1
 stop
+"$here/openai/run.sh" || status=1
 
 port=$(free_port)
 start "$port" --var LAMINA_INSTANCE_MODE:per-request

@@ -1,0 +1,184 @@
+//go:build js && wasm
+
+// Command wasmsimd compares, in one Node process, lamina's plain Go wasm CPU
+// backend with the wasm-simd one (the CPU backend with its products on the
+// SIMD128 kernel module) on a model directory: prefill and greedy decode
+// tokens/s, rounds interleaved (cpu, simd, cpu, simd, …), medians and their
+// ratio printed; with -svg, also seconds per layered-emoji sample (the SVG
+// diffusion model, 24 steps). Run it through bench/wasmsimd/run.sh.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/lamina-ml/lamina/model"
+	"github.com/lamina-ml/lamina/svgmodel"
+	"github.com/lamina-ml/lamina/tensor"
+	"github.com/lamina-ml/lamina/wasmsimd"
+)
+
+func main() {
+	dir := flag.String("dir", "models/lamina-brown-20m", "model directory")
+	promptLen := flag.Int("prompt-len", 128, "prompt tokens for prefill")
+	newTokens := flag.Int("new-tokens", 128, "greedy tokens to decode")
+	rounds := flag.Int("rounds", 5, "interleaved rounds; figures are medians")
+	svg := flag.String("svg", "", "also time samples of this layered-SVG model directory")
+	flag.Parse()
+	err := run(*dir, *promptLen, *newTokens, *rounds)
+	if err == nil && *svg != "" {
+		err = runSVG(*svg, *rounds)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "wasmsimd bench:", err)
+		os.Exit(1)
+	}
+}
+
+type runner struct {
+	name            string
+	sess            *model.Session
+	prefill, decode []float64 // tok/s per round
+	ids             []int32   // greedy output of the last round
+}
+
+func run(dir string, promptLen, newTokens, rounds int) error {
+	eng, err := wasmsimd.Load(context.Background())
+	if err != nil {
+		return err
+	}
+	var rs []*runner
+	vocab := 0
+	for _, be := range []tensor.Backend{tensor.NewCPU(), tensor.NewCPUWith(eng)} {
+		m, err := model.LoadDir(dir, be)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		if promptLen+newTokens > m.Config.MaxPositions {
+			return fmt.Errorf("%d+%d positions exceed the model's %d", promptLen, newTokens, m.Config.MaxPositions)
+		}
+		sess, err := m.NewSession(promptLen + newTokens)
+		if err != nil {
+			return err
+		}
+		defer sess.Close()
+		vocab = m.Config.VocabSize
+		rs = append(rs, &runner{name: be.Name(), sess: sess})
+	}
+	rng := rand.New(rand.NewPCG(1, 0))
+	prompt := make([]int32, promptLen)
+	for i := range prompt {
+		prompt[i] = int32(rng.IntN(vocab))
+	}
+	// One short untimed pass each: the SIMD module takes its weights on
+	// first use.
+	for _, r := range rs {
+		if err := r.once(prompt, 4, false); err != nil {
+			return err
+		}
+	}
+	for i := 0; i < rounds; i++ {
+		for _, r := range rs {
+			if err := r.once(prompt, newTokens, true); err != nil {
+				return err
+			}
+		}
+	}
+	same := slices.Equal(rs[0].ids, rs[1].ids)
+	fmt.Printf("model %s, prompt %d, decode %d, %d interleaved rounds (medians), greedy ids identical: %v\n", dir, promptLen, newTokens, rounds, same)
+	fmt.Printf("%-10s %14s %14s\n", "backend", "prefill tok/s", "decode tok/s")
+	for _, r := range rs {
+		fmt.Printf("%-10s %14.1f %14.1f\n", r.name, median(r.prefill), median(r.decode))
+	}
+	fmt.Printf("%-10s %13.2fx %13.2fx\n", "ratio", median(rs[1].prefill)/median(rs[0].prefill), median(rs[1].decode)/median(rs[0].decode))
+	if !same {
+		return fmt.Errorf("greedy ids differ: cpu %v, wasm-simd %v", rs[0].ids, rs[1].ids)
+	}
+	return nil
+}
+
+func (r *runner) once(prompt []int32, n int, record bool) error {
+	s := r.sess
+	s.Reset()
+	t0 := time.Now()
+	next, err := s.PrefillArgmax(prompt)
+	if err != nil {
+		return err
+	}
+	t1 := time.Now()
+	ids := []int32{next}
+	for i := 0; i < n; i++ {
+		if next, err = s.StepArgmax(next); err != nil {
+			return err
+		}
+		ids = append(ids, next)
+	}
+	t2 := time.Now()
+	if record {
+		r.prefill = append(r.prefill, float64(len(prompt))/t1.Sub(t0).Seconds())
+		r.decode = append(r.decode, float64(n)/t2.Sub(t1).Seconds())
+		r.ids = ids
+	}
+	return nil
+}
+
+// runSVG times one layered-emoji sample (default steps and guidance) per
+// backend per round, interleaved, and checks the two samples agree.
+func runSVG(dir string, rounds int) error {
+	eng, err := wasmsimd.Load(context.Background())
+	if err != nil {
+		return err
+	}
+	bes := []tensor.Backend{tensor.NewCPU(), tensor.NewCPUWith(eng)}
+	var ms []*svgmodel.Model
+	for _, be := range bes {
+		m, err := svgmodel.Load(os.DirFS(dir), be)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		ms = append(ms, m)
+	}
+	noise := svgmodel.Noise(1, ms[0].Config.Slots*ms[0].Config.Fields)
+	opts := svgmodel.Options{Prompt: "red heart"}
+	secs := make([][]float64, len(ms))
+	outs := make([][]float32, len(ms))
+	for i := -1; i < rounds; i++ { // round -1 warms up
+		for j, m := range ms {
+			t0 := time.Now()
+			out, err := m.Sample(context.Background(), noise, nil, nil, opts)
+			if err != nil {
+				return err
+			}
+			if i >= 0 {
+				secs[j] = append(secs[j], time.Since(t0).Seconds())
+				outs[j] = out
+			}
+		}
+	}
+	worst := 0.0
+	for i := range outs[0] {
+		worst = max(worst, math.Abs(float64(outs[0][i]-outs[1][i])))
+	}
+	fmt.Printf("\nlayered-SVG model %s, %d steps, %d interleaved rounds (medians), max |sample difference| %.2g\n", dir, svgmodel.DefaultSteps, rounds, worst)
+	for j, be := range bes {
+		fmt.Printf("%-10s %10.2f s/sample\n", be.Name(), median(secs[j]))
+	}
+	fmt.Printf("%-10s %10.2fx faster\n", "ratio", median(secs[0])/median(secs[1]))
+	return nil
+}
+
+func median(v []float64) float64 {
+	s := slices.Sorted(slices.Values(v))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}

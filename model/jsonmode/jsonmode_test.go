@@ -1,0 +1,303 @@
+package jsonmode
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+)
+
+// testVocab has every single byte plus multi-byte tokens that span several
+// grammar symbols (key and quote, closers, literals, digits).
+func testVocab() *Vocab {
+	var toks [][]byte
+	for b := 0; b < 256; b++ {
+		toks = append(toks, []byte{byte(b)})
+	}
+	for _, s := range []string{`{"`, `":`, `":"`, `"}`, `"]`, `}]`, `]}`, `,"`, `","`, `true`, `false`, `null`, `tr`, `ue`,
+		`name`, `"name":"`, `age`, `12`, `3.5`, `e+`, `-0`, `ab`, `é`, "\xe2\x82", "\xac", `\u00`, `\n`, `[{`, `}}`, ` {`, `  `, `color`, `red`, `"red"`, `:[`, `[]`, `{}`} {
+		toks = append(toks, []byte(s))
+	}
+	return NewVocab(toks)
+}
+
+// rng is a small LCG so runs repeat.
+type rng struct{ s uint64 }
+
+func (r *rng) next() uint64 {
+	r.s = r.s*6364136223846793005 + 1442695040888963407
+	return r.s >> 11
+}
+
+// run generates under g with random logits (a model that prefers a new
+// random token each step) and returns the text and whether it ended Done.
+func run(t *testing.T, g *Grammar, v *Vocab, seed uint64, maxTokens int) (string, bool) {
+	t.Helper()
+	eos := int32(v.Size()) // one extra id past the vocabulary
+	c, err := g.NewConstraint(v, []int32{eos}, maxTokens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rng{seed}
+	var out []byte
+	logits := make([]float32, v.Size()+1)
+	for i := 0; i < maxTokens; i++ {
+		for j := range logits {
+			logits[j] = float32(r.next()%1000) / 100
+		}
+		if err := c.Mask(logits, maxTokens-i); err != nil {
+			t.Fatalf("seed %d step %d after %q: %v", seed, i, out, err)
+		}
+		best := 0
+		for j, x := range logits {
+			if x > logits[best] {
+				best = j
+			}
+		}
+		if math.IsInf(float64(logits[best]), -1) {
+			t.Fatalf("seed %d: every token masked", seed)
+		}
+		if err := c.Accept(int32(best)); err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		if int32(best) != eos {
+			out = append(out, v.bytes[best]...)
+		}
+		if c.Done() {
+			return string(out), true
+		}
+	}
+	return string(out), false
+}
+
+// Each case checks its outputs with a predicate written from the schema
+// by hand (an independent reading of it), besides json.Unmarshal.
+var schemaCases = []struct {
+	name, schema string
+	ok           func(v any) bool
+}{
+	{"object", `{"type":"object","properties":{"name":{"type":"string"},"age":{"type":"integer"}},"required":["name","age"],"additionalProperties":false}`,
+		func(v any) bool {
+			m, ok := v.(map[string]any)
+			if !ok || len(m) != 2 {
+				return false
+			}
+			_, s := m["name"].(string)
+			a, n := m["age"].(float64)
+			return s && n && a == math.Trunc(a)
+		}},
+	{"enum", `{"enum":["red","green",3,null,true]}`, func(v any) bool {
+		return v == "red" || v == "green" || v == float64(3) || v == nil || v == true
+	}},
+	{"const", `{"const":{"a":[1,"x"]}}`, func(v any) bool {
+		b, _ := json.Marshal(v)
+		return string(b) == `{"a":[1,"x"]}`
+	}},
+	{"array", `{"type":"array","items":{"type":"number"},"minItems":2,"maxItems":4}`, func(v any) bool {
+		a, ok := v.([]any)
+		if !ok || len(a) < 2 || len(a) > 4 {
+			return false
+		}
+		for _, x := range a {
+			if _, ok := x.(float64); !ok {
+				return false
+			}
+		}
+		return true
+	}},
+	{"anyOf", `{"anyOf":[{"type":"object","properties":{"k":{"type":"boolean"}},"required":["k"],"additionalProperties":false},{"type":"array","maxItems":0},{"type":["null","integer"]}]}`,
+		func(v any) bool {
+			switch v := v.(type) {
+			case map[string]any:
+				_, ok := v["k"].(bool)
+				return ok && len(v) == 1
+			case []any:
+				return len(v) == 0
+			case nil:
+				return true
+			case float64:
+				return v == math.Trunc(v)
+			}
+			return false
+		}},
+	{"nested", `{"type":"object","properties":{"items":{"type":"array","items":{"type":"object","properties":{"id":{"type":"integer"},"tags":{"type":"array","items":{"type":"string"},"maxItems":2},"opt":{"type":"null"}},"required":["id","tags"]}}},"required":["items"]}`,
+		func(v any) bool {
+			m, ok := v.(map[string]any)
+			if !ok {
+				return false
+			}
+			items, ok := m["items"].([]any)
+			if !ok {
+				return false
+			}
+			for _, it := range items {
+				o, ok := it.(map[string]any)
+				if !ok {
+					return false
+				}
+				if _, ok := o["id"].(float64); !ok {
+					return false
+				}
+				tags, ok := o["tags"].([]any)
+				if !ok || len(tags) > 2 {
+					return false
+				}
+				if x, has := o["opt"]; has && x != nil {
+					return false
+				}
+			}
+			return true
+		}},
+	{"optional", `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"number"},"c":{"type":"boolean"}},"required":["c"]}`,
+		func(v any) bool {
+			m, ok := v.(map[string]any)
+			if !ok {
+				return false
+			}
+			_, c := m["c"].(bool)
+			return c
+		}},
+	{"any", `{}`, func(v any) bool { return true }},
+	{"string", `{"type":"string"}`, func(v any) bool { _, ok := v.(string); return ok }},
+}
+
+func TestSchemasManySeeds(t *testing.T) {
+	v := testVocab()
+	for _, tc := range schemaCases {
+		t.Run(tc.name, func(t *testing.T) {
+			g, err := Compile([]byte(tc.schema))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for seed := uint64(1); seed <= 300; seed++ {
+				maxTokens := g.MinLen() + int(seed%40)
+				out, _ := run(t, g, v, seed, maxTokens)
+				var x any
+				if err := json.Unmarshal([]byte(out), &x); err != nil {
+					t.Fatalf("seed %d (max %d): %q does not parse: %v", seed, maxTokens, out, err)
+				}
+				if !tc.ok(x) {
+					t.Fatalf("seed %d: %q does not satisfy the schema", seed, out)
+				}
+			}
+		})
+	}
+}
+
+func TestJSONObjectManySeeds(t *testing.T) {
+	v := testVocab()
+	g := JSONObject()
+	for seed := uint64(1); seed <= 300; seed++ {
+		out, _ := run(t, g, v, seed, 2+int(seed%60))
+		var m map[string]any
+		if err := json.Unmarshal([]byte(out), &m); err != nil || m == nil {
+			t.Fatalf("seed %d: %q is not a JSON object: %v", seed, out, err)
+		}
+	}
+}
+
+// TestFeedPrefixes checks the matcher against hand-written documents:
+// valid ones are accepted byte by byte and complete, invalid ones die.
+func TestFeedPrefixes(t *testing.T) {
+	g, err := Compile([]byte(schemaCases[0].schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, doc := range []string{`{"age":3,"name":"x"}`, ` {"age":-0,"name":"\u00e9\n"}`, `{"age":120000000000000,"name":"€"}`} {
+		st := g.Start().Feed([]byte(doc))
+		if st == nil || !st.Complete() || !st.Final() {
+			t.Errorf("%q: not accepted", doc)
+		}
+	}
+	for _, doc := range []string{`{"name":"x","age":3}x`, `{"age":3}`, `{"age":3.5,"name":"x"}`, `{"age":01,"name":""}`, `{"age":1,"name":"\x01"}`, "{\"age\":1,\"name\":\"\xc0\x80\"}", `{"age":1,"name":"x","z":1}`, `{ "age":1,"name":"x"}`} {
+		st := g.Start().Feed([]byte(doc))
+		if st != nil && st.Complete() {
+			t.Errorf("%q: accepted", doc)
+		}
+	}
+}
+
+func TestUnsupportedKeywords(t *testing.T) {
+	for _, tc := range []struct{ schema, want string }{
+		{`{"type":"string","pattern":"^a"}`, "pattern"},
+		{`{"type":"object","properties":{"x":{"$ref":"#/$defs/y"}}}`, "$ref"},
+		{`{"oneOf":[{"type":"string"}]}`, "oneOf"},
+		{`{"type":"number","minimum":0,"maximum":3}`, "maximum, minimum"},
+	} {
+		_, err := Compile([]byte(tc.schema))
+		var ue *UnsupportedError
+		if !errors.As(err, &ue) || strings.Join(ue.Keywords, ", ") != tc.want {
+			t.Errorf("%s: got %v, want UnsupportedError naming %s", tc.schema, err, tc.want)
+		}
+	}
+	for _, s := range []string{`{"type":"strin"}`, `{"enum":[]}`, `{"type":"array","minItems":3,"maxItems":1}`, `[`, `{"type":"string","enum":[1]}`} {
+		_, err := Compile([]byte(s))
+		var se *SchemaError
+		if !errors.As(err, &se) {
+			t.Errorf("%s: got %v, want SchemaError", s, err)
+		}
+	}
+}
+
+func TestBudgetTooSmall(t *testing.T) {
+	g, err := Compile([]byte(schemaCases[0].schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// {"age":0,"name":""} is 19 bytes.
+	if g.MinLen() != 19 {
+		t.Fatalf("MinLen %d, want 19", g.MinLen())
+	}
+	if _, err := g.NewConstraint(testVocab(), nil, 18); !errors.Is(err, ErrBudget) {
+		t.Fatalf("got %v, want ErrBudget", err)
+	}
+}
+
+// TestMaskMatchesBruteForce: Mask (trie walk, plain-string shortcut)
+// allows exactly the tokens that feeding each token's bytes alone says
+// continue the document within budget, at every prefix of random runs.
+func TestMaskMatchesBruteForce(t *testing.T) {
+	v := testVocab()
+	eos := int32(v.Size())
+	for _, tc := range schemaCases {
+		g, err := Compile([]byte(tc.schema))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for seed := uint64(1); seed <= 20; seed++ {
+			maxTokens := g.MinLen() + int(seed%30)
+			out, _ := run(t, g, v, seed, maxTokens)
+			// Re-walk out one byte-token at a time, checking the mask at
+			// every step against brute force; the budget is tight near
+			// the end so the budget rule is checked too.
+			maxTokens = len(out) + int(seed%4)
+			c, err := g.NewConstraint(v, []int32{eos}, maxTokens)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i <= len(out) && i < maxTokens; i++ {
+				logits := make([]float32, v.Size()+1)
+				if err := c.Mask(logits, maxTokens-i); err != nil {
+					t.Fatal(err)
+				}
+				for id := 0; id < v.Size(); id++ {
+					next := c.state.Feed(v.bytes[id])
+					want := next != nil && next.Remaining() <= maxTokens-i-1
+					if got := !math.IsInf(float64(logits[id]), -1); got != want {
+						t.Fatalf("%s seed %d after %q: token %q allowed %v, brute force %v", tc.name, seed, out[:i], v.bytes[id], got, want)
+					}
+				}
+				if got := !math.IsInf(float64(logits[eos]), -1); got != c.state.Complete() {
+					t.Fatalf("%s after %q: EOS allowed %v, complete %v", tc.name, out[:i], got, c.state.Complete())
+				}
+				if i == len(out) {
+					break
+				}
+				if err := c.Accept(int32(out[i])); err != nil { // single-byte tokens are ids 0..255
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+}

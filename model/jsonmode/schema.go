@@ -1,0 +1,484 @@
+// Package jsonmode is constrained decoding for JSON output: a JSON Schema
+// (or OpenAI's json_object mode, any JSON object) compiled into a byte-level
+// pushdown grammar, and a per-step token mask over a tokenizer's vocabulary
+// built from it (Constraint, a model.Constraint). Every token whose bytes
+// keep the output a prefix of some valid document, and leave enough of the
+// token budget to close it, is allowed; the rest get -Inf logits. So the
+// text of a finished generation always parses and validates against the
+// schema (the approach of Willard & Louf 2023, "Efficient Guided Generation
+// for LLMs", done with a vocabulary trie walked per step instead of an
+// index precomputed per grammar state, since a pushdown grammar has no
+// finite state set).
+//
+// The output is compact JSON: no whitespace between tokens (one space is
+// allowed before the root value, which SentencePiece tokenizers emit and
+// JSON allows). Object properties come sorted by name, each at most once; only declared properties are generated (valid whether or not
+// additionalProperties is false). Numbers have at most 15 integer and 15
+// fraction digits and a 2-digit exponent, so every one is finite in
+// JavaScript and Go.
+//
+// Supported keywords: type (one or a list), properties, required,
+// additionalProperties (true, false or absent), enum, const, items,
+// minItems, maxItems, anyOf, and the annotations title, description,
+// default, examples, $schema, $id, $comment. Any other keyword is an
+// *UnsupportedError naming it.
+package jsonmode
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// UnsupportedError reports schema keywords jsonmode cannot enforce.
+type UnsupportedError struct {
+	Path     string   // JSON pointer of the schema object ("" is the root)
+	Keywords []string // sorted
+}
+
+func (e *UnsupportedError) Error() string {
+	return fmt.Sprintf("jsonmode: unsupported JSON Schema keyword(s) %s at %q", strings.Join(e.Keywords, ", "), "#"+e.Path)
+}
+
+// SchemaError reports a schema that is malformed or that no value satisfies.
+type SchemaError struct {
+	Path string
+	Msg  string
+}
+
+func (e *SchemaError) Error() string {
+	return fmt.Sprintf("jsonmode: schema at %q: %s", "#"+e.Path, e.Msg)
+}
+
+type kind uint8
+
+const (
+	kUnion kind = iota
+	kLit
+	kString
+	kNumber
+	kInteger
+	kBool
+	kNull
+	kObject
+	kArray
+)
+
+// node is a compiled schema.
+type node struct {
+	kind  kind
+	alts  []*node  // kUnion
+	lits  []string // kLit: compact JSON encodings
+	props []prop   // kObject
+	free  bool     // kObject: any keys, any values (no properties given)
+	items *node    // kArray
+	// minItems, maxItems bound kArray (maxItems < 0: no bound).
+	minItems, maxItems int
+	// minLen is the length of the shortest encoding of a value.
+	minLen int
+	// req[i] is the bytes the required properties from i on need, each
+	// with a separating comma: Σ 1+len(`"`+key)+minLen (kObject).
+	req []int
+}
+
+type prop struct {
+	key      string // the encoded name without its opening quote, then `":`
+	val      *node
+	required bool
+}
+
+var (
+	litTrue  = []string{"true"}
+	litFalse = []string{"false"}
+	litNull  = []string{"null"}
+)
+
+// anyNode is any JSON value; anyObject and anyArray hold any values.
+var anyNode, anyObject, anyArray *node
+
+func init() {
+	anyNode = &node{kind: kUnion, minLen: 1}
+	anyObject = &node{kind: kObject, free: true, minLen: 2, req: []int{0}}
+	anyArray = &node{kind: kArray, items: anyNode, maxItems: -1, minLen: 2}
+	anyNode.alts = []*node{
+		{kind: kString, minLen: 2}, {kind: kNumber, minLen: 1}, {kind: kBool, minLen: 4},
+		{kind: kNull, minLen: 4}, anyObject, anyArray,
+	}
+}
+
+// Grammar is a compiled schema. It is immutable and safe to share.
+type Grammar struct {
+	root *node
+}
+
+// MinLen is the length in bytes of the shortest valid output.
+func (g *Grammar) MinLen() int { return g.root.minLen }
+
+// JSONObject is the grammar of OpenAI's response_format {"type":
+// "json_object"}: any JSON object.
+func JSONObject() *Grammar { return &Grammar{root: anyObject} }
+
+// Compile compiles a JSON Schema document.
+func Compile(schema []byte) (*Grammar, error) {
+	dec := json.NewDecoder(bytes.NewReader(schema))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, &SchemaError{Msg: "not JSON: " + err.Error()}
+	}
+	if dec.More() {
+		return nil, &SchemaError{Msg: "trailing data after the schema"}
+	}
+	n, err := compile(v, "", 0)
+	if err != nil {
+		return nil, err
+	}
+	return &Grammar{root: n}, nil
+}
+
+// maxDepth bounds schema nesting (the compiler recurses).
+const maxDepth = 64
+
+var annotations = map[string]bool{
+	"title": true, "description": true, "default": true, "examples": true,
+	"$schema": true, "$id": true, "$comment": true,
+}
+
+var known = map[string]bool{
+	"type": true, "properties": true, "required": true, "additionalProperties": true,
+	"enum": true, "const": true, "items": true, "minItems": true, "maxItems": true, "anyOf": true,
+}
+
+func compile(v any, path string, depth int) (*node, error) {
+	if depth > maxDepth {
+		return nil, &SchemaError{Path: path, Msg: fmt.Sprintf("nested deeper than %d", maxDepth)}
+	}
+	switch s := v.(type) {
+	case bool:
+		if s {
+			return anyNode, nil
+		}
+		return nil, &SchemaError{Path: path, Msg: "schema false accepts no value"}
+	case map[string]any:
+		return compileObject(s, path, depth)
+	}
+	return nil, &SchemaError{Path: path, Msg: "a schema must be an object or a boolean"}
+}
+
+func compileObject(s map[string]any, path string, depth int) (*node, error) {
+	var bad []string
+	for k := range s {
+		if !known[k] && !annotations[k] {
+			bad = append(bad, k)
+		}
+	}
+	if len(bad) > 0 {
+		sort.Strings(bad)
+		return nil, &UnsupportedError{Path: path, Keywords: bad}
+	}
+	if anyOf, ok := s["anyOf"]; ok {
+		for k := range s {
+			if k != "anyOf" && !annotations[k] {
+				return nil, &UnsupportedError{Path: path, Keywords: []string{"anyOf with " + k + " beside it"}}
+			}
+		}
+		list, ok := anyOf.([]any)
+		if !ok || len(list) == 0 {
+			return nil, &SchemaError{Path: path, Msg: "anyOf must be a non-empty array"}
+		}
+		u := &node{kind: kUnion}
+		for i, sub := range list {
+			n, err := compile(sub, fmt.Sprintf("%s/anyOf/%d", path, i), depth+1)
+			if err != nil {
+				return nil, err
+			}
+			u.alts = append(u.alts, n)
+		}
+		return finishUnion(u), nil
+	}
+	types, err := schemaTypes(s, path)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := s["const"]; ok {
+		return litNode([]any{c}, types, path)
+	}
+	if e, ok := s["enum"]; ok {
+		list, ok := e.([]any)
+		if !ok || len(list) == 0 {
+			return nil, &SchemaError{Path: path, Msg: "enum must be a non-empty array"}
+		}
+		return litNode(list, types, path)
+	}
+	if types == nil {
+		// No type: infer it from the keywords present, else any value.
+		switch {
+		case s["properties"] != nil || s["required"] != nil || s["additionalProperties"] != nil:
+			types = []string{"object"}
+		case s["items"] != nil || s["minItems"] != nil || s["maxItems"] != nil:
+			types = []string{"array"}
+		default:
+			return anyNode, nil
+		}
+	}
+	u := &node{kind: kUnion}
+	for _, t := range types {
+		var n *node
+		switch t {
+		case "string":
+			n = &node{kind: kString, minLen: 2}
+		case "number":
+			n = &node{kind: kNumber, minLen: 1}
+		case "integer":
+			n = &node{kind: kInteger, minLen: 1}
+		case "boolean":
+			n = &node{kind: kBool, minLen: 4}
+		case "null":
+			n = &node{kind: kNull, minLen: 4}
+		case "object":
+			n, err = compileProps(s, path, depth)
+		case "array":
+			n, err = compileItems(s, path, depth)
+		}
+		if err != nil {
+			return nil, err
+		}
+		u.alts = append(u.alts, n)
+	}
+	return finishUnion(u), nil
+}
+
+func finishUnion(u *node) *node {
+	if len(u.alts) == 1 {
+		return u.alts[0]
+	}
+	u.minLen = u.alts[0].minLen
+	for _, a := range u.alts[1:] {
+		u.minLen = min(u.minLen, a.minLen)
+	}
+	return u
+}
+
+var typeNames = map[string]bool{"string": true, "number": true, "integer": true, "boolean": true, "null": true, "object": true, "array": true}
+
+// schemaTypes is the type keyword as a list (nil when absent).
+func schemaTypes(s map[string]any, path string) ([]string, error) {
+	t, ok := s["type"]
+	if !ok {
+		return nil, nil
+	}
+	var list []any
+	switch t := t.(type) {
+	case string:
+		list = []any{t}
+	case []any:
+		list = t
+	}
+	if len(list) == 0 {
+		return nil, &SchemaError{Path: path, Msg: "type must be a type name or a non-empty array of them"}
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, x := range list {
+		name, ok := x.(string)
+		if !ok || !typeNames[name] {
+			return nil, &SchemaError{Path: path, Msg: fmt.Sprintf("unknown type %v", x)}
+		}
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	return out, nil
+}
+
+// litNode is an enum or const: the values' compact encodings, keeping only
+// those of the listed types when a type is given.
+func litNode(values []any, types []string, path string) (*node, error) {
+	n := &node{kind: kLit}
+	seen := map[string]bool{}
+	for _, v := range values {
+		if types != nil && !matchesType(v, types) {
+			continue
+		}
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			return nil, &SchemaError{Path: path, Msg: err.Error()}
+		}
+		lit := strings.TrimSuffix(b.String(), "\n")
+		if !seen[lit] {
+			seen[lit] = true
+			n.lits = append(n.lits, lit)
+		}
+	}
+	if len(n.lits) == 0 {
+		return nil, &SchemaError{Path: path, Msg: "no enum/const value has the schema's type"}
+	}
+	n.minLen = len(n.lits[0])
+	for _, l := range n.lits {
+		n.minLen = min(n.minLen, len(l))
+	}
+	return n, nil
+}
+
+func matchesType(v any, types []string) bool {
+	for _, t := range types {
+		switch v := v.(type) {
+		case string:
+			if t == "string" {
+				return true
+			}
+		case json.Number:
+			if t == "number" {
+				return true
+			}
+			if t == "integer" {
+				if _, err := v.Int64(); err == nil {
+					return true
+				}
+				if f, err := v.Float64(); err == nil && f == float64(int64(f)) {
+					return true
+				}
+			}
+		case bool:
+			if t == "boolean" {
+				return true
+			}
+		case nil:
+			if t == "null" {
+				return true
+			}
+		case map[string]any:
+			if t == "object" {
+				return true
+			}
+		case []any:
+			if t == "array" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func compileProps(s map[string]any, path string, depth int) (*node, error) {
+	n := &node{kind: kObject}
+	closed := false
+	if ap, ok := s["additionalProperties"]; ok {
+		switch ap := ap.(type) {
+		case bool:
+			closed = !ap
+		case map[string]any:
+			if len(ap) > 0 {
+				return nil, &UnsupportedError{Path: path, Keywords: []string{"additionalProperties (a schema)"}}
+			}
+		default:
+			return nil, &SchemaError{Path: path, Msg: "additionalProperties must be a boolean or a schema"}
+		}
+	}
+	required := map[string]bool{}
+	if r, ok := s["required"]; ok {
+		list, ok := r.([]any)
+		if !ok {
+			return nil, &SchemaError{Path: path, Msg: "required must be an array of strings"}
+		}
+		for _, x := range list {
+			name, ok := x.(string)
+			if !ok {
+				return nil, &SchemaError{Path: path, Msg: "required must be an array of strings"}
+			}
+			required[name] = true
+		}
+	}
+	var props map[string]any
+	if p, ok := s["properties"]; ok {
+		if props, ok = p.(map[string]any); !ok {
+			return nil, &SchemaError{Path: path, Msg: "properties must be an object"}
+		}
+	}
+	if props == nil && !closed && len(required) == 0 {
+		return anyObject, nil
+	}
+	// Sorted names: a map from json.Decoder has no source order.
+	names := make([]string, 0, len(props))
+	for k := range props {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for name := range required {
+		if _, ok := props[name]; !ok {
+			return nil, &UnsupportedError{Path: path, Keywords: []string{"required property " + fmt.Sprintf("%q", name) + " not in properties"}}
+		}
+	}
+	for _, name := range names {
+		val, err := compile(props[name], path+"/properties/"+escapePointer(name), depth+1)
+		if err != nil {
+			return nil, err
+		}
+		enc, _ := json.Marshal(name)
+		n.props = append(n.props, prop{key: string(enc[1:]) + ":", val: val, required: required[name]})
+	}
+	n.req = make([]int, len(n.props)+1)
+	for i := len(n.props) - 1; i >= 0; i-- {
+		n.req[i] = n.req[i+1]
+		if p := n.props[i]; p.required {
+			n.req[i] += 1 + 1 + len(p.key) + p.val.minLen
+		}
+	}
+	n.minLen = max(n.req[0], 1) + 1
+	return n, nil
+}
+
+func escapePointer(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+func compileItems(s map[string]any, path string, depth int) (*node, error) {
+	n := &node{kind: kArray, items: anyNode, maxItems: -1}
+	if it, ok := s["items"]; ok {
+		if _, isList := it.([]any); isList {
+			return nil, &UnsupportedError{Path: path, Keywords: []string{"items (an array: tuple form)"}}
+		}
+		items, err := compile(it, path+"/items", depth+1)
+		if err != nil {
+			return nil, err
+		}
+		n.items = items
+	}
+	count := func(k string) (int, bool, error) {
+		x, ok := s[k]
+		if !ok {
+			return 0, false, nil
+		}
+		num, ok := x.(json.Number)
+		if !ok {
+			return 0, false, &SchemaError{Path: path, Msg: k + " must be a non-negative integer"}
+		}
+		v, err := num.Int64()
+		if err != nil || v < 0 || v > 1<<20 {
+			return 0, false, &SchemaError{Path: path, Msg: k + " must be a non-negative integer"}
+		}
+		return int(v), true, nil
+	}
+	lo, _, err := count("minItems")
+	if err != nil {
+		return nil, err
+	}
+	hi, hasHi, err := count("maxItems")
+	if err != nil {
+		return nil, err
+	}
+	n.minItems = lo
+	if hasHi {
+		if hi < lo {
+			return nil, &SchemaError{Path: path, Msg: fmt.Sprintf("maxItems %d < minItems %d", hi, lo)}
+		}
+		n.maxItems = hi
+	}
+	n.minLen = 2 + lo*n.items.minLen + max(lo-1, 0)
+	return n, nil
+}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"sync"
+
+	"github.com/lamina-ml/lamina/model/jsonmode"
+	"github.com/lamina-ml/lamina/tokenizer/chattemplate"
+)
+
+// codeNoChatTemplate is lm.chat on a model whose tokenizer_config.json
+// has no chat_template.
+const codeNoChatTemplate = "no-chat-template"
+
+// chatState is a loaded model's chat template and its vocabulary for
+// response_format (built on first use).
+type chatState struct {
+	config *chattemplate.Config // nil: no tokenizer_config.json or no template
+	err    error                // the template did not parse
+
+	once  sync.Once
+	vocab *jsonmode.Vocab
+}
+
+// loadChat reads tokenizer_config.json's chat template, if the files have one.
+func (lm *loadedModel) loadChat(files memFS) {
+	data, ok := files["tokenizer_config.json"]
+	if !ok || lm.tok == nil {
+		return
+	}
+	cfg, err := chattemplate.ParseConfig(data)
+	if err == nil && cfg.Template(false) == nil {
+		cfg = nil
+	}
+	lm.chat.config, lm.chat.err = cfg, err
+	lm.info.HasChatTemplate = cfg != nil
+}
+
+// chatRequest is lm.chat(): a generation whose prompt is the messages
+// rendered with the model's chat template (add_generation_prompt), under
+// response_format's constraint when it asks for JSON.
+type chatRequest struct {
+	genRequest
+	Messages       []byte // JSON array of {role, content}
+	ResponseFormat []byte // JSON, or nil
+}
+
+// chatResult is what lm.chat() resolves to besides the text.
+type chatResult struct {
+	IDs          []int32 // prompt + new tokens
+	PromptTokens int
+	Finish       string // "stop" or "length"
+	Cancelled    bool
+}
+
+func (lm *loadedModel) chatGenerate(req chatRequest, onToken func(id int32, text string), cancelled func() bool) (chatResult, error) {
+	if lm.tok == nil {
+		return chatResult{}, coded(codeNoTokenizer, "lamina: chat needs a tokenizer.json")
+	}
+	if lm.chat.err != nil {
+		return chatResult{}, coded(codeBadModel, "lamina: tokenizer_config.json: %v", lm.chat.err)
+	}
+	cfg := lm.chat.config
+	if cfg == nil {
+		return chatResult{}, coded(codeNoChatTemplate, "lamina: this model has no chat_template in tokenizer_config.json: use generate")
+	}
+	var msgs []json.RawMessage
+	if err := json.Unmarshal(req.Messages, &msgs); err != nil || len(msgs) == 0 {
+		return chatResult{}, coded(codeBadInput, "lamina: messages must be a non-empty array of {role, content}")
+	}
+	text, err := cfg.Apply(chattemplate.Options{Messages: req.Messages, AddGenerationPrompt: true})
+	if err != nil {
+		var te *chattemplate.Error
+		if errors.As(err, &te) && te.Kind == chattemplate.ErrRaised {
+			return chatResult{}, coded(codeBadInput, "lamina: the chat template rejected the messages: %s", te.Msg)
+		}
+		return chatResult{}, coded(codeBadInput, "lamina: rendering the chat template: %v", err)
+	}
+	// The template writes the special tokens itself (apply_chat_template
+	// tokenizes with add_special_tokens=False).
+	req.IDs = lm.tok.Encode(text)
+	if len(req.IDs) == 0 {
+		return chatResult{}, coded(codeBadInput, "lamina: the rendered conversation encodes to no tokens")
+	}
+	// The template's end of turn is the config's eos_token, which the
+	// model config may not list.
+	eos := req.EOS
+	if eos == nil {
+		eos = slices.Clone(lm.m.EOS)
+		if s, ok := cfg.SpecialTokens["eos_token"].(string); ok {
+			if id, ok := lm.tok.TokenToID(s); ok && !slices.Contains(eos, id) {
+				eos = append(eos, id)
+			}
+		}
+		req.EOS = eos
+	}
+	g, err := jsonmode.ParseResponseFormat(req.ResponseFormat)
+	if err != nil {
+		return chatResult{}, coded(codeBadInput, "lamina: %v", err)
+	}
+	var con *jsonmode.Constraint
+	if g != nil {
+		max := lm.options(req.genRequest).MaxNewTokens
+		lm.chat.once.Do(func() { lm.chat.vocab = jsonmode.TokenizerVocab(lm.tok, lm.m.Config.VocabSize) })
+		if con, err = g.NewConstraint(lm.chat.vocab, eos, max); err != nil {
+			return chatResult{}, coded(codeBadInput, "lamina: %v", err)
+		}
+		req.constraint = con
+	}
+	ids, wasCancelled, err := lm.generate(req.genRequest, onToken, cancelled)
+	if err != nil {
+		return chatResult{}, err
+	}
+	res := chatResult{IDs: ids, PromptTokens: len(req.IDs), Cancelled: wasCancelled, Finish: "length"}
+	newIDs := ids[len(req.IDs):]
+	switch {
+	case len(newIDs) > 0 && slices.Contains(eos, newIDs[len(newIDs)-1]):
+		res.Finish = "stop"
+	case con != nil && con.Done():
+		res.Finish = "stop"
+	case len(newIDs) < lm.options(req.genRequest).MaxNewTokens && !wasCancelled:
+		res.Finish = "stop" // a stop string
+	}
+	return res, nil
+}

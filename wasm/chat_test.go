@@ -1,0 +1,92 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// chatTinyFiles is the chat-tiny fixture of worker/testdata/models.txt:
+// qwen2-tiny's weights, the bytelevel-small tokenizer, zephyr's template.
+func chatTinyFiles(t *testing.T) memFS {
+	t.Helper()
+	files := memFS{}
+	for src, names := range map[string][]string{
+		"../model/testdata/qwen2-tiny":          {"config.json", "generation_config.json", "model.safetensors"},
+		"../tokenizer/testdata/bytelevel-small": {"tokenizer.json"},
+		"../worker/testdata/chat-tiny":          {"tokenizer_config.json"},
+	} {
+		for _, n := range names {
+			b, err := os.ReadFile(filepath.Join(src, n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			files[n] = b
+		}
+	}
+	return files
+}
+
+func TestChat(t *testing.T) {
+	r := newRegistry(nil)
+	rt := newCPURuntime(t, r)
+	id, lm, err := r.loadModel(rt, chatTinyFiles(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !lm.info.HasChatTemplate {
+		t.Fatal("hasChatTemplate false")
+	}
+	never := func() bool { return false }
+	msgs := []byte(`[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"}]`)
+	var text string
+	res, err := lm.chatGenerate(chatRequest{genRequest: genRequest{MaxNewTokens: 20}, Messages: msgs},
+		func(_ int32, s string) { text += s }, never)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The rendering jinja2 gives (see worker/chat_test.go), encoded.
+	want := lm.tok.Encode("<|system|>\nBe brief.<|endoftext|>\n<|user|>\nHi<|endoftext|>\n<|assistant|>\n")
+	if res.PromptTokens != len(want) || fmt.Sprint(res.IDs[:len(want)]) != fmt.Sprint(want) {
+		t.Fatalf("prompt %v, want %v", res.IDs[:res.PromptTokens], want)
+	}
+	// The same ids as generate on that prompt.
+	ids, _, err := lm.generate(genRequest{IDs: want, MaxNewTokens: 20, EOS: []int32{271}}, func(int32, string) {}, never)
+	if err != nil || fmt.Sprint(ids) != fmt.Sprint(res.IDs) {
+		t.Fatalf("chat ids %v, generate ids %v (%v)", res.IDs, ids, err)
+	}
+
+	schema := `{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"object","properties":{"a":{"type":"integer"},"b":{"enum":["x","y"]}},"required":["a","b"],"additionalProperties":false}}}`
+	temp := float32(1)
+	for seed := uint64(0); seed < 20; seed++ {
+		text = ""
+		res, err := lm.chatGenerate(chatRequest{genRequest: genRequest{MaxNewTokens: 40, Temperature: &temp, Seed: seed}, Messages: msgs, ResponseFormat: []byte(schema)},
+			func(_ int32, s string) { text += s }, never)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v struct {
+			A *int    `json:"a"`
+			B *string `json:"b"`
+		}
+		if err := json.Unmarshal([]byte(text), &v); err != nil || v.A == nil || v.B == nil || (*v.B != "x" && *v.B != "y") || res.Finish != "stop" {
+			t.Fatalf("seed %d: %q (%s): %v", seed, text, res.Finish, err)
+		}
+	}
+	if _, err := lm.chatGenerate(chatRequest{genRequest: genRequest{MaxNewTokens: 5}, Messages: msgs, ResponseFormat: []byte(`{"type":"json_schema","json_schema":{"schema":{"type":"string","format":"date"}}}`)}, func(int32, string) {}, never); errorCode(err) != codeBadInput {
+		t.Fatalf("unsupported keyword: %v", err)
+	}
+	r.disposeModel(id)
+
+	files := chatTinyFiles(t)
+	delete(files, "tokenizer_config.json")
+	_, plain, err := r.loadModel(rt, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plain.chatGenerate(chatRequest{Messages: msgs}, func(int32, string) {}, never); errorCode(err) != codeNoChatTemplate {
+		t.Fatalf("no template: %v", err)
+	}
+}

@@ -1,0 +1,264 @@
+//go:build js && wasm
+
+package wasmsimd
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"syscall/js"
+	"unsafe"
+
+	"github.com/lamina-ml/lamina/promise"
+	"github.com/lamina-ml/lamina/tensor"
+)
+
+var (
+	jsWebAssembly = js.Global().Get("WebAssembly")
+	jsUint8Array  = js.Global().Get("Uint8Array")
+)
+
+const pageSize = 64 << 10
+
+// Engine is an instance of the kernel module: its memory holds the weights
+// (uploaded once by Hold) and a scratch area for each call's activations.
+// Like the CPU backend it is not safe for concurrent use.
+type Engine struct {
+	mem  js.Value
+	mm   [3]js.Value // mm_f32, mm_f16, mm_bf16
+	cvt  [3]js.Value // -, cvt_f16, cvt_bf16
+	u8   js.Value    // Uint8Array over mem.buffer (renewed after a grow)
+	size int         // bytes of memory
+
+	free []block // free blocks below top, sorted by offset
+	top  int     // end of the used memory
+
+	scratch block // x, out and one widened panel of the current call
+	stage   []byte
+}
+
+type block struct{ off, size int }
+
+// weight is a held weight.
+type weight struct {
+	b     block
+	d     dtype
+	N, K  int
+	freed bool
+}
+
+// Load compiles and instantiates the kernel module (asynchronously, as
+// browsers require on the main thread for modules over 4 KB).
+func Load(ctx context.Context) (tensor.MatMulEngine, error) {
+	return load(ctx)
+}
+
+func load(ctx context.Context) (*Engine, error) {
+	if jsWebAssembly.IsUndefined() {
+		return nil, ErrUnavailable
+	}
+	bin := Module()
+	arr := jsUint8Array.New(len(bin))
+	js.CopyBytesToJS(arr, bin)
+	if !jsWebAssembly.Call("validate", arr).Bool() {
+		return nil, ErrUnavailable
+	}
+	res, err := promise.AwaitContext(ctx, jsWebAssembly.Call("instantiate", arr))
+	if err != nil {
+		return nil, fmt.Errorf("wasmsimd: instantiating the kernel module: %w", err)
+	}
+	ex := res.Get("instance").Get("exports")
+	e := &Engine{mem: ex.Get("memory"), top: 16}
+	for d, n := range []string{"f32", "f16", "bf16"} {
+		e.mm[d] = ex.Get("mm_" + n)
+		if d > 0 {
+			e.cvt[d] = ex.Get("cvt_" + n)
+		}
+	}
+	e.refresh()
+	return e, nil
+}
+
+func (e *Engine) refresh() {
+	e.u8 = jsUint8Array.New(e.mem.Get("buffer"))
+	e.size = e.u8.Get("byteLength").Int()
+}
+
+// Name implements tensor.MatMulEngine.
+func (e *Engine) Name() string { return Name }
+
+// alloc reserves n bytes (16-aligned), growing the memory when needed.
+func (e *Engine) alloc(n int) (_ block, err error) {
+	n = (max(n, 16) + 15) &^ 15
+	for i, f := range e.free {
+		if f.size >= n {
+			b := block{f.off, n}
+			if f.size == n {
+				e.free = append(e.free[:i], e.free[i+1:]...)
+			} else {
+				e.free[i] = block{f.off + n, f.size - n}
+			}
+			return b, nil
+		}
+	}
+	if e.top+n > e.size {
+		pages := (e.top + n - e.size + pageSize - 1) / pageSize
+		if e.size/pageSize+pages > 65536 {
+			return block{}, fmt.Errorf("%w: %d bytes more than the 4 GiB of a wasm memory", ErrWeight, n)
+		}
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("%w: growing the kernel memory by %d pages: %v", ErrWeight, pages, r)
+			}
+		}()
+		e.mem.Call("grow", pages)
+		e.refresh()
+	}
+	b := block{e.top, n}
+	e.top += n
+	return b, nil
+}
+
+// release returns b to the free list, merging neighbours and the top.
+func (e *Engine) release(b block) {
+	if b.size == 0 {
+		return
+	}
+	i := sort.Search(len(e.free), func(i int) bool { return e.free[i].off > b.off })
+	e.free = append(e.free, block{})
+	copy(e.free[i+1:], e.free[i:])
+	e.free[i] = b
+	// Merge with the next, then the previous.
+	if i+1 < len(e.free) && e.free[i].off+e.free[i].size == e.free[i+1].off {
+		e.free[i].size += e.free[i+1].size
+		e.free = append(e.free[:i+1], e.free[i+2:]...)
+	}
+	if i > 0 && e.free[i-1].off+e.free[i-1].size == e.free[i].off {
+		e.free[i-1].size += e.free[i].size
+		e.free = append(e.free[:i], e.free[i+1:]...)
+		i--
+	}
+	if last := e.free[len(e.free)-1]; last.off+last.size == e.top {
+		e.top = last.off
+		e.free = e.free[:len(e.free)-1]
+	}
+}
+
+func (e *Engine) view(off, n int) js.Value { return e.u8.Call("subarray", off, off+n) }
+
+func bytesOf[E float32 | uint16](v []E) []byte {
+	if len(v) == 0 {
+		return nil
+	}
+	var z E
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), len(v)*int(unsafe.Sizeof(z)))
+}
+
+// Hold implements tensor.MatMulEngine: w (N,K) is repacked into panels and
+// copied into the module's memory.
+func (e *Engine) Hold(dt tensor.DType, N, K int, f32 []float32, u16 []uint16) (tensor.EngineWeight, error) {
+	d, err := dtypeOf(dt)
+	if err != nil {
+		return nil, err
+	}
+	if N <= 0 || K <= 0 {
+		return nil, fmt.Errorf("%w: empty (%d,%d)", ErrWeight, N, K)
+	}
+	n := panels(N) * 8 * K
+	var src []byte
+	if d == dF32 {
+		if f32 == nil {
+			f32 = make([]float32, N*K)
+		}
+		if len(f32) != N*K {
+			return nil, fmt.Errorf("%w: %d values for (%d,%d)", ErrWeight, len(f32), N, K)
+		}
+		p := make([]float32, n)
+		packPanels(p, f32, N, K)
+		src = bytesOf(p)
+	} else {
+		if len(u16) != N*K {
+			return nil, fmt.Errorf("%w: %d values for (%d,%d)", ErrWeight, len(u16), N, K)
+		}
+		p := make([]uint16, n)
+		packPanels(p, u16, N, K)
+		src = bytesOf(p)
+	}
+	b, err := e.alloc(len(src))
+	if err != nil {
+		return nil, err
+	}
+	js.CopyBytesToJS(e.view(b.off, len(src)), src)
+	return &weight{b: b, d: d, N: N, K: K}, nil
+}
+
+// Release implements tensor.MatMulEngine.
+func (e *Engine) Release(h tensor.EngineWeight) {
+	w, ok := h.(*weight)
+	if !ok || w.freed {
+		return
+	}
+	w.freed = true
+	e.release(w.b)
+}
+
+// MatMul implements tensor.MatMulEngine: out (T,N) = x (T,K) · wᵀ.
+func (e *Engine) MatMul(out, x []float32, h tensor.EngineWeight, T int) error {
+	w, ok := h.(*weight)
+	if !ok || w.freed {
+		return fmt.Errorf("wasmsimd: %T is not a held weight", h)
+	}
+	N, K := w.N, w.K
+	if len(x) != T*K || len(out) != T*N {
+		return fmt.Errorf("wasmsimd: MatMul x %d, out %d values for T=%d K=%d N=%d", len(x), len(out), T, K, N)
+	}
+	if T == 0 {
+		return nil
+	}
+	np := panels(N)
+	xn, on, pn := T*K*4, T*np*32, K*32
+	if need := xn + on + pn; e.scratch.size < need {
+		e.release(e.scratch)
+		e.scratch = block{}
+		b, err := e.alloc(need + need/2)
+		if err != nil {
+			return err
+		}
+		e.scratch = b
+	}
+	xo := e.scratch.off
+	oo, po := xo+xn, xo+xn+on
+	js.CopyBytesToJS(e.view(xo, xn), bytesOf(x))
+	e.mm[w.d].Invoke(w.b.off, xo, oo, T, K, np, po)
+	if np*8 == N {
+		js.CopyBytesToGo(bytesOf(out), e.view(oo, on))
+		return nil
+	}
+	if cap(e.stage) < on {
+		e.stage = make([]byte, on)
+	}
+	st := e.stage[:on]
+	js.CopyBytesToGo(st, e.view(oo, on))
+	ob := bytesOf(out)
+	for t := 0; t < T; t++ {
+		copy(ob[t*N*4:(t+1)*N*4], st[t*np*32:])
+	}
+	return nil
+}
+
+// widenBits runs the module's cvt_f16/cvt_bf16 on src (for the tests).
+func (e *Engine) widenBits(d dtype, src []uint16) ([]float32, error) {
+	n := (len(src) + 7) &^ 7
+	in := make([]uint16, n)
+	copy(in, src)
+	b, err := e.alloc(n*2 + n*4)
+	if err != nil {
+		return nil, err
+	}
+	defer e.release(b)
+	js.CopyBytesToJS(e.view(b.off, n*2), bytesOf(in))
+	e.cvt[d].Invoke(b.off+n*2, b.off, n)
+	out := make([]float32, n)
+	js.CopyBytesToGo(bytesOf(out), e.view(b.off+n*2, n*4))
+	return out[:len(src)], nil
+}

@@ -1,0 +1,189 @@
+// The official openai npm client, unmodified, against lamina's
+// OpenAI-shaped API: LAMINA_OPENAI_BASE is the server's /v1 URL (lamina
+// serve, or the worker under wrangler dev), LAMINA_OPENAI_MODEL a model
+// folder with a chat template (default chat-tiny, assembled from the
+// fixtures by worker/testdata/models.txt). JSON answers are validated with
+// ajv, an independent JSON Schema validator, over many seeds.
+//   LAMINA_OPENAI_BASE=http://127.0.0.1:8080/v1 node --test suite.mjs
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import OpenAI from "openai";
+import Ajv from "ajv";
+
+const baseURL = process.env.LAMINA_OPENAI_BASE;
+if (!baseURL) throw new Error("set LAMINA_OPENAI_BASE to the server's /v1 URL");
+const model = process.env.LAMINA_OPENAI_MODEL || "chat-tiny";
+const seeds = Number(process.env.LAMINA_OPENAI_SEEDS || 100);
+const client = new OpenAI({ baseURL, apiKey: "unused", maxRetries: 0, timeout: 120_000 });
+const ajv = new Ajv({ allErrors: true, strict: true });
+const messages = [{ role: "system", content: "Be brief." }, { role: "user", content: "Hi" }];
+
+// collect reads a stream of chat.completion.chunk into its text, finish
+// reason, usage and chunk count.
+async function collect(stream) {
+  let text = "", finish = null, usage = null, chunks = 0, role = null;
+  for await (const c of stream) {
+    chunks++;
+    assert.equal(c.object, "chat.completion.chunk");
+    if (c.usage) usage = c.usage;
+    for (const ch of c.choices) {
+      if (ch.delta.role) role = ch.delta.role;
+      if (ch.delta.content) text += ch.delta.content;
+      if (ch.finish_reason) finish = ch.finish_reason;
+    }
+  }
+  return { text, finish, usage, chunks, role };
+}
+
+test("models.list names the chat model", async () => {
+  const ids = [];
+  for await (const m of client.models.list()) ids.push(m.id);
+  assert.ok(ids.includes(model), `${model} not in ${ids}`);
+});
+
+test("chat.completions.create: the chat.completion shape", async () => {
+  const r = await client.chat.completions.create({ model, messages, max_tokens: 16, temperature: 0 });
+  assert.equal(r.object, "chat.completion");
+  assert.match(r.id, /^chatcmpl-/);
+  assert.equal(r.model, model);
+  assert.equal(r.choices.length, 1);
+  assert.equal(r.choices[0].message.role, "assistant");
+  assert.equal(typeof r.choices[0].message.content, "string");
+  assert.ok(["stop", "length"].includes(r.choices[0].finish_reason));
+  assert.equal(r.usage.total_tokens, r.usage.prompt_tokens + r.usage.completion_tokens);
+  assert.ok(r.usage.completion_tokens <= 16);
+});
+
+test("greedy is deterministic and streaming gives the same text", async () => {
+  const a = await client.chat.completions.create({ model, messages, max_tokens: 24, temperature: 0 });
+  const b = await client.chat.completions.create({ model, messages, max_tokens: 24, temperature: 0 });
+  assert.equal(a.choices[0].message.content, b.choices[0].message.content);
+  const s = await collect(await client.chat.completions.create({ model, messages, max_tokens: 24, temperature: 0, stream: true }));
+  assert.equal(s.role, "assistant");
+  assert.equal(s.text, a.choices[0].message.content);
+  assert.equal(s.finish, a.choices[0].finish_reason);
+  assert.equal(s.usage, null); // only with stream_options.include_usage
+});
+
+test("stream_options.include_usage sends the usage chunk", async () => {
+  const s = await collect(await client.chat.completions.create({
+    model, messages, max_tokens: 8, temperature: 0, stream: true, stream_options: { include_usage: true },
+  }));
+  assert.ok(s.usage);
+  assert.equal(s.usage.total_tokens, s.usage.prompt_tokens + s.usage.completion_tokens);
+  assert.ok(s.usage.completion_tokens <= 8);
+});
+
+test("the same seed samples the same text, another seed differs somewhere", async () => {
+  const run = (seed) => client.chat.completions.create({ model, messages, max_tokens: 20, temperature: 1, top_p: 0.95, seed })
+    .then((r) => r.choices[0].message.content);
+  assert.equal(await run(7), await run(7));
+  const others = await Promise.all([1, 2, 3, 4].map(run));
+  assert.ok(new Set(others).size > 1, "four seeds gave one text");
+});
+
+test("max_tokens ends with finish_reason length", async () => {
+  const r = await client.chat.completions.create({ model, messages, max_tokens: 3, temperature: 1, seed: 5 });
+  assert.ok(r.usage.completion_tokens <= 3);
+  if (r.usage.completion_tokens === 3) assert.equal(r.choices[0].finish_reason, "length");
+});
+
+test("stop cuts the text before the stop string (streamed too)", async () => {
+  const full = (await client.chat.completions.create({ model, messages, max_tokens: 30, temperature: 0 })).choices[0].message.content;
+  // A stop string from the middle of the greedy answer.
+  const at = Math.floor(full.length / 2);
+  const stop = full.slice(at, at + 2);
+  if (stop.length < 2) return;
+  const want = full.slice(0, full.indexOf(stop));
+  const r = await client.chat.completions.create({ model, messages, max_tokens: 30, temperature: 0, stop: [stop] });
+  assert.equal(r.choices[0].message.content, want);
+  assert.equal(r.choices[0].finish_reason, "stop");
+  const s = await collect(await client.chat.completions.create({ model, messages, max_tokens: 30, temperature: 0, stop, stream: true }));
+  assert.equal(s.text, want);
+  assert.equal(s.finish, "stop");
+});
+
+const personSchema = {
+  type: "object",
+  properties: {
+    name: { type: "string" },
+    age: { type: "integer" },
+    pet: { enum: ["cat", "dog", null] },
+    score: { type: "number" },
+    tags: { type: "array", items: { type: "string" }, maxItems: 3 },
+    address: {
+      type: "object",
+      properties: { city: { type: "string" }, zip: { anyOf: [{ type: "string" }, { type: "integer" }] } },
+      required: ["city"],
+      additionalProperties: false,
+    },
+    verified: { type: "boolean" },
+    kind: { const: "person" },
+  },
+  required: ["name", "age", "pet", "kind"],
+  additionalProperties: false,
+};
+
+test(`json_schema: ${seeds} seeds at temperature 1 all validate (ajv)`, async () => {
+  const validate = ajv.compile(personSchema);
+  const failures = [];
+  for (let seed = 0; seed < seeds; seed++) {
+    const r = await client.chat.completions.create({
+      model, messages: [{ role: "user", content: "A person as JSON." }], temperature: 1, seed, max_tokens: 50 + (seed % 40),
+      response_format: { type: "json_schema", json_schema: { name: "person", schema: personSchema, strict: true } },
+    });
+    const text = r.choices[0].message.content;
+    let v;
+    try { v = JSON.parse(text); } catch (e) { failures.push(`seed ${seed}: ${JSON.stringify(text)} does not parse`); continue; }
+    if (!validate(v)) failures.push(`seed ${seed}: ${text}: ${ajv.errorsText(validate.errors)}`);
+    else if (r.choices[0].finish_reason !== "stop") failures.push(`seed ${seed}: finish_reason ${r.choices[0].finish_reason}`);
+  }
+  console.log(`ajv: ${seeds} seeds, ${failures.length} failures`);
+  assert.deepEqual(failures, []);
+});
+
+test("json_schema streamed: the deltas join into valid JSON", async () => {
+  const schema = { type: "array", items: { type: "object", properties: { id: { type: "integer" }, ok: { type: "boolean" } }, required: ["id", "ok"], additionalProperties: false }, minItems: 1, maxItems: 3 };
+  const validate = ajv.compile(schema);
+  for (let seed = 0; seed < 10; seed++) {
+    const s = await collect(await client.chat.completions.create({
+      model, messages, temperature: 1, seed, max_tokens: 60, stream: true,
+      response_format: { type: "json_schema", json_schema: { name: "list", schema } },
+    }));
+    assert.ok(validate(JSON.parse(s.text)), `seed ${seed}: ${s.text}`);
+  }
+});
+
+test("json_object: always one JSON object", async () => {
+  for (let seed = 0; seed < 20; seed++) {
+    const r = await client.chat.completions.create({
+      model, messages, temperature: 1, seed, max_tokens: 10 + seed * 3, response_format: { type: "json_object" },
+    });
+    const v = JSON.parse(r.choices[0].message.content);
+    assert.equal(typeof v, "object");
+    assert.ok(v !== null && !Array.isArray(v), r.choices[0].message.content);
+  }
+});
+
+test("unsupported schema keywords: a 422 the client raises, naming them", async () => {
+  await assert.rejects(
+    client.chat.completions.create({
+      model, messages, response_format: { type: "json_schema", json_schema: { name: "s", schema: { type: "string", pattern: "^a+$", format: "email" } } },
+    }),
+    (e) => e instanceof OpenAI.UnprocessableEntityError && e.status === 422 && e.code === "unsupported_schema" && /format, pattern/.test(e.message),
+  );
+});
+
+test("unknown model: NotFoundError with OpenAI's error shape", async () => {
+  await assert.rejects(
+    client.chat.completions.create({ model: "no-such-model", messages }),
+    (e) => e instanceof OpenAI.NotFoundError && e.status === 404 && e.code === "model_not_found" && typeof e.type === "string",
+  );
+});
+
+test("bad request: BadRequestError", async () => {
+  await assert.rejects(
+    client.chat.completions.create({ model, messages: [{ role: "wizard", content: "x" }] }),
+    (e) => e instanceof OpenAI.BadRequestError && e.status === 400 && e.code === "invalid_role",
+  );
+});
