@@ -130,7 +130,6 @@ describe('editor draws in a worker', { timeout: TIMEOUT * 3 }, () => {
     assert.match(s0.status, /^Ready on CPU, in a worker\./);
     const s1 = await state(page);
     assert.match(s1.status, /^Drawing: \d+ layers in/, s1.status);
-    assert.ok(r.maxGap < MAX_GAP, `longest gap between 20 ms ticks: ${Math.round(r.maxGap)} ms`);
     const steps = r.statuses.map((s) => /step (\d+) of (\d+)/.exec(s)).filter(Boolean);
     assert.ok(new Set(steps.map((m) => m[1])).size >= 3, 'several steps shown: ' + r.statuses.join(' | '));
     assert.ok(steps.every((m) => m[2] === '24'), 'of 24 steps');
@@ -144,6 +143,8 @@ describe('editor draws in a worker', { timeout: TIMEOUT * 3 }, () => {
       assert.deepEqual(c, { generate: true, 'generate-options': true, 'regen-unlocked': true, recolor: true, 'add-layers': true, cancel: false });
     }
     assert.deepEqual(page.errors, []);
+    // Last, so the checks above are made even on a machine too loaded to meet it.
+    assert.ok(r.maxGap < MAX_GAP, `longest gap between 20 ms ticks: ${Math.round(r.maxGap)} ms`);
   });
 
   it('a second start while busy is refused without a page error', async () => {

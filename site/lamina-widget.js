@@ -75,6 +75,9 @@ class LaminaSVG extends HTMLElement {
 
   connectedCallback() { this._render(); }
 
+  // Removed from the page: its drawing in progress stops (connecting it again redraws).
+  disconnectedCallback() { if (this._abort) this._abort.abort(); }
+
   attributeChangedCallback() { if (this.isConnected) this._render(); }
 
   // _show puts svg (a step's estimate or the finished drawing) inside the element.
