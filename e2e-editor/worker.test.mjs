@@ -19,9 +19,11 @@ if (!URL) throw new Error('LAMINA_URL is not set: run e2e-editor/run.sh');
 const OUT = process.env.LAMINA_E2E_OUT || '/tmp';
 const TIMEOUT = 240_000;
 const MODEL = 'models/slow-svg/';
-// MAX_GAP is the longest gap between 20 ms timer ticks the test accepts (the goal is no
-// task over 100 ms; a loaded 2-core CI machine adds scheduling slack on top of that).
-const MAX_GAP = 250;
+// MAX_GAP is the longest gap between 20 ms timer ticks the test accepts. The goal is no
+// task over 100 ms; the bound is looser so a loaded 2-core CI machine's scheduling slack
+// does not fail it, yet it still fails the in-page model (1.2–2.3 s gaps measured with
+// ?drawer=page on this machine). The measured gap is printed either way.
+const MAX_GAP = 800;
 
 let browser;
 before(async () => { browser = await launch(); });
