@@ -57,7 +57,7 @@ func load(ctx context.Context) (*Engine, error) {
 	if jsWebAssembly.IsUndefined() {
 		return nil, ErrUnavailable
 	}
-	bin := Module()
+	bin := kernelsWasm
 	arr := jsUint8Array.New(len(bin))
 	js.CopyBytesToJS(arr, bin)
 	if !jsWebAssembly.Call("validate", arr).Bool() {

@@ -408,8 +408,10 @@ func emitMatMul(m *module, d dtype, cvt, tile1, f32Tile1, f32Tile4 uint32) {
 	c.end()
 }
 
-// Module returns the kernel module's bytes. It is written afresh on each
-// call (a few kilobytes, in microseconds).
+// Module returns the kernel module's bytes, written afresh on each call (a
+// few kilobytes, in microseconds). The engine loads the copy written into
+// kernels_gen.go at build time (kernelsWasm), so lamina.wasm ships the
+// module's bytes and not the emitter: 21 KB less brotli.
 func Module() []byte {
 	var m module
 	f32t1 := emitTile(&m, dF32, 1)
