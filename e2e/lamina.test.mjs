@@ -275,11 +275,12 @@ function runtimeSuite(backend, worker) {
   });
 }
 
-// LAMINA_E2E_BACKENDS narrows the backend suites (default "cpu webgpu"; "none").
-const BACKENDS = (process.env.LAMINA_E2E_BACKENDS || 'cpu webgpu').split(/[\s,]+/).filter((b) => b && b !== 'none');
+// LAMINA_E2E_BACKENDS narrows the backend suites (default "cpu wasm-simd webgpu"; "none").
+// wasm-simd runs on the page only: the worker path is the same Go code as cpu's.
+const BACKENDS = (process.env.LAMINA_E2E_BACKENDS || 'cpu wasm-simd webgpu').split(/[\s,]+/).filter((b) => b && b !== 'none');
 for (const backend of BACKENDS) {
   runtimeSuite(backend, false);
-  runtimeSuite(backend, true);
+  if (backend !== 'wasm-simd') runtimeSuite(backend, true);
 }
 
 describe('loading', () => {
@@ -356,7 +357,7 @@ describe('cross-origin', () => {
 });
 
 describe('fallback', () => {
-  it('auto runs on the CPU when navigator.gpu is missing; webgpu rejects', { timeout: TIMEOUT }, async () => {
+  it('auto runs on the CPU (wasm-simd) when navigator.gpu is missing; webgpu rejects', { timeout: TIMEOUT }, async () => {
     const page = await openPage(browser, () => {
       Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
     });
@@ -379,14 +380,14 @@ describe('fallback', () => {
       return { gpu: typeof navigator.gpu, backend: rt.backend, adapter: rt.adapter, maxAbs, webgpu };
     });
     assert.equal(r.gpu, 'undefined');
-    assert.equal(r.backend, 'cpu');
+    assert.equal(r.backend, 'wasm-simd', 'Chromium has WebAssembly SIMD');
     assert.equal(r.adapter, null, 'no adapter seen');
     assert.ok(r.maxAbs <= LOGITS_TOL, `max abs ${r.maxAbs}`);
     assert.equal(r.webgpu, 'no-webgpu');
     await page.context().close();
   });
 
-  it('auto runs on the CPU in a browser without WebGPU enabled (page and worker)', { timeout: TIMEOUT }, async () => {
+  it('auto runs on the CPU (wasm-simd) in a browser without WebGPU enabled (page and worker)', { timeout: TIMEOUT }, async () => {
     const plain = await launch([...BASE_ARGS, '--disable-features=WebGPU,Vulkan', '--disable-gpu']);
     try {
       const page = await openPage(plain);
@@ -405,8 +406,8 @@ describe('fallback', () => {
         return out;
       });
       assert.equal(r.adapter, false, 'this browser must have no WebGPU adapter for the test to mean anything');
-      assert.deepEqual(r['worker false'], { backend: 'cpu', n: 3 });
-      assert.deepEqual(r['worker true'], { backend: 'cpu', n: 3 });
+      assert.deepEqual(r['worker false'], { backend: 'wasm-simd', n: 3 });
+      assert.deepEqual(r['worker true'], { backend: 'wasm-simd', n: 3 });
     } finally {
       await plain.close();
     }
@@ -434,7 +435,7 @@ describe('fallback', () => {
     const software = r.info.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(`${r.info.vendor} ${r.info.architecture}`);
     for (const worker of [false, true]) {
       const got = r[`auto ${worker}`];
-      assert.equal(got.backend, software ? 'cpu' : 'webgpu', `auto, worker ${worker}, adapter ${JSON.stringify(r.info)}`);
+      assert.equal(got.backend, software ? 'wasm-simd' : 'webgpu', `auto, worker ${worker}, adapter ${JSON.stringify(r.info)}`);
       assert.equal(got.adapter.software, software, `rt.adapter ${JSON.stringify(got.adapter)}`);
       assert.equal(got.adapter.isFallbackAdapter, r.info.isFallbackAdapter);
       assert.equal(got.adapter.architecture, r.info.architecture);

@@ -120,8 +120,8 @@ function svgSuite(backend, worker) {
         return { rt: window.__rt.backend, m: window.__m.backend, info: window.__m.info, files: [...new Set(progress)].sort() };
       }, { backend, worker, model: MODEL });
       assert.equal(got.rt, backend, 'rt.backend');
-      assert.ok(got.m === 'cpu' || got.m === 'webgpu', `m.backend ${got.m}`);
-      if (backend === 'cpu') assert.equal(got.m, 'cpu', 'on a CPU runtime the SVG model runs on the CPU');
+      assert.ok(['cpu', 'wasm-simd', 'webgpu'].includes(got.m), `m.backend ${got.m}`);
+      if (backend !== 'webgpu') assert.equal(got.m, backend, 'on a CPU runtime the SVG model runs on that CPU backend');
       assert.equal(got.info.slots, 48, 'info.slots');
       assert.deepEqual(got.files, ['config.json', 'model.safetensors'], 'onProgress files');
     });
@@ -355,8 +355,8 @@ function svgSuite(backend, worker) {
   });
 }
 
-const BACKENDS = process.env.LAMINA_E2E_BACKENDS === 'cpu' ? ['cpu'] : ['cpu', 'webgpu'];
+const BACKENDS = process.env.LAMINA_E2E_BACKENDS === 'cpu' ? ['cpu'] : ['cpu', 'wasm-simd', 'webgpu'];
 for (const backend of BACKENDS) {
   svgSuite(backend, false);
-  svgSuite(backend, true);
+  if (backend !== 'wasm-simd') svgSuite(backend, true); // the worker path is cpu's
 }

@@ -35,6 +35,11 @@ type Engine struct {
 
 	scratch block // x, out and one widened panel of the current call
 	stage   []byte
+
+	// WidenHalf makes Hold store f16 and bf16 weights widened to f32 (the
+	// module's own exact widening, once): twice the module memory, and
+	// matvecs without the per-token widening. Off by default.
+	WidenHalf bool
 }
 
 type block struct{ off, size int }
@@ -57,7 +62,7 @@ func load(ctx context.Context) (*Engine, error) {
 	if jsWebAssembly.IsUndefined() {
 		return nil, ErrUnavailable
 	}
-	bin := Module()
+	bin := kernelsWasm
 	arr := jsUint8Array.New(len(bin))
 	js.CopyBytesToJS(arr, bin)
 	if !jsWebAssembly.Call("validate", arr).Bool() {
@@ -184,12 +189,34 @@ func (e *Engine) Hold(dt tensor.DType, N, K int, f32 []float32, u16 []uint16) (t
 		packPanels(p, u16, N, K)
 		src = bytesOf(p)
 	}
+	if d != dF32 && e.WidenHalf {
+		return e.holdWidened(d, src, N, K)
+	}
 	b, err := e.alloc(len(src))
 	if err != nil {
 		return nil, err
 	}
 	js.CopyBytesToJS(e.view(b.off, len(src)), src)
 	return &weight{b: b, d: d, N: N, K: K}, nil
+}
+
+// holdWidened stores 16-bit panels src as f32 panels, widened by the
+// module's cvt_ (the panels' length is a multiple of 8).
+func (e *Engine) holdWidened(d dtype, src []byte, N, K int) (tensor.EngineWeight, error) {
+	n := len(src) / 2
+	b, err := e.alloc(4 * n)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := e.alloc(len(src))
+	if err != nil {
+		e.release(b)
+		return nil, err
+	}
+	js.CopyBytesToJS(e.view(tmp.off, len(src)), src)
+	e.cvt[d].Invoke(b.off, tmp.off, n)
+	e.release(tmp)
+	return &weight{b: b, d: dF32, N: N, K: K}, nil
 }
 
 // Release implements tensor.MatMulEngine.

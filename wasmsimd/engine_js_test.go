@@ -242,6 +242,16 @@ func TestMatMul(t *testing.T) {
 	if len(e.free) > 1 {
 		t.Errorf("free list not merged: %v (top %d)", e.free, e.top)
 	}
+	// WidenHalf: the same products with f16/bf16 weights held as f32.
+	w := loadEngine(t)
+	w.WidenHalf = true
+	wide := tensor.NewCPUWith(w)
+	for _, dt := range []tensor.DType{tensor.F16, tensor.BF16} {
+		for _, s := range [][3]int{{1, 13, 9}, {1, 384, 100}, {5, 33, 31}} {
+			T, K, N := s[0], s[1], s[2]
+			checkMatMul(t, wide, cpu, dt, T, K, N, randVec(r, T*K), randVec(r, N*K))
+		}
+	}
 }
 
 // TestMatMulNaNInf puts NaN in x and ±Inf in w: the same outputs must be

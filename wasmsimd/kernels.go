@@ -16,17 +16,25 @@
 //	mm_f32(w, x, out, T, K, Np, scratch)   out (T, Np·8) = x (T,K) · wᵀ, w f32 panels
 //	mm_f16(w, x, out, T, K, Np, scratch)   the same with f16 panels
 //	mm_bf16(w, x, out, T, K, Np, scratch)  the same with bf16 panels
-//	cvt_f16(dst, src, n), cvt_bf16(dst, src, n)  widen n (a multiple of 4) values to f32
+//	cvt_f16(dst, src, n), cvt_bf16(dst, src, n)  widen n (a multiple of 8) values to f32
 //
 // scratch holds K·8 f32 (one widened panel): for T ≥ 2 the f16/bf16
 // kernels widen each panel once and run the f32 tiles on it.
 //
-// f16 → f32 is exact for every bit pattern (IEEE 754-2008 binary16:
-// subnormals, ±0, ±Inf and NaN payloads): the exponent/mantissa bits
+// f16 → f32 is exact for every value (IEEE 754-2008 binary16: normals,
+// subnormals, ±0 and ±Inf bit for bit; a NaN stays a NaN of the same sign
+// and payload, its quiet bit possibly set): the exponent/mantissa bits
 // shifted into f32 position read as a value 2^-112 times the half's, so one
 // multiply by 2^112 (exact: a power of two, and wasm keeps subnormals)
-// gives normals and subnormals; Inf/NaN get the all-ones exponent ORed in
-// (their mantissa is unchanged by the multiply); then the sign.
+// gives normals and subnormals; Inf/NaN get the all-ones exponent before
+// the multiply (see widen8).
+//
+// What it does not do yet: run on several threads (a shared
+// WebAssembly.Memory split across Web Workers when the page is
+// cross-origin isolated) — it is one thread; and drop the Go copy of a held
+// weight — the CPU backend keeps it (Embedding reads tied tables from it),
+// so a held weight takes its bytes twice. Attention, norms and the
+// elementwise ops stay in Go.
 package wasmsimd
 
 // The f16 widening constants (i16 ones repeated in both halves of a lane).
@@ -408,8 +416,10 @@ func emitMatMul(m *module, d dtype, cvt, tile1, f32Tile1, f32Tile4 uint32) {
 	c.end()
 }
 
-// Module returns the kernel module's bytes. It is written afresh on each
-// call (a few kilobytes, in microseconds).
+// Module returns the kernel module's bytes, written afresh on each call (a
+// few kilobytes, in microseconds). The engine loads the copy written into
+// kernels_gen.go at build time (kernelsWasm), so lamina.wasm ships the
+// module's bytes and not the emitter: 21 KB less brotli.
 func Module() []byte {
 	var m module
 	f32t1 := emitTile(&m, dF32, 1)

@@ -30,8 +30,9 @@ func main() {
 	newTokens := flag.Int("new-tokens", 128, "greedy tokens to decode")
 	rounds := flag.Int("rounds", 5, "interleaved rounds; figures are medians")
 	svg := flag.String("svg", "", "also time samples of this layered-SVG model directory")
+	widen := flag.Bool("widen", false, "also run wasm-simd with f16/bf16 weights widened to f32 in the module (Engine.WidenHalf)")
 	flag.Parse()
-	err := run(*dir, *promptLen, *newTokens, *rounds)
+	err := run(*dir, *promptLen, *newTokens, *rounds, *widen)
 	if err == nil && *svg != "" {
 		err = runSVG(*svg, *rounds)
 	}
@@ -48,14 +49,25 @@ type runner struct {
 	ids             []int32   // greedy output of the last round
 }
 
-func run(dir string, promptLen, newTokens, rounds int) error {
+func run(dir string, promptLen, newTokens, rounds int, widen bool) error {
 	eng, err := wasmsimd.Load(context.Background())
 	if err != nil {
 		return err
 	}
+	bes := []tensor.Backend{tensor.NewCPU(), tensor.NewCPUWith(eng)}
+	names := []string{"cpu", "wasm-simd"}
+	if widen {
+		wide, err := wasmsimd.Load(context.Background())
+		if err != nil {
+			return err
+		}
+		wide.(*wasmsimd.Engine).WidenHalf = true
+		bes = append(bes, tensor.NewCPUWith(wide))
+		names = append(names, "simd-f32")
+	}
 	var rs []*runner
 	vocab := 0
-	for _, be := range []tensor.Backend{tensor.NewCPU(), tensor.NewCPUWith(eng)} {
+	for i, be := range bes {
 		m, err := model.LoadDir(dir, be)
 		if err != nil {
 			return err
@@ -70,7 +82,7 @@ func run(dir string, promptLen, newTokens, rounds int) error {
 		}
 		defer sess.Close()
 		vocab = m.Config.VocabSize
-		rs = append(rs, &runner{name: be.Name(), sess: sess})
+		rs = append(rs, &runner{name: names[i], sess: sess})
 	}
 	rng := rand.New(rand.NewPCG(1, 0))
 	prompt := make([]int32, promptLen)
@@ -91,15 +103,20 @@ func run(dir string, promptLen, newTokens, rounds int) error {
 			}
 		}
 	}
-	same := slices.Equal(rs[0].ids, rs[1].ids)
+	same := true
+	for _, r := range rs[1:] {
+		same = same && slices.Equal(rs[0].ids, r.ids)
+	}
 	fmt.Printf("model %s, prompt %d, decode %d, %d interleaved rounds (medians), greedy ids identical: %v\n", dir, promptLen, newTokens, rounds, same)
 	fmt.Printf("%-10s %14s %14s\n", "backend", "prefill tok/s", "decode tok/s")
 	for _, r := range rs {
 		fmt.Printf("%-10s %14.1f %14.1f\n", r.name, median(r.prefill), median(r.decode))
 	}
-	fmt.Printf("%-10s %13.2fx %13.2fx\n", "ratio", median(rs[1].prefill)/median(rs[0].prefill), median(rs[1].decode)/median(rs[0].decode))
+	for _, r := range rs[1:] {
+		fmt.Printf("%-10s %13.2fx %13.2fx  (%s / cpu)\n", "ratio", median(r.prefill)/median(rs[0].prefill), median(r.decode)/median(rs[0].decode), r.name)
+	}
 	if !same {
-		return fmt.Errorf("greedy ids differ: cpu %v, wasm-simd %v", rs[0].ids, rs[1].ids)
+		return fmt.Errorf("greedy ids differ between the backends")
 	}
 	return nil
 }

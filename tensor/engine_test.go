@@ -1,0 +1,115 @@
+package tensor
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"testing"
+)
+
+// fakeEngine computes products with a plain loop and counts what it is
+// asked to do.
+type fakeEngine struct {
+	held, released, calls int
+	refuse, fail          bool
+}
+
+type fakeWeight struct {
+	w    []float32
+	N, K int
+}
+
+func (f *fakeEngine) Name() string { return "fake" }
+
+func (f *fakeEngine) Hold(dt DType, N, K int, f32 []float32, u16 []uint16) (EngineWeight, error) {
+	if f.refuse {
+		return nil, errors.New("refused")
+	}
+	if dt != F32 {
+		return nil, errors.New("only f32")
+	}
+	f.held++
+	return &fakeWeight{append([]float32(nil), f32...), N, K}, nil
+}
+
+func (f *fakeEngine) MatMul(out, x []float32, h EngineWeight, T int) error {
+	f.calls++
+	if f.fail {
+		return errors.New("engine broke")
+	}
+	w := h.(*fakeWeight)
+	for t := 0; t < T; t++ {
+		for n := 0; n < w.N; n++ {
+			var s float32
+			for k := 0; k < w.K; k++ {
+				s += x[t*w.K+k] * w.w[n*w.K+k]
+			}
+			out[t*w.N+n] = s + 1000 // marks the engine's results
+		}
+	}
+	return nil
+}
+
+func (f *fakeEngine) Release(EngineWeight) { f.released++ }
+
+func f32Bytes(v []float32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
+	}
+	return b
+}
+
+// TestNewCPUWith: products by an uploaded 2-D weight go to the engine (held
+// once, released on Free); activations as w, weights it refuses and its
+// errors take the documented paths.
+func TestNewCPUWith(t *testing.T) {
+	f := &fakeEngine{}
+	be := NewCPUWith(f)
+	if be.Name() != "fake" {
+		t.Fatalf("Name %q", be.Name())
+	}
+	wv := []float32{1, 2, 3, 4, 5, 6} // (3,2)
+	w, _ := be.Upload([]int{3, 2}, F32, f32Bytes(wv))
+	x, _ := be.UploadF32([]int{1, 2}, []float32{1, 1})
+	out, _ := be.Zeros(1, 3)
+	for i := 0; i < 2; i++ {
+		be.MatMul(out, x, w, nil)
+	}
+	got, err := be.Read(out, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.held != 1 || f.calls != 2 || got[0] != 1003 || got[2] != 1011 {
+		t.Fatalf("held %d, calls %d, out %v", f.held, f.calls, got)
+	}
+	// An activation (UploadF32) as w stays on the Go kernels.
+	wa, _ := be.UploadF32([]int{3, 2}, wv)
+	be.MatMul(out, x, wa, nil)
+	if got, _ = be.Read(out, 0, -1); f.calls != 2 || got[0] != 3 {
+		t.Fatalf("activation w: calls %d, out %v", f.calls, got)
+	}
+	be.Free(w)
+	if f.released != 1 {
+		t.Fatalf("released %d", f.released)
+	}
+	// A weight the engine refuses runs on the Go kernels, and is not
+	// offered again.
+	f.refuse = true
+	w2, _ := be.Upload([]int{3, 2}, F32, f32Bytes(wv))
+	be.MatMul(out, x, w2, nil)
+	be.MatMul(out, x, w2, nil)
+	if got, _ = be.Read(out, 0, -1); f.calls != 2 || got[1] != 7 {
+		t.Fatalf("refused: calls %d, out %v", f.calls, got)
+	}
+	// An engine error is the op's sticky error.
+	f.refuse, f.fail = false, true
+	w3, _ := be.Upload([]int{3, 2}, F32, f32Bytes(wv))
+	be.MatMul(out, x, w3, nil)
+	if _, err := be.Read(out, 0, -1); err == nil {
+		t.Fatal("engine failure not reported")
+	}
+	if _, err := be.Read(out, 0, -1); err != nil {
+		t.Fatalf("the error was not forgotten: %v", err)
+	}
+}
