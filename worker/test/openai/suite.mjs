@@ -142,6 +142,30 @@ test(`json_schema: ${seeds} seeds at temperature 1 all validate (ajv)`, async ()
   assert.deepEqual(failures, []);
 });
 
+test("json_schema with $defs and $ref (pydantic's shape), 30 seeds (ajv)", async () => {
+  const schema = {
+    $defs: {
+      Item: { title: "Item", type: "object", properties: { sku: { type: "string" }, qty: { type: "integer" }, note: { anyOf: [{ type: "string" }, { type: "null" }], default: null } }, required: ["sku", "qty"] },
+    },
+    title: "Order", type: "object",
+    properties: { items: { type: "array", items: { $ref: "#/$defs/Item" }, minItems: 1, maxItems: 2 }, paid: { type: "boolean" } },
+    required: ["items", "paid"], additionalProperties: false,
+  };
+  const validate = ajv.compile(schema);
+  const failures = [];
+  for (let seed = 0; seed < 30; seed++) {
+    const r = await client.chat.completions.create({
+      model, messages, temperature: 1, seed, max_tokens: 80,
+      response_format: { type: "json_schema", json_schema: { name: "order", schema } },
+    });
+    const text = r.choices[0].message.content;
+    let v;
+    try { v = JSON.parse(text); } catch { failures.push(text); continue; }
+    if (!validate(v)) failures.push(`${text}: ${ajv.errorsText(validate.errors)}`);
+  }
+  assert.deepEqual(failures, []);
+});
+
 test("json_schema streamed: the deltas join into valid JSON", async () => {
   const schema = { type: "array", items: { type: "object", properties: { id: { type: "integer" }, ok: { type: "boolean" } }, required: ["id", "ok"], additionalProperties: false }, minItems: 1, maxItems: 3 };
   const validate = ajv.compile(schema);
