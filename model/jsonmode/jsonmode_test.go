@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -70,6 +71,10 @@ func run(t *testing.T, g *Grammar, v *Vocab, seed uint64, maxTokens int) (string
 	}
 	return string(out), false
 }
+
+// manySeeds is the random runs per schema: fewer under js/wasm in Node
+// (the same code, several times slower), where CI runs this package too.
+var manySeeds = map[bool]uint64{false: 300, true: 60}[runtime.GOOS == "js"]
 
 // Each case checks its outputs with a predicate written from the schema
 // by hand (an independent reading of it), besides json.Unmarshal.
@@ -211,7 +216,7 @@ func TestSchemasManySeeds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for seed := uint64(1); seed <= 300; seed++ {
+			for seed := uint64(1); seed <= manySeeds; seed++ {
 				maxTokens := g.MinLen() + int(seed%40)
 				out, _ := run(t, g, v, seed, maxTokens)
 				var x any
@@ -229,7 +234,7 @@ func TestSchemasManySeeds(t *testing.T) {
 func TestJSONObjectManySeeds(t *testing.T) {
 	v := testVocab()
 	g := JSONObject()
-	for seed := uint64(1); seed <= 300; seed++ {
+	for seed := uint64(1); seed <= manySeeds; seed++ {
 		out, _ := run(t, g, v, seed, 2+int(seed%60))
 		var m map[string]any
 		if err := json.Unmarshal([]byte(out), &m); err != nil || m == nil {
