@@ -103,6 +103,9 @@ func (lm *loadedModel) chatGenerate(req chatRequest, onToken func(id int32, text
 	if err != nil {
 		return chatResult{}, coded(codeBadInput, "lamina: %v", err)
 	}
+	if g != nil && len(req.StopStrings) > 0 {
+		return chatResult{}, coded(codeBadInput, "lamina: stop strings cannot be combined with a JSON response_format (a stop string could cut the JSON)")
+	}
 	var con *jsonmode.Constraint
 	if g != nil {
 		max := lm.options(req.genRequest).MaxNewTokens

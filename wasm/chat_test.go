@@ -86,6 +86,9 @@ func TestChat(t *testing.T) {
 	if _, err := lm.chatGenerate(chatRequest{genRequest: genRequest{MaxNewTokens: 5}, Messages: msgs, ResponseFormat: []byte(`{"type":"json_schema","json_schema":{"schema":{"type":"string","format":"date"}}}`)}, func(int32, string) {}, never); errorCode(err) != codeBadInput {
 		t.Fatalf("unsupported keyword: %v", err)
 	}
+	if _, err := lm.chatGenerate(chatRequest{genRequest: genRequest{MaxNewTokens: 30, StopStrings: []string{"}"}}, Messages: msgs, ResponseFormat: []byte(`{"type":"json_object"}`)}, func(int32, string) {}, never); errorCode(err) != codeBadInput {
+		t.Fatalf("stop with JSON: %v", err)
+	}
 	r.disposeModel(id)
 
 	files := chatTinyFiles(t)
