@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // testVocab has every single byte plus multi-byte tokens that span several
@@ -165,6 +166,20 @@ var schemaCases = []struct {
 		}},
 	{"any", `{}`, func(v any) bool { return true }},
 	{"string", `{"type":"string"}`, func(v any) bool { _, ok := v.(string); return ok }},
+	// Lengths in code points (utf8.RuneCountInString: what JSON Schema counts).
+	{"lengths", `{"type":"array","items":{"type":"string","minLength":2,"maxLength":4},"minItems":1,"maxItems":3}`, func(v any) bool {
+		a, ok := v.([]any)
+		if !ok || len(a) < 1 || len(a) > 3 {
+			return false
+		}
+		for _, x := range a {
+			s, ok := x.(string)
+			if n := utf8.RuneCountInString(s); !ok || n < 2 || n > 4 {
+				return false
+			}
+		}
+		return true
+	}},
 	// pydantic's shape: $defs, $ref, titles, Optional as anyOf with null.
 	{"ref", `{"$defs":{"Pet":{"title":"Pet","type":"object","properties":{"kind":{"enum":["cat","dog"]},"age":{"anyOf":[{"type":"integer"},{"type":"null"}],"default":null}},"required":["kind"]}},"title":"Owner","type":"object","properties":{"pets":{"type":"array","items":{"$ref":"#/$defs/Pet"},"maxItems":2},"best":{"$ref":"#/$defs/Pet"}},"required":["pets","best"],"additionalProperties":false}`,
 		func(v any) bool {
@@ -279,7 +294,7 @@ func TestUnsupportedKeywords(t *testing.T) {
 			t.Errorf("%s: got %v, want UnsupportedError naming %s", tc.schema, err, tc.want)
 		}
 	}
-	for _, s := range []string{`{"$ref":"#/$defs/missing"}`, `{"type":"strin"}`, `{"enum":[]}`, `{"type":"array","minItems":3,"maxItems":1}`, `[`, `{"type":"string","enum":[1]}`} {
+	for _, s := range []string{`{"type":"string","minLength":3,"maxLength":2}`, `{"$ref":"#/$defs/missing"}`, `{"type":"strin"}`, `{"enum":[]}`, `{"type":"array","minItems":3,"maxItems":1}`, `[`, `{"type":"string","enum":[1]}`} {
 		_, err := Compile([]byte(s))
 		var se *SchemaError
 		if !errors.As(err, &se) {

@@ -20,7 +20,7 @@
 //
 // Supported keywords: type (one or a list), properties, required,
 // additionalProperties (true, false or absent), enum, const, items,
-// minItems, maxItems, anyOf, $ref to the root's $defs or definitions
+// minItems, maxItems, minLength, maxLength, anyOf, $ref to the root's $defs or definitions
 // (not recursive), and the annotations title, description, default,
 // examples, $schema, $id, $comment. Any other keyword is an
 // *UnsupportedError naming it.
@@ -80,6 +80,9 @@ type node struct {
 	items *node    // kArray
 	// minItems, maxItems bound kArray (maxItems < 0: no bound).
 	minItems, maxItems int
+	// minChars, maxChars bound a kString's length in code points, as
+	// JSON Schema's minLength/maxLength count (maxChars < 0: no bound).
+	minChars, maxChars int
 	// minLen is the length of the shortest encoding of a value.
 	minLen int
 	// req[i] is the bytes the required properties from i on need, each
@@ -107,7 +110,7 @@ func init() {
 	anyObject = &node{kind: kObject, free: true, minLen: 2, req: []int{0}}
 	anyArray = &node{kind: kArray, items: anyNode, maxItems: -1, minLen: 2}
 	anyNode.alts = []*node{
-		{kind: kString, minLen: 2}, {kind: kNumber, minLen: 1}, {kind: kBool, minLen: 4},
+		{kind: kString, minLen: 2, maxChars: -1}, {kind: kNumber, minLen: 1}, {kind: kBool, minLen: 4},
 		{kind: kNull, minLen: 4}, anyObject, anyArray,
 	}
 }
@@ -284,6 +287,7 @@ func (c *compiler) compileRef(s map[string]any, ref any, path string, depth int)
 var known = map[string]bool{
 	"type": true, "properties": true, "required": true, "additionalProperties": true,
 	"enum": true, "const": true, "items": true, "minItems": true, "maxItems": true, "anyOf": true,
+	"minLength": true, "maxLength": true,
 }
 
 func (c *compiler) compile(v any, path string, depth int) (*node, error) {
@@ -366,7 +370,7 @@ func (c *compiler) compileObject(s map[string]any, path string, depth int) (*nod
 		var n *node
 		switch t {
 		case "string":
-			n = &node{kind: kString, minLen: 2}
+			n, err = compileString(s, path)
 		case "number":
 			n = &node{kind: kNumber, minLen: 1}
 		case "integer":
@@ -569,6 +573,46 @@ func escapePointer(s string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }
 
+// countKeyword reads a non-negative integer keyword (ok false when absent).
+func countKeyword(s map[string]any, k, path string) (int, bool, error) {
+	x, ok := s[k]
+	if !ok {
+		return 0, false, nil
+	}
+	num, ok := x.(json.Number)
+	if !ok {
+		return 0, false, &SchemaError{Path: path, Msg: k + " must be a non-negative integer"}
+	}
+	v, err := num.Int64()
+	if err != nil || v < 0 || v > 1<<20 {
+		return 0, false, &SchemaError{Path: path, Msg: k + " must be a non-negative integer"}
+	}
+	return int(v), true, nil
+}
+
+// compileString is a string with optional minLength/maxLength.
+func compileString(s map[string]any, path string) (*node, error) {
+	lo, _, err := countKeyword(s, "minLength", path)
+	if err != nil {
+		return nil, err
+	}
+	hi, hasHi, err := countKeyword(s, "maxLength", path)
+	if err != nil {
+		return nil, err
+	}
+	n := &node{kind: kString, minChars: lo, maxChars: -1, minLen: 2 + lo}
+	if hasHi {
+		if hi < lo {
+			return nil, &SchemaError{Path: path, Msg: fmt.Sprintf("maxLength %d < minLength %d", hi, lo)}
+		}
+		n.maxChars = hi
+	}
+	return n, nil
+}
+
+// bounded reports whether a string node limits its length.
+func (n *node) bounded() bool { return n != nil && (n.minChars > 0 || n.maxChars >= 0) }
+
 func (c *compiler) compileItems(s map[string]any, path string, depth int) (*node, error) {
 	n := &node{kind: kArray, items: anyNode, maxItems: -1}
 	if it, ok := s["items"]; ok {
@@ -581,21 +625,7 @@ func (c *compiler) compileItems(s map[string]any, path string, depth int) (*node
 		}
 		n.items = items
 	}
-	count := func(k string) (int, bool, error) {
-		x, ok := s[k]
-		if !ok {
-			return 0, false, nil
-		}
-		num, ok := x.(json.Number)
-		if !ok {
-			return 0, false, &SchemaError{Path: path, Msg: k + " must be a non-negative integer"}
-		}
-		v, err := num.Int64()
-		if err != nil || v < 0 || v > 1<<20 {
-			return 0, false, &SchemaError{Path: path, Msg: k + " must be a non-negative integer"}
-		}
-		return int(v), true, nil
-	}
+	count := func(k string) (int, bool, error) { return countKeyword(s, k, path) }
 	lo, _, err := count("minItems")
 	if err != nil {
 		return nil, err

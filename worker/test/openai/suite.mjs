@@ -106,7 +106,7 @@ test("stop cuts the text before the stop string (streamed too)", async () => {
 const personSchema = {
   type: "object",
   properties: {
-    name: { type: "string" },
+    name: { type: "string", minLength: 1, maxLength: 12 },
     age: { type: "integer" },
     pet: { enum: ["cat", "dog", null] },
     score: { type: "number" },
