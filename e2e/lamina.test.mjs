@@ -556,7 +556,7 @@ describe('chat', () => {
     assert.equal(r.got.message.content, r.api.choices[0].message.content);
     assert.equal(r.streamed, r.got.message.content);
     assert.equal(r.got.finish_reason, r.api.choices[0].finish_reason);
-    assert.equal(r.got.usage.prompt_tokens, r.api.usage.prompt_tokens);
+    assert.deepEqual(r.got.usage, r.api.usage);
     assert.deepEqual(r.bad, []);
     assert.equal(r.noTemplate, 'no-chat-template');
     assert.deepEqual(page.errors, []);
@@ -574,9 +574,10 @@ describe('chat', () => {
       const gpu = await window.__rt.loadModel('/models/chat-tiny/');
       const ref = await cpu.loadModel('/models/chat-tiny/');
       const out = [];
-      // Two seeds: SwiftShader runs this model at a few tokens per second.
-      for (let seed = 0; seed < 2; seed++) {
-        const o = { messages, max_tokens: 24, temperature: 1, seed, response_format: rf };
+      // One seed, 18 tokens ({"a":0,"b":""} needs 14): SwiftShader runs this model at a few
+      // tokens per second (two seeds of 24 took 65 s).
+      for (let seed = 0; seed < 1; seed++) {
+        const o = { messages, max_tokens: 18, temperature: 1, seed, response_format: rf };
         out.push([(await gpu.chat(o)).message.content, (await ref.chat(o)).message.content]);
       }
       return { backend: window.__rt.backend, out };

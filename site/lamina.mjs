@@ -348,11 +348,11 @@ class Model {
     if (tokenError) throw tokenError;
     if (out.cancelled) throw abortError(signal);
     const ids = Array.from(out.ids);
-    const completion = ids.length - out.promptTokens;
+    const completion = out.completionTokens; // without a final EOS, as /v1/chat/completions counts
     return {
       message: { role: 'assistant', content },
       finish_reason: out.finishReason,
-      usage: { prompt_tokens: out.promptTokens, completion_tokens: completion, total_tokens: ids.length },
+      usage: { prompt_tokens: out.promptTokens, completion_tokens: completion, total_tokens: out.promptTokens + completion },
       ids, newIds: ids.slice(out.promptTokens),
     };
   }

@@ -51,8 +51,11 @@ type chatRequest struct {
 type chatResult struct {
 	IDs          []int32 // prompt + new tokens
 	PromptTokens int
-	Finish       string // "stop" or "length"
-	Cancelled    bool
+	// CompletionTokens counts the new tokens without a final EOS (as the
+	// worker's usage does).
+	CompletionTokens int
+	Finish           string // "stop" or "length"
+	Cancelled        bool
 }
 
 func (lm *loadedModel) chatGenerate(req chatRequest, onToken func(id int32, text string), cancelled func() bool) (chatResult, error) {
@@ -100,6 +103,9 @@ func (lm *loadedModel) chatGenerate(req chatRequest, onToken func(id int32, text
 	if err != nil {
 		return chatResult{}, coded(codeBadInput, "lamina: %v", err)
 	}
+	if g != nil && len(req.StopStrings) > 0 {
+		return chatResult{}, coded(codeBadInput, "lamina: stop strings cannot be combined with a JSON response_format (a stop string could cut the JSON)")
+	}
 	var con *jsonmode.Constraint
 	if g != nil {
 		max := lm.options(req.genRequest).MaxNewTokens
@@ -115,9 +121,11 @@ func (lm *loadedModel) chatGenerate(req chatRequest, onToken func(id int32, text
 	}
 	res := chatResult{IDs: ids, PromptTokens: len(req.IDs), Cancelled: wasCancelled, Finish: "length"}
 	newIDs := ids[len(req.IDs):]
+	res.CompletionTokens = len(newIDs)
 	switch {
 	case len(newIDs) > 0 && slices.Contains(eos, newIDs[len(newIDs)-1]):
 		res.Finish = "stop"
+		res.CompletionTokens--
 	case con != nil && con.Done():
 		res.Finish = "stop"
 	case len(newIDs) < lm.options(req.genRequest).MaxNewTokens && !wasCancelled:

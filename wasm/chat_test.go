@@ -57,6 +57,14 @@ func TestChat(t *testing.T) {
 	if err != nil || fmt.Sprint(ids) != fmt.Sprint(res.IDs) {
 		t.Fatalf("chat ids %v, generate ids %v (%v)", res.IDs, ids, err)
 	}
+	newIDs := ids[len(want):]
+	wantN, wantFinish := len(newIDs), "length"
+	if len(newIDs) > 0 && newIDs[len(newIDs)-1] == 271 {
+		wantN, wantFinish = wantN-1, "stop"
+	}
+	if res.CompletionTokens != wantN || res.Finish != wantFinish {
+		t.Fatalf("completion tokens %d (%s), want %d (%s)", res.CompletionTokens, res.Finish, wantN, wantFinish)
+	}
 
 	schema := `{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"object","properties":{"a":{"type":"integer"},"b":{"enum":["x","y"]}},"required":["a","b"],"additionalProperties":false}}}`
 	temp := float32(1)
@@ -77,6 +85,9 @@ func TestChat(t *testing.T) {
 	}
 	if _, err := lm.chatGenerate(chatRequest{genRequest: genRequest{MaxNewTokens: 5}, Messages: msgs, ResponseFormat: []byte(`{"type":"json_schema","json_schema":{"schema":{"type":"string","format":"date"}}}`)}, func(int32, string) {}, never); errorCode(err) != codeBadInput {
 		t.Fatalf("unsupported keyword: %v", err)
+	}
+	if _, err := lm.chatGenerate(chatRequest{genRequest: genRequest{MaxNewTokens: 30, StopStrings: []string{"}"}}, Messages: msgs, ResponseFormat: []byte(`{"type":"json_object"}`)}, func(int32, string) {}, never); errorCode(err) != codeBadInput {
+		t.Fatalf("stop with JSON: %v", err)
 	}
 	r.disposeModel(id)
 

@@ -425,7 +425,7 @@ func chat(a []js.Value) any {
 		if err != nil {
 			return nil, err
 		}
-		return map[string]any{"ids": int32sToJS(res.IDs), "promptTokens": res.PromptTokens, "finishReason": res.Finish, "cancelled": res.Cancelled}, nil
+		return map[string]any{"ids": int32sToJS(res.IDs), "promptTokens": res.PromptTokens, "completionTokens": res.CompletionTokens, "finishReason": res.Finish, "cancelled": res.Cancelled}, nil
 	})
 }
 

@@ -139,7 +139,7 @@ func (c *Constraint) Mask(logits []float32, remaining int) error {
 	}
 	root := c.vocab.root
 	if len(c.state) == 1 && c.state[0] != nil {
-		if f := &c.state[0].f; f.k == fStr && f.sub == strPlain && f.need == 0 {
+		if f := &c.state[0].f; f.k == fStr && f.sub == strPlain && f.need == 0 && !f.n.bounded() {
 			// Plain tokens leave the stack as it is (stepString returns it
 			// unchanged), so they share its budget check.
 			if c.state.Remaining() <= remaining-1 {

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // testVocab has every single byte plus multi-byte tokens that span several
@@ -70,6 +72,10 @@ func run(t *testing.T, g *Grammar, v *Vocab, seed uint64, maxTokens int) (string
 	}
 	return string(out), false
 }
+
+// manySeeds is the random runs per schema: fewer under js/wasm in Node
+// (the same code, several times slower), where CI runs this package too.
+var manySeeds = map[bool]uint64{false: 300, true: 60}[runtime.GOOS == "js"]
 
 // Each case checks its outputs with a predicate written from the schema
 // by hand (an independent reading of it), besides json.Unmarshal.
@@ -160,6 +166,61 @@ var schemaCases = []struct {
 		}},
 	{"any", `{}`, func(v any) bool { return true }},
 	{"string", `{"type":"string"}`, func(v any) bool { _, ok := v.(string); return ok }},
+	// Lengths in code points (utf8.RuneCountInString: what JSON Schema counts).
+	{"lengths", `{"type":"array","items":{"type":"string","minLength":2,"maxLength":4},"minItems":1,"maxItems":3}`, func(v any) bool {
+		a, ok := v.([]any)
+		if !ok || len(a) < 1 || len(a) > 3 {
+			return false
+		}
+		for _, x := range a {
+			s, ok := x.(string)
+			if n := utf8.RuneCountInString(s); !ok || n < 2 || n > 4 {
+				return false
+			}
+		}
+		return true
+	}},
+	// pydantic's shape: $defs, $ref, titles, Optional as anyOf with null.
+	{"ref", `{"$defs":{"Pet":{"title":"Pet","type":"object","properties":{"kind":{"enum":["cat","dog"]},"age":{"anyOf":[{"type":"integer"},{"type":"null"}],"default":null}},"required":["kind"]}},"title":"Owner","type":"object","properties":{"pets":{"type":"array","items":{"$ref":"#/$defs/Pet"},"maxItems":2},"best":{"$ref":"#/$defs/Pet"}},"required":["pets","best"],"additionalProperties":false}`,
+		func(v any) bool {
+			m, ok := v.(map[string]any)
+			if !ok || len(m) != 2 {
+				return false
+			}
+			pet := func(x any) bool {
+				p, ok := x.(map[string]any)
+				if !ok || (p["kind"] != "cat" && p["kind"] != "dog") {
+					return false
+				}
+				if a, has := p["age"]; has && a != nil {
+					f, ok := a.(float64)
+					return ok && f == math.Trunc(f)
+				}
+				return true
+			}
+			pets, ok := m["pets"].([]any)
+			if !ok || len(pets) > 2 || !pet(m["best"]) {
+				return false
+			}
+			for _, p := range pets {
+				if !pet(p) {
+					return false
+				}
+			}
+			return true
+		}},
+}
+
+// TestSchemaOrder: properties come in the order the schema writes them.
+func TestSchemaOrder(t *testing.T) {
+	g, err := Compile([]byte(`{"type":"object","properties":{"zeta":{"const":1},"alpha":{"const":2},"mid":{"const":3}},"required":["zeta","alpha","mid"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, done := run(t, g, testVocab(), 1, 40)
+	if out != `{"zeta":1,"alpha":2,"mid":3}` && out != ` {"zeta":1,"alpha":2,"mid":3}` || !done {
+		t.Fatalf("got %q (done %v)", out, done)
+	}
 }
 
 func TestSchemasManySeeds(t *testing.T) {
@@ -170,7 +231,7 @@ func TestSchemasManySeeds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for seed := uint64(1); seed <= 300; seed++ {
+			for seed := uint64(1); seed <= manySeeds; seed++ {
 				maxTokens := g.MinLen() + int(seed%40)
 				out, _ := run(t, g, v, seed, maxTokens)
 				var x any
@@ -188,7 +249,7 @@ func TestSchemasManySeeds(t *testing.T) {
 func TestJSONObjectManySeeds(t *testing.T) {
 	v := testVocab()
 	g := JSONObject()
-	for seed := uint64(1); seed <= 300; seed++ {
+	for seed := uint64(1); seed <= manySeeds; seed++ {
 		out, _ := run(t, g, v, seed, 2+int(seed%60))
 		var m map[string]any
 		if err := json.Unmarshal([]byte(out), &m); err != nil || m == nil {
@@ -204,13 +265,14 @@ func TestFeedPrefixes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, doc := range []string{`{"age":3,"name":"x"}`, ` {"age":-0,"name":"\u00e9\n"}`, `{"age":120000000000000,"name":"€"}`} {
+	// Properties come in the schema's order (name, then age).
+	for _, doc := range []string{`{"name":"x","age":3}`, ` {"name":"\u00e9\n","age":-0}`, `{"name":"€","age":120000000000000}`} {
 		st := g.Start().Feed([]byte(doc))
 		if st == nil || !st.Complete() || !st.Final() {
 			t.Errorf("%q: not accepted", doc)
 		}
 	}
-	for _, doc := range []string{`{"name":"x","age":3}x`, `{"age":3}`, `{"age":3.5,"name":"x"}`, `{"age":01,"name":""}`, `{"age":1,"name":"\x01"}`, "{\"age\":1,\"name\":\"\xc0\x80\"}", `{"age":1,"name":"x","z":1}`, `{ "age":1,"name":"x"}`} {
+	for _, doc := range []string{`{"name":"x","age":3}x`, `{"age":3,"name":"x"}`, `{"age":3}`, `{"name":"x","age":3.5}`, `{"name":"","age":01}`, `{"name":"\x01","age":1}`, "{\"name\":\"\xc0\x80\",\"age\":1}", `{"name":"x","age":1,"z":1}`, `{ "name":"x","age":1}`} {
 		st := g.Start().Feed([]byte(doc))
 		if st != nil && st.Complete() {
 			t.Errorf("%q: accepted", doc)
@@ -221,7 +283,8 @@ func TestFeedPrefixes(t *testing.T) {
 func TestUnsupportedKeywords(t *testing.T) {
 	for _, tc := range []struct{ schema, want string }{
 		{`{"type":"string","pattern":"^a"}`, "pattern"},
-		{`{"type":"object","properties":{"x":{"$ref":"#/$defs/y"}}}`, "$ref"},
+		{`{"type":"object","properties":{"x":{"$ref":"https://example.com/s.json"}}}`, `$ref "https://example.com/s.json" (only #/$defs/… and #/definitions/…)`},
+		{`{"$defs":{"n":{"type":"object","properties":{"next":{"$ref":"#/$defs/n"}}}},"$ref":"#/$defs/n"}`, `$ref "#/$defs/n" (recursive)`},
 		{`{"oneOf":[{"type":"string"}]}`, "oneOf"},
 		{`{"type":"number","minimum":0,"maximum":3}`, "maximum, minimum"},
 	} {
@@ -231,7 +294,7 @@ func TestUnsupportedKeywords(t *testing.T) {
 			t.Errorf("%s: got %v, want UnsupportedError naming %s", tc.schema, err, tc.want)
 		}
 	}
-	for _, s := range []string{`{"type":"strin"}`, `{"enum":[]}`, `{"type":"array","minItems":3,"maxItems":1}`, `[`, `{"type":"string","enum":[1]}`} {
+	for _, s := range []string{`{"type":"string","minLength":3,"maxLength":2}`, `{"$ref":"#/$defs/missing"}`, `{"type":"strin"}`, `{"enum":[]}`, `{"type":"array","minItems":3,"maxItems":1}`, `[`, `{"type":"string","enum":[1]}`} {
 		_, err := Compile([]byte(s))
 		var se *SchemaError
 		if !errors.As(err, &se) {

@@ -12,15 +12,17 @@
 //
 // The output is compact JSON: no whitespace between tokens (one space is
 // allowed before the root value, which SentencePiece tokenizers emit and
-// JSON allows). Object properties come sorted by name, each at most once; only declared properties are generated (valid whether or not
+// JSON allows). Object properties come in the schema's order, each at most
+// once; only declared properties are generated (valid whether or not
 // additionalProperties is false). Numbers have at most 15 integer and 15
 // fraction digits and a 2-digit exponent, so every one is finite in
 // JavaScript and Go.
 //
 // Supported keywords: type (one or a list), properties, required,
 // additionalProperties (true, false or absent), enum, const, items,
-// minItems, maxItems, anyOf, and the annotations title, description,
-// default, examples, $schema, $id, $comment. Any other keyword is an
+// minItems, maxItems, minLength, maxLength, anyOf, $ref to the root's $defs or definitions
+// (not recursive), and the annotations title, description, default,
+// examples, $schema, $id, $comment. Any other keyword is an
 // *UnsupportedError naming it.
 package jsonmode
 
@@ -28,7 +30,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -76,6 +80,9 @@ type node struct {
 	items *node    // kArray
 	// minItems, maxItems bound kArray (maxItems < 0: no bound).
 	minItems, maxItems int
+	// minChars, maxChars bound a kString's length in code points, as
+	// JSON Schema's minLength/maxLength count (maxChars < 0: no bound).
+	minChars, maxChars int
 	// minLen is the length of the shortest encoding of a value.
 	minLen int
 	// req[i] is the bytes the required properties from i on need, each
@@ -103,7 +110,7 @@ func init() {
 	anyObject = &node{kind: kObject, free: true, minLen: 2, req: []int{0}}
 	anyArray = &node{kind: kArray, items: anyNode, maxItems: -1, minLen: 2}
 	anyNode.alts = []*node{
-		{kind: kString, minLen: 2}, {kind: kNumber, minLen: 1}, {kind: kBool, minLen: 4},
+		{kind: kString, minLen: 2, maxChars: -1}, {kind: kNumber, minLen: 1}, {kind: kBool, minLen: 4},
 		{kind: kNull, minLen: 4}, anyObject, anyArray,
 	}
 }
@@ -124,18 +131,115 @@ func JSONObject() *Grammar { return &Grammar{root: anyObject} }
 func Compile(schema []byte) (*Grammar, error) {
 	dec := json.NewDecoder(bytes.NewReader(schema))
 	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := decodeOrdered(dec, 0)
+	if err != nil {
 		return nil, &SchemaError{Msg: "not JSON: " + err.Error()}
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, &SchemaError{Msg: "trailing data after the schema"}
 	}
-	n, err := compile(v, "", 0)
+	c := &compiler{active: map[string]bool{}}
+	if root, ok := v.(*object); ok {
+		for _, k := range []string{"$defs", "definitions"} {
+			if d, ok := root.vals[k].(*object); ok {
+				if c.defs == nil {
+					c.defs = map[string]*object{}
+				}
+				c.defs[k] = d
+			}
+		}
+	}
+	n, err := c.compile(v, "", 0)
 	if err != nil {
 		return nil, err
 	}
 	return &Grammar{root: n}, nil
+}
+
+// object is a JSON object that remembers its key order (properties are
+// generated in the order the schema writes them, as OpenAI's structured
+// outputs do).
+type object struct {
+	keys []string
+	vals map[string]any
+}
+
+// MarshalJSON writes the object in its key order (enum and const values).
+func (o *object) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range o.keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		b.Write(kb)
+		b.WriteByte(':')
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(o.vals[k]); err != nil {
+			return nil, err
+		}
+		b.Truncate(b.Len() - 1) // Encode's newline
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// decodeOrdered reads one JSON value: objects as *object, numbers as
+// json.Number, the rest as encoding/json does.
+func decodeOrdered(dec *json.Decoder, depth int) (any, error) {
+	if depth > 10000 {
+		return nil, fmt.Errorf("nested too deeply")
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			o := &object{vals: map[string]any{}}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				k, _ := kt.(string)
+				v, err := decodeOrdered(dec, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				if _, dup := o.vals[k]; !dup {
+					o.keys = append(o.keys, k)
+				}
+				o.vals[k] = v
+			}
+			_, err := dec.Token()
+			return o, err
+		case '[':
+			list := []any{}
+			for dec.More() {
+				v, err := decodeOrdered(dec, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				list = append(list, v)
+			}
+			_, err := dec.Token()
+			return list, err
+		}
+		return nil, fmt.Errorf("unexpected %v", t)
+	}
+	return tok, nil
+}
+
+// compiler holds the root's $defs/definitions for $ref and the refs being
+// compiled (a recursive schema has no finite grammar here).
+type compiler struct {
+	defs   map[string]*object
+	active map[string]bool
 }
 
 // maxDepth bounds schema nesting (the compiler recurses).
@@ -143,15 +247,50 @@ const maxDepth = 64
 
 var annotations = map[string]bool{
 	"title": true, "description": true, "default": true, "examples": true,
-	"$schema": true, "$id": true, "$comment": true,
+	"$schema": true, "$id": true, "$comment": true, "$defs": true, "definitions": true,
+}
+
+// compileRef compiles {"$ref": "#/$defs/Name"} (or #/definitions/Name)
+// against the root's definitions; other refs, recursive ones and keywords
+// beside $ref are unsupported.
+func (c *compiler) compileRef(s map[string]any, ref any, path string, depth int) (*node, error) {
+	for k := range s {
+		if k != "$ref" && !annotations[k] {
+			return nil, &UnsupportedError{Path: path, Keywords: []string{"$ref with " + k + " beside it"}}
+		}
+	}
+	r, _ := ref.(string)
+	for _, k := range []string{"$defs", "definitions"} {
+		prefix := "#/" + k + "/"
+		if !strings.HasPrefix(r, prefix) {
+			continue
+		}
+		name := strings.ReplaceAll(strings.ReplaceAll(r[len(prefix):], "~1", "/"), "~0", "~")
+		var def any
+		ok := false
+		if d := c.defs[k]; d != nil {
+			def, ok = d.vals[name]
+		}
+		if !ok {
+			return nil, &SchemaError{Path: path, Msg: fmt.Sprintf("$ref %q names no definition", r)}
+		}
+		if c.active[r] {
+			return nil, &UnsupportedError{Path: path, Keywords: []string{"$ref " + strconv.Quote(r) + " (recursive)"}}
+		}
+		c.active[r] = true
+		defer delete(c.active, r)
+		return c.compile(def, r[1:], depth+1)
+	}
+	return nil, &UnsupportedError{Path: path, Keywords: []string{"$ref " + strconv.Quote(r) + " (only #/$defs/… and #/definitions/…)"}}
 }
 
 var known = map[string]bool{
 	"type": true, "properties": true, "required": true, "additionalProperties": true,
 	"enum": true, "const": true, "items": true, "minItems": true, "maxItems": true, "anyOf": true,
+	"minLength": true, "maxLength": true,
 }
 
-func compile(v any, path string, depth int) (*node, error) {
+func (c *compiler) compile(v any, path string, depth int) (*node, error) {
 	if depth > maxDepth {
 		return nil, &SchemaError{Path: path, Msg: fmt.Sprintf("nested deeper than %d", maxDepth)}
 	}
@@ -161,13 +300,16 @@ func compile(v any, path string, depth int) (*node, error) {
 			return anyNode, nil
 		}
 		return nil, &SchemaError{Path: path, Msg: "schema false accepts no value"}
-	case map[string]any:
-		return compileObject(s, path, depth)
+	case *object:
+		return c.compileObject(s.vals, path, depth)
 	}
 	return nil, &SchemaError{Path: path, Msg: "a schema must be an object or a boolean"}
 }
 
-func compileObject(s map[string]any, path string, depth int) (*node, error) {
+func (c *compiler) compileObject(s map[string]any, path string, depth int) (*node, error) {
+	if ref, ok := s["$ref"]; ok {
+		return c.compileRef(s, ref, path, depth)
+	}
 	var bad []string
 	for k := range s {
 		if !known[k] && !annotations[k] {
@@ -190,7 +332,7 @@ func compileObject(s map[string]any, path string, depth int) (*node, error) {
 		}
 		u := &node{kind: kUnion}
 		for i, sub := range list {
-			n, err := compile(sub, fmt.Sprintf("%s/anyOf/%d", path, i), depth+1)
+			n, err := c.compile(sub, fmt.Sprintf("%s/anyOf/%d", path, i), depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -228,7 +370,7 @@ func compileObject(s map[string]any, path string, depth int) (*node, error) {
 		var n *node
 		switch t {
 		case "string":
-			n = &node{kind: kString, minLen: 2}
+			n, err = compileString(s, path)
 		case "number":
 			n = &node{kind: kNumber, minLen: 1}
 		case "integer":
@@ -238,9 +380,9 @@ func compileObject(s map[string]any, path string, depth int) (*node, error) {
 		case "null":
 			n = &node{kind: kNull, minLen: 4}
 		case "object":
-			n, err = compileProps(s, path, depth)
+			n, err = c.compileProps(s, path, depth)
 		case "array":
-			n, err = compileItems(s, path, depth)
+			n, err = c.compileItems(s, path, depth)
 		}
 		if err != nil {
 			return nil, err
@@ -352,7 +494,7 @@ func matchesType(v any, types []string) bool {
 			if t == "null" {
 				return true
 			}
-		case map[string]any:
+		case *object:
 			if t == "object" {
 				return true
 			}
@@ -365,15 +507,15 @@ func matchesType(v any, types []string) bool {
 	return false
 }
 
-func compileProps(s map[string]any, path string, depth int) (*node, error) {
+func (c *compiler) compileProps(s map[string]any, path string, depth int) (*node, error) {
 	n := &node{kind: kObject}
 	closed := false
 	if ap, ok := s["additionalProperties"]; ok {
 		switch ap := ap.(type) {
 		case bool:
 			closed = !ap
-		case map[string]any:
-			if len(ap) > 0 {
+		case *object:
+			if len(ap.keys) > 0 {
 				return nil, &UnsupportedError{Path: path, Keywords: []string{"additionalProperties (a schema)"}}
 			}
 		default:
@@ -394,28 +536,22 @@ func compileProps(s map[string]any, path string, depth int) (*node, error) {
 			required[name] = true
 		}
 	}
-	var props map[string]any
+	props := &object{vals: map[string]any{}}
 	if p, ok := s["properties"]; ok {
-		if props, ok = p.(map[string]any); !ok {
+		if props, ok = p.(*object); !ok {
 			return nil, &SchemaError{Path: path, Msg: "properties must be an object"}
 		}
-	}
-	if props == nil && !closed && len(required) == 0 {
+	} else if !closed && len(required) == 0 {
 		return anyObject, nil
 	}
-	// Sorted names: a map from json.Decoder has no source order.
-	names := make([]string, 0, len(props))
-	for k := range props {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := props.keys
 	for name := range required {
-		if _, ok := props[name]; !ok {
+		if _, ok := props.vals[name]; !ok {
 			return nil, &UnsupportedError{Path: path, Keywords: []string{"required property " + fmt.Sprintf("%q", name) + " not in properties"}}
 		}
 	}
 	for _, name := range names {
-		val, err := compile(props[name], path+"/properties/"+escapePointer(name), depth+1)
+		val, err := c.compile(props.vals[name], path+"/properties/"+escapePointer(name), depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -437,33 +573,59 @@ func escapePointer(s string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }
 
-func compileItems(s map[string]any, path string, depth int) (*node, error) {
+// countKeyword reads a non-negative integer keyword (ok false when absent).
+func countKeyword(s map[string]any, k, path string) (int, bool, error) {
+	x, ok := s[k]
+	if !ok {
+		return 0, false, nil
+	}
+	num, ok := x.(json.Number)
+	if !ok {
+		return 0, false, &SchemaError{Path: path, Msg: k + " must be a non-negative integer"}
+	}
+	v, err := num.Int64()
+	if err != nil || v < 0 || v > 1<<20 {
+		return 0, false, &SchemaError{Path: path, Msg: k + " must be a non-negative integer"}
+	}
+	return int(v), true, nil
+}
+
+// compileString is a string with optional minLength/maxLength.
+func compileString(s map[string]any, path string) (*node, error) {
+	lo, _, err := countKeyword(s, "minLength", path)
+	if err != nil {
+		return nil, err
+	}
+	hi, hasHi, err := countKeyword(s, "maxLength", path)
+	if err != nil {
+		return nil, err
+	}
+	n := &node{kind: kString, minChars: lo, maxChars: -1, minLen: 2 + lo}
+	if hasHi {
+		if hi < lo {
+			return nil, &SchemaError{Path: path, Msg: fmt.Sprintf("maxLength %d < minLength %d", hi, lo)}
+		}
+		n.maxChars = hi
+	}
+	return n, nil
+}
+
+// bounded reports whether a string node limits its length.
+func (n *node) bounded() bool { return n != nil && (n.minChars > 0 || n.maxChars >= 0) }
+
+func (c *compiler) compileItems(s map[string]any, path string, depth int) (*node, error) {
 	n := &node{kind: kArray, items: anyNode, maxItems: -1}
 	if it, ok := s["items"]; ok {
 		if _, isList := it.([]any); isList {
 			return nil, &UnsupportedError{Path: path, Keywords: []string{"items (an array: tuple form)"}}
 		}
-		items, err := compile(it, path+"/items", depth+1)
+		items, err := c.compile(it, path+"/items", depth+1)
 		if err != nil {
 			return nil, err
 		}
 		n.items = items
 	}
-	count := func(k string) (int, bool, error) {
-		x, ok := s[k]
-		if !ok {
-			return 0, false, nil
-		}
-		num, ok := x.(json.Number)
-		if !ok {
-			return 0, false, &SchemaError{Path: path, Msg: k + " must be a non-negative integer"}
-		}
-		v, err := num.Int64()
-		if err != nil || v < 0 || v > 1<<20 {
-			return 0, false, &SchemaError{Path: path, Msg: k + " must be a non-negative integer"}
-		}
-		return int(v), true, nil
-	}
+	count := func(k string) (int, bool, error) { return countKeyword(s, k, path) }
 	lo, _, err := count("minItems")
 	if err != nil {
 		return nil, err

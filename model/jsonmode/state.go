@@ -177,7 +177,7 @@ func start(n *node, up *stack, b byte, out []*stack) []*stack {
 		}
 	case kString:
 		if b == '"' {
-			out = append(out, push(up, frame{k: fStr}))
+			out = append(out, push(up, frame{k: fStr, n: n}))
 		}
 	case kNumber, kInteger:
 		f := frame{k: fNum, integer: n.kind == kInteger}
@@ -229,6 +229,9 @@ func stepString(s *stack, f frame, b byte, out []*stack) []*stack {
 		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 			f.sub = strPlain
 		case 'u':
+			if f.n.bounded() {
+				return out // \uD83D\uDE00 would count twice here, once in JSON Schema
+			}
 			f.sub = strHex
 		default:
 			return out
@@ -246,7 +249,24 @@ func stepString(s *stack, f frame, b byte, out []*stack) []*stack {
 		return append(out, push(s.up, f))
 	}
 	// Plain text; UTF-8 validity per RFC 3629 §4 (no overlongs, no
-	// surrogates, nothing above U+10FFFF).
+	// surrogates, nothing above U+10FFFF). A bounded string (minLength,
+	// maxLength) counts code points in cnt: each plain byte below 0x80,
+	// lead byte or escape starts one.
+	if f.n.bounded() {
+		if b == '"' {
+			if f.cnt < f.n.minChars {
+				return out
+			}
+			return append(out, s.up)
+		}
+		if b >= 0x80 && b < 0xC0 || b < 0x20 {
+			return out // a stray continuation byte or a control: refused below anyway
+		}
+		if f.n.maxChars >= 0 && f.cnt >= f.n.maxChars {
+			return out
+		}
+		f.cnt++
+	}
 	switch {
 	case b == '"':
 		return append(out, s.up)
@@ -255,6 +275,9 @@ func stepString(s *stack, f frame, b byte, out []*stack) []*stack {
 	case b < 0x20:
 		return out
 	case b < 0x80:
+		if f.n.bounded() {
+			return append(out, push(s.up, f))
+		}
 		return append(out, s)
 	case b >= 0xC2 && b <= 0xDF:
 		f.need, f.lo, f.hi = 1, 0x80, 0xBF
@@ -433,6 +456,9 @@ func frameRemaining(f *frame) int {
 		return best
 	case fStr:
 		r := int(f.need) + 1
+		if f.n != nil && f.cnt < f.n.minChars {
+			r += f.n.minChars - f.cnt
+		}
 		switch {
 		case f.sub == strEsc:
 			r++

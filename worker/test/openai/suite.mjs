@@ -106,7 +106,7 @@ test("stop cuts the text before the stop string (streamed too)", async () => {
 const personSchema = {
   type: "object",
   properties: {
-    name: { type: "string" },
+    name: { type: "string", minLength: 1, maxLength: 12 },
     age: { type: "integer" },
     pet: { enum: ["cat", "dog", null] },
     score: { type: "number" },
@@ -139,6 +139,30 @@ test(`json_schema: ${seeds} seeds at temperature 1 all validate (ajv)`, async ()
     else if (r.choices[0].finish_reason !== "stop") failures.push(`seed ${seed}: finish_reason ${r.choices[0].finish_reason}`);
   }
   console.log(`ajv: ${seeds} seeds, ${failures.length} failures`);
+  assert.deepEqual(failures, []);
+});
+
+test("json_schema with $defs and $ref (pydantic's shape), 30 seeds (ajv)", async () => {
+  const schema = {
+    $defs: {
+      Item: { title: "Item", type: "object", properties: { sku: { type: "string" }, qty: { type: "integer" }, note: { anyOf: [{ type: "string" }, { type: "null" }], default: null } }, required: ["sku", "qty"] },
+    },
+    title: "Order", type: "object",
+    properties: { items: { type: "array", items: { $ref: "#/$defs/Item" }, minItems: 1, maxItems: 2 }, paid: { type: "boolean" } },
+    required: ["items", "paid"], additionalProperties: false,
+  };
+  const validate = ajv.compile(schema);
+  const failures = [];
+  for (let seed = 0; seed < 30; seed++) {
+    const r = await client.chat.completions.create({
+      model, messages, temperature: 1, seed, max_tokens: 80,
+      response_format: { type: "json_schema", json_schema: { name: "order", schema } },
+    });
+    const text = r.choices[0].message.content;
+    let v;
+    try { v = JSON.parse(text); } catch { failures.push(text); continue; }
+    if (!validate(v)) failures.push(`${text}: ${ajv.errorsText(validate.errors)}`);
+  }
   assert.deepEqual(failures, []);
 });
 
