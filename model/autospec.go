@@ -39,8 +39,8 @@ type ExitAgreement struct {
 
 // SpecCosts are measured seconds: Layer, one row through one decoder
 // layer; Head, one row through the final norm and lm_head; Verify[T], T
-// rows through one layer in one pass (index T; 0 and 1 unused but Verify[1]
-// = Layer).
+// rows through one layer in one pass, for T = 1 (= Layer) and T = K+1 of
+// each K in AutoDraftTokens (0 where not measured).
 type SpecCosts struct {
 	Layer  float64   `json:"layer_s"`
 	Head   float64   `json:"head_s"`
@@ -309,7 +309,7 @@ func (m *Model) measureSpecCosts(maxT int) (SpecCosts, error) {
 		c.Verify[T] = d / float64(nl)
 	}
 	c.Layer = c.Verify[1]
-	for T := 2; T <= maxT; T++ {
+	for _, T := range Ts {
 		c.Verify[T] = max(c.Verify[T], c.Layer)
 	}
 	return c, nil
