@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 
 	"github.com/lamina-ml/lamina/model"
 	"github.com/lamina-ml/lamina/tensor"
@@ -65,6 +66,7 @@ func runPerplexity(args []string) error {
 	window := fs.Int("window", 0, "tokens per window (default: the model's context length, as train/lm/eval.py)")
 	stride := fs.Int("stride", 0, "tokens between window starts (default: --window, non-overlapping)")
 	maxTokens := fs.Int("max-tokens", 0, "score only the first N tokens of the text (0: all)")
+	finalOnly := fs.Bool("final-only", false, "score the full model only, not every early exit (less work; \"layers\" then holds the final one)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: lamina perplexity --model DIR --text-file F [--window W] [--stride S] [--max-tokens N]\n\n%s\nflags:\n", perplexityConvention)
 		fs.PrintDefaults()
@@ -111,7 +113,7 @@ func runPerplexity(args []string) error {
 	if s < 1 || s > w {
 		return fmt.Errorf("--stride %d outside [1, --window %d]", s, w)
 	}
-	res, err := perplexity(m, ids, w, s)
+	res, err := perplexity(m, ids, w, s, *finalOnly)
 	if err != nil {
 		return err
 	}
@@ -146,8 +148,8 @@ func perplexityWindows(n, w, s int) []scoreWindow {
 	return out
 }
 
-// perplexity scores ids with every exit of m.
-func perplexity(m *model.Model, ids []int32, w, s int) (*perplexityJSON, error) {
+// perplexity scores ids with every exit of m, or with the full model only.
+func perplexity(m *model.Model, ids []int32, w, s int, finalOnly bool) (*perplexityJSON, error) {
 	wins := perplexityWindows(len(ids), w, s)
 	if len(wins) == 0 {
 		return nil, fmt.Errorf("the text has %d tokens; perplexity needs at least 2", len(ids))
@@ -157,7 +159,7 @@ func perplexity(m *model.Model, ids []int32, w, s int) (*perplexityJSON, error) 
 	scored := 0
 	for _, win := range wins {
 		in := ids[win.start : win.start+win.n]
-		err := m.LensLogits(in, func(layer int, logits []float32) error {
+		score := func(layer int, logits []float32) error {
 			for p := win.from; p < win.n; p++ {
 				target := ids[win.start+p+1]
 				if int(target) >= V {
@@ -166,7 +168,16 @@ func perplexity(m *model.Model, ids []int32, w, s int) (*perplexityJSON, error) 
 				nats[layer] += crossEntropy(logits[p*V:(p+1)*V], target)
 			}
 			return nil
-		})
+		}
+		var err error
+		if finalOnly {
+			var rows [][]float32
+			if rows, err = m.Logits(in); err == nil {
+				err = score(L, slices.Concat(rows...))
+			}
+		} else {
+			err = m.LensLogits(in, score)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -174,10 +185,13 @@ func perplexity(m *model.Model, ids []int32, w, s int) (*perplexityJSON, error) 
 	}
 	res := &perplexityJSON{Tokens: scored, TextTokens: len(ids), Window: w, Stride: s, Windows: len(wins)}
 	for l := 1; l <= L; l++ {
+		if finalOnly && l < L {
+			continue
+		}
 		loss := nats[l] / float64(scored)
 		res.Layers = append(res.Layers, layerLoss{Layer: l, Loss: loss, PPL: math.Exp(loss)})
 	}
-	res.Final = res.Layers[L-1]
+	res.Final = res.Layers[len(res.Layers)-1]
 	return res, nil
 }
 
