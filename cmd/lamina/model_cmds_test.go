@@ -388,11 +388,11 @@ func TestModelCommandErrors(t *testing.T) {
 // checks ids against plain decoding itself and prints a row per config.
 func TestBenchSpecCommand(t *testing.T) {
 	out, errs, code := capture(t, "bench-spec", "--model", filepath.Join("..", "..", "models", "lamina-brown-20m"),
-		"--max-new-tokens", "6", "--reps", "1", "--exits", "8", "--draft-tokens", "1,3")
+		"--max-new-tokens", "6", "--reps", "1", "--exits", "8", "--draft-tokens", "1,3", "--draft-model", filepath.Join("..", "..", "models", "lamina-brown-20m"))
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	for _, row := range []string{"plain", "E=8 K=1", "E=8 K=3"} {
+	for _, row := range []string{"plain", "E=8 K=1", "E=8 K=3", "draft K=1", "draft K=3"} {
 		if !strings.Contains(out, row) {
 			t.Errorf("no %q row in:\n%s", row, out)
 		}

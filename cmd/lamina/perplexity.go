@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 
 	"github.com/lamina-ml/lamina/model"
 	"github.com/lamina-ml/lamina/tensor"
@@ -112,11 +113,7 @@ func runPerplexity(args []string) error {
 	if s < 1 || s > w {
 		return fmt.Errorf("--stride %d outside [1, --window %d]", s, w)
 	}
-	score := perplexity
-	if *finalOnly {
-		score = perplexityFinal
-	}
-	res, err := score(m, ids, w, s)
+	res, err := perplexity(m, ids, w, s, *finalOnly)
 	if err != nil {
 		return err
 	}
@@ -151,8 +148,8 @@ func perplexityWindows(n, w, s int) []scoreWindow {
 	return out
 }
 
-// perplexity scores ids with every exit of m.
-func perplexity(m *model.Model, ids []int32, w, s int) (*perplexityJSON, error) {
+// perplexity scores ids with every exit of m, or with the full model only.
+func perplexity(m *model.Model, ids []int32, w, s int, finalOnly bool) (*perplexityJSON, error) {
 	wins := perplexityWindows(len(ids), w, s)
 	if len(wins) == 0 {
 		return nil, fmt.Errorf("the text has %d tokens; perplexity needs at least 2", len(ids))
@@ -162,7 +159,7 @@ func perplexity(m *model.Model, ids []int32, w, s int) (*perplexityJSON, error) 
 	scored := 0
 	for _, win := range wins {
 		in := ids[win.start : win.start+win.n]
-		err := m.LensLogits(in, func(layer int, logits []float32) error {
+		score := func(layer int, logits []float32) error {
 			for p := win.from; p < win.n; p++ {
 				target := ids[win.start+p+1]
 				if int(target) >= V {
@@ -171,7 +168,16 @@ func perplexity(m *model.Model, ids []int32, w, s int) (*perplexityJSON, error) 
 				nats[layer] += crossEntropy(logits[p*V:(p+1)*V], target)
 			}
 			return nil
-		})
+		}
+		var err error
+		if finalOnly {
+			var rows [][]float32
+			if rows, err = m.Logits(in); err == nil {
+				err = score(L, slices.Concat(rows...))
+			}
+		} else {
+			err = m.LensLogits(in, score)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -179,40 +185,14 @@ func perplexity(m *model.Model, ids []int32, w, s int) (*perplexityJSON, error) 
 	}
 	res := &perplexityJSON{Tokens: scored, TextTokens: len(ids), Window: w, Stride: s, Windows: len(wins)}
 	for l := 1; l <= L; l++ {
+		if finalOnly && l < L {
+			continue
+		}
 		loss := nats[l] / float64(scored)
 		res.Layers = append(res.Layers, layerLoss{Layer: l, Loss: loss, PPL: math.Exp(loss)})
 	}
-	res.Final = res.Layers[L-1]
+	res.Final = res.Layers[len(res.Layers)-1]
 	return res, nil
-}
-
-// perplexityFinal is perplexity for the full model only (one lm_head per
-// window instead of one per layer).
-func perplexityFinal(m *model.Model, ids []int32, w, s int) (*perplexityJSON, error) {
-	wins := perplexityWindows(len(ids), w, s)
-	if len(wins) == 0 {
-		return nil, fmt.Errorf("the text has %d tokens; perplexity needs at least 2", len(ids))
-	}
-	V := m.Config.VocabSize
-	var nats float64
-	scored := 0
-	for _, win := range wins {
-		rows, err := m.Logits(ids[win.start : win.start+win.n])
-		if err != nil {
-			return nil, err
-		}
-		for p := win.from; p < win.n; p++ {
-			target := ids[win.start+p+1]
-			if int(target) >= V {
-				return nil, fmt.Errorf("token id %d outside the model's vocabulary of %d", target, V)
-			}
-			nats += crossEntropy(rows[p], target)
-		}
-		scored += win.n - win.from
-	}
-	loss := nats / float64(scored)
-	final := layerLoss{Layer: m.Config.Layers, Loss: loss, PPL: math.Exp(loss)}
-	return &perplexityJSON{Tokens: scored, TextTokens: len(ids), Window: w, Stride: s, Windows: len(wins), Layers: []layerLoss{final}, Final: final}, nil
 }
 
 // crossEntropy is −log softmax(row)[target] in float64: logsumexp(row) −

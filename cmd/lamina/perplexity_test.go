@@ -108,6 +108,11 @@ func TestPerplexityMatchesEvalPy(t *testing.T) {
 			}
 		}
 		t.Logf("window %d max-tokens %d: layer 1 loss %.5f … final %.5f (eval.py %.5f); max |diff| over layers %.2g", c.Window, c.MaxTokens, r.Layers[0].Loss, r.Final.Loss, c.Loss[len(c.Loss)-1], worst)
+		// --final-only scores the same final loss from the model's own logits.
+		f := runPerplexityJSON(t, append(args, "--final-only")...)
+		if want := c.Loss[len(c.Loss)-1]; len(f.Layers) != 1 || math.Abs(f.Final.Loss-want) > pplLossTol || f.Tokens != c.Tokens {
+			t.Errorf("%v --final-only: layers %+v, final loss %.6f, eval.py %.6f", args, f.Layers, f.Final.Loss, want)
+		}
 	}
 }
 
