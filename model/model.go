@@ -1,5 +1,5 @@
 // Package model loads Hugging Face causal language models (gpt2, llama,
-// qwen2) from config.json + safetensors and runs them on any
+// qwen2, qwen3, olmo2, mistral) from config.json + safetensors and runs them on any
 // tensor.Backend: the forward pass with a KV cache, per-layer hidden states
 // and the logit lens, sampling, and LayerSkip self-speculative decoding
 // (GenerateOptions.DraftExit).
