@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -103,29 +104,77 @@ func TestQwen3NeedsHeadNorm(t *testing.T) {
 	m.Close()
 }
 
-// Sessions longer than Mistral's window are refused (lamina computes the
-// causal mask, which equals the sliding-window one only within W).
-func TestMistralWindowLimit(t *testing.T) {
-	c, err := ParseConfig([]byte(archJSON("mistral", `,"sliding_window":8`)))
+// One layer of sliding-window attention with RoPE (relative positions)
+// makes the logits at position p a function of tokens p-W+1..p alone: they
+// equal the last row of the same W tokens run from position 0. This
+// property is independent of lamina's masking code; full causal attention
+// (window 0, same weights) breaks it. Decoding token by token through a
+// session gives the prefill's logits.
+func TestMistralSlidingWindow(t *testing.T) {
+	const W, N = 4, 14
+	c, err := ParseConfig([]byte(`{"model_type":"mistral","vocab_size":100,"hidden_size":64,"num_hidden_layers":1,
+		"num_attention_heads":4,"num_key_value_heads":2,"intermediate_size":128,"sliding_window":4}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := NewRandom(*c, tensor.NewCPU(), tensor.F32, 1)
-	if err != nil {
-		t.Fatal(err)
+	ids := make([]int32, N)
+	for i := range ids {
+		ids[i] = int32((i*37 + 11) % 100)
 	}
-	defer m.Close()
-	s, err := m.NewSession(8)
-	if err != nil {
-		t.Fatal(err)
+	maxDiff := func(a, b []float32) float64 {
+		d := 0.0
+		for i := range a {
+			d = max(d, math.Abs(float64(a[i]-b[i])))
+		}
+		return d
 	}
-	s.Close()
-	_, err = m.NewSession(9)
-	var ce *ConfigError
-	if !errors.As(err, &ce) || ce.Field != "sliding_window" || !errors.Is(err, ErrUnsupported) {
-		t.Fatalf("session of 9 with window 8: err %v", err)
+	windowed := func(cfg Config) float64 {
+		m, err := NewRandom(cfg, tensor.NewCPU(), tensor.F32, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		full, err := m.Logits(ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst := 0.0
+		for p := W; p < N; p++ {
+			part, err := m.Logits(ids[p-W+1 : p+1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			worst = max(worst, maxDiff(full[p], part[W-1]))
+		}
+		if cfg.SlidingWindow > 0 {
+			s, err := m.NewSession(N)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			for p, id := range ids {
+				var lg []float32
+				if p == 0 {
+					lg, err = s.Prefill(ids[:1])
+				} else {
+					lg, err = s.Step(id)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := maxDiff(lg, full[p]); d > 1e-4 {
+					t.Errorf("decode step %d: max |Δlogit| vs prefill %.3g", p, d)
+				}
+			}
+		}
+		return worst
 	}
-	if _, err := m.Logits(make([]int32, 9)); !errors.As(err, &ce) {
-		t.Fatalf("Logits of 9 ids with window 8: err %v", err)
+	if d := windowed(*c); d > 1e-4 {
+		t.Errorf("window %d: logits at p differ from those of tokens p-%d..p alone by %.3g", W, W-1, d)
+	}
+	nc := *c
+	nc.SlidingWindow = 0
+	if d := windowed(nc); d < 1e-2 {
+		t.Errorf("full attention agrees with the window property (%.3g); the test cannot tell them apart", d)
 	}
 }

@@ -81,9 +81,10 @@ type Config struct {
 	// norms of their outputs before the residual add.
 	PostNorms bool
 	// SlidingWindow (Mistral) is the attention window W: position i sees
-	// keys i-W+1..i. 0 means full causal attention. lamina computes full
-	// attention, which equals sliding-window attention while a sequence
-	// has at most W positions, so sessions are limited to W positions.
+	// keys i-W+1..i (tensor.AttentionArgs.Window). 0 means full causal
+	// attention. The KV cache still keeps every position (no ring buffer);
+	// the WebGPU backend runs only sequences of at most W positions, where
+	// the causal mask is the sliding one.
 	SlidingWindow int
 
 	// DType is the checkpoint's declared dtype (config "dtype", formerly
@@ -359,8 +360,7 @@ func parseLlama(r *rawConfig) (*Config, error) {
 	c.TieWordEmbeddings = boolOr(r.TieEmbed, false)
 
 	// Sliding-window attention changes the mask. Mistral always uses its
-	// sliding_window (null means none): lamina runs it with sessions of at
-	// most that many positions, where the mask is the causal one. Qwen2/3
+	// sliding_window (null means none) on every layer. Qwen2/3
 	// use it only with use_sliding_window, and then only on layers from
 	// max_window_layers on; refuse that rather than silently computing full
 	// attention.

@@ -73,12 +73,6 @@ type kvCache struct {
 
 func (m *Model) newCache(S int) (*kvCache, error) {
 	c := &m.Config
-	if c.SlidingWindow > 0 && S > c.SlidingWindow {
-		// Full causal attention equals sliding-window attention only while
-		// no query is more than W-1 positions past a key.
-		return nil, &ConfigError{Field: "sliding_window", Unsupported: true,
-			Reason: fmt.Sprintf("unsupported sequence of %d positions beyond the %d-position sliding window (lamina has no sliding-window mask)", S, c.SlidingWindow)}
-	}
 	kc := &kvCache{S: S}
 	for range c.Layers {
 		k, err := m.be.Zeros(S, c.KVHeads*c.HeadDim)
@@ -246,7 +240,7 @@ func (m *Model) layerRange(a *acts, kc *kvCache, pos, lo, hi int, layerOut func(
 	rms := c.Arch != GPT2
 	post := c.PostNorms // OLMo 2: norms after the sub-blocks, none before
 	eps := c.NormEps
-	args := tensor.AttentionArgs{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim, Pos: pos, Scale: c.AttnScale}
+	args := tensor.AttentionArgs{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim, Pos: pos, Scale: c.AttnScale, Window: c.SlidingWindow}
 	for i := lo; i < hi; i++ {
 		L := &m.layers[i]
 		// Attention block.
