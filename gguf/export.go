@@ -83,9 +83,10 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 	}
 	arch := Arch(c.ModelType)
 	if c.ModelType == "mistral" {
-		// convert_hf_to_gguf.py writes Mistral as llama (permuted Q/K);
-		// llama.cpp's llama graph has no sliding window, as lamina's
-		// sessions stay within it.
+		// convert_hf_to_gguf.py writes Mistral as llama (permuted Q/K).
+		// The GGUF keeps no sliding_window (llama.cpp's llama graph has
+		// none), so the file equals the checkpoint on sequences of at most
+		// sliding_window positions only.
 		arch = ArchLlama
 	}
 	if _, _, _, err := namesFor(arch); err != nil {
