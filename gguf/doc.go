@@ -12,7 +12,7 @@
 // or a URL through RangeReaderAt) and reads tensors only when asked.
 // Dequantize turns F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K and Q6_K
 // data into f32 (other types give an *UnsupportedTypeError naming the
-// type). HFTensor, HFConfig and TokenizerJSON convert llama, qwen2 and
+// type). HFTensor, HFConfig and TokenizerJSON convert llama, qwen2, qwen3, olmo2 and
 // gpt2 files to the Hugging Face names, layout, config.json and
 // tokenizer.json that the rest of lamina reads; HFDir bundles them as an
 // fs.FS model folder. Writer and ExportHF go the other way, writing

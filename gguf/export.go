@@ -82,6 +82,13 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 		return nil, fmt.Errorf("gguf: config.json: %w", err)
 	}
 	arch := Arch(c.ModelType)
+	if c.ModelType == "mistral" {
+		// convert_hf_to_gguf.py writes Mistral as llama (permuted Q/K).
+		// The GGUF keeps no sliding_window (llama.cpp's llama graph has
+		// none), so the file equals the checkpoint on sequences of at most
+		// sliding_window positions only.
+		arch = ArchLlama
+	}
 	if _, _, _, err := namesFor(arch); err != nil {
 		return nil, err
 	}
@@ -102,7 +109,7 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 	set("general.file_type", fileType(opts.Type))
 	heads, kvHeads := 0, 0
 	switch arch {
-	case ArchLlama, ArchQwen2:
+	case ArchLlama, ArchQwen2, ArchQwen3, ArchOLMo2:
 		if c.Heads <= 0 || c.Hidden <= 0 {
 			return nil, fmt.Errorf("gguf: config.json: hidden_size / num_attention_heads missing")
 		}
@@ -113,6 +120,9 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 		hd := c.HeadDim
 		if hd == 0 {
 			hd = c.Hidden / c.Heads
+			if arch == ArchQwen3 {
+				hd = 128 // Qwen3Config's default head_dim
+			}
 		}
 		theta := 10000.0
 		if c.RopeTheta != nil {

@@ -18,6 +18,8 @@ type Arch string
 const (
 	ArchLlama Arch = "llama"
 	ArchQwen2 Arch = "qwen2"
+	ArchQwen3 Arch = "qwen3"
+	ArchOLMo2 Arch = "olmo2"
 	ArchGPT2  Arch = "gpt2"
 )
 
@@ -40,6 +42,28 @@ var (
 		"ffn_up.bias":        "mlp.up_proj.bias",
 		"ffn_down.weight":    "mlp.down_proj.weight",
 		"ffn_down.bias":      "mlp.down_proj.bias",
+	}
+	// qwen3: llama's names plus the per-head q/k norms (llama.cpp
+	// LLM_ARCH_QWEN3).
+	qwen3LayerNames = withNames(llamaLayerNames, map[string]string{
+		"attn_q_norm.weight": "self_attn.q_norm.weight",
+		"attn_k_norm.weight": "self_attn.k_norm.weight",
+	})
+	// olmo2 (llama.cpp LLM_ARCH_OLMO2): no pre-norms; HF's
+	// post_attention_layernorm is the norm after attention (not llama's
+	// pre-MLP ffn_norm).
+	olmo2LayerNames = map[string]string{
+		"attn_q.weight":              "self_attn.q_proj.weight",
+		"attn_k.weight":              "self_attn.k_proj.weight",
+		"attn_v.weight":              "self_attn.v_proj.weight",
+		"attn_output.weight":         "self_attn.o_proj.weight",
+		"attn_q_norm.weight":         "self_attn.q_norm.weight",
+		"attn_k_norm.weight":         "self_attn.k_norm.weight",
+		"post_attention_norm.weight": "post_attention_layernorm.weight",
+		"ffn_gate.weight":            "mlp.gate_proj.weight",
+		"ffn_up.weight":              "mlp.up_proj.weight",
+		"ffn_down.weight":            "mlp.down_proj.weight",
+		"post_ffw_norm.weight":       "post_feedforward_layernorm.weight",
 	}
 	llamaGlobalNames = map[string]string{
 		"token_embd.weight":  "model.embed_tokens.weight",
@@ -69,10 +93,25 @@ var (
 	}
 )
 
+func withNames(base, extra map[string]string) map[string]string {
+	m := make(map[string]string, len(base)+len(extra))
+	for k, v := range base {
+		m[k] = v
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
 func namesFor(arch Arch) (layer, global map[string]string, prefix string, err error) {
 	switch arch {
 	case ArchLlama, ArchQwen2:
 		return llamaLayerNames, llamaGlobalNames, "model.layers.", nil
+	case ArchQwen3:
+		return qwen3LayerNames, llamaGlobalNames, "model.layers.", nil
+	case ArchOLMo2:
+		return olmo2LayerNames, llamaGlobalNames, "model.layers.", nil
 	case ArchGPT2:
 		return gpt2LayerNames, gpt2GlobalNames, "transformer.h.", nil
 	}
@@ -304,7 +343,7 @@ func (f *File) HFConfig() ([]byte, error) {
 		}
 	}
 	switch arch {
-	case ArchLlama, ArchQwen2:
+	case ArchLlama, ArchQwen2, ArchQwen3, ArchOLMo2:
 		hidden, layers, heads := get("embedding_length"), get("block_count"), get("attention.head_count")
 		inter, ctx := get("feed_forward_length"), get("context_length")
 		if err != nil {
@@ -365,9 +404,15 @@ func (f *File) HFConfig() ([]byte, error) {
 		if arch == ArchLlama {
 			cfg["architectures"] = []string{"LlamaForCausalLM"}
 			cfg["attention_bias"], cfg["mlp_bias"] = qb && ob, mb
-		} else {
+		} else if arch == ArchQwen2 {
 			cfg["architectures"] = []string{"Qwen2ForCausalLM"}
 			cfg["use_sliding_window"] = false
+		} else if arch == ArchQwen3 {
+			cfg["architectures"] = []string{"Qwen3ForCausalLM"}
+			cfg["use_sliding_window"], cfg["attention_bias"] = false, qb
+		} else {
+			cfg["architectures"] = []string{"Olmo2ForCausalLM"}
+			cfg["attention_bias"] = qb
 		}
 	case ArchGPT2:
 		hidden, layers, heads, ctx := get("embedding_length"), get("block_count"), get("attention.head_count"), get("context_length")

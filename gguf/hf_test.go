@@ -202,6 +202,15 @@ func TestNameMapping(t *testing.T) {
 		{ArchGPT2, "blk.1.attn_qkv.weight", "transformer.h.1.attn.c_attn.weight", true},
 		{ArchGPT2, "position_embd.weight", "transformer.wpe.weight", true},
 		{ArchGPT2, "output.weight", "lm_head.weight", true},
+		// llama.cpp's LLM_ARCH_QWEN3 and LLM_ARCH_OLMO2 tensor names
+		// (src/llama-arch.cpp).
+		{ArchQwen3, "blk.1.attn_q_norm.weight", "model.layers.1.self_attn.q_norm.weight", true},
+		{ArchQwen3, "blk.0.attn_k_norm.weight", "model.layers.0.self_attn.k_norm.weight", true},
+		{ArchQwen3, "blk.0.ffn_norm.weight", "model.layers.0.post_attention_layernorm.weight", true},
+		{ArchOLMo2, "blk.0.attn_k_norm.weight", "model.layers.0.self_attn.k_norm.weight", true},
+		{ArchOLMo2, "blk.2.post_attention_norm.weight", "model.layers.2.post_attention_layernorm.weight", true},
+		{ArchOLMo2, "blk.2.post_ffw_norm.weight", "model.layers.2.post_feedforward_layernorm.weight", true},
+		{ArchOLMo2, "output.weight", "lm_head.weight", true},
 	} {
 		if got, ok := HFName(c.arch, c.gguf); !ok || got != c.hf {
 			t.Errorf("HFName(%s, %s) = %q, %v; want %q", c.arch, c.gguf, got, ok, c.hf)
@@ -212,6 +221,11 @@ func TestNameMapping(t *testing.T) {
 	}
 	if g, ok := GGUFName(ArchGPT2, "h.0.ln_1.weight"); !ok || g != "blk.0.attn_norm.weight" {
 		t.Errorf("unprefixed GPT-2 name → %q %v", g, ok)
+	}
+	for _, bad := range []string{"blk.0.attn_norm.weight", "blk.0.ffn_norm.weight", "blk.0.attn_q.bias"} {
+		if _, ok := HFName(ArchOLMo2, bad); ok {
+			t.Errorf("HFName(olmo2) accepted %q", bad)
+		}
 	}
 	for _, bad := range []string{"blk.x.attn_q.weight", "blk.01.attn_q.weight", "rope_freqs.weight", "blk.0.nope"} {
 		if _, ok := HFName(ArchLlama, bad); ok {

@@ -16,6 +16,25 @@ const (
 	GPT2  Arch = "gpt2"
 	Llama Arch = "llama"
 	Qwen2 Arch = "qwen2"
+	// Qwen3 is Qwen2 without q/k/v biases (attention_bias) and with an
+	// RMSNorm over each head of q and k before RoPE (q_norm, k_norm).
+	Qwen3 Arch = "qwen3"
+	// OLMo2 has no pre-norms: RMSNorms over the whole q and k projections
+	// (q_norm, k_norm) and after each sub-block, before its residual add
+	// (post_attention_layernorm, post_feedforward_layernorm).
+	OLMo2 Arch = "olmo2"
+	// Mistral is Llama with sliding-window attention (sliding_window).
+	Mistral Arch = "mistral"
+)
+
+// QKNorm says whether and how q and k are RMS-normalised after their
+// projections (before RoPE).
+type QKNorm int
+
+const (
+	QKNormNone QKNorm = iota
+	QKNormHead        // per head: weights (D), Qwen3
+	QKNormFull        // over the whole projection: weights (H·D) and (G·D), OLMo 2
 )
 
 // RopeScaling is Llama-3 style frequency scaling ("rope_type": "llama3") or
@@ -55,6 +74,18 @@ type Config struct {
 	QKVBias           bool // bias on q/k/v projections
 	OutBias           bool // bias on the attention output projection
 	MLPBias           bool // bias on the MLP projections
+
+	// QKNorm is the q/k normalisation (Qwen3, OLMo 2); QKNormNone otherwise.
+	QKNorm QKNorm
+	// PostNorms (OLMo 2) replaces the pre-norms of both sub-blocks by
+	// norms of their outputs before the residual add.
+	PostNorms bool
+	// SlidingWindow (Mistral) is the attention window W: position i sees
+	// keys i-W+1..i (tensor.AttentionArgs.Window). 0 means full causal
+	// attention. The KV cache still keeps every position (no ring buffer);
+	// the WebGPU backend runs only sequences of at most W positions, where
+	// the causal mask is the sliding one.
+	SlidingWindow int
 
 	// DType is the checkpoint's declared dtype (config "dtype", formerly
 	// "torch_dtype"): "float32", "float16", "bfloat16" or "" when absent.
@@ -134,6 +165,8 @@ type rawConfig struct {
 	PartialRot   *float64         `json:"partial_rotary_factor"`
 	UseSliding   *bool            `json:"use_sliding_window"`
 	SlidingWin   *int             `json:"sliding_window"`
+	MaxWindow    *int             `json:"max_window_layers"`
+	ClipQKV      *float64         `json:"clip_qkv"`
 	LayerTypes   []string         `json:"layer_types"`
 	TieEmbed     *bool            `json:"tie_word_embeddings"`
 	Quant        *json.RawMessage `json:"quantization_config"`
@@ -170,8 +203,8 @@ type ropeParams struct {
 // the weights are even looked at.
 const maxDim = 1 << 24
 
-// ParseConfig parses a Hugging Face config.json for a gpt2, llama or qwen2
-// model. Unknown model types and features lamina does not implement
+// ParseConfig parses a Hugging Face config.json for a gpt2, llama, qwen2,
+// qwen3, olmo2 or mistral model. Unknown model types and features lamina does not implement
 // (sliding-window attention in use, partial rotary embeddings, activations
 // other than SiLU / tanh-GELU, unknown RoPE scaling) are errors that name
 // the offending key; they wrap ErrUnsupported.
@@ -186,12 +219,12 @@ func ParseConfig(data []byte) (*Config, error) {
 	switch Arch(r.ModelType) {
 	case GPT2:
 		c, err = parseGPT2(&r)
-	case Llama, Qwen2:
+	case Llama, Qwen2, Qwen3, OLMo2, Mistral:
 		c, err = parseLlama(&r)
 	case "":
 		return nil, badField("model_type", "missing")
 	default:
-		return nil, unsupported("model_type", "model type %q (supported: gpt2, llama, qwen2)", r.ModelType)
+		return nil, unsupported("model_type", "model type %q (supported: gpt2, llama, qwen2, qwen3, olmo2, mistral)", r.ModelType)
 	}
 	if err != nil {
 		return nil, err
@@ -278,11 +311,18 @@ func parseLlama(r *rawConfig) (*Config, error) {
 	if c.Heads > 0 {
 		c.HeadDim = c.Hidden / c.Heads
 	}
+	if c.Arch == Qwen3 {
+		c.HeadDim = 128 // Qwen3Config's default head_dim
+	}
 	if r.HeadDim != nil {
 		c.HeadDim = *r.HeadDim
 	}
 	c.MaxPositions = intOr(r.MaxPos, 2048)
-	c.NormEps = float32(floatOr(r.RMSNormEps, 1e-6))
+	epsDefault := 1e-6
+	if c.Arch == OLMo2 || c.Arch == Mistral {
+		epsDefault = 1e-5 // Olmo2Config's and MistralConfig's defaults
+	}
+	c.NormEps = float32(floatOr(r.RMSNormEps, epsDefault))
 	if act := strOr(r.HiddenAct, "silu"); act != "silu" {
 		return nil, unsupported("hidden_act", "activation %q (only silu)", act)
 	}
@@ -294,12 +334,44 @@ func parseLlama(r *rawConfig) (*Config, error) {
 	case Qwen2:
 		// Qwen2 always has q/k/v biases and none elsewhere.
 		c.QKVBias = true
+	case Qwen3:
+		// Qwen3Attention: attention_bias on q, k, v and o alike.
+		c.QKVBias = boolOr(r.AttnBias, false)
+		c.OutBias = c.QKVBias
+		c.QKNorm = QKNormHead
+	case OLMo2:
+		c.QKVBias = boolOr(r.AttnBias, false)
+		c.OutBias = c.QKVBias
+		c.QKNorm = QKNormFull
+		c.PostNorms = true
+	case Mistral:
+		// MistralConfig has no bias options; the projections have none.
+		if boolOr(r.AttnBias, false) {
+			return nil, unsupported("attention_bias", "feature (true) for mistral")
+		}
+		if boolOr(r.MLPBias, false) {
+			return nil, unsupported("mlp_bias", "feature (true) for mistral")
+		}
+	}
+	if r.ClipQKV != nil { // OLMo 1's option; no config of these archs should set it
+
+		return nil, unsupported("clip_qkv", "q/k/v clipping (%g)", *r.ClipQKV)
 	}
 	c.TieWordEmbeddings = boolOr(r.TieEmbed, false)
 
-	// Sliding-window attention changes the mask; refuse it when it is
-	// actually in use rather than silently computing full attention.
-	if boolOr(r.UseSliding, false) && r.SlidingWin != nil && *r.SlidingWin > 0 {
+	// Sliding-window attention changes the mask. Mistral always uses its
+	// sliding_window (null means none) on every layer. Qwen2/3
+	// use it only with use_sliding_window, and then only on layers from
+	// max_window_layers on; refuse that rather than silently computing full
+	// attention.
+	if c.Arch == Mistral {
+		if r.SlidingWin != nil && *r.SlidingWin > 0 {
+			c.SlidingWindow = *r.SlidingWin
+		} else if r.SlidingWin != nil && *r.SlidingWin < 0 {
+			return nil, badField("sliding_window", "%d is negative", *r.SlidingWin)
+		}
+	} else if boolOr(r.UseSliding, false) && r.SlidingWin != nil && *r.SlidingWin > 0 &&
+		(r.MaxWindow == nil || *r.MaxWindow < intOr(r.NumLayers, 0)) {
 		return nil, unsupported("use_sliding_window", "sliding-window attention (sliding_window %d)", *r.SlidingWin)
 	}
 	for i, t := range r.LayerTypes {
@@ -368,7 +440,7 @@ func parseLlama(r *rawConfig) (*Config, error) {
 // NewRandom) should be validated before use; ParseConfig does it.
 func (c *Config) Validate() error {
 	switch c.Arch {
-	case GPT2, Llama, Qwen2:
+	case GPT2, Llama, Qwen2, Qwen3, OLMo2, Mistral:
 	default:
 		return unsupported("model_type", "model type %q", c.Arch)
 	}
@@ -395,6 +467,9 @@ func (c *Config) Validate() error {
 	}
 	if !(c.NormEps > 0) || math.IsInf(float64(c.NormEps), 0) {
 		return badField("rms_norm_eps", "%g must be positive", c.NormEps)
+	}
+	if c.SlidingWindow < 0 || c.SlidingWindow > maxDim {
+		return badField("sliding_window", "%d out of range [0, %d]", c.SlidingWindow, maxDim)
 	}
 	if c.Arch != GPT2 && (!(c.RopeTheta > 0) || math.IsInf(c.RopeTheta, 0)) {
 		return badField("rope_theta", "%g must be positive", c.RopeTheta)

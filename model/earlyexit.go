@@ -119,9 +119,10 @@ func (m *Model) propagateKV(a *acts, kc *kvCache, pos, from int) {
 	be, c := m.be, &m.Config
 	for i := from; i < len(m.layers); i++ {
 		L := &m.layers[i]
-		m.norm(a.h, a.x, L.norm1W, L.norm1B)
-		be.MatMul(a.k, a.h, L.k, L.kB) // k is (1,G*D)
-		be.MatMul(a.v, a.h, L.v, L.vB) // v is (1,G*D)
+		in := m.preNorm(a, a.x, L.norm1W, L.norm1B)
+		be.MatMul(a.k, in, L.k, L.kB) // k is (1,G*D)
+		be.MatMul(a.v, in, L.v, L.vB) // v is (1,G*D)
+		m.qkNorm(L, nil, a.k)
 		if m.invFreq != nil {
 			be.RoPE(a.k, m.invFreq, c.KVHeads, c.HeadDim, pos)
 		}

@@ -121,6 +121,35 @@ func (m *Model) norm(out, x, w, b tensor.Tensor) {
 	}
 }
 
+// preNorm returns the input of a sub-block: x normed with w, b into a.h,
+// or x itself for architectures without pre-norms (OLMo 2).
+func (m *Model) preNorm(a *acts, x, w, b tensor.Tensor) tensor.Tensor {
+	if m.Config.PostNorms {
+		return x
+	}
+	m.norm(a.h, x, w, b)
+	return a.h
+}
+
+// qkNorm applies the q/k RMSNorms (Config.QKNorm) in place to q and k
+// before RoPE; q may be nil (keys only).
+func (m *Model) qkNorm(L *layerWeights, q, k tensor.Tensor) {
+	c := &m.Config
+	switch c.QKNorm {
+	case QKNormHead:
+		hn := m.be.(HeadRMSNormer) // checked at load (checkBackend)
+		if q != nil {
+			hn.RMSNormHeads(q, q, L.qNorm, c.NormEps)
+		}
+		hn.RMSNormHeads(k, k, L.kNorm, c.NormEps)
+	case QKNormFull:
+		if q != nil {
+			m.be.RMSNorm(q, q, L.qNorm, c.NormEps)
+		}
+		m.be.RMSNorm(k, k, L.kNorm, c.NormEps)
+	}
+}
+
 // forward runs len(ids) == a.T tokens at absolute positions pos.. through
 // the decoder, appending their keys and values to kc at rows pos.., and
 // leaves the residual stream after the last layer in a.x and its final
@@ -166,7 +195,9 @@ func (m *Model) fusedHead() tensor.FusedOps {
 // the MLP norm with gate, up and SiLU·mul (MatMulNormSiLU) and the down
 // projection with its residual add (MatMulAcc). The fused ops have no
 // biases and no LayerNorm, so a sub-block with a bias (Qwen2's q/k/v, all of
-// GPT-2's) or a LayerNorm keeps the plain ops.
+// GPT-2's) or a LayerNorm keeps the plain ops. q/k norms (Qwen3, OLMo 2)
+// run between the projections and RoPE; OLMo 2's post-norms keep the
+// plain ops.
 func (m *Model) decoder(a *acts, kc *kvCache, pos int, layerOut func(i int, x tensor.Tensor) error, finalNorm bool) error {
 	return m.layerRange(a, kc, pos, 0, len(m.layers), layerOut, finalNorm)
 }
@@ -207,19 +238,21 @@ func (m *Model) layerRange(a *acts, kc *kvCache, pos, lo, hi int, layerOut func(
 		f = nil
 	}
 	rms := c.Arch != GPT2
+	post := c.PostNorms // OLMo 2: norms after the sub-blocks, none before
 	eps := c.NormEps
-	args := tensor.AttentionArgs{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim, Pos: pos, Scale: c.AttnScale}
+	args := tensor.AttentionArgs{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim, Pos: pos, Scale: c.AttnScale, Window: c.SlidingWindow}
 	for i := lo; i < hi; i++ {
 		L := &m.layers[i]
 		// Attention block.
-		if f != nil && rms && L.qB == nil && L.kB == nil && L.vB == nil {
+		if f != nil && rms && !post && L.qB == nil && L.kB == nil && L.vB == nil {
 			f.MatMulNormQKV(a.q, a.k, a.v, a.x, L.norm1W, L.q, L.k, L.v, eps) // q (T,H*D), k and v (T,G*D)
 		} else {
-			m.norm(a.h, a.x, L.norm1W, L.norm1B)
-			be.MatMul(a.q, a.h, L.q, L.qB) // q is (T,H*D)
-			be.MatMul(a.k, a.h, L.k, L.kB) // k is (T,G*D)
-			be.MatMul(a.v, a.h, L.v, L.vB) // v is (T,G*D)
+			in := m.preNorm(a, a.x, L.norm1W, L.norm1B)
+			be.MatMul(a.q, in, L.q, L.qB) // q is (T,H*D)
+			be.MatMul(a.k, in, L.k, L.kB) // k is (T,G*D)
+			be.MatMul(a.v, in, L.v, L.vB) // v is (T,G*D)
 		}
+		m.qkNorm(L, a.q, a.k)
 		if f != nil && m.invFreq != nil {
 			f.RoPEKV(a.q, a.k, a.v, m.invFreq, kc.k[i], kc.v[i], c.Heads, c.KVHeads, c.HeadDim, pos)
 		} else {
@@ -231,9 +264,14 @@ func (m *Model) layerRange(a *acts, kc *kvCache, pos, lo, hi int, layerOut func(
 			be.CopyRows(kc.v[i], pos, a.v, 0, T)
 		}
 		be.Attention(a.att, a.q, kc.k[i], kc.v[i], args) // att is (T,H*D)
-		if f != nil && L.oB == nil {
+		switch {
+		case post:
+			be.MatMul(a.o, a.att, L.o, L.oB) // o is (T,C)
+			be.RMSNorm(a.o, a.o, L.norm1W, eps)
+			be.Add(a.x, a.x, a.o)
+		case f != nil && L.oB == nil:
 			f.MatMulAcc(a.x, a.att, L.o) // x += att·oᵀ, (T,C)
-		} else {
+		default:
 			be.MatMul(a.o, a.att, L.o, L.oB) // o is (T,C)
 			be.Add(a.x, a.x, a.o)
 		}
@@ -244,6 +282,10 @@ func (m *Model) layerRange(a *acts, kc *kvCache, pos, lo, hi int, layerOut func(
 		}
 		// MLP block.
 		switch {
+		case post:
+			be.MatMul(a.gate, a.x, L.gate, L.gateB) // gate is (T,I)
+			be.MatMul(a.up, a.x, L.up, L.upB)       // up is (T,I)
+			be.SiLUMul(a.up, a.gate, a.up)
 		case f != nil && rms && L.gate != nil && L.gateB == nil && L.upB == nil:
 			f.MatMulNormSiLU(a.up, a.x, L.norm2W, L.gate, L.up, eps) // up is (T,I)
 		case c.Arch == GPT2:
@@ -256,9 +298,14 @@ func (m *Model) layerRange(a *acts, kc *kvCache, pos, lo, hi int, layerOut func(
 			be.MatMul(a.up, a.h, L.up, L.upB)       // up is (T,I)
 			be.SiLUMul(a.up, a.gate, a.up)
 		}
-		if f != nil && L.downB == nil {
+		switch {
+		case post:
+			be.MatMul(a.o, a.up, L.down, L.downB) // o is (T,C)
+			be.RMSNorm(a.o, a.o, L.norm2W, eps)
+			be.Add(a.x, a.x, a.o)
+		case f != nil && L.downB == nil:
 			f.MatMulAcc(a.x, a.up, L.down) // x += up·downᵀ, (T,C)
-		} else {
+		default:
 			be.MatMul(a.o, a.up, L.down, L.downB) // o is (T,C)
 			be.Add(a.x, a.x, a.o)
 		}

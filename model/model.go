@@ -1,5 +1,5 @@
 // Package model loads Hugging Face causal language models (gpt2, llama,
-// qwen2) from config.json + safetensors and runs them on any
+// qwen2, qwen3, olmo2, mistral) from config.json + safetensors and runs them on any
 // tensor.Backend: the forward pass with a KV cache, per-layer hidden states
 // and the logit lens, sampling, and LayerSkip self-speculative decoding
 // (GenerateOptions.DraftExit).
@@ -51,6 +51,9 @@ type layerWeights struct {
 	qB, kB, vB, oB                 tensor.Tensor
 	gate, up, down                 tensor.Tensor
 	gateB, upB, downB              tensor.Tensor
+	// qNorm, kNorm are the q/k RMSNorm weights (Config.QKNorm): (D) per
+	// head, or (H·D) and (G·D) over the whole projection; nil without.
+	qNorm, kNorm tensor.Tensor
 }
 
 // Backend returns the backend the model's weights live on.
@@ -230,6 +233,9 @@ func (l *loader) biasBlocks(name string, blocks ...int) ([]tensor.Tensor, error)
 func (m *Model) loadWeights(src *Weights) error {
 	l := &loader{m: m, src: src}
 	c := &m.Config
+	if err := m.checkBackend(); err != nil {
+		return err
+	}
 	if c.Arch == GPT2 {
 		if err := l.loadGPT2(); err != nil {
 			return err
@@ -360,10 +366,33 @@ func (l *loader) loadLlama() error {
 				return err
 			}
 		}
-		if L.norm1W, err = l.vector(h+"input_layernorm.weight", C); err != nil {
+		switch c.QKNorm {
+		case QKNormHead:
+			if L.qNorm, err = l.vector(h+"self_attn.q_norm.weight", c.HeadDim); err != nil {
+				return err
+			}
+			if L.kNorm, err = l.vector(h+"self_attn.k_norm.weight", c.HeadDim); err != nil {
+				return err
+			}
+		case QKNormFull:
+			if L.qNorm, err = l.vector(h+"self_attn.q_norm.weight", QW); err != nil {
+				return err
+			}
+			if L.kNorm, err = l.vector(h+"self_attn.k_norm.weight", KW); err != nil {
+				return err
+			}
+		}
+		// With PostNorms (OLMo 2) norm1 and norm2 are applied to the
+		// attention and MLP outputs; HF names them post_attention_layernorm
+		// and post_feedforward_layernorm. Otherwise they are the pre-norms.
+		n1, n2 := "input_layernorm.weight", "post_attention_layernorm.weight"
+		if c.PostNorms {
+			n1, n2 = "post_attention_layernorm.weight", "post_feedforward_layernorm.weight"
+		}
+		if L.norm1W, err = l.vector(h+n1, C); err != nil {
 			return err
 		}
-		if L.norm2W, err = l.vector(h+"post_attention_layernorm.weight", C); err != nil {
+		if L.norm2W, err = l.vector(h+n2, C); err != nil {
 			return err
 		}
 	}
@@ -382,6 +411,28 @@ func (l *loader) loadLMHead(name string) error {
 	var err error
 	m.lmHead, err = l.matrix(name, c.VocabSize, c.Hidden)
 	return err
+}
+
+// HeadRMSNormer is implemented by backends that can RMS-normalise each
+// head of a (T, heads·D) tensor with one (D) weight, which Qwen3's q_norm
+// and k_norm need (the CPU backends). tensor.Backend's RMSNorm normalises
+// whole rows only.
+type HeadRMSNormer interface {
+	// RMSNormHeads: for every row t and head h, out[t, h·D:(h+1)·D] =
+	// x[t, h·D:(h+1)·D] / sqrt(mean(x²) + eps) * w, with D = len(w).
+	// out may alias x.
+	RMSNormHeads(out, x, w tensor.Tensor, eps float32)
+}
+
+// checkBackend refuses architectures whose ops the backend lacks.
+func (m *Model) checkBackend() error {
+	if m.Config.QKNorm == QKNormHead {
+		if _, ok := m.be.(HeadRMSNormer); !ok {
+			return &ConfigError{Field: "model_type", Unsupported: true,
+				Reason: fmt.Sprintf("unsupported %s on the %s backend (per-head q/k RMSNorm runs on the CPU backends only)", m.Config.Arch, m.be.Name())}
+		}
+	}
+	return nil
 }
 
 // uploadRoPE computes RoPE inverse frequencies on the host, with the

@@ -31,6 +31,9 @@ func NewRandom(cfg Config, be tensor.Backend, dtype tensor.DType, seed uint64) (
 		cfg.RopeTheta = 10000
 	}
 	m := &Model{Config: cfg, EOS: cfg.EOSTokenID, be: be}
+	if err := m.checkBackend(); err != nil {
+		return nil, err
+	}
 	r := &randomWeights{m: m, rng: NewRNG(seed), dt: dtype}
 	if err := r.build(); err != nil {
 		m.Close()
@@ -162,6 +165,12 @@ func (r *randomWeights) build() error {
 		L.o, L.oB = lin(C, QW), r.bias(c.OutBias, C)
 		L.norm2W = r.vector(C, 1, 0.1)
 		L.norm2B = r.bias(gpt2, C)
+		switch c.QKNorm {
+		case QKNormHead:
+			L.qNorm, L.kNorm = r.vector(c.HeadDim, 1, 0.1), r.vector(c.HeadDim, 1, 0.1)
+		case QKNormFull:
+			L.qNorm, L.kNorm = r.vector(QW, 1, 0.1), r.vector(KW, 1, 0.1)
+		}
 		if !gpt2 {
 			L.gate, L.gateB = lin(I, C), r.bias(c.MLPBias, I)
 		}

@@ -111,10 +111,16 @@ func NumElements(shape []int) int {
 // and attends to cache rows 0..Pos+i (causal). Query head h reads key/value
 // head h/(H/G) (grouped-query attention). Scale multiplies q·k (usually
 // 1/sqrt(D)). out is (T,H*D).
+//
+// Window > 0 is sliding-window attention (Mistral): query row i attends
+// only to cache rows Pos+i-Window+1..Pos+i. The CPU backends implement
+// it; the WebGPU backend records an error for a call where the window
+// would cut a row (Pos+T > Window), and computes calls where it does not.
 type AttentionArgs struct {
 	Heads, KVHeads, HeadDim int
 	Pos                     int
 	Scale                   float32
+	Window                  int
 }
 
 // Backend is the set of ops a forward pass is written against.

@@ -366,6 +366,19 @@ func (b *cpuBackend) RMSNorm(out, x, w Tensor, eps float32) {
 	}
 }
 
+// RMSNormHeads normalises every len(w)-wide chunk (head) of x's rows
+// separately with the one weight w (Qwen3's q_norm and k_norm): x, out
+// (T, H·D); w (D). out may alias x. It is model.HeadRMSNormer.
+func (b *cpuBackend) RMSNormHeads(out, x, w Tensor, eps float32) {
+	defer b.guard()
+	o, xv := f32Data(out, "RMSNormHeads"), f32Data(x, "RMSNormHeads")
+	wv := f32Data(w, "RMSNormHeads")
+	if len(wv) == 0 || len(o) != len(xv) || len(x.Shape()) != 2 || x.Shape()[1]%len(wv) != 0 {
+		panic(fmt.Sprintf("tensor: RMSNormHeads: x %v, w %v, out %v do not fit x, out (T,H·D), w (D)", x.Shape(), w.Shape(), out.Shape()))
+	}
+	b.RMSNorm(out, x, w, eps)
+}
+
 // LayerNorm: x, out (T,C); w, b (C).
 func (b *cpuBackend) LayerNorm(out, x, w, bias Tensor, eps float32) {
 	defer b.guard()

@@ -88,8 +88,8 @@ func (b *cpuBackend) Attention(out, q, kCache, vCache Tensor, a AttentionArgs) {
 	o, qv := f32Data(out, "Attention"), f32Data(q, "Attention")
 	kv, vv := f32Data(kCache, "Attention"), f32Data(vCache, "Attention")
 	H, G, D := a.Heads, a.KVHeads, a.HeadDim
-	if H <= 0 || G <= 0 || D <= 0 || H%G != 0 {
-		panic(fmt.Sprintf("tensor: Attention with %d heads, %d kv heads, head dim %d", H, G, D))
+	if H <= 0 || G <= 0 || D <= 0 || H%G != 0 || a.Window < 0 {
+		panic(fmt.Sprintf("tensor: Attention (window %d) with %d heads, %d kv heads, head dim %d", a.Window, H, G, D))
 	}
 	QW, KW := H*D, G*D
 	T := len(qv) / QW
@@ -108,10 +108,14 @@ func (b *cpuBackend) Attention(out, q, kCache, vCache Tensor, a AttentionArgs) {
 		scores := (*sp)[:a.Pos+T]
 		t, h := th/H, th%H
 		n := a.Pos + t + 1
+		j0 := 0 // first key row in the (sliding) window
+		if a.Window > 0 && n > a.Window {
+			j0 = n - a.Window
+		}
 		qr := qv[t*QW+h*D : t*QW+h*D+D]
 		koff := (h / group) * D
 		mx := float32(math.Inf(-1))
-		for j := 0; j < n; j++ {
+		for j := j0; j < n; j++ {
 			s := kernels.Dot(qr, kv[j*KW+koff:j*KW+koff+D]) * a.Scale
 			scores[j] = s
 			if s > mx {
@@ -119,10 +123,10 @@ func (b *cpuBackend) Attention(out, q, kCache, vCache Tensor, a AttentionArgs) {
 			}
 		}
 		// Vectorised exp (Cephes expf, a few ulp from float64 exp).
-		inv := 1 / kernels.ExpSubSum(scores[:n], mx)
+		inv := 1 / kernels.ExpSubSum(scores[j0:n], mx)
 		or := o[t*QW+h*D : t*QW+h*D+D]
 		clear(or)
-		for j := 0; j < n; j++ {
+		for j := j0; j < n; j++ {
 			kernels.Axpy(scores[j]*inv, vv[j*KW+koff:j*KW+koff+D], or)
 		}
 	})

@@ -431,6 +431,12 @@ func (b *Backend) Attention(out, q, kCache, vCache tensor.Tensor, a tensor.Atten
 		b.failf("Attention: out may not alias its inputs")
 		return
 	}
+	if a.Window > 0 && a.Pos+T > a.Window {
+		// Within the window the causal mask is the sliding one; beyond it
+		// the shader has no window mask.
+		b.failf("Attention: sliding window of %d at positions up to %d is not implemented on WebGPU", a.Window, a.Pos+T)
+		return
+	}
 	b.dispatch(shaders.Key{Kernel: "attention", Vec4: D%4 == 0}, []int{b.buf(qg), b.buf(kc), b.buf(vc), b.buf(o)},
 		[]uint32{uint32(T), uint32(H), uint32(G), uint32(D), uint32(a.Pos), f32bits(a.Scale)}, H, T, 1)
 }

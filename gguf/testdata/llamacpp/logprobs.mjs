@@ -3,9 +3,12 @@
 // and prints, for every position of a token sequence, the log-probabilities
 // of the next token (log-softmax of the logits; llama.cpp does not expose
 // raw logits to JavaScript, and softmax removes only a per-row constant).
-// With "tokenize", it prints llama.cpp's tokenization of each text instead.
+// With "tokenize", it prints llama.cpp's tokenization of each text instead;
+// with "greedy", the N ids llama.cpp's greedy (temperature 0) decoding
+// generates after a prompt (EOS included, generation not stopped there).
 //
 // Usage: node logprobs.mjs NODE_MODULES_DIR logits FILE.gguf '[ids…]'
+//        node logprobs.mjs NODE_MODULES_DIR greedy FILE.gguf '[[prompt ids…], N]'
 //        node logprobs.mjs NODE_MODULES_DIR tokenize FILE.gguf '["text", …]'
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -30,12 +33,24 @@ const ctx = await model.createContext({
   experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32",
 });
 const seq = ctx.getSequence();
-const opts = { temperature: 1, topK: 0, topP: 1, minP: 0 };
-const out = await seq.controlledEvaluate(ids.map((t) => [t, { generateNext: { probabilities: true, options: opts } }]));
-const rows = out.map((o) => {
-  const p = o.next.probabilities;
-  const row = new Array(p.size);
-  for (const [tok, prob] of p) row[tok] = Math.log(prob);
-  return row;
-});
-print({ logprobs: rows });
+if (mode === "greedy") {
+  const [prompt, n] = JSON.parse(arg);
+  const got = [];
+  if (n > 0) {
+    for await (const tok of seq.evaluate(prompt, { temperature: 0 })) {
+      got.push(tok);
+      if (got.length >= n) break;
+    }
+  }
+  print({ ids: got });
+} else {
+  const opts = { temperature: 1, topK: 0, topP: 1, minP: 0 };
+  const out = await seq.controlledEvaluate(ids.map((t) => [t, { generateNext: { probabilities: true, options: opts } }]));
+  const rows = out.map((o) => {
+    const p = o.next.probabilities;
+    const row = new Array(p.size);
+    for (const [tok, prob] of p) row[tok] = Math.log(prob);
+    return row;
+  });
+  print({ logprobs: rows });
+}

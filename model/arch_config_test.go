@@ -1,0 +1,180 @@
+package model
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/lamina-ml/lamina/tensor"
+)
+
+// Real small checkpoints' config.json keys (values cut down to tiny
+// sizes), e.g. Qwen/Qwen3-0.6B, allenai/OLMo-2-0425-1B,
+// mistralai/Mistral-7B-v0.1.
+func archJSON(mt, extra string) string {
+	return `{"model_type":"` + mt + `","vocab_size":100,"hidden_size":64,"num_hidden_layers":2,
+		"num_attention_heads":4,"num_key_value_heads":2,"intermediate_size":128` + extra + `}`
+}
+
+func TestParseConfigNewArchs(t *testing.T) {
+	tests := []struct {
+		name  string
+		json  string
+		check func(*Config) bool
+	}{
+		{"qwen3 defaults", archJSON("qwen3", ``), func(c *Config) bool {
+			// Qwen3Config: head_dim 128, attention_bias false, per-head q/k norms.
+			return c.Arch == Qwen3 && c.HeadDim == 128 && !c.QKVBias && !c.OutBias && c.QKNorm == QKNormHead &&
+				!c.PostNorms && c.NormEps == 1e-6 && !c.TieWordEmbeddings
+		}},
+		{"qwen3 0.6B keys", archJSON("qwen3", `,"head_dim":32,"attention_bias":false,"tie_word_embeddings":true,
+			"use_sliding_window":false,"sliding_window":null,"max_window_layers":28,"rope_theta":1000000,
+			"rope_scaling":null,"layer_types":["full_attention","full_attention"],"torch_dtype":"bfloat16"`), func(c *Config) bool {
+			return c.HeadDim == 32 && c.TieWordEmbeddings && c.RopeTheta == 1e6 && c.SlidingWindow == 0
+		}},
+		{"qwen3 attention_bias", archJSON("qwen3", `,"attention_bias":true`), func(c *Config) bool { return c.QKVBias && c.OutBias }},
+		{"qwen3 sliding flag with every layer full", archJSON("qwen3", `,"use_sliding_window":true,"sliding_window":4096,"max_window_layers":2`),
+			func(c *Config) bool { return c.SlidingWindow == 0 }},
+		{"olmo2", archJSON("olmo2", `,"rope_theta":500000,"attention_bias":false,"rms_norm_eps":1e-6`), func(c *Config) bool {
+			return c.Arch == OLMo2 && c.QKNorm == QKNormFull && c.PostNorms && c.HeadDim == 16 && c.NormEps == 1e-6
+		}},
+		{"olmo2 default eps", archJSON("olmo2", ``), func(c *Config) bool { return c.NormEps == 1e-5 }},
+		{"mistral v0.1", archJSON("mistral", `,"sliding_window":4096,"rope_theta":10000`), func(c *Config) bool {
+			return c.Arch == Mistral && c.SlidingWindow == 4096 && c.QKNorm == QKNormNone && !c.QKVBias
+		}},
+		{"mistral v0.3 null window", archJSON("mistral", `,"sliding_window":null,"head_dim":32`), func(c *Config) bool {
+			return c.SlidingWindow == 0 && c.HeadDim == 32
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ParseConfig([]byte(tc.json))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.check(c) {
+				t.Errorf("unexpected config %+v", *c)
+			}
+		})
+	}
+}
+
+func TestParseConfigNewArchsRefused(t *testing.T) {
+	tests := []struct{ json, field string }{
+		{archJSON("qwen3", `,"use_sliding_window":true,"sliding_window":4096,"max_window_layers":1`), "use_sliding_window"},
+		{archJSON("qwen3", `,"layer_types":["full_attention","sliding_attention"]`), "layer_types"},
+		{archJSON("olmo2", `,"clip_qkv":8`), "clip_qkv"},
+		{archJSON("mistral", `,"attention_bias":true`), "attention_bias"},
+		{archJSON("mistral", `,"mlp_bias":true`), "mlp_bias"},
+		{archJSON("qwen3", `,"hidden_act":"gelu"`), "hidden_act"},
+		{archJSON("olmo2", `,"rope_scaling":{"rope_type":"yarn","factor":4}`), "rope_scaling.rope_type"},
+	}
+	for _, tc := range tests {
+		_, err := ParseConfig([]byte(tc.json))
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Field != tc.field || !errors.Is(err, ErrUnsupported) {
+			t.Errorf("%s: err %v, want an unsupported ConfigError on %s", tc.json, err, tc.field)
+		}
+	}
+	_, err := ParseConfig([]byte(archJSON("mistral", `,"sliding_window":-1`)))
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Field != "sliding_window" || errors.Is(err, ErrUnsupported) {
+		t.Errorf("negative sliding_window: err %v", err)
+	}
+}
+
+// noHeadNormBackend hides the CPU backend's RMSNormHeads (as WebGPU lacks it).
+type noHeadNormBackend struct{ tensor.Backend }
+
+func TestQwen3NeedsHeadNorm(t *testing.T) {
+	c, err := ParseConfig([]byte(archJSON("qwen3", `,"head_dim":16`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = NewRandom(*c, noHeadNormBackend{tensor.NewCPU()}, tensor.F32, 1)
+	var ce *ConfigError
+	if !errors.As(err, &ce) || !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "per-head") {
+		t.Fatalf("err %v, want an unsupported ConfigError about per-head norms", err)
+	}
+	m, err := NewRandom(*c, tensor.NewCPU(), tensor.F32, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+}
+
+// One layer of sliding-window attention with RoPE (relative positions)
+// makes the logits at position p a function of tokens p-W+1..p alone: they
+// equal the last row of the same W tokens run from position 0. This
+// property is independent of lamina's masking code; full causal attention
+// (window 0, same weights) breaks it. Decoding token by token through a
+// session gives the prefill's logits.
+func TestMistralSlidingWindow(t *testing.T) {
+	const W, N = 4, 14
+	c, err := ParseConfig([]byte(`{"model_type":"mistral","vocab_size":100,"hidden_size":64,"num_hidden_layers":1,
+		"num_attention_heads":4,"num_key_value_heads":2,"intermediate_size":128,"sliding_window":4}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int32, N)
+	for i := range ids {
+		ids[i] = int32((i*37 + 11) % 100)
+	}
+	maxDiff := func(a, b []float32) float64 {
+		d := 0.0
+		for i := range a {
+			d = max(d, math.Abs(float64(a[i]-b[i])))
+		}
+		return d
+	}
+	windowed := func(cfg Config) float64 {
+		m, err := NewRandom(cfg, tensor.NewCPU(), tensor.F32, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		full, err := m.Logits(ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst := 0.0
+		for p := W; p < N; p++ {
+			part, err := m.Logits(ids[p-W+1 : p+1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			worst = max(worst, maxDiff(full[p], part[W-1]))
+		}
+		if cfg.SlidingWindow > 0 {
+			s, err := m.NewSession(N)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			for p, id := range ids {
+				var lg []float32
+				if p == 0 {
+					lg, err = s.Prefill(ids[:1])
+				} else {
+					lg, err = s.Step(id)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := maxDiff(lg, full[p]); d > 1e-4 {
+					t.Errorf("decode step %d: max |Δlogit| vs prefill %.3g", p, d)
+				}
+			}
+		}
+		return worst
+	}
+	if d := windowed(*c); d > 1e-4 {
+		t.Errorf("window %d: logits at p differ from those of tokens p-%d..p alone by %.3g", W, W-1, d)
+	}
+	nc := *c
+	nc.SlidingWindow = 0
+	if d := windowed(nc); d < 1e-2 {
+		t.Errorf("full attention agrees with the window property (%.3g); the test cannot tell them apart", d)
+	}
+}
