@@ -36,10 +36,12 @@
 //
 // HFDir presents a GGUF as an in-memory HF folder (config.json,
 // tokenizer.json, model.safetensors in F32), which model.Load accepts as
-// it is; model_parity_test.go loads the fixtures that way. A loader that
-// keeps weights quantized needs instead, per HF tensor name, the GGUF
-// type and raw blocks (File.Tensor + File.RawData, HFName/GGUFName for the
-// names) with the Q/K row permutation of llama files undone on the
-// dequantized rows (or folded into the RoPE pairing), which is what
-// File.HFTensor does for f32.
+// it is; model_parity_test.go loads the fixtures that way. HFDirQuantized
+// keeps Q8_0 and Q4_0 matrices quantized instead: their blocks are repacked
+// (not requantized) into lamina's quantized-folder tensors with a
+// quantization_config (model/quant.go), the llama Q/K row permutation
+// undone on whole rows of codes, so model.Load on the CPU backend holds
+// them as Q8/Q4 and runs the quantized kernels (quantdir_test.go: the
+// logits of HFDir's dequantized folder to 3e-6). Other types are
+// dequantized as in HFDir.
 package gguf

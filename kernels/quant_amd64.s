@@ -124,3 +124,97 @@ q4block:
 	VMOVSS X0, ret+56(FP)
 	VZEROUPPER
 	RET
+
+// func dequantQ8asm(dst *float32, q *byte, scale *float32, nblk, bpg int)
+// dst[k] = scale[k/(32·bpg)]·q[k] for nblk blocks of 32.
+TEXT ·dequantQ8asm(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ scale+16(FP), DX
+	MOVQ nblk+24(FP), CX
+	MOVQ bpg+32(FP), BX
+dq8group:
+	MOVQ BX, R8
+	CMPQ R8, CX
+	JLE  dq8n
+	MOVQ CX, R8
+dq8n:
+	SUBQ R8, CX
+	VBROADCASTSS (DX), Y7
+dq8block:
+	VPMOVSXBD (DI), Y4
+	VPMOVSXBD 8(DI), Y5
+	VPMOVSXBD 16(DI), Y6
+	VPMOVSXBD 24(DI), Y8
+	VCVTDQ2PS Y4, Y4
+	VCVTDQ2PS Y5, Y5
+	VCVTDQ2PS Y6, Y6
+	VCVTDQ2PS Y8, Y8
+	VMULPS Y7, Y4, Y4
+	VMULPS Y7, Y5, Y5
+	VMULPS Y7, Y6, Y6
+	VMULPS Y7, Y8, Y8
+	VMOVUPS Y4, (SI)
+	VMOVUPS Y5, 32(SI)
+	VMOVUPS Y6, 64(SI)
+	VMOVUPS Y8, 96(SI)
+	ADDQ $32, DI
+	ADDQ $128, SI
+	DECQ R8
+	JNZ  dq8block
+	ADDQ $4, DX
+	TESTQ CX, CX
+	JNZ  dq8group
+	VZEROUPPER
+	RET
+
+// func dequantQ4asm(dst *float32, q *byte, scale, mins *float32, nblk, bpg int)
+// dst[k] = scale[g]·q[k] + mins[g], g = k/(32·bpg), nibble order as dotQ4asm.
+TEXT ·dequantQ4asm(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ scale+16(FP), DX
+	MOVQ mins+24(FP), R9
+	MOVQ nblk+32(FP), CX
+	MOVQ bpg+40(FP), BX
+	MOVL $15, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15
+dq4group:
+	MOVQ BX, R8
+	CMPQ R8, CX
+	JLE  dq4n
+	MOVQ CX, R8
+dq4n:
+	SUBQ R8, CX
+	VBROADCASTSS (DX), Y7
+	VBROADCASTSS (R9), Y9
+dq4block:
+	VPMOVZXBD (DI), Y4
+	VPMOVZXBD 8(DI), Y6
+	VPSRLD $4, Y4, Y5
+	VPSRLD $4, Y6, Y8
+	VPAND Y15, Y4, Y4
+	VPAND Y15, Y6, Y6
+	VCVTDQ2PS Y4, Y4
+	VCVTDQ2PS Y5, Y5
+	VCVTDQ2PS Y6, Y6
+	VCVTDQ2PS Y8, Y8
+	VFMADD213PS Y9, Y7, Y4
+	VFMADD213PS Y9, Y7, Y5
+	VFMADD213PS Y9, Y7, Y6
+	VFMADD213PS Y9, Y7, Y8
+	VMOVUPS Y4, (SI)
+	VMOVUPS Y5, 32(SI)
+	VMOVUPS Y6, 64(SI)
+	VMOVUPS Y8, 96(SI)
+	ADDQ $16, DI
+	ADDQ $128, SI
+	DECQ R8
+	JNZ  dq4block
+	ADDQ $4, DX
+	ADDQ $4, R9
+	TESTQ CX, CX
+	JNZ  dq4group
+	VZEROUPPER
+	RET

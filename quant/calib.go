@@ -1,8 +1,11 @@
 package quant
 
 import (
+	"encoding/gob"
 	"fmt"
 	"math"
+	"os"
+	"sort"
 	"sync"
 
 	"github.com/lamina-ml/lamina/kernels"
@@ -235,4 +238,73 @@ func LowBitLayers(score []float64, higherImportant bool, hi, lo int, avg float64
 		}
 	}
 	return chosen, float64(hi) - float64(n)*float64(hi-lo)/float64(L)
+}
+
+// calibFile is a Calibration as stored by SaveCalibration: each shared
+// Hessian once, with the linears that read it.
+type calibFile struct {
+	Names  [][]string
+	H      [][]float64
+	BI     []float64
+	Tokens int
+}
+
+// SaveCalibration writes c to path (gob), so several quantizations of one
+// model can share one calibration pass.
+func SaveCalibration(path string, c *Calibration) error {
+	var cf calibFile
+	idx := map[*float64]int{}
+	for _, name := range sortedKeys(c.Hessians) {
+		h := c.Hessians[name]
+		i, ok := idx[&h[0]]
+		if !ok {
+			i = len(cf.H)
+			idx[&h[0]] = i
+			cf.H = append(cf.H, h)
+			cf.Names = append(cf.Names, nil)
+		}
+		cf.Names[i] = append(cf.Names[i], name)
+	}
+	cf.BI, cf.Tokens = c.BI, c.Tokens
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := gob.NewEncoder(f).Encode(&cf); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// LoadCalibration reads what SaveCalibration wrote.
+func LoadCalibration(path string) (*Calibration, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var cf calibFile
+	if err := gob.NewDecoder(f).Decode(&cf); err != nil {
+		return nil, fmt.Errorf("quant: %s: %w", path, err)
+	}
+	if len(cf.Names) != len(cf.H) {
+		return nil, fmt.Errorf("quant: %s: %d name groups for %d Hessians", path, len(cf.Names), len(cf.H))
+	}
+	c := &Calibration{Hessians: map[string][]float64{}, BI: cf.BI, Tokens: cf.Tokens}
+	for i, ns := range cf.Names {
+		for _, n := range ns {
+			c.Hessians[n] = cf.H[i]
+		}
+	}
+	return c, nil
+}
+
+func sortedKeys(m map[string][]float64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

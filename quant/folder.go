@@ -33,6 +33,9 @@ type Options struct {
 	Head   Spec
 	Method string // "rtn" or "gptq"
 	Damp   float64
+	// CalibCache, when set, is a SaveCalibration file: read instead of
+	// calibrating when it exists, written after calibrating when not.
+	CalibCache string
 }
 
 // Report is what QuantizeFolder did, for printing and for
@@ -88,7 +91,7 @@ func QuantizeFolder(in, out string, windows [][]int32, opt Options, log io.Write
 		return nil, fmt.Errorf("quant: method %q (want rtn or gptq)", opt.Method)
 	}
 	needCalib := opt.Method == "gptq" || (opt.Low.Bits > 0 && opt.Score == "bi")
-	if needCalib && len(windows) == 0 {
+	if needCalib && len(windows) == 0 && !fileExists(opt.CalibCache) {
 		return nil, errors.New("quant: GPTQ and block influence need calibration text")
 	}
 	m, err := model.LoadDir(in, NewCalibrationBackend())
@@ -105,11 +108,26 @@ func QuantizeFolder(in, out string, windows [][]int32, opt Options, log io.Write
 	}
 	rep := &Report{Method: opt.Method, Bits: opt.Spec.Bits, Group: opt.Spec.group(), LowBits: opt.Low.Bits}
 	var cal *Calibration
-	if len(windows) > 0 {
+	if opt.CalibCache != "" {
+		if _, err := os.Stat(opt.CalibCache); err == nil {
+			if cal, err = LoadCalibration(opt.CalibCache); err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(log, "calibration read from %s (%d tokens)\n", opt.CalibCache, cal.Tokens)
+		}
+	}
+	if cal == nil && len(windows) > 0 {
 		fmt.Fprintf(log, "calibrating on %d windows...\n", len(windows))
 		if cal, err = Calibrate(m, windows); err != nil {
 			return nil, err
 		}
+		if opt.CalibCache != "" {
+			if err := SaveCalibration(opt.CalibCache, cal); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if cal != nil {
 		rep.BI = cal.BI
 		rep.CalibTok = cal.Tokens
 	}
@@ -275,4 +293,12 @@ func writeFolder(in, out string, qc *model.QuantConfig, tensors []model.Safetens
 		}
 	}
 	return nil
+}
+
+func fileExists(path string) bool {
+	if path == "" {
+		return false
+	}
+	_, err := os.Stat(path)
+	return err == nil
 }

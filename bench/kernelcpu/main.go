@@ -37,7 +37,7 @@ func threadCPU() time.Duration {
 }
 
 func main() {
-	dtype := flag.String("dtype", "f16", "weight dtype: f32, f16 or bf16")
+	dtype := flag.String("dtype", "f16", "weight dtype: f32, f16, bf16, q8 (int8 per row), q4 (4-bit, groups of 32) or q4g128")
 	ts := flag.String("t", "1,128", "comma-separated row counts T")
 	minCPU := flag.Duration("min", 200*time.Millisecond, "CPU time per measurement (best of 5)")
 	flag.Parse()
@@ -73,7 +73,22 @@ func main() {
 			}
 			out := make([]float32, T*s.N)
 			var run func()
+			var q *kernels.QMatrix
 			switch *dtype {
+			case "q8", "q4", "q4g128":
+				bits, group := 4, 32
+				if *dtype == "q8" {
+					bits = 8
+				} else if *dtype == "q4g128" {
+					group = 128
+				}
+				if q, err = kernels.QuantizeRTN(wf, s.N, s.K, bits, group); err != nil {
+					panic(err)
+				}
+			}
+			switch *dtype {
+			case "q8", "q4", "q4g128":
+				run = func() { kernels.MatMulQ(out, x, q, T) }
 			case "f32":
 				run = func() { kernels.MatMulF32(out, x, wf, T, s.K, s.N) }
 			case "f16":
@@ -81,7 +96,7 @@ func main() {
 			case "bf16":
 				run = func() { kernels.MatMulBF16(out, x, h, T, s.K, s.N) }
 			default:
-				fmt.Fprintf(os.Stderr, "kernelcpu: -dtype %q: want f32, f16 or bf16\n", *dtype)
+				fmt.Fprintf(os.Stderr, "kernelcpu: -dtype %q: want f32, f16, bf16, q8, q4 or q4g128\n", *dtype)
 				os.Exit(2)
 			}
 			run()

@@ -33,6 +33,12 @@ var benchShapes = map[string]model.Config{
 		HeadDim: 64, Intermediate: 1536, MaxPositions: 8192, NormEps: 1e-5, RopeTheta: 100000,
 		TieWordEmbeddings: true, BOSTokenID: -1,
 	},
+	// models/lamina-brown-20m: llama, tied embeddings.
+	"lamina-brown-20m": {
+		Arch: model.Llama, VocabSize: 4096, Hidden: 384, Layers: 12, Heads: 6, KVHeads: 2,
+		HeadDim: 64, Intermediate: 1024, MaxPositions: 512, NormEps: 1e-5, RopeTheta: 10000,
+		TieWordEmbeddings: true, BOSTokenID: -1,
+	},
 	// tiny is for the command's own test: seconds, not minutes.
 	"tiny": {
 		Arch: model.Llama, VocabSize: 512, Hidden: 64, Layers: 2, Heads: 4, KVHeads: 2,

@@ -40,6 +40,7 @@ func TestBenchShapeParams(t *testing.T) {
 		want  int64
 	}{
 		{"smollm2-135m", 134515008},
+		{"lamina-brown-20m", 20456832}, // the model card's parameter count
 		// 512·64 embed + 2 layers·(3 attn 64·64 + ... ) counted by hand:
 		// q 4096, k 2048, v 2048, o 4096, gate/up/down 3·8192, norms 128.
 		{"tiny", 32768 + 2*(4096+2048+2048+4096+3*8192+128) + 64},

@@ -30,6 +30,7 @@ func runQuantize(args []string) error {
 	calib := fs.String("calib", "", "calibration text (UTF-8), tokenized with the model's tokenizer; needed by gptq and --score bi")
 	calibTokens := fs.Int("calib-tokens", 16384, "calibration tokens to use (from the start of --calib)")
 	calibWindow := fs.Int("calib-window", 0, "tokens per calibration forward pass (default: the model's context, at most 512)")
+	calibCache := fs.String("calib-cache", "", "file caching the calibration (Hessians, block influence): read when it exists, else written, so several quantizations share one pass")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -39,7 +40,7 @@ func runQuantize(args []string) error {
 	}
 	opt := quant.Options{
 		Spec: quant.Spec{Bits: *bits, Group: *group}, Method: *method, Damp: *damp, Score: *score,
-		Head: quant.Spec{Bits: *bits, Group: *group},
+		Head: quant.Spec{Bits: *bits, Group: *group}, CalibCache: *calibCache,
 	}
 	if *headBits >= 0 {
 		opt.Head.Bits = *headBits
