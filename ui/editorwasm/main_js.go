@@ -71,6 +71,8 @@ type app struct {
 	pointerX, pointerY float64
 	pointerIn          bool
 	panning, spaceDown bool
+	touches            map[int]touchPoint // fingers on the canvas, by pointer id
+	pinch              *pinchState        // a two-finger pinch in progress
 	session            ui.SessionEncoder
 	saveFailed         bool      // a save was refused (said once)
 	settingsEdited     time.Time // when a draw setting was last typed in (zero: saved)
