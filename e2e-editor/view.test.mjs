@@ -170,6 +170,9 @@ describe('editor view: zoom and pan', { timeout: TIMEOUT * 2 }, () => {
     await page.locator('#import-file').setInputFiles({ name: 'shapes.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(SHAPES) });
     await page.waitForFunction(() => /^Imported/.test(window.laminaEditor.state().status), null, { timeout: TIMEOUT });
     const t0 = Date.now();
+    // The page was left zoomed in by the tests above: a new drawing is shown fitted.
+    await page.waitForFunction(() => window.laminaEditor.state().zoom === 1, null, { timeout: 10_000 }).catch(() => {});
+    assert.equal((await state(page)).zoom, 1, 'an imported drawing is shown at the fit');
     const names = await page.getByTestId('layer-name').allTextContents();
     assert.deepEqual(names.map((s) => s.trim()), ['green triangle', 'red circle', 'blue rectangle'], 'top row first');
     const vb = await page.locator('[data-testid=layer-row][data-layer-index="1"] .thumb svg').getAttribute('viewBox');
