@@ -147,7 +147,7 @@ describe('editor view: zoom and pan', { timeout: TIMEOUT * 2 }, () => {
   it('the X/Y/W/H/rotation fields show the selection and edit it, one undo step each', async () => {
     await load(page, SHAPES);
     await page.locator('[data-testid=layer-row][data-layer-index="0"]').click(); // the rect (4,4)-(20,16)
-    await page.waitForFunction(() => document.getElementById('geom-w').value !== '', null, { timeout: 10_000 });
+    await page.waitForFunction(() => document.getElementById('geom-w').value === '16', null, { timeout: 10_000 }).catch(() => {});
     const fields = async () => Object.fromEntries(await Promise.all(['x', 'y', 'w', 'h', 'r'].map(async (k) => [k, await page.inputValue('#geom-' + k)])));
     assert.deepEqual(await fields(), { x: '4', y: '4', w: '16', h: '12', r: '0' });
     const before = await getSVG(page);
@@ -198,7 +198,8 @@ describe('editor view: zoom and pan', { timeout: TIMEOUT * 2 }, () => {
     // Just past the artboard's right edge, inside the bar: blue under the veil; above it the plain background.
     const veiled = await pixel(page, Math.round(x0 + side + 12), Math.round(y0 + 18 * k));
     const empty = await pixel(page, Math.round(x0 + side + 12), Math.round(y0 + 6 * k));
-    assert.deepEqual(empty.slice(0, 3), [0xe9, 0xec, 0xf1], 'background beyond the artboard');
+    // (The veil is the background color, so over it nothing shows but rounding: ±2 levels.)
+    assert.ok([0xe9, 0xec, 0xf1].every((c, i) => close(empty[i], c, 2)), `background beyond the artboard: ${empty}`);
     assert.ok(veiled[2] > veiled[0] + 20 && veiled[0] < 0xe0, `the bar is visible beyond the artboard, veiled: ${veiled}`);
     await page.mouse.move(640, 795);
     await page.keyboard.press('Control+a');

@@ -244,19 +244,25 @@ func TestReplacedCountsNewDrawings(t *testing.T) {
 	if e.Replaced != 1 {
 		t.Errorf("an edit and its undo counted as new drawings: %d", e.Replaced)
 	}
+	// A loaded drawing starts with nothing selected, though its layer IDs repeat.
+	e.Select(id(e, 1), SelectReplace)
+	d := e.Doc.Clone()
+	if err := e.Load(d, "Import"); err != nil || len(e.Selected()) != 0 {
+		t.Errorf("after a load: %v, selected %v", err, e.Selected())
+	}
 	if err := e.Generate(context.Background(), stubDrawer{}, DrawOptions{Prompt: "x", Steps: 1}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.GenerateCandidates(context.Background(), stubDrawer{}, DrawOptions{Prompt: "x", Steps: 1}, 1, nil); err != nil {
 		t.Fatal(err)
 	}
-	if e.Replaced != 2 {
-		t.Errorf("Generate: Replaced %d, want 2 (offering candidates is not a new drawing)", e.Replaced)
+	if e.Replaced != 3 {
+		t.Errorf("Generate: Replaced %d, want 3 (offering candidates is not a new drawing)", e.Replaced)
 	}
 	if err := e.PickCandidate(0); err != nil {
 		t.Fatal(err)
 	}
-	if e.Replaced != 3 {
-		t.Errorf("PickCandidate: Replaced %d, want 3", e.Replaced)
+	if e.Replaced != 4 {
+		t.Errorf("PickCandidate: Replaced %d, want 4", e.Replaced)
 	}
 }

@@ -167,13 +167,15 @@ func (e *Editor) restore(s snapshot) {
 	e.changed()
 }
 
-// Load replaces the document (an import or a restored autosave) as one undoable step.
+// Load replaces the document (an import or a restored autosave) as one undoable step,
+// with nothing selected.
 func (e *Editor) Load(d *Document, label string) error {
 	err := e.apply(label, func(cur *Document) error {
 		*cur = *d.Clone()
 		return nil
 	})
 	if err == nil {
+		e.sel = map[int]bool{} // a new drawing: its layer IDs may repeat the old ones'
 		e.Replaced++
 	}
 	return err
