@@ -144,6 +144,47 @@ describe('editor view: zoom and pan', { timeout: TIMEOUT * 2 }, () => {
     assert.deepEqual(page.errors, []);
   });
 
+  it('the X/Y/W/H/rotation fields show the selection and edit it, one undo step each', async () => {
+    await load(page, SHAPES);
+    await page.locator('[data-testid=layer-row][data-layer-index="0"]').click(); // the rect (4,4)-(20,16)
+    await page.waitForFunction(() => document.getElementById('geom-w').value === '16', null, { timeout: 10_000 }).catch(() => {});
+    const fields = async () => Object.fromEntries(await Promise.all(['x', 'y', 'w', 'h', 'r'].map(async (k) => [k, await page.inputValue('#geom-' + k)])));
+    assert.deepEqual(await fields(), { x: '4', y: '4', w: '16', h: '12', r: '0' });
+    const before = await getSVG(page);
+    await page.fill('#geom-x', '10');
+    await page.press('#geom-x', 'Enter');
+    await page.waitForFunction(() => document.getElementById('geom-x').value === '10', null, { timeout: 10_000 });
+    assert.match((await getSVG(page)).split('\n').filter((l) => l.startsWith('<path'))[0], /transform="matrix\(1 0 0 1 6 0\)"/, 'moved right by 6 units');
+    await page.fill('#geom-r', '90');
+    await page.press('#geom-r', 'Enter');
+    await page.waitForFunction(() => document.getElementById('geom-r').value === '90', null, { timeout: 10_000 });
+    // A 16×12 box turned a quarter about its center (18,10) is 12×16 around the same center.
+    assert.deepEqual(await fields(), { x: '12', y: '2', w: '12', h: '16', r: '90' });
+    assert.notEqual(await page.evaluate(() => document.activeElement?.id), 'geom-r', 'the keys went back to the canvas');
+    await page.keyboard.press('Control+z');
+    await page.keyboard.press('Control+z');
+    assert.equal(await getSVG(page), before, 'two undos restore the exact SVG');
+  });
+
+  it('layers are named by colour and shape, thumbnails framed on the layer; a status message expires', async () => {
+    await page.locator('#import-file').setInputFiles({ name: 'shapes.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(SHAPES) });
+    await page.waitForFunction(() => /^Imported/.test(window.laminaEditor.state().status), null, { timeout: TIMEOUT });
+    const t0 = Date.now();
+    // The page was left zoomed in by the tests above: a new drawing is shown fitted.
+    await page.waitForFunction(() => window.laminaEditor.state().zoom === 1, null, { timeout: 10_000 }).catch(() => {});
+    assert.equal((await state(page)).zoom, 1, 'an imported drawing is shown at the fit');
+    const names = await page.getByTestId('layer-name').allTextContents();
+    assert.deepEqual(names.map((s) => s.trim()), ['green triangle', 'red circle', 'blue rectangle'], 'top row first');
+    const vb = await page.locator('[data-testid=layer-row][data-layer-index="1"] .thumb svg').getAttribute('viewBox');
+    const [x, y, w, h] = vb.split(' ').map(Number);
+    // The circle spans 13–31 × 11–29: the thumbnail frames it, not the 36-unit artboard.
+    assert.ok(x <= 13 && y <= 11 && x + w >= 31 && y + h >= 29 && w < 22 && w === h, `thumbnail viewBox ${vb}`);
+    await page.screenshot({ path: join(OUT, 'editor-layer-names.png') });
+    await page.waitForFunction(() => !/^Imported/.test(window.laminaEditor.state().status), null, { timeout: 20_000 });
+    const after = (Date.now() - t0) / 1000;
+    assert.ok(after > 5, `the notice stayed ${after.toFixed(1)} s: long enough to read`);
+    assert.match((await state(page)).status, /^3 layers\./);
+  });
   it('shapes beyond the artboard show under a veil; Select all keeps the handles reachable; Fit shows them', async () => {
     await load(page, BEYOND);
     await page.keyboard.press('Control+0'); // fit everything
@@ -157,7 +198,8 @@ describe('editor view: zoom and pan', { timeout: TIMEOUT * 2 }, () => {
     // Just past the artboard's right edge, inside the bar: blue under the veil; above it the plain background.
     const veiled = await pixel(page, Math.round(x0 + side + 12), Math.round(y0 + 18 * k));
     const empty = await pixel(page, Math.round(x0 + side + 12), Math.round(y0 + 6 * k));
-    assert.deepEqual(empty.slice(0, 3), [0xe9, 0xec, 0xf1], 'background beyond the artboard');
+    // (The veil is the background color, so over it nothing shows but rounding: ±2 levels.)
+    assert.ok([0xe9, 0xec, 0xf1].every((c, i) => close(empty[i], c, 2)), `background beyond the artboard: ${empty}`);
     assert.ok(veiled[2] > veiled[0] + 20 && veiled[0] < 0xe0, `the bar is visible beyond the artboard, veiled: ${veiled}`);
     await page.mouse.move(640, 795);
     await page.keyboard.press('Control+a');
@@ -215,12 +257,27 @@ describe('editor on a phone: folding the sheet', { timeout: TIMEOUT }, () => {
     }, shot.toString('base64'));
     assert.ok(span.w > 200 && close(span.w, span.h, 4), `artboard ${span.w}×${span.h} px: square`);
     await page.screenshot({ path: join(OUT, 'phone-folded.png') });
+    // Two fingers spread from 80 to 160 px apart about the canvas's center: 200 %.
+    const box = await page.getByTestId('canvas').boundingBox();
+    const cx = Math.round(box.x + box.width / 2), cy = Math.round(box.y + box.height / 2);
+    const cdp = await page.context().newCDPSession(page);
+    const touch = (type, d) => cdp.send('Input.dispatchTouchEvent', {
+      type, touchPoints: type === 'touchEnd' ? [] : [{ x: cx - d, y: cy, id: 0 }, { x: cx + d, y: cy, id: 1 }],
+    });
+    await touch('touchStart', 40);
+    for (const d of [50, 60, 70, 80]) await touch('touchMove', d);
+    await touch('touchEnd', 80);
+    await page.waitForFunction(() => window.laminaEditor.state().zoom > 1.5, null, { timeout: 10_000 }).catch(() => {});
+    const z = (await state(page)).zoom;
+    assert.ok(close(z, 2, 0.04), `pinch zoom ${z}, want 2`);
+    await presented(page);
+    await page.screenshot({ path: join(OUT, 'phone-pinched.png') });
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });
 });
 
-describe('editor session and panels', { timeout: TIMEOUT * 2 }, () => {
+describe('editor session', { timeout: TIMEOUT }, () => {
   it('reload restores the prompt, the seed and the undo history', async () => {
     const page = await openEditor();
     await load(page, SHAPES);
@@ -245,49 +302,6 @@ describe('editor session and panels', { timeout: TIMEOUT * 2 }, () => {
     await page.keyboard.press('Control+Shift+Z');
     assert.equal(await getSVG(page), edited, 'and redo comes back');
     assert.deepEqual(page.errors, []);
-    await page.context().close();
-  });
-
-  it('the X/Y/W/H/rotation fields show the selection and edit it, one undo step each', async () => {
-    const page = await openEditor();
-    await load(page, SHAPES);
-    await page.locator('[data-testid=layer-row][data-layer-index="0"]').click(); // the rect (4,4)-(20,16)
-    await page.waitForFunction(() => document.getElementById('geom-w').value !== '', null, { timeout: 10_000 });
-    const fields = async () => Object.fromEntries(await Promise.all(['x', 'y', 'w', 'h', 'r'].map(async (k) => [k, await page.inputValue('#geom-' + k)])));
-    assert.deepEqual(await fields(), { x: '4', y: '4', w: '16', h: '12', r: '0' });
-    const before = await getSVG(page);
-    await page.fill('#geom-x', '10');
-    await page.press('#geom-x', 'Enter');
-    await page.waitForFunction(() => document.getElementById('geom-x').value === '10', null, { timeout: 10_000 });
-    assert.match((await getSVG(page)).split('\n').filter((l) => l.startsWith('<path'))[0], /transform="matrix\(1 0 0 1 6 0\)"/, 'moved right by 6 units');
-    await page.fill('#geom-r', '90');
-    await page.press('#geom-r', 'Enter');
-    await page.waitForFunction(() => document.getElementById('geom-r').value === '90', null, { timeout: 10_000 });
-    // A 16×12 box turned a quarter about its center (18,10) is 12×16 around the same center.
-    assert.deepEqual(await fields(), { x: '12', y: '2', w: '12', h: '16', r: '90' });
-    assert.notEqual(await page.evaluate(() => document.activeElement?.id), 'geom-r', 'the keys went back to the canvas');
-    await page.keyboard.press('Control+z');
-    await page.keyboard.press('Control+z');
-    assert.equal(await getSVG(page), before, 'two undos restore the exact SVG');
-    await page.context().close();
-  });
-
-  it('layers are named by colour and shape, thumbnails framed on the layer; a status message expires', async () => {
-    const page = await openEditor();
-    await page.locator('#import-file').setInputFiles({ name: 'shapes.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(SHAPES) });
-    await page.waitForFunction(() => /^Imported/.test(window.laminaEditor.state().status), null, { timeout: TIMEOUT });
-    const t0 = Date.now();
-    const names = await page.getByTestId('layer-name').allTextContents();
-    assert.deepEqual(names.map((s) => s.trim()), ['green triangle', 'red circle', 'blue rectangle'], 'top row first');
-    const vb = await page.locator('[data-testid=layer-row][data-layer-index="1"] .thumb svg').getAttribute('viewBox');
-    const [x, y, w, h] = vb.split(' ').map(Number);
-    // The circle spans 13–31 × 11–29: the thumbnail frames it, not the 36-unit artboard.
-    assert.ok(x <= 13 && y <= 11 && x + w >= 31 && y + h >= 29 && w < 22 && w === h, `thumbnail viewBox ${vb}`);
-    await page.screenshot({ path: join(OUT, 'editor-layer-names.png') });
-    await page.waitForFunction(() => !/^Imported/.test(window.laminaEditor.state().status), null, { timeout: 20_000 });
-    const after = (Date.now() - t0) / 1000;
-    assert.ok(after > 5, `the notice stayed ${after.toFixed(1)} s: long enough to read`);
-    assert.match((await state(page)).status, /^3 layers\./);
     await page.context().close();
   });
 });

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"image/color"
 	"math"
 	"testing"
@@ -213,5 +214,55 @@ func TestFrameShowsShapesBeyondTheArtboardUnderAVeil(t *testing.T) {
 	}
 	if got := at(-3, 25); got != (color.NRGBA{0xe9, 0xec, 0xf1, 255}) {
 		t.Errorf("background beyond the artboard, where nothing is: %v", got)
+	}
+}
+
+// stubDrawer draws one fixed square, for the bookkeeping tests.
+type stubDrawer struct{}
+
+func (stubDrawer) Generate(context.Context, DrawOptions) (*vector.Document, error) {
+	return &vector.Document{ViewBox: DefaultViewBox, Layers: []vector.Layer{{Fill: vector.RGBA{A: 1}, Subpaths: rect(4, 4, 8, 8)}}}, nil
+}
+func (s stubDrawer) GenerateN(ctx context.Context, o DrawOptions, n int) ([]Candidate, error) {
+	d, _ := s.Generate(ctx, o)
+	return []Candidate{{Seed: o.Seed, Doc: d}}, nil
+}
+func (stubDrawer) Edit(_ context.Context, d *vector.Document, _ EditOptions) (*vector.Document, error) {
+	return d, nil
+}
+
+// TestReplacedCountsNewDrawings: the view fits a new drawing (an import, Generate, a picked
+// candidate), not an edit or an undo.
+func TestReplacedCountsNewDrawings(t *testing.T) {
+	e := loadShapes(t) // one Load
+	if e.Replaced != 1 {
+		t.Fatalf("Replaced %d after a load", e.Replaced)
+	}
+	e.Select(id(e, 0), SelectReplace)
+	_ = e.Nudge(1, 0)
+	e.Undo()
+	if e.Replaced != 1 {
+		t.Errorf("an edit and its undo counted as new drawings: %d", e.Replaced)
+	}
+	// A loaded drawing starts with nothing selected, though its layer IDs repeat.
+	e.Select(id(e, 1), SelectReplace)
+	d := e.Doc.Clone()
+	if err := e.Load(d, "Import"); err != nil || len(e.Selected()) != 0 {
+		t.Errorf("after a load: %v, selected %v", err, e.Selected())
+	}
+	if err := e.Generate(context.Background(), stubDrawer{}, DrawOptions{Prompt: "x", Steps: 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.GenerateCandidates(context.Background(), stubDrawer{}, DrawOptions{Prompt: "x", Steps: 1}, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	if e.Replaced != 3 {
+		t.Errorf("Generate: Replaced %d, want 3 (offering candidates is not a new drawing)", e.Replaced)
+	}
+	if err := e.PickCandidate(0); err != nil {
+		t.Fatal(err)
+	}
+	if e.Replaced != 4 {
+		t.Errorf("PickCandidate: Replaced %d, want 4", e.Replaced)
 	}
 }

@@ -44,6 +44,9 @@ type Editor struct {
 	// none): PickCandidate makes one the document.
 	Candidates []Candidate
 	Revision   int // bumped on every change, so views know when to redraw and save
+	// Replaced counts the times the whole drawing was replaced (Load, Generate,
+	// PickCandidate; not their undo), so a view can fit the new drawing.
+	Replaced int
 	// Refusal is the last change refused because a layer is locked (ErrLocked), also for
 	// actions that report no error (shortcuts, canvas gestures); the view shows it and
 	// clears it.
@@ -164,12 +167,18 @@ func (e *Editor) restore(s snapshot) {
 	e.changed()
 }
 
-// Load replaces the document (an import or a restored autosave) as one undoable step.
+// Load replaces the document (an import or a restored autosave) as one undoable step,
+// with nothing selected.
 func (e *Editor) Load(d *Document, label string) error {
-	return e.apply(label, func(cur *Document) error {
+	err := e.apply(label, func(cur *Document) error {
 		*cur = *d.Clone()
 		return nil
 	})
+	if err == nil {
+		e.sel = map[int]bool{} // a new drawing: its layer IDs may repeat the old ones'
+		e.Replaced++
+	}
+	return err
 }
 
 // ResetHistory forgets undo/redo (after restoring an autosave at startup).

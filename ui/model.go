@@ -108,6 +108,7 @@ func (e *Editor) Generate(ctx context.Context, m Drawer, o DrawOptions, onStep f
 	})
 	if err == nil {
 		e.sel = map[int]bool{}
+		e.Replaced++
 	}
 	return err
 }
@@ -150,6 +151,7 @@ func (e *Editor) PickCandidate(i int) error {
 	if err == nil {
 		e.sel = map[int]bool{}
 		e.Candidates = nil
+		e.Replaced++
 	}
 	return err
 }

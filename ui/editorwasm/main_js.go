@@ -70,11 +70,14 @@ type app struct {
 	stageKey string         // its last bounding box, to redraw when the layout changes
 	// cam is the canvas's zoom and pan (zoom_js.go); drawnCam the one last drawn.
 	cam, drawnCam ui.Camera
+	camReplaced   int // the editor's Replaced count the camera was fitted for
 	// The pointer's last canvas position (key zooms center there while it is over the
 	// canvas) and the pan drag's state.
 	pointerX, pointerY float64
 	pointerIn          bool
 	panning, spaceDown bool
+	touches            map[int]touchPoint // fingers on the canvas, by pointer id
+	pinch              *pinchState        // a two-finger pinch in progress
 	session            ui.SessionEncoder
 	saveFailed         bool      // a save was refused (said once)
 	settingsEdited     time.Time // when a draw setting was last typed in (zero: saved)

@@ -28,6 +28,10 @@ func (a *app) sync() {
 		a.saveSession()
 	}
 	a.expireStatus()
+	if a.camReplaced != a.e.Replaced { // a new drawing: back to the artboard's fit
+		a.camReplaced = a.e.Replaced
+		a.setCamera(ui.Camera{})
+	}
 	if a.synced == a.e.Revision || a.e.Dragging() || a.e.Busy() && a.e.Preview != nil {
 		if a.e.Busy() {
 			byID("empty-hint").Class().Add("hidden")

@@ -210,6 +210,9 @@ func (a *app) wireCanvas() {
 	c := wrap(a.canvas)
 	a.on(c, "pointerdown", func(ev event) {
 		u := ev.Underlying()
+		if a.touchDown(u) {
+			return // a second finger: a pinch
+		}
 		if b := u.Get("button").Int(); b == 1 || b == 0 && a.spaceDown {
 			ev.PreventDefault() // no autoscroll
 			a.startPan(u)
@@ -229,6 +232,9 @@ func (a *app) wireCanvas() {
 	})
 	a.on(c, "pointermove", func(ev event) {
 		u := ev.Underlying()
+		if a.touchMove(u) {
+			return
+		}
 		x, y := a.canvasPoint(u)
 		if a.panning {
 			a.movePan(x, y)
@@ -254,6 +260,9 @@ func (a *app) wireCanvas() {
 		}
 	})
 	end := func(ev event) {
+		if a.touchUp(ev.Underlying()) {
+			return
+		}
 		if a.panning {
 			a.panning = false
 			a.cursor = ""

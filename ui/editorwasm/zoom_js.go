@@ -138,3 +138,85 @@ func (a *app) movePan(x, y float64) {
 	lo, hi := a.e.ContentBounds()
 	a.setCamera(v.PanBy(a.e.Doc.ViewBox, a.pointerX-x, a.pointerY-y, lo, hi))
 }
+
+// touchPoint is a finger on the canvas, in canvas pixels.
+type touchPoint struct{ x, y float64 }
+
+// pinchState is a two-finger pinch in progress: the fingers' distance and midpoint when
+// the camera was last moved.
+type pinchState struct{ dist, x, y float64 }
+
+// isTouch reports whether pointer event u comes from a finger (pens and mice do not pinch).
+func isTouch(u js.Value) bool { return u.Get("pointerType").String() == "touch" }
+
+// touchDown records a finger; the second one starts a pinch (and cancels the drag the
+// first one began). It reports whether the event was the pinch's.
+func (a *app) touchDown(u js.Value) bool {
+	if !isTouch(u) {
+		return false
+	}
+	if a.touches == nil {
+		a.touches = map[int]touchPoint{}
+	}
+	x, y := a.canvasPoint(u)
+	a.touches[u.Get("pointerId").Int()] = touchPoint{x, y}
+	if len(a.touches) != 2 {
+		return a.pinch != nil
+	}
+	if a.e.Dragging() {
+		a.e.Deselect() // during a gesture: puts the document back as the gesture began
+	}
+	a.pinch = a.pinchNow()
+	a.canvas.Call("setPointerCapture", u.Get("pointerId"))
+	return true
+}
+
+// pinchNow is the two fingers' distance and midpoint.
+func (a *app) pinchNow() *pinchState {
+	var ps []touchPoint
+	for _, p := range a.touches {
+		ps = append(ps, p)
+	}
+	return &pinchState{dist: math.Hypot(ps[1].x-ps[0].x, ps[1].y-ps[0].y), x: (ps[0].x + ps[1].x) / 2, y: (ps[0].y + ps[1].y) / 2}
+}
+
+// touchMove follows a finger; during a pinch the camera zooms by the change of the fingers'
+// distance about their midpoint and pans with the midpoint. It reports whether the event
+// was the pinch's.
+func (a *app) touchMove(u js.Value) bool {
+	if !isTouch(u) || a.pinch == nil {
+		return false
+	}
+	id := u.Get("pointerId").Int()
+	if _, ok := a.touches[id]; !ok {
+		return true
+	}
+	x, y := a.canvasPoint(u)
+	a.touches[id] = touchPoint{x, y}
+	if len(a.touches) != 2 {
+		return true
+	}
+	now := a.pinchNow()
+	vb := a.e.Doc.ViewBox
+	if a.pinch.dist > 0 && now.dist > 0 {
+		a.setCamera(a.view(0, 0).ZoomAt(vb, now.dist/a.pinch.dist, a.pinch.x, a.pinch.y))
+	}
+	lo, hi := a.e.ContentBounds()
+	a.setCamera(a.view(0, 0).PanBy(vb, a.pinch.x-now.x, a.pinch.y-now.y, lo, hi))
+	a.pinch = now
+	return true
+}
+
+// touchUp forgets a finger; the pinch ends when fewer than two remain, and its fingers do
+// nothing more until all are up.
+func (a *app) touchUp(u js.Value) bool {
+	if !isTouch(u) {
+		return false
+	}
+	delete(a.touches, u.Get("pointerId").Int())
+	was := a.pinch != nil
+	if len(a.touches) == 0 {
+		a.pinch = nil
+	}
+	return was
+}
