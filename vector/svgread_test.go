@@ -177,7 +177,7 @@ func TestUseSymbolNestedSVG(t *testing.T) {
 }
 
 // TestUseCyclesAndBillionLaughs: cycles are rejected and reported; exponential <use>
-// nesting stops at the instance cap in well under a second.
+// nesting stops at the instance cap.
 func TestUseCyclesAndBillionLaughs(t *testing.T) {
 	d := mustParse(t, svgDoc(`<g id="a"><use href="#b"/></g><g id="b"><use href="#a"/><rect width="1" height="1"/></g>`))
 	if !strings.Contains(unsupported(d), "cycle") && !strings.Contains(unsupported(d), "ancestor") {
@@ -200,8 +200,20 @@ func TestUseCyclesAndBillionLaughs(t *testing.T) {
 	} else if !strings.Contains(unsupported(d), "after <use> expansion") {
 		t.Errorf("expansion cap not reported: %q", d.Unsupported)
 	}
-	if took := time.Since(start); took > time.Second {
-		t.Errorf("billion laughs took %v", took)
+	// The work is bounded by the instance cap, not by the 10^12 the nesting asks for: at
+	// most MaxElements shapes come out. The clock only catches a runaway (natively this
+	// takes ~0.2 s; a loaded machine under js/wasm has taken 1.3 s), not a speed target.
+	if err == nil {
+		n := 0
+		for _, l := range d.Layers {
+			n += len(l.Subpaths)
+		}
+		if n > MaxElements {
+			t.Errorf("billion laughs drew %d subpaths, more than the %d-instance cap", n, MaxElements)
+		}
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("billion laughs took %v: the expansion is not bounded", took)
 	}
 }
 
