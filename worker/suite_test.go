@@ -678,6 +678,18 @@ func (s *suite) greedy(t *testing.T) {
 		if !equalIDs(resp3.Choices[0].TokenIDs, want) {
 			t.Errorf("%s speculative greedy: got %v, transformers %v", name, resp3.Choices[0].TokenIDs, want)
 		}
+		// ... and reports what it did in lamina_stats: at most K=3 drafts
+		// per round; the prefill yields the first token, then each round
+		// its accepted drafts plus one token of the full model's.
+		if st := resp3.LaminaStats; st == nil {
+			t.Errorf("%s speculative: no lamina_stats", name)
+		} else if st.Rounds < 1 || st.Drafted < 1 || st.Drafted > 3*st.Rounds || st.Accepted < 0 || st.Accepted > st.Drafted ||
+			st.Accepted+st.Rounds+1 < len(want) || st.Accepted+st.Rounds+1 > len(want)+3 {
+			t.Errorf("%s speculative lamina_stats %+v for %d tokens", name, *st, len(want))
+		}
+		if resp.LaminaStats != nil {
+			t.Errorf("%s: lamina_stats without speculative: %+v", name, *resp.LaminaStats)
+		}
 	}
 	// llama-tiny's greedy continuation hits its EOS (2) second: without
 	// ignore_eos the completion stops there and leaves EOS out.
