@@ -166,6 +166,28 @@ function runtimeSuite(backend, worker) {
       assert.deepEqual(r.bad, ['bad-input', 'bad-input'], 'exitLayer 0 and exitLayer = layers are refused');
     });
 
+    it('generate({speculative: {draftModel}}) keeps greedy ids with a second model drafting', { timeout: TIMEOUT }, async () => {
+      const r = await page.evaluate(async () => {
+        const ref = await (await fetch('/models/llama-tiny/reference.json')).json();
+        const lm = await window.__rt.loadModel('/models/llama-tiny/');
+        const draft = await window.__rt.loadModel('/models/qwen2-tiny/');
+        const n = ref.greedy_ids.length - ref.greedy_prompt.length;
+        let events = 0;
+        const g = await lm.generate({ ids: ref.greedy_prompt, maxNewTokens: n, eosTokenIds: [], speculative: { draftModel: draft, draftTokens: 3 },
+          onToken: () => { events++; } });
+        let bad = 'none';
+        try { await lm.generate({ ids: ref.greedy_prompt, maxNewTokens: 2, speculative: { draftModel: {} } }); } catch (e) { bad = e.code; }
+        const out = { ids: g.ids, want: ref.greedy_ids, n, events, stats: g.stats, bad };
+        await draft.dispose();
+        await lm.dispose();
+        return out;
+      });
+      assert.deepEqual(r.ids, r.want, 'draft-model greedy ids equal HF greedy');
+      assert.equal(r.events, r.n, 'one event per token');
+      assert.ok(r.stats && r.stats.drafted > 0 && r.stats.accepted <= r.stats.drafted, `stats ${JSON.stringify(r.stats)}`);
+      assert.equal(r.bad, 'bad-input', 'a draftModel that is not a loaded model is refused');
+    });
+
     it('sampling is seeded; stopStrings end generation', { timeout: TIMEOUT }, async () => {
       const r = await page.evaluate(async () => {
         const lm = await window.__rt.loadModel('/models/tok-llama-sp-bpe-bytefallback/');

@@ -10,8 +10,10 @@ import (
 )
 
 // DefaultDraftTokens is GenerateOptions.DraftTokens when DraftExit is set
-// and DraftTokens is 0.
-const DefaultDraftTokens = 4
+// and DraftTokens is 0: K=1, the only draft length that matched or beat
+// plain decoding on lamina-brown-20m with the small-T kernels (the E × K
+// table in bench/LAYERWISE.md).
+const DefaultDraftTokens = 1
 
 // SpecStats counts what self-speculative decoding did.
 type SpecStats struct {

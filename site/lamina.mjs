@@ -16,6 +16,9 @@
 //   await lm.generate({ ..., speculative: { exitLayer: E, draftTokens: K } });
 //                                     // LayerSkip self-speculation (greedy ids unchanged); onToken also gets
 //                                     //   { drafted, exitLayer } per token; → { ..., stats: { drafted, accepted, rounds } }
+//   await lm.generate({ ..., speculative: { draftModel: otherLm, draftTokens: K } });
+//                                     // draft-model speculation: a second model of the same runtime and
+//                                     //   vocabulary drafts (greedy ids unchanged); the same events and stats
 //   await lm.chat({ messages, maxNewTokens | max_tokens, temperature, topK, topP, seed, onToken, signal, stop,
 //                   response_format });   // models with a chat_template (lm.info.hasChatTemplate)
 //                                     // → { message: { role, content }, finish_reason, usage, ids, newIds }
@@ -264,12 +267,19 @@ class Model {
     if (stopStrings != null && !(Array.isArray(stopStrings) && stopStrings.every((x) => typeof x === 'string'))) {
       throw new LaminaError('lamina: stopStrings must be an array of strings', 'bad-input');
     }
-    if (speculative != null && !(Number.isInteger(speculative.exitLayer) && speculative.exitLayer > 0 &&
+    if (speculative != null && !((speculative.draftModel == null ? Number.isInteger(speculative.exitLayer) && speculative.exitLayer > 0
+        : speculative.draftModel instanceof Model && speculative.exitLayer == null) &&
         (speculative.draftTokens == null || (Number.isInteger(speculative.draftTokens) && speculative.draftTokens > 0)))) {
-      throw new LaminaError('lamina: speculative needs { exitLayer: a positive layer count, draftTokens?: a positive count }', 'bad-input');
+      throw new LaminaError('lamina: speculative needs { exitLayer: a positive layer count } or { draftModel: a loaded model }, and draftTokens?: a positive count', 'bad-input');
+    }
+    if (speculative?.draftModel) {
+      speculative.draftModel.check();
+      if (speculative.draftModel.rt !== this.rt) {
+        throw new LaminaError('lamina: speculative.draftModel must be loaded through the same runtime', 'bad-input');
+      }
     }
     const opts = { ids: Array.from(ids), maxNewTokens, temperature, topK, topP, seed, eosTokenIds, repetitionPenalty, stopStrings,
-      speculative: speculative && { exitLayer: speculative.exitLayer, draftTokens: speculative.draftTokens } };
+      speculative: speculative && { exitLayer: speculative.exitLayer, draftTokens: speculative.draftTokens, draftModel: speculative.draftModel?.id } };
     // An exception in onToken stops generation and rejects with it; the
     // caller's signal and onToken's failure share one internal abort.
     const stop = new AbortController();

@@ -335,7 +335,16 @@ func generate(a []js.Value) any {
 		if v := sp.Get("draftTokens"); v.Type() == js.TypeNumber {
 			req.DraftTokens = v.Int()
 		}
-		if req.DraftExit > 0 {
+		// {draftModel: id, draftTokens}: a second loaded model drafts
+		// (lamina.mjs passes the LM's id).
+		if v := sp.Get("draftModel"); v.Type() == js.TypeNumber {
+			d, err := reg.model(v.Int())
+			if err != nil {
+				return jsPromise.Call("reject", newJSError(err))
+			}
+			req.DraftModel = d
+		}
+		if req.DraftExit > 0 || req.DraftModel != nil {
 			req.Stats = &model.SpecStats{}
 		}
 	}
@@ -349,7 +358,7 @@ func generate(a []js.Value) any {
 				if st := req.Stats; st != nil && n < len(st.FromDraft) {
 					ev["drafted"] = st.FromDraft[n]
 					ev["exitLayer"] = lm.m.Config.Layers
-					if st.FromDraft[n] {
+					if st.FromDraft[n] && req.DraftModel == nil {
 						ev["exitLayer"] = req.DraftExit
 					}
 				}

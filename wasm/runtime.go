@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -475,8 +476,12 @@ type genRequest struct {
 	// non-nil, receives its counts, FromDraft appended before each
 	// onToken call.
 	DraftExit, DraftTokens int
-	Stats                  *model.SpecStats
-	constraint             model.Constraint // lm.chat's response_format
+	// DraftModel, if non-nil, drafts instead of the first DraftExit
+	// layers (generate({speculative: {draftModel, draftTokens}})): a
+	// second model of the same runtime sharing the tokenizer's vocabulary.
+	DraftModel *loadedModel
+	Stats      *model.SpecStats
+	constraint model.Constraint // lm.chat's response_format
 }
 
 // options resolves a request with the model's generation_config.json
@@ -504,6 +509,19 @@ func (lm *loadedModel) generate(req genRequest, onToken func(id int32, text stri
 	if req.DraftExit < 0 || req.DraftExit >= lm.m.Config.Layers {
 		return nil, false, coded(codeBadInput, "lamina: speculative.exitLayer %d must lie in [1, %d) (the model has %d layers)", req.DraftExit, lm.m.Config.Layers, lm.m.Config.Layers)
 	}
+	if d := req.DraftModel; d != nil {
+		// One runtime: its lock (taken below) covers both models, and a
+		// device loss reloads both.
+		if d.rt != lm.rt {
+			return nil, false, coded(codeBadInput, "lamina: speculative.draftModel must be loaded through the same runtime as the model")
+		}
+		if req.DraftExit != 0 {
+			return nil, false, coded(codeBadInput, "lamina: speculative takes exitLayer or draftModel, not both")
+		}
+		if d.m.Config.VocabSize != lm.m.Config.VocabSize {
+			return nil, false, coded(codeBadInput, "lamina: speculative.draftModel's vocabulary of %d differs from the model's %d (they must share the tokenizer)", d.m.Config.VocabSize, lm.m.Config.VocabSize)
+		}
+	}
 	opts := lm.options(req)
 	opts.Constraint = req.constraint
 	if len(opts.StopStrings) > 0 && lm.tok == nil {
@@ -525,6 +543,9 @@ func (lm *loadedModel) generate(req genRequest, onToken func(id int32, text stri
 	}
 	lm.rt.mu.Lock()
 	defer lm.rt.mu.Unlock()
+	if d := req.DraftModel; d != nil && !slices.Contains(slices.Collect(maps.Values(lm.rt.models)), d) {
+		return nil, false, coded(codeDisposed, "lamina: speculative.draftModel is disposed")
+	}
 
 	var out []int32
 	ctx, cancel := context.WithCancel(context.Background())
@@ -557,6 +578,9 @@ func (lm *loadedModel) generate(req genRequest, onToken func(id int32, text stri
 		// already produced instead of starting over.
 		prompt := append(append([]int32(nil), req.IDs...), out...)
 		o := opts
+		if req.DraftModel != nil {
+			o.DraftModel = req.DraftModel.m // read here: a device loss reloads it
+		}
 		o.MaxNewTokens -= len(out)
 		if o.MaxNewTokens <= 0 {
 			return nil

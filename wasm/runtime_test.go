@@ -593,3 +593,62 @@ func TestTooLargeForDevice(t *testing.T) {
 		t.Errorf("negative maxBufferSize: %v", err)
 	}
 }
+
+// TestGenerateDraftModel checks generate({speculative: {draftModel}}): a
+// second loaded model (qwen2-tiny, another architecture on the same 512
+// ids, so drafts get rejected too; and a copy of the target itself, so
+// every draft is accepted) gives transformers' greedy ids for llama-tiny.
+func TestGenerateDraftModel(t *testing.T) {
+	files, ref := readModelDir(t, "llama-tiny")
+	qfiles, _ := readModelDir(t, "qwen2-tiny")
+	r := newRegistry(nil)
+	rt := newCPURuntime(t, r)
+	_, lm, err := r.loadModel(rt, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(ref.GreedyIDs) - len(ref.GreedyPrompt)
+	for _, name := range []string{"qwen2-tiny", "llama-tiny"} {
+		df := qfiles
+		if name == "llama-tiny" {
+			df = files
+		}
+		did, draft, err := r.loadModel(rt, df)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := &model.SpecStats{}
+		streamed := 0
+		ids, _, err := lm.generate(genRequest{IDs: ref.GreedyPrompt, MaxNewTokens: n, EOS: []int32{}, DraftModel: draft, DraftTokens: 3, Stats: st},
+			func(int32, string) { streamed++ }, func() bool { return false })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(ids) != fmt.Sprint(ref.GreedyIDs) {
+			t.Errorf("%s drafting: greedy ids\n got %v\nwant %v", name, ids, ref.GreedyIDs)
+		}
+		if st.Drafted == 0 || st.Accepted > st.Drafted || streamed != n || len(st.FromDraft) != n {
+			t.Errorf("%s drafting: stats %+v, %d streamed", name, st, streamed)
+		}
+		if name == "llama-tiny" && st.Accepted != st.Drafted {
+			t.Errorf("the target drafting for itself: %d of %d accepted", st.Accepted, st.Drafted)
+		}
+		r.disposeModel(did)
+		if _, _, err := lm.generate(genRequest{IDs: ref.GreedyPrompt, MaxNewTokens: 2, DraftModel: draft}, func(int32, string) {}, func() bool { return false }); errorCode(err) != codeDisposed {
+			t.Errorf("disposed draft model: %v", err)
+		}
+	}
+	// A draft model of another runtime, or with an exit layer too, is refused.
+	_, other, err := r.loadModel(newCPURuntime(t, r), qfiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, req := range []genRequest{
+		{IDs: ref.GreedyPrompt, MaxNewTokens: 2, DraftModel: other},
+		{IDs: ref.GreedyPrompt, MaxNewTokens: 2, DraftModel: lm, DraftExit: 1},
+	} {
+		if _, _, err := lm.generate(req, func(int32, string) {}, func() bool { return false }); errorCode(err) != codeBadInput {
+			t.Errorf("exit %d, draft of runtime %p (model's %p): %v, want %s", req.DraftExit, req.DraftModel.rt, lm.rt, err, codeBadInput)
+		}
+	}
+}

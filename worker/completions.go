@@ -258,6 +258,27 @@ type completionResponse struct {
 	Model   string             `json:"model"`
 	Choices []completionChoice `json:"choices"`
 	Usage   *completionUsage   `json:"usage,omitempty"`
+	// LaminaStats is lamina's extension, only when the request asked for
+	// "speculative": what speculative decoding did (in a stream, on the
+	// final event).
+	LaminaStats *laminaStats `json:"lamina_stats,omitempty"`
+}
+
+// laminaStats is a completion's "lamina_stats": draft-and-verify rounds,
+// tokens drafted by the first exit_layer layers, how many of them the full
+// model accepted, and accepted/drafted.
+type laminaStats struct {
+	Rounds         int     `json:"rounds"`
+	Drafted        int     `json:"drafted"`
+	Accepted       int     `json:"accepted"`
+	AcceptanceRate float64 `json:"acceptance_rate"`
+}
+
+func newLaminaStats(st *model.SpecStats) *laminaStats {
+	if st == nil {
+		return nil
+	}
+	return &laminaStats{Rounds: st.Rounds, Drafted: st.Drafted, Accepted: st.Accepted, AcceptanceRate: st.AcceptanceRate()}
 }
 
 type completionChoice struct {
@@ -361,6 +382,9 @@ func (h *Handler) runCompletion(w http.ResponseWriter, ctx context.Context, c *c
 	if l, ok := e.lm.(layerCounter); ok && c.opts.DraftExit >= l.Layers() {
 		return unprocessable("speculative_out_of_range", "speculative.exit_layer %d must be below model %s's %d layers", c.opts.DraftExit, c.model, l.Layers())
 	}
+	if c.opts.DraftExit > 0 {
+		c.opts.Stats = &model.SpecStats{}
+	}
 	vocab := e.lm.VocabSize()
 	for i, id := range prompt {
 		if int(id) >= vocab {
@@ -457,7 +481,9 @@ func (h *Handler) runCompletion(w http.ResponseWriter, ctx context.Context, c *c
 			sse.event(apiError{apiErrorBody{Message: err.Error(), Type: typeServer, Code: "generation_failed"}})
 			return nil
 		}
-		sse.event(chunk(pending, nil, &finish))
+		last := chunk(pending, nil, &finish)
+		last.LaminaStats = newLaminaStats(c.opts.Stats)
+		sse.event(last)
 		sse.done()
 		return nil
 	}
@@ -469,6 +495,7 @@ func (h *Handler) runCompletion(w http.ResponseWriter, ctx context.Context, c *c
 		resp.Choices[0].TokenIDs = []int32{}
 	}
 	resp.Usage = &completionUsage{PromptTokens: len(prompt), CompletionTokens: len(out), TotalTokens: len(prompt) + len(out)}
+	resp.LaminaStats = newLaminaStats(c.opts.Stats)
 	writeJSON(w, http.StatusOK, resp)
 	return nil
 }

@@ -54,6 +54,9 @@ type SampleOptions struct {
 	// per round (model.GenerateOptions); LMs without it ignore it, which
 	// changes no greedy output.
 	DraftExit, DraftTokens int
+	// Stats, if non-nil, receives the speculative decoding counts
+	// (model.GenerateOptions.Stats); LMs without it leave it zero.
+	Stats *model.SpecStats
 	// Constraint, if set, masks every step (response_format; see
 	// model.GenerateOptions.Constraint).
 	Constraint model.Constraint

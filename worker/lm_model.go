@@ -59,6 +59,7 @@ func (l modelLM) Generate(ctx context.Context, prompt []int32, o SampleOptions, 
 		Seed:         o.Seed,
 		DraftExit:    o.DraftExit,
 		DraftTokens:  o.DraftTokens,
+		Stats:        o.Stats,
 		Constraint:   o.Constraint,
 		// The handler ends on EOS itself (it must not emit the EOS
 		// token, and ignore_eos turns that off).

@@ -678,6 +678,18 @@ func (s *suite) greedy(t *testing.T) {
 		if !equalIDs(resp3.Choices[0].TokenIDs, want) {
 			t.Errorf("%s speculative greedy: got %v, transformers %v", name, resp3.Choices[0].TokenIDs, want)
 		}
+		// ... and reports what it did in lamina_stats: at most K=3 drafts
+		// per round; the prefill yields the first token, then each round
+		// its accepted drafts plus one token of the full model's.
+		if st := resp3.LaminaStats; st == nil {
+			t.Errorf("%s speculative: no lamina_stats", name)
+		} else if st.Rounds < 1 || st.Drafted < 1 || st.Drafted > 3*st.Rounds || st.Accepted < 0 || st.Accepted > st.Drafted ||
+			st.Accepted+st.Rounds+1 < len(want) || st.Accepted+st.Rounds+1 > len(want)+3 {
+			t.Errorf("%s speculative lamina_stats %+v for %d tokens", name, *st, len(want))
+		}
+		if resp.LaminaStats != nil {
+			t.Errorf("%s: lamina_stats without speculative: %+v", name, *resp.LaminaStats)
+		}
 	}
 	// llama-tiny's greedy continuation hits its EOS (2) second: without
 	// ignore_eos the completion stops there and leaves EOS out.
@@ -729,13 +741,20 @@ func tail(s string) string {
 
 func (s *suite) stream(t *testing.T) {
 	refs := loadGreedy(t)
-	for _, name := range []string{"gpt2-tiny", "qwen2-tiny"} {
+	// "qwen2-tiny speculative" streams with "speculative": the same ids,
+	// and lamina_stats on the final event only.
+	for _, name := range []string{"gpt2-tiny", "qwen2-tiny", "qwen2-tiny speculative"} {
+		name, spec := strings.CutSuffix(name, " speculative")
 		ref := refs[name]
 		want := ref.IDs[len(ref.Prompt):]
-		r := s.postJSON(t, "/v1/completions", map[string]any{
+		req := map[string]any{
 			"model": name, "prompt": ref.Prompt, "max_tokens": len(want), "temperature": 0,
 			"stream": true, "ignore_eos": true, "return_token_ids": true,
-		})
+		}
+		if spec {
+			req["speculative"] = map[string]int{"exit_layer": 1, "draft_tokens": 2}
+		}
+		r := s.postJSON(t, "/v1/completions", req)
 		if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/event-stream") {
 			t.Fatalf("%s stream: status %d type %q: %s", name, r.status, r.header.Get("Content-Type"), r.body)
 		}
@@ -751,6 +770,11 @@ func (s *suite) stream(t *testing.T) {
 				t.Fatalf("%s event %d: %v: %s", name, i, err, ev)
 			}
 			ids = append(ids, c.Choices[0].TokenIDs...)
+			if last := i == len(events)-2; (c.LaminaStats != nil) != (spec && last) {
+				t.Errorf("%s (speculative %v): event %d of %d has lamina_stats %v", name, spec, i, len(events)-1, c.LaminaStats)
+			} else if c.LaminaStats != nil && (c.LaminaStats.Rounds < 1 || c.LaminaStats.Drafted < 1 || c.LaminaStats.Accepted > c.LaminaStats.Drafted) {
+				t.Errorf("%s streamed lamina_stats %+v", name, *c.LaminaStats)
+			}
 			if f := c.Choices[0].FinishReason; f != nil {
 				if i != len(events)-2 {
 					t.Errorf("%s: finish_reason on event %d of %d", name, i, len(events)-1)
