@@ -2,6 +2,7 @@ package gguf_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -66,7 +67,12 @@ func archCases() []archCase {
 	ol["rope_theta"], ol["tie_word_embeddings"], ol["attention_bias"] = 500000.0, false, false
 	mi := base("mistral")
 	mi["rope_theta"], mi["tie_word_embeddings"], mi["sliding_window"] = 10000.0, false, 16
-	return []archCase{{"qwen3-tiny", q3}, {"olmo2-tiny", ol}, {"mistral-tiny", mi}}
+	// SmolLM3: 4 layers so that layer 3 is a NoPE layer (llama.cpp's
+	// fixed step of 4).
+	sm := base("smollm3")
+	sm["num_hidden_layers"], sm["no_rope_layers"], sm["no_rope_layer_interval"] = 4, []int{1, 1, 1, 0}, 4
+	sm["rope_theta"], sm["tie_word_embeddings"], sm["use_sliding_window"] = 2000000.0, false, false
+	return []archCase{{"qwen3-tiny", q3}, {"olmo2-tiny", ol}, {"mistral-tiny", mi}, {"smollm3-nope-tiny", sm}}
 }
 
 // archTensors builds the HF checkpoint of c from a fixed seed.
@@ -301,5 +307,32 @@ func writeArchFixture(t *testing.T, name string, ref *archFixture) {
 	}
 	if err := os.WriteFile(archFixturePath(name), append(out, '\n'), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A SmolLM3 NoPE layout other than llama.cpp's fixed every-4th-layer one
+// cannot be written to a GGUF.
+func TestExportSmolLM3NoRoPERefused(t *testing.T) {
+	var sm archCase
+	for _, c := range archCases() {
+		if c.cfg["model_type"] == "smollm3" {
+			sm = c
+		}
+	}
+	for _, bad := range []map[string]any{
+		{"no_rope_layers": []int{1, 0, 1, 1}},
+		{"no_rope_layers": nil, "no_rope_layer_interval": 2},
+	} {
+		c := archCase{sm.name, map[string]any{}}
+		for k, v := range sm.cfg {
+			c.cfg[k] = v
+		}
+		for k, v := range bad {
+			c.cfg[k] = v
+		}
+		cfg, ts := archTensors(t, c)
+		if _, err := gguf.ExportHF(cfg, ts, gguf.ExportOptions{Type: gguf.F32}); !errors.Is(err, gguf.ErrUnsupported) {
+			t.Errorf("%v: err %v, want ErrUnsupported", bad, err)
+		}
 	}
 }

@@ -62,6 +62,8 @@ type hfConfig struct {
 		RopeType  string   `json:"rope_type"`
 	} `json:"rope_parameters"`
 	RopeScaling json.RawMessage `json:"rope_scaling"`
+	NoRope      []int           `json:"no_rope_layers"`
+	NoRopeStep  *int            `json:"no_rope_layer_interval"`
 	NEmbd       int             `json:"n_embd"`
 	NLayer      int             `json:"n_layer"`
 	NHead       int             `json:"n_head"`
@@ -70,6 +72,20 @@ type hfConfig struct {
 	LNEps       float64         `json:"layer_norm_epsilon"`
 	BOS         *int            `json:"bos_token_id"`
 	EOS         json.RawMessage `json:"eos_token_id"`
+}
+
+// smolLM3NoRoPE refuses NoPE layouts llama.cpp cannot express: its
+// smollm3 graph skips RoPE on layers i with (i+1) % 4 == 0, always.
+func smolLM3NoRoPE(c hfConfig) error {
+	if c.NoRopeStep != nil && *c.NoRopeStep != 4 && c.NoRope == nil {
+		return fmt.Errorf("gguf: smollm3 no_rope_layer_interval %d (llama.cpp fixes 4): %w", *c.NoRopeStep, ErrUnsupported)
+	}
+	for i, v := range c.NoRope {
+		if want := (i+1)%4 != 0; (v != 0) != want {
+			return fmt.Errorf("gguf: smollm3 no_rope_layers[%d] = %d (llama.cpp skips RoPE on every 4th layer only): %w", i, v, ErrUnsupported)
+		}
+	}
+	return nil
 }
 
 // ExportHF converts an HF checkpoint (config.json bytes and its tensors)
@@ -109,7 +125,7 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 	set("general.file_type", fileType(opts.Type))
 	heads, kvHeads := 0, 0
 	switch arch {
-	case ArchLlama, ArchQwen2, ArchQwen3, ArchOLMo2:
+	case ArchLlama, ArchQwen2, ArchQwen3, ArchOLMo2, ArchSmolLM3:
 		if c.Heads <= 0 || c.Hidden <= 0 {
 			return nil, fmt.Errorf("gguf: config.json: hidden_size / num_attention_heads missing")
 		}
@@ -125,6 +141,12 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 			}
 		}
 		theta := 10000.0
+		if arch == ArchSmolLM3 {
+			theta = 2000000
+			if err := smolLM3NoRoPE(c); err != nil {
+				return nil, err
+			}
+		}
 		if c.RopeTheta != nil {
 			theta = *c.RopeTheta
 		}
@@ -178,7 +200,7 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 			return nil, fmt.Errorf("gguf: tensor %q has no GGUF name for architecture %q", t.Name, arch)
 		}
 		data, shape := t.Data, t.Shape
-		if arch == ArchLlama && (strings.HasSuffix(name, ".attn_q.weight") || strings.HasSuffix(name, ".attn_q.bias") ||
+		if (arch == ArchLlama || arch == ArchSmolLM3) && (strings.HasSuffix(name, ".attn_q.weight") || strings.HasSuffix(name, ".attn_q.bias") ||
 			strings.HasSuffix(name, ".attn_k.weight") || strings.HasSuffix(name, ".attn_k.bias")) {
 			h := heads
 			if strings.Contains(name, ".attn_k.") {

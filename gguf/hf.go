@@ -20,7 +20,10 @@ const (
 	ArchQwen2 Arch = "qwen2"
 	ArchQwen3 Arch = "qwen3"
 	ArchOLMo2 Arch = "olmo2"
-	ArchGPT2  Arch = "gpt2"
+	// ArchSmolLM3 is llama.cpp's LLM_ARCH_SMOLLM3: llama's tensors (Q/K
+	// permuted) with no RoPE on every 4th layer (a step llama.cpp fixes).
+	ArchSmolLM3 Arch = "smollm3"
+	ArchGPT2    Arch = "gpt2"
 )
 
 // per-layer suffixes: GGUF "blk.N.<key>" ↔ HF "<prefix>N.<value>".
@@ -106,7 +109,7 @@ func withNames(base, extra map[string]string) map[string]string {
 
 func namesFor(arch Arch) (layer, global map[string]string, prefix string, err error) {
 	switch arch {
-	case ArchLlama, ArchQwen2:
+	case ArchLlama, ArchQwen2, ArchSmolLM3:
 		return llamaLayerNames, llamaGlobalNames, "model.layers.", nil
 	case ArchQwen3:
 		return qwen3LayerNames, llamaGlobalNames, "model.layers.", nil
@@ -271,16 +274,16 @@ func (f *File) HFTensor(name string) (HFTensor, error) {
 		shape[len(shape)-1-i] = int(d)
 	}
 	out := HFTensor{Name: hf, Shape: shape, Data: data}
-	if arch == ArchLlama {
+	if arch == ArchLlama || arch == ArchSmolLM3 {
 		isQ := strings.HasSuffix(name, ".attn_q.weight") || strings.HasSuffix(name, ".attn_q.bias")
 		isK := strings.HasSuffix(name, ".attn_k.weight") || strings.HasSuffix(name, ".attn_k.bias")
 		if isQ || isK {
-			heads, err := f.metaInt("llama.attention.head_count")
+			heads, err := f.metaInt(a + ".attention.head_count")
 			if err != nil {
 				return HFTensor{}, err
 			}
 			if isK {
-				if heads, err = f.metaIntOr("llama.attention.head_count_kv", heads); err != nil {
+				if heads, err = f.metaIntOr(a+".attention.head_count_kv", heads); err != nil {
 					return HFTensor{}, err
 				}
 			}
@@ -343,7 +346,7 @@ func (f *File) HFConfig() ([]byte, error) {
 		}
 	}
 	switch arch {
-	case ArchLlama, ArchQwen2, ArchQwen3, ArchOLMo2:
+	case ArchLlama, ArchQwen2, ArchQwen3, ArchOLMo2, ArchSmolLM3:
 		hidden, layers, heads := get("embedding_length"), get("block_count"), get("attention.head_count")
 		inter, ctx := get("feed_forward_length"), get("context_length")
 		if err != nil {
@@ -407,6 +410,10 @@ func (f *File) HFConfig() ([]byte, error) {
 		} else if arch == ArchQwen2 {
 			cfg["architectures"] = []string{"Qwen2ForCausalLM"}
 			cfg["use_sliding_window"] = false
+		} else if arch == ArchSmolLM3 {
+			cfg["architectures"] = []string{"SmolLM3ForCausalLM"}
+			cfg["attention_bias"], cfg["mlp_bias"] = qb && ob, mb
+			cfg["no_rope_layer_interval"], cfg["use_sliding_window"] = 4, false // llama.cpp's fixed step
 		} else if arch == ArchQwen3 {
 			cfg["architectures"] = []string{"Qwen3ForCausalLM"}
 			cfg["use_sliding_window"], cfg["attention_bias"] = false, qb

@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -43,6 +44,20 @@ func TestParseConfigNewArchs(t *testing.T) {
 		{"mistral v0.1", archJSON("mistral", `,"sliding_window":4096,"rope_theta":10000`), func(c *Config) bool {
 			return c.Arch == Mistral && c.SlidingWindow == 4096 && c.QKNorm == QKNormNone && !c.QKVBias
 		}},
+		{"smollm3 defaults", archJSON("smollm3", `,"num_hidden_layers":8`), func(c *Config) bool {
+			// SmolLM3Config: NoPE every 4th layer, rope_theta 2e6, tied embeddings.
+			want := []bool{false, false, false, true, false, false, false, true}
+			return c.Arch == SmolLM3 && fmt.Sprint(c.NoRoPE) == fmt.Sprint(want) && c.RopeTheta == 2e6 &&
+				c.TieWordEmbeddings && c.NormEps == 1e-6 && !c.QKVBias
+		}},
+		{"smollm3 3B keys", archJSON("smollm3", `,"no_rope_layers":[1,0],"no_rope_layer_interval":4,"use_sliding_window":false,
+			"sliding_window":null,"max_window_layers":28,"layer_types":["full_attention","full_attention"],"rope_theta":5000000,
+			"tie_word_embeddings":true,"attention_bias":false,"mlp_bias":false,"pad_token_id":128004`), func(c *Config) bool {
+			return fmt.Sprint(c.NoRoPE) == "[false true]" && c.RopeTheta == 5e6
+		}},
+		{"smollm3 interval", archJSON("smollm3", `,"no_rope_layer_interval":2,"tie_word_embeddings":false`), func(c *Config) bool {
+			return fmt.Sprint(c.NoRoPE) == "[false true]" && !c.TieWordEmbeddings
+		}},
 		{"mistral v0.3 null window", archJSON("mistral", `,"sliding_window":null,"head_dim":32`), func(c *Config) bool {
 			return c.SlidingWindow == 0 && c.HeadDim == 32
 		}},
@@ -69,6 +84,8 @@ func TestParseConfigNewArchsRefused(t *testing.T) {
 		{archJSON("mistral", `,"mlp_bias":true`), "mlp_bias"},
 		{archJSON("qwen3", `,"hidden_act":"gelu"`), "hidden_act"},
 		{archJSON("olmo2", `,"rope_scaling":{"rope_type":"yarn","factor":4}`), "rope_scaling.rope_type"},
+		{archJSON("smollm3", `,"layer_types":["sliding_attention","full_attention"],"sliding_window":64`), "layer_types"},
+		{archJSON("smollm3", `,"use_sliding_window":true,"sliding_window":64,"max_window_layers":0`), "use_sliding_window"},
 	}
 	for _, tc := range tests {
 		_, err := ParseConfig([]byte(tc.json))
@@ -77,10 +94,17 @@ func TestParseConfigNewArchsRefused(t *testing.T) {
 			t.Errorf("%s: err %v, want an unsupported ConfigError on %s", tc.json, err, tc.field)
 		}
 	}
-	_, err := ParseConfig([]byte(archJSON("mistral", `,"sliding_window":-1`)))
-	var ce *ConfigError
-	if !errors.As(err, &ce) || ce.Field != "sliding_window" || errors.Is(err, ErrUnsupported) {
-		t.Errorf("negative sliding_window: err %v", err)
+	for _, bad := range []struct{ json, field string }{
+		{archJSON("mistral", `,"sliding_window":-1`), "sliding_window"},
+		{archJSON("smollm3", `,"no_rope_layers":[1,1,0]`), "no_rope_layers"},
+		{archJSON("smollm3", `,"no_rope_layers":[1,2]`), "no_rope_layers"},
+		{archJSON("smollm3", `,"no_rope_layer_interval":0`), "no_rope_layer_interval"},
+	} {
+		_, err := ParseConfig([]byte(bad.json))
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Field != bad.field || errors.Is(err, ErrUnsupported) {
+			t.Errorf("%s: err %v, want a bad-field ConfigError on %s", bad.json, err, bad.field)
+		}
 	}
 }
 

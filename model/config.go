@@ -25,6 +25,9 @@ const (
 	OLMo2 Arch = "olmo2"
 	// Mistral is Llama with sliding-window attention (sliding_window).
 	Mistral Arch = "mistral"
+	// SmolLM3 is Llama with NoPE layers: no RoPE on the layers
+	// no_rope_layers marks 0 (by default every no_rope_layer_interval-th).
+	SmolLM3 Arch = "smollm3"
 )
 
 // QKNorm says whether and how q and k are RMS-normalised after their
@@ -86,6 +89,9 @@ type Config struct {
 	// the WebGPU backend runs only sequences of at most W positions, where
 	// the causal mask is the sliding one.
 	SlidingWindow int
+	// NoRoPE (SmolLM3) marks the layers that apply no rotary embedding;
+	// nil or all false elsewhere. Its length is Layers when set.
+	NoRoPE []bool
 
 	// DType is the checkpoint's declared dtype (config "dtype", formerly
 	// "torch_dtype"): "float32", "float16", "bfloat16" or "" when absent.
@@ -168,6 +174,8 @@ type rawConfig struct {
 	MaxWindow    *int             `json:"max_window_layers"`
 	ClipQKV      *float64         `json:"clip_qkv"`
 	LayerTypes   []string         `json:"layer_types"`
+	NoRopeLayers []int            `json:"no_rope_layers"`
+	NoRopeStep   *int             `json:"no_rope_layer_interval"`
 	TieEmbed     *bool            `json:"tie_word_embeddings"`
 	Quant        *json.RawMessage `json:"quantization_config"`
 	BOS          *json.RawMessage `json:"bos_token_id"`
@@ -219,12 +227,12 @@ func ParseConfig(data []byte) (*Config, error) {
 	switch Arch(r.ModelType) {
 	case GPT2:
 		c, err = parseGPT2(&r)
-	case Llama, Qwen2, Qwen3, OLMo2, Mistral:
+	case Llama, Qwen2, Qwen3, OLMo2, Mistral, SmolLM3:
 		c, err = parseLlama(&r)
 	case "":
 		return nil, badField("model_type", "missing")
 	default:
-		return nil, unsupported("model_type", "model type %q (supported: gpt2, llama, qwen2, qwen3, olmo2, mistral)", r.ModelType)
+		return nil, unsupported("model_type", "model type %q (supported: gpt2, llama, qwen2, qwen3, olmo2, mistral, smollm3)", r.ModelType)
 	}
 	if err != nil {
 		return nil, err
@@ -344,6 +352,36 @@ func parseLlama(r *rawConfig) (*Config, error) {
 		c.OutBias = c.QKVBias
 		c.QKNorm = QKNormFull
 		c.PostNorms = true
+	case SmolLM3:
+		c.QKVBias = boolOr(r.AttnBias, false)
+		c.OutBias = c.QKVBias
+		c.MLPBias = boolOr(r.MLPBias, false)
+		// SmolLM3Config: no_rope_layers[i] is 1 where layer i uses RoPE;
+		// absent, every no_rope_layer_interval-th layer (default 4) has none.
+		n := intOr(r.NumLayers, 0)
+		if r.NoRopeLayers != nil {
+			if len(r.NoRopeLayers) != n {
+				return nil, badField("no_rope_layers", "has %d entries for %d layers", len(r.NoRopeLayers), n)
+			}
+			c.NoRoPE = make([]bool, n)
+			for i, v := range r.NoRopeLayers {
+				if v != 0 && v != 1 {
+					return nil, badField("no_rope_layers", "entry %d is %d (0 or 1)", i, v)
+				}
+				c.NoRoPE[i] = v == 0
+			}
+		} else {
+			step := intOr(r.NoRopeStep, 4)
+			if step <= 0 {
+				return nil, badField("no_rope_layer_interval", "%d must be positive", step)
+			}
+			if n >= 0 && n <= maxDim {
+				c.NoRoPE = make([]bool, n)
+				for i := range c.NoRoPE {
+					c.NoRoPE[i] = (i+1)%step == 0
+				}
+			}
+		}
 	case Mistral:
 		// MistralConfig has no bias options; the projections have none.
 		if boolOr(r.AttnBias, false) {
@@ -357,7 +395,7 @@ func parseLlama(r *rawConfig) (*Config, error) {
 
 		return nil, unsupported("clip_qkv", "q/k/v clipping (%g)", *r.ClipQKV)
 	}
-	c.TieWordEmbeddings = boolOr(r.TieEmbed, false)
+	c.TieWordEmbeddings = boolOr(r.TieEmbed, c.Arch == SmolLM3) // SmolLM3Config ties by default
 
 	// Sliding-window attention changes the mask. Mistral always uses its
 	// sliding_window (null means none) on every layer. Qwen2/3
@@ -385,7 +423,11 @@ func parseLlama(r *rawConfig) (*Config, error) {
 
 	// RoPE: transformers 5 writes rope_parameters {rope_theta, rope_type,
 	// ...}; older configs have top-level rope_theta and rope_scaling.
-	c.RopeTheta = floatOr(r.RopeTheta, 10000)
+	thetaDefault := 10000.0
+	if c.Arch == SmolLM3 {
+		thetaDefault = 2000000 // SmolLM3Config's default
+	}
+	c.RopeTheta = floatOr(r.RopeTheta, thetaDefault)
 	var scaling *ropeParams
 	for _, src := range []struct {
 		name string
@@ -440,7 +482,7 @@ func parseLlama(r *rawConfig) (*Config, error) {
 // NewRandom) should be validated before use; ParseConfig does it.
 func (c *Config) Validate() error {
 	switch c.Arch {
-	case GPT2, Llama, Qwen2, Qwen3, OLMo2, Mistral:
+	case GPT2, Llama, Qwen2, Qwen3, OLMo2, Mistral, SmolLM3:
 	default:
 		return unsupported("model_type", "model type %q", c.Arch)
 	}
@@ -467,6 +509,9 @@ func (c *Config) Validate() error {
 	}
 	if !(c.NormEps > 0) || math.IsInf(float64(c.NormEps), 0) {
 		return badField("rms_norm_eps", "%g must be positive", c.NormEps)
+	}
+	if c.NoRoPE != nil && len(c.NoRoPE) != c.Layers {
+		return badField("no_rope_layers", "has %d entries for %d layers", len(c.NoRoPE), c.Layers)
 	}
 	if c.SlidingWindow < 0 || c.SlidingWindow > maxDim {
 		return badField("sliding_window", "%d out of range [0, %d]", c.SlidingWindow, maxDim)

@@ -123,7 +123,7 @@ func (m *Model) propagateKV(a *acts, kc *kvCache, pos, from int) {
 		be.MatMul(a.k, in, L.k, L.kB) // k is (1,G*D)
 		be.MatMul(a.v, in, L.v, L.vB) // v is (1,G*D)
 		m.qkNorm(L, nil, a.k)
-		if m.invFreq != nil {
+		if m.ropeLayer(i) {
 			be.RoPE(a.k, m.invFreq, c.KVHeads, c.HeadDim, pos)
 		}
 		be.CopyRows(kc.k[i], pos, a.k, 0, 1)

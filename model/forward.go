@@ -131,6 +131,12 @@ func (m *Model) preNorm(a *acts, x, w, b tensor.Tensor) tensor.Tensor {
 	return a.h
 }
 
+// ropeLayer says whether layer i applies RoPE (not GPT-2, not a SmolLM3
+// NoPE layer).
+func (m *Model) ropeLayer(i int) bool {
+	return m.invFreq != nil && !(i < len(m.Config.NoRoPE) && m.Config.NoRoPE[i])
+}
+
 // qkNorm applies the q/k RMSNorms (Config.QKNorm) in place to q and k
 // before RoPE; q may be nil (keys only).
 func (m *Model) qkNorm(L *layerWeights, q, k tensor.Tensor) {
@@ -253,10 +259,11 @@ func (m *Model) layerRange(a *acts, kc *kvCache, pos, lo, hi int, layerOut func(
 			be.MatMul(a.v, in, L.v, L.vB) // v is (T,G*D)
 		}
 		m.qkNorm(L, a.q, a.k)
-		if f != nil && m.invFreq != nil {
+		rope := m.ropeLayer(i)
+		if f != nil && rope {
 			f.RoPEKV(a.q, a.k, a.v, m.invFreq, kc.k[i], kc.v[i], c.Heads, c.KVHeads, c.HeadDim, pos)
 		} else {
-			if m.invFreq != nil {
+			if rope {
 				be.RoPE(a.q, m.invFreq, c.Heads, c.HeadDim, pos)
 				be.RoPE(a.k, m.invFreq, c.KVHeads, c.HeadDim, pos)
 			}
