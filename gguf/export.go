@@ -64,14 +64,16 @@ type hfConfig struct {
 	RopeScaling json.RawMessage `json:"rope_scaling"`
 	NoRope      []int           `json:"no_rope_layers"`
 	NoRopeStep  *int            `json:"no_rope_layer_interval"`
-	NEmbd       int             `json:"n_embd"`
-	NLayer      int             `json:"n_layer"`
-	NHead       int             `json:"n_head"`
-	NInner      *int            `json:"n_inner"`
-	NPositions  int             `json:"n_positions"`
-	LNEps       float64         `json:"layer_norm_epsilon"`
-	BOS         *int            `json:"bos_token_id"`
-	EOS         json.RawMessage `json:"eos_token_id"`
+	// gemma3_text
+	SlidingWindow *int            `json:"sliding_window"`
+	NEmbd         int             `json:"n_embd"`
+	NLayer        int             `json:"n_layer"`
+	NHead         int             `json:"n_head"`
+	NInner        *int            `json:"n_inner"`
+	NPositions    int             `json:"n_positions"`
+	LNEps         float64         `json:"layer_norm_epsilon"`
+	BOS           *int            `json:"bos_token_id"`
+	EOS           json.RawMessage `json:"eos_token_id"`
 }
 
 // smolLM3NoRoPE refuses NoPE layouts llama.cpp cannot express: its
@@ -83,6 +85,51 @@ func smolLM3NoRoPE(c hfConfig) error {
 	for i, v := range c.NoRope {
 		if want := (i+1)%4 != 0; (v != 0) != want {
 			return fmt.Errorf("gguf: smollm3 no_rope_layers[%d] = %d (llama.cpp skips RoPE on every 4th layer only): %w", i, v, ErrUnsupported)
+		}
+	}
+	return nil
+}
+
+// gemma3Exportable refuses Gemma 3 configs a llama.cpp gemma3 GGUF
+// cannot express: llama.cpp fixes the layer pattern (every 6th layer
+// global), the local RoPE base (10000) and the query scale
+// (1/sqrt(head_dim) below 27B), and has no key for the rest.
+func gemma3Exportable(config []byte, c hfConfig) error {
+	var g struct {
+		HeadDim     *int            `json:"head_dim"`
+		QueryScalar *float64        `json:"query_pre_attn_scalar"`
+		Pattern     *int            `json:"sliding_window_pattern"`
+		LayerTypes  []string        `json:"layer_types"`
+		RopeLocal   *float64        `json:"rope_local_base_freq"`
+		RopeParams  json.RawMessage `json:"rope_parameters"`
+		FinalCap    *float64        `json:"final_logit_softcapping"`
+		AttnCap     *float64        `json:"attn_logit_softcapping"`
+	}
+	if err := json.Unmarshal(config, &g); err != nil {
+		return fmt.Errorf("gguf: config.json: %w", err)
+	}
+	hd := 256
+	if g.HeadDim != nil {
+		hd = *g.HeadDim
+	}
+	refuse := func(what string) error { return fmt.Errorf("gguf: gemma3_text %s export: %w", what, ErrUnsupported) }
+	switch {
+	case c.SlidingWindow == nil || *c.SlidingWindow <= 0:
+		return refuse("without sliding_window")
+	case g.QueryScalar == nil || *g.QueryScalar != float64(hd):
+		return refuse("query_pre_attn_scalar other than head_dim")
+	case g.Pattern != nil && *g.Pattern != 6:
+		return refuse("sliding_window_pattern other than 6")
+	case g.RopeLocal != nil && *g.RopeLocal != 10000:
+		return refuse("rope_local_base_freq other than 10000")
+	case len(g.RopeParams) > 0 && string(g.RopeParams) != "null":
+		return refuse("rope_parameters")
+	case g.FinalCap != nil || g.AttnCap != nil:
+		return refuse("logit soft-capping")
+	}
+	for i, t := range g.LayerTypes {
+		if want := map[bool]string{true: "full_attention", false: "sliding_attention"}[(i+1)%6 == 0]; t != want {
+			return refuse(fmt.Sprintf("layer_types[%d] %q (llama.cpp: every 6th layer global)", i, t))
 		}
 	}
 	return nil
@@ -105,6 +152,12 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 		// sliding_window positions only.
 		arch = ArchLlama
 	}
+	if c.ModelType == "gemma3_text" {
+		arch = ArchGemma3
+		if err := gemma3Exportable(config, c); err != nil {
+			return nil, err
+		}
+	}
 	if _, _, _, err := namesFor(arch); err != nil {
 		return nil, err
 	}
@@ -125,7 +178,7 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 	set("general.file_type", fileType(opts.Type))
 	heads, kvHeads := 0, 0
 	switch arch {
-	case ArchLlama, ArchQwen2, ArchQwen3, ArchOLMo2, ArchSmolLM3:
+	case ArchLlama, ArchQwen2, ArchQwen3, ArchOLMo2, ArchSmolLM3, ArchGemma3:
 		if c.Heads <= 0 || c.Hidden <= 0 {
 			return nil, fmt.Errorf("gguf: config.json: hidden_size / num_attention_heads missing")
 		}
@@ -139,8 +192,16 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 			if arch == ArchQwen3 {
 				hd = 128 // Qwen3Config's default head_dim
 			}
+			if arch == ArchGemma3 {
+				hd = 256 // Gemma3TextConfig's
+			}
 		}
 		theta := 10000.0
+		if arch == ArchGemma3 {
+			theta = 1000000
+			set(p+"attention.sliding_window", uint32(*c.SlidingWindow))
+			set(p+"rope.freq_base_swa", float32(10000))
+		}
 		if arch == ArchSmolLM3 {
 			theta = 2000000
 			if err := smolLM3NoRoPE(c); err != nil {
@@ -214,6 +275,13 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 			if data, err = ropePermute(data, h, cols, true); err != nil {
 				return nil, fmt.Errorf("gguf: tensor %q: %w", t.Name, err)
 			}
+		}
+		if arch == ArchGemma3 && strings.HasSuffix(name, "norm.weight") {
+			d := make([]float32, len(data))
+			for i, v := range data {
+				d[i] = v + 1 // Gemma3RMSNorm's 1+w, as convert_hf_to_gguf.py writes it
+			}
+			data = d
 		}
 		if isConv1D(arch, name) && len(shape) == 2 {
 			data = transpose2D(data, shape[0], shape[1])

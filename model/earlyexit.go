@@ -124,7 +124,8 @@ func (m *Model) propagateKV(a *acts, kc *kvCache, pos, from int) {
 		be.MatMul(a.v, in, L.v, L.vB) // v is (1,G*D)
 		m.qkNorm(L, nil, a.k)
 		if m.ropeLayer(i) {
-			be.RoPE(a.k, m.invFreq, c.KVHeads, c.HeadDim, pos)
+			invFreq, _ := m.layerRoPE(i)
+			be.RoPE(a.k, invFreq, c.KVHeads, c.HeadDim, pos)
 		}
 		be.CopyRows(kc.k[i], pos, a.k, 0, 1)
 		be.CopyRows(kc.v[i], pos, a.v, 0, 1)
