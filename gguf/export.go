@@ -152,6 +152,10 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 		// sliding_window positions only.
 		arch = ArchLlama
 	}
+	// phi3 keeps its fused qkv_proj / gate_up_proj (attn_qkv, ffn_up). Like
+	// mistral's, its sliding_window is not written (llama.cpp's phi3 graph
+	// disables it), so the file equals the checkpoint on sequences of at
+	// most sliding_window positions only.
 	if c.ModelType == "gemma3_text" {
 		arch = ArchGemma3
 		if err := gemma3Exportable(config, c); err != nil {
@@ -178,7 +182,7 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 	set("general.file_type", fileType(opts.Type))
 	heads, kvHeads := 0, 0
 	switch arch {
-	case ArchLlama, ArchQwen2, ArchQwen3, ArchOLMo2, ArchSmolLM3, ArchGemma3:
+	case ArchLlama, ArchQwen2, ArchQwen3, ArchOLMo2, ArchSmolLM3, ArchGemma3, ArchPhi3:
 		if c.Heads <= 0 || c.Hidden <= 0 {
 			return nil, fmt.Errorf("gguf: config.json: hidden_size / num_attention_heads missing")
 		}

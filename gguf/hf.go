@@ -27,7 +27,11 @@ const (
 	// weights stored as 1+w (convert_hf_to_gguf.py adds the 1), Q/K not
 	// permuted (NEOX RoPE), every 6th layer global.
 	ArchGemma3 Arch = "gemma3"
-	ArchGPT2   Arch = "gpt2"
+	// ArchPhi3 is llama.cpp's LLM_ARCH_PHI3: fused attn_qkv and ffn_up
+	// (gate|up), NEOX RoPE (no Q/K permutation). llama.cpp disables its
+	// sliding window.
+	ArchPhi3 Arch = "phi3"
+	ArchGPT2 Arch = "gpt2"
 )
 
 // per-layer suffixes: GGUF "blk.N.<key>" ↔ HF "<prefix>N.<value>".
@@ -87,6 +91,14 @@ var (
 		"ffn_down.weight":            "mlp.down_proj.weight",
 		"post_ffw_norm.weight":       "post_feedforward_layernorm.weight",
 	}
+	phi3LayerNames = map[string]string{
+		"attn_norm.weight":   "input_layernorm.weight",
+		"attn_qkv.weight":    "self_attn.qkv_proj.weight",
+		"attn_output.weight": "self_attn.o_proj.weight",
+		"ffn_norm.weight":    "post_attention_layernorm.weight",
+		"ffn_up.weight":      "mlp.gate_up_proj.weight",
+		"ffn_down.weight":    "mlp.down_proj.weight",
+	}
 	llamaGlobalNames = map[string]string{
 		"token_embd.weight":  "model.embed_tokens.weight",
 		"output_norm.weight": "model.norm.weight",
@@ -136,6 +148,8 @@ func namesFor(arch Arch) (layer, global map[string]string, prefix string, err er
 		return olmo2LayerNames, llamaGlobalNames, "model.layers.", nil
 	case ArchGemma3:
 		return gemma3LayerNames, llamaGlobalNames, "model.layers.", nil
+	case ArchPhi3:
+		return phi3LayerNames, llamaGlobalNames, "model.layers.", nil
 	case ArchGPT2:
 		return gpt2LayerNames, gpt2GlobalNames, "transformer.h.", nil
 	}
@@ -372,7 +386,7 @@ func (f *File) HFConfig() ([]byte, error) {
 		}
 	}
 	switch arch {
-	case ArchLlama, ArchQwen2, ArchQwen3, ArchOLMo2, ArchSmolLM3, ArchGemma3:
+	case ArchLlama, ArchQwen2, ArchQwen3, ArchOLMo2, ArchSmolLM3, ArchGemma3, ArchPhi3:
 		hidden, layers, heads := get("embedding_length"), get("block_count"), get("attention.head_count")
 		inter, ctx := get("feed_forward_length"), get("context_length")
 		if err != nil {
@@ -436,6 +450,9 @@ func (f *File) HFConfig() ([]byte, error) {
 		} else if arch == ArchQwen2 {
 			cfg["architectures"] = []string{"Qwen2ForCausalLM"}
 			cfg["use_sliding_window"] = false
+		} else if arch == ArchPhi3 {
+			cfg["architectures"] = []string{"Phi3ForCausalLM"}
+			cfg["sliding_window"] = nil // llama.cpp runs phi3 without one
 		} else if arch == ArchGemma3 {
 			win, err := f.metaInt(p + "attention.sliding_window")
 			if err != nil {

@@ -76,6 +76,12 @@ func TestParseConfigNewArchs(t *testing.T) {
 			"sliding_attention":{"rope_type":"default","rope_theta":20000}}`), func(c *Config) bool {
 			return c.RopeTheta == 5e5 && c.LocalRopeTheta == 2e4
 		}},
+		{"phi3 mini-4k keys", archJSON("phi3", `,"hidden_act":"silu","sliding_window":2047,"rope_scaling":null,"rope_theta":10000.0,
+			"original_max_position_embeddings":4096,"max_position_embeddings":4096,"rms_norm_eps":1e-05,"tie_word_embeddings":false,
+			"resid_pdrop":0.0,"embd_pdrop":0.0,"attention_dropout":0.0,"pad_token_id":32000,"bos_token_id":1,"eos_token_id":32000`), func(c *Config) bool {
+			return c.Arch == Phi3 && c.SlidingWindow == 2047 && c.HeadDim == 16 && !c.QKVBias && !c.MLPBias && c.NormEps == 1e-5
+		}},
+		{"phi3 no window", archJSON("phi3", `,"sliding_window":null`), func(c *Config) bool { return c.SlidingWindow == 0 }},
 		{"mistral v0.3 null window", archJSON("mistral", `,"sliding_window":null,"head_dim":32`), func(c *Config) bool {
 			return c.SlidingWindow == 0 && c.HeadDim == 32
 		}},
@@ -102,6 +108,10 @@ func TestParseConfigNewArchsRefused(t *testing.T) {
 		{archJSON("mistral", `,"mlp_bias":true`), "mlp_bias"},
 		{archJSON("qwen3", `,"hidden_act":"gelu"`), "hidden_act"},
 		{archJSON("olmo2", `,"rope_scaling":{"rope_type":"yarn","factor":4}`), "rope_scaling.rope_type"},
+		{archJSON("phi3", `,"rope_scaling":{"type":"longrope","long_factor":[1],"short_factor":[1]}`), "rope_scaling.rope_type"},
+		{archJSON("phi3", `,"rope_scaling":{"type":"su","long_factor":[1],"short_factor":[1]}`), "rope_scaling.rope_type"},
+		{archJSON("phi3", `,"partial_rotary_factor":0.75`), "partial_rotary_factor"},
+		{archJSON("phi3", `,"attention_bias":true`), "attention_bias"},
 		{archJSON("gemma3_text", `,"final_logit_softcapping":30`), "final_logit_softcapping"},
 		{archJSON("gemma3_text", `,"attn_logit_softcapping":50`), "attn_logit_softcapping"},
 		{archJSON("gemma3_text", `,"rope_scaling":{"rope_type":"linear","factor":8}`), "rope_scaling"},

@@ -34,6 +34,9 @@ const (
 	// query_pre_attn_scalar, and sliding-window layers with their own
 	// RoPE base between global ones.
 	Gemma3 Arch = "gemma3_text"
+	// Phi3 is Llama with fused projections (qkv_proj, gate_up_proj, split
+	// at load) and an optional sliding window on every layer.
+	Phi3 Arch = "phi3"
 )
 
 // QKNorm says whether and how q and k are RMS-normalised after their
@@ -252,14 +255,14 @@ func ParseConfig(data []byte) (*Config, error) {
 	switch Arch(r.ModelType) {
 	case GPT2:
 		c, err = parseGPT2(&r)
-	case Llama, Qwen2, Qwen3, OLMo2, Mistral, SmolLM3:
+	case Llama, Qwen2, Qwen3, OLMo2, Mistral, SmolLM3, Phi3:
 		c, err = parseLlama(&r)
 	case Gemma3:
 		c, err = parseGemma3(&r)
 	case "":
 		return nil, badField("model_type", "missing")
 	default:
-		return nil, unsupported("model_type", "model type %q (supported: gpt2, llama, qwen2, qwen3, olmo2, mistral, smollm3, gemma3_text)", r.ModelType)
+		return nil, unsupported("model_type", "model type %q (supported: gpt2, llama, qwen2, qwen3, olmo2, mistral, smollm3, gemma3_text, phi3)", r.ModelType)
 	}
 	if err != nil {
 		return nil, err
@@ -354,8 +357,8 @@ func parseLlama(r *rawConfig) (*Config, error) {
 	}
 	c.MaxPositions = intOr(r.MaxPos, 2048)
 	epsDefault := 1e-6
-	if c.Arch == OLMo2 || c.Arch == Mistral {
-		epsDefault = 1e-5 // Olmo2Config's and MistralConfig's defaults
+	if c.Arch == OLMo2 || c.Arch == Mistral || c.Arch == Phi3 {
+		epsDefault = 1e-5 // Olmo2Config's, MistralConfig's and Phi3Config's defaults
 	}
 	c.NormEps = float32(floatOr(r.RMSNormEps, epsDefault))
 	if act := strOr(r.HiddenAct, "silu"); act != "silu" {
@@ -409,6 +412,17 @@ func parseLlama(r *rawConfig) (*Config, error) {
 				}
 			}
 		}
+	case Phi3:
+		// Phi3Config has no bias options; LongRoPE ("longrope", "su") is
+		// refused with the other unknown rope_scaling types below.
+		for _, b := range []struct {
+			name string
+			v    *bool
+		}{{"attention_bias", r.AttnBias}, {"mlp_bias", r.MLPBias}} {
+			if boolOr(b.v, false) {
+				return nil, unsupported(b.name, "feature (true) for phi3")
+			}
+		}
 	case Mistral:
 		// MistralConfig has no bias options; the projections have none.
 		if boolOr(r.AttnBias, false) {
@@ -429,7 +443,7 @@ func parseLlama(r *rawConfig) (*Config, error) {
 	// use it only with use_sliding_window, and then only on layers from
 	// max_window_layers on; refuse that rather than silently computing full
 	// attention.
-	if c.Arch == Mistral {
+	if c.Arch == Mistral || c.Arch == Phi3 {
 		if r.SlidingWin != nil && *r.SlidingWin > 0 {
 			c.SlidingWindow = *r.SlidingWin
 		} else if r.SlidingWin != nil && *r.SlidingWin < 0 {
@@ -623,7 +637,7 @@ func parseGemma3(r *rawConfig) (*Config, error) {
 // NewRandom) should be validated before use; ParseConfig does it.
 func (c *Config) Validate() error {
 	switch c.Arch {
-	case GPT2, Llama, Qwen2, Qwen3, OLMo2, Mistral, SmolLM3, Gemma3:
+	case GPT2, Llama, Qwen2, Qwen3, OLMo2, Mistral, SmolLM3, Gemma3, Phi3:
 	default:
 		return unsupported("model_type", "model type %q", c.Arch)
 	}

@@ -181,6 +181,32 @@ func (l *loader) vector(name string, n int) (tensor.Tensor, error) {
 	return l.keepAs(name, t, err)
 }
 
+// rowBlocks reads a fused (sum of blocks, k) weight and uploads its row
+// blocks as separate (n, k) matrices in its dtype (Phi-3's qkv_proj and
+// gate_up_proj). Quantized fused weights are not split.
+func (l *loader) rowBlocks(name string, k int, blocks ...int) ([]tensor.Tensor, error) {
+	rows := 0
+	for _, n := range blocks {
+		rows += n
+	}
+	dt, b, err := l.src.Float(name, rows, k)
+	if err != nil {
+		return nil, err
+	}
+	es := dt.Size()
+	var res []tensor.Tensor
+	from := 0
+	for _, n := range blocks {
+		t, err := l.m.be.Upload([]int{n, k}, dt, b[from*k*es:(from+n)*k*es])
+		if t, err = l.keepAs(name, t, err); err != nil {
+			return nil, err
+		}
+		res = append(res, t)
+		from += n
+	}
+	return res, nil
+}
+
 // normVector reads an RMSNorm weight: as vector, plus 1 for Gemma 3
 // (Gemma3RMSNorm scales by 1+w).
 func (l *loader) normVector(name string, n int) (tensor.Tensor, error) {
@@ -357,15 +383,29 @@ func (l *loader) loadLlama() error {
 	for i := range m.layers {
 		L := &m.layers[i]
 		h := fmt.Sprintf("model.layers.%d.", i)
-		for _, w := range []struct {
+		type mat struct {
 			dst  *tensor.Tensor
 			name string
 			n, k int
-		}{
-			{&L.q, "self_attn.q_proj", QW, C}, {&L.k, "self_attn.k_proj", KW, C},
-			{&L.v, "self_attn.v_proj", KW, C}, {&L.o, "self_attn.o_proj", C, QW},
-			{&L.gate, "mlp.gate_proj", I, C}, {&L.up, "mlp.up_proj", I, C}, {&L.down, "mlp.down_proj", C, I},
-		} {
+		}
+		mats := []mat{{&L.o, "self_attn.o_proj", C, QW}, {&L.down, "mlp.down_proj", C, I}}
+		if c.Arch == Phi3 {
+			// Phi-3's fused projections: rows q|k|v and gate|up.
+			qkv, err := l.rowBlocks(h+"self_attn.qkv_proj.weight", C, QW, KW, KW)
+			if err != nil {
+				return err
+			}
+			L.q, L.k, L.v = qkv[0], qkv[1], qkv[2]
+			gu, err := l.rowBlocks(h+"mlp.gate_up_proj.weight", C, I, I)
+			if err != nil {
+				return err
+			}
+			L.gate, L.up = gu[0], gu[1]
+		} else {
+			mats = append(mats, mat{&L.q, "self_attn.q_proj", QW, C}, mat{&L.k, "self_attn.k_proj", KW, C},
+				mat{&L.v, "self_attn.v_proj", KW, C}, mat{&L.gate, "mlp.gate_proj", I, C}, mat{&L.up, "mlp.up_proj", I, C})
+		}
+		for _, w := range mats {
 			if *w.dst, err = l.matrix(h+w.name+".weight", w.n, w.k); err != nil {
 				return err
 			}
