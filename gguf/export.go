@@ -62,14 +62,77 @@ type hfConfig struct {
 		RopeType  string   `json:"rope_type"`
 	} `json:"rope_parameters"`
 	RopeScaling json.RawMessage `json:"rope_scaling"`
-	NEmbd       int             `json:"n_embd"`
-	NLayer      int             `json:"n_layer"`
-	NHead       int             `json:"n_head"`
-	NInner      *int            `json:"n_inner"`
-	NPositions  int             `json:"n_positions"`
-	LNEps       float64         `json:"layer_norm_epsilon"`
-	BOS         *int            `json:"bos_token_id"`
-	EOS         json.RawMessage `json:"eos_token_id"`
+	NoRope      []int           `json:"no_rope_layers"`
+	NoRopeStep  *int            `json:"no_rope_layer_interval"`
+	// gemma3_text
+	SlidingWindow *int            `json:"sliding_window"`
+	NEmbd         int             `json:"n_embd"`
+	NLayer        int             `json:"n_layer"`
+	NHead         int             `json:"n_head"`
+	NInner        *int            `json:"n_inner"`
+	NPositions    int             `json:"n_positions"`
+	LNEps         float64         `json:"layer_norm_epsilon"`
+	BOS           *int            `json:"bos_token_id"`
+	EOS           json.RawMessage `json:"eos_token_id"`
+}
+
+// smolLM3NoRoPE refuses NoPE layouts llama.cpp cannot express: its
+// smollm3 graph skips RoPE on layers i with (i+1) % 4 == 0, always.
+func smolLM3NoRoPE(c hfConfig) error {
+	if c.NoRopeStep != nil && *c.NoRopeStep != 4 && c.NoRope == nil {
+		return fmt.Errorf("gguf: smollm3 no_rope_layer_interval %d (llama.cpp fixes 4): %w", *c.NoRopeStep, ErrUnsupported)
+	}
+	for i, v := range c.NoRope {
+		if want := (i+1)%4 != 0; (v != 0) != want {
+			return fmt.Errorf("gguf: smollm3 no_rope_layers[%d] = %d (llama.cpp skips RoPE on every 4th layer only): %w", i, v, ErrUnsupported)
+		}
+	}
+	return nil
+}
+
+// gemma3Exportable refuses Gemma 3 configs a llama.cpp gemma3 GGUF
+// cannot express: llama.cpp fixes the layer pattern (every 6th layer
+// global), the local RoPE base (10000) and the query scale
+// (1/sqrt(head_dim) below 27B), and has no key for the rest.
+func gemma3Exportable(config []byte, c hfConfig) error {
+	var g struct {
+		HeadDim     *int            `json:"head_dim"`
+		QueryScalar *float64        `json:"query_pre_attn_scalar"`
+		Pattern     *int            `json:"sliding_window_pattern"`
+		LayerTypes  []string        `json:"layer_types"`
+		RopeLocal   *float64        `json:"rope_local_base_freq"`
+		RopeParams  json.RawMessage `json:"rope_parameters"`
+		FinalCap    *float64        `json:"final_logit_softcapping"`
+		AttnCap     *float64        `json:"attn_logit_softcapping"`
+	}
+	if err := json.Unmarshal(config, &g); err != nil {
+		return fmt.Errorf("gguf: config.json: %w", err)
+	}
+	hd := 256
+	if g.HeadDim != nil {
+		hd = *g.HeadDim
+	}
+	refuse := func(what string) error { return fmt.Errorf("gguf: gemma3_text %s export: %w", what, ErrUnsupported) }
+	switch {
+	case c.SlidingWindow == nil || *c.SlidingWindow <= 0:
+		return refuse("without sliding_window")
+	case g.QueryScalar == nil || *g.QueryScalar != float64(hd):
+		return refuse("query_pre_attn_scalar other than head_dim")
+	case g.Pattern != nil && *g.Pattern != 6:
+		return refuse("sliding_window_pattern other than 6")
+	case g.RopeLocal != nil && *g.RopeLocal != 10000:
+		return refuse("rope_local_base_freq other than 10000")
+	case len(g.RopeParams) > 0 && string(g.RopeParams) != "null":
+		return refuse("rope_parameters")
+	case g.FinalCap != nil || g.AttnCap != nil:
+		return refuse("logit soft-capping")
+	}
+	for i, t := range g.LayerTypes {
+		if want := map[bool]string{true: "full_attention", false: "sliding_attention"}[(i+1)%6 == 0]; t != want {
+			return refuse(fmt.Sprintf("layer_types[%d] %q (llama.cpp: every 6th layer global)", i, t))
+		}
+	}
+	return nil
 }
 
 // ExportHF converts an HF checkpoint (config.json bytes and its tensors)
@@ -88,6 +151,16 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 		// none), so the file equals the checkpoint on sequences of at most
 		// sliding_window positions only.
 		arch = ArchLlama
+	}
+	// phi3 keeps its fused qkv_proj / gate_up_proj (attn_qkv, ffn_up). Like
+	// mistral's, its sliding_window is not written (llama.cpp's phi3 graph
+	// disables it), so the file equals the checkpoint on sequences of at
+	// most sliding_window positions only.
+	if c.ModelType == "gemma3_text" {
+		arch = ArchGemma3
+		if err := gemma3Exportable(config, c); err != nil {
+			return nil, err
+		}
 	}
 	if _, _, _, err := namesFor(arch); err != nil {
 		return nil, err
@@ -109,7 +182,7 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 	set("general.file_type", fileType(opts.Type))
 	heads, kvHeads := 0, 0
 	switch arch {
-	case ArchLlama, ArchQwen2, ArchQwen3, ArchOLMo2:
+	case ArchLlama, ArchQwen2, ArchQwen3, ArchOLMo2, ArchSmolLM3, ArchGemma3, ArchPhi3:
 		if c.Heads <= 0 || c.Hidden <= 0 {
 			return nil, fmt.Errorf("gguf: config.json: hidden_size / num_attention_heads missing")
 		}
@@ -123,8 +196,22 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 			if arch == ArchQwen3 {
 				hd = 128 // Qwen3Config's default head_dim
 			}
+			if arch == ArchGemma3 {
+				hd = 256 // Gemma3TextConfig's
+			}
 		}
 		theta := 10000.0
+		if arch == ArchGemma3 {
+			theta = 1000000
+			set(p+"attention.sliding_window", uint32(*c.SlidingWindow))
+			set(p+"rope.freq_base_swa", float32(10000))
+		}
+		if arch == ArchSmolLM3 {
+			theta = 2000000
+			if err := smolLM3NoRoPE(c); err != nil {
+				return nil, err
+			}
+		}
 		if c.RopeTheta != nil {
 			theta = *c.RopeTheta
 		}
@@ -178,7 +265,7 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 			return nil, fmt.Errorf("gguf: tensor %q has no GGUF name for architecture %q", t.Name, arch)
 		}
 		data, shape := t.Data, t.Shape
-		if arch == ArchLlama && (strings.HasSuffix(name, ".attn_q.weight") || strings.HasSuffix(name, ".attn_q.bias") ||
+		if (arch == ArchLlama || arch == ArchSmolLM3) && (strings.HasSuffix(name, ".attn_q.weight") || strings.HasSuffix(name, ".attn_q.bias") ||
 			strings.HasSuffix(name, ".attn_k.weight") || strings.HasSuffix(name, ".attn_k.bias")) {
 			h := heads
 			if strings.Contains(name, ".attn_k.") {
@@ -192,6 +279,13 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 			if data, err = ropePermute(data, h, cols, true); err != nil {
 				return nil, fmt.Errorf("gguf: tensor %q: %w", t.Name, err)
 			}
+		}
+		if arch == ArchGemma3 && strings.HasSuffix(name, "norm.weight") {
+			d := make([]float32, len(data))
+			for i, v := range data {
+				d[i] = v + 1 // Gemma3RMSNorm's 1+w, as convert_hf_to_gguf.py writes it
+			}
+			data = d
 		}
 		if isConv1D(arch, name) && len(shape) == 2 {
 			data = transpose2D(data, shape[0], shape[1])

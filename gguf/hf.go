@@ -20,7 +20,18 @@ const (
 	ArchQwen2 Arch = "qwen2"
 	ArchQwen3 Arch = "qwen3"
 	ArchOLMo2 Arch = "olmo2"
-	ArchGPT2  Arch = "gpt2"
+	// ArchSmolLM3 is llama.cpp's LLM_ARCH_SMOLLM3: llama's tensors (Q/K
+	// permuted) with no RoPE on every 4th layer (a step llama.cpp fixes).
+	ArchSmolLM3 Arch = "smollm3"
+	// ArchGemma3 is llama.cpp's LLM_ARCH_GEMMA3, HF gemma3_text: norm
+	// weights stored as 1+w (convert_hf_to_gguf.py adds the 1), Q/K not
+	// permuted (NEOX RoPE), every 6th layer global.
+	ArchGemma3 Arch = "gemma3"
+	// ArchPhi3 is llama.cpp's LLM_ARCH_PHI3: fused attn_qkv and ffn_up
+	// (gate|up), NEOX RoPE (no Q/K permutation). llama.cpp disables its
+	// sliding window.
+	ArchPhi3 Arch = "phi3"
+	ArchGPT2 Arch = "gpt2"
 )
 
 // per-layer suffixes: GGUF "blk.N.<key>" ↔ HF "<prefix>N.<value>".
@@ -65,6 +76,29 @@ var (
 		"ffn_down.weight":            "mlp.down_proj.weight",
 		"post_ffw_norm.weight":       "post_feedforward_layernorm.weight",
 	}
+	gemma3LayerNames = map[string]string{
+		"attn_norm.weight":           "input_layernorm.weight",
+		"attn_q.weight":              "self_attn.q_proj.weight",
+		"attn_k.weight":              "self_attn.k_proj.weight",
+		"attn_v.weight":              "self_attn.v_proj.weight",
+		"attn_output.weight":         "self_attn.o_proj.weight",
+		"attn_q_norm.weight":         "self_attn.q_norm.weight",
+		"attn_k_norm.weight":         "self_attn.k_norm.weight",
+		"post_attention_norm.weight": "post_attention_layernorm.weight",
+		"ffn_norm.weight":            "pre_feedforward_layernorm.weight",
+		"ffn_gate.weight":            "mlp.gate_proj.weight",
+		"ffn_up.weight":              "mlp.up_proj.weight",
+		"ffn_down.weight":            "mlp.down_proj.weight",
+		"post_ffw_norm.weight":       "post_feedforward_layernorm.weight",
+	}
+	phi3LayerNames = map[string]string{
+		"attn_norm.weight":   "input_layernorm.weight",
+		"attn_qkv.weight":    "self_attn.qkv_proj.weight",
+		"attn_output.weight": "self_attn.o_proj.weight",
+		"ffn_norm.weight":    "post_attention_layernorm.weight",
+		"ffn_up.weight":      "mlp.gate_up_proj.weight",
+		"ffn_down.weight":    "mlp.down_proj.weight",
+	}
 	llamaGlobalNames = map[string]string{
 		"token_embd.weight":  "model.embed_tokens.weight",
 		"output_norm.weight": "model.norm.weight",
@@ -106,12 +140,16 @@ func withNames(base, extra map[string]string) map[string]string {
 
 func namesFor(arch Arch) (layer, global map[string]string, prefix string, err error) {
 	switch arch {
-	case ArchLlama, ArchQwen2:
+	case ArchLlama, ArchQwen2, ArchSmolLM3:
 		return llamaLayerNames, llamaGlobalNames, "model.layers.", nil
 	case ArchQwen3:
 		return qwen3LayerNames, llamaGlobalNames, "model.layers.", nil
 	case ArchOLMo2:
 		return olmo2LayerNames, llamaGlobalNames, "model.layers.", nil
+	case ArchGemma3:
+		return gemma3LayerNames, llamaGlobalNames, "model.layers.", nil
+	case ArchPhi3:
+		return phi3LayerNames, llamaGlobalNames, "model.layers.", nil
 	case ArchGPT2:
 		return gpt2LayerNames, gpt2GlobalNames, "transformer.h.", nil
 	}
@@ -271,16 +309,16 @@ func (f *File) HFTensor(name string) (HFTensor, error) {
 		shape[len(shape)-1-i] = int(d)
 	}
 	out := HFTensor{Name: hf, Shape: shape, Data: data}
-	if arch == ArchLlama {
+	if arch == ArchLlama || arch == ArchSmolLM3 {
 		isQ := strings.HasSuffix(name, ".attn_q.weight") || strings.HasSuffix(name, ".attn_q.bias")
 		isK := strings.HasSuffix(name, ".attn_k.weight") || strings.HasSuffix(name, ".attn_k.bias")
 		if isQ || isK {
-			heads, err := f.metaInt("llama.attention.head_count")
+			heads, err := f.metaInt(a + ".attention.head_count")
 			if err != nil {
 				return HFTensor{}, err
 			}
 			if isK {
-				if heads, err = f.metaIntOr("llama.attention.head_count_kv", heads); err != nil {
+				if heads, err = f.metaIntOr(a+".attention.head_count_kv", heads); err != nil {
 					return HFTensor{}, err
 				}
 			}
@@ -296,6 +334,11 @@ func (f *File) HFTensor(name string) (HFTensor, error) {
 	if isConv1D(arch, name) && len(shape) == 2 {
 		out.Data = transpose2D(data, shape[0], shape[1])
 		out.Shape = []int{shape[1], shape[0]}
+	}
+	if arch == ArchGemma3 && strings.HasSuffix(name, "norm.weight") {
+		for i := range out.Data {
+			out.Data[i]-- // the file holds 1+w
+		}
 	}
 	return out, nil
 }
@@ -343,7 +386,7 @@ func (f *File) HFConfig() ([]byte, error) {
 		}
 	}
 	switch arch {
-	case ArchLlama, ArchQwen2, ArchQwen3, ArchOLMo2:
+	case ArchLlama, ArchQwen2, ArchQwen3, ArchOLMo2, ArchSmolLM3, ArchGemma3, ArchPhi3:
 		hidden, layers, heads := get("embedding_length"), get("block_count"), get("attention.head_count")
 		inter, ctx := get("feed_forward_length"), get("context_length")
 		if err != nil {
@@ -407,6 +450,28 @@ func (f *File) HFConfig() ([]byte, error) {
 		} else if arch == ArchQwen2 {
 			cfg["architectures"] = []string{"Qwen2ForCausalLM"}
 			cfg["use_sliding_window"] = false
+		} else if arch == ArchPhi3 {
+			cfg["architectures"] = []string{"Phi3ForCausalLM"}
+			cfg["sliding_window"] = nil // llama.cpp runs phi3 without one
+		} else if arch == ArchGemma3 {
+			win, err := f.metaInt(p + "attention.sliding_window")
+			if err != nil {
+				return nil, err
+			}
+			local, err := f.metaFloatOr(p+"rope.freq_base_swa", 10000)
+			if err != nil {
+				return nil, err
+			}
+			cfg["model_type"], cfg["architectures"] = "gemma3_text", []string{"Gemma3ForCausalLM"}
+			cfg["hidden_activation"], cfg["query_pre_attn_scalar"] = "gelu_pytorch_tanh", headDim
+			cfg["sliding_window"], cfg["sliding_window_pattern"], cfg["rope_local_base_freq"] = win, 6, local
+			cfg["rope_theta"] = theta
+			delete(cfg, "rope_parameters")
+			delete(cfg, "hidden_act")
+		} else if arch == ArchSmolLM3 {
+			cfg["architectures"] = []string{"SmolLM3ForCausalLM"}
+			cfg["attention_bias"], cfg["mlp_bias"] = qb && ob, mb
+			cfg["no_rope_layer_interval"], cfg["use_sliding_window"] = 4, false // llama.cpp's fixed step
 		} else if arch == ArchQwen3 {
 			cfg["architectures"] = []string{"Qwen3ForCausalLM"}
 			cfg["use_sliding_window"], cfg["attention_bias"] = false, qb

@@ -25,6 +25,18 @@ const (
 	OLMo2 Arch = "olmo2"
 	// Mistral is Llama with sliding-window attention (sliding_window).
 	Mistral Arch = "mistral"
+	// SmolLM3 is Llama with NoPE layers: no RoPE on the layers
+	// no_rope_layers marks 0 (by default every no_rope_layer_interval-th).
+	SmolLM3 Arch = "smollm3"
+	// Gemma3 is Gemma 3's text model (Gemma3ForCausalLM): GeGLU with
+	// tanh-GELU, embeddings scaled by sqrt(hidden), RMSNorms with weight
+	// 1+w before and after both sub-blocks, per-head q/k norms,
+	// query_pre_attn_scalar, and sliding-window layers with their own
+	// RoPE base between global ones.
+	Gemma3 Arch = "gemma3_text"
+	// Phi3 is Llama with fused projections (qkv_proj, gate_up_proj, split
+	// at load) and an optional sliding window on every layer.
+	Phi3 Arch = "phi3"
 )
 
 // QKNorm says whether and how q and k are RMS-normalised after their
@@ -86,6 +98,21 @@ type Config struct {
 	// the WebGPU backend runs only sequences of at most W positions, where
 	// the causal mask is the sliding one.
 	SlidingWindow int
+	// NoRoPE (SmolLM3) marks the layers that apply no rotary embedding;
+	// nil or all false elsewhere. Its length is Layers when set.
+	NoRoPE []bool
+	// Gemma 3: EmbedScale multiplies the token embeddings (0: none);
+	// SandwichNorms adds norms of both sub-blocks' outputs (weights
+	// postAttn, postFFN) to the pre-norms; GeGLU is the gated MLP with
+	// tanh-GELU for SiLU. SlidingLayers marks the layers that use
+	// SlidingWindow (nil: all of them do, as Mistral) and LocalRopeTheta
+	// is those layers' RoPE base. Norm weights are stored as w and used as
+	// 1+w (loading adds the 1, as llama.cpp's converter does).
+	EmbedScale     float32
+	SandwichNorms  bool
+	GeGLU          bool
+	SlidingLayers  []bool
+	LocalRopeTheta float64
 
 	// DType is the checkpoint's declared dtype (config "dtype", formerly
 	// "torch_dtype"): "float32", "float16", "bfloat16" or "" when absent.
@@ -168,7 +195,16 @@ type rawConfig struct {
 	MaxWindow    *int             `json:"max_window_layers"`
 	ClipQKV      *float64         `json:"clip_qkv"`
 	LayerTypes   []string         `json:"layer_types"`
+	NoRopeLayers []int            `json:"no_rope_layers"`
+	NoRopeStep   *int             `json:"no_rope_layer_interval"`
 	TieEmbed     *bool            `json:"tie_word_embeddings"`
+	HiddenActv   *string          `json:"hidden_activation"`
+	QueryScalar  *float64         `json:"query_pre_attn_scalar"`
+	SlidingPat   *int             `json:"sliding_window_pattern"`
+	RopeLocal    *float64         `json:"rope_local_base_freq"`
+	FinalSoftcap *float64         `json:"final_logit_softcapping"`
+	AttnSoftcap  *float64         `json:"attn_logit_softcapping"`
+	Bidi         *bool            `json:"use_bidirectional_attention"`
 	Quant        *json.RawMessage `json:"quantization_config"`
 	BOS          *json.RawMessage `json:"bos_token_id"`
 	EOS          *json.RawMessage `json:"eos_token_id"`
@@ -219,12 +255,14 @@ func ParseConfig(data []byte) (*Config, error) {
 	switch Arch(r.ModelType) {
 	case GPT2:
 		c, err = parseGPT2(&r)
-	case Llama, Qwen2, Qwen3, OLMo2, Mistral:
+	case Llama, Qwen2, Qwen3, OLMo2, Mistral, SmolLM3, Phi3:
 		c, err = parseLlama(&r)
+	case Gemma3:
+		c, err = parseGemma3(&r)
 	case "":
 		return nil, badField("model_type", "missing")
 	default:
-		return nil, unsupported("model_type", "model type %q (supported: gpt2, llama, qwen2, qwen3, olmo2, mistral)", r.ModelType)
+		return nil, unsupported("model_type", "model type %q (supported: gpt2, llama, qwen2, qwen3, olmo2, mistral, smollm3, gemma3_text, phi3)", r.ModelType)
 	}
 	if err != nil {
 		return nil, err
@@ -319,8 +357,8 @@ func parseLlama(r *rawConfig) (*Config, error) {
 	}
 	c.MaxPositions = intOr(r.MaxPos, 2048)
 	epsDefault := 1e-6
-	if c.Arch == OLMo2 || c.Arch == Mistral {
-		epsDefault = 1e-5 // Olmo2Config's and MistralConfig's defaults
+	if c.Arch == OLMo2 || c.Arch == Mistral || c.Arch == Phi3 {
+		epsDefault = 1e-5 // Olmo2Config's, MistralConfig's and Phi3Config's defaults
 	}
 	c.NormEps = float32(floatOr(r.RMSNormEps, epsDefault))
 	if act := strOr(r.HiddenAct, "silu"); act != "silu" {
@@ -344,6 +382,47 @@ func parseLlama(r *rawConfig) (*Config, error) {
 		c.OutBias = c.QKVBias
 		c.QKNorm = QKNormFull
 		c.PostNorms = true
+	case SmolLM3:
+		c.QKVBias = boolOr(r.AttnBias, false)
+		c.OutBias = c.QKVBias
+		c.MLPBias = boolOr(r.MLPBias, false)
+		// SmolLM3Config: no_rope_layers[i] is 1 where layer i uses RoPE;
+		// absent, every no_rope_layer_interval-th layer (default 4) has none.
+		n := intOr(r.NumLayers, 0)
+		if r.NoRopeLayers != nil {
+			if len(r.NoRopeLayers) != n {
+				return nil, badField("no_rope_layers", "has %d entries for %d layers", len(r.NoRopeLayers), n)
+			}
+			c.NoRoPE = make([]bool, n)
+			for i, v := range r.NoRopeLayers {
+				if v != 0 && v != 1 {
+					return nil, badField("no_rope_layers", "entry %d is %d (0 or 1)", i, v)
+				}
+				c.NoRoPE[i] = v == 0
+			}
+		} else {
+			step := intOr(r.NoRopeStep, 4)
+			if step <= 0 {
+				return nil, badField("no_rope_layer_interval", "%d must be positive", step)
+			}
+			if n >= 0 && n <= maxDim {
+				c.NoRoPE = make([]bool, n)
+				for i := range c.NoRoPE {
+					c.NoRoPE[i] = (i+1)%step == 0
+				}
+			}
+		}
+	case Phi3:
+		// Phi3Config has no bias options; LongRoPE ("longrope", "su") is
+		// refused with the other unknown rope_scaling types below.
+		for _, b := range []struct {
+			name string
+			v    *bool
+		}{{"attention_bias", r.AttnBias}, {"mlp_bias", r.MLPBias}} {
+			if boolOr(b.v, false) {
+				return nil, unsupported(b.name, "feature (true) for phi3")
+			}
+		}
 	case Mistral:
 		// MistralConfig has no bias options; the projections have none.
 		if boolOr(r.AttnBias, false) {
@@ -357,14 +436,14 @@ func parseLlama(r *rawConfig) (*Config, error) {
 
 		return nil, unsupported("clip_qkv", "q/k/v clipping (%g)", *r.ClipQKV)
 	}
-	c.TieWordEmbeddings = boolOr(r.TieEmbed, false)
+	c.TieWordEmbeddings = boolOr(r.TieEmbed, c.Arch == SmolLM3) // SmolLM3Config ties by default
 
 	// Sliding-window attention changes the mask. Mistral always uses its
 	// sliding_window (null means none) on every layer. Qwen2/3
 	// use it only with use_sliding_window, and then only on layers from
 	// max_window_layers on; refuse that rather than silently computing full
 	// attention.
-	if c.Arch == Mistral {
+	if c.Arch == Mistral || c.Arch == Phi3 {
 		if r.SlidingWin != nil && *r.SlidingWin > 0 {
 			c.SlidingWindow = *r.SlidingWin
 		} else if r.SlidingWin != nil && *r.SlidingWin < 0 {
@@ -385,7 +464,11 @@ func parseLlama(r *rawConfig) (*Config, error) {
 
 	// RoPE: transformers 5 writes rope_parameters {rope_theta, rope_type,
 	// ...}; older configs have top-level rope_theta and rope_scaling.
-	c.RopeTheta = floatOr(r.RopeTheta, 10000)
+	thetaDefault := 10000.0
+	if c.Arch == SmolLM3 {
+		thetaDefault = 2000000 // SmolLM3Config's default
+	}
+	c.RopeTheta = floatOr(r.RopeTheta, thetaDefault)
 	var scaling *ropeParams
 	for _, src := range []struct {
 		name string
@@ -436,11 +519,125 @@ func parseLlama(r *rawConfig) (*Config, error) {
 	return c, nil
 }
 
+// parseGemma3 reads a Gemma3TextConfig (model_type gemma3_text) with its
+// defaults. Options lamina does not compute (logit soft-capping, RoPE
+// scaling, which Gemma 3 applies to global layers only, attention biases,
+// other activations) are refused by name.
+func parseGemma3(r *rawConfig) (*Config, error) {
+	// Gemma3TextConfig's defaults (google/gemma-3-1b-pt and -270m set
+	// all of these explicitly).
+	def := func(p **int, v int) {
+		if *p == nil {
+			*p = &v
+		}
+	}
+	def(&r.HeadDim, 256)
+	def(&r.MaxPos, 131072)
+	for _, f := range []struct {
+		name string
+		v    any
+	}{{"attention_bias", r.AttnBias}, {"mlp_bias", r.MLPBias}} {
+		if b, _ := f.v.(*bool); b != nil && *b {
+			return nil, unsupported(f.name, "feature (true) for gemma3_text")
+		}
+	}
+	act := strOr(r.HiddenActv, strOr(r.HiddenAct, "gelu_pytorch_tanh"))
+	if act != "gelu_pytorch_tanh" {
+		return nil, unsupported("hidden_activation", "activation %q (only gelu_pytorch_tanh)", act)
+	}
+	if r.FinalSoftcap != nil {
+		return nil, unsupported("final_logit_softcapping", "final logit soft-capping (%g)", *r.FinalSoftcap)
+	}
+	if r.AttnSoftcap != nil {
+		return nil, unsupported("attn_logit_softcapping", "attention logit soft-capping (%g)", *r.AttnSoftcap)
+	}
+	if boolOr(r.Bidi, false) {
+		return nil, unsupported("use_bidirectional_attention", "bidirectional attention (EmbeddingGemma)")
+	}
+	if r.RopeScaling != nil && string(*r.RopeScaling) != "null" {
+		return nil, unsupported("rope_scaling", "RoPE scaling on gemma3_text (global layers only)")
+	}
+	// transformers 5: rope_parameters per layer type.
+	theta, local := floatOr(r.RopeTheta, 1000000), floatOr(r.RopeLocal, 10000)
+	if r.RopeParams != nil && string(*r.RopeParams) != "null" {
+		var byType map[string]ropeParams
+		if err := json.Unmarshal(*r.RopeParams, &byType); err != nil {
+			return nil, badField("rope_parameters", "%v", err)
+		}
+		for k, p := range byType {
+			if typ := strOr(p.RopeType, strOr(p.Type, "default")); typ != "default" {
+				return nil, unsupported("rope_parameters."+k+".rope_type", "RoPE type %q on gemma3_text", typ)
+			}
+			if p.PartialRot != nil && *p.PartialRot != 1 {
+				return nil, unsupported("rope_parameters."+k+".partial_rotary_factor", "partial rotary embeddings (%g)", *p.PartialRot)
+			}
+			switch k {
+			case "full_attention":
+				theta = floatOr(p.RopeTheta, theta)
+			case "sliding_attention":
+				local = floatOr(p.RopeTheta, local)
+			default:
+				return nil, unsupported("rope_parameters", "layer type %q", k)
+			}
+		}
+	}
+	r.RopeParams, r.RopeTheta = nil, &theta
+	lt, win := r.LayerTypes, r.SlidingWin
+	r.LayerTypes, r.SlidingWin, r.UseSliding = nil, nil, nil
+	hact := "silu"
+	r.HiddenAct = &hact
+	c, err := parseLlama(r)
+	if err != nil {
+		return nil, err
+	}
+	c.QKNorm, c.SandwichNorms, c.GeGLU = QKNormHead, true, true
+	c.TieWordEmbeddings = boolOr(r.TieEmbed, true)
+	c.EmbedScale = float32(math.Sqrt(float64(c.Hidden)))
+	c.LocalRopeTheta = local
+	c.AttnScale = float32(1 / math.Sqrt(floatOr(r.QueryScalar, 256)))
+	if q := floatOr(r.QueryScalar, 256); !(q > 0) || math.IsInf(q, 0) {
+		return nil, badField("query_pre_attn_scalar", "%g must be positive", q)
+	}
+	c.SlidingWindow = intOr(win, 4096)
+	if c.SlidingWindow <= 0 {
+		return nil, badField("sliding_window", "%d must be positive", c.SlidingWindow)
+	}
+	// Layer types: layer_types, else sliding_window_pattern (default 6:
+	// every 6th layer global).
+	if lt == nil && c.Layers >= 0 && c.Layers <= maxDim {
+		pat := intOr(r.SlidingPat, 6)
+		if pat <= 0 {
+			return nil, badField("sliding_window_pattern", "%d must be positive", pat)
+		}
+		lt = make([]string, c.Layers)
+		for i := range lt {
+			lt[i] = "sliding_attention"
+			if (i+1)%pat == 0 {
+				lt[i] = "full_attention"
+			}
+		}
+	}
+	if len(lt) != c.Layers {
+		return nil, badField("layer_types", "has %d entries for %d layers", len(lt), c.Layers)
+	}
+	c.SlidingLayers = make([]bool, len(lt))
+	for i, t := range lt {
+		switch t {
+		case "sliding_attention":
+			c.SlidingLayers[i] = true
+		case "full_attention":
+		default:
+			return nil, unsupported("layer_types", "layer %d type %q", i, t)
+		}
+	}
+	return c, nil
+}
+
 // Validate checks sizes for consistency. Configs built by hand (e.g. for
 // NewRandom) should be validated before use; ParseConfig does it.
 func (c *Config) Validate() error {
 	switch c.Arch {
-	case GPT2, Llama, Qwen2, Qwen3, OLMo2, Mistral:
+	case GPT2, Llama, Qwen2, Qwen3, OLMo2, Mistral, SmolLM3, Gemma3, Phi3:
 	default:
 		return unsupported("model_type", "model type %q", c.Arch)
 	}
@@ -467,6 +664,18 @@ func (c *Config) Validate() error {
 	}
 	if !(c.NormEps > 0) || math.IsInf(float64(c.NormEps), 0) {
 		return badField("rms_norm_eps", "%g must be positive", c.NormEps)
+	}
+	if c.SlidingLayers != nil && len(c.SlidingLayers) != c.Layers {
+		return badField("layer_types", "has %d entries for %d layers", len(c.SlidingLayers), c.Layers)
+	}
+	if c.SlidingLayers != nil && (!(c.LocalRopeTheta > 0) || math.IsInf(c.LocalRopeTheta, 0)) {
+		return badField("rope_local_base_freq", "%g must be positive", c.LocalRopeTheta)
+	}
+	if math.IsNaN(float64(c.EmbedScale)) || math.IsInf(float64(c.EmbedScale), 0) {
+		return badField("hidden_size", "embedding scale %g", c.EmbedScale)
+	}
+	if c.NoRoPE != nil && len(c.NoRoPE) != c.Layers {
+		return badField("no_rope_layers", "has %d entries for %d layers", len(c.NoRoPE), c.Layers)
 	}
 	if c.SlidingWindow < 0 || c.SlidingWindow > maxDim {
 		return badField("sliding_window", "%d out of range [0, %d]", c.SlidingWindow, maxDim)

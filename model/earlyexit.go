@@ -123,8 +123,9 @@ func (m *Model) propagateKV(a *acts, kc *kvCache, pos, from int) {
 		be.MatMul(a.k, in, L.k, L.kB) // k is (1,G*D)
 		be.MatMul(a.v, in, L.v, L.vB) // v is (1,G*D)
 		m.qkNorm(L, nil, a.k)
-		if m.invFreq != nil {
-			be.RoPE(a.k, m.invFreq, c.KVHeads, c.HeadDim, pos)
+		if m.ropeLayer(i) {
+			invFreq, _ := m.layerRoPE(i)
+			be.RoPE(a.k, invFreq, c.KVHeads, c.HeadDim, pos)
 		}
 		be.CopyRows(kc.k[i], pos, a.k, 0, 1)
 		be.CopyRows(kc.v[i], pos, a.v, 0, 1)

@@ -131,6 +131,28 @@ func (m *Model) preNorm(a *acts, x, w, b tensor.Tensor) tensor.Tensor {
 	return a.h
 }
 
+// ropeLayer says whether layer i applies RoPE (not GPT-2, not a SmolLM3
+// NoPE layer).
+func (m *Model) ropeLayer(i int) bool {
+	return m.invFreq != nil && !(i < len(m.Config.NoRoPE) && m.Config.NoRoPE[i])
+}
+
+// layerRoPE returns layer i's RoPE inverse frequencies (Gemma 3's
+// sliding-window layers have their own) and attention window (0: full).
+func (m *Model) layerRoPE(i int) (tensor.Tensor, int) {
+	c := &m.Config
+	if c.SlidingLayers == nil {
+		return m.invFreq, c.SlidingWindow
+	}
+	if c.SlidingLayers[i] {
+		if m.invFreqLocal != nil {
+			return m.invFreqLocal, c.SlidingWindow
+		}
+		return m.invFreq, c.SlidingWindow
+	}
+	return m.invFreq, 0
+}
+
 // qkNorm applies the q/k RMSNorms (Config.QKNorm) in place to q and k
 // before RoPE; q may be nil (keys only).
 func (m *Model) qkNorm(L *layerWeights, q, k tensor.Tensor) {
@@ -172,6 +194,9 @@ func (m *Model) embedIDs(a *acts, ids []int32) error {
 		return err
 	}
 	m.be.Embedding(a.x, m.embed, ids) // x is (T,C)
+	if s := m.Config.EmbedScale; s != 0 {
+		m.be.(GemmaOps).Scale(a.x, s) // checked at load (checkBackend)
+	}
 	return nil
 }
 
@@ -237,6 +262,10 @@ func (m *Model) layerRange(a *acts, kc *kvCache, pos, lo, hi int, layerOut func(
 	if f != nil && T > f.Limits().FusedMaxRows {
 		f = nil
 	}
+	gemma := c.SandwichNorms // Gemma 3: plain ops, norms around both sub-blocks
+	if gemma {
+		f = nil
+	}
 	rms := c.Arch != GPT2
 	post := c.PostNorms // OLMo 2: norms after the sub-blocks, none before
 	eps := c.NormEps
@@ -253,21 +282,28 @@ func (m *Model) layerRange(a *acts, kc *kvCache, pos, lo, hi int, layerOut func(
 			be.MatMul(a.v, in, L.v, L.vB) // v is (T,G*D)
 		}
 		m.qkNorm(L, a.q, a.k)
-		if f != nil && m.invFreq != nil {
-			f.RoPEKV(a.q, a.k, a.v, m.invFreq, kc.k[i], kc.v[i], c.Heads, c.KVHeads, c.HeadDim, pos)
+		rope := m.ropeLayer(i)
+		invFreq, window := m.layerRoPE(i)
+		args.Window = window
+		if f != nil && rope {
+			f.RoPEKV(a.q, a.k, a.v, invFreq, kc.k[i], kc.v[i], c.Heads, c.KVHeads, c.HeadDim, pos)
 		} else {
-			if m.invFreq != nil {
-				be.RoPE(a.q, m.invFreq, c.Heads, c.HeadDim, pos)
-				be.RoPE(a.k, m.invFreq, c.KVHeads, c.HeadDim, pos)
+			if rope {
+				be.RoPE(a.q, invFreq, c.Heads, c.HeadDim, pos)
+				be.RoPE(a.k, invFreq, c.KVHeads, c.HeadDim, pos)
 			}
 			be.CopyRows(kc.k[i], pos, a.k, 0, T)
 			be.CopyRows(kc.v[i], pos, a.v, 0, T)
 		}
 		be.Attention(a.att, a.q, kc.k[i], kc.v[i], args) // att is (T,H*D)
 		switch {
-		case post:
+		case post || gemma:
 			be.MatMul(a.o, a.att, L.o, L.oB) // o is (T,C)
-			be.RMSNorm(a.o, a.o, L.norm1W, eps)
+			if post {
+				be.RMSNorm(a.o, a.o, L.norm1W, eps)
+			} else {
+				be.RMSNorm(a.o, a.o, L.postAttn, eps)
+			}
 			be.Add(a.x, a.x, a.o)
 		case f != nil && L.oB == nil:
 			f.MatMulAcc(a.x, a.att, L.o) // x += att·oᵀ, (T,C)
@@ -288,6 +324,11 @@ func (m *Model) layerRange(a *acts, kc *kvCache, pos, lo, hi int, layerOut func(
 			be.SiLUMul(a.up, a.gate, a.up)
 		case f != nil && rms && L.gate != nil && L.gateB == nil && L.upB == nil:
 			f.MatMulNormSiLU(a.up, a.x, L.norm2W, L.gate, L.up, eps) // up is (T,I)
+		case c.GeGLU:
+			m.norm(a.h, a.x, L.norm2W, L.norm2B)
+			be.MatMul(a.gate, a.h, L.gate, L.gateB) // gate is (T,I)
+			be.MatMul(a.up, a.h, L.up, L.upB)       // up is (T,I)
+			be.(GemmaOps).GeluTanhMul(a.up, a.gate, a.up)
 		case c.Arch == GPT2:
 			m.norm(a.h, a.x, L.norm2W, L.norm2B)
 			be.MatMul(a.up, a.h, L.up, L.upB) // up is (T,I)
@@ -299,9 +340,13 @@ func (m *Model) layerRange(a *acts, kc *kvCache, pos, lo, hi int, layerOut func(
 			be.SiLUMul(a.up, a.gate, a.up)
 		}
 		switch {
-		case post:
+		case post || gemma:
 			be.MatMul(a.o, a.up, L.down, L.downB) // o is (T,C)
-			be.RMSNorm(a.o, a.o, L.norm2W, eps)
+			if post {
+				be.RMSNorm(a.o, a.o, L.norm2W, eps)
+			} else {
+				be.RMSNorm(a.o, a.o, L.postFFN, eps)
+			}
 			be.Add(a.x, a.x, a.o)
 		case f != nil && L.downB == nil:
 			f.MatMulAcc(a.x, a.up, L.down) // x += up·downᵀ, (T,C)

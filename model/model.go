@@ -39,7 +39,10 @@ type Model struct {
 	normB   tensor.Tensor // (C) or nil
 	lmHead  tensor.Tensor // (V,C); the embedding table when tied
 	invFreq tensor.Tensor // (D/2) RoPE inverse frequencies; nil for GPT-2
-	owned   []tensor.Tensor
+	// invFreqLocal (Gemma 3) is the sliding-window layers' RoPE
+	// (Config.LocalRopeTheta); nil otherwise.
+	invFreqLocal tensor.Tensor
+	owned        []tensor.Tensor
 }
 
 // layerWeights are one decoder layer's tensors. Linear weights are (N,K);
@@ -54,6 +57,9 @@ type layerWeights struct {
 	// qNorm, kNorm are the q/k RMSNorm weights (Config.QKNorm): (D) per
 	// head, or (H·D) and (G·D) over the whole projection; nil without.
 	qNorm, kNorm tensor.Tensor
+	// postAttn, postFFN are Gemma 3's norms of the attention and MLP
+	// outputs (Config.SandwichNorms); nil without.
+	postAttn, postFFN tensor.Tensor
 }
 
 // Backend returns the backend the model's weights live on.
@@ -172,6 +178,50 @@ func (l *loader) vector(name string, n int) (tensor.Tensor, error) {
 		return nil, err
 	}
 	t, err := l.m.be.UploadF32([]int{n}, DecodeF32(dt, b))
+	return l.keepAs(name, t, err)
+}
+
+// rowBlocks reads a fused (sum of blocks, k) weight and uploads its row
+// blocks as separate (n, k) matrices in its dtype (Phi-3's qkv_proj and
+// gate_up_proj). Quantized fused weights are not split.
+func (l *loader) rowBlocks(name string, k int, blocks ...int) ([]tensor.Tensor, error) {
+	rows := 0
+	for _, n := range blocks {
+		rows += n
+	}
+	dt, b, err := l.src.Float(name, rows, k)
+	if err != nil {
+		return nil, err
+	}
+	es := dt.Size()
+	var res []tensor.Tensor
+	from := 0
+	for _, n := range blocks {
+		t, err := l.m.be.Upload([]int{n, k}, dt, b[from*k*es:(from+n)*k*es])
+		if t, err = l.keepAs(name, t, err); err != nil {
+			return nil, err
+		}
+		res = append(res, t)
+		from += n
+	}
+	return res, nil
+}
+
+// normVector reads an RMSNorm weight: as vector, plus 1 for Gemma 3
+// (Gemma3RMSNorm scales by 1+w).
+func (l *loader) normVector(name string, n int) (tensor.Tensor, error) {
+	if l.m.Config.Arch != Gemma3 {
+		return l.vector(name, n)
+	}
+	dt, b, err := l.src.Float(name, n)
+	if err != nil {
+		return nil, err
+	}
+	v := DecodeF32(dt, b)
+	for i := range v {
+		v[i]++
+	}
+	t, err := l.m.be.UploadF32([]int{n}, v)
 	return l.keepAs(name, t, err)
 }
 
@@ -333,15 +383,29 @@ func (l *loader) loadLlama() error {
 	for i := range m.layers {
 		L := &m.layers[i]
 		h := fmt.Sprintf("model.layers.%d.", i)
-		for _, w := range []struct {
+		type mat struct {
 			dst  *tensor.Tensor
 			name string
 			n, k int
-		}{
-			{&L.q, "self_attn.q_proj", QW, C}, {&L.k, "self_attn.k_proj", KW, C},
-			{&L.v, "self_attn.v_proj", KW, C}, {&L.o, "self_attn.o_proj", C, QW},
-			{&L.gate, "mlp.gate_proj", I, C}, {&L.up, "mlp.up_proj", I, C}, {&L.down, "mlp.down_proj", C, I},
-		} {
+		}
+		mats := []mat{{&L.o, "self_attn.o_proj", C, QW}, {&L.down, "mlp.down_proj", C, I}}
+		if c.Arch == Phi3 {
+			// Phi-3's fused projections: rows q|k|v and gate|up.
+			qkv, err := l.rowBlocks(h+"self_attn.qkv_proj.weight", C, QW, KW, KW)
+			if err != nil {
+				return err
+			}
+			L.q, L.k, L.v = qkv[0], qkv[1], qkv[2]
+			gu, err := l.rowBlocks(h+"mlp.gate_up_proj.weight", C, I, I)
+			if err != nil {
+				return err
+			}
+			L.gate, L.up = gu[0], gu[1]
+		} else {
+			mats = append(mats, mat{&L.q, "self_attn.q_proj", QW, C}, mat{&L.k, "self_attn.k_proj", KW, C},
+				mat{&L.v, "self_attn.v_proj", KW, C}, mat{&L.gate, "mlp.gate_proj", I, C}, mat{&L.up, "mlp.up_proj", I, C})
+		}
+		for _, w := range mats {
 			if *w.dst, err = l.matrix(h+w.name+".weight", w.n, w.k); err != nil {
 				return err
 			}
@@ -368,10 +432,10 @@ func (l *loader) loadLlama() error {
 		}
 		switch c.QKNorm {
 		case QKNormHead:
-			if L.qNorm, err = l.vector(h+"self_attn.q_norm.weight", c.HeadDim); err != nil {
+			if L.qNorm, err = l.normVector(h+"self_attn.q_norm.weight", c.HeadDim); err != nil {
 				return err
 			}
-			if L.kNorm, err = l.vector(h+"self_attn.k_norm.weight", c.HeadDim); err != nil {
+			if L.kNorm, err = l.normVector(h+"self_attn.k_norm.weight", c.HeadDim); err != nil {
 				return err
 			}
 		case QKNormFull:
@@ -389,14 +453,23 @@ func (l *loader) loadLlama() error {
 		if c.PostNorms {
 			n1, n2 = "post_attention_layernorm.weight", "post_feedforward_layernorm.weight"
 		}
-		if L.norm1W, err = l.vector(h+n1, C); err != nil {
+		if c.SandwichNorms {
+			n2 = "pre_feedforward_layernorm.weight"
+			if L.postAttn, err = l.normVector(h+"post_attention_layernorm.weight", C); err != nil {
+				return err
+			}
+			if L.postFFN, err = l.normVector(h+"post_feedforward_layernorm.weight", C); err != nil {
+				return err
+			}
+		}
+		if L.norm1W, err = l.normVector(h+n1, C); err != nil {
 			return err
 		}
-		if L.norm2W, err = l.vector(h+n2, C); err != nil {
+		if L.norm2W, err = l.normVector(h+n2, C); err != nil {
 			return err
 		}
 	}
-	if m.normW, err = l.vector("model.norm.weight", C); err != nil {
+	if m.normW, err = l.normVector("model.norm.weight", C); err != nil {
 		return err
 	}
 	return l.loadLMHead("lm_head.weight")
@@ -424,8 +497,23 @@ type HeadRMSNormer interface {
 	RMSNormHeads(out, x, w tensor.Tensor, eps float32)
 }
 
+// GemmaOps is implemented by backends with the element-wise ops Gemma 3
+// needs beyond tensor.Backend (the CPU backends).
+type GemmaOps interface {
+	// Scale: x *= s in place.
+	Scale(x tensor.Tensor, s float32)
+	// GeluTanhMul: out = gelu_tanh(gate) * up; out may alias either.
+	GeluTanhMul(out, gate, up tensor.Tensor)
+}
+
 // checkBackend refuses architectures whose ops the backend lacks.
 func (m *Model) checkBackend() error {
+	if m.Config.GeGLU || m.Config.EmbedScale != 0 {
+		if _, ok := m.be.(GemmaOps); !ok {
+			return &ConfigError{Field: "model_type", Unsupported: true,
+				Reason: fmt.Sprintf("unsupported %s on the %s backend (GeGLU and embedding scaling run on the CPU backends only)", m.Config.Arch, m.be.Name())}
+		}
+	}
 	if m.Config.QKNorm == QKNormHead {
 		if _, ok := m.be.(HeadRMSNormer); !ok {
 			return &ConfigError{Field: "model_type", Unsupported: true,
@@ -447,6 +535,15 @@ func (m *Model) uploadRoPE() error {
 	}
 	m.invFreq = t
 	m.owned = append(m.owned, t)
+	if m.Config.SlidingLayers != nil && m.Config.LocalRopeTheta > 0 {
+		lc := m.Config
+		lc.RopeTheta, lc.RopeScaling = lc.LocalRopeTheta, RopeScaling{}
+		if t, err = m.be.UploadF32([]int{lc.HeadDim / 2}, ropeInvFreq(&lc)); err != nil {
+			return err
+		}
+		m.invFreqLocal = t
+		m.owned = append(m.owned, t)
+	}
 	return nil
 }
 

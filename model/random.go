@@ -171,6 +171,9 @@ func (r *randomWeights) build() error {
 		case QKNormFull:
 			L.qNorm, L.kNorm = r.vector(QW, 1, 0.1), r.vector(KW, 1, 0.1)
 		}
+		if c.SandwichNorms {
+			L.postAttn, L.postFFN = r.vector(C, 1, 0.1), r.vector(C, 1, 0.1)
+		}
 		if !gpt2 {
 			L.gate, L.gateB = lin(I, C), r.bias(c.MLPBias, I)
 		}

@@ -156,6 +156,9 @@ func (s *Session) stepOnDevice(f tensor.FusedOps, ids tensor.Tensor, at int) err
 		return fmt.Errorf("model: a token at position %d overflows the session's %d positions", s.pos, s.cache.S)
 	}
 	f.EmbeddingAt(s.dec.x, s.m.embed, ids, at) // x is (1,C)
+	if sc := s.m.Config.EmbedScale; sc != 0 {
+		s.m.be.(GemmaOps).Scale(s.dec.x, sc) // Gemma 3; checked at load
+	}
 	if err := s.m.decoder(s.dec, s.cache, s.pos, nil, s.m.fusedHead() == nil); err != nil {
 		return err
 	}

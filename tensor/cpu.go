@@ -452,6 +452,29 @@ func (b *cpuBackend) GeluTanh(out, x Tensor) {
 	kernels.GeluTanh(o, xv)
 }
 
+// Scale: x *= s in place (Gemma 3's embedding scale). It is part of
+// model.GemmaOps.
+func (b *cpuBackend) Scale(x Tensor, s float32) {
+	defer b.guard()
+	for i, v := range f32Data(x, "Scale") {
+		ct(x).f32[i] = v * s
+	}
+}
+
+// GeluTanhMul: out = gelu_tanh(gate) * up (Gemma 3's GeGLU); out may alias
+// gate or up. It is part of model.GemmaOps.
+func (b *cpuBackend) GeluTanhMul(out, gate, up Tensor) {
+	defer b.guard()
+	o, g, u := f32Data(out, "GeluTanhMul"), f32Data(gate, "GeluTanhMul"), f32Data(up, "GeluTanhMul")
+	if len(g) != len(o) || len(u) != len(o) {
+		panic(fmt.Sprintf("tensor: GeluTanhMul gate %v, up %v, out %v", ct(gate).shape, ct(up).shape, ct(out).shape))
+	}
+	kernels.GeluTanh(g, g)
+	for i := range o {
+		o[i] = g[i] * u[i]
+	}
+}
+
 // SiLUMul: out = silu(gate) * up.
 func (b *cpuBackend) SiLUMul(out, gate, up Tensor) {
 	defer b.guard()

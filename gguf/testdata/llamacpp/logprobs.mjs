@@ -36,11 +36,15 @@ const seq = ctx.getSequence();
 if (mode === "greedy") {
   const [prompt, n] = JSON.parse(arg);
   const got = [];
-  if (n > 0) {
-    for await (const tok of seq.evaluate(prompt, { temperature: 0 })) {
-      got.push(tok);
-      if (got.length >= n) break;
-    }
+  // One controlledEvaluate per token: seq.evaluate stops at an EOG token.
+  let input = prompt;
+  while (got.length < n) {
+    const last = input.length - 1;
+    const out = await seq.controlledEvaluate(input.map((t, j) =>
+      j === last ? [t, { generateNext: { token: true, options: { temperature: 0 } } }] : t));
+    const tok = out[last].next.token;
+    got.push(tok);
+    input = [tok];
   }
   print({ ids: got });
 } else {
