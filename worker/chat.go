@@ -7,9 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
-	"strconv"
 	"sync"
 
 	"github.com/lamina-ml/lamina/model"
@@ -241,34 +239,10 @@ func (h *Handler) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		writeRequestError(w, err)
 		return
 	}
-	if h.cfg.LoadLM == nil {
-		writeError(w, http.StatusServiceUnavailable, typeUnavailable, "completions_unavailable", "this worker has no language-model runtime")
+	e, ok := h.lmFor(w, r, c.model)
+	if !ok {
 		return
 	}
-	m, err := h.getManifest(r.Context())
-	if err != nil {
-		writeError(w, http.StatusBadGateway, typeServer, "store_error", err.Error())
-		return
-	}
-	mm := m.model(c.model)
-	if mm == nil {
-		writeError(w, http.StatusNotFound, typeNotFound, "model_not_found", "no model "+strconv.Quote(c.model))
-		return
-	}
-	if typ, err := h.modelType(r.Context(), mm); err != nil {
-		writeRequestError(w, err)
-		return
-	} else if typ == svgModelType {
-		writeError(w, http.StatusNotFound, typeNotFound, "model_not_lm",
-			fmt.Sprintf("model %q is a layered-SVG model; use /v1/svg/generate or /v1/svg/edit", c.model))
-		return
-	}
-	e, warm, err := h.models.get(r.Context(), kindLM, mm, h.cfg.Store, lmLoad(h.cfg.LoadLM))
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, typeServer, "model_load_failed", fmt.Sprintf("loading %s: %v", c.model, err))
-		return
-	}
-	setCacheHeaders(w, e, warm)
 	if err := h.runChat(w, r.Context(), c, e); err != nil {
 		writeRequestError(w, err)
 	}

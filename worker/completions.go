@@ -305,34 +305,10 @@ func (h *Handler) completions(w http.ResponseWriter, r *http.Request) {
 		writeRequestError(w, err)
 		return
 	}
-	if h.cfg.LoadLM == nil {
-		writeError(w, http.StatusServiceUnavailable, typeUnavailable, "completions_unavailable", "this worker has no language-model runtime")
+	e, ok := h.lmFor(w, r, c.model)
+	if !ok {
 		return
 	}
-	m, err := h.getManifest(r.Context())
-	if err != nil {
-		writeError(w, http.StatusBadGateway, typeServer, "store_error", err.Error())
-		return
-	}
-	mm := m.model(c.model)
-	if mm == nil {
-		writeError(w, http.StatusNotFound, typeNotFound, "model_not_found", "no model "+strconv.Quote(c.model))
-		return
-	}
-	if typ, err := h.modelType(r.Context(), mm); err != nil {
-		writeRequestError(w, err)
-		return
-	} else if typ == svgModelType {
-		writeError(w, http.StatusNotFound, typeNotFound, "model_not_lm",
-			fmt.Sprintf("model %q is a layered-SVG model; use /v1/svg/generate or /v1/svg/edit", c.model))
-		return
-	}
-	e, warm, err := h.models.get(r.Context(), kindLM, mm, h.cfg.Store, lmLoad(h.cfg.LoadLM))
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, typeServer, "model_load_failed", fmt.Sprintf("loading %s: %v", c.model, err))
-		return
-	}
-	setCacheHeaders(w, e, warm)
 	if err := h.runCompletion(w, r.Context(), c, e); err != nil {
 		writeRequestError(w, err)
 	}
@@ -538,4 +514,39 @@ func (s *sseWriter) event(v any) {
 func (s *sseWriter) done() {
 	s.w.Write([]byte("data: [DONE]\n\n"))
 	s.flush()
+}
+
+// lmFor loads the language model a completion or chat request names, writing the
+// OpenAI-shaped error (and false) when there is none, it is a drawing model, or it fails
+// to load; on success it sets the cache headers.
+func (h *Handler) lmFor(w http.ResponseWriter, r *http.Request, model string) (*lmEntry, bool) {
+	if h.cfg.LoadLM == nil {
+		writeError(w, http.StatusServiceUnavailable, typeUnavailable, "completions_unavailable", "this worker has no language-model runtime")
+		return nil, false
+	}
+	m, err := h.getManifest(r.Context())
+	if err != nil {
+		writeError(w, http.StatusBadGateway, typeServer, "store_error", err.Error())
+		return nil, false
+	}
+	mm := m.model(model)
+	if mm == nil {
+		writeError(w, http.StatusNotFound, typeNotFound, "model_not_found", "no model "+strconv.Quote(model))
+		return nil, false
+	}
+	if typ, err := h.modelType(r.Context(), mm); err != nil {
+		writeRequestError(w, err)
+		return nil, false
+	} else if typ == svgModelType {
+		writeError(w, http.StatusNotFound, typeNotFound, "model_not_lm",
+			fmt.Sprintf("model %q is a layered-SVG model; use /v1/svg/generate or /v1/svg/edit", model))
+		return nil, false
+	}
+	e, warm, err := h.models.get(r.Context(), kindLM, mm, h.cfg.Store, lmLoad(h.cfg.LoadLM))
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, typeServer, "model_load_failed", fmt.Sprintf("loading %s: %v", model, err))
+		return nil, false
+	}
+	setCacheHeaders(w, e, warm)
+	return e, true
 }
