@@ -83,6 +83,9 @@ describe('align and distribute', { timeout: TIMEOUT }, () => {
     await page.getByTestId('align-center-h').click();
     await assertBox(0, [9.5, 4, 25.5, 16]);
     await assertBox(1, [8.5, 11, 26.5, 29]);
+    await page.keyboard.press('Alt+KeyW'); // Alt+W: align top
+    await assertBox(1, [8.5, 4, 26.5, 22]);
+    await assertBox(2, [9.5, 4, 25.5, 16]);
   });
 
   it('aligns one layer to the artboard', async () => {

@@ -234,3 +234,41 @@ func TestParseAlign(t *testing.T) {
 		t.Error("ParseAlign accepted an unknown name")
 	}
 }
+
+func TestAlignShortcuts(t *testing.T) {
+	tests := []struct {
+		ev   KeyEvent
+		mac  bool
+		want Action
+		al   Align
+	}{
+		{KeyEvent{Key: "a", Code: "KeyA", Alt: true}, false, ActAlign, AlignLeft},
+		{KeyEvent{Key: "å", Code: "KeyA", Alt: true}, true, ActAlign, AlignLeft}, // Option+A on a Mac
+		{KeyEvent{Key: "h", Code: "KeyH", Alt: true}, false, ActAlign, AlignCenterH},
+		{KeyEvent{Key: "d", Code: "KeyD", Alt: true}, false, ActAlign, AlignRight},
+		{KeyEvent{Key: "w", Code: "KeyW", Alt: true}, false, ActAlign, AlignTop},
+		{KeyEvent{Key: "v", Code: "KeyV", Alt: true}, false, ActAlign, AlignMiddle},
+		{KeyEvent{Key: "s", Code: "KeyS", Alt: true}, false, ActAlign, AlignBottom},
+		{KeyEvent{Key: "H", Code: "KeyH", Alt: true, Shift: true}, false, ActDistributeH, 0},
+		{KeyEvent{Key: "V", Code: "KeyV", Alt: true, Shift: true}, false, ActDistributeV, 0},
+		{KeyEvent{Key: "a", Code: "KeyA"}, false, ActNone, 0},
+		{KeyEvent{Key: "ś", Code: "KeyS", Alt: true, Ctrl: true}, false, ActNone, 0}, // AltGr+S types a character
+		{KeyEvent{Key: "H", Code: "KeyH", Ctrl: true, Shift: true}, false, ActToggleHidden, 0},
+	}
+	for _, tc := range tests {
+		got := ShortcutFor(tc.ev, tc.mac)
+		if got.Action != tc.want || got.Align != tc.al {
+			t.Errorf("%+v: %v %v, want %v %v", tc.ev, got.Action, got.Align, tc.want, tc.al)
+		}
+	}
+	e := loadShapes(t)
+	selectAllLayers(e)
+	if !e.Run(ShortcutFor(KeyEvent{Key: "d", Code: "KeyD", Alt: true}, false)) {
+		t.Fatal("Alt+D not used")
+	}
+	checkBoxes(t, e, []box{{15, 4, 31, 16}, {13, 11, 31, 29}, {15, 20, 31, 32}})
+	e.Run(ShortcutFor(KeyEvent{Key: "V", Code: "KeyV", Alt: true, Shift: true}, false))
+	// y: rect [4,16], circle [11,29], triangle [20,32]: heights 42 in 28, gap -7, so the
+	// circle goes to [9,27] and the others stay
+	checkBoxes(t, e, []box{{15, 4, 31, 16}, {13, 9, 31, 27}, {15, 20, 31, 32}})
+}
