@@ -25,6 +25,9 @@ const (
 	ActZoomFit       // fit the artboard and every shape
 	ActZoom100       // the artboard's fit (100 %)
 	ActZoomSelection // fit the selection and its handles
+	ActAlign         // Shortcut.Align: Editor.Align
+	ActDistributeH
+	ActDistributeV
 )
 
 var actionNames = map[Action]string{
@@ -32,6 +35,7 @@ var actionNames = map[Action]string{
 	ActBringForward: "bring-forward", ActSendBackward: "send-backward", ActSelectAll: "select-all",
 	ActDeselect: "deselect", ActToggleHidden: "toggle-hidden", ActToggleLocked: "toggle-locked", ActNudge: "nudge",
 	ActZoomIn: "zoom-in", ActZoomOut: "zoom-out", ActZoomFit: "zoom-fit", ActZoom100: "zoom-100", ActZoomSelection: "zoom-selection",
+	ActAlign: "align", ActDistributeH: "distribute-h", ActDistributeV: "distribute-v",
 }
 
 // IsView reports whether a is a view action (zoom), which Run leaves to the caller.
@@ -47,10 +51,19 @@ type KeyEvent struct {
 	Meta, Ctrl, Shift, Alt bool
 }
 
-// Shortcut is a resolved key: the action, and for ActNudge the step in user units.
+// Shortcut is a resolved key: the action, for ActNudge the step in user units, for
+// ActAlign the alignment.
 type Shortcut struct {
 	Action Action
 	DX, DY float64
+	Align  Align
+}
+
+// alignKeys are Figma's Alt+letter alignment keys, by event.code (Option+letter types
+// another character on a Mac).
+var alignKeys = map[string]Align{
+	"KeyA": AlignLeft, "KeyH": AlignCenterH, "KeyD": AlignRight,
+	"KeyW": AlignTop, "KeyV": AlignMiddle, "KeyS": AlignBottom,
 }
 
 // Nudge steps: arrow keys move 1 unit, Shift+arrow 10 (of the 36-unit drawing).
@@ -68,6 +81,7 @@ func ShortcutFor(ev KeyEvent, mac bool) Shortcut {
 	}
 	noMod := !ev.Ctrl && !ev.Meta
 	key := strings.ToLower(ev.Key)
+	al, isAlign := alignKeys[ev.Code]
 	switch {
 	case mod && key == "z" && !ev.Shift:
 		return Shortcut{Action: ActUndo}
@@ -102,6 +116,14 @@ func ShortcutFor(ev KeyEvent, mac bool) Shortcut {
 		return Shortcut{Action: ActZoom100}
 	case noMod && ev.Shift && !ev.Alt && ev.Code == "Digit2":
 		return Shortcut{Action: ActZoomSelection}
+	// Align (Alt+A/H/D left, center, right; Alt+W/V/S top, middle, bottom) and distribute
+	// (Alt+Shift+H / V), as Figma.
+	case noMod && ev.Alt && ev.Shift && ev.Code == "KeyH":
+		return Shortcut{Action: ActDistributeH}
+	case noMod && ev.Alt && ev.Shift && ev.Code == "KeyV":
+		return Shortcut{Action: ActDistributeV}
+	case noMod && ev.Alt && !ev.Shift && isAlign:
+		return Shortcut{Action: ActAlign, Align: al}
 	case noMod && (key == "delete" || key == "backspace"):
 		return Shortcut{Action: ActDelete}
 	case noMod && key == "escape":
@@ -151,6 +173,12 @@ func (e *Editor) Run(s Shortcut) bool {
 		_ = e.ToggleLockedSelected()
 	case ActNudge:
 		_ = e.Nudge(s.DX, s.DY)
+	case ActAlign:
+		_ = e.Align(s.Align)
+	case ActDistributeH:
+		_ = e.Distribute(true)
+	case ActDistributeV:
+		_ = e.Distribute(false)
 	default:
 		return false
 	}

@@ -25,6 +25,7 @@ func (a *app) exposeAPI() {
 	// and the drawing stays as it was).
 	api.Set("busy", false)
 	fn("cancel", func([]js.Value) any { a.cancelModel(); return nil })
+	a.exposeAlign(fn)
 	fn("getSVG", func([]js.Value) any { return string(a.e.Doc.SVG()) })
 	fn("loadSVG", func(args []js.Value) any {
 		d, err := ui.ImportSVG([]byte(args[0].String()))

@@ -167,6 +167,7 @@ func (a *app) refreshButtons() {
 	for _, id := range geomFields {
 		set(id, sel && !busy)
 	}
+	a.refreshAlign(busy)
 	if busy {
 		byID("generate").SetTextContent("Drawing…")
 	} else {

@@ -30,6 +30,7 @@ func (a *app) wire() {
 	a.wireZoom()
 	a.wireSession()
 	a.wireGeometry()
+	a.wireAlign()
 	a.onClick("undo", func() { a.e.Undo() })
 	a.onClick("redo", func() { a.e.Redo() })
 	a.onClick("duplicate", func() { a.report(a.e.Duplicate()) })
