@@ -157,7 +157,9 @@ describe('editor view: zoom and pan', { timeout: TIMEOUT * 2 }, () => {
     assert.match((await getSVG(page)).split('\n').filter((l) => l.startsWith('<path'))[0], /transform="matrix\(1 0 0 1 6 0\)"/, 'moved right by 6 units');
     await page.fill('#geom-r', '90');
     await page.press('#geom-r', 'Enter');
-    await page.waitForFunction(() => document.getElementById('geom-r').value === '90', null, { timeout: 10_000 });
+    // The typed '90' is in the field at once; wait for the editor's own update of the box
+    // (w turns 12) so the five fields are read after it, not across it.
+    await page.waitForFunction(() => document.getElementById('geom-w').value === '12' && document.getElementById('geom-x').value === '12', null, { timeout: 10_000 }).catch(() => {});
     // A 16×12 box turned a quarter about its center (18,10) is 12×16 around the same center.
     assert.deepEqual(await fields(), { x: '12', y: '2', w: '12', h: '16', r: '90' });
     assert.notEqual(await page.evaluate(() => document.activeElement?.id), 'geom-r', 'the keys went back to the canvas');
