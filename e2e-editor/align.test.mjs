@@ -58,6 +58,15 @@ async function clickLayers(...idx) {
   assert.deepEqual((await state()).selected, [...idx].sort());
 }
 
+// buttonState waits (up to 5 s) for a Selection-panel button to be enabled or disabled.
+async function buttonState(id, enabled, what) {
+  const ok = await page.waitForFunction(([id, enabled]) => {
+    const b = document.querySelector(`[data-testid=${id}]`);
+    return b && b.disabled === !enabled;
+  }, [id, enabled], { timeout: 5000 }).then(() => true, () => false);
+  assert.ok(ok, what);
+}
+
 async function assertBox(i, want) {
   const b = await bounds(i);
   const got = [b.x0, b.y0, b.x1, b.y1];
@@ -101,13 +110,14 @@ describe('align and distribute', { timeout: TIMEOUT }, () => {
   it('distributes three layers with equal gaps; needs three', async () => {
     await load(ROW);
     await clickLayers(0, 2);
-    assert.ok(await page.getByTestId('distribute-h').isDisabled(), 'distribute is off with two layers');
-    assert.ok(await page.getByTestId('align-left').isEnabled());
+    // The panel's buttons follow the selection on the editor's next frame: wait for it.
+    await buttonState('distribute-h', false, 'distribute is off with two layers');
+    await buttonState('align-left', true, 'align is on with two layers');
     await page.keyboard.down('Shift'); // Shift+click on the canvas adds the middle bar
     await page.mouse.click(...Object.values(await page.evaluate(() => window.laminaEditor.layerPoint(1))));
     await page.keyboard.up('Shift');
     assert.deepEqual((await state()).selected, [0, 1, 2]);
-    assert.ok(await page.getByTestId('distribute-h').isEnabled(), 'distribute is on with three layers');
+    await buttonState('distribute-h', true, 'distribute is on with three layers');
     await page.getByTestId('distribute-h').click();
     await assertBox(0, [0, 2, 2, 6]);
     await assertBox(1, [8.5, 20, 13.5, 22]);
