@@ -127,8 +127,7 @@ func (m *Model) propagateKV(a *acts, kc *kvCache, pos, from int) {
 			invFreq, _ := m.layerRoPE(i)
 			be.RoPE(a.k, invFreq, c.KVHeads, c.HeadDim, pos)
 		}
-		be.CopyRows(kc.k[i], pos, a.k, 0, 1)
-		be.CopyRows(kc.v[i], pos, a.v, 0, 1)
+		kc.write(be, i, a.k, a.v, pos, 1)
 	}
 }
 

@@ -8,17 +8,20 @@ import (
 
 // acts are the activation buffers of a forward pass over T tokens.
 type acts struct {
-	T      int
-	x      tensor.Tensor // (T,C) residual stream
-	h      tensor.Tensor // (T,C) normed input to a sub-block
-	q      tensor.Tensor // (T,H*D)
-	k, v   tensor.Tensor // (T,G*D)
-	att    tensor.Tensor // (T,H*D)
-	o      tensor.Tensor // (T,C) sub-block output
-	up     tensor.Tensor // (T,I)
-	gate   tensor.Tensor // (T,I); nil for GPT-2
-	pos    tensor.Tensor // (T,C) GPT-2 position embeddings; nil otherwise
-	posIDs []int32
+	T    int
+	x    tensor.Tensor // (T,C) residual stream
+	h    tensor.Tensor // (T,C) normed input to a sub-block
+	q    tensor.Tensor // (T,H*D)
+	k, v tensor.Tensor // (T,G*D)
+	att  tensor.Tensor // (T,H*D)
+	o    tensor.Tensor // (T,C) sub-block output
+	up   tensor.Tensor // (T,I)
+	gate tensor.Tensor // (T,I); nil for GPT-2
+	pos  tensor.Tensor // (T,C) GPT-2 position embeddings; nil otherwise
+	// ringK, ringV (W-1+T,G*D) are made on first use: the window's keys
+	// and values in order, for a ring layer's attention (ringAttention).
+	ringK, ringV tensor.Tensor
+	posIDs       []int32
 	// afterAttn, if non-nil, is called with layer i's residual stream x
 	// between its attention and MLP sub-blocks (sublayer scores); it may
 	// read x but not modify it.
@@ -65,23 +68,41 @@ func (a *acts) free() {
 	a.all = nil
 }
 
-// kvCache is per-layer key and value caches, each (S,G*D).
+// kvCache is per-layer key and value caches for S positions. A layer's
+// caches are (S,G*D), or, for a sliding-window layer of window W in a
+// ring cache (newRingCache), a ring of W+slack rows holding position p at
+// row p mod (W+slack): memory stays bounded however long S is, and the
+// last slack positions can still be dropped (crop) with the window of the
+// new last position intact.
 type kvCache struct {
-	k, v []tensor.Tensor
-	S    int
+	k, v  []tensor.Tensor
+	S     int
+	ring  []int // rows of layer i's ring; 0: a linear cache of S rows
+	slack int
+	end   int // one past the last position written (Session.crop)
 }
 
-func (m *Model) newCache(S int) (*kvCache, error) {
+func (m *Model) newCache(S int) (*kvCache, error) { return m.newRingCache(S, -1) }
+
+// newRingCache is newCache with rings of W+slack rows for the
+// sliding-window layers where that is less than S; slack < 0 means no
+// rings.
+func (m *Model) newRingCache(S, slack int) (*kvCache, error) {
 	c := &m.Config
-	kc := &kvCache{S: S}
-	for range c.Layers {
-		k, err := m.be.Zeros(S, c.KVHeads*c.HeadDim)
+	kc := &kvCache{S: S, ring: make([]int, c.Layers), slack: max(slack, 0)}
+	for i := range c.Layers {
+		rows := S
+		if _, w := m.layerRoPE(i); slack >= 0 && w > 0 && w+slack < S {
+			rows = w + slack
+			kc.ring[i] = rows
+		}
+		k, err := m.be.Zeros(rows, c.KVHeads*c.HeadDim)
 		if err != nil {
 			kc.free(m.be)
 			return nil, err
 		}
 		kc.k = append(kc.k, k)
-		v, err := m.be.Zeros(S, c.KVHeads*c.HeadDim)
+		v, err := m.be.Zeros(rows, c.KVHeads*c.HeadDim)
 		if err != nil {
 			kc.free(m.be)
 			return nil, err
@@ -89,6 +110,101 @@ func (m *Model) newCache(S int) (*kvCache, error) {
 		kc.v = append(kc.v, v)
 	}
 	return kc, nil
+}
+
+// hasRing reports whether some layer keeps a ring.
+func (kc *kvCache) hasRing() bool {
+	for _, r := range kc.ring {
+		if r > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// ringSpans calls f for the (at most two) runs of ring rows that positions
+// from..from+n-1 occupy in a ring of R rows: run j starts at ring row
+// `row`, holds `cnt` positions, and its first is position from+off.
+func ringSpans(R, from, n int, f func(row, off, cnt int)) {
+	slot := from % R
+	first := min(n, R-slot)
+	f(slot, 0, first)
+	if n > first {
+		f(0, first, n-first)
+	}
+}
+
+// write stores T rows of keys k and values v (T,G*D), positions
+// pos..pos+T-1, in layer i's caches; a ring keeps the last of them.
+func (kc *kvCache) write(be tensor.Backend, i int, k, v tensor.Tensor, pos, T int) {
+	R := kc.ring[i]
+	if R == 0 {
+		be.CopyRows(kc.k[i], pos, k, 0, T)
+		be.CopyRows(kc.v[i], pos, v, 0, T)
+		return
+	}
+	from := max(pos, pos+T-R) // earlier rows of the chunk would be overwritten anyway
+	ringSpans(R, from, pos+T-from, func(row, off, cnt int) {
+		be.CopyRows(kc.k[i], row, k, from-pos+off, cnt)
+		be.CopyRows(kc.v[i], row, v, from-pos+off, cnt)
+	})
+}
+
+// read copies positions from..from+n-1 of ring layer i into k and v at rows
+// at.. (linear, in position order).
+func (kc *kvCache) read(be tensor.Backend, i int, k, v tensor.Tensor, at, from, n int) {
+	if n == 0 {
+		return
+	}
+	ringSpans(kc.ring[i], from, n, func(row, off, cnt int) {
+		be.CopyRows(k, at+off, kc.k[i], row, cnt)
+		be.CopyRows(v, at+off, kc.v[i], row, cnt)
+	})
+}
+
+// readsRing reports whether the backend attends over a ring itself.
+func (m *Model) readsRing() bool {
+	ra, ok := m.be.(tensor.RingAttention)
+	return ok && ra.RingAttention() && !m.linearRing
+}
+
+// ringAttention is layer i's attention over its ring (window args.Window)
+// for a.T new keys and values in a.k and a.v at positions pos..: it stores
+// them in the ring and leaves the attention output in a.att. A backend that
+// reads AttentionArgs.Ring attends over the ring itself when it holds every
+// key the chunk's queries read (T ≤ slack+1); otherwise the window's
+// earlier keys and the chunk's are laid out in order in scratch caches
+// (a.ringK, a.ringV) and attended there, with the positions shifted so
+// that the window covers the same keys. Either way each query sees the
+// same keys in the same order as over a linear cache.
+func (m *Model) ringAttention(a *acts, kc *kvCache, i, pos int, args tensor.AttentionArgs) error {
+	be, T, W, R := m.be, a.T, args.Window, kc.ring[i]
+	if m.readsRing() && T <= R-W+1 {
+		kc.write(be, i, a.k, a.v, pos, T)
+		args.Ring = R
+		be.Attention(a.att, a.q, kc.k[i], kc.v[i], args)
+		return nil
+	}
+	if a.ringK == nil {
+		KW := m.Config.KVHeads * m.Config.HeadDim
+		var err error
+		if a.ringK, err = be.Zeros(W-1+T, KW); err != nil {
+			return err
+		}
+		a.all = append(a.all, a.ringK)
+		if a.ringV, err = be.Zeros(W-1+T, KW); err != nil {
+			return err
+		}
+		a.all = append(a.all, a.ringV)
+	}
+	lo := max(0, pos-(W-1)) // the first earlier position a query reads
+	kc.read(be, i, a.ringK, a.ringV, 0, lo, pos-lo)
+	be.CopyRows(a.ringK, pos-lo, a.k, 0, T)
+	be.CopyRows(a.ringV, pos-lo, a.v, 0, T)
+	args.Pos = pos - lo
+	be.Attention(a.att, a.q, a.ringK, a.ringV, args)
+	kc.write(be, i, a.k, a.v, pos, T)
+	return nil
 }
 
 func (kc *kvCache) free(be tensor.Backend) {
@@ -242,6 +358,7 @@ func (m *Model) layerRange(a *acts, kc *kvCache, pos, lo, hi int, layerOut func(
 	if pos < 0 || pos+T > kc.S {
 		return fmt.Errorf("model: positions [%d,%d) exceed the KV cache of %d", pos, pos+T, kc.S)
 	}
+	kc.end = max(kc.end, pos+T)
 	if c.Arch == GPT2 && lo == 0 {
 		if pos+T > c.MaxPositions {
 			return fmt.Errorf("model: position %d beyond GPT-2's %d learned positions", pos+T-1, c.MaxPositions)
@@ -285,17 +402,24 @@ func (m *Model) layerRange(a *acts, kc *kvCache, pos, lo, hi int, layerOut func(
 		rope := m.ropeLayer(i)
 		invFreq, window := m.layerRoPE(i)
 		args.Window = window
-		if f != nil && rope {
+		ring := kc.ring[i] > 0
+		switch {
+		case f != nil && rope && !ring:
 			f.RoPEKV(a.q, a.k, a.v, invFreq, kc.k[i], kc.v[i], c.Heads, c.KVHeads, c.HeadDim, pos)
-		} else {
-			if rope {
-				be.RoPE(a.q, invFreq, c.Heads, c.HeadDim, pos)
-				be.RoPE(a.k, invFreq, c.KVHeads, c.HeadDim, pos)
-			}
-			be.CopyRows(kc.k[i], pos, a.k, 0, T)
-			be.CopyRows(kc.v[i], pos, a.v, 0, T)
+		case rope:
+			be.RoPE(a.q, invFreq, c.Heads, c.HeadDim, pos)
+			be.RoPE(a.k, invFreq, c.KVHeads, c.HeadDim, pos)
 		}
-		be.Attention(a.att, a.q, kc.k[i], kc.v[i], args) // att is (T,H*D)
+		if ring {
+			if err := m.ringAttention(a, kc, i, pos, args); err != nil { // att is (T,H*D)
+				return err
+			}
+		} else {
+			if f == nil || !rope {
+				kc.write(be, i, a.k, a.v, pos, T)
+			}
+			be.Attention(a.att, a.q, kc.k[i], kc.v[i], args) // att is (T,H*D)
+		}
 		switch {
 		case post || gemma:
 			be.MatMul(a.o, a.att, L.o, L.oB) // o is (T,C)

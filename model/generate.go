@@ -135,7 +135,16 @@ func (m *Model) Generate(ctx context.Context, prompt []int32, opts GenerateOptio
 		return nil, nil
 	}
 	// The last generated token never needs to enter the cache.
-	s, err := m.NewSession(len(prompt) + opts.MaxNewTokens - 1)
+	// Speculative decoding drops up to DraftTokens rejected rows per
+	// round, which a ring cache must still hold the window before.
+	slack := 0
+	if opts.DraftExit > 0 || opts.DraftModel != nil {
+		slack = opts.DraftTokens
+		if slack == 0 {
+			slack = DefaultDraftTokens
+		}
+	}
+	s, err := m.newSession(len(prompt)+opts.MaxNewTokens-1, slack)
 	if err != nil {
 		return nil, err
 	}

@@ -43,6 +43,10 @@ type Model struct {
 	// (Config.LocalRopeTheta); nil otherwise.
 	invFreqLocal tensor.Tensor
 	owned        []tensor.Tensor
+	// linearRing makes ring layers attend over scratch copies of the
+	// window even on a backend that reads rings, the path every other
+	// backend takes (tests run it on the CPU).
+	linearRing bool
 }
 
 // layerWeights are one decoder layer's tensors. Linear weights are (N,K);

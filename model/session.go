@@ -30,7 +30,15 @@ type Session struct {
 // generated tokens). GPT-2 has learned positions only up to n_positions
 // (Config.MaxPositions), so a longer GPT-2 session is an error; RoPE models
 // may run past max_position_embeddings, as transformers allows.
-func (m *Model) NewSession(maxLen int) (*Session, error) {
+//
+// A sliding-window layer (Mistral, Gemma 3's local layers) whose window W
+// is shorter than maxLen keeps a ring of W rows instead of maxLen, so a long
+// session's cache stays bounded; its logits are those of a full cache.
+func (m *Model) NewSession(maxLen int) (*Session, error) { return m.newSession(maxLen, 0) }
+
+// newSession is NewSession with rings of W+slack rows, so that crop can
+// drop up to slack positions (speculative decoding's rejected drafts).
+func (m *Model) newSession(maxLen, slack int) (*Session, error) {
 	if maxLen <= 0 {
 		return nil, fmt.Errorf("model: session length %d must be positive", maxLen)
 	}
@@ -39,7 +47,7 @@ func (m *Model) NewSession(maxLen int) (*Session, error) {
 	}
 	s := &Session{m: m, host: make([]float32, m.Config.VocabSize)}
 	var err error
-	if s.cache, err = m.newCache(maxLen); err != nil {
+	if s.cache, err = m.newRingCache(maxLen, slack); err != nil {
 		return nil, err
 	}
 	if s.dec, err = m.newActs(1); err != nil {
@@ -88,7 +96,25 @@ func (s *Session) Pos() int { return s.pos }
 func (s *Session) MaxLen() int { return s.cache.S }
 
 // Reset empties the cache (old rows are simply overwritten later).
-func (s *Session) Reset() { s.pos = 0 }
+func (s *Session) Reset() { s.pos, s.cache.end = 0, 0 }
+
+// crop makes pos the next token's position, keeping the cache's rows
+// below it and dropping those from pos to the last one written (which may
+// lie past Pos(): speculative verification writes its drafts' rows). The
+// dropped rows are simply overwritten later, but in a ring they already
+// overwrote the rows of the positions a window before them, so a ring cache
+// can drop at most the slack it was made with.
+func (s *Session) crop(pos int) error {
+	kc := s.cache
+	if pos < 0 || pos > kc.end {
+		return fmt.Errorf("model: crop to position %d of a cache written to %d", pos, kc.end)
+	}
+	if kc.hasRing() && kc.end-pos > kc.slack {
+		return fmt.Errorf("model: crop of %d positions from a ring KV cache with slack %d", kc.end-pos, kc.slack)
+	}
+	s.pos, kc.end = pos, pos
+	return nil
+}
 
 // run pushes ids through the model at the current position and leaves the
 // last token's logits in s.logits.
@@ -102,6 +128,34 @@ func (s *Session) run(ids []int32) error {
 	if s.pos+len(ids) > s.cache.S {
 		return fmt.Errorf("model: %d tokens at position %d overflow the session's %d positions", len(ids), s.pos, s.cache.S)
 	}
+	for len(ids) > 0 {
+		n := s.chunk(len(ids))
+		if err := s.runChunk(ids[:n], n == len(ids)); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+// chunk is how many of n tokens one pass takes. A backend that does not
+// read rings attends over a scratch copy of the window (ringAttention),
+// where a query row may see only W-1 earlier keys: the WebGPU shader has
+// no sliding mask, so no pass there may reach past W scratch rows. Past the
+// window that is one token a pass.
+func (s *Session) chunk(n int) int {
+	m := s.m
+	if m.readsRing() || !s.cache.hasRing() {
+		return n
+	}
+	if W := m.Config.SlidingWindow; s.pos < W {
+		return min(n, W-s.pos)
+	}
+	return 1
+}
+
+// runChunk is one pass of run; head says to project the last row.
+func (s *Session) runChunk(ids []int32, head bool) error {
 	a := s.dec
 	if len(ids) > 1 {
 		var err error
@@ -116,7 +170,9 @@ func (s *Session) run(ids []int32) error {
 	if err := s.m.decoder(a, s.cache, s.pos, nil, s.m.fusedHead() == nil); err != nil {
 		return err
 	}
-	s.head(a)
+	if head {
+		s.head(a)
+	}
 	s.pos += a.T
 	return nil
 }

@@ -111,7 +111,7 @@ type specDrafter interface {
 	verify(va *acts, P int, y int32, drafts []int32) error
 	// keep says that y and the first accepted drafts are final: the
 	// drafter's own cache past P+accepted is stale.
-	keep(P, accepted int)
+	keep(P, accepted int) error
 	close()
 }
 
@@ -161,7 +161,7 @@ func (d *selfDrafter) verify(va *acts, P int, _ int32, _ []int32) error {
 	return d.m.layerRange(va, d.s.cache, P, d.E, d.m.Config.Layers, nil, d.m.fusedHead() == nil)
 }
 
-func (d *selfDrafter) keep(int, int) {} // the target's own crop covers layers [0, E)
+func (d *selfDrafter) keep(int, int) error { return nil } // the target's own crop covers layers [0, E)
 
 func (d *selfDrafter) close() { d.m.be.Free(d.hE) }
 
@@ -207,7 +207,9 @@ func (d *modelDrafter) verify(va *acts, P int, y int32, drafts []int32) error {
 	return d.target.layerRange(va, d.targetSession.cache, P, 0, d.target.Config.Layers, nil, d.target.fusedHead() == nil)
 }
 
-func (d *modelDrafter) keep(P, accepted int) { d.ds.pos = min(d.ds.pos, P+accepted+1) }
+func (d *modelDrafter) keep(P, accepted int) error {
+	return d.ds.crop(min(d.ds.pos, P+accepted+1))
+}
 
 func (d *modelDrafter) close() { d.ds.Close() }
 
@@ -263,7 +265,7 @@ func (m *Model) generateSpeculative(ctx context.Context, s *Session, prompt []in
 
 	var dr specDrafter
 	if dm := opts.DraftModel; dm != nil {
-		ds, err := dm.NewSession(s.MaxLen())
+		ds, err := dm.newSession(s.MaxLen(), K)
 		if err != nil {
 			return nil, err
 		}
@@ -356,8 +358,12 @@ func (m *Model) generateSpeculative(ctx context.Context, s *Session, prompt []in
 		stats.Rounds++
 		stats.Drafted += k
 		stats.Accepted += accepted
-		s.pos = P + accepted + 1 // crop: y and the accepted drafts stay
-		dr.keep(P, accepted)
+		if err := s.crop(P + accepted + 1); err != nil { // y and the accepted drafts stay
+			return out, err
+		}
+		if err := dr.keep(P, accepted); err != nil {
+			return out, err
+		}
 		for j, id := range append(drafts[:accepted:accepted], bonus) {
 			out = append(out, id)
 			seq = append(seq, id)

@@ -116,11 +116,28 @@ func NumElements(shape []int) int {
 // only to cache rows Pos+i-Window+1..Pos+i. The CPU backends implement
 // it; the WebGPU backend records an error for a call where the window
 // would cut a row (Pos+T > Window), and computes calls where it does not.
+//
+// Ring > 0 says the caches are a ring of Ring rows holding a sliding
+// window's recent keys: position p is at row p mod Ring, so a window-W layer
+// keeps W rows however long the sequence grows. It needs Window > 0 and
+// Window+T-1 ≤ Ring (every row a query reads is still held) and is read only
+// by backends that implement RingAttention; the caller passes it to no
+// other. Keys are visited in position order, so the result equals that of a
+// linear cache holding the same rows.
 type AttentionArgs struct {
 	Heads, KVHeads, HeadDim int
 	Pos                     int
 	Scale                   float32
 	Window                  int
+	Ring                    int
+}
+
+// RingAttention is implemented by backends whose Attention reads
+// AttentionArgs.Ring (the CPU backends). The others attend over linear
+// caches only; the model copies a ring's rows into one for them.
+type RingAttention interface {
+	// RingAttention reports whether AttentionArgs.Ring is honoured.
+	RingAttention() bool
 }
 
 // Backend is the set of ops a forward pass is written against.

@@ -88,46 +88,74 @@ func (b *cpuBackend) Attention(out, q, kCache, vCache Tensor, a AttentionArgs) {
 	o, qv := f32Data(out, "Attention"), f32Data(q, "Attention")
 	kv, vv := f32Data(kCache, "Attention"), f32Data(vCache, "Attention")
 	H, G, D := a.Heads, a.KVHeads, a.HeadDim
-	if H <= 0 || G <= 0 || D <= 0 || H%G != 0 || a.Window < 0 {
-		panic(fmt.Sprintf("tensor: Attention (window %d) with %d heads, %d kv heads, head dim %d", a.Window, H, G, D))
+	if H <= 0 || G <= 0 || D <= 0 || H%G != 0 || a.Window < 0 || a.Ring < 0 {
+		panic(fmt.Sprintf("tensor: Attention (window %d, ring %d) with %d heads, %d kv heads, head dim %d", a.Window, a.Ring, H, G, D))
 	}
 	QW, KW := H*D, G*D
 	T := len(qv) / QW
 	S := ct(kCache).rows()
-	if ct(kCache).cols() != KW || ct(vCache).cols() != KW || len(o) != T*QW || a.Pos+T > S {
+	if ct(kCache).cols() != KW || ct(vCache).cols() != KW || ct(vCache).rows() != S || len(o) != T*QW || a.Pos < 0 {
 		panic(fmt.Sprintf("tensor: Attention q %v, caches %v/%v, out %v at pos %d", ct(q).shape, ct(kCache).shape, ct(vCache).shape, ct(out).shape, a.Pos))
+	}
+	R := a.Ring       // 0: position j is row j; else row j mod R
+	span := a.Pos + T // most keys one query row reads
+	switch {
+	case a.Ring > 0:
+		if a.Window == 0 || a.Window+T-1 > a.Ring || S != a.Ring {
+			panic(fmt.Sprintf("tensor: Attention of %d rows with window %d over a ring of %d in caches %v", T, a.Window, a.Ring, ct(kCache).shape))
+		}
+		span = a.Window
+	case a.Pos+T > S:
+		panic(fmt.Sprintf("tensor: Attention q %v, caches %v/%v, out %v at pos %d", ct(q).shape, ct(kCache).shape, ct(vCache).shape, ct(out).shape, a.Pos))
+	case a.Window > 0:
+		span = min(span, a.Window)
 	}
 	group := H / G
 	// One chunk per (query row, head) pair on the kernels' worker pool.
 	kernels.ParallelFor(T*H, func(th int) {
 		sp := scratchPool.Get().(*[]float32)
 		defer scratchPool.Put(sp)
-		if cap(*sp) < a.Pos+T {
-			*sp = make([]float32, a.Pos+T)
+		if cap(*sp) < span {
+			*sp = make([]float32, span)
 		}
-		scores := (*sp)[:a.Pos+T]
 		t, h := th/H, th%H
 		n := a.Pos + t + 1
-		j0 := 0 // first key row in the (sliding) window
+		j0 := 0 // first key position in the (sliding) window
 		if a.Window > 0 && n > a.Window {
 			j0 = n - a.Window
 		}
+		scores := (*sp)[:n-j0] // scores[j] is key position j0+j's
 		qr := qv[t*QW+h*D : t*QW+h*D+D]
 		koff := (h / group) * D
 		mx := float32(math.Inf(-1))
-		for j := j0; j < n; j++ {
-			s := kernels.Dot(qr, kv[j*KW+koff:j*KW+koff+D]) * a.Scale
+		r0 := j0 // key position j0's row
+		if R > 0 {
+			r0 = j0 % R
+		}
+		r := r0
+		for j := range scores {
+			s := kernels.Dot(qr, kv[r*KW+koff:r*KW+koff+D]) * a.Scale
 			scores[j] = s
 			if s > mx {
 				mx = s
 			}
+			if r++; r == R {
+				r = 0
+			}
 		}
 		// Vectorised exp (Cephes expf, a few ulp from float64 exp).
-		inv := 1 / kernels.ExpSubSum(scores[j0:n], mx)
+		inv := 1 / kernels.ExpSubSum(scores, mx)
 		or := o[t*QW+h*D : t*QW+h*D+D]
 		clear(or)
-		for j := j0; j < n; j++ {
-			kernels.Axpy(scores[j]*inv, vv[j*KW+koff:j*KW+koff+D], or)
+		r = r0
+		for _, s := range scores {
+			kernels.Axpy(s*inv, vv[r*KW+koff:r*KW+koff+D], or)
+			if r++; r == R {
+				r = 0
+			}
 		}
 	})
 }
+
+// RingAttention: the CPU backends read AttentionArgs.Ring.
+func (b *cpuBackend) RingAttention() bool { return true }
