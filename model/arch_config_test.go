@@ -108,8 +108,6 @@ func TestParseConfigNewArchsRefused(t *testing.T) {
 		{archJSON("mistral", `,"mlp_bias":true`), "mlp_bias"},
 		{archJSON("qwen3", `,"hidden_act":"gelu"`), "hidden_act"},
 		{archJSON("olmo2", `,"rope_scaling":{"rope_type":"yarn","factor":4}`), "rope_scaling.rope_type"},
-		{archJSON("phi3", `,"rope_scaling":{"type":"longrope","long_factor":[1],"short_factor":[1]}`), "rope_scaling.rope_type"},
-		{archJSON("phi3", `,"rope_scaling":{"type":"su","long_factor":[1],"short_factor":[1]}`), "rope_scaling.rope_type"},
 		{archJSON("phi3", `,"partial_rotary_factor":0.75`), "partial_rotary_factor"},
 		{archJSON("phi3", `,"attention_bias":true`), "attention_bias"},
 		{archJSON("gemma3_text", `,"final_logit_softcapping":30`), "final_logit_softcapping"},

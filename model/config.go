@@ -49,14 +49,23 @@ const (
 	QKNormFull        // over the whole projection: weights (H·D) and (G·D), OLMo 2
 )
 
-// RopeScaling is Llama-3 style frequency scaling ("rope_type": "llama3") or
-// linear position interpolation ("linear"). The zero value (Type "") means
-// no scaling.
+// RopeScaling is Llama-3 style frequency scaling ("rope_type": "llama3"),
+// linear position interpolation ("linear") or LongRoPE ("longrope", which
+// Phi-3's first configs call "su"). The zero value (Type "") means no
+// scaling.
 type RopeScaling struct {
-	Type                          string  // "", "linear" or "llama3"
-	Factor                        float64 // both types
+	Type                          string  // "", "linear", "llama3" or "longrope"
+	Factor                        float64 // linear, llama3; longrope's context ratio
 	LowFreqFactor, HighFreqFactor float64 // llama3
-	OriginalMaxPositions          int     // llama3 original_max_position_embeddings
+	OriginalMaxPositions          int     // llama3, longrope: original_max_position_embeddings
+	// LongRoPE (Ding et al. 2024, as transformers' _compute_longrope_parameters):
+	// inverse frequency j is divided by ShortFactor[j] in a forward pass
+	// whose positions all lie below OriginalMaxPositions, by LongFactor[j]
+	// in one that reaches past it; AttnFactor (sqrt(1+ln(factor)/ln(orig))
+	// unless the config sets attention_factor) multiplies RoPE's cos and
+	// sin, so it scales q·k by its square (folded into Config.AttnScale).
+	ShortFactor, LongFactor []float64
+	AttnFactor              float64
 }
 
 // Config is a parsed config.json, normalised across architectures.
@@ -198,6 +207,7 @@ type rawConfig struct {
 	NoRopeLayers []int            `json:"no_rope_layers"`
 	NoRopeStep   *int             `json:"no_rope_layer_interval"`
 	TieEmbed     *bool            `json:"tie_word_embeddings"`
+	OrigMaxPos   *int             `json:"original_max_position_embeddings"` // Phi-3, beside rope_scaling
 	HiddenActv   *string          `json:"hidden_activation"`
 	QueryScalar  *float64         `json:"query_pre_attn_scalar"`
 	SlidingPat   *int             `json:"sliding_window_pattern"`
@@ -224,14 +234,17 @@ type rawConfig struct {
 
 // ropeParams is rope_parameters (transformers ≥5) or rope_scaling (older).
 type ropeParams struct {
-	RopeTheta      *float64 `json:"rope_theta"`
-	RopeType       *string  `json:"rope_type"`
-	Type           *string  `json:"type"` // legacy spelling of rope_type
-	Factor         *float64 `json:"factor"`
-	LowFreqFactor  *float64 `json:"low_freq_factor"`
-	HighFreqFactor *float64 `json:"high_freq_factor"`
-	OrigMaxPos     *int     `json:"original_max_position_embeddings"`
-	PartialRot     *float64 `json:"partial_rotary_factor"`
+	RopeTheta      *float64  `json:"rope_theta"`
+	RopeType       *string   `json:"rope_type"`
+	Type           *string   `json:"type"` // legacy spelling of rope_type
+	Factor         *float64  `json:"factor"`
+	LowFreqFactor  *float64  `json:"low_freq_factor"`
+	HighFreqFactor *float64  `json:"high_freq_factor"`
+	OrigMaxPos     *int      `json:"original_max_position_embeddings"`
+	PartialRot     *float64  `json:"partial_rotary_factor"`
+	ShortFactor    []float64 `json:"short_factor"`
+	LongFactor     []float64 `json:"long_factor"`
+	AttnFactor     *float64  `json:"attention_factor"`
 }
 
 // maxDim bounds every size in a config so that products of them cannot
@@ -413,8 +426,8 @@ func parseLlama(r *rawConfig) (*Config, error) {
 			}
 		}
 	case Phi3:
-		// Phi3Config has no bias options; LongRoPE ("longrope", "su") is
-		// refused with the other unknown rope_scaling types below.
+		// Phi3Config has no bias options. LongRoPE ("longrope", "su") is
+		// read with the other rope_scaling types below.
 		for _, b := range []struct {
 			name string
 			v    *bool
@@ -509,12 +522,21 @@ func parseLlama(r *rawConfig) (*Config, error) {
 			if s.Factor <= 0 || s.LowFreqFactor <= 0 || s.HighFreqFactor <= s.LowFreqFactor || s.OriginalMaxPositions <= 0 {
 				return nil, badField("rope_scaling", "invalid llama3 parameters %+v", s)
 			}
+		case "longrope", "su":
+			rs, err := longRoPE(c, r, scaling)
+			if err != nil {
+				return nil, err
+			}
+			c.RopeScaling = rs
 		default:
 			return nil, unsupported("rope_scaling.rope_type", "RoPE type %q", typ)
 		}
 	}
 	if c.HeadDim > 0 {
 		c.AttnScale = float32(1 / math.Sqrt(float64(c.HeadDim)))
+		if s := c.RopeScaling; s.Type == "longrope" {
+			c.AttnScale = float32(s.AttnFactor * s.AttnFactor / math.Sqrt(float64(c.HeadDim)))
+		}
 	}
 	return c, nil
 }
@@ -682,6 +704,68 @@ func (c *Config) Validate() error {
 	}
 	if c.Arch != GPT2 && (!(c.RopeTheta > 0) || math.IsInf(c.RopeTheta, 0)) {
 		return badField("rope_theta", "%g must be positive", c.RopeTheta)
+	}
+	return c.checkLongRoPE()
+}
+
+// longRoPE reads LongRoPE parameters as transformers does: the original
+// context from rope_scaling (transformers 5) or beside it (Phi-3's
+// original_max_position_embeddings), else max_position_embeddings; the
+// factor from rope_scaling, else max_position_embeddings over the original
+// context; attention_factor from rope_scaling, else sqrt(1 +
+// ln(factor)/ln(original)) when factor > 1, else 1.
+func longRoPE(c *Config, r *rawConfig, p *ropeParams) (RopeScaling, error) {
+	s := RopeScaling{Type: "longrope", ShortFactor: p.ShortFactor, LongFactor: p.LongFactor}
+	s.OriginalMaxPositions = c.MaxPositions
+	if p.OrigMaxPos != nil {
+		s.OriginalMaxPositions = *p.OrigMaxPos
+	} else if r.OrigMaxPos != nil {
+		s.OriginalMaxPositions = *r.OrigMaxPos
+	}
+	if s.OriginalMaxPositions <= 0 || s.OriginalMaxPositions > maxDim {
+		return s, badField("original_max_position_embeddings", "%d out of range [1, %d]", s.OriginalMaxPositions, maxDim)
+	}
+	s.Factor = float64(c.MaxPositions) / float64(s.OriginalMaxPositions)
+	if p.Factor != nil {
+		s.Factor = *p.Factor
+	}
+	if !(s.Factor > 0) || math.IsInf(s.Factor, 0) {
+		return s, badField("rope_scaling.factor", "%g must be positive", s.Factor)
+	}
+	switch {
+	case p.AttnFactor != nil:
+		s.AttnFactor = *p.AttnFactor
+	case s.Factor <= 1:
+		s.AttnFactor = 1
+	case s.OriginalMaxPositions == 1:
+		return s, badField("original_max_position_embeddings", "1 leaves LongRoPE's attention factor undefined (ln 1 = 0)")
+	default:
+		s.AttnFactor = math.Sqrt(1 + math.Log(s.Factor)/math.Log(float64(s.OriginalMaxPositions)))
+	}
+	return s, nil
+}
+
+// checkLongRoPE validates LongRoPE's per-dimension factors against D.
+func (c *Config) checkLongRoPE() error {
+	s := &c.RopeScaling
+	if s.Type != "longrope" {
+		return nil
+	}
+	for _, f := range []struct {
+		name string
+		v    []float64
+	}{{"rope_scaling.short_factor", s.ShortFactor}, {"rope_scaling.long_factor", s.LongFactor}} {
+		if len(f.v) != c.HeadDim/2 {
+			return badField(f.name, "has %d entries for head_dim %d (want %d)", len(f.v), c.HeadDim, c.HeadDim/2)
+		}
+		for j, v := range f.v {
+			if !(v > 0) || math.IsInf(v, 0) {
+				return badField(f.name, "entry %d (%g) must be positive", j, v)
+			}
+		}
+	}
+	if s.OriginalMaxPositions <= 0 || !(s.AttnFactor > 0) || math.IsInf(s.AttnFactor, 0) {
+		return badField("rope_scaling", "original_max_position_embeddings %d and attention_factor %g must be positive", s.OriginalMaxPositions, s.AttnFactor)
 	}
 	return nil
 }

@@ -125,7 +125,7 @@ func (m *Model) propagateKV(a *acts, kc *kvCache, pos, from int) {
 		m.qkNorm(L, nil, a.k)
 		if m.ropeLayer(i) {
 			invFreq, _ := m.layerRoPE(i)
-			be.RoPE(a.k, invFreq, c.KVHeads, c.HeadDim, pos)
+			be.RoPE(a.k, m.passRoPE(invFreq, pos+1), c.KVHeads, c.HeadDim, pos)
 		}
 		kc.write(be, i, a.k, a.v, pos, 1)
 	}

@@ -269,6 +269,19 @@ func (m *Model) layerRoPE(i int) (tensor.Tensor, int) {
 	return m.invFreq, 0
 }
 
+// passRoPE is the inverse frequencies a pass ending before position end
+// uses in a layer whose own are invFreq: LongRoPE's long factors when the
+// pass reaches past the original context, as transformers chooses them per
+// forward call from max(position_ids)+1 (keys cached by earlier passes keep
+// the rotation they got). llama.cpp instead chooses once from the context
+// size.
+func (m *Model) passRoPE(invFreq tensor.Tensor, end int) tensor.Tensor {
+	if m.invFreqLong != nil && invFreq == m.invFreq && end > m.Config.RopeScaling.OriginalMaxPositions {
+		return m.invFreqLong
+	}
+	return invFreq
+}
+
 // qkNorm applies the q/k RMSNorms (Config.QKNorm) in place to q and k
 // before RoPE; q may be nil (keys only).
 func (m *Model) qkNorm(L *layerWeights, q, k tensor.Tensor) {
@@ -401,6 +414,7 @@ func (m *Model) layerRange(a *acts, kc *kvCache, pos, lo, hi int, layerOut func(
 		m.qkNorm(L, a.q, a.k)
 		rope := m.ropeLayer(i)
 		invFreq, window := m.layerRoPE(i)
+		invFreq = m.passRoPE(invFreq, pos+T)
 		args.Window = window
 		ring := kc.ring[i] > 0
 		switch {

@@ -42,7 +42,11 @@ type Model struct {
 	// invFreqLocal (Gemma 3) is the sliding-window layers' RoPE
 	// (Config.LocalRopeTheta); nil otherwise.
 	invFreqLocal tensor.Tensor
-	owned        []tensor.Tensor
+	// invFreqLong (LongRoPE) is the inverse frequencies with the long
+	// factors, for passes reaching past the original context (passRoPE);
+	// invFreq has the short ones. nil otherwise.
+	invFreqLong tensor.Tensor
+	owned       []tensor.Tensor
 	// linearRing makes ring layers attend over scratch copies of the
 	// window even on a backend that reads rings, the path every other
 	// backend takes (tests run it on the CPU).
@@ -539,6 +543,13 @@ func (m *Model) uploadRoPE() error {
 	}
 	m.invFreq = t
 	m.owned = append(m.owned, t)
+	if m.Config.RopeScaling.Type == "longrope" {
+		if t, err = m.be.UploadF32([]int{m.Config.HeadDim / 2}, ropeInvFreqFactors(&m.Config, m.Config.RopeScaling.LongFactor)); err != nil {
+			return err
+		}
+		m.invFreqLong = t
+		m.owned = append(m.owned, t)
+	}
 	if m.Config.SlidingLayers != nil && m.Config.LocalRopeTheta > 0 {
 		lc := m.Config
 		lc.RopeTheta, lc.RopeScaling = lc.LocalRopeTheta, RopeScaling{}
@@ -551,8 +562,16 @@ func (m *Model) uploadRoPE() error {
 	return nil
 }
 
-// ropeInvFreq returns inv_freq[j] = theta^(-2j/D), adjusted by linear or
-// Llama-3 scaling exactly as transformers' _compute_llama3_parameters:
+// ropeInvFreqFactors is LongRoPE's inverse frequencies for the factors
+// ext (the short or the long ones); see ropeInvFreq.
+func ropeInvFreqFactors(c *Config, ext []float64) []float32 {
+	lc := *c
+	lc.RopeScaling.ShortFactor = ext
+	return ropeInvFreq(&lc)
+}
+
+// ropeInvFreq returns inv_freq[j] = theta^(-2j/D), divided by LongRoPE's
+// short factors, or adjusted by linear or Llama-3 scaling exactly as transformers' _compute_llama3_parameters:
 // wavelengths longer than original_max/low_freq_factor are divided by
 // factor, shorter than original_max/high_freq_factor kept, and the band in
 // between interpolated smoothly.
@@ -564,6 +583,10 @@ func ropeInvFreq(c *Config) []float32 {
 	}
 	s := c.RopeScaling
 	switch s.Type {
+	case "longrope": // the short factors (the long: ropeInvFreqFactors)
+		for j := range inv {
+			inv[j] /= s.ShortFactor[j]
+		}
 	case "linear":
 		for j := range inv {
 			inv[j] /= s.Factor
