@@ -74,7 +74,11 @@ type chatRequest struct {
 	N              *int            `json:"n"`
 	ResponseFormat json.RawMessage `json:"response_format"`
 	Tools          json.RawMessage `json:"tools"`
-	IgnoreEOS      bool            `json:"ignore_eos"`
+	ToolChoice     json.RawMessage `json:"tool_choice"`
+	// ParallelToolCalls is accepted and has no effect: a template that
+	// allows several calls lets the model write several.
+	ParallelToolCalls *bool `json:"parallel_tool_calls"`
+	IgnoreEOS         bool  `json:"ignore_eos"`
 }
 
 // chat is a validated chat request.
@@ -83,6 +87,7 @@ type chat struct {
 	messages     []byte // the messages array, content parts joined to strings
 	includeUsage bool
 	format       *jsonmode.Grammar // nil: free text
+	tools        []byte            // the tools to render; nil: none
 }
 
 var chatRoles = map[string]bool{"system": true, "developer": true, "user": true, "assistant": true, "tool": true}
@@ -94,8 +99,9 @@ func parseChat(body []byte) (*chat, error) {
 	if err := decodeStrict(body, &req); err != nil {
 		return nil, badRequest("invalid_json", "%v", err)
 	}
-	if len(bytes.TrimSpace(req.Tools)) > 0 && string(bytes.TrimSpace(req.Tools)) != "null" {
-		return nil, unprocessable("unsupported_tools", "tools are not supported")
+	tools, err := parseTools(req.Tools, req.ToolChoice)
+	if err != nil {
+		return nil, err
 	}
 	if req.MaxTokens == nil {
 		req.MaxTokens = req.MaxCompletionTokens
@@ -112,7 +118,7 @@ func parseChat(body []byte) (*chat, error) {
 	if err != nil {
 		return nil, err
 	}
-	ch := &chat{completion: *c}
+	ch := &chat{completion: *c, tools: tools}
 	ch.text = nil
 	if req.StreamOptions != nil {
 		ch.includeUsage = req.StreamOptions.IncludeUsage
@@ -125,6 +131,9 @@ func parseChat(body []byte) (*chat, error) {
 	}
 	if ch.format != nil && len(ch.stops) > 0 {
 		return nil, unprocessable("unsupported_stop", "stop cannot be combined with a JSON response_format (a stop string could cut the JSON)")
+	}
+	if ch.format != nil && ch.tools != nil {
+		return nil, unprocessable("unsupported_tools", "tools cannot be combined with a JSON response_format (the grammar leaves no room for a tool call)")
 	}
 	return ch, nil
 }
@@ -153,6 +162,13 @@ func parseMessages(raw json.RawMessage) ([]byte, error) {
 		msg := map[string]any{}
 		for k, v := range m {
 			msg[k] = v
+		}
+		if tc, ok := m["tool_calls"]; ok && role == "assistant" && string(bytes.TrimSpace(tc)) != "null" {
+			calls, err := templateToolCalls(tc, i)
+			if err != nil {
+				return nil, err
+			}
+			msg["tool_calls"] = calls
 		}
 		content := bytes.TrimSpace(m["content"])
 		var s string
@@ -207,8 +223,9 @@ func parseResponseFormat(raw json.RawMessage) (*jsonmode.Grammar, error) {
 // chatMessage, chatChoice, chatResponse are OpenAI's chat.completion and
 // chat.completion.chunk shapes.
 type chatMessage struct {
-	Role    string  `json:"role,omitempty"`
-	Content *string `json:"content,omitempty"`
+	Role      string     `json:"role,omitempty"`
+	Content   *string    `json:"content,omitempty"`
+	ToolCalls []toolCall `json:"tool_calls,omitempty"`
 }
 
 type chatChoice struct {
@@ -264,13 +281,29 @@ func (h *Handler) runChat(w http.ResponseWriter, ctx context.Context, c *chat, e
 	if cfg == nil || cfg.Template(false) == nil {
 		return unprocessable("no_chat_template", "model %s has no chat_template in tokenizer_config.json: use /v1/completions", c.model)
 	}
-	text, err := cfg.Apply(chattemplate.Options{Messages: c.messages, AddGenerationPrompt: true, Now: h.cfg.Now})
-	if err != nil {
-		var te *chattemplate.Error
-		if errors.As(err, &te) && te.Kind == chattemplate.ErrRaised {
-			return unprocessable("chat_template_rejected", "the chat template rejected the messages: %s", te.Msg)
+	render := func(tools []byte) (string, error) {
+		text, err := cfg.Apply(chattemplate.Options{Messages: c.messages, Tools: tools, AddGenerationPrompt: true, Now: h.cfg.Now})
+		if err != nil {
+			var te *chattemplate.Error
+			if errors.As(err, &te) && te.Kind == chattemplate.ErrRaised {
+				return "", unprocessable("chat_template_rejected", "the chat template rejected the messages: %s", te.Msg)
+			}
+			return "", unprocessable("chat_template_failed", "rendering the chat template: %v", err)
 		}
-		return unprocessable("chat_template_failed", "rendering the chat template: %v", err)
+		return text, nil
+	}
+	text, err := render(c.tools)
+	if err != nil {
+		return err
+	}
+	tf := toolsUnknown
+	if c.tools != nil {
+		// A template that ignores tools would leave the model unaware of
+		// them: refuse rather than answer as if they were offered.
+		if plain, err := render(nil); err == nil && plain == text {
+			return unprocessable("unsupported_tools", "model %s's chat template does not render tools", c.model)
+		}
+		tf = detectToolFormat(text)
 	}
 	prompt, err := ct.EncodeRendered(text)
 	if err != nil {
@@ -339,6 +372,17 @@ func (h *Handler) runChat(w http.ResponseWriter, ctx context.Context, c *chat, e
 	}
 	var out []int32
 	pending := ""
+	// With tools, streamed text waits while it may be a tool call
+	// (toolHoldback): acc is the text so far, acc[:sent] went out.
+	acc, sent := "", 0
+	streamSafe := func(sent int) int {
+		safe := max(sent, len(acc)-toolHoldback(tf, acc))
+		if safe > sent {
+			d := acc[sent:safe]
+			sse.event(chunk(&chatMessage{Content: &d}, nil))
+		}
+		return safe
+	}
 	finish := "length"
 	var decErr error
 	decode := func(ids []int32) string {
@@ -369,11 +413,15 @@ func (h *Handler) runChat(w http.ResponseWriter, ctx context.Context, c *chat, e
 		if con := c.opts.Constraint; con != nil && con.Done() {
 			finish = "stop"
 		}
-		if sse != nil && !stopped {
+		switch {
+		case sse != nil && !stopped && c.tools != nil:
+			acc += delta
+			sent = streamSafe(sent)
+		case sse != nil && !stopped:
 			if delta != "" {
 				sse.event(chunk(&chatMessage{Content: &delta}, nil))
 			}
-		} else if sse != nil {
+		case sse != nil:
 			pending = delta
 		}
 		return !stopped && len(out) < c.opts.MaxTokens
@@ -391,6 +439,17 @@ func (h *Handler) runChat(w http.ResponseWriter, ctx context.Context, c *chat, e
 			sse.event(apiError{apiErrorBody{Message: err.Error(), Type: typeServer, Code: "generation_failed"}})
 			return nil
 		}
+		if c.tools != nil {
+			acc += pending
+			pending = acc[sent:]
+			if _, calls := parseToolCalls(tf, acc); calls != nil {
+				for i := range calls {
+					calls[i].Index = &i
+				}
+				sse.event(chunk(&chatMessage{ToolCalls: calls}, nil))
+				pending, finish = "", "tool_calls"
+			}
+		}
 		if pending != "" {
 			sse.event(chunk(&chatMessage{Content: &pending}, nil))
 		}
@@ -404,9 +463,18 @@ func (h *Handler) runChat(w http.ResponseWriter, ctx context.Context, c *chat, e
 	if err != nil {
 		return err
 	}
+	msg := &chatMessage{Role: "assistant"}
 	content := ts.Text()
+	if c.tools != nil {
+		if content, msg.ToolCalls = parseToolCalls(tf, content); msg.ToolCalls != nil {
+			finish = "tool_calls"
+		}
+	}
+	if content != "" || msg.ToolCalls == nil {
+		msg.Content = &content
+	}
 	writeJSON(w, http.StatusOK, chatResponse{ID: id, Object: "chat.completion", Created: created, Model: c.model,
-		Choices: []chatChoice{{Message: &chatMessage{Role: "assistant", Content: &content}, FinishReason: &finish}},
+		Choices: []chatChoice{{Message: msg, FinishReason: &finish}},
 		Usage:   usage})
 	return nil
 }
