@@ -163,13 +163,6 @@ func parseMessages(raw json.RawMessage) ([]byte, error) {
 		for k, v := range m {
 			msg[k] = v
 		}
-		if tc, ok := m["tool_calls"]; ok && role == "assistant" && string(bytes.TrimSpace(tc)) != "null" {
-			calls, err := templateToolCalls(tc, i)
-			if err != nil {
-				return nil, err
-			}
-			msg["tool_calls"] = calls
-		}
 		content := bytes.TrimSpace(m["content"])
 		var s string
 		var parts []struct {
@@ -199,7 +192,14 @@ func parseMessages(raw json.RawMessage) ([]byte, error) {
 		out[i] = msg
 	}
 	// Keys are re-encoded sorted; templates read messages by key.
-	return json.Marshal(out)
+	data, err := json.Marshal(out)
+	if err != nil {
+		return nil, badRequest("invalid_messages", "%v", err)
+	}
+	if data, err = chattemplate.ToolCallArgumentsAsObjects(data); err != nil {
+		return nil, badRequest("invalid_tool_calls", "%v", err)
+	}
+	return data, nil
 }
 
 // parseResponseFormat is jsonmode.ParseResponseFormat with its errors as
@@ -296,14 +296,14 @@ func (h *Handler) runChat(w http.ResponseWriter, ctx context.Context, c *chat, e
 	if err != nil {
 		return err
 	}
-	tf := toolsUnknown
+	tf := chattemplate.ToolsUnknown
 	if c.tools != nil {
 		// A template that ignores tools would leave the model unaware of
 		// them: refuse rather than answer as if they were offered.
 		if plain, err := render(nil); err == nil && plain == text {
 			return unprocessable("unsupported_tools", "model %s's chat template does not render tools", c.model)
 		}
-		tf = detectToolFormat(text)
+		tf = chattemplate.DetectToolFormat(text)
 	}
 	prompt, err := ct.EncodeRendered(text)
 	if err != nil {
@@ -376,7 +376,7 @@ func (h *Handler) runChat(w http.ResponseWriter, ctx context.Context, c *chat, e
 	// (toolHoldback): acc is the text so far, acc[:sent] went out.
 	acc, sent := "", 0
 	streamSafe := func(sent int) int {
-		safe := max(sent, len(acc)-toolHoldback(tf, acc))
+		safe := max(sent, len(acc)-chattemplate.ToolHoldback(tf, acc))
 		if safe > sent {
 			d := acc[sent:safe]
 			sse.event(chunk(&chatMessage{Content: &d}, nil))
@@ -442,7 +442,8 @@ func (h *Handler) runChat(w http.ResponseWriter, ctx context.Context, c *chat, e
 		if c.tools != nil {
 			acc += pending
 			pending = acc[sent:]
-			if _, calls := parseToolCalls(tf, acc); calls != nil {
+			if _, parsed := chattemplate.ParseToolCalls(tf, acc); parsed != nil {
+				calls := openAIToolCalls(parsed)
 				for i := range calls {
 					calls[i].Index = &i
 				}
@@ -466,8 +467,9 @@ func (h *Handler) runChat(w http.ResponseWriter, ctx context.Context, c *chat, e
 	msg := &chatMessage{Role: "assistant"}
 	content := ts.Text()
 	if c.tools != nil {
-		if content, msg.ToolCalls = parseToolCalls(tf, content); msg.ToolCalls != nil {
-			finish = "tool_calls"
+		var calls []chattemplate.ToolCall
+		if content, calls = chattemplate.ParseToolCalls(tf, content); calls != nil {
+			msg.ToolCalls, finish = openAIToolCalls(calls), "tool_calls"
 		}
 	}
 	if content != "" || msg.ToolCalls == nil {

@@ -88,72 +88,6 @@ func readJSON(t *testing.T, path string, v any) {
 	}
 }
 
-func TestParseToolCalls(t *testing.T) {
-	for _, tc := range []struct {
-		f       toolFormat
-		text    string
-		content string
-		calls   []toolFunction // nil: the text stays text
-	}{
-		{toolsHermes, "<tool_call>\n{\"name\": \"get_current_temperature\", \"arguments\": {\"location\": \"Paris, France\", \"unit\": \"celsius\"}}\n</tool_call>", "",
-			[]toolFunction{{"get_current_temperature", `{"location":"Paris, France","unit":"celsius"}`}}},
-		{toolsHermes, "Let me check.\n<tool_call>\n{\"name\": \"a\", \"arguments\": {}}\n</tool_call>\n<tool_call>\n{\"name\": \"b\", \"arguments\": {\"x\": [1, 2]}}\n</tool_call>", "Let me check.",
-			[]toolFunction{{"a", `{}`}, {"b", `{"x":[1,2]}`}}},
-		// Cut before </tool_call> (EOS or length) but the JSON is whole.
-		{toolsHermes, "<tool_call>\n{\"name\": \"a\", \"arguments\": {\"q\": \"x\"}}", "", []toolFunction{{"a", `{"q":"x"}`}}},
-		{toolsHermes, "<tool_call>\n{\"name\": \"a\", \"arguments\": {\"q\": ", "<tool_call>\n{\"name\": \"a\", \"arguments\": {\"q\": ", nil},
-		{toolsHermes, "<tool_call>{\"arguments\": {}}</tool_call>", "<tool_call>{\"arguments\": {}}</tool_call>", nil},
-		{toolsHermes, "<tool_call>{\"name\": \"a\", \"arguments\": \"x=1\"}</tool_call>", "<tool_call>{\"name\": \"a\", \"arguments\": \"x=1\"}</tool_call>", nil},
-		{toolsHermes, "It is 22 degrees.", "It is 22 degrees.", nil},
-		{toolsJSON, "{\"name\": \"get_current_temperature\", \"parameters\": {\"location\": \"Paris\"}}", "",
-			[]toolFunction{{"get_current_temperature", `{"location":"Paris"}`}}},
-		{toolsJSON, "<|python_tag|>{\"name\": \"f\", \"parameters\": {}}", "", []toolFunction{{"f", `{}`}}},
-		{toolsJSON, "The answer is {\"name\": 1}", "The answer is {\"name\": 1}", nil},
-		{toolsUnknown, "<tool_call>{\"name\": \"a\", \"arguments\": {}}</tool_call>", "<tool_call>{\"name\": \"a\", \"arguments\": {}}</tool_call>", nil},
-	} {
-		content, calls := parseToolCalls(tc.f, tc.text)
-		var fns []toolFunction
-		for _, c := range calls {
-			if c.Type != "function" || !strings.HasPrefix(c.ID, "call_") {
-				t.Errorf("%q: call %+v", tc.text, c)
-			}
-			fns = append(fns, c.Function)
-		}
-		if content != tc.content || len(fns) != len(tc.calls) {
-			t.Errorf("%q: content %q, calls %+v; want %q, %+v", tc.text, content, fns, tc.content, tc.calls)
-			continue
-		}
-		for i := range fns {
-			if fns[i] != tc.calls[i] {
-				t.Errorf("%q: call %d is %+v, want %+v", tc.text, i, fns[i], tc.calls[i])
-			}
-		}
-	}
-}
-
-func TestToolHoldback(t *testing.T) {
-	for _, tc := range []struct {
-		f    toolFormat
-		text string
-		hold int
-	}{
-		{toolsHermes, "Hello", 0},
-		{toolsHermes, "Hello <tool", 5},
-		{toolsHermes, "Hello <", 1},
-		{toolsHermes, "Hello <b>", 0},
-		{toolsHermes, "Hi <tool_call>\n{\"na", len("<tool_call>\n{\"na")},
-		{toolsJSON, "", 0},
-		{toolsJSON, " {\"name\"", 8},
-		{toolsJSON, "<|pyt", 5},
-		{toolsJSON, "Sunny", 0},
-		{toolsUnknown, "<tool_call>", 0},
-	} {
-		if got := toolHoldback(tc.f, tc.text); got != tc.hold {
-			t.Errorf("%d %q: hold %d, want %d", tc.f, tc.text, got, tc.hold)
-		}
-	}
-}
-
 // scriptedLM answers every prompt with fixed token ids (then EOS): a tiny
 // random model never writes a tool call by itself.
 type scriptedLM struct {
@@ -278,27 +212,4 @@ func TestChatToolCalls(t *testing.T) {
 	if m := whole.Choices[0]; m.FinishReason != "stop" || m.Message.ToolCalls != nil || m.Message.Content == nil || *m.Message.Content != "It is 22 <b>degrees</b>." {
 		t.Fatalf("plain answer with tools: %s", rec.Body)
 	}
-}
-
-// FuzzParseToolCalls: any model output parses without panicking, and every
-// call it finds has a name and arguments that are a JSON object.
-func FuzzParseToolCalls(f *testing.F) {
-	f.Add("<tool_call>\n{\"name\": \"a\", \"arguments\": {\"x\": 1}}\n</tool_call>", true)
-	f.Add("{\"name\": \"f\", \"parameters\": {}}", false)
-	f.Fuzz(func(t *testing.T, text string, hermes bool) {
-		f := toolsJSON
-		if hermes {
-			f = toolsHermes
-		}
-		_, calls := parseToolCalls(f, text)
-		for _, c := range calls {
-			var args map[string]any
-			if c.Function.Name == "" || json.Unmarshal([]byte(c.Function.Arguments), &args) != nil {
-				t.Fatalf("call %+v from %q", c, text)
-			}
-		}
-		if h := toolHoldback(f, text); h < 0 || h > len(text) {
-			t.Fatalf("holdback %d of %q", h, text)
-		}
-	})
 }
