@@ -431,6 +431,7 @@ export class Engine {
       // (then ids is ignored) and applies responseFormat's constraint.
       o.messages = JSON.stringify(opts.messages);
       if (opts.responseFormat != null) o.responseFormat = JSON.stringify(opts.responseFormat);
+      if (opts.tools != null) o.tools = JSON.stringify(opts.tools);
       return goCall(() => this.api.chat(id, o, onToken || (() => {}), isCancelled || (() => false)));
     }
     return goCall(() => this.api.generate(id, o, onToken || (() => {}), isCancelled || (() => false)));

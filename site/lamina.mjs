@@ -20,7 +20,7 @@
 //                                     // draft-model speculation: a second model of the same runtime and
 //                                     //   vocabulary drafts (greedy ids unchanged); the same events and stats
 //   await lm.chat({ messages, maxNewTokens | max_tokens, temperature, topK, topP, seed, onToken, signal, stop,
-//                   response_format });   // models with a chat_template (lm.info.hasChatTemplate)
+//                   response_format, tools, tool_choice });   // models with a chat_template (lm.info.hasChatTemplate)
 //                                     // → { message: { role, content }, finish_reason, usage, ids, newIds }
 //   lm.tokenizer.encode(text);        // Int32Array, synchronous (null tokenizer when the model has no tokenizer.json)
 //   lm.tokenizer.decode(ids);         // string, synchronous
@@ -317,9 +317,13 @@ class Model {
   // chat renders messages with the model's chat template (tokenizer_config.json) and
   // generates the assistant's answer, in OpenAI's shapes. response_format (or
   // responseFormat) { type: 'json_object' } or { type: 'json_schema', json_schema: { schema } }
-  // constrains every token so the content parses and validates (model/jsonmode).
+  // constrains every token so the content parses and validates (model/jsonmode). tools
+  // (OpenAI's [{ type: 'function', function: { name, description, parameters } }]) go to the
+  // template; an answer in a format lamina knows (Qwen/Hermes <tool_call>, Llama 3 JSON) comes
+  // back as message.tool_calls with finish_reason 'tool_calls' (onToken still sees its raw
+  // text). tool_choice 'none' leaves the tools out; 'auto' is the default.
   async chat({ messages, maxNewTokens, max_tokens, temperature, topK, topP, top_p, seed, onToken, signal,
-    eosTokenIds, repetitionPenalty, stopStrings, stop, response_format, responseFormat } = {}) {
+    eosTokenIds, repetitionPenalty, stopStrings, stop, response_format, responseFormat, tools, tool_choice } = {}) {
     this.check();
     if (!this.info.hasChatTemplate) {
       throw new LaminaError('lamina: this model has no chat_template in tokenizer_config.json: use generate', 'no-chat-template');
@@ -327,10 +331,15 @@ class Model {
     if (!Array.isArray(messages) || !messages.length) {
       throw new LaminaError('lamina: chat needs messages, a non-empty array of { role, content }', 'bad-input');
     }
+    if (tool_choice != null && tool_choice !== 'auto' && tool_choice !== 'none') {
+      throw new LaminaError(`lamina: tool_choice ${JSON.stringify(tool_choice)} is not supported (only 'auto' and 'none')`, 'bad-input');
+    }
+    if (tool_choice === 'none' || (Array.isArray(tools) && !tools.length)) tools = undefined;
+    if (tools != null && !Array.isArray(tools)) throw new LaminaError('lamina: tools must be an array', 'bad-input');
     if (typeof stop === 'string') stop = [stop];
     if (signal && signal.aborted) throw abortError(signal);
     const opts = {
-      ids: [], messages, responseFormat: response_format ?? responseFormat,
+      ids: [], messages, responseFormat: response_format ?? responseFormat, tools,
       maxNewTokens: maxNewTokens ?? max_tokens, temperature, topK, topP: topP ?? top_p, seed,
       eosTokenIds, repetitionPenalty, stopStrings: stopStrings ?? stop,
     };
@@ -359,8 +368,16 @@ class Model {
     if (out.cancelled) throw abortError(signal);
     const ids = Array.from(out.ids);
     const completion = out.completionTokens; // without a final EOS, as /v1/chat/completions counts
+    const message = { role: 'assistant', content };
+    if (out.toolCalls) {
+      message.content = out.content || null;
+      message.tool_calls = out.toolCalls.map((c) => ({
+        id: 'call_' + Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join(''),
+        type: 'function', function: { name: c.name, arguments: c.arguments },
+      }));
+    }
     return {
-      message: { role: 'assistant', content },
+      message,
       finish_reason: out.finishReason,
       usage: { prompt_tokens: out.promptTokens, completion_tokens: completion, total_tokens: out.promptTokens + completion },
       ids, newIds: ids.slice(out.promptTokens),

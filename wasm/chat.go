@@ -45,6 +45,7 @@ type chatRequest struct {
 	genRequest
 	Messages       []byte // JSON array of {role, content}
 	ResponseFormat []byte // JSON, or nil
+	Tools          []byte // JSON array of OpenAI tools, or nil
 }
 
 // chatResult is what lm.chat() resolves to besides the text.
@@ -54,8 +55,13 @@ type chatResult struct {
 	// CompletionTokens counts the new tokens without a final EOS (as the
 	// worker's usage does).
 	CompletionTokens int
-	Finish           string // "stop" or "length"
+	Finish           string // "stop", "length" or "tool_calls"
 	Cancelled        bool
+	// With tools, the answer read as calls where the template's format is
+	// known (chattemplate.ParseToolCalls); Content is then the text
+	// outside them.
+	ToolCalls []chattemplate.ToolCall
+	Content   string
 }
 
 func (lm *loadedModel) chatGenerate(req chatRequest, onToken func(id int32, text string), cancelled func() bool) (chatResult, error) {
@@ -73,13 +79,45 @@ func (lm *loadedModel) chatGenerate(req chatRequest, onToken func(id int32, text
 	if err := json.Unmarshal(req.Messages, &msgs); err != nil || len(msgs) == 0 {
 		return chatResult{}, coded(codeBadInput, "lamina: messages must be a non-empty array of {role, content}")
 	}
-	text, err := cfg.Apply(chattemplate.Options{Messages: req.Messages, AddGenerationPrompt: true})
+	messages, err := chattemplate.ToolCallArgumentsAsObjects(req.Messages)
 	if err != nil {
-		var te *chattemplate.Error
-		if errors.As(err, &te) && te.Kind == chattemplate.ErrRaised {
-			return chatResult{}, coded(codeBadInput, "lamina: the chat template rejected the messages: %s", te.Msg)
+		return chatResult{}, coded(codeBadInput, "lamina: %v", err)
+	}
+	if len(req.Tools) > 0 {
+		var tools []json.RawMessage
+		if err := json.Unmarshal(req.Tools, &tools); err != nil {
+			return chatResult{}, coded(codeBadInput, "lamina: tools must be an array of {type: 'function', function} objects")
 		}
-		return chatResult{}, coded(codeBadInput, "lamina: rendering the chat template: %v", err)
+		if len(tools) == 0 {
+			req.Tools = nil
+		}
+	}
+	render := func(tools []byte) (string, error) {
+		text, err := cfg.Apply(chattemplate.Options{Messages: messages, Tools: tools, AddGenerationPrompt: true})
+		if err != nil {
+			var te *chattemplate.Error
+			if errors.As(err, &te) && te.Kind == chattemplate.ErrRaised {
+				return "", coded(codeBadInput, "lamina: the chat template rejected the messages: %s", te.Msg)
+			}
+			return "", coded(codeBadInput, "lamina: rendering the chat template: %v", err)
+		}
+		return text, nil
+	}
+	text, err := render(req.Tools)
+	if err != nil {
+		return chatResult{}, err
+	}
+	tf := chattemplate.ToolsUnknown
+	if req.Tools != nil {
+		// As the worker: a template that ignores tools would leave the
+		// model unaware of them.
+		if plain, err := render(nil); err == nil && plain == text {
+			return chatResult{}, coded(codeBadInput, "lamina: this model's chat template does not render tools")
+		}
+		if g := req.ResponseFormat; len(g) > 0 && string(g) != "null" {
+			return chatResult{}, coded(codeBadInput, "lamina: tools cannot be combined with a JSON response_format")
+		}
+		tf = chattemplate.DetectToolFormat(text)
 	}
 	// The template writes the special tokens itself (apply_chat_template
 	// tokenizes with add_special_tokens=False).
@@ -130,6 +168,12 @@ func (lm *loadedModel) chatGenerate(req chatRequest, onToken func(id int32, text
 		res.Finish = "stop"
 	case len(newIDs) < lm.options(req.genRequest).MaxNewTokens && !wasCancelled:
 		res.Finish = "stop" // a stop string
+	}
+	if req.Tools != nil {
+		answer := newIDs[:res.CompletionTokens]
+		if res.Content, res.ToolCalls = chattemplate.ParseToolCalls(tf, lm.tok.Decode(answer)); res.ToolCalls != nil {
+			res.Finish = "tool_calls"
+		}
 	}
 	return res, nil
 }

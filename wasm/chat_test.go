@@ -101,3 +101,65 @@ func TestChat(t *testing.T) {
 		t.Fatalf("no template: %v", err)
 	}
 }
+
+// lm.chat with tools renders them as jinja2 does (Qwen2.5's template, the
+// worker's testdata/chat-tools case), and refuses tools on a template that
+// ignores them.
+func TestChatTools(t *testing.T) {
+	r := newRegistry(nil)
+	rt := newCPURuntime(t, r)
+	files := chatTinyFiles(t)
+	cfg, err := os.ReadFile("../worker/testdata/chat-tools/tokenizer_config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plainFiles := memFS{}
+	for k, v := range files {
+		plainFiles[k] = v
+	}
+	files["tokenizer_config.json"] = cfg
+	_, lm, err := r.loadModel(rt, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Name   string `json:"name"`
+		OpenAI struct {
+			Messages json.RawMessage `json:"messages"`
+			Tools    json.RawMessage `json:"tools"`
+		} `json:"openai"`
+	}
+	var expected map[string]map[string]struct {
+		Output string `json:"output"`
+	}
+	for path, v := range map[string]any{"../worker/testdata/chat-tools/cases.json": &cases, "../worker/testdata/chat-tools/expected.json": &expected} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	never := func() bool { return false }
+	for _, c := range cases {
+		want := expected["Qwen--Qwen2.5-7B-Instruct.jinja"][c.Name].Output
+		if want == "" {
+			t.Fatalf("no jinja2 rendering for %s", c.Name)
+		}
+		res, err := lm.chatGenerate(chatRequest{genRequest: genRequest{MaxNewTokens: 2}, Messages: c.OpenAI.Messages, Tools: c.OpenAI.Tools}, func(int32, string) {}, never)
+		if err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		if ids := lm.tok.Encode(want); fmt.Sprint(res.IDs[:res.PromptTokens]) != fmt.Sprint(ids) {
+			t.Errorf("%s: prompt %q, jinja2 %q", c.Name, lm.tok.Decode(res.IDs[:res.PromptTokens]), want)
+		}
+	}
+	_, plain, err := r.loadModel(rt, plainFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plain.chatGenerate(chatRequest{genRequest: genRequest{MaxNewTokens: 2}, Messages: cases[0].OpenAI.Messages, Tools: cases[0].OpenAI.Tools}, func(int32, string) {}, never); errorCode(err) != codeBadInput {
+		t.Errorf("tools on zephyr's template: %v, want %s", err, codeBadInput)
+	}
+}

@@ -408,8 +408,9 @@ func genRequestFromJS(o js.Value) genRequest {
 }
 
 // chat(modelID, opts {messages: JSON string, responseFormat: JSON string
-// or undefined, ...generate's options}, onToken, isCancelled)
-// → Promise<{ids, promptTokens, finishReason, cancelled}>.
+// or undefined, tools: JSON string or undefined, ...generate's options},
+// onToken, isCancelled) → Promise<{ids, promptTokens, finishReason,
+// cancelled, toolCalls?: [{name, arguments}], content?}>.
 func chat(a []js.Value) any {
 	lm, err := reg.model(a[0].Int())
 	if err != nil {
@@ -419,6 +420,9 @@ func chat(a []js.Value) any {
 	req := chatRequest{genRequest: genRequestFromJS(o), Messages: []byte(o.Get("messages").String())}
 	if v := o.Get("responseFormat"); v.Type() == js.TypeString {
 		req.ResponseFormat = []byte(v.String())
+	}
+	if v := o.Get("tools"); v.Type() == js.TypeString {
+		req.Tools = []byte(v.String())
 	}
 	return async("chat", func() (any, error) {
 		y := newYielder()
@@ -434,7 +438,15 @@ func chat(a []js.Value) any {
 		if err != nil {
 			return nil, err
 		}
-		return map[string]any{"ids": int32sToJS(res.IDs), "promptTokens": res.PromptTokens, "completionTokens": res.CompletionTokens, "finishReason": res.Finish, "cancelled": res.Cancelled}, nil
+		out := map[string]any{"ids": int32sToJS(res.IDs), "promptTokens": res.PromptTokens, "completionTokens": res.CompletionTokens, "finishReason": res.Finish, "cancelled": res.Cancelled}
+		if res.ToolCalls != nil {
+			calls := make([]any, len(res.ToolCalls))
+			for i, c := range res.ToolCalls {
+				calls[i] = map[string]any{"name": c.Name, "arguments": c.Arguments}
+			}
+			out["toolCalls"], out["content"] = calls, res.Content
+		}
+		return out, nil
 	})
 }
 
