@@ -180,6 +180,20 @@ var schemaCases = []struct {
 		}
 		return true
 	}},
+	// Integer bounds, inclusive and exclusive (JSON Schema 2020-12 §6.2),
+	// checked on the parsed value.
+	{"int bounds", `{"type":"array","items":{"type":"integer","minimum":-3,"maximum":12},"minItems":1}`, func(v any) bool {
+		return allInts(v, func(x int64) bool { return x >= -3 && x <= 12 })
+	}},
+	{"int exclusive", `{"type":"object","properties":{"age":{"type":"integer","minimum":18,"exclusiveMaximum":130},"n":{"type":"integer","exclusiveMinimum":99.5,"maximum":250.7}},"required":["age","n"]}`,
+		func(v any) bool {
+			m, ok := v.(map[string]any)
+			return ok && allInts([]any{m["age"]}, func(x int64) bool { return x >= 18 && x < 130 }) &&
+				allInts([]any{m["n"]}, func(x int64) bool { return x > 99 && x <= 250 })
+		}},
+	{"int far", `{"type":"array","items":{"anyOf":[{"type":"integer","maximum":-1000},{"type":"integer","minimum":1000000}]},"minItems":2,"maxItems":4}`, func(v any) bool {
+		return allInts(v, func(x int64) bool { return x <= -1000 || x >= 1000000 })
+	}},
 	// pydantic's shape: $defs, $ref, titles, Optional as anyOf with null.
 	{"ref", `{"$defs":{"Pet":{"title":"Pet","type":"object","properties":{"kind":{"enum":["cat","dog"]},"age":{"anyOf":[{"type":"integer"},{"type":"null"}],"default":null}},"required":["kind"]}},"title":"Owner","type":"object","properties":{"pets":{"type":"array","items":{"$ref":"#/$defs/Pet"},"maxItems":2},"best":{"$ref":"#/$defs/Pet"}},"required":["pets","best"],"additionalProperties":false}`,
 		func(v any) bool {
@@ -209,6 +223,80 @@ var schemaCases = []struct {
 			}
 			return true
 		}},
+}
+
+// allInts reports whether v is an array of integers each satisfying ok.
+func allInts(v any, ok func(int64) bool) bool {
+	a, isArr := v.([]any)
+	if !isArr || len(a) == 0 {
+		return false
+	}
+	for _, x := range a {
+		f, isNum := x.(float64)
+		if !isNum || f != math.Trunc(f) || !ok(int64(f)) {
+			return false
+		}
+	}
+	return true
+}
+
+// Integer bounds byte by byte: a prefix that can still grow into the range
+// is alive but incomplete, one that cannot is dead; the shortest value
+// sets MinLen.
+func TestIntegerBounds(t *testing.T) {
+	for _, tc := range []struct {
+		schema string
+		minLen int
+		alive  []string // complete documents
+		open   []string // alive, not complete
+		dead   []string
+	}{
+		{`{"type":"integer","minimum":20,"maximum":350}`, 2, []string{"20", "99", "350", "123"}, []string{"1", "3"}, []string{"0", "-", "19 ", "351", "400", "20.5", "2e1"}},
+		{`{"type":"integer","exclusiveMinimum":-5,"exclusiveMaximum":0}`, 2, []string{"-4", "-1"}, []string{"-"}, []string{"0", "-0", "-5", "1", "-10"}},
+		{`{"type":"integer","minimum":-2,"maximum":2}`, 1, []string{"0", "-0", "-2", "2"}, []string{"-"}, []string{"3", "-3", "00", "-20"}},
+		{`{"type":"integer","minimum":1000}`, 4, []string{"1000", "999999999999999"}, []string{"999"}, []string{"0", "-1", "9999999999999999"}},
+	} {
+		g, err := Compile([]byte(tc.schema))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.schema, err)
+		}
+		if g.MinLen() != tc.minLen {
+			t.Errorf("%s: MinLen %d, want %d", tc.schema, g.MinLen(), tc.minLen)
+		}
+		for _, d := range tc.alive {
+			if st := g.Start().Feed([]byte(d)); len(st) == 0 || !st.Complete() || st.Remaining() != 0 {
+				t.Errorf("%s: %q not a complete document", tc.schema, d)
+			}
+		}
+		for _, d := range tc.open {
+			if st := g.Start().Feed([]byte(d)); len(st) == 0 || st.Complete() || st.Remaining() < 1 {
+				t.Errorf("%s: %q should be alive and incomplete", tc.schema, d)
+			}
+		}
+		for _, d := range tc.dead {
+			if st := g.Start().Feed([]byte(d)); len(st) > 0 && (st.Complete() || strings.HasSuffix(d, " ")) {
+				t.Errorf("%s: %q accepted", tc.schema, d)
+			}
+		}
+	}
+	// Under minimum 20, "2" needs one more digit (20..29) and "1" two
+	// (100..199).
+	g, _ := Compile([]byte(`{"type":"integer","minimum":20}`))
+	for p, want := range map[string]int{"2": 1, "1": 2, "20": 0} {
+		if r := g.Start().Feed([]byte(p)).Remaining(); r != want {
+			t.Errorf("%q with minimum 20: Remaining %d, want %d", p, r, want)
+		}
+	}
+	for _, s := range []string{`{"type":"integer","minimum":5,"maximum":4}`, `{"type":"integer","minimum":"3"}`, `{"type":"integer","exclusiveMinimum":2,"exclusiveMaximum":3}`} {
+		var se *SchemaError
+		if _, err := Compile([]byte(s)); !errors.As(err, &se) {
+			t.Errorf("%s: err %v, want a SchemaError", s, err)
+		}
+	}
+	var ue *UnsupportedError
+	if _, err := Compile([]byte(`{"type":"integer","minimum":0,"exclusiveMinimum":true}`)); !errors.As(err, &ue) {
+		t.Errorf("draft-4 boolean exclusiveMinimum: %v, want UnsupportedError", err)
+	}
 }
 
 // TestSchemaOrder: properties come in the order the schema writes them.

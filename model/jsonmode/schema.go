@@ -31,6 +31,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -83,6 +85,10 @@ type node struct {
 	// minChars, maxChars bound a kString's length in code points, as
 	// JSON Schema's minLength/maxLength count (maxChars < 0: no bound).
 	minChars, maxChars int
+	// ibound says a kInteger lies in [ilo, ihi] (minimum, maximum and
+	// their exclusive forms, rounded to integers).
+	ibound   bool
+	ilo, ihi int64
 	// minLen is the length of the shortest encoding of a value.
 	minLen int
 	// req[i] is the bytes the required properties from i on need, each
@@ -288,6 +294,7 @@ var known = map[string]bool{
 	"type": true, "properties": true, "required": true, "additionalProperties": true,
 	"enum": true, "const": true, "items": true, "minItems": true, "maxItems": true, "anyOf": true,
 	"minLength": true, "maxLength": true,
+	"minimum": true, "maximum": true, "exclusiveMinimum": true, "exclusiveMaximum": true,
 }
 
 func (c *compiler) compile(v any, path string, depth int) (*node, error) {
@@ -365,6 +372,17 @@ func (c *compiler) compileObject(s map[string]any, path string, depth int) (*nod
 			return anyNode, nil
 		}
 	}
+	var bounds []string
+	for _, k := range []string{"exclusiveMaximum", "exclusiveMinimum", "maximum", "minimum"} {
+		if _, ok := s[k]; ok {
+			bounds = append(bounds, k)
+		}
+	}
+	if bounds != nil && slices.Contains(types, "number") {
+		// Bounds on non-integers would need the fraction digits in the
+		// automaton's range checks; integers carry them (intNode).
+		return nil, &UnsupportedError{Path: path, Keywords: bounds}
+	}
 	u := &node{kind: kUnion}
 	for _, t := range types {
 		var n *node
@@ -374,7 +392,7 @@ func (c *compiler) compileObject(s map[string]any, path string, depth int) (*nod
 		case "number":
 			n = &node{kind: kNumber, minLen: 1}
 		case "integer":
-			n = &node{kind: kInteger, minLen: 1}
+			n, err = intNode(s, path)
 		case "boolean":
 			n = &node{kind: kBool, minLen: 4}
 		case "null":
@@ -608,6 +626,71 @@ func compileString(s map[string]any, path string) (*node, error) {
 		n.maxChars = hi
 	}
 	return n, nil
+}
+
+// maxIntMagnitude is the largest integer the automaton writes
+// (maxIntDigits nines).
+const maxIntMagnitude = 999_999_999_999_999
+
+// intNode compiles an integer schema with its bounds: minimum and maximum
+// (inclusive) and exclusiveMinimum and exclusiveMaximum (numbers, as in
+// JSON Schema draft 6 and later) become one integer range.
+func intNode(s map[string]any, path string) (*node, error) {
+	n := &node{kind: kInteger, minLen: 1, ilo: -maxIntMagnitude, ihi: maxIntMagnitude}
+	for _, b := range []struct {
+		key      string
+		lower    bool
+		round    func(float64) float64
+		exclStep float64
+	}{
+		{"minimum", true, math.Ceil, 0}, {"exclusiveMinimum", true, math.Floor, 1},
+		{"maximum", false, math.Floor, 0}, {"exclusiveMaximum", false, math.Ceil, -1},
+	} {
+		v, ok := s[b.key]
+		if !ok {
+			continue
+		}
+		num, ok := v.(json.Number)
+		if !ok {
+			if _, isBool := v.(bool); isBool {
+				return nil, &UnsupportedError{Path: path, Keywords: []string{b.key + " (a boolean, JSON Schema draft 4)"}}
+			}
+			return nil, &SchemaError{Path: path, Msg: b.key + " must be a number"}
+		}
+		f, err := num.Float64()
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, &SchemaError{Path: path, Msg: fmt.Sprintf("%s %s is not a finite number", b.key, num)}
+		}
+		// minimum ⌈v⌉, exclusiveMinimum ⌊v⌋+1, maximum ⌊v⌋,
+		// exclusiveMaximum ⌈v⌉-1.
+		r := b.round(f) + b.exclStep
+		r = max(min(r, maxIntMagnitude+1), -maxIntMagnitude-1)
+		n.ibound = true
+		if b.lower {
+			n.ilo = max(n.ilo, int64(r))
+		} else {
+			n.ihi = min(n.ihi, int64(r))
+		}
+	}
+	if n.ilo > n.ihi {
+		return nil, &SchemaError{Path: path, Msg: fmt.Sprintf("no integer of at most %d digits lies in the bounds (%d > %d)", maxIntDigits, n.ilo, n.ihi)}
+	}
+	if n.ibound {
+		n.minLen = intMinLen(n.ilo, n.ihi)
+	}
+	return n, nil
+}
+
+// intMinLen is the length of the shortest decimal encoding of an integer
+// in [lo, hi].
+func intMinLen(lo, hi int64) int {
+	switch {
+	case lo <= 0 && hi >= 0:
+		return 1
+	case hi < 0:
+		return 1 + len(strconv.FormatInt(-hi, 10))
+	}
+	return len(strconv.FormatInt(lo, 10))
 }
 
 // bounded reports whether a string node limits its length.

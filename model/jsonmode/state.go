@@ -66,7 +66,9 @@ const (
 type frame struct {
 	k       fkind
 	sub     uint8
-	integer bool // fNum
+	integer bool  // fNum
+	neg     bool  // fNum of a bounded integer: after '-'
+	val     int64 // fNum of a bounded integer: the digits so far
 	need    uint8
 	lo, hi  byte // fStr: UTF-8 continuation bytes still needed and the next one's range
 	n       *node
@@ -181,14 +183,20 @@ func start(n *node, up *stack, b byte, out []*stack) []*stack {
 		}
 	case kNumber, kInteger:
 		f := frame{k: fNum, integer: n.kind == kInteger}
+		if n.ibound {
+			f.n = n
+		}
 		switch {
 		case b == '-':
-			f.sub = numSign
+			f.sub, f.neg = numSign, true
 		case b == '0':
-			f.sub = numZero
+			f.sub, f.cnt = numZero, 1
 		case b >= '1' && b <= '9':
-			f.sub, f.cnt = numInt, 1
+			f.sub, f.cnt, f.val = numInt, 1, int64(b-'0')
 		default:
+			return out
+		}
+		if intNeed(&f) < 0 {
 			return out
 		}
 		out = append(out, push(up, f))
@@ -308,12 +316,18 @@ func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 func stepNumber(s *stack, f frame, b byte, out []*stack) []*stack {
 	next := func(sub uint8, cnt int) []*stack {
 		f.sub, f.cnt = sub, cnt
+		if f.n != nil && isDigit(b) && sub != numFrac && sub != numExp {
+			f.val = f.val*10 + int64(b-'0')
+			if intNeed(&f) < 0 { // no way left into the bounds
+				return out
+			}
+		}
 		return append(out, push(s.up, f))
 	}
 	switch f.sub {
 	case numSign:
 		if b == '0' {
-			return next(numZero, 0)
+			return next(numZero, 1)
 		}
 		if b >= '1' && b <= '9' {
 			return next(numInt, 1)
@@ -351,7 +365,52 @@ func stepNumber(s *stack, f frame, b byte, out []*stack) []*stack {
 	case (b == 'e' || b == 'E') && !f.integer && f.sub != numExp:
 		return next(numExpStart, 0)
 	}
+	if f.n != nil && intNeed(&f) != 0 { // the number ends outside the bounds
+		return out
+	}
 	return step(s.up, b, out)
+}
+
+// intNeed is, for a bounded integer's frame (f.n set), the fewest more
+// digits that bring it into [ilo, ihi], or -1 when none can; 0 for an
+// unbounded one. After k digits of value m, j more digits reach the
+// magnitudes [m·10^j, m·10^j+10^j-1] (a lone 0 takes none), up to
+// maxIntDigits in all.
+func intNeed(f *frame) int {
+	n := f.n
+	if n == nil {
+		return 0
+	}
+	if f.sub == numSign { // only '-' so far: the best first digit
+		best := -1
+		for d := int64(0); d <= 9; d++ {
+			g := *f
+			g.sub, g.cnt, g.val = numInt, 1, d
+			if d == 0 {
+				g.sub = numZero
+			}
+			if r := intNeed(&g); r >= 0 && (best < 0 || r+1 < best) {
+				best = r + 1
+			}
+		}
+		return best
+	}
+	maxMore := maxIntDigits - f.cnt
+	if f.sub == numZero {
+		maxMore = 0
+	}
+	p := int64(1)
+	for j := 0; j <= maxMore; j++ {
+		lo, hi := f.val*p, f.val*p+p-1
+		if f.neg {
+			lo, hi = -hi, -lo
+		}
+		if lo <= n.ihi && hi >= n.ilo {
+			return j
+		}
+		p *= 10
+	}
+	return -1
 }
 
 // keyCands are the properties a key at idx may name: the next ones up to
@@ -467,6 +526,9 @@ func frameRemaining(f *frame) int {
 		}
 		return r
 	case fNum:
+		if f.n != nil {
+			return intNeed(f)
+		}
 		switch f.sub {
 		case numSign, numFracStart, numExpStart, numExpSign:
 			return 1
@@ -609,7 +671,7 @@ func sameStack(a, b *stack) bool {
 }
 
 func sameFrame(a, b *frame) bool {
-	if a.k != b.k || a.sub != b.sub || a.integer != b.integer || a.need != b.need || a.lo != b.lo || a.hi != b.hi ||
+	if a.k != b.k || a.sub != b.sub || a.integer != b.integer || a.neg != b.neg || a.val != b.val || a.need != b.need || a.lo != b.lo || a.hi != b.hi ||
 		a.n != b.n || a.pos != b.pos || a.idx != b.idx || a.cnt != b.cnt || len(a.lits) != len(b.lits) || len(a.cands) != len(b.cands) {
 		return false
 	}

@@ -142,6 +142,47 @@ test(`json_schema: ${seeds} seeds at temperature 1 all validate (ajv)`, async ()
   assert.deepEqual(failures, []);
 });
 
+test("json_schema integer bounds (minimum, maximum, exclusive*), 30 seeds (ajv)", async () => {
+  const schema = {
+    type: "object",
+    properties: {
+      age: { type: "integer", minimum: 18, exclusiveMaximum: 130 },
+      offset: { type: "integer", exclusiveMinimum: -5, maximum: 5 },
+      big: { type: "integer", minimum: 100000 },
+    },
+    required: ["age", "offset", "big"],
+    additionalProperties: false,
+  };
+  const validate = ajv.compile(schema);
+  const failures = [];
+  for (let seed = 0; seed < 30; seed++) {
+    const r = await client.chat.completions.create({
+      model, messages: [{ role: "user", content: "Numbers as JSON." }], temperature: 1, seed, max_tokens: 60 + (seed % 20),
+      response_format: { type: "json_schema", json_schema: { name: "bounds", schema } },
+    });
+    const text = r.choices[0].message.content;
+    let v;
+    try { v = JSON.parse(text); } catch (e) { failures.push(`seed ${seed}: ${JSON.stringify(text)} does not parse`); continue; }
+    if (!validate(v)) failures.push(`seed ${seed}: ${text}: ${ajv.errorsText(validate.errors)}`);
+  }
+  console.log(`ajv integer bounds: 30 seeds, ${failures.length} failures`);
+  assert.deepEqual(failures, []);
+});
+
+test("tools: the client's tools and tool_choice reach the server, refused where they cannot work", async () => {
+  const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }];
+  // chat-tiny's zephyr template never shows tools to the model. (Rendering,
+  // tool_calls parsing and streaming are tested in Go: worker/tools_test.go.)
+  await assert.rejects(
+    client.chat.completions.create({ model, messages, tools }),
+    (e) => e instanceof OpenAI.UnprocessableEntityError && e.code === "unsupported_tools",
+  );
+  await assert.rejects(
+    client.chat.completions.create({ model, messages, tools, tool_choice: "required" }),
+    (e) => e instanceof OpenAI.UnprocessableEntityError && e.code === "unsupported_tool_choice",
+  );
+});
+
 test("json_schema with $defs and $ref (pydantic's shape), 30 seeds (ajv)", async () => {
   const schema = {
     $defs: {
