@@ -359,7 +359,8 @@ type QuantGroup struct {
 // FindQuantGroup is the round-to-nearest grid of a group of weights: for
 // 8 bits symmetric, Scale = max|w|/127, codes −127..127; for 4 and 3 bits
 // asymmetric with GPTQ's range rule (the range always contains 0): Scale =
-// (max−min)/(2^b−1), Zero = round(−min/Scale), codes 0..2^b−1.
+// (max−min)/(2^b−1), Zero = round(−min/Scale), codes 0..2^b−1. Scale is
+// rounded to f16 first (f16Scale).
 func FindQuantGroup(w []float32, bits int) QuantGroup {
 	if bits == 8 {
 		var m float64
@@ -369,7 +370,7 @@ func FindQuantGroup(w []float32, bits int) QuantGroup {
 		if m == 0 {
 			m = 1
 		}
-		return QuantGroup{Scale: float32(m / 127), Lo: -127, Hi: 127}
+		return QuantGroup{Scale: f16Scale(m / 127), Lo: -127, Hi: 127}
 	}
 	lo, hi := 0.0, 0.0
 	for _, v := range w {
@@ -379,8 +380,21 @@ func FindQuantGroup(w []float32, bits int) QuantGroup {
 		lo, hi = -1, 1
 	}
 	maxq := 1<<bits - 1
-	s := (hi - lo) / float64(maxq)
-	return QuantGroup{Scale: float32(s), Zero: int(math.Round(-lo / s)), Hi: maxq}
+	s := f16Scale((hi - lo) / float64(maxq))
+	z := max(0, min(maxq, int(math.Round(-lo/float64(s)))))
+	return QuantGroup{Scale: s, Zero: z, Hi: maxq}
+}
+
+// f16Scale rounds a scale to the nearest binary16 value when that is a
+// normal f16 (2^-14 ≤ s ≤ 65504), so a model folder can store the scales
+// as F16 — half the bytes — with every code chosen against the scale it
+// is read back with. Scales outside that range stay f32 (and
+// model.EncodeQuantized then stores that matrix's scales as F32).
+func f16Scale(s float64) float32 {
+	if h := F16ToF32(F32ToF16(float32(s))); h >= 0x1p-14 && h <= 65504 {
+		return h
+	}
+	return float32(s)
 }
 
 // Code is the nearest code of v on the grid and the value it stands for.

@@ -205,3 +205,49 @@ func topProbs(logits []float32, k int) []TokenProb {
 	}
 	return top
 }
+
+// RunLayers takes x, the residual stream entering decoder layer lo (T rows
+// of Hidden values at positions 0..T-1, row-major), through layers
+// [lo, hi) and returns the stream leaving layer hi-1; with finalNorm, after
+// the model's final norm (the input of lm_head). lo = hi returns x itself
+// (finalNorm applied or not). Layer-by-layer quantizers (QEP) keep a float
+// and a quantized stream and advance both one layer at a time with it, so
+// no layer runs twice for one stream. GPT-2 is not supported (its layer 0
+// adds the position embeddings, which x does not carry).
+func (m *Model) RunLayers(x []float32, lo, hi int, finalNorm bool) ([]float32, error) {
+	C := m.Config.Hidden
+	if m.Config.Arch == GPT2 {
+		return nil, fmt.Errorf("model: RunLayers does not run gpt2 models")
+	}
+	if len(x) == 0 || len(x)%C != 0 {
+		return nil, fmt.Errorf("model: RunLayers of %d values, not rows of %d", len(x), C)
+	}
+	T := len(x) / C
+	if T > m.Config.MaxPositions {
+		return nil, fmt.Errorf("model: %d tokens exceed the model's %d positions", T, m.Config.MaxPositions)
+	}
+	kc, err := m.newCache(T)
+	if err != nil {
+		return nil, err
+	}
+	defer kc.free(m.be)
+	a, err := m.newActs(T)
+	if err != nil {
+		return nil, err
+	}
+	defer a.free()
+	in, err := m.be.UploadF32([]int{T, C}, x)
+	if err != nil {
+		return nil, err
+	}
+	defer m.be.Free(in)
+	m.be.CopyRows(a.x, 0, in, 0, T)
+	if err := m.layerRange(a, kc, 0, lo, hi, nil, finalNorm); err != nil {
+		return nil, err
+	}
+	out := a.x
+	if finalNorm {
+		out = a.h
+	}
+	return m.be.Read(out, 0, -1)
+}

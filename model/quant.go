@@ -36,8 +36,10 @@ import (
 //     byte: each 16 columns c..c+15 are 8 bytes, byte j holding column c+j
 //     in its low nibble and c+8+j in its high nibble; padding codes are 0.
 //     3-bit codes are ≤ 7 in the same container.
-//   - NAME.weight_scale: F32 or F16 (N, G), G = ceil(K/group_size) (1 for
-//     per-channel).
+//   - NAME.weight_scale: F16 or F32 (N, G), G = ceil(K/group_size) (1 for
+//     per-channel). `lamina quantize` writes F16 (its scales are rounded to
+//     f16 before the codes are chosen) unless a scale is outside f16's
+//     normal range; folders written with F32 scales still load.
 //   - NAME.weight_zero_point: U8 (N, G), 4 and 3 bits only (asymmetric:
 //     w = scale·(q − zero_point)); codes and zero points are < 2^bits.
 //
@@ -266,22 +268,39 @@ func (w *Weights) readScales(name string, dst []float32, N, G int) error {
 }
 
 // EncodeQuantized returns the safetensors tensors that stand for a
-// quantized weight NAME.weight (the codes, scales as F32, and for 4/3 bits
-// the zero points), the inverse of QuantizedMatrix. Q4 mins must be
-// −scale·z for integer z (what the quantizers produce).
+// quantized weight NAME.weight (the codes, the scales, and for 4/3 bits
+// the zero points), the inverse of QuantizedMatrix. Scales are F16 when
+// every one of them is an f16 value (what kernels.FindQuantGroup makes),
+// else F32, so reading them back gives the same matrix either way. Q4
+// mins must be −scale·z for integer z (what the quantizers produce).
 func EncodeQuantized(name string, m *kernels.QMatrix) []SafetensorsTensor {
 	ng := m.Groups()
 	codeDT := "U8"
 	if m.Bits == 8 {
 		codeDT = "I8"
 	}
-	sc := make([]byte, 4*len(m.Scale))
-	for i, s := range m.Scale {
-		binary.LittleEndian.PutUint32(sc[4*i:], math.Float32bits(s))
+	scaleDT := "F16"
+	for _, s := range m.Scale {
+		if kernels.F16ToF32(kernels.F32ToF16(s)) != s {
+			scaleDT = "F32"
+			break
+		}
+	}
+	var sc []byte
+	if scaleDT == "F16" {
+		sc = make([]byte, 2*len(m.Scale))
+		for i, s := range m.Scale {
+			binary.LittleEndian.PutUint16(sc[2*i:], kernels.F32ToF16(s))
+		}
+	} else {
+		sc = make([]byte, 4*len(m.Scale))
+		for i, s := range m.Scale {
+			binary.LittleEndian.PutUint32(sc[4*i:], math.Float32bits(s))
+		}
 	}
 	out := []SafetensorsTensor{
 		{Name: name, DType: codeDT, Shape: []int{m.N, m.RowBytes()}, Data: m.Q},
-		{Name: name + "_scale", DType: "F32", Shape: []int{m.N, ng}, Data: sc},
+		{Name: name + "_scale", DType: scaleDT, Shape: []int{m.N, ng}, Data: sc},
 	}
 	if m.Bits == 4 {
 		zp := make([]byte, len(m.Min))

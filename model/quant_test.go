@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -282,5 +283,56 @@ func TestParseQuantConfig(t *testing.T) {
 	}
 	if _, err := ParseQuantConfig([]byte(`{"quant_method":"awq","bits":4}`)); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("another quant_method: %v, want ErrUnsupported", err)
+	}
+}
+
+// TestEncodeQuantizedScales: RTN's scales are f16 values, so
+// EncodeQuantized stores them as F16 (2 bytes each); a matrix with a scale
+// f16 cannot hold keeps F32 scales (the format older folders have); both
+// read back as the same matrix.
+func TestEncodeQuantizedScales(t *testing.T) {
+	w := make([]float32, 6*70)
+	for i := range w {
+		w[i] = float32(math.Sin(float64(i)*0.37)) * 0.05
+	}
+	q4, err := kernels.QuantizeRTN(w, 6, 70, 4, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q8, err := kernels.QuantizeRTN(w, 6, 70, 8, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	odd, _ := kernels.QuantizeRTN(w, 6, 70, 8, 0)
+	odd.Scale[2] = 1.0 / 3000 // not an f16 value
+	for _, c := range []struct {
+		name string
+		m    *kernels.QMatrix
+		dt   string
+	}{{"a.weight", q4, "F16"}, {"b.weight", q8, "F16"}, {"c.weight", odd, "F32"}} {
+		ts := EncodeQuantized(c.name, c.m)
+		if ts[1].DType != c.dt {
+			t.Fatalf("%s: scales stored as %s, want %s", c.name, ts[1].DType, c.dt)
+		}
+		st, err := WriteSafetensors(ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := OpenWeights(fstest.MapFS{"model.safetensors": {Data: st}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		qc := &QuantConfig{Bits: c.m.Bits, GroupSize: 32}
+		if c.m.Bits == 8 {
+			qc.GroupSize = 0
+		}
+		got, ok, err := src.QuantizedMatrix(qc, c.name, 6, 70)
+		if err != nil || !ok {
+			t.Fatalf("%s: %v (ok %v)", c.name, err, ok)
+		}
+		if !bytes.Equal(got.Q, c.m.Q) || !slices.Equal(got.Scale, c.m.Scale) || !slices.Equal(got.Min, c.m.Min) {
+			t.Fatalf("%s: matrix changed through %s scales", c.name, c.dt)
+		}
+		src.Close()
 	}
 }

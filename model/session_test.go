@@ -349,3 +349,51 @@ func TestTopProbs(t *testing.T) {
 		t.Errorf("k = V: last %+v, want id 4", all[len(all)-1])
 	}
 }
+
+// TestRunLayers: running the embeddings through layers [0,1) then [1,L)
+// with the final norm gives HiddenStates' last entry, and [lo,lo) returns
+// the input; gpt2 and ragged inputs are errors.
+func TestRunLayers(t *testing.T) {
+	rc := randomConfigs()["llama-gqa-headdim24-llama3-bias-f16"]
+	m, err := NewRandom(rc.cfg, tensor.NewCPU(), rc.dt, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	ids := tokens(7, rc.cfg.VocabSize, 3)
+	hs, err := m.HiddenStates(ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var emb []float32
+	for _, row := range hs[0] {
+		emb = append(emb, row...)
+	}
+	L := rc.cfg.Layers
+	x1, err := m.RunLayers(emb, 0, 1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.RunLayers(x1, 1, L, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	C := rc.cfg.Hidden
+	for p, row := range hs[L] {
+		for i, v := range row {
+			if d := math.Abs(float64(got[p*C+i] - v)); d > 1e-5*(1+math.Abs(float64(v))) {
+				t.Fatalf("RunLayers final state [%d][%d] = %v, HiddenStates %v", p, i, got[p*C+i], v)
+			}
+		}
+	}
+	same, err := m.RunLayers(x1, 1, 1, false)
+	if err != nil || !slices.Equal(same, x1) {
+		t.Fatalf("RunLayers [1,1) changed its input (err %v)", err)
+	}
+	if _, err := m.RunLayers(emb[:C+1], 0, 1, false); err == nil {
+		t.Error("ragged input accepted")
+	}
+	if _, err := m.RunLayers(emb, 0, L+1, false); err == nil {
+		t.Error("layer range past the model accepted")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/lamina-ml/lamina/kernels"
@@ -37,12 +38,25 @@ type recorder struct {
 	hess  [][]float64
 	k     []int
 	seen  map[int]bool // Hessians fed in the current pass
-	err   error
-	mu    sync.Mutex
+	// QEP's two streams: with quantized set, MatMul runs the weights in
+	// swap (already quantized linears) instead of the float ones, and the
+	// inputs of the weights in capture are copied there, by float weight.
+	swap      map[tensor.Tensor]tensor.Tensor
+	quantized bool
+	capture   map[tensor.Tensor][]float32
+	err       error
+	mu        sync.Mutex
 }
 
 func (r *recorder) MatMul(out, x, w, bias tensor.Tensor) {
-	r.Backend.MatMul(out, x, w, bias)
+	run := w
+	if q, ok := r.swap[w]; ok && r.quantized {
+		run = q
+	}
+	r.Backend.MatMul(out, x, run, bias)
+	if got, ok := r.capture[w]; ok && got == nil && r.err == nil {
+		r.capture[w], r.err = r.Backend.Read(x, 0, -1)
+	}
 	gi, ok := r.group[w]
 	if !ok || r.seen[gi] || r.err != nil {
 		return
@@ -85,18 +99,6 @@ func Calibrate(m *model.Model, windows [][]int32) (*Calibration, error) {
 	}
 	r.group = map[tensor.Tensor]int{}
 	names := map[int][]string{}
-	// Linears of one layer that read one input share a Hessian.
-	inputKey := func(l model.Linear) string {
-		for _, s := range []struct{ suffix, key string }{
-			{"q_proj.weight", "qkv"}, {"k_proj.weight", "qkv"}, {"v_proj.weight", "qkv"},
-			{"gate_proj.weight", "gateup"}, {"up_proj.weight", "gateup"},
-		} {
-			if len(l.Name) > len(s.suffix) && l.Name[len(l.Name)-len(s.suffix):] == s.suffix {
-				return fmt.Sprintf("%d/%s", l.Layer, s.key)
-			}
-		}
-		return l.Name
-	}
 	keys := map[string]int{}
 	for _, l := range lin {
 		key := inputKey(l)
@@ -146,6 +148,20 @@ func Calibrate(m *model.Model, windows [][]int32) (*Calibration, error) {
 		}
 	}
 	return c, nil
+}
+
+// inputKey names the input a linear reads: linears of one layer that read
+// one input (q/k/v, gate/up) share it, and with it a Hessian.
+func inputKey(l model.Linear) string {
+	for _, s := range []struct{ suffix, key string }{
+		{"q_proj.weight", "qkv"}, {"k_proj.weight", "qkv"}, {"v_proj.weight", "qkv"},
+		{"gate_proj.weight", "gateup"}, {"up_proj.weight", "gateup"},
+	} {
+		if strings.HasSuffix(l.Name, s.suffix) {
+			return fmt.Sprintf("%d/%s", l.Layer, s.key)
+		}
+	}
+	return l.Name
 }
 
 // NewCalibrationBackend is the CPU backend with the MatMul recorder

@@ -31,8 +31,13 @@ type Options struct {
 	// Head is the width of lm_head (the embedding table when tied);
 	// Bits 0 keeps it float.
 	Head   Spec
-	Method string // "rtn" or "gptq"
+	Method string // "rtn", "gptq" or "qep" (QEP's correction, then GPTQ)
 	Damp   float64
+	// ActOrder is GPTQ's act-order (also QEP's GPTQ), GPTQOptions.ActOrder.
+	ActOrder bool
+	// QEP's options when Method is "qep" (its GPTQ damping and act-order
+	// are Damp and ActOrder).
+	QEP QEPOptions
 	// CalibCache, when set, is a SaveCalibration file: read instead of
 	// calibrating when it exists, written after calibrating when not.
 	CalibCache string
@@ -42,6 +47,7 @@ type Options struct {
 // quantization_report.json.
 type Report struct {
 	Method    string             `json:"method"`
+	ActOrder  bool               `json:"act_order,omitempty"`
 	Bits      int                `json:"bits"`
 	Group     int                `json:"group_size"`
 	LowBits   int                `json:"low_bits,omitempty"`
@@ -87,12 +93,15 @@ func QuantizeFolder(in, out string, windows [][]int32, opt Options, log io.Write
 			return nil, err
 		}
 	}
-	if opt.Method != "rtn" && opt.Method != "gptq" {
-		return nil, fmt.Errorf("quant: method %q (want rtn or gptq)", opt.Method)
+	if opt.Method != "rtn" && opt.Method != "gptq" && opt.Method != "qep" {
+		return nil, fmt.Errorf("quant: method %q (want rtn, gptq or qep)", opt.Method)
 	}
 	needCalib := opt.Method == "gptq" || (opt.Low.Bits > 0 && opt.Score == "bi")
 	if needCalib && len(windows) == 0 && !fileExists(opt.CalibCache) {
 		return nil, errors.New("quant: GPTQ and block influence need calibration text")
+	}
+	if opt.Method == "qep" && len(windows) == 0 {
+		return nil, errors.New("quant: QEP needs calibration text (a calibration cache holds only Hessians)")
 	}
 	m, err := model.LoadDir(in, NewCalibrationBackend())
 	if err != nil {
@@ -106,7 +115,7 @@ func QuantizeFolder(in, out string, windows [][]int32, opt Options, log io.Write
 	if len(lin) == 0 {
 		return nil, fmt.Errorf("quant: %s models are not supported (llama and qwen2 are)", m.Config.Arch)
 	}
-	rep := &Report{Method: opt.Method, Bits: opt.Spec.Bits, Group: opt.Spec.group(), LowBits: opt.Low.Bits}
+	rep := &Report{Method: opt.Method, ActOrder: opt.ActOrder && opt.Method != "rtn", Bits: opt.Spec.Bits, Group: opt.Spec.group(), LowBits: opt.Low.Bits}
 	var cal *Calibration
 	if opt.CalibCache != "" {
 		if _, err := os.Stat(opt.CalibCache); err == nil {
@@ -116,7 +125,7 @@ func QuantizeFolder(in, out string, windows [][]int32, opt Options, log io.Write
 			fmt.Fprintf(log, "calibration read from %s (%d tokens)\n", opt.CalibCache, cal.Tokens)
 		}
 	}
-	if cal == nil && len(windows) > 0 {
+	if cal == nil && len(windows) > 0 && (needCalib || opt.Method != "qep") {
 		fmt.Fprintf(log, "calibrating on %d windows...\n", len(windows))
 		if cal, err = Calibrate(m, windows); err != nil {
 			return nil, err
@@ -188,6 +197,29 @@ func QuantizeFolder(in, out string, windows [][]int32, opt Options, log io.Write
 			low[i] = true
 		}
 	}
+	specFor := func(l model.Linear) Spec {
+		switch {
+		case l.Layer < 0:
+			return opt.Head
+		case low[l.Layer]:
+			return opt.Low
+		}
+		return opt.Spec
+	}
+	var qepOut map[string]*kernels.QMatrix
+	if opt.Method == "qep" {
+		fmt.Fprintf(log, "QEP over %d windows...\n", len(windows))
+		qo := opt.QEP
+		qo.GPTQ = GPTQOptions{Damp: opt.Damp, ActOrder: opt.ActOrder}
+		if qepOut, err = QEP(m, windows, specFor, qo, log); err != nil {
+			return nil, err
+		}
+		if rep.CalibTok == 0 {
+			for _, w := range windows {
+				rep.CalibTok += len(w)
+			}
+		}
+	}
 	qc := &model.QuantConfig{Method: opt.Method, Bits: opt.Spec.Bits, GroupSize: opt.Spec.group(), Modules: map[string]model.QuantModule{}}
 	var tensors []model.SafetensorsTensor
 	for _, name := range src.Names() {
@@ -197,12 +229,9 @@ func QuantizeFolder(in, out string, windows [][]int32, opt Options, log io.Write
 		}
 		rep.BytesIn += int64(len(raw))
 		l, isLin := byName[name]
-		spec := opt.Spec
-		switch {
-		case isLin && l.Layer < 0:
-			spec = opt.Head
-		case isLin && low[l.Layer]:
-			spec = opt.Low
+		var spec Spec
+		if isLin {
+			spec = specFor(l)
 		}
 		if !isLin || spec.Bits == 0 {
 			tensors = append(tensors, model.SafetensorsTensor{Name: name, DType: info.DTypeName, Shape: info.Shape, Data: raw})
@@ -212,19 +241,26 @@ func QuantizeFolder(in, out string, windows [][]int32, opt Options, log io.Write
 		w := model.DecodeF32(mustFloatDType(info), raw)
 		var q *kernels.QMatrix
 		t0 := time.Now()
-		if opt.Method == "gptq" {
+		switch opt.Method {
+		case "qep":
+			if q = qepOut[name]; q == nil {
+				return nil, fmt.Errorf("quant: QEP did not quantize %s", name)
+			}
+		case "gptq":
 			H, ok := cal.Hessians[name]
 			if !ok {
 				return nil, fmt.Errorf("quant: no calibration inputs reached %s", name)
 			}
-			q, err = GPTQ(w, l.N, l.K, H, spec, GPTQOptions{Damp: opt.Damp})
-		} else {
+			q, err = GPTQ(w, l.N, l.K, H, spec, GPTQOptions{Damp: opt.Damp, ActOrder: opt.ActOrder})
+		default:
 			q, err = RTN(w, l.N, l.K, spec)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		fmt.Fprintf(log, "  %-40s (%d,%d) %d-bit g%d  %.2fs\n", name, l.N, l.K, spec.Bits, spec.group(), time.Since(t0).Seconds())
+		if opt.Method != "qep" {
+			fmt.Fprintf(log, "  %-40s (%d,%d) %d-bit g%d  %.2fs\n", name, l.N, l.K, spec.Bits, spec.group(), time.Since(t0).Seconds())
+		}
 		mod := strings.TrimSuffix(name, ".weight")
 		if spec.Bits != qc.Bits || spec.group() != qc.GroupSize {
 			qc.Modules[mod] = model.QuantModule{Bits: spec.Bits, GroupSize: spec.group()}

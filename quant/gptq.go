@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/lamina-ml/lamina/kernels"
 )
@@ -14,6 +15,14 @@ type GPTQOptions struct {
 	// percdamp, 0.01 by default); it is multiplied by 10 and retried while
 	// H + damp·I is not positive definite.
 	Damp float64
+	// ActOrder quantizes the columns in order of descending Hessian
+	// diagonal (the reference's --act-order: the inputs with the most
+	// energy first, while the most columns are left to absorb their
+	// error), and stores the codes in the usual column order. Group grids
+	// are then "static", as the reference's --static-groups: found from
+	// the weights before any update, so each group still covers
+	// consecutive columns of the stored layout.
+	ActOrder bool
 }
 
 // ErrNotPositiveDefinite is returned when no damping up to 100× the mean
@@ -54,6 +63,41 @@ func GPTQ(w []float32, N, K int, H []float64, s Spec, opt GPTQOptions) (*kernels
 			}
 		}
 	}
+	// perm[i] is the column quantized i-th; W's rows and h are permuted
+	// to that order, and codes go back to column perm[i].
+	perm := make([]int, K)
+	for i := range perm {
+		perm[i] = i
+	}
+	var static [][]kernels.QuantGroup // static[n][g]: row n's grid of group g
+	G := groupCols(s, K)
+	if opt.ActOrder {
+		ng := (K + G - 1) / G
+		static = make([][]kernels.QuantGroup, N)
+		for n := range static {
+			row := W[n*K : n*K+K]
+			static[n] = make([]kernels.QuantGroup, ng)
+			for g := range static[n] {
+				static[n][g] = kernels.FindQuantGroup(row[g*G:min(g*G+G, K)], s.Bits)
+			}
+		}
+		sort.SliceStable(perm, func(a, b int) bool { return h[perm[a]*K+perm[a]] > h[perm[b]*K+perm[b]] })
+		hp := make([]float64, K*K)
+		for i, pi := range perm {
+			for j, pj := range perm {
+				hp[i*K+j] = h[pi*K+pj]
+			}
+		}
+		h = hp
+		tmp := make([]float32, K)
+		for n := 0; n < N; n++ {
+			row := W[n*K : n*K+K]
+			for i, pi := range perm {
+				tmp[i] = row[pi]
+			}
+			copy(row, tmp)
+		}
+	}
 	var U []float32
 	var err error
 	for try := 0; try < 5; try++ {
@@ -69,22 +113,31 @@ func GPTQ(w []float32, N, K int, H []float64, s Spec, opt GPTQOptions) (*kernels
 	if err != nil {
 		return nil, err
 	}
-	G := groupCols(s, K)
 	const rowBlock = 8
 	kernels.ParallelFor((N+rowBlock-1)/rowBlock, func(c int) {
 		n0, n1 := c*rowBlock, min((c+1)*rowBlock, N)
 		var p [rowBlock]kernels.QuantGroup
+		for n := n0; n < n1 && static != nil; n++ {
+			for g, grid := range static[n] {
+				m.SetGroup(n, g, grid)
+			}
+		}
 		for i := 0; i < K; i++ {
 			u := U[i*K : i*K+K]
 			d := u[i]
+			col := perm[i]
 			for n := n0; n < n1; n++ {
 				row := W[n*K : n*K+K]
-				if i%G == 0 {
+				grid := &p[n-n0]
+				switch {
+				case static != nil:
+					grid = &static[n][col/G]
+				case i%G == 0:
 					p[n-n0] = kernels.FindQuantGroup(row[i:min(i+G, K)], s.Bits)
 					m.SetGroup(n, i/G, p[n-n0])
 				}
-				q, dq := p[n-n0].Code(row[i])
-				m.SetCode(n, i, q)
+				q, dq := grid.Code(row[i])
+				m.SetCode(n, col, q)
 				e := (row[i] - dq) / d
 				if i+1 < K {
 					kernels.Axpy(-e, u[i+1:], row[i+1:])

@@ -1,7 +1,9 @@
 // Package quant chooses quantized weights: round-to-nearest (RTN) and GPTQ
 // (Frantar et al. 2022, "GPTQ: Accurate Post-Training Quantization for
-// Generative Pre-trained Transformers", arXiv:2210.17323), Hessians from
-// calibration text run on the CPU backend, per-layer importance scores for
+// Generative Pre-trained Transformers", arXiv:2210.17323) with optional
+// act-order, QEP (Arai and Ichikawa 2025: each layer's weights corrected
+// for the error of the quantized layers before it, then GPTQ), Hessians
+// from calibration text run on the CPU backend, per-layer importance scores for
 // layer-wise mixed bits (ZD z-score, Dumitru et al. 2025; ShortGPT block
 // influence, Men et al. 2024), and the writer of the quantized model folder
 // that model.Load reads (format: model/quant.go).

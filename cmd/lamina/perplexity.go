@@ -80,26 +80,15 @@ func runPerplexity(args []string) error {
 	if *maxTokens < 0 {
 		return fmt.Errorf("--max-tokens %d must not be negative", *maxTokens)
 	}
-	text, err := os.ReadFile(*textFile)
+	ids, err := encodeTextFile(*dir, *textFile, *maxTokens)
 	if err != nil {
 		return err
-	}
-	tok, err := loadTokenizer(*dir)
-	if err != nil {
-		return err
-	}
-	if tok == nil {
-		return fmt.Errorf("%s has no tokenizer.json", *dir)
 	}
 	m, err := model.LoadDir(*dir, tensor.NewCPU())
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	ids := tok.EncodeWithSpecial(string(text))
-	if *maxTokens > 0 && len(ids) > *maxTokens {
-		ids = ids[:*maxTokens]
-	}
 	w, s := *window, *stride
 	if w == 0 {
 		w = m.Config.MaxPositions
@@ -120,6 +109,29 @@ func runPerplexity(args []string) error {
 	res.Model = *dir
 	res.Convention = perplexityConvention
 	return json.NewEncoder(stdout).Encode(res)
+}
+
+// encodeTextFile reads a UTF-8 text file and tokenizes it with the model
+// folder's tokenizer.json with special tokens (the BOS its post-processor
+// prepends, as in training), keeping the first maxTokens ids (0: all):
+// the token stream of perplexity and of quantize's calibration.
+func encodeTextFile(dir, path string, maxTokens int) ([]int32, error) {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := loadTokenizer(dir)
+	if err != nil {
+		return nil, err
+	}
+	if tok == nil {
+		return nil, fmt.Errorf("%s has no tokenizer.json", dir)
+	}
+	ids := tok.EncodeWithSpecial(string(text))
+	if maxTokens > 0 && len(ids) > maxTokens {
+		ids = ids[:maxTokens]
+	}
+	return ids, nil
 }
 
 // scoreWindow is one forward pass: inputs ids[start:start+n], scoring the

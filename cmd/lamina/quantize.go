@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	register("quantize", "quantize a float llama/qwen2 folder: --model DIR --out DIR --bits 8|4|3 [--low-bits 3 --avg-bits 3.5 --score bi|zd|zd-rev] --method rtn|gptq --group 32|128 [--calib FILE]", runQuantize)
+	register("quantize", "quantize a float llama/qwen2 folder: --model DIR --out DIR --bits 8|4|3 [--low-bits 3 --avg-bits 3.5 --score bi|zd|zd-rev] --method rtn|gptq|qep [--act-order] [--qep-alpha 0.5] --group 32|128 [--calib FILE]", runQuantize)
 }
 
 func runQuantize(args []string) error {
@@ -25,9 +25,12 @@ func runQuantize(args []string) error {
 	avgBits := fs.Float64("avg-bits", 0, "layer-wise mixed bits: target average width over the decoder layers")
 	score := fs.String("score", "bi", "layer importance for mixed bits: bi (ShortGPT block influence), zd (z-score distribution, smaller = more important), zd-rev")
 	headBits := fs.Int("head-bits", -1, "width of lm_head / the tied embedding table (default: --bits, 4-bit heads in groups of --group; 0 keeps it float)")
-	method := fs.String("method", "rtn", "rtn (round to nearest) or gptq")
+	method := fs.String("method", "rtn", "rtn (round to nearest), gptq, or qep (quantization error propagation: layer by layer, each weight corrected for the error of the quantized layers before it, then GPTQ; needs --calib)")
+	qepAlpha := fs.Float64("qep-alpha", 0.5, "qep: propagation strength α of the weight correction (0 = none, 1 = full least-squares correction)")
+	qepDamp := fs.Float64("qep-damp", 0.01, "qep: damping of the correction's Hessian, as a fraction of its mean diagonal")
+	actOrder := fs.Bool("act-order", false, "gptq, qep: quantize columns by descending Hessian diagonal (stored layout unchanged; group scales from the weights before GPTQ's updates, the reference's static groups)")
 	damp := fs.Float64("damp", 0.01, "GPTQ damping, as a fraction of the Hessian's mean diagonal")
-	calib := fs.String("calib", "", "calibration text (UTF-8), tokenized with the model's tokenizer; needed by gptq and --score bi")
+	calib := fs.String("calib", "", "calibration text (UTF-8), tokenized with the model's tokenizer; needed by gptq, qep and --score bi")
 	calibTokens := fs.Int("calib-tokens", 16384, "calibration tokens to use (from the start of --calib)")
 	calibWindow := fs.Int("calib-window", 0, "tokens per calibration forward pass (default: the model's context, at most 512)")
 	calibCache := fs.String("calib-cache", "", "file caching the calibration (Hessians, block influence): read when it exists, else written, so several quantizations share one pass")
@@ -39,8 +42,15 @@ func runQuantize(args []string) error {
 		return errors.New("--model and --out are required")
 	}
 	opt := quant.Options{
-		Spec: quant.Spec{Bits: *bits, Group: *group}, Method: *method, Damp: *damp, Score: *score,
+		Spec: quant.Spec{Bits: *bits, Group: *group}, Method: *method, Damp: *damp, ActOrder: *actOrder, Score: *score,
 		Head: quant.Spec{Bits: *bits, Group: *group}, CalibCache: *calibCache,
+		QEP: quant.QEPOptions{Alpha: *qepAlpha, Damp: *qepDamp},
+	}
+	if *qepAlpha < 0 || *qepAlpha > 1 {
+		return fmt.Errorf("--qep-alpha %v outside [0, 1]", *qepAlpha)
+	}
+	if *qepAlpha == 0 { // QEPOptions reads Alpha 0 as its default
+		opt.QEP.NoCorrection = func(string) bool { return true }
 	}
 	if *headBits >= 0 {
 		opt.Head.Bits = *headBits
@@ -54,17 +64,6 @@ func runQuantize(args []string) error {
 	}
 	var windows [][]int32
 	if *calib != "" {
-		text, err := os.ReadFile(*calib)
-		if err != nil {
-			return err
-		}
-		tok, err := loadTokenizer(*dir)
-		if err != nil {
-			return err
-		}
-		if tok == nil {
-			return fmt.Errorf("%s has no tokenizer.json", *dir)
-		}
 		cfg, err := readConfig(*dir)
 		if err != nil {
 			return err
@@ -76,9 +75,12 @@ func runQuantize(args []string) error {
 		if w > cfg.MaxPositions {
 			return fmt.Errorf("--calib-window %d exceeds the model's context %d", w, cfg.MaxPositions)
 		}
-		ids := tok.EncodeWithSpecial(string(text))
-		if len(ids) > *calibTokens {
-			ids = ids[:*calibTokens]
+		if *calibTokens <= 0 {
+			return fmt.Errorf("--calib-tokens %d must be positive", *calibTokens)
+		}
+		ids, err := encodeTextFile(*dir, *calib, *calibTokens)
+		if err != nil {
+			return err
 		}
 		for s := 0; s+w <= len(ids); s += w {
 			windows = append(windows, ids[s:s+w])

@@ -73,6 +73,41 @@ func TestQuantizeCommand(t *testing.T) {
 	}
 }
 
+// TestQuantizeQEP: `--method qep --act-order` writes a folder that loads with the
+// quantized kernels and scores close to the float model; it needs
+// calibration text and an α in [0, 1]. (That QEP beats GPTQ is measured in
+// package quant.)
+func TestQuantizeQEP(t *testing.T) {
+	text := "testdata/perplexity/text.txt"
+	base := runPerplexityJSON(t, "--model", tinyLM, "--text-file", text, "--final-only")
+	dir := filepath.Join(t.TempDir(), "qep")
+	out, errOut, code := capture(t, "quantize", "--model", tinyLM, "--out", dir, "--bits", "4", "--group", "32",
+		"--method", "qep", "--act-order", "--calib", text, "--json")
+	if code != 0 {
+		t.Fatalf("quantize qep: %s", errOut)
+	}
+	var rep quant.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Method != "qep" || !rep.ActOrder || rep.CalibTok == 0 || len(rep.Tensors) != 3*7+1 {
+		t.Fatalf("report: method %q, %d calibration tokens, %d tensors", rep.Method, rep.CalibTok, len(rep.Tensors))
+	}
+	q := runPerplexityJSON(t, "--model", dir, "--text-file", text, "--final-only")
+	if math.IsNaN(q.Final.PPL) || q.Final.PPL > 1.5*base.Final.PPL {
+		t.Errorf("qep 4-bit perplexity %v vs float %v", q.Final.PPL, base.Final.PPL)
+	}
+	t.Logf("perplexity: float %.3f, qep 4-bit g32 %.3f", base.Final.PPL, q.Final.PPL)
+	for _, args := range [][]string{
+		{"--method", "qep"},
+		{"--method", "qep", "--calib", text, "--qep-alpha", "1.5"},
+	} {
+		if _, _, code := capture(t, append([]string{"quantize", "--model", tinyLM, "--out", filepath.Join(t.TempDir(), "x")}, args...)...); code == 0 {
+			t.Errorf("quantize %v succeeded", args)
+		}
+	}
+}
+
 func contains(s []int, v int) bool {
 	for _, x := range s {
 		if x == v {
