@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +14,7 @@ import (
 )
 
 func init() {
-	register("perplexity", "perplexity of a text for every early-exit layer and the full model: --model DIR --text-file F [--window W --stride S --max-tokens N]", runPerplexity)
+	register("perplexity", "perplexity of a text for every early-exit layer and the full model: --model DIR|FILE.gguf|URL --text-file F [--window W --stride S --max-tokens N]", runPerplexity)
 }
 
 // perplexityConvention is printed by -h and stored in the output: how the
@@ -61,7 +62,7 @@ type perplexityJSON struct {
 
 func runPerplexity(args []string) error {
 	fs := newFlagSet("perplexity")
-	dir := fs.String("model", "", "model folder (config.json + safetensors + tokenizer.json)")
+	dir := fs.String("model", "", modelFlagHelp)
 	textFile := fs.String("text-file", "", "UTF-8 text to score")
 	window := fs.Int("window", 0, "tokens per window (default: the model's context length, as train/lm/eval.py)")
 	stride := fs.Int("stride", 0, "tokens between window starts (default: --window, non-overlapping)")
@@ -84,14 +85,19 @@ func runPerplexity(args []string) error {
 	if err != nil {
 		return err
 	}
-	tok, err := loadTokenizer(*dir)
+	src, err := openModelSource(context.Background(), *dir)
+	if err != nil {
+		return err
+	}
+	defer src.close()
+	tok, err := src.tokenizer()
 	if err != nil {
 		return err
 	}
 	if tok == nil {
 		return fmt.Errorf("%s has no tokenizer.json", *dir)
 	}
-	m, err := model.LoadDir(*dir, tensor.NewCPU())
+	m, err := src.load(tensor.NewCPU())
 	if err != nil {
 		return err
 	}
