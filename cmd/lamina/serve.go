@@ -116,6 +116,7 @@ var contentTypes = map[string]string{
 	".ico":         "image/x-icon", // site/favicon.ico: browsers ask every page's origin for it
 	".txt":         "text/plain; charset=utf-8",
 	".safetensors": "application/octet-stream",
+	".gguf":        "application/octet-stream",
 	".bin":         "application/octet-stream",
 	".model":       "application/octet-stream",
 }
