@@ -2,7 +2,8 @@
 # e2e/run.sh runs the browser end-to-end tests of site/lamina.mjs in headless
 # Chromium: it builds the CLI and the site, assembles the test models,
 # starts `lamina serve` on 127.0.0.1, runs e2e/lamina.test.mjs and
-# e2e/svgmodel.test.mjs (the layered-SVG model through lamina.mjs) and exits
+# e2e/svgmodel.test.mjs (the layered-SVG model through lamina.mjs) and
+# e2e/gguf.test.mjs (a GGUF file by URL and a quantized folder) and exits
 # non-zero when a test fails.
 #
 #   e2e/run.sh                    everything
@@ -49,7 +50,13 @@ layered-emoji-tiny svgmodel/testdata/tiny config.json model.safetensors
 chat-tiny model/testdata/qwen2-tiny config.json generation_config.json model.safetensors
 chat-tiny tokenizer/testdata/bytelevel-small tokenizer.json
 chat-tiny worker/testdata/chat-tiny tokenizer_config.json
+gguf-mixed gguf/testdata/llamacpp mixed-tiny.gguf mixed-tiny.json
 MODELS
+# A quantized folder (4-bit RTN, groups of 32) and what the native CLI
+# generates from it, for e2e/gguf.test.mjs (the GGUF is checked against
+# llama.cpp's outputs in mixed-tiny.json).
+dist/lamina quantize --model model/testdata/llama-tiny --out "$models/llama-tiny-q4" --bits 4 --group 32 --method rtn >/dev/null
+dist/lamina generate --model "$models/llama-tiny-q4" --ids 1,2,3 --max-new-tokens 12 --ignore-eos --json >"$models/llama-tiny-q4/native.json"
 echo '{"model_type": "mamba", "architectures": ["MambaForCausalLM"], "vocab_size": 512}' >"$models/unsupported-arch/config.json"
 # Rejected before any shard is fetched.
 echo '{"metadata": {"total_size": 10000000000000}, "weight_map": {"lm_head.weight": "model-00001-of-00001.safetensors"}}' >"$models/too-large/model.safetensors.index.json"
@@ -86,6 +93,6 @@ case "${1:-}" in
 	LAMINA_URL="$url" node "$e2e/svgbench.mjs" "${3:-3}"
 	;;
 *)
-	LAMINA_URL="$url" node --test --test-concurrency=1 --test-reporter=spec "$@" "$e2e/lamina.test.mjs" "$e2e/svgmodel.test.mjs"
+	LAMINA_URL="$url" node --test --test-concurrency=1 --test-reporter=spec "$@" "$e2e/lamina.test.mjs" "$e2e/svgmodel.test.mjs" "$e2e/gguf.test.mjs"
 	;;
 esac

@@ -13,7 +13,11 @@ type ExportOptions struct {
 	// fall back to F16 (as llama.cpp's quantizer falls back to a type that
 	// fits). Norms, biases and other 1-D tensors are always F32.
 	Type TensorType
-	Name string // general.name
+	// Types overrides Type for single matrices, by HF tensor name (a mixed
+	// file, as llama.cpp's Q4_K_M mixes Q4_K and Q6_K); the same fallback
+	// to F16 applies.
+	Types map[string]TensorType
+	Name  string // general.name
 	// Tokenizer is an HF tokenizer.json; nil writes no tokenizer metadata
 	// (llama.cpp refuses such files).
 	Tokenizer []byte
@@ -298,6 +302,12 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 		typ := F32
 		if len(dims) == 2 {
 			typ = opts.Type
+			if o, ok := opts.Types[t.Name]; ok {
+				if !CanQuantize(o) {
+					return nil, &UnsupportedTypeError{Type: o, Tensor: t.Name}
+				}
+				typ = o
+			}
 			if dims[0]%uint64(typ.BlockLen()) != 0 {
 				typ = F16
 			}

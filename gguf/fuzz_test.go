@@ -3,6 +3,7 @@ package gguf
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -34,6 +35,21 @@ func FuzzOpen(f *testing.F) {
 		}
 		g.HFConfig()
 		g.TokenizerJSON()
+		// ModelFS's virtual model.safetensors: every byte of it is either
+		// served or an error, never a panic.
+		fsys, err := g.ModelFS()
+		if err != nil {
+			return
+		}
+		fh, err := fsys.Open("model.safetensors")
+		if err != nil {
+			t.Fatalf("ModelFS has no model.safetensors: %v", err)
+		}
+		st, _ := fh.Stat()
+		if st.Size() > 8*int64(len(data))+1<<20 {
+			t.Fatalf("virtual weights of %d bytes from a %d-byte file", st.Size(), len(data))
+		}
+		io.ReadAll(fh)
 	})
 }
 

@@ -148,15 +148,16 @@ func (f *File) hfRowOrder(arch Arch, name string, N int) ([]int, error) {
 		perm[i] = i
 	}
 	isQ, isK := strings.HasSuffix(name, ".attn_q.weight"), strings.HasSuffix(name, ".attn_k.weight")
-	if arch != ArchLlama || !(isQ || isK) {
+	// HFTensor undoes the same permutation for these two architectures.
+	if (arch != ArchLlama && arch != ArchSmolLM3) || !(isQ || isK) {
 		return perm, nil
 	}
-	heads, err := f.metaInt("llama.attention.head_count")
+	heads, err := f.metaInt(string(arch) + ".attention.head_count")
 	if err != nil {
 		return nil, err
 	}
 	if isK {
-		if heads, err = f.metaIntOr("llama.attention.head_count_kv", heads); err != nil {
+		if heads, err = f.metaIntOr(string(arch)+".attention.head_count_kv", heads); err != nil {
 			return nil, err
 		}
 	}

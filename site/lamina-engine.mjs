@@ -277,6 +277,72 @@ export async function fetchModel(baseURL, onProgress) {
   return files;
 }
 
+// isGGUFURL: a URL whose path ends in .gguf names one GGUF file (llama.cpp's
+// format), not a model folder.
+export function isGGUFURL(baseURL) {
+  try {
+    return new URL(baseURL, globalThis.location ? globalThis.location.href : undefined).pathname.toLowerCase().endsWith('.gguf');
+  } catch {
+    return false;
+  }
+}
+
+// openGGUF makes the reader lamina.wasm loads a GGUF file through:
+// {size, read(offset, length) → Promise<Uint8Array>, ranged}. A one-byte
+// Range request probes the server: a 206 answer that states the size
+// (Content-Range bytes 0-0/SIZE) gives a reader that fetches the header and
+// then each tensor with its own Range request, as the model loads it, so
+// the file is never held whole (nor cached). A server that ignores Range
+// (200) gets one whole download instead (fetchFile: streamed, with
+// progress and the Cache API), held in this realm while the model loads
+// and read from there.
+export async function openGGUF(url, onProgress) {
+  const href = new URL(url, globalThis.location ? globalThis.location.href : undefined).href;
+  const name = decodeURIComponent(new URL(href).pathname.split('/').pop());
+  const tooLarge = (n) => {
+    if (n > MAX_MODEL_BYTES) {
+      throw new LaminaError(`lamina: ${href} is too large: ${(n / 2 ** 30).toFixed(2)} GiB exceed the ${(MAX_MODEL_BYTES / 2 ** 30).toFixed(1)} GiB a 32-bit WebAssembly runtime can load`, 'too-large');
+    }
+  };
+  const get = async (range) => {
+    try {
+      return await fetch(href, range ? { headers: { Range: range } } : undefined);
+    } catch (e) {
+      throw new LaminaError(`lamina: network error fetching ${href}: ${e.message}`, 'network');
+    }
+  };
+  const probe = await get('bytes=0-0');
+  if (probe.status === 404) throw new LaminaError(`lamina: no GGUF file at ${href}`, 'not-a-model');
+  if (!probe.ok) throw new LaminaError(`lamina: ${href}: HTTP ${probe.status} ${probe.statusText}`, 'http');
+  const m = /^bytes 0-0\/(\d+)$/.exec(probe.headers.get('content-range') || '');
+  if (probe.status !== 206 || !m) {
+    // The server sent the whole file (or hid Content-Range): read it once.
+    try { await probe.body?.cancel(); } catch { /* already consumed */ }
+    const bytes = await fetchFile(await openCache(), href, name, { onProgress, budget: tooLarge });
+    return { size: bytes.length, ranged: false, read: async (off, n) => bytes.subarray(off, off + n) };
+  }
+  await probe.arrayBuffer();
+  const size = Number(m[1]);
+  tooLarge(size);
+  let loaded = 0;
+  onProgress && onProgress({ file: name, loaded, total: size });
+  const read = async (off, n) => {
+    const resp = await get(`bytes=${off}-${off + n - 1}`);
+    if (resp.status !== 206) throw new LaminaError(`lamina: ${href}: HTTP ${resp.status} to a Range request`, resp.ok ? 'network' : 'http');
+    let bytes;
+    try {
+      bytes = new Uint8Array(await resp.arrayBuffer());
+    } catch (e) {
+      throw new LaminaError(`lamina: network error reading ${href}: ${e.message}`, 'network');
+    }
+    if (bytes.length !== n) throw new LaminaError(`lamina: ${href}: asked for ${n} bytes at ${off}, got ${bytes.length}`, 'network');
+    loaded = Math.min(size, loaded + n);
+    onProgress && onProgress({ file: name, loaded, total: size });
+    return bytes;
+  };
+  return { size, ranged: true, read };
+}
+
 // fetchSVGModel fetches a layered-SVG model directory: config.json and
 // model.safetensors (the shipped models are unsharded and have no tokenizer:
 // captions are read byte by byte).
@@ -386,8 +452,20 @@ export class Engine {
     return syncResult(this.api.runtimeBackend(this.id));
   }
 
+  // loadModel takes a model folder's URL or a .gguf file's (openGGUF).
   async loadModel(baseURL, onProgress) {
+    if (isGGUFURL(baseURL)) return this.loadGGUF(baseURL, onProgress);
     return this.loadFiles(await fetchModel(baseURL, onProgress));
+  }
+
+  // loadGGUF loads a GGUF file by URL; lamina.wasm reads it through
+  // openGGUF's reader and gives back the tokenizer.json it made from the
+  // file's metadata (for a tokenizer on the page).
+  async loadGGUF(url, onProgress) {
+    const { size, read } = await openGGUF(url, onProgress);
+    const m = await goCall(() => this.api.loadGGUF(this.id, size, read));
+    this.models.set(m.id, m);
+    return { id: m.id, info: JSON.parse(m.info), tokenizerJSON: m.tokenizerJSON || null };
   }
 
   // loadFiles loads a model from {name: Uint8Array} (the files of an HF

@@ -57,7 +57,15 @@
 // model.safetensors.index.json + shards, tokenizer.json and
 // generation_config.json when present — e.g.
 // https://huggingface.co/ORG/NAME/resolve/main/ or /models/NAME/ from
-// `lamina serve --models DIR`. Files are cached with the Cache API.
+// `lamina serve --models DIR`. Files are cached with the Cache API. A quantized
+// folder (`lamina quantize`, quantization_config in config.json) loads the
+// same way. baseURL may instead be a .gguf file (llama.cpp's format: F32,
+// F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K; tokenizer from its
+// metadata): it is read with HTTP Range requests, one per tensor, so the
+// file is never held whole (a server without Range support gets one whole,
+// cached download instead); Q8_0/Q4_0 matrices stay 8/4-bit on the CPU
+// backends, other quantized types become f16; an unsupported tensor type
+// fails with code 'unsupported' naming it.
 //
 // generate: temperature 0 (the default unless generation_config.json sets
 // do_sample) is greedy; onToken({ id, text }) gets each new token and its

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"slices"
 	"sync"
 
@@ -25,9 +26,9 @@ type chatState struct {
 }
 
 // loadChat reads tokenizer_config.json's chat template, if the files have one.
-func (lm *loadedModel) loadChat(files memFS) {
-	data, ok := files["tokenizer_config.json"]
-	if !ok || lm.tok == nil {
+func (lm *loadedModel) loadChat(files fs.FS) {
+	data, err := fs.ReadFile(files, "tokenizer_config.json")
+	if err != nil || lm.tok == nil {
 		return
 	}
 	cfg, err := chattemplate.ParseConfig(data)

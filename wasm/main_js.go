@@ -48,6 +48,7 @@ func main() {
 		"createRuntime":    createRuntime,
 		"runtimeBackend":   runtimeBackend,
 		"loadModel":        loadModel,
+		"loadGGUF":         loadGGUF,
 		"logits":           logits,
 		"layers":           layers,
 		"generate":         generate,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/lamina-ml/lamina/backend"
+	"github.com/lamina-ml/lamina/gguf"
 	"github.com/lamina-ml/lamina/model"
 	"github.com/lamina-ml/lamina/svgmodel"
 	"github.com/lamina-ml/lamina/tensor"
@@ -61,9 +63,10 @@ func errorCode(err error) string {
 	switch {
 	case errors.As(err, &ce):
 		return ce.code
-	case errors.Is(err, model.ErrUnsupported), errors.Is(err, model.ErrUnsupportedDType), errors.As(err, &tokUnsup):
+	case errors.Is(err, model.ErrUnsupported), errors.Is(err, model.ErrUnsupportedDType), errors.As(err, &tokUnsup), errors.Is(err, gguf.ErrUnsupported):
 		return codeUnsupported
-	case errors.As(err, &cfgErr), errors.As(err, &hdrErr), errors.As(err, &wErr), errors.As(err, &tokFmt), errors.Is(err, fs.ErrNotExist):
+	case errors.As(err, &cfgErr), errors.As(err, &hdrErr), errors.As(err, &wErr), errors.As(err, &tokFmt), errors.Is(err, fs.ErrNotExist),
+		errors.As(err, new(*gguf.FormatError)), errors.As(err, new(*gguf.MetadataError)):
 		return codeBadModel
 	case gpuTooLarge(err):
 		return codeTooLarge
@@ -105,8 +108,9 @@ type loadedModel struct {
 	tok  *tokenizer.Tokenizer // nil without tokenizer.json
 	info modelInfo
 	// files are kept only while an auto runtime runs on WebGPU, to reload
-	// the weights onto the CPU after a device loss.
-	files memFS
+	// the weights onto the CPU after a device loss (a GGUF's ModelFS reads
+	// them from the file again).
+	files fs.FS
 	chat  chatState
 }
 
@@ -232,20 +236,53 @@ func (rt *runtime) backendName() string {
 
 // loadModel loads a model from the files the page fetched.
 func (r *registry) loadModel(rtID int, files memFS) (int, *loadedModel, error) {
-	rt, err := r.runtime(rtID)
-	if err != nil {
-		return 0, nil, err
-	}
 	for name := range files {
 		if !fs.ValidPath(name) || strings.Contains(name, "/") || name == "." {
 			return 0, nil, coded(codeBadInput, "lamina: bad model file name %q", name)
 		}
 	}
+	return r.loadFS(rtID, files, files.size())
+}
+
+// loadGGUF loads a GGUF file of size bytes read through ra (the page's
+// Range requests, or the bytes of a whole download) as gguf.File.ModelFS
+// presents it: Q8_0/Q4_0 matrices kept as Q8/Q4 where the backend holds
+// quantized weights, other quantized types as F16, the tokenizer from the
+// metadata. It also returns that tokenizer.json (nil without one), which
+// lamina.mjs needs for a tokenizer on the page.
+func (r *registry) loadGGUF(rtID int, ra io.ReaderAt, size int64) (int, *loadedModel, []byte, error) {
+	f, err := gguf.Open(ra, size)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	fsys, err := f.ModelFS()
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	id, lm, err := r.loadFS(rtID, fsys, size)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	tok, err := fs.ReadFile(fsys, "tokenizer.json")
+	if err != nil {
+		tok = nil
+	}
+	return id, lm, tok, nil
+}
+
+// loadFS loads a model folder; weightBytes is what lm.info reports.
+func (r *registry) loadFS(rtID int, files fs.FS, weightBytes int64) (int, *loadedModel, error) {
+	rt, err := r.runtime(rtID)
+	if err != nil {
+		return 0, nil, err
+	}
 	lm := &loadedModel{rt: rt}
-	if data, ok := files["tokenizer.json"]; ok {
+	if data, err := fs.ReadFile(files, "tokenizer.json"); err == nil {
 		if lm.tok, err = tokenizer.Load(data); err != nil {
 			return 0, nil, err
 		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return 0, nil, err
 	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
@@ -268,7 +305,7 @@ func (r *registry) loadModel(rtID int, files memFS) (int, *loadedModel, error) {
 	lm.info = modelInfo{
 		Architecture: string(c.Arch), VocabSize: c.VocabSize, Hidden: c.Hidden, Layers: c.Layers,
 		Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim, MaxPositions: c.MaxPositions,
-		BOS: c.BOSTokenID, EOS: lm.m.EOS, HasTokenizer: lm.tok != nil, WeightBytes: files.size(),
+		BOS: c.BOSTokenID, EOS: lm.m.EOS, HasTokenizer: lm.tok != nil, WeightBytes: weightBytes,
 		Backend: rt.be.Name(),
 	}
 	if lm.info.EOS == nil {

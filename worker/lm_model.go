@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/lamina-ml/lamina/gguf"
 	"github.com/lamina-ml/lamina/model"
 	"github.com/lamina-ml/lamina/tensor"
 	"github.com/lamina-ml/lamina/tokenizer"
@@ -14,8 +15,15 @@ import (
 
 // LoadCPU is the LMLoader of the worker: lamina's model package on the
 // pure-Go CPU backend (Workers have no GPU), plus the folder's
-// tokenizer.json when it has one.
+// tokenizer.json when it has one. A folder holding one .gguf file and no
+// config.json is that GGUF (gguf.FolderFS: Q8_0/Q4_0 matrices kept 8/4-bit,
+// other quantized types as F16, the tokenizer from its metadata), read
+// tensor by tensor through the store's ranged reads.
 func LoadCPU(ctx context.Context, fsys fs.FS) (LM, Tokenizer, error) {
+	fsys, _, err := gguf.FolderFS(fsys)
+	if err != nil {
+		return nil, nil, err
+	}
 	m, err := model.Load(fsys, tensor.NewCPU())
 	if err != nil {
 		return nil, nil, err

@@ -254,6 +254,9 @@ func (s FSStore) Get(ctx context.Context, key string, off, n int64) (io.ReadClos
 		if !fs.ValidPath(key) {
 			return nil, ErrNotFound
 		}
+		if rc, ok, err := s.section(key, off, n); ok || err != nil {
+			return rc, err
+		}
 		b, err := fs.ReadFile(s.FS, key)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, ErrNotFound
@@ -271,6 +274,36 @@ func (s FSStore) Get(ctx context.Context, key string, off, n int64) (io.ReadClos
 		data = data[:n]
 	}
 	return io.NopCloser(bytes.NewReader(data)), nil
+}
+
+// section reads bytes [off, off+n) of key (n < 0: to the end) with one
+// ReadAt when the file supports it (os.DirFS files do), so a ranged read of
+// a large file does not read the whole file as a bucket's ranged GET does
+// not; ok is false when the file has no ReadAt.
+func (s FSStore) section(key string, off, n int64) (io.ReadCloser, bool, error) {
+	f, err := s.FS.Open(key)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, ErrNotFound
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	defer f.Close()
+	ra, ok := f.(io.ReaderAt)
+	st, serr := f.Stat()
+	if !ok || serr != nil || st.IsDir() {
+		return nil, false, nil
+	}
+	size := st.Size()
+	off = min(max(off, 0), size)
+	if n < 0 || off+n > size {
+		n = size - off
+	}
+	buf := make([]byte, n)
+	if got, err := ra.ReadAt(buf, off); got < len(buf) {
+		return nil, true, fmt.Errorf("reading %s [%d, +%d): %w", key, off, n, err)
+	}
+	return io.NopCloser(bytes.NewReader(buf)), true, nil
 }
 
 // modelFS presents one model's files in a Store as an fs.FS, the form

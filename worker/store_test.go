@@ -3,10 +3,12 @@ package worker
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"io/fs"
 	"math/rand"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"testing/fstest"
@@ -125,5 +127,40 @@ func TestLoadThroughRanges(t *testing.T) {
 			t.Errorf("%s: read %d bytes for %d bytes of files", name, b, total)
 		}
 		t.Logf("%s: %d bucket reads, %d bytes for %d bytes of files", name, store.gets.Load(), store.bytes.Load(), total)
+	}
+}
+
+// FSStore.Get serves a byte range of a file with ReaderAt (os.DirFS, MapFS)
+// exactly as it serves it from a whole read: the range clipped to the file,
+// n < 0 meaning to the end, missing files ErrNotFound.
+func TestFSStoreRanges(t *testing.T) {
+	data := make([]byte, 1000)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "m"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "m", "w.bin"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []FSStore{{FS: os.DirFS(dir)}, {FS: fstest.MapFS{"m/w.bin": {Data: data}}}} {
+		for _, c := range []struct{ off, n, from, to int64 }{
+			{0, -1, 0, 1000}, {10, 5, 10, 15}, {990, 50, 990, 1000}, {1000, 4, 1000, 1000}, {2000, -1, 1000, 1000}, {3, 0, 3, 3},
+		} {
+			rc, err := st.Get(t.Context(), "m/w.bin", c.off, c.n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(rc)
+			rc.Close()
+			if !bytes.Equal(got, data[c.from:c.to]) {
+				t.Errorf("Get(%d, %d): %d bytes, want [%d, %d)", c.off, c.n, len(got), c.from, c.to)
+			}
+		}
+		if _, err := st.Get(t.Context(), "m/none.bin", 0, 1); !errors.Is(err, ErrNotFound) {
+			t.Errorf("missing file: %v", err)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -20,7 +21,7 @@ import (
 )
 
 func init() {
-	register("bench", "CPU prefill/decode throughput on random weights of a model shape", runBench)
+	register("bench", "CPU prefill/decode throughput: random weights of a model shape (--shape S --dtype f16|q8|q4) or a model (--model DIR|FILE.gguf|URL)", runBench)
 }
 
 // benchShapes are the model shapes `lamina bench --shape` knows. Each is the
@@ -78,6 +79,7 @@ func runBench(args []string) error { return benchTo(stdout, args) }
 func benchTo(w io.Writer, args []string) error {
 	fs := newFlagSet("bench")
 	shape := fs.String("shape", "smollm2-135m", "model shape: "+strings.Join(slices.Sorted(maps.Keys(benchShapes)), ", "))
+	modelSrc := fs.String("model", "", "instead of --shape: time this "+modelFlagHelp+"; its weights keep their dtype (GGUF: Q8_0/Q4_0 as q8/q4, other quantized types as f16)")
 	dtype := fs.String("dtype", "f16", "weight dtype: f32, f16, bf16, q8 (int8 per channel) or q4 (4-bit, groups of 32); q8/q4 quantize every matrix, the tied embedding / lm_head included")
 	promptLen := fs.Int("prompt-len", 128, "prompt tokens for prefill")
 	newTokens := fs.Int("new-tokens", 128, "tokens to decode (greedy, KV cache)")
@@ -91,13 +93,37 @@ func benchTo(w io.Writer, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	cfg, ok := benchShapes[*shape]
-	if !ok {
-		return fmt.Errorf("unknown shape %q (known: %s)", *shape, strings.Join(slices.Sorted(maps.Keys(benchShapes)), ", "))
-	}
-	dt, err := parseBenchDType(*dtype)
-	if err != nil {
-		return err
+	shapeSet, dtypeSet := false, false
+	fs.Visit(func(f *flag.Flag) {
+		shapeSet = shapeSet || f.Name == "shape"
+		dtypeSet = dtypeSet || f.Name == "dtype"
+	})
+	var (
+		m     *model.Model
+		cfg   model.Config
+		dt    tensor.DType
+		err   error
+		start = time.Now()
+	)
+	if *modelSrc != "" {
+		if shapeSet || dtypeSet {
+			return errors.New("--model times the model's own weights: it does not combine with --shape or --dtype")
+		}
+		var closeModel func() error
+		if m, _, closeModel, err = openModel(*modelSrc); err != nil {
+			return err
+		}
+		defer closeModel()
+		cfg = m.Config
+		*shape = *modelSrc
+	} else {
+		var ok bool
+		if cfg, ok = benchShapes[*shape]; !ok {
+			return fmt.Errorf("unknown shape %q (known: %s)", *shape, strings.Join(slices.Sorted(maps.Keys(benchShapes)), ", "))
+		}
+		if dt, err = parseBenchDType(*dtype); err != nil {
+			return err
+		}
 	}
 	if *promptLen < 1 || *newTokens < 1 || *reps < 1 {
 		return errors.New("--prompt-len, --new-tokens and --reps must be at least 1")
@@ -106,15 +132,18 @@ func benchTo(w io.Writer, args []string) error {
 		return fmt.Errorf("%d+%d positions exceed the shape's %d", *promptLen, *newTokens, cfg.MaxPositions)
 	}
 
-	be := tensor.NewCPU()
-	start := time.Now()
-	m, err := model.NewRandom(cfg, be, dt, *seed)
-	if err != nil {
-		return err
+	weights := ""
+	if m == nil {
+		if m, err = model.NewRandom(cfg, tensor.NewCPU(), dt, *seed); err != nil {
+			return err
+		}
+		defer m.Close()
+		weights = dt.String()
+	} else {
+		weights = modelDTypes(m)
 	}
-	defer m.Close()
 	res := benchResult{
-		Shape: *shape, DType: dt.String(), Params: shapeParams(cfg), Kernels: kernels.Name(),
+		Shape: *shape, DType: weights, Params: shapeParams(cfg), Kernels: kernels.Name(),
 		Threads: kernels.Workers(), PromptLen: *promptLen, NewTokens: *newTokens, Reps: *reps,
 		BuildS: time.Since(start).Seconds(),
 	}
@@ -290,4 +319,18 @@ func fmtRuns(v []float64) string {
 		parts[i] = strconv.FormatFloat(x, 'f', 1, 64)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// modelDTypes names the dtypes of a loaded model's matrices with their
+// counts, e.g. "Q8×7 F16×3".
+func modelDTypes(m *model.Model) string {
+	n := map[string]int{}
+	for _, l := range m.Linears() {
+		n[l.W.DType().String()]++
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(n)) {
+		parts = append(parts, fmt.Sprintf("%s×%d", k, n[k]))
+	}
+	return strings.Join(parts, " ")
 }

@@ -16,7 +16,7 @@ import (
 )
 
 func init() {
-	register("bench-spec", "self-speculative vs plain greedy decode tokens/s and acceptance: --model DIR --prompt TEXT [--exits 4,8 --draft-tokens 2,4,6 --max-new-tokens N --reps R]", runBenchSpec)
+	register("bench-spec", "self-speculative vs plain greedy decode tokens/s and acceptance: --model DIR|FILE.gguf|URL --prompt TEXT [--exits 4,8 --draft-tokens 2,4,6 --max-new-tokens N --reps R]", runBenchSpec)
 }
 
 // specConfig is one (E, K) of bench-spec; E 0 is plain decoding, E -1
@@ -32,7 +32,7 @@ type specConfig struct{ E, K int }
 // decoding's.
 func runBenchSpec(args []string) error {
 	fs := newFlagSet("bench-spec")
-	dir := fs.String("model", "", "model folder with tokenizer.json")
+	dir := fs.String("model", "", modelFlagHelp)
 	prompt := fs.String("prompt", "The old man walked down the road and", "prompt text")
 	exits := fs.String("exits", "4,8", "draft exit layers E, comma-separated")
 	tokens := fs.String("draft-tokens", "2,4,6", "draft lengths K, comma-separated")
@@ -73,7 +73,12 @@ func runBenchSpec(args []string) error {
 			ids = append(ids, int32(r.Uint64()%uint64(cfg.VocabSize)))
 		}
 	} else {
-		tok, err := loadTokenizer(*dir)
+		src, err := openModelSource(context.Background(), *dir)
+		if err != nil {
+			return err
+		}
+		defer src.close()
+		tok, err := src.tokenizer()
 		if err != nil {
 			return err
 		}
@@ -83,7 +88,7 @@ func runBenchSpec(args []string) error {
 		if ids = tok.EncodeWithSpecial(*prompt); len(ids) == 0 {
 			return errors.New("the prompt encodes to no tokens")
 		}
-		if m, err = model.LoadDir(*dir, tensor.NewCPU()); err != nil {
+		if m, err = src.load(tensor.NewCPU()); err != nil {
 			return err
 		}
 	}
@@ -118,10 +123,11 @@ func runBenchSpec(args []string) error {
 	}
 	var draft *model.Model
 	if *draftDir != "" {
-		if draft, err = model.LoadDir(*draftDir, tensor.NewCPU()); err != nil {
+		var closeDraft func() error
+		if draft, _, closeDraft, err = openModel(*draftDir); err != nil {
 			return fmt.Errorf("--draft-model: %w", err)
 		}
-		defer draft.Close()
+		defer closeDraft()
 		for _, K := range Ks {
 			cfgs = append(cfgs, specConfig{-1, K})
 		}

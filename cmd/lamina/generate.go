@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	register("generate", "generate text: --model DIR (--prompt TEXT | --ids 1,2,3) --max-new-tokens N [--temperature T --top-k K --top-p P --seed S --repetition-penalty R] [--draft-exit E|auto | --draft-model DIR] [--draft-tokens K] [--early-exit-threshold X] [--json]", runGenerate)
+	register("generate", "generate text: --model DIR|FILE.gguf|URL (--prompt TEXT | --ids 1,2,3) --max-new-tokens N [--temperature T --top-k K --top-p P --seed S --repetition-penalty R] [--draft-exit E|auto | --draft-model DIR] [--draft-tokens K] [--early-exit-threshold X] [--json]", runGenerate)
 }
 
 // runGenerate streams generated text to stdout (or, without a
@@ -29,7 +29,7 @@ func init() {
 // completed it is the last id).
 func runGenerate(args []string) error {
 	fs := newFlagSet("generate")
-	dir := fs.String("model", "", "model folder (config.json + safetensors [+ tokenizer.json])")
+	dir := fs.String("model", "", modelFlagHelp)
 	prompt := fs.String("prompt", "", "prompt text (needs tokenizer.json in the model folder)")
 	idsFlag := fs.String("ids", "", "prompt as comma-separated token ids")
 	maxNew := fs.Int("max-new-tokens", model.DefaultMaxNewTokens, "number of tokens to generate at most (default: generation_config.json's, else 32)")
@@ -63,7 +63,12 @@ func runGenerate(args []string) error {
 	if (*prompt == "") == (*idsFlag == "") {
 		return errors.New("give exactly one of --prompt and --ids")
 	}
-	tok, err := loadTokenizer(*dir)
+	src, err := openModelSource(context.Background(), *dir)
+	if err != nil {
+		return err
+	}
+	defer src.close()
+	tok, err := src.tokenizer()
 	if err != nil {
 		return err
 	}
@@ -83,7 +88,7 @@ func runGenerate(args []string) error {
 	if len(stops) > 0 && tok == nil {
 		return errors.New("--stop needs a tokenizer.json in the model folder")
 	}
-	m, err := model.LoadDir(*dir, tensor.NewCPU())
+	m, err := src.load(tensor.NewCPU())
 	if err != nil {
 		return err
 	}
@@ -112,11 +117,11 @@ func runGenerate(args []string) error {
 	opts := m.Options(req)
 	opts.EarlyExitThreshold = float32(*earlyExit)
 	if *draftModel != "" {
-		dm, err := model.LoadDir(*draftModel, tensor.NewCPU())
+		dm, _, closeDraft, err := openModel(*draftModel)
 		if err != nil {
 			return fmt.Errorf("--draft-model: %w", err)
 		}
-		defer dm.Close()
+		defer closeDraft()
 		opts.DraftModel = dm
 	}
 	var plan *model.SpecPlan

@@ -1,16 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 
-	"github.com/lamina-ml/lamina/model"
 	"github.com/lamina-ml/lamina/tensor"
 )
 
 func init() {
-	register("layers", "per-layer hidden-state norms and logit-lens top tokens: --model DIR (--ids 1,2,3 | --prompt TEXT) [--top 5]", runLayers)
+	register("layers", "per-layer hidden-state norms and logit-lens top tokens: --model DIR|FILE.gguf|URL (--ids 1,2,3 | --prompt TEXT) [--top 5]", runLayers)
 }
 
 // lensToken is one logit-lens candidate; Token is the decoded text of ID
@@ -41,7 +41,7 @@ type layersJSON struct {
 // probable next tokens per position.
 func runLayers(args []string) error {
 	fs := newFlagSet("layers")
-	dir := fs.String("model", "", "model folder (config.json + safetensors [+ tokenizer.json])")
+	dir := fs.String("model", "", modelFlagHelp)
 	idsFlag := fs.String("ids", "", "comma-separated token ids")
 	prompt := fs.String("prompt", "", "input text (needs tokenizer.json)")
 	top := fs.Int("top", 5, "top tokens per position")
@@ -57,7 +57,12 @@ func runLayers(args []string) error {
 	if *top <= 0 {
 		return fmt.Errorf("--top %d must be positive", *top)
 	}
-	tok, err := loadTokenizer(*dir)
+	src, err := openModelSource(context.Background(), *dir)
+	if err != nil {
+		return err
+	}
+	defer src.close()
+	tok, err := src.tokenizer()
 	if err != nil {
 		return err
 	}
@@ -74,7 +79,7 @@ func runLayers(args []string) error {
 	} else if ids, err = parseIDs(*idsFlag); err != nil {
 		return err
 	}
-	m, err := model.LoadDir(*dir, tensor.NewCPU())
+	m, err := src.load(tensor.NewCPU())
 	if err != nil {
 		return err
 	}

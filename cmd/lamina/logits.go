@@ -8,20 +8,18 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/lamina-ml/lamina/model"
-	"github.com/lamina-ml/lamina/tensor"
 	"github.com/lamina-ml/lamina/tokenizer"
 )
 
 func init() {
-	register("logits", "next-token logits of every position: --model DIR --ids 1,2,3", runLogits)
+	register("logits", "next-token logits of every position: --model DIR|FILE.gguf|URL --ids 1,2,3", runLogits)
 }
 
 // runLogits prints {"logits": [[V floats] × T]} for the ids at positions
 // 0..T-1 (no cache), the same rows transformers' model(ids).logits gives.
 func runLogits(args []string) error {
 	fs := newFlagSet("logits")
-	dir := fs.String("model", "", "model folder (config.json + safetensors)")
+	dir := fs.String("model", "", modelFlagHelp)
 	idsFlag := fs.String("ids", "", "comma-separated token ids")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -33,11 +31,11 @@ func runLogits(args []string) error {
 	if err != nil {
 		return err
 	}
-	m, err := model.LoadDir(*dir, tensor.NewCPU())
+	m, _, closeModel, err := openModel(*dir)
 	if err != nil {
 		return err
 	}
-	defer m.Close()
+	defer closeModel()
 	logits, err := m.Logits(ids)
 	if err != nil {
 		return err

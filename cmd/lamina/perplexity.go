@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,10 +11,11 @@ import (
 
 	"github.com/lamina-ml/lamina/model"
 	"github.com/lamina-ml/lamina/tensor"
+	"github.com/lamina-ml/lamina/tokenizer"
 )
 
 func init() {
-	register("perplexity", "perplexity of a text for every early-exit layer and the full model: --model DIR --text-file F [--window W --stride S --max-tokens N]", runPerplexity)
+	register("perplexity", "perplexity of a text for every early-exit layer and the full model: --model DIR|FILE.gguf|URL --text-file F [--window W --stride S --max-tokens N]", runPerplexity)
 }
 
 // perplexityConvention is printed by -h and stored in the output: how the
@@ -61,7 +63,7 @@ type perplexityJSON struct {
 
 func runPerplexity(args []string) error {
 	fs := newFlagSet("perplexity")
-	dir := fs.String("model", "", "model folder (config.json + safetensors + tokenizer.json)")
+	dir := fs.String("model", "", modelFlagHelp)
 	textFile := fs.String("text-file", "", "UTF-8 text to score")
 	window := fs.Int("window", 0, "tokens per window (default: the model's context length, as train/lm/eval.py)")
 	stride := fs.Int("stride", 0, "tokens between window starts (default: --window, non-overlapping)")
@@ -80,11 +82,23 @@ func runPerplexity(args []string) error {
 	if *maxTokens < 0 {
 		return fmt.Errorf("--max-tokens %d must not be negative", *maxTokens)
 	}
-	ids, err := encodeTextFile(*dir, *textFile, *maxTokens)
+	src, err := openModelSource(context.Background(), *dir)
 	if err != nil {
 		return err
 	}
-	m, err := model.LoadDir(*dir, tensor.NewCPU())
+	defer src.close()
+	tok, err := src.tokenizer()
+	if err != nil {
+		return err
+	}
+	if tok == nil {
+		return fmt.Errorf("%s has no tokenizer.json", *dir)
+	}
+	ids, err := encodeText(tok, *textFile, *maxTokens)
+	if err != nil {
+		return err
+	}
+	m, err := src.load(tensor.NewCPU())
 	if err != nil {
 		return err
 	}
@@ -116,16 +130,21 @@ func runPerplexity(args []string) error {
 // prepends, as in training), keeping the first maxTokens ids (0: all):
 // the token stream of perplexity and of quantize's calibration.
 func encodeTextFile(dir, path string, maxTokens int) ([]int32, error) {
-	text, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
 	tok, err := loadTokenizer(dir)
 	if err != nil {
 		return nil, err
 	}
 	if tok == nil {
 		return nil, fmt.Errorf("%s has no tokenizer.json", dir)
+	}
+	return encodeText(tok, path, maxTokens)
+}
+
+// encodeText is encodeTextFile with the tokenizer given (a GGUF file's, say).
+func encodeText(tok *tokenizer.Tokenizer, path string, maxTokens int) ([]int32, error) {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
 	}
 	ids := tok.EncodeWithSpecial(string(text))
 	if maxTokens > 0 && len(ids) > maxTokens {

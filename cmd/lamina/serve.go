@@ -29,7 +29,7 @@ func init() {
 func runServe(args []string) error {
 	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fl.String("addr", "127.0.0.1:8080", "listen address HOST:PORT (port 0 picks a free one)")
-	models := fl.String("models", "", "directory whose subdirectories are served at /models/<name>/ (default: the shipped models/, from the working directory or beside the executable's folder)")
+	models := fl.String("models", "", "directory whose subdirectories are served at /models/<name>/ (a subdirectory holding one .gguf file and no config.json is that GGUF; default: the shipped models/, from the working directory or beside the executable's folder)")
 	site := fl.String("site", "dist/site", "built site directory (./build.sh writes dist/site; default: dist/site, else site/ next to this executable)")
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -116,6 +116,7 @@ var contentTypes = map[string]string{
 	".ico":         "image/x-icon", // site/favicon.ico: browsers ask every page's origin for it
 	".txt":         "text/plain; charset=utf-8",
 	".safetensors": "application/octet-stream",
+	".gguf":        "application/octet-stream",
 	".bin":         "application/octet-stream",
 	".model":       "application/octet-stream",
 }
