@@ -8,7 +8,8 @@ weights. Grid: (ceil((Nq+2·Nkv)/8), T). Saves two dispatches per layer.
 */}}
 {{define "matvec3"}}
 {{- if eq .W "f16"}}enable f16;{{end}}
-struct Params { T: u32, Nq: u32, Nkv: u32, K: u32, eps: f32, _p0: u32, _p1: u32, _p2: u32 }
+struct Params { T: u32, Nq: u32, Nkv: u32, K: u32, eps: f32, _p0: u32, _p1: u32, _p2: u32,
+                 qg: u32, qrw: u32, _q0: u32, _q1: u32 }
 @group(0) @binding(0) var<uniform> P: Params;
 {{- if .Vec4}}
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
@@ -58,24 +59,24 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let K4 = P.K >> 2u;
   let xb = (t * P.K) >> 2u;
   if (n < P.Nq) {
-    for (var k4 = lane; k4 < K4; k4 += 32u) { s += dot(xn(xb, k4, inv), wq4(n * P.K + k4 * 4u)); }
+    for (var k4 = lane; k4 < K4; k4 += 32u) { s += dot(xn(xb, k4, inv), wq4(n, k4 * 4u)); }
   } else if (n < P.Nq + P.Nkv) {
     let r = n - P.Nq;
-    for (var k4 = lane; k4 < K4; k4 += 32u) { s += dot(xn(xb, k4, inv), wk4(r * P.K + k4 * 4u)); }
+    for (var k4 = lane; k4 < K4; k4 += 32u) { s += dot(xn(xb, k4, inv), wk4(r, k4 * 4u)); }
   } else if (n < P.Nq + 2u * P.Nkv) {
     let r = n - P.Nq - P.Nkv;
-    for (var k4 = lane; k4 < K4; k4 += 32u) { s += dot(xn(xb, k4, inv), wv4(r * P.K + k4 * 4u)); }
+    for (var k4 = lane; k4 < K4; k4 += 32u) { s += dot(xn(xb, k4, inv), wv4(r, k4 * 4u)); }
   }
 {{- else}}
   let xb = t * P.K;
   if (n < P.Nq) {
-    for (var k = lane; k < P.K; k += 32u) { s += xn(xb, k, inv) * wq1(n * P.K + k); }
+    for (var k = lane; k < P.K; k += 32u) { s += xn(xb, k, inv) * wq1(n, k); }
   } else if (n < P.Nq + P.Nkv) {
     let r = n - P.Nq;
-    for (var k = lane; k < P.K; k += 32u) { s += xn(xb, k, inv) * wk1(r * P.K + k); }
+    for (var k = lane; k < P.K; k += 32u) { s += xn(xb, k, inv) * wk1(r, k); }
   } else if (n < P.Nq + 2u * P.Nkv) {
     let r = n - P.Nq - P.Nkv;
-    for (var k = lane; k < P.K; k += 32u) { s += xn(xb, k, inv) * wv1(r * P.K + k); }
+    for (var k = lane; k < P.K; k += 32u) { s += xn(xb, k, inv) * wv1(r, k); }
   }
 {{- end}}
   red[li] = s;
