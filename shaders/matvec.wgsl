@@ -27,6 +27,21 @@ struct Params { T: u32, N: u32, K: u32, outStride: u32, nOff: u32, hasBias: u32,
 {{- if .SiLU}}
 {{template "weights" (wdecl . "u" 3)}}
 {{- end}}
+{{- if .Quant}}
+{{- if .Vec4}}
+fn xq(xb: u32, k4: u32, inv: f32) -> vec4<f32> {
+{{- if .Norm}}
+  return x[xb + k4] * inv * normw[k4];
+{{- else}}
+  return x[xb + k4];
+{{- end}}
+}
+{{template "qdot" (wdecl . "w" 2)}}
+{{- if .SiLU}}
+{{template "qdot" (wdecl . "u" 3)}}
+{{- end}}
+{{- end}}
+{{- end}}
 {{- if .Bias}}
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 {{- end}}
@@ -76,6 +91,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 {{- end}}
   if (n < P.N) {
 {{- if .Vec4}}
+{{- if .Quant}}
+    s = wDot(n, lane, xb >> 2u, {{if .Norm}}inv{{else}}1.0{{end}});
+{{- if .SiLU}}
+    s2 = uDot(n, lane, xb >> 2u, inv);
+{{- end}}
+{{- else}}
     let K4 = P.K >> 2u;
     for (var k4 = lane; k4 < K4; k4 += 32u) {
       var xv = x[(xb >> 2u) + k4];
@@ -87,6 +108,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       s2 += dot(xv, u4(n, k4 * 4u));
 {{- end}}
     }
+{{- end}}
 {{- else}}
     for (var k = lane; k < P.K; k += 32u) {
       var xv = x[xb + k];

@@ -30,6 +30,12 @@ var<workgroup> red: array<f32, 256>;
 fn xn(xb: u32, k: u32, inv: f32) -> {{if .Vec4}}vec4<f32>{{else}}f32{{end}} {
   return x[xb + k] * inv * normw[k];
 }
+{{- if .Quant}}{{if .Vec4}}
+fn xq(xb: u32, k4: u32, inv: f32) -> vec4<f32> { return xn(xb, k4, inv); }
+{{template "qdot" (wdecl . "wq" 2)}}
+{{template "qdot" (wdecl . "wk" 3)}}
+{{template "qdot" (wdecl . "wv" 4)}}
+{{- end}}{{end}}
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
@@ -58,6 +64,15 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 {{- if .Vec4}}
   let K4 = P.K >> 2u;
   let xb = (t * P.K) >> 2u;
+{{- if .Quant}}
+  if (n < P.Nq) {
+    s = wqDot(n, lane, xb, inv);
+  } else if (n < P.Nq + P.Nkv) {
+    s = wkDot(n - P.Nq, lane, xb, inv);
+  } else if (n < P.Nq + 2u * P.Nkv) {
+    s = wvDot(n - P.Nq - P.Nkv, lane, xb, inv);
+  }
+{{- else}}
   if (n < P.Nq) {
     for (var k4 = lane; k4 < K4; k4 += 32u) { s += dot(xn(xb, k4, inv), wq4(n, k4 * 4u)); }
   } else if (n < P.Nq + P.Nkv) {
@@ -67,6 +82,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let r = n - P.Nq - P.Nkv;
     for (var k4 = lane; k4 < K4; k4 += 32u) { s += dot(xn(xb, k4, inv), wv4(r, k4 * 4u)); }
   }
+{{- end}}
 {{- else}}
   let xb = t * P.K;
   if (n < P.Nq) {

@@ -76,6 +76,10 @@ func (k Key) String() string {
 	return s
 }
 
+// Quant reports a quantized weight format (WQ8, WQ4); templates test it as
+// .Quant.
+func (k Key) Quant() bool { return k.W == WQ8 || k.W == WQ4 }
+
 func (k Key) weight() string {
 	if k.W == "" {
 		return WF32
