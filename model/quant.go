@@ -43,9 +43,9 @@ import (
 //   - NAME.weight_zero_point: U8 (N, G), 4 and 3 bits only (asymmetric:
 //     w = scale·(q − zero_point)); codes and zero points are < 2^bits.
 //
-// A matrix without NAME.weight_scale stays a float tensor. The CPU backend
-// keeps quantized matrices quantized (tensor.QuantUploader); other backends
-// get them dequantized to f32 at load.
+// A matrix without NAME.weight_scale stays a float tensor. The CPU and
+// WebGPU backends keep quantized matrices quantized (tensor.QuantUploader);
+// a backend without it gets them dequantized to f32 at load.
 
 // QuantConfig is a parsed quantization_config.
 type QuantConfig struct {

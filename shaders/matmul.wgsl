@@ -2,7 +2,8 @@
 matmul: out = x·wᵀ (+ bias) for prefill. x is (M,K) f32, w is (N,K) in
 dtype .W (one row-chunk of a possibly split weight: rows nOff..nOff+N of the
 full matrix), out is (M,outStride) f32 and this dispatch writes its columns
-nOff..nOff+N.
+nOff..nOff+N. With .W q8 or q4 it is the fused dequantize-matmul: loadW
+widens packed codes to f32 as it stages the tile.
 
 128×128 output tile per workgroup, 16×16 threads each owning an 8×8 block
 (rows ty*4+{0..3} and 64+ty*4+{0..3}, same for columns, so neighbouring
@@ -14,7 +15,8 @@ m and n. Loads are bounds-checked, so any M, N, K works.
 */}}
 {{define "matmul"}}
 {{- if eq .W "f16"}}enable f16;{{end}}
-struct Params { M: u32, N: u32, K: u32, outStride: u32, nOff: u32, hasBias: u32, _p0: u32, _p1: u32 }
+struct Params { M: u32, N: u32, K: u32, outStride: u32, nOff: u32, hasBias: u32, _p0: u32, _p1: u32,
+                 qg: u32, qrw: u32, _q0: u32, _q1: u32 }
 @group(0) @binding(0) var<uniform> P: Params;
 {{- if .Vec4}}
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
@@ -49,13 +51,12 @@ fn loadX(m: u32, k: u32) -> vec4<f32> {
 fn loadW(n: u32, k: u32) -> vec4<f32> {
   if (n >= P.N || k >= P.K) { return vec4<f32>(0.0); }
 {{- if .Vec4}}
-  return w4(n * P.K + k);
+  return w4(n, k);
 {{- else}}
-  let b = n * P.K + k;
-  var v = vec4<f32>(w1(b), 0.0, 0.0, 0.0);
-  if (k + 1u < P.K) { v.y = w1(b + 1u); }
-  if (k + 2u < P.K) { v.z = w1(b + 2u); }
-  if (k + 3u < P.K) { v.w = w1(b + 3u); }
+  var v = vec4<f32>(w1(n, k), 0.0, 0.0, 0.0);
+  if (k + 1u < P.K) { v.y = w1(n, k + 1u); }
+  if (k + 2u < P.K) { v.z = w1(n, k + 2u); }
+  if (k + 3u < P.K) { v.w = w1(n, k + 3u); }
   return v;
 {{- end}}
 }

@@ -1,7 +1,9 @@
 {{/*
 matvec: out = x·wᵀ for a few rows of x (decode, T small). x is (T,K) f32,
 w is (N,K) in dtype .W (a row-chunk: rows nOff..nOff+N), out is
-(T,outStride) and this dispatch writes columns nOff..nOff+N.
+(T,outStride) and this dispatch writes columns nOff..nOff+N. With .W q8 or
+q4 it is the fused dequantize-matvec: codes are read as packed u32 words and
+widened in registers (weights.wgsl), never in memory.
 Each workgroup owns 8 output columns; 32 lanes split K between them and
 reduce in workgroup memory, so any K works (split-K inside the workgroup).
 Grid: (ceil(N/8), T).
@@ -13,7 +15,8 @@ bound by dispatch count, not bandwidth):
 */}}
 {{define "matvec"}}
 {{- if eq .W "f16"}}enable f16;{{end}}
-struct Params { T: u32, N: u32, K: u32, outStride: u32, nOff: u32, hasBias: u32, eps: f32, _p: u32 }
+struct Params { T: u32, N: u32, K: u32, outStride: u32, nOff: u32, hasBias: u32, eps: f32, _p: u32,
+                 qg: u32, qrw: u32, _q0: u32, _q1: u32 }
 @group(0) @binding(0) var<uniform> P: Params;
 {{- if .Vec4}}
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
@@ -23,6 +26,21 @@ struct Params { T: u32, N: u32, K: u32, outStride: u32, nOff: u32, hasBias: u32,
 {{template "weights" (wdecl . "w" 2)}}
 {{- if .SiLU}}
 {{template "weights" (wdecl . "u" 3)}}
+{{- end}}
+{{- if .Quant}}
+{{- if .Vec4}}
+fn xq(xb: u32, k4: u32, inv: f32) -> vec4<f32> {
+{{- if .Norm}}
+  return x[xb + k4] * inv * normw[k4];
+{{- else}}
+  return x[xb + k4];
+{{- end}}
+}
+{{template "qdot" (wdecl . "w" 2)}}
+{{- if .SiLU}}
+{{template "qdot" (wdecl . "u" 3)}}
+{{- end}}
+{{- end}}
 {{- end}}
 {{- if .Bias}}
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
@@ -73,26 +91,33 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 {{- end}}
   if (n < P.N) {
 {{- if .Vec4}}
+{{- if .Quant}}
+    s = wDot(n, lane, xb >> 2u, {{if .Norm}}inv{{else}}1.0{{end}});
+{{- if .SiLU}}
+    s2 = uDot(n, lane, xb >> 2u, inv);
+{{- end}}
+{{- else}}
     let K4 = P.K >> 2u;
     for (var k4 = lane; k4 < K4; k4 += 32u) {
       var xv = x[(xb >> 2u) + k4];
 {{- if .Norm}}
       xv = xv * inv * normw[k4];
 {{- end}}
-      s += dot(xv, w4(n * P.K + k4 * 4u));
+      s += dot(xv, w4(n, k4 * 4u));
 {{- if .SiLU}}
-      s2 += dot(xv, u4(n * P.K + k4 * 4u));
+      s2 += dot(xv, u4(n, k4 * 4u));
 {{- end}}
     }
+{{- end}}
 {{- else}}
     for (var k = lane; k < P.K; k += 32u) {
       var xv = x[xb + k];
 {{- if .Norm}}
       xv = xv * inv * normw[k];
 {{- end}}
-      s += xv * w1(n * P.K + k);
+      s += xv * w1(n, k);
 {{- if .SiLU}}
-      s2 += xv * u1(n * P.K + k);
+      s2 += xv * u1(n, k);
 {{- end}}
     }
 {{- end}}

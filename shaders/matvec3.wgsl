@@ -8,7 +8,8 @@ weights. Grid: (ceil((Nq+2·Nkv)/8), T). Saves two dispatches per layer.
 */}}
 {{define "matvec3"}}
 {{- if eq .W "f16"}}enable f16;{{end}}
-struct Params { T: u32, Nq: u32, Nkv: u32, K: u32, eps: f32, _p0: u32, _p1: u32, _p2: u32 }
+struct Params { T: u32, Nq: u32, Nkv: u32, K: u32, eps: f32, _p0: u32, _p1: u32, _p2: u32,
+                 qg: u32, qrw: u32, _q0: u32, _q1: u32 }
 @group(0) @binding(0) var<uniform> P: Params;
 {{- if .Vec4}}
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
@@ -29,6 +30,12 @@ var<workgroup> red: array<f32, 256>;
 fn xn(xb: u32, k: u32, inv: f32) -> {{if .Vec4}}vec4<f32>{{else}}f32{{end}} {
   return x[xb + k] * inv * normw[k];
 }
+{{- if .Quant}}{{if .Vec4}}
+fn xq(xb: u32, k4: u32, inv: f32) -> vec4<f32> { return xn(xb, k4, inv); }
+{{template "qdot" (wdecl . "wq" 2)}}
+{{template "qdot" (wdecl . "wk" 3)}}
+{{template "qdot" (wdecl . "wv" 4)}}
+{{- end}}{{end}}
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
@@ -57,25 +64,35 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 {{- if .Vec4}}
   let K4 = P.K >> 2u;
   let xb = (t * P.K) >> 2u;
+{{- if .Quant}}
   if (n < P.Nq) {
-    for (var k4 = lane; k4 < K4; k4 += 32u) { s += dot(xn(xb, k4, inv), wq4(n * P.K + k4 * 4u)); }
+    s = wqDot(n, lane, xb, inv);
+  } else if (n < P.Nq + P.Nkv) {
+    s = wkDot(n - P.Nq, lane, xb, inv);
+  } else if (n < P.Nq + 2u * P.Nkv) {
+    s = wvDot(n - P.Nq - P.Nkv, lane, xb, inv);
+  }
+{{- else}}
+  if (n < P.Nq) {
+    for (var k4 = lane; k4 < K4; k4 += 32u) { s += dot(xn(xb, k4, inv), wq4(n, k4 * 4u)); }
   } else if (n < P.Nq + P.Nkv) {
     let r = n - P.Nq;
-    for (var k4 = lane; k4 < K4; k4 += 32u) { s += dot(xn(xb, k4, inv), wk4(r * P.K + k4 * 4u)); }
+    for (var k4 = lane; k4 < K4; k4 += 32u) { s += dot(xn(xb, k4, inv), wk4(r, k4 * 4u)); }
   } else if (n < P.Nq + 2u * P.Nkv) {
     let r = n - P.Nq - P.Nkv;
-    for (var k4 = lane; k4 < K4; k4 += 32u) { s += dot(xn(xb, k4, inv), wv4(r * P.K + k4 * 4u)); }
+    for (var k4 = lane; k4 < K4; k4 += 32u) { s += dot(xn(xb, k4, inv), wv4(r, k4 * 4u)); }
   }
+{{- end}}
 {{- else}}
   let xb = t * P.K;
   if (n < P.Nq) {
-    for (var k = lane; k < P.K; k += 32u) { s += xn(xb, k, inv) * wq1(n * P.K + k); }
+    for (var k = lane; k < P.K; k += 32u) { s += xn(xb, k, inv) * wq1(n, k); }
   } else if (n < P.Nq + P.Nkv) {
     let r = n - P.Nq;
-    for (var k = lane; k < P.K; k += 32u) { s += xn(xb, k, inv) * wk1(r * P.K + k); }
+    for (var k = lane; k < P.K; k += 32u) { s += xn(xb, k, inv) * wk1(r, k); }
   } else if (n < P.Nq + 2u * P.Nkv) {
     let r = n - P.Nq - P.Nkv;
-    for (var k = lane; k < P.K; k += 32u) { s += xn(xb, k, inv) * wv1(r * P.K + k); }
+    for (var k = lane; k < P.K; k += 32u) { s += xn(xb, k, inv) * wv1(r, k); }
   }
 {{- end}}
   red[li] = s;

@@ -29,13 +29,23 @@ const (
 	WF16  = "f16"  // native f16 (requires the shader-f16 feature)
 	WF16P = "f16p" // f16 pairs packed in u32, widened with unpack2x16float (works everywhere)
 	WBF16 = "bf16" // bfloat16 pairs packed in u32, widened by a 16-bit shift
+	// WQ8 and WQ4 are quantized matrices (kernels.QMatrix) in u32 words,
+	// dequantized in registers (layout: weights.wgsl). Their kernels read
+	// the row layout from Params words QParamWord and QParamWord+1.
+	WQ8 = "q8"
+	WQ4 = "q4"
 )
+
+// QParamWord is the index of the 32-bit Params word that holds a quantized
+// weight's columns per group (qg); the next word holds its u32 words per row
+// (qrw). Every kernel that reads weights declares both there.
+const QParamWord = 8
 
 // Key selects one rendered variant of a kernel. The zero values of the
 // optional fields mean "plain"; the backend caches pipelines by Key.
 type Key struct {
 	Kernel string // template name, e.g. "matmul"; see Kernels
-	W      string // weight format (WF32, WF16, WF16P, WBF16); "" means WF32
+	W      string // weight format (WF32, WF16, WF16P, WBF16, WQ8, WQ4); "" means WF32
 	Vec4   bool   // inner dimension is a multiple of 4: use vec4 loads
 	// InPlace is 1 when the kernel's first input is its output buffer, 2
 	// for the second input (WebGPU forbids binding one buffer both read-only
@@ -65,6 +75,10 @@ func (k Key) String() string {
 	}
 	return s
 }
+
+// Quant reports a quantized weight format (WQ8, WQ4); templates test it as
+// .Quant.
+func (k Key) Quant() bool { return k.W == WQ8 || k.W == WQ4 }
 
 func (k Key) weight() string {
 	if k.W == "" {
@@ -141,7 +155,7 @@ func Source(k Key) (string, error) {
 		return "", fmt.Errorf("shaders: unknown kernel %q", k.Kernel)
 	}
 	switch k.weight() {
-	case WF32, WF16, WF16P, WBF16:
+	case WF32, WF16, WF16P, WBF16, WQ8, WQ4:
 	default:
 		return "", fmt.Errorf("shaders: unknown weight format %q", k.W)
 	}

@@ -13,7 +13,7 @@ func variants() []Key {
 	for _, name := range Names() {
 		switch name {
 		case "matmul", "matvec", "matvec3", "embedding":
-			for _, w := range []string{WF32, WF16, WF16P, WBF16} {
+			for _, w := range []string{WF32, WF16, WF16P, WBF16, WQ8, WQ4} {
 				for _, v4 := range []bool{false, true} {
 					if name == "embedding" && v4 {
 						continue
@@ -135,6 +135,49 @@ func TestWorkgroupMemory(t *testing.T) {
 		}
 		if got := strings.Count(src, "var<workgroup>"); got != len(arrRE.FindAllString(src, -1)) {
 			t.Errorf("%s: a workgroup variable the test cannot size", k)
+		}
+	}
+}
+
+// TestQuantParamWords: every kernel that reads weights declares qg and qrw,
+// the quantized row layout the weights template reads as P.qg and P.qrw, at
+// Params words QParamWord and QParamWord+1 (where the backend writes them),
+// and its q8/q4 variants read the weight as u32 words (packed codes, no
+// shader-f16 needed).
+func TestQuantParamWords(t *testing.T) {
+	paramsRE := regexp.MustCompile(`struct Params \{([^}]*)\}`)
+	for _, k := range variants() {
+		if k.W != WQ8 && k.W != WQ4 {
+			continue
+		}
+		src, err := Source(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := paramsRE.FindStringSubmatch(src)
+		if m == nil {
+			t.Fatalf("%s: no Params struct", k)
+		}
+		var names []string
+		for _, f := range strings.Split(m[1], ",") {
+			f = strings.TrimSpace(f)
+			if f == "" {
+				continue
+			}
+			name, typ, _ := strings.Cut(f, ":")
+			if typ = strings.TrimSpace(typ); typ != "u32" && typ != "f32" {
+				t.Errorf("%s: Params field %q is not one 32-bit word", k, f)
+			}
+			names = append(names, strings.TrimSpace(name))
+		}
+		if len(names) < QParamWord+2 || names[QParamWord] != "qg" || names[QParamWord+1] != "qrw" {
+			t.Errorf("%s: Params %v, want qg, qrw at words %d, %d", k, names, QParamWord, QParamWord+1)
+		}
+		if strings.Contains(src, "enable f16") || strings.Contains(src, "array<f16") {
+			t.Errorf("%s: a quantized variant needs shader-f16", k)
+		}
+		if !regexp.MustCompile(`var<storage, read> (w|u|wq|wk|wv|table): array<u32>;`).MatchString(src) {
+			t.Errorf("%s: quantized weight not declared as array<u32>", k)
 		}
 	}
 }

@@ -338,7 +338,8 @@ func fields(dot any) map[string]any {
 	switch d := dot.(type) {
 	case Key:
 		return map[string]any{"Kernel": d.Kernel, "W": d.W, "Vec4": d.Vec4, "InPlace": d.InPlace,
-			"Bias": d.Bias, "Norm": d.Norm, "SiLU": d.SiLU, "Accumulate": d.Accumulate}
+			"Bias": d.Bias, "Norm": d.Norm, "SiLU": d.SiLU, "Accumulate": d.Accumulate,
+			"Quant": d.Quant()}
 	case weightDecl:
 		return map[string]any{"Name": d.Name, "Binding": d.Binding, "W": d.W, "Vec4": d.Vec4}
 	}

@@ -86,7 +86,8 @@ type Tensor interface {
 }
 
 // QuantUploader is implemented by backends that keep linear weights
-// quantized in memory (the CPU backend). MatMul (and the fused matmuls) take
+// quantized in memory (the CPU backend; the WebGPU backend, packed in u32
+// words). MatMul (and the fused matmuls) take
 // such a tensor as w; Embedding takes it as a table; Read dequantizes it.
 // A backend without it gets dequantized weights from the loader instead.
 type QuantUploader interface {

@@ -44,6 +44,9 @@ type buffer struct {
 	// Free; uploaded ones (weights) are destroyed so a closed model's
 	// memory is returned.
 	poolable bool
+	// uploaded buffers (Upload, UploadF32, UploadQuant) count in
+	// Backend.UploadedBytes.
+	uploaded bool
 }
 
 // gtensor is a WebGPU tensor: one buffer, or for weights too large for one
@@ -55,6 +58,8 @@ type gtensor struct {
 	rowsPer int
 	freed   bool
 	owner   *Backend
+	// q is the row layout of a quantized (Q8, Q4) weight, nil otherwise.
+	q *quantLayout
 }
 
 func (t *gtensor) Shape() []int        { return append([]int(nil), t.shape...) }
@@ -116,6 +121,8 @@ type Backend struct {
 	staging   map[int]*buffer
 
 	err error
+
+	uploadedBytes int64
 }
 
 var (
@@ -124,8 +131,9 @@ var (
 	_ LossNotifier    = (*Backend)(nil)
 	_ Device          = (*Backend)(nil)
 
-	_ tensor.ReaderInto   = (*Backend)(nil)
-	_ tensor.DiffusionOps = (*Backend)(nil)
+	_ tensor.ReaderInto    = (*Backend)(nil)
+	_ tensor.DiffusionOps  = (*Backend)(nil)
+	_ tensor.QuantUploader = (*Backend)(nil)
 )
 
 // NewBackend opens the default WebGPU adapter and device with the adapter's
@@ -292,7 +300,21 @@ func (b *Backend) activation(n int) (*buffer, error) {
 	return buf, err
 }
 
+func (b *Backend) countUpload(buf *buffer) {
+	buf.uploaded = true
+	b.uploadedBytes += int64(buf.size)
+}
+
+// UploadedBytes is the size of the GPU buffers that hold uploaded tensors
+// (Upload, UploadF32, UploadQuant: a model's weights) not yet freed: a
+// model's weight memory on the device.
+func (b *Backend) UploadedBytes() int64 { return b.uploadedBytes }
+
 func (b *Backend) destroyBuf(buf *buffer) {
+	if buf.uploaded {
+		buf.uploaded = false
+		b.uploadedBytes -= int64(buf.size)
+	}
 	for _, k := range b.bgByBuf[buf.id] {
 		if id, ok := b.bindGroups[k]; ok {
 			b.release(id)
@@ -340,7 +362,13 @@ func (b *Backend) Upload(shape []int, dt tensor.DType, data []byte) (tensor.Tens
 		return nil, fmt.Errorf("webgpu: upload of %v %v needs %d bytes, got %d", dt, shape, n*dt.Size(), len(data))
 	}
 	t := &gtensor{shape: append([]int(nil), shape...), dt: dt, owner: b}
-	rows, rowBytes := t.rows(), t.cols()*dt.Size()
+	return b.uploadRows(t, t.cols()*dt.Size(), data)
+}
+
+// uploadRows fills t's buffers with data, rows of rowBytes each, split
+// into row-chunks when it exceeds the binding limit.
+func (b *Backend) uploadRows(t *gtensor, rowBytes int, data []byte) (tensor.Tensor, error) {
+	dt, shape, rows := t.dt, t.shape, t.rows()
 	t.rowsPer = rows
 	if int64(len(data)) > b.d.weightChunk {
 		if rowBytes == 0 || int64(rowBytes) > b.d.weightChunk {
@@ -363,12 +391,35 @@ func (b *Backend) Upload(shape []int, dt tensor.DType, data []byte) (tensor.Tens
 			b.freeChunks(t)
 			return nil, naming(err, dt, shape)
 		}
+		b.countUpload(buf)
 		t.chunks = append(t.chunks, buf)
 		if rows == 0 {
 			break
 		}
 	}
 	return t, nil
+}
+
+// UploadQuant implements tensor.QuantUploader: w is kept quantized on the
+// GPU, its codes packed in u32 words next to each row's scales (and mins)
+// — the layout of quant.go, read by the q8/q4 weight formats of
+// shaders/weights.wgsl — so the buffer is as large as w itself
+// (QMatrix.Bytes), never widened. MatMul, the fused matmuls and Embedding
+// take the tensor; Read dequantizes it on the host.
+func (b *Backend) UploadQuant(w *kernels.QMatrix) (tensor.Tensor, error) {
+	if w == nil {
+		return nil, errors.New("webgpu: UploadQuant of a nil matrix")
+	}
+	if err := w.Validate(); err != nil {
+		return nil, fmt.Errorf("webgpu: %w", err)
+	}
+	l := layoutOf(w)
+	dt := tensor.Q4
+	if w.Bits == 8 {
+		dt = tensor.Q8
+	}
+	t := &gtensor{shape: []int{w.N, w.K}, dt: dt, owner: b, q: &l}
+	return b.uploadRows(t, l.rowBytes(), l.pack(w))
 }
 
 // UploadF32 copies f32 values into a new tensor.
@@ -390,6 +441,7 @@ func (b *Backend) UploadF32(shape []int, data []float32) (tensor.Tensor, error) 
 	if err != nil {
 		return nil, naming(err, tensor.F32, shape)
 	}
+	b.countUpload(buf)
 	t := &gtensor{shape: append([]int(nil), shape...), dt: tensor.F32, chunks: []*buffer{buf}, owner: b}
 	t.rowsPer = t.rows()
 	return t, nil
@@ -845,6 +897,9 @@ func (b *Backend) Read(t tensor.Tensor, from, n int) ([]float32, error) {
 	if from < 0 || n < 0 || from+n > rows {
 		return nil, fmt.Errorf("webgpu: read rows [%d,%d) of a tensor with %d rows", from, from+n, rows)
 	}
+	if g.q != nil {
+		return b.readQuant(g, from, n)
+	}
 	out := make([]float32, 0, n*cols)
 	es := g.dt.Size()
 	for r := from; r < from+n; {
@@ -870,6 +925,26 @@ func (b *Backend) Read(t tensor.Tensor, from, n int) ([]float32, error) {
 			case tensor.BF16:
 				out = append(out, kernels.BF16ToF32(binary.LittleEndian.Uint16(raw[2*i:])))
 			}
+		}
+		r = hi
+	}
+	return out, nil
+}
+
+// readQuant reads rows [from, from+n) of a quantized tensor and widens
+// them to f32 on the host.
+func (b *Backend) readQuant(g *gtensor, from, n int) ([]float32, error) {
+	K, rb := g.cols(), g.q.rowBytes()
+	out := make([]float32, n*K)
+	for r := from; r < from+n; {
+		ci := r / g.rowsPer
+		hi := min(from+n, (ci+1)*g.rowsPer)
+		raw, err := b.readBytes(g.chunks[ci], (r-ci*g.rowsPer)*rb, (hi-r)*rb)
+		if err != nil {
+			return nil, err
+		}
+		for i := r; i < hi; i++ {
+			g.q.dequantRow(out[(i-from)*K:(i-from+1)*K], raw[(i-r)*rb:(i-r+1)*rb])
 		}
 		r = hi
 	}

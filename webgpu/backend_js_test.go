@@ -228,67 +228,79 @@ func TestMatMul(t *testing.T) {
 
 func TestFusedMatMul(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	const eps = 1e-5
 	for _, be := range []*Backend{gpu, gpuSplit} {
 		for _, T := range []int{1, 3, 6} { // 6 takes the unfused fallback
 			for _, s := range []struct{ K, N int }{{12, 20}, {64, 37}, {30, 9}} {
 				for _, dt := range weightDTypes {
 					name := fmt.Sprintf("T%d_K%d_N%d/%v/split=%v", T, s.K, s.N, dt, be == gpuSplit)
 					nt, at := tolFor(dt)
-					t.Run("MatMulNorm/"+name, func(t *testing.T) {
-						x := upload(t, be, []int{T, s.K}, tensor.F32, randF32(r, T*s.K, 2))
-						nw := upload(t, be, []int{s.K}, tensor.F32, randF32(r, s.K, 1))
-						w := uploadW(t, be, []int{s.N, s.K}, dt, randF32(r, s.N*s.K, 0.5))
-						out, tmp := zeros(t, be, T, s.N), zeros(t, be, T, s.K)
-						be.MatMulNorm(out.g, x.g, nw.g, w.g, eps)
-						cpu.RMSNorm(tmp.c, x.c, nw.c, eps)
-						cpu.MatMul(out.c, tmp.c, w.c, nil)
-						check(t, be, "MatMulNorm/"+name, out, nt, at)
-					})
-					t.Run("MatMulNormQKV/"+name, func(t *testing.T) {
-						Nkv := s.N/3 + 1 // k, v narrower than q, as with grouped-query heads
-						x := upload(t, be, []int{T, s.K}, tensor.F32, randF32(r, T*s.K, 2))
-						nw := upload(t, be, []int{s.K}, tensor.F32, randF32(r, s.K, 1))
-						wq := uploadW(t, be, []int{s.N, s.K}, dt, randF32(r, s.N*s.K, 0.5))
-						wk := uploadW(t, be, []int{Nkv, s.K}, dt, randF32(r, Nkv*s.K, 0.5))
-						wv := uploadW(t, be, []int{Nkv, s.K}, dt, randF32(r, Nkv*s.K, 0.5))
-						q, k, v, tmp := zeros(t, be, T, s.N), zeros(t, be, T, Nkv), zeros(t, be, T, Nkv), zeros(t, be, T, s.K)
-						be.MatMulNormQKV(q.g, k.g, v.g, x.g, nw.g, wq.g, wk.g, wv.g, eps)
-						cpu.RMSNorm(tmp.c, x.c, nw.c, eps)
-						cpu.MatMul(q.c, tmp.c, wq.c, nil)
-						cpu.MatMul(k.c, tmp.c, wk.c, nil)
-						cpu.MatMul(v.c, tmp.c, wv.c, nil)
-						check(t, be, "MatMulNormQKV/"+name+"/q", q, nt, at)
-						check(t, be, "MatMulNormQKV/"+name+"/k", k, nt, at)
-						check(t, be, "MatMulNormQKV/"+name+"/v", v, nt, at)
-					})
-					t.Run("MatMulNormSiLU/"+name, func(t *testing.T) {
-						x := upload(t, be, []int{T, s.K}, tensor.F32, randF32(r, T*s.K, 2))
-						nw := upload(t, be, []int{s.K}, tensor.F32, randF32(r, s.K, 1))
-						g := uploadW(t, be, []int{s.N, s.K}, dt, randF32(r, s.N*s.K, 0.5))
-						u := uploadW(t, be, []int{s.N, s.K}, dt, randF32(r, s.N*s.K, 0.5))
-						out, tmp, uo := zeros(t, be, T, s.N), zeros(t, be, T, s.K), zeros(t, be, T, s.N)
-						be.MatMulNormSiLU(out.g, x.g, nw.g, g.g, u.g, eps)
-						cpu.RMSNorm(tmp.c, x.c, nw.c, eps)
-						cpu.MatMul(out.c, tmp.c, g.c, nil)
-						cpu.MatMul(uo.c, tmp.c, u.c, nil)
-						cpu.SiLUMul(out.c, out.c, uo.c)
-						check(t, be, "MatMulNormSiLU/"+name, out, math.Max(nt, nmseTrans), math.Max(at, absTrans))
-					})
-					t.Run("MatMulAcc/"+name, func(t *testing.T) {
-						x := upload(t, be, []int{T, s.K}, tensor.F32, randF32(r, T*s.K, 1))
-						w := uploadW(t, be, []int{s.N, s.K}, dt, randF32(r, s.N*s.K, 0.5))
-						acc := upload(t, be, []int{T, s.N}, tensor.F32, randF32(r, T*s.N, 1))
-						tmp := zeros(t, be, T, s.N)
-						be.MatMulAcc(acc.g, x.g, w.g)
-						cpu.MatMul(tmp.c, x.c, w.c, nil)
-						cpu.Add(acc.c, acc.c, tmp.c)
-						check(t, be, "MatMulAcc/"+name, acc, nt, at)
-					})
+					weight := func(t *testing.T, _, n, k int) pair {
+						return uploadW(t, be, []int{n, k}, dt, randF32(r, n*k, 0.5))
+					}
+					testFused(t, be, r, T, s.K, s.N, "", name, weight, nt, at)
 				}
 			}
 		}
 	}
+}
+
+// fusedWeight makes one weight (n,k) of a fused-op test; which is 0 for
+// each op's first weight and 1 for the weight that shares its kernel with
+// it (MatMulNormQKV's v, MatMulNormSiLU's up).
+type fusedWeight func(t *testing.T, which, n, k int) pair
+
+// testFused compares MatMulNorm, MatMulNormQKV, MatMulNormSiLU and
+// MatMulAcc on x (T,K) with the CPU's unfused ops; tests are named
+// prefix+op+"/"+name.
+func testFused(t *testing.T, be *Backend, r *rand.Rand, T, K, N int, prefix, name string, weight fusedWeight, nt, at float64) {
+	const eps = 1e-5
+	t.Run(prefix+"MatMulNorm/"+name, func(t *testing.T) {
+		x := upload(t, be, []int{T, K}, tensor.F32, randF32(r, T*K, 2))
+		nw := upload(t, be, []int{K}, tensor.F32, randF32(r, K, 1))
+		w := weight(t, 0, N, K)
+		out, tmp := zeros(t, be, T, N), zeros(t, be, T, K)
+		be.MatMulNorm(out.g, x.g, nw.g, w.g, eps)
+		cpu.RMSNorm(tmp.c, x.c, nw.c, eps)
+		cpu.MatMul(out.c, tmp.c, w.c, nil)
+		check(t, be, prefix+"MatMulNorm/"+name, out, nt, at)
+	})
+	t.Run(prefix+"MatMulNormQKV/"+name, func(t *testing.T) {
+		Nkv := N/3 + 1 // k, v narrower than q, as with grouped-query heads
+		x := upload(t, be, []int{T, K}, tensor.F32, randF32(r, T*K, 2))
+		nw := upload(t, be, []int{K}, tensor.F32, randF32(r, K, 1))
+		wq, wk, wv := weight(t, 0, N, K), weight(t, 0, Nkv, K), weight(t, 1, Nkv, K)
+		q, k, v, tmp := zeros(t, be, T, N), zeros(t, be, T, Nkv), zeros(t, be, T, Nkv), zeros(t, be, T, K)
+		be.MatMulNormQKV(q.g, k.g, v.g, x.g, nw.g, wq.g, wk.g, wv.g, eps)
+		cpu.RMSNorm(tmp.c, x.c, nw.c, eps)
+		cpu.MatMul(q.c, tmp.c, wq.c, nil)
+		cpu.MatMul(k.c, tmp.c, wk.c, nil)
+		cpu.MatMul(v.c, tmp.c, wv.c, nil)
+		check(t, be, prefix+"MatMulNormQKV/"+name+"/q", q, nt, at)
+		check(t, be, prefix+"MatMulNormQKV/"+name+"/k", k, nt, at)
+		check(t, be, prefix+"MatMulNormQKV/"+name+"/v", v, nt, at)
+	})
+	t.Run(prefix+"MatMulNormSiLU/"+name, func(t *testing.T) {
+		x := upload(t, be, []int{T, K}, tensor.F32, randF32(r, T*K, 2))
+		nw := upload(t, be, []int{K}, tensor.F32, randF32(r, K, 1))
+		g, u := weight(t, 0, N, K), weight(t, 1, N, K)
+		out, tmp, uo := zeros(t, be, T, N), zeros(t, be, T, K), zeros(t, be, T, N)
+		be.MatMulNormSiLU(out.g, x.g, nw.g, g.g, u.g, eps)
+		cpu.RMSNorm(tmp.c, x.c, nw.c, eps)
+		cpu.MatMul(out.c, tmp.c, g.c, nil)
+		cpu.MatMul(uo.c, tmp.c, u.c, nil)
+		cpu.SiLUMul(out.c, out.c, uo.c)
+		check(t, be, prefix+"MatMulNormSiLU/"+name, out, math.Max(nt, nmseTrans), math.Max(at, absTrans))
+	})
+	t.Run(prefix+"MatMulAcc/"+name, func(t *testing.T) {
+		x := upload(t, be, []int{T, K}, tensor.F32, randF32(r, T*K, 1))
+		w := weight(t, 0, N, K)
+		acc := upload(t, be, []int{T, N}, tensor.F32, randF32(r, T*N, 1))
+		tmp := zeros(t, be, T, N)
+		be.MatMulAcc(acc.g, x.g, w.g)
+		cpu.MatMul(tmp.c, x.c, w.c, nil)
+		cpu.Add(acc.c, acc.c, tmp.c)
+		check(t, be, prefix+"MatMulAcc/"+name, acc, nt, at)
+	})
 }
 
 func TestNorms(t *testing.T) {

@@ -9,32 +9,59 @@ import (
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
-// wfmt is the shader weight format for a stored dtype.
-func (b *Backend) wfmt(dt tensor.DType) (string, bool) {
-	switch dt {
-	case tensor.F32:
-		return shaders.WF32, true
-	case tensor.F16:
-		if b.opts.PreferF16 && b.d.features["shader-f16"] {
-			return shaders.WF16, true
-		}
-		return shaders.WF16P, true
-	case tensor.BF16:
-		return shaders.WBF16, true
-	}
-	return "", false
+// wformat is how a kernel reads one weight operand: the shader weight
+// format, and for a quantized weight its row layout (Params words
+// shaders.QParamWord and the next). Two operands one fused kernel reads
+// through the same declarations must have equal wformats.
+type wformat struct {
+	w       string
+	qg, qrw uint32 // columns per group, u32 words per row (quantized only)
 }
 
-// weight validates a matrix operand (any float dtype, possibly split).
-func (b *Backend) weight(t tensor.Tensor, op string) (*gtensor, string) {
+// params appends the quantized layout to a kernel's parameter words.
+func (f wformat) params(p []uint32) []uint32 {
+	if f.qrw == 0 {
+		return p
+	}
+	for len(p) < shaders.QParamWord {
+		p = append(p, 0)
+	}
+	return append(p[:shaders.QParamWord], f.qg, f.qrw)
+}
+
+// wfmt is the shader weight format of a stored tensor.
+func (b *Backend) wfmt(g *gtensor) (wformat, bool) {
+	switch g.dt {
+	case tensor.F32:
+		return wformat{w: shaders.WF32}, true
+	case tensor.F16:
+		if b.opts.PreferF16 && b.d.features["shader-f16"] {
+			return wformat{w: shaders.WF16}, true
+		}
+		return wformat{w: shaders.WF16P}, true
+	case tensor.BF16:
+		return wformat{w: shaders.WBF16}, true
+	case tensor.Q8, tensor.Q4:
+		w := shaders.WQ4
+		if g.dt == tensor.Q8 {
+			w = shaders.WQ8
+		}
+		return wformat{w: w, qg: uint32(g.q.groupCols), qrw: uint32(g.q.rowWords)}, true
+	}
+	return wformat{}, false
+}
+
+// weight validates a matrix operand (a float or quantized dtype, possibly
+// split).
+func (b *Backend) weight(t tensor.Tensor, op string) (*gtensor, wformat) {
 	g := b.tens(t, op)
 	if g == nil {
-		return nil, ""
+		return nil, wformat{}
 	}
-	f, ok := b.wfmt(g.dt)
+	f, ok := b.wfmt(g)
 	if !ok {
 		b.failf("%s: weight of dtype %v", op, g.dt)
-		return nil, ""
+		return nil, wformat{}
 	}
 	return g, f
 }
@@ -97,18 +124,18 @@ func (b *Backend) MatMul(out, x, w, bias tensor.Tensor) {
 	b.matmul(o, xg, wg, wf, biasID, hasBias, T, K, N)
 }
 
-func (b *Backend) matmul(o, xg, wg *gtensor, wf string, biasID int, hasBias uint32, T, K, N int) {
+func (b *Backend) matmul(o, xg, wg *gtensor, wf wformat, biasID int, hasBias uint32, T, K, N int) {
 	vec4 := K%4 == 0
 	for ci, c := range wg.chunks {
 		n0 := ci * wg.rowsPer
 		nc := min(wg.rowsPer, N-n0)
-		p := []uint32{uint32(T), uint32(nc), uint32(K), uint32(N), uint32(n0), hasBias}
+		p := wf.params([]uint32{uint32(T), uint32(nc), uint32(K), uint32(N), uint32(n0), hasBias})
 		if T <= matvecMaxRows {
-			k := shaders.Key{Kernel: "matvec", W: wf, Vec4: vec4, Bias: hasBias != 0}
+			k := shaders.Key{Kernel: "matvec", W: wf.w, Vec4: vec4, Bias: hasBias != 0}
 			b.dispatch(k, []int{b.buf(xg), c.id, -1, biasID, -1, b.buf(o)}, p, ceilDiv(nc, 8), T, 1)
 			continue
 		}
-		k := shaders.Key{Kernel: "matmul", W: wf, Vec4: vec4}
+		k := shaders.Key{Kernel: "matmul", W: wf.w, Vec4: vec4}
 		b.dispatch(k, []int{b.buf(xg), c.id, biasID, b.buf(o)}, p, ceilDiv(nc, 128), ceilDiv(T, 128), 1)
 	}
 }
@@ -142,8 +169,8 @@ func (b *Backend) MatMulNorm(out, x, normW, w tensor.Tensor, eps float32) {
 	for ci, c := range wg.chunks {
 		n0 := ci * wg.rowsPer
 		nc := min(wg.rowsPer, N-n0)
-		k := shaders.Key{Kernel: "matvec", W: wf, Vec4: K%4 == 0, Norm: true}
-		p := []uint32{uint32(T), uint32(nc), uint32(K), uint32(N), uint32(n0), 0, f32bits(eps)}
+		k := shaders.Key{Kernel: "matvec", W: wf.w, Vec4: K%4 == 0, Norm: true}
+		p := wf.params([]uint32{uint32(T), uint32(nc), uint32(K), uint32(N), uint32(n0), 0, f32bits(eps)})
 		b.dispatch(k, []int{b.buf(xg), c.id, -1, -1, b.buf(ng), b.buf(o)}, p, ceilDiv(nc, 8), T, 1)
 	}
 }
@@ -176,8 +203,8 @@ func (b *Backend) MatMulNormQKV(q, k, v, x, normW, wq, wk, wv tensor.Tensor, eps
 		b.MatMulNorm(v, x, normW, wv, eps)
 		return
 	}
-	key := shaders.Key{Kernel: "matvec3", W: fq, Vec4: K%4 == 0}
-	p := []uint32{uint32(T), uint32(Nq), uint32(Nkv), uint32(K), f32bits(eps)}
+	key := shaders.Key{Kernel: "matvec3", W: fq.w, Vec4: K%4 == 0}
+	p := fq.params([]uint32{uint32(T), uint32(Nq), uint32(Nkv), uint32(K), f32bits(eps)})
 	b.dispatch(key, []int{b.buf(xg), wqg.chunks[0].id, wkg.chunks[0].id, wvg.chunks[0].id, b.buf(ng), b.buf(qg), b.buf(kg), b.buf(vg)},
 		p, ceilDiv(Nq+2*Nkv, 8), T, 1)
 }
@@ -200,8 +227,8 @@ func (b *Backend) MatMulNormSiLU(out, x, normW, gate, up tensor.Tensor, eps floa
 		return
 	}
 	if T <= matvecMaxRows && gf == uf && len(gg.chunks) == 1 && len(ug.chunks) == 1 {
-		k := shaders.Key{Kernel: "matvec", W: gf, Vec4: K%4 == 0, Norm: true, SiLU: true}
-		p := []uint32{uint32(T), uint32(N), uint32(K), uint32(N), 0, 0, f32bits(eps)}
+		k := shaders.Key{Kernel: "matvec", W: gf.w, Vec4: K%4 == 0, Norm: true, SiLU: true}
+		p := gf.params([]uint32{uint32(T), uint32(N), uint32(K), uint32(N), 0, 0, f32bits(eps)})
 		b.dispatch(k, []int{b.buf(xg), gg.chunks[0].id, ug.chunks[0].id, -1, b.buf(ng), b.buf(o)}, p, ceilDiv(N, 8), T, 1)
 		return
 	}
@@ -241,8 +268,8 @@ func (b *Backend) MatMulAcc(acc, x, w tensor.Tensor) {
 	for ci, c := range wg.chunks {
 		n0 := ci * wg.rowsPer
 		nc := min(wg.rowsPer, N-n0)
-		k := shaders.Key{Kernel: "matvec", W: wf, Vec4: K%4 == 0, Accumulate: true}
-		p := []uint32{uint32(T), uint32(nc), uint32(K), uint32(N), uint32(n0), 0}
+		k := shaders.Key{Kernel: "matvec", W: wf.w, Vec4: K%4 == 0, Accumulate: true}
+		p := wf.params([]uint32{uint32(T), uint32(nc), uint32(K), uint32(N), uint32(n0), 0})
 		b.dispatch(k, []int{b.buf(xg), c.id, -1, -1, -1, b.buf(o)}, p, ceilDiv(nc, 8), T, 1)
 	}
 }
@@ -511,17 +538,17 @@ func (b *Backend) Embedding(out, table tensor.Tensor, ids []int32) {
 	b.gather(o, tg, tf, b.hostBuf.id, off, len(ids))
 }
 
-func (b *Backend) gather(o, tg *gtensor, tf string, idsBuf, idsOff, T int) {
+func (b *Backend) gather(o, tg *gtensor, tf wformat, idsBuf, idsOff, T int) {
 	C := tg.cols()
-	if tf == shaders.WF16 {
+	if tf.w == shaders.WF16 {
 		// Native f16 arrays need no vec4 variant; keep one code path.
-		tf = shaders.WF16P
+		tf.w = shaders.WF16P
 	}
 	for ci, c := range tg.chunks {
 		r0 := ci * tg.rowsPer
 		rc := min(tg.rowsPer, tg.rows()-r0)
-		b.dispatch(shaders.Key{Kernel: "embedding", W: tf}, []int{c.id, idsBuf, b.buf(o)},
-			[]uint32{uint32(T), uint32(C), uint32(r0), uint32(rc), uint32(idsOff)}, ceilDiv(C, 256), T, 1)
+		b.dispatch(shaders.Key{Kernel: "embedding", W: tf.w}, []int{c.id, idsBuf, b.buf(o)},
+			tf.params([]uint32{uint32(T), uint32(C), uint32(r0), uint32(rc), uint32(idsOff)}), ceilDiv(C, 256), T, 1)
 	}
 }
 

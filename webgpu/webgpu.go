@@ -21,6 +21,10 @@
 // bound with dynamic offsets, so a decode step creates no GPU objects.
 // Weights larger than maxStorageBufferBindingSize are split by rows into
 // several buffers (MatMul and Embedding take one dispatch per piece).
+// Quantized weights (tensor.QuantUploader: Q8, Q4 from a `lamina quantize`
+// folder) stay quantized on the GPU, their codes packed in u32 words next to
+// each row's scales (quant.go), and are dequantized in registers by the
+// matmul, matvec and embedding kernels (shaders/weights.wgsl).
 //
 // Limits: a tensor that does not fit the device (over maxBufferSize, a
 // piece that cannot be split below maxStorageBufferBindingSize, or out of

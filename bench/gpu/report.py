@@ -52,6 +52,15 @@ def main(webgpu_log, torch_log, out_json):
         else:
             print("%-62s %14.1f %14s" % (name, r["tok_per_s"], "n/a"))
     print("  (torch column: HF transformers eager generate, greedy, batch 1, same shape; goal ≥ 10x)")
+    mv = [r for r in w if r.get("metric") == "matvec_q" and not r.get("label")]
+    if mv:
+        print()
+        print("%-44s %10s %12s %10s %9s %9s" % ("decode matvec (N,K)=(%d,%d)" % (mv[0]["n"], mv[0]["k"]),
+                                               "us/matvec", "weight MB", "GB/s", "vs f16", "max rel"))
+        for r in mv:
+            print("%-44s %10.1f %12.1f %10.0f %8.2fx %9.1e" % ("  " + r["format"], r["us_per_matvec"],
+                  r["weight_bytes"] / 1e6, r["gb_per_s"], r["speedup_vs_f16"], r["max_rel_err"]))
+        print("  (weight bytes / time: the matvec reads each weight byte once; goal: int4 well above f16)")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 # against torch cuBLAS and Hugging Face transformers on the same GPU.
 # Run from the repo root on the GPU machine after bench/gpu/prepare.sh staged
 # .dev/gpu/ here. Writes webgpu.log, torch.log, results.json and table.txt
-# to $OUT (default .dev/gpu-out).
+# to $OUT (default .dev/gpu-out). WEBGPU_ONLY=1 skips the Dawn
+# no-robustness rerun and torch (e.g. GPUBENCH_ARGS='-run matvecq' for the
+# int8/int4 matvec bandwidth alone).
 set -uo pipefail
 G=.dev/gpu
 OUT="${OUT:-$PWD/.dev/gpu-out}"
@@ -46,11 +48,13 @@ grep -E "^(--- FAIL|FAIL|PASS|ok|adapter)|MISMATCH|: nmse" "$OUT/kerneltests.log
 echo "== lamina WebGPU (Dawn) =="
 timeout "${WEBGPU_TIMEOUT:-300}" "$work/node" bench/gpu/driver.mjs --dawn "$work/dawn.node" \
   --wasm-exec "$G/wasm_exec.js" "$work/gpubench.wasm" ${GPUBENCH_ARGS:-} 2>&1 | tee "$OUT/webgpu.log"
+if [ -z "${WEBGPU_ONLY:-}" ]; then
 echo "== lamina WebGPU matmul with Dawn's robustness checks off (reference only) =="
 DAWN_FLAGS="enable-dawn-features=disable_robustness" timeout 120 "$work/node" bench/gpu/driver.mjs --dawn "$work/dawn.node" \
   --wasm-exec "$G/wasm_exec.js" "$work/gpubench.wasm" -run matmul -label no-robustness 2>&1 | tee -a "$OUT/webgpu.log"
 echo "== torch / transformers =="
 timeout "${TORCH_TIMEOUT:-240}" python3 bench/gpu/torch_bench.py 2>&1 | grep -v Warning | tee "$OUT/torch.log"
+fi
 echo "== table =="
 python3 bench/gpu/report.py "$OUT/webgpu.log" "$OUT/torch.log" "$OUT/results.json" | tee "$OUT/table.txt"
 rm -rf "$work"

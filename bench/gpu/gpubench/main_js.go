@@ -1,8 +1,9 @@
 //go:build js && wasm
 
 // Command gpubench measures lamina's WebGPU backend on a real GPU: the f32
-// tiled matmul at 4096³ and batch-1 greedy decode at SmolLM2-135M's shape
-// with random weights. It runs under Node with Dawn as navigator.gpu
+// tiled matmul at 4096³, batch-1 greedy decode at SmolLM2-135M's shape
+// with random weights, and the decode matvec on f16 against int8/int4
+// weights (bandwidth). It runs under Node with Dawn as navigator.gpu
 // (bench/gpu/driver.mjs) and prints one JSON object per line, prefixed
 // "RESULT ", for bench/gpu/report.py.
 package main
@@ -70,7 +71,10 @@ func randBytes(r *rng, n int, dt tensor.DType, scale float32) []byte {
 func f32At(b []byte, i int) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])) }
 
 func main() {
-	which := flag.String("run", "matmul,decode", "comma list: matmul, decode")
+	which := flag.String("run", "matmul,decode,matvecq", "comma list: matmul, decode, matvecq")
+	qN := flag.Int("qn", 16384, "matvecq: output features N of the (N,K) weight")
+	qK := flag.Int("qk", 8192, "matvecq: inner dimension K")
+	qIters := flag.Int("qiters", 50, "matvecq: products per format")
 	tokens := flag.Int("tokens", 128, "decode tokens per measurement")
 	iters := flag.Int("iters", 20, "matmul iterations")
 	mmN := flag.Int("n", 4096, "matmul size")
@@ -95,6 +99,8 @@ func main() {
 			for _, dt := range []tensor.DType{tensor.F32, tensor.BF16} {
 				benchDecode(gb, dt, *tokens)
 			}
+		case "matvecq":
+			benchMatVecQ(gb, *qN, *qK, *qIters)
 		}
 	}
 	emit(map[string]any{"metric": "done", "total_s": time.Since(t0).Seconds()})
