@@ -35,10 +35,14 @@ type pool struct {
 // Engine.SetMinWork): 96K multiply-adds, a 256×384 f16 matvec.
 const DefaultMinWork = 96 << 10
 
-// spinLoads is how many times a worker reads the generation before it
-// sleeps in Atomics.wait: decode's products come tens of microseconds
-// apart, a wake-up from a futex costs about as much.
-const spinLoads = 1 << 16
+// WorkerSpin is how many times a worker of an engine loaded after it is
+// set reads the job generation before it sleeps in Atomics.wait (a
+// variable for benchmarks): decode's products come tens of microseconds
+// apart, and a wake-up from a futex costs about as much, but a spinning
+// worker takes CPU time the calling thread may want on a busy machine —
+// on the loaded 2-core machine of bench/wasmsimd/RESULTS.md polling 2^16
+// or 2^20 times made 2 threads slower than one; 0 and 2048 did not.
+var WorkerSpin = 2048
 
 // Threads is the number of threads the engine's products run on.
 func (e *Engine) Threads() int {
@@ -156,7 +160,7 @@ func loadThreads(ctx context.Context, n int) (*Engine, error) {
 		}
 	}
 	for id := 1; id < n; id++ {
-		w, err := startWorker(ctx, newWorker, map[string]any{"kern": kern, "drv": drv, "memory": mem, "ctrl": ctrl.off, "id": id, "spin": spinLoads})
+		w, err := startWorker(ctx, newWorker, map[string]any{"kern": kern, "drv": drv, "memory": mem, "ctrl": ctrl.off, "id": id, "spin": WorkerSpin})
 		if w.Truthy() {
 			p.workers = append(p.workers, w)
 		}
