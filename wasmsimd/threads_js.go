@@ -298,3 +298,20 @@ func startWorker(ctx context.Context, newWorker func() js.Value, msg map[string]
 		return w, ctx.Err()
 	}
 }
+
+// AutoThreads is lamina.mjs's threads: 'auto' on this thread:
+// min(navigator.hardwareConcurrency, 4) where the page (or the worker's
+// owner) is cross-origin isolated, else 1.
+func AutoThreads() int {
+	g := js.Global()
+	if coi := g.Get("crossOriginIsolated"); coi.Type() != js.TypeBoolean || !coi.Bool() {
+		return 1
+	}
+	n := 1
+	if nav := g.Get("navigator"); nav.Truthy() {
+		if hc := nav.Get("hardwareConcurrency"); hc.Type() == js.TypeNumber {
+			n = hc.Int()
+		}
+	}
+	return max(1, min(n, 4))
+}

@@ -183,7 +183,25 @@ func (h *serveHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if name == "" || strings.HasSuffix(p, "/") {
 		name = path.Join(name, "index.html")
 	}
+	setIsolation(w.Header(), strings.HasSuffix(name, ".html"))
 	serveFromRoot(w, r, h.site, name)
+}
+
+// setIsolation sets the headers that let pages be cross-origin isolated
+// (window.crossOriginIsolated: SharedArrayBuffer, so wasm-simd's threads)
+// while other origins still embed lamina: every file may be loaded by an
+// isolated page of another origin (Cross-Origin-Resource-Policy:
+// cross-origin; module scripts and fetches also have CORS), and the pages
+// themselves (page: an .html file) open no window of another origin in
+// their browsing context group (Cross-Origin-Opener-Policy: same-origin)
+// and load only resources that allow it (Cross-Origin-Embedder-Policy:
+// require-corp) — embed.html too, so that an isolated host page may frame it.
+func setIsolation(h http.Header, page bool) {
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	if page {
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Embedder-Policy", "require-corp")
+	}
 }
 
 // serveModels answers /models/ (an index of all models), /models/<name>/
@@ -198,6 +216,7 @@ func (h *serveHandler) serveModels(w http.ResponseWriter, r *http.Request, rel s
 	// (and the Cache API) may fetch them.
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	w.Header().Set("Access-Control-Expose-Headers", "Content-Length, Content-Range, Accept-Ranges")
+	setIsolation(w.Header(), false)
 	if rel == "" {
 		list, err := listModels(h.models)
 		if err != nil {
