@@ -120,6 +120,16 @@ func emitKernelCall(c *code, kind uint32, args [7]uint32) {
 	c.end()
 }
 
+// emitWait sleeps (memory.atomic.wait32, no timeout) while the i32 at
+// C+off is the local expected.
+func emitWait(c *code, C, expected, off uint32) {
+	c.get(C)
+	c.get(expected)
+	c.b = sleb(append(c.b, opI64Const), -1)
+	atomic(c, aWait32, off)
+	c.op(opDrop)
+}
+
 // emitMin sets dst = min(a, b) (signed).
 func emitMin(c *code, dst, a, b uint32) {
 	c.get(a)
@@ -298,11 +308,7 @@ func emitRun() *code {
 	c.brIf(1)
 	c.get(canWait)
 	c.b = append(c.b, opIf, blockVoid)
-	c.get(C)
-	c.get(v)
-	c.b = sleb(append(c.b, opI64Const), -1)
-	atomic(c, aWait32, ctrlDone)
-	c.op(opDrop)
+	emitWait(c, C, v, ctrlDone)
 	c.end()
 	c.br(0)
 	c.end()
@@ -347,11 +353,7 @@ func emitWork() *code {
 	c.get(spin)
 	c.op(opI32GeS)
 	c.b = append(c.b, opIf, blockVoid)
-	c.get(C)
-	c.get(g)
-	c.b = sleb(append(c.b, opI64Const), -1)
-	atomic(c, aWait32, ctrlGen)
-	c.op(opDrop)
+	emitWait(c, C, g, ctrlGen)
 	c.i32c(0)
 	c.set(s)
 	c.end()
