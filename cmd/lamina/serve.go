@@ -183,22 +183,24 @@ func (h *serveHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if name == "" || strings.HasSuffix(p, "/") {
 		name = path.Join(name, "index.html")
 	}
-	setIsolation(w.Header(), strings.HasSuffix(name, ".html"))
+	setIsolation(w.Header(), true)
 	serveFromRoot(w, r, h.site, name)
 }
 
 // setIsolation sets the headers that let pages be cross-origin isolated
 // (window.crossOriginIsolated: SharedArrayBuffer, so wasm-simd's threads)
-// while other origins still embed lamina: every file may be loaded by an
+// while other origins still embed lamina. Every file may be loaded by an
 // isolated page of another origin (Cross-Origin-Resource-Policy:
-// cross-origin; module scripts and fetches also have CORS), and the pages
-// themselves (page: an .html file) open no window of another origin in
-// their browsing context group (Cross-Origin-Opener-Policy: same-origin)
-// and load only resources that allow it (Cross-Origin-Embedder-Policy:
-// require-corp) — embed.html too, so that an isolated host page may frame it.
-func setIsolation(h http.Header, page bool) {
+// cross-origin; module scripts and fetches also have CORS). The site's
+// files (site: true) also say Cross-Origin-Embedder-Policy: require-corp
+// (the pages load only resources that allow it — embed.html and
+// editor.html too, so that an isolated host page may frame them — and
+// Chromium starts a worker script of an isolated page only when the
+// script says it as well) and Cross-Origin-Opener-Policy: same-origin
+// (no window of another origin shares the pages' browsing context group).
+func setIsolation(h http.Header, site bool) {
 	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
-	if page {
+	if site {
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Cross-Origin-Embedder-Policy", "require-corp")
 	}
