@@ -64,6 +64,18 @@ type Choice struct {
 	// Fallback is set when auto looked for WebGPU, something went wrong
 	// (not merely "no WebGPU" or "a software adapter") and it took the CPU.
 	Fallback error
+	// Threads is how many threads the wasm-simd engine runs on (the ctx's
+	// wasmsimd.WithThreads where memory can be shared, else 1); 0 when the
+	// backend is not wasm-simd.
+	Threads int
+}
+
+// threadsOf is the thread count of a MatMulEngine (1 without the method).
+func threadsOf(e tensor.MatMulEngine) int {
+	if t, ok := e.(interface{ Threads() int }); ok {
+		return t.Threads()
+	}
+	return 1
 }
 
 // LoadSIMD instantiates the wasm SIMD kernel module: wasmsimd.Load, or a
@@ -71,12 +83,12 @@ type Choice struct {
 var LoadSIMD = wasmsimd.Load
 
 // cpuBackend is the CPU backend auto falls back to: on the SIMD kernels
-// when they load, else the plain one.
-func cpuBackend(ctx context.Context) tensor.Backend {
+// when they load, else the plain one; and the engine's threads (0: none).
+func cpuBackend(ctx context.Context) (tensor.Backend, int) {
 	if e, err := LoadSIMD(ctx); err == nil {
-		return tensor.NewCPUWith(e)
+		return tensor.NewCPUWith(e), threadsOf(e)
 	}
-	return tensor.NewCPU()
+	return tensor.NewCPU(), 0
 }
 
 // Open picks the backend for mode. o is passed to open with RejectSoftware
@@ -91,7 +103,7 @@ func Open(ctx context.Context, mode Mode, o webgpu.Options, open OpenGPU) (Choic
 		if err != nil {
 			return Choice{}, err
 		}
-		return Choice{Backend: tensor.NewCPUWith(e)}, nil
+		return Choice{Backend: tensor.NewCPUWith(e), Threads: threadsOf(e)}, nil
 	}
 	if mode != Auto && mode != WebGPU {
 		return Choice{}, fmt.Errorf("%w, not %q", ErrMode, string(mode))
@@ -121,7 +133,7 @@ func Open(ctx context.Context, mode Mode, o webgpu.Options, open OpenGPU) (Choic
 	if !errors.Is(err, webgpu.ErrSoftwareAdapter) && !errors.Is(err, webgpu.ErrUnavailable) {
 		c.Fallback = err
 	}
-	c.Backend = cpuBackend(ctx)
+	c.Backend, c.Threads = cpuBackend(ctx)
 	return c, nil
 }
 

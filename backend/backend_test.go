@@ -138,3 +138,36 @@ func TestOpenSIMD(t *testing.T) {
 		})
 	}
 }
+
+type threadedEngine struct{ simdEngine }
+
+func (threadedEngine) Threads() int { return 3 }
+
+// TestOpenSIMDThreads: Choice.Threads is the engine's Threads() (1 for an
+// engine without the method), 0 off wasm-simd.
+func TestOpenSIMDThreads(t *testing.T) {
+	defer func(l func(context.Context) (tensor.MatMulEngine, error)) { LoadSIMD = l }(LoadSIMD)
+	for _, c := range []struct {
+		mode   Mode
+		eng    tensor.MatMulEngine
+		want   int
+		wantBe string
+	}{
+		{Auto, threadedEngine{}, 3, "wasm-simd"},
+		{WasmSIMD, threadedEngine{}, 3, "wasm-simd"},
+		{WasmSIMD, simdEngine{}, 1, "wasm-simd"},
+		{Auto, nil, 0, "cpu"},
+		{CPU, threadedEngine{}, 0, "cpu"},
+	} {
+		LoadSIMD = func(context.Context) (tensor.MatMulEngine, error) {
+			if c.eng == nil {
+				return nil, errors.New("no SIMD")
+			}
+			return c.eng, nil
+		}
+		got, err := Open(context.Background(), c.mode, webgpu.Options{}, nil)
+		if err != nil || got.Backend.Name() != c.wantBe || got.Threads != c.want {
+			t.Errorf("%s with %T: %s, %d threads, %v; want %s, %d threads", c.mode, c.eng, got.Backend.Name(), got.Threads, err, c.wantBe, c.want)
+		}
+	}
+}

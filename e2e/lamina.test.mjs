@@ -378,6 +378,52 @@ describe('cross-origin', () => {
   });
 });
 
+describe('threads', () => {
+  it('wasm-simd on 2 threads in a cross-origin isolated page: the same logits bits as on 1, page and worker', { timeout: TIMEOUT }, async () => {
+    // lamina serve sends COOP/COEP with its pages, so index.html is
+    // isolated and may share a WebAssembly.Memory with Web Workers.
+    const page = await openPage();
+    const r = await page.evaluate(async () => {
+      const { createRuntime } = await import('/lamina.mjs');
+      const ref = await (await fetch('/models/llama-tiny/reference.json')).json();
+      const out = { isolated: crossOriginIsolated, runs: {} };
+      for (const [worker, threads] of [[false, 1], [false, 2], [true, 2]]) {
+        const rt = await createRuntime({ backend: 'wasm-simd', worker, threads });
+        const lm = await rt.loadModel('/models/llama-tiny/');
+        const logits = await lm.logits(ref.input_ids);
+        const g = await lm.generate({ ids: ref.greedy_prompt, maxNewTokens: 4, eosTokenIds: [] });
+        out.runs[`worker ${worker}, ${threads}`] = { backend: rt.backend, threads: rt.threads, bits: Array.from(new Uint32Array(logits.buffer, logits.byteOffset, logits.length)), ids: Array.from(g.newIds) };
+        await rt.dispose();
+      }
+      const auto = await createRuntime({ backend: 'wasm-simd' });
+      out.auto = auto.threads;
+      await auto.dispose();
+      out.cpu = (await createRuntime({ backend: 'cpu' })).threads;
+      out.want = Math.min(navigator.hardwareConcurrency, 4);
+      try {
+        await createRuntime({ threads: 0 });
+      } catch (e) {
+        out.bad = e.code;
+      }
+      return out;
+    });
+    assert.equal(r.isolated, true, 'lamina serve must make its pages cross-origin isolated');
+    const one = r.runs['worker false, 1'];
+    assert.equal(one.threads, 1);
+    for (const k of ['worker false, 2', 'worker true, 2']) {
+      assert.equal(r.runs[k].backend, 'wasm-simd', k);
+      assert.equal(r.runs[k].threads, 2, k);
+      assert.deepEqual(r.runs[k].bits, one.bits, `${k}: logits bits`);
+      assert.deepEqual(r.runs[k].ids, one.ids, `${k}: greedy ids`);
+    }
+    assert.equal(r.auto, r.want, "'auto' is min(hardwareConcurrency, 4) on an isolated page");
+    assert.equal(r.cpu, 0);
+    assert.equal(r.bad, 'bad-input');
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+});
+
 describe('fallback', () => {
   it('auto runs on the CPU (wasm-simd) when navigator.gpu is missing; webgpu rejects', { timeout: TIMEOUT }, async () => {
     const page = await openPage(browser, () => {

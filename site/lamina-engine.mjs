@@ -424,21 +424,41 @@ export function checkLimits(limits) {
   return out;
 }
 
+// resolveThreads validates createRuntime's threads option — 'auto' or a
+// whole number 1..16 — and resolves 'auto': min(hardwareConcurrency, 4)
+// where the page is cross-origin isolated (a shared WebAssembly.Memory
+// needs it), else 1.
+export function resolveThreads(threads) {
+  if (threads === 'auto' || threads == null) {
+    if (globalThis.crossOriginIsolated !== true) return 1;
+    const n = (globalThis.navigator && navigator.hardwareConcurrency) || 1;
+    return Math.max(1, Math.min(n, 4));
+  }
+  if (!Number.isInteger(threads) || threads < 1 || threads > 16) {
+    throw new LaminaError(`lamina: threads must be 'auto' or a whole number from 1 to 16, not ${JSON.stringify(threads)}`, 'bad-input');
+  }
+  return threads;
+}
+
 // Engine is one runtime (one backend) inside this realm's Go program.
 export class Engine {
-  static async create({ backend = 'auto', assetsBase, module, limits }) {
+  static async create({ backend = 'auto', assetsBase, module, limits, threads = 'auto' }) {
     if (!['auto', 'webgpu', 'wasm-simd', 'cpu'].includes(backend)) {
       throw new LaminaError(`lamina: backend must be 'auto', 'webgpu', 'wasm-simd' or 'cpu', not ${JSON.stringify(backend)}`, 'bad-input');
     }
     const lim = checkLimits(limits);
     const api = await startGo(assetsBase, module);
-    const rt = await goCall(() => api.createRuntime(backend, lim));
-    return new Engine(api, rt.id, rt.adapter ? JSON.parse(rt.adapter) : null);
+    const n = resolveThreads(threads);
+    const rt = await goCall(() => api.createRuntime(backend, lim, n));
+    return new Engine(api, rt.id, rt.adapter ? JSON.parse(rt.adapter) : null, rt.threads || 0);
   }
 
-  constructor(api, id, adapter = null) {
+  constructor(api, id, adapter = null, threads = 0) {
     this.api = api;
     this.id = id;
+    // threads: how many threads the wasm-simd backend runs on (0 on
+    // another backend).
+    this.threads = threads;
     // adapter: the WebGPU adapter seen ({vendor, architecture, device,
     // description, isFallbackAdapter, software}) or null.
     this.adapter = adapter;

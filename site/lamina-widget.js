@@ -165,7 +165,7 @@ class LaminaEditor extends HTMLElement {
     if (!this._frame) {
       this._frame = document.createElement('iframe');
       this._frame.title = 'lamina editor';
-      this._frame.allow = 'clipboard-read; clipboard-write';
+      this._frame.allow = 'clipboard-read; clipboard-write; cross-origin-isolated';
       this._frame.style.cssText = 'width:100%;height:100%;border:0;display:block';
       if (!this.style.display) this.style.display = 'block';
       if (!this.style.height) this.style.height = '560px';

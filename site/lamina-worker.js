@@ -2,7 +2,7 @@
 // It owns one Engine (lamina.wasm in this worker) and answers lamina.mjs's
 // messages:
 //
-//   page → worker  {id, op, args}            op: init ({backend, module, limits} → {adapter}), loadModel, loadFiles, logits,
+//   page → worker  {id, op, args}            op: init ({backend, module, limits, threads} → {adapter, threads}), loadModel, loadFiles, logits,
 //                                            layers, generate, disposeModel, dispose,
 //                                            loadSVGModel, loadSVGFiles, svgRun, disposeSVGModel
 //   page → worker  {op: 'cancel', target}    stop the generation (or svgRun) started by request target
@@ -15,9 +15,9 @@ let engine = null;
 const cancelled = new Set();
 
 const ops = {
-  async init({ backend, module, limits }) {
-    engine = await Engine.create({ backend, module, limits, assetsBase: new URL('./', import.meta.url) });
-    return { adapter: engine.adapter };
+  async init({ backend, module, limits, threads }) {
+    engine = await Engine.create({ backend, module, limits, threads, assetsBase: new URL('./', import.meta.url) });
+    return { adapter: engine.adapter, threads: engine.threads };
   },
   async loadModel({ baseURL }, id) {
     const m = await engine.loadModel(baseURL, (p) => postMessage({ id, event: 'progress', data: p }));

@@ -2,8 +2,10 @@
 // with a pure-Go CPU fallback (both inside lamina.wasm).
 //
 //   import { createRuntime } from './lamina.mjs';
-//   const rt = await createRuntime({ backend: 'auto' | 'webgpu' | 'wasm-simd' | 'cpu', worker: true | false, limits });
+//   const rt = await createRuntime({ backend: 'auto' | 'webgpu' | 'wasm-simd' | 'cpu', worker: true | false, limits,
+//                                     threads: 'auto' | N });
 //   rt.backend;                       // 'webgpu', 'wasm-simd' or 'cpu' — what actually runs (updates after a device loss)
+//   rt.threads;                       // threads the wasm-simd backend runs on (0 on another backend)
 //   rt.adapter;                       // the WebGPU adapter seen: { vendor, architecture, device, description,
 //                                     //   isFallbackAdapter, software } — or null (backend 'cpu', or no adapter)
 //   const lm = await rt.loadModel(baseURL, { onProgress: ({ file, loaded, total, cached }) => {} });
@@ -92,21 +94,30 @@
 // 'not-a-model', 'too-large', 'unsupported', 'no-tokenizer', 'bad-input',
 // 'device-lost', 'disposed', 'internal'.
 //
+// threads: the wasm-simd backend's threads (the calling one and N-1 Web
+// Workers sharing its kernel memory). 'auto' (the default) is
+// min(navigator.hardwareConcurrency, 4) when the page is cross-origin
+// isolated (served with Cross-Origin-Opener-Policy: same-origin and
+// Cross-Origin-Embedder-Policy: require-corp; a shared WebAssembly.Memory
+// needs it), else 1; a number asks for that many, and a page that cannot
+// share memory gets 1. Results are the same bits on any count.
+//
 // worker: true runs lamina.wasm in a module Web Worker (lamina-worker.js) so
 // the page stays responsive; the tokenizer then also runs in a small copy on
 // the page so encode/decode stay synchronous.
-import { Engine, TokenizerHost, LaminaError, compileLamina, svgOptions, checkLimits } from './lamina-engine.mjs';
+import { Engine, TokenizerHost, LaminaError, compileLamina, svgOptions, checkLimits, resolveThreads } from './lamina-engine.mjs';
 
 export { LaminaError };
 
 const assetsBase = new URL('./', import.meta.url);
 
-export async function createRuntime({ backend = 'auto', worker = false, limits } = {}) {
+export async function createRuntime({ backend = 'auto', worker = false, limits, threads = 'auto' } = {}) {
   if (!['auto', 'webgpu', 'wasm-simd', 'cpu'].includes(backend)) {
     throw new LaminaError(`lamina: backend must be 'auto', 'webgpu', 'wasm-simd' or 'cpu', not ${JSON.stringify(backend)}`, 'bad-input');
   }
   const lim = checkLimits(limits);
-  const transport = worker ? await WorkerTransport.create(backend, lim) : await LocalTransport.create(backend, lim);
+  const n = resolveThreads(threads);
+  const transport = worker ? await WorkerTransport.create(backend, lim, n) : await LocalTransport.create(backend, lim, n);
   return new Runtime(transport);
 }
 
@@ -123,6 +134,12 @@ class Runtime {
 
   get backend() {
     return this.t.backend;
+  }
+
+  // threads is how many threads the wasm-simd backend runs on (0 on
+  // another backend).
+  get threads() {
+    return this.t.threads;
   }
 
   // adapter is the WebGPU adapter the runtime saw (the one it runs on, or
@@ -402,8 +419,8 @@ class Model {
 
 // LocalTransport runs the engine on this thread.
 class LocalTransport {
-  static async create(backend, limits) {
-    return new LocalTransport(await Engine.create({ backend, assetsBase, limits }));
+  static async create(backend, limits, threads) {
+    return new LocalTransport(await Engine.create({ backend, assetsBase, limits, threads }));
   }
 
   constructor(engine) {
@@ -416,6 +433,10 @@ class LocalTransport {
 
   get adapter() {
     return this.engine.adapter;
+  }
+
+  get threads() {
+    return this.engine.threads;
   }
 
   async loadModel(baseURL, onProgress) {
@@ -487,14 +508,16 @@ function newModuleWorker(url) {
 
 // WorkerTransport forwards every call to lamina-worker.js.
 class WorkerTransport {
-  static async create(backend, limits) {
+  static async create(backend, limits, threads) {
     // Compile lamina.wasm once here: the worker instantiates this module,
     // and so does the page's tokenizer copy later.
     const module = await compileLamina(assetsBase);
     const w = newModuleWorker(new URL('lamina-worker.js', assetsBase));
     const t = new WorkerTransport(w);
     t.module = module;
-    t.adapter = (await t.call('init', { backend, module, limits })).adapter;
+    const init = await t.call('init', { backend, module, limits, threads });
+    t.adapter = init.adapter;
+    t.threads = init.threads || 0;
     return t;
   }
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/lamina-ml/lamina/model"
 	"github.com/lamina-ml/lamina/promise"
+	"github.com/lamina-ml/lamina/wasmsimd"
 	"github.com/lamina-ml/lamina/webgpu"
 )
 
@@ -155,8 +156,10 @@ func (y *yielder) release() {
 	y.fn.Release()
 }
 
-// createRuntime(mode, limits {maxBufferSize} | undefined)
-// → Promise<{id, backend, adapter: JSON string | null}>.
+// createRuntime(mode, limits {maxBufferSize} | undefined, threads | undefined)
+// → Promise<{id, backend, adapter: JSON string | null, threads}>. threads is
+// how many threads wasm-simd may run on (lamina-engine.mjs resolves
+// 'auto'); the result's threads what it got (0 off wasm-simd).
 func createRuntime(a []js.Value) any {
 	mode := a[0].String()
 	var limits gpuLimits
@@ -165,8 +168,12 @@ func createRuntime(a []js.Value) any {
 			limits.MaxBufferSize = int64(v.Float())
 		}
 	}
+	ctx := context.Background()
+	if len(a) > 2 && a[2].Type() == js.TypeNumber {
+		ctx = wasmsimd.WithThreads(ctx, a[2].Int())
+	}
 	return async("createRuntime", func() (any, error) {
-		id, backend, err := reg.createRuntimeWith(context.Background(), mode, limits)
+		id, backend, err := reg.createRuntimeWith(ctx, mode, limits)
 		if err != nil {
 			return nil, err
 		}
@@ -185,7 +192,7 @@ func createRuntime(a []js.Value) any {
 				return nil, err
 			}
 		}
-		return map[string]any{"id": id, "backend": backend, "adapter": adapter}, nil
+		return map[string]any{"id": id, "backend": backend, "adapter": adapter, "threads": rt.threadCount()}, nil
 	})
 }
 

@@ -99,6 +99,9 @@ type runtime struct {
 	// svgModels are the layered-SVG models loaded through this runtime
 	// (svgmodel.go), whichever backend they run on.
 	svgModels map[int]*svgModel
+	// threads is how many threads the wasm-simd backend runs on (0 on
+	// another backend).
+	threads int
 }
 
 // loadedModel is a model with its tokenizer.
@@ -202,7 +205,7 @@ func (r *registry) createRuntimeWith(ctx context.Context, mode string, limits gp
 		}
 		return 0, "", err
 	}
-	rt := &runtime{mode: mode, be: c.Backend, adapter: c.Adapter, models: map[int]*loadedModel{}, svgModels: map[int]*svgModel{}}
+	rt := &runtime{mode: mode, be: c.Backend, adapter: c.Adapter, models: map[int]*loadedModel{}, svgModels: map[int]*svgModel{}, threads: c.Threads}
 	id := r.add(func(id int) { r.runtimes[id] = rt })
 	return id, c.Backend.Name(), nil
 }
@@ -225,6 +228,14 @@ func (r *registry) model(id int) (*loadedModel, error) {
 		return nil, coded(codeDisposed, "lamina: model %d is disposed", id)
 	}
 	return m, nil
+}
+
+// threadCount is how many threads the runtime's wasm-simd backend runs on
+// (0 on another backend).
+func (rt *runtime) threadCount() int {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.threads
 }
 
 // backendName is what the runtime runs on now.
@@ -395,7 +406,7 @@ func (rt *runtime) fallBackToCPU() error {
 		sm.m, sm.files = m, nil
 		sm.info.Backend = modeCPU
 	}
-	rt.be = cpu
+	rt.be, rt.threads = cpu, 0
 	backend.Close(old)
 	return nil
 }

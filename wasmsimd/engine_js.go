@@ -40,6 +40,8 @@ type Engine struct {
 	// module's own exact widening, once): twice the module memory, and
 	// matvecs without the per-token widening. Off by default.
 	WidenHalf bool
+
+	pool *pool // the threads (threads_js.go); nil: one thread
 }
 
 type block struct{ off, size int }
@@ -53,8 +55,14 @@ type weight struct {
 }
 
 // Load compiles and instantiates the kernel module (asynchronously, as
-// browsers require on the main thread for modules over 4 KB).
+// browsers require on the main thread for modules over 4 KB), on the
+// threads WithThreads asks for where they can be had (threads_js.go).
 func Load(ctx context.Context) (tensor.MatMulEngine, error) {
+	if n := threadsFrom(ctx); n > 1 {
+		if e, err := loadThreads(ctx, n); err == nil {
+			return e, nil
+		}
+	}
 	return load(ctx)
 }
 
@@ -72,7 +80,11 @@ func load(ctx context.Context) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wasmsimd: instantiating the kernel module: %w", err)
 	}
-	ex := res.Get("instance").Get("exports")
+	return newEngine(res.Get("instance").Get("exports")), nil
+}
+
+// newEngine is an engine on the kernel module instance exports ex.
+func newEngine(ex js.Value) *Engine {
 	e := &Engine{mem: ex.Get("memory"), top: 16}
 	for d, n := range []string{"f32", "f16", "bf16"} {
 		e.mm[d] = ex.Get("mm_" + n)
@@ -81,7 +93,7 @@ func load(ctx context.Context) (*Engine, error) {
 		}
 	}
 	e.refresh()
-	return e, nil
+	return e
 }
 
 func (e *Engine) refresh() {
@@ -244,7 +256,7 @@ func (e *Engine) MatMul(out, x []float32, h tensor.EngineWeight, T int) error {
 	}
 	np := panels(N)
 	xn, on, pn := T*K*4, T*np*32, K*32
-	if need := xn + on + pn; e.scratch.size < need {
+	if need := xn + on + pn*e.Threads(); e.scratch.size < need {
 		e.release(e.scratch)
 		e.scratch = block{}
 		b, err := e.alloc(need + need/2)
@@ -256,7 +268,7 @@ func (e *Engine) MatMul(out, x []float32, h tensor.EngineWeight, T int) error {
 	xo := e.scratch.off
 	oo, po := xo+xn, xo+xn+on
 	js.CopyBytesToJS(e.view(xo, xn), bytesOf(x))
-	e.mm[w.d].Invoke(w.b.off, xo, oo, T, K, np, po)
+	e.mul(w.d, w.b.off, xo, oo, T, K, np, po, pn)
 	if np*8 == N {
 		js.CopyBytesToGo(bytesOf(out), e.view(oo, on))
 		return nil

@@ -29,9 +29,10 @@
 // gives normals and subnormals; Inf/NaN get the all-ones exponent before
 // the multiply (see widen8).
 //
-// What it does not do yet: run on several threads (a shared
-// WebAssembly.Memory split across Web Workers when the page is
-// cross-origin isolated) — it is one thread; and drop the Go copy of a held
+// On several threads (threads.go) the same module runs over a shared
+// WebAssembly.Memory in the calling thread and Web Workers, a small driver
+// module splitting each product into kernel calls on fewer panels or
+// tokens. What it does not do yet: drop the Go copy of a held
 // weight — the CPU backend keeps it (Embedding reads tied tables from it),
 // so a held weight takes its bytes twice. Attention, norms and the
 // elementwise ops stay in Go.

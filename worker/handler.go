@@ -162,6 +162,10 @@ func routeMethods(p string) string {
 // fetch(). Range and ETag headers must be exposed for resumable downloads.
 func setCORS(h http.Header) {
 	h.Set("Access-Control-Allow-Origin", "*")
+	// Cross-origin isolated pages (COOP/COEP, for wasm-simd's threads) may
+	// load the model files too: CORS covers fetch(), this covers no-cors
+	// loads (Fetch standard §3.7).
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
 	h.Set("Access-Control-Expose-Headers", "Content-Length, Content-Range, Accept-Ranges, ETag, X-Lamina-Model-Cache, X-Lamina-Load-Ms")
 }
 

@@ -445,6 +445,10 @@ func (s *suite) cors(t *testing.T) {
 	if r.header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(r.header.Get("Access-Control-Expose-Headers"), "Content-Range") {
 		t.Errorf("GET CORS headers: %v", r.header)
 	}
+	// A cross-origin isolated page may load it (Fetch standard's CORP).
+	if got := r.header.Get("Cross-Origin-Resource-Policy"); got != "cross-origin" {
+		t.Errorf("GET Cross-Origin-Resource-Policy %q, want cross-origin", got)
+	}
 }
 
 func (s *suite) traversal(t *testing.T) {

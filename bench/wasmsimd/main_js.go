@@ -31,8 +31,12 @@ func main() {
 	rounds := flag.Int("rounds", 5, "interleaved rounds; figures are medians")
 	svg := flag.String("svg", "", "also time samples of this layered-SVG model directory")
 	widen := flag.Bool("widen", false, "also run wasm-simd with f16/bf16 weights widened to f32 in the module (Engine.WidenHalf)")
+	threads := flag.Int("threads", 0, "also run wasm-simd on this many threads (the calling one and workers over a shared memory)")
+	minWork := flag.Int("min-work", wasmsimd.DefaultMinWork, "with -threads: the fewest multiply-adds a product needs to be split")
+	flag.IntVar(&wasmsimd.WorkerSpin, "spin", wasmsimd.WorkerSpin, "with -threads: how many times a worker polls for a job before it sleeps")
+	noCPU := flag.Bool("no-cpu", false, "leave out the plain Go wasm CPU backend (ratios are then against wasm-simd)")
 	flag.Parse()
-	err := run(*dir, *promptLen, *newTokens, *rounds, *widen)
+	err := run(*dir, *promptLen, *newTokens, *rounds, *widen, *threads, *minWork, *noCPU)
 	if err == nil && *svg != "" {
 		err = runSVG(*svg, *rounds)
 	}
@@ -49,13 +53,31 @@ type runner struct {
 	ids             []int32   // greedy output of the last round
 }
 
-func run(dir string, promptLen, newTokens, rounds int, widen bool) error {
+func run(dir string, promptLen, newTokens, rounds int, widen bool, threads, minWork int, noCPU bool) error {
 	eng, err := wasmsimd.Load(context.Background())
 	if err != nil {
 		return err
 	}
 	bes := []tensor.Backend{tensor.NewCPU(), tensor.NewCPUWith(eng)}
 	names := []string{"cpu", "wasm-simd"}
+	if noCPU {
+		bes, names = bes[1:], names[1:]
+	}
+	if threads > 1 {
+		te, err := wasmsimd.Load(wasmsimd.WithThreads(context.Background(), threads))
+		if err != nil {
+			return err
+		}
+		e := te.(*wasmsimd.Engine)
+		if e.Threads() != threads {
+			return fmt.Errorf("wasm-simd got %d threads, not %d", e.Threads(), threads)
+		}
+		e.SetMinWork(minWork)
+		defer e.Close()
+		bes = append(bes, tensor.NewCPUWith(e))
+		names = append(names, fmt.Sprintf("simd-%dt", threads))
+		fmt.Printf("simd-%dt: products of ≥ %d multiply-adds split between %d threads; workers poll %d times before sleeping\n", threads, minWork, threads, wasmsimd.WorkerSpin)
+	}
 	if widen {
 		wide, err := wasmsimd.Load(context.Background())
 		if err != nil {
@@ -113,7 +135,11 @@ func run(dir string, promptLen, newTokens, rounds int, widen bool) error {
 		fmt.Printf("%-10s %14.1f %14.1f\n", r.name, median(r.prefill), median(r.decode))
 	}
 	for _, r := range rs[1:] {
-		fmt.Printf("%-10s %13.2fx %13.2fx  (%s / cpu)\n", "ratio", median(r.prefill)/median(rs[0].prefill), median(r.decode)/median(rs[0].decode), r.name)
+		fmt.Printf("%-10s %13.2fx %13.2fx  (%s / %s)\n", "ratio", median(r.prefill)/median(rs[0].prefill), median(r.decode)/median(rs[0].decode), r.name, rs[0].name)
+	}
+	if threads > 1 && !noCPU {
+		r, base := rs[len(rs)-1], rs[1]
+		fmt.Printf("%-10s %13.2fx %13.2fx  (%s / %s)\n", "ratio", median(r.prefill)/median(base.prefill), median(r.decode)/median(base.decode), r.name, base.name)
 	}
 	if !same {
 		return fmt.Errorf("greedy ids differ between the backends")

@@ -7,16 +7,20 @@
 #
 #   bench/wasmsimd/run.sh [--dir models/lamina-brown-20m] [--prompt-len 128]
 #                         [--new-tokens 128] [--rounds 5] [--svg models/layered-emoji]
+#                         [--threads 2 [--min-work N] [--spin N]] [--no-cpu]
 #
 # --svg also times layered-emoji samples (24 steps) on both backends; --widen adds a third
-# runner, wasm-simd with f16/bf16 weights widened to f32 in the module (Engine.WidenHalf).
+# runner, wasm-simd with f16/bf16 weights widened to f32 in the module (Engine.WidenHalf);
+# --threads N adds wasm-simd on N threads (workers over a shared memory; --min-work: the
+# fewest multiply-adds a product needs to be split; --spin: how many times a worker
+# polls for a job before it sleeps), --no-cpu leaves the plain backend out.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 args=()
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--dir | --prompt-len | --new-tokens | --rounds | --svg) args+=("-${1#--}" "$2"); shift 2 ;;
-	--widen) args+=(-widen); shift ;;
+	--dir | --prompt-len | --new-tokens | --rounds | --svg | --threads | --min-work | --spin) args+=("-${1#--}" "$2"); shift 2 ;;
+	--widen | --no-cpu) args+=("-${1#--}"); shift ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -25,3 +29,4 @@ trap 'rm -rf "$out"' EXIT
 GOOS=js GOARCH=wasm go build -o "$out/bench.wasm" ./bench/wasmsimd
 echo "node $(node --version), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 "$(go env GOROOT)/lib/wasm/go_js_wasm_exec" "$out/bench.wasm" "${args[@]}"
+echo "load at the end $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -184,7 +184,27 @@ func (h *serveHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if name == "" || strings.HasSuffix(p, "/") {
 		name = path.Join(name, "index.html")
 	}
+	setIsolation(w.Header(), true)
 	serveFromRoot(w, r, h.site, name)
+}
+
+// setIsolation sets the headers that let pages be cross-origin isolated
+// (window.crossOriginIsolated: SharedArrayBuffer, so wasm-simd's threads)
+// while other origins still embed lamina. Every file may be loaded by an
+// isolated page of another origin (Cross-Origin-Resource-Policy:
+// cross-origin; module scripts and fetches also have CORS). The site's
+// files (site: true) also say Cross-Origin-Embedder-Policy: require-corp
+// (the pages load only resources that allow it — embed.html and
+// editor.html too, so that an isolated host page may frame them — and
+// Chromium starts a worker script of an isolated page only when the
+// script says it as well) and Cross-Origin-Opener-Policy: same-origin
+// (no window of another origin shares the pages' browsing context group).
+func setIsolation(h http.Header, site bool) {
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	if site {
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Embedder-Policy", "require-corp")
+	}
 }
 
 // serveModels answers /models/ (an index of all models), /models/<name>/
@@ -199,6 +219,7 @@ func (h *serveHandler) serveModels(w http.ResponseWriter, r *http.Request, rel s
 	// (and the Cache API) may fetch them.
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	w.Header().Set("Access-Control-Expose-Headers", "Content-Length, Content-Range, Accept-Ranges")
+	setIsolation(w.Header(), false)
 	if rel == "" {
 		list, err := listModels(h.models)
 		if err != nil {

@@ -132,7 +132,28 @@ func TestServe(t *testing.T) {
 			if tc.notContains != "" && strings.Contains(string(body), tc.notContains) {
 				t.Errorf("body leaks %q", tc.notContains)
 			}
+			if resp.StatusCode < 300 {
+				checkIsolation(t, resp.Header, !strings.HasPrefix(tc.path, "/models/"))
+			}
 		})
+	}
+}
+
+// checkIsolation: every file may be loaded by a cross-origin isolated page
+// of another origin, and the site's files are served so that its pages
+// (and their workers) are isolated (the header values the HTML standard's
+// COOP/COEP and the Fetch standard's CORP define).
+func checkIsolation(t *testing.T, h http.Header, page bool) {
+	t.Helper()
+	if got := h.Get("Cross-Origin-Resource-Policy"); got != "cross-origin" {
+		t.Errorf("Cross-Origin-Resource-Policy %q, want cross-origin", got)
+	}
+	coop, coep := h.Get("Cross-Origin-Opener-Policy"), h.Get("Cross-Origin-Embedder-Policy")
+	if page && (coop != "same-origin" || coep != "require-corp") {
+		t.Errorf("site file: COOP %q, COEP %q; want same-origin, require-corp", coop, coep)
+	}
+	if !page && (coop != "" || coep != "") {
+		t.Errorf("model file: COOP %q, COEP %q; want none", coop, coep)
 	}
 }
 

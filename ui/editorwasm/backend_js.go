@@ -10,6 +10,7 @@ import (
 	"github.com/lamina-ml/lamina/backend"
 	"github.com/lamina-ml/lamina/svgmodel"
 	"github.com/lamina-ml/lamina/tensor"
+	"github.com/lamina-ml/lamina/wasmsimd"
 	"github.com/lamina-ml/lamina/webgpu"
 )
 
@@ -33,7 +34,9 @@ func pickBackend(ctx context.Context) (tensor.Backend, string) {
 	if err != nil {
 		return tensor.NewCPU(), fmt.Sprintf("Unknown backend %q (auto, webgpu, wasm-simd or cpu): drawing on the CPU. ", s)
 	}
-	c, err := backend.Open(ctx, mode, webgpu.Options{}, webgpu.NewBackendWithOptions)
+	// wasm-simd on min(cores, 4) threads where the page is cross-origin
+	// isolated (lamina serve's pages are), as lamina.mjs's threads: 'auto'.
+	c, err := backend.Open(wasmsimd.WithThreads(ctx, wasmsimd.AutoThreads()), mode, webgpu.Options{}, webgpu.NewBackendWithOptions)
 	switch {
 	case err != nil:
 		return tensor.NewCPU(), fmt.Sprintf("WebGPU failed (%v), so the model runs on the CPU. ", err)
