@@ -9,7 +9,8 @@
 #                         [--new-tokens 128] [--rounds 5] [--svg models/layered-emoji]
 #
 # --svg also times layered-emoji samples (24 steps) on both backends; --widen adds a third
-# runner, wasm-simd with f16/bf16 weights widened to f32 in the module (Engine.WidenHalf).
+# runner, wasm-simd with f16/bf16 weights widened to f32 in the module (Engine.WidenHalf);
+# --simd-only runs wasm-simd alone (to profile it: see RESULTS.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 args=()
@@ -17,6 +18,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--dir | --prompt-len | --new-tokens | --rounds | --svg) args+=("-${1#--}" "$2"); shift 2 ;;
 	--widen) args+=(-widen); shift ;;
+	--simd-only) args+=(-simd-only); shift ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
