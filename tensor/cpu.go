@@ -77,6 +77,9 @@ type cpuTensor struct {
 	weight       bool
 	held         EngineWeight
 	engineFailed bool
+	// reader is set once the engine holds the weight and the Go copy (f32
+	// or u16) was freed: its values are read back from the engine.
+	reader HeldReader
 }
 
 func (t *cpuTensor) Shape() []int { return t.shape }
@@ -125,6 +128,7 @@ func f32Data(t Tensor, op string) []float32 {
 	if c.dt != F32 {
 		panic(fmt.Sprintf("tensor: %s needs an F32 tensor, got %v", op, c.dt))
 	}
+	c.restore()
 	return c.f32
 }
 
@@ -216,7 +220,7 @@ func (b *cpuBackend) Free(t Tensor) {
 		b.engine.Release(c.held)
 		c.held = nil
 	}
-	c.f32, c.u16, c.i32, c.raw, c.q = nil, nil, nil, nil, nil
+	c.f32, c.u16, c.i32, c.raw, c.q, c.reader = nil, nil, nil, nil, nil, nil
 	c.freed = true
 }
 
@@ -266,6 +270,10 @@ func (b *cpuBackend) ReadInto(dst []float32, t Tensor, from, n int) (err error) 
 }
 
 func readInto(out []float32, c *cpuTensor, lo, hi int) error {
+	if c.reader != nil && hi > lo {
+		K := c.cols()
+		c, lo, hi = c.heldRows(lo/K, (hi-lo)/K), 0, hi-lo
+	}
 	switch c.dt {
 	case F32:
 		copy(out, c.f32[lo:hi])
@@ -314,6 +322,9 @@ func (b *cpuBackend) ReadInts(t Tensor) (_ []int32, err error) {
 // tableRow widens row r of a (V,C) table of any float dtype into dst (C).
 func tableRow(dst []float32, c *cpuTensor, r int) {
 	C := c.cols()
+	if c.reader != nil {
+		c, r = c.heldRows(r, 1), 0
+	}
 	switch c.dt {
 	case F32:
 		copy(dst, c.f32[r*C:r*C+C])

@@ -62,6 +62,7 @@ func (b *cpuBackend) MatMul(out, x, w, bias Tensor) {
 // matmulChunk computes out (T, hi-lo) = x (T,K) · w[lo:hi]ᵀ with the kernel
 // for w's dtype.
 func matmulChunk(out, x []float32, w *cpuTensor, T, K, lo, hi int) {
+	w.restore()
 	switch w.dt {
 	case F32:
 		kernels.MatMulF32(out, x, w.f32[lo*K:hi*K], T, K, hi-lo)
