@@ -80,6 +80,11 @@ type cpuTensor struct {
 	// reader is set once the engine holds the weight and the Go copy (f32
 	// or u16) was freed: its values are read back from the engine.
 	reader HeldReader
+	// mirror is an AttentionEngine's copy of a KV cache; its rows
+	// [0, synced) equal the Go copy's (see engineAttention).
+	mirror       EngineCache
+	synced       int
+	mirrorFailed bool
 }
 
 func (t *cpuTensor) Shape() []int { return t.shape }
@@ -123,13 +128,23 @@ func ct(t Tensor) *cpuTensor {
 }
 
 // f32Data returns an activation's values; ops on activations require F32.
+// The op may write them, so an engine's mirror of the tensor is stale from
+// here on (see engineAttention).
 func f32Data(t Tensor, op string) []float32 {
+	c := f32Peek(t, op)
+	c.synced = 0
+	return c.f32
+}
+
+// f32Peek is f32Data for an op that reads the values, or writes only rows
+// it tells the mirror about (CopyRows).
+func f32Peek(t Tensor, op string) *cpuTensor {
 	c := ct(t)
 	if c.dt != F32 {
 		panic(fmt.Sprintf("tensor: %s needs an F32 tensor, got %v", op, c.dt))
 	}
 	c.restore()
-	return c.f32
+	return c
 }
 
 func checkShape(shape []int) error {
@@ -219,6 +234,10 @@ func (b *cpuBackend) Free(t Tensor) {
 	if c.held != nil {
 		b.engine.Release(c.held)
 		c.held = nil
+	}
+	if c.mirror != nil {
+		b.engine.(AttentionEngine).ReleaseCache(c.mirror)
+		c.mirror = nil
 	}
 	c.f32, c.u16, c.i32, c.raw, c.q, c.reader = nil, nil, nil, nil, nil, nil
 	c.freed = true
@@ -433,7 +452,9 @@ func (b *cpuBackend) RoPE(x, invFreq Tensor, heads, headDim, pos0 int) {
 // CopyRows copies n rows of src from srcRow into dst at dstRow.
 func (b *cpuBackend) CopyRows(dst Tensor, dstRow int, src Tensor, srcRow, n int) {
 	defer b.guard()
-	d, s := f32Data(dst, "CopyRows"), f32Data(src, "CopyRows")
+	dc := f32Peek(dst, "CopyRows")
+	d, s := dc.f32, f32Peek(src, "CopyRows").f32
+	dc.synced = min(dc.synced, max(dstRow, 0))
 	W := ct(src).cols()
 	if ct(dst).cols() != W {
 		panic(fmt.Sprintf("tensor: CopyRows between widths %d and %d", ct(dst).cols(), W))

@@ -86,8 +86,9 @@ func matmulChunk(out, x []float32, w *cpuTensor, T, K, lo, hi int) {
 // subtracted, like torch's eager softmax.
 func (b *cpuBackend) Attention(out, q, kCache, vCache Tensor, a AttentionArgs) {
 	defer b.guard()
-	o, qv := f32Data(out, "Attention"), f32Data(q, "Attention")
-	kv, vv := f32Data(kCache, "Attention"), f32Data(vCache, "Attention")
+	o, qv := f32Data(out, "Attention"), f32Peek(q, "Attention").f32
+	kc, vc := f32Peek(kCache, "Attention"), f32Peek(vCache, "Attention")
+	kv, vv := kc.f32, vc.f32
 	H, G, D := a.Heads, a.KVHeads, a.HeadDim
 	if H <= 0 || G <= 0 || D <= 0 || H%G != 0 || a.Window < 0 {
 		panic(fmt.Sprintf("tensor: Attention (window %d) with %d heads, %d kv heads, head dim %d", a.Window, H, G, D))
@@ -97,6 +98,9 @@ func (b *cpuBackend) Attention(out, q, kCache, vCache Tensor, a AttentionArgs) {
 	S := ct(kCache).rows()
 	if ct(kCache).cols() != KW || ct(vCache).cols() != KW || len(o) != T*QW || a.Pos+T > S {
 		panic(fmt.Sprintf("tensor: Attention q %v, caches %v/%v, out %v at pos %d", ct(q).shape, ct(kCache).shape, ct(vCache).shape, ct(out).shape, a.Pos))
+	}
+	if b.engineAttention(o, qv, kc, vc, a, T) {
+		return
 	}
 	group := H / G
 	// One chunk per (query row, head) pair on the kernels' worker pool.

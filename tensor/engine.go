@@ -75,6 +75,62 @@ func (b *cpuBackend) engineMatMul(out, x []float32, w *cpuTensor, T, K, N int) b
 	return true
 }
 
+// EngineCache is an AttentionEngine's handle on its copy of a KV cache.
+type EngineCache interface{}
+
+// AttentionEngine is a MatMulEngine that also runs Attention, over copies
+// of the KV caches in its own memory. The CPU backend keeps its Go copy of
+// a cache authoritative and brings the engine's copy up to date before each
+// Attention: only the rows written since (CopyRows, RoPEKV), all of them
+// after any other op wrote the cache.
+type AttentionEngine interface {
+	// Attends says whether the engine runs Attention with these arguments.
+	Attends(a AttentionArgs) bool
+	// MirrorCache makes an engine copy of an (S,W) f32 cache.
+	MirrorCache(S, W int) (EngineCache, error)
+	// WriteCacheRows copies rows (a whole number of W-value rows) into
+	// rows row, row+1, … of c.
+	WriteCacheRows(c EngineCache, row int, rows []float32) error
+	// Attention is Backend.Attention: out (T,H*D) from q (T,H*D) and the
+	// caches' rows [0, a.Pos+T).
+	Attention(out, q []float32, k, v EngineCache, a AttentionArgs) error
+	// ReleaseCache frees a cache copy.
+	ReleaseCache(c EngineCache)
+}
+
+// engineAttention runs Attention on the engine when it is an
+// AttentionEngine that takes these arguments, after bringing the
+// engine's copies of the caches up to rows [0, a.Pos+T); false means the Go
+// kernels must do it.
+func (b *cpuBackend) engineAttention(out, q []float32, kc, vc *cpuTensor, a AttentionArgs, T int) bool {
+	ae, ok := b.engine.(AttentionEngine)
+	if !ok || kc.mirrorFailed || vc.mirrorFailed || !ae.Attends(a) {
+		return false
+	}
+	need := a.Pos + T
+	for _, c := range []*cpuTensor{kc, vc} {
+		if c.mirror == nil {
+			m, err := ae.MirrorCache(c.rows(), c.cols())
+			if err != nil || m == nil {
+				c.mirrorFailed = true
+				return false
+			}
+			c.mirror, c.synced = m, 0
+		}
+		if c.synced < need {
+			W := c.cols()
+			if err := ae.WriteCacheRows(c.mirror, c.synced, c.f32[c.synced*W:need*W]); err != nil {
+				panic(fmt.Errorf("tensor: %s cache write: %w", b.engine.Name(), err))
+			}
+			c.synced = need
+		}
+	}
+	if err := ae.Attention(out, q, kc.mirror, vc.mirror, a); err != nil {
+		panic(fmt.Errorf("tensor: %s Attention: %w", b.engine.Name(), err))
+	}
+	return true
+}
+
 // restore gives a weight whose Go copy was freed (see HeldReader) its Go
 // values back, for good: an op needs all of them as Go memory.
 func (c *cpuTensor) restore() {

@@ -36,6 +36,9 @@ type Engine struct {
 	scratch block // x, out and one widened panel of the current call
 	stage   []byte
 
+	exports js.Value  // the module instance's exports
+	attn    attnState // attention (attention_js.go)
+
 	// WidenHalf makes Hold store f16 and bf16 weights widened to f32 (the
 	// module's own exact widening, once): twice the module memory, and
 	// matvecs without the per-token widening. Off by default.
@@ -74,7 +77,7 @@ func load(ctx context.Context) (*Engine, error) {
 		return nil, fmt.Errorf("wasmsimd: instantiating the kernel module: %w", err)
 	}
 	ex := res.Get("instance").Get("exports")
-	e := &Engine{mem: ex.Get("memory"), top: 16}
+	e := &Engine{mem: ex.Get("memory"), top: 16, exports: ex}
 	for d, n := range []string{"f32", "f16", "bf16"} {
 		e.mm[d] = ex.Get("mm_" + n)
 		if d > 0 {

@@ -18,6 +18,8 @@
 //	mm_bf16(w, x, out, T, K, Np, scratch)  the same with bf16 panels
 //	mm_f16fin(w, x, out, T, K, Np, scratch)  mm_f16 for panels without ±Inf/NaN
 //	cvt_f16(dst, src, n), cvt_bf16(dst, src, n)  widen n (a multiple of 8) values to f32
+//	attn(q, k, v, out, sc, T, H, G, D, pos, window, scale)  causal attention over KV
+//	    caches in the module's memory (attention.go)
 //
 // scratch holds K·8 f32 (one widened panel): for T ≥ 2 the f16/bf16
 // kernels widen each panel once and run the f32 tiles on it.
@@ -36,8 +38,9 @@
 //
 // What it does not do yet: run on several threads (a shared
 // WebAssembly.Memory split across Web Workers when the page is
-// cross-origin isolated) — it is one thread. Attention, norms and the
-// elementwise ops stay in Go.
+// cross-origin isolated) — it is one thread. Attention runs in the module
+// over mirrors of the KV caches (tensor.AttentionEngine); norms, RoPE and
+// the elementwise ops stay in Go.
 package wasmsimd
 
 // The f16 widening constants (i16 ones repeated in both halves of a lane).
@@ -443,6 +446,7 @@ func Module() []byte {
 			emitMatMul(&m, dF16Finite, cvt, emitTile(&m, dF16Finite, 1), f32t1, f32t4)
 		}
 	}
+	emitAttention(&m)
 	return m.bytes(minPages)
 }
 
