@@ -77,6 +77,14 @@ type cpuTensor struct {
 	weight       bool
 	held         EngineWeight
 	engineFailed bool
+	// reader is set once the engine holds the weight and the Go copy (f32
+	// or u16) was freed: its values are read back from the engine.
+	reader HeldReader
+	// mirror is an AttentionEngine's copy of a KV cache; its rows
+	// [0, synced) equal the Go copy's (see engineAttention).
+	mirror       EngineCache
+	synced       int
+	mirrorFailed bool
 }
 
 func (t *cpuTensor) Shape() []int { return t.shape }
@@ -120,12 +128,23 @@ func ct(t Tensor) *cpuTensor {
 }
 
 // f32Data returns an activation's values; ops on activations require F32.
+// The op may write them, so an engine's mirror of the tensor is stale from
+// here on (see engineAttention).
 func f32Data(t Tensor, op string) []float32 {
+	c := f32Peek(t, op)
+	c.synced = 0
+	return c.f32
+}
+
+// f32Peek is f32Data for an op that reads the values, or writes only rows
+// it tells the mirror about (CopyRows).
+func f32Peek(t Tensor, op string) *cpuTensor {
 	c := ct(t)
 	if c.dt != F32 {
 		panic(fmt.Sprintf("tensor: %s needs an F32 tensor, got %v", op, c.dt))
 	}
-	return c.f32
+	c.restore()
+	return c
 }
 
 func checkShape(shape []int) error {
@@ -216,7 +235,11 @@ func (b *cpuBackend) Free(t Tensor) {
 		b.engine.Release(c.held)
 		c.held = nil
 	}
-	c.f32, c.u16, c.i32, c.raw, c.q = nil, nil, nil, nil, nil
+	if c.mirror != nil {
+		b.engine.(AttentionEngine).ReleaseCache(c.mirror)
+		c.mirror = nil
+	}
+	c.f32, c.u16, c.i32, c.raw, c.q, c.reader = nil, nil, nil, nil, nil, nil
 	c.freed = true
 }
 
@@ -266,6 +289,10 @@ func (b *cpuBackend) ReadInto(dst []float32, t Tensor, from, n int) (err error) 
 }
 
 func readInto(out []float32, c *cpuTensor, lo, hi int) error {
+	if c.reader != nil && hi > lo {
+		K := c.cols()
+		c, lo, hi = c.heldRows(lo/K, (hi-lo)/K), 0, hi-lo
+	}
 	switch c.dt {
 	case F32:
 		copy(out, c.f32[lo:hi])
@@ -314,6 +341,9 @@ func (b *cpuBackend) ReadInts(t Tensor) (_ []int32, err error) {
 // tableRow widens row r of a (V,C) table of any float dtype into dst (C).
 func tableRow(dst []float32, c *cpuTensor, r int) {
 	C := c.cols()
+	if c.reader != nil {
+		c, r = c.heldRows(r, 1), 0
+	}
 	switch c.dt {
 	case F32:
 		copy(dst, c.f32[r*C:r*C+C])
@@ -422,7 +452,9 @@ func (b *cpuBackend) RoPE(x, invFreq Tensor, heads, headDim, pos0 int) {
 // CopyRows copies n rows of src from srcRow into dst at dstRow.
 func (b *cpuBackend) CopyRows(dst Tensor, dstRow int, src Tensor, srcRow, n int) {
 	defer b.guard()
-	d, s := f32Data(dst, "CopyRows"), f32Data(src, "CopyRows")
+	dc := f32Peek(dst, "CopyRows")
+	d, s := dc.f32, f32Peek(src, "CopyRows").f32
+	dc.synced = min(dc.synced, max(dstRow, 0))
 	W := ct(src).cols()
 	if ct(dst).cols() != W {
 		panic(fmt.Sprintf("tensor: CopyRows between widths %d and %d", ct(dst).cols(), W))

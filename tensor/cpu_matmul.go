@@ -62,6 +62,7 @@ func (b *cpuBackend) MatMul(out, x, w, bias Tensor) {
 // matmulChunk computes out (T, hi-lo) = x (T,K) · w[lo:hi]ᵀ with the kernel
 // for w's dtype.
 func matmulChunk(out, x []float32, w *cpuTensor, T, K, lo, hi int) {
+	w.restore()
 	switch w.dt {
 	case F32:
 		kernels.MatMulF32(out, x, w.f32[lo*K:hi*K], T, K, hi-lo)
@@ -85,8 +86,9 @@ func matmulChunk(out, x []float32, w *cpuTensor, T, K, lo, hi int) {
 // subtracted, like torch's eager softmax.
 func (b *cpuBackend) Attention(out, q, kCache, vCache Tensor, a AttentionArgs) {
 	defer b.guard()
-	o, qv := f32Data(out, "Attention"), f32Data(q, "Attention")
-	kv, vv := f32Data(kCache, "Attention"), f32Data(vCache, "Attention")
+	o, qv := f32Data(out, "Attention"), f32Peek(q, "Attention").f32
+	kc, vc := f32Peek(kCache, "Attention"), f32Peek(vCache, "Attention")
+	kv, vv := kc.f32, vc.f32
 	H, G, D := a.Heads, a.KVHeads, a.HeadDim
 	if H <= 0 || G <= 0 || D <= 0 || H%G != 0 || a.Window < 0 || a.Ring < 0 {
 		panic(fmt.Sprintf("tensor: Attention (window %d, ring %d) with %d heads, %d kv heads, head dim %d", a.Window, a.Ring, H, G, D))
@@ -109,6 +111,11 @@ func (b *cpuBackend) Attention(out, q, kCache, vCache Tensor, a AttentionArgs) {
 		panic(fmt.Sprintf("tensor: Attention q %v, caches %v/%v, out %v at pos %d", ct(q).shape, ct(kCache).shape, ct(vCache).shape, ct(out).shape, a.Pos))
 	case a.Window > 0:
 		span = min(span, a.Window)
+	}
+	// The engine's attention (wasm-simd) reads caches whose row j is
+	// position j; ring caches stay on the Go code.
+	if a.Ring == 0 && b.engineAttention(o, qv, kc, vc, a, T) {
+		return
 	}
 	group := H / G
 	// One chunk per (query row, head) pair on the kernels' worker pool.

@@ -26,6 +26,21 @@ type MatMulEngine interface {
 // EngineWeight is a MatMulEngine's handle on one weight.
 type EngineWeight interface{}
 
+// HeldReader is a MatMulEngine that can give back the values of the weights
+// it holds. The CPU backend then frees its own copy of a weight once the
+// engine holds it (the weights live once, in the engine's memory) and reads
+// rows back through ReadHeld where an op needs them: Embedding of a tied
+// table, Read. An op that needs the whole weight as Go values again (a
+// weight used as an activation) restores the Go copy for good.
+type HeldReader interface {
+	// CanReadHeld says whether ReadHeld can give back w's rows exactly.
+	CanReadHeld(w EngineWeight) bool
+	// ReadHeld copies rows [from, from+n) of w (N,K) into f32 (an F32
+	// weight's values) or u16 (an F16 or BF16 weight's bit patterns), n·K
+	// values, exactly as Hold took them.
+	ReadHeld(w EngineWeight, from, n int, f32 []float32, u16 []uint16) error
+}
+
 // NewCPUWith returns a CPU backend whose matrix products by uploaded
 // weights run on e. It is the reference backend in every other respect.
 func NewCPUWith(e MatMulEngine) Backend { return &cpuBackend{engine: e} }
@@ -50,9 +65,104 @@ func (b *cpuBackend) engineMatMul(out, x []float32, w *cpuTensor, T, K, N int) b
 			w.held, w.engineFailed = nil, true
 			return false
 		}
+		if r, ok := b.engine.(HeldReader); ok && r.CanReadHeld(w.held) {
+			w.f32, w.u16, w.reader = nil, nil, r
+		}
 	}
 	if err := b.engine.MatMul(out, x, w.held, T); err != nil {
 		panic(fmt.Errorf("tensor: %s MatMul: %w", b.engine.Name(), err))
 	}
 	return true
+}
+
+// EngineCache is an AttentionEngine's handle on its copy of a KV cache.
+type EngineCache interface{}
+
+// AttentionEngine is a MatMulEngine that also runs Attention, over copies
+// of the KV caches in its own memory. The CPU backend keeps its Go copy of
+// a cache authoritative and brings the engine's copy up to date before each
+// Attention: only the rows written since (CopyRows, RoPEKV), all of them
+// after any other op wrote the cache.
+type AttentionEngine interface {
+	// Attends says whether the engine runs Attention with these arguments.
+	Attends(a AttentionArgs) bool
+	// MirrorCache makes an engine copy of an (S,W) f32 cache.
+	MirrorCache(S, W int) (EngineCache, error)
+	// WriteCacheRows copies rows (a whole number of W-value rows) into
+	// rows row, row+1, … of c.
+	WriteCacheRows(c EngineCache, row int, rows []float32) error
+	// Attention is Backend.Attention: out (T,H*D) from q (T,H*D) and the
+	// caches' rows [0, a.Pos+T).
+	Attention(out, q []float32, k, v EngineCache, a AttentionArgs) error
+	// ReleaseCache frees a cache copy.
+	ReleaseCache(c EngineCache)
+}
+
+// engineAttention runs Attention on the engine when it is an
+// AttentionEngine that takes these arguments, after bringing the
+// engine's copies of the caches up to rows [0, a.Pos+T); false means the Go
+// kernels must do it.
+func (b *cpuBackend) engineAttention(out, q []float32, kc, vc *cpuTensor, a AttentionArgs, T int) bool {
+	ae, ok := b.engine.(AttentionEngine)
+	if !ok || kc.mirrorFailed || vc.mirrorFailed || !ae.Attends(a) {
+		return false
+	}
+	need := a.Pos + T
+	for _, c := range []*cpuTensor{kc, vc} {
+		if c.mirror == nil {
+			m, err := ae.MirrorCache(c.rows(), c.cols())
+			if err != nil || m == nil {
+				c.mirrorFailed = true
+				return false
+			}
+			c.mirror, c.synced = m, 0
+		}
+		if c.synced < need {
+			W := c.cols()
+			if err := ae.WriteCacheRows(c.mirror, c.synced, c.f32[c.synced*W:need*W]); err != nil {
+				panic(fmt.Errorf("tensor: %s cache write: %w", b.engine.Name(), err))
+			}
+			c.synced = need
+		}
+	}
+	if err := ae.Attention(out, q, kc.mirror, vc.mirror, a); err != nil {
+		panic(fmt.Errorf("tensor: %s Attention: %w", b.engine.Name(), err))
+	}
+	return true
+}
+
+// restore gives a weight whose Go copy was freed (see HeldReader) its Go
+// values back, for good: an op needs all of them as Go memory.
+func (c *cpuTensor) restore() {
+	if c.reader == nil {
+		return
+	}
+	n := NumElements(c.shape)
+	var f32 []float32
+	var u16 []uint16
+	if c.dt == F32 {
+		f32 = make([]float32, n)
+	} else {
+		u16 = make([]uint16, n)
+	}
+	if err := c.reader.ReadHeld(c.held, 0, c.rows(), f32, u16); err != nil {
+		panic(fmt.Errorf("tensor: reading a held weight back: %w", err))
+	}
+	c.f32, c.u16, c.reader = f32, u16, nil
+}
+
+// heldRows returns rows [from, from+n) of a weight whose Go copy was freed,
+// read back from the engine, as a tensor of its dtype (F32 values or F16/BF16
+// bits) whose Go slices the callers read.
+func (c *cpuTensor) heldRows(from, n int) *cpuTensor {
+	r := &cpuTensor{shape: []int{n, c.cols()}, dt: c.dt}
+	if c.dt == F32 {
+		r.f32 = make([]float32, n*c.cols())
+	} else {
+		r.u16 = make([]uint16, n*c.cols())
+	}
+	if err := c.reader.ReadHeld(c.held, from, n, r.f32, r.u16); err != nil {
+		panic(fmt.Errorf("tensor: reading rows of a held weight: %w", err))
+	}
+	return r
 }

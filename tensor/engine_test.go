@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -111,5 +112,60 @@ func TestNewCPUWith(t *testing.T) {
 	}
 	if _, err := be.Read(out, 0, -1); err != nil {
 		t.Fatalf("the error was not forgotten: %v", err)
+	}
+}
+
+// readingEngine is a fakeEngine that gives its weights back (HeldReader).
+type readingEngine struct {
+	fakeEngine
+	reads int
+}
+
+func (f *readingEngine) CanReadHeld(EngineWeight) bool { return true }
+
+func (f *readingEngine) ReadHeld(h EngineWeight, from, n int, f32 []float32, u16 []uint16) error {
+	f.reads++
+	w := h.(*fakeWeight)
+	copy(f32, w.w[from*w.K:(from+n)*w.K])
+	return nil
+}
+
+// TestHeldReader: with an engine that reads its weights back, the CPU
+// backend frees a weight's Go copy once the engine holds it; Read and
+// Embedding read rows back from the engine, and an op that takes the weight
+// as an activation gets its Go copy restored.
+func TestHeldReader(t *testing.T) {
+	f := &readingEngine{}
+	be := NewCPUWith(f)
+	wv := []float32{1, 2, 3, 4, 5, 6} // (3,2)
+	w, _ := be.Upload([]int{3, 2}, F32, f32Bytes(wv))
+	x, _ := be.UploadF32([]int{1, 2}, []float32{1, 1})
+	out, _ := be.Zeros(1, 3)
+	be.MatMul(out, x, w, nil)
+	if c := ct(w); c.f32 != nil || c.reader == nil {
+		t.Fatalf("Go copy kept after Hold: %v", c.f32)
+	}
+	got, err := be.Read(w, 1, 2)
+	if err != nil || !slices.Equal(got, wv[2:]) || f.reads != 1 {
+		t.Fatalf("Read rows 1-2: %v, %v (reads %d)", got, err, f.reads)
+	}
+	emb, _ := be.Zeros(2, 2)
+	be.Embedding(emb, w, []int32{2, 0})
+	if got, _ = be.Read(emb, 0, -1); !slices.Equal(got, []float32{5, 6, 1, 2}) || f.reads != 3 {
+		t.Fatalf("Embedding: %v (reads %d)", got, f.reads)
+	}
+	// Add reads w as an activation: the Go copy comes back, for good.
+	sum, _ := be.Zeros(3, 2)
+	be.Add(sum, w, w)
+	if got, _ = be.Read(sum, 0, -1); !slices.Equal(got, []float32{2, 4, 6, 8, 10, 12}) || ct(w).reader != nil {
+		t.Fatalf("Add: %v (reader %v)", got, ct(w).reader)
+	}
+	reads := f.reads
+	if got, _ = be.Read(w, 0, -1); !slices.Equal(got, wv) || f.reads != reads {
+		t.Fatalf("Read after restore: %v (reads %d → %d)", got, reads, f.reads)
+	}
+	be.Free(w)
+	if f.released != 1 {
+		t.Fatalf("released %d", f.released)
 	}
 }

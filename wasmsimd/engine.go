@@ -45,3 +45,28 @@ func packPanels[E float32 | uint16](dst, w []E, N, K int) {
 		}
 	}
 }
+
+// finiteHalves says whether no f16 pattern in h is ±Inf or a NaN (all
+// exponent bits set).
+func finiteHalves(h []uint16) bool {
+	for _, v := range h {
+		if v&0x7c00 == 0x7c00 {
+			return false
+		}
+	}
+	return true
+}
+
+// unpackRows writes rows [from, from+n) of an (N,K) weight into dst (n·K
+// values) from its panels src, which start at panel from/8.
+func unpackRows[E float32 | uint16](dst, src []E, from, n, K int) {
+	p0 := from / 8
+	for r := 0; r < n; r++ {
+		row := from + r
+		base := (row/8-p0)*K*8 + row%8
+		d := dst[r*K : r*K+K]
+		for k := range d {
+			d[k] = src[base+k*8]
+		}
+	}
+}

@@ -25,7 +25,7 @@ const pageSize = 64 << 10
 // Like the CPU backend it is not safe for concurrent use.
 type Engine struct {
 	mem  js.Value
-	mm   [3]js.Value // mm_f32, mm_f16, mm_bf16
+	mm   [4]js.Value // mm_f32, mm_f16, mm_bf16, mm_f16fin
 	cvt  [3]js.Value // -, cvt_f16, cvt_bf16
 	u8   js.Value    // Uint8Array over mem.buffer (renewed after a grow)
 	size int         // bytes of memory
@@ -35,6 +35,9 @@ type Engine struct {
 
 	scratch block // x, out and one widened panel of the current call
 	stage   []byte
+
+	exports js.Value  // the module instance's exports
+	attn    attnState // attention (attention_js.go)
 
 	// WidenHalf makes Hold store f16 and bf16 weights widened to f32 (the
 	// module's own exact widening, once): twice the module memory, and
@@ -48,10 +51,11 @@ type block struct{ off, size int }
 
 // weight is a held weight.
 type weight struct {
-	b     block
-	d     dtype
-	N, K  int
-	freed bool
+	b       block
+	d       dtype
+	N, K    int
+	freed   bool
+	widened bool // f16/bf16 held as f32 (WidenHalf): ReadHeld cannot give the bits back
 }
 
 // Load compiles and instantiates the kernel module (asynchronously, as
@@ -85,13 +89,14 @@ func load(ctx context.Context) (*Engine, error) {
 
 // newEngine is an engine on the kernel module instance exports ex.
 func newEngine(ex js.Value) *Engine {
-	e := &Engine{mem: ex.Get("memory"), top: 16}
+	e := &Engine{mem: ex.Get("memory"), top: 16, exports: ex}
 	for d, n := range []string{"f32", "f16", "bf16"} {
 		e.mm[d] = ex.Get("mm_" + n)
 		if d > 0 {
 			e.cvt[d] = ex.Get("cvt_" + n)
 		}
 	}
+	e.mm[dF16Finite] = ex.Get("mm_f16fin")
 	e.refresh()
 	return e
 }
@@ -200,6 +205,9 @@ func (e *Engine) Hold(dt tensor.DType, N, K int, f32 []float32, u16 []uint16) (t
 		p := make([]uint16, n)
 		packPanels(p, u16, N, K)
 		src = bytesOf(p)
+		if d == dF16 && finiteHalves(u16) {
+			d = dF16Finite
+		}
 	}
 	if d != dF32 && e.WidenHalf {
 		return e.holdWidened(d, src, N, K)
@@ -226,9 +234,12 @@ func (e *Engine) holdWidened(d dtype, src []byte, N, K int) (tensor.EngineWeight
 		return nil, err
 	}
 	js.CopyBytesToJS(e.view(tmp.off, len(src)), src)
+	if d == dF16Finite {
+		d = dF16
+	}
 	e.cvt[d].Invoke(b.off, tmp.off, n)
 	e.release(tmp)
-	return &weight{b: b, d: dF32, N: N, K: K}, nil
+	return &weight{b: b, d: dF32, N: N, K: K, widened: true}, nil
 }
 
 // Release implements tensor.MatMulEngine.
@@ -300,4 +311,10 @@ func (e *Engine) widenBits(d dtype, src []uint16) ([]float32, error) {
 	out := make([]float32, n)
 	js.CopyBytesToGo(bytesOf(out), e.view(b.off+n*2, n*4))
 	return out[:len(src)], nil
+}
+
+// bytesAs views b (aligned, a whole number of E) as E values.
+func bytesAs[E float32 | uint16](b []byte) []E {
+	var z E
+	return unsafe.Slice((*E)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/int(unsafe.Sizeof(z)))
 }

@@ -16,7 +16,10 @@
 //	mm_f32(w, x, out, T, K, Np, scratch)   out (T, Np·8) = x (T,K) · wᵀ, w f32 panels
 //	mm_f16(w, x, out, T, K, Np, scratch)   the same with f16 panels
 //	mm_bf16(w, x, out, T, K, Np, scratch)  the same with bf16 panels
+//	mm_f16fin(w, x, out, T, K, Np, scratch)  mm_f16 for panels without ±Inf/NaN
 //	cvt_f16(dst, src, n), cvt_bf16(dst, src, n)  widen n (a multiple of 8) values to f32
+//	attn(q, k, v, out, sc, T, H, G, D, pos, window, scale)  causal attention over KV
+//	    caches in the module's memory (attention.go)
 //
 // scratch holds K·8 f32 (one widened panel): for T ≥ 2 the f16/bf16
 // kernels widen each panel once and run the f32 tiles on it.
@@ -29,12 +32,15 @@
 // gives normals and subnormals; Inf/NaN get the all-ones exponent before
 // the multiply (see widen8).
 //
+// The engine is a tensor.HeldReader: once it holds a weight the CPU
+// backend frees its Go copy, and reads rows back from the panels where it
+// needs them (Embedding of a tied table), so a weight's bytes live once.
+//
 // On several threads (threads.go) the same module runs over a shared
 // WebAssembly.Memory in the calling thread and Web Workers, a small driver
 // module splitting each product into kernel calls on fewer panels or
-// tokens. What it does not do yet: drop the Go copy of a held
-// weight — the CPU backend keeps it (Embedding reads tied tables from it),
-// so a held weight takes its bytes twice. Attention, norms and the
+// tokens. Attention runs in the module, on the calling thread, over
+// mirrors of the KV caches (tensor.AttentionEngine); norms, RoPE and the
 // elementwise ops stay in Go.
 package wasmsimd
 
@@ -54,6 +60,10 @@ const (
 	dF32 dtype = iota
 	dF16
 	dBF16
+	// dF16Finite is f16 panels without ±Inf or NaN (Hold checks): the
+	// matvec then widens without the Inf/NaN fix-up, 4 of its 17 vector
+	// ops per step. Its T ≥ 2 path widens with cvt_f16 like dF16's.
+	dF16Finite
 )
 
 func (d dtype) size() int32 {
@@ -63,7 +73,7 @@ func (d dtype) size() int32 {
 	return 2
 }
 
-func (d dtype) String() string { return [...]string{"f32", "f16", "bf16"}[d] }
+func (d dtype) String() string { return [...]string{"f32", "f16", "bf16", "f16fin"}[d] }
 
 // tileRows is how many x rows (tokens) one f32 tile computes at once:
 // 4 rows × 8 outputs is 8 accumulators, which with the 2 weight vectors and
@@ -114,20 +124,23 @@ func widen8(c *code, d dtype, k consts, h, lo, hi, w0, w1 uint32) {
 		c.set(w1)
 		return
 	}
-	// hi = (h >>s 3) & 0x8fff | ((h & 0x7fff) > 0x7bff) & 0x7000
+	// hi = (h >>s 3) & 0x8fff | ((h & 0x7fff) > 0x7bff) & 0x7000, the
+	// Inf/NaN term left out for finite panels (dF16Finite)
 	c.get(h)
 	c.i32c(3)
 	c.simd(vI16x8ShrS)
 	c.get(k.hi)
 	c.simd(vAnd)
-	c.get(h)
-	c.get(k.abs)
-	c.simd(vAnd)
-	c.get(k.max)
-	c.simd(vI16x8GtS)
-	c.get(k.exp)
-	c.simd(vAnd)
-	c.simd(vOr)
+	if d != dF16Finite {
+		c.get(h)
+		c.get(k.abs)
+		c.simd(vAnd)
+		c.get(k.max)
+		c.simd(vI16x8GtS)
+		c.get(k.exp)
+		c.simd(vAnd)
+		c.simd(vOr)
+	}
 	c.set(hi)
 	// lo = h << 13
 	c.get(h)
@@ -430,7 +443,11 @@ func Module() []byte {
 		cvt := emitCvt(&m, d)
 		t1 := emitTile(&m, d, 1)
 		emitMatMul(&m, d, cvt, t1, f32t1, f32t4)
+		if d == dF16 {
+			emitMatMul(&m, dF16Finite, cvt, emitTile(&m, dF16Finite, 1), f32t1, f32t4)
+		}
 	}
+	emitAttention(&m)
 	return m.bytes(minPages)
 }
 

@@ -87,3 +87,45 @@ func TestModuleHeader(t *testing.T) {
 		t.Fatal("Module differs between calls")
 	}
 }
+
+// TestUnpackRows: unpackRows reads back from packed panels exactly the rows
+// packPanels wrote, for row ranges that start and end inside panels.
+func TestUnpackRows(t *testing.T) {
+	const N, K = 21, 3
+	w := make([]float32, N*K)
+	for i := range w {
+		w[i] = float32(i) + 0.5
+	}
+	p := make([]float32, panels(N)*8*K)
+	packPanels(p, w, N, K)
+	for _, r := range [][2]int{{0, N}, {0, 1}, {7, 2}, {9, 12}, {20, 1}, {16, 5}} {
+		from, n := r[0], r[1]
+		got := make([]float32, n*K)
+		unpackRows(got, p[from/8*8*K:], from, n, K)
+		for i, v := range got {
+			if want := w[from*K+i]; v != want {
+				t.Fatalf("rows [%d,%d): value %d = %v, want %v", from, from+n, i, v, want)
+			}
+		}
+	}
+}
+
+// TestFiniteHalves: only patterns with every exponent bit set (±Inf, NaN)
+// make a weight non-finite.
+func TestFiniteHalves(t *testing.T) {
+	for _, c := range []struct {
+		h    []uint16
+		want bool
+	}{
+		{nil, true},
+		{[]uint16{0, 0x8000, 0x0001, 0x7bff, 0xfbff, 0x3c00}, true},
+		{[]uint16{0x3c00, 0x7c00}, false}, // +Inf
+		{[]uint16{0xfc00}, false},         // -Inf
+		{[]uint16{1, 0x7e00}, false},      // NaN
+		{[]uint16{0xfc01}, false},         // a signalling NaN
+	} {
+		if got := finiteHalves(c.h); got != c.want {
+			t.Errorf("finiteHalves(%#04x) = %v, want %v", c.h, got, c.want)
+		}
+	}
+}

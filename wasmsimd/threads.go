@@ -29,7 +29,7 @@ import (
 // C is a 128-byte control block, zero at first):
 //
 //	run(C, kind, w, x, out, T, K, Np, scratch, stride, mode, chunk, n, canWait, self)
-//	    publishes the job (kind 0/1/2: mm_f32/f16/bf16; mode 0: chunk panels
+//	    publishes the job (kind 0/1/2/3: mm_f32/f16/bf16/f16fin; mode 0: chunk panels
 //	    per chunk, T = 1; mode 1: chunk tokens per chunk; n chunks), runs
 //	    chunks until none is left (self = 0: none, the tests' way to make the
 //	    workers do all), then waits for the workers' (spinning on an atomic
@@ -62,12 +62,12 @@ const (
 // More plain opcodes the driver uses.
 const (
 	opDrop     = 0x1a
-	opSelect   = 0x1b
 	opI64Const = 0x42
 	opI32Eq    = 0x46
 	opI32Ne    = 0x47
-	opI32And   = 0x71
 )
+
+// (opSelect and opI32And are declared with the attention kernel's opcodes.)
 
 // atomic writes 0xFE op with the natural i32 alignment and offset off.
 func atomic(c *code, op uint32, off uint32) {
@@ -89,14 +89,14 @@ const jobFields = 13
 
 // driver function indices: the three imported kernels, then these.
 const (
-	fnMM     = 0 // mm_f32, mm_f16, mm_bf16: 0, 1, 2
-	fnChunk  = 3
-	fnRun    = 4
-	fnWork   = 5
-	nDriverF = 3
+	fnMM     = 0 // mm_f32, mm_f16, mm_bf16, mm_f16fin: 0, 1, 2, 3 (the dtype)
+	fnChunk  = 4
+	fnRun    = 5
+	fnWork   = 6
+	nDriverF = 4
 )
 
-// emitKernelCall calls mm_<kind> on the 7 locals args, kind a local 0..2.
+// emitKernelCall calls mm_<kind> on the 7 locals args, kind a local 0..3.
 func emitKernelCall(c *code, kind uint32, args [7]uint32) {
 	push := func(f uint32) {
 		for _, a := range args {
@@ -115,7 +115,14 @@ func emitKernelCall(c *code, kind uint32, args [7]uint32) {
 	c.b = append(c.b, opIf, blockVoid)
 	push(fnMM + 1)
 	c.op(opElse)
+	c.get(kind)
+	c.i32c(2)
+	c.op(opI32Eq)
+	c.b = append(c.b, opIf, blockVoid)
 	push(fnMM + 2)
+	c.op(opElse)
+	push(fnMM + 3)
+	c.end()
 	c.end()
 	c.end()
 }
@@ -430,7 +437,7 @@ func sharedLimits(b []byte, min uint32) []byte {
 }
 
 // DriverModule returns the driver module's bytes (see the top of the file).
-// It imports "k" "mm_f32", "mm_f16", "mm_bf16" and the shared memory "env"
+// It imports "k" "mm_f32", "mm_f16", "mm_bf16", "mm_f16fin" and the shared memory "env"
 // "memory".
 func DriverModule() []byte {
 	kern := []byte{0x60, 7, i32, i32, i32, i32, i32, i32, i32, 0}
@@ -445,7 +452,7 @@ func DriverModule() []byte {
 	}
 	var imports []byte
 	imports = uleb(imports, nDriverF+1)
-	for _, n := range []string{"mm_f32", "mm_f16", "mm_bf16"} {
+	for _, n := range []string{"mm_f32", "mm_f16", "mm_bf16", "mm_f16fin"} {
 		imports = name(name(imports, "k"), n)
 		imports = append(imports, 0x00, 0) // func of type 0
 	}

@@ -96,7 +96,7 @@ const start = (m) => {
   try {
     const env = { memory: m.memory };
     const k = new WebAssembly.Instance(m.kern, { env }).exports;
-    const d = new WebAssembly.Instance(m.drv, { env, k: { mm_f32: k.mm_f32, mm_f16: k.mm_f16, mm_bf16: k.mm_bf16 } }).exports;
+    const d = new WebAssembly.Instance(m.drv, { env, k: { mm_f32: k.mm_f32, mm_f16: k.mm_f16, mm_bf16: k.mm_bf16, mm_f16fin: k.mm_f16fin } }).exports;
     port.postMessage("ready");
     d.work(m.ctrl, m.id, m.spin);
   } catch (e) {
@@ -143,7 +143,7 @@ func loadThreads(ctx context.Context, n int) (*Engine, error) {
 		return nil, fmt.Errorf("wasmsimd: instantiating the shared kernel module: %w", err)
 	}
 	ex := ki.Get("exports")
-	k := js.ValueOf(map[string]any{"mm_f32": ex.Get("mm_f32"), "mm_f16": ex.Get("mm_f16"), "mm_bf16": ex.Get("mm_bf16")})
+	k := js.ValueOf(map[string]any{"mm_f32": ex.Get("mm_f32"), "mm_f16": ex.Get("mm_f16"), "mm_bf16": ex.Get("mm_bf16"), "mm_f16fin": ex.Get("mm_f16fin")})
 	di, err := promise.AwaitContext(ctx, jsWebAssembly.Call("instantiate", drv, js.ValueOf(map[string]any{"env": env, "k": k})))
 	if err != nil {
 		return nil, fmt.Errorf("wasmsimd: instantiating the driver module: %w", err)

@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"syscall/js"
 	"time"
 
 	"github.com/lamina-ml/lamina/model"
@@ -35,7 +36,9 @@ func main() {
 	minWork := flag.Int("min-work", wasmsimd.DefaultMinWork, "with -threads: the fewest multiply-adds a product needs to be split")
 	flag.IntVar(&wasmsimd.WorkerSpin, "spin", wasmsimd.WorkerSpin, "with -threads: how many times a worker polls for a job before it sleeps")
 	noCPU := flag.Bool("no-cpu", false, "leave out the plain Go wasm CPU backend (ratios are then against wasm-simd)")
+	simdOnly := flag.Bool("simd-only", false, "the same as -no-cpu (wasm-simd alone): for profiling it with node --cpu-prof")
 	flag.Parse()
+	*noCPU = *noCPU || *simdOnly
 	err := run(*dir, *promptLen, *newTokens, *rounds, *widen, *threads, *minWork, *noCPU)
 	if err == nil && *svg != "" {
 		err = runSVG(*svg, *rounds)
@@ -50,7 +53,11 @@ type runner struct {
 	name            string
 	sess            *model.Session
 	prefill, decode []float64 // tok/s per round
-	ids             []int32   // greedy output of the last round
+	// cpuPrefill and cpuDecode are tokens per CPU second (Node's
+	// process.cpuUsage): on a loaded machine they vary far less than
+	// the wall-clock figures, which count the time other processes run.
+	cpuPrefill, cpuDecode []float64
+	ids                   []int32 // greedy output of the last round
 }
 
 func run(dir string, promptLen, newTokens, rounds int, widen bool, threads, minWork int, noCPU bool) error {
@@ -130,16 +137,18 @@ func run(dir string, promptLen, newTokens, rounds int, widen bool, threads, minW
 		same = same && slices.Equal(rs[0].ids, r.ids)
 	}
 	fmt.Printf("model %s, prompt %d, decode %d, %d interleaved rounds (medians), greedy ids identical: %v\n", dir, promptLen, newTokens, rounds, same)
-	fmt.Printf("%-10s %14s %14s\n", "backend", "prefill tok/s", "decode tok/s")
+	fmt.Printf("%-10s %14s %14s %18s %18s\n", "backend", "prefill tok/s", "decode tok/s", "prefill tok/cpu-s", "decode tok/cpu-s")
 	for _, r := range rs {
-		fmt.Printf("%-10s %14.1f %14.1f\n", r.name, median(r.prefill), median(r.decode))
+		fmt.Printf("%-10s %14.1f %14.1f %18.1f %18.1f\n", r.name, median(r.prefill), median(r.decode), median(r.cpuPrefill), median(r.cpuDecode))
 	}
 	for _, r := range rs[1:] {
-		fmt.Printf("%-10s %13.2fx %13.2fx  (%s / %s)\n", "ratio", median(r.prefill)/median(rs[0].prefill), median(r.decode)/median(rs[0].decode), r.name, rs[0].name)
+		fmt.Printf("%-10s %13.2fx %13.2fx %17.2fx %17.2fx  (%s / %s)\n", "ratio", median(r.prefill)/median(rs[0].prefill), median(r.decode)/median(rs[0].decode),
+			median(r.cpuPrefill)/median(rs[0].cpuPrefill), median(r.cpuDecode)/median(rs[0].cpuDecode), r.name, rs[0].name)
 	}
 	if threads > 1 && !noCPU {
 		r, base := rs[len(rs)-1], rs[1]
-		fmt.Printf("%-10s %13.2fx %13.2fx  (%s / %s)\n", "ratio", median(r.prefill)/median(base.prefill), median(r.decode)/median(base.decode), r.name, base.name)
+		fmt.Printf("%-10s %13.2fx %13.2fx %17.2fx %17.2fx  (%s / %s)\n", "ratio", median(r.prefill)/median(base.prefill), median(r.decode)/median(base.decode),
+			median(r.cpuPrefill)/median(base.cpuPrefill), median(r.cpuDecode)/median(base.cpuDecode), r.name, base.name)
 	}
 	if !same {
 		return fmt.Errorf("greedy ids differ between the backends")
@@ -150,12 +159,12 @@ func run(dir string, promptLen, newTokens, rounds int, widen bool, threads, minW
 func (r *runner) once(prompt []int32, n int, record bool) error {
 	s := r.sess
 	s.Reset()
-	t0 := time.Now()
+	t0, c0 := time.Now(), cpuSeconds()
 	next, err := s.PrefillArgmax(prompt)
 	if err != nil {
 		return err
 	}
-	t1 := time.Now()
+	t1, c1 := time.Now(), cpuSeconds()
 	ids := []int32{next}
 	for i := 0; i < n; i++ {
 		if next, err = s.StepArgmax(next); err != nil {
@@ -163,10 +172,12 @@ func (r *runner) once(prompt []int32, n int, record bool) error {
 		}
 		ids = append(ids, next)
 	}
-	t2 := time.Now()
+	t2, c2 := time.Now(), cpuSeconds()
 	if record {
 		r.prefill = append(r.prefill, float64(len(prompt))/t1.Sub(t0).Seconds())
 		r.decode = append(r.decode, float64(n)/t2.Sub(t1).Seconds())
+		r.cpuPrefill = append(r.cpuPrefill, float64(len(prompt))/(c1-c0))
+		r.cpuDecode = append(r.cpuDecode, float64(n)/(c2-c1))
 		r.ids = ids
 	}
 	return nil
@@ -192,16 +203,18 @@ func runSVG(dir string, rounds int) error {
 	noise := svgmodel.Noise(1, ms[0].Config.Slots*ms[0].Config.Fields)
 	opts := svgmodel.Options{Prompt: "red heart"}
 	secs := make([][]float64, len(ms))
+	cpuSecs := make([][]float64, len(ms))
 	outs := make([][]float32, len(ms))
 	for i := -1; i < rounds; i++ { // round -1 warms up
 		for j, m := range ms {
-			t0 := time.Now()
+			t0, c0 := time.Now(), cpuSeconds()
 			out, err := m.Sample(context.Background(), noise, nil, nil, opts)
 			if err != nil {
 				return err
 			}
 			if i >= 0 {
 				secs[j] = append(secs[j], time.Since(t0).Seconds())
+				cpuSecs[j] = append(cpuSecs[j], cpuSeconds()-c0)
 				outs[j] = out
 			}
 		}
@@ -212,10 +225,21 @@ func runSVG(dir string, rounds int) error {
 	}
 	fmt.Printf("\nlayered-SVG model %s, %d steps, %d interleaved rounds (medians), max |sample difference| %.2g\n", dir, svgmodel.DefaultSteps, rounds, worst)
 	for j, be := range bes {
-		fmt.Printf("%-10s %10.2f s/sample\n", be.Name(), median(secs[j]))
+		fmt.Printf("%-10s %10.2f s/sample %10.2f cpu-s/sample\n", be.Name(), median(secs[j]), median(cpuSecs[j]))
 	}
-	fmt.Printf("%-10s %10.2fx faster\n", "ratio", median(secs[0])/median(secs[1]))
+	fmt.Printf("%-10s %10.2fx faster %10.2fx in cpu-s\n", "ratio", median(secs[0])/median(secs[1]), median(cpuSecs[0])/median(cpuSecs[1]))
 	return nil
+}
+
+// cpuSeconds is the process's user + system CPU time (Node's
+// process.cpuUsage), or NaN where there is no such call.
+func cpuSeconds() float64 {
+	p := js.Global().Get("process")
+	if p.IsUndefined() || p.Get("cpuUsage").IsUndefined() {
+		return math.NaN()
+	}
+	u := p.Call("cpuUsage")
+	return (u.Get("user").Float() + u.Get("system").Float()) / 1e6
 }
 
 func median(v []float64) float64 {

@@ -14,13 +14,14 @@
 # --threads N adds wasm-simd on N threads (workers over a shared memory; --min-work: the
 # fewest multiply-adds a product needs to be split; --spin: how many times a worker
 # polls for a job before it sleeps), --no-cpu leaves the plain backend out.
+# --simd-only is --no-cpu (to profile wasm-simd alone: see RESULTS.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 args=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--dir | --prompt-len | --new-tokens | --rounds | --svg | --threads | --min-work | --spin) args+=("-${1#--}" "$2"); shift 2 ;;
-	--widen | --no-cpu) args+=("-${1#--}"); shift ;;
+	--widen | --no-cpu | --simd-only) args+=("-${1#--}"); shift ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
