@@ -52,8 +52,6 @@ const R = {
     cmd: [goWasmExec, path.join(work, "..", "laminarun.wasm"), "-dir", hf, "-prompt", promptFile, "-backend", "wasm-simd", "-new-tokens", String(N)] },
   "tjs-wasm": { label: "transformers.js fp32, onnxruntime-web wasm, Node, 1 thread", ref: "lamina-wasm-simd", check: "logits", logits: true,
     cmd: [node, path.join(here, "transformersjs.mjs"), path.join(work, "onnx-model"), promptFile, "--ort", "wasm", ...np] },
-  "wllama": { label: "wllama f16 GGUF (llama.cpp wasm), Node, 1 thread", ref: "lamina-wasm-simd", check: "ids",
-    cmd: [node, path.join(here, "wllama.mjs"), path.join(work, "model-f16.gguf"), promptFile, ...np] },
 };
 const names = opt.runners ? opt.runners.split(",") : Object.keys(R);
 for (const n of names) if (!R[n]) throw new Error(`unknown runner ${n} (known: ${Object.keys(R).join(", ")})`);

@@ -21,7 +21,8 @@
 #   lamina-wasm-cpu   lamina's js/wasm build in Node, plain Go CPU backend
 #   lamina-wasm-simd  the same with the wasm-simd kernel module
 #   tjs-wasm          transformers.js 4.3.1, fp32 ONNX, onnxruntime-web's wasm backend in Node, 1 thread
-#   wllama            wllama 3.8.1 (llama.cpp compiled to wasm), F16 GGUF, in Node
+# wllama 3.8.1 is installed but has no runner yet: its build needs Memory64
+# and a Web Worker, so it runs in Chromium only (Node 20 has neither).
 #
 # Everything generated (model folder, GGUF and ONNX conversions, binaries)
 # goes to bench/peers/.work (delete it to redo). The npm packages are pinned

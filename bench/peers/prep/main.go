@@ -140,8 +140,11 @@ var smolLM2Config = map[string]any{
 }
 
 // writeRandomSmolLM2 writes an HF folder of SmolLM2-135M's shape with
-// seeded random f16 weights, scaled as model.NewRandom scales them (linear
-// weights uniform in ±1/sqrt(K), embeddings in ±1, norms near 1), and
+// seeded random f16 weights: linear weights uniform in ±1/sqrt(K) and norms
+// near 1 as model.NewRandom makes them, but the (tied) embedding uniform in
+// ±0.2 rather than ±1, so that the logits spread over a few units instead
+// of a hundred (with ±1 one token takes all the probability and greedy
+// decoding repeats it, which makes a weak check of the conversions), and
 // lamina-brown-20m's tokenizer.json (4096 tokens: the exporter names the
 // remaining ids [PADn]; the benchmark feeds token ids, never text).
 func writeRandomSmolLM2(dir string) error {
@@ -178,7 +181,7 @@ func writeRandomSmolLM2(dir string) error {
 		ts = append(ts, model.SafetensorsTensor{Name: name, DType: "F16", Shape: shape, Data: b})
 	}
 	lin := func(name string, n, k int) { add(name, []int{n, k}, 0, 1/math.Sqrt(float64(k))) }
-	add("model.embed_tokens.weight", []int{V, C}, 0, 1)
+	add("model.embed_tokens.weight", []int{V, C}, 0, 0.2)
 	for l := 0; l < L; l++ {
 		p := fmt.Sprintf("model.layers.%d.", l)
 		add(p+"input_layernorm.weight", []int{C}, 1, 0.1)
