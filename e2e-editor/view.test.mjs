@@ -280,7 +280,7 @@ describe('editor on a phone: folding the sheet', { timeout: TIMEOUT }, () => {
 });
 
 describe('editor session', { timeout: TIMEOUT }, () => {
-  it('reload restores the prompt, the seed and the undo history', async () => {
+  it('reload restores the prompt, the seed, the undo history and the zoom and pan', async () => {
     const page = await openEditor();
     await load(page, SHAPES);
     const imported = await getSVG(page);
@@ -291,8 +291,27 @@ describe('editor session', { timeout: TIMEOUT }, () => {
     await page.keyboard.press('ArrowDown');
     const edited = await getSVG(page);
     assert.notEqual(edited, imported);
+    // Zoom to 200 % with the bar and pan with the wheel; the session saves the camera once
+    // the view stops moving.
+    await page.getByTestId('zoom-in').click();
+    await page.getByTestId('zoom-in').click();
+    await page.waitForFunction(() => Math.abs(window.laminaEditor.state().zoom - 2) < 1e-6, null, { timeout: 10_000 });
+    const p0 = await layerPoint(page, 1);
+    await page.mouse.move(640, 400);
+    await page.mouse.wheel(60, 40);
+    await page.waitForFunction((x) => Math.abs(window.laminaEditor.layerPoint(1).x - x) > 1, p0.x, { timeout: 10_000 });
+    const cam = (await state(page)).camera;
+    const seen = await layerPoint(page, 1);
+    await page.waitForFunction((z) => JSON.parse(localStorage.getItem('lamina.editor.session.v1') || '{}').camera?.zoom === z &&
+      JSON.parse(localStorage.getItem('lamina.editor.session.v1')).camera.x === window.laminaEditor.state().camera.x, cam.zoom, { timeout: 10_000 });
     await page.reload();
     await page.evaluate(() => window.laminaEditor.ready);
+    await presented(page);
+    assert.deepEqual((await state(page)).camera, cam, 'the camera');
+    assert.equal(await zoomText(page), '200%');
+    const back = await layerPoint(page, 1);
+    assert.ok(close(back.x, seen.x, 0.5) && close(back.y, seen.y, 0.5), `layer 1 at ${JSON.stringify(back)} after the reload, ${JSON.stringify(seen)} before`);
+    await page.screenshot({ path: join(OUT, 'session-restored.png') });
     assert.equal(await page.getByTestId('prompt').inputValue(), 'blue star');
     assert.equal(await page.inputValue('#seed'), '77');
     assert.equal(await getSVG(page), edited, 'the drawing');

@@ -42,6 +42,13 @@ async function openEditor(query = '') {
 const state = (page) => page.evaluate(() => window.laminaEditor.state());
 const idle = (page) => page.waitForFunction(() => !window.laminaEditor.state().busy, null, { timeout: TIMEOUT });
 
+// presented waits until the canvas shows the current document, and a few frames more (the
+// browser shows a changed canvas at its next frames).
+async function presented(page) {
+  await page.waitForFunction(() => { const s = window.laminaEditor.state(); return s.drawn === s.revision; }, null, { timeout: TIMEOUT });
+  await page.evaluate(() => new Promise((r) => { let n = 6; const f = () => (--n ? requestAnimationFrame(f) : r()); requestAnimationFrame(f); }));
+}
+
 // watch starts recording on the page: timer gaps, long tasks, and what the controls show at
 // each tick (the status line's "step k of n", Generate's label, which buttons are disabled,
 // the revision the canvas shows). stopWatch returns the record.
@@ -71,6 +78,17 @@ function watch(page) {
         w.busyControls.push(Object.fromEntries(ids.map((id) => [id, document.getElementById(id)?.disabled ?? null])));
       }
     }, 20);
+    // The moment the last step shows ("step n of n"): from there on, the page takes the
+    // finished drawing (parses it, builds the panels, draws it), and its tasks are the
+    // finish's. (A MutationObserver runs in the task that changed the status line.)
+    const status = document.querySelector('[data-testid=status]') || document.getElementById('status');
+    if (status) {
+      w.mutations = new MutationObserver(() => {
+        const m = /step (\d+) of (\d+)/.exec(status.textContent);
+        if (m && m[1] === m[2]) w.lastStep ??= performance.now();
+      });
+      w.mutations.observe(status, { childList: true, characterData: true, subtree: true });
+    }
     if (PerformanceObserver.supportedEntryTypes?.includes('longtask')) {
       w.observer = new PerformanceObserver((l) => { for (const e of l.getEntries()) w.long.push([e.startTime, e.duration]); });
       w.observer.observe({ type: 'longtask' });
@@ -84,6 +102,7 @@ function stopWatch(page) {
     const w = window.__watch;
     clearInterval(w.timer);
     w.observer?.disconnect();
+    w.mutations?.disconnect();
     const during = w.gaps.filter(([, b]) => b).map(([g]) => g);
     const end = w.busyEnd ?? Infinity;
     return {
@@ -91,6 +110,7 @@ function stopWatch(page) {
       maxGapAll: Math.max(0, ...w.gaps.map(([g]) => g)),
       long: w.long.filter(([t]) => t < end).map(([, d]) => d), longAfter: w.long.filter(([t]) => t >= end).map(([, d]) => d), hasLongTask: !!w.hasLongTask, statuses: [...w.statuses], labels: [...w.labels],
       revisions: w.revisions.size, estimates: w.estimates.size, busyControls: w.busyControls,
+      finish: w.lastStep === undefined ? null : w.long.filter(([t, d]) => t + d > w.lastStep).map(([, d]) => d),
     };
   });
 }
@@ -100,7 +120,8 @@ function stopWatch(page) {
 function report(name, r) {
   const longest = (l) => Math.round(Math.max(0, ...l));
   const lt = r.hasLongTask ? `${r.long.length} long tasks (> 50 ms), longest ${longest(r.long)} ms` : 'no longtask observer';
-  const after = r.hasLongTask ? `; after it: longest gap ${Math.round(r.maxGapAll)} ms, ${r.longAfter.length} long tasks, longest ${longest(r.longAfter)} ms` : '';
+  const after = r.hasLongTask ? `; after it: longest gap ${Math.round(r.maxGapAll)} ms, ${r.longAfter.length} long tasks, longest ${longest(r.longAfter)} ms` +
+    (r.finish ? `; from the last step to the drawing on screen: ${r.finish.length} long tasks, longest ${longest(r.finish)} ms` : '') : '';
   console.log(`# ${name}: during the run ${Math.round(r.ms)} ms, ${r.ticks} ticks of 20 ms, longest gap ${Math.round(r.maxGap)} ms, ${lt}${after}`);
 }
 
@@ -126,6 +147,7 @@ describe('editor draws in a worker', { timeout: TIMEOUT * 3 }, () => {
     await page.getByTestId('generate').click();
     await page.waitForFunction(() => window.laminaEditor.busy, null, { timeout: 10_000 });
     await idle(page);
+    await presented(page);
     const r = await stopWatch(page);
     report('editor generation (worker)', r);
     assert.equal(s0.drawer, 'worker', s0.status);

@@ -308,6 +308,7 @@ func (e *Editor) forSelected(label string, f func(l *Layer)) error {
 				f(&d.Layers[i])
 			}
 		}
+		d.renameFollowing(e.Doc)
 		return nil
 	})
 }

@@ -180,9 +180,10 @@ var editLabels = map[EditKind]string{
 }
 
 // Edit runs a model edit as one undo step. Layers the edit keeps are left exactly as they
-// are (their transform, name and flags too); a regenerated layer keeps its name, flags and
-// place in paint order and gets the model's geometry and color with an identity transform;
-// a recolored one keeps its geometry and transform; added layers go on top. add is the
+// are (their transform, name and flags too); a regenerated layer keeps its flags and place
+// in paint order and gets the model's geometry and color with an identity transform; a
+// recolored one keeps its geometry and transform; added layers go on top. A changed layer
+// keeps a name the user gave it; an automatic one follows its new look (renameFollowing). add is the
 // number of layers for EditAddLayers.
 func (e *Editor) Edit(ctx context.Context, m Drawer, kind EditKind, add int, o DrawOptions, onStep func(step, steps int)) error {
 	n := len(e.Doc.Layers)
@@ -251,6 +252,7 @@ func (e *Editor) Edit(ctx context.Context, m Drawer, kind EditKind, add int, o D
 			d.Layers = append(d.Layers, nl)
 			added = append(added, nl.ID)
 		}
+		d.renameFollowing(before)
 		return nil
 	})
 	if err == nil && len(added) > 0 {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/lamina-ml/lamina/vector"
 )
@@ -268,4 +269,56 @@ func uniqueName(base string, names map[string]bool) string {
 			return s
 		}
 	}
+}
+
+// isAutoName reports whether name is the one the editor would give l (DescribeLayer),
+// possibly numbered by uniqueName ("red circle 2"): a name the user did not type.
+func isAutoName(name string, l *Layer, vb [4]float64) bool {
+	base := DescribeLayer(l, vb)
+	if name == base {
+		return true
+	}
+	rest, ok := strings.CutPrefix(name, base+" ")
+	if !ok {
+		return false
+	}
+	n, err := strconv.Atoi(rest)
+	return err == nil && n >= 2 && strconv.Itoa(n) == rest
+}
+
+// renameFollowing gives each layer of d that an edit repainted or reshaped (its colour,
+// outline or fill rule differ from the layer of its ID in old) a fresh automatic name when
+// its old one was automatic: a recolored "red circle" becomes "blue circle", while a name
+// the user typed stays. Moves and resizes keep the name.
+func (d *Document) renameFollowing(old *Document) {
+	prev := make(map[int]*Layer, len(old.Layers))
+	for i := range old.Layers {
+		prev[old.Layers[i].ID] = &old.Layers[i]
+	}
+	var names map[string]bool
+	for i := range d.Layers {
+		l := &d.Layers[i]
+		p := prev[l.ID]
+		if p == nil || !lookChanged(p, l) || !isAutoName(l.Name, p, old.ViewBox) {
+			continue
+		}
+		if names == nil {
+			names = d.names()
+		}
+		delete(names, l.Name)
+		l.Name = uniqueName(DescribeLayer(l, d.ViewBox), names)
+		names[l.Name] = true
+	}
+}
+
+// lookChanged reports whether b paints differently from a in what DescribeLayer reads: the
+// colour (not its opacity), the outline or the fill rule.
+func lookChanged(a, b *Layer) bool {
+	if a.Fill.R != b.Fill.R || a.Fill.G != b.Fill.G || a.Fill.B != b.Fill.B || a.EvenOdd != b.EvenOdd {
+		return true
+	}
+	if len(a.Subpaths) != len(b.Subpaths) {
+		return true
+	}
+	return len(a.Subpaths) > 0 && &a.Subpaths[0] != &b.Subpaths[0]
 }

@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -137,5 +139,96 @@ func TestThumbnailFramesTheLayer(t *testing.T) {
 	_ = e.Nudge(5, 0)
 	if moved := e.Doc.ThumbBox(1); math.Abs(moved[0]-vb[0]-5) > geomTol {
 		t.Errorf("frame after a 5-unit move %v, before %v", moved, vb)
+	}
+}
+
+// recolorDrawer recolors every layer it may change blue (the model's Recolor, for the
+// bookkeeping of names).
+type recolorDrawer struct{ stubDrawer }
+
+func (recolorDrawer) Edit(_ context.Context, d *vector.Document, o EditOptions) (*vector.Document, error) {
+	keep := map[int]bool{}
+	for _, k := range o.Keep {
+		keep[k] = true
+	}
+	out := &vector.Document{ViewBox: d.ViewBox, Layers: append([]vector.Layer(nil), d.Layers...)}
+	for i := range out.Layers {
+		if !keep[i] {
+			out.Layers[i].Fill = vector.RGBA{B: 1, A: 1}
+		}
+	}
+	return out, nil
+}
+
+// TestAutoNamesFollowTheColour: an automatic name ("red circle") follows a fill change and
+// the model's Recolor, numbered against the other layers; a name the user typed stays, and
+// undo brings the old name back.
+func TestAutoNamesFollowTheColour(t *testing.T) {
+	e := loadShapes(t) // blue rectangle, red circle, green triangle
+	names := func() []string {
+		var s []string
+		for _, l := range e.Doc.Layers {
+			s = append(s, l.Name)
+		}
+		return s
+	}
+	e.Select(id(e, 1), SelectReplace)
+	if err := e.SetFill(hex(t, "#22c55e")); err != nil {
+		t.Fatal(err)
+	}
+	if got := names()[1]; got != "green circle" {
+		t.Errorf("after a green fill: %q", got)
+	}
+	if err := e.SetOpacity(0.5); err != nil || names()[1] != "green circle" {
+		t.Errorf("opacity renamed it: %q (%v)", names()[1], err)
+	}
+	e.Undo()
+	e.Undo()
+	if got := names()[1]; got != "red circle" {
+		t.Errorf("after undo: %q", got)
+	}
+	// A typed name stays; a numbered automatic one follows, renumbered against the others.
+	if err := e.Rename(id(e, 2), "Leaf"); err != nil {
+		t.Fatal(err)
+	}
+	e.Select(id(e, 2), SelectReplace)
+	_ = e.SetFill(hex(t, "red"))
+	if got := names()[2]; got != "Leaf" {
+		t.Errorf("a typed name changed to %q", got)
+	}
+	e.Deselect()
+	if err := e.Edit(context.Background(), recolorDrawer{}, EditRecolor, 0, DrawOptions{Prompt: "x", Steps: 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := names(), []string{"blue rectangle", "blue circle", "Leaf"}; !slices.Equal(got, want) {
+		t.Errorf("after Recolor: %q, want %q", got, want)
+	}
+	d, err := ImportSVG([]byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 36 36">` +
+		`<circle cx="10" cy="10" r="6" fill="red"/><circle cx="26" cy="26" r="6" fill="blue"/><circle cx="26" cy="10" r="6" fill="red"/></svg>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = e.Load(d, "Import")
+	e.Select(id(e, 2), SelectReplace) // "red circle 2"
+	_ = e.SetFill(hex(t, "blue"))
+	if got, want := names(), []string{"red circle", "blue circle", "blue circle 2"}; !slices.Equal(got, want) {
+		t.Errorf("a numbered name recolored: %q, want %q", got, want)
+	}
+	// A move is no new look: the name stays even where the shape would now read otherwise.
+	_ = e.Nudge(3, 0)
+	if got := names()[2]; got != "blue circle 2" {
+		t.Errorf("after a move: %q", got)
+	}
+}
+
+func TestIsAutoName(t *testing.T) {
+	e := loadShapes(t)
+	l := &e.Doc.Layers[1]
+	vb := e.Doc.ViewBox
+	for name, want := range map[string]bool{"red circle": true, "red circle 2": true, "red circle 12": true,
+		"red circle 1": false, "red circle 02": false, "red circle x": false, "Red circle": false, "red circle copy": false, "circle": false} {
+		if got := isAutoName(name, l, vb); got != want {
+			t.Errorf("isAutoName(%q) = %v", name, got)
+		}
 	}
 }

@@ -3,13 +3,14 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 
 	"github.com/lamina-ml/lamina/vector"
 )
 
 // A session is what the editor keeps across reloads: the document and its selection, the
-// undo and redo history (bounded), and the draw settings (the prompt box and its
-// neighbours, as the user typed them).
+// undo and redo history (bounded), the draw settings (the prompt box and its neighbours, as
+// the user typed them) and the camera (zoom and pan).
 const (
 	sessionVersion = 1
 	// maxSessionSteps bounds each of the saved undo and redo stacks (the newest steps are
@@ -40,6 +41,21 @@ type savedSession struct {
 	Undo     []savedStep       `json:"undo,omitempty"`
 	Redo     []savedStep       `json:"redo,omitempty"`
 	Settings map[string]string `json:"settings,omitempty"`
+	Camera   *savedCamera      `json:"camera,omitempty"`
+}
+
+// savedCamera is a Camera; absent for the zero Camera (the artboard's fit).
+type savedCamera struct {
+	Zoom float64 `json:"zoom"`
+	X    float64 `json:"x"`
+	Y    float64 `json:"y"`
+}
+
+// Session is what RestoreSession gives back besides the editor's own state: the draw
+// settings and the camera the session was saved with.
+type Session struct {
+	Settings map[string]string
+	Camera   Camera
 }
 
 // SessionEncoder writes sessions, remembering the path data of outlines it has written:
@@ -70,9 +86,10 @@ func (enc *SessionEncoder) pathData(subs []vector.Subpath, used map[pathKey]stri
 	return s
 }
 
-// MarshalSession is the saved form of e's session with settings: at most maxSessionSteps
-// undo and redo steps each, fewer when needed to stay under maxSessionBytes.
-func (enc *SessionEncoder) MarshalSession(e *Editor, settings map[string]string) []byte {
+// MarshalSession is the saved form of e's session with settings and the camera cam: at
+// most maxSessionSteps undo and redo steps each, fewer when needed to stay under
+// maxSessionBytes.
+func (enc *SessionEncoder) MarshalSession(e *Editor, settings map[string]string, cam Camera) []byte {
 	undo, redo := e.undo, e.redo
 	if e.gesture != nil { // mid-drag: save the document as the drag began
 		undo = append(undo[:len(undo):len(undo)], e.gesture.before)
@@ -87,6 +104,9 @@ func (enc *SessionEncoder) MarshalSession(e *Editor, settings map[string]string)
 		used := map[pathKey]string{}
 		index := map[string]int{}
 		s := savedSession{Version: sessionVersion, Settings: settings}
+		if cam != (Camera{}) {
+			s.Camera = &savedCamera{Zoom: cam.Zoom, X: cam.Center.X, Y: cam.Center.Y}
+		}
 		step := func(sn snapshot) savedStep {
 			st := savedStep{Label: sn.label, Sel: sn.sel, Doc: marshalSaved(sn.doc, func(subs []vector.Subpath) (string, int) {
 				d := enc.pathData(subs, used)
@@ -123,8 +143,21 @@ func (enc *SessionEncoder) MarshalSession(e *Editor, settings map[string]string)
 }
 
 // RestoreSession replaces e's document, selection and history with a saved session's and
-// returns its settings. Every problem is an error wrapping ErrAutosave; e is unchanged then.
-func (e *Editor) RestoreSession(data []byte) (map[string]string, error) {
+// returns its settings and camera. Every problem is an error wrapping ErrAutosave; e is
+// unchanged then.
+func (e *Editor) RestoreSession(data []byte) (Session, error) {
+	s, err := e.restoreSession(data)
+	if err != nil {
+		return Session{}, err
+	}
+	out := Session{Settings: s.Settings}
+	if c := s.Camera; c != nil {
+		out.Camera = Camera{Zoom: c.Zoom, Center: vector.Point{X: c.X, Y: c.Y}}
+	}
+	return out, nil
+}
+
+func (e *Editor) restoreSession(data []byte) (*savedSession, error) {
 	if len(data) > maxSavedBytes {
 		return nil, fmt.Errorf("%w: %d bytes exceeds %d", ErrAutosave, len(data), maxSavedBytes)
 	}
@@ -144,6 +177,12 @@ func (e *Editor) RestoreSession(data []byte) (map[string]string, error) {
 	for k, v := range s.Settings {
 		if len(k) > maxSettingKey || len(v) > maxSettingBytes {
 			return nil, fmt.Errorf("%w: setting %.64q too long", ErrAutosave, k)
+		}
+	}
+	if c := s.Camera; c != nil {
+		// JSON has no NaN or infinities, but a huge center would overflow the view's math.
+		if !(c.Zoom >= minZoom && c.Zoom <= maxZoom) || !(math.Abs(c.X) <= maxCameraCoord && math.Abs(c.Y) <= maxCameraCoord) {
+			return nil, fmt.Errorf("%w: camera zoom %v at (%v, %v) out of range", ErrAutosave, c.Zoom, c.X, c.Y)
 		}
 	}
 	parsed := make([][]vector.Subpath, len(s.Paths))
@@ -194,5 +233,8 @@ func (e *Editor) RestoreSession(data []byte) (map[string]string, error) {
 	e.cancelGesture()
 	e.restore(cur)
 	e.undo, e.redo = undo, redo
-	return s.Settings, nil
+	return &s, nil
 }
+
+// maxCameraCoord bounds a saved camera's center, in user units.
+const maxCameraCoord = 1e9

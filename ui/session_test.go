@@ -36,12 +36,17 @@ func TestSessionRoundTrip(t *testing.T) {
 	e.Select(id(e, 1), SelectReplace)
 	settings := map[string]string{"prompt": "blue star", "seed": "42", "steps": "12", "cfg": "2.5"}
 	var enc SessionEncoder
-	data := enc.MarshalSession(e, settings)
+	cam := Camera{Zoom: 2.5, Center: vector.Point{X: 30.25, Y: -4.5}}
+	data := enc.MarshalSession(e, settings, cam)
 
 	r := New()
-	got, err := r.RestoreSession(data)
+	sess, err := r.RestoreSession(data)
 	if err != nil {
 		t.Fatal(err)
+	}
+	got := sess.Settings
+	if sess.Camera != cam {
+		t.Errorf("camera %+v, want %+v", sess.Camera, cam)
 	}
 	if len(got) != len(settings) {
 		t.Errorf("settings %v, want %v", got, settings)
@@ -86,7 +91,7 @@ func TestSessionKeepsTheNewestSteps(t *testing.T) {
 		after = append(after, string(e.Doc.SVG()))
 	}
 	var enc SessionEncoder
-	data := enc.MarshalSession(e, nil)
+	data := enc.MarshalSession(e, nil, Camera{})
 	r := New()
 	if _, err := r.RestoreSession(data); err != nil {
 		t.Fatal(err)
@@ -111,7 +116,7 @@ func TestSessionKeepsTheNewestSteps(t *testing.T) {
 	}
 	t.Logf("session with %d steps: %d bytes; one document %d bytes", maxSessionSteps, len(data), len(MarshalDocument(e.Doc)))
 	// A second save reuses the formatted outlines and writes the same bytes.
-	if again := enc.MarshalSession(e, nil); !bytes.Equal(again, data) {
+	if again := enc.MarshalSession(e, nil, Camera{}); !bytes.Equal(again, data) {
 		t.Error("a second save differs")
 	}
 }
@@ -138,7 +143,7 @@ func TestSessionSizeCap(t *testing.T) {
 		}
 	}
 	var enc SessionEncoder
-	data := enc.MarshalSession(e, nil)
+	data := enc.MarshalSession(e, nil, Camera{})
 	if len(data) > maxSessionBytes {
 		t.Fatalf("session %d bytes, cap %d", len(data), maxSessionBytes)
 	}
@@ -161,7 +166,7 @@ func TestSessionSizeCap(t *testing.T) {
 
 func TestSessionBadInput(t *testing.T) {
 	var enc SessionEncoder
-	good := string(enc.MarshalSession(loadShapes(t), map[string]string{"prompt": "x"}))
+	good := string(enc.MarshalSession(loadShapes(t), map[string]string{"prompt": "x"}, Camera{Zoom: 2, Center: vector.Point{X: 1, Y: 2}}))
 	for _, tc := range []struct{ name, data string }{
 		{"not json", "{"},
 		{"version", strings.Replace(good, `"version":1,"paths"`, `"version":9,"paths"`, 1)},
@@ -170,6 +175,10 @@ func TestSessionBadInput(t *testing.T) {
 		{"settings", `{"version":1,"paths":[],"current":{"doc":{"version":1,"viewBox":[0,0,1,1],"layers":[]}},"settings":{` +
 			strings.Repeat(`"a":"b",`, 0) + `"k":"` + strings.Repeat("v", maxSettingBytes+1) + `"}}`},
 		{"too big", good + strings.Repeat(" ", maxSavedBytes)},
+		{"zoom 0", strings.Replace(good, `"zoom":2,`, `"zoom":0,`, 1)},
+		{"zoom too far", strings.Replace(good, `"zoom":2,`, `"zoom":1e6,`, 1)},
+		{"camera far away", strings.Replace(good, `"x":1,`, `"x":1e300,`, 1)},
+		{"camera not an object", strings.Replace(good, `"camera":{`, `"camera":[{`, 1)},
 	} {
 		e := loadShapes(t)
 		before := string(e.Doc.SVG())
@@ -193,7 +202,7 @@ func FuzzRestoreSession(f *testing.F) {
 		_ = e.Nudge(1, 1)
 		e.Undo()
 	}
-	f.Add(enc.MarshalSession(e, map[string]string{"prompt": "red heart"}))
+	f.Add(enc.MarshalSession(e, map[string]string{"prompt": "red heart"}, Camera{Zoom: 3, Center: vector.Point{X: 18, Y: 9}}))
 	f.Add([]byte(`{"version":1,"paths":["M0 0H1V1Z"],"current":{"doc":{"version":1,"viewBox":[0,0,36,36],"layers":[{"id":1,"fill":"#000","opacity":1,"transform":[1,0,0,1,0,0],"p":1}]}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e := New()
@@ -203,8 +212,10 @@ func FuzzRestoreSession(f *testing.F) {
 		}
 		var enc SessionEncoder
 		r := New()
-		if _, err := r.RestoreSession(enc.MarshalSession(e, s)); err != nil {
+		if s2, err := r.RestoreSession(enc.MarshalSession(e, s.Settings, s.Camera)); err != nil {
 			t.Fatalf("re-restoring: %v", err)
+		} else if s2.Camera != s.Camera {
+			t.Fatalf("camera %+v came back as %+v", s.Camera, s2.Camera)
 		}
 		if !bytes.Equal(r.Doc.SVG(), e.Doc.SVG()) {
 			t.Fatal("round trip changed the drawing")

@@ -105,6 +105,11 @@ func (a *app) exposeAPI() {
 		o.Set("renderer", a.renderer)
 		v := a.view(0, 0)
 		o.Set("zoom", v.ZoomLevel(a.e.Doc.ViewBox))
+		cam := jsGlobal.Get("Object").New() // the camera as set (zoom 0: the artboard's fit)
+		cam.Set("zoom", a.cam.Zoom)
+		cam.Set("x", a.cam.Center.X)
+		cam.Set("y", a.cam.Center.Y)
+		o.Set("camera", cam)
 		o.Set("handlesOnStage", a.e.HandlesOnStage(v))
 		return o
 	})

@@ -65,8 +65,9 @@ func (a *app) runBench(req *benchReq, w, h int) {
 			rp.vs, rp.is = v.tessellate(layers[i].Subpaths, rp.vs[:0], rp.is[:0])
 		}
 	})
-	timeit("raster", func(int) { rp.raster(target, dl, layers, 1) })
-	timeit("raster_preview", func(int) { rp.raster(target, dl, layers, previewScale) })
+	// (rp.cache = nil: the composite from scratch, as a new drawing or a moved layer has it)
+	timeit("raster", func(int) { rp.cache = nil; rp.raster(target, dl, layers, 1, 0) })
+	timeit("raster_preview", func(int) { rp.cache = nil; rp.raster(target, dl, layers, previewScale, 0) })
 	timeit("vector_cold", func(int) { v.reset(); v.drawLayers(target, dl, layers, supersample, false) })
 	timeit("vector_warm", func(int) { v.drawLayers(target, dl, layers, supersample, false) })
 	// A drag of the top layer: the layers below come from the composite, the top layer's

@@ -199,3 +199,22 @@ func newPromise(f func() (any, error)) js.Value {
 		return jsGlobal.Get("Error").New(err.Error())
 	})
 }
+
+// span starts a timed span of the page's work, ended by calling what it returns: with
+// ?debug=1 each span is a performance.measure (it shows in a Chromium trace and the
+// Performance panel) and a console line "span NAME MS"; otherwise it costs nothing.
+func span(name string) func() {
+	if !debug {
+		return func() {}
+	}
+	perf := jsGlobal.Get("performance")
+	t0 := perf.Call("now").Float()
+	return func() {
+		t1 := perf.Call("now").Float()
+		o := jsGlobal.Get("Object").New()
+		o.Set("start", t0)
+		o.Set("end", t1)
+		perf.Call("measure", name, o)
+		jsGlobal.Get("console").Call("log", fmt.Sprintf("span %s %.1f", name, t1-t0))
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
 	ebvector "github.com/hajimehoshi/ebiten/v2/vector"
@@ -42,7 +43,7 @@ type replayer struct {
 	pts    []vector.Point
 	layers *ebiten.Image
 	pix    []byte
-	acc    []float32
+	cache  []*rasterCache // per run of layer ops in a frame (renderRaster)
 	// Scale is the resolution of the layer raster relative to the canvas (renderRaster).
 	Scale float64
 	// Mode chooses how layers are drawn; Live says a gesture is in progress.
@@ -80,6 +81,7 @@ func (r *replayer) replay(dst *ebiten.Image, dl *ui.DisplayList) {
 	dst.Fill(nrgba(dl.Background))
 	ops := dl.Ops
 	r.vs, r.is = r.vs[:0], r.is[:0]
+	group := 0
 	for i := 0; i < len(ops); {
 		if ops[i].Kind == ui.OpFill && !ops[i].Convex {
 			r.flushChrome(dst)
@@ -88,7 +90,8 @@ func (r *replayer) replay(dst *ebiten.Image, dl *ui.DisplayList) {
 				j++
 			}
 			if r.Mode == renderRaster {
-				r.raster(dst, dl, ops[i:j], r.Scale)
+				r.raster(dst, dl, ops[i:j], r.Scale, group)
+				group++
 			} else {
 				ss := supersample
 				if r.Scale < 1 {
@@ -111,63 +114,18 @@ const chromeBatch = maxVertices - 4096
 
 // raster composites fill ops on the CPU over the part of the canvas they cover, at scale
 // (1 = device pixels; the denoising preview uses less), and draws the result onto dst.
-// Each layer's coverage is computed over its own bounding box only.
-func (r *replayer) raster(dst *ebiten.Image, dl *ui.DisplayList, ops []ui.Op, scale float64) {
-	type box struct{ x0, y0, x1, y1 int }
-	bounds := func(subs []vector.Subpath) box {
-		x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
-		for _, sp := range subs {
-			x0, y0 = math.Min(x0, sp.Start.X), math.Min(y0, sp.Start.Y)
-			x1, y1 = math.Max(x1, sp.Start.X), math.Max(y1, sp.Start.Y)
-			for _, sg := range sp.Segs {
-				for _, p := range [3]vector.Point{sg.C1, sg.C2, sg.P} {
-					x0, y0 = math.Min(x0, p.X), math.Min(y0, p.Y)
-					x1, y1 = math.Max(x1, p.X), math.Max(y1, p.Y)
-				}
-			}
-		}
-		W, H := float64(dl.W)*scale, float64(dl.H)*scale
-		return box{int(math.Max(0, math.Floor(x0*scale))), int(math.Max(0, math.Floor(y0*scale))),
-			int(math.Min(W, math.Ceil(x1*scale))), int(math.Min(H, math.Ceil(y1*scale)))}
-	}
-	all := box{math.MaxInt, math.MaxInt, 0, 0}
-	boxes := make([]box, len(ops))
-	for i, op := range ops {
-		b := bounds(op.Subpaths)
-		boxes[i] = b
-		if b.x1 > b.x0 && b.y1 > b.y0 {
-			all.x0, all.y0 = min(all.x0, b.x0), min(all.y0, b.y0)
-			all.x1, all.y1 = max(all.x1, b.x1), max(all.y1, b.y1)
-		}
-	}
-	if c := dl.Clip; c[2] > c[0] {
-		all.x0, all.y0 = max(all.x0, int(math.Floor(c[0]*scale))), max(all.y0, int(math.Floor(c[1]*scale)))
-		all.x1, all.y1 = min(all.x1, int(math.Ceil(c[2]*scale))), min(all.y1, int(math.Ceil(c[3]*scale)))
-	}
+// Each layer's coverage is computed over its own bounding box only; the composite is kept
+// (rasterCache) while the ops stay the same, so a redraw that changes only the chrome (a
+// selection, a hover) composites nothing again.
+func (r *replayer) raster(dst *ebiten.Image, dl *ui.DisplayList, ops []ui.Op, scale float64, group int) {
+	c := r.cacheFor(group)
+	c.step(dl, ops, scale, time.Time{})
+	all := c.all
 	w, h := all.x1-all.x0, all.y1-all.y0
 	if w <= 0 || h <= 0 {
 		return
 	}
-	if cap(r.acc) < 4*w*h {
-		r.acc = make([]float32, 4*w*h)
-	}
-	acc := r.acc[:4*w*h] // straight-alpha RGBA, (h,w,4)
-	clear(acc)
-	for i, op := range ops {
-		b := boxes[i]
-		b.x0, b.y0, b.x1, b.y1 = max(b.x0, all.x0), max(b.y0, all.y0), min(b.x1, all.x1), min(b.y1, all.y1)
-		bw, bh := b.x1-b.x0, b.y1-b.y0
-		if bw <= 0 || bh <= 0 {
-			continue
-		}
-		l := vector.Layer{EvenOdd: op.EvenOdd, Subpaths: op.Subpaths}
-		vb := [4]float64{float64(b.x0) / scale, float64(b.y0) / scale, float64(bw) / scale, float64(bh) / scale}
-		cov := vector.Coverage(&l, vb, bw, bh)
-		for y := 0; y < bh; y++ {
-			row := acc[4*((b.y0-all.y0+y)*w+(b.x0-all.x0)):]
-			vector.CompositeOver(row, cov[y*bw:(y+1)*bw], op.Color)
-		}
-	}
+	acc := c.acc[:4*w*h]
 	if cap(r.pix) < 4*w*h {
 		r.pix = make([]byte, 4*w*h)
 	}
@@ -196,6 +154,170 @@ func (r *replayer) raster(dst *ebiten.Image, dl *ui.DisplayList, ops []ui.Op, sc
 	op.GeoM.Translate(float64(all.x0), float64(all.y0))
 	op.GeoM.Scale(1/scale, 1/scale)
 	dst.DrawImage(r.layers, op)
+}
+
+// prepare composites the layers of dl (renderRaster) until deadline and reports whether
+// all of them are done, so that the frame that draws them only converts and uploads. A new
+// drawing's first frame can then be spread over several frames (Draw keeps the canvas as it
+// was meanwhile) instead of one long task: 300–1000 ms for a 40-layer drawing of the
+// trained model on the 2-core machine.
+func (r *replayer) prepare(dl *ui.DisplayList, deadline time.Time) bool {
+	if r.Mode != renderRaster {
+		return true
+	}
+	group := 0
+	ops := dl.Ops
+	for i := 0; i < len(ops); {
+		if ops[i].Kind != ui.OpFill || ops[i].Convex {
+			i++
+			continue
+		}
+		j := i
+		for j < len(ops) && ops[j].Kind == ui.OpFill && !ops[j].Convex {
+			j++
+		}
+		if !r.cacheFor(group).step(dl, ops[i:j], r.Scale, deadline) {
+			return false
+		}
+		group++
+		i = j
+	}
+	return true
+}
+
+func (r *replayer) cacheFor(group int) *rasterCache {
+	for len(r.cache) <= group {
+		r.cache = append(r.cache, &rasterCache{})
+	}
+	return r.cache[group]
+}
+
+// rasterBox is a box of raster pixels.
+type rasterBox struct{ x0, y0, x1, y1 int }
+
+// rasterCache is the composite of one run of layer ops, built op by op (step), and what it
+// was built from.
+type rasterCache struct {
+	keys  []rasterKey
+	scale float64
+	clip  [4]float64
+	w, h  int // the display list's size
+	all   rasterBox
+	boxes []rasterBox
+	acc   []float32 // straight-alpha RGBA over all, (h,w,4)
+	next  int       // ops composited so far
+}
+
+// rasterKey is what an op's coverage depends on. A layer op's outline is its Source (never
+// mutated: its identity is the key) through M; an op without one (the model's preview) is
+// keyed by its own subpaths.
+type rasterKey struct {
+	src     *vector.Subpath
+	n       int
+	m       vector.Matrix
+	color   vector.RGBA
+	evenOdd bool
+}
+
+func keyOf(op *ui.Op) rasterKey {
+	subs, m := op.Source, op.M
+	if len(subs) == 0 {
+		subs, m = op.Subpaths, vector.Identity
+	}
+	k := rasterKey{n: len(subs), m: m, color: op.Color, evenOdd: op.EvenOdd}
+	if len(subs) > 0 {
+		k.src = &subs[0]
+	}
+	return k
+}
+
+// step composites ops until deadline (zero: all of them) and reports whether all are done.
+// Ops other than the ones it holds start it over.
+func (c *rasterCache) step(dl *ui.DisplayList, ops []ui.Op, scale float64, deadline time.Time) bool {
+	if !c.holds(dl, ops, scale) {
+		c.reset(dl, ops, scale)
+	}
+	all := c.all
+	w := all.x1 - all.x0
+	for ; c.next < len(ops); c.next++ {
+		if !deadline.IsZero() && time.Now().After(deadline) {
+			return false
+		}
+		op := &ops[c.next]
+		b := c.boxes[c.next]
+		b.x0, b.y0, b.x1, b.y1 = max(b.x0, all.x0), max(b.y0, all.y0), min(b.x1, all.x1), min(b.y1, all.y1)
+		bw, bh := b.x1-b.x0, b.y1-b.y0
+		if bw <= 0 || bh <= 0 {
+			continue
+		}
+		l := vector.Layer{EvenOdd: op.EvenOdd, Subpaths: op.Subpaths}
+		vb := [4]float64{float64(b.x0) / scale, float64(b.y0) / scale, float64(bw) / scale, float64(bh) / scale}
+		cov := vector.Coverage(&l, vb, bw, bh)
+		for y := 0; y < bh; y++ {
+			row := c.acc[4*((b.y0-all.y0+y)*w+(b.x0-all.x0)):]
+			vector.CompositeOver(row, cov[y*bw:(y+1)*bw], op.Color)
+		}
+	}
+	return true
+}
+
+func (c *rasterCache) holds(dl *ui.DisplayList, ops []ui.Op, scale float64) bool {
+	if c.scale != scale || c.clip != dl.Clip || c.w != dl.W || c.h != dl.H || len(c.keys) != len(ops) {
+		return false
+	}
+	for i := range ops {
+		if c.keys[i] != keyOf(&ops[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// reset starts the composite of ops over: their boxes, the box of them all (within the
+// clip), a clear buffer.
+func (c *rasterCache) reset(dl *ui.DisplayList, ops []ui.Op, scale float64) {
+	bounds := func(subs []vector.Subpath) rasterBox {
+		x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+		for _, sp := range subs {
+			x0, y0 = math.Min(x0, sp.Start.X), math.Min(y0, sp.Start.Y)
+			x1, y1 = math.Max(x1, sp.Start.X), math.Max(y1, sp.Start.Y)
+			for _, sg := range sp.Segs {
+				for _, p := range [3]vector.Point{sg.C1, sg.C2, sg.P} {
+					x0, y0 = math.Min(x0, p.X), math.Min(y0, p.Y)
+					x1, y1 = math.Max(x1, p.X), math.Max(y1, p.Y)
+				}
+			}
+		}
+		W, H := float64(dl.W)*scale, float64(dl.H)*scale
+		return rasterBox{int(math.Max(0, math.Floor(x0*scale))), int(math.Max(0, math.Floor(y0*scale))),
+			int(math.Min(W, math.Ceil(x1*scale))), int(math.Min(H, math.Ceil(y1*scale)))}
+	}
+	all := rasterBox{math.MaxInt, math.MaxInt, 0, 0}
+	c.boxes = c.boxes[:0]
+	c.keys = c.keys[:0]
+	for i := range ops {
+		b := bounds(ops[i].Subpaths)
+		c.boxes = append(c.boxes, b)
+		c.keys = append(c.keys, keyOf(&ops[i]))
+		if b.x1 > b.x0 && b.y1 > b.y0 {
+			all.x0, all.y0 = min(all.x0, b.x0), min(all.y0, b.y0)
+			all.x1, all.y1 = max(all.x1, b.x1), max(all.y1, b.y1)
+		}
+	}
+	if cl := dl.Clip; cl[2] > cl[0] {
+		all.x0, all.y0 = max(all.x0, int(math.Floor(cl[0]*scale))), max(all.y0, int(math.Floor(cl[1]*scale)))
+		all.x1, all.y1 = min(all.x1, int(math.Ceil(cl[2]*scale))), min(all.y1, int(math.Ceil(cl[3]*scale)))
+	}
+	if all.x1 < all.x0 || all.y1 < all.y0 {
+		all = rasterBox{}
+	}
+	c.all, c.scale, c.clip, c.w, c.h, c.next = all, scale, dl.Clip, dl.W, dl.H, 0
+	n := 4 * (all.x1 - all.x0) * (all.y1 - all.y0)
+	if cap(c.acc) < n {
+		c.acc = make([]float32, n)
+	}
+	c.acc = c.acc[:n]
+	clear(c.acc)
 }
 
 // triangles adds a convex fill (fans) or a stroke to the chrome batch: consecutive chrome
@@ -286,4 +408,14 @@ func (r *replayer) flushChrome(dst *ebiten.Image) {
 
 func nrgba(c vector.RGBA) color.NRGBA {
 	return color.NRGBA{uint8(c.R*255 + 0.5), uint8(c.G*255 + 0.5), uint8(c.B*255 + 0.5), uint8(c.A*255 + 0.5)}
+}
+
+// release frees the replayer's images (the warm-up's, once it is done).
+func (r *replayer) release() {
+	for _, img := range []*ebiten.Image{r.layers, r.vec.ss, r.vec.below.img, r.vec.above.img} {
+		if img != nil {
+			img.Deallocate()
+		}
+	}
+	r.layers, r.vec.ss, r.vec.below.img, r.vec.above.img = nil, nil, nil, nil
 }

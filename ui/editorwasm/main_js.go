@@ -80,13 +80,17 @@ type app struct {
 	pinch              *pinchState        // a two-finger pinch in progress
 	session            ui.SessionEncoder
 	saveFailed         bool      // a save was refused (said once)
-	settingsEdited     time.Time // when a draw setting was last typed in (zero: saved)
+	settingsEdited     time.Time // when a draw setting was last typed in or the view moved (zero: saved)
 	statusAt           time.Time // when the status line was set (zero: it does not expire)
 	statusErr          bool      // the status line shows an error
+	warm               *warmUp   // the warm-up steps still to run (warm_js.go), nil when done
+	frameStart         time.Time // when this frame's Update began
+	preparing          int       // the editor's Replaced count whose layers are composited (prepare)
+	estimateShown      bool      // a finished run's last estimate is over the canvas until it draws
 }
 
 func main() {
-	a := &app{e: ui.New(), synced: -1, drawn: -1, bench: make(chan *benchReq, 1)}
+	a := &app{e: ui.New(), synced: -1, drawn: -1, bench: make(chan *benchReq, 1), warm: newWarmUp()}
 	a.canvas = document.QuerySelector("body > canvas").Underlying()
 	if !a.canvas.Call("hasAttribute", "tabindex").Bool() {
 		a.canvas.Call("setAttribute", "tabindex", "-1") // focusable, so panel controls can hand the keys back
@@ -143,7 +147,13 @@ var clearEvery, debug bool
 // and is replaced by the full-resolution drawing at the end.
 const previewScale = 0.5
 
+// frameBudget is how much of a frame the editor's own work may take when it can be spread
+// over frames (a new drawing's layers): the browser's commit of the canvas comes on top,
+// and the whole task should stay under 100 ms on a loaded 2-core machine.
+const frameBudget = 35 * time.Millisecond
+
 func (g *game) Update() error {
+	g.a.frameStart = time.Now()
 	g.a.sync()
 	return nil
 }
@@ -156,20 +166,44 @@ func (g *game) Draw(screen *ebiten.Image) {
 		a.runBench(req, w, h)
 	default:
 	}
+	if a.warm != nil && !a.warm.step(a, screen) {
+		a.warm = nil
+	}
 	r := a.stage.Call("getBoundingClientRect")
 	key := fmt.Sprint(r.Get("left").Float(), r.Get("top").Float(), r.Get("right").Float(), r.Get("bottom").Float())
 	if !clearEvery && a.drawn == a.e.Revision && a.drawnW == w && a.drawnH == h && key == a.stageKey && a.drawnCam == a.cam {
 		return
 	}
-	a.stageKey, a.drawnCam = key, a.cam
-	a.drawn, a.drawnW, a.drawnH = a.e.Revision, w, h
 	t0 := time.Now()
 	a.rp.Scale = 1
 	a.rp.Live = a.e.Dragging()
 	if a.e.Preview != nil {
 		a.rp.Scale = previewScale
 	}
-	a.rp.replay(screen, a.e.Frame(a.view(w, h)))
+	end := span("display list")
+	dl := a.e.Frame(a.view(w, h))
+	end()
+	if a.preparing != a.e.Replaced && a.e.Preview == nil && !a.e.Dragging() {
+		// A new drawing: its layers are composited over as many frames as that takes, each
+		// within frameBudget of the frame's start; the canvas keeps what it showed (and the
+		// model's last estimate stays over it) until they are all done.
+		end := span("prepare")
+		done := a.rp.prepare(dl, a.frameStart.Add(frameBudget))
+		end()
+		if !done {
+			return
+		}
+		a.preparing = a.e.Replaced
+	}
+	a.stageKey, a.drawnCam = key, a.cam
+	a.drawn, a.drawnW, a.drawnH = a.e.Revision, w, h
+	end = span("replay")
+	a.rp.replay(screen, dl)
+	end()
+	if a.estimateShown && a.e.Preview == nil && !a.mr.busy {
+		a.estimateShown = false
+		a.showEstimate("")
+	}
 	if debug {
 		jsGlobal.Get("console").Call("log", "frame ms", time.Since(t0).Milliseconds())
 	}

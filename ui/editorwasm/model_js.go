@@ -19,6 +19,7 @@ import (
 	"github.com/lamina-ml/lamina/svgmodel"
 	"github.com/lamina-ml/lamina/tensor"
 	"github.com/lamina-ml/lamina/ui"
+	"github.com/lamina-ml/lamina/vector"
 )
 
 func (a *app) loadModel(base string) {
@@ -33,6 +34,7 @@ func (a *app) loadModel(base string) {
 		d, info, label, err := openWorkerDrawer(base, mode)
 		if err == nil {
 			d.show = a.showEstimate
+			d.keep = func() { a.estimateShown = true }
 			a.mr.worker = &d
 			byID("model-info").SetTextContent(fmt.Sprintf("%s · %d×%d · %s", name, info.Get("ditLayers").Int(), info.Get("dModel").Int(), label))
 			a.modelReady(n + "Ready on " + label + ".")
@@ -141,14 +143,20 @@ func (a *app) runModel(label string, f modelAction) js.Value {
 	a.setStatus(label+"…"+first, false)
 	bar := byID("progress")
 	return newPromise(func() (any, error) {
+		var err error
 		defer func() {
 			cancel()
 			a.mr.cancel = nil
 			bar.Underlying().Get("style").Set("width", "0")
 			a.setModelBusy(false)
+			if a.estimateShown && err != nil { // the run's result was not taken: nothing to wait for
+				a.estimateShown = false
+				a.showEstimate("")
+			}
+			a.drawn = -1 // the next frame draws (and drops a kept estimate once it has)
 		}()
 		var t1 time.Time // when step 1 was shown: the pace is measured from there
-		err := f(ctx, m, o, func(step, steps int) {
+		err = f(ctx, m, o, func(step, steps int) {
 			now := time.Now()
 			if debug {
 				jsGlobal.Get("console").Call("log", "step", step, now.Sub(start).Milliseconds())
@@ -185,6 +193,7 @@ func (a *app) runModel(label string, f modelAction) js.Value {
 		} else {
 			a.setStatus(fmt.Sprintf("%s: %d layers in %.1f s (seed %d). Click a shape to edit it.", label, len(a.e.Doc.Layers), time.Since(start).Seconds(), o.Seed), false)
 		}
+		defer span("result svg")()
 		return string(a.e.Doc.SVG()), nil
 	})
 }
@@ -222,7 +231,7 @@ func (a *app) modelClick(f func() js.Value) {
 
 func (a *app) generate() js.Value {
 	return a.runModel("Drawing", func(ctx context.Context, m ui.Drawer, o ui.DrawOptions, step func(int, int)) error {
-		return a.e.Generate(ctx, m, o, step)
+		return a.e.Generate(ctx, spanDrawer{m}, o, step)
 	})
 }
 
@@ -297,4 +306,17 @@ func (a *app) edit(kind ui.EditKind, label string) js.Value {
 		}
 		return err
 	})
+}
+
+// spanDrawer times what the editor does with a drawing after the model returns it (?debug=1:
+// the span "new drawing" runs from the model's return to the next span, see span).
+type spanDrawer struct{ ui.Drawer }
+
+func (d spanDrawer) Generate(ctx context.Context, o ui.DrawOptions) (*vector.Document, error) {
+	doc, err := d.Drawer.Generate(ctx, o)
+	if err == nil && debug {
+		end := span("new drawing")
+		go func() { end() }() // runs when this goroutine next yields: after FromVector and apply
+	}
+	return doc, err
 }

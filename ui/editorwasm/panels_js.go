@@ -39,12 +39,17 @@ func (a *app) sync() {
 		return
 	}
 	a.synced = a.e.Revision
+	defer span("sync")()
 	if a.renaming == 0 {
+		end := span("layers panel")
 		a.renderLayers()
+		end()
 	}
+	end := span("properties")
 	a.renderProperties()
 	a.renderCandidates()
 	a.refreshButtons()
+	end()
 	if len(a.e.Doc.Layers) == 0 {
 		byID("empty-hint").Class().Remove("hidden")
 	} else {
@@ -62,11 +67,12 @@ func (a *app) sync() {
 // settingFields are the draw settings a session keeps, by element id.
 var settingFields = []string{"prompt", "seed", "steps", "cfg", "add-count"}
 
-// settingsSaveDelay is how long typing in a settings field pauses before the session is
-// saved (not at every key).
+// settingsSaveDelay is how long typing in a settings field, or zooming and panning, pauses
+// before the session is saved (not at every key or wheel event).
 const settingsSaveDelay = 400 * time.Millisecond
 
-// wireSession saves the session when a draw setting changes and when the page goes away.
+// wireSession saves the session when a draw setting changes (setCamera: when the view
+// moves) and when the page goes away.
 func (a *app) wireSession() {
 	for _, id := range settingFields {
 		a.on(byID(id), "input", func(event) { a.settingsEdited = time.Now() })
@@ -78,6 +84,7 @@ func (a *app) wireSession() {
 // (ui.SessionEncoder bounds the history). A storage that refuses (full, or blocked) keeps
 // the drawing alone under the older key, and the editor says so once.
 func (a *app) saveSession() {
+	defer span("save session")()
 	ls := jsGlobal.Get("localStorage")
 	if !ls.Truthy() {
 		return
@@ -86,7 +93,7 @@ func (a *app) saveSession() {
 	for _, id := range settingFields {
 		settings[id] = input(byID(id)).Value()
 	}
-	if err := storageSet(ls, sessionKey, string(a.session.MarshalSession(a.e, settings))); err != nil {
+	if err := storageSet(ls, sessionKey, string(a.session.MarshalSession(a.e, settings, a.cam))); err != nil {
 		if !a.saveFailed {
 			a.saveFailed = true
 			a.setStatus("Could not save the undo history in this browser ("+err.Error()+"); the drawing itself is saved.", true)
@@ -117,16 +124,20 @@ func (a *app) restore() {
 		return
 	}
 	if s := ls.Call("getItem", sessionKey); s.Type() == js.TypeString {
-		settings, err := a.e.RestoreSession([]byte(s.String()))
+		sess, err := a.e.RestoreSession([]byte(s.String()))
 		if err != nil {
 			a.setStatus("Could not restore the last session: "+err.Error(), true)
 			return
 		}
 		for _, id := range settingFields {
-			if v, ok := settings[id]; ok {
+			if v, ok := sess.Settings[id]; ok {
 				input(byID(id)).SetValue(v)
 			}
 		}
+		// The zoom and pan it was left at, not the new drawing's fit (sync fits the view
+		// when Replaced moves on).
+		a.camReplaced = a.e.Replaced
+		a.showCamera(sess.Camera)
 		return
 	}
 	s := ls.Call("getItem", autosaveKey)

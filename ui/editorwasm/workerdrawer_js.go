@@ -24,9 +24,13 @@ import (
 // SVG text ("" at the end), not to DrawOptions.OnStep as a document: parsing it and
 // rasterizing it in Go took 100–600 ms of the page's thread a step (measured in
 // worker.test.mjs), where an <img> of the SVG costs the page next to nothing.
+//
+// When a run succeeds its last estimate stays shown (keep) until the canvas draws the
+// result: the page's first drawing of a new drawing can take several frames (prepare).
 type workerDrawer struct {
 	m    js.Value
 	show func(svg string)
+	keep func()
 }
 
 var _ ui.Drawer = workerDrawer{}
@@ -118,8 +122,13 @@ func (d workerDrawer) call(ctx context.Context, method string, opts js.Value, on
 		done <- result{v, err}
 	}()
 	abort := func() { ac.Call("abort") }
+	kept := false
 	if d.show != nil {
-		defer d.show("")
+		defer func() {
+			if !kept {
+				d.show("")
+			}
+		}()
 	}
 	var stepErr error
 	for {
@@ -130,6 +139,10 @@ func (d workerDrawer) call(ctx context.Context, method string, opts js.Value, on
 			}
 			if err := ctx.Err(); err != nil {
 				return js.Undefined(), err
+			}
+			if r.err == nil && d.keep != nil {
+				kept = true
+				d.keep()
 			}
 			return r.v, r.err
 		case <-ctx.Done():
@@ -197,6 +210,7 @@ func (d workerDrawer) Generate(ctx context.Context, o ui.DrawOptions) (*vector.D
 	if err != nil {
 		return nil, err
 	}
+	defer span("parse result")()
 	doc, _, err := parseResult(v)
 	return doc, err
 }

@@ -10,6 +10,7 @@ import (
 	"math"
 	"strconv"
 	"syscall/js"
+	"time"
 
 	"github.com/lamina-ml/lamina/ui"
 )
@@ -21,8 +22,17 @@ const wheelZoomRate = 1.0 / 500
 // lineHeightPx converts DOM_DELTA_LINE wheel deltas (Firefox with a mouse) to pixels.
 const lineHeightPx = 16
 
-// setCamera moves the camera and shows the zoom level; the next frame redraws.
+// setCamera moves the camera and shows the zoom level; the next frame redraws, and the
+// session is saved once the view stops moving (sync).
 func (a *app) setCamera(c ui.Camera) {
+	if c != a.cam {
+		a.settingsEdited = time.Now()
+	}
+	a.showCamera(c)
+}
+
+// showCamera is setCamera without the save (a restored session's camera).
+func (a *app) showCamera(c ui.Camera) {
 	a.cam = c
 	z := a.view(0, 0).ZoomLevel(a.e.Doc.ViewBox)
 	byID("zoom-level").SetTextContent(strconv.Itoa(int(math.Round(z*100))) + "%")
