@@ -8,9 +8,13 @@ softmax, Milakov & Gimelshein 2018), then each thread accumulates D/64 of
 the output dimensions from the chunk's probabilities. Workgroup memory is
 q (≤256) + probabilities + scratch ≈ 1.5 KiB, far under 16 KiB.
 Needs D ≤ 256. With full = 1 the mask is off and pos is the key count.
+window > 0 is the sliding mask: row t sees only keys pos+t-window+1..pos+t.
+ring > 0 says the caches are a ring of that many rows: key position p is
+at row p mod ring (tensor.AttentionArgs.Ring); a chunk's 64 keys then
+span at most two runs of rows.
 */}}
 {{define "attention"}}
-struct Params { T: u32, H: u32, G: u32, D: u32, pos: u32, scale: f32, full: u32, _p1: u32 }
+struct Params { T: u32, H: u32, G: u32, D: u32, pos: u32, scale: f32, full: u32, window: u32, ring: u32, _p1: u32, _p2: u32, _p3: u32 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 {{- if .Vec4}}
@@ -61,18 +65,23 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var acc = array<f32, 4>(0.0, 0.0, 0.0, 0.0);
   var m = NEG;
   var l = 0.0;
-  // Causal: row t sees keys 0..pos+t. Full (bidirectional, DiffusionOps'
-  // AttentionFull): every row sees all `pos` keys.
+  // Causal: row t sees keys 0..pos+t, or the last `window` of them. Full
+  // (bidirectional, DiffusionOps' AttentionFull): every row sees all `pos`
+  // keys.
   let end = select(P.pos + t + 1u, P.pos, P.full != 0u);
-  for (var j0 = 0u; j0 < end; j0 += WG) {
+  var start = 0u;
+  if (P.full == 0u && P.window > 0u && end > P.window) { start = end - P.window; }
+  for (var j0 = start; j0 < end; j0 += WG) {
     let j = j0 + li;
+    var row = j;
+    if (P.ring > 0u) { row = j % P.ring; }
     var s = NEG;
     if (j < end) {
       // Four independent partial sums keep several loads in flight (the
       // loop bound is not a constant, so the compiler may not unroll it).
       var s4 = vec4<f32>(0.0);
 {{- if .Vec4}}
-      let kb = (j * kvStride + g * P.D) >> 2u;
+      let kb = (row * kvStride + g * P.D) >> 2u;
       let D4 = P.D >> 2u;
       var d4 = 0u;
       for (; d4 + 3u < D4; d4 += 4u) {
@@ -81,7 +90,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       }
       for (; d4 < D4; d4++) { s4.x += dot(qs[d4], kc[kb + d4]); }
 {{- else}}
-      let kb = j * kvStride + g * P.D;
+      let kb = row * kvStride + g * P.D;
       for (var d = 0u; d < P.D; d++) { s4.x += qs[d >> 2u][d & 3u] * kc[kb + d]; }
 {{- end}}
       s = (s4.x + s4.y) + (s4.z + s4.w);
@@ -93,18 +102,33 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let corr = exp(m - mnew);
     l = l * corr + reduceSum(li, p);
     let cnt = min(WG, end - j0);
+    // The chunk's keys lie in rows r0..r0+c1-1 and (a ring's wrap) 0..cnt-c1-1.
+    var r0 = j0;
+    var c1 = cnt;
+    if (P.ring > 0u) {
+      r0 = j0 % P.ring;
+      c1 = min(cnt, P.ring - r0);
+    }
     for (var r = 0u; r < 4u; r++) {
       let d = li + r * WG;
       if (d < P.D) {
         var a = acc[r] * corr;
-        let vb = j0 * kvStride + g * P.D + d;
+        var vb = r0 * kvStride + g * P.D + d; // ps[jj]'s value is at vb + (jj - off)·kvStride
+        var off = 0u;
         var jj = 0u;
-        for (; jj + 3u < cnt; jj += 4u) {
-          let b = vb + jj * kvStride;
-          a += (ps[jj] * vc[b] + ps[jj + 1u] * vc[b + kvStride]) +
-               (ps[jj + 2u] * vc[b + 2u * kvStride] + ps[jj + 3u] * vc[b + 3u * kvStride]);
+        var lim = c1;
+        for (var run = 0u; run < 2u; run++) {
+          for (; jj + 3u < lim; jj += 4u) {
+            let b = vb + (jj - off) * kvStride;
+            a += (ps[jj] * vc[b] + ps[jj + 1u] * vc[b + kvStride]) +
+                 (ps[jj + 2u] * vc[b + 2u * kvStride] + ps[jj + 3u] * vc[b + 3u * kvStride]);
+          }
+          for (; jj < lim; jj++) { a += ps[jj] * vc[vb + (jj - off) * kvStride]; }
+          // The wrapped run: ps[c1+i] is row i.
+          vb = g * P.D + d;
+          off = c1;
+          lim = cnt;
         }
-        for (; jj < cnt; jj++) { a += ps[jj] * vc[vb + jj * kvStride]; }
         acc[r] = a;
       }
     }

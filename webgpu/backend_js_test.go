@@ -406,6 +406,59 @@ func TestAttention(t *testing.T) {
 	}
 }
 
+// Sliding-window attention (Window) over linear caches and over ring
+// caches (Ring: position p at row p mod Ring) against the CPU reference.
+func TestAttentionWindow(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	for _, s := range []struct{ T, H, G, D, pos, W, R int }{
+		{1, 6, 2, 16, 100, 40, 0},  // decode past the window
+		{70, 2, 1, 32, 0, 20, 0},   // long prefill crossing the window edge, MQA
+		{5, 6, 3, 72, 30, 8, 0},    // chunk on a prefix, every row cut, scalar-ish D
+		{3, 4, 2, 64, 150, 100, 0}, // window over two 64-key chunks, starting mid-chunk
+		{4, 4, 4, 8, 2, 16, 0},     // window not reached: plain causal
+		{1, 4, 2, 16, 200, 50, 50}, // ring decode, window = ring, wraps
+		{4, 6, 2, 16, 95, 30, 33},  // ring chunk, the window wraps mid-way
+		{2, 2, 1, 8, 300, 80, 81},  // ring: one 64-key chunk wraps
+		{3, 3, 3, 6, 77, 10, 12},   // ring, D not a multiple of 4: scalar key loads
+		{5, 2, 2, 16, 3, 6, 10},    // ring not yet full
+	} {
+		name := fmt.Sprintf("AttentionWindow/T%d_H%d_G%d_D%d_pos%d_W%d_R%d", s.T, s.H, s.G, s.D, s.pos, s.W, s.R)
+		t.Run(name, func(t *testing.T) {
+			S := s.pos + s.T + 3
+			if s.R > 0 {
+				S = s.R
+			}
+			q := upload(t, gpu, []int{s.T, s.H * s.D}, tensor.F32, randF32(r, s.T*s.H*s.D, 1))
+			kc := upload(t, gpu, []int{S, s.G * s.D}, tensor.F32, randF32(r, S*s.G*s.D, 1))
+			vc := upload(t, gpu, []int{S, s.G * s.D}, tensor.F32, randF32(r, S*s.G*s.D, 1))
+			out := zeros(t, gpu, s.T, s.H*s.D)
+			a := tensor.AttentionArgs{Heads: s.H, KVHeads: s.G, HeadDim: s.D, Pos: s.pos,
+				Scale: float32(1 / math.Sqrt(float64(s.D))), Window: s.W, Ring: s.R}
+			gpu.Attention(out.g, q.g, kc.g, vc.g, a)
+			cpu.Attention(out.c, q.c, kc.c, vc.c, a)
+			check(t, gpu, name, out, nmseTrans, absTrans)
+		})
+	}
+	if !gpu.RingAttention() {
+		t.Error("RingAttention() = false")
+	}
+	// A ring too short for the chunk's window, or one without a window, is
+	// an error at the next synchronisation, as on the CPU (a panic there).
+	for _, a := range []tensor.AttentionArgs{
+		{Heads: 2, KVHeads: 1, HeadDim: 8, Pos: 40, Scale: 1, Window: 8, Ring: 10}, // 8+4-1 > 10
+		{Heads: 2, KVHeads: 1, HeadDim: 8, Pos: 40, Scale: 1, Ring: 10},
+		{Heads: 2, KVHeads: 1, HeadDim: 8, Pos: 0, Scale: 1, Window: -1},
+	} {
+		q := zeros(t, gpu, 4, 16)
+		c := zeros(t, gpu, 10, 8)
+		out := zeros(t, gpu, 4, 16)
+		gpu.Attention(out.g, q.g, c.g, c.g, a)
+		if err := gpu.Flush(); err == nil || !strings.Contains(err.Error(), "Attention") {
+			t.Errorf("window %d ring %d: err %v, want an Attention error", a.Window, a.Ring, err)
+		}
+	}
+}
+
 func TestElementwise(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	for _, n := range []int{1, 255, 257, 1000} {

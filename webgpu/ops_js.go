@@ -449,24 +449,30 @@ func (b *Backend) Attention(out, q, kCache, vCache tensor.Tensor, a tensor.Atten
 	}
 	H, G, D := a.Heads, a.KVHeads, a.HeadDim
 	T := qg.rows()
+	// Without a ring, position p is row p and the caches hold 0..Pos+T-1;
+	// a ring of R rows holds position p at row p mod R and must keep every
+	// row a query reads (Window+T-1 ≤ R), as on the CPU backends.
+	rowsOK := kc.rows() >= a.Pos+T && vc.rows() >= a.Pos+T
+	if a.Ring > 0 {
+		rowsOK = a.Window > 0 && a.Window+T-1 <= a.Ring && kc.rows() == a.Ring && vc.rows() == a.Ring
+	}
 	if H <= 0 || G <= 0 || H%G != 0 || D <= 0 || D > 256 || qg.cols() != H*D || o.n() != qg.n() ||
-		kc.cols() != G*D || vc.cols() != G*D || kc.rows() < a.Pos+T || vc.rows() < a.Pos+T || a.Pos < 0 {
-		b.failf("Attention: q %v, caches %v %v, out %v for H=%d G=%d D=%d (D ≤ 256) at %d", qg.shape, kc.shape, vc.shape, o.shape, H, G, D, a.Pos)
+		kc.cols() != G*D || vc.cols() != G*D || !rowsOK || a.Pos < 0 || a.Window < 0 || a.Ring < 0 {
+		b.failf("Attention: q %v, caches %v %v, out %v for H=%d G=%d D=%d (D ≤ 256) at %d, window %d, ring %d",
+			qg.shape, kc.shape, vc.shape, o.shape, H, G, D, a.Pos, a.Window, a.Ring)
 		return
 	}
 	if same(o, qg) || same(o, kc) || same(o, vc) {
 		b.failf("Attention: out may not alias its inputs")
 		return
 	}
-	if a.Window > 0 && a.Pos+T > a.Window {
-		// Within the window the causal mask is the sliding one; beyond it
-		// the shader has no window mask.
-		b.failf("Attention: sliding window of %d at positions up to %d is not implemented on WebGPU", a.Window, a.Pos+T)
-		return
-	}
 	b.dispatch(shaders.Key{Kernel: "attention", Vec4: D%4 == 0}, []int{b.buf(qg), b.buf(kc), b.buf(vc), b.buf(o)},
-		[]uint32{uint32(T), uint32(H), uint32(G), uint32(D), uint32(a.Pos), f32bits(a.Scale)}, H, T, 1)
+		[]uint32{uint32(T), uint32(H), uint32(G), uint32(D), uint32(a.Pos), f32bits(a.Scale), 0, uint32(a.Window), uint32(a.Ring)}, H, T, 1)
 }
+
+// RingAttention (tensor.RingAttention): the attention shader reads
+// AttentionArgs.Ring, so the model attends over its ring caches in place.
+func (b *Backend) RingAttention() bool { return true }
 
 // AttentionFull (tensor.DiffusionOps): q (Tq,H*D), k and v (Tk,H*D), out
 // (Tq,H*D); every query row attends to every key row.
