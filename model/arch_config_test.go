@@ -146,7 +146,7 @@ func TestParseConfigNewArchsRefused(t *testing.T) {
 	}
 }
 
-// noHeadNormBackend hides the CPU backend's RMSNormHeads (as WebGPU lacks it).
+// noHeadNormBackend hides the CPU backend's RMSNormHeads (as a backend without it).
 type noHeadNormBackend struct{ tensor.Backend }
 
 func TestQwen3NeedsHeadNorm(t *testing.T) {

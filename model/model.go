@@ -496,7 +496,7 @@ func (l *loader) loadLMHead(name string) error {
 
 // HeadRMSNormer is implemented by backends that can RMS-normalise each
 // head of a (T, heads·D) tensor with one (D) weight, which Qwen3's q_norm
-// and k_norm need (the CPU backends). tensor.Backend's RMSNorm normalises
+// and k_norm need (the CPU and WebGPU backends). tensor.Backend's RMSNorm normalises
 // whole rows only.
 type HeadRMSNormer interface {
 	// RMSNormHeads: for every row t and head h, out[t, h·D:(h+1)·D] =
@@ -506,7 +506,7 @@ type HeadRMSNormer interface {
 }
 
 // GemmaOps is implemented by backends with the element-wise ops Gemma 3
-// needs beyond tensor.Backend (the CPU backends).
+// needs beyond tensor.Backend (the CPU and WebGPU backends).
 type GemmaOps interface {
 	// Scale: x *= s in place.
 	Scale(x tensor.Tensor, s float32)
@@ -519,13 +519,13 @@ func (m *Model) checkBackend() error {
 	if m.Config.GeGLU || m.Config.EmbedScale != 0 {
 		if _, ok := m.be.(GemmaOps); !ok {
 			return &ConfigError{Field: "model_type", Unsupported: true,
-				Reason: fmt.Sprintf("unsupported %s on the %s backend (GeGLU and embedding scaling run on the CPU backends only)", m.Config.Arch, m.be.Name())}
+				Reason: fmt.Sprintf("unsupported %s on the %s backend (GeGLU and embedding scaling need model.GemmaOps)", m.Config.Arch, m.be.Name())}
 		}
 	}
 	if m.Config.QKNorm == QKNormHead {
 		if _, ok := m.be.(HeadRMSNormer); !ok {
 			return &ConfigError{Field: "model_type", Unsupported: true,
-				Reason: fmt.Sprintf("unsupported %s on the %s backend (per-head q/k RMSNorm runs on the CPU backends only)", m.Config.Arch, m.be.Name())}
+				Reason: fmt.Sprintf("unsupported %s on the %s backend (per-head q/k RMSNorm needs model.HeadRMSNormer)", m.Config.Arch, m.be.Name())}
 		}
 	}
 	return nil

@@ -139,10 +139,11 @@ func (s *Session) run(ids []int32) error {
 }
 
 // chunk is how many of n tokens one pass takes. A backend that does not
-// read rings attends over a scratch copy of the window (ringAttention),
-// where a query row may see only W-1 earlier keys: the WebGPU shader has
-// no sliding mask, so no pass there may reach past W scratch rows. Past the
-// window that is one token a pass.
+// read rings (tensor.RingAttention; every built-in one does) attends over a
+// scratch copy of the window (ringAttention), where a query row may see
+// only W-1 earlier keys; such a backend may lack a sliding mask too, so no
+// pass there reaches past W scratch rows. Past the window that is one
+// token a pass.
 func (s *Session) chunk(n int) int {
 	m := s.m
 	if m.readsRing() || !s.cache.hasRing() {

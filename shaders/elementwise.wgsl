@@ -30,11 +30,22 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
 }
 {{end}}
 
+{{define "gelufn"}}
+fn geluTanh(v: f32) -> f32 {
+  // tanh(z) = 1 - 2/(exp(2z)+1), written out because some implementations'
+  // tanh returns NaN for large |z|; clamping keeps exp finite.
+  let z = clamp(0.7978845608028654 * (v + 0.044715 * v * v * v), -15.0, 15.0);
+  let th = 1.0 - 2.0 / (exp(2.0 * z) + 1.0);
+  return 0.5 * v * (1.0 + th);
+}
+{{- end}}
+
 {{define "gelu"}}
 struct Params { n: u32, _p0: u32, _p1: u32, _p2: u32 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
+{{- template "gelufn"}}
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) li: u32) {
@@ -44,20 +55,22 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
 {{- else}}
   let v = a[i];
 {{- end}}
-  // tanh(z) = 1 - 2/(exp(2z)+1), written out because some implementations'
-  // tanh returns NaN for large |z|; clamping keeps exp finite.
-  let z = clamp(0.7978845608028654 * (v + 0.044715 * v * v * v), -15.0, 15.0);
-  let th = 1.0 - 2.0 / (exp(2.0 * z) + 1.0);
-  out[i] = 0.5 * v * (1.0 + th);
+  out[i] = geluTanh(v);
 }
 {{end}}
 
-{{define "silumul"}}
+{{/* Gated kernels (silumul, gelumul): out = act(gate) * up with gate a,
+up b; "gated" declares their bindings, "gatedmain" opens main and loads
+g and u (.InPlace as for add). */}}
+{{define "gated"}}
 struct Params { n: u32, _p0: u32, _p1: u32, _p2: u32 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
+{{- end}}
+
+{{define "gatedmain"}}
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) li: u32) {
@@ -72,7 +85,34 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let g = a[i];
   let u = b[i];
 {{- end}}
+{{- end}}
+
+{{define "silumul"}}
+{{- template "gated" .}}
+{{- template "gatedmain" .}}
   out[i] = g / (1.0 + exp(-g)) * u;
+}
+{{end}}
+
+{{/* gelumul: out = gelu_tanh(gate) * up (Gemma 3's GeGLU). */}}
+{{define "gelumul"}}
+{{- template "gated" .}}
+{{- template "gelufn"}}
+{{- template "gatedmain" .}}
+  out[i] = geluTanh(g) * u;
+}
+{{end}}
+
+{{/* scale: out *= s in place (Gemma 3's embedding scale). */}}
+{{define "scale"}}
+struct Params { n: u32, s: f32, _p1: u32, _p2: u32 }
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) li: u32) {
+{{- template "index"}}
+  out[i] = out[i] * P.s;
 }
 {{end}}
 

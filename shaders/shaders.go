@@ -109,6 +109,8 @@ var Kernels = map[string][]Binding{
 	"gelu":      {Uniform, ReadOnly, ReadOnly, ReadWrite},
 	"addscaled": {Uniform, ReadOnly, ReadOnly, ReadOnly, ReadWrite},
 	"silumul":   {Uniform, ReadOnly, ReadOnly, ReadWrite},
+	"gelumul":   {Uniform, ReadOnly, ReadOnly, ReadWrite},
+	"scale":     {Uniform, ReadOnly, ReadOnly, ReadWrite},
 	"fill":      {Uniform, ReadOnly, ReadOnly, ReadWrite},
 	"copy":      {Uniform, ReadOnly, ReadOnly, ReadWrite},
 	"rmsnorm":   {Uniform, ReadOnly, ReadOnly, ReadOnly, ReadWrite},

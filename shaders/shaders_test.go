@@ -29,7 +29,7 @@ func variants() []Key {
 					}
 				}
 			}
-		case "add", "silumul":
+		case "add", "silumul", "gelumul":
 			for ip := 0; ip <= 2; ip++ {
 				keys = append(keys, Key{Kernel: name, InPlace: ip})
 			}

@@ -114,9 +114,8 @@ func NumElements(shape []int) int {
 // 1/sqrt(D)). out is (T,H*D).
 //
 // Window > 0 is sliding-window attention (Mistral): query row i attends
-// only to cache rows Pos+i-Window+1..Pos+i. The CPU backends implement
-// it; the WebGPU backend records an error for a call where the window
-// would cut a row (Pos+T > Window), and computes calls where it does not.
+// only to cache rows Pos+i-Window+1..Pos+i. The CPU and WebGPU backends
+// implement it.
 //
 // Ring > 0 says the caches are a ring of Ring rows holding a sliding
 // window's recent keys: position p is at row p mod Ring, so a window-W layer
@@ -134,7 +133,7 @@ type AttentionArgs struct {
 }
 
 // RingAttention is implemented by backends whose Attention reads
-// AttentionArgs.Ring (the CPU backends). The others attend over linear
+// AttentionArgs.Ring (the CPU and WebGPU backends). The others attend over linear
 // caches only; the model copies a ring's rows into one for them.
 type RingAttention interface {
 	// RingAttention reports whether AttentionArgs.Ring is honoured.

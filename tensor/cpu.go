@@ -501,9 +501,23 @@ func (b *cpuBackend) GeluTanhMul(out, gate, up Tensor) {
 	if len(g) != len(o) || len(u) != len(o) {
 		panic(fmt.Sprintf("tensor: GeluTanhMul gate %v, up %v, out %v", ct(gate).shape, ct(up).shape, ct(out).shape))
 	}
-	kernels.GeluTanh(g, g)
+	if len(o) > 0 && &o[0] == &u[0] {
+		// out is up: gelu(gate) goes to scratch, leaving gate as it was.
+		sp := scratchPool.Get().(*[]float32)
+		defer scratchPool.Put(sp)
+		if cap(*sp) < len(o) {
+			*sp = make([]float32, len(o))
+		}
+		s := (*sp)[:len(o)]
+		kernels.GeluTanh(s, g)
+		for i := range o {
+			o[i] = s[i] * u[i]
+		}
+		return
+	}
+	kernels.GeluTanh(o, g)
 	for i := range o {
-		o[i] = g[i] * u[i]
+		o[i] *= u[i]
 	}
 }
 

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -27,11 +28,25 @@ func TestGemmaOps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, x := range g {
+	gelu := func(x float32) float64 {
 		xf := float64(x)
-		want := 0.5 * xf * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(xf+0.044715*xf*xf*xf))) * float64(u[i])
+		return 0.5 * xf * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(xf+0.044715*xf*xf*xf)))
+	}
+	for i, x := range g {
+		want := gelu(x) * float64(u[i])
 		if math.Abs(float64(got[i])-want) > 1e-5*(1+math.Abs(want)) {
 			t.Fatalf("GeluTanhMul[%d] = %g, want %g", i, got[i], want)
+		}
+	}
+	// The gate is left as it was; out = gate = up is gelu(x)·x.
+	if gg, _ := be.Read(gt, 0, 1); !slices.Equal(gg, g) {
+		t.Fatalf("GeluTanhMul changed its gate: %v", gg)
+	}
+	o.GeluTanhMul(gt, gt, gt)
+	both, _ := be.Read(gt, 0, 1)
+	for i, x := range g {
+		if want := gelu(x) * float64(x); math.Abs(float64(both[i])-want) > 1e-5*(1+math.Abs(want)) {
+			t.Fatalf("GeluTanhMul(x, x, x)[%d] = %g, want %g", i, both[i], want)
 		}
 	}
 	xt, _ := be.UploadF32([]int{2, 3}, []float32{1, -2, 3, 0.5, 0, -8})

@@ -335,6 +335,48 @@ func TestNorms(t *testing.T) {
 	}
 }
 
+// The ops Qwen3 (per-head q/k RMSNorm) and Gemma 3 (embedding scale) need
+// beyond tensor.Backend, against the CPU backend; GeluTanhMul is in
+// TestElementwise.
+func TestArchOps(t *testing.T) {
+	c := cpu.(interface {
+		RMSNormHeads(out, x, w tensor.Tensor, eps float32)
+		Scale(x tensor.Tensor, s float32)
+	})
+	r := rand.New(rand.NewPCG(43, 44))
+	for _, s := range []struct{ T, H, D int }{{1, 4, 16}, {3, 2, 64}, {5, 3, 300}, {70, 1, 5}} {
+		for _, inPlace := range []bool{false, true} {
+			name := fmt.Sprintf("RMSNormHeads/T%d_H%d_D%d/inplace=%v", s.T, s.H, s.D, inPlace)
+			t.Run(name, func(t *testing.T) {
+				x := upload(t, gpu, []int{s.T, s.H * s.D}, tensor.F32, randF32(r, s.T*s.H*s.D, 3))
+				w := upload(t, gpu, []int{s.D}, tensor.F32, randF32(r, s.D, 1))
+				out := x
+				if !inPlace {
+					out = zeros(t, gpu, s.T, s.H*s.D)
+				}
+				gpu.RMSNormHeads(out.g, x.g, w.g, 1e-6)
+				c.RMSNormHeads(out.c, x.c, w.c, 1e-6)
+				check(t, gpu, name, out, nmseF32, absF32)
+			})
+		}
+	}
+	for _, n := range []int{1, 257, 1000} {
+		name := fmt.Sprintf("Scale/n%d", n)
+		t.Run(name, func(t *testing.T) {
+			x := upload(t, gpu, []int{n}, tensor.F32, randF32(r, n, 4))
+			gpu.Scale(x.g, 25.3)
+			c.Scale(x.c, 25.3)
+			check(t, gpu, name, x, nmseF32, absF32)
+		})
+	}
+	// A weight that does not divide the rows into heads is an error.
+	x, w := zeros(t, gpu, 2, 10), zeros(t, gpu, 4)
+	gpu.RMSNormHeads(x.g, x.g, w.g, 1e-6)
+	if err := gpu.Flush(); err == nil || !strings.Contains(err.Error(), "RMSNormHeads") {
+		t.Errorf("RMSNormHeads with D=4 over rows of 10: err %v", err)
+	}
+}
+
 func invFreq(t *testing.T, D int) pair {
 	f := make([]float32, D/2)
 	for j := range f {
@@ -463,7 +505,7 @@ func TestElementwise(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	for _, n := range []int{1, 255, 257, 1000} {
 		for _, alias := range []string{"none", "a", "b", "both"} {
-			for _, op := range []string{"Add", "SiLUMul", "GeluTanh"} {
+			for _, op := range []string{"Add", "SiLUMul", "GeluTanhMul", "GeluTanh"} {
 				if op == "GeluTanh" && (alias == "b" || alias == "both") {
 					continue
 				}
@@ -487,6 +529,11 @@ func TestElementwise(t *testing.T) {
 					case "SiLUMul":
 						gpu.SiLUMul(out.g, a.g, b.g)
 						cpu.SiLUMul(out.c, a.c, b.c)
+					case "GeluTanhMul": // model.GemmaOps
+						gpu.GeluTanhMul(out.g, a.g, b.g)
+						cpu.(interface {
+							GeluTanhMul(out, gate, up tensor.Tensor)
+						}).GeluTanhMul(out.c, a.c, b.c)
 					default:
 						gpu.GeluTanh(out.g, a.g)
 						cpu.GeluTanh(out.c, a.c)

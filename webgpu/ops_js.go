@@ -347,24 +347,53 @@ func (b *Backend) GeluTanh(out, x tensor.Tensor) {
 	b.dispatch1D(shaders.Key{Kernel: "gelu", InPlace: ip}, ids, []uint32{uint32(o.n())}, o.n())
 }
 
+// GeluTanhMul (model.GemmaOps): out = gelu_tanh(gate) * up. out may alias
+// gate or up.
+func (b *Backend) GeluTanhMul(out, gate, up tensor.Tensor) { b.binary("gelumul", out, gate, up) }
+
+// Scale (model.GemmaOps): x *= s in place.
+func (b *Backend) Scale(x tensor.Tensor, s float32) {
+	xg := b.act(x, "Scale")
+	if xg == nil {
+		return
+	}
+	b.dispatch1D(shaders.Key{Kernel: "scale"}, []int{-1, -1, b.buf(xg)}, []uint32{uint32(xg.n()), f32bits(s)}, xg.n())
+}
+
+// RMSNormHeads (model.HeadRMSNormer): every len(w)-wide chunk (head) of
+// x's rows RMS-normalised and scaled by w: x, out (T,H·D); w (D). out may
+// alias x.
+func (b *Backend) RMSNormHeads(out, x, w tensor.Tensor, eps float32) {
+	b.normRows("RMSNormHeads", "rmsnorm", out, x, w, nil, eps, true)
+}
+
 func (b *Backend) norm(kernel string, out, x, w, bias tensor.Tensor, eps float32) {
-	o, xg, wg := b.act(out, kernel), b.act(x, kernel), b.act(w, kernel)
+	b.normRows(kernel, kernel, out, x, w, bias, eps, false)
+}
+
+// normRows normalises the rows of x, or with heads each len(w)-wide
+// chunk of them (one workgroup each).
+func (b *Backend) normRows(op, kernel string, out, x, w, bias tensor.Tensor, eps float32, heads bool) {
+	o, xg, wg := b.act(out, op), b.act(x, op), b.act(w, op)
 	if o == nil || xg == nil || wg == nil {
 		return
 	}
-	C := xg.cols()
-	if wg.n() != C || o.n() != xg.n() {
-		b.failf("%s: x %v, w %v, out %v do not fit x, out (T,C), w (C)", kernel, xg.shape, wg.shape, o.shape)
+	C, rows := xg.cols(), xg.rows()
+	if heads && wg.n() > 0 && C%wg.n() == 0 {
+		C, rows = wg.n(), xg.n()/wg.n()
+	}
+	if wg.n() != C || o.n() != xg.n() || rows > b.d.maxWorkgroupsX {
+		b.failf("%s: x %v, w %v, out %v do not fit x, out (T,C), w (C) (at most %d rows)", op, xg.shape, wg.shape, o.shape, b.d.maxWorkgroupsX)
 		return
 	}
 	biasID, hasBias := -1, uint32(0)
 	if bias != nil {
-		bg := b.act(bias, kernel)
+		bg := b.act(bias, op)
 		if bg == nil {
 			return
 		}
 		if bg.n() != C {
-			b.failf("%s: bias %v for C=%d", kernel, bg.shape, C)
+			b.failf("%s: bias %v for C=%d", op, bg.shape, C)
 			return
 		}
 		biasID, hasBias = b.buf(bg), 1
@@ -373,7 +402,7 @@ func (b *Backend) norm(kernel string, out, x, w, bias tensor.Tensor, eps float32
 	if same(o, xg) {
 		ids[0], ip = -1, 1
 	}
-	b.dispatch(shaders.Key{Kernel: kernel, InPlace: ip}, ids, []uint32{uint32(C), hasBias, f32bits(eps)}, xg.rows(), 1, 1)
+	b.dispatch(shaders.Key{Kernel: kernel, InPlace: ip}, ids, []uint32{uint32(C), hasBias, f32bits(eps)}, rows, 1, 1)
 }
 
 // RMSNorm: out = x / sqrt(mean(x²)+eps) * w. x, out (T,C); w (C).
