@@ -20,7 +20,10 @@
 //
 // Supported keywords: type (one or a list), properties, required,
 // additionalProperties (true, false or absent), enum, const, items,
-// minItems, maxItems, minLength, maxLength, anyOf, $ref to the root's $defs or definitions
+// minItems, maxItems, minLength, maxLength, minimum, maximum,
+// exclusiveMinimum and exclusiveMaximum (integers; numbers written
+// without an exponent and with at most 15 significant digits when bounded,
+// see decimal.go), anyOf, $ref to the root's $defs or definitions
 // (not recursive), and the annotations title, description, default,
 // examples, $schema, $id, $comment. Any other keyword is an
 // *UnsupportedError naming it.
@@ -32,7 +35,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
+	"math/big"
 	"sort"
 	"strconv"
 	"strings"
@@ -89,6 +92,10 @@ type node struct {
 	// their exclusive forms, rounded to integers).
 	ibound   bool
 	ilo, ihi int64
+	// nbound says a kNumber lies in [nlo, nhi], in units of 10^-15
+	// (decimal.go).
+	nbound   bool
+	nlo, nhi *big.Int
 	// minLen is the length of the shortest encoding of a value.
 	minLen int
 	// req[i] is the bytes the required properties from i on need, each
@@ -372,16 +379,11 @@ func (c *compiler) compileObject(s map[string]any, path string, depth int) (*nod
 			return anyNode, nil
 		}
 	}
-	var bounds []string
+	bounded := false
 	for _, k := range []string{"exclusiveMaximum", "exclusiveMinimum", "maximum", "minimum"} {
 		if _, ok := s[k]; ok {
-			bounds = append(bounds, k)
+			bounded = true
 		}
-	}
-	if bounds != nil && slices.Contains(types, "number") {
-		// Bounds on non-integers would need the fraction digits in the
-		// automaton's range checks; integers carry them (intNode).
-		return nil, &UnsupportedError{Path: path, Keywords: bounds}
 	}
 	u := &node{kind: kUnion}
 	for _, t := range types {
@@ -391,6 +393,9 @@ func (c *compiler) compileObject(s map[string]any, path string, depth int) (*nod
 			n, err = compileString(s, path)
 		case "number":
 			n = &node{kind: kNumber, minLen: 1}
+			if bounded {
+				n, err = numNode(s, path)
+			}
 		case "integer":
 			n, err = intNode(s, path)
 		case "boolean":
@@ -646,16 +651,11 @@ func intNode(s map[string]any, path string) (*node, error) {
 		{"minimum", true, math.Ceil, 0}, {"exclusiveMinimum", true, math.Floor, 1},
 		{"maximum", false, math.Floor, 0}, {"exclusiveMaximum", false, math.Ceil, -1},
 	} {
-		v, ok := s[b.key]
-		if !ok {
+		num, err := boundNumber(s, b.key, path)
+		if err != nil {
+			return nil, err
+		} else if num == "" {
 			continue
-		}
-		num, ok := v.(json.Number)
-		if !ok {
-			if _, isBool := v.(bool); isBool {
-				return nil, &UnsupportedError{Path: path, Keywords: []string{b.key + " (a boolean, JSON Schema draft 4)"}}
-			}
-			return nil, &SchemaError{Path: path, Msg: b.key + " must be a number"}
 		}
 		f, err := num.Float64()
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
@@ -679,6 +679,23 @@ func intNode(s map[string]any, path string) (*node, error) {
 		n.minLen = intMinLen(n.ilo, n.ihi)
 	}
 	return n, nil
+}
+
+// boundNumber is the value of bound keyword key ("" when absent): a
+// number (JSON Schema draft 6 and later), not draft 4's boolean flag.
+func boundNumber(s map[string]any, key, path string) (json.Number, error) {
+	v, ok := s[key]
+	if !ok {
+		return "", nil
+	}
+	num, ok := v.(json.Number)
+	if !ok {
+		if _, isBool := v.(bool); isBool {
+			return "", &UnsupportedError{Path: path, Keywords: []string{key + " (a boolean, JSON Schema draft 4)"}}
+		}
+		return "", &SchemaError{Path: path, Msg: key + " must be a number"}
+	}
+	return num, nil
 }
 
 // intMinLen is the length of the shortest decimal encoding of an integer

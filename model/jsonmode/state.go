@@ -68,7 +68,8 @@ type frame struct {
 	sub     uint8
 	integer bool  // fNum
 	neg     bool  // fNum of a bounded integer: after '-'
-	val     int64 // fNum of a bounded integer: the digits so far
+	val     int64 // fNum of a bounded number: the integer digits so far
+	frac    int64 // fNum of a bounded number: the fraction digits so far
 	need    uint8
 	lo, hi  byte // fStr: UTF-8 continuation bytes still needed and the next one's range
 	n       *node
@@ -183,7 +184,7 @@ func start(n *node, up *stack, b byte, out []*stack) []*stack {
 		}
 	case kNumber, kInteger:
 		f := frame{k: fNum, integer: n.kind == kInteger}
-		if n.ibound {
+		if n.ibound || n.nbound {
 			f.n = n
 		}
 		switch {
@@ -196,7 +197,7 @@ func start(n *node, up *stack, b byte, out []*stack) []*stack {
 		default:
 			return out
 		}
-		if intNeed(&f) < 0 {
+		if numNeed(&f) < 0 {
 			return out
 		}
 		out = append(out, push(up, f))
@@ -316,9 +317,13 @@ func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 func stepNumber(s *stack, f frame, b byte, out []*stack) []*stack {
 	next := func(sub uint8, cnt int) []*stack {
 		f.sub, f.cnt = sub, cnt
-		if f.n != nil && isDigit(b) && sub != numFrac && sub != numExp {
-			f.val = f.val*10 + int64(b-'0')
-			if intNeed(&f) < 0 { // no way left into the bounds
+		if f.n != nil {
+			if isDigit(b) && sub == numFrac {
+				f.frac = f.frac*10 + int64(b-'0')
+			} else if isDigit(b) {
+				f.val = f.val*10 + int64(b-'0')
+			}
+			if numNeed(&f) < 0 { // no way left into the bounds
 				return out
 			}
 		}
@@ -362,13 +367,22 @@ func stepNumber(s *stack, f frame, b byte, out []*stack) []*stack {
 		return next(numExp, f.cnt+1)
 	case b == '.' && !f.integer && (f.sub == numZero || f.sub == numInt):
 		return next(numFracStart, 0)
-	case (b == 'e' || b == 'E') && !f.integer && f.sub != numExp:
+	case (b == 'e' || b == 'E') && !f.integer && f.n == nil && f.sub != numExp:
 		return next(numExpStart, 0)
 	}
-	if f.n != nil && intNeed(&f) != 0 { // the number ends outside the bounds
+	if f.n != nil && numNeed(&f) != 0 { // the number ends outside the bounds
 		return out
 	}
 	return step(s.up, b, out)
+}
+
+// numNeed is, for a bounded number's frame (f.n set), the fewest more
+// bytes that finish it inside its bounds, or -1 when none can.
+func numNeed(f *frame) int {
+	if f.n != nil && f.n.kind == kNumber {
+		return decNeed(f)
+	}
+	return intNeed(f)
 }
 
 // intNeed is, for a bounded integer's frame (f.n set), the fewest more
@@ -527,7 +541,7 @@ func frameRemaining(f *frame) int {
 		return r
 	case fNum:
 		if f.n != nil {
-			return intNeed(f)
+			return numNeed(f)
 		}
 		switch f.sub {
 		case numSign, numFracStart, numExpStart, numExpSign:
@@ -671,7 +685,7 @@ func sameStack(a, b *stack) bool {
 }
 
 func sameFrame(a, b *frame) bool {
-	if a.k != b.k || a.sub != b.sub || a.integer != b.integer || a.neg != b.neg || a.val != b.val || a.need != b.need || a.lo != b.lo || a.hi != b.hi ||
+	if a.k != b.k || a.sub != b.sub || a.integer != b.integer || a.neg != b.neg || a.val != b.val || a.frac != b.frac || a.need != b.need || a.lo != b.lo || a.hi != b.hi ||
 		a.n != b.n || a.pos != b.pos || a.idx != b.idx || a.cnt != b.cnt || len(a.lits) != len(b.lits) || len(a.cands) != len(b.cands) {
 		return false
 	}
