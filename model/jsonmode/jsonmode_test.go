@@ -392,7 +392,8 @@ func TestFeedPrefixes(t *testing.T) {
 
 func TestUnsupportedKeywords(t *testing.T) {
 	for _, tc := range []struct{ schema, want string }{
-		{`{"type":"string","pattern":"^a"}`, "pattern"},
+		{`{"type":"string","pattern":"^a(?!b)"}`, "pattern (lookaround)"},
+		{`{"type":"string","pattern":"^a","maxLength":3}`, "pattern with minLength or maxLength"},
 		{`{"type":"object","properties":{"x":{"$ref":"https://example.com/s.json"}}}`, `$ref "https://example.com/s.json" (only #/$defs/… and #/definitions/…)`},
 		{`{"$defs":{"n":{"type":"object","properties":{"next":{"$ref":"#/$defs/n"}}}},"$ref":"#/$defs/n"}`, `$ref "#/$defs/n" (recursive)`},
 		{`{"oneOf":[{"type":"string"}]}`, "oneOf"},

@@ -23,7 +23,9 @@
 // minItems, maxItems, minLength, maxLength, minimum, maximum,
 // exclusiveMinimum and exclusiveMaximum (integers; numbers written
 // without an exponent and with at most 15 significant digits when bounded,
-// see decimal.go), anyOf, $ref to the root's $defs or definitions
+// see decimal.go), pattern (a regular-expression subset, unanchored
+// unless it starts with ^ or ends with $; not with minLength/maxLength;
+// see pattern.go), anyOf, $ref to the root's $defs or definitions
 // (not recursive), and the annotations title, description, default,
 // examples, $schema, $id, $comment. Any other keyword is an
 // *UnsupportedError naming it.
@@ -96,6 +98,8 @@ type node struct {
 	// (decimal.go).
 	nbound   bool
 	nlo, nhi *big.Int
+	// re is a kString's pattern (pattern.go).
+	re *regex
 	// minLen is the length of the shortest encoding of a value.
 	minLen int
 	// req[i] is the bytes the required properties from i on need, each
@@ -300,7 +304,7 @@ func (c *compiler) compileRef(s map[string]any, ref any, path string, depth int)
 var known = map[string]bool{
 	"type": true, "properties": true, "required": true, "additionalProperties": true,
 	"enum": true, "const": true, "items": true, "minItems": true, "maxItems": true, "anyOf": true,
-	"minLength": true, "maxLength": true,
+	"minLength": true, "maxLength": true, "pattern": true,
 	"minimum": true, "maximum": true, "exclusiveMinimum": true, "exclusiveMaximum": true,
 }
 
@@ -624,6 +628,25 @@ func compileString(s map[string]any, path string) (*node, error) {
 		return nil, err
 	}
 	n := &node{kind: kString, minChars: lo, maxChars: -1, minLen: 2 + lo}
+	if pv, ok := s["pattern"]; ok {
+		pat, ok := pv.(string)
+		if !ok {
+			return nil, &SchemaError{Path: path, Msg: "pattern must be a string"}
+		}
+		if _, ok := s["minLength"]; ok || hasHi {
+			return nil, &UnsupportedError{Path: path, Keywords: []string{"pattern with minLength or maxLength"}}
+		}
+		re, err := compilePattern(pat, path)
+		if err != nil {
+			return nil, err
+		}
+		r := re.remaining(re.start, false)
+		if r >= noPath {
+			return nil, &SchemaError{Path: path, Msg: fmt.Sprintf("pattern %q matches no string jsonmode writes", pat)}
+		}
+		n.re, n.minLen = re, 2+r
+		return n, nil
+	}
 	if hasHi {
 		if hi < lo {
 			return nil, &SchemaError{Path: path, Msg: fmt.Sprintf("maxLength %d < minLength %d", hi, lo)}
@@ -711,7 +734,9 @@ func intMinLen(lo, hi int64) int {
 }
 
 // bounded reports whether a string node limits its length.
-func (n *node) bounded() bool { return n != nil && (n.minChars > 0 || n.maxChars >= 0) }
+func (n *node) bounded() bool {
+	return n != nil && (n.minChars > 0 || n.maxChars >= 0 || n.re != nil)
+}
 
 func (c *compiler) compileItems(s map[string]any, path string, depth int) (*node, error) {
 	n := &node{kind: kArray, items: anyNode, maxItems: -1}

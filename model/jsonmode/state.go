@@ -74,7 +74,8 @@ type frame struct {
 	lo, hi  byte // fStr: UTF-8 continuation bytes still needed and the next one's range
 	n       *node
 	lits    []string
-	cands   []int // fKey
+	cands   []int    // fKey
+	set     []uint64 // fStr of a patterned string: the automaton's states
 	pos     int
 	idx     int
 	cnt     int
@@ -180,7 +181,11 @@ func start(n *node, up *stack, b byte, out []*stack) []*stack {
 		}
 	case kString:
 		if b == '"' {
-			out = append(out, push(up, frame{k: fStr, n: n}))
+			f := frame{k: fStr, n: n}
+			if n.re != nil {
+				f.set = n.re.start
+			}
+			out = append(out, push(up, f))
 		}
 	case kNumber, kInteger:
 		f := frame{k: fNum, integer: n.kind == kInteger}
@@ -224,6 +229,9 @@ func start(n *node, up *stack, b byte, out []*stack) []*stack {
 }
 
 func stepString(s *stack, f frame, b byte, out []*stack) []*stack {
+	if f.n != nil && f.n.re != nil {
+		return stepPattern(s, f, b, out)
+	}
 	if f.need > 0 {
 		if b < f.lo || b > f.hi {
 			return out
@@ -288,23 +296,81 @@ func stepString(s *stack, f frame, b byte, out []*stack) []*stack {
 			return append(out, push(s.up, f))
 		}
 		return append(out, s)
-	case b >= 0xC2 && b <= 0xDF:
-		f.need, f.lo, f.hi = 1, 0x80, 0xBF
-	case b == 0xE0:
-		f.need, f.lo, f.hi = 2, 0xA0, 0xBF
-	case b == 0xED:
-		f.need, f.lo, f.hi = 2, 0x80, 0x9F
-	case b >= 0xE1 && b <= 0xEF:
-		f.need, f.lo, f.hi = 2, 0x80, 0xBF
-	case b == 0xF0:
-		f.need, f.lo, f.hi = 3, 0x90, 0xBF
-	case b >= 0xF1 && b <= 0xF3:
-		f.need, f.lo, f.hi = 3, 0x80, 0xBF
-	case b == 0xF4:
-		f.need, f.lo, f.hi = 3, 0x80, 0x8F
 	default:
+		var ok bool
+		if f.need, f.lo, f.hi, ok = utf8Lead(b); !ok {
+			return out
+		}
+	}
+	return append(out, push(s.up, f))
+}
+
+// utf8Lead is, for a UTF-8 lead byte b, the continuation bytes that
+// follow and the first one's range (RFC 3629 §4: no overlongs, no
+// surrogates, nothing above U+10FFFF).
+func utf8Lead(b byte) (need, lo, hi byte, ok bool) {
+	switch {
+	case b >= 0xC2 && b <= 0xDF:
+		return 1, 0x80, 0xBF, true
+	case b == 0xE0:
+		return 2, 0xA0, 0xBF, true
+	case b == 0xED:
+		return 2, 0x80, 0x9F, true
+	case b >= 0xE1 && b <= 0xEF:
+		return 2, 0x80, 0xBF, true
+	case b == 0xF0:
+		return 3, 0x90, 0xBF, true
+	case b >= 0xF1 && b <= 0xF3:
+		return 3, 0x80, 0xBF, true
+	case b == 0xF4:
+		return 3, 0x80, 0x8F, true
+	}
+	return 0, 0, 0, false
+}
+
+// stepPattern feeds byte b to a patterned string's frame: each content
+// byte (a JSON escape's included) steps the pattern's automaton, and the
+// string closes only in an accepting state.
+func stepPattern(s *stack, f frame, b byte, out []*stack) []*stack {
+	re := f.n.re
+	c := b
+	switch {
+	case f.need > 0:
+		if b < f.lo || b > f.hi {
+			return out
+		}
+		f.need--
+		f.lo, f.hi = 0x80, 0xBF
+	case f.sub == strEsc:
+		var ok bool
+		if c, ok = jsonEscape[b]; !ok {
+			return out
+		}
+		f.sub = strPlain
+	case b == '"':
+		if re.accepts(f.set) {
+			return append(out, s.up)
+		}
+		return out
+	case b == '\\':
+		f.sub = strEsc
+		if re.remaining(f.set, true) >= noPath {
+			return out
+		}
+		return append(out, push(s.up, f))
+	case b < 0x20:
+		return out
+	case b >= 0x80:
+		var ok bool
+		if f.need, f.lo, f.hi, ok = utf8Lead(b); !ok {
+			return out
+		}
+	}
+	set := re.step(f.set, c)
+	if set == nil || re.remaining(set, false) >= noPath {
 		return out
 	}
+	f.set = set
 	return append(out, push(s.up, f))
 }
 
@@ -528,6 +594,9 @@ func frameRemaining(f *frame) int {
 		}
 		return best
 	case fStr:
+		if f.n != nil && f.n.re != nil {
+			return f.n.re.remaining(f.set, f.sub == strEsc) + 1
+		}
 		r := int(f.need) + 1
 		if f.n != nil && f.cnt < f.n.minChars {
 			r += f.n.minChars - f.cnt
@@ -691,6 +760,14 @@ func sameFrame(a, b *frame) bool {
 	}
 	for i := range a.lits {
 		if a.lits[i] != b.lits[i] {
+			return false
+		}
+	}
+	if len(a.set) != len(b.set) {
+		return false
+	}
+	for i := range a.set {
+		if a.set[i] != b.set[i] {
 			return false
 		}
 	}
