@@ -366,8 +366,8 @@ func stepPattern(s *stack, f frame, b byte, out []*stack) []*stack {
 			return out
 		}
 	}
-	set := re.step(f.set, c)
-	if set == nil || re.remaining(set, false) >= noPath {
+	set := re.step(f.set, c) // only states that can still reach acceptance
+	if set == nil {
 		return out
 	}
 	f.set = set
