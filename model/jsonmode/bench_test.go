@@ -71,3 +71,36 @@ func BenchmarkMaskGPT2(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMaskGPT2Bounded is the same steps under number bounds
+// (decimal.go) and a pattern (pattern.go), against the unbounded
+// grammar's in-number and in-string positions above.
+func BenchmarkMaskGPT2Bounded(b *testing.B) {
+	v := gpt2Vocab(b)
+	logits := make([]float32, v.Size())
+	for _, pos := range []struct{ name, schema, prefix string }{
+		{"number", `{"type":"number"}`, `12`},
+		{"bounded-number", `{"type":"number","exclusiveMinimum":-0.5,"maximum":1000.25}`, `12`},
+		{"string", `{"type":"string"}`, `"ab`},
+		{"pattern", `{"type":"string","pattern":"^[a-z]+-\\d{2,4}(x|yz)?$"}`, `"ab`},
+	} {
+		g, err := Compile([]byte(pos.schema))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(pos.name, func(b *testing.B) {
+			c, err := g.NewConstraint(v, []int32{50256}, 200)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if c.state = c.state.Feed([]byte(pos.prefix)); c.state == nil {
+				b.Fatal("prefix not accepted")
+			}
+			for i := 0; i < b.N; i++ {
+				if err := c.Mask(logits, 150); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

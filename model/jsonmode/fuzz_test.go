@@ -18,11 +18,7 @@ func FuzzCompile(f *testing.F) {
 	f.Fuzz(func(t *testing.T, schema []byte, seed uint64) {
 		g, err := Compile(schema)
 		if err != nil {
-			var ue *UnsupportedError
-			var se *SchemaError
-			if !errors.As(err, &ue) && !errors.As(err, &se) {
-				t.Fatalf("untyped error %T: %v", err, err)
-			}
+			requireTyped(t, err)
 			return
 		}
 		if g.MinLen() > 4096 {
@@ -33,4 +29,14 @@ func FuzzCompile(f *testing.F) {
 			t.Fatalf("schema %s seed %d: %q is not JSON", schema, seed, out)
 		}
 	})
+}
+
+// requireTyped fails t unless err is an *UnsupportedError or *SchemaError.
+func requireTyped(t *testing.T, err error) {
+	t.Helper()
+	var ue *UnsupportedError
+	var se *SchemaError
+	if !errors.As(err, &ue) && !errors.As(err, &se) {
+		t.Fatalf("untyped error %T: %v", err, err)
+	}
 }

@@ -194,6 +194,20 @@ var schemaCases = []struct {
 	{"int far", `{"type":"array","items":{"anyOf":[{"type":"integer","maximum":-1000},{"type":"integer","minimum":1000000}]},"minItems":2,"maxItems":4}`, func(v any) bool {
 		return allInts(v, func(x int64) bool { return x <= -1000 || x >= 1000000 })
 	}},
+	// Number bounds (decimal.go), checked on the parsed float64s.
+	{"number bounds", `{"type":"array","items":{"type":"number","exclusiveMinimum":-0.5,"maximum":2.25},"minItems":1,"maxItems":3}`, func(v any) bool {
+		a, ok := v.([]any)
+		if !ok || len(a) == 0 {
+			return false
+		}
+		for _, x := range a {
+			f, ok := x.(float64)
+			if !ok || f <= -0.5 || f > 2.25 {
+				return false
+			}
+		}
+		return true
+	}},
 	// pydantic's shape: $defs, $ref, titles, Optional as anyOf with null.
 	{"ref", `{"$defs":{"Pet":{"title":"Pet","type":"object","properties":{"kind":{"enum":["cat","dog"]},"age":{"anyOf":[{"type":"integer"},{"type":"null"}],"default":null}},"required":["kind"]}},"title":"Owner","type":"object","properties":{"pets":{"type":"array","items":{"$ref":"#/$defs/Pet"},"maxItems":2},"best":{"$ref":"#/$defs/Pet"}},"required":["pets","best"],"additionalProperties":false}`,
 		func(v any) bool {
@@ -256,28 +270,7 @@ func TestIntegerBounds(t *testing.T) {
 		{`{"type":"integer","minimum":-2,"maximum":2}`, 1, []string{"0", "-0", "-2", "2"}, []string{"-"}, []string{"3", "-3", "00", "-20"}},
 		{`{"type":"integer","minimum":1000}`, 4, []string{"1000", "999999999999999"}, []string{"999"}, []string{"0", "-1", "9999999999999999"}},
 	} {
-		g, err := Compile([]byte(tc.schema))
-		if err != nil {
-			t.Fatalf("%s: %v", tc.schema, err)
-		}
-		if g.MinLen() != tc.minLen {
-			t.Errorf("%s: MinLen %d, want %d", tc.schema, g.MinLen(), tc.minLen)
-		}
-		for _, d := range tc.alive {
-			if st := g.Start().Feed([]byte(d)); len(st) == 0 || !st.Complete() || st.Remaining() != 0 {
-				t.Errorf("%s: %q not a complete document", tc.schema, d)
-			}
-		}
-		for _, d := range tc.open {
-			if st := g.Start().Feed([]byte(d)); len(st) == 0 || st.Complete() || st.Remaining() < 1 {
-				t.Errorf("%s: %q should be alive and incomplete", tc.schema, d)
-			}
-		}
-		for _, d := range tc.dead {
-			if st := g.Start().Feed([]byte(d)); len(st) > 0 && (st.Complete() || strings.HasSuffix(d, " ")) {
-				t.Errorf("%s: %q accepted", tc.schema, d)
-			}
-		}
+		checkDocs(t, tc.schema, tc.minLen, tc.alive, tc.open, tc.dead)
 	}
 	// Under minimum 20, "2" needs one more digit (20..29) and "1" two
 	// (100..199).
@@ -296,6 +289,35 @@ func TestIntegerBounds(t *testing.T) {
 	var ue *UnsupportedError
 	if _, err := Compile([]byte(`{"type":"integer","minimum":0,"exclusiveMinimum":true}`)); !errors.As(err, &ue) {
 		t.Errorf("draft-4 boolean exclusiveMinimum: %v, want UnsupportedError", err)
+	}
+}
+
+// checkDocs checks schema's MinLen and hand-worked documents: alive ones
+// are complete, open ones alive but incomplete, dead ones never complete
+// (nor alive, with a trailing space).
+func checkDocs(t *testing.T, schema string, minLen int, alive, open, dead []string) {
+	t.Helper()
+	g, err := Compile([]byte(schema))
+	if err != nil {
+		t.Fatalf("%s: %v", schema, err)
+	}
+	if g.MinLen() != minLen {
+		t.Errorf("%s: MinLen %d, want %d", schema, g.MinLen(), minLen)
+	}
+	for _, d := range alive {
+		if st := g.Start().Feed([]byte(d)); len(st) == 0 || !st.Complete() || st.Remaining() != 0 {
+			t.Errorf("%s: %q not a complete document", schema, d)
+		}
+	}
+	for _, d := range open {
+		if st := g.Start().Feed([]byte(d)); len(st) == 0 || st.Complete() || st.Remaining() < 1 {
+			t.Errorf("%s: %q should be alive and incomplete", schema, d)
+		}
+	}
+	for _, d := range dead {
+		if st := g.Start().Feed([]byte(d)); len(st) > 0 && (st.Complete() || strings.HasSuffix(d, " ")) {
+			t.Errorf("%s: %q accepted", schema, d)
+		}
 	}
 }
 
@@ -370,11 +392,12 @@ func TestFeedPrefixes(t *testing.T) {
 
 func TestUnsupportedKeywords(t *testing.T) {
 	for _, tc := range []struct{ schema, want string }{
-		{`{"type":"string","pattern":"^a"}`, "pattern"},
+		{`{"type":"string","pattern":"^a(?!b)"}`, "pattern (lookaround)"},
+		{`{"type":"string","pattern":"^a","maxLength":3}`, "pattern with minLength or maxLength"},
 		{`{"type":"object","properties":{"x":{"$ref":"https://example.com/s.json"}}}`, `$ref "https://example.com/s.json" (only #/$defs/… and #/definitions/…)`},
 		{`{"$defs":{"n":{"type":"object","properties":{"next":{"$ref":"#/$defs/n"}}}},"$ref":"#/$defs/n"}`, `$ref "#/$defs/n" (recursive)`},
 		{`{"oneOf":[{"type":"string"}]}`, "oneOf"},
-		{`{"type":"number","minimum":0,"maximum":3}`, "maximum, minimum"},
+		{`{"type":"number","minimum":0,"exclusiveMaximum":true}`, "exclusiveMaximum (a boolean, JSON Schema draft 4)"},
 	} {
 		_, err := Compile([]byte(tc.schema))
 		var ue *UnsupportedError

@@ -20,7 +20,12 @@
 //
 // Supported keywords: type (one or a list), properties, required,
 // additionalProperties (true, false or absent), enum, const, items,
-// minItems, maxItems, minLength, maxLength, anyOf, $ref to the root's $defs or definitions
+// minItems, maxItems, minLength, maxLength, minimum, maximum,
+// exclusiveMinimum and exclusiveMaximum (integers; numbers written
+// without an exponent and with at most 15 significant digits when bounded,
+// see decimal.go), pattern (a regular-expression subset, unanchored
+// unless it starts with ^ or ends with $; not with minLength/maxLength;
+// see pattern.go), anyOf, $ref to the root's $defs or definitions
 // (not recursive), and the annotations title, description, default,
 // examples, $schema, $id, $comment. Any other keyword is an
 // *UnsupportedError naming it.
@@ -32,7 +37,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
+	"math/big"
 	"sort"
 	"strconv"
 	"strings"
@@ -89,6 +94,12 @@ type node struct {
 	// their exclusive forms, rounded to integers).
 	ibound   bool
 	ilo, ihi int64
+	// nbound says a kNumber lies in [nlo, nhi], in units of 10^-15
+	// (decimal.go).
+	nbound   bool
+	nlo, nhi *big.Int
+	// re is a kString's pattern (pattern.go).
+	re *regex
 	// minLen is the length of the shortest encoding of a value.
 	minLen int
 	// req[i] is the bytes the required properties from i on need, each
@@ -293,7 +304,7 @@ func (c *compiler) compileRef(s map[string]any, ref any, path string, depth int)
 var known = map[string]bool{
 	"type": true, "properties": true, "required": true, "additionalProperties": true,
 	"enum": true, "const": true, "items": true, "minItems": true, "maxItems": true, "anyOf": true,
-	"minLength": true, "maxLength": true,
+	"minLength": true, "maxLength": true, "pattern": true,
 	"minimum": true, "maximum": true, "exclusiveMinimum": true, "exclusiveMaximum": true,
 }
 
@@ -372,16 +383,11 @@ func (c *compiler) compileObject(s map[string]any, path string, depth int) (*nod
 			return anyNode, nil
 		}
 	}
-	var bounds []string
+	bounded := false
 	for _, k := range []string{"exclusiveMaximum", "exclusiveMinimum", "maximum", "minimum"} {
 		if _, ok := s[k]; ok {
-			bounds = append(bounds, k)
+			bounded = true
 		}
-	}
-	if bounds != nil && slices.Contains(types, "number") {
-		// Bounds on non-integers would need the fraction digits in the
-		// automaton's range checks; integers carry them (intNode).
-		return nil, &UnsupportedError{Path: path, Keywords: bounds}
 	}
 	u := &node{kind: kUnion}
 	for _, t := range types {
@@ -391,6 +397,9 @@ func (c *compiler) compileObject(s map[string]any, path string, depth int) (*nod
 			n, err = compileString(s, path)
 		case "number":
 			n = &node{kind: kNumber, minLen: 1}
+			if bounded {
+				n, err = numNode(s, path)
+			}
 		case "integer":
 			n, err = intNode(s, path)
 		case "boolean":
@@ -619,6 +628,25 @@ func compileString(s map[string]any, path string) (*node, error) {
 		return nil, err
 	}
 	n := &node{kind: kString, minChars: lo, maxChars: -1, minLen: 2 + lo}
+	if pv, ok := s["pattern"]; ok {
+		pat, ok := pv.(string)
+		if !ok {
+			return nil, &SchemaError{Path: path, Msg: "pattern must be a string"}
+		}
+		if _, ok := s["minLength"]; ok || hasHi {
+			return nil, &UnsupportedError{Path: path, Keywords: []string{"pattern with minLength or maxLength"}}
+		}
+		re, err := compilePattern(pat, path)
+		if err != nil {
+			return nil, err
+		}
+		r := re.remaining(re.start, false)
+		if r >= noPath {
+			return nil, &SchemaError{Path: path, Msg: fmt.Sprintf("pattern %q matches no string jsonmode writes", pat)}
+		}
+		n.re, n.minLen = re, 2+r
+		return n, nil
+	}
 	if hasHi {
 		if hi < lo {
 			return nil, &SchemaError{Path: path, Msg: fmt.Sprintf("maxLength %d < minLength %d", hi, lo)}
@@ -646,16 +674,11 @@ func intNode(s map[string]any, path string) (*node, error) {
 		{"minimum", true, math.Ceil, 0}, {"exclusiveMinimum", true, math.Floor, 1},
 		{"maximum", false, math.Floor, 0}, {"exclusiveMaximum", false, math.Ceil, -1},
 	} {
-		v, ok := s[b.key]
-		if !ok {
+		num, err := boundNumber(s, b.key, path)
+		if err != nil {
+			return nil, err
+		} else if num == "" {
 			continue
-		}
-		num, ok := v.(json.Number)
-		if !ok {
-			if _, isBool := v.(bool); isBool {
-				return nil, &UnsupportedError{Path: path, Keywords: []string{b.key + " (a boolean, JSON Schema draft 4)"}}
-			}
-			return nil, &SchemaError{Path: path, Msg: b.key + " must be a number"}
 		}
 		f, err := num.Float64()
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
@@ -681,6 +704,23 @@ func intNode(s map[string]any, path string) (*node, error) {
 	return n, nil
 }
 
+// boundNumber is the value of bound keyword key ("" when absent): a
+// number (JSON Schema draft 6 and later), not draft 4's boolean flag.
+func boundNumber(s map[string]any, key, path string) (json.Number, error) {
+	v, ok := s[key]
+	if !ok {
+		return "", nil
+	}
+	num, ok := v.(json.Number)
+	if !ok {
+		if _, isBool := v.(bool); isBool {
+			return "", &UnsupportedError{Path: path, Keywords: []string{key + " (a boolean, JSON Schema draft 4)"}}
+		}
+		return "", &SchemaError{Path: path, Msg: key + " must be a number"}
+	}
+	return num, nil
+}
+
 // intMinLen is the length of the shortest decimal encoding of an integer
 // in [lo, hi].
 func intMinLen(lo, hi int64) int {
@@ -694,7 +734,9 @@ func intMinLen(lo, hi int64) int {
 }
 
 // bounded reports whether a string node limits its length.
-func (n *node) bounded() bool { return n != nil && (n.minChars > 0 || n.maxChars >= 0) }
+func (n *node) bounded() bool {
+	return n != nil && (n.minChars > 0 || n.maxChars >= 0 || n.re != nil)
+}
 
 func (c *compiler) compileItems(s map[string]any, path string, depth int) (*node, error) {
 	n := &node{kind: kArray, items: anyNode, maxItems: -1}

@@ -68,12 +68,14 @@ type frame struct {
 	sub     uint8
 	integer bool  // fNum
 	neg     bool  // fNum of a bounded integer: after '-'
-	val     int64 // fNum of a bounded integer: the digits so far
+	val     int64 // fNum of a bounded number: the integer digits so far
+	frac    int64 // fNum of a bounded number: the fraction digits so far
 	need    uint8
 	lo, hi  byte // fStr: UTF-8 continuation bytes still needed and the next one's range
 	n       *node
 	lits    []string
-	cands   []int // fKey
+	cands   []int    // fKey
+	set     []uint64 // fStr of a patterned string: the automaton's states
 	pos     int
 	idx     int
 	cnt     int
@@ -179,11 +181,15 @@ func start(n *node, up *stack, b byte, out []*stack) []*stack {
 		}
 	case kString:
 		if b == '"' {
-			out = append(out, push(up, frame{k: fStr, n: n}))
+			f := frame{k: fStr, n: n}
+			if n.re != nil {
+				f.set = n.re.start
+			}
+			out = append(out, push(up, f))
 		}
 	case kNumber, kInteger:
 		f := frame{k: fNum, integer: n.kind == kInteger}
-		if n.ibound {
+		if n.ibound || n.nbound {
 			f.n = n
 		}
 		switch {
@@ -196,7 +202,7 @@ func start(n *node, up *stack, b byte, out []*stack) []*stack {
 		default:
 			return out
 		}
-		if intNeed(&f) < 0 {
+		if numNeed(&f) < 0 {
 			return out
 		}
 		out = append(out, push(up, f))
@@ -223,6 +229,9 @@ func start(n *node, up *stack, b byte, out []*stack) []*stack {
 }
 
 func stepString(s *stack, f frame, b byte, out []*stack) []*stack {
+	if f.n != nil && f.n.re != nil {
+		return stepPattern(s, f, b, out)
+	}
 	if f.need > 0 {
 		if b < f.lo || b > f.hi {
 			return out
@@ -287,23 +296,81 @@ func stepString(s *stack, f frame, b byte, out []*stack) []*stack {
 			return append(out, push(s.up, f))
 		}
 		return append(out, s)
-	case b >= 0xC2 && b <= 0xDF:
-		f.need, f.lo, f.hi = 1, 0x80, 0xBF
-	case b == 0xE0:
-		f.need, f.lo, f.hi = 2, 0xA0, 0xBF
-	case b == 0xED:
-		f.need, f.lo, f.hi = 2, 0x80, 0x9F
-	case b >= 0xE1 && b <= 0xEF:
-		f.need, f.lo, f.hi = 2, 0x80, 0xBF
-	case b == 0xF0:
-		f.need, f.lo, f.hi = 3, 0x90, 0xBF
-	case b >= 0xF1 && b <= 0xF3:
-		f.need, f.lo, f.hi = 3, 0x80, 0xBF
-	case b == 0xF4:
-		f.need, f.lo, f.hi = 3, 0x80, 0x8F
 	default:
+		var ok bool
+		if f.need, f.lo, f.hi, ok = utf8Lead(b); !ok {
+			return out
+		}
+	}
+	return append(out, push(s.up, f))
+}
+
+// utf8Lead is, for a UTF-8 lead byte b, the continuation bytes that
+// follow and the first one's range (RFC 3629 §4: no overlongs, no
+// surrogates, nothing above U+10FFFF).
+func utf8Lead(b byte) (need, lo, hi byte, ok bool) {
+	switch {
+	case b >= 0xC2 && b <= 0xDF:
+		return 1, 0x80, 0xBF, true
+	case b == 0xE0:
+		return 2, 0xA0, 0xBF, true
+	case b == 0xED:
+		return 2, 0x80, 0x9F, true
+	case b >= 0xE1 && b <= 0xEF:
+		return 2, 0x80, 0xBF, true
+	case b == 0xF0:
+		return 3, 0x90, 0xBF, true
+	case b >= 0xF1 && b <= 0xF3:
+		return 3, 0x80, 0xBF, true
+	case b == 0xF4:
+		return 3, 0x80, 0x8F, true
+	}
+	return 0, 0, 0, false
+}
+
+// stepPattern feeds byte b to a patterned string's frame: each content
+// byte (a JSON escape's included) steps the pattern's automaton, and the
+// string closes only in an accepting state.
+func stepPattern(s *stack, f frame, b byte, out []*stack) []*stack {
+	re := f.n.re
+	c := b
+	switch {
+	case f.need > 0:
+		if b < f.lo || b > f.hi {
+			return out
+		}
+		f.need--
+		f.lo, f.hi = 0x80, 0xBF
+	case f.sub == strEsc:
+		var ok bool
+		if c, ok = jsonEscape[b]; !ok {
+			return out
+		}
+		f.sub = strPlain
+	case b == '"':
+		if re.accepts(f.set) {
+			return append(out, s.up)
+		}
+		return out
+	case b == '\\':
+		f.sub = strEsc
+		if re.remaining(f.set, true) >= noPath {
+			return out
+		}
+		return append(out, push(s.up, f))
+	case b < 0x20:
+		return out
+	case b >= 0x80:
+		var ok bool
+		if f.need, f.lo, f.hi, ok = utf8Lead(b); !ok {
+			return out
+		}
+	}
+	set := re.step(f.set, c) // only states that can still reach acceptance
+	if set == nil {
 		return out
 	}
+	f.set = set
 	return append(out, push(s.up, f))
 }
 
@@ -316,9 +383,13 @@ func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 func stepNumber(s *stack, f frame, b byte, out []*stack) []*stack {
 	next := func(sub uint8, cnt int) []*stack {
 		f.sub, f.cnt = sub, cnt
-		if f.n != nil && isDigit(b) && sub != numFrac && sub != numExp {
-			f.val = f.val*10 + int64(b-'0')
-			if intNeed(&f) < 0 { // no way left into the bounds
+		if f.n != nil {
+			if isDigit(b) && sub == numFrac {
+				f.frac = f.frac*10 + int64(b-'0')
+			} else if isDigit(b) {
+				f.val = f.val*10 + int64(b-'0')
+			}
+			if numNeed(&f) < 0 { // no way left into the bounds
 				return out
 			}
 		}
@@ -362,13 +433,22 @@ func stepNumber(s *stack, f frame, b byte, out []*stack) []*stack {
 		return next(numExp, f.cnt+1)
 	case b == '.' && !f.integer && (f.sub == numZero || f.sub == numInt):
 		return next(numFracStart, 0)
-	case (b == 'e' || b == 'E') && !f.integer && f.sub != numExp:
+	case (b == 'e' || b == 'E') && !f.integer && f.n == nil && f.sub != numExp:
 		return next(numExpStart, 0)
 	}
-	if f.n != nil && intNeed(&f) != 0 { // the number ends outside the bounds
+	if f.n != nil && numNeed(&f) != 0 { // the number ends outside the bounds
 		return out
 	}
 	return step(s.up, b, out)
+}
+
+// numNeed is, for a bounded number's frame (f.n set), the fewest more
+// bytes that finish it inside its bounds, or -1 when none can.
+func numNeed(f *frame) int {
+	if f.n != nil && f.n.kind == kNumber {
+		return decNeed(f)
+	}
+	return intNeed(f)
 }
 
 // intNeed is, for a bounded integer's frame (f.n set), the fewest more
@@ -514,6 +594,9 @@ func frameRemaining(f *frame) int {
 		}
 		return best
 	case fStr:
+		if f.n != nil && f.n.re != nil {
+			return f.n.re.remaining(f.set, f.sub == strEsc) + 1
+		}
 		r := int(f.need) + 1
 		if f.n != nil && f.cnt < f.n.minChars {
 			r += f.n.minChars - f.cnt
@@ -527,7 +610,7 @@ func frameRemaining(f *frame) int {
 		return r
 	case fNum:
 		if f.n != nil {
-			return intNeed(f)
+			return numNeed(f)
 		}
 		switch f.sub {
 		case numSign, numFracStart, numExpStart, numExpSign:
@@ -671,12 +754,20 @@ func sameStack(a, b *stack) bool {
 }
 
 func sameFrame(a, b *frame) bool {
-	if a.k != b.k || a.sub != b.sub || a.integer != b.integer || a.neg != b.neg || a.val != b.val || a.need != b.need || a.lo != b.lo || a.hi != b.hi ||
+	if a.k != b.k || a.sub != b.sub || a.integer != b.integer || a.neg != b.neg || a.val != b.val || a.frac != b.frac || a.need != b.need || a.lo != b.lo || a.hi != b.hi ||
 		a.n != b.n || a.pos != b.pos || a.idx != b.idx || a.cnt != b.cnt || len(a.lits) != len(b.lits) || len(a.cands) != len(b.cands) {
 		return false
 	}
 	for i := range a.lits {
 		if a.lits[i] != b.lits[i] {
+			return false
+		}
+	}
+	if len(a.set) != len(b.set) {
+		return false
+	}
+	for i := range a.set {
+		if a.set[i] != b.set[i] {
 			return false
 		}
 	}

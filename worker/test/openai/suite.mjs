@@ -169,6 +169,51 @@ test("json_schema integer bounds (minimum, maximum, exclusive*), 30 seeds (ajv)"
   assert.deepEqual(failures, []);
 });
 
+// ajvSeeds runs schema for 30 seeds and validates each output with ajv.
+async function ajvSeeds(name, schema, maxTokens) {
+  const validate = ajv.compile(schema);
+  const failures = [];
+  for (let seed = 0; seed < 30; seed++) {
+    const r = await client.chat.completions.create({
+      model, messages: [{ role: "user", content: "JSON please." }], temperature: 1, seed, max_tokens: maxTokens + (seed % 20),
+      response_format: { type: "json_schema", json_schema: { name, schema } },
+    });
+    const text = r.choices[0].message.content;
+    let v;
+    try { v = JSON.parse(text); } catch (e) { failures.push(`seed ${seed}: ${JSON.stringify(text)} does not parse`); continue; }
+    if (!validate(v)) failures.push(`seed ${seed}: ${text}: ${ajv.errorsText(validate.errors)}`);
+  }
+  console.log(`ajv ${name}: 30 seeds, ${failures.length} failures`);
+  assert.deepEqual(failures, []);
+}
+
+test("json_schema number bounds (fractional, exclusive, negative, min == max), 30 seeds (ajv)", async () => {
+  await ajvSeeds("numbers", {
+    type: "object",
+    properties: {
+      p: { type: "number", minimum: 0, maximum: 1 },
+      t: { type: "number", exclusiveMinimum: -40.5, exclusiveMaximum: 0.5 },
+      half: { type: "number", minimum: 0.5, maximum: 0.5 },
+      neg: { type: "number", exclusiveMaximum: -1000 },
+    },
+    required: ["p", "t", "half", "neg"],
+    additionalProperties: false,
+  }, 60);
+});
+
+test("json_schema string pattern (anchored and not), 30 seeds (ajv)", async () => {
+  await ajvSeeds("patterns", {
+    type: "object",
+    properties: {
+      id: { type: "string", pattern: "^[A-Z]{2}-\\d{3,5}$" },
+      mail: { type: "string", pattern: "^[a-z0-9_]+@(example|test)\\.(com|org)$" },
+      tag: { type: "string", pattern: "ab+c" },
+    },
+    required: ["id", "mail", "tag"],
+    additionalProperties: false,
+  }, 70);
+});
+
 test("tools: the client's tools and tool_choice reach the server, refused where they cannot work", async () => {
   const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }];
   // chat-tiny's zephyr template never shows tools to the model. (Rendering,
@@ -233,9 +278,16 @@ test("json_object: always one JSON object", async () => {
 test("unsupported schema keywords: a 422 the client raises, naming them", async () => {
   await assert.rejects(
     client.chat.completions.create({
-      model, messages, response_format: { type: "json_schema", json_schema: { name: "s", schema: { type: "string", pattern: "^a+$", format: "email" } } },
+      model, messages, response_format: { type: "json_schema", json_schema: { name: "s", schema: { type: "string", format: "email", contentEncoding: "base64" } } },
     }),
-    (e) => e instanceof OpenAI.UnprocessableEntityError && e.status === 422 && e.code === "unsupported_schema" && /format, pattern/.test(e.message),
+    (e) => e instanceof OpenAI.UnprocessableEntityError && e.status === 422 && e.code === "unsupported_schema" && /contentEncoding, format/.test(e.message),
+  );
+  // A pattern outside the supported subset is refused naming the construct.
+  await assert.rejects(
+    client.chat.completions.create({
+      model, messages, response_format: { type: "json_schema", json_schema: { name: "s", schema: { type: "string", pattern: "(a)\\1" } } },
+    }),
+    (e) => e instanceof OpenAI.UnprocessableEntityError && e.status === 422 && e.code === "unsupported_schema" && /pattern \(backreference/.test(e.message),
   );
 });
 
