@@ -179,14 +179,23 @@ func TestLlamaCppLogits(t *testing.T) {
 // 256 and 512 values, so every one can be stored in the k-quants (the HF
 // fixtures' rows of 64, 160 and 172 cannot).
 func syntheticLlama(t *testing.T) ([]byte, []gguf.HFTensor) {
-	const C, H, G, D, I, V = 256, 4, 2, 64, 512, 512
+	return randomLlama(512, 1, 7, 8)
+}
+
+// randomLlama is a one-layer llama (C 256, 4 heads on 2 KV heads of 64,
+// vocabulary 512, intermediate size I) with normal weights drawn from the
+// PCG seeds s1, s2 in a fixed order; lm_head's deviation is headScale/√C.
+// The llama.cpp fixtures were computed from exactly these weights: keep the
+// order of the draws.
+func randomLlama(I int, headScale float64, s1, s2 uint64) ([]byte, []gguf.HFTensor) {
+	const C, H, G, D, V = 256, 4, 2, 64, 512
 	cfg, _ := json.Marshal(map[string]any{
 		"model_type": "llama", "vocab_size": V, "hidden_size": C, "num_hidden_layers": 1,
 		"num_attention_heads": H, "num_key_value_heads": G, "head_dim": D, "intermediate_size": I,
 		"max_position_embeddings": 128, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
 		"tie_word_embeddings": false, "bos_token_id": 1, "eos_token_id": 2, "hidden_act": "silu",
 	})
-	rng := rand.New(rand.NewPCG(7, 8))
+	rng := rand.New(rand.NewPCG(s1, s2))
 	mat := func(name string, out, in int, std float64) gguf.HFTensor {
 		d := make([]float32, out*in)
 		for i := range d {
@@ -202,15 +211,14 @@ func syntheticLlama(t *testing.T) ([]byte, []gguf.HFTensor) {
 		return gguf.HFTensor{Name: name, Shape: []int{n}, Data: d}
 	}
 	p := "model.layers.0."
-	ts := []gguf.HFTensor{
-		mat("model.embed_tokens.weight", V, C, 1), mat("lm_head.weight", V, C, 1/math.Sqrt(C)),
+	return cfg, []gguf.HFTensor{
+		mat("model.embed_tokens.weight", V, C, 1), mat("lm_head.weight", V, C, headScale/math.Sqrt(C)),
 		ones("model.norm.weight", C), ones(p+"input_layernorm.weight", C), ones(p+"post_attention_layernorm.weight", C),
 		mat(p+"self_attn.q_proj.weight", H*D, C, 2/math.Sqrt(C)), mat(p+"self_attn.k_proj.weight", G*D, C, 2/math.Sqrt(C)),
 		mat(p+"self_attn.v_proj.weight", G*D, C, 1/math.Sqrt(C)), mat(p+"self_attn.o_proj.weight", C, H*D, 1/math.Sqrt(H*D)),
 		mat(p+"mlp.gate_proj.weight", I, C, 1/math.Sqrt(C)), mat(p+"mlp.up_proj.weight", I, C, 1/math.Sqrt(C)),
-		mat(p+"mlp.down_proj.weight", C, I, 1/math.Sqrt(I)),
+		mat(p+"mlp.down_proj.weight", C, I, 1/math.Sqrt(float64(I))),
 	}
-	return cfg, ts
 }
 
 // llama.cpp and lamina read the same k-quant (and Q4_1) files alike:

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -62,37 +61,7 @@ func mixedPath(ext string) string { return filepath.Join("testdata", "llamacpp",
 
 // mixedLlama builds the weights of mixed-tiny.gguf from a fixed seed.
 func mixedLlama(t *testing.T) ([]byte, []gguf.HFTensor) {
-	const C, H, G, D, I, V = 256, 4, 2, 64, 256, 512
-	cfg, _ := json.Marshal(map[string]any{
-		"model_type": "llama", "vocab_size": V, "hidden_size": C, "num_hidden_layers": 1,
-		"num_attention_heads": H, "num_key_value_heads": G, "head_dim": D, "intermediate_size": I,
-		"max_position_embeddings": 128, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
-		"tie_word_embeddings": false, "bos_token_id": 1, "eos_token_id": 2, "hidden_act": "silu",
-	})
-	rng := rand.New(rand.NewPCG(11, 12))
-	mat := func(name string, out, in int, std float64) gguf.HFTensor {
-		d := make([]float32, out*in)
-		for i := range d {
-			d[i] = float32(rng.NormFloat64() * std)
-		}
-		return gguf.HFTensor{Name: name, Shape: []int{out, in}, Data: d}
-	}
-	ones := func(name string, n int) gguf.HFTensor {
-		d := make([]float32, n)
-		for i := range d {
-			d[i] = 1 + float32(rng.NormFloat64()*0.1)
-		}
-		return gguf.HFTensor{Name: name, Shape: []int{n}, Data: d}
-	}
-	p := "model.layers.0."
-	return cfg, []gguf.HFTensor{
-		mat("model.embed_tokens.weight", V, C, 1), mat("lm_head.weight", V, C, 1.5/math.Sqrt(C)),
-		ones("model.norm.weight", C), ones(p+"input_layernorm.weight", C), ones(p+"post_attention_layernorm.weight", C),
-		mat(p+"self_attn.q_proj.weight", H*D, C, 2/math.Sqrt(C)), mat(p+"self_attn.k_proj.weight", G*D, C, 2/math.Sqrt(C)),
-		mat(p+"self_attn.v_proj.weight", G*D, C, 1/math.Sqrt(C)), mat(p+"self_attn.o_proj.weight", C, H*D, 1/math.Sqrt(H*D)),
-		mat(p+"mlp.gate_proj.weight", I, C, 1/math.Sqrt(C)), mat(p+"mlp.up_proj.weight", I, C, 1/math.Sqrt(C)),
-		mat(p+"mlp.down_proj.weight", C, I, 1/math.Sqrt(I)),
-	}
+	return randomLlama(256, 1.5, 11, 12)
 }
 
 // laminaMixed loads data through ModelFS and returns log-probs over
@@ -391,5 +360,23 @@ func TestModelFSLlamaCppRegenerate(t *testing.T) {
 			t.Fatal(err)
 		}
 		writeArchFixture(t, "../mixed-tiny", &ref)
+	}
+}
+
+// The committed mixed-tiny.gguf is what mixedLlama and the exporter write,
+// byte for byte, so TestModelFSLlamaCppRegenerate remakes the same file.
+func TestMixedTinyMatchesItsGenerator(t *testing.T) {
+	cfg, ts := mixedLlama(t)
+	w, err := gguf.ExportHF(cfg, ts, gguf.ExportOptions{Type: gguf.F16, Types: mixedTypes, Name: "mixed-tiny", Tokenizer: fixtureTokenizer(t, "llama-tiny")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, data := writeFile(t, w)
+	want, err := os.ReadFile(mixedPath(".gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(data, want) {
+		t.Fatalf("exporting mixedLlama gives %d bytes that differ from the committed %s (%d bytes)", len(data), mixedPath(".gguf"), len(want))
 	}
 }
