@@ -3,7 +3,6 @@ package model
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"testing"
 
@@ -183,13 +182,6 @@ func TestMistralSlidingWindow(t *testing.T) {
 	for i := range ids {
 		ids[i] = int32((i*37 + 11) % 100)
 	}
-	maxDiff := func(a, b []float32) float64 {
-		d := 0.0
-		for i := range a {
-			d = max(d, math.Abs(float64(a[i]-b[i])))
-		}
-		return d
-	}
 	windowed := func(cfg Config) float64 {
 		m, err := NewRandom(cfg, tensor.NewCPU(), tensor.F32, 5)
 		if err != nil {
@@ -206,28 +198,10 @@ func TestMistralSlidingWindow(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			worst = max(worst, maxDiff(full[p], part[W-1]))
+			worst = max(worst, maxAbsDiff(full[p], part[W-1]))
 		}
 		if cfg.SlidingWindow > 0 {
-			s, err := m.NewSession(N)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			for p, id := range ids {
-				var lg []float32
-				if p == 0 {
-					lg, err = s.Prefill(ids[:1])
-				} else {
-					lg, err = s.Step(id)
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				if d := maxDiff(lg, full[p]); d > 1e-4 {
-					t.Errorf("decode step %d: max |Δlogit| vs prefill %.3g", p, d)
-				}
-			}
+			checkDecodeEqualsPrefill(t, m, ids, full)
 		}
 		return worst
 	}
@@ -264,29 +238,7 @@ func TestGemma3DecodeEqualsPrefill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := m.NewSession(N)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	for p, id := range ids {
-		var lg []float32
-		if p == 0 {
-			lg, err = s.Prefill(ids[:1])
-		} else {
-			lg, err = s.Step(id)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		d := 0.0
-		for i := range lg {
-			d = max(d, math.Abs(float64(lg[i]-full[p][i])))
-		}
-		if d > 1e-4 {
-			t.Errorf("decode step %d: max |Δlogit| vs prefill %.3g", p, d)
-		}
-	}
+	checkDecodeEqualsPrefill(t, m, ids, full)
 	gen, err := m.Generate(t.Context(), ids[:3], GenerateOptions{MaxNewTokens: 6, IgnoreEOS: true}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -307,5 +259,31 @@ func TestGemma3DecodeEqualsPrefill(t *testing.T) {
 			t.Fatalf("greedy %v: token %d is not the prefill argmax %d", gen, g, best)
 		}
 		seq = append(seq, g)
+	}
+}
+
+// checkDecodeEqualsPrefill decodes ids one at a time through a session
+// (a prefill of the first, then steps) and checks each step's logits are
+// within 1e-4 of full, the logits of one prefill of all of ids.
+func checkDecodeEqualsPrefill(t *testing.T, m *Model, ids []int32, full [][]float32) {
+	t.Helper()
+	s, err := m.NewSession(len(ids))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for p, id := range ids {
+		var lg []float32
+		if p == 0 {
+			lg, err = s.Prefill(ids[:1])
+		} else {
+			lg, err = s.Step(id)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := maxAbsDiff(lg, full[p]); d > 1e-4 {
+			t.Errorf("decode step %d: max |Δlogit| vs prefill %.3g", p, d)
+		}
 	}
 }
