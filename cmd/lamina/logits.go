@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -48,16 +46,5 @@ func runLogits(args []string) error {
 // loadTokenizer loads DIR/tokenizer.json; it returns nil, nil when the
 // folder has none.
 func loadTokenizer(dir string) (*tokenizer.Tokenizer, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "tokenizer.json"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	tok, err := tokenizer.Load(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "tokenizer.json"), err)
-	}
-	return tok, nil
+	return readTokenizer(os.DirFS(dir), filepath.Join(dir, "tokenizer.json"))
 }

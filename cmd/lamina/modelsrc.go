@@ -117,7 +117,13 @@ func (s *modelSource) load(be tensor.Backend) (*model.Model, error) {
 
 // tokenizer loads the source's tokenizer.json; nil, nil when it has none.
 func (s *modelSource) tokenizer() (*tokenizer.Tokenizer, error) {
-	data, err := fs.ReadFile(s.fsys, "tokenizer.json")
+	return readTokenizer(s.fsys, s.name+": tokenizer.json")
+}
+
+// readTokenizer loads tokenizer.json from fsys; nil, nil when there is
+// none. A file that does not parse is an error that starts with where.
+func readTokenizer(fsys fs.FS, where string) (*tokenizer.Tokenizer, error) {
+	data, err := fs.ReadFile(fsys, "tokenizer.json")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -126,7 +132,7 @@ func (s *modelSource) tokenizer() (*tokenizer.Tokenizer, error) {
 	}
 	tok, err := tokenizer.Load(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: tokenizer.json: %w", s.name, err)
+		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	return tok, nil
 }
