@@ -228,13 +228,8 @@ func TestResvgSuite(t *testing.T) {
 // IoU threshold. Each entry says why; TestResvgNoSilentDrops fails when one of them passes or
 // starts reporting, so the list only shrinks.
 var resvgKnownSilent = map[string]string{
-	"painting/marker/orient=auto-on-M-C-C-3": "1-unit stroke and markers on curves: edges within ~0.1 px of resvg's, which flattens curves to chords up to 1/8 px off; IoU 0.972, error 0.0003",
-	"painting/marker/orient=auto-on-M-C-C-4": "as orient=auto-on-M-C-C-3 (IoU 0.971, error 0.0003)",
-	"painting/marker/orient=auto-on-M-C-C-5": "as orient=auto-on-M-C-C-3 (IoU 0.968, error 0.0004)",
-	"painting/marker/orient=auto-on-M-C-L":   "as orient=auto-on-M-C-C-3 (IoU 0.974, error 0.0003)",
-	"painting/marker/orient=auto-on-M-L-C":   "as orient=auto-on-M-C-C-3 (IoU 0.975, error 0.0003)",
-	"masking/mask/with-opacity-2":            "faint gradient mask (peak alpha 0.125): resvg's 8-bit mask pipeline comes out ~1/255 higher across the ramp; IoU 0.978, error 0.0007",
-	"painting/context/with-pattern-in-use":   "pattern tile edges: resvg draws patterns through a raster tile sampled with filtering, which softens every tile edge by a pixel; IoU 0.976, error 0.0023",
+	"masking/mask/with-opacity-2":          "faint gradient mask (peak alpha 0.125): resvg's 8-bit mask pipeline comes out ~1/255 higher across the ramp; IoU 0.978, error 0.0007",
+	"painting/context/with-pattern-in-use": "pattern tile edges: resvg draws patterns through a raster tile sampled with filtering, which softens every tile edge by a pixel; IoU 0.976, error 0.0023",
 }
 
 // TestResvgNoSilentDrops is the "zero silent drops": every resvg test Chromium

@@ -131,7 +131,10 @@ type reader struct {
 	bbox      *bboxAcc // when set, shapes only add their geometry's bounds here
 	empty     bool     // the root <svg> draws nothing (zero or negative size)
 	scale     float64  // device pixels per root (viewBox) unit: ParseOptions.RenderWidth or the intrinsic size
-	opt       ParseOptions
+	// strokeScale is the device scale stroke outlines are built for: ParseOptions.RenderWidth's,
+	// else one fine enough for any size (the stroker's quarter-pixel tolerance is flattenTol).
+	strokeScale float64
+	opt         ParseOptions
 }
 
 // ParseOptions changes what ParseSVGWith reads.
@@ -142,7 +145,10 @@ type ParseOptions struct {
 	// RenderWidth is the width in pixels the document will be drawn at (0: its intrinsic
 	// width, else the viewBox's). Curves are kept exact, but dashes are measured as Skia
 	// measures them, with a tolerance of half a device pixel, so that dash ends fall where
-	// Chromium draws them at that size.
+	// Chromium draws them at that size. With it, stroke outlines are also built for that
+	// size as Skia's stroker and scan converter build them (within a quarter of a pixel of
+	// the offset curve, chords as coarse as theirs), so thin strokes on curves cover the
+	// pixels Chromium and resvg cover; without it, finely enough to be drawn at any size.
 	RenderWidth int
 }
 
@@ -205,8 +211,10 @@ func ParseSVGWith(data []byte, opt ParseOptions) (*Document, error) {
 	if w, ok := absLength(root.decls["width"], &st); ok && w > 0 {
 		r.scale = w / r.doc.ViewBox[2]
 	}
+	r.strokeScale = math.Max(r.scale, 1/(4*flattenTol))
 	if opt.RenderWidth > 0 {
 		r.scale = float64(opt.RenderWidth) / r.doc.ViewBox[2]
+		r.strokeScale = r.scale
 	}
 	if !r.empty && conditionsPass(root) && !displayNone(root) {
 		st = r.computeStyle(root, st)
@@ -1813,7 +1821,7 @@ func (r *reader) strokeShape(n *node, st style, subs []Subpath, info []openInfo,
 			dots = zeroDashDots(subs, info, st.dashOffset, st.dashes, st.stroke2, r.dashTol(st.m))
 		}
 		if len(ssubs) > 0 || len(dots) > 0 {
-			outline := append(strokeOutline(ssubs, sinfo, st.stroke2), dots...)
+			outline := append(strokeOutline(ssubs, sinfo, st.stroke2, r.devMap(st.m)), dots...)
 			for _, sp := range outline {
 				r.nseg += len(sp.Segs)
 			}
@@ -2748,6 +2756,12 @@ func nonzeroOf(subs []Subpath, evenOdd bool) []Subpath {
 
 // dashTol is Skia's chord tolerance for measuring dashes (half a device pixel) in the user
 // space m maps to root coordinates, at the device scale the document is drawn at.
+// devMap is the linear map from user space under m to device pixels.
+func (r *reader) devMap(m Matrix) devMap {
+	s := r.strokeScale
+	return devMap{m.A * s, m.B * s, m.C * s, m.D * s}
+}
+
 func (r *reader) dashTol(m Matrix) float64 {
 	s := math.Max(math.Hypot(m.A, m.B), math.Hypot(m.C, m.D)) * r.scale
 	if !(s > 0) || !finite(s) {
