@@ -228,7 +228,6 @@ func TestResvgSuite(t *testing.T) {
 // IoU threshold. Each entry says why; TestResvgNoSilentDrops fails when one of them passes or
 // starts reporting, so the list only shrinks.
 var resvgKnownSilent = map[string]string{
-	"masking/mask/with-opacity-2":          "faint gradient mask (peak alpha 0.125): resvg's 8-bit mask pipeline comes out ~1/255 higher across the ramp; IoU 0.978, error 0.0007",
 	"painting/context/with-pattern-in-use": "pattern tile edges: resvg draws patterns through a raster tile sampled with filtering, which softens every tile edge by a pixel; IoU 0.976, error 0.0023",
 }
 

@@ -1569,22 +1569,35 @@ func (r *reader) applyMask(n *node, id string, st style, start int, bbox func() 
 			case p.grad != nil && l.Paint == nil:
 				// A solid layer under a gradient mask: the mask's gradient with the layer's
 				// color and, per stop, the layer's alpha × the stop's mask strength.
-				// Luminance × alpha is quadratic between stops, so the mask is resampled at
-				// 1/16 steps as well as at its stops.
+				// Luminance × alpha is quadratic between stops, so each stop interval is
+				// resampled finely enough that the linear ramps between the new stops stay
+				// within maskRampTol of it (as browsers compute the mask per pixel).
 				g := *p.grad
 				g.Stops = nil
-				offs := []float64{}
-				for k := 0; k <= 16; k++ {
-					offs = append(offs, float64(k)/16)
+				strength := func(o float64) float64 {
+					sl := Layer{Fill: stopColor(p.grad, o)}
+					return maskStrength(&sl, alphaMask)
 				}
-				for _, st := range p.grad.Stops {
-					offs = append(offs, st.Offset)
+				offs := []float64{0}
+				prev := 0.0
+				for _, st := range append(append([]Stop(nil), p.grad.Stops...), Stop{Offset: 1}) {
+					o := math.Min(1, math.Max(prev, st.Offset))
+					if o > prev {
+						// q'' of the quadratic on [prev, o] from its ends and middle; chords of
+						// n equal steps are off by at most |q''| / (8 n²).
+						q2 := 4 * math.Abs(strength(prev)+strength(o)-2*strength((prev+o)/2))
+						n := int(math.Min(64, math.Ceil(math.Sqrt(q2/(8*maskRampTol)))))
+						for k := 1; k < n; k++ {
+							offs = append(offs, prev+(o-prev)*float64(k)/float64(n))
+						}
+					}
+					offs = append(offs, o)
+					prev = o
 				}
 				sort.Float64s(offs)
 				for _, o := range offs {
-					sl := Layer{Fill: stopColor(p.grad, o)}
 					c := l.Fill
-					c.A *= maskStrength(&sl, alphaMask)
+					c.A *= strength(o)
 					g.Stops = append(g.Stops, Stop{o, c})
 				}
 				nl.Paint = &g
@@ -1603,6 +1616,10 @@ func (r *reader) applyMask(n *node, id string, st style, start int, bbox func() 
 	}
 	r.doc.Layers = out
 }
+
+// maskRampTol is how far a gradient mask's resampled strength may stray from the exact
+// luminance × alpha: 1/64 of an 8-bit level, well below what an 8-bit render can show.
+const maskRampTol = 1.0 / (64 * 255)
 
 func areaOf(subs []Subpath) float64 {
 	a := 0.0

@@ -314,6 +314,29 @@ func TestMaskLuminance(t *testing.T) {
 	}
 }
 
+// TestMaskGradientRamp: a mask of a gradient from transparent white to opaque black has
+// luminance × alpha = (1−t)·t, a parabola (peak ¼ at t = ½; times the shape's opacity ½),
+// which the content must follow per pixel to well within an 8-bit level, as browsers
+// compute masks per pixel.
+func TestMaskGradientRamp(t *testing.T) {
+	d := mustParse(t, svgDoc(`<linearGradient id="g"><stop offset="0" stop-color="white" stop-opacity="0"/><stop offset="1" stop-color="black"/></linearGradient>
+		<mask id="m" maskUnits="userSpaceOnUse" x="0" y="0" width="36" height="36"><rect width="36" height="36" fill="url(#g)" opacity="0.5"/></mask>
+		<rect width="36" height="36" fill="#0f0" mask="url(#m)"/>`))
+	const w = 360
+	img := Render(d, w, w)
+	worst := 0.0
+	for x := 0; x < w; x++ {
+		tt := (float64(x) + 0.5) / w
+		want := 0.5 * (1 - tt) * tt
+		if e := math.Abs(float64(img.Pix[4*(180*w+x)+3]) - want); e > worst {
+			worst = e
+		}
+	}
+	if worst > 0.1/255 {
+		t.Errorf("masked alpha off the parabola by %.2f/255", worst*255)
+	}
+}
+
 // TestMarkers: a marker at each of a polyline's three vertices.
 func TestMarkers(t *testing.T) {
 	d := mustParse(t, svgDoc(`<marker id="m" markerWidth="2" markerHeight="2" refX="1" refY="1" markerUnits="userSpaceOnUse"><rect width="2" height="2" fill="#f00"/></marker>
