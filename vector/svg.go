@@ -1140,12 +1140,15 @@ func dropDegenerate(subs []Subpath) []Subpath {
 }
 
 // groupOpacity composites the group's layers at opacity o. Folding o into each layer's alpha
-// would darken where the group's own layers overlap, so each layer first loses the parts
-// covered by opaque layers painted above it in the group (exact for opaque content; a
-// translucent layer above another keeps the overlap, reported).
+// would darken where the group's own layers overlap: solid-colored groups with translucent
+// overlaps are cut into regions of their composited color (overlaySolid); otherwise each
+// layer first loses the parts covered by opaque layers painted above it in the group (exact
+// for opaque content; a translucent layer above another keeps the overlap, reported).
 func (r *reader) groupOpacity(n *node, start int, o float64) {
 	ls := r.doc.Layers[start:]
-	if len(ls) > 1 && len(ls) <= 32 {
+	if flat, ok := overlaySolid(ls); ok {
+		ls = flat
+	} else if len(ls) > 1 && len(ls) <= 32 {
 		for i := 0; i < len(ls)-1; i++ {
 			lo, hi := layerBounds(ls[i].Subpaths)
 			var above []Subpath
@@ -1195,6 +1198,119 @@ func (r *reader) groupOpacity(n *node, start int, o float64) {
 		out = append(out, l)
 	}
 	r.doc.Layers = out
+}
+
+// maxOverlayPieces bounds the disjoint regions overlaySolid may cut a group into.
+const maxOverlayPieces = 64
+
+// overlaySolid flattens a group whose layers are all solid colors and where some translucent
+// layer overlaps one below it: the group's picture is cut into disjoint regions, each with
+// the color the layers composite to there (source-over, in paint order), so that the group's
+// opacity can then scale every region alike, as browsers composite the group first. ok is
+// false when there is no such overlap (the caller's cheaper cut is exact), a layer has a
+// gradient, or the regions would exceed maxOverlayPieces or a boolean operation fails.
+func overlaySolid(ls []Layer) ([]Layer, bool) {
+	if len(ls) < 2 || len(ls) > 32 {
+		return nil, false
+	}
+	boxes := make([][2]Point, len(ls))
+	for i := range ls {
+		if ls[i].Paint != nil {
+			return nil, false
+		}
+		lo, hi := layerBounds(ls[i].Subpaths)
+		boxes[i] = [2]Point{lo, hi}
+	}
+	meets := func(a, b [2]Point) bool {
+		return !(b[0].X > a[1].X || b[1].X < a[0].X || b[0].Y > a[1].Y || b[1].Y < a[0].Y)
+	}
+	translucent := false
+	for j := 1; j < len(ls) && !translucent; j++ {
+		if opaque(&ls[j]) {
+			continue
+		}
+		for i := 0; i < j; i++ {
+			if meets(boxes[i], boxes[j]) {
+				translucent = true
+				break
+			}
+		}
+	}
+	if !translucent {
+		return nil, false
+	}
+	type piece struct {
+		l   Layer // Subpaths nonzero, disjoint from every other piece's
+		box [2]Point
+	}
+	var pieces []piece
+	for i := range ls {
+		sub := ls[i].Subpaths
+		if ls[i].EvenOdd {
+			var ok bool
+			if sub, ok = settle(sub); !ok {
+				return nil, false
+			}
+		}
+		var next []piece
+		var under []Subpath // the parts of the pieces below that this layer covers
+		for _, p := range pieces {
+			if !meets(p.box, boxes[i]) {
+				next = append(next, p)
+				continue
+			}
+			in, ok1 := intersect(p.l.Subpaths, false, sub)
+			out, ok2 := subtract(p.l.Subpaths, false, sub)
+			if !ok1 || !ok2 {
+				return nil, false
+			}
+			if out = dropDegenerate(out); len(out) > 0 {
+				q := p.l
+				q.Subpaths = out
+				lo, hi := layerBounds(out)
+				next = append(next, piece{q, [2]Point{lo, hi}})
+			}
+			if in = dropDegenerate(in); len(in) > 0 {
+				q := ls[i]
+				q.Subpaths, q.EvenOdd, q.Fill = in, false, over(ls[i].Fill, p.l.Fill)
+				lo, hi := layerBounds(in)
+				next = append(next, piece{q, [2]Point{lo, hi}})
+				under = append(under, in...)
+			}
+		}
+		rest := sub
+		if len(under) > 0 {
+			var ok bool
+			if rest, ok = subtract(sub, false, under); !ok {
+				return nil, false
+			}
+		}
+		if rest = dropDegenerate(rest); len(rest) > 0 {
+			q := ls[i]
+			q.Subpaths, q.EvenOdd = rest, false
+			lo, hi := layerBounds(rest)
+			next = append(next, piece{q, [2]Point{lo, hi}})
+		}
+		if len(next) > maxOverlayPieces {
+			return nil, false
+		}
+		pieces = next
+	}
+	out := make([]Layer, len(pieces))
+	for i, p := range pieces {
+		out[i] = p.l
+	}
+	return out, true
+}
+
+// over composites straight-alpha color a source-over b.
+func over(a, b RGBA) RGBA {
+	oa := a.A + b.A*(1-a.A)
+	if oa <= 0 {
+		return RGBA{}
+	}
+	mix := func(x, y float64) float64 { return (x*a.A + y*b.A*(1-a.A)) / oa }
+	return RGBA{mix(a.R, b.R), mix(a.G, b.G), mix(a.B, b.B), oa}
 }
 
 func opaque(l *Layer) bool {

@@ -301,6 +301,34 @@ func TestGroupOpacityOverlap(t *testing.T) {
 	}
 }
 
+// TestGroupOpacityTranslucentOverlap: translucent squares (red, then blue, each at alpha ½)
+// in a group at opacity ½. Worked by hand, source-over: the overlap is blue over red, alpha
+// ½ + ½·½ = ¾, color (red·¼ + blue·½)/¾ = ⅓ red + ⅔ blue; the group's ½ then gives alpha ⅜
+// there and ¼ where one square is alone, and nothing is reported.
+func TestGroupOpacityTranslucentOverlap(t *testing.T) {
+	d := mustParse(t, svgDoc(`<g opacity="0.5"><rect width="20" height="20" fill="#f00" fill-opacity="0.5"/><rect x="10" y="10" width="20" height="20" fill="#00f" fill-opacity="0.5"/></g>`))
+	if len(d.Unsupported) != 0 {
+		t.Errorf("unsupported %q", d.Unsupported)
+	}
+	img := Render(d, 36, 36)
+	for _, tc := range []struct {
+		x, y int
+		want [4]float64
+	}{
+		{15, 15, [4]float64{1.0 / 3, 0, 2.0 / 3, 0.375}},
+		{5, 5, [4]float64{1, 0, 0, 0.25}},
+		{25, 25, [4]float64{0, 0, 1, 0.25}},
+	} {
+		p := img.Pix[4*(tc.y*36+tc.x):]
+		for c := 0; c < 4; c++ {
+			if math.Abs(float64(p[c])-tc.want[c]) > 1e-3 {
+				t.Errorf("pixel %d,%d = %v, want %v", tc.x, tc.y, p[:4], tc.want)
+				break
+			}
+		}
+	}
+}
+
 // TestMaskLuminance: a mask of a white square over the left half and a 50%-gray one over the
 // right keeps the content at alpha 1 and 0.5 × luminance(gray) there.
 func TestMaskLuminance(t *testing.T) {
