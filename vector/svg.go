@@ -16,6 +16,7 @@ type Layer struct {
 	EvenOdd  bool      // fill-rule: evenodd (else nonzero)
 	Subpaths []Subpath // absolute user-space (viewBox) coordinates, transforms applied
 	Source   string    // element it came from ("path", "circle", ...), for reports
+	Crisp    bool      // shape-rendering crispEdges/optimizeSpeed: drawn without anti-aliasing
 }
 
 // Document is an ordered list of layers (paint order) in a viewBox.
@@ -63,6 +64,7 @@ type style struct {
 	nonScaling    bool
 	color         RGBA
 	visible       bool
+	crisp         bool // shape-rendering crispEdges or optimizeSpeed
 	fontSize      float64
 	markers       [3]string // marker-start, -mid, -end ids
 	m             Matrix    // user space → root (viewBox) coordinates
@@ -578,6 +580,16 @@ func (r *reader) computeStyle(n *node, parent style) style {
 	}
 	rule("fill-rule", &st.evenOdd)
 	rule("clip-rule", &st.clipEvenOdd)
+	if v, ok := get("shape-rendering"); ok {
+		switch v {
+		case "crispEdges", "optimizeSpeed":
+			st.crisp = true
+		case "auto", "geometricPrecision":
+			st.crisp = false
+		default:
+			bad("shape-rendering", v)
+		}
+	}
 	if v, ok := get("stroke-width"); ok {
 		if w, ok := length(v, 'o', &st); ok && w >= 0 {
 			st.stroke2.width = w
@@ -1083,11 +1095,6 @@ func (r *reader) groupClip(n *node, st style, viewportClip []Subpath, content fu
 	}
 	if v, ok := n.decls["filter"]; ok && strings.TrimSpace(v) != "none" {
 		r.note(n, "filter not applied")
-	}
-	if v, ok := n.decls["shape-rendering"]; ok {
-		if v = strings.TrimSpace(v); v == "crispEdges" || v == "optimizeSpeed" {
-			r.note(n, "shape-rendering "+v+" drawn anti-aliased")
-		}
 	}
 	if v, ok := n.decls["isolation"]; ok && strings.TrimSpace(v) == "isolate" {
 		r.note(n, "isolation ignored")
@@ -2004,7 +2011,7 @@ func (r *reader) paintLayer(n *node, st style, p paint, opacity float64, evenOdd
 	if p.fallback != nil && p.fallback.kind == paintCurrent {
 		p.fallback = &paint{kind: paintColor, c: st.color}
 	}
-	l := Layer{EvenOdd: evenOdd, Source: source}
+	l := Layer{EvenOdd: evenOdd, Source: source, Crisp: st.crisp}
 	switch p.kind {
 	case paintNone:
 		return
@@ -2862,7 +2869,7 @@ func (r *reader) patternTiles(n, pat *node, st style, opacity float64, evenOdd b
 		if len(clipped) == 0 {
 			continue
 		}
-		l := Layer{Fill: tl.Fill, Subpaths: clipped, Source: source}
+		l := Layer{Fill: tl.Fill, Subpaths: clipped, Source: source, Crisp: st.crisp}
 		if paint != nil {
 			l.Paint = paint
 			r.note(n, "pattern tiles with gradients share one tile's gradient")
