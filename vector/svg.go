@@ -2862,6 +2862,13 @@ func (r *reader) patternTiles(n, pat *node, st style, opacity float64, evenOdd b
 			return true
 		}
 		clipped, ok := intersect(all, tl.EvenOdd, nonzeroOf(shape, evenOdd))
+		if !ok && !evenOdd {
+			// A stroke outline overlaps itself (inner joins pass through the vertex): cut by
+			// the area it covers instead.
+			if g, ok2 := settleNonzero(shape); ok2 {
+				clipped, ok = intersect(all, tl.EvenOdd, g)
+			}
+		}
 		if !ok {
 			return false
 		}
@@ -2894,13 +2901,14 @@ func nonzeroOf(subs []Subpath, evenOdd bool) []Subpath {
 	return subs
 }
 
-// dashTol is Skia's chord tolerance for measuring dashes (half a device pixel) in the user
-// space m maps to root coordinates, at the device scale the document is drawn at.
-// devMap is the linear map from user space under m to device pixels.
+// devMap is the linear map from user space under m to device pixels, for building strokes.
 func (r *reader) devMap(m Matrix) devMap {
 	s := r.strokeScale
 	return devMap{m.A * s, m.B * s, m.C * s, m.D * s}
 }
+
+// dashTol is Skia's chord tolerance for measuring dashes (half a device pixel) in the user
+// space m maps to root coordinates, at the device scale the document is drawn at.
 
 func (r *reader) dashTol(m Matrix) float64 {
 	s := math.Max(math.Hypot(m.A, m.B), math.Hypot(m.C, m.D)) * r.scale

@@ -329,6 +329,42 @@ func TestGroupOpacityTranslucentOverlap(t *testing.T) {
 	}
 }
 
+// TestPatternStroke: a pattern on a thick stroke is tiled into the stroke's outline (whose
+// inner joins overlap it, and whose edges here lie on the tile's cell edges), not reduced to
+// its mean color. The checkerboard tile (20 units: grey at 0–10 × 0–10, green at 10–20 ×
+// 10–20) on the square 20–60 stroked 20 wide (band 10–30 and 50–70) at stroke-opacity ½, by
+// hand at pixel centres (one pixel per unit).
+func TestPatternStroke(t *testing.T) {
+	d := mustParse(t, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 80 80"><pattern id="p" patternUnits="userSpaceOnUse" width="20" height="20"><rect width="10" height="10" fill="#808080"/><rect x="10" y="10" width="10" height="10" fill="#008000"/></pattern><rect x="20" y="20" width="40" height="40" fill="none" stroke="url(#p)" stroke-opacity="0.5" stroke-width="20"/></svg>`)
+	if len(d.Unsupported) != 0 {
+		t.Errorf("unsupported %q", d.Unsupported)
+	}
+	img := Render(d, 80, 80)
+	grey, green := 128.0/255, 128.0/255
+	for _, tc := range []struct {
+		x, y int
+		want [4]float64
+	}{
+		{25, 25, [4]float64{grey, grey, grey, 0.5}}, // (5.5, 5.5) in the tile: grey
+		{15, 15, [4]float64{0, green, 0, 0.5}},      // green
+		{12, 22, [4]float64{0, 0, 0, 0}},            // (12.5, 2.5): empty
+		{65, 45, [4]float64{grey, grey, grey, 0.5}}, // (5.5, 5.5): grey, on the right side
+		{40, 40, [4]float64{0, 0, 0, 0}},            // inside the square, not stroked
+		{5, 5, [4]float64{0, 0, 0, 0}},              // outside the stroke
+	} {
+		p := img.Pix[4*(tc.y*80+tc.x):]
+		for c := 0; c < 4; c++ {
+			if tc.want[3] == 0 && c < 3 {
+				continue
+			}
+			if math.Abs(float64(p[c])-tc.want[c]) > 1e-3 {
+				t.Errorf("pixel %d,%d = %v, want %v", tc.x, tc.y, p[:4], tc.want)
+				break
+			}
+		}
+	}
+}
+
 // TestMaskLuminance: a mask of a white square over the left half and a 50%-gray one over the
 // right keeps the content at alpha 1 and 0.5 × luminance(gray) there.
 func TestMaskLuminance(t *testing.T) {
