@@ -1689,37 +1689,37 @@ func (r *reader) applyMask(n *node, id string, st style, start int, bbox func() 
 			nl := l
 			nl.Subpaths, nl.EvenOdd = subs, l.EvenOdd && !ok
 			switch {
-			case p.grad != nil && l.Paint == nil:
-				// A solid layer under a gradient mask: the mask's gradient with the layer's
-				// color and, per stop, the layer's alpha × the stop's mask strength.
-				// Luminance × alpha is quadratic between stops, so each stop interval is
-				// resampled finely enough that the linear ramps between the new stops stay
-				// within maskRampTol of it (as browsers compute the mask per pixel).
+			case p.grad != nil && (l.Paint == nil || sameGeometry(p.grad, l.Paint)):
+				// A layer under a gradient mask, painted solid or with a gradient on the same
+				// geometry (so both share the parameter t): the mask's gradient with, per
+				// offset, the layer's color and its alpha × the mask's strength there. That
+				// product is not linear between stops (luminance × alpha is quadratic, times a
+				// gradient's alpha cubic), so the offsets are refined until the linear ramps
+				// between the new stops stay within maskRampTol of it (as browsers compute the
+				// mask per pixel).
 				g := *p.grad
-				g.Stops = nil
 				strength := func(o float64) float64 {
 					sl := Layer{Fill: stopColor(p.grad, o)}
 					return maskStrength(&sl, alphaMask)
 				}
-				offs := []float64{0}
-				prev := 0.0
-				for _, st := range append(append([]Stop(nil), p.grad.Stops...), Stop{Offset: 1}) {
-					o := math.Min(1, math.Max(prev, st.Offset))
-					if o > prev {
-						// q'' of the quadratic on [prev, o] from its ends and middle; chords of
-						// n equal steps are off by at most |q''| / (8 n²).
-						q2 := 4 * math.Abs(strength(prev)+strength(o)-2*strength((prev+o)/2))
-						n := int(math.Min(64, math.Ceil(math.Sqrt(q2/(8*maskRampTol)))))
-						for k := 1; k < n; k++ {
-							offs = append(offs, prev+(o-prev)*float64(k)/float64(n))
-						}
+				color := func(o float64) RGBA {
+					if l.Paint == nil {
+						return l.Fill
 					}
-					offs = append(offs, o)
-					prev = o
+					return stopColor(l.Paint, o)
 				}
-				sort.Float64s(offs)
-				for _, o := range offs {
-					c := l.Fill
+				breaks := []float64{}
+				for _, st := range p.grad.Stops {
+					breaks = append(breaks, st.Offset)
+				}
+				if l.Paint != nil {
+					for _, st := range l.Paint.Stops {
+						breaks = append(breaks, st.Offset)
+					}
+				}
+				g.Stops = nil
+				for _, o := range rampOffsets(breaks, func(o float64) float64 { return color(o).A * strength(o) }) {
+					c := color(o)
 					c.A *= strength(o)
 					g.Stops = append(g.Stops, Stop{o, c})
 				}
@@ -1743,6 +1743,55 @@ func (r *reader) applyMask(n *node, id string, st style, start int, bbox func() 
 // maskRampTol is how far a gradient mask's resampled strength may stray from the exact
 // luminance × alpha: 1/64 of an 8-bit level, well below what an 8-bit render can show.
 const maskRampTol = 1.0 / (64 * 255)
+
+// rampOffsets returns the offsets in [0, 1] (0, 1 and breaks included, ascending) at which
+// stops make the piecewise-linear ramp through f follow f within maskRampTol, f being
+// smooth between breaks: each interval is halved until the ramp is that close at its
+// quarter points (at most 2⁸ pieces per interval).
+func rampOffsets(breaks []float64, f func(float64) float64) []float64 {
+	bs := []float64{0, 1}
+	for _, b := range breaks {
+		if b > 0 && b < 1 {
+			bs = append(bs, b)
+		}
+	}
+	sort.Float64s(bs)
+	out := []float64{0}
+	var refine func(a, b float64, depth int)
+	refine = func(a, b float64, depth int) {
+		fa, fb := f(a), f(b)
+		off := 0.0
+		for _, u := range []float64{0.25, 0.5, 0.75} {
+			off = math.Max(off, math.Abs(f(a+(b-a)*u)-(fa+(fb-fa)*u)))
+		}
+		if off > maskRampTol && depth < 8 {
+			m := (a + b) / 2
+			refine(a, m, depth+1)
+			refine(m, b, depth+1)
+			return
+		}
+		out = append(out, b)
+	}
+	for i := 1; i < len(bs); i++ {
+		if bs[i] > bs[i-1] {
+			refine(bs[i-1], bs[i], 0)
+		}
+	}
+	return out
+}
+
+// sameGeometry reports whether gradients a and b map points to the same parameter t (same
+// kind, vector or circles, spread and transform), so their stops can be combined.
+func sameGeometry(a, b *Gradient) bool {
+	const eps = 1e-9
+	near := func(x, y float64) bool { return math.Abs(x-y) <= eps*(1+math.Abs(x)+math.Abs(y)) }
+	m, n := a.M, b.M
+	return a.Radial == b.Radial && a.Spread == b.Spread &&
+		near(a.X1, b.X1) && near(a.Y1, b.Y1) && near(a.X2, b.X2) && near(a.Y2, b.Y2) &&
+		near(a.CX, b.CX) && near(a.CY, b.CY) && near(a.R, b.R) &&
+		near(a.FX, b.FX) && near(a.FY, b.FY) && near(a.FR, b.FR) &&
+		near(m.A, n.A) && near(m.B, n.B) && near(m.C, n.C) && near(m.D, n.D) && near(m.E, n.E) && near(m.F, n.F)
+}
 
 func areaOf(subs []Subpath) float64 {
 	a := 0.0

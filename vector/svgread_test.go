@@ -401,6 +401,33 @@ func TestMaskGradientRamp(t *testing.T) {
 	}
 }
 
+// TestMaskGradientOverGradient: content painted with a gradient from opaque to transparent
+// red (alpha 1−t) under a mask of a gradient on the same box from transparent white to
+// black (strength (1−t)·t): the alpha is their product (1−t)²·t per pixel, within well
+// under an 8-bit level, and nothing is reported.
+func TestMaskGradientOverGradient(t *testing.T) {
+	d := mustParse(t, svgDoc(`<linearGradient id="c"><stop offset="0" stop-color="red"/><stop offset="1" stop-color="red" stop-opacity="0"/></linearGradient>
+		<linearGradient id="g"><stop offset="0" stop-color="white" stop-opacity="0"/><stop offset="1" stop-color="black"/></linearGradient>
+		<mask id="m"><rect width="36" height="36" fill="url(#g)"/></mask>
+		<rect width="36" height="36" fill="url(#c)" mask="url(#m)"/>`))
+	if len(d.Unsupported) != 0 {
+		t.Errorf("unsupported %q", d.Unsupported)
+	}
+	const w = 360
+	img := Render(d, w, w)
+	worst := 0.0
+	for x := 0; x < w; x++ {
+		tt := (float64(x) + 0.5) / w
+		want := (1 - tt) * (1 - tt) * tt
+		if e := math.Abs(float64(img.Pix[4*(180*w+x)+3]) - want); e > worst {
+			worst = e
+		}
+	}
+	if worst > 0.1/255 {
+		t.Errorf("masked alpha off (1−t)²·t by %.2f/255", worst*255)
+	}
+}
+
 // TestMarkers: a marker at each of a polyline's three vertices.
 func TestMarkers(t *testing.T) {
 	d := mustParse(t, svgDoc(`<marker id="m" markerWidth="2" markerHeight="2" refX="1" refY="1" markerUnits="userSpaceOnUse"><rect width="2" height="2" fill="#f00"/></marker>
