@@ -2743,6 +2743,7 @@ func clipContains(region []Subpath, content []Subpath, vb [4]float64) bool {
 const (
 	maxPatternTiles  = 1024
 	maxPatternLayers = 64
+	maxGradientTiles = 256 // tile copies drawn each with its own gradient (beyond: one shared, reported)
 )
 
 // patternTiles draws a pattern fill as layers: the tile's content is rendered once in tile
@@ -2888,6 +2889,37 @@ func (r *reader) patternTiles(n, pat *node, st style, opacity float64, evenOdd b
 		return false
 	}
 	for _, tl := range tile {
+		if tl.Paint != nil && (i1-i0)*(j1-j0) <= maxGradientTiles {
+			// A gradient cell: one layer per tile copy, each with its own copy of the gradient.
+			shapeNZ := nonzeroOf(shape, evenOdd)
+			for i := i0; i < i1; i++ {
+				for j := j0; j < j1; j++ {
+					m := pm.Mul(Matrix{A: 1, D: 1, E: x + i*w, F: y + j*h})
+					var cell []Subpath
+					for _, sp := range tl.Subpaths {
+						cell = append(cell, sp.Transform(m))
+					}
+					if r.nseg += segCount(cell); r.nseg > MaxSegments {
+						r.err = errf(ErrLimit, -1, "more than %d segments", MaxSegments)
+						return true
+					}
+					clipped, ok := intersect(cell, tl.EvenOdd, shapeNZ)
+					if !ok {
+						return false
+					}
+					if clipped = dropDegenerate(clipped); len(clipped) == 0 {
+						continue
+					}
+					g := *tl.Paint
+					g.M = m.Mul(g.M)
+					l := Layer{Subpaths: clipped, Source: source, Crisp: st.crisp, Paint: &g}
+					l.scaleAlpha(opacity)
+					l.Fill = meanPaint(&l)
+					r.doc.Layers = append(r.doc.Layers, l)
+				}
+			}
+			continue
+		}
 		var all []Subpath
 		var paint *Gradient
 		for i := i0; i < i1; i++ {

@@ -365,6 +365,23 @@ func TestPatternStroke(t *testing.T) {
 	}
 }
 
+// TestPatternGradientTiles: a gradient inside a pattern tile repeats with every tile: the
+// cell (the tile's whole 10 × 10) goes black to white along x, so at pixel centres 2.5,
+// 12.5 and 22.5 of a 30-wide fill, each a quarter into its tile, the color is ¼ gray.
+func TestPatternGradientTiles(t *testing.T) {
+	d := mustParse(t, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 30 10"><linearGradient id="g"><stop offset="0" stop-color="#000"/><stop offset="1" stop-color="#fff"/></linearGradient><pattern id="p" patternUnits="userSpaceOnUse" width="10" height="10"><rect width="10" height="10" fill="url(#g)"/></pattern><rect width="30" height="10" fill="url(#p)"/></svg>`)
+	if len(d.Unsupported) != 0 {
+		t.Errorf("unsupported %q", d.Unsupported)
+	}
+	img := Render(d, 30, 10)
+	for _, x := range []int{2, 12, 22} {
+		p := img.Pix[4*(5*30+x):]
+		if math.Abs(float64(p[0])-0.25) > 1e-3 || math.Abs(float64(p[3])-1) > 1e-3 {
+			t.Errorf("pixel %d,5 = %v, want gray 0.25, opaque", x, p[:4])
+		}
+	}
+}
+
 // TestMaskLuminance: a mask of a white square over the left half and a 50%-gray one over the
 // right keeps the content at alpha 1 and 0.5 × luminance(gray) there.
 func TestMaskLuminance(t *testing.T) {
