@@ -39,6 +39,16 @@ func DetectToolFormat(prompt string) ToolFormat {
 	return ToolsUnknown
 }
 
+// ToolCallOpening is what an answer in format f writes before a call's
+// JSON: lamina writes it for the model when it forces a call (tool_choice
+// "required" or a named function), then generates the JSON.
+func ToolCallOpening(f ToolFormat) string {
+	if f == ToolsHermes {
+		return "<tool_call>\n"
+	}
+	return ""
+}
+
 // ToolCall is one call read from an answer: the function's name and its
 // arguments as compact JSON (an object).
 type ToolCall struct {
