@@ -28,12 +28,13 @@ func (p promptLM) Generate(ctx context.Context, prompt []int32, opts SampleOptio
 }
 
 // toolChoiceModels is a models folder with chat-tools (qwen2-tiny under
-// Qwen2.5's template: Hermes <tool_call> calls) and chat-llama (the same
-// weights under Llama 3.1's template: bare JSON calls with "parameters").
+// Qwen2.5's template: Hermes <tool_call> calls), chat-llama (the same
+// weights under Llama 3.1's template: bare JSON calls with "parameters")
+// and chat-mistral (Mistral Nemo's: [TOOL_CALLS][{...}]).
 func toolChoiceModels(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, m := range []string{"chat-tools", "chat-llama"} {
+	for _, m := range []string{"chat-tools", "chat-llama", "chat-mistral"} {
 		if err := os.MkdirAll(filepath.Join(dir, m), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -46,13 +47,15 @@ func toolChoiceModels(t *testing.T) string {
 	if err := copyFile(filepath.Join(modelsDir, "chat-tools", "tokenizer_config.json"), filepath.Join(dir, "chat-tools", "tokenizer_config.json")); err != nil {
 		t.Fatal(err)
 	}
-	src, err := os.ReadFile(filepath.Join("..", "tokenizer", "chattemplate", "testdata", "templates", "meta-llama--Llama-3.1-8B-Instruct.jinja"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := json.Marshal(map[string]any{"bos_token": "<|begin_of_text|>", "eos_token": "<|endoftext|>", "chat_template": string(src)})
-	if err := os.WriteFile(filepath.Join(dir, "chat-llama", "tokenizer_config.json"), cfg, 0o644); err != nil {
-		t.Fatal(err)
+	for m, tmpl := range map[string]string{"chat-llama": "meta-llama--Llama-3.1-8B-Instruct.jinja", "chat-mistral": "mistralai--Mistral-Nemo-Instruct-2407.jinja"} {
+		src, err := os.ReadFile(filepath.Join("..", "tokenizer", "chattemplate", "testdata", "templates", tmpl))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, _ := json.Marshal(map[string]any{"bos_token": "<s>", "eos_token": "<|endoftext|>", "chat_template": string(src)})
+		if err := os.WriteFile(filepath.Join(dir, m, "tokenizer_config.json"), cfg, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return dir
 }
@@ -115,28 +118,24 @@ func TestChatToolChoiceForced(t *testing.T) {
 		tok = tk
 		return promptLM{LM: lm, mu: &mu, last: &last}, tk, err
 	}})
-	for _, tc := range []struct{ model, opening string }{
-		{"chat-tools", "<|im_start|>assistant\n<tool_call>\n"},
-		{"chat-llama", "<|start_header_id|>assistant<|end_header_id|>\n\n"},
+	named := []string{`{"type":"function","function":{"name":"get_weather"}}`, `{"type":"function","function":{"name":"get_time"}}`, `"required"`}
+	for _, tc := range []struct {
+		model, opening string
+		choices        []string
+	}{
+		{"chat-tools", "<|im_start|>assistant\n<tool_call>\n", named},
+		{"chat-llama", "<|start_header_id|>assistant<|end_header_id|>\n\n", named},
+		{"chat-mistral", "Weather in Oslo?[/INST][TOOL_CALLS][", []string{`"required"`}},
 	} {
 		names := map[string]int{}
-		for _, choice := range []string{`{"type":"function","function":{"name":"get_weather"}}`, `{"type":"function","function":{"name":"get_time"}}`, `"required"`} {
+		for _, choice := range tc.choices {
 			for seed := 1; seed <= 3; seed++ {
 				req := fmt.Sprintf(`{"model":%q,"messages":[{"role":"user","content":"Weather in Oslo?"}],"temperature":1,"seed":%d,"max_tokens":120,"tools":%s,"tool_choice":%s}`, tc.model, seed, testTools, choice)
 				rec := post(t, h, "/v1/chat/completions", req)
 				if rec.Code != 200 {
 					t.Fatalf("%s %s: status %d: %s", tc.model, choice, rec.Code, rec.Body)
 				}
-				var resp struct {
-					Choices []struct {
-						Message      toolDelta `json:"message"`
-						FinishReason string    `json:"finish_reason"`
-					} `json:"choices"`
-				}
-				if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil || len(resp.Choices) != 1 {
-					t.Fatalf("%s: %v", rec.Body, err)
-				}
-				m := resp.Choices[0]
+				m := oneChoice(t, rec.Body.Bytes())
 				if m.FinishReason != "tool_calls" || m.Message.Content != nil || len(m.Message.ToolCalls) != 1 || m.Message.ToolCalls[0].Type != "function" || m.Message.ToolCalls[0].ID == "" {
 					t.Fatalf("%s %s seed %d: %s", tc.model, choice, seed, rec.Body)
 				}
@@ -222,4 +221,55 @@ func TestForcedToolsGrammar(t *testing.T) {
 	if tools, _, _ := parseTools([]byte(testTools), []byte(`{"type":"function","function":{"name":"get_time"}}`)); string(tools) != testTools {
 		t.Fatalf("named: the tools rendered are not all the tools sent")
 	}
+}
+
+// A Mistral answer (Nemo's [TOOL_CALLS][...] and Small 3.2's
+// name[CALL_ID]id[ARGS]{...}) comes back as tool_calls, whole and streamed,
+// with the text before it as content and no part of the call streamed.
+func TestChatToolCallsMistral(t *testing.T) {
+	dir := toolChoiceModels(t)
+	const req = `{"model":"chat-mistral","messages":[{"role":"user","content":"Weather?"}],"max_tokens":200,"tools":[{"type":"function","function":{"name":"get_weather"}}]%s}`
+	want := []toolFunction{{Name: "get_weather", Arguments: `{"city":"Oslo"}`}, {Name: "get_time", Arguments: `{}`}}
+	for _, answer := range []string{
+		`Checking.[TOOL_CALLS][{"name": "get_weather", "arguments": {"city": "Oslo"}, "id": "abc123def"}, {"name": "get_time", "arguments": {}, "id": "abc123deg"}]`,
+		`Checking.[TOOL_CALLS]get_weather[CALL_ID]abc123def[ARGS]{"city": "Oslo"}[TOOL_CALLS]get_time[ARGS]{}`,
+	} {
+		h := scriptedHandlerIn(t, dir, answer)
+		rec := post(t, h, "/v1/chat/completions", fmt.Sprintf(req, ""))
+		m := oneChoice(t, rec.Body.Bytes())
+		if m.FinishReason != "tool_calls" || m.Message.Content == nil || *m.Message.Content != "Checking." || len(m.Message.ToolCalls) != 2 ||
+			m.Message.ToolCalls[0].Function != want[0] || m.Message.ToolCalls[1].Function != want[1] {
+			t.Fatalf("%q: %s", answer, rec.Body)
+		}
+		rec = post(t, h, "/v1/chat/completions", fmt.Sprintf(req, `,"stream":true`))
+		deltas, finish := streamDeltas(t, rec.Body.String())
+		text := ""
+		var calls []toolFunction
+		for _, d := range deltas {
+			if d.Content != nil {
+				text += *d.Content
+			}
+			for _, c := range d.ToolCalls {
+				calls = append(calls, c.Function)
+			}
+		}
+		if text != "Checking." || finish != "tool_calls" || !slices.Equal(calls, want) {
+			t.Fatalf("%q streamed: text %q, finish %q, calls %+v", answer, text, finish, calls)
+		}
+	}
+}
+
+// choiceJSON is a chat.completion's one choice as a client reads it.
+type choiceJSON struct {
+	Message      toolDelta `json:"message"`
+	FinishReason string    `json:"finish_reason"`
+}
+
+func oneChoice(t *testing.T, body []byte) choiceJSON {
+	t.Helper()
+	var resp struct{ Choices []choiceJSON }
+	if err := json.Unmarshal(body, &resp); err != nil || len(resp.Choices) != 1 {
+		t.Fatalf("%s: %v", body, err)
+	}
+	return resp.Choices[0]
 }

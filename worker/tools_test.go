@@ -110,7 +110,13 @@ func (s scriptedLM) Generate(_ context.Context, _ []int32, _ SampleOptions, onTo
 
 func scriptedHandler(t *testing.T, answer string) *Handler {
 	t.Helper()
-	return New(Config{Store: FSStore{FS: os.DirFS(modelsDir)}, LoadLM: func(ctx context.Context, fsys fs.FS) (LM, Tokenizer, error) {
+	return scriptedHandlerIn(t, modelsDir, answer)
+}
+
+// scriptedHandlerIn serves the models folder dir with scripted answers.
+func scriptedHandlerIn(t *testing.T, dir, answer string) *Handler {
+	t.Helper()
+	return New(Config{Store: FSStore{FS: os.DirFS(dir)}, LoadLM: func(ctx context.Context, fsys fs.FS) (LM, Tokenizer, error) {
 		lm, tok, err := LoadCPU(ctx, fsys)
 		if err != nil {
 			return nil, nil, err
