@@ -44,50 +44,8 @@ func TestPatternMaskMatchesSlowPath(t *testing.T) {
 				t.Fatalf("%s: %v", b, err)
 			}
 			for seed := uint64(1); seed <= manySeeds/20; seed++ {
-				maxTokens := g.MinLen() + int(seed%24)
-				eos := int32(v.Size())
-				c, err := g.NewConstraint(v, []int32{eos}, maxTokens)
-				if err != nil {
-					t.Fatal(err)
-				}
-				r := &rng{seed}
-				fast := make([]float32, v.Size()+1)
-				slow := make([]float32, v.Size()+1)
-				var out []byte
-				for i := 0; i < maxTokens && !c.Done(); i++ {
-					for j := range fast {
-						fast[j] = float32(r.next()%1000) / 100
-					}
-					copy(slow, fast)
-					c.slowPatterns = false
-					errFast := c.Mask(fast, maxTokens-i)
-					c.slowPatterns = true
-					errSlow := c.Mask(slow, maxTokens-i)
-					if (errFast == nil) != (errSlow == nil) {
-						t.Fatalf("%s seed %d after %q: fast %v, slow %v", b, seed, out, errFast, errSlow)
-					}
-					best := 0
-					for j := range fast {
-						if math.IsInf(float64(fast[j]), -1) != math.IsInf(float64(slow[j]), -1) {
-							t.Fatalf("%s seed %d after %q (budget %d): token %d %q fast %v slow %v", b, seed, out, maxTokens-i, j, v.bytes[min(j, len(v.bytes)-1)], fast[j], slow[j])
-						}
-						if fast[j] > fast[best] {
-							best = j
-						}
-					}
-					steps++
-					if err := c.Accept(int32(best)); err != nil {
-						t.Fatalf("%s seed %d: %v", b, seed, err)
-					}
-					if int32(best) != eos {
-						out = append(out, v.bytes[best]...)
-					}
-				}
-				for _, d := range c.dfas {
-					for _, s := range d.states {
-						groups += len(s.groups)
-					}
-				}
+				n, gr := compareMasks(t, g, v, seed, g.MinLen()+int(seed%24))
+				steps, groups = steps+n, groups+gr
 			}
 		}
 	}
@@ -95,4 +53,58 @@ func TestPatternMaskMatchesSlowPath(t *testing.T) {
 		t.Fatal("the fast path never ran")
 	}
 	t.Logf("%d patterns, %d mask steps compared, %d token groups built", len(patterns), steps, groups)
+}
+
+// compareMasks generates under g with random logits, masking every step
+// both ways (fast path and the slow reference) and failing where they
+// differ; it returns the steps compared and the token groups built.
+func compareMasks(t *testing.T, g *Grammar, v *Vocab, seed uint64, maxTokens int) (steps, groups int) {
+	t.Helper()
+	eos := int32(v.Size())
+	c, err := g.NewConstraint(v, []int32{eos}, maxTokens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rng{seed}
+	fast := make([]float32, v.Size()+1)
+	slow := make([]float32, v.Size()+1)
+	var out []byte
+	for i := 0; i < maxTokens && !c.Done(); i++ {
+		for j := range fast {
+			fast[j] = float32(r.next()%1000) / 100
+		}
+		copy(slow, fast)
+		c.slowPatterns = false
+		errFast := c.Mask(fast, maxTokens-i)
+		c.slowPatterns = true
+		errSlow := c.Mask(slow, maxTokens-i)
+		if (errFast == nil) != (errSlow == nil) {
+			t.Fatalf("seed %d after %q: fast %v, slow %v", seed, out, errFast, errSlow)
+		}
+		if errFast != nil {
+			return steps, groups
+		}
+		best := 0
+		for j := range fast {
+			if math.IsInf(float64(fast[j]), -1) != math.IsInf(float64(slow[j]), -1) {
+				t.Fatalf("seed %d after %q (budget %d): token %d %q fast %v slow %v", seed, out, maxTokens-i, j, v.bytes[min(j, len(v.bytes)-1)], fast[j], slow[j])
+			}
+			if fast[j] > fast[best] {
+				best = j
+			}
+		}
+		steps++
+		if err := c.Accept(int32(best)); err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		if int32(best) != eos {
+			out = append(out, v.bytes[best]...)
+		}
+	}
+	for _, d := range c.dfas {
+		for _, s := range d.states {
+			groups += len(s.groups)
+		}
+	}
+	return steps, groups
 }
