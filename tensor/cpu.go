@@ -201,7 +201,7 @@ func (b *cpuBackend) UploadQuant(w *kernels.QMatrix) (Tensor, error) {
 	if w.Bits == 8 {
 		dt = Q8
 	}
-	return &cpuTensor{shape: []int{w.N, w.K}, dt: dt, q: w}, nil
+	return &cpuTensor{shape: []int{w.N, w.K}, dt: dt, q: w, weight: true}, nil
 }
 
 func (b *cpuBackend) UploadF32(shape []int, data []float32) (Tensor, error) {

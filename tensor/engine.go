@@ -1,11 +1,16 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/lamina-ml/lamina/kernels"
+)
 
 // MatMulEngine runs MatMul for the weights it holds a copy of: the wasm
 // SIMD kernel module (package wasmsimd) is one. A CPU backend made by
-// NewCPUWith hands it every Upload'ed 2-D F32/F16/BF16 weight the first
-// time MatMul uses it as w, and keeps the Go kernels for everything else
+// NewCPUWith hands it every Upload'ed 2-D F32/F16/BF16 weight (and, for a
+// QuantEngine, every UploadQuant'ed one) the first time MatMul uses it as
+// w, and keeps the Go kernels for everything else
 // (activations as w, and weights the engine turned down).
 //
 // Tensors made by Upload are weights: ops never write into them, so a copy
@@ -21,6 +26,16 @@ type MatMulEngine interface {
 	MatMul(out, x []float32, w EngineWeight, T int) error
 	// Release frees a held weight.
 	Release(w EngineWeight)
+}
+
+// QuantEngine is a MatMulEngine that also holds quantized weights (Q8, Q4
+// tensors of UploadQuant) and runs MatMul on them. The CPU backend keeps
+// its Go copy of those (Embedding and Read use it).
+type QuantEngine interface {
+	MatMulEngine
+	// HoldQuant copies w into the engine; an error means the CPU kernels
+	// serve it.
+	HoldQuant(w *kernels.QMatrix) (EngineWeight, error)
 }
 
 // EngineWeight is a MatMulEngine's handle on one weight.
@@ -58,6 +73,13 @@ func (b *cpuBackend) engineMatMul(out, x []float32, w *cpuTensor, T, K, N int) b
 			w.held, err = b.engine.Hold(F32, N, K, w.f32, nil)
 		case F16, BF16:
 			w.held, err = b.engine.Hold(w.dt, N, K, nil, w.u16)
+		case Q8, Q4:
+			qe, ok := b.engine.(QuantEngine)
+			if !ok {
+				w.engineFailed = true
+				return false
+			}
+			w.held, err = qe.HoldQuant(w.q)
 		default:
 			return false
 		}
@@ -65,7 +87,7 @@ func (b *cpuBackend) engineMatMul(out, x []float32, w *cpuTensor, T, K, N int) b
 			w.held, w.engineFailed = nil, true
 			return false
 		}
-		if r, ok := b.engine.(HeldReader); ok && r.CanReadHeld(w.held) {
+		if r, ok := b.engine.(HeldReader); ok && w.q == nil && r.CanReadHeld(w.held) {
 			w.f32, w.u16, w.reader = nil, nil, r
 		}
 	}

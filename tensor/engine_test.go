@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/lamina-ml/lamina/kernels"
 )
 
 // fakeEngine computes products with a plain loop and counts what it is
@@ -167,5 +169,63 @@ func TestHeldReader(t *testing.T) {
 	be.Free(w)
 	if f.released != 1 {
 		t.Fatalf("released %d", f.released)
+	}
+}
+
+// fakeQuantEngine also holds quantized weights, as their dequantized
+// values.
+type fakeQuantEngine struct {
+	fakeEngine
+	quant int
+}
+
+func (f *fakeQuantEngine) HoldQuant(w *kernels.QMatrix) (EngineWeight, error) {
+	f.quant++
+	return &fakeWeight{w.Dequantize(), w.N, w.K}, nil
+}
+
+// TestQuantEngine: a Q8/Q4 weight goes to a QuantEngine's HoldQuant once
+// and its products to the engine; the Go copy stays (Embedding still reads
+// it); a MatMulEngine without HoldQuant leaves it to the Go kernels.
+func TestQuantEngine(t *testing.T) {
+	q, err := kernels.NewQMatrix(8, 3, 2, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := 0; n < 3; n++ {
+		q.Scale[n] = 0.5
+		for k := 0; k < 2; k++ {
+			q.SetCode(n, k, n+k+1)
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		engine MatMulEngine
+		want   []float32 // out of x = (1, 1): the engine adds 1000
+	}{
+		{"quant engine", &fakeQuantEngine{}, []float32{1001.5, 1002.5, 1003.5}},
+		{"float engine", &fakeEngine{}, []float32{1.5, 2.5, 3.5}},
+	} {
+		be := NewCPUWith(tc.engine)
+		w, err := be.(QuantUploader).UploadQuant(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, _ := be.UploadF32([]int{1, 2}, []float32{1, 1})
+		out, _ := be.Zeros(1, 3)
+		be.MatMul(out, x, w, nil)
+		be.MatMul(out, x, w, nil)
+		got, _ := be.Read(out, 0, -1)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: MatMul %v, want %v", tc.name, got, tc.want)
+		}
+		if f, ok := tc.engine.(*fakeQuantEngine); ok && (f.quant != 1 || f.calls != 2) {
+			t.Errorf("%s: held %d times, %d engine products (want 1, 2)", tc.name, f.quant, f.calls)
+		}
+		emb, _ := be.Zeros(1, 2)
+		be.Embedding(emb, w, []int32{2})
+		if e, _ := be.Read(emb, 0, -1); !slices.Equal(e, []float32{1.5, 2}) {
+			t.Errorf("%s: Embedding %v, want [1.5 2]", tc.name, e)
+		}
 	}
 }

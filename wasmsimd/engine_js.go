@@ -9,6 +9,7 @@ import (
 	"syscall/js"
 	"unsafe"
 
+	"github.com/lamina-ml/lamina/kernels"
 	"github.com/lamina-ml/lamina/promise"
 	"github.com/lamina-ml/lamina/tensor"
 )
@@ -25,10 +26,10 @@ const pageSize = 64 << 10
 // Like the CPU backend it is not safe for concurrent use.
 type Engine struct {
 	mem  js.Value
-	mm   [4]js.Value // mm_f32, mm_f16, mm_bf16, mm_f16fin
-	cvt  [3]js.Value // -, cvt_f16, cvt_bf16
-	u8   js.Value    // Uint8Array over mem.buffer (renewed after a grow)
-	size int         // bytes of memory
+	mm   [nDriverF]js.Value // mm_<dtype> (kernelNames)
+	cvt  [3]js.Value        // -, cvt_f16, cvt_bf16
+	u8   js.Value           // Uint8Array over mem.buffer (renewed after a grow)
+	size int                // bytes of memory
 
 	free []block // free blocks below top, sorted by offset
 	top  int     // end of the used memory
@@ -55,7 +56,8 @@ type weight struct {
 	d       dtype
 	N, K    int
 	freed   bool
-	widened bool // f16/bf16 held as f32 (WidenHalf): ReadHeld cannot give the bits back
+	widened bool       // f16/bf16 held as f32 (WidenHalf): ReadHeld cannot give the bits back
+	q       quantShape // dQ8, dQ4 (quant.go)
 }
 
 // Load compiles and instantiates the kernel module (asynchronously, as
@@ -90,13 +92,10 @@ func load(ctx context.Context) (*Engine, error) {
 // newEngine is an engine on the kernel module instance exports ex.
 func newEngine(ex js.Value) *Engine {
 	e := &Engine{mem: ex.Get("memory"), top: 16, exports: ex}
-	for d, n := range []string{"f32", "f16", "bf16"} {
-		e.mm[d] = ex.Get("mm_" + n)
-		if d > 0 {
-			e.cvt[d] = ex.Get("cvt_" + n)
-		}
+	for d, n := range kernelNames {
+		e.mm[d] = ex.Get(n)
 	}
-	e.mm[dF16Finite] = ex.Get("mm_f16fin")
+	e.cvt[dF16], e.cvt[dBF16] = ex.Get("cvt_f16"), ex.Get("cvt_bf16")
 	e.refresh()
 	return e
 }
@@ -242,6 +241,25 @@ func (e *Engine) holdWidened(d dtype, src []byte, N, K int) (tensor.EngineWeight
 	return &weight{b: b, d: dF32, N: N, K: K, widened: true}, nil
 }
 
+// HoldQuant implements tensor.QuantEngine: m is copied into the module as
+// quantized panels (quant.go), codes and scales as the QMatrix has them.
+func (e *Engine) HoldQuant(m *kernels.QMatrix) (tensor.EngineWeight, error) {
+	src, s, err := packQuant(m)
+	if err != nil {
+		return nil, err
+	}
+	d := dQ8
+	if m.Bits == 4 {
+		d = dQ4
+	}
+	b, err := e.alloc(len(src))
+	if err != nil {
+		return nil, err
+	}
+	js.CopyBytesToJS(e.view(b.off, len(src)), src)
+	return &weight{b: b, d: d, N: m.N, K: m.K, q: s}, nil
+}
+
 // Release implements tensor.MatMulEngine.
 func (e *Engine) Release(h tensor.EngineWeight) {
 	w, ok := h.(*weight)
@@ -267,6 +285,14 @@ func (e *Engine) MatMul(out, x []float32, h tensor.EngineWeight, T int) error {
 	}
 	np := panels(N)
 	xn, on, pn := T*K*4, T*np*32, K*32
+	psz, aux := pn/4*int(w.d.size()), 0
+	if w.d.isQuant() {
+		// x is followed by zeros up to Kp (one row's worth: only T = 1
+		// reads past K); a panel dequantizes into Kp·8 f32.
+		xn += (w.q.kp - K) * 4
+		pn = w.q.kp * 32
+		psz, aux = w.q.psz, quantAux(w.q, T)
+	}
 	if need := xn + on + pn*e.Threads(); e.scratch.size < need {
 		e.release(e.scratch)
 		e.scratch = block{}
@@ -278,8 +304,17 @@ func (e *Engine) MatMul(out, x []float32, h tensor.EngineWeight, T int) error {
 	}
 	xo := e.scratch.off
 	oo, po := xo+xn, xo+xn+on
-	js.CopyBytesToJS(e.view(xo, xn), bytesOf(x))
-	e.mul(w.d, w.b.off, xo, oo, T, K, np, po, pn)
+	xb := bytesOf(x)
+	if len(xb) < xn {
+		if cap(e.stage) < xn {
+			e.stage = make([]byte, xn)
+		}
+		xb = e.stage[:xn]
+		copy(xb, bytesOf(x))
+		clear(xb[len(x)*4:])
+	}
+	js.CopyBytesToJS(e.view(xo, xn), xb)
+	e.mul(w.d, w.b.off, xo, oo, T, K, np, po, pn, psz, aux)
 	if np*8 == N {
 		js.CopyBytesToGo(bytesOf(out), e.view(oo, on))
 		return nil

@@ -11,18 +11,19 @@ import (
 
 var _ tensor.HeldReader = (*Engine)(nil)
 
-// CanReadHeld implements tensor.HeldReader: every held weight but one
-// widened by WidenHalf (whose 16-bit patterns the module no longer has).
+// CanReadHeld implements tensor.HeldReader: every held float weight but
+// one widened by WidenHalf (whose 16-bit patterns the module no longer
+// has). Quantized weights keep their Go copy.
 func (e *Engine) CanReadHeld(h tensor.EngineWeight) bool {
 	w, ok := h.(*weight)
-	return ok && !w.freed && !w.widened
+	return ok && !w.freed && !w.widened && !w.d.isQuant()
 }
 
 // ReadHeld implements tensor.HeldReader: the panels covering rows
 // [from, from+n) are copied out of the module's memory and unpacked.
 func (e *Engine) ReadHeld(h tensor.EngineWeight, from, n int, f32 []float32, u16 []uint16) error {
 	w, ok := h.(*weight)
-	if !ok || w.freed || w.widened {
+	if !ok || !e.CanReadHeld(w) {
 		return fmt.Errorf("wasmsimd: %T is not a readable held weight", h)
 	}
 	if from < 0 || n < 0 || from+n > w.N {
