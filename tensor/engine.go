@@ -29,13 +29,19 @@ type MatMulEngine interface {
 }
 
 // QuantEngine is a MatMulEngine that also holds quantized weights (Q8, Q4
-// tensors of UploadQuant) and runs MatMul on them. The CPU backend keeps
-// its Go copy of those (Embedding and Read use it).
+// tensors of UploadQuant) and runs MatMul on them. Like a HeldReader's
+// float weights, a quantized weight then lives once, in the engine: the
+// CPU backend frees its Go copy and reads rows back with ReadHeldQuant
+// where an op needs them (Embedding of a tied quantized table, Read).
 type QuantEngine interface {
 	MatMulEngine
 	// HoldQuant copies w into the engine; an error means the CPU kernels
 	// serve it.
 	HoldQuant(w *kernels.QMatrix) (EngineWeight, error)
+	// ReadHeldQuant returns rows [from, from+n) of a held quantized weight
+	// as a QMatrix of n rows, codes and scales exactly as HoldQuant took
+	// them.
+	ReadHeldQuant(w EngineWeight, from, n int) (*kernels.QMatrix, error)
 }
 
 // EngineWeight is a MatMulEngine's handle on one weight.
@@ -79,7 +85,9 @@ func (b *cpuBackend) engineMatMul(out, x []float32, w *cpuTensor, T, K, N int) b
 				w.engineFailed = true
 				return false
 			}
-			w.held, err = qe.HoldQuant(w.q)
+			if w.held, err = qe.HoldQuant(w.q); err == nil && w.held != nil {
+				w.q, w.qreader = nil, qe
+			}
 		default:
 			return false
 		}
@@ -156,6 +164,10 @@ func (b *cpuBackend) engineAttention(out, q []float32, kc, vc *cpuTensor, a Atte
 // restore gives a weight whose Go copy was freed (see HeldReader) its Go
 // values back, for good: an op needs all of them as Go memory.
 func (c *cpuTensor) restore() {
+	if c.qreader != nil {
+		c.q, c.qreader = c.heldQuant(0, c.rows()), nil
+		return
+	}
 	if c.reader == nil {
 		return
 	}
@@ -178,6 +190,10 @@ func (c *cpuTensor) restore() {
 // bits) whose Go slices the callers read.
 func (c *cpuTensor) heldRows(from, n int) *cpuTensor {
 	r := &cpuTensor{shape: []int{n, c.cols()}, dt: c.dt}
+	if c.qreader != nil {
+		r.q = c.heldQuant(from, n)
+		return r
+	}
 	if c.dt == F32 {
 		r.f32 = make([]float32, n*c.cols())
 	} else {
@@ -188,3 +204,21 @@ func (c *cpuTensor) heldRows(from, n int) *cpuTensor {
 	}
 	return r
 }
+
+// heldQuant reads rows [from, from+n) of a quantized weight whose Go copy
+// was freed back from the engine.
+func (c *cpuTensor) heldQuant(from, n int) *kernels.QMatrix {
+	q, err := c.qreader.ReadHeldQuant(c.held, from, n)
+	if err == nil && q == nil {
+		err = fmt.Errorf("no matrix")
+	} else if err == nil && (q.N != n || q.K != c.cols()) {
+		err = fmt.Errorf("(%d,%d) for (%d,%d)", q.N, q.K, n, c.cols())
+	}
+	if err != nil {
+		panic(fmt.Errorf("tensor: reading rows of a held quantized weight: %w", err))
+	}
+	return q
+}
+
+// freedGo says whether the tensor's Go copy was freed for the engine's.
+func (c *cpuTensor) freedGo() bool { return c.reader != nil || c.qreader != nil }

@@ -172,21 +172,38 @@ func TestHeldReader(t *testing.T) {
 	}
 }
 
-// fakeQuantEngine also holds quantized weights, as their dequantized
-// values.
+// fakeQuantEngine also holds quantized weights (a copy, and their
+// dequantized values for MatMul).
 type fakeQuantEngine struct {
 	fakeEngine
-	quant int
+	quant, reads int
+}
+
+type fakeQuantWeight struct {
+	fakeWeight
+	q *kernels.QMatrix
 }
 
 func (f *fakeQuantEngine) HoldQuant(w *kernels.QMatrix) (EngineWeight, error) {
 	f.quant++
-	return &fakeWeight{w.Dequantize(), w.N, w.K}, nil
+	c := *w
+	c.Q, c.Scale = slices.Clone(w.Q), slices.Clone(w.Scale)
+	return &fakeQuantWeight{fakeWeight{w.Dequantize(), w.N, w.K}, &c}, nil
+}
+
+func (f *fakeQuantEngine) MatMul(out, x []float32, h EngineWeight, T int) error {
+	return f.fakeEngine.MatMul(out, x, &h.(*fakeQuantWeight).fakeWeight, T)
+}
+
+func (f *fakeQuantEngine) ReadHeldQuant(h EngineWeight, from, n int) (*kernels.QMatrix, error) {
+	f.reads++
+	return h.(*fakeQuantWeight).q.Rows(from, from+n), nil
 }
 
 // TestQuantEngine: a Q8/Q4 weight goes to a QuantEngine's HoldQuant once
-// and its products to the engine; the Go copy stays (Embedding still reads
-// it); a MatMulEngine without HoldQuant leaves it to the Go kernels.
+// and its products to the engine; its Go copy is freed and Embedding and
+// Read read rows back from the engine; a MatMulEngine without HoldQuant
+// leaves it to the Go kernels.
 func TestQuantEngine(t *testing.T) {
 	q, err := kernels.NewQMatrix(8, 3, 2, 0)
 	if err != nil {
@@ -226,6 +243,14 @@ func TestQuantEngine(t *testing.T) {
 		be.Embedding(emb, w, []int32{2})
 		if e, _ := be.Read(emb, 0, -1); !slices.Equal(e, []float32{1.5, 2}) {
 			t.Errorf("%s: Embedding %v, want [1.5 2]", tc.name, e)
+		}
+		if r, _ := be.Read(w, 1, 2); !slices.Equal(r, []float32{1, 1.5, 1.5, 2}) {
+			t.Errorf("%s: Read rows 1–2 %v, want [1 1.5 1.5 2]", tc.name, r)
+		}
+		if f, ok := tc.engine.(*fakeQuantEngine); ok {
+			if ct(w).q != nil || f.reads != 2 {
+				t.Errorf("%s: Go copy kept (%v), %d rows reads (want freed, 2)", tc.name, ct(w).q != nil, f.reads)
+			}
 		}
 	}
 }

@@ -75,12 +75,13 @@ func quantVecs(bits int) int32 {
 }
 
 // quantShape is a QMatrix's layout in the module: Kp, the code bytes of a
-// row, groups per row, blocks per group and the bytes of one panel.
-type quantShape struct{ kp, rb, ng, bpg, psz int }
+// row, groups per row, blocks per group and the bytes of one panel; bits and
+// group are the QMatrix's.
+type quantShape struct{ kp, rb, ng, bpg, psz, bits, group int }
 
 func quantShapeOf(bits, K, group int) quantShape {
 	kp := (K + kernels.QuantBlock - 1) / kernels.QuantBlock * kernels.QuantBlock
-	s := quantShape{kp: kp, rb: kp}
+	s := quantShape{kp: kp, rb: kp, bits: bits, group: group}
 	if bits == 4 {
 		s.rb = kp / 2
 	}
@@ -473,4 +474,31 @@ func emitQuantXSum(m *module) uint32 {
 	c.end()
 	c.end()
 	return idx
+}
+
+// unpackQuant returns rows [from, from+n) of a quantized weight of shape
+// s with K columns from its panels src, which start at panel from/8.
+func unpackQuant(src []byte, s quantShape, K, from, n int) *kernels.QMatrix {
+	m := &kernels.QMatrix{Bits: s.bits, N: n, K: K, Group: s.group,
+		Q: make([]byte, n*s.rb), Scale: make([]float32, n*s.ng)}
+	if s.bits == 4 {
+		m.Min = make([]float32, n*s.ng)
+	}
+	get := func(dst []float32, b []byte) {
+		for i := range dst {
+			dst[i] = math.Float32frombits(uint32(b[4*i]) | uint32(b[4*i+1])<<8 | uint32(b[4*i+2])<<16 | uint32(b[4*i+3])<<24)
+		}
+	}
+	p0 := from / 8
+	for r := 0; r < n; r++ {
+		row := from + r
+		base := src[(row/8-p0)*s.psz:]
+		j := row % 8
+		copy(m.Q[r*s.rb:(r+1)*s.rb], base[j*s.rb:])
+		get(m.Scale[r*s.ng:(r+1)*s.ng], base[8*s.rb+4*j*s.ng:])
+		if s.bits == 4 {
+			get(m.Min[r*s.ng:(r+1)*s.ng], base[8*s.rb+32*s.ng+4*j*s.ng:])
+		}
+	}
+	return m
 }

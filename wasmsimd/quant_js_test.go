@@ -172,10 +172,16 @@ func TestThreadsQuantBitIdentical(t *testing.T) {
 	}
 }
 
-// quantCounter counts the quantized weights an engine takes.
+// quantCounter counts the quantized weights an engine takes and the
+// reads back of their rows.
 type quantCounter struct {
 	*Engine
-	held int
+	held, reads int
+}
+
+func (q *quantCounter) ReadHeldQuant(h tensor.EngineWeight, from, n int) (*kernels.QMatrix, error) {
+	q.reads++
+	return q.Engine.ReadHeldQuant(h, from, n)
 }
 
 func (q *quantCounter) HoldQuant(m *kernels.QMatrix) (tensor.EngineWeight, error) {
@@ -264,5 +270,44 @@ func TestQuantBrownParity(t *testing.T) {
 	e := quantParity(t, "brown-20m Q4 g32", func(be tensor.Backend) (*model.Model, error) { return model.LoadDir(dir, be) }, prompt, 24)
 	if e.held < 12*7+1 { // 12 layers of 7 linears, and lm_head
 		t.Errorf("the module holds %d quantized weights", e.held)
+	}
+}
+
+// TestQuantReadBack: once the module holds a quantized weight, the CPU
+// backend reads it back from the module (its Go copy freed): Read and
+// Embedding give the CPU backend's values, bit for bit.
+func TestQuantReadBack(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 1))
+	for _, c := range []struct{ bits, group int }{{8, 0}, {4, 32}, {4, 128}} {
+		q := randQuant(t, r, c.bits, 21, 200, c.group)
+		var reads, embs [2][]float32
+		e := &quantCounter{Engine: loadEngine(t)}
+		for i, be := range []tensor.Backend{tensor.NewCPU(), tensor.NewCPUWith(e)} {
+			w, err := be.(tensor.QuantUploader).UploadQuant(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x, _ := be.UploadF32([]int{1, 200}, randVec(rand.New(rand.NewPCG(1, 1)), 200))
+			out, _ := be.Zeros(1, 21)
+			be.MatMul(out, x, w, nil) // the engine takes the weight
+			if reads[i], err = be.Read(w, 3, 11); err != nil {
+				t.Fatal(err)
+			}
+			emb, _ := be.Zeros(4, 200)
+			be.Embedding(emb, w, []int32{20, 0, 7, 8})
+			if embs[i], err = be.Read(emb, 0, -1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if e.held != 1 || e.reads != 5 { // Read, then one per id
+			t.Errorf("Q%d group %d: %d weights held, %d reads from the module (want 1, 5)", c.bits, c.group, e.held, e.reads)
+		}
+		for _, p := range [][2][]float32{reads, embs} {
+			for j := range p[0] {
+				if math.Float32bits(p[0][j]) != math.Float32bits(p[1][j]) {
+					t.Fatalf("Q%d group %d: value %d read back %v, cpu %v", c.bits, c.group, j, p[1][j], p[0][j])
+				}
+			}
+		}
 	}
 }
