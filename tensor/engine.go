@@ -44,6 +44,20 @@ type QuantEngine interface {
 	ReadHeldQuant(w EngineWeight, from, n int) (*kernels.QMatrix, error)
 }
 
+// FusedEngine is a MatMulEngine that also runs the fused ops of a
+// decoder layer whose products it holds: the activations go into its
+// memory once, and the norm and SiLU·mul run there too. Results must be
+// the unfused ops' (the CPU backend's RMSNorm and SiLUMul, the engine's
+// MatMul) bit for bit.
+type FusedEngine interface {
+	MatMulEngine
+	// NormQKV is MatMulNormQKV: n = RMSNorm(x, normW, eps) (K = len(normW)),
+	// q, k, v = n·wqᵀ, n·wkᵀ, n·wvᵀ; x (T,K).
+	NormQKV(q, k, v, x, normW []float32, eps float32, wq, wk, wv EngineWeight, T int) error
+	// NormSiLU is MatMulNormSiLU: out = SiLU(n·gateᵀ)·(n·upᵀ).
+	NormSiLU(out, x, normW []float32, eps float32, gate, up EngineWeight, T int) error
+}
+
 // EngineWeight is a MatMulEngine's handle on one weight.
 type EngineWeight interface{}
 
@@ -69,40 +83,71 @@ func NewCPUWith(e MatMulEngine) Backend { return &cpuBackend{engine: e} }
 // engineMatMul runs out = x·wᵀ on the engine when w is a weight it holds
 // (or takes now); false means the CPU kernels must do it.
 func (b *cpuBackend) engineMatMul(out, x []float32, w *cpuTensor, T, K, N int) bool {
-	if b.engine == nil || !w.weight || w.engineFailed {
+	if !b.engineHold(w, K, N) {
 		return false
-	}
-	if w.held == nil {
-		var err error
-		switch w.dt {
-		case F32:
-			w.held, err = b.engine.Hold(F32, N, K, w.f32, nil)
-		case F16, BF16:
-			w.held, err = b.engine.Hold(w.dt, N, K, nil, w.u16)
-		case Q8, Q4:
-			qe, ok := b.engine.(QuantEngine)
-			if !ok {
-				w.engineFailed = true
-				return false
-			}
-			if w.held, err = qe.HoldQuant(w.q); err == nil && w.held != nil {
-				w.q, w.qreader = nil, qe
-			}
-		default:
-			return false
-		}
-		if err != nil || w.held == nil {
-			w.held, w.engineFailed = nil, true
-			return false
-		}
-		if r, ok := b.engine.(HeldReader); ok && w.q == nil && r.CanReadHeld(w.held) {
-			w.f32, w.u16, w.reader = nil, nil, r
-		}
 	}
 	if err := b.engine.MatMul(out, x, w.held, T); err != nil {
 		panic(fmt.Errorf("tensor: %s MatMul: %w", b.engine.Name(), err))
 	}
 	return true
+}
+
+// engineHold says whether the engine holds w (N,K), handing it over the
+// first time.
+func (b *cpuBackend) engineHold(w *cpuTensor, K, N int) bool {
+	if b.engine == nil || !w.weight || w.engineFailed || len(w.shape) != 2 || w.shape[0] != N || w.shape[1] != K {
+		return false
+	}
+	if w.held != nil {
+		return true
+	}
+	var err error
+	switch w.dt {
+	case F32:
+		w.held, err = b.engine.Hold(F32, N, K, w.f32, nil)
+	case F16, BF16:
+		w.held, err = b.engine.Hold(w.dt, N, K, nil, w.u16)
+	case Q8, Q4:
+		qe, ok := b.engine.(QuantEngine)
+		if !ok {
+			w.engineFailed = true
+			return false
+		}
+		if w.held, err = qe.HoldQuant(w.q); err == nil && w.held != nil {
+			w.q, w.qreader = nil, qe
+		}
+	default:
+		return false
+	}
+	if err != nil || w.held == nil {
+		w.held, w.engineFailed = nil, true
+		return false
+	}
+	if r, ok := b.engine.(HeldReader); ok && w.q == nil && w.qreader == nil && r.CanReadHeld(w.held) {
+		w.f32, w.u16, w.reader = nil, nil, r
+	}
+	return true
+}
+
+// engineFused returns the engine as a FusedEngine when it is one and holds
+// every w (rows of K = len(normW) columns, x being (T,K)) — handing them
+// over now if need be; nil means the unfused ops must run.
+func (b *cpuBackend) engineFused(x *cpuTensor, normW Tensor, ws ...Tensor) FusedEngine {
+	fe, ok := b.engine.(FusedEngine)
+	if !ok || ct(normW).dt != F32 || x.dt != F32 || len(x.shape) != 2 {
+		return nil
+	}
+	K := len(ct(normW).f32)
+	if x.cols() != K {
+		return nil
+	}
+	for _, w := range ws {
+		wc := ct(w)
+		if len(wc.shape) != 2 || !b.engineHold(wc, K, wc.shape[0]) {
+			return nil
+		}
+	}
+	return fe
 }
 
 // EngineCache is an AttentionEngine's handle on its copy of a KV cache.

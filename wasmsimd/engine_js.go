@@ -37,8 +37,9 @@ type Engine struct {
 	scratch block // x, out and one widened panel of the current call
 	stage   []byte
 
-	exports js.Value  // the module instance's exports
-	attn    attnState // attention (attention_js.go)
+	exports js.Value            // the module instance's exports
+	fns     map[string]js.Value // exports looked up (fn)
+	attn    attnState           // attention (attention_js.go)
 
 	// WidenHalf makes Hold store f16 and bf16 weights widened to f32 (the
 	// module's own exact widening, once): twice the module memory, and
@@ -270,64 +271,104 @@ func (e *Engine) Release(h tensor.EngineWeight) {
 	e.release(w.b)
 }
 
-// MatMul implements tensor.MatMulEngine: out (T,N) = x (T,K) · wᵀ.
-func (e *Engine) MatMul(out, x []float32, h tensor.EngineWeight, T int) error {
+// product is how one held weight's product of T tokens runs: its panels,
+// the bytes of its output (T rows of np·8 f32), of a thread's panel
+// scratch, of a panel of w, the kernel's aux, and the zero f32 x needs
+// after its last row (quantized: up to Kp).
+type product struct {
+	w                    *weight
+	np, on, pn, psz, aux int
+	xpad                 int
+}
+
+func (e *Engine) product(h tensor.EngineWeight, T int) (product, error) {
 	w, ok := h.(*weight)
 	if !ok || w.freed {
-		return fmt.Errorf("wasmsimd: %T is not a held weight", h)
+		return product{}, fmt.Errorf("wasmsimd: %T is not a held weight", h)
 	}
-	N, K := w.N, w.K
+	np := panels(w.N)
+	p := product{w: w, np: np, on: T * np * 32, pn: w.K * 32, psz: w.K * 8 * int(w.d.size())}
+	if w.d.isQuant() {
+		p.xpad, p.pn, p.psz, p.aux = w.q.kp-w.K, w.q.kp*32, w.q.psz, quantAux(w.q, T)
+	}
+	return p, nil
+}
+
+// scratchOf makes the scratch block at least need bytes.
+func (e *Engine) scratchOf(need int) error {
+	if e.scratch.size >= need {
+		return nil
+	}
+	e.release(e.scratch)
+	e.scratch = block{}
+	b, err := e.alloc(need + need/2)
+	if err != nil {
+		return err
+	}
+	e.scratch = b
+	return nil
+}
+
+// writeF32 copies v to off, followed by zeros up to n bytes.
+func (e *Engine) writeF32(off int, v []float32, n int) {
+	b := bytesOf(v)
+	if len(b) < n {
+		if cap(e.stage) < n {
+			e.stage = make([]byte, n)
+		}
+		b = e.stage[:n]
+		copy(b, bytesOf(v))
+		clear(b[len(v)*4:])
+	}
+	js.CopyBytesToJS(e.view(off, n), b)
+}
+
+// run computes p's product of the T rows of x at xo into oo, the threads'
+// panel scratch at po.
+func (e *Engine) run(p product, xo, oo, po, T int) {
+	e.mul(p.w.d, p.w.b.off, xo, oo, T, p.w.K, p.np, po, p.pn, p.psz, p.aux)
+}
+
+// readOut copies p's output at oo (rows of np·8) into out (T,N).
+func (e *Engine) readOut(out []float32, p product, oo, T int) {
+	N := p.w.N
+	if p.np*8 == N {
+		js.CopyBytesToGo(bytesOf(out), e.view(oo, p.on))
+		return
+	}
+	if cap(e.stage) < p.on {
+		e.stage = make([]byte, p.on)
+	}
+	st := e.stage[:p.on]
+	js.CopyBytesToGo(st, e.view(oo, p.on))
+	ob := bytesOf(out)
+	for t := 0; t < T; t++ {
+		copy(ob[t*N*4:(t+1)*N*4], st[t*p.np*32:])
+	}
+}
+
+// MatMul implements tensor.MatMulEngine: out (T,N) = x (T,K) · wᵀ.
+func (e *Engine) MatMul(out, x []float32, h tensor.EngineWeight, T int) error {
+	p, err := e.product(h, T)
+	if err != nil {
+		return err
+	}
+	N, K := p.w.N, p.w.K
 	if len(x) != T*K || len(out) != T*N {
 		return fmt.Errorf("wasmsimd: MatMul x %d, out %d values for T=%d K=%d N=%d", len(x), len(out), T, K, N)
 	}
 	if T == 0 {
 		return nil
 	}
-	np := panels(N)
-	xn, on, pn := T*K*4, T*np*32, K*32
-	psz, aux := pn/4*int(w.d.size()), 0
-	if w.d.isQuant() {
-		// x is followed by zeros up to Kp (one row's worth: only T = 1
-		// reads past K); a panel dequantizes into Kp·8 f32.
-		xn += (w.q.kp - K) * 4
-		pn = w.q.kp * 32
-		psz, aux = w.q.psz, quantAux(w.q, T)
-	}
-	if need := xn + on + pn*e.Threads(); e.scratch.size < need {
-		e.release(e.scratch)
-		e.scratch = block{}
-		b, err := e.alloc(need + need/2)
-		if err != nil {
-			return err
-		}
-		e.scratch = b
+	xn := (T*K + p.xpad) * 4
+	if err := e.scratchOf(xn + p.on + p.pn*e.Threads()); err != nil {
+		return err
 	}
 	xo := e.scratch.off
-	oo, po := xo+xn, xo+xn+on
-	xb := bytesOf(x)
-	if len(xb) < xn {
-		if cap(e.stage) < xn {
-			e.stage = make([]byte, xn)
-		}
-		xb = e.stage[:xn]
-		copy(xb, bytesOf(x))
-		clear(xb[len(x)*4:])
-	}
-	js.CopyBytesToJS(e.view(xo, xn), xb)
-	e.mul(w.d, w.b.off, xo, oo, T, K, np, po, pn, psz, aux)
-	if np*8 == N {
-		js.CopyBytesToGo(bytesOf(out), e.view(oo, on))
-		return nil
-	}
-	if cap(e.stage) < on {
-		e.stage = make([]byte, on)
-	}
-	st := e.stage[:on]
-	js.CopyBytesToGo(st, e.view(oo, on))
-	ob := bytesOf(out)
-	for t := 0; t < T; t++ {
-		copy(ob[t*N*4:(t+1)*N*4], st[t*np*32:])
-	}
+	oo, po := xo+xn, xo+xn+p.on
+	e.writeF32(xo, x, xn)
+	e.run(p, xo, oo, po, T)
+	e.readOut(out, p, oo, T)
 	return nil
 }
 

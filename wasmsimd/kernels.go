@@ -20,6 +20,11 @@
 //	cvt_f16(dst, src, n), cvt_bf16(dst, src, n)  widen n (a multiple of 8) values to f32
 //	attn(q, k, v, out, sc, T, H, G, D, pos, window, scale)  causal attention over KV
 //	    caches in the module's memory (attention.go)
+//	mm_q8, mm_q4(w, x, out, T, K, Np, scratch, aux)  quantized panels (quant.go)
+//	rms(x, w, out, T, C, eps), silu(out, g, u, n)  RMSNorm and SiLU·mul (fused.go)
+//
+// Every mm_ takes an 8th argument, aux: the quantized kernels' blocks per
+// group and path; the float ones ignore it.
 //
 // scratch holds K·8 f32 (one widened panel): for T ≥ 2 the f16/bf16
 // kernels widen each panel once and run the f32 tiles on it.
@@ -40,8 +45,10 @@
 // WebAssembly.Memory in the calling thread and Web Workers, a small driver
 // module splitting each product into kernel calls on fewer panels or
 // tokens. Attention runs in the module, on the calling thread, over
-// mirrors of the KV caches (tensor.AttentionEngine); norms, RoPE and the
-// elementwise ops stay in Go.
+// mirrors of the KV caches (tensor.AttentionEngine); the fused decoder
+// ops' RMSNorm and SiLU·mul run in the module with their products
+// (tensor.FusedEngine); RoPE, the other norms and elementwise ops stay in
+// Go.
 package wasmsimd
 
 // The f16 widening constants (i16 ones repeated in both halves of a lane).
@@ -517,6 +524,8 @@ func Module() []byte {
 		}
 	}
 	emitAttention(&m)
+	emitRMS(&m)
+	emitSiLU(&m)
 	qxs := emitQuantXSum(&m)
 	for _, q := range []struct {
 		d    dtype
