@@ -91,15 +91,7 @@ func TestMatMulQMatchesReference(t *testing.T) {
 					for _, sh := range [][3]int{{1, 1, 1}, {1, 31, 5}, {2, 33, 67}, {1, 200, 130}, {3, 100, 9}, {17, 384, 70}, {1, 1024, 300}} {
 						T, K, N := sh[0], sh[1], sh[2]
 						name := fmt.Sprintf("%s/%s/q%d/g%d/T%dK%dN%d", ks.name, qk.name, bits, g, T, K, N)
-						m, w := randomQMatrix(t, rng, bits, N, K, g)
-						x := make([]float32, T*K)
-						for i := range x {
-							x[i] = float32(rng.NormFloat64())
-						}
-						want := make([]float32, T*N)
-						matMulF32Ref(want, x, w, T, K, N)
-						got := make([]float32, T*N)
-						matMulQWith(ks, qk, false, got, x, m, T)
+						w, x, want, got := quantCase(t, rng, ks, qk, false, bits, g, T, K, N)
 						for tt := 0; tt < T; tt++ {
 							for n := 0; n < N; n++ {
 								var abs float64
@@ -117,6 +109,22 @@ func TestMatMulQMatchesReference(t *testing.T) {
 			}
 		}
 	}
+}
+
+// quantCase draws a random (N,K) matrix and x (T,K) and returns x with
+// the weights it stands for, the f32 reference product of those and the
+// kernels' product.
+func quantCase(t *testing.T, rng *rand.Rand, ks *kernelSet, qk *quantKernels, int8x bool, bits, g, T, K, N int) (w, x, want, got []float32) {
+	m, w := randomQMatrix(t, rng, bits, N, K, g)
+	x = make([]float32, T*K)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	want = make([]float32, T*N)
+	matMulF32Ref(want, x, w, T, K, N)
+	got = make([]float32, T*N)
+	matMulQWith(ks, qk, int8x, got, x, m, T)
+	return w, x, want, got
 }
 
 func TestQMatrixValidate(t *testing.T) {
@@ -223,15 +231,7 @@ func TestMatMulQInt8Bound(t *testing.T) {
 				for _, sh := range [][3]int{{1, 1, 1}, {1, 31, 5}, {2, 33, 67}, {1, 200, 130}, {1, 1024, 300}, {2, 4000, 70}} {
 					T, K, N := sh[0], sh[1], sh[2]
 					name := fmt.Sprintf("%s/q%d/g%d/T%dK%dN%d", qk.name, bits, g, T, K, N)
-					m, w := randomQMatrix(t, rng, bits, N, K, g)
-					x := make([]float32, T*K)
-					for i := range x {
-						x[i] = float32(rng.NormFloat64())
-					}
-					want := make([]float32, T*N)
-					matMulF32Ref(want, x, w, T, K, N)
-					got := make([]float32, T*N)
-					matMulQWith(active, qk, true, got, x, m, T)
+					w, x, want, got := quantCase(t, rng, active, qk, true, bits, g, T, K, N)
 					var worst float64
 					for tt := 0; tt < T; tt++ {
 						step := make([]float64, K) // xd of each column's block

@@ -367,7 +367,7 @@ func TestQuantDecodeInt8(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			steps, id = append(steps, lg), argmaxF32(lg)
+			steps, id = append(steps, lg), argmax(lg)
 		}
 		for i := 0; i < 16; i++ {
 			ids = append(ids, id)
@@ -375,7 +375,7 @@ func TestQuantDecodeInt8(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			steps, id = append(steps, lg), argmaxF32(lg)
+			steps, id = append(steps, lg), argmax(lg)
 		}
 		return steps, ids
 	}
@@ -396,14 +396,4 @@ func TestQuantDecodeInt8(t *testing.T) {
 	if worst > 0.02*span || worst == 0 {
 		t.Fatalf("max |Δlogit| %.3g against a logit span of %.3g", worst, span)
 	}
-}
-
-func argmaxF32(v []float32) int32 {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return int32(best)
 }
