@@ -164,6 +164,12 @@ func settle(a []Subpath) ([]Subpath, bool) {
 	return boolOp(a, true, nil, func(p, _ *canvas.Path) *canvas.Path { return p })
 }
 
+// settleNonzero rewrites a nonzero fill as the simple outlines of the area it covers
+// (self-intersections and overlaps resolved), e.g. a stroke outline before it is cut.
+func settleNonzero(a []Subpath) ([]Subpath, bool) {
+	return boolOp(a, false, nil, func(p, _ *canvas.Path) *canvas.Path { return p.Settle(canvas.NonZero) })
+}
+
 // dash cuts subs into dashes (SVG stroke-dasharray/-dashoffset), measuring each subpath as
 // Skia does (contour, with tol its chord tolerance in user units) so dash ends fall where
 // Chromium and resvg draw them. The pattern restarts at each subpath; zero-length dashes are
