@@ -148,6 +148,21 @@ func TestSpeculativeAdapterGreedyIdentical(t *testing.T) {
 				differ = differ || st.Accepted < bare.Accepted
 			}
 		}
+		// The auto probe runs the adapter too: the scaled one agrees less.
+		with, err := m.exitAgreement(prompt, []int{3}, 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ads := m.adapters
+		m.adapters = nil
+		bareAcc, err := m.exitAgreement(prompt, []int{3}, 16)
+		m.adapters = ads
+		if err != nil {
+			t.Fatal(err)
+		}
+		if with[0] >= bareAcc[0] {
+			t.Fatalf("%s: probe agreement with the scaled adapter %.2f, bare %.2f: is the probe using it?", be.Name(), with[0], bareAcc[0])
+		}
 		if !differ {
 			t.Fatalf("%s: the scaled adapter never lost an accepted draft: is it used?", be.Name())
 		}
