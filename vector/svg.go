@@ -254,52 +254,63 @@ func initialStyle() style {
 
 // rootViewport sets the document viewBox from the root <svg>: its viewBox, widened or cut to
 // the aspect ratio of width × height by preserveAspectRatio (meet grows it, slice crops it),
-// or width × height alone.
+// or width × height alone. As Chromium draws an SVG image: a width or height that is missing,
+// "auto" or a percentage is 300 or 150 px (the replaced-element default); a viewBox that does
+// not parse or has a negative size is ignored; a zero width, height or viewBox size draws
+// nothing. None of these is an error: only input that is not SVG is.
 func (r *reader) rootViewport(root *node, st *style) error {
 	d := root.decls
 	w, okw := absLength(d["width"], st)
 	h, okh := absLength(d["height"], st)
-	if okw && !(w > 0) || okh && !(h > 0) {
+	vb, hasVB := d["viewBox"]
+	v, okvb := parseViewBox(vb)
+	zeroVB := false
+	if hasVB && !okvb {
+		if z, ok := parseViewBoxNumbers(vb); ok && z[2] >= 0 && z[3] >= 0 {
+			zeroVB = true // "A value of zero disables rendering of the element" (SVG 1.1 §7.7)
+		} else {
+			r.note(root, "viewBox "+strconv.Quote(vb)+" invalid, ignored")
+		}
+	}
+	if okw && !(w > 0) || okh && !(h > 0) || zeroVB {
 		// A zero width or height disables rendering (a negative one is an error); Chromium
 		// and resvg draw nothing for either. The document is empty, in its viewBox if it has one.
 		r.doc.ViewBox = [4]float64{0, 0, 1, 1}
-		if v, ok := parseViewBox(d["viewBox"]); ok {
+		if okvb {
 			r.doc.ViewBox = v
+		} else if okw && okh && w > 0 && h > 0 {
+			r.doc.ViewBox = [4]float64{0, 0, w, h}
 		}
-		r.note(root, "width or height zero or negative: nothing drawn, as browsers do")
+		r.note(root, "width, height or viewBox size zero or negative: nothing drawn, as browsers do")
 		r.empty = true
 		return nil
 	}
-	if vb, ok := d["viewBox"]; ok {
-		v, ok := parseViewBox(vb)
-		if !ok {
-			if !(okw && okh && w > 0 && h > 0) {
-				return errf(ErrNoViewBox, -1, "viewBox %q needs 4 numbers with a positive size", vb)
-			}
-			r.note(root, "viewBox "+strconv.Quote(vb)+" invalid, width × height used")
-			r.doc.ViewBox = [4]float64{0, 0, w, h}
-		} else {
-			r.doc.ViewBox = v
-			if okw && okh && w > 0 && h > 0 {
-				m := viewBoxTransform(v, d["preserveAspectRatio"], 0, 0, w, h)
-				if inv, ok := m.inverse(); ok {
-					// The image is w × h; the viewBox seen through it is the inverse image of that box.
-					a, b := inv.Apply(Point{0, 0}), inv.Apply(Point{w, h})
-					nv := [4]float64{a.X, a.Y, b.X - a.X, b.Y - a.Y}
-					if nv[2] > 0 && nv[3] > 0 && finite(nv[0]) && finite(nv[1]) && finite(nv[2]) && finite(nv[3]) {
-						if math.Abs(nv[2]*v[3]-nv[3]*v[2]) > 1e-9*nv[2]*v[3] || math.Abs(nv[0]-v[0]) > 1e-9*v[2] {
-							if strings.Contains(d["preserveAspectRatio"], "slice") {
-								r.note(root, "preserveAspectRatio slice: the viewBox is cropped to width × height")
-							}
+	if okvb {
+		r.doc.ViewBox = v
+		if okw && okh && w > 0 && h > 0 {
+			m := viewBoxTransform(v, d["preserveAspectRatio"], 0, 0, w, h)
+			if inv, ok := m.inverse(); ok {
+				// The image is w × h; the viewBox seen through it is the inverse image of that box.
+				a, b := inv.Apply(Point{0, 0}), inv.Apply(Point{w, h})
+				nv := [4]float64{a.X, a.Y, b.X - a.X, b.Y - a.Y}
+				if nv[2] > 0 && nv[3] > 0 && finite(nv[0]) && finite(nv[1]) && finite(nv[2]) && finite(nv[3]) {
+					if math.Abs(nv[2]*v[3]-nv[3]*v[2]) > 1e-9*nv[2]*v[3] || math.Abs(nv[0]-v[0]) > 1e-9*v[2] {
+						if strings.Contains(d["preserveAspectRatio"], "slice") {
+							r.note(root, "preserveAspectRatio slice: the viewBox is cropped to width × height")
 						}
-						r.doc.ViewBox = nv
 					}
+					r.doc.ViewBox = nv
 				}
 			}
 		}
 	} else {
-		if !okw || !okh {
-			return errf(ErrNoViewBox, -1, "neither viewBox nor width and height")
+		// No usable viewBox: user units are px of a width × height image, whose missing side
+		// is Chromium's default object size (300 × 150).
+		if !okw {
+			w = 300
+		}
+		if !okh {
+			h = 150
 		}
 		r.doc.ViewBox = [4]float64{0, 0, w, h}
 	}
@@ -308,15 +319,19 @@ func (r *reader) rootViewport(root *node, st *style) error {
 		return errf(ErrNoViewBox, -1, "viewBox size must be positive")
 	}
 	st.vw, st.vh = vbx[2], vbx[3]
-	if v, ok := d["viewBox"]; ok {
-		if vv, ok := parseViewBox(v); ok {
-			st.vw, st.vh = vv[2], vv[3]
-		}
+	if okvb {
+		st.vw, st.vh = v[2], v[3]
 	}
 	return nil
 }
 
 func parseViewBox(s string) ([4]float64, bool) {
+	v, ok := parseViewBoxNumbers(s)
+	return v, ok && v[2] > 0 && v[3] > 0
+}
+
+// parseViewBoxNumbers reads the four numbers of a viewBox, whatever their signs.
+func parseViewBoxNumbers(s string) ([4]float64, bool) {
 	var v [4]float64
 	f := strings.Fields(strings.ReplaceAll(s, ",", " "))
 	if len(f) != 4 {
@@ -329,7 +344,7 @@ func parseViewBox(s string) ([4]float64, bool) {
 		}
 		v[i] = x
 	}
-	return v, v[2] > 0 && v[3] > 0
+	return v, true
 }
 
 // absLength reads an absolute length (number or px/pt/pc/mm/cm/in/em/ex; not %).

@@ -135,6 +135,51 @@ func TestViewBox(t *testing.T) {
 	}
 }
 
+// TestRootViewportAsChromium: sizes and viewBoxes that browsers draw (or draw as nothing)
+// without failing. Expected image sizes and coverage are Chromium's (Debian chromium, an
+// <img> of the SVG drawn to a canvas at its natural size; probe of 2 Dec 2026): a missing,
+// "auto" or percentage size is 300 × 150, a viewBox that does not parse or is negative is
+// ignored, a zero size or viewBox size draws nothing.
+func TestRootViewportAsChromium(t *testing.T) {
+	const rect = `<rect width="10" height="10"/>`
+	tests := []struct {
+		name, attrs string
+		viewBox     [4]float64
+		drawn       bool
+	}{
+		{"no size, no viewBox", ``, [4]float64{0, 0, 300, 150}, true},
+		{"width only", `width="50"`, [4]float64{0, 0, 50, 150}, true},
+		{"height only", `height="50"`, [4]float64{0, 0, 300, 50}, true},
+		{"percent size", `width="100%" height="100%"`, [4]float64{0, 0, 300, 150}, true},
+		{"auto width", `width="auto" height="40"`, [4]float64{0, 0, 300, 40}, true},
+		{"em and in", `width="2em" height="1in"`, [4]float64{0, 0, 32, 96}, true},
+		{"viewBox of three numbers", `width="20" height="20" viewBox="0 0 10"`, [4]float64{0, 0, 20, 20}, true},
+		{"negative viewBox", `width="20" height="20" viewBox="0 0 -10 10"`, [4]float64{0, 0, 20, 20}, true},
+		{"negative viewBox, no size", `viewBox="0 0 -10 10"`, [4]float64{0, 0, 300, 150}, true},
+		{"viewBox with a word", `viewBox="0 0 10 abc"`, [4]float64{0, 0, 300, 150}, true},
+		{"zero width", `width="0"`, [4]float64{}, false},
+		{"negative width", `width="-5" height="10"`, [4]float64{}, false},
+		{"zero viewBox", `viewBox="0 0 0 0"`, [4]float64{}, false},
+		{"zero viewBox width, sized", `width="20" height="20" viewBox="0 0 0 10"`, [4]float64{}, false},
+	}
+	for _, tc := range tests {
+		d, err := ParseSVG([]byte(`<svg xmlns="http://www.w3.org/2000/svg" ` + tc.attrs + `>` + rect + `</svg>`))
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if drawn := len(d.Layers) > 0; drawn != tc.drawn {
+			t.Errorf("%s: drawn %v, want %v", tc.name, drawn, tc.drawn)
+		}
+		if tc.drawn && d.ViewBox != tc.viewBox {
+			t.Errorf("%s: viewBox %v, want %v", tc.name, d.ViewBox, tc.viewBox)
+		}
+		if !tc.drawn && len(d.Unsupported) == 0 {
+			t.Errorf("%s: nothing drawn and nothing reported", tc.name)
+		}
+	}
+}
+
 func TestParseSVGErrors(t *testing.T) {
 	tests := []struct {
 		name, svg string
@@ -143,9 +188,8 @@ func TestParseSVGErrors(t *testing.T) {
 		{"not xml", `<svg`, ErrSyntax},
 		{"not svg", `<html/>`, ErrSyntax},
 		{"empty", ``, ErrSyntax},
-		{"no viewBox", `<svg/>`, ErrNoViewBox},
-		{"bad viewBox", `<svg viewBox="0 0 1"/>`, ErrNoViewBox},
-		{"zero viewBox", `<svg viewBox="0 0 0 10"/>`, ErrNoViewBox},
+		{"html with an svg inside", `<html><svg viewBox="0 0 1 1"/></html>`, ErrSyntax},
+		{"text", `hello`, ErrSyntax},
 		{"deep nesting", svgDoc(strings.Repeat("<g>", MaxDepth) + strings.Repeat("</g>", MaxDepth)), ErrLimit},
 		{"many elements", svgDoc(strings.Repeat("<g/>", MaxElements)), ErrLimit},
 		{"huge document", svgDoc(strings.Repeat(" ", MaxSVGBytes)), ErrLimit},
