@@ -128,6 +128,8 @@ type reader struct {
 	instances int
 	active    map[*node]bool // elements being instantiated (use, clipPath, mask, marker, pattern): cycle guard
 	err       error
+	capped    bool     // more than MaxSegments segments read: later painted shapes are skipped
+	main      bool     // the document's own reader (not a clip/mask/marker/pattern scratch one)
 	bbox      *bboxAcc // when set, shapes only add their geometry's bounds here
 	empty     bool     // the root <svg> draws nothing (zero or negative size)
 	scale     float64  // device pixels per root (viewBox) unit: ParseOptions.RenderWidth or the intrinsic size
@@ -181,7 +183,8 @@ func (r *reader) note(n *node, what string) {
 // Errors are handled as browsers do: an invalid value drops that property, path data draws up
 // to its first error, and an element that cannot be drawn is skipped; each is listed in
 // Document.Unsupported. Only input that is not an SVG document (malformed XML, a root that is
-// not <svg>, no usable viewBox or size) or that exceeds the caps is rejected, with an *Error.
+// not <svg>) or that exceeds the caps is rejected, with an *Error; past MaxSegments the shapes
+// painted later are left out (reported) rather than the document rejected.
 func ParseSVG(data []byte) (*Document, error) { return ParseSVGWith(data, ParseOptions{}) }
 
 // ParseSVGWith is ParseSVG with options.
@@ -190,7 +193,7 @@ func ParseSVGWith(data []byte, opt ParseOptions) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &reader{doc: &Document{}, ids: ids, unsup: map[string]bool{}, active: map[*node]bool{}, opt: opt}
+	r := &reader{doc: &Document{}, ids: ids, unsup: map[string]bool{}, active: map[*node]bool{}, opt: opt, main: true}
 	rules := collectSheets(root, func(s string) { r.note(nil, s) })
 	if len(rules) > maxCSSRules {
 		r.note(nil, "<style> sheet has more than "+strconv.Itoa(maxCSSRules)+" rules; the rest ignored")
@@ -1266,6 +1269,7 @@ func (r *reader) sub() *reader {
 
 func (r *reader) join(s *reader) {
 	r.nseg, r.instances = s.nseg, s.instances
+	r.capped = r.capped || s.capped
 	if s.err != nil && r.err == nil {
 		r.err = s.err
 	}
@@ -1644,6 +1648,9 @@ func isShape(name string) bool {
 // geometry draws nothing (or, for path data and points, up to the first error) and is
 // reported.
 func (r *reader) geometry(n *node, st *style) ([]Subpath, []openInfo) {
+	if r.capped && r.main && r.bbox == nil {
+		return nil, nil // past the segment cap: not drawn (reported)
+	}
 	L := func(name string, axis byte) float64 { return r.lengthAttr(n, st, name, axis, 0) }
 	var subs []Subpath
 	var info []openInfo
@@ -1721,15 +1728,38 @@ func (r *reader) geometry(n *node, st *style) ([]Subpath, []openInfo) {
 		subs, _ = ParsePathData(rectData(x, y, w, h, rx, ry))
 	}
 	for _, sp := range subs {
-		if r.nseg += len(sp.Segs); r.nseg > MaxSegments && r.err == nil {
-			r.err = errf(ErrLimit, -1, "more than %d segments", MaxSegments)
-		}
+		r.nseg += len(sp.Segs)
+	}
+	if r.overSegments() {
+		return nil, nil
 	}
 	if !finiteSubpaths(subs) {
 		r.note(n, "coordinates overflow, not drawn")
 		return nil, nil
 	}
 	return subs, info
+}
+
+// overSegments applies the segment cap after r.nseg has grown, and says whether the shape
+// just read is to be skipped. Past MaxSegments the document is cut as a browser would show
+// it half loaded: shapes painted later are not drawn (reported once), while clip paths,
+// masks and markers of what is already drawn are still read, so that content keeps its
+// group effects; their work is bounded by a hard error at twice the cap.
+func (r *reader) overSegments() bool {
+	if r.nseg <= MaxSegments {
+		return false
+	}
+	if r.nseg > 2*MaxSegments {
+		if r.err == nil {
+			r.err = errf(ErrLimit, -1, "more than %d segments", 2*MaxSegments)
+		}
+		return true
+	}
+	if !r.capped {
+		r.capped = true
+		r.note(nil, "more than "+strconv.Itoa(MaxSegments)+" segments: the shapes painted after that are not drawn")
+	}
+	return r.main && r.bbox == nil
 }
 
 // radius reads rx/ry: -1 for missing, auto or invalid (then the other radius is used).
@@ -1832,8 +1862,7 @@ func (r *reader) strokeShape(n *node, st style, subs []Subpath, info []openInfo,
 			for _, sp := range outline {
 				r.nseg += len(sp.Segs)
 			}
-			if r.nseg > MaxSegments {
-				r.err = errf(ErrLimit, -1, "more than %d segments", MaxSegments)
+			if r.overSegments() {
 				return
 			}
 			if len(outline) > 0 {
@@ -2724,8 +2753,7 @@ func (r *reader) patternTiles(n, pat *node, st style, opacity float64, evenOdd b
 		if segCount(all) > maxBooleanSegs {
 			return false
 		}
-		if r.nseg += segCount(all); r.nseg > MaxSegments {
-			r.err = errf(ErrLimit, -1, "more than %d segments", MaxSegments)
+		if r.nseg += segCount(all); r.overSegments() {
 			return true
 		}
 		clipped, ok := intersect(all, tl.EvenOdd, nonzeroOf(shape, evenOdd))

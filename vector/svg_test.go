@@ -2,8 +2,10 @@ package vector
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -256,5 +258,39 @@ func TestStrokes(t *testing.T) {
 	d := mustParse(t, svgDoc(`<circle cx="18" cy="18" r="9" fill="#f00" stroke="#00f" stroke-opacity=".5" stroke-width="2"/>`))
 	if len(d.Layers) != 2 || d.Layers[0].Fill != (RGBA{1, 0, 0, 1}) || d.Layers[1].Fill != (RGBA{0, 0, 1, 0.5}) {
 		t.Errorf("layers %+v", d.Layers)
+	}
+}
+
+// TestSegmentCapDrawsWhatFits: a document over MaxSegments is drawn up to the shape that
+// crosses the cap, as a browser shows a half-loaded page, and says so; the group effects of
+// what was drawn (here the enclosing group's opacity) still apply. Each zigzag path is
+// segs line segments plus its closing one, in its own band of rows, so nothing overlaps.
+func TestSegmentCapDrawsWhatFits(t *testing.T) {
+	const segs = MaxSegments / 4
+	zig := func(y int) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, `<path d="M0 %d`, y)
+		for i := 0; i < segs/2; i++ {
+			b.WriteString("l1 1 1-1")
+		}
+		b.WriteString(`z"/>`)
+		return b.String()
+	}
+	// Paths 1–3 hold 3·(segs+1) < MaxSegments; path 4 crosses the cap; path 5 comes after.
+	body := `<g opacity=".5">` + zig(0) + zig(2) + zig(4) + zig(6) + `</g><rect y="8" width="5" height="1"/>`
+	d, err := ParseSVG([]byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ` + strconv.Itoa(segs) + ` 10">` + body + `</svg>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Layers) != 3 {
+		t.Fatalf("%d layers, want the 3 paths before the cap", len(d.Layers))
+	}
+	for i, l := range d.Layers {
+		if lo, hi := layerBounds(l.Subpaths); lo.Y != float64(2*i) || hi.Y != float64(2*i+1) || l.Fill.A != 0.5 {
+			t.Errorf("layer %d: rows %v..%v alpha %v, want %d..%d at the group's opacity 0.5", i, lo.Y, hi.Y, l.Fill.A, 2*i, 2*i+1)
+		}
+	}
+	if !strings.Contains(strings.Join(d.Unsupported, ";"), "segments") {
+		t.Errorf("cap not reported: %q", d.Unsupported)
 	}
 }
