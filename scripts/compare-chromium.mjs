@@ -206,7 +206,7 @@ async function iconifyMode() {
       for (const name of pick.slice(i, i + 20)) {
         const ic = j.icons[name];
         const w = ic.width || j.width || 16, h = ic.height || j.height || 16;
-        const svg = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="${ic.left || 0} ${ic.top || 0} ${w} ${h}" width="${S}" height="${S * h / w}">${ic.body}</svg>`;
+        const svg = iconifySVG(j, ic, S);
         const inF = path.join(tmp, 'in.svg'), outF = path.join(tmp, 'out.svg'), png = path.join(tmp, 'r.png');
         fs.writeFileSync(inF, svg);
         let back = '', lam = '';
