@@ -23,7 +23,7 @@
 // render`) and with the K=48/N=16 round trip (`svg roundtrip`): mean / p5 / worst IoU of alpha
 // and RGBA error. Every file under IoU 0.95 is listed with what lamina put in `unsupported`;
 // one with nothing listed (or a parse error on a file Chromium draws) is a silent drop.
-// Writes .cache/folder-compare-NAME.json (per-file results).
+// Writes .cache/folder-compare-NAME.json (per-file results; $LAMINA_COMPARE_OUT overrides).
 import { execFileSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
@@ -260,10 +260,42 @@ async function folderMode() {
   const browser = await launch();
   const page = await browser.newPage();
   await page.setContent('<html><body></body></html>');
+  // drawAndCompare runs in the page: Chromium draws each original a at S px wide (height from
+  // its intrinsic aspect) and it is compared with images b (lamina's render) and c (round trip).
+  const drawAndCompare = async ({ pairs, S }) => {
+    const load = async (url) => { const img = new Image(); img.src = url; try { await img.decode(); return img; } catch { return null; } };
+    const draw = (img, W, H) => {
+      const c = new OffscreenCanvas(W, H); const g = c.getContext('2d');
+      if (img) g.drawImage(img, 0, 0, W, H);
+      return g.getImageData(0, 0, W, H).data;
+    };
+    const cmp = (p, q, n) => {
+      let si = 0, su = 0, e = 0, sp = 0, sq = 0;
+      for (let k = 0; k < n; k++) {
+        const pa = p[4 * k + 3] / 255, qa = q[4 * k + 3] / 255;
+        si += Math.min(pa, qa); su += Math.max(pa, qa); sp += pa; sq += qa;
+        for (let c = 0; c < 3; c++) e += Math.abs(p[4 * k + c] / 255 * pa - q[4 * k + c] / 255 * qa);
+        e += Math.abs(pa - qa);
+      }
+      return { iou: su ? si / su : 1, err: e / (4 * n), coverage: sp ? sq / sp : 1 }; // coverage: total alpha, lamina / Chromium
+    };
+    const out = [];
+    for (const { a, b, c } of pairs) {
+      const ia = await load(a);
+      // The original's intrinsic aspect sets the canvas (an SVG with no size: square).
+      const nw = ia ? ia.naturalWidth : 0, nh = ia ? ia.naturalHeight : 0;
+      const W = S, H = nw > 0 && nh > 0 ? Math.max(1, Math.min(4 * S, Math.round(S * nh / nw))) : S;
+      const pa = draw(ia, W, H), n = W * H;
+      let cover = 0; for (let k = 0; k < n; k++) cover += pa[4 * k + 3];
+      out.push({ chromium_draws: ia !== null && cover > 0, render: cmp(pa, draw(await load(b), W, H), n), roundtrip: cmp(pa, draw(await load(c), W, H), n) });
+    }
+    return out;
+  };
   const results = [];
   const run = (args) => {
     try { return { out: execFileSync(lamina, args, { stdio: 'pipe', timeout: 20000 }).toString() }; } catch (e) { return { error: String(e.stderr || e.message).trim().split('\n').pop() }; }
   };
+  const source = new Map(items.map(it => [it.name, it.svg]));
   for (let i = 0; i < items.length; i += 20) {
     const batch = [];
     for (const it of items.slice(i, i + 20)) {
@@ -279,36 +311,19 @@ async function folderMode() {
       if (!rt.error) back = fs.readFileSync(outF);
       batch.push({ r, a: dataURL('image/svg+xml', svg), b: dataURL('image/png', lam), c: dataURL('image/svg+xml', back || '<svg xmlns="http://www.w3.org/2000/svg"/>') });
     }
-    const res = await page.evaluate(async ({ pairs, S }) => {
-      const load = async (url) => { const img = new Image(); img.src = url; try { await img.decode(); return img; } catch { return null; } };
-      const draw = (img, W, H) => {
-        const c = new OffscreenCanvas(W, H); const g = c.getContext('2d');
-        if (img) g.drawImage(img, 0, 0, W, H);
-        return g.getImageData(0, 0, W, H).data;
-      };
-      const cmp = (p, q, n) => {
-        let si = 0, su = 0, e = 0;
-        for (let k = 0; k < n; k++) {
-          const pa = p[4 * k + 3] / 255, qa = q[4 * k + 3] / 255;
-          si += Math.min(pa, qa); su += Math.max(pa, qa);
-          for (let c = 0; c < 3; c++) e += Math.abs(p[4 * k + c] / 255 * pa - q[4 * k + c] / 255 * qa);
-          e += Math.abs(pa - qa);
-        }
-        return { iou: su ? si / su : 1, err: e / (4 * n) };
-      };
-      const out = [];
-      for (const { a, b, c } of pairs) {
-        const ia = await load(a);
-        // The original's intrinsic aspect sets the canvas (an SVG with no size: square).
-        const nw = ia ? ia.naturalWidth : 0, nh = ia ? ia.naturalHeight : 0;
-        const W = S, H = nw > 0 && nh > 0 ? Math.max(1, Math.min(4 * S, Math.round(S * nh / nw))) : S;
-        const pa = draw(ia, W, H), n = W * H;
-        let cover = 0; for (let k = 0; k < n; k++) cover += pa[4 * k + 3];
-        out.push({ chromium_draws: ia !== null && cover > 0, render: cmp(pa, draw(await load(b), W, H), n), roundtrip: cmp(pa, draw(await load(c), W, H), n) });
-      }
-      return out;
-    }, { pairs: batch.map(({ a, b, c }) => ({ a, b, c })), S });
+    const res = await page.evaluate(drawAndCompare, { pairs: batch.map(({ a, b, c }) => ({ a, b, c })), S });
     res.forEach((x, k) => results.push({ ...batch[k].r, ...x }));
+  }
+  // A render under IoU 0.95 at 128 px is drawn again at 512 px: thin shapes (hairline
+  // outlines, small text) differ there in anti-aliasing only (Skia's sampled coverage against
+  // lamina's exact area), not in what is drawn, when the IoU rises to 0.95, or rises and the
+  // total coverage agrees within 2 % (a dropped or added shape changes it).
+  for (const r of results.filter(r => r.render.iou < 0.95 && r.chromium_draws && !r.error)) {
+    const inF = path.join(tmp, 'in.svg'), png = path.join(tmp, 'r.png');
+    fs.writeFileSync(inF, source.get(r.name)());
+    if (run(['svg', 'render', '--in', inF, '--out', png, '--size', String(4 * S)]).error) continue;
+    const [x] = await page.evaluate(drawAndCompare, { pairs: [{ a: dataURL('image/svg+xml', fs.readFileSync(inF)), b: dataURL('image/png', fs.readFileSync(png)), c: '' }], S: 4 * S });
+    r.render_512 = x.render;
   }
   await browser.close();
   fs.rmSync(tmp, { recursive: true });
@@ -325,9 +340,11 @@ async function folderMode() {
   }
   // Below 0.95 in lamina's own render: listed (something named in unsupported) or silent.
   const low = results.filter(r => r.render.iou < 0.95 && r.chromium_draws);
+  const aa = (r) => r.render_512 && (r.render_512.iou >= 0.95 || r.render_512.iou > r.render.iou && Math.abs(r.render_512.coverage - 1) <= 0.02);
   summary.render_below_0_95_listed = low.filter(r => r.unsupported.length && !r.error).length;
-  summary.silent = low.filter(r => !r.unsupported.length || r.error).map(r => `${r.name} ${r.render.iou.toFixed(3)}${r.error ? ' error: ' + r.error : ''}`);
+  summary.antialiasing_only = low.filter(r => !r.unsupported.length && !r.error && aa(r)).map(r => `${r.name} ${r.render.iou.toFixed(3)} (512 px: ${r.render_512.iou.toFixed(3)}, coverage ${r.render_512.coverage.toFixed(3)})`);
+  summary.silent = low.filter(r => (!r.unsupported.length || r.error) && !aa(r)).map(r => `${r.name} ${r.render.iou.toFixed(3)}${r.render_512 ? ` (512 px: ${r.render_512.iou.toFixed(3)}, coverage ${r.render_512.coverage.toFixed(3)})` : ''}${r.error ? ' error: ' + r.error : ''}`);
   summary.listed = low.filter(r => r.unsupported.length && !r.error).map(r => `${r.name} ${r.render.iou.toFixed(3)}: ${r.unsupported.slice(0, 3).join('; ')}`);
-  fs.writeFileSync(path.join(repo, '.cache', `folder-compare-${label}.json`), JSON.stringify(results));
+  fs.writeFileSync(process.env.LAMINA_COMPARE_OUT || path.join(repo, '.cache', `folder-compare-${label}.json`), JSON.stringify(results));
   console.log(JSON.stringify(summary, null, 2));
 }
