@@ -37,7 +37,8 @@ func strokeOutline(subs []Subpath, info []openInfo, st strokeStyle) []Subpath {
 		}
 		pts := dedup(sp.Flatten(nil, tol), closed, sp)
 		if len(pts) < 2 {
-			if !closed && len(pts) == 1 && st.cap != "butt" && st.cap != "" {
+			// zero length, open or closed ("M x y Z"): its caps only, as Chromium draws it
+			if len(pts) == 1 && st.cap != "butt" && st.cap != "" {
 				out = append(out, dot(pts[0], h, st.cap))
 			}
 			continue

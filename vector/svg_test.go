@@ -294,3 +294,34 @@ func TestSegmentCapDrawsWhatFits(t *testing.T) {
 		t.Errorf("cap not reported: %q", d.Unsupported)
 	}
 }
+
+// TestZeroLengthSubpathCaps: "M x y Z" is stroked as a zero-length line, its caps alone, as
+// Chromium draws it (super-tiny-icons' lastpass.svg draws its three dots with
+// "M108 256zm119 0zm120 0z"; Chromium covers 6059 px for one round dot of width 88, about
+// π·44², 7744 = 88² for a square one, none for butt caps or a lone moveto). Width 4 here:
+// a round dot is a circle of radius 2 (π·4, within the round-cap polygon's roundTol), a
+// square one a 4 × 4 square.
+func TestZeroLengthSubpathCaps(t *testing.T) {
+	const roundTol = 0.03
+	tests := []struct {
+		name, d, cap string
+		area, tol    float64
+	}{
+		{"round, M Z", "M10 18z", "round", 4 * math.Pi, roundTol * 4 * math.Pi},
+		{"square, M Z", "M10 18Z", "square", 16, 1e-9},
+		{"square, M L Z to itself", "M10 18L10 18z", "square", 16, 1e-9},
+		{"three round dots", "M6 18zm8 0zm8 0z", "round", 12 * math.Pi, roundTol * 12 * math.Pi},
+		{"butt, M Z", "M10 18z", "butt", 0, 0},
+		{"round, lone moveto", "M10 18", "round", 0, 0},
+	}
+	for _, tc := range tests {
+		d := mustParse(t, svgDoc(`<path d="`+tc.d+`" stroke="#000" stroke-width="4" stroke-linecap="`+tc.cap+`"/>`))
+		var a float64
+		for i := range d.Layers {
+			a += sum(Coverage(&d.Layers[i], d.ViewBox, 360, 360)) / 100
+		}
+		if math.Abs(a-tc.area) > tc.tol+0.05 {
+			t.Errorf("%s: covered area %v, want %v", tc.name, a, tc.area)
+		}
+	}
+}
