@@ -241,6 +241,13 @@ function iconifySVG(j, ic, S) {
   return `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="${ic.left || 0} ${ic.top || 0} ${w} ${h}" width="${S}" height="${S * h / w}">${ic.body}</svg>`;
 }
 
+// sizelessRoot: a root <svg> with neither size nor viewBox is laid out at whatever box it is
+// drawn into (user units stay px), so Chromium draws it at its natural 300 × 150 and that
+// picture is scaled, as lamina's fixed viewBox is.
+function sizelessRoot(svg) {
+  return !/\s(width|height|viewBox)\s*=/.test((svg.match(/<svg\b[^>]*>/) || [''])[0]);
+}
+
 async function folderMode() {
   const src = path.resolve(process.argv[3] || '');
   const max = Number(process.argv[4] || 300);
@@ -280,8 +287,13 @@ async function folderMode() {
       return { iou: su ? si / su : 1, err: e / (4 * n), coverage: sp ? sq / sp : 1 }; // coverage: total alpha, lamina / Chromium
     };
     const out = [];
-    for (const { a, b, c } of pairs) {
-      const ia = await load(a);
+    for (const { a, b, c, sizeless } of pairs) {
+      let ia = await load(a);
+      if (ia && sizeless) {
+        const nat = new OffscreenCanvas(ia.naturalWidth, ia.naturalHeight);
+        nat.getContext('2d').drawImage(ia, 0, 0);
+        ia = Object.assign(nat, { naturalWidth: nat.width, naturalHeight: nat.height });
+      }
       // The original's intrinsic aspect sets the canvas (an SVG with no size: square).
       const nw = ia ? ia.naturalWidth : 0, nh = ia ? ia.naturalHeight : 0;
       const W = S, H = nw > 0 && nh > 0 ? Math.max(1, Math.min(4 * S, Math.round(S * nh / nw))) : S;
@@ -309,9 +321,10 @@ async function folderMode() {
       else { lam = fs.readFileSync(png); r.unsupported = JSON.parse(rd.out).unsupported || []; }
       const rt = run(['svg', 'roundtrip', '--in', inF, '--out', outF]);
       if (!rt.error) back = fs.readFileSync(outF);
-      batch.push({ r, a: dataURL('image/svg+xml', svg), b: dataURL('image/png', lam), c: dataURL('image/svg+xml', back || '<svg xmlns="http://www.w3.org/2000/svg"/>') });
+      const sizeless = sizelessRoot(svg);
+      batch.push({ r, a: dataURL('image/svg+xml', svg), b: dataURL('image/png', lam), c: dataURL('image/svg+xml', back || '<svg xmlns="http://www.w3.org/2000/svg"/>'), sizeless });
     }
-    const res = await page.evaluate(drawAndCompare, { pairs: batch.map(({ a, b, c }) => ({ a, b, c })), S });
+    const res = await page.evaluate(drawAndCompare, { pairs: batch.map(({ a, b, c, sizeless }) => ({ a, b, c, sizeless })), S });
     res.forEach((x, k) => results.push({ ...batch[k].r, ...x }));
   }
   // A render under IoU 0.95 at 128 px is drawn again at 512 px: thin shapes (hairline
@@ -320,9 +333,11 @@ async function folderMode() {
   // total coverage agrees within 2 % (a dropped or added shape changes it).
   for (const r of results.filter(r => r.render.iou < 0.95 && r.chromium_draws && !r.error)) {
     const inF = path.join(tmp, 'in.svg'), png = path.join(tmp, 'r.png');
-    fs.writeFileSync(inF, source.get(r.name)());
+    const svg = source.get(r.name)();
+    fs.writeFileSync(inF, svg);
     if (run(['svg', 'render', '--in', inF, '--out', png, '--size', String(4 * S)]).error) continue;
-    const [x] = await page.evaluate(drawAndCompare, { pairs: [{ a: dataURL('image/svg+xml', fs.readFileSync(inF)), b: dataURL('image/png', fs.readFileSync(png)), c: '' }], S: 4 * S });
+    const sizeless = sizelessRoot(svg);
+    const [x] = await page.evaluate(drawAndCompare, { pairs: [{ a: dataURL('image/svg+xml', svg), b: dataURL('image/png', fs.readFileSync(png)), c: '', sizeless }], S: 4 * S });
     r.render_512 = x.render;
   }
   await browser.close();
@@ -336,6 +351,8 @@ async function folderMode() {
       mean_iou: v.reduce((a, b) => a + b, 0) / v.length, p5_iou: q(v, 0.05), below_0_95: v.filter(x => x < 0.95).length,
       mean_err: results.reduce((a, r) => a + r[key].err, 0) / results.length,
       worst: [...results].sort((a, b) => a[key].iou - b[key].iou).slice(0, 5).map(r => `${r.name} ${r[key].iou.toFixed(3)}`),
+      // opaque rectangles (flags) have IoU 1 whatever their content: the color error tells
+      worst_err: [...results].sort((a, b) => b[key].err - a[key].err).slice(0, 5).map(r => `${r.name} ${r[key].err.toFixed(4)}`),
     };
   }
   // Below 0.95 in lamina's own render: listed (something named in unsupported) or silent.
