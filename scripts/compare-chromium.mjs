@@ -305,7 +305,10 @@ async function folderMode() {
   };
   const results = [];
   const run = (args) => {
-    try { return { out: execFileSync(lamina, args, { stdio: 'pipe', timeout: 20000 }).toString() }; } catch (e) { return { error: String(e.stderr || e.message).trim().split('\n').pop() }; }
+    try { return { out: execFileSync(lamina, args, { stdio: 'pipe', timeout: 60000 }).toString() }; } catch (e) {
+      // killed (the 60 s timeout: a round trip of a 500-layer flag takes ~5 CPU-s) or silent: no stderr line to show
+      return { error: String(e.stderr || '').trim().split('\n').pop() || (e.signal ? `${args[1]} killed by ${e.signal} (60 s timeout)` : `${args[1]} exit ${e.status}`) };
+    }
   };
   const source = new Map(items.map(it => [it.name, it.svg]));
   for (let i = 0; i < items.length; i += 20) {
