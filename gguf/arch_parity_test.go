@@ -205,14 +205,7 @@ func archFixturePath(name string) string {
 
 // laminaArch returns lamina's log-probs over archInputIDs and greedy ids.
 func laminaArch(t *testing.T, m *model.Model) ([][]float64, []int32) {
-	rows, err := m.Logits(archInputIDs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lp := make([][]float64, len(rows))
-	for i, r := range rows {
-		lp[i] = logSoftmax(r)
-	}
+	lp := archLogProbs(t, m)
 	ids, err := m.Generate(t.Context(), archGreedyPrompt, model.GenerateOptions{MaxNewTokens: archGreedyN, IgnoreEOS: true}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -249,25 +242,31 @@ func compareArch(t *testing.T, c archCase, ref *archFixture, lp [][]float64, gre
 	}
 }
 
+func readArchFixture(t *testing.T, name string) *archFixture {
+	t.Helper()
+	b, err := os.ReadFile(archFixturePath(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref archFixture
+	if err := json.Unmarshal(b, &ref); err != nil {
+		t.Fatal(err)
+	}
+	return &ref
+}
+
 // TestArchReference: lamina against the committed llama.cpp outputs.
 func TestArchReference(t *testing.T) {
 	for _, c := range archCases() {
 		t.Run(c.name, func(t *testing.T) {
-			b, err := os.ReadFile(archFixturePath(c.name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var ref archFixture
-			if err := json.Unmarshal(b, &ref); err != nil {
-				t.Fatal(err)
-			}
+			ref := readArchFixture(t, c.name)
 			if fmt.Sprint(ref.InputIDs) != fmt.Sprint(archInputIDs) || fmt.Sprint(ref.GreedyPrompt) != fmt.Sprint(archGreedyPrompt) {
 				t.Fatalf("fixture inputs %v / %v differ from the test's; regenerate it", ref.InputIDs, ref.GreedyPrompt)
 			}
 			m := loadArchHF(t, c)
 			defer m.Close()
 			lp, greedy := laminaArch(t, m)
-			compareArch(t, c, &ref, lp, greedy)
+			compareArch(t, c, ref, lp, greedy)
 
 			// The GGUF export read back (gguf.File.HFDir: names and
 			// config.json from the metadata) gives the same model.
@@ -302,29 +301,7 @@ func TestArchLlamaCpp(t *testing.T) {
 	tok := fixtureTokenizer(t, "qwen2-tiny") // byte-level BPE of 512 ids
 	for _, c := range archCases() {
 		t.Run(c.name, func(t *testing.T) {
-			cfg, ts := archTensors(t, c)
-			name := c.name
-			if c.cfg["model_type"] == "phi3" {
-				// llama.cpp sets token attributes of "</s>" (absent from
-				// this tokenizer) when general.name contains "phi3".
-				name = "tiny-fused-qkv"
-			}
-			w, err := gguf.ExportHF(cfg, ts, gguf.ExportOptions{Type: gguf.F32, Name: name, Tokenizer: tok})
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, data := writeFile(t, w)
-			path := filepath.Join(t.TempDir(), c.name+".gguf")
-			if err := os.WriteFile(path, data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			ids, _ := json.Marshal(archInputIDs)
-			var res struct {
-				LogProbs [][]float64 `json:"logprobs"`
-			}
-			if err := json.Unmarshal(runNode(t, modules, "logits", path, string(ids)), &res); err != nil {
-				t.Fatal(err)
-			}
+			path, logProbs := llamaCppArch(t, modules, tok, c)
 			greedyArg, _ := json.Marshal([]any{archGreedyPrompt, archGreedyN})
 			var gres struct {
 				IDs []int32 `json:"ids"`
@@ -333,7 +310,7 @@ func TestArchLlamaCpp(t *testing.T) {
 				t.Fatal(err)
 			}
 			ref := archFixture{Source: "llama.cpp via node-llama-cpp 3.21.1 (CPU, 1 thread, F32 GGUF, F32 KV cache)",
-				InputIDs: archInputIDs, LogProbs: res.LogProbs, GreedyPrompt: archGreedyPrompt, GreedyIDs: gres.IDs}
+				InputIDs: archInputIDs, LogProbs: logProbs, GreedyPrompt: archGreedyPrompt, GreedyIDs: gres.IDs}
 			m := loadArchHF(t, c)
 			defer m.Close()
 			lp, greedy := laminaArch(t, m)
@@ -343,6 +320,48 @@ func TestArchLlamaCpp(t *testing.T) {
 			}
 		})
 	}
+}
+
+// llamaCppArch exports c (with tokenizer tok) to an F32 GGUF and returns
+// its path and llama.cpp's log-probs over archInputIDs.
+func llamaCppArch(t *testing.T, modules string, tok []byte, c archCase) (string, [][]float64) {
+	cfg, ts := archTensors(t, c)
+	name := c.name
+	if c.cfg["model_type"] == "phi3" {
+		// llama.cpp sets token attributes of "</s>" (absent from
+		// this tokenizer) when general.name contains "phi3".
+		name = "tiny-fused-qkv"
+	}
+	w, err := gguf.ExportHF(cfg, ts, gguf.ExportOptions{Type: gguf.F32, Name: name, Tokenizer: tok})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, data := writeFile(t, w)
+	path := filepath.Join(t.TempDir(), c.name+".gguf")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := json.Marshal(archInputIDs)
+	var res struct {
+		LogProbs [][]float64 `json:"logprobs"`
+	}
+	if err := json.Unmarshal(runNode(t, modules, "logits", path, string(ids)), &res); err != nil {
+		t.Fatal(err)
+	}
+	return path, res.LogProbs
+}
+
+// archLogProbs is lamina's log-probs over archInputIDs.
+func archLogProbs(t *testing.T, m *model.Model) [][]float64 {
+	rows, err := m.Logits(archInputIDs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp := make([][]float64, len(rows))
+	for i, r := range rows {
+		lp[i] = logSoftmax(r)
+	}
+	return lp
 }
 
 // writeArchFixture stores log-probs to 9 significant digits (f32 precision).

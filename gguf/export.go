@@ -3,6 +3,7 @@ package gguf
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -59,6 +60,7 @@ type hfConfig struct {
 	HeadDim    int      `json:"head_dim"`
 	Inter      int      `json:"intermediate_size"`
 	MaxPos     int      `json:"max_position_embeddings"`
+	OrigMaxPos int      `json:"original_max_position_embeddings"` // phi3
 	RMSEps     float64  `json:"rms_norm_eps"`
 	RopeTheta  *float64 `json:"rope_theta"`
 	RopeParams *struct {
@@ -185,6 +187,7 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 	}
 	set("general.file_type", fileType(opts.Type))
 	heads, kvHeads := 0, 0
+	var ropeFactors []HFTensor // phi3 LongRoPE: tensors with no HF counterpart
 	switch arch {
 	case ArchLlama, ArchQwen2, ArchQwen3, ArchOLMo2, ArchSmolLM3, ArchGemma3, ArchPhi3:
 		if c.Heads <= 0 || c.Hidden <= 0 {
@@ -228,7 +231,13 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 			}
 		}
 		if len(c.RopeScaling) > 0 && string(c.RopeScaling) != "null" {
-			return nil, fmt.Errorf("gguf: rope_scaling export: %w", ErrUnsupported)
+			if arch != ArchPhi3 {
+				return nil, fmt.Errorf("gguf: rope_scaling export: %w", ErrUnsupported)
+			}
+			var err error
+			if ropeFactors, err = phi3LongRoPE(c, hd, set); err != nil {
+				return nil, err
+			}
 		}
 		set(p+"context_length", uint32(c.MaxPos))
 		set(p+"embedding_length", uint32(c.Hidden))
@@ -316,6 +325,11 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 			return nil, err
 		}
 	}
+	for _, t := range ropeFactors {
+		if err := w.Add(t.Name, []uint64{uint64(len(t.Data))}, F32, t.Data); err != nil {
+			return nil, err
+		}
+	}
 	return w, nil
 }
 
@@ -323,4 +337,56 @@ func ExportHF(config []byte, tensors []HFTensor, opts ExportOptions) (*Writer, e
 func ignoredHF(name string) bool {
 	return strings.HasSuffix(name, ".attn.bias") && !strings.Contains(name, "c_attn") ||
 		strings.HasSuffix(name, ".attn.masked_bias") || strings.HasSuffix(name, "rotary_emb.inv_freq")
+}
+
+// phi3LongRoPE writes Phi-3's LongRoPE ("longrope", or "su" in older
+// configs) as convert_hf_to_gguf.py does: the per-frequency factors as the
+// tensors rope_factors_long.weight and rope_factors_short.weight, the
+// original context length, and the attention factor
+// sqrt(1 + ln(s)/ln(original)) with s = max_position_embeddings/original.
+// llama.cpp then takes the long factors for the whole context when the
+// context it runs is longer than the original, where transformers switches
+// per forward pass on its length: the two agree on a pass longer than the
+// original.
+func phi3LongRoPE(c hfConfig, headDim int, set func(string, any)) ([]HFTensor, error) {
+	var rs struct {
+		Type        string    `json:"type"`
+		RopeType    string    `json:"rope_type"`
+		ShortFactor []float64 `json:"short_factor"`
+		LongFactor  []float64 `json:"long_factor"`
+	}
+	if err := json.Unmarshal(c.RopeScaling, &rs); err != nil {
+		return nil, fmt.Errorf("gguf: rope_scaling: %w", err)
+	}
+	t := rs.Type
+	if t == "" {
+		t = rs.RopeType
+	}
+	if t != "longrope" && t != "su" {
+		return nil, fmt.Errorf("gguf: phi3 rope_scaling type %q export: %w", t, ErrUnsupported)
+	}
+	if len(rs.ShortFactor) != headDim/2 || len(rs.LongFactor) != headDim/2 {
+		return nil, fmt.Errorf("gguf: phi3 rope_scaling: short_factor and long_factor need head_dim/2 = %d values, got %d and %d", headDim/2, len(rs.ShortFactor), len(rs.LongFactor))
+	}
+	if c.OrigMaxPos <= 1 || c.MaxPos <= 0 {
+		return nil, fmt.Errorf("gguf: phi3 rope_scaling needs original_max_position_embeddings > 1 and max_position_embeddings")
+	}
+	attn := 1.0
+	if scale := float64(c.MaxPos) / float64(c.OrigMaxPos); scale > 1 {
+		attn = math.Sqrt(1 + math.Log(scale)/math.Log(float64(c.OrigMaxPos)))
+	}
+	p := string(ArchPhi3) + "."
+	set(p+"rope.scaling.original_context_length", uint32(c.OrigMaxPos))
+	set(p+"rope.scaling.attn_factor", float32(attn))
+	f32 := func(v []float64) []float32 {
+		out := make([]float32, len(v))
+		for i, x := range v {
+			out[i] = float32(x)
+		}
+		return out
+	}
+	return []HFTensor{
+		{Name: "rope_factors_long.weight", Shape: []int{headDim / 2}, Data: f32(rs.LongFactor)},
+		{Name: "rope_factors_short.weight", Shape: []int{headDim / 2}, Data: f32(rs.ShortFactor)},
+	}, nil
 }

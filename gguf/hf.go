@@ -416,6 +416,11 @@ func (f *File) HFConfig() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		if _, ok := f.Tensor("rope_factors_long.weight"); ok {
+			// Phi-3 LongRoPE as ExportHF writes it; reading it back into
+			// rope_scaling is not implemented.
+			return nil, &MetadataError{Key: "rope_factors_long.weight", Reason: "LongRoPE factors are not supported"}
+		}
 		if _, ok := f.Tensor("rope_freqs.weight"); ok {
 			// Llama 3.1-style scaling is baked into per-frequency factors;
 			// recovering rope_scaling from them is not implemented.

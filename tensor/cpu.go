@@ -80,6 +80,8 @@ type cpuTensor struct {
 	// reader is set once the engine holds the weight and the Go copy (f32
 	// or u16) was freed: its values are read back from the engine.
 	reader HeldReader
+	// qreader is reader's counterpart for a quantized weight (q freed).
+	qreader QuantEngine
 	// mirror is an AttentionEngine's copy of a KV cache; its rows
 	// [0, synced) equal the Go copy's (see engineAttention).
 	mirror       EngineCache
@@ -201,7 +203,7 @@ func (b *cpuBackend) UploadQuant(w *kernels.QMatrix) (Tensor, error) {
 	if w.Bits == 8 {
 		dt = Q8
 	}
-	return &cpuTensor{shape: []int{w.N, w.K}, dt: dt, q: w}, nil
+	return &cpuTensor{shape: []int{w.N, w.K}, dt: dt, q: w, weight: true}, nil
 }
 
 func (b *cpuBackend) UploadF32(shape []int, data []float32) (Tensor, error) {
@@ -239,7 +241,7 @@ func (b *cpuBackend) Free(t Tensor) {
 		b.engine.(AttentionEngine).ReleaseCache(c.mirror)
 		c.mirror = nil
 	}
-	c.f32, c.u16, c.i32, c.raw, c.q, c.reader = nil, nil, nil, nil, nil, nil
+	c.f32, c.u16, c.i32, c.raw, c.q, c.reader, c.qreader = nil, nil, nil, nil, nil, nil, nil
 	c.freed = true
 }
 
@@ -289,7 +291,7 @@ func (b *cpuBackend) ReadInto(dst []float32, t Tensor, from, n int) (err error) 
 }
 
 func readInto(out []float32, c *cpuTensor, lo, hi int) error {
-	if c.reader != nil && hi > lo {
+	if c.freedGo() && hi > lo {
 		K := c.cols()
 		c, lo, hi = c.heldRows(lo/K, (hi-lo)/K), 0, hi-lo
 	}
@@ -341,7 +343,7 @@ func (b *cpuBackend) ReadInts(t Tensor) (_ []int32, err error) {
 // tableRow widens row r of a (V,C) table of any float dtype into dst (C).
 func tableRow(dst []float32, c *cpuTensor, r int) {
 	C := c.cols()
-	if c.reader != nil {
+	if c.freedGo() {
 		c, r = c.heldRows(r, 1), 0
 	}
 	switch c.dt {

@@ -1,11 +1,16 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/lamina-ml/lamina/kernels"
+)
 
 // MatMulEngine runs MatMul for the weights it holds a copy of: the wasm
 // SIMD kernel module (package wasmsimd) is one. A CPU backend made by
-// NewCPUWith hands it every Upload'ed 2-D F32/F16/BF16 weight the first
-// time MatMul uses it as w, and keeps the Go kernels for everything else
+// NewCPUWith hands it every Upload'ed 2-D F32/F16/BF16 weight (and, for a
+// QuantEngine, every UploadQuant'ed one) the first time MatMul uses it as
+// w, and keeps the Go kernels for everything else
 // (activations as w, and weights the engine turned down).
 //
 // Tensors made by Upload are weights: ops never write into them, so a copy
@@ -21,6 +26,36 @@ type MatMulEngine interface {
 	MatMul(out, x []float32, w EngineWeight, T int) error
 	// Release frees a held weight.
 	Release(w EngineWeight)
+}
+
+// QuantEngine is a MatMulEngine that also holds quantized weights (Q8, Q4
+// tensors of UploadQuant) and runs MatMul on them. Like a HeldReader's
+// float weights, a quantized weight then lives once, in the engine: the
+// CPU backend frees its Go copy and reads rows back with ReadHeldQuant
+// where an op needs them (Embedding of a tied quantized table, Read).
+type QuantEngine interface {
+	MatMulEngine
+	// HoldQuant copies w into the engine; an error means the CPU kernels
+	// serve it.
+	HoldQuant(w *kernels.QMatrix) (EngineWeight, error)
+	// ReadHeldQuant returns rows [from, from+n) of a held quantized weight
+	// as a QMatrix of n rows, codes and scales exactly as HoldQuant took
+	// them.
+	ReadHeldQuant(w EngineWeight, from, n int) (*kernels.QMatrix, error)
+}
+
+// FusedEngine is a MatMulEngine that also runs the fused ops of a
+// decoder layer whose products it holds: the activations go into its
+// memory once, and the norm and SiLU·mul run there too. Results must be
+// the unfused ops' (the CPU backend's RMSNorm and SiLUMul, the engine's
+// MatMul) bit for bit.
+type FusedEngine interface {
+	MatMulEngine
+	// NormQKV is MatMulNormQKV: n = RMSNorm(x, normW, eps) (K = len(normW)),
+	// q, k, v = n·wqᵀ, n·wkᵀ, n·wvᵀ; x (T,K).
+	NormQKV(q, k, v, x, normW []float32, eps float32, wq, wk, wv EngineWeight, T int) error
+	// NormSiLU is MatMulNormSiLU: out = SiLU(n·gateᵀ)·(n·upᵀ).
+	NormSiLU(out, x, normW []float32, eps float32, gate, up EngineWeight, T int) error
 }
 
 // EngineWeight is a MatMulEngine's handle on one weight.
@@ -48,31 +83,71 @@ func NewCPUWith(e MatMulEngine) Backend { return &cpuBackend{engine: e} }
 // engineMatMul runs out = x·wᵀ on the engine when w is a weight it holds
 // (or takes now); false means the CPU kernels must do it.
 func (b *cpuBackend) engineMatMul(out, x []float32, w *cpuTensor, T, K, N int) bool {
-	if b.engine == nil || !w.weight || w.engineFailed {
+	if !b.engineHold(w, K, N) {
 		return false
-	}
-	if w.held == nil {
-		var err error
-		switch w.dt {
-		case F32:
-			w.held, err = b.engine.Hold(F32, N, K, w.f32, nil)
-		case F16, BF16:
-			w.held, err = b.engine.Hold(w.dt, N, K, nil, w.u16)
-		default:
-			return false
-		}
-		if err != nil || w.held == nil {
-			w.held, w.engineFailed = nil, true
-			return false
-		}
-		if r, ok := b.engine.(HeldReader); ok && r.CanReadHeld(w.held) {
-			w.f32, w.u16, w.reader = nil, nil, r
-		}
 	}
 	if err := b.engine.MatMul(out, x, w.held, T); err != nil {
 		panic(fmt.Errorf("tensor: %s MatMul: %w", b.engine.Name(), err))
 	}
 	return true
+}
+
+// engineHold says whether the engine holds w (N,K), handing it over the
+// first time.
+func (b *cpuBackend) engineHold(w *cpuTensor, K, N int) bool {
+	if b.engine == nil || !w.weight || w.engineFailed || len(w.shape) != 2 || w.shape[0] != N || w.shape[1] != K {
+		return false
+	}
+	if w.held != nil {
+		return true
+	}
+	var err error
+	switch w.dt {
+	case F32:
+		w.held, err = b.engine.Hold(F32, N, K, w.f32, nil)
+	case F16, BF16:
+		w.held, err = b.engine.Hold(w.dt, N, K, nil, w.u16)
+	case Q8, Q4:
+		qe, ok := b.engine.(QuantEngine)
+		if !ok {
+			w.engineFailed = true
+			return false
+		}
+		if w.held, err = qe.HoldQuant(w.q); err == nil && w.held != nil {
+			w.q, w.qreader = nil, qe
+		}
+	default:
+		return false
+	}
+	if err != nil || w.held == nil {
+		w.held, w.engineFailed = nil, true
+		return false
+	}
+	if r, ok := b.engine.(HeldReader); ok && w.q == nil && w.qreader == nil && r.CanReadHeld(w.held) {
+		w.f32, w.u16, w.reader = nil, nil, r
+	}
+	return true
+}
+
+// engineFused returns the engine as a FusedEngine when it is one and holds
+// every w (rows of K = len(normW) columns, x being (T,K)) — handing them
+// over now if need be; nil means the unfused ops must run.
+func (b *cpuBackend) engineFused(x *cpuTensor, normW Tensor, ws ...Tensor) FusedEngine {
+	fe, ok := b.engine.(FusedEngine)
+	if !ok || ct(normW).dt != F32 || x.dt != F32 || len(x.shape) != 2 {
+		return nil
+	}
+	K := len(ct(normW).f32)
+	if x.cols() != K {
+		return nil
+	}
+	for _, w := range ws {
+		wc := ct(w)
+		if len(wc.shape) != 2 || !b.engineHold(wc, K, wc.shape[0]) {
+			return nil
+		}
+	}
+	return fe
 }
 
 // EngineCache is an AttentionEngine's handle on its copy of a KV cache.
@@ -134,6 +209,10 @@ func (b *cpuBackend) engineAttention(out, q []float32, kc, vc *cpuTensor, a Atte
 // restore gives a weight whose Go copy was freed (see HeldReader) its Go
 // values back, for good: an op needs all of them as Go memory.
 func (c *cpuTensor) restore() {
+	if c.qreader != nil {
+		c.q, c.qreader = c.heldQuant(0, c.rows()), nil
+		return
+	}
 	if c.reader == nil {
 		return
 	}
@@ -156,6 +235,10 @@ func (c *cpuTensor) restore() {
 // bits) whose Go slices the callers read.
 func (c *cpuTensor) heldRows(from, n int) *cpuTensor {
 	r := &cpuTensor{shape: []int{n, c.cols()}, dt: c.dt}
+	if c.qreader != nil {
+		r.q = c.heldQuant(from, n)
+		return r
+	}
 	if c.dt == F32 {
 		r.f32 = make([]float32, n*c.cols())
 	} else {
@@ -166,3 +249,21 @@ func (c *cpuTensor) heldRows(from, n int) *cpuTensor {
 	}
 	return r
 }
+
+// heldQuant reads rows [from, from+n) of a quantized weight whose Go copy
+// was freed back from the engine.
+func (c *cpuTensor) heldQuant(from, n int) *kernels.QMatrix {
+	q, err := c.qreader.ReadHeldQuant(c.held, from, n)
+	if err == nil && q == nil {
+		err = fmt.Errorf("no matrix")
+	} else if err == nil && (q.N != n || q.K != c.cols()) {
+		err = fmt.Errorf("(%d,%d) for (%d,%d)", q.N, q.K, n, c.cols())
+	}
+	if err != nil {
+		panic(fmt.Errorf("tensor: reading rows of a held quantized weight: %w", err))
+	}
+	return q
+}
+
+// freedGo says whether the tensor's Go copy was freed for the engine's.
+func (c *cpuTensor) freedGo() bool { return c.reader != nil || c.qreader != nil }

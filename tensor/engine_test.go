@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/lamina-ml/lamina/kernels"
 )
 
 // fakeEngine computes products with a plain loop and counts what it is
@@ -167,5 +169,88 @@ func TestHeldReader(t *testing.T) {
 	be.Free(w)
 	if f.released != 1 {
 		t.Fatalf("released %d", f.released)
+	}
+}
+
+// fakeQuantEngine also holds quantized weights (a copy, and their
+// dequantized values for MatMul).
+type fakeQuantEngine struct {
+	fakeEngine
+	quant, reads int
+}
+
+type fakeQuantWeight struct {
+	fakeWeight
+	q *kernels.QMatrix
+}
+
+func (f *fakeQuantEngine) HoldQuant(w *kernels.QMatrix) (EngineWeight, error) {
+	f.quant++
+	c := *w
+	c.Q, c.Scale = slices.Clone(w.Q), slices.Clone(w.Scale)
+	return &fakeQuantWeight{fakeWeight{w.Dequantize(), w.N, w.K}, &c}, nil
+}
+
+func (f *fakeQuantEngine) MatMul(out, x []float32, h EngineWeight, T int) error {
+	return f.fakeEngine.MatMul(out, x, &h.(*fakeQuantWeight).fakeWeight, T)
+}
+
+func (f *fakeQuantEngine) ReadHeldQuant(h EngineWeight, from, n int) (*kernels.QMatrix, error) {
+	f.reads++
+	return h.(*fakeQuantWeight).q.Rows(from, from+n), nil
+}
+
+// TestQuantEngine: a Q8/Q4 weight goes to a QuantEngine's HoldQuant once
+// and its products to the engine; its Go copy is freed and Embedding and
+// Read read rows back from the engine; a MatMulEngine without HoldQuant
+// leaves it to the Go kernels.
+func TestQuantEngine(t *testing.T) {
+	q, err := kernels.NewQMatrix(8, 3, 2, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := 0; n < 3; n++ {
+		q.Scale[n] = 0.5
+		for k := 0; k < 2; k++ {
+			q.SetCode(n, k, n+k+1)
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		engine MatMulEngine
+		want   []float32 // out of x = (1, 1): the engine adds 1000
+	}{
+		{"quant engine", &fakeQuantEngine{}, []float32{1001.5, 1002.5, 1003.5}},
+		{"float engine", &fakeEngine{}, []float32{1.5, 2.5, 3.5}},
+	} {
+		be := NewCPUWith(tc.engine)
+		w, err := be.(QuantUploader).UploadQuant(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, _ := be.UploadF32([]int{1, 2}, []float32{1, 1})
+		out, _ := be.Zeros(1, 3)
+		be.MatMul(out, x, w, nil)
+		be.MatMul(out, x, w, nil)
+		got, _ := be.Read(out, 0, -1)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: MatMul %v, want %v", tc.name, got, tc.want)
+		}
+		if f, ok := tc.engine.(*fakeQuantEngine); ok && (f.quant != 1 || f.calls != 2) {
+			t.Errorf("%s: held %d times, %d engine products (want 1, 2)", tc.name, f.quant, f.calls)
+		}
+		emb, _ := be.Zeros(1, 2)
+		be.Embedding(emb, w, []int32{2})
+		if e, _ := be.Read(emb, 0, -1); !slices.Equal(e, []float32{1.5, 2}) {
+			t.Errorf("%s: Embedding %v, want [1.5 2]", tc.name, e)
+		}
+		if r, _ := be.Read(w, 1, 2); !slices.Equal(r, []float32{1, 1.5, 1.5, 2}) {
+			t.Errorf("%s: Read rows 1–2 %v, want [1 1.5 1.5 2]", tc.name, r)
+		}
+		if f, ok := tc.engine.(*fakeQuantEngine); ok {
+			if ct(w).q != nil || f.reads != 2 {
+				t.Errorf("%s: Go copy kept (%v), %d rows reads (want freed, 2)", tc.name, ct(w).q != nil, f.reads)
+			}
+		}
 	}
 }

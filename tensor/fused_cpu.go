@@ -44,6 +44,14 @@ func (b *cpuBackend) MatMulNorm(out, x, normW, w Tensor, eps float32) {
 func (b *cpuBackend) MatMulNormQKV(q, k, v, x, normW, wq, wk, wv Tensor, eps float32) {
 	defer b.guard()
 	xc := ct(x)
+	if fe := b.engineFused(xc, normW, wq, wk, wv); fe != nil {
+		err := fe.NormQKV(f32Data(q, "MatMulNormQKV"), f32Data(k, "MatMulNormQKV"), f32Data(v, "MatMulNormQKV"), f32Data(x, "MatMulNormQKV"),
+			f32Data(normW, "MatMulNormQKV"), eps, ct(wq).held, ct(wk).held, ct(wv).held, xc.rows())
+		if err != nil {
+			panic(fmt.Errorf("tensor: %s MatMulNormQKV: %w", b.engine.Name(), err))
+		}
+		return
+	}
 	n := scratchTensor(xc.rows(), xc.cols())
 	defer fusedScratch.Put(n)
 	b.RMSNorm(n, x, normW, eps)
@@ -57,6 +65,13 @@ func (b *cpuBackend) MatMulNormQKV(q, k, v, x, normW, wq, wk, wv Tensor, eps flo
 func (b *cpuBackend) MatMulNormSiLU(out, x, normW, gate, up Tensor, eps float32) {
 	defer b.guard()
 	xc, oc := ct(x), ct(out)
+	if fe := b.engineFused(xc, normW, gate, up); fe != nil {
+		err := fe.NormSiLU(f32Data(out, "MatMulNormSiLU"), f32Data(x, "MatMulNormSiLU"), f32Data(normW, "MatMulNormSiLU"), eps, ct(gate).held, ct(up).held, xc.rows())
+		if err != nil {
+			panic(fmt.Errorf("tensor: %s MatMulNormSiLU: %w", b.engine.Name(), err))
+		}
+		return
+	}
 	n := scratchTensor(xc.rows(), xc.cols())
 	g := scratchTensor(oc.rows(), oc.cols())
 	defer fusedScratch.Put(n)

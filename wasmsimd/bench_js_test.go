@@ -7,12 +7,14 @@ import (
 	"syscall/js"
 	"testing"
 
+	"github.com/lamina-ml/lamina/kernels"
 	"github.com/lamina-ml/lamina/tensor"
 )
 
 // BenchmarkMatMul times Engine.MatMul (copy x in, the kernel, copy out)
 // for brown-20m's shapes; b.N products per run. F16 weights take the
-// finite-f16 kernel; F16inf ones (one +Inf) the full widening.
+// finite-f16 kernel; F16inf ones (one +Inf) the full widening; Q8 (per
+// row), Q4 (groups of 32) and Q4g128 the quantized kernels.
 func BenchmarkMatMul(b *testing.B) {
 	e, err := load(b.Context())
 	if err != nil {
@@ -34,19 +36,40 @@ func BenchmarkMatMul(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				defer e.Release(w)
-				x, out := make([]float32, T*K), make([]float32, T*N)
-				b.SetBytes(int64(N * K * dt.Size()))
-				c0 := cpuMicros()
-				for b.Loop() {
-					if err := e.MatMul(out, x, w, T); err != nil {
-						b.Fatal(err)
-					}
+				benchProducts(b, e, w, T, K, N, N*K*dt.Size())
+			})
+		}
+		for _, q := range []struct {
+			name        string
+			bits, group int
+		}{{"Q8", 8, 0}, {"Q4", 4, 32}, {"Q4g128", 4, 128}} {
+			b.Run(fmt.Sprintf("%s/T%d_K%d_N%d", q.name, T, K, N), func(b *testing.B) {
+				m, err := kernels.NewQMatrix(q.bits, N, K, q.group)
+				if err != nil {
+					b.Fatal(err)
 				}
-				reportCPU(b, c0)
+				w, err := e.HoldQuant(m)
+				if err != nil {
+					b.Fatal(err)
+				}
+				benchProducts(b, e, w, T, K, N, m.Bytes())
 			})
 		}
 	}
+}
+
+// benchProducts times b.N products by the held w (released after).
+func benchProducts(b *testing.B, e *Engine, w tensor.EngineWeight, T, K, N, bytes int) {
+	defer e.Release(w)
+	x, out := make([]float32, T*K), make([]float32, T*N)
+	b.SetBytes(int64(bytes))
+	c0 := cpuMicros()
+	for b.Loop() {
+		if err := e.MatMul(out, x, w, T); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCPU(b, c0)
 }
 
 // cpuMicros is Node's process.cpuUsage() (user + system µs of the

@@ -9,6 +9,7 @@ import (
 	"syscall/js"
 	"unsafe"
 
+	"github.com/lamina-ml/lamina/kernels"
 	"github.com/lamina-ml/lamina/promise"
 	"github.com/lamina-ml/lamina/tensor"
 )
@@ -25,10 +26,10 @@ const pageSize = 64 << 10
 // Like the CPU backend it is not safe for concurrent use.
 type Engine struct {
 	mem  js.Value
-	mm   [4]js.Value // mm_f32, mm_f16, mm_bf16, mm_f16fin
-	cvt  [3]js.Value // -, cvt_f16, cvt_bf16
-	u8   js.Value    // Uint8Array over mem.buffer (renewed after a grow)
-	size int         // bytes of memory
+	mm   [nDriverF]js.Value // mm_<dtype> (kernelNames)
+	cvt  [3]js.Value        // -, cvt_f16, cvt_bf16
+	u8   js.Value           // Uint8Array over mem.buffer (renewed after a grow)
+	size int                // bytes of memory
 
 	free []block // free blocks below top, sorted by offset
 	top  int     // end of the used memory
@@ -36,8 +37,9 @@ type Engine struct {
 	scratch block // x, out and one widened panel of the current call
 	stage   []byte
 
-	exports js.Value  // the module instance's exports
-	attn    attnState // attention (attention_js.go)
+	exports js.Value            // the module instance's exports
+	fns     map[string]js.Value // exports looked up (fn)
+	attn    attnState           // attention (attention_js.go)
 
 	// WidenHalf makes Hold store f16 and bf16 weights widened to f32 (the
 	// module's own exact widening, once): twice the module memory, and
@@ -55,7 +57,8 @@ type weight struct {
 	d       dtype
 	N, K    int
 	freed   bool
-	widened bool // f16/bf16 held as f32 (WidenHalf): ReadHeld cannot give the bits back
+	widened bool       // f16/bf16 held as f32 (WidenHalf): ReadHeld cannot give the bits back
+	q       quantShape // dQ8, dQ4 (quant.go)
 }
 
 // Load compiles and instantiates the kernel module (asynchronously, as
@@ -90,13 +93,10 @@ func load(ctx context.Context) (*Engine, error) {
 // newEngine is an engine on the kernel module instance exports ex.
 func newEngine(ex js.Value) *Engine {
 	e := &Engine{mem: ex.Get("memory"), top: 16, exports: ex}
-	for d, n := range []string{"f32", "f16", "bf16"} {
-		e.mm[d] = ex.Get("mm_" + n)
-		if d > 0 {
-			e.cvt[d] = ex.Get("cvt_" + n)
-		}
+	for d, n := range kernelNames {
+		e.mm[d] = ex.Get(n)
 	}
-	e.mm[dF16Finite] = ex.Get("mm_f16fin")
+	e.cvt[dF16], e.cvt[dBF16] = ex.Get("cvt_f16"), ex.Get("cvt_bf16")
 	e.refresh()
 	return e
 }
@@ -242,6 +242,25 @@ func (e *Engine) holdWidened(d dtype, src []byte, N, K int) (tensor.EngineWeight
 	return &weight{b: b, d: dF32, N: N, K: K, widened: true}, nil
 }
 
+// HoldQuant implements tensor.QuantEngine: m is copied into the module as
+// quantized panels (quant.go), codes and scales as the QMatrix has them.
+func (e *Engine) HoldQuant(m *kernels.QMatrix) (tensor.EngineWeight, error) {
+	src, s, err := packQuant(m)
+	if err != nil {
+		return nil, err
+	}
+	d := dQ8
+	if m.Bits == 4 {
+		d = dQ4
+	}
+	b, err := e.alloc(len(src))
+	if err != nil {
+		return nil, err
+	}
+	js.CopyBytesToJS(e.view(b.off, len(src)), src)
+	return &weight{b: b, d: d, N: m.N, K: m.K, q: s}, nil
+}
+
 // Release implements tensor.MatMulEngine.
 func (e *Engine) Release(h tensor.EngineWeight) {
 	w, ok := h.(*weight)
@@ -252,47 +271,104 @@ func (e *Engine) Release(h tensor.EngineWeight) {
 	e.release(w.b)
 }
 
-// MatMul implements tensor.MatMulEngine: out (T,N) = x (T,K) · wᵀ.
-func (e *Engine) MatMul(out, x []float32, h tensor.EngineWeight, T int) error {
+// product is how one held weight's product of T tokens runs: its panels,
+// the bytes of its output (T rows of np·8 f32), of a thread's panel
+// scratch, of a panel of w, the kernel's aux, and the zero f32 x needs
+// after its last row (quantized: up to Kp).
+type product struct {
+	w                    *weight
+	np, on, pn, psz, aux int
+	xpad                 int
+}
+
+func (e *Engine) product(h tensor.EngineWeight, T int) (product, error) {
 	w, ok := h.(*weight)
 	if !ok || w.freed {
-		return fmt.Errorf("wasmsimd: %T is not a held weight", h)
+		return product{}, fmt.Errorf("wasmsimd: %T is not a held weight", h)
 	}
-	N, K := w.N, w.K
+	np := panels(w.N)
+	p := product{w: w, np: np, on: T * np * 32, pn: w.K * 32, psz: w.K * 8 * int(w.d.size())}
+	if w.d.isQuant() {
+		p.xpad, p.pn, p.psz, p.aux = w.q.kp-w.K, w.q.kp*32, w.q.psz, quantAux(w.q, T)
+	}
+	return p, nil
+}
+
+// scratchOf makes the scratch block at least need bytes.
+func (e *Engine) scratchOf(need int) error {
+	if e.scratch.size >= need {
+		return nil
+	}
+	e.release(e.scratch)
+	e.scratch = block{}
+	b, err := e.alloc(need + need/2)
+	if err != nil {
+		return err
+	}
+	e.scratch = b
+	return nil
+}
+
+// writeF32 copies v to off, followed by zeros up to n bytes.
+func (e *Engine) writeF32(off int, v []float32, n int) {
+	b := bytesOf(v)
+	if len(b) < n {
+		if cap(e.stage) < n {
+			e.stage = make([]byte, n)
+		}
+		b = e.stage[:n]
+		copy(b, bytesOf(v))
+		clear(b[len(v)*4:])
+	}
+	js.CopyBytesToJS(e.view(off, n), b)
+}
+
+// run computes p's product of the T rows of x at xo into oo, the threads'
+// panel scratch at po.
+func (e *Engine) run(p product, xo, oo, po, T int) {
+	e.mul(p.w.d, p.w.b.off, xo, oo, T, p.w.K, p.np, po, p.pn, p.psz, p.aux)
+}
+
+// readOut copies p's output at oo (rows of np·8) into out (T,N).
+func (e *Engine) readOut(out []float32, p product, oo, T int) {
+	N := p.w.N
+	if p.np*8 == N {
+		js.CopyBytesToGo(bytesOf(out), e.view(oo, p.on))
+		return
+	}
+	if cap(e.stage) < p.on {
+		e.stage = make([]byte, p.on)
+	}
+	st := e.stage[:p.on]
+	js.CopyBytesToGo(st, e.view(oo, p.on))
+	ob := bytesOf(out)
+	for t := 0; t < T; t++ {
+		copy(ob[t*N*4:(t+1)*N*4], st[t*p.np*32:])
+	}
+}
+
+// MatMul implements tensor.MatMulEngine: out (T,N) = x (T,K) · wᵀ.
+func (e *Engine) MatMul(out, x []float32, h tensor.EngineWeight, T int) error {
+	p, err := e.product(h, T)
+	if err != nil {
+		return err
+	}
+	N, K := p.w.N, p.w.K
 	if len(x) != T*K || len(out) != T*N {
 		return fmt.Errorf("wasmsimd: MatMul x %d, out %d values for T=%d K=%d N=%d", len(x), len(out), T, K, N)
 	}
 	if T == 0 {
 		return nil
 	}
-	np := panels(N)
-	xn, on, pn := T*K*4, T*np*32, K*32
-	if need := xn + on + pn*e.Threads(); e.scratch.size < need {
-		e.release(e.scratch)
-		e.scratch = block{}
-		b, err := e.alloc(need + need/2)
-		if err != nil {
-			return err
-		}
-		e.scratch = b
+	xn := (T*K + p.xpad) * 4
+	if err := e.scratchOf(xn + p.on + p.pn*e.Threads()); err != nil {
+		return err
 	}
 	xo := e.scratch.off
-	oo, po := xo+xn, xo+xn+on
-	js.CopyBytesToJS(e.view(xo, xn), bytesOf(x))
-	e.mul(w.d, w.b.off, xo, oo, T, K, np, po, pn)
-	if np*8 == N {
-		js.CopyBytesToGo(bytesOf(out), e.view(oo, on))
-		return nil
-	}
-	if cap(e.stage) < on {
-		e.stage = make([]byte, on)
-	}
-	st := e.stage[:on]
-	js.CopyBytesToGo(st, e.view(oo, on))
-	ob := bytesOf(out)
-	for t := 0; t < T; t++ {
-		copy(ob[t*N*4:(t+1)*N*4], st[t*np*32:])
-	}
+	oo, po := xo+xn, xo+xn+p.on
+	e.writeF32(xo, x, xn)
+	e.run(p, xo, oo, po, T)
+	e.readOut(out, p, oo, T)
 	return nil
 }
 

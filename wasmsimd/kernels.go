@@ -20,6 +20,11 @@
 //	cvt_f16(dst, src, n), cvt_bf16(dst, src, n)  widen n (a multiple of 8) values to f32
 //	attn(q, k, v, out, sc, T, H, G, D, pos, window, scale)  causal attention over KV
 //	    caches in the module's memory (attention.go)
+//	mm_q8, mm_q4(w, x, out, T, K, Np, scratch, aux)  quantized panels (quant.go)
+//	rms(x, w, out, T, C, eps), silu(out, g, u, n)  RMSNorm and SiLU·mul (fused.go)
+//
+// Every mm_ takes an 8th argument, aux: the quantized kernels' blocks per
+// group and path; the float ones ignore it.
 //
 // scratch holds K·8 f32 (one widened panel): for T ≥ 2 the f16/bf16
 // kernels widen each panel once and run the f32 tiles on it.
@@ -40,8 +45,10 @@
 // WebAssembly.Memory in the calling thread and Web Workers, a small driver
 // module splitting each product into kernel calls on fewer panels or
 // tokens. Attention runs in the module, on the calling thread, over
-// mirrors of the KV caches (tensor.AttentionEngine); norms, RoPE and the
-// elementwise ops stay in Go.
+// mirrors of the KV caches (tensor.AttentionEngine); the fused decoder
+// ops' RMSNorm and SiLU·mul run in the module with their products
+// (tensor.FusedEngine); RoPE, the other norms and elementwise ops stay in
+// Go.
 package wasmsimd
 
 // The f16 widening constants (i16 ones repeated in both halves of a lane).
@@ -73,7 +80,7 @@ func (d dtype) size() int32 {
 	return 2
 }
 
-func (d dtype) String() string { return [...]string{"f32", "f16", "bf16", "f16fin"}[d] }
+func (d dtype) String() string { return [...]string{"f32", "f16", "bf16", "f16fin", "q8", "q4"}[d] }
 
 // tileRows is how many x rows (tokens) one f32 tile computes at once:
 // 4 rows × 8 outputs is 8 accumulators, which with the 2 weight vectors and
@@ -319,13 +326,30 @@ func emitTile(m *module, d dtype, rows int) uint32 {
 	return idx
 }
 
-// emitMatMul writes mm_<d>(w, x, out, T, K, Np, scratch); see the package
-// comment.
-func emitMatMul(m *module, d dtype, cvt, tile1, f32Tile1, f32Tile4 uint32) {
-	c, _ := m.add("mm_"+d.String(), i32, i32, i32, i32, i32, i32, i32)
-	const w, x, out, tt, kk, np, scratch = 0, 1, 2, 3, 4, 5, 6
+// mmKernels are the functions a mm_ export calls: the f32 tiles, and
+// either a widening (cvt) and 1-row tile of 16-bit panels, or the
+// quantized matvec, dequantization and Σx of one width.
+type mmKernels struct {
+	f32Tile1, f32Tile4 uint32
+	cvt, tile1         uint32
+	qmv, qdq, qxs      uint32
+}
+
+// emitMatMul writes mm_<d>(w, x, out, T, K, Np, scratch, aux); see the
+// package comment (and quant.go for the quantized ones, whose aux is the
+// blocks per group; the float ones ignore it).
+func emitMatMul(m *module, d dtype, ks mmKernels) {
+	c, _ := m.add("mm_"+d.String(), i32, i32, i32, i32, i32, i32, i32, i32)
+	const w, x, out, tt, kk, np, scratch, aux = 0, 1, 2, 3, 4, 5, 6, 7
 	ldx, ldo, psz := c.local(i32), c.local(i32), c.local(i32)
 	p, t, src, xp, op := c.local(i32), c.local(i32), c.local(i32), c.local(i32), c.local(i32)
+	bits := 0
+	switch d {
+	case dQ8:
+		bits = 8
+	case dQ4:
+		bits = 4
+	}
 	c.get(kk)
 	c.i32c(4)
 	c.op(opI32Mul)
@@ -334,10 +358,40 @@ func emitMatMul(m *module, d dtype, cvt, tile1, f32Tile1, f32Tile4 uint32) {
 	c.i32c(32)
 	c.op(opI32Mul)
 	c.set(ldo)
-	c.get(kk)
-	c.i32c(8 * d.size())
-	c.op(opI32Mul)
-	c.set(psz)
+	// The quantized kernels take the blocks per group and the path in aux
+	// (quantAux).
+	bpg, tiles := c.local(i32), c.local(i32)
+	if bits != 0 {
+		kp, rb, ng := c.local(i32), c.local(i32), c.local(i32)
+		c.get(aux)
+		c.i32c(quantTiles - 1)
+		c.op(opI32And)
+		c.set(bpg)
+		c.get(aux)
+		c.i32c(quantTiles)
+		c.op(opI32And)
+		c.set(tiles)
+		quantLayout(c, bits, kk, bpg, kp, rb, ng)
+		quantPanelBytes(c, bits, rb, ng)
+		c.set(psz)
+		if bits == 4 {
+			// matvec: Σx per group into scratch, once.
+			c.get(tiles)
+			c.op(opI32Eqz)
+			c.b = append(c.b, opIf, blockVoid)
+			c.get(x)
+			c.get(scratch)
+			c.get(kk)
+			c.get(bpg)
+			c.call(ks.qxs)
+			c.end()
+		}
+	} else {
+		c.get(kk)
+		c.i32c(8 * d.size())
+		c.op(opI32Mul)
+		c.set(psz)
+	}
 	c.i32c(0)
 	c.set(p)
 	// for p < Np
@@ -402,26 +456,48 @@ func emitMatMul(m *module, d dtype, cvt, tile1, f32Tile1, f32Tile4 uint32) {
 		c.end()
 	}
 	if d == dF32 {
-		rowsLoop(f32Tile4, tileRows)
-		rowsLoop(f32Tile1, 1)
+		rowsLoop(ks.f32Tile4, tileRows)
+		rowsLoop(ks.f32Tile1, 1)
 	} else {
-		// T ≥ 2: widen the panel once into scratch and run the f32 tiles.
-		c.get(tt)
-		c.i32c(2)
-		c.op(opI32GeS)
+		// T ≥ 2 (quantized: the tiles flag): widen (dequantize) the panel
+		// once into scratch and run the f32 tiles.
+		if bits != 0 {
+			c.get(tiles)
+		} else {
+			c.get(tt)
+			c.i32c(2)
+			c.op(opI32GeS)
+		}
 		c.b = append(c.b, opIf, blockVoid)
 		c.get(scratch)
 		c.get(src)
-		c.get(kk)
-		c.i32c(8)
-		c.op(opI32Mul)
-		c.call(cvt)
+		if bits != 0 {
+			c.get(kk)
+			c.get(bpg)
+			c.call(ks.qdq)
+		} else {
+			c.get(kk)
+			c.i32c(8)
+			c.op(opI32Mul)
+			c.call(ks.cvt)
+		}
 		c.get(scratch)
 		c.set(src)
-		rowsLoop(f32Tile4, tileRows)
-		rowsLoop(f32Tile1, 1)
+		rowsLoop(ks.f32Tile4, tileRows)
+		rowsLoop(ks.f32Tile1, 1)
 		c.op(opElse)
-		rowsLoop(tile1, 1)
+		if bits != 0 {
+			// The fused matvec (T = 1).
+			c.get(src)
+			c.get(x)
+			c.get(op)
+			c.get(kk)
+			c.get(bpg)
+			c.get(scratch)
+			c.call(ks.qmv)
+		} else {
+			rowsLoop(ks.tile1, 1)
+		}
 		c.end()
 	}
 	c.addI32(p, 1)
@@ -436,18 +512,29 @@ func emitMatMul(m *module, d dtype, cvt, tile1, f32Tile1, f32Tile4 uint32) {
 // module's bytes and not the emitter: 21 KB less brotli.
 func Module() []byte {
 	var m module
-	f32t1 := emitTile(&m, dF32, 1)
-	f32t4 := emitTile(&m, dF32, tileRows)
-	emitMatMul(&m, dF32, 0, 0, f32t1, f32t4)
+	f32 := mmKernels{f32Tile1: emitTile(&m, dF32, 1), f32Tile4: emitTile(&m, dF32, tileRows)}
+	emitMatMul(&m, dF32, f32)
 	for _, d := range []dtype{dF16, dBF16} {
-		cvt := emitCvt(&m, d)
-		t1 := emitTile(&m, d, 1)
-		emitMatMul(&m, d, cvt, t1, f32t1, f32t4)
+		ks := f32
+		ks.cvt, ks.tile1 = emitCvt(&m, d), emitTile(&m, d, 1)
+		emitMatMul(&m, d, ks)
 		if d == dF16 {
-			emitMatMul(&m, dF16Finite, cvt, emitTile(&m, dF16Finite, 1), f32t1, f32t4)
+			ks.tile1 = emitTile(&m, dF16Finite, 1)
+			emitMatMul(&m, dF16Finite, ks)
 		}
 	}
 	emitAttention(&m)
+	emitRMS(&m)
+	emitSiLU(&m)
+	qxs := emitQuantXSum(&m)
+	for _, q := range []struct {
+		d    dtype
+		bits int
+	}{{dQ8, 8}, {dQ4, 4}} {
+		ks := f32
+		ks.qmv, ks.qdq, ks.qxs = emitQuantMatVec(&m, q.bits), emitQuantDequant(&m, q.bits), qxs
+		emitMatMul(&m, q.d, ks)
+	}
 	return m.bytes(minPages)
 }
 

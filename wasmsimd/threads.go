@@ -28,9 +28,10 @@ import (
 // Exports of the driver (pointers are byte offsets into the shared memory;
 // C is a 128-byte control block, zero at first):
 //
-//	run(C, kind, w, x, out, T, K, Np, scratch, stride, mode, chunk, n, canWait, self)
-//	    publishes the job (kind 0/1/2/3: mm_f32/f16/bf16/f16fin; mode 0: chunk panels
-//	    per chunk, T = 1; mode 1: chunk tokens per chunk; n chunks), runs
+//	run(C, kind, w, x, out, T, K, Np, scratch, stride, mode, chunk, psz, aux, n, canWait, self)
+//	    publishes the job (kind 0…5: mm_f32/f16/bf16/f16fin/q8/q4, called with aux as
+//	    their last argument; mode 0: chunk panels per chunk, T = 1, a panel being psz
+//	    bytes of w; mode 1: chunk tokens per chunk; n chunks), runs
 //	    chunks until none is left (self = 0: none, the tests' way to make the
 //	    workers do all), then waits for the workers' (spinning on an atomic
 //	    load, or memory.atomic.wait32 where canWait ≠ 0: a browser's main
@@ -43,7 +44,7 @@ import (
 // Control block (i32 at byte offsets): 0 generation (odd while run writes
 // the job), 4 next chunk to claim (grows across jobs: job chunks are
 // [base, end)), 8 chunks done by workers, 16.. the job: base, end, kind, w,
-// x, out, T, K, Np, scratch, stride, mode, chunk. Every access to the block
+// x, out, T, K, Np, scratch, stride, mode, chunk, psz, aux. Every access to the block
 // is atomic (sequentially consistent), so a worker that reads a job while
 // the next is written sees the generation change and reads again; workers
 // claim with compare-exchange below end, so a worker still holding an old
@@ -80,51 +81,46 @@ const (
 	ctrlGen   = 0
 	ctrlClaim = 4
 	ctrlDone  = 8
-	ctrlJob   = 16 // base, end, kind, w, x, out, T, K, Np, scratch, stride, mode, chunk
+	ctrlJob   = 16 // base, end, kind, w, x, out, T, K, Np, scratch, stride, mode, chunk, psz, aux
 	ctrlSize  = 128
 )
 
 // jobFields is the number of i32 of a job at ctrlJob.
-const jobFields = 13
+const jobFields = 15
 
-// driver function indices: the three imported kernels, then these.
+// kernelNames are the kernel exports the driver imports, in dtype order.
+var kernelNames = []string{"mm_f32", "mm_f16", "mm_bf16", "mm_f16fin", "mm_q8", "mm_q4"}
+
+// driver function indices: the imported kernels, then these.
 const (
-	fnMM     = 0 // mm_f32, mm_f16, mm_bf16, mm_f16fin: 0, 1, 2, 3 (the dtype)
-	fnChunk  = 4
-	fnRun    = 5
-	fnWork   = 6
-	nDriverF = 4
+	fnMM     = 0 // mm_<dtype> is fnMM + the dtype
+	nDriverF = 6
+	fnChunk  = nDriverF
+	fnRun    = nDriverF + 1
+	fnWork   = nDriverF + 2
 )
 
-// emitKernelCall calls mm_<kind> on the 7 locals args, kind a local 0..3.
-func emitKernelCall(c *code, kind uint32, args [7]uint32) {
-	push := func(f uint32) {
+// emitKernelCall calls mm_<kind> on the 8 locals args, kind a local
+// 0..nDriverF-1 (any other value runs the last).
+func emitKernelCall(c *code, kind uint32, args [8]uint32) {
+	for f := 0; f < nDriverF; f++ {
+		if f < nDriverF-1 {
+			c.get(kind)
+			c.i32c(int32(f))
+			c.op(opI32Eq)
+			c.b = append(c.b, opIf, blockVoid)
+		}
 		for _, a := range args {
 			c.get(a)
 		}
-		c.call(f)
+		c.call(uint32(fnMM + f))
+		if f < nDriverF-1 {
+			c.op(opElse)
+		}
 	}
-	c.get(kind)
-	c.op(opI32Eqz)
-	c.b = append(c.b, opIf, blockVoid)
-	push(fnMM)
-	c.op(opElse)
-	c.get(kind)
-	c.i32c(1)
-	c.op(opI32Eq)
-	c.b = append(c.b, opIf, blockVoid)
-	push(fnMM + 1)
-	c.op(opElse)
-	c.get(kind)
-	c.i32c(2)
-	c.op(opI32Eq)
-	c.b = append(c.b, opIf, blockVoid)
-	push(fnMM + 2)
-	c.op(opElse)
-	push(fnMM + 3)
-	c.end()
-	c.end()
-	c.end()
+	for f := 0; f < nDriverF-1; f++ {
+		c.end()
+	}
 }
 
 // emitWait sleeps (memory.atomic.wait32, no timeout) while the i32 at
@@ -148,11 +144,11 @@ func emitMin(c *code, dst, a, b uint32) {
 	c.set(dst)
 }
 
-// emitChunk writes chunk(kind, w, x, out, T, K, Np, mode, csize, i, scratch):
+// emitChunk writes chunk(kind, w, x, out, T, K, Np, mode, csize, psz, aux, i, scratch):
 // the i-th chunk of a job.
 func emitChunk() *code {
-	c := &code{params: []byte{i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32}}
-	const kind, w, x, out, tt, kk, np, mode, csize, i, scr = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+	c := &code{params: []byte{i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32}}
+	const kind, w, x, out, tt, kk, np, mode, csize, psz, aux, i, scr = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
 	first, left, cnt, one := c.local(i32), c.local(i32), c.local(i32), c.local(i32)
 	c.get(i)
 	c.get(csize)
@@ -161,7 +157,7 @@ func emitChunk() *code {
 	c.get(mode)
 	c.op(opI32Eqz)
 	c.b = append(c.b, opIf, blockVoid)
-	// Panels: w += first·K·8·size, out += first·32, Np = min(csize, Np-first).
+	// Panels: w += first·psz, out += first·32, Np = min(csize, Np-first).
 	c.get(np)
 	c.get(first)
 	c.op(opI32Sub)
@@ -169,13 +165,7 @@ func emitChunk() *code {
 	emitMin(c, cnt, csize, left)
 	c.get(w)
 	c.get(first)
-	c.get(kk)
-	c.op(opI32Mul)
-	c.i32c(32)
-	c.i32c(16)
-	c.get(kind)
-	c.op(opI32Eqz)
-	c.op(opSelect)
+	c.get(psz)
 	c.op(opI32Mul)
 	c.op(opI32Add)
 	c.set(w)
@@ -187,7 +177,7 @@ func emitChunk() *code {
 	c.set(out)
 	c.i32c(1)
 	c.set(one)
-	emitKernelCall(c, kind, [7]uint32{w, x, out, one, kk, cnt, scr})
+	emitKernelCall(c, kind, [8]uint32{w, x, out, one, kk, cnt, scr, aux})
 	c.op(opElse)
 	// Tokens: x += first·K·4, out += first·Np·32, T = min(csize, T-first).
 	c.get(tt)
@@ -211,15 +201,15 @@ func emitChunk() *code {
 	c.op(opI32Mul)
 	c.op(opI32Add)
 	c.set(out)
-	emitKernelCall(c, kind, [7]uint32{w, x, out, cnt, kk, np, scr})
+	emitKernelCall(c, kind, [8]uint32{w, x, out, cnt, kk, np, scr, aux})
 	c.end()
 	return c
 }
 
 // emitClaimed runs a claimed chunk: chunk(job…, v-base, scr).
 func emitClaimed(c *code, job [jobFields]uint32, v, scr uint32) {
-	// job: base, end, kind, w, x, out, T, K, Np, scratch, stride, mode, chunk
-	for _, l := range []uint32{job[2], job[3], job[4], job[5], job[6], job[7], job[8], job[11], job[12]} {
+	// job: base, end, kind, w, x, out, T, K, Np, scratch, stride, mode, chunk, psz, aux
+	for _, l := range []uint32{job[2], job[3], job[4], job[5], job[6], job[7], job[8], job[11], job[12], job[13], job[14]} {
 		c.get(l)
 	}
 	c.get(v)
@@ -231,14 +221,14 @@ func emitClaimed(c *code, job [jobFields]uint32, v, scr uint32) {
 
 // emitRun writes run; see the comment at the top of the file.
 func emitRun() *code {
-	c := &code{params: make([]byte, 15)}
+	c := &code{params: make([]byte, jobFields+2)}
 	for i := range c.params {
 		c.params[i] = i32
 	}
-	const C, n, canWait, self = 0, 12, 13, 14
+	const C, n, canWait, self = 0, jobFields - 1, jobFields, jobFields + 1
 	gen, v, mine, target := c.local(i32), c.local(i32), c.local(i32), c.local(i32)
 	base, end := c.local(i32), c.local(i32)
-	// job locals: base, end, then the params kind … chunk (1 … 11).
+	// job locals: base, end, then the params kind … aux (1 … 13).
 	var job [jobFields]uint32
 	job[0], job[1] = base, end
 	for i := 2; i < jobFields; i++ {
@@ -437,10 +427,9 @@ func sharedLimits(b []byte, min uint32) []byte {
 }
 
 // DriverModule returns the driver module's bytes (see the top of the file).
-// It imports "k" "mm_f32", "mm_f16", "mm_bf16", "mm_f16fin" and the shared memory "env"
-// "memory".
+// It imports "k" kernelNames and the shared memory "env" "memory".
 func DriverModule() []byte {
-	kern := []byte{0x60, 7, i32, i32, i32, i32, i32, i32, i32, 0}
+	kern := []byte{0x60, 8, i32, i32, i32, i32, i32, i32, i32, i32, 0}
 	fns := []*code{emitChunk(), emitRun(), emitWork()}
 	var types []byte
 	types = uleb(types, uint64(1+len(fns)))
@@ -452,7 +441,7 @@ func DriverModule() []byte {
 	}
 	var imports []byte
 	imports = uleb(imports, nDriverF+1)
-	for _, n := range []string{"mm_f32", "mm_f16", "mm_bf16", "mm_f16fin"} {
+	for _, n := range kernelNames {
 		imports = name(name(imports, "k"), n)
 		imports = append(imports, 0x00, 0) // func of type 0
 	}

@@ -67,7 +67,7 @@ func (e *Engine) Close() {
 		return
 	}
 	e.pool = nil
-	p.run.Invoke(p.ctrl, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) // kind -1: quit
+	p.run.Invoke(p.ctrl, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) // kind -1: quit
 	for _, w := range p.workers {
 		w.Call("terminate")
 	}
@@ -75,15 +75,16 @@ func (e *Engine) Close() {
 
 // mul runs mm_<d> (see the package comment), split between the threads
 // when the engine has them and the product is worth it; stride is the
-// bytes of scratch each thread has (thread i's at scratch + i·stride).
-func (e *Engine) mul(d dtype, w, x, out, T, K, np, scratch, stride int) {
+// bytes of scratch each thread has (thread i's at scratch + i·stride), psz
+// the bytes of one panel of w, aux the kernel's last argument.
+func (e *Engine) mul(d dtype, w, x, out, T, K, np, scratch, stride, psz, aux int) {
 	if p := e.pool; p != nil {
 		if mode, chunk, n := plan(p.threads, T, K, np, p.minWork); n > 1 {
-			p.run.Invoke(p.ctrl, int(d), w, x, out, T, K, np, scratch, stride, mode, chunk, n, p.canWait, p.self)
+			p.run.Invoke(p.ctrl, int(d), w, x, out, T, K, np, scratch, stride, mode, chunk, psz, aux, n, p.canWait, p.self)
 			return
 		}
 	}
-	e.mm[d].Invoke(w, x, out, T, K, np, scratch)
+	e.mm[d].Invoke(w, x, out, T, K, np, scratch, aux)
 }
 
 // workerJS is each worker's script: it instantiates the kernel and driver
@@ -96,7 +97,7 @@ const start = (m) => {
   try {
     const env = { memory: m.memory };
     const k = new WebAssembly.Instance(m.kern, { env }).exports;
-    const d = new WebAssembly.Instance(m.drv, { env, k: { mm_f32: k.mm_f32, mm_f16: k.mm_f16, mm_bf16: k.mm_bf16, mm_f16fin: k.mm_f16fin } }).exports;
+    const d = new WebAssembly.Instance(m.drv, { env, k }).exports;
     port.postMessage("ready");
     d.work(m.ctrl, m.id, m.spin);
   } catch (e) {
@@ -143,8 +144,8 @@ func loadThreads(ctx context.Context, n int) (*Engine, error) {
 		return nil, fmt.Errorf("wasmsimd: instantiating the shared kernel module: %w", err)
 	}
 	ex := ki.Get("exports")
-	k := js.ValueOf(map[string]any{"mm_f32": ex.Get("mm_f32"), "mm_f16": ex.Get("mm_f16"), "mm_bf16": ex.Get("mm_bf16"), "mm_f16fin": ex.Get("mm_f16fin")})
-	di, err := promise.AwaitContext(ctx, jsWebAssembly.Call("instantiate", drv, js.ValueOf(map[string]any{"env": env, "k": k})))
+	// The driver imports its kernels (kernelNames) from the exports.
+	di, err := promise.AwaitContext(ctx, jsWebAssembly.Call("instantiate", drv, js.ValueOf(map[string]any{"env": env, "k": ex})))
 	if err != nil {
 		return nil, fmt.Errorf("wasmsimd: instantiating the driver module: %w", err)
 	}

@@ -88,6 +88,7 @@ type chat struct {
 	includeUsage bool
 	format       *jsonmode.Grammar // nil: free text
 	tools        []byte            // the tools to render; nil: none
+	forced       *forcedTools      // tool_choice "required" or named; nil: auto
 }
 
 var chatRoles = map[string]bool{"system": true, "developer": true, "user": true, "assistant": true, "tool": true}
@@ -99,7 +100,7 @@ func parseChat(body []byte) (*chat, error) {
 	if err := decodeStrict(body, &req); err != nil {
 		return nil, badRequest("invalid_json", "%v", err)
 	}
-	tools, err := parseTools(req.Tools, req.ToolChoice)
+	tools, forced, err := parseTools(req.Tools, req.ToolChoice)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +119,7 @@ func parseChat(body []byte) (*chat, error) {
 	if err != nil {
 		return nil, err
 	}
-	ch := &chat{completion: *c, tools: tools}
+	ch := &chat{completion: *c, tools: tools, forced: forced}
 	ch.text = nil
 	if req.StreamOptions != nil {
 		ch.includeUsage = req.StreamOptions.IncludeUsage
@@ -131,6 +132,9 @@ func parseChat(body []byte) (*chat, error) {
 	}
 	if ch.format != nil && len(ch.stops) > 0 {
 		return nil, unprocessable("unsupported_stop", "stop cannot be combined with a JSON response_format (a stop string could cut the JSON)")
+	}
+	if ch.forced != nil && len(ch.stops) > 0 {
+		return nil, unprocessable("unsupported_stop", "stop cannot be combined with tool_choice %q (a stop string could cut the call)", forcedName(ch.forced, req.ToolChoice))
 	}
 	if ch.format != nil && ch.tools != nil {
 		return nil, unprocessable("unsupported_tools", "tools cannot be combined with a JSON response_format (the grammar leaves no room for a tool call)")
@@ -305,6 +309,20 @@ func (h *Handler) runChat(w http.ResponseWriter, ctx context.Context, c *chat, e
 		}
 		tf = chattemplate.DetectToolFormat(text)
 	}
+	grammar := c.format
+	if c.forced != nil {
+		// The answer is one call in the model's own format: its opening is
+		// written for the model (Hermes' <tool_call>) and the call's JSON is
+		// generated under the tools' grammar.
+		key := "arguments"
+		if tf == chattemplate.ToolsJSON {
+			key = "parameters"
+		}
+		if grammar, err = c.forced.grammar(key); err != nil {
+			return err
+		}
+		text += chattemplate.ToolCallOpening(tf)
+	}
 	prompt, err := ct.EncodeRendered(text)
 	if err != nil {
 		return unprocessable("tokenize_failed", "tokenizing prompt: %v", err)
@@ -322,7 +340,7 @@ func (h *Handler) runChat(w http.ResponseWriter, ctx context.Context, c *chat, e
 		}
 	}
 	n := e.lm.ContextLength()
-	if c.req.MaxNewTokens == nil && c.format != nil {
+	if c.req.MaxNewTokens == nil && grammar != nil {
 		// JSON needs room to close: a default length is the worker's limit.
 		c.opts.MaxTokens = MaxNewTokens
 	}
@@ -350,8 +368,8 @@ func (h *Handler) runChat(w http.ResponseWriter, ctx context.Context, c *chat, e
 			}
 		}
 	}
-	if c.format != nil {
-		con, err := c.format.NewConstraint(ct.JSONVocab(vocab), eosList, c.opts.MaxTokens)
+	if grammar != nil {
+		con, err := grammar.NewConstraint(ct.JSONVocab(vocab), eosList, c.opts.MaxTokens)
 		if err != nil {
 			return unprocessable("max_tokens_too_small", "%v", err)
 		}
@@ -375,8 +393,15 @@ func (h *Handler) runChat(w http.ResponseWriter, ctx context.Context, c *chat, e
 	// With tools, streamed text waits while it may be a tool call
 	// (toolHoldback): acc is the text so far, acc[:sent] went out.
 	acc, sent := "", 0
+	// A forced call is held back whole and parsed as the bare JSON call the
+	// grammar generates.
+	holdback := func(acc string) int { return chattemplate.ToolHoldback(tf, acc) }
+	if c.forced != nil {
+		holdback = func(acc string) int { return len(acc) }
+		tf = chattemplate.ToolsJSON
+	}
 	streamSafe := func(sent int) int {
-		safe := max(sent, len(acc)-chattemplate.ToolHoldback(tf, acc))
+		safe := max(sent, len(acc)-holdback(acc))
 		if safe > sent {
 			d := acc[sent:safe]
 			sse.event(chunk(&chatMessage{Content: &d}, nil))

@@ -110,7 +110,13 @@ func (s scriptedLM) Generate(_ context.Context, _ []int32, _ SampleOptions, onTo
 
 func scriptedHandler(t *testing.T, answer string) *Handler {
 	t.Helper()
-	return New(Config{Store: FSStore{FS: os.DirFS(modelsDir)}, LoadLM: func(ctx context.Context, fsys fs.FS) (LM, Tokenizer, error) {
+	return scriptedHandlerIn(t, modelsDir, answer)
+}
+
+// scriptedHandlerIn serves the models folder dir with scripted answers.
+func scriptedHandlerIn(t *testing.T, dir, answer string) *Handler {
+	t.Helper()
+	return New(Config{Store: FSStore{FS: os.DirFS(dir)}, LoadLM: func(ctx context.Context, fsys fs.FS) (LM, Tokenizer, error) {
 		lm, tok, err := LoadCPU(ctx, fsys)
 		if err != nil {
 			return nil, nil, err
@@ -135,15 +141,7 @@ func TestChatToolCalls(t *testing.T) {
 	const req = `{"model":"chat-tools","messages":[{"role":"user","content":"How warm is it in Paris?"}],"max_tokens":200,
 		"tools":[{"type":"function","function":{"name":"get_current_temperature","parameters":{"type":"object","properties":{"location":{"type":"string"}}}}}]}`
 	call := "Let me check.\n<tool_call>\n{\"name\": \"get_current_temperature\", \"arguments\": {\"location\": \"Paris, France\"}}\n</tool_call>"
-	type delta struct {
-		Content   *string `json:"content"`
-		ToolCalls []struct {
-			Index    *int         `json:"index"`
-			ID       string       `json:"id"`
-			Type     string       `json:"type"`
-			Function toolFunction `json:"function"`
-		} `json:"tool_calls"`
-	}
+	type delta = toolDelta
 	var whole struct {
 		Choices []struct {
 			Message      delta  `json:"message"`
@@ -167,23 +165,10 @@ func TestChatToolCalls(t *testing.T) {
 
 	stream := strings.Replace(req, `"max_tokens":200`, `"max_tokens":200,"stream":true`, 1)
 	rec = post(t, scriptedHandler(t, call), "/v1/chat/completions", stream)
-	text, finish := "", ""
+	text := ""
 	var calls []toolFunction
-	for _, ev := range strings.Split(strings.TrimSpace(rec.Body.String()), "\n\n") {
-		ev = strings.TrimPrefix(ev, "data: ")
-		if ev == "[DONE]" {
-			continue
-		}
-		var c struct {
-			Choices []struct {
-				Delta        delta   `json:"delta"`
-				FinishReason *string `json:"finish_reason"`
-			} `json:"choices"`
-		}
-		if err := json.Unmarshal([]byte(ev), &c); err != nil || len(c.Choices) != 1 {
-			t.Fatalf("event %q: %v", ev, err)
-		}
-		d := c.Choices[0].Delta
+	deltas, finish := streamDeltas(t, rec.Body.String())
+	for _, d := range deltas {
 		if d.Content != nil {
 			if strings.Contains(*d.Content, "<tool") {
 				t.Fatalf("streamed the tool call as text: %q", *d.Content)
@@ -195,9 +180,6 @@ func TestChatToolCalls(t *testing.T) {
 				t.Fatalf("streamed tool call %+v", tc)
 			}
 			calls = append(calls, tc.Function)
-		}
-		if f := c.Choices[0].FinishReason; f != nil {
-			finish = *f
 		}
 	}
 	if strings.TrimSpace(text) != "Let me check." || finish != "tool_calls" || len(calls) != 1 || calls[0] != wantFn {
@@ -212,4 +194,44 @@ func TestChatToolCalls(t *testing.T) {
 	if m := whole.Choices[0]; m.FinishReason != "stop" || m.Message.ToolCalls != nil || m.Message.Content == nil || *m.Message.Content != "It is 22 <b>degrees</b>." {
 		t.Fatalf("plain answer with tools: %s", rec.Body)
 	}
+}
+
+// toolDelta is a message or a streamed delta with tool calls as a client
+// reads it.
+type toolDelta struct {
+	Content   *string        `json:"content"`
+	ToolCalls []toolCallJSON `json:"tool_calls"`
+}
+
+type toolCallJSON struct {
+	Index    *int         `json:"index"`
+	ID       string       `json:"id"`
+	Type     string       `json:"type"`
+	Function toolFunction `json:"function"`
+}
+
+// streamDeltas reads a chat SSE stream (one choice per chunk) into its
+// deltas and its finish reason.
+func streamDeltas(t *testing.T, body string) (deltas []toolDelta, finish string) {
+	t.Helper()
+	for _, ev := range strings.Split(strings.TrimSpace(body), "\n\n") {
+		ev = strings.TrimPrefix(ev, "data: ")
+		if ev == "[DONE]" {
+			continue
+		}
+		var c struct {
+			Choices []struct {
+				Delta        toolDelta `json:"delta"`
+				FinishReason *string   `json:"finish_reason"`
+			} `json:"choices"`
+		}
+		if err := json.Unmarshal([]byte(ev), &c); err != nil || len(c.Choices) != 1 {
+			t.Fatalf("event %q: %v", ev, err)
+		}
+		deltas = append(deltas, c.Choices[0].Delta)
+		if f := c.Choices[0].FinishReason; f != nil {
+			finish = *f
+		}
+	}
+	return deltas, finish
 }

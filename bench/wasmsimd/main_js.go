@@ -5,7 +5,9 @@
 // SIMD128 kernel module) on a model directory: prefill and greedy decode
 // tokens/s, rounds interleaved (cpu, simd, cpu, simd, …), medians and their
 // ratio printed; with -svg, also seconds per layered-emoji sample (the SVG
-// diffusion model, 24 steps). Run it through bench/wasmsimd/run.sh.
+// diffusion model, 24 steps); with -quant, also wasm-simd on quantized
+// folders of the same model (`lamina quantize`), against its float weights.
+// Run it through bench/wasmsimd/run.sh.
 package main
 
 import (
@@ -15,7 +17,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"syscall/js"
 	"time"
 
@@ -37,9 +41,14 @@ func main() {
 	flag.IntVar(&wasmsimd.WorkerSpin, "spin", wasmsimd.WorkerSpin, "with -threads: how many times a worker polls for a job before it sleeps")
 	noCPU := flag.Bool("no-cpu", false, "leave out the plain Go wasm CPU backend (ratios are then against wasm-simd)")
 	simdOnly := flag.Bool("simd-only", false, "the same as -no-cpu (wasm-simd alone): for profiling it with node --cpu-prof")
+	quantDirs := flag.String("quant", "", "comma-separated quantized folders of the same model: each also runs on wasm-simd (one thread)")
 	flag.Parse()
 	*noCPU = *noCPU || *simdOnly
-	err := run(*dir, *promptLen, *newTokens, *rounds, *widen, *threads, *minWork, *noCPU)
+	var quant []string
+	if *quantDirs != "" {
+		quant = strings.Split(*quantDirs, ",")
+	}
+	err := run(*dir, *promptLen, *newTokens, *rounds, *widen, *threads, *minWork, *noCPU, quant)
 	if err == nil && *svg != "" {
 		err = runSVG(*svg, *rounds)
 	}
@@ -58,9 +67,10 @@ type runner struct {
 	// the wall-clock figures, which count the time other processes run.
 	cpuPrefill, cpuDecode []float64
 	ids                   []int32 // greedy output of the last round
+	quant                 bool    // a quantized folder (its greedy ids are its own)
 }
 
-func run(dir string, promptLen, newTokens, rounds int, widen bool, threads, minWork int, noCPU bool) error {
+func run(dir string, promptLen, newTokens, rounds int, widen bool, threads, minWork int, noCPU bool, quant []string) error {
 	eng, err := wasmsimd.Load(context.Background())
 	if err != nil {
 		return err
@@ -94,10 +104,31 @@ func run(dir string, promptLen, newTokens, rounds int, widen bool, threads, minW
 		bes = append(bes, tensor.NewCPUWith(wide))
 		names = append(names, "simd-f32")
 	}
+	dirs := make([]string, len(bes))
+	for i := range dirs {
+		dirs[i] = dir
+	}
+	// Each quantized folder on wasm-simd, and (unless noCPU) on the plain
+	// Go backend: what wasm-simd ran such a folder with before it had
+	// quantized kernels.
+	for _, q := range quant {
+		qe, err := wasmsimd.Load(context.Background())
+		if err != nil {
+			return err
+		}
+		bes = append(bes, tensor.NewCPUWith(qe))
+		names = append(names, "simd-"+filepath.Base(q))
+		dirs = append(dirs, q)
+		if !noCPU {
+			bes = append(bes, tensor.NewCPU())
+			names = append(names, "cpu-"+filepath.Base(q))
+			dirs = append(dirs, q)
+		}
+	}
 	var rs []*runner
 	vocab := 0
 	for i, be := range bes {
-		m, err := model.LoadDir(dir, be)
+		m, err := model.LoadDir(dirs[i], be)
 		if err != nil {
 			return err
 		}
@@ -111,7 +142,7 @@ func run(dir string, promptLen, newTokens, rounds int, widen bool, threads, minW
 		}
 		defer sess.Close()
 		vocab = m.Config.VocabSize
-		rs = append(rs, &runner{name: names[i], sess: sess})
+		rs = append(rs, &runner{name: names[i], sess: sess, quant: dirs[i] != dir})
 	}
 	rng := rand.New(rand.NewPCG(1, 0))
 	prompt := make([]int32, promptLen)
@@ -134,9 +165,18 @@ func run(dir string, promptLen, newTokens, rounds int, widen bool, threads, minW
 	}
 	same := true
 	for _, r := range rs[1:] {
-		same = same && slices.Equal(rs[0].ids, r.ids)
+		same = same && (r.quant || slices.Equal(rs[0].ids, r.ids))
 	}
 	fmt.Printf("model %s, prompt %d, decode %d, %d interleaved rounds (medians), greedy ids identical: %v\n", dir, promptLen, newTokens, rounds, same)
+	for _, r := range rs {
+		if r.quant {
+			n := 0
+			for n < min(len(r.ids), len(rs[0].ids)) && r.ids[n] == rs[0].ids[n] {
+				n++
+			}
+			fmt.Printf("%s: first %d of %d greedy ids the same as %s's (quantized weights)\n", r.name, n, len(r.ids), rs[0].name)
+		}
+	}
 	fmt.Printf("%-10s %14s %14s %18s %18s\n", "backend", "prefill tok/s", "decode tok/s", "prefill tok/cpu-s", "decode tok/cpu-s")
 	for _, r := range rs {
 		fmt.Printf("%-10s %14.1f %14.1f %18.1f %18.1f\n", r.name, median(r.prefill), median(r.decode), median(r.cpuPrefill), median(r.cpuDecode))
@@ -144,6 +184,17 @@ func run(dir string, promptLen, newTokens, rounds int, widen bool, threads, minW
 	for _, r := range rs[1:] {
 		fmt.Printf("%-10s %13.2fx %13.2fx %17.2fx %17.2fx  (%s / %s)\n", "ratio", median(r.prefill)/median(rs[0].prefill), median(r.decode)/median(rs[0].decode),
 			median(r.cpuPrefill)/median(rs[0].cpuPrefill), median(r.cpuDecode)/median(rs[0].cpuDecode), r.name, rs[0].name)
+	}
+	for i, r := range rs {
+		if r.quant && !noCPU && strings.HasPrefix(r.name, "simd-") {
+			base := rs[i+1]
+			if !slices.Equal(r.ids, base.ids) {
+				fmt.Printf("greedy ids of %s and %s differ\n", r.name, base.name)
+				same = false
+			}
+			fmt.Printf("%-10s %13.2fx %13.2fx %17.2fx %17.2fx  (%s / %s)\n", "ratio", median(r.prefill)/median(base.prefill), median(r.decode)/median(base.decode),
+				median(r.cpuPrefill)/median(base.cpuPrefill), median(r.cpuDecode)/median(base.cpuDecode), r.name, base.name)
+		}
 	}
 	if threads > 1 && !noCPU {
 		r, base := rs[len(rs)-1], rs[1]

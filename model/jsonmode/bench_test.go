@@ -74,33 +74,57 @@ func BenchmarkMaskGPT2(b *testing.B) {
 
 // BenchmarkMaskGPT2Bounded is the same steps under number bounds
 // (decimal.go) and a pattern (pattern.go), against the unbounded
-// grammar's in-number and in-string positions above.
+// grammar's in-number and in-string positions above. The pattern runs
+// three ways side by side: pattern-slow is the NFA walk of every token (the
+// reference path), pattern the DFA fast path with its states and token
+// groups already built (the steady state of a generation), pattern-cold a
+// fresh generation's first mask (the DFA state and its groups built
+// during it); pattern-mid is inside \d{2,4} on the fast path.
 func BenchmarkMaskGPT2Bounded(b *testing.B) {
 	v := gpt2Vocab(b)
 	logits := make([]float32, v.Size())
-	for _, pos := range []struct{ name, schema, prefix string }{
-		{"number", `{"type":"number"}`, `12`},
-		{"bounded-number", `{"type":"number","exclusiveMinimum":-0.5,"maximum":1000.25}`, `12`},
-		{"string", `{"type":"string"}`, `"ab`},
-		{"pattern", `{"type":"string","pattern":"^[a-z]+-\\d{2,4}(x|yz)?$"}`, `"ab`},
+	const pat = `{"type":"string","pattern":"^[a-z]+-\\d{2,4}(x|yz)?$"}`
+	for _, pos := range []struct {
+		name, schema, prefix string
+		slow, cold           bool
+	}{
+		{"number", `{"type":"number"}`, `12`, false, false},
+		{"bounded-number", `{"type":"number","exclusiveMinimum":-0.5,"maximum":1000.25}`, `12`, false, false},
+		{"string", `{"type":"string"}`, `"ab`, false, false},
+		{"pattern-slow", pat, `"ab`, true, false},
+		{"pattern", pat, `"ab`, false, false},
+		{"pattern-cold", pat, `"ab`, false, true},
+		{"pattern-mid-slow", pat, `"ab-1`, true, false},
+		{"pattern-mid", pat, `"ab-1`, false, false},
 	} {
 		g, err := Compile([]byte(pos.schema))
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Run(pos.name, func(b *testing.B) {
-			c, err := g.NewConstraint(v, []int32{50256}, 200)
-			if err != nil {
-				b.Fatal(err)
+			start := func() *Constraint {
+				c, err := g.NewConstraint(v, []int32{50256}, 200)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if c.state = c.state.Feed([]byte(pos.prefix)); c.state == nil {
+					b.Fatal("prefix not accepted")
+				}
+				c.slowPatterns = pos.slow
+				return c
 			}
-			if c.state = c.state.Feed([]byte(pos.prefix)); c.state == nil {
-				b.Fatal("prefix not accepted")
-			}
+			c := start()
 			for i := 0; i < b.N; i++ {
+				if pos.cold {
+					b.StopTimer()
+					c = start()
+					b.StartTimer()
+				}
 				if err := c.Mask(logits, 150); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/mask")
 		})
 	}
 }

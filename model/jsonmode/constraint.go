@@ -20,8 +20,9 @@ type Vocab struct {
 	// rest the trie of all other tokens: inside a string Mask allows the
 	// plain ones at once and walks only rest (GPT-2: 50,257 → a few
 	// thousand tokens walked).
-	plain []int32
-	rest  *trieNode
+	plain   []int32
+	isPlain []bool // by id
+	rest    *trieNode
 }
 
 type trieNode struct {
@@ -38,7 +39,7 @@ type trieEdge struct {
 // in the middle of a text, or nil (empty) for a token that must never be
 // generated under a constraint (special and control tokens).
 func NewVocab(tokens [][]byte) *Vocab {
-	v := &Vocab{size: len(tokens), root: &trieNode{}, rest: &trieNode{}, bytes: tokens}
+	v := &Vocab{size: len(tokens), root: &trieNode{}, rest: &trieNode{}, bytes: tokens, isPlain: make([]bool, len(tokens))}
 	for id, t := range tokens {
 		if len(t) == 0 {
 			continue
@@ -46,6 +47,7 @@ func NewVocab(tokens [][]byte) *Vocab {
 		insert(v.root, t, int32(id))
 		if plainString(t) {
 			v.plain = append(v.plain, int32(id))
+			v.isPlain[id] = true
 		} else {
 			insert(v.rest, t, int32(id))
 		}
@@ -98,6 +100,10 @@ type Constraint struct {
 	eos   []int32
 	state State
 	done  bool
+	// dfas are the patterns' lazily built DFAs (dfa.go), kept for the
+	// generation; slowPatterns turns that fast path off (tests compare).
+	dfas         map[*regex]*patternDFA
+	slowPatterns bool
 }
 
 // NewConstraint starts a generation of at most maxTokens tokens. eos are
@@ -139,7 +145,27 @@ func (c *Constraint) Mask(logits []float32, remaining int) error {
 	}
 	root := c.vocab.root
 	if len(c.state) == 1 && c.state[0] != nil {
-		if f := &c.state[0].f; f.k == fStr && f.sub == strPlain && f.need == 0 && !f.n.bounded() {
+		if f := &c.state[0].f; f.k == fStr && f.sub == strPlain && f.need == 0 && f.n != nil && f.n.re != nil && !c.slowPatterns {
+			if groups, ok := c.patternGroups(f); ok {
+				// A plain token leaves the frame as it is but for the
+				// automaton's state: its stack's budget is the group's.
+				upRem := 0
+				if up := c.state[0].up; up != nil {
+					upRem = up.rem
+				}
+				for _, g := range groups {
+					if upRem+g.end.rem <= remaining-1 {
+						for _, id := range g.ids {
+							if int(id) < len(allowed) {
+								allowed[id] = true
+								found = true
+							}
+						}
+					}
+				}
+				root = c.vocab.rest
+			}
+		} else if f.k == fStr && f.sub == strPlain && f.need == 0 && !f.n.bounded() {
 			// Plain tokens leave the stack as it is (stepString returns it
 			// unchanged), so they share its budget check.
 			if c.state.Remaining() <= remaining-1 {
@@ -205,3 +231,22 @@ func (c *Constraint) Done() bool { return c.done }
 
 // Complete reports whether the output so far is a valid document.
 func (c *Constraint) Complete() bool { return c.state.Complete() }
+
+// patternGroups is the plain tokens by end state from patterned-string
+// frame f's automaton state (ok false: the DFA cache is full; walk the
+// slow way).
+func (c *Constraint) patternGroups(f *frame) ([]plainGroup, bool) {
+	if c.dfas == nil {
+		c.dfas = map[*regex]*patternDFA{}
+	}
+	d := c.dfas[f.n.re]
+	if d == nil {
+		d = newPatternDFA(f.n)
+		c.dfas[f.n.re] = d
+	}
+	s := d.state(f.set)
+	if s == nil {
+		return nil, false
+	}
+	return d.plainGroups(s, c.vocab)
+}

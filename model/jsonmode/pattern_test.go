@@ -122,6 +122,7 @@ func FuzzPattern(f *testing.F) {
 		if g.MinLen() > 512 {
 			return
 		}
+		compareMasks(t, g, v, seed, g.MinLen()+int(seed%32)) // the DFA fast path masks as the NFA walk does
 		out, _ := run(t, g, v, seed, g.MinLen()+int(seed%32))
 		var s string
 		if err := json.Unmarshal([]byte(strings.TrimPrefix(out, " ")), &s); err != nil {

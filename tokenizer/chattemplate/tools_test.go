@@ -1,7 +1,9 @@
 package chattemplate
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -28,6 +30,15 @@ func TestParseToolCalls(t *testing.T) {
 		{ToolsJSON, "<|python_tag|>{\"name\": \"f\", \"parameters\": {}}", "", []ToolCall{{"f", `{}`}}},
 		{ToolsJSON, "The answer is {\"name\": 1}", "The answer is {\"name\": 1}", nil},
 		{ToolsUnknown, "<tool_call>{\"name\": \"a\", \"arguments\": {}}</tool_call>", "<tool_call>{\"name\": \"a\", \"arguments\": {}}</tool_call>", nil},
+		{ToolsMistral, "Checking.[TOOL_CALLS]f[ARGS]{\"a\": 1} done", "Checking. done", []ToolCall{{"f", `{"a":1}`}}},
+		{ToolsMistral, "[TOOL_CALLS]f[ARGS]\"a\"", "[TOOL_CALLS]f[ARGS]\"a\"", nil},
+		{ToolsMistral, "[TOOL_CALLS] [{\"name\": \"f\", \"arguments\": []}]", "[TOOL_CALLS] [{\"name\": \"f\", \"arguments\": []}]", nil},
+		{ToolsMistral, "[TOOL_CALLS] []", "[TOOL_CALLS] []", nil},
+		{ToolsMistral, "[TOOL_CALLS]bad name[ARGS]{}", "[TOOL_CALLS]bad name[ARGS]{}", nil},
+		// Granite 3.3's instructions: <|tool_call|> followed by a JSON list.
+		{ToolsToolCallToken, "<|tool_call|>[{\"name\": \"f\", \"arguments\": {\"x\": \"y\"}}, {\"name\": \"g\", \"arguments\": {}}]", "",
+			[]ToolCall{{"f", `{"x":"y"}`}, {"g", `{}`}}},
+		{ToolsToolCallToken, "<|tool_call|>{\"name\": \"f\"", "<|tool_call|>{\"name\": \"f\"", nil},
 	} {
 		content, calls := ParseToolCalls(tc.f, tc.text)
 		fns := calls
@@ -59,6 +70,10 @@ func TestToolHoldback(t *testing.T) {
 		{ToolsJSON, "<|pyt", 5},
 		{ToolsJSON, "Sunny", 0},
 		{ToolsUnknown, "<tool_call>", 0},
+		{ToolsMistral, "Sure [TOOL_", 6},
+		{ToolsMistral, "Sure [b]", 0},
+		{ToolsToolCallToken, "ok <|tool_call|>{", 14},
+		{ToolsToolCallToken, "ok <|", 2},
 	} {
 		if got := ToolHoldback(tc.f, tc.text); got != tc.hold {
 			t.Errorf("%d %q: hold %d, want %d", tc.f, tc.text, got, tc.hold)
@@ -66,16 +81,14 @@ func TestToolHoldback(t *testing.T) {
 	}
 }
 
-// FuzzParseToolCalls: any model output parses without panicking, and every
-// call it finds has a name and arguments that are a JSON object.
+// FuzzParseToolCalls: any model output parses without panicking in every
+// format, and every call it finds has a name and arguments that are a JSON
+// object.
 func FuzzParseToolCalls(f *testing.F) {
-	f.Add("<tool_call>\n{\"name\": \"a\", \"arguments\": {\"x\": 1}}\n</tool_call>", true)
-	f.Add("{\"name\": \"f\", \"parameters\": {}}", false)
-	f.Fuzz(func(t *testing.T, text string, hermes bool) {
-		f := ToolsJSON
-		if hermes {
-			f = ToolsHermes
-		}
+	f.Add("<tool_call>\n{\"name\": \"a\", \"arguments\": {\"x\": 1}}\n</tool_call>", uint8(ToolsHermes))
+	f.Add("{\"name\": \"f\", \"parameters\": {}}", uint8(ToolsJSON))
+	f.Fuzz(func(t *testing.T, text string, format uint8) {
+		f := ToolFormat(format % 5)
 		_, calls := ParseToolCalls(f, text)
 		for _, c := range calls {
 			var args map[string]any
@@ -87,6 +100,66 @@ func FuzzParseToolCalls(f *testing.F) {
 			t.Fatalf("holdback %d of %q", h, text)
 		}
 	})
+}
+
+// The calls real templates write (rendered by jinja2: tool_answers.py) parse
+// back into the calls they were rendered from, in the format read from the
+// same template's prompt with tools.
+func TestParseTemplateToolCalls(t *testing.T) {
+	var entries []struct {
+		Template, Format, Prompt string
+		Answers                  []struct {
+			Calls []struct {
+				Function struct {
+					Name      string
+					Arguments json.RawMessage
+				}
+			}
+			Text        *string
+			NotRendered bool `json:"not_rendered"`
+		}
+	}
+	data, err := os.ReadFile("testdata/tool_answers.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &entries); err != nil {
+		t.Fatal(err)
+	}
+	formats := map[string]ToolFormat{"hermes": ToolsHermes, "json": ToolsJSON, "mistral": ToolsMistral, "tool_call_token": ToolsToolCallToken}
+	parsed := map[ToolFormat]int{}
+	for _, e := range entries {
+		f, ok := formats[e.Format]
+		if !ok {
+			t.Fatalf("%s: format %q", e.Template, e.Format)
+		}
+		if got := DetectToolFormat(e.Prompt); got != f {
+			t.Errorf("%s: detected format %d, want %s", e.Template, got, e.Format)
+			continue
+		}
+		for _, a := range e.Answers {
+			if a.Text == nil {
+				continue // raised (one call at a time) or not rendered
+			}
+			content, calls := ParseToolCalls(f, *a.Text)
+			if len(calls) != len(a.Calls) || (toolOpening[f] != "" && strings.Contains(content, toolOpening[f])) || strings.Contains(content, "{") {
+				t.Errorf("%s: %q: content %q, calls %+v", e.Template, *a.Text, content, calls)
+				continue
+			}
+			for i, c := range calls {
+				var want bytes.Buffer
+				json.Compact(&want, a.Calls[i].Function.Arguments)
+				if c.Name != a.Calls[i].Function.Name || c.Arguments != want.String() {
+					t.Errorf("%s: call %d is %+v, want %s %s", e.Template, i, c, a.Calls[i].Function.Name, want.String())
+				}
+			}
+			parsed[f]++
+		}
+	}
+	if len(parsed) != 4 {
+		t.Fatalf("answers parsed per format: %v", parsed)
+	}
+	t.Logf("answers parsed per format (hermes, json, mistral, <|tool_call|>): %d %d %d %d", parsed[ToolsHermes], parsed[ToolsJSON], parsed[ToolsMistral], parsed[ToolsToolCallToken])
 }
 
 // OpenAI-style string arguments become objects; the rest of the messages,

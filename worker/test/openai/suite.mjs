@@ -223,10 +223,83 @@ test("tools: the client's tools and tool_choice reach the server, refused where 
     (e) => e instanceof OpenAI.UnprocessableEntityError && e.code === "unsupported_tools",
   );
   await assert.rejects(
-    client.chat.completions.create({ model, messages, tools, tool_choice: "required" }),
-    (e) => e instanceof OpenAI.UnprocessableEntityError && e.code === "unsupported_tool_choice",
+    client.chat.completions.create({ model: "chat-tools", messages, tools, tool_choice: { type: "function", function: { name: "get_time" } } }),
+    (e) => e instanceof OpenAI.BadRequestError && e.code === "invalid_tool_choice",
+  );
+  await assert.rejects(
+    client.chat.completions.create({ model: "chat-tools", messages, tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: { a: { type: "string", format: "uri" } } } } }], tool_choice: "required" }),
+    (e) => e instanceof OpenAI.UnprocessableEntityError && e.code === "unsupported_schema",
   );
 });
+
+// Two tools with schemas a tiny random model would never satisfy by itself.
+const callTools = [
+  { type: "function", function: { name: "get_weather", description: "Current weather in a city", parameters: {
+    type: "object",
+    properties: { city: { type: "string", maxLength: 16 }, unit: { enum: ["celsius", "fahrenheit"] }, days: { type: "integer", minimum: 1, maximum: 7 } },
+    required: ["city", "unit", "days"], additionalProperties: false } } },
+  { type: "function", function: { name: "book_table", parameters: {
+    type: "object",
+    properties: { guests: { type: "integer", minimum: 1, maximum: 12 }, time: { type: "string", pattern: "^[0-2][0-9]:[0-5][0-9]$" }, vegan: { type: "boolean" } },
+    required: ["guests", "time"], additionalProperties: false } } },
+];
+const callValidators = Object.fromEntries(callTools.map((t) => [t.function.name, ajv.compile(t.function.parameters)]));
+
+// checkCall validates one forced call: the tool (if named), arguments that
+// parse and pass ajv against that tool's parameters.
+function checkCall(call, want, failures, where) {
+  if (!call || call.type !== "function" || !call.id) return failures.push(`${where}: not a function call: ${JSON.stringify(call)}`);
+  const { name, arguments: args } = call.function;
+  if (want && name !== want) return failures.push(`${where}: called ${name}, want ${want}`);
+  const validate = callValidators[name];
+  if (!validate) return failures.push(`${where}: unknown tool ${name}`);
+  let v;
+  try { v = JSON.parse(args); } catch { return failures.push(`${where}: arguments ${JSON.stringify(args)} do not parse`); }
+  if (!validate(v)) failures.push(`${where}: ${args}: ${ajv.errorsText(validate.errors)}`);
+}
+
+for (const [label, choice, want] of [
+  ["required", "required", null],
+  ["named get_weather", { type: "function", function: { name: "get_weather" } }, "get_weather"],
+  ["named book_table", { type: "function", function: { name: "book_table" } }, "book_table"],
+]) {
+  test(`tool_choice ${label}: a call every seed, arguments valid (ajv), 10 seeds and a stream`, async () => {
+    const failures = [], names = {};
+    for (let seed = 0; seed < 10; seed++) {
+      const r = await client.chat.completions.create({
+        model: "chat-tools", messages: [{ role: "user", content: "Plan my evening." }], temperature: 1, seed, max_tokens: 160,
+        tools: callTools, tool_choice: choice,
+      });
+      const ch = r.choices[0];
+      if (ch.finish_reason !== "tool_calls" || ch.message.content != null || ch.message.tool_calls?.length !== 1) {
+        failures.push(`seed ${seed}: ${JSON.stringify(ch)}`);
+        continue;
+      }
+      names[ch.message.tool_calls[0].function.name] = (names[ch.message.tool_calls[0].function.name] || 0) + 1;
+      checkCall(ch.message.tool_calls[0], want, failures, `seed ${seed}`);
+    }
+    // Streamed: no text, one call, finish_reason tool_calls.
+    const stream = await client.chat.completions.create({
+      model: "chat-tools", messages: [{ role: "user", content: "Plan my evening." }], temperature: 1, seed: 42, max_tokens: 160,
+      tools: callTools, tool_choice: choice, stream: true,
+    });
+    let text = "", finish = null;
+    const calls = [];
+    for await (const c of stream) {
+      for (const ch of c.choices) {
+        if (ch.delta.content) text += ch.delta.content;
+        for (const tc of ch.delta.tool_calls || []) calls[tc.index] = { id: tc.id, type: tc.type, function: { ...tc.function } };
+        if (ch.finish_reason) finish = ch.finish_reason;
+      }
+    }
+    assert.equal(text, "");
+    assert.equal(finish, "tool_calls");
+    assert.equal(calls.length, 1);
+    checkCall(calls[0], want, failures, "stream");
+    console.log(`tool_choice ${label}: 10 seeds + 1 stream, calls ${JSON.stringify(names)}, ${failures.length} failures`);
+    assert.deepEqual(failures, []);
+  });
+}
 
 test("json_schema with $defs and $ref (pydantic's shape), 30 seeds (ajv)", async () => {
   const schema = {
