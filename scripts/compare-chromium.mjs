@@ -16,6 +16,14 @@
 // --iconify: PER_SET icons (default 200, every k-th by name) of each Iconify emoji set: Chromium
 // draws the original and lamina's round trip (SVG → tokens → SVG) at 128 px; prints mean and
 // p5 silhouette IoU per set (and lamina's rasterizer vs Chromium on the original).
+// --folder SRC [MAX]: real-world SVG nobody here wrote. SRC is a folder of .svg files (searched
+// recursively) or an Iconify icons.json (each icon wrapped as --iconify does); at most MAX files
+// (default 300, every k-th by path). Chromium draws the ORIGINAL at 128 px wide (height from its
+// intrinsic aspect), and that is compared with lamina's render of the parsed document (`svg
+// render`) and with the K=48/N=16 round trip (`svg roundtrip`): mean / p5 / worst IoU of alpha
+// and RGBA error. Every file under IoU 0.95 is listed with what lamina put in `unsupported`;
+// one with nothing listed (or a parse error on a file Chromium draws) is a silent drop.
+// Writes .cache/folder-compare-NAME.json (per-file results; $LAMINA_COMPARE_OUT overrides).
 import { execFileSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
@@ -24,10 +32,10 @@ import { fileURLToPath } from 'url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { chromium } = await import(path.join(repo, 'e2e/node_modules/playwright-core/index.mjs'));
-const mode = process.argv[2] === '--resvg' || process.argv[2] === '--iconify' ? process.argv.splice(2, 1)[0] : '';
+const mode = ['--resvg', '--iconify', '--folder'].includes(process.argv[2]) ? process.argv.splice(2, 1)[0] : '';
 const lamina = process.argv[2] || '/tmp/lamina';
 if (mode) {
-  await (mode === '--resvg' ? resvgMode() : iconifyMode());
+  await ({ '--resvg': resvgMode, '--iconify': iconifyMode, '--folder': folderMode })[mode]();
   process.exit(0);
 }
 const every = Number(process.argv[3] || 1);
@@ -198,7 +206,7 @@ async function iconifyMode() {
       for (const name of pick.slice(i, i + 20)) {
         const ic = j.icons[name];
         const w = ic.width || j.width || 16, h = ic.height || j.height || 16;
-        const svg = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="${ic.left || 0} ${ic.top || 0} ${w} ${h}" width="${S}" height="${S * h / w}">${ic.body}</svg>`;
+        const svg = iconifySVG(j, ic, S);
         const inF = path.join(tmp, 'in.svg'), outF = path.join(tmp, 'out.svg'), png = path.join(tmp, 'r.png');
         fs.writeFileSync(inF, svg);
         let back = '', lam = '';
@@ -224,5 +232,139 @@ async function iconifyMode() {
   }
   await browser.close();
   fs.rmSync(tmp, { recursive: true });
+  console.log(JSON.stringify(summary, null, 2));
+}
+
+// iconifySVG wraps one icon of an Iconify JSON set in its <svg> (as the Iconify renderers do).
+function iconifySVG(j, ic, S) {
+  const w = ic.width || j.width || 16, h = ic.height || j.height || 16;
+  return `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="${ic.left || 0} ${ic.top || 0} ${w} ${h}" width="${S}" height="${S * h / w}">${ic.body}</svg>`;
+}
+
+// sizelessRoot: a root <svg> with neither size nor viewBox is laid out at whatever box it is
+// drawn into (user units stay px), so Chromium draws it at its natural 300 × 150 and that
+// picture is scaled, as lamina's fixed viewBox is.
+function sizelessRoot(svg) {
+  return !/\s(width|height|viewBox)\s*=/.test((svg.match(/<svg\b[^>]*>/) || [''])[0]);
+}
+
+async function folderMode() {
+  const src = path.resolve(process.argv[3] || '');
+  const max = Number(process.argv[4] || 300);
+  const S = 128;
+  let items = []; // {name, svg: () => string}
+  if (src.endsWith('.json')) {
+    const j = JSON.parse(fs.readFileSync(src, 'utf8'));
+    items = Object.keys(j.icons).sort().map(name => ({ name, svg: () => iconifySVG(j, j.icons[name], S) }));
+  } else {
+    const walk = (d) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) { const p = path.join(d, e.name); if (e.isDirectory()) walk(p); else if (p.endsWith('.svg')) items.push({ name: path.relative(src, p), svg: () => fs.readFileSync(p, 'utf8') }); } };
+    walk(src);
+    items.sort((a, b) => a.name < b.name ? -1 : 1);
+  }
+  const step = Math.max(1, Math.ceil(items.length / max));
+  items = items.filter((_, i) => i % step === 0);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lamina-folder-'));
+  const browser = await launch();
+  const page = await browser.newPage();
+  await page.setContent('<html><body></body></html>');
+  // drawAndCompare runs in the page: Chromium draws each original a at S px wide (height from
+  // its intrinsic aspect) and it is compared with images b (lamina's render) and c (round trip).
+  const drawAndCompare = async ({ pairs, S }) => {
+    const load = async (url) => { const img = new Image(); img.src = url; try { await img.decode(); return img; } catch { return null; } };
+    const draw = (img, W, H) => {
+      const c = new OffscreenCanvas(W, H); const g = c.getContext('2d');
+      if (img) g.drawImage(img, 0, 0, W, H);
+      return g.getImageData(0, 0, W, H).data;
+    };
+    const cmp = (p, q, n) => {
+      let si = 0, su = 0, e = 0, sp = 0, sq = 0;
+      for (let k = 0; k < n; k++) {
+        const pa = p[4 * k + 3] / 255, qa = q[4 * k + 3] / 255;
+        si += Math.min(pa, qa); su += Math.max(pa, qa); sp += pa; sq += qa;
+        for (let c = 0; c < 3; c++) e += Math.abs(p[4 * k + c] / 255 * pa - q[4 * k + c] / 255 * qa);
+        e += Math.abs(pa - qa);
+      }
+      return { iou: su ? si / su : 1, err: e / (4 * n), coverage: sp ? sq / sp : 1 }; // coverage: total alpha, lamina / Chromium
+    };
+    const out = [];
+    for (const { a, b, c, sizeless } of pairs) {
+      let ia = await load(a);
+      if (ia && sizeless) {
+        const nat = new OffscreenCanvas(ia.naturalWidth, ia.naturalHeight);
+        nat.getContext('2d').drawImage(ia, 0, 0);
+        ia = Object.assign(nat, { naturalWidth: nat.width, naturalHeight: nat.height });
+      }
+      // The original's intrinsic aspect sets the canvas (an SVG with no size: square).
+      const nw = ia ? ia.naturalWidth : 0, nh = ia ? ia.naturalHeight : 0;
+      const W = S, H = nw > 0 && nh > 0 ? Math.max(1, Math.min(4 * S, Math.round(S * nh / nw))) : S;
+      const pa = draw(ia, W, H), n = W * H;
+      let cover = 0; for (let k = 0; k < n; k++) cover += pa[4 * k + 3];
+      out.push({ chromium_draws: ia !== null && cover > 0, render: cmp(pa, draw(await load(b), W, H), n), roundtrip: cmp(pa, draw(await load(c), W, H), n) });
+    }
+    return out;
+  };
+  const results = [];
+  const run = (args) => {
+    try { return { out: execFileSync(lamina, args, { stdio: 'pipe', timeout: 60000 }).toString() }; } catch (e) {
+      // killed (the 60 s timeout: a round trip of a 500-layer flag takes ~5 CPU-s) or silent: no stderr line to show
+      return { error: String(e.stderr || '').trim().split('\n').pop() || (e.signal ? `${args[1]} killed by ${e.signal} (60 s timeout)` : `${args[1]} exit ${e.status}`) };
+    }
+  };
+  const source = new Map(items.map(it => [it.name, it.svg]));
+  for (let i = 0; i < items.length; i += 20) {
+    const batch = [];
+    for (const it of items.slice(i, i + 20)) {
+      const svg = it.svg();
+      const inF = path.join(tmp, 'in.svg'), outF = path.join(tmp, 'out.svg'), png = path.join(tmp, 'r.png');
+      fs.writeFileSync(inF, svg);
+      const r = { name: it.name, unsupported: [] };
+      const rd = run(['svg', 'render', '--in', inF, '--out', png, '--size', String(S)]);
+      let lam = Buffer.alloc(0), back = '';
+      if (rd.error) r.error = rd.error;
+      else { lam = fs.readFileSync(png); r.unsupported = JSON.parse(rd.out).unsupported || []; }
+      const rt = run(['svg', 'roundtrip', '--in', inF, '--out', outF]);
+      if (!rt.error) back = fs.readFileSync(outF);
+      const sizeless = sizelessRoot(svg);
+      batch.push({ r, a: dataURL('image/svg+xml', svg), b: dataURL('image/png', lam), c: dataURL('image/svg+xml', back || '<svg xmlns="http://www.w3.org/2000/svg"/>'), sizeless });
+    }
+    const res = await page.evaluate(drawAndCompare, { pairs: batch.map(({ a, b, c, sizeless }) => ({ a, b, c, sizeless })), S });
+    res.forEach((x, k) => results.push({ ...batch[k].r, ...x }));
+  }
+  // A render under IoU 0.95 at 128 px is drawn again at 512 px: thin shapes (hairline
+  // outlines, small text) differ there in anti-aliasing only (Skia's sampled coverage against
+  // lamina's exact area), not in what is drawn, when the IoU rises to 0.95, or rises and the
+  // total coverage agrees within 2 % (a dropped or added shape changes it).
+  for (const r of results.filter(r => r.render.iou < 0.95 && r.chromium_draws && !r.error)) {
+    const inF = path.join(tmp, 'in.svg'), png = path.join(tmp, 'r.png');
+    const svg = source.get(r.name)();
+    fs.writeFileSync(inF, svg);
+    if (run(['svg', 'render', '--in', inF, '--out', png, '--size', String(4 * S)]).error) continue;
+    const sizeless = sizelessRoot(svg);
+    const [x] = await page.evaluate(drawAndCompare, { pairs: [{ a: dataURL('image/svg+xml', svg), b: dataURL('image/png', fs.readFileSync(png)), c: '', sizeless }], S: 4 * S });
+    r.render_512 = x.render;
+  }
+  await browser.close();
+  fs.rmSync(tmp, { recursive: true });
+  const q = (v, p) => { const s = [...v].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+  const label = src.endsWith('.json') ? path.basename(path.dirname(src)) : path.basename(src);
+  const summary = { source: src, files: results.length, chromium_draws_nothing: results.filter(r => !r.chromium_draws).length, lamina_errors: results.filter(r => r.error).length };
+  for (const key of ['render', 'roundtrip']) {
+    const v = results.map(r => r[key].iou);
+    summary[key] = {
+      mean_iou: v.reduce((a, b) => a + b, 0) / v.length, p5_iou: q(v, 0.05), below_0_95: v.filter(x => x < 0.95).length,
+      mean_err: results.reduce((a, r) => a + r[key].err, 0) / results.length,
+      worst: [...results].sort((a, b) => a[key].iou - b[key].iou).slice(0, 5).map(r => `${r.name} ${r[key].iou.toFixed(3)}`),
+      // opaque rectangles (flags) have IoU 1 whatever their content: the color error tells
+      worst_err: [...results].sort((a, b) => b[key].err - a[key].err).slice(0, 5).map(r => `${r.name} ${r[key].err.toFixed(4)}`),
+    };
+  }
+  // Below 0.95 in lamina's own render: listed (something named in unsupported) or silent.
+  const low = results.filter(r => r.render.iou < 0.95 && r.chromium_draws);
+  const aa = (r) => r.render_512 && (r.render_512.iou >= 0.95 || r.render_512.iou > r.render.iou && Math.abs(r.render_512.coverage - 1) <= 0.02);
+  summary.render_below_0_95_listed = low.filter(r => r.unsupported.length && !r.error).length;
+  summary.antialiasing_only = low.filter(r => !r.unsupported.length && !r.error && aa(r)).map(r => `${r.name} ${r.render.iou.toFixed(3)} (512 px: ${r.render_512.iou.toFixed(3)}, coverage ${r.render_512.coverage.toFixed(3)})`);
+  summary.silent = low.filter(r => (!r.unsupported.length || r.error) && !aa(r)).map(r => `${r.name} ${r.render.iou.toFixed(3)}${r.render_512 ? ` (512 px: ${r.render_512.iou.toFixed(3)}, coverage ${r.render_512.coverage.toFixed(3)})` : ''}${r.error ? ' error: ' + r.error : ''}`);
+  summary.listed = low.filter(r => r.unsupported.length && !r.error).map(r => `${r.name} ${r.render.iou.toFixed(3)}: ${r.unsupported.slice(0, 3).join('; ')}`);
+  fs.writeFileSync(process.env.LAMINA_COMPARE_OUT || path.join(repo, '.cache', `folder-compare-${label}.json`), JSON.stringify(results));
   console.log(JSON.stringify(summary, null, 2));
 }

@@ -37,7 +37,7 @@ const (
 	BoolAnd    BoolOp = iota // a ∩ b
 	BoolNot                  // a − b
 	BoolOr                   // a ∪ b
-	BoolSettle               // a alone, rewritten as a nonzero fill (b is ignored)
+	BoolSettle               // a alone, rewritten as a nonzero fill of simple outlines (b is ignored)
 )
 
 // Booleans computes op on a (filled with rule evenOdd) and b (nonzero), returning nonzero
@@ -95,7 +95,7 @@ func settle(a []Subpath) ([]Subpath, bool) {
 // settleNonzero rewrites a nonzero fill as the simple outlines of the area it covers
 // (self-intersections and overlaps resolved), e.g. a stroke outline before it is cut.
 func settleNonzero(a []Subpath) ([]Subpath, bool) {
-	return boolOp(a, false, nil, func(p, _ *canvas.Path) *canvas.Path { return p.Settle(canvas.NonZero) })
+	return boolOp(a, false, nil, BoolSettle)
 }
 
 // dash cuts subs into dashes (SVG stroke-dasharray/-dashoffset), measuring each subpath as

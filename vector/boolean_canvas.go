@@ -22,6 +22,9 @@ func CanvasBooleans(op BoolOp, a []Subpath, evenOdd bool, b []Subpath) ([]Subpat
 		r = pa.Or(toCanvas(b))
 	case BoolSettle:
 		r = pa
+		if !evenOdd { // a nonzero fill: overlaps and self-intersections resolved
+			r = pa.Settle(canvas.NonZero)
+		}
 	default:
 		return nil, false
 	}

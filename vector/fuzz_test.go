@@ -160,6 +160,7 @@ func FuzzStyleSheet(f *testing.F) {
 		`rect { fill: red } .a > #b, g rect:first-child[x="1"] { fill: hsl(1 2% 3%) !important }`,
 		`@media screen { rect { fill: red } } @import url(x.css); /* c */ * { stroke: blue`,
 		`<!-- rect + circle {fill:#0f0} --> [class~=x] { opacity: .5 } [id^=a][id$=b][id*=c] {}`,
+		`:root>g{display:none} :root>g:target{display:inline} rect:last-child:hover, g:only-child > :first-child:last-child {fill:red} :not(x){}`,
 	} {
 		f.Add(s)
 	}

@@ -86,7 +86,7 @@ func FitLayers(doc *Document, k int) (*Document, int) {
 	}
 	out := &Document{ViewBox: doc.ViewBox, Unsupported: doc.Unsupported}
 	for i := range ls {
-		if alive[i] {
+		if alive[i] && len(ls[i].Subpaths) > 0 { // a union of degenerate outlines can be empty
 			out.Layers = append(out.Layers, ls[i])
 		}
 	}

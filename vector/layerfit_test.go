@@ -61,3 +61,22 @@ func TestFitLayersHostile(t *testing.T) {
 	}
 	t.Logf("5000 layers → %d: %v", DefaultK, time.Since(start))
 }
+
+// TestFitLayersDropsEmptiedLayers: two zero-area outlines (diagonal lines closed on
+// themselves, as the Iconify flag set's aw-1x1 has them) are the least visible; their union is empty, so the merged layer is dropped rather than handed to
+// Tokenize without an outline (which once indexed its first subpath and panicked). The square is kept and tokenizes to one slot.
+func TestFitLayersDropsEmptiedLayers(t *testing.T) {
+	doc := mustParse(t, svgDoc(`<rect width="10" height="10" fill="red"/><path d="m0 20 2 2z" fill="#0f0"/><path d="m0 24 2 2z" fill="#0f0"/>`))
+	if len(doc.Layers) != 3 {
+		t.Fatalf("%d layers, want 3 (the lines are kept, as zero-area layers)", len(doc.Layers))
+	}
+	fit, merges := FitLayers(doc, 2)
+	if merges != 1 || len(fit.Layers) != 1 || fit.Layers[0].Fill != (RGBA{1, 0, 0, 1}) {
+		t.Fatalf("%d merges, layers %+v; want 1 merge and the red square alone", merges, fit.Layers)
+	}
+	// Tokenize takes documents from anywhere: a layer without subpaths takes no slot.
+	doc.Layers[1].Subpaths = nil
+	if tk := Tokenize(doc, 4, DefaultN); tk.Used != 2 || !tk.Fits {
+		t.Errorf("Tokenize with an empty layer: %d slots used, fits %v; want 2, true", tk.Used, tk.Fits)
+	}
+}

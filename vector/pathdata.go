@@ -170,6 +170,12 @@ func (p *pathParser) add(s Segment) error {
 
 // closeSub closes the current subpath with a line back to its start and emits it.
 func (p *pathParser) closeSub() {
+	if len(p.cur.Segs) == 0 && p.explicitClose && p.nseg < MaxSegments {
+		// "M x y Z" is a closed subpath of zero length: it has no area, but Chromium strokes
+		// it with its caps (a dot under round or square caps), as a zero-length line.
+		p.nseg++
+		p.cur.Segs = append(p.cur.Segs, line(p.cur.Start, p.cur.Start))
+	}
 	if len(p.cur.Segs) > 0 {
 		info := openInfo{open: !p.explicitClose}
 		if p.pen != p.cur.Start {

@@ -39,7 +39,8 @@ func strokeOutline(subs []Subpath, info []openInfo, st strokeStyle, dev devMap) 
 		}
 		segs := strokeSegs(sp, closed)
 		if len(segs) == 0 {
-			if !closed && st.cap != "butt" && st.cap != "" {
+			// zero length, open or closed ("M x y Z"): its caps only, as Chromium draws it
+			if st.cap != "butt" && st.cap != "" {
 				out = append(out, dot(sp.Start, h, st.cap))
 			}
 			continue

@@ -130,6 +130,8 @@ type reader struct {
 	instances int
 	active    map[*node]bool // elements being instantiated (use, clipPath, mask, marker, pattern): cycle guard
 	err       error
+	capped    bool     // more than MaxSegments segments read: later painted shapes are skipped
+	main      bool     // the document's own reader (not a clip/mask/marker/pattern scratch one)
 	bbox      *bboxAcc // when set, shapes only add their geometry's bounds here
 	empty     bool     // the root <svg> draws nothing (zero or negative size)
 	scale     float64  // device pixels per root (viewBox) unit: ParseOptions.RenderWidth or the intrinsic size
@@ -189,7 +191,8 @@ func (r *reader) note(n *node, what string) {
 // Errors are handled as browsers do: an invalid value drops that property, path data draws up
 // to its first error, and an element that cannot be drawn is skipped; each is listed in
 // Document.Unsupported. Only input that is not an SVG document (malformed XML, a root that is
-// not <svg>, no usable viewBox or size) or that exceeds the caps is rejected, with an *Error.
+// not <svg>) or that exceeds the caps is rejected, with an *Error; past MaxSegments the shapes
+// painted later are left out (reported) rather than the document rejected.
 func ParseSVG(data []byte) (*Document, error) { return ParseSVGWith(data, ParseOptions{}) }
 
 // ParseSVGWith is ParseSVG with options.
@@ -198,7 +201,7 @@ func ParseSVGWith(data []byte, opt ParseOptions) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &reader{doc: &Document{}, ids: ids, unsup: map[string]bool{}, active: map[*node]bool{}, opt: opt}
+	r := &reader{doc: &Document{}, ids: ids, unsup: map[string]bool{}, active: map[*node]bool{}, opt: opt, main: true}
 	rules := collectSheets(root, func(s string) { r.note(nil, s) })
 	if len(rules) > maxCSSRules {
 		r.note(nil, "<style> sheet has more than "+strconv.Itoa(maxCSSRules)+" rules; the rest ignored")
@@ -264,52 +267,63 @@ func initialStyle() style {
 
 // rootViewport sets the document viewBox from the root <svg>: its viewBox, widened or cut to
 // the aspect ratio of width × height by preserveAspectRatio (meet grows it, slice crops it),
-// or width × height alone.
+// or width × height alone. As Chromium draws an SVG image: a width or height that is missing,
+// "auto" or a percentage is 300 or 150 px (the replaced-element default); a viewBox that does
+// not parse or has a negative size is ignored; a zero width, height or viewBox size draws
+// nothing. None of these is an error: only input that is not SVG is.
 func (r *reader) rootViewport(root *node, st *style) error {
 	d := root.decls
 	w, okw := absLength(d["width"], st)
 	h, okh := absLength(d["height"], st)
-	if okw && !(w > 0) || okh && !(h > 0) {
+	vb, hasVB := d["viewBox"]
+	v, okvb := parseViewBox(vb)
+	zeroVB := false
+	if hasVB && !okvb {
+		if z, ok := parseViewBoxNumbers(vb); ok && z[2] >= 0 && z[3] >= 0 {
+			zeroVB = true // "A value of zero disables rendering of the element" (SVG 1.1 §7.7)
+		} else {
+			r.note(root, "viewBox "+strconv.Quote(vb)+" invalid, ignored")
+		}
+	}
+	if okw && !(w > 0) || okh && !(h > 0) || zeroVB {
 		// A zero width or height disables rendering (a negative one is an error); Chromium
 		// and resvg draw nothing for either. The document is empty, in its viewBox if it has one.
 		r.doc.ViewBox = [4]float64{0, 0, 1, 1}
-		if v, ok := parseViewBox(d["viewBox"]); ok {
+		if okvb {
 			r.doc.ViewBox = v
+		} else if okw && okh && w > 0 && h > 0 {
+			r.doc.ViewBox = [4]float64{0, 0, w, h}
 		}
-		r.note(root, "width or height zero or negative: nothing drawn, as browsers do")
+		r.note(root, "width, height or viewBox size zero or negative: nothing drawn, as browsers do")
 		r.empty = true
 		return nil
 	}
-	if vb, ok := d["viewBox"]; ok {
-		v, ok := parseViewBox(vb)
-		if !ok {
-			if !(okw && okh && w > 0 && h > 0) {
-				return errf(ErrNoViewBox, -1, "viewBox %q needs 4 numbers with a positive size", vb)
-			}
-			r.note(root, "viewBox "+strconv.Quote(vb)+" invalid, width × height used")
-			r.doc.ViewBox = [4]float64{0, 0, w, h}
-		} else {
-			r.doc.ViewBox = v
-			if okw && okh && w > 0 && h > 0 {
-				m := viewBoxTransform(v, d["preserveAspectRatio"], 0, 0, w, h)
-				if inv, ok := m.inverse(); ok {
-					// The image is w × h; the viewBox seen through it is the inverse image of that box.
-					a, b := inv.Apply(Point{0, 0}), inv.Apply(Point{w, h})
-					nv := [4]float64{a.X, a.Y, b.X - a.X, b.Y - a.Y}
-					if nv[2] > 0 && nv[3] > 0 && finite(nv[0]) && finite(nv[1]) && finite(nv[2]) && finite(nv[3]) {
-						if math.Abs(nv[2]*v[3]-nv[3]*v[2]) > 1e-9*nv[2]*v[3] || math.Abs(nv[0]-v[0]) > 1e-9*v[2] {
-							if strings.Contains(d["preserveAspectRatio"], "slice") {
-								r.note(root, "preserveAspectRatio slice: the viewBox is cropped to width × height")
-							}
+	if okvb {
+		r.doc.ViewBox = v
+		if okw && okh && w > 0 && h > 0 {
+			m := viewBoxTransform(v, d["preserveAspectRatio"], 0, 0, w, h)
+			if inv, ok := m.inverse(); ok {
+				// The image is w × h; the viewBox seen through it is the inverse image of that box.
+				a, b := inv.Apply(Point{0, 0}), inv.Apply(Point{w, h})
+				nv := [4]float64{a.X, a.Y, b.X - a.X, b.Y - a.Y}
+				if nv[2] > 0 && nv[3] > 0 && finite(nv[0]) && finite(nv[1]) && finite(nv[2]) && finite(nv[3]) {
+					if math.Abs(nv[2]*v[3]-nv[3]*v[2]) > 1e-9*nv[2]*v[3] || math.Abs(nv[0]-v[0]) > 1e-9*v[2] {
+						if strings.Contains(d["preserveAspectRatio"], "slice") {
+							r.note(root, "preserveAspectRatio slice: the viewBox is cropped to width × height")
 						}
-						r.doc.ViewBox = nv
 					}
+					r.doc.ViewBox = nv
 				}
 			}
 		}
 	} else {
-		if !okw || !okh {
-			return errf(ErrNoViewBox, -1, "neither viewBox nor width and height")
+		// No usable viewBox: user units are px of a width × height image, whose missing side
+		// is Chromium's default object size (300 × 150).
+		if !okw {
+			w = 300
+		}
+		if !okh {
+			h = 150
 		}
 		r.doc.ViewBox = [4]float64{0, 0, w, h}
 	}
@@ -318,15 +332,19 @@ func (r *reader) rootViewport(root *node, st *style) error {
 		return errf(ErrNoViewBox, -1, "viewBox size must be positive")
 	}
 	st.vw, st.vh = vbx[2], vbx[3]
-	if v, ok := d["viewBox"]; ok {
-		if vv, ok := parseViewBox(v); ok {
-			st.vw, st.vh = vv[2], vv[3]
-		}
+	if okvb {
+		st.vw, st.vh = v[2], v[3]
 	}
 	return nil
 }
 
 func parseViewBox(s string) ([4]float64, bool) {
+	v, ok := parseViewBoxNumbers(s)
+	return v, ok && v[2] > 0 && v[3] > 0
+}
+
+// parseViewBoxNumbers reads the four numbers of a viewBox, whatever their signs.
+func parseViewBoxNumbers(s string) ([4]float64, bool) {
 	var v [4]float64
 	f := strings.Fields(strings.ReplaceAll(s, ",", " "))
 	if len(f) != 4 {
@@ -339,7 +357,7 @@ func parseViewBox(s string) ([4]float64, bool) {
 		}
 		v[i] = x
 	}
-	return v, v[2] > 0 && v[3] > 0
+	return v, true
 }
 
 // absLength reads an absolute length (number or px/pt/pc/mm/cm/in/em/ex; not %).
@@ -1382,6 +1400,7 @@ func (r *reader) sub() *reader {
 
 func (r *reader) join(s *reader) {
 	r.nseg, r.instances = s.nseg, s.instances
+	r.capped = r.capped || s.capped
 	if s.err != nil && r.err == nil {
 		r.err = s.err
 	}
@@ -1826,6 +1845,9 @@ func isShape(name string) bool {
 // geometry draws nothing (or, for path data and points, up to the first error) and is
 // reported.
 func (r *reader) geometry(n *node, st *style) ([]Subpath, []openInfo) {
+	if r.capped && r.main && r.bbox == nil {
+		return nil, nil // past the segment cap: not drawn (reported)
+	}
 	L := func(name string, axis byte) float64 { return r.lengthAttr(n, st, name, axis, 0) }
 	var subs []Subpath
 	var info []openInfo
@@ -1903,15 +1925,38 @@ func (r *reader) geometry(n *node, st *style) ([]Subpath, []openInfo) {
 		subs, _ = ParsePathData(rectData(x, y, w, h, rx, ry))
 	}
 	for _, sp := range subs {
-		if r.nseg += len(sp.Segs); r.nseg > MaxSegments && r.err == nil {
-			r.err = errf(ErrLimit, -1, "more than %d segments", MaxSegments)
-		}
+		r.nseg += len(sp.Segs)
+	}
+	if r.overSegments() {
+		return nil, nil
 	}
 	if !finiteSubpaths(subs) {
 		r.note(n, "coordinates overflow, not drawn")
 		return nil, nil
 	}
 	return subs, info
+}
+
+// overSegments applies the segment cap after r.nseg has grown, and says whether the shape
+// just read is to be skipped. Past MaxSegments the document is cut as a browser would show
+// it half loaded: shapes painted later are not drawn (reported once), while clip paths,
+// masks and markers of what is already drawn are still read, so that content keeps its
+// group effects; their work is bounded by a hard error at twice the cap.
+func (r *reader) overSegments() bool {
+	if r.nseg <= MaxSegments {
+		return false
+	}
+	if r.nseg > 2*MaxSegments {
+		if r.err == nil {
+			r.err = errf(ErrLimit, -1, "more than %d segments", 2*MaxSegments)
+		}
+		return true
+	}
+	if !r.capped {
+		r.capped = true
+		r.note(nil, "more than "+strconv.Itoa(MaxSegments)+" segments: the shapes painted after that are not drawn")
+	}
+	return r.main && r.bbox == nil
 }
 
 // radius reads rx/ry: -1 for missing, auto or invalid (then the other radius is used).
@@ -2014,8 +2059,7 @@ func (r *reader) strokeShape(n *node, st style, subs []Subpath, info []openInfo,
 			for _, sp := range outline {
 				r.nseg += len(sp.Segs)
 			}
-			if r.nseg > MaxSegments {
-				r.err = errf(ErrLimit, -1, "more than %d segments", MaxSegments)
+			if r.overSegments() {
 				return
 			}
 			if len(outline) > 0 {
@@ -2938,8 +2982,7 @@ func (r *reader) patternTiles(n, pat *node, st style, opacity float64, evenOdd b
 		if segCount(all) > maxBooleanSegs {
 			return false
 		}
-		if r.nseg += segCount(all); r.nseg > MaxSegments {
-			r.err = errf(ErrLimit, -1, "more than %d segments", MaxSegments)
+		if r.nseg += segCount(all); r.overSegments() {
 			return true
 		}
 		clipped, ok := intersect(all, tl.EvenOdd, nonzeroOf(shape, evenOdd))

@@ -2,8 +2,10 @@ package vector
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -159,6 +161,51 @@ func TestViewBox(t *testing.T) {
 	}
 }
 
+// TestRootViewportAsChromium: sizes and viewBoxes that browsers draw (or draw as nothing)
+// without failing. Expected image sizes and coverage are Chromium's (Debian chromium, an
+// <img> of the SVG drawn to a canvas at its natural size; probe of 2 Dec 2026): a missing,
+// "auto" or percentage size is 300 × 150, a viewBox that does not parse or is negative is
+// ignored, a zero size or viewBox size draws nothing.
+func TestRootViewportAsChromium(t *testing.T) {
+	const rect = `<rect width="10" height="10"/>`
+	tests := []struct {
+		name, attrs string
+		viewBox     [4]float64
+		drawn       bool
+	}{
+		{"no size, no viewBox", ``, [4]float64{0, 0, 300, 150}, true},
+		{"width only", `width="50"`, [4]float64{0, 0, 50, 150}, true},
+		{"height only", `height="50"`, [4]float64{0, 0, 300, 50}, true},
+		{"percent size", `width="100%" height="100%"`, [4]float64{0, 0, 300, 150}, true},
+		{"auto width", `width="auto" height="40"`, [4]float64{0, 0, 300, 40}, true},
+		{"em and in", `width="2em" height="1in"`, [4]float64{0, 0, 32, 96}, true},
+		{"viewBox of three numbers", `width="20" height="20" viewBox="0 0 10"`, [4]float64{0, 0, 20, 20}, true},
+		{"negative viewBox", `width="20" height="20" viewBox="0 0 -10 10"`, [4]float64{0, 0, 20, 20}, true},
+		{"negative viewBox, no size", `viewBox="0 0 -10 10"`, [4]float64{0, 0, 300, 150}, true},
+		{"viewBox with a word", `viewBox="0 0 10 abc"`, [4]float64{0, 0, 300, 150}, true},
+		{"zero width", `width="0"`, [4]float64{}, false},
+		{"negative width", `width="-5" height="10"`, [4]float64{}, false},
+		{"zero viewBox", `viewBox="0 0 0 0"`, [4]float64{}, false},
+		{"zero viewBox width, sized", `width="20" height="20" viewBox="0 0 0 10"`, [4]float64{}, false},
+	}
+	for _, tc := range tests {
+		d, err := ParseSVG([]byte(`<svg xmlns="http://www.w3.org/2000/svg" ` + tc.attrs + `>` + rect + `</svg>`))
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if drawn := len(d.Layers) > 0; drawn != tc.drawn {
+			t.Errorf("%s: drawn %v, want %v", tc.name, drawn, tc.drawn)
+		}
+		if tc.drawn && d.ViewBox != tc.viewBox {
+			t.Errorf("%s: viewBox %v, want %v", tc.name, d.ViewBox, tc.viewBox)
+		}
+		if !tc.drawn && len(d.Unsupported) == 0 {
+			t.Errorf("%s: nothing drawn and nothing reported", tc.name)
+		}
+	}
+}
+
 func TestParseSVGErrors(t *testing.T) {
 	tests := []struct {
 		name, svg string
@@ -167,9 +214,8 @@ func TestParseSVGErrors(t *testing.T) {
 		{"not xml", `<svg`, ErrSyntax},
 		{"not svg", `<html/>`, ErrSyntax},
 		{"empty", ``, ErrSyntax},
-		{"no viewBox", `<svg/>`, ErrNoViewBox},
-		{"bad viewBox", `<svg viewBox="0 0 1"/>`, ErrNoViewBox},
-		{"zero viewBox", `<svg viewBox="0 0 0 10"/>`, ErrNoViewBox},
+		{"html with an svg inside", `<html><svg viewBox="0 0 1 1"/></html>`, ErrSyntax},
+		{"text", `hello`, ErrSyntax},
 		{"deep nesting", svgDoc(strings.Repeat("<g>", MaxDepth) + strings.Repeat("</g>", MaxDepth)), ErrLimit},
 		{"many elements", svgDoc(strings.Repeat("<g/>", MaxElements)), ErrLimit},
 		{"huge document", svgDoc(strings.Repeat(" ", MaxSVGBytes)), ErrLimit},
@@ -236,5 +282,70 @@ func TestStrokes(t *testing.T) {
 	d := mustParse(t, svgDoc(`<circle cx="18" cy="18" r="9" fill="#f00" stroke="#00f" stroke-opacity=".5" stroke-width="2"/>`))
 	if len(d.Layers) != 2 || d.Layers[0].Fill != (RGBA{1, 0, 0, 1}) || d.Layers[1].Fill != (RGBA{0, 0, 1, 0.5}) {
 		t.Errorf("layers %+v", d.Layers)
+	}
+}
+
+// TestSegmentCapDrawsWhatFits: a document over MaxSegments is drawn up to the shape that
+// crosses the cap, as a browser shows a half-loaded page, and says so; the group effects of
+// what was drawn (here the enclosing group's opacity) still apply. Each zigzag path is
+// segs line segments plus its closing one, in its own band of rows, so nothing overlaps.
+func TestSegmentCapDrawsWhatFits(t *testing.T) {
+	const segs = MaxSegments / 4
+	zig := func(y int) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, `<path d="M0 %d`, y)
+		for i := 0; i < segs/2; i++ {
+			b.WriteString("l1 1 1-1")
+		}
+		b.WriteString(`z"/>`)
+		return b.String()
+	}
+	// Paths 1–3 hold 3·(segs+1) < MaxSegments; path 4 crosses the cap; path 5 comes after.
+	body := `<g opacity=".5">` + zig(0) + zig(2) + zig(4) + zig(6) + `</g><rect y="8" width="5" height="1"/>`
+	d, err := ParseSVG([]byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ` + strconv.Itoa(segs) + ` 10">` + body + `</svg>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Layers) != 3 {
+		t.Fatalf("%d layers, want the 3 paths before the cap", len(d.Layers))
+	}
+	for i, l := range d.Layers {
+		if lo, hi := layerBounds(l.Subpaths); lo.Y != float64(2*i) || hi.Y != float64(2*i+1) || l.Fill.A != 0.5 {
+			t.Errorf("layer %d: rows %v..%v alpha %v, want %d..%d at the group's opacity 0.5", i, lo.Y, hi.Y, l.Fill.A, 2*i, 2*i+1)
+		}
+	}
+	if !strings.Contains(strings.Join(d.Unsupported, ";"), "segments") {
+		t.Errorf("cap not reported: %q", d.Unsupported)
+	}
+}
+
+// TestZeroLengthSubpathCaps: "M x y Z" is stroked as a zero-length line, its caps alone, as
+// Chromium draws it (super-tiny-icons' lastpass.svg draws its three dots with
+// "M108 256zm119 0zm120 0z"; Chromium covers 6059 px for one round dot of width 88, about
+// π·44², 7744 = 88² for a square one, none for butt caps or a lone moveto). Width 4 here:
+// a round dot is a circle of radius 2 (π·4, within the round-cap polygon's roundTol), a
+// square one a 4 × 4 square.
+func TestZeroLengthSubpathCaps(t *testing.T) {
+	const roundTol = 0.03
+	tests := []struct {
+		name, d, cap string
+		area, tol    float64
+	}{
+		{"round, M Z", "M10 18z", "round", 4 * math.Pi, roundTol * 4 * math.Pi},
+		{"square, M Z", "M10 18Z", "square", 16, 1e-9},
+		{"square, M L Z to itself", "M10 18L10 18z", "square", 16, 1e-9},
+		{"three round dots", "M6 18zm8 0zm8 0z", "round", 12 * math.Pi, roundTol * 12 * math.Pi},
+		{"butt, M Z", "M10 18z", "butt", 0, 0},
+		{"round, lone moveto", "M10 18", "round", 0, 0},
+	}
+	for _, tc := range tests {
+		d := mustParse(t, svgDoc(`<path d="`+tc.d+`" stroke="#000" stroke-width="4" stroke-linecap="`+tc.cap+`"/>`))
+		var a float64
+		for i := range d.Layers {
+			a += sum(Coverage(&d.Layers[i], d.ViewBox, 360, 360)) / 100
+		}
+		if math.Abs(a-tc.area) > tc.tol+0.05 {
+			t.Errorf("%s: covered area %v, want %v", tc.name, a, tc.area)
+		}
 	}
 }

@@ -156,11 +156,21 @@ type cssCompound struct {
 	id      string
 	classes []string
 	attrs   [][3]string // name, op ("", "=", "~=", "^=", "$=", "*="), value
-	first   bool        // :first-child
+	first   bool        // :first-child (or :only-child)
+	last    bool        // :last-child (or :only-child)
+	root    bool        // :root
+	never   bool        // a state an SVG image is never in (:target, :hover, ...)
 }
 
+// imageNeverPseudo are the pseudo-classes no element of an SVG drawn as an image matches:
+// it has no URL fragment, focus, pointer or link history (Chromium draws a sprite sheet's
+// `svg:target {display: block}` views all hidden).
+var imageNeverPseudo = map[string]bool{"target": true, "hover": true, "active": true, "focus": true,
+	"focus-within": true, "focus-visible": true, "visited": true, "checked": true, "disabled": true}
+
 // parseCSS reads a style sheet: rules of comma-separated selectors of type, universal, class,
-// id, attribute and :first-child simple selectors joined by descendant, child (>) or adjacent
+// id, attribute and pseudo-class (:first-child, :last-child, :only-child, :root, and states
+// an image is never in, such as :target and :hover) simple selectors joined by descendant, child (>) or adjacent
 // (+) combinators. At-rules are skipped; a rule with a selector it does not understand is
 // dropped as a whole (as CSS does with an invalid selector) and reported.
 func parseCSS(src string, order *int, unsup func(string)) []cssRule {
@@ -368,10 +378,20 @@ func parseSelector(s string) ([]cssCompound, int, bool) {
 				for j < len(s) && isIdentChar(s[j]) {
 					j++
 				}
-				if s[i+1:j] != "first-child" {
+				switch name := s[i+1 : j]; {
+				case name == "first-child":
+					cp.first = true
+				case name == "last-child":
+					cp.last = true
+				case name == "only-child":
+					cp.first, cp.last = true, true
+				case name == "root":
+					cp.root = true
+				case imageNeverPseudo[name]:
+					cp.never = true
+				default:
 					return nil, 0, false
 				}
-				cp.first = true
 				b++
 				i = j
 			case isIdentChar(ch):
@@ -449,7 +469,10 @@ func (cp *cssCompound) matches(n *node) bool {
 			return false
 		}
 	}
-	if cp.first && n.index != 0 {
+	if cp.first && n.index != 0 || cp.root && n.parent != nil || cp.never {
+		return false
+	}
+	if cp.last && n.parent != nil && n.index != len(n.parent.children)-1 {
 		return false
 	}
 	return true

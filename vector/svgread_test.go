@@ -2,6 +2,7 @@ package vector
 
 import (
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -512,5 +513,40 @@ func TestBillionLaughsWithPaintAndMask(t *testing.T) {
 	}
 	if took := time.Since(start); took > fuzzTimeLimit {
 		t.Errorf("took %v", took)
+	}
+}
+
+// TestStylePseudoClasses: :root, :last-child, :only-child and the states an image is never
+// in (:target, :hover). Expected layers are what Chromium draws for the same documents (an
+// <img> of each, 40 × 10: 100, 200 and 200 px covered; probe of 2 Dec 2026). The first is a
+// sprite sheet's idiom (@younestouati/playing-cards-standard-deck's cards.svg): every view
+// hidden unless it is the URL's fragment, so drawn whole it shows only what is outside them.
+func TestStylePseudoClasses(t *testing.T) {
+	const head = `<svg xmlns="http://www.w3.org/2000/svg" width="40" height="10">`
+	tests := []struct {
+		name, svg string
+		xs        []float64 // left edge of each layer drawn, in paint order
+		fill      RGBA
+	}{
+		{"sprite sheet", head + `<style>:root>svg{display:none}:root>svg:target{display:block}</style><svg><rect width="10" height="10"/></svg><rect x="20" width="10" height="10"/></svg>`,
+			[]float64{20}, RGBA{0, 0, 0, 1}},
+		{"last and only child, root, hover", head + `<style>rect:last-child{fill:none} g:only-child rect{fill:none} :root{fill:red} rect:hover{fill:none}</style><rect width="10" height="10"/><rect x="10" width="10" height="10"/><g><rect x="20" width="20" height="10"/></g></svg>`,
+			[]float64{0, 10}, RGBA{1, 0, 0, 1}},
+		{"first and last child at once", head + `<style>rect:first-child:last-child{fill:none}</style><g><rect width="10" height="10"/></g><g><rect x="10" width="10" height="10"/><rect x="20" width="10" height="10"/></g></svg>`,
+			[]float64{10, 20}, RGBA{0, 0, 0, 1}},
+	}
+	for _, tc := range tests {
+		d := mustParse(t, tc.svg)
+		var xs []float64
+		for _, l := range d.Layers {
+			lo, _ := layerBounds(l.Subpaths)
+			xs = append(xs, lo.X)
+			if l.Fill != tc.fill {
+				t.Errorf("%s: layer at x=%v fill %v, want %v", tc.name, lo.X, l.Fill, tc.fill)
+			}
+		}
+		if !reflect.DeepEqual(xs, tc.xs) {
+			t.Errorf("%s: layers at x=%v, want %v (unsupported %q)", tc.name, xs, tc.xs, d.Unsupported)
+		}
 	}
 }

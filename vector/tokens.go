@@ -146,6 +146,9 @@ func Tokenize(doc *Document, k, n int) *Tokens {
 			idx++
 		}
 		sort.SliceStable(subs, func(i, j int) bool { return math.Abs(subs[i].area) > math.Abs(subs[j].area) })
+		if len(subs) == 0 {
+			continue // a layer with no outline (one merged away by FitLayers, say) takes no slot
+		}
 		if !t.Fits || slot+len(subs) > k {
 			// Whole layers only: cutting a compound path would drop holes or parts.
 			t.Fits = false
