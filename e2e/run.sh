@@ -55,8 +55,10 @@ MODELS
 # A quantized folder (4-bit RTN, groups of 32) and what the native CLI
 # generates from it, for e2e/gguf.test.mjs (the GGUF is checked against
 # llama.cpp's outputs in mixed-tiny.json).
+# The browser backends compute the exact float dot products, so the native reference is
+# generated on the exact path too (LAMINA_QUANT_DOT=f32; native amd64 decode defaults to int8).
 dist/lamina quantize --model model/testdata/llama-tiny --out "$models/llama-tiny-q4" --bits 4 --group 32 --method rtn >/dev/null
-dist/lamina generate --model "$models/llama-tiny-q4" --ids 1,2,3 --max-new-tokens 12 --ignore-eos --json >"$models/llama-tiny-q4/native.json"
+LAMINA_QUANT_DOT=f32 dist/lamina generate --model "$models/llama-tiny-q4" --ids 1,2,3 --max-new-tokens 12 --ignore-eos --json >"$models/llama-tiny-q4/native.json"
 echo '{"model_type": "mamba", "architectures": ["MambaForCausalLM"], "vocab_size": 512}' >"$models/unsupported-arch/config.json"
 # Rejected before any shard is fetched.
 echo '{"metadata": {"total_size": 10000000000000}, "weight_map": {"lm_head.weight": "model-00001-of-00001.safetensors"}}' >"$models/too-large/model.safetensors.index.json"
@@ -76,6 +78,10 @@ native_svg heart-7-edit edit --in "$svg/native-heart-7.svg" --keep 0,2 --prompt 
 native_svg heart-8 generate --prompt "red heart" --seed 8
 native_svg heart-10 generate --prompt "red heart" --seed 10
 native_svg heart-7-vary edit --in "$svg/native-heart-7.svg" --strength 0.5 --prompt "blue star" --seed 11 --steps 8
+# A recolor of a drawing with a clip path and an evenodd fill: in the browser its path
+# booleans run in lamina-booleans.wasm, here in the CLI's own tdewolff/canvas.
+cp e2e/testdata/clip-evenodd.svg "$svg/input-clip-evenodd.svg"
+native_svg clip-evenodd-recolor edit --in e2e/testdata/clip-evenodd.svg --recolor --prompt green --seed 5 --steps 3
 
 # `run.sh --svgbench [MODEL_DIR] [runs]` times that layered-SVG model (or MODEL_DIR's).
 if [ "${1:-}" = --svgbench ]; then

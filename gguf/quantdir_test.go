@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/lamina-ml/lamina/gguf"
+	"github.com/lamina-ml/lamina/kernels"
 	"github.com/lamina-ml/lamina/model"
 	"github.com/lamina-ml/lamina/tensor"
 )
@@ -18,7 +19,12 @@ const quantDirTol = 2e-4
 // load with their matrices kept quantized and give the logits of the
 // dequantized folder (HFDir), which model_parity_test.go checks against
 // transformers.
+//
+// The matrix-vector kernels run the exact f32 path here (this is a check
+// of the repacking); their int8-activation default is bounded against it
+// in package kernels.
 func TestHFDirQuantized(t *testing.T) {
+	defer kernels.SetExactQuantDot(kernels.SetExactQuantDot(true))
 	for _, name := range []string{"llama-tiny", "qwen2-tiny"} {
 		for _, typ := range []gguf.TensorType{gguf.Q8_0, gguf.Q4_0} {
 			f, _ := exportFixture(t, name, typ)

@@ -8,7 +8,10 @@
 // (js/wasm included) they are plain Go. The matmuls split their work over a
 // persistent pool of GOMAXPROCS goroutines (see ParallelFor). Setting the
 // environment variable LAMINA_KERNELS=generic (or =avx2) forces that set,
-// which is how the benchmarks compare them.
+// which is how the benchmarks compare them. The quantized (Q8/Q4) kernels
+// are AVX2 only, also on an AVX-512 machine (QuantKernelsName); their decode
+// matvecs quantize x to int8 there unless LAMINA_QUANT_DOT=f32 (see
+// SetExactQuantDot in quant.go).
 package kernels
 
 import "os"

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"sync"
+	"sync/atomic"
 )
 
 // Quantized weight matrices and their fused dequantize-matvec/matmul.
@@ -176,6 +178,16 @@ type quantKernels struct {
 	// dotQ4 is dotQ8 for nibbles plus Σ_g min[g]·xsum[g], xsum[g] being
 	// the sum of x over group g.
 	dotQ4 func(x []float32, q []byte, scale, mins, xsum []float32, nblk, bpg int) float32
+	// rowsQ8i is dotQ8 against activations quantized by quantizeActs,
+	// for len(out) consecutive rows (q and scale hold them all): out[r] =
+	// Σ_g scale[r,g]·Σ_{b∈g} xd[b]·Σ_{k∈b} q[r,k]·xq[k], the inner sums
+	// exact in int32.
+	rowsQ8i func(out []float32, xq []int8, xd []float32, q []byte, scale []float32, nblk, bpg int)
+	// rowsQ4i is rowsQ8i for nibbles, xq in quantizeActs' Q4 order, plus
+	// Σ_g min[r,g]·xsum[g] (xsum from the f32 activations).
+	rowsQ4i func(out []float32, xq []int8, xd []float32, q []byte, scale, mins, xsum []float32, nblk, bpg int)
+	// quantActs is quantizeActs (the same bytes and scales).
+	quantActs func(xq []int8, xd []float32, x []float32, q4Order bool) bool
 	// dequantRow writes one row (Kp values) of f32 weights into dst.
 	dequantRow func(m *QMatrix, n int, dst []float32)
 }
@@ -192,7 +204,140 @@ func selectQuant(force string) *quantKernels {
 	return &genericQuant
 }
 
-var genericQuant = quantKernels{name: "generic", dotQ8: dotQ8Go, dotQ4: dotQ4Go, dequantRow: dequantRowGo}
+var genericQuant = quantKernels{name: "generic", dotQ8: dotQ8Go, dotQ4: dotQ4Go,
+	rowsQ8i: rowsQ8iGo, rowsQ4i: rowsQ4iGo, quantActs: quantizeActs, dequantRow: dequantRowGo}
+
+// The decode matvecs (T ≤ 2) over quantized weights take x one of two
+// ways:
+//
+//   - f32 (exact): codes are widened and multiplied with x in f32, the
+//     dequantize-then-f32 product up to summation order. The pure-Go set
+//     (every GOARCH but amd64, and so the wasm builds other backends'
+//     parity tests run against) always does this;
+//   - int8: x is first quantized, once per product, to int8 blocks of 32
+//     with a scale each (max|x|/127, as llama.cpp's Q8_0 activations), and
+//     every block of codes is an integer dot product with one f32
+//     multiply-add — a quarter of the activation bytes and no per-weight
+//     conversion. The default with the assembly set; its error against the
+//     exact product is at most Σ_k |w_k|·xd_k/2 (each x_k moves by at most
+//     half its block's step), which TestMatMulQInt8Bound checks.
+//
+// LAMINA_QUANT_DOT=f32 (or SetExactQuantDot(true)) selects the exact path
+// everywhere; LAMINA_QUANT_DOT=int8 selects int8 for the pure-Go set too.
+var quantDotInt8 atomic.Bool
+
+func init() {
+	switch os.Getenv("LAMINA_QUANT_DOT") {
+	case "f32":
+	case "int8":
+		quantDotInt8.Store(true)
+	default:
+		quantDotInt8.Store(activeQuant != &genericQuant)
+	}
+}
+
+// SetExactQuantDot selects the exact f32 path (true) or int8 activations
+// (false) for quantized matvecs from now on, and returns whether the exact
+// path was selected before. Tests that compare a quantized model against
+// its dequantized float copy select the exact path.
+func SetExactQuantDot(exact bool) (wasExact bool) {
+	return !quantDotInt8.Swap(!exact)
+}
+
+// QuantDotName is how quantized matvecs take x now: "int8" or "f32".
+func QuantDotName() string {
+	if quantDotInt8.Load() {
+		return "int8"
+	}
+	return "f32"
+}
+
+func rowsQ8iGo(out []float32, xq []int8, xd []float32, q []byte, scale []float32, nblk, bpg int) {
+	ng := (nblk + bpg - 1) / bpg
+	for r := range out {
+		out[r] = dotQ8iGo(xq, xd, q[r*nblk*32:(r+1)*nblk*32], scale[r*ng:(r+1)*ng], nblk, bpg)
+	}
+}
+
+func rowsQ4iGo(out []float32, xq []int8, xd []float32, q []byte, scale, mins, xsum []float32, nblk, bpg int) {
+	ng := (nblk + bpg - 1) / bpg
+	for r := range out {
+		out[r] = dotQ4iGo(xq, xd, q[r*nblk*16:(r+1)*nblk*16], scale[r*ng:(r+1)*ng], mins[r*ng:(r+1)*ng], xsum, nblk, bpg)
+	}
+}
+
+func dotQ8iGo(xq []int8, xd []float32, q []byte, scale []float32, nblk, bpg int) float32 {
+	var total float32
+	for b0, g := 0, 0; b0 < nblk; b0, g = b0+bpg, g+1 {
+		var s float32
+		for b := b0; b < min(b0+bpg, nblk); b++ {
+			xs, qs := xq[b*32:b*32+32], q[b*32:b*32+32]
+			var d int32
+			for i, v := range xs {
+				d += int32(v) * int32(int8(qs[i]))
+			}
+			s += xd[b] * float32(d)
+		}
+		total += scale[g] * s
+	}
+	return total
+}
+
+func dotQ4iGo(xq []int8, xd []float32, q []byte, scale, mins, xsum []float32, nblk, bpg int) float32 {
+	var total float32
+	for b0, g := 0, 0; b0 < nblk; b0, g = b0+bpg, g+1 {
+		var s float32
+		for b := b0; b < min(b0+bpg, nblk); b++ {
+			xs, qs := xq[b*32:b*32+32], q[b*16:b*16+16]
+			var d int32
+			for j, c := range qs {
+				d += int32(c&15)*int32(xs[j]) + int32(c>>4)*int32(xs[16+j])
+			}
+			s += xd[b] * float32(d)
+		}
+		total += scale[g]*s + mins[g]*xsum[g]
+	}
+	return total
+}
+
+// quantizeActs quantizes x (Kp values, zero-padded) to int8 blocks of 32:
+// xd[b] = max_{k∈b}|x_k|/127 and xq[k] = x_k·(127/max) rounded to the
+// nearest integer (ties to even, as VCVTPS2DQ does), so |x_k −
+// xd[b]·xq[k]| ≤ xd[b]/2 up to f32 rounding. For Q4 (q4Order) each block is stored in the
+// order dotQ4i reads its codes: columns 0-7, 16-23, 8-15, 24-31 (low
+// nibbles of the block's 16 bytes, then high ones). It returns false, and
+// writes nothing useful, when x holds an infinity or NaN: those take the
+// exact path so that they propagate as the f32 product would.
+func quantizeActs(xq []int8, xd []float32, x []float32, q4Order bool) bool {
+	for b := range xd {
+		xs := x[b*32 : b*32+32]
+		var amax float32
+		for _, v := range xs {
+			amax = max(amax, abs32(v))
+		}
+		if amax > math.MaxFloat32 || amax != amax {
+			return false
+		}
+		xd[b] = amax / 127
+		inv := float32(0)
+		if amax != 0 {
+			inv = 127 / amax
+		}
+		qs := xq[b*32 : b*32+32]
+		for k, v := range xs {
+			p := k
+			if q4Order && k >= 8 && k < 24 {
+				p = k ^ 24 // 8-15 ↔ 16-23
+			}
+			// |v·inv| ≤ 127 up to a rounding of the product, so it rounds
+			// into int8's range.
+			qs[p] = int8(math.RoundToEven(float64(v * inv)))
+		}
+	}
+	return true
+}
+
+func abs32(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }
 
 func dotQ8Go(x []float32, q []byte, scale []float32, nblk, bpg int) float32 {
 	var total float32
@@ -259,10 +404,10 @@ func QuantKernelsName() string { return activeQuant.name }
 // once, widened in registers); longer inputs widen a chunk of weight rows
 // to f32 at a time and run the f32 gemm on it, as MatMulF16 does.
 func MatMulQ(out, x []float32, w *QMatrix, T int) {
-	matMulQWith(active, activeQuant, out, x, w, T)
+	matMulQWith(active, activeQuant, quantDotInt8.Load(), out, x, w, T)
 }
 
-func matMulQWith(ks *kernelSet, qk *quantKernels, out, x []float32, w *QMatrix, T int) {
+func matMulQWith(ks *kernelSet, qk *quantKernels, int8x bool, out, x []float32, w *QMatrix, T int) {
 	K, N := w.K, w.N
 	if T < 0 || len(out) < T*N || len(x) < T*K || len(w.Q) < N*w.RowBytes() {
 		panic("kernels: MatMulQ slices shorter than (T,K)·(N,K)ᵀ needs")
@@ -273,7 +418,7 @@ func matMulQWith(ks *kernelSet, qk *quantKernels, out, x []float32, w *QMatrix, 
 	}
 	if T <= ks.maxMatVecT || T <= matVecMaxT {
 		for t := 0; t < T; t++ {
-			matVecQ(qk, out[t*N:t*N+N], x[t*K:t*K+K], w)
+			matVecQ(qk, int8x, out[t*N:t*N+N], x[t*K:t*K+K], w)
 		}
 		return
 	}
@@ -291,8 +436,12 @@ func matMulQWith(ks *kernelSet, qk *quantKernels, out, x []float32, w *QMatrix, 
 	})
 }
 
-// matVecQ computes out (N) = w (N,K) · x (K).
-func matVecQ(qk *quantKernels, out, x []float32, w *QMatrix) {
+// int8Pool recycles quantizeActs' blocks.
+var int8Pool = sync.Pool{New: func() any { return new([]int8) }}
+
+// matVecQ computes out (N) = w (N,K) · x (K), with x quantized to int8
+// blocks first when int8x is set.
+func matVecQ(qk *quantKernels, int8x bool, out, x []float32, w *QMatrix) {
 	K, N, Kp := w.K, w.N, w.Kp()
 	nblk := Kp / QuantBlock
 	bpg := w.groupCols() / QuantBlock
@@ -314,7 +463,29 @@ func matVecQ(qk *quantKernels, out, x []float32, w *QMatrix) {
 		}
 	}
 	rb := w.RowBytes()
+	var xq []int8
+	var xd []float32
+	if int8x {
+		xqp := int8Pool.Get().(*[]int8)
+		defer int8Pool.Put(xqp)
+		if cap(*xqp) < Kp {
+			*xqp = make([]int8, Kp)
+		}
+		xq = (*xqp)[:Kp]
+		xdp := getFloats(nblk)
+		defer floatPool.Put(xdp)
+		xd = *xdp
+		int8x = qk.quantActs(xq, xd, xp, w.Bits == 4)
+	}
 	rows := func(lo, hi int) {
+		switch {
+		case int8x && w.Bits == 8:
+			qk.rowsQ8i(out[lo:hi], xq, xd, w.Q[lo*rb:hi*rb], w.Scale[lo*ng:hi*ng], nblk, bpg)
+			return
+		case int8x:
+			qk.rowsQ4i(out[lo:hi], xq, xd, w.Q[lo*rb:hi*rb], w.Scale[lo*ng:hi*ng], w.Min[lo*ng:hi*ng], xsum, nblk, bpg)
+			return
+		}
 		for n := lo; n < hi; n++ {
 			q := w.Q[n*rb : n*rb+rb]
 			sc := w.Scale[n*ng : n*ng+ng]

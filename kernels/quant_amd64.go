@@ -2,6 +2,8 @@
 
 package kernels
 
+import "math"
+
 //go:noescape
 func dotQ8asm(x *float32, q *byte, scale *float32, nblk, bpg int) float32
 
@@ -13,6 +15,19 @@ func dequantQ4asm(dst *float32, q *byte, scale, mins *float32, nblk, bpg int)
 
 //go:noescape
 func dotQ4asm(x *float32, q *byte, scale, mins, xsum *float32, nblk, bpg int) float32
+
+//go:noescape
+func dotQ8iasm(xq *int8, xd *float32, q *byte, scale *float32, out *float32, nrows, nblk, bpg int, cs *float32)
+
+//go:noescape
+func dotQ4iasm(xq *int8, xd *float32, q *byte, scale, mins, xsum, out *float32, nrows, nblk, bpg, ng int, cs *float32)
+
+//go:noescape
+func quantActsAsm(xq *int8, xd *float32, x *float32, nblk int, perm *[8]int32) float32
+
+// actsPerm puts quantActsAsm's packed dwords (x0-3, x8-11, x16-19,
+// x24-27, x4-7, …) back in column order, or in the Q4 order.
+var actsPerm = [2][8]int32{{0, 4, 1, 5, 2, 6, 3, 7}, {0, 4, 2, 6, 1, 5, 3, 7}}
 
 // avx2Quant widens codes in registers (VPMOVSXBD/VPMOVZXBD, VCVTDQ2PS) and
 // multiply-adds them with x in f32, one group of blocks at a time, then
@@ -34,6 +49,43 @@ var avx2Quant = quantKernels{
 		g := (nblk - 1) / bpg
 		_, _, _, _, _ = x[nblk*32-1], q[nblk*16-1], scale[g], mins[g], xsum[g]
 		return dotQ4asm(&x[0], &q[0], &scale[0], &mins[0], &xsum[0], nblk, bpg)
+	},
+	rowsQ8i: func(out []float32, xq []int8, xd []float32, q []byte, scale []float32, nblk, bpg int) {
+		ng := (nblk + bpg - 1) / bpg
+		if nblk == 0 || len(out) == 0 {
+			clear(out)
+			return
+		}
+		r := len(out)
+		_, _, _, _ = xq[nblk*32-1], xd[nblk-1], q[r*nblk*32-1], scale[r*ng-1]
+		csp := getFloats(nblk)
+		dotQ8iasm(&xq[0], &xd[0], &q[0], &scale[0], &out[0], r, nblk, bpg, &(*csp)[0])
+		floatPool.Put(csp)
+	},
+	rowsQ4i: func(out []float32, xq []int8, xd []float32, q []byte, scale, mins, xsum []float32, nblk, bpg int) {
+		ng := (nblk + bpg - 1) / bpg
+		if nblk == 0 || len(out) == 0 {
+			clear(out)
+			return
+		}
+		r := len(out)
+		_, _, _, _, _, _ = xq[nblk*32-1], xd[nblk-1], q[r*nblk*16-1], scale[r*ng-1], mins[r*ng-1], xsum[ng-1]
+		csp := getFloats(nblk)
+		dotQ4iasm(&xq[0], &xd[0], &q[0], &scale[0], &mins[0], &xsum[0], &out[0], r, nblk, bpg, ng, &(*csp)[0])
+		floatPool.Put(csp)
+	},
+	quantActs: func(xq []int8, xd []float32, x []float32, q4Order bool) bool {
+		nblk := len(xd)
+		if nblk == 0 {
+			return true
+		}
+		_, _ = xq[nblk*32-1], x[nblk*32-1]
+		perm := &actsPerm[0]
+		if q4Order {
+			perm = &actsPerm[1]
+		}
+		s := quantActsAsm(&xq[0], &xd[0], &x[0], nblk, perm)
+		return s <= math.MaxFloat32
 	},
 	dequantRow: func(m *QMatrix, n int, dst []float32) {
 		Kp := m.Kp()

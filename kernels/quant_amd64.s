@@ -218,3 +218,411 @@ dq4block:
 	JNZ  dq4group
 	VZEROUPPER
 	RET
+
+// Integer dot products against activations quantized to int8 blocks of 32
+// (quantizeActs): each block's codes times the block's int8 activations
+// sum exactly in int32 (VPMADDUBSW, then VPMADDWD by ones into eight
+// int32 lanes), are converted to f32 once and multiply-added with the
+// block's activation scale; every group's sum is then scaled once. With
+// one block per group (bpg = 1) the combined scale scale[b]·xd[b] goes
+// straight into two alternating totals.
+//
+// VPMADDUBSW takes unsigned × signed bytes and saturates its int16 pair
+// sums: Q8 codes enter as |q| (VPSIGNB q, q) with the sign moved onto the
+// activation (VPSIGNB), so a pair is at most 2·128·127 = 32512 < 2^15;
+// Q4 codes are 0..15. Y14 holds int16 ones for VPMADDWD.
+
+// Q8I_DOT leaves in DST (f32) the eight int32 lane sums of one Q8 block
+// at qoff(DI) against xoff(SI); T0, T1 are scratch.
+#define Q8I_DOT(qoff, xoff, T0, T1, DST) \
+	VMOVDQU qoff(DI), T0; \
+	VMOVDQU xoff(SI), T1; \
+	VPSIGNB T0, T1, T1; \
+	VPSIGNB T0, T0, T0; \
+	VPMADDUBSW T1, T0, T0; \
+	VPMADDWD Y14, T0, T0; \
+	VCVTDQ2PS T0, DST
+
+// Q4I_DOT is Q8I_DOT for one Q4 block of 16 bytes at qoff(DI): the bytes
+// go to both lanes, the upper lane shifted by 4, and AND 15 leaves the low
+// nibbles (columns 0-7, 16-23) in the lower lane and the high ones
+// (8-15, 24-31) in the upper: the order quantizeActs wrote the block's
+// activations in for Q4.
+#define Q4I_DOT(qoff, xoff, T0, T1, DST) \
+	VBROADCASTI128 qoff(DI), T0; \
+	VPSRLW $4, T0, T1; \
+	VPBLENDD $0xF0, T1, T0, T0; \
+	VPAND Y15, T0, T0; \
+	VPMADDUBSW xoff(SI), T0, T0; \
+	VPMADDWD Y14, T0, T0; \
+	VCVTDQ2PS T0, DST
+
+// SCALE_BLOCK adds DOT·scale[b]·xd[b] (at soff(DX), doff(R11)) to ACC.
+#define SCALE_BLOCK(soff, doff, DOT, ACC) \
+	VMOVSS soff(DX), X4; \
+	VMULSS doff(R11), X4, X4; \
+	VBROADCASTSS X4, Y4; \
+	VFMADD231PS Y4, DOT, ACC
+
+// HSUM_Y7 leaves the sum of Y7's eight lanes in X0.
+#define HSUM_Y7 \
+	VEXTRACTF128 $1, Y7, X1; \
+	VADDPS X1, X7, X0; \
+	VHADDPS X0, X0, X0; \
+	VHADDPS X0, X0, X0
+
+// func dotQ8iasm(xq *int8, xd *float32, q *byte, scale *float32, out *float32, nrows, nblk, bpg int, cs *float32)
+// out[r] = Σ_g scale[r·ng+g]·Σ_{b∈g} xd[b]·(q row r block b · xq block b)
+// for nrows consecutive rows (nblk·32 bytes and ng = ⌈nblk/bpg⌉ scales
+// each): one call per chunk of rows, x and its scales re-read per row.
+// With bpg = 1 each row's combined scales scale[b]·xd[b] are first
+// written to cs (nblk floats of scratch), eight at a time, so a block
+// costs one broadcast load and one FMA beyond its integer dot.
+TEXT ·dotQ8iasm(SB), NOSPLIT, $0-72
+	MOVQ xq+0(FP), R12
+	MOVQ xd+8(FP), R13
+	MOVQ q+16(FP), DI
+	MOVQ scale+24(FP), DX
+	MOVQ out+32(FP), R10
+	MOVQ bpg+56(FP), BX
+	MOVL $0x00010001, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+	MOVQ nrows+40(FP), AX
+q8irow:
+	TESTQ AX, AX
+	JZ    q8iret
+	MOVQ R12, SI
+	MOVQ R13, R11
+	MOVQ nblk+48(FP), CX
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	CMPQ BX, $1
+	JNE  q8igroup
+	// cs[b] = scale[b]·xd[b] for the row, then one broadcast per block.
+	MOVQ cs+64(FP), R11
+	XORQ R8, R8
+q8icmb8:
+	CMPQ CX, $8
+	JLT  q8icmb1
+	VMOVUPS (DX)(R8*4), Y0
+	VMULPS (R13)(R8*4), Y0, Y0
+	VMOVUPS Y0, (R11)(R8*4)
+	ADDQ $8, R8
+	SUBQ $8, CX
+	JMP  q8icmb8
+q8icmb1:
+	TESTQ CX, CX
+	JZ    q8icmbdone
+	VMOVSS (DX)(R8*4), X0
+	VMULSS (R13)(R8*4), X0, X0
+	VMOVSS X0, (R11)(R8*4)
+	INCQ R8
+	DECQ CX
+	JMP  q8icmb1
+q8icmbdone:
+	LEAQ (DX)(R8*4), DX
+	MOVQ R8, CX
+q8ipair:
+	CMPQ CX, $2
+	JLT  q8ilast
+	PREFETCHT0 512(DI)
+	Q8I_DOT(0, 0, Y0, Y1, Y2)
+	Q8I_DOT(32, 32, Y5, Y6, Y3)
+	VBROADCASTSS (R11), Y4
+	VFMADD231PS Y4, Y2, Y7
+	VBROADCASTSS 4(R11), Y11
+	VFMADD231PS Y11, Y3, Y8
+	ADDQ $64, DI
+	ADDQ $64, SI
+	ADDQ $8, R11
+	SUBQ $2, CX
+	JMP  q8ipair
+q8ilast:
+	TESTQ CX, CX
+	JZ    q8idone
+	Q8I_DOT(0, 0, Y0, Y1, Y2)
+	VBROADCASTSS (R11), Y4
+	VFMADD231PS Y4, Y2, Y7
+	ADDQ $32, DI
+	JMP  q8idone
+q8igroup:
+	MOVQ BX, R8
+	CMPQ R8, CX
+	JLE  q8in
+	MOVQ CX, R8
+q8in:
+	SUBQ R8, CX
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+q8iblk2:
+	CMPQ R8, $2
+	JLT  q8iblk1
+	PREFETCHT0 512(DI)
+	Q8I_DOT(0, 0, Y0, Y1, Y2)
+	Q8I_DOT(32, 32, Y5, Y6, Y3)
+	VBROADCASTSS (R11), Y4
+	VFMADD231PS Y4, Y2, Y9
+	VBROADCASTSS 4(R11), Y11
+	VFMADD231PS Y11, Y3, Y10
+	ADDQ $64, DI
+	ADDQ $64, SI
+	ADDQ $8, R11
+	SUBQ $2, R8
+	JMP  q8iblk2
+q8iblk1:
+	TESTQ R8, R8
+	JZ    q8inext
+	Q8I_DOT(0, 0, Y0, Y1, Y2)
+	VBROADCASTSS (R11), Y4
+	VFMADD231PS Y4, Y2, Y9
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $4, R11
+q8inext:
+	VADDPS Y10, Y9, Y9
+	VBROADCASTSS (DX), Y4
+	VFMADD231PS Y4, Y9, Y7
+	ADDQ $4, DX
+	TESTQ CX, CX
+	JNZ  q8igroup
+q8idone:
+	VADDPS Y8, Y7, Y7
+	HSUM_Y7
+	VMOVSS X0, (R10)
+	ADDQ $4, R10
+	DECQ AX
+	JMP  q8irow
+q8iret:
+	VZEROUPPER
+	RET
+
+// func dotQ4iasm(xq *int8, xd *float32, q *byte, scale, mins, xsum, out *float32, nrows, nblk, bpg, ng int, cs *float32)
+// As dotQ8iasm for Q4 rows (nblk·16 bytes), plus each row's
+// Σ_{g<ng} mins[r·ng+g]·xsum[g] (eight groups a step, then one at a time
+// in X10).
+TEXT ·dotQ4iasm(SB), NOSPLIT, $0-96
+	MOVQ xq+0(FP), R12
+	MOVQ xd+8(FP), R13
+	MOVQ q+16(FP), DI
+	MOVQ scale+24(FP), DX
+	MOVQ mins+32(FP), R9
+	MOVQ out+48(FP), R10
+	MOVQ bpg+72(FP), BX
+	MOVL $0x00010001, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+	MOVL $0x0f0f0f0f, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15
+	MOVQ nrows+56(FP), AX
+q4irow:
+	TESTQ AX, AX
+	JZ    q4iret
+	MOVQ R12, SI
+	MOVQ R13, R11
+	MOVQ nblk+64(FP), CX
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	CMPQ BX, $1
+	JNE  q4igroup
+	// cs[b] = scale[b]·xd[b] for the row, then one broadcast per block.
+	MOVQ cs+88(FP), R11
+	XORQ R8, R8
+q4icmb8:
+	CMPQ CX, $8
+	JLT  q4icmb1
+	VMOVUPS (DX)(R8*4), Y0
+	VMULPS (R13)(R8*4), Y0, Y0
+	VMOVUPS Y0, (R11)(R8*4)
+	ADDQ $8, R8
+	SUBQ $8, CX
+	JMP  q4icmb8
+q4icmb1:
+	TESTQ CX, CX
+	JZ    q4icmbdone
+	VMOVSS (DX)(R8*4), X0
+	VMULSS (R13)(R8*4), X0, X0
+	VMOVSS X0, (R11)(R8*4)
+	INCQ R8
+	DECQ CX
+	JMP  q4icmb1
+q4icmbdone:
+	LEAQ (DX)(R8*4), DX
+	MOVQ R8, CX
+q4ipair:
+	CMPQ CX, $2
+	JLT  q4ilast
+	PREFETCHT0 512(DI)
+	Q4I_DOT(0, 0, Y0, Y1, Y2)
+	Q4I_DOT(16, 32, Y5, Y6, Y3)
+	VBROADCASTSS (R11), Y4
+	VFMADD231PS Y4, Y2, Y7
+	VBROADCASTSS 4(R11), Y11
+	VFMADD231PS Y11, Y3, Y8
+	ADDQ $32, DI
+	ADDQ $64, SI
+	ADDQ $8, R11
+	SUBQ $2, CX
+	JMP  q4ipair
+q4ilast:
+	TESTQ CX, CX
+	JZ    q4idone
+	Q4I_DOT(0, 0, Y0, Y1, Y2)
+	VBROADCASTSS (R11), Y4
+	VFMADD231PS Y4, Y2, Y7
+	ADDQ $16, DI
+	JMP  q4idone
+q4igroup:
+	MOVQ BX, R8
+	CMPQ R8, CX
+	JLE  q4in
+	MOVQ CX, R8
+q4in:
+	SUBQ R8, CX
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+q4iblk2:
+	CMPQ R8, $2
+	JLT  q4iblk1
+	PREFETCHT0 512(DI)
+	Q4I_DOT(0, 0, Y0, Y1, Y2)
+	Q4I_DOT(16, 32, Y5, Y6, Y3)
+	VBROADCASTSS (R11), Y4
+	VFMADD231PS Y4, Y2, Y9
+	VBROADCASTSS 4(R11), Y11
+	VFMADD231PS Y11, Y3, Y10
+	ADDQ $32, DI
+	ADDQ $64, SI
+	ADDQ $8, R11
+	SUBQ $2, R8
+	JMP  q4iblk2
+q4iblk1:
+	TESTQ R8, R8
+	JZ    q4inext
+	Q4I_DOT(0, 0, Y0, Y1, Y2)
+	VBROADCASTSS (R11), Y4
+	VFMADD231PS Y4, Y2, Y9
+	ADDQ $16, DI
+	ADDQ $32, SI
+	ADDQ $4, R11
+q4inext:
+	VADDPS Y10, Y9, Y9
+	VBROADCASTSS (DX), Y4
+	VFMADD231PS Y4, Y9, Y7
+	ADDQ $4, DX
+	TESTQ CX, CX
+	JNZ  q4igroup
+q4idone:
+	MOVQ xsum+40(FP), R8
+	MOVQ ng+80(FP), CX
+	VXORPS Y9, Y9, Y9
+q4imin8:
+	CMPQ CX, $8
+	JLT  q4imin1
+	VMOVUPS (R9), Y0
+	VFMADD231PS (R8), Y0, Y9
+	ADDQ $32, R9
+	ADDQ $32, R8
+	SUBQ $8, CX
+	JMP  q4imin8
+q4imin1:
+	VADDPS Y9, Y7, Y7
+	VADDPS Y8, Y7, Y7
+	VXORPS X10, X10, X10
+q4imin1loop:
+	TESTQ CX, CX
+	JZ    q4iend
+	VMOVSS (R9), X0
+	VFMADD231SS (R8), X0, X10
+	ADDQ $4, R9
+	ADDQ $4, R8
+	DECQ CX
+	JMP  q4imin1loop
+q4iend:
+	HSUM_Y7
+	VADDSS X10, X0, X0
+	VMOVSS X0, (R10)
+	ADDQ $4, R10
+	DECQ AX
+	JMP  q4irow
+q4iret:
+	VZEROUPPER
+	RET
+
+// func quantActsAsm(xq *int8, xd *float32, x *float32, nblk int, perm *[8]int32) float32
+// quantizeActs for nblk blocks of 32: xd[b] = max|x|/127, xq = x·(127/max)
+// rounded to nearest even (VCVTPS2DQ under Go's default MXCSR; 0 for an
+// all-zero block), packed to bytes and put in order by VPERMD with perm.
+// Returns Σ|x|, which is finite exactly when every x is (short of an
+// overflow of the sum, which only sends the caller to the exact path).
+TEXT ·quantActsAsm(SB), NOSPLIT, $0-44
+	MOVQ xq+0(FP), DI
+	MOVQ xd+8(FP), DX
+	MOVQ x+16(FP), SI
+	MOVQ nblk+24(FP), CX
+	MOVQ perm+32(FP), AX
+	VMOVDQU (AX), Y15
+	MOVL $0x7fffffff, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+	MOVL $0x42fe0000, AX // 127.0
+	VMOVD AX, X13
+	VXORPS Y12, Y12, Y12
+	VXORPS X11, X11, X11
+qaloop:
+	TESTQ CX, CX
+	JZ    qadone
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VANDPS Y14, Y0, Y4
+	VANDPS Y14, Y1, Y5
+	VANDPS Y14, Y2, Y6
+	VANDPS Y14, Y3, Y7
+	VADDPS Y4, Y12, Y12
+	VADDPS Y5, Y12, Y12
+	VADDPS Y6, Y12, Y12
+	VADDPS Y7, Y12, Y12
+	VMAXPS Y5, Y4, Y4
+	VMAXPS Y7, Y6, Y6
+	VMAXPS Y6, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VMAXPS X5, X4, X4
+	VPERMILPS $0x4e, X4, X5
+	VMAXPS X5, X4, X4
+	VPERMILPS $0xb1, X4, X5
+	VMAXPS X5, X4, X4
+	VDIVSS X13, X4, X5
+	VMOVSS X5, (DX)
+	VDIVSS X4, X13, X6
+	VCMPSS $4, X11, X4, X7
+	VANDPS X7, X6, X6
+	VBROADCASTSS X6, Y6
+	VMULPS Y6, Y0, Y0
+	VMULPS Y6, Y1, Y1
+	VMULPS Y6, Y2, Y2
+	VMULPS Y6, Y3, Y3
+	VCVTPS2DQ Y0, Y0
+	VCVTPS2DQ Y1, Y1
+	VCVTPS2DQ Y2, Y2
+	VCVTPS2DQ Y3, Y3
+	VPACKSSDW Y1, Y0, Y0
+	VPACKSSDW Y3, Y2, Y2
+	VPACKSSWB Y2, Y0, Y0
+	VPERMD Y0, Y15, Y0
+	VMOVDQU Y0, (DI)
+	ADDQ $128, SI
+	ADDQ $32, DI
+	ADDQ $4, DX
+	DECQ CX
+	JMP  qaloop
+qadone:
+	VEXTRACTF128 $1, Y12, X1
+	VADDPS X1, X12, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VMOVSS X0, ret+40(FP)
+	VZEROUPPER
+	RET

@@ -36,8 +36,11 @@ func testQMatrix(t *testing.T, bits, N, K, group int) *kernels.QMatrix {
 }
 
 // TestQuantMatMul: MatMul, the fused matmuls, Embedding and Read of a
-// quantized weight equal the same ops on its dequantized f32 copy.
+// quantized weight equal the same ops on its dequantized f32 copy, with
+// the exact f32 matrix-vector path (the int8-activation one is bounded in
+// package kernels).
 func TestQuantMatMul(t *testing.T) {
+	defer kernels.SetExactQuantDot(kernels.SetExactQuantDot(true))
 	be := NewCPU()
 	fb := be.(FusedOps)
 	for _, c := range []struct{ bits, group, T, K, N int }{

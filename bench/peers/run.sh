@@ -24,6 +24,23 @@
 # wllama 3.8.1 is installed but has no runner yet: its build needs Memory64
 # and a Web Worker, so it runs in Chromium only (Node 20 has neither).
 #
+# --browser runs the wasm runtimes in headless Chromium instead (browser.mjs,
+# the page web/index.html + web/runners.mjs, served from 127.0.0.1 with
+# COOP/COEP so threads work; playwright-core from e2e/node_modules):
+#
+#   bench/peers/run.sh --browser [--model brown|smollm2|emoji|all] [--rounds 3]
+#                      [--runners a,b,…] [--new-tokens 128] [--json FILE] [--profile RUNNER]
+#
+#   lamina-wasm-cpu   lamina.mjs, backend 'cpu' (the plain Go CPU backend)
+#   lamina-simd-1/-2  lamina.mjs, backend 'wasm-simd', threads 1 / 2
+#   tjs-1/-2          transformers.js 4.3.1, device 'wasm', fp32 ONNX, numThreads 1 / 2
+#   wllama-1/-2       wllama 3.8.1, the F16 GGUF, n_threads 1 / 2
+# and for --model emoji (models/layered-emoji, one 24-step sample through
+# rt.loadSVGModel): emoji-simd-1, emoji-simd-2, emoji-cpu. The prompt is the
+# first 128 tokens of web/prompt.txt (wllama takes text only). Tokens per
+# CPU-second count the whole Chromium process tree. --profile RUNNER runs
+# one under the DevTools sampling profiler and prints where its time goes.
+#
 # Everything generated (model folder, GGUF and ONNX conversions, binaries)
 # goes to bench/peers/.work (delete it to redo). The npm packages are pinned
 # in bench/peers/package.json / package-lock.json; the first run installs
@@ -31,9 +48,11 @@
 # /usr/bin/python3 with torch (Debian's python3-torch, 1.13).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-MODEL=both ROUNDS=3 RUNNERS= NEW=128 JSON=
+MODEL=both ROUNDS=3 RUNNERS= NEW=128 JSON= BROWSER= PROFILE=
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--browser) BROWSER=1; shift ;;
+	--profile) PROFILE=$2; shift 2 ;;
 	--model) MODEL=$2; shift 2 ;;
 	--rounds) ROUNDS=$2; shift 2 ;;
 	--runners) RUNNERS=$2; shift 2 ;;
@@ -45,8 +64,12 @@ done
 case "$MODEL" in
 brown | smollm2) models=$MODEL ;;
 both) models="brown smollm2" ;;
-*) echo "run.sh: --model brown, smollm2 or both" >&2; exit 2 ;;
+emoji | all) [ -n "$BROWSER" ] || { echo "run.sh: --model $MODEL needs --browser" >&2; exit 2; } ;;&
+emoji) models= ;;
+all) models="brown smollm2" MODEL="brown smollm2 emoji" ;;
+*) echo "run.sh: --model brown, smollm2 or both (with --browser also emoji or all)" >&2; exit 2 ;;
 esac
+[ -n "$BROWSER" ] && [ "$MODEL" = both ] && MODEL="brown smollm2"
 P=bench/peers
 W=$P/.work
 mkdir -p "$W"
@@ -65,12 +88,24 @@ for m in $models; do
 	fi
 done
 echo "$(uname -m), $(nproc) cores, node $(node --version), $(go version | cut -d' ' -f3), load $(cut -d' ' -f1-3 /proc/loadavg)"
+drv=bench.mjs loop=$models extra=(--lamina "$W/lamina")
+if [ -n "$BROWSER" ]; then
+	repo=$PWD
+	. e2e/harness.sh
+	harness_browser bench/peers
+	# The lamina site as build.sh assembles it, but lamina.wasm keeps its
+	# name section (no -s -w) so that profiles name Go functions.
+	LAMINA_DIST=$W ./build.sh site
+	GOOS=js GOARCH=wasm go build -trimpath -o $W/site/lamina.wasm ./wasm
+	drv=browser.mjs loop=$MODEL extra=(--site "$W/site")
+	[ -n "$PROFILE" ] && extra+=(--profile "$PROFILE")
+fi
 rc=0
-for m in $models; do
-	args=(--work "$W" --model "$m" --rounds "$ROUNDS" --lamina "$W/lamina" --new-tokens "$NEW")
+for m in $loop; do
+	args=(--work "$W" --model "$m" --rounds "$ROUNDS" --new-tokens "$NEW" "${extra[@]}")
 	[ -n "$RUNNERS" ] && args+=(--runners "$RUNNERS")
 	[ -n "$JSON" ] && args+=(--json "${JSON%.json}-$m.json")
-	node $P/bench.mjs "${args[@]}" || rc=1
+	node $P/$drv "${args[@]}" || rc=1
 	echo
 done
 exit $rc

@@ -50,19 +50,23 @@ var benchShapes = map[string]model.Config{
 
 // benchResult is what --json prints. Throughputs are medians over reps.
 type benchResult struct {
-	Shape       string    `json:"shape"`
-	DType       string    `json:"dtype"`
-	Params      int64     `json:"params"`
-	Kernels     string    `json:"kernels"`
-	Threads     int       `json:"threads"`
-	PromptLen   int       `json:"prompt_len"`
-	NewTokens   int       `json:"new_tokens"`
-	Reps        int       `json:"reps"`
-	BuildS      float64   `json:"build_s"`
-	PrefillTokS float64   `json:"prefill_tok_s"`
-	DecodeTokS  float64   `json:"decode_tok_s"`
-	PrefillRuns []float64 `json:"prefill_runs_tok_s"`
-	DecodeRuns  []float64 `json:"decode_runs_tok_s"`
+	Shape   string `json:"shape"`
+	DType   string `json:"dtype"`
+	Params  int64  `json:"params"`
+	Kernels string `json:"kernels"`
+	// QuantKernels is the set the Q8/Q4 matrices run on ("avx2" even on an
+	// AVX-512 machine, or "generic") and how decode takes x with them:
+	// "avx2/int8" (activations quantized to int8 blocks) or ".../f32".
+	QuantKernels string    `json:"quant_kernels"`
+	Threads      int       `json:"threads"`
+	PromptLen    int       `json:"prompt_len"`
+	NewTokens    int       `json:"new_tokens"`
+	Reps         int       `json:"reps"`
+	BuildS       float64   `json:"build_s"`
+	PrefillTokS  float64   `json:"prefill_tok_s"`
+	DecodeTokS   float64   `json:"decode_tok_s"`
+	PrefillRuns  []float64 `json:"prefill_runs_tok_s"`
+	DecodeRuns   []float64 `json:"decode_runs_tok_s"`
 	// PrefillCPUTokS and DecodeCPUTokS are tokens per second of process
 	// CPU time (all threads), medians over reps: on a machine shared with
 	// other jobs they show the work per token, which wall-clock throughput
@@ -144,7 +148,8 @@ func benchTo(w io.Writer, args []string) error {
 	}
 	res := benchResult{
 		Shape: *shape, DType: weights, Params: shapeParams(cfg), Kernels: kernels.Name(),
-		Threads: kernels.Workers(), PromptLen: *promptLen, NewTokens: *newTokens, Reps: *reps,
+		QuantKernels: kernels.QuantKernelsName() + "/" + kernels.QuantDotName(),
+		Threads:      kernels.Workers(), PromptLen: *promptLen, NewTokens: *newTokens, Reps: *reps,
 		BuildS: time.Since(start).Seconds(),
 	}
 	sess, err := m.NewSession(*promptLen + *newTokens)
@@ -200,8 +205,8 @@ func benchTo(w io.Writer, args []string) error {
 	if *asJSON {
 		return json.NewEncoder(w).Encode(res)
 	}
-	fmt.Fprintf(w, "lamina bench: shape %s (%.1fM params), weights %s, kernels %s, %d threads\n",
-		res.Shape, float64(res.Params)/1e6, res.DType, res.Kernels, res.Threads)
+	fmt.Fprintf(w, "lamina bench: shape %s (%.1fM params), weights %s, kernels %s (quantized: %s), %d threads\n",
+		res.Shape, float64(res.Params)/1e6, res.DType, res.Kernels, res.QuantKernels, res.Threads)
 	fmt.Fprintf(w, "  prefill  %4d tokens: %8.1f tokens/s  (median of %d: %s)\n", *promptLen, res.PrefillTokS, *reps, fmtRuns(res.PrefillRuns))
 	fmt.Fprintf(w, "  decode   %4d tokens: %8.1f tokens/s  (median of %d: %s)\n", *newTokens, res.DecodeTokS, *reps, fmtRuns(res.DecodeRuns))
 	if res.PrefillCPUTokS != nil {

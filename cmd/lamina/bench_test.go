@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/lamina-ml/lamina/kernels"
 )
 
 func TestBenchTinyJSON(t *testing.T) {
@@ -27,8 +29,8 @@ func TestBenchTinyJSON(t *testing.T) {
 	if runtime.GOOS == "linux" && (r.PeakRSSMiB == nil || r.PrefillCPUTokS == nil || !(*r.DecodeCPUTokS > 0)) {
 		t.Errorf("linux has VmHWM and getrusage, but: %+v", r)
 	}
-	if r.Threads < 1 || r.Kernels == "" {
-		t.Errorf("threads %d kernels %q", r.Threads, r.Kernels)
+	if r.Threads < 1 || r.Kernels == "" || r.QuantKernels != kernels.QuantKernelsName()+"/"+kernels.QuantDotName() {
+		t.Errorf("threads %d kernels %q quantized kernels %q", r.Threads, r.Kernels, r.QuantKernels)
 	}
 }
 
