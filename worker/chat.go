@@ -473,7 +473,7 @@ func (h *Handler) runChat(w http.ResponseWriter, ctx context.Context, c *chat, e
 					calls[i].Index = &i
 				}
 				sse.event(chunk(&chatMessage{ToolCalls: calls}, nil))
-				pending, finish = "", "tool_calls"
+				pending, finish = "", callFinish(c.forced)
 			}
 		}
 		if pending != "" {
@@ -494,7 +494,7 @@ func (h *Handler) runChat(w http.ResponseWriter, ctx context.Context, c *chat, e
 	if c.tools != nil {
 		var calls []chattemplate.ToolCall
 		if content, calls = chattemplate.ParseToolCalls(tf, content); calls != nil {
-			msg.ToolCalls, finish = openAIToolCalls(calls), "tool_calls"
+			msg.ToolCalls, finish = openAIToolCalls(calls), callFinish(c.forced)
 		}
 	}
 	if content != "" || msg.ToolCalls == nil {

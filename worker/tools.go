@@ -44,6 +44,18 @@ var toolName = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
 type forcedTools struct {
 	names  []string
 	params []json.RawMessage // each tool's parameters schema; nil: none given
+	named  bool              // tool_choice named one function (not "required")
+}
+
+// callFinish is the finish_reason of an answer that made tool calls. OpenAI
+// answers "stop" for a call forced by a named tool_choice, streamed or not,
+// and "tool_calls" otherwise (the API's answers that vLLM PR #25054 records
+// and aligns with: required → tool_calls, named → stop).
+func callFinish(f *forcedTools) string {
+	if f != nil && f.named {
+		return "stop"
+	}
+	return "tool_calls"
 }
 
 // grammar compiles the call's grammar with argKey as the arguments' key
@@ -123,7 +135,7 @@ func parseTools(tools, choice json.RawMessage) ([]byte, *forcedTools, error) {
 	}
 	var forced *forcedTools
 	if mode != "auto" {
-		forced = &forcedTools{}
+		forced = &forcedTools{named: mode == "named"}
 	}
 	for i, t := range list {
 		if t.Type != "function" {

@@ -237,6 +237,14 @@ var schemaCases = []struct {
 			}
 			return true
 		}},
+	// No type: the keywords constrain only numbers (strings), other types
+	// are free (JSON Schema Test Suite draft4 maximum.json, minLength.json).
+	{"untyped maximum", `{"maximum":3}`, func(v any) bool { f, isNum := v.(float64); return !isNum || f <= 3 }},
+	{"untyped minLength", `{"minLength":2,"maxLength":3}`, func(v any) bool {
+		s, isStr := v.(string)
+		return !isStr || (utf8.RuneCountInString(s) >= 2 && utf8.RuneCountInString(s) <= 3)
+	}},
+	{"untyped pattern", `{"pattern":"^a+$"}`, func(v any) bool { s, isStr := v.(string); return !isStr || strings.Trim(s, "a") == "" && s != "" }},
 }
 
 // allInts reports whether v is an array of integers each satisfying ok.
@@ -398,6 +406,7 @@ func TestUnsupportedKeywords(t *testing.T) {
 		{`{"$defs":{"n":{"type":"object","properties":{"next":{"$ref":"#/$defs/n"}}}},"$ref":"#/$defs/n"}`, `$ref "#/$defs/n" (recursive)`},
 		{`{"oneOf":[{"type":"string"}]}`, "oneOf"},
 		{`{"type":"number","minimum":0,"exclusiveMaximum":true}`, "exclusiveMaximum (a boolean, JSON Schema draft 4)"},
+		{`{"maximum":3,"exclusiveMaximum":true}`, "exclusiveMaximum (a boolean, JSON Schema draft 4)"},
 	} {
 		_, err := Compile([]byte(tc.schema))
 		var ue *UnsupportedError

@@ -301,6 +301,16 @@ func (c *compiler) compileRef(s map[string]any, ref any, path string, depth int)
 	return nil, &UnsupportedError{Path: path, Keywords: []string{"$ref " + strconv.Quote(r) + " (only #/$defs/… and #/definitions/…)"}}
 }
 
+// hasScalarKeyword: s has a keyword that constrains strings or numbers.
+func hasScalarKeyword(s map[string]any) bool {
+	for _, k := range []string{"minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"} {
+		if _, ok := s[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
 var known = map[string]bool{
 	"type": true, "properties": true, "required": true, "additionalProperties": true,
 	"enum": true, "const": true, "items": true, "minItems": true, "maxItems": true, "anyOf": true,
@@ -379,6 +389,11 @@ func (c *compiler) compileObject(s map[string]any, path string, depth int) (*nod
 			types = []string{"object"}
 		case s["items"] != nil || s["minItems"] != nil || s["maxItems"] != nil:
 			types = []string{"array"}
+		case hasScalarKeyword(s):
+			// String or number keywords without a type constrain only
+			// values of that type (JSON Schema): every type, each with
+			// the keywords that apply to it.
+			types = []string{"null", "boolean", "number", "string", "array", "object"}
 		default:
 			return anyNode, nil
 		}
