@@ -58,6 +58,15 @@ type FusedEngine interface {
 	NormSiLU(out, x, normW []float32, eps float32, gate, up EngineWeight, T int) error
 }
 
+// ActivationEngine is a MatMulEngine that also runs elementwise
+// activations: the CPU backend's GeluTanh goes to it. Results must be
+// kernels.GeluTanh's (the Go code the wasm build runs) bit for bit.
+type ActivationEngine interface {
+	MatMulEngine
+	// GeluTanh sets out = gelu_tanh(x); out may be x.
+	GeluTanh(out, x []float32) error
+}
+
 // EngineWeight is a MatMulEngine's handle on one weight.
 type EngineWeight interface{}
 

@@ -9,7 +9,10 @@ import (
 	"github.com/lamina-ml/lamina/tensor"
 )
 
-var _ tensor.FusedEngine = (*Engine)(nil)
+var (
+	_ tensor.FusedEngine      = (*Engine)(nil)
+	_ tensor.ActivationEngine = (*Engine)(nil)
+)
 
 // fusedIn lays out the scratch of a fused op: x (T,K) normed in place by
 // rms (followed by the zeros the products need), normW, then each
@@ -112,5 +115,25 @@ func (e *Engine) NormSiLU(out, x, normW []float32, eps float32, gate, up tensor.
 	e.run(pu, xo, outs[1], po, T)
 	e.fn("silu").Invoke(outs[1], outs[0], outs[1], T*pu.np*8)
 	e.readOut(out, pu, outs[1], T)
+	return nil
+}
+
+// GeluTanh implements tensor.ActivationEngine: x is copied in, gelu runs in
+// the module in place, and the result is copied out; out may be x.
+func (e *Engine) GeluTanh(out, x []float32) error {
+	if len(out) != len(x) {
+		return fmt.Errorf("wasmsimd: GeluTanh of %d values into %d", len(x), len(out))
+	}
+	if len(x) == 0 {
+		return nil
+	}
+	nb := (len(x)*4 + 15) &^ 15
+	if err := e.scratchOf(nb); err != nil {
+		return err
+	}
+	o := e.scratch.off
+	e.writeF32(o, x, nb)
+	e.fn("gelu").Invoke(o, o, nb/4)
+	js.CopyBytesToGo(bytesOf(out), e.view(o, len(out)*4))
 	return nil
 }

@@ -535,6 +535,7 @@ func Module() []byte {
 		ks.qmv, ks.qdq, ks.qxs = emitQuantMatVec(&m, q.bits), emitQuantDequant(&m, q.bits), qxs
 		emitMatMul(&m, q.d, ks)
 	}
+	emitGelu(&m)
 	return m.bytes(minPages)
 }
 
