@@ -67,6 +67,15 @@ type ActivationEngine interface {
 	GeluTanh(out, x []float32) error
 }
 
+// BiasEngine is a MatMulEngine that also adds a product's bias itself
+// (MatMul with a bias by a weight it holds), before the output leaves its
+// memory. Results must be MatMul's plus the bias in f32, bit for bit.
+type BiasEngine interface {
+	MatMulEngine
+	// MatMulBias computes out (T,N) = x (T,K) · wᵀ + bias (N).
+	MatMulBias(out, x, bias []float32, w EngineWeight, T int) error
+}
+
 // EngineWeight is a MatMulEngine's handle on one weight.
 type EngineWeight interface{}
 

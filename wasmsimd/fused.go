@@ -16,6 +16,9 @@ import "math"
 //	gelu(out, x, n)  out = x/(1+e^(-2·√(2/π)·x·(1+0.044715x²))) over n (a
 //	    multiple of 4) values: kernels' GeluTanh (tensor.ActivationEngine),
 //	    its operations in its order; out may be x
+//	bias(out, b, T, n)  out[t] += b per row t < T of n (a multiple of 4)
+//	    values: a product's bias (tensor.BiasEngine), added before its output
+//	    is copied out
 
 // More opcodes of the fused ops.
 const (
@@ -213,4 +216,34 @@ func emitGelu(m *module) {
 	c.br(0)
 	c.end()
 	c.end()
+}
+
+// emitBias writes bias (see the top of the file).
+func emitBias(m *module) {
+	c, _ := m.add("bias", i32, i32, i32, i32)
+	const out, b, tt, n = 0, 1, 2, 3
+	t, i, bp := c.local(i32), c.local(i32), c.local(i32)
+	c.i32c(0)
+	c.set(t)
+	c.whileLt(t, tt)
+	{
+		c.get(b)
+		c.set(bp)
+		c.i32c(0)
+		c.set(i)
+		c.whileLt(i, n)
+		c.get(out)
+		c.get(out)
+		c.vload(0)
+		c.get(bp)
+		c.vload(0)
+		c.simd(vF32x4Add)
+		c.vstore(0)
+		c.addI32(out, 16)
+		c.addI32(bp, 16)
+		c.addI32(i, 4)
+		c.endWhile()
+		c.addI32(t, 1)
+	}
+	c.endWhile()
 }

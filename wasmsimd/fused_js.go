@@ -12,6 +12,7 @@ import (
 var (
 	_ tensor.FusedEngine      = (*Engine)(nil)
 	_ tensor.ActivationEngine = (*Engine)(nil)
+	_ tensor.BiasEngine       = (*Engine)(nil)
 )
 
 // fusedIn lays out the scratch of a fused op: x (T,K) normed in place by
@@ -135,5 +136,34 @@ func (e *Engine) GeluTanh(out, x []float32) error {
 	e.writeF32(o, x, nb)
 	e.fn("gelu").Invoke(o, o, nb/4)
 	js.CopyBytesToGo(bytesOf(out), e.view(o, len(out)*4))
+	return nil
+}
+
+// MatMulBias implements tensor.BiasEngine: MatMul with the bias added in
+// the module before the output is copied out.
+func (e *Engine) MatMulBias(out, x, bias []float32, h tensor.EngineWeight, T int) error {
+	p, err := e.product(h, T)
+	if err != nil {
+		return err
+	}
+	N, K := p.w.N, p.w.K
+	if len(x) != T*K || len(out) != T*N || len(bias) != N {
+		return fmt.Errorf("wasmsimd: MatMulBias x %d, out %d, bias %d values for T=%d K=%d N=%d", len(x), len(out), len(bias), T, K, N)
+	}
+	if T == 0 {
+		return nil
+	}
+	xn, bn := (T*K+p.xpad)*4, p.np*32
+	if err := e.scratchOf(xn + bn + p.on + p.pn*e.Threads()); err != nil {
+		return err
+	}
+	xo := e.scratch.off
+	bo := xo + xn
+	oo, po := bo+bn, bo+bn+p.on
+	e.writeF32(xo, x, xn)
+	e.writeF32(bo, bias, bn)
+	e.run(p, xo, oo, po, T)
+	e.fn("bias").Invoke(oo, bo, T, p.np*8)
+	e.readOut(out, p, oo, T)
 	return nil
 }

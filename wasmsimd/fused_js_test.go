@@ -191,3 +191,51 @@ func (c *countGelu) GeluTanh(out, x []float32) error {
 	c.n++
 	return c.Engine.GeluTanh(out, x)
 }
+
+// TestBiasBitIdentical: MatMul with a bias on wasm-simd (the bias added in
+// the module, tensor.BiasEngine) gives the bits of the engine's product
+// plus the CPU backend's own bias add, for f32/f16/Q4 weights, matvecs and
+// matmuls, N off the 8-row panel, and biases with ±Inf and NaN.
+func TestBiasBitIdentical(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 17))
+	ref, got := tensor.NewCPUWith(unfused{loadEngine(t)}), tensor.NewCPUWith(loadEngine(t))
+	for _, dt := range []tensor.DType{tensor.F32, tensor.F16, tensor.Q4} {
+		for _, s := range [][3]int{{1, 100, 36}, {5, 64, 7}, {9, 130, 33}, {4, 1024, 1024}} {
+			T, K, N := s[0], s[1], s[2]
+			w, x, bias := randVec(r, N*K), randVec(r, T*K), randVec(r, N)
+			bias[0], bias[N/2] = float32(math.Inf(1)), float32(math.NaN())
+			var outs [2][]float32
+			for bi, be := range []tensor.Backend{ref, got} {
+				var wt tensor.Tensor
+				var err error
+				if dt == tensor.Q4 {
+					var q *kernels.QMatrix
+					if q, err = kernels.QuantizeRTN(w, N, K, 4, 32); err == nil {
+						wt, err = be.(tensor.QuantUploader).UploadQuant(q)
+					}
+				} else {
+					wt, err = be.Upload([]int{N, K}, dt, weightBytes(dt, w))
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				xt, _ := be.UploadF32([]int{T, K}, x)
+				bt, _ := be.UploadF32([]int{N}, bias)
+				ot, _ := be.Zeros(T, N)
+				be.MatMul(ot, xt, wt, bt)
+				if outs[bi], err = be.Read(ot, 0, -1); err != nil {
+					t.Fatal(err)
+				}
+				for _, tt := range []tensor.Tensor{wt, xt, bt, ot} {
+					be.Free(tt)
+				}
+			}
+			for i := range outs[0] {
+				a, b := outs[0][i], outs[1][i]
+				if math.Float32bits(a) != math.Float32bits(b) && !(a != a && b != b) {
+					t.Fatalf("%v T=%d K=%d N=%d: out[%d] = %g, want %g", dt, T, K, N, i, b, a)
+				}
+			}
+		}
+	}
+}

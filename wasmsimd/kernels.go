@@ -536,6 +536,7 @@ func Module() []byte {
 		emitMatMul(&m, q.d, ks)
 	}
 	emitGelu(&m)
+	emitBias(&m)
 	return m.bytes(minPages)
 }
 
