@@ -78,6 +78,10 @@ native_svg heart-7-edit edit --in "$svg/native-heart-7.svg" --keep 0,2 --prompt 
 native_svg heart-8 generate --prompt "red heart" --seed 8
 native_svg heart-10 generate --prompt "red heart" --seed 10
 native_svg heart-7-vary edit --in "$svg/native-heart-7.svg" --strength 0.5 --prompt "blue star" --seed 11 --steps 8
+# A recolor of a drawing with a clip path and an evenodd fill: in the browser its path
+# booleans run in lamina-booleans.wasm, here in the CLI's own tdewolff/canvas.
+cp e2e/testdata/clip-evenodd.svg "$svg/input-clip-evenodd.svg"
+native_svg clip-evenodd-recolor edit --in e2e/testdata/clip-evenodd.svg --recolor --prompt green --seed 5 --steps 3
 
 # `run.sh --svgbench [MODEL_DIR] [runs]` times that layered-SVG model (or MODEL_DIR's).
 if [ "${1:-}" = --svgbench ]; then

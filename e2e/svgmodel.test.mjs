@@ -277,6 +277,22 @@ function svgSuite(backend, worker) {
       assert.deepEqual(paths(r.add).slice(0, paths(base).length), paths(base), 'add: the existing layers stay, below the new ones');
     });
 
+    it('an edit of a drawing with a clip path and an evenodd fill starts lamina-booleans.wasm and equals `lamina svg edit`', { timeout: TIMEOUT }, async () => {
+      const input = await (await fetch(new globalThis.URL(`${MODEL}input-clip-evenodd.svg`, URL))).text();
+      const want = await (await fetch(new globalThis.URL(`${MODEL}native-clip-evenodd-recolor.svg`, URL))).text();
+      const r = await page.evaluate(async (svg) => {
+        const out = await window.__m.edit({ svg, recolor: true, prompt: 'green', seed: 5, steps: 3 });
+        const fetched = performance.getEntriesByType('resource').map((e) => new globalThis.URL(e.name).pathname);
+        return { svg: out.svg, fetched };
+      }, input);
+      // The clip and the evenodd hole are applied: two layers, the rect cut to the circle.
+      assert.equal(paths(r.svg).length, 2, `layers: ${r.svg}`);
+      const cmp = sameDrawing(r.svg, want);
+      assert.equal(cmp.err, null, `differs from \`lamina svg edit\`: ${cmp.err}`);
+      // The page's own resource list only sees its realm's fetches (a worker fetches its own).
+      if (!worker) assert.ok(r.fetched.includes('/lamina-booleans.wasm'), `lamina-booleans.wasm fetched: ${r.fetched}`);
+    });
+
     it('signal aborts with an AbortError; an exception in onStep rejects with it; bad options reject', { timeout: TIMEOUT }, async () => {
       const r = await page.evaluate(async () => {
         const m = window.__m;

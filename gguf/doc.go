@@ -9,7 +9,7 @@
 // aligned offset after the infos.
 //
 // Open reads a header from any io.ReaderAt (a local file, bytes in memory,
-// or a URL through RangeReaderAt) and reads tensors only when asked.
+// or, outside js/wasm, a URL through RangeReaderAt) and reads tensors only when asked.
 // Dequantize turns F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K and Q6_K
 // data into f32 (other types give an *UnsupportedTypeError naming the
 // type). HFTensor, HFConfig and TokenizerJSON convert llama, qwen2, qwen3, olmo2 and

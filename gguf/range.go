@@ -1,3 +1,5 @@
+//go:build !(js && wasm)
+
 package gguf
 
 import (
@@ -13,9 +15,11 @@ import (
 
 // RangeReaderAt reads a remote file with HTTP Range requests (RFC 9110
 // §14), so a GGUF header and then single tensors can be fetched from a URL
-// without downloading the whole file. Under js/wasm net/http goes through
-// fetch(); cross-origin servers must allow the Range request header and
-// expose Content-Range.
+// without downloading the whole file. It is not built for js/wasm: net/http
+// (with crypto/tls and the HTTP/2 client) would add about 350 KB brotli to
+// lamina.wasm, whose budget is 1.5 MB, and the browser runtime reads a GGUF
+// through fetch() Range requests of its own (wasm/gguf_js.go,
+// site/lamina-engine.mjs openGGUF).
 type RangeReaderAt struct {
 	Client *http.Client
 	URL    string

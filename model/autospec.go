@@ -192,7 +192,8 @@ func specSpeedup(alpha float64, E, K, L int, c SpecCosts) float64 {
 
 // exitAgreement is, for each exit layer in exits, the fraction of the last
 // min(len(ids), maxRows) positions of ids where the argmax of the final norm
-// and lm_head after that layer equals the full model's.
+// and lm_head after that layer (and its draft adapter, when the model has
+// one for it) equals the full model's.
 func (m *Model) exitAgreement(ids []int32, exits []int, maxRows int) ([]float64, error) {
 	T, C, V := len(ids), m.Config.Hidden, m.Config.VocabSize
 	R := min(T, maxRows)
@@ -219,6 +220,15 @@ func (m *Model) exitAgreement(ids []int32, exits []int, maxRows int) ([]float64,
 			return nil
 		}
 		be.CopyRows(rows, 0, x, T-R, R)
+		if ad := m.adapters[i]; ad != nil && i != L {
+			// The draft runs exit i's adapter before the head.
+			s, err := m.newAdapterScratch(ad, R)
+			if err != nil {
+				return err
+			}
+			m.applyAdapter(ad, s, rows)
+			s.free(be)
+		}
 		m.norm(h, rows, m.normW, m.normB) // h is (R,C)
 		be.MatMul(lg, h, m.lmHead, nil)   // lg is (R,V)
 		v, err := be.Read(lg, 0, -1)

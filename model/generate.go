@@ -69,6 +69,11 @@ type GenerateOptions struct {
 	// DraftTokens is K, the tokens drafted per round (default
 	// DefaultDraftTokens when DraftExit is set).
 	DraftTokens int
+	// BareExit drafts with the plain early exit (final norm and lm_head
+	// right after layer DraftExit) even when the model has a draft adapter
+	// (DraftAdapterFile) for that exit; otherwise the adapter runs before
+	// the draft's head.
+	BareExit bool
 	// DraftModel, if non-nil, drafts the DraftTokens tokens instead: a
 	// separate (smaller) model sharing the tokenizer, with the same
 	// acceptance rule and guarantees as DraftExit. It must not be combined

@@ -51,6 +51,10 @@ type Model struct {
 	// window even on a backend that reads rings, the path every other
 	// backend takes (tests run it on the CPU).
 	linearRing bool
+	// adapters are the draft adapters by exit layer (DraftAdapterFile);
+	// adapterTensors owns their weights.
+	adapters       map[int]*draftAdapter
+	adapterTensors []tensor.Tensor
 }
 
 // layerWeights are one decoder layer's tensors. Linear weights are (N,K);
@@ -80,6 +84,7 @@ func (m *Model) Close() {
 		m.be.Free(t)
 	}
 	m.owned = nil
+	m.dropDraftAdapters()
 }
 
 // LoadDir loads a model directory from the local file system; see Load.
@@ -125,6 +130,10 @@ func Load(fsys fs.FS, be tensor.Backend) (*Model, error) {
 	defer src.Close()
 	m := &Model{Config: *cfg, EOS: eos, Generation: gen, be: be}
 	if err := m.loadWeights(src); err != nil {
+		m.Close()
+		return nil, err
+	}
+	if err := m.loadDraftAdapters(fsys); err != nil {
 		m.Close()
 		return nil, err
 	}

@@ -124,6 +124,10 @@ type selfDrafter struct {
 	pk *specPicker
 	E  int
 	hE tensor.Tensor // (K+1,C) layer-E states of y, d1..dk
+	// ad, when set, is exit E's draft adapter, run on each draft's
+	// layer-E state (after it is saved in hE) before the head.
+	ad  *draftAdapter
+	adS *adapterScratch
 }
 
 func (d *selfDrafter) draft(seq []int32, k int, drafts []int32, qs [][]float64) ([]int32, [][]float64, error) {
@@ -144,6 +148,12 @@ func (d *selfDrafter) draft(seq []int32, k int, drafts []int32, qs [][]float64) 
 		if j == k {
 			break
 		}
+		if d.ad != nil {
+			m.applyAdapter(d.ad, d.adS, s.dec.x)
+			if !fusedHead {
+				m.norm(s.dec.h, s.dec.x, m.normW, m.normB)
+			}
+		}
 		s.head(s.dec)
 		t, q, err := d.pk.pick(s)
 		if err != nil {
@@ -163,7 +173,12 @@ func (d *selfDrafter) verify(va *acts, P int, _ int32, _ []int32) error {
 
 func (d *selfDrafter) keep(int, int) error { return nil } // the target's own crop covers layers [0, E)
 
-func (d *selfDrafter) close() { d.m.be.Free(d.hE) }
+func (d *selfDrafter) close() {
+	d.m.be.Free(d.hE)
+	if d.adS != nil {
+		d.adS.free(d.m.be)
+	}
+}
 
 // modelDrafter drafts with a separate, smaller model that shares the
 // target's tokenizer, in its own session (Leviathan et al. 2023). Its cache
@@ -275,7 +290,15 @@ func (m *Model) generateSpeculative(ctx context.Context, s *Session, prompt []in
 		if err != nil {
 			return nil, err
 		}
-		dr = &selfDrafter{m: m, s: s, pk: pk, E: opts.DraftExit, hE: hE}
+		sd := &selfDrafter{m: m, s: s, pk: pk, E: opts.DraftExit, hE: hE}
+		if ad := m.adapters[opts.DraftExit]; ad != nil && !opts.BareExit {
+			if sd.adS, err = m.newAdapterScratch(ad, 1); err != nil {
+				be.Free(hE)
+				return nil, err
+			}
+			sd.ad = ad
+		}
+		dr = sd
 	}
 	defer dr.close()
 	ver := map[int]*acts{} // verification buffers by row count

@@ -33,28 +33,68 @@ export function toLaminaError(e) {
 
 let goStart = null; // one Go program per realm; it hosts any number of runtimes
 let compiled = null;
+let booleansStart = null; // lamina-booleans.wasm, started on first use
+
+// compileWasm fetches and compiles the Go program file (next to this module).
+async function compileWasm(file, assetsBase) {
+  const url = new URL(file, assetsBase).href;
+  let resp;
+  try {
+    resp = await fetch(url);
+  } catch (e) {
+    throw new LaminaError(`lamina: cannot fetch ${url}: ${e.message}`, 'network');
+  }
+  if (!resp.ok) throw new LaminaError(`lamina: ${url}: HTTP ${resp.status} (is the site built? run ./build.sh)`, 'http');
+  if (WebAssembly.compileStreaming && (resp.headers.get('content-type') || '').startsWith('application/wasm')) {
+    return WebAssembly.compileStreaming(resp);
+  }
+  return WebAssembly.compile(await resp.arrayBuffer());
+}
 
 // compileLamina fetches and compiles lamina.wasm once per realm. The
 // WebAssembly.Module can be posted to a worker, so a page and its worker
 // share one download and one compilation.
 export function compileLamina(assetsBase) {
   if (compiled) return compiled;
-  compiled = (async () => {
-    const url = new URL('lamina.wasm', assetsBase).href;
-    let resp;
-    try {
-      resp = await fetch(url);
-    } catch (e) {
-      throw new LaminaError(`lamina: cannot fetch ${url}: ${e.message}`, 'network');
-    }
-    if (!resp.ok) throw new LaminaError(`lamina: ${url}: HTTP ${resp.status} (is the site built? run ./build.sh)`, 'http');
-    if (WebAssembly.compileStreaming && (resp.headers.get('content-type') || '').startsWith('application/wasm')) {
-      return WebAssembly.compileStreaming(resp);
-    }
-    return WebAssembly.compile(await resp.arrayBuffer());
-  })();
+  compiled = compileWasm('lamina.wasm', assetsBase);
   compiled.catch(() => { compiled = null; });
   return compiled;
+}
+
+// runGo runs a compiled Go program with wasm_exec.js from assetsBase and
+// resolves to the API object it registers through the callback named by its
+// argv[1]; extraArgs follow.
+async function runGo(name, module, assetsBase, extraArgs = []) {
+  if (!globalThis.Go) {
+    // wasm_exec.js is a classic script that only assigns globalThis.Go,
+    // so importing it as a module works in pages and module workers.
+    await import(new URL('wasm_exec.js', assetsBase).href);
+  }
+  const go = new globalThis.Go();
+  const key = `__laminaRegister${Math.random().toString(36).slice(2)}`;
+  const registered = new Promise((resolve) => {
+    globalThis[key] = (api) => {
+      delete globalThis[key];
+      resolve(api);
+    };
+  });
+  go.argv = [name, key, ...extraArgs];
+  const instance = await WebAssembly.instantiate(module, go.importObject);
+  const exited = go.run(instance).then(() => {
+    throw new LaminaError(`lamina: the Go runtime of ${name} exited`, 'internal');
+  });
+  return Promise.race([registered, exited]);
+}
+
+// startBooleans runs lamina-booleans.wasm, the path booleans (clip paths,
+// masks, layer merging) that lamina.wasm leaves out to stay small; lamina.wasm
+// asks for it, through the loader named by its argv[2], before an edit or a
+// variation, and then calls it synchronously.
+function startBooleans(assetsBase) {
+  if (booleansStart) return booleansStart;
+  booleansStart = (async () => runGo('lamina-booleans.wasm', await compileWasm('lamina-booleans.wasm', assetsBase), assetsBase))();
+  booleansStart.catch(() => { booleansStart = null; });
+  return booleansStart;
 }
 
 // startGo runs lamina.wasm (module, or compiled from assetsBase) with
@@ -63,25 +103,9 @@ export function compileLamina(assetsBase) {
 export function startGo(assetsBase, module) {
   if (goStart) return goStart;
   goStart = (async () => {
-    if (!globalThis.Go) {
-      // wasm_exec.js is a classic script that only assigns globalThis.Go,
-      // so importing it as a module works in pages and module workers.
-      await import(new URL('wasm_exec.js', assetsBase).href);
-    }
-    const go = new globalThis.Go();
-    const key = `__laminaRegister${Math.random().toString(36).slice(2)}`;
-    const registered = new Promise((resolve) => {
-      globalThis[key] = (api) => {
-        delete globalThis[key];
-        resolve(api);
-      };
-    });
-    go.argv = ['lamina.wasm', key];
-    const instance = await WebAssembly.instantiate(module || await compileLamina(assetsBase), go.importObject);
-    const exited = go.run(instance).then(() => {
-      throw new LaminaError('lamina: the Go runtime exited', 'internal');
-    });
-    return Promise.race([registered, exited]);
+    const loader = `__laminaBooleans${Math.random().toString(36).slice(2)}`;
+    globalThis[loader] = () => startBooleans(assetsBase);
+    return runGo('lamina.wasm', module || await compileLamina(assetsBase), assetsBase, [loader]);
   })();
   goStart.catch(() => { goStart = null; });
   return goStart;

@@ -2,115 +2,25 @@ package vector
 
 import (
 	"math"
-
-	"github.com/tdewolff/canvas"
 )
 
-// Path booleans and dashing come from github.com/tdewolff/canvas (Bentley–Ottmann sweep):
-// the reader converts its cubic subpaths to a canvas.Path, operates, and converts back. The
-// sweep flattens curved input, so results are polygons (lines as cubics); the tokenizer refits
-// them to N cubics per subpath like any other outline.
+// Path booleans (clip paths, masks, group opacity, layer merging, evenodd fills settled to
+// nonzero) come from github.com/tdewolff/canvas (Bentley–Ottmann sweep): boolean_canvas.go
+// converts the cubic subpaths to a canvas.Path, operates, and converts back. The sweep
+// flattens curved input, so results are polygons (lines as cubics); the tokenizer refits them
+// to N cubics per subpath like any other outline.
+//
+// The sweep is called through the Booleans hook so that a program can leave canvas out (it
+// brings fonts, a TeX engine, image codecs and net/http with it, about 0.9 MB brotli in
+// lamina.wasm): built with the tag lamina_nocanvas, the package has no booleans until
+// SetBooleans gives it some, and operations that need one are skipped and reported as for
+// too large operands. lamina.wasm is built so and calls lamina-booleans.wasm (./wasm/booleans,
+// CanvasBooleans behind syscall/js) for them.
 
 // maxBooleanSegs bounds the segments one boolean operation is given (both operands, before
 // flattening): the sweep is O((n+k) log n) but k, the crossings, can grow as n² on hostile
 // input. Past it the operation is skipped and the reader reports it.
 const maxBooleanSegs = 20000
-
-func toCanvas(subs []Subpath) *canvas.Path {
-	p := &canvas.Path{}
-	for _, sp := range subs {
-		if len(sp.Segs) == 0 {
-			continue
-		}
-		p.MoveTo(sp.Start.X, sp.Start.Y)
-		for _, s := range sp.Segs {
-			p.CubeTo(s.C1.X, s.C1.Y, s.C2.X, s.C2.Y, s.P.X, s.P.Y)
-		}
-		p.Close()
-	}
-	return p
-}
-
-// toCanvasOpen converts subpaths, leaving those info marks open unclosed (for dashing).
-func toCanvasOpen(subs []Subpath, info []openInfo) *canvas.Path {
-	p := &canvas.Path{}
-	for i, sp := range subs {
-		segs := sp.Segs
-		open := i < len(info) && info[i].open
-		if open && info[i].addedClose && len(segs) > 0 {
-			segs = segs[:len(segs)-1]
-		}
-		if len(segs) == 0 {
-			continue
-		}
-		p.MoveTo(sp.Start.X, sp.Start.Y)
-		for _, s := range segs {
-			p.CubeTo(s.C1.X, s.C1.Y, s.C2.X, s.C2.Y, s.P.X, s.P.Y)
-		}
-		if !open {
-			p.Close()
-		}
-	}
-	return p
-}
-
-// fromCanvas converts back to closed subpaths; with open it also says which were open (each
-// closed by an added line, as the path parser does).
-func fromCanvas(p *canvas.Path) ([]Subpath, []openInfo) {
-	var out []Subpath
-	var info []openInfo
-	var cur Subpath
-	pen := Point{}
-	flush := func(closed bool) {
-		if len(cur.Segs) > 0 {
-			in := openInfo{open: !closed}
-			if pen != cur.Start {
-				cur.Segs = append(cur.Segs, line(pen, cur.Start))
-				in.addedClose = !closed
-			}
-			out = append(out, cur)
-			info = append(info, in)
-		}
-		cur = Subpath{Start: cur.Start}
-		pen = cur.Start
-	}
-	sc := p.Scanner()
-	for sc.Scan() {
-		e := sc.End()
-		end := Point{e.X, e.Y}
-		switch sc.Cmd() {
-		case canvas.MoveToCmd:
-			flush(false)
-			cur = Subpath{Start: end}
-			pen = end
-		case canvas.LineToCmd:
-			if end != pen {
-				cur.Segs = append(cur.Segs, line(pen, end))
-			}
-			pen = end
-		case canvas.QuadToCmd:
-			c := sc.CP1()
-			cur.Segs = append(cur.Segs, quad(pen, Point{c.X, c.Y}, end))
-			pen = end
-		case canvas.CubeToCmd:
-			c1, c2 := sc.CP1(), sc.CP2()
-			cur.Segs = append(cur.Segs, Segment{Point{c1.X, c1.Y}, Point{c2.X, c2.Y}, end})
-			pen = end
-		case canvas.ArcToCmd:
-			rx, ry, rot, large, sweep := sc.Arc()
-			cur.Segs = append(cur.Segs, arcToCubics(pen, rx, ry, rot, large, sweep, end)...)
-			pen = end
-		case canvas.CloseCmd:
-			if end != pen {
-				cur.Segs = append(cur.Segs, line(pen, end))
-				pen = end
-			}
-			flush(true)
-		}
-	}
-	flush(false)
-	return out, info
-}
 
 func segCount(subs []Subpath) int {
 	n := 0
@@ -120,10 +30,33 @@ func segCount(subs []Subpath) int {
 	return n
 }
 
+// BoolOp is a path boolean.
+type BoolOp uint8
+
+const (
+	BoolAnd    BoolOp = iota // a ∩ b
+	BoolNot                  // a − b
+	BoolOr                   // a ∪ b
+	BoolSettle               // a alone, rewritten as a nonzero fill (b is ignored)
+)
+
+// Booleans computes op on a (filled with rule evenOdd) and b (nonzero), returning nonzero
+// subpaths; ok is false when the operation failed. It may panic: callers recover.
+type Booleans func(op BoolOp, a []Subpath, evenOdd bool, b []Subpath) (out []Subpath, ok bool)
+
+// booleans is the implementation in use: CanvasBooleans unless built with lamina_nocanvas.
+var booleans Booleans
+
+// SetBooleans sets the path booleans the reader and the tokenizer use (nil: none, every
+// operation needing one is skipped). Call it before any parsing starts; it is not
+// synchronized with readers running in other goroutines.
+func SetBooleans(b Booleans) { booleans = b }
+
 // boolOp applies op to a (filled with its rule evenOdd) and b (nonzero), returning nonzero
-// subpaths; ok is false when the operands are too large or the sweep failed.
-func boolOp(a []Subpath, evenOdd bool, b []Subpath, op func(p, q *canvas.Path) *canvas.Path) (out []Subpath, ok bool) {
-	if segCount(a)+segCount(b) > maxBooleanSegs {
+// subpaths; ok is false when the operands are too large, there are no booleans, or the sweep
+// failed.
+func boolOp(a []Subpath, evenOdd bool, b []Subpath, op BoolOp) (out []Subpath, ok bool) {
+	if segCount(a)+segCount(b) > maxBooleanSegs || booleans == nil {
 		return nil, false
 	}
 	defer func() {
@@ -131,24 +64,19 @@ func boolOp(a []Subpath, evenOdd bool, b []Subpath, op func(p, q *canvas.Path) *
 			out, ok = nil, false
 		}
 	}()
-	pa := toCanvas(a)
-	if evenOdd {
-		pa = pa.Settle(canvas.EvenOdd)
-	}
-	r := op(pa, toCanvas(b))
-	subs, _ := fromCanvas(r)
-	if !finiteSubpaths(subs) {
+	subs, ok := booleans(op, a, evenOdd, b)
+	if !ok || !finiteSubpaths(subs) {
 		return nil, false
 	}
 	return subs, true
 }
 
 func intersect(a []Subpath, evenOdd bool, b []Subpath) ([]Subpath, bool) {
-	return boolOp(a, evenOdd, b, (*canvas.Path).And)
+	return boolOp(a, evenOdd, b, BoolAnd)
 }
 
 func subtract(a []Subpath, evenOdd bool, b []Subpath) ([]Subpath, bool) {
-	return boolOp(a, evenOdd, b, (*canvas.Path).Not)
+	return boolOp(a, evenOdd, b, BoolNot)
 }
 
 // union merges b into a (both nonzero).
@@ -156,12 +84,18 @@ func union(a, b []Subpath) ([]Subpath, bool) {
 	if len(a) == 0 {
 		return b, true
 	}
-	return boolOp(a, false, b, (*canvas.Path).Or)
+	return boolOp(a, false, b, BoolOr)
 }
 
 // settle rewrites an evenodd fill as an equivalent nonzero one.
 func settle(a []Subpath) ([]Subpath, bool) {
-	return boolOp(a, true, nil, func(p, _ *canvas.Path) *canvas.Path { return p })
+	return boolOp(a, true, nil, BoolSettle)
+}
+
+// settleNonzero rewrites a nonzero fill as the simple outlines of the area it covers
+// (self-intersections and overlaps resolved), e.g. a stroke outline before it is cut.
+func settleNonzero(a []Subpath) ([]Subpath, bool) {
+	return boolOp(a, false, nil, func(p, _ *canvas.Path) *canvas.Path { return p.Settle(canvas.NonZero) })
 }
 
 // dash cuts subs into dashes (SVG stroke-dasharray/-dashoffset), measuring each subpath as

@@ -22,27 +22,15 @@ type crossing struct {
 
 // Coverage rasterizes one layer's fill (its fill rule, ignoring color) into a w×h mask of
 // values in [0,1], mapping the viewBox onto the whole image. mask is (h,w), row-major.
+// Crisp layers are drawn without anti-aliasing (coverageCrisp).
 func Coverage(l *Layer, vb [4]float64, w, h int) []float32 {
 	mask := make([]float32, w*h)
-	sx, sy := float64(w)/vb[2], float64(h)/vb[3]
-	var edges []edge
-	var pts []Point
-	tol := budgetTol(l.Subpaths)
-	for i := range l.Subpaths {
-		pts = l.Subpaths[i].Flatten(pts[:0], tol)
-		for j := range pts {
-			a, b := pts[j], pts[(j+1)%len(pts)]
-			ax, ay := (a.X-vb[0])*sx, (a.Y-vb[1])*sy
-			bx, by := (b.X-vb[0])*sx, (b.Y-vb[1])*sy
-			switch {
-			case ay < by:
-				edges = append(edges, edge{ax, ay, bx, by, 1})
-			case ay > by:
-				edges = append(edges, edge{bx, by, ax, ay, -1})
-			}
-		}
-	}
+	edges := layerEdges(l, vb, w, h)
 	if len(edges) == 0 {
+		return mask
+	}
+	if l.Crisp {
+		coverageCrisp(mask, edges, l.EvenOdd, w, h)
 		return mask
 	}
 	// Edges sorted by top y let each sample row scan only the active ones.
@@ -102,6 +90,77 @@ func Coverage(l *Layer, vb [4]float64, w, h int) []float32 {
 		}
 	}
 	return mask
+}
+
+// layerEdges flattens l's subpaths into device-space edges (the viewBox mapped onto w×h),
+// dropping horizontal ones.
+func layerEdges(l *Layer, vb [4]float64, w, h int) []edge {
+	sx, sy := float64(w)/vb[2], float64(h)/vb[3]
+	var edges []edge
+	var pts []Point
+	tol := budgetTol(l.Subpaths)
+	for i := range l.Subpaths {
+		pts = l.Subpaths[i].Flatten(pts[:0], tol)
+		for j := range pts {
+			a, b := pts[j], pts[(j+1)%len(pts)]
+			ax, ay := (a.X-vb[0])*sx, (a.Y-vb[1])*sy
+			bx, by := (b.X-vb[0])*sx, (b.Y-vb[1])*sy
+			switch {
+			case ay < by:
+				edges = append(edges, edge{ax, ay, bx, by, 1})
+			case ay > by:
+				edges = append(edges, edge{bx, by, ax, ay, -1})
+			}
+		}
+	}
+	return edges
+}
+
+// coverageCrisp fills mask without anti-aliasing, as Skia's non-anti-aliased scan converter
+// does: a pixel is in when its centre is, an edge spanning (y0, y1] in y and a span
+// [x0, x1) covering the pixels from round(x0) to round(x1) − 1.
+func coverageCrisp(mask []float32, edges []edge, evenOdd bool, w, h int) {
+	sort.Slice(edges, func(i, j int) bool { return edges[i].y0 < edges[j].y0 })
+	var active []edge
+	var xs []crossing
+	next := 0
+	for py := 0; py < h; py++ {
+		y := float64(py) + 0.5
+		for next < len(edges) && edges[next].y0 < y {
+			active = append(active, edges[next])
+			next++
+		}
+		xs = xs[:0]
+		keep := active[:0]
+		for _, e := range active {
+			if e.y1 < y {
+				continue // finished
+			}
+			keep = append(keep, e)
+			xs = append(xs, crossing{e.x0 + (y-e.y0)*(e.x1-e.x0)/(e.y1-e.y0), e.dir})
+		}
+		active = keep
+		if len(xs) < 2 {
+			continue
+		}
+		sort.Slice(xs, func(i, j int) bool { return xs[i].x < xs[j].x })
+		wind := 0
+		for i := 0; i+1 < len(xs); i++ {
+			wind += xs[i].dir
+			inside := wind != 0
+			if evenOdd {
+				inside = wind&1 != 0
+			}
+			if !inside {
+				continue
+			}
+			x0 := int(math.Floor(clampSpan(xs[i].x, float64(w)) + 0.5))
+			x1 := int(math.Floor(clampSpan(xs[i+1].x, float64(w)) + 0.5))
+			for px := max(x0, 0); px < min(x1, w); px++ {
+				mask[py*w+px] = 1
+			}
+		}
+	}
 }
 
 // maxFlattenPoints bounds the polyline one layer flattens to (memory and time on hostile

@@ -77,3 +77,35 @@ func TestRenderComposite(t *testing.T) {
 		t.Errorf("NRGBA pixel %v, want 128 0 128 255", n.Pix[:4])
 	}
 }
+
+// TestCoverageCrisp: shape-rendering="crispEdges" draws whole pixels, those whose centres
+// are inside (Skia's non-anti-aliased rule: x spans [round(x0), round(x1)), rows whose centre
+// is in (y0, y1]). Worked by hand for the rectangle x 0.4–2.6, y 1.5–3.5 at one pixel per
+// unit: columns 0–2 (centres 0.5, 1.5, 2.5), rows 2 and 3 (centre 1.5 is on the top edge,
+// outside; 3.5 on the bottom edge, inside). It is inherited, geometricPrecision turns it off,
+// and the writer keeps it.
+func TestCoverageCrisp(t *testing.T) {
+	d := mustParse(t, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><g shape-rendering="crispEdges"><rect x="0.4" y="1.5" width="2.2" height="2"/><rect x="4.4" y="1.5" width="2.2" height="2" shape-rendering="geometricPrecision"/></g></svg>`)
+	if len(d.Layers) != 2 || !d.Layers[0].Crisp || d.Layers[1].Crisp || len(d.Unsupported) != 0 {
+		t.Fatalf("layers %+v, unsupported %q", d.Layers, d.Unsupported)
+	}
+	m := Coverage(&d.Layers[0], d.ViewBox, 8, 8)
+	for y := 0; y < 8; y++ {
+		for x := 0; x < 8; x++ {
+			want := float32(0)
+			if x <= 2 && (y == 2 || y == 3) {
+				want = 1
+			}
+			if m[y*8+x] != want {
+				t.Errorf("pixel %d,%d = %v, want %v", x, y, m[y*8+x], want)
+			}
+		}
+	}
+	if aa := Coverage(&d.Layers[1], d.ViewBox, 8, 8); math.Abs(float64(aa[1*8+4])-0.3) > covTol {
+		t.Errorf("anti-aliased pixel 4,1 = %v, want 0.6 × 0.5", aa[1*8+4])
+	}
+	back, err := ParseSVG(WriteSVG(d))
+	if err != nil || len(back.Layers) != 2 || !back.Layers[0].Crisp || back.Layers[1].Crisp {
+		t.Errorf("written back: %v, %+v", err, back.Layers)
+	}
+}

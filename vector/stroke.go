@@ -2,9 +2,10 @@ package vector
 
 import "math"
 
-// Strokes become filled layers: the outline of the stroked polyline (curves flattened at
-// flattenTol), filled nonzero in the stroke color and painted right after the element's fill,
-// as SVG paints fill, then stroke. Joins: round, bevel or miter (with stroke-miterlimit,
+// Strokes become filled layers: the outline of the stroked path (straight pieces offset
+// exactly, curves offset and flattened as Skia does it for the device scale: strokecurve.go),
+// filled nonzero in the stroke color and painted right after the element's fill, as SVG
+// paints fill, then stroke. Cusps get a disc of the stroke's radius, as in Skia. Joins: round, bevel or miter (with stroke-miterlimit,
 // falling back to bevel); caps: butt, round or square. Inner corners pass through the vertex
 // itself, so the nonzero fill has no notches there (the construction Skia's stroker uses).
 // Dashes are cut before stroking (the reader, with tdewolff/canvas), so each dash gets its
@@ -19,12 +20,13 @@ type strokeStyle struct {
 // capJoinSteps is the number of chords per half turn of a round cap or join.
 const capJoinSteps = 8
 
-func strokeOutline(subs []Subpath, info []openInfo, st strokeStyle) []Subpath {
+func strokeOutline(subs []Subpath, info []openInfo, st strokeStyle, dev devMap) []Subpath {
 	h := st.width / 2
 	if !(h > 0) {
 		return nil
 	}
 	var out []Subpath
+	budget := maxFlattenPoints
 	tol := budgetTol(subs)
 	for i := range subs {
 		sp := subs[i]
@@ -35,30 +37,234 @@ func strokeOutline(subs []Subpath, info []openInfo, st strokeStyle) []Subpath {
 				sp.Segs = sp.Segs[:len(sp.Segs)-1]
 			}
 		}
-		pts := dedup(sp.Flatten(nil, tol), closed, sp)
-		if len(pts) < 2 {
-			if !closed && len(pts) == 1 && st.cap != "butt" && st.cap != "" {
-				out = append(out, dot(pts[0], h, st.cap))
+		segs := strokeSegs(sp, closed)
+		if len(segs) == 0 {
+			if !closed && st.cap != "butt" && st.cap != "" {
+				out = append(out, dot(sp.Start, h, st.cap))
 			}
 			continue
 		}
+		rev := reverseSegs(segs)
 		if closed {
-			if len(pts) < 3 {
-				continue
+			if len(segs) < 3 && segs[0].line && segs[len(segs)-1].line {
+				continue // at most two vertices: nothing to outline (as before curves were offset)
 			}
-			left := offsetSide(pts, h, true, st)
-			right := offsetSide(reversed(pts), h, true, st)
+			left := strokeSide(segs, h, true, st, dev, tol, &budget)
+			right := strokeSide(rev, h, true, st, dev, tol, &budget)
 			out = append(out, polySubpath(left), polySubpath(right))
+		} else {
+			// Open: one side forward, cap, the other side back, cap.
+			fw := strokeSide(segs, h, false, st, dev, tol, &budget)
+			bw := strokeSide(rev, h, false, st, dev, tol, &budget)
+			last := segs[len(segs)-1]
+			ring := append([]Point(nil), fw...)
+			ring = append(ring, capPoints(last.s.P, last.s.P.Sub(last.outDir), h, st.cap)...)
+			ring = append(ring, bw...)
+			ring = append(ring, capPoints(segs[0].p0, segs[0].p0.Add(segs[0].inDir), h, st.cap)...)
+			out = append(out, polySubpath(ring))
+		}
+		for _, g := range segs {
+			if t, ok := cubicCusp(g.p0, g.s); ok && !g.line {
+				c := bez(g.p0, g.s, t)
+				out = append(out, ellipse(c.X, c.Y, h, h))
+			}
+		}
+	}
+	return out
+}
+
+// strokeSeg is one piece of a subpath to stroke: a straight line or a cubic.
+type strokeSeg struct {
+	p0            Point
+	s             Segment
+	line          bool
+	roundAfter    bool  // the join at the end is round whatever the stroke's join
+	inDir, outDir Point // unit tangents at the start and end
+}
+
+// strokeSegs splits sp into the pieces strokeOutline offsets, as Skia's stroker reduces
+// them: zero-length ones dropped, a cubic with two of its three legs of zero length a line,
+// and one whose control points lie on the line between its farthest two points (within
+// Skia's slop, 0.3 % of that distance) the lines through its points of maximum curvature
+// that are not its ends, joined round.
+func strokeSegs(sp Subpath, closed bool) []strokeSeg {
+	var out []strokeSeg
+	addLine := func(a, b Point, round bool) {
+		if a.Dist(b) <= 1e-9 {
+			return
+		}
+		d := b.Sub(a).Mul(1 / a.Dist(b))
+		out = append(out, strokeSeg{p0: a, s: line(a, b), line: true, roundAfter: round, inDir: d, outDir: d})
+	}
+	for j, s := range sp.Segs {
+		p0 := sp.segStart(j)
+		if closed && j == len(sp.Segs)-1 {
+			s.P = sp.Start
+		}
+		pts := [4]Point{p0, s.C1, s.C2, s.P}
+		zero := func(a, b Point) bool { return a.Dist(b) <= 1e-9*(1+math.Abs(a.X)+math.Abs(a.Y)) }
+		zab, zbc, zcd := zero(p0, s.C1), zero(s.C1, s.C2), zero(s.C2, s.P)
+		nz := 0
+		for _, z := range []bool{zab, zbc, zcd} {
+			if z {
+				nz++
+			}
+		}
+		switch {
+		case nz == 3:
+			continue
+		case nz == 2:
+			addLine(p0, s.P, false)
+			continue
+		case cubicInLine(pts):
+			prev := p0
+			for _, t := range cubicMaxCurvature(p0, s) {
+				q := bez(p0, s, t)
+				if q == p0 || q == s.P {
+					continue
+				}
+				addLine(prev, q, true)
+				prev = q
+			}
+			addLine(prev, s.P, false)
 			continue
 		}
-		// Open: one side forward, cap, the other side back, cap.
-		fw := offsetSide(pts, h, false, st)
-		bw := offsetSide(reversed(pts), h, false, st)
-		ring := append([]Point(nil), fw...)
-		ring = append(ring, capPoints(pts[len(pts)-1], pts[len(pts)-2], h, st.cap)...)
-		ring = append(ring, bw...)
-		ring = append(ring, capPoints(pts[0], pts[1], h, st.cap)...)
-		out = append(out, polySubpath(ring))
+		in := s.C1.Sub(p0)
+		if zab {
+			in = s.C2.Sub(p0)
+		}
+		outd := s.P.Sub(s.C2)
+		if zcd {
+			outd = s.P.Sub(s.C1)
+		}
+		in = in.Mul(1 / math.Hypot(in.X, in.Y))
+		outd = outd.Mul(1 / math.Hypot(outd.X, outd.Y))
+		out = append(out, strokeSeg{p0: p0, s: s, inDir: in, outDir: outd})
+	}
+	return out
+}
+
+// cubicInLine reports whether the two middle points of c lie within Skia's slop of the line
+// through the two that are farthest apart (by the larger coordinate difference).
+func cubicInLine(c [4]Point) bool {
+	best, o1, o2 := -1.0, 0, 0
+	for i := 0; i < 3; i++ {
+		for k := i + 1; k < 4; k++ {
+			d := c[k].Sub(c[i])
+			if m := math.Max(math.Abs(d.X), math.Abs(d.Y)); m > best {
+				best, o1, o2 = m, i, k
+			}
+		}
+	}
+	slop := best * best * 1e-5
+	for i := 0; i < 4; i++ {
+		if i != o1 && i != o2 && ptToLineSq(c[i], c[o1], c[o2]) > slop {
+			return false
+		}
+	}
+	return true
+}
+
+// cubicMaxCurvature returns the parameters in (0, 1), ascending, where P′·P″ = 0 (where the
+// speed along the cubic is extremal: its points of maximum curvature, and where a cubic on a
+// line turns back).
+func cubicMaxCurvature(p0 Point, s Segment) []float64 {
+	a := s.P.Sub(s.C2.Mul(3)).Add(s.C1.Mul(3)).Sub(p0).Mul(3)
+	b := s.C2.Sub(s.C1.Mul(2)).Add(p0).Mul(6)
+	c := s.C1.Sub(p0).Mul(3)
+	dot := func(u, v Point) float64 { return u.X*v.X + u.Y*v.Y }
+	// (a t² + b t + c)·(2a t + b)
+	k3, k2, k1, k0 := 2*dot(a, a), 3*dot(a, b), dot(b, b)+2*dot(a, c), dot(b, c)
+	f := func(t float64) float64 { return ((k3*t+k2)*t+k1)*t + k0 }
+	// monotonic pieces between the roots of the derivative, each bisected for a sign change
+	cuts := append([]float64{0}, unitQuadRoots(nil, 3*k3, 2*k2, k1)...)
+	cuts = append(cuts, 1)
+	var out []float64
+	for i := 0; i+1 < len(cuts); i++ {
+		lo, hi := cuts[i], cuts[i+1]
+		flo, fhi := f(lo), f(hi)
+		if flo == 0 && lo > 0 {
+			out = append(out, lo)
+			continue
+		}
+		if (flo < 0) == (fhi < 0) || fhi == 0 {
+			continue
+		}
+		for it := 0; it < 60; it++ {
+			m := (lo + hi) / 2
+			if (f(m) < 0) == (flo < 0) {
+				lo = m
+			} else {
+				hi = m
+			}
+		}
+		if t := (lo + hi) / 2; t > 0 && t < 1 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func reverseSegs(segs []strokeSeg) []strokeSeg {
+	out := make([]strokeSeg, len(segs))
+	for i, g := range segs {
+		out[len(segs)-1-i] = strokeSeg{p0: g.s.P, s: Segment{g.s.C2, g.s.C1, g.p0}, line: g.line,
+			inDir: g.outDir.Mul(-1), outDir: g.inDir.Mul(-1)}
+	}
+	// The join after reversed piece i is the one after original piece n−2−i (the closing
+	// join, after the last piece, stays where it is).
+	n := len(segs)
+	for i := 0; i < n; i++ {
+		k := n - 2 - i
+		if k < 0 {
+			k = n - 1
+		}
+		out[i].roundAfter = segs[k].roundAfter
+	}
+	return out
+}
+
+// leftNormal is the unit left normal of unit direction d (see normal).
+func leftNormal(d Point) Point { return Point{d.Y, -d.X} }
+
+// strokeSide returns the outline offset by h to the left of segs (cyclic if closed), with
+// joins where segments meet.
+// Curves are offset as Skia offsets them (offsetCubic); past the point budget, or where
+// that fails, their chords at tol are offset instead.
+func strokeSide(segs []strokeSeg, h float64, closed bool, st strokeStyle, dev devMap, tol float64, budget *int) []Point {
+	var out []Point
+	n := len(segs)
+	for i, g := range segs {
+		if i == 0 && !closed {
+			out = append(out, g.p0.Add(leftNormal(g.inDir).Mul(h)))
+		}
+		if !g.line {
+			var pts []Point
+			ok := false
+			if *budget > 0 {
+				pts, ok = offsetCubic(g.p0, g.s, h, 1, dev, budget)
+			}
+			if !ok {
+				one := Subpath{Start: g.p0, Segs: []Segment{g.s}}
+				poly := append(one.Flatten(nil, tol), g.s.P)
+				if poly = dedup(poly, false, Subpath{}); len(poly) >= 2 {
+					pts = offsetSide(poly, h, false, st)
+				}
+			}
+			if len(pts) > 2 {
+				out = append(out, pts[1:len(pts)-1]...)
+			}
+		}
+		if i == n-1 && !closed {
+			out = append(out, g.s.P.Add(leftNormal(g.outDir).Mul(h)))
+			break
+		}
+		next := segs[(i+1)%n]
+		js := st
+		if g.roundAfter {
+			js.join = "round"
+		}
+		out = append(out, join(g.s.P, leftNormal(g.outDir), leftNormal(next.inDir), h, js)...)
 	}
 	return out
 }

@@ -16,6 +16,7 @@ type Layer struct {
 	EvenOdd  bool      // fill-rule: evenodd (else nonzero)
 	Subpaths []Subpath // absolute user-space (viewBox) coordinates, transforms applied
 	Source   string    // element it came from ("path", "circle", ...), for reports
+	Crisp    bool      // shape-rendering crispEdges/optimizeSpeed: drawn without anti-aliasing
 }
 
 // Document is an ordered list of layers (paint order) in a viewBox.
@@ -63,6 +64,7 @@ type style struct {
 	nonScaling    bool
 	color         RGBA
 	visible       bool
+	crisp         bool // shape-rendering crispEdges or optimizeSpeed
 	fontSize      float64
 	markers       [3]string // marker-start, -mid, -end ids
 	m             Matrix    // user space → root (viewBox) coordinates
@@ -131,7 +133,10 @@ type reader struct {
 	bbox      *bboxAcc // when set, shapes only add their geometry's bounds here
 	empty     bool     // the root <svg> draws nothing (zero or negative size)
 	scale     float64  // device pixels per root (viewBox) unit: ParseOptions.RenderWidth or the intrinsic size
-	opt       ParseOptions
+	// strokeScale is the device scale stroke outlines are built for: ParseOptions.RenderWidth's,
+	// else one fine enough for any size (the stroker's quarter-pixel tolerance is flattenTol).
+	strokeScale float64
+	opt         ParseOptions
 }
 
 // ParseOptions changes what ParseSVGWith reads.
@@ -142,7 +147,10 @@ type ParseOptions struct {
 	// RenderWidth is the width in pixels the document will be drawn at (0: its intrinsic
 	// width, else the viewBox's). Curves are kept exact, but dashes are measured as Skia
 	// measures them, with a tolerance of half a device pixel, so that dash ends fall where
-	// Chromium draws them at that size.
+	// Chromium draws them at that size. With it, stroke outlines are also built for that
+	// size as Skia's stroker and scan converter build them (within a quarter of a pixel of
+	// the offset curve, chords as coarse as theirs), so thin strokes on curves cover the
+	// pixels Chromium and resvg cover; without it, finely enough to be drawn at any size.
 	RenderWidth int
 }
 
@@ -205,8 +213,10 @@ func ParseSVGWith(data []byte, opt ParseOptions) (*Document, error) {
 	if w, ok := absLength(root.decls["width"], &st); ok && w > 0 {
 		r.scale = w / r.doc.ViewBox[2]
 	}
+	r.strokeScale = math.Max(r.scale, 1/(4*flattenTol))
 	if opt.RenderWidth > 0 {
 		r.scale = float64(opt.RenderWidth) / r.doc.ViewBox[2]
+		r.strokeScale = r.scale
 	}
 	if !r.empty && conditionsPass(root) && !displayNone(root) {
 		st = r.computeStyle(root, st)
@@ -570,6 +580,16 @@ func (r *reader) computeStyle(n *node, parent style) style {
 	}
 	rule("fill-rule", &st.evenOdd)
 	rule("clip-rule", &st.clipEvenOdd)
+	if v, ok := get("shape-rendering"); ok {
+		switch v {
+		case "crispEdges", "optimizeSpeed":
+			st.crisp = true
+		case "auto", "geometricPrecision":
+			st.crisp = false
+		default:
+			bad("shape-rendering", v)
+		}
+	}
 	if v, ok := get("stroke-width"); ok {
 		if w, ok := length(v, 'o', &st); ok && w >= 0 {
 			st.stroke2.width = w
@@ -1076,11 +1096,6 @@ func (r *reader) groupClip(n *node, st style, viewportClip []Subpath, content fu
 	if v, ok := n.decls["filter"]; ok && strings.TrimSpace(v) != "none" {
 		r.note(n, "filter not applied")
 	}
-	if v, ok := n.decls["shape-rendering"]; ok {
-		if v = strings.TrimSpace(v); v == "crispEdges" || v == "optimizeSpeed" {
-			r.note(n, "shape-rendering "+v+" drawn anti-aliased")
-		}
-	}
 	if v, ok := n.decls["isolation"]; ok && strings.TrimSpace(v) == "isolate" {
 		r.note(n, "isolation ignored")
 	}
@@ -1132,12 +1147,15 @@ func dropDegenerate(subs []Subpath) []Subpath {
 }
 
 // groupOpacity composites the group's layers at opacity o. Folding o into each layer's alpha
-// would darken where the group's own layers overlap, so each layer first loses the parts
-// covered by opaque layers painted above it in the group (exact for opaque content; a
-// translucent layer above another keeps the overlap, reported).
+// would darken where the group's own layers overlap: solid-colored groups with translucent
+// overlaps are cut into regions of their composited color (overlaySolid); otherwise each
+// layer first loses the parts covered by opaque layers painted above it in the group (exact
+// for opaque content; a translucent layer above another keeps the overlap, reported).
 func (r *reader) groupOpacity(n *node, start int, o float64) {
 	ls := r.doc.Layers[start:]
-	if len(ls) > 1 && len(ls) <= 32 {
+	if flat, ok := overlaySolid(ls); ok {
+		ls = flat
+	} else if len(ls) > 1 && len(ls) <= 32 {
 		for i := 0; i < len(ls)-1; i++ {
 			lo, hi := layerBounds(ls[i].Subpaths)
 			var above []Subpath
@@ -1187,6 +1205,119 @@ func (r *reader) groupOpacity(n *node, start int, o float64) {
 		out = append(out, l)
 	}
 	r.doc.Layers = out
+}
+
+// maxOverlayPieces bounds the disjoint regions overlaySolid may cut a group into.
+const maxOverlayPieces = 64
+
+// overlaySolid flattens a group whose layers are all solid colors and where some translucent
+// layer overlaps one below it: the group's picture is cut into disjoint regions, each with
+// the color the layers composite to there (source-over, in paint order), so that the group's
+// opacity can then scale every region alike, as browsers composite the group first. ok is
+// false when there is no such overlap (the caller's cheaper cut is exact), a layer has a
+// gradient, or the regions would exceed maxOverlayPieces or a boolean operation fails.
+func overlaySolid(ls []Layer) ([]Layer, bool) {
+	if len(ls) < 2 || len(ls) > 32 {
+		return nil, false
+	}
+	boxes := make([][2]Point, len(ls))
+	for i := range ls {
+		if ls[i].Paint != nil {
+			return nil, false
+		}
+		lo, hi := layerBounds(ls[i].Subpaths)
+		boxes[i] = [2]Point{lo, hi}
+	}
+	meets := func(a, b [2]Point) bool {
+		return !(b[0].X > a[1].X || b[1].X < a[0].X || b[0].Y > a[1].Y || b[1].Y < a[0].Y)
+	}
+	translucent := false
+	for j := 1; j < len(ls) && !translucent; j++ {
+		if opaque(&ls[j]) {
+			continue
+		}
+		for i := 0; i < j; i++ {
+			if meets(boxes[i], boxes[j]) {
+				translucent = true
+				break
+			}
+		}
+	}
+	if !translucent {
+		return nil, false
+	}
+	type piece struct {
+		l   Layer // Subpaths nonzero, disjoint from every other piece's
+		box [2]Point
+	}
+	var pieces []piece
+	for i := range ls {
+		sub := ls[i].Subpaths
+		if ls[i].EvenOdd {
+			var ok bool
+			if sub, ok = settle(sub); !ok {
+				return nil, false
+			}
+		}
+		var next []piece
+		var under []Subpath // the parts of the pieces below that this layer covers
+		for _, p := range pieces {
+			if !meets(p.box, boxes[i]) {
+				next = append(next, p)
+				continue
+			}
+			in, ok1 := intersect(p.l.Subpaths, false, sub)
+			out, ok2 := subtract(p.l.Subpaths, false, sub)
+			if !ok1 || !ok2 {
+				return nil, false
+			}
+			if out = dropDegenerate(out); len(out) > 0 {
+				q := p.l
+				q.Subpaths = out
+				lo, hi := layerBounds(out)
+				next = append(next, piece{q, [2]Point{lo, hi}})
+			}
+			if in = dropDegenerate(in); len(in) > 0 {
+				q := ls[i]
+				q.Subpaths, q.EvenOdd, q.Fill = in, false, over(ls[i].Fill, p.l.Fill)
+				lo, hi := layerBounds(in)
+				next = append(next, piece{q, [2]Point{lo, hi}})
+				under = append(under, in...)
+			}
+		}
+		rest := sub
+		if len(under) > 0 {
+			var ok bool
+			if rest, ok = subtract(sub, false, under); !ok {
+				return nil, false
+			}
+		}
+		if rest = dropDegenerate(rest); len(rest) > 0 {
+			q := ls[i]
+			q.Subpaths, q.EvenOdd = rest, false
+			lo, hi := layerBounds(rest)
+			next = append(next, piece{q, [2]Point{lo, hi}})
+		}
+		if len(next) > maxOverlayPieces {
+			return nil, false
+		}
+		pieces = next
+	}
+	out := make([]Layer, len(pieces))
+	for i, p := range pieces {
+		out[i] = p.l
+	}
+	return out, true
+}
+
+// over composites straight-alpha color a source-over b.
+func over(a, b RGBA) RGBA {
+	oa := a.A + b.A*(1-a.A)
+	if oa <= 0 {
+		return RGBA{}
+	}
+	mix := func(x, y float64) float64 { return (x*a.A + y*b.A*(1-a.A)) / oa }
+	return RGBA{mix(a.R, b.R), mix(a.G, b.G), mix(a.B, b.B), oa}
 }
 
 func opaque(l *Layer) bool {
@@ -1558,25 +1689,38 @@ func (r *reader) applyMask(n *node, id string, st style, start int, bbox func() 
 			nl := l
 			nl.Subpaths, nl.EvenOdd = subs, l.EvenOdd && !ok
 			switch {
-			case p.grad != nil && l.Paint == nil:
-				// A solid layer under a gradient mask: the mask's gradient with the layer's
-				// color and, per stop, the layer's alpha × the stop's mask strength.
-				// Luminance × alpha is quadratic between stops, so the mask is resampled at
-				// 1/16 steps as well as at its stops.
+			case p.grad != nil && (l.Paint == nil || sameGeometry(p.grad, l.Paint)):
+				// A layer under a gradient mask, painted solid or with a gradient on the same
+				// geometry (so both share the parameter t): the mask's gradient with, per
+				// offset, the layer's color and its alpha × the mask's strength there. That
+				// product is not linear between stops (luminance × alpha is quadratic, times a
+				// gradient's alpha cubic), so the offsets are refined until the linear ramps
+				// between the new stops stay within maskRampTol of it (as browsers compute the
+				// mask per pixel).
 				g := *p.grad
-				g.Stops = nil
-				offs := []float64{}
-				for k := 0; k <= 16; k++ {
-					offs = append(offs, float64(k)/16)
-				}
-				for _, st := range p.grad.Stops {
-					offs = append(offs, st.Offset)
-				}
-				sort.Float64s(offs)
-				for _, o := range offs {
+				strength := func(o float64) float64 {
 					sl := Layer{Fill: stopColor(p.grad, o)}
-					c := l.Fill
-					c.A *= maskStrength(&sl, alphaMask)
+					return maskStrength(&sl, alphaMask)
+				}
+				color := func(o float64) RGBA {
+					if l.Paint == nil {
+						return l.Fill
+					}
+					return stopColor(l.Paint, o)
+				}
+				breaks := []float64{}
+				for _, st := range p.grad.Stops {
+					breaks = append(breaks, st.Offset)
+				}
+				if l.Paint != nil {
+					for _, st := range l.Paint.Stops {
+						breaks = append(breaks, st.Offset)
+					}
+				}
+				g.Stops = nil
+				for _, o := range rampOffsets(breaks, func(o float64) float64 { return color(o).A * strength(o) }) {
+					c := color(o)
+					c.A *= strength(o)
 					g.Stops = append(g.Stops, Stop{o, c})
 				}
 				nl.Paint = &g
@@ -1594,6 +1738,59 @@ func (r *reader) applyMask(n *node, id string, st style, start int, bbox func() 
 		}
 	}
 	r.doc.Layers = out
+}
+
+// maskRampTol is how far a gradient mask's resampled strength may stray from the exact
+// luminance × alpha: 1/64 of an 8-bit level, well below what an 8-bit render can show.
+const maskRampTol = 1.0 / (64 * 255)
+
+// rampOffsets returns the offsets in [0, 1] (0, 1 and breaks included, ascending) at which
+// stops make the piecewise-linear ramp through f follow f within maskRampTol, f being
+// smooth between breaks: each interval is halved until the ramp is that close at its
+// quarter points (at most 2⁸ pieces per interval).
+func rampOffsets(breaks []float64, f func(float64) float64) []float64 {
+	bs := []float64{0, 1}
+	for _, b := range breaks {
+		if b > 0 && b < 1 {
+			bs = append(bs, b)
+		}
+	}
+	sort.Float64s(bs)
+	out := []float64{0}
+	var refine func(a, b float64, depth int)
+	refine = func(a, b float64, depth int) {
+		fa, fb := f(a), f(b)
+		off := 0.0
+		for _, u := range []float64{0.25, 0.5, 0.75} {
+			off = math.Max(off, math.Abs(f(a+(b-a)*u)-(fa+(fb-fa)*u)))
+		}
+		if off > maskRampTol && depth < 8 {
+			m := (a + b) / 2
+			refine(a, m, depth+1)
+			refine(m, b, depth+1)
+			return
+		}
+		out = append(out, b)
+	}
+	for i := 1; i < len(bs); i++ {
+		if bs[i] > bs[i-1] {
+			refine(bs[i-1], bs[i], 0)
+		}
+	}
+	return out
+}
+
+// sameGeometry reports whether gradients a and b map points to the same parameter t (same
+// kind, vector or circles, spread and transform), so their stops can be combined.
+func sameGeometry(a, b *Gradient) bool {
+	const eps = 1e-9
+	near := func(x, y float64) bool { return math.Abs(x-y) <= eps*(1+math.Abs(x)+math.Abs(y)) }
+	m, n := a.M, b.M
+	return a.Radial == b.Radial && a.Spread == b.Spread &&
+		near(a.X1, b.X1) && near(a.Y1, b.Y1) && near(a.X2, b.X2) && near(a.Y2, b.Y2) &&
+		near(a.CX, b.CX) && near(a.CY, b.CY) && near(a.R, b.R) &&
+		near(a.FX, b.FX) && near(a.FY, b.FY) && near(a.FR, b.FR) &&
+		near(m.A, n.A) && near(m.B, n.B) && near(m.C, n.C) && near(m.D, n.D) && near(m.E, n.E) && near(m.F, n.F)
 }
 
 func areaOf(subs []Subpath) float64 {
@@ -1813,7 +2010,7 @@ func (r *reader) strokeShape(n *node, st style, subs []Subpath, info []openInfo,
 			dots = zeroDashDots(subs, info, st.dashOffset, st.dashes, st.stroke2, r.dashTol(st.m))
 		}
 		if len(ssubs) > 0 || len(dots) > 0 {
-			outline := append(strokeOutline(ssubs, sinfo, st.stroke2), dots...)
+			outline := append(strokeOutline(ssubs, sinfo, st.stroke2, r.devMap(st.m)), dots...)
 			for _, sp := range outline {
 				r.nseg += len(sp.Segs)
 			}
@@ -1863,7 +2060,7 @@ func (r *reader) paintLayer(n *node, st style, p paint, opacity float64, evenOdd
 	if p.fallback != nil && p.fallback.kind == paintCurrent {
 		p.fallback = &paint{kind: paintColor, c: st.color}
 	}
-	l := Layer{EvenOdd: evenOdd, Source: source}
+	l := Layer{EvenOdd: evenOdd, Source: source, Crisp: st.crisp}
 	switch p.kind {
 	case paintNone:
 		return
@@ -2546,6 +2743,7 @@ func clipContains(region []Subpath, content []Subpath, vb [4]float64) bool {
 const (
 	maxPatternTiles  = 1024
 	maxPatternLayers = 64
+	maxGradientTiles = 256 // tile copies drawn each with its own gradient (beyond: one shared, reported)
 )
 
 // patternTiles draws a pattern fill as layers: the tile's content is rendered once in tile
@@ -2691,6 +2889,37 @@ func (r *reader) patternTiles(n, pat *node, st style, opacity float64, evenOdd b
 		return false
 	}
 	for _, tl := range tile {
+		if tl.Paint != nil && (i1-i0)*(j1-j0) <= maxGradientTiles {
+			// A gradient cell: one layer per tile copy, each with its own copy of the gradient.
+			shapeNZ := nonzeroOf(shape, evenOdd)
+			for i := i0; i < i1; i++ {
+				for j := j0; j < j1; j++ {
+					m := pm.Mul(Matrix{A: 1, D: 1, E: x + i*w, F: y + j*h})
+					var cell []Subpath
+					for _, sp := range tl.Subpaths {
+						cell = append(cell, sp.Transform(m))
+					}
+					if r.nseg += segCount(cell); r.nseg > MaxSegments {
+						r.err = errf(ErrLimit, -1, "more than %d segments", MaxSegments)
+						return true
+					}
+					clipped, ok := intersect(cell, tl.EvenOdd, shapeNZ)
+					if !ok {
+						return false
+					}
+					if clipped = dropDegenerate(clipped); len(clipped) == 0 {
+						continue
+					}
+					g := *tl.Paint
+					g.M = m.Mul(g.M)
+					l := Layer{Subpaths: clipped, Source: source, Crisp: st.crisp, Paint: &g}
+					l.scaleAlpha(opacity)
+					l.Fill = meanPaint(&l)
+					r.doc.Layers = append(r.doc.Layers, l)
+				}
+			}
+			continue
+		}
 		var all []Subpath
 		var paint *Gradient
 		for i := i0; i < i1; i++ {
@@ -2714,6 +2943,13 @@ func (r *reader) patternTiles(n, pat *node, st style, opacity float64, evenOdd b
 			return true
 		}
 		clipped, ok := intersect(all, tl.EvenOdd, nonzeroOf(shape, evenOdd))
+		if !ok && !evenOdd {
+			// A stroke outline overlaps itself (inner joins pass through the vertex): cut by
+			// the area it covers instead.
+			if g, ok2 := settleNonzero(shape); ok2 {
+				clipped, ok = intersect(all, tl.EvenOdd, g)
+			}
+		}
 		if !ok {
 			return false
 		}
@@ -2721,7 +2957,7 @@ func (r *reader) patternTiles(n, pat *node, st style, opacity float64, evenOdd b
 		if len(clipped) == 0 {
 			continue
 		}
-		l := Layer{Fill: tl.Fill, Subpaths: clipped, Source: source}
+		l := Layer{Fill: tl.Fill, Subpaths: clipped, Source: source, Crisp: st.crisp}
 		if paint != nil {
 			l.Paint = paint
 			r.note(n, "pattern tiles with gradients share one tile's gradient")
@@ -2746,8 +2982,15 @@ func nonzeroOf(subs []Subpath, evenOdd bool) []Subpath {
 	return subs
 }
 
+// devMap is the linear map from user space under m to device pixels, for building strokes.
+func (r *reader) devMap(m Matrix) devMap {
+	s := r.strokeScale
+	return devMap{m.A * s, m.B * s, m.C * s, m.D * s}
+}
+
 // dashTol is Skia's chord tolerance for measuring dashes (half a device pixel) in the user
 // space m maps to root coordinates, at the device scale the document is drawn at.
+
 func (r *reader) dashTol(m Matrix) float64 {
 	s := math.Max(math.Hypot(m.A, m.B), math.Hypot(m.C, m.D)) * r.scale
 	if !(s > 0) || !finite(s) {

@@ -69,8 +69,9 @@ func TestShapes(t *testing.T) {
 }
 
 func TestStyleInheritance(t *testing.T) {
-	d := mustParse(t, svgDoc(`
-		<g fill="#00f" opacity=".5" transform="translate(10 0)">
+	doc := func(groupOpacity string) string {
+		return svgDoc(`
+		<g fill="#00f"` + groupOpacity + ` transform="translate(10 0)">
 			<path d="M0 0h1v1z"/>
 			<g fill-opacity="0.5" fill-rule="evenodd" transform="scale(2)">
 				<path fill="red" d="M0 0h1v1z"/>
@@ -78,16 +79,18 @@ func TestStyleInheritance(t *testing.T) {
 			</g>
 		</g>
 		<path fill="none" d="M0 0h1v1z"/>
-		<path d="M0 0h1v1z"/>`))
+		<path d="M0 0h1v1z"/>`)
+	}
+	d := mustParse(t, doc(""))
 	type got struct {
 		fill    RGBA
 		evenOdd bool
 		p       Point
 	}
 	want := []got{
-		{RGBA{0, 0, 1, 0.5}, false, Point{11, 0}},
-		{RGBA{1, 0, 0, 0.25}, true, Point{12, 0}},
-		{RGBA{0, 1, 0, 0.125}, false, Point{12, 0}},
+		{RGBA{0, 0, 1, 1}, false, Point{11, 0}},
+		{RGBA{1, 0, 0, 0.5}, true, Point{12, 0}},
+		{RGBA{0, 1, 0, 0.25}, false, Point{12, 0}},
 		{RGBA{0, 0, 0, 1}, false, Point{1, 0}}, // default fill black; fill=none drew nothing
 	}
 	if len(d.Layers) != len(want) {
@@ -98,6 +101,27 @@ func TestStyleInheritance(t *testing.T) {
 		if l.Fill != w.fill || l.EvenOdd != w.evenOdd || !near(l.Subpaths[0].Segs[0].P, w.p, geomTol) {
 			t.Errorf("layer %d: fill %v evenodd %v first vertex %v, want %v %v %v",
 				i, l.Fill, l.EvenOdd, l.Subpaths[0].Segs[0].P, w.fill, w.evenOdd, w.p)
+		}
+	}
+	// The same at group opacity ½: the group composites first (by hand, source-over): in the
+	// small triangle blue, then red ½, then green ¼ give color (⅜, ¼, ⅜) at alpha 1; in the
+	// rest of the large one red ½ then green ¼ give (0.6, 0.4, 0) at alpha ⅝; then × ½.
+	d = mustParse(t, doc(` opacity=".5"`))
+	img := Render(d, 360, 360)
+	for _, tc := range []struct {
+		x, y float64
+		want [4]float64
+	}{
+		{10.8, 0.3, [4]float64{0.375, 0.25, 0.375, 0.5}},
+		{11.8, 0.5, [4]float64{0.6, 0.4, 0, 0.3125}},
+		{0.8, 0.3, [4]float64{0, 0, 0, 1}},
+	} {
+		p := img.Pix[4*(int(tc.y*10)*360+int(tc.x*10)):]
+		for c := 0; c < 4; c++ {
+			if math.Abs(float64(p[c])-tc.want[c]) > 1e-3 {
+				t.Errorf("at %v,%v: %v, want %v", tc.x, tc.y, p[:4], tc.want)
+				break
+			}
 		}
 	}
 }

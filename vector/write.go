@@ -90,6 +90,9 @@ func WriteSVG(doc *Document) []byte {
 		if l.EvenOdd {
 			b.WriteString(` fill-rule="evenodd"`)
 		}
+		if l.Crisp {
+			b.WriteString(` shape-rendering="crispEdges"`)
+		}
 		b.WriteString(` d="` + PathData(l.Subpaths) + `"/>`)
 	}
 	b.WriteString("\n</svg>\n")

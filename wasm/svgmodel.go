@@ -203,6 +203,11 @@ func (sm *svgModel) run(req svgRequest, onStep func(step, steps int, svg string)
 	// svgmodel.Edit maps its result.
 	var dstBox *[4]float64
 	if req.Edit {
+		// Reading and tokenizing an outside drawing needs path booleans (lamina.wasm starts
+		// lamina-booleans.wasm for them); sampling alone does not.
+		if err := ensureBooleans(); err != nil {
+			return nil, false, err
+		}
 		doc, err := vector.ParseSVG(req.SVG)
 		if err != nil {
 			return nil, false, &codedError{code: codeBadInput, err: fmt.Errorf("lamina: edit: %w", err)}

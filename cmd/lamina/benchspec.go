@@ -20,8 +20,12 @@ func init() {
 }
 
 // specConfig is one (E, K) of bench-spec; E 0 is plain decoding, E -1
-// the --draft-model.
-type specConfig struct{ E, K int }
+// the --draft-model. bare drafts with the plain exit although the model
+// has a draft adapter for E (model.DraftAdapterFile).
+type specConfig struct {
+	E, K int
+	bare bool
+}
 
 // runBenchSpec times greedy decoding of one prompt, plain and with every
 // (exit, draft tokens) pair, interleaved: each rep runs every configuration
@@ -115,10 +119,16 @@ func runBenchSpec(args []string) error {
 		fmt.Fprintln(stdout)
 	}
 
+	// With a draft adapter for E, each (E, K) runs twice: the bare exit,
+	// then the adapter.
 	cfgs := []specConfig{{}}
 	for _, E := range Es {
+		ad := slices.Contains(m.DraftAdapterExits(), E)
 		for _, K := range Ks {
-			cfgs = append(cfgs, specConfig{E, K})
+			if ad {
+				cfgs = append(cfgs, specConfig{E, K, true})
+			}
+			cfgs = append(cfgs, specConfig{E: E, K: K})
 		}
 	}
 	var draft *model.Model
@@ -129,11 +139,11 @@ func runBenchSpec(args []string) error {
 		}
 		defer closeDraft()
 		for _, K := range Ks {
-			cfgs = append(cfgs, specConfig{-1, K})
+			cfgs = append(cfgs, specConfig{E: -1, K: K})
 		}
 	}
-	if plan != nil && plan.DraftExit > 0 && !slices.Contains(cfgs, specConfig{plan.DraftExit, plan.DraftTokens}) {
-		cfgs = append(cfgs, specConfig{plan.DraftExit, plan.DraftTokens})
+	if plan != nil && plan.DraftExit > 0 && !slices.Contains(cfgs, specConfig{E: plan.DraftExit, K: plan.DraftTokens}) {
+		cfgs = append(cfgs, specConfig{E: plan.DraftExit, K: plan.DraftTokens})
 	}
 	rates := make([][]float64, len(cfgs))
 	cpuRates := make([][]float64, len(cfgs)) // per process CPU second: the work, whatever the load
@@ -143,7 +153,7 @@ func runBenchSpec(args []string) error {
 	for range *reps {
 		for ci, c := range cfgs {
 			var st model.SpecStats
-			o := model.GenerateOptions{MaxNewTokens: *maxNew, IgnoreEOS: true, DraftExit: c.E, DraftTokens: c.K, Stats: &st}
+			o := model.GenerateOptions{MaxNewTokens: *maxNew, IgnoreEOS: true, DraftExit: c.E, DraftTokens: c.K, BareExit: c.bare, Stats: &st}
 			if c.E < 0 {
 				o.DraftExit, o.DraftModel = 0, draft
 			}
@@ -175,7 +185,7 @@ func runBenchSpec(args []string) error {
 	}
 	fmt.Fprintf(stdout, "lamina bench-spec: %s, %d layers, %d prompt tokens, %d new tokens, %d threads, %d interleaved reps, greedy (ids checked equal)\n",
 		cmp.Or(*dir, *shape+" (random weights)"), m.Config.Layers, len(ids), *maxNew, kernels.Workers(), *reps)
-	fmt.Fprintf(stdout, "%-10s %8s %10s %14s %8s %14s %8s\n", "config", "accept", "drafted", "decode tok/s", "ratio", "tok/CPU-s", "ratio")
+	fmt.Fprintf(stdout, "%-14s %8s %10s %14s %8s %14s %8s\n", "config", "accept", "drafted", "decode tok/s", "ratio", "tok/CPU-s", "ratio")
 	base := median(rates[0])
 	cpuBase := 0.0
 	if len(cpuRates[0]) > 0 {
@@ -185,6 +195,9 @@ func runBenchSpec(args []string) error {
 		name, acc, drafted := "plain", "-", "-"
 		if c.E != 0 {
 			name = fmt.Sprintf("E=%d K=%d", c.E, c.K)
+			if slices.Contains(m.DraftAdapterExits(), c.E) {
+				name += map[bool]string{true: " bare", false: " +ad"}[c.bare]
+			}
 			if c.E < 0 {
 				name = fmt.Sprintf("draft K=%d", c.K)
 			}
@@ -197,7 +210,7 @@ func runBenchSpec(args []string) error {
 			c := median(cpuRates[ci])
 			cpu, cpuRatio = fmt.Sprintf("%.1f", c), fmt.Sprintf("%.2fx", c/cpuBase)
 		}
-		fmt.Fprintf(stdout, "%-10s %8s %10s %14.1f %7.2fx %14s %8s\n", name, acc, drafted, r, r/base, cpu, cpuRatio)
+		fmt.Fprintf(stdout, "%-14s %8s %10s %14.1f %7.2fx %14s %8s\n", name, acc, drafted, r, r/base, cpu, cpuRatio)
 	}
 	return nil
 }
