@@ -483,6 +483,12 @@ func (b *cpuBackend) GeluTanh(out, x Tensor) {
 	if len(xv) != len(o) {
 		panic(fmt.Sprintf("tensor: GeluTanh x %v, out %v", ct(x).shape, ct(out).shape))
 	}
+	if ae, ok := b.engine.(ActivationEngine); ok {
+		if err := ae.GeluTanh(o, xv); err != nil {
+			panic(fmt.Errorf("tensor: %s GeluTanh: %w", b.engine.Name(), err))
+		}
+		return
+	}
 	kernels.GeluTanh(o, xv)
 }
 

@@ -42,14 +42,23 @@ func (b *cpuBackend) MatMul(out, x, w, bias Tensor) {
 	if len(o) != T*N {
 		panic(fmt.Sprintf("tensor: MatMul out %v for (%d,%d)", ct(out).shape, T, N))
 	}
+	var bv []float32
+	if bias != nil {
+		bv = f32Data(bias, "MatMul bias")
+		if len(bv) != N {
+			panic(fmt.Sprintf("tensor: MatMul bias %v for N=%d", ct(bias).shape, N))
+		}
+		if be, ok := b.engine.(BiasEngine); ok && b.engineHold(wc, K, N) {
+			if err := be.MatMulBias(o, xv, bv, wc.held, T); err != nil {
+				panic(fmt.Errorf("tensor: %s MatMul: %w", b.engine.Name(), err))
+			}
+			return
+		}
+	}
 	if !b.engineMatMul(o, xv, wc, T, K, N) {
 		matmulChunk(o, xv, wc, T, K, 0, N)
 	}
 	if bias != nil {
-		bv := f32Data(bias, "MatMul bias")
-		if len(bv) != N {
-			panic(fmt.Sprintf("tensor: MatMul bias %v for N=%d", ct(bias).shape, N))
-		}
 		for t := 0; t < T; t++ {
 			row := o[t*N : t*N+N]
 			for i := range row {

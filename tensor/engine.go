@@ -58,6 +58,24 @@ type FusedEngine interface {
 	NormSiLU(out, x, normW []float32, eps float32, gate, up EngineWeight, T int) error
 }
 
+// ActivationEngine is a MatMulEngine that also runs elementwise
+// activations: the CPU backend's GeluTanh goes to it. Results must be
+// kernels.GeluTanh's (the Go code the wasm build runs) bit for bit.
+type ActivationEngine interface {
+	MatMulEngine
+	// GeluTanh sets out = gelu_tanh(x); out may be x.
+	GeluTanh(out, x []float32) error
+}
+
+// BiasEngine is a MatMulEngine that also adds a product's bias itself
+// (MatMul with a bias by a weight it holds), before the output leaves its
+// memory. Results must be MatMul's plus the bias in f32, bit for bit.
+type BiasEngine interface {
+	MatMulEngine
+	// MatMulBias computes out (T,N) = x (T,K) · wᵀ + bias (N).
+	MatMulBias(out, x, bias []float32, w EngineWeight, T int) error
+}
+
 // EngineWeight is a MatMulEngine's handle on one weight.
 type EngineWeight interface{}
 

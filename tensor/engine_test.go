@@ -254,3 +254,61 @@ func TestQuantEngine(t *testing.T) {
 		}
 	}
 }
+
+// opsEngine is a fakeEngine that also adds biases (BiasEngine) and runs
+// GeluTanh (ActivationEngine), counting both and marking GeluTanh's
+// results.
+type opsEngine struct {
+	fakeEngine
+	biasCalls, geluCalls int
+}
+
+func (f *opsEngine) MatMulBias(out, x, bias []float32, h EngineWeight, T int) error {
+	f.biasCalls++
+	if err := f.MatMul(out, x, h, T); err != nil {
+		return err
+	}
+	for i := range out {
+		out[i] += bias[i%len(bias)]
+	}
+	return nil
+}
+
+func (f *opsEngine) GeluTanh(out, x []float32) error {
+	f.geluCalls++
+	for i, v := range x {
+		out[i] = v + 500
+	}
+	return nil
+}
+
+// TestBiasActivationEngine: MatMul with a bias by a held weight goes to a
+// BiasEngine whole (bias added once, by it); by an activation the Go
+// kernels and the Go bias add serve it; GeluTanh goes to an
+// ActivationEngine.
+func TestBiasActivationEngine(t *testing.T) {
+	f := &opsEngine{}
+	be := NewCPUWith(f)
+	wv := []float32{1, 2, 3, 4, 5, 6} // (3,2)
+	w, _ := be.Upload([]int{3, 2}, F32, f32Bytes(wv))
+	x, _ := be.UploadF32([]int{1, 2}, []float32{1, 1})
+	bias, _ := be.UploadF32([]int{3}, []float32{10, 20, 30})
+	out, _ := be.Zeros(1, 3)
+	be.MatMul(out, x, w, bias)
+	got, err := be.Read(out, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.biasCalls != 1 || f.calls != 1 || !slices.Equal(got, []float32{1013, 1027, 1041}) {
+		t.Fatalf("held: bias calls %d, calls %d, out %v", f.biasCalls, f.calls, got)
+	}
+	wa, _ := be.UploadF32([]int{3, 2}, wv)
+	be.MatMul(out, x, wa, bias)
+	if got, _ = be.Read(out, 0, -1); f.biasCalls != 1 || !slices.Equal(got, []float32{13, 27, 41}) {
+		t.Fatalf("activation w: bias calls %d, out %v", f.biasCalls, got)
+	}
+	be.GeluTanh(out, out)
+	if got, _ = be.Read(out, 0, -1); f.geluCalls != 1 || !slices.Equal(got, []float32{513, 527, 541}) {
+		t.Fatalf("GeluTanh: calls %d, out %v", f.geluCalls, got)
+	}
+}

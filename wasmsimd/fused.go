@@ -13,6 +13,12 @@ import "math"
 //	    the sum of squares in f64 in order (tensor's RMSNorm); out may be x
 //	silu(out, g, u, n)  out = g/(1+e^-g)·u over n (a multiple of 4) values,
 //	    e^ being kernels' Cephes expf (exp4, with its overflow to +Inf)
+//	gelu(out, x, n)  out = x/(1+e^(-2·√(2/π)·x·(1+0.044715x²))) over n (a
+//	    multiple of 4) values: kernels' GeluTanh (tensor.ActivationEngine),
+//	    its operations in its order; out may be x
+//	bias(out, b, T, n)  out[t] += b per row t < T of n (a multiple of 4)
+//	    values: a product's bias (tensor.BiasEngine), added before its output
+//	    is copied out
 
 // More opcodes of the fused ops.
 const (
@@ -158,4 +164,86 @@ func emitSiLU(m *module) {
 	c.br(0)
 	c.end()
 	c.end()
+}
+
+// emitGelu writes gelu (see the top of the file).
+func emitGelu(m *module) {
+	c, _ := m.add("gelu", i32, i32, i32)
+	const out, xp, n = 0, 1, 2
+	v, x, fx, tmp, e := c.local(v128), c.local(v128), c.local(v128), c.local(v128), c.local(v128)
+	c.block()
+	c.loop()
+	c.get(n)
+	c.i32c(1)
+	c.op(opI32LtS)
+	c.brIf(1)
+	// x = (c2·v)·(1 + (0.044715·v)·v), c2 = -2·√(2/π), as kernels' geluTanhGo
+	c.get(xp)
+	c.vload(0)
+	c.tee(v)
+	c.vconstf(float32(-2 * 0.7978845608028654))
+	c.simd(vF32x4Mul)
+	c.vconstf(1)
+	c.get(v)
+	c.vconstf(0.044715)
+	c.simd(vF32x4Mul)
+	c.get(v)
+	c.simd(vF32x4Mul)
+	c.simd(vF32x4Add)
+	c.simd(vF32x4Mul)
+	c.set(x)
+	exp4(c, x, fx, tmp, e)
+	// e = x > 88.37626 ? +Inf : e (expf's overflow; exp4 leaves it out)
+	c.vconstf(float32(math.Inf(1)))
+	c.get(e)
+	c.get(x)
+	c.vconstf(88.37626)
+	c.simd(vF32x4Gt)
+	c.simd(vBitselect)
+	c.set(e)
+	// out = v / (1 + e)
+	c.get(out)
+	c.get(v)
+	c.vconstf(1)
+	c.get(e)
+	c.simd(vF32x4Add)
+	c.simd(vF32x4Div)
+	c.vstore(0)
+	for _, l := range []uint32{out, xp} {
+		c.addI32(l, 16)
+	}
+	c.addI32(n, -4)
+	c.br(0)
+	c.end()
+	c.end()
+}
+
+// emitBias writes bias (see the top of the file).
+func emitBias(m *module) {
+	c, _ := m.add("bias", i32, i32, i32, i32)
+	const out, b, tt, n = 0, 1, 2, 3
+	t, i, bp := c.local(i32), c.local(i32), c.local(i32)
+	c.i32c(0)
+	c.set(t)
+	c.whileLt(t, tt)
+	{
+		c.get(b)
+		c.set(bp)
+		c.i32c(0)
+		c.set(i)
+		c.whileLt(i, n)
+		c.get(out)
+		c.get(out)
+		c.vload(0)
+		c.get(bp)
+		c.vload(0)
+		c.simd(vF32x4Add)
+		c.vstore(0)
+		c.addI32(out, 16)
+		c.addI32(bp, 16)
+		c.addI32(i, 4)
+		c.endWhile()
+		c.addI32(t, 1)
+	}
+	c.endWhile()
 }

@@ -9,7 +9,11 @@ import (
 	"github.com/lamina-ml/lamina/tensor"
 )
 
-var _ tensor.FusedEngine = (*Engine)(nil)
+var (
+	_ tensor.FusedEngine      = (*Engine)(nil)
+	_ tensor.ActivationEngine = (*Engine)(nil)
+	_ tensor.BiasEngine       = (*Engine)(nil)
+)
 
 // fusedIn lays out the scratch of a fused op: x (T,K) normed in place by
 // rms (followed by the zeros the products need), normW, then each
@@ -112,5 +116,54 @@ func (e *Engine) NormSiLU(out, x, normW []float32, eps float32, gate, up tensor.
 	e.run(pu, xo, outs[1], po, T)
 	e.fn("silu").Invoke(outs[1], outs[0], outs[1], T*pu.np*8)
 	e.readOut(out, pu, outs[1], T)
+	return nil
+}
+
+// GeluTanh implements tensor.ActivationEngine: x is copied in, gelu runs in
+// the module in place, and the result is copied out; out may be x.
+func (e *Engine) GeluTanh(out, x []float32) error {
+	if len(out) != len(x) {
+		return fmt.Errorf("wasmsimd: GeluTanh of %d values into %d", len(x), len(out))
+	}
+	if len(x) == 0 {
+		return nil
+	}
+	nb := (len(x)*4 + 15) &^ 15
+	if err := e.scratchOf(nb); err != nil {
+		return err
+	}
+	o := e.scratch.off
+	e.writeF32(o, x, nb)
+	e.fn("gelu").Invoke(o, o, nb/4)
+	js.CopyBytesToGo(bytesOf(out), e.view(o, len(out)*4))
+	return nil
+}
+
+// MatMulBias implements tensor.BiasEngine: MatMul with the bias added in
+// the module before the output is copied out.
+func (e *Engine) MatMulBias(out, x, bias []float32, h tensor.EngineWeight, T int) error {
+	p, err := e.product(h, T)
+	if err != nil {
+		return err
+	}
+	N, K := p.w.N, p.w.K
+	if len(x) != T*K || len(out) != T*N || len(bias) != N {
+		return fmt.Errorf("wasmsimd: MatMulBias x %d, out %d, bias %d values for T=%d K=%d N=%d", len(x), len(out), len(bias), T, K, N)
+	}
+	if T == 0 {
+		return nil
+	}
+	xn, bn := (T*K+p.xpad)*4, p.np*32
+	if err := e.scratchOf(xn + bn + p.on + p.pn*e.Threads()); err != nil {
+		return err
+	}
+	xo := e.scratch.off
+	bo := xo + xn
+	oo, po := bo+bn, bo+bn+p.on
+	e.writeF32(xo, x, xn)
+	e.writeF32(bo, bias, bn)
+	e.run(p, xo, oo, po, T)
+	e.fn("bias").Invoke(oo, bo, T, p.np*8)
+	e.readOut(out, p, oo, T)
 	return nil
 }

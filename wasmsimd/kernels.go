@@ -535,6 +535,8 @@ func Module() []byte {
 		ks.qmv, ks.qdq, ks.qxs = emitQuantMatVec(&m, q.bits), emitQuantDequant(&m, q.bits), qxs
 		emitMatMul(&m, q.d, ks)
 	}
+	emitGelu(&m)
+	emitBias(&m)
 	return m.bytes(minPages)
 }
 
