@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,8 +27,10 @@ type modelSource struct {
 	name  string
 	fsys  fs.FS
 	close func() error
-	// Ranged is set for a URL read through Range requests.
-	ranged *gguf.RangeReaderAt
+	// Ranged is set for a URL read through Range requests (a *gguf.RangeReaderAt).
+	ranged interface {
+		Stats() (requests, bytes int64)
+	}
 }
 
 // maxWholeGGUF bounds a GGUF downloaded whole from a server without Range
@@ -42,23 +43,7 @@ const maxWholeGGUF = 8 << 30
 func openModelSource(ctx context.Context, src string) (*modelSource, error) {
 	noop := func() error { return nil }
 	if strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://") {
-		f, rr, err := gguf.OpenURL(ctx, nil, src)
-		if errors.Is(err, gguf.ErrNoRanges) {
-			data, derr := downloadWhole(ctx, src)
-			if derr != nil {
-				return nil, derr
-			}
-			if f, err = gguf.Open(bytes.NewReader(data), int64(len(data))); err != nil {
-				return nil, fmt.Errorf("%s: %w", src, err)
-			}
-		} else if err != nil {
-			return nil, fmt.Errorf("%s: %w", src, err)
-		}
-		fsys, err := f.ModelFS()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", src, err)
-		}
-		return &modelSource{name: src, fsys: fsys, close: noop, ranged: rr}, nil
+		return openURLSource(ctx, src)
 	}
 	st, err := os.Stat(src)
 	if err != nil {
