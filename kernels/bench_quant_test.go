@@ -10,9 +10,13 @@ import (
 // Q8 (per channel) and Q4 (group 32) weights of the same shape:
 //
 //	go test -run '^$' -bench MatVecQuant -count 3 ./kernels
+//
+// The shapes are SmolLM2-135M's MLP and lm_head, then lamina-brown-20m's
+// (hidden 384): attention q/o, k/v, MLP up and down, and the tied lm_head.
 func BenchmarkMatVecQuant(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	for _, sh := range [][2]int{{576, 1536}, {1536, 576}, {576, 49152}} {
+	for _, sh := range [][2]int{{576, 1536}, {1536, 576}, {576, 49152},
+		{384, 384}, {384, 128}, {384, 1024}, {1024, 384}, {384, 4096}} {
 		K, N := sh[0], sh[1]
 		x := make([]float32, K)
 		for i := range x {

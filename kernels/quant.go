@@ -288,10 +288,11 @@ func dotQ4iGo(xq []int8, xd []float32, q []byte, scale, mins, xsum []float32, nb
 	for b0, g := 0, 0; b0 < nblk; b0, g = b0+bpg, g+1 {
 		var s float32
 		for b := b0; b < min(b0+bpg, nblk); b++ {
-			xs, qs := xq[b*32:b*32+32], q[b*16:b*16+16]
+			lo, hi := q4ActHalves(b, nblk)
+			xl, xh, qs := xq[lo:lo+16], xq[hi:hi+16], q[b*16:b*16+16]
 			var d int32
 			for j, c := range qs {
-				d += int32(c&15)*int32(xs[j]) + int32(c>>4)*int32(xs[16+j])
+				d += int32(c&15)*int32(xl[j]) + int32(c>>4)*int32(xh[j])
 			}
 			s += xd[b] * float32(d)
 		}
@@ -303,9 +304,13 @@ func dotQ4iGo(xq []int8, xd []float32, q []byte, scale, mins, xsum []float32, nb
 // quantizeActs quantizes x (Kp values, zero-padded) to int8 blocks of 32:
 // xd[b] = max_{k∈b}|x_k|/127 and xq[k] = x_k·(127/max) rounded to the
 // nearest integer (ties to even, as VCVTPS2DQ does), so |x_k −
-// xd[b]·xq[k]| ≤ xd[b]/2 up to f32 rounding. For Q4 (q4Order) each block is stored in the
-// order dotQ4i reads its codes: columns 0-7, 16-23, 8-15, 24-31 (low
-// nibbles of the block's 16 bytes, then high ones). It returns false, and
+// xd[b]·xq[k]| ≤ xd[b]/2 up to f32 rounding. For Q4 (q4Order) each
+// block is split in the halves dotQ4i reads its codes in: lo, columns 0-7
+// and 16-23 (the low nibbles of the block's 16 bytes), and hi, columns
+// 8-15 and 24-31 (the high nibbles); blocks 2p and 2p+1 then take 64
+// bytes as lo(2p), lo(2p+1), hi(2p), hi(2p+1), so one 32-byte load of a
+// pair's codes meets its activations in two 32-byte loads, and an odd
+// last block is lo, hi (q4ActHalves). It returns false, and
 // writes nothing useful, when x holds an infinity or NaN: those take the
 // exact path so that they propagate as the f32 product would.
 func quantizeActs(xq []int8, xd []float32, x []float32, q4Order bool) bool {
@@ -323,18 +328,38 @@ func quantizeActs(xq []int8, xd []float32, x []float32, q4Order bool) bool {
 		if amax != 0 {
 			inv = 127 / amax
 		}
-		qs := xq[b*32 : b*32+32]
+		lo, hi := b*32, b*32+16
+		if q4Order {
+			lo, hi = q4ActHalves(b, len(xd))
+		}
 		for k, v := range xs {
-			p := k
-			if q4Order && k >= 8 && k < 24 {
-				p = k ^ 24 // 8-15 ↔ 16-23
+			p := b*32 + k
+			if q4Order {
+				// Columns 0-7 and 16-23 are lo's 16 bytes, 8-15 and
+				// 24-31 hi's.
+				j := k&7 | k>>4<<3
+				if k&8 == 0 {
+					p = lo + j
+				} else {
+					p = hi + j
+				}
 			}
 			// |v·inv| ≤ 127 up to a rounding of the product, so it rounds
 			// into int8's range.
-			qs[p] = int8(math.RoundToEven(float64(v * inv)))
+			xq[p] = int8(math.RoundToEven(float64(v * inv)))
 		}
 	}
 	return true
+}
+
+// q4ActHalves is where quantizeActs' Q4 order keeps block b's lo and hi
+// halves (16 bytes each) among nblk blocks.
+func q4ActHalves(b, nblk int) (lo, hi int) {
+	if b^1 < nblk { // b has a partner: b^1
+		base := b&^1*32 + b&1*16
+		return base, base + 32
+	}
+	return b * 32, b*32 + 16
 }
 
 func abs32(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }

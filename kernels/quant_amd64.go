@@ -20,10 +20,14 @@ func dotQ4asm(x *float32, q *byte, scale, mins, xsum *float32, nblk, bpg int) fl
 func dotQ8iasm(xq *int8, xd *float32, q *byte, scale *float32, out *float32, nrows, nblk, bpg int, cs *float32)
 
 //go:noescape
-func dotQ4iasm(xq *int8, xd *float32, q *byte, scale, mins, xsum, out *float32, nrows, nblk, bpg, ng int, cs *float32)
+func dotQ4iasm(xq *int8, xd *float32, q *byte, scale, mins, xsum, out *float32, nrows, nblk, bpg, ng int, cs *float32, mb, mg *int32)
 
 //go:noescape
-func quantActsAsm(xq *int8, xd *float32, x *float32, nblk int, perm *[8]int32) float32
+func quantActsAsm(xq *int8, xd *float32, x *float32, nblk int, perm *[8]int32, pairs int) float32
+
+// q4Masks[8-r:] starts with r lanes of ones then zeros: dotQ4iasm's
+// masks for the last r < 8 scales, mins and sums of a row.
+var q4Masks = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
 
 // actsPerm puts quantActsAsm's packed dwords (x0-3, x8-11, x16-19,
 // x24-27, x4-7, …) back in column order, or in the Q4 order.
@@ -70,8 +74,9 @@ var avx2Quant = quantKernels{
 		}
 		r := len(out)
 		_, _, _, _, _, _ = xq[nblk*32-1], xd[nblk-1], q[r*nblk*16-1], scale[r*ng-1], mins[r*ng-1], xsum[ng-1]
-		csp := getFloats(nblk)
-		dotQ4iasm(&xq[0], &xd[0], &q[0], &scale[0], &mins[0], &xsum[0], &out[0], r, nblk, bpg, ng, &(*csp)[0])
+		csp := getFloats(nblk + 8)
+		dotQ4iasm(&xq[0], &xd[0], &q[0], &scale[0], &mins[0], &xsum[0], &out[0], r, nblk, bpg, ng, &(*csp)[0],
+			&q4Masks[8-nblk%8], &q4Masks[8-ng%8])
 		floatPool.Put(csp)
 	},
 	quantActs: func(xq []int8, xd []float32, x []float32, q4Order bool) bool {
@@ -80,11 +85,11 @@ var avx2Quant = quantKernels{
 			return true
 		}
 		_, _ = xq[nblk*32-1], x[nblk*32-1]
-		perm := &actsPerm[0]
+		perm, pairs := &actsPerm[0], 0
 		if q4Order {
-			perm = &actsPerm[1]
+			perm, pairs = &actsPerm[1], 1
 		}
-		s := quantActsAsm(&xq[0], &xd[0], &x[0], nblk, perm)
+		s := quantActsAsm(&xq[0], &xd[0], &x[0], nblk, perm, pairs)
 		return s <= math.MaxFloat32
 	},
 	dequantRow: func(m *QMatrix, n int, dst []float32) {

@@ -397,11 +397,60 @@ q8iret:
 	VZEROUPPER
 	RET
 
-// func dotQ4iasm(xq *int8, xd *float32, q *byte, scale, mins, xsum, out *float32, nrows, nblk, bpg, ng int, cs *float32)
-// As dotQ8iasm for Q4 rows (nblk·16 bytes), plus each row's
-// Σ_{g<ng} mins[r·ng+g]·xsum[g] (eight groups a step, then one at a time
-// in X10).
-TEXT ·dotQ4iasm(SB), NOSPLIT, $0-96
+// Q4I_PAIRDOT leaves in T0 the integer dot products of two blocks of one
+// Q4 row with their activations, as f32, four lanes per block: the 32 code
+// bytes at qoff(DI) (block b in the low lane, b+1 in the high one) are
+// split into low and high nibbles and multiplied with the pair's
+// activations at xoff(SI) (quantActs' Q4 pair order: the low-nibble
+// columns of b, of b+1, then the high-nibble ones). The int16 sums cannot
+// saturate: two products of at most 15·127 each, twice.
+#define Q4I_PAIRDOT(qoff, xoff, T0, T1) \
+	VMOVDQU qoff(DI), T0; \
+	VPSRLW $4, T0, T1; \
+	VPAND Y15, T0, T0; \
+	VPAND Y15, T1, T1; \
+	VPMADDUBSW xoff(SI), T0, T0; \
+	VPMADDUBSW xoff+32(SI), T1, T1; \
+	VPADDW T1, T0, T0; \
+	VPMADDWD Y14, T0, T0; \
+	VCVTDQ2PS T0, T0
+
+// Q4I_PAIR adds a pair's dot products to ACC, scaled by [cs×4, cs'×4]
+// taken from Y6 (the combined scales of eight blocks) by the index IDX.
+#define Q4I_PAIR(qoff, xoff, IDX, T0, T1, T2, ACC) \
+	Q4I_PAIRDOT(qoff, xoff, T0, T1); \
+	VPERMPS Y6, IDX, T2; \
+	VFMADD231PS T2, T0, ACC
+
+// Q4I_ONE adds an odd last block (16 code bytes at (DI), its low-nibble
+// activations at (SI), the high ones at 16(SI)) to Y8, scaled by SCALE's
+// low lanes.
+#define Q4I_ONE(SCALE) \
+	VMOVDQU (DI), X0; \
+	VPSRLW $4, X0, X1; \
+	VPAND X15, X0, X0; \
+	VPAND X15, X1, X1; \
+	VPMADDUBSW (SI), X0, X0; \
+	VPMADDUBSW 16(SI), X1, X1; \
+	VPADDW X1, X0, X0; \
+	VPMADDWD X14, X0, X0; \
+	VCVTDQ2PS X0, X0; \
+	VMULPS SCALE, X0, X0; \
+	VADDPS Y0, Y8, Y8 // VEX.128 left Y0's upper lane zero
+
+// func dotQ4iasm(xq *int8, xd *float32, q *byte, scale, mins, xsum, out *float32, nrows, nblk, bpg, ng int, cs *float32, mb, mg *int32)
+// As dotQ8iasm for Q4 rows (nblk·16 bytes), xq in quantActs' Q4 pair
+// order, plus each row's Σ_{g<ng} mins[r·ng+g]·xsum[g]. The blocks go two
+// at a time and an odd last one alone, each scaled by its combined scale
+// scale[g(b)]·xd[b]. With bpg = 1 those are computed eight at a time into
+// Y6 (the last nblk%8 through the mask mb) and spread over a pair's lanes
+// by VPERMPS with Y9-Y12 (0,0,0,0,1,1,1,1 to 6,6,6,6,7,7,7,7), never
+// passing through memory; with bpg > 1 they are first written to cs
+// (nblk floats) one at a time and read back by broadcasts. The mins term
+// takes eight groups a step and the last ng%8 through the mask mg. mb and
+// mg point into q4Masks: their first nblk%8 (ng%8) lanes are all ones,
+// the rest zero.
+TEXT ·dotQ4iasm(SB), NOSPLIT, $0-112
 	MOVQ xq+0(FP), R12
 	MOVQ xd+8(FP), R13
 	MOVQ q+16(FP), DI
@@ -415,152 +464,187 @@ TEXT ·dotQ4iasm(SB), NOSPLIT, $0-96
 	MOVL $0x0f0f0f0f, AX
 	VMOVD AX, X15
 	VPBROADCASTD X15, Y15
+	MOVL $1, AX
+	VMOVD AX, X9
+	VPBROADCASTD X9, X9
+	VPXOR Y0, Y0, Y0
+	VINSERTI128 $1, X9, Y0, Y9
+	MOVL $2, AX
+	VMOVD AX, X0
+	VPBROADCASTD X0, Y0
+	VPADDD Y0, Y9, Y10
+	VPADDD Y0, Y10, Y11
+	VPADDD Y0, Y11, Y12
 	MOVQ nrows+56(FP), AX
 q4irow:
 	TESTQ AX, AX
 	JZ    q4iret
 	MOVQ R12, SI
-	MOVQ R13, R11
 	MOVQ nblk+64(FP), CX
+	XORQ R8, R8
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 	CMPQ BX, $1
-	JNE  q4igroup
-	// cs[b] = scale[b]·xd[b] for the row, then one broadcast per block.
-	MOVQ cs+88(FP), R11
-	XORQ R8, R8
-q4icmb8:
+	JNE  q4icsg
+q4i8:
 	CMPQ CX, $8
-	JLT  q4icmb1
-	VMOVUPS (DX)(R8*4), Y0
-	VMULPS (R13)(R8*4), Y0, Y0
-	VMOVUPS Y0, (R11)(R8*4)
+	JLT  q4itail
+	VMOVUPS (DX)(R8*4), Y6
+	VMULPS (R13)(R8*4), Y6, Y6
+	PREFETCHT0 512(DI)
+	Q4I_PAIR(0, 0, Y9, Y0, Y1, Y2, Y7)
+	Q4I_PAIR(32, 64, Y10, Y3, Y4, Y5, Y8)
+	PREFETCHT0 576(DI)
+	Q4I_PAIR(64, 128, Y11, Y0, Y1, Y2, Y7)
+	Q4I_PAIR(96, 192, Y12, Y3, Y4, Y5, Y8)
+	ADDQ $128, DI
+	ADDQ $256, SI
 	ADDQ $8, R8
 	SUBQ $8, CX
-	JMP  q4icmb8
-q4icmb1:
+	JMP  q4i8
+q4itail:
 	TESTQ CX, CX
-	JZ    q4icmbdone
-	VMOVSS (DX)(R8*4), X0
-	VMULSS (R13)(R8*4), X0, X0
-	VMOVSS X0, (R11)(R8*4)
-	INCQ R8
-	DECQ CX
-	JMP  q4icmb1
-q4icmbdone:
-	LEAQ (DX)(R8*4), DX
-	MOVQ R8, CX
-q4ipair:
+	JZ    q4imins
+	MOVQ mb+96(FP), R11
+	VMOVDQU (R11), Y0
+	VMASKMOVPS (DX)(R8*4), Y0, Y6
+	VMASKMOVPS (R13)(R8*4), Y0, Y1
+	VMULPS Y1, Y6, Y6
 	CMPQ CX, $2
-	JLT  q4ilast
-	PREFETCHT0 512(DI)
-	Q4I_DOT(0, 0, Y0, Y1, Y2)
-	Q4I_DOT(16, 32, Y5, Y6, Y3)
-	VBROADCASTSS (R11), Y4
-	VFMADD231PS Y4, Y2, Y7
-	VBROADCASTSS 4(R11), Y11
-	VFMADD231PS Y11, Y3, Y8
+	JLT  q4it0
+	Q4I_PAIR(0, 0, Y9, Y0, Y1, Y2, Y7)
+	ADDQ $32, DI
+	ADDQ $64, SI
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JLT  q4it1
+	Q4I_PAIR(0, 0, Y10, Y0, Y1, Y2, Y8)
+	ADDQ $32, DI
+	ADDQ $64, SI
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JLT  q4it2
+	Q4I_PAIR(0, 0, Y11, Y0, Y1, Y2, Y7)
+	ADDQ $32, DI
+	ADDQ $64, SI
+	SUBQ $2, CX
+	TESTQ CX, CX
+	JZ    q4imins
+	VPERMPS Y6, Y12, Y2
+	Q4I_ONE(X2)
+	ADDQ $16, DI
+	JMP  q4imins
+q4it0:
+	VPERMPS Y6, Y9, Y2
+	Q4I_ONE(X2)
+	ADDQ $16, DI
+	JMP  q4imins
+q4it1:
+	TESTQ CX, CX
+	JZ    q4imins
+	VPERMPS Y6, Y10, Y2
+	Q4I_ONE(X2)
+	ADDQ $16, DI
+	JMP  q4imins
+q4it2:
+	TESTQ CX, CX
+	JZ    q4imins
+	VPERMPS Y6, Y11, Y2
+	Q4I_ONE(X2)
+	ADDQ $16, DI
+	JMP  q4imins
+q4icsg:
+	// bpg > 1: cs[b] = scale[b/bpg]·xd[b], one at a time.
+	MOVQ cs+88(FP), R11
+	MOVQ DX, SI
+q4icsgl:
+	VMOVSS (SI), X0
+	ADDQ $4, SI
+	MOVQ BX, CX
+q4icsgi:
+	VMULSS (R13)(R8*4), X0, X1
+	VMOVSS X1, (R11)(R8*4)
+	INCQ R8
+	CMPQ R8, nblk+64(FP)
+	JGE  q4icsgdone
+	DECQ CX
+	JNZ  q4icsgi
+	JMP  q4icsgl
+q4icsgdone:
+	MOVQ R12, SI
+	MOVQ nblk+64(FP), CX
+q4igp:
+	CMPQ CX, $2
+	JLT  q4ig1
+	Q4I_PAIRDOT(0, 0, Y0, Y1)
+	VBROADCASTSS (R11), Y2
+	VBROADCASTSS 4(R11), Y3
+	VBLENDPS $0xf0, Y3, Y2, Y2
+	VFMADD231PS Y2, Y0, Y7
 	ADDQ $32, DI
 	ADDQ $64, SI
 	ADDQ $8, R11
 	SUBQ $2, CX
-	JMP  q4ipair
-q4ilast:
+	JMP  q4igp
+q4ig1:
 	TESTQ CX, CX
-	JZ    q4idone
-	Q4I_DOT(0, 0, Y0, Y1, Y2)
-	VBROADCASTSS (R11), Y4
-	VFMADD231PS Y4, Y2, Y7
+	JZ    q4imins
+	VBROADCASTSS (R11), X2
+	Q4I_ONE(X2)
 	ADDQ $16, DI
-	JMP  q4idone
-q4igroup:
-	MOVQ BX, R8
-	CMPQ R8, CX
-	JLE  q4in
-	MOVQ CX, R8
-q4in:
-	SUBQ R8, CX
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-q4iblk2:
-	CMPQ R8, $2
-	JLT  q4iblk1
-	PREFETCHT0 512(DI)
-	Q4I_DOT(0, 0, Y0, Y1, Y2)
-	Q4I_DOT(16, 32, Y5, Y6, Y3)
-	VBROADCASTSS (R11), Y4
-	VFMADD231PS Y4, Y2, Y9
-	VBROADCASTSS 4(R11), Y11
-	VFMADD231PS Y11, Y3, Y10
-	ADDQ $32, DI
-	ADDQ $64, SI
-	ADDQ $8, R11
-	SUBQ $2, R8
-	JMP  q4iblk2
-q4iblk1:
-	TESTQ R8, R8
-	JZ    q4inext
-	Q4I_DOT(0, 0, Y0, Y1, Y2)
-	VBROADCASTSS (R11), Y4
-	VFMADD231PS Y4, Y2, Y9
-	ADDQ $16, DI
-	ADDQ $32, SI
-	ADDQ $4, R11
-q4inext:
-	VADDPS Y10, Y9, Y9
-	VBROADCASTSS (DX), Y4
-	VFMADD231PS Y4, Y9, Y7
-	ADDQ $4, DX
-	TESTQ CX, CX
-	JNZ  q4igroup
-q4idone:
+q4imins:
 	MOVQ xsum+40(FP), R8
 	MOVQ ng+80(FP), CX
-	VXORPS Y9, Y9, Y9
+	MOVQ R9, SI
+	VXORPS Y13, Y13, Y13
 q4imin8:
 	CMPQ CX, $8
-	JLT  q4imin1
-	VMOVUPS (R9), Y0
-	VFMADD231PS (R8), Y0, Y9
-	ADDQ $32, R9
+	JLT  q4iminr
+	VMOVUPS (SI), Y0
+	VFMADD231PS (R8), Y0, Y13
+	ADDQ $32, SI
 	ADDQ $32, R8
 	SUBQ $8, CX
 	JMP  q4imin8
-q4imin1:
-	VADDPS Y9, Y7, Y7
-	VADDPS Y8, Y7, Y7
-	VXORPS X10, X10, X10
-q4imin1loop:
+q4iminr:
 	TESTQ CX, CX
-	JZ    q4iend
-	VMOVSS (R9), X0
-	VFMADD231SS (R8), X0, X10
-	ADDQ $4, R9
-	ADDQ $4, R8
-	DECQ CX
-	JMP  q4imin1loop
-q4iend:
+	JZ    q4isum
+	MOVQ mg+104(FP), R11
+	VMOVDQU (R11), Y2
+	VMASKMOVPS (SI), Y2, Y0
+	VMASKMOVPS (R8), Y2, Y1
+	VFMADD231PS Y1, Y0, Y13
+q4isum:
+	VADDPS Y8, Y7, Y7
+	VADDPS Y13, Y7, Y7
 	HSUM_Y7
-	VADDSS X10, X0, X0
 	VMOVSS X0, (R10)
 	ADDQ $4, R10
+	MOVQ ng+80(FP), CX
+	LEAQ (DX)(CX*4), DX
+	LEAQ (R9)(CX*4), R9
 	DECQ AX
 	JMP  q4irow
 q4iret:
 	VZEROUPPER
 	RET
 
-// func quantActsAsm(xq *int8, xd *float32, x *float32, nblk int, perm *[8]int32) float32
+// func quantActsAsm(xq *int8, xd *float32, x *float32, nblk int, perm *[8]int32, pairs int) float32
 // quantizeActs for nblk blocks of 32: xd[b] = max|x|/127, xq = x·(127/max)
 // rounded to nearest even (VCVTPS2DQ under Go's default MXCSR; 0 for an
 // all-zero block), packed to bytes and put in order by VPERMD with perm.
+// With pairs ≠ 0 (the Q4 order) the two 16-byte halves of blocks 2p and
+// 2p+1 are stored interleaved: low half of 2p, of 2p+1, high half of 2p,
+// of 2p+1; an odd last block stays as it is.
 // Returns Σ|x|, which is finite exactly when every x is (short of an
 // overflow of the sum, which only sends the caller to the exact path).
-TEXT ·quantActsAsm(SB), NOSPLIT, $0-44
+TEXT ·quantActsAsm(SB), NOSPLIT, $0-52
 	MOVQ xq+0(FP), DI
 	MOVQ xd+8(FP), DX
 	MOVQ x+16(FP), SI
 	MOVQ nblk+24(FP), CX
+	MOVQ pairs+40(FP), R8
+	XORQ R9, R9 // 1 while the block is the second of a pair
 	MOVQ perm+32(FP), AX
 	VMOVDQU (AX), Y15
 	MOVL $0x7fffffff, AX
@@ -612,7 +696,24 @@ qaloop:
 	VPACKSSDW Y3, Y2, Y2
 	VPACKSSWB Y2, Y0, Y0
 	VPERMD Y0, Y15, Y0
+	TESTQ R8, R8
+	JZ    qaplain
+	TESTQ R9, R9
+	JNZ   qaodd
+	CMPQ  CX, $2
+	JLT   qaplain
+	VMOVDQU X0, (DI)
+	VEXTRACTI128 $1, Y0, 32(DI)
+	MOVQ $1, R9
+	JMP  qanext
+qaodd:
+	VMOVDQU X0, -16(DI)
+	VEXTRACTI128 $1, Y0, 16(DI)
+	XORQ R9, R9
+	JMP  qanext
+qaplain:
 	VMOVDQU Y0, (DI)
+qanext:
 	ADDQ $128, SI
 	ADDQ $32, DI
 	ADDQ $4, DX
@@ -623,6 +724,6 @@ qadone:
 	VADDPS X1, X12, X0
 	VHADDPS X0, X0, X0
 	VHADDPS X0, X0, X0
-	VMOVSS X0, ret+40(FP)
+	VMOVSS X0, ret+48(FP)
 	VZEROUPPER
 	RET

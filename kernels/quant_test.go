@@ -145,29 +145,36 @@ func TestQMatrixValidate(t *testing.T) {
 	}
 }
 
-// TestQuantizeActs checks the activation quantizer on a hand-worked block:
+// TestQuantizeActs checks the activation quantizer on hand-worked blocks:
 // max|x| = 127 gives step 1, halves round to even, and the Q4 order
-// swaps columns 8-15 with 16-23.
+// stores blocks 0 and 1 as a pair (low-nibble columns 0-7 and 16-23 of
+// block 0, of block 1, then the high-nibble columns 8-15 and 24-31 of
+// block 0, of block 1) and the unpaired block 2 as its low then high
+// columns.
 func TestQuantizeActs(t *testing.T) {
-	x := make([]float32, 64)
+	x := make([]float32, 96)
 	x[0], x[1], x[2], x[9], x[17], x[31] = 127, -63.5, 0.49, 2.5, -3, 1
 	x[32] = -0.5 // block 1: step 0.5/127, so -0.5 → -127
 	x[40] = 0.25 // 0.25·254 = 63.5 → 64
-	xq, xd := make([]int8, 64), make([]float32, 2)
+	x[64+9], x[64+20] = -127, 5
+	xq, xd := make([]int8, 96), make([]float32, 3)
 	if !quantizeActs(xq, xd, x, false) {
 		t.Fatal("finite x refused")
 	}
-	if xd[0] != 1 || xd[1] != float32(0.5)/127 {
-		t.Fatalf("scales %v, want [1 %v]", xd, float32(0.5)/127)
+	if xd[0] != 1 || xd[1] != float32(0.5)/127 || xd[2] != 1 {
+		t.Fatalf("scales %v, want [1 %v 1]", xd, float32(0.5)/127)
 	}
-	want := map[int]int8{0: 127, 1: -64, 2: 0, 9: 2, 17: -3, 31: 1, 32: -127, 40: 64}
+	want := map[int]int8{0: 127, 1: -64, 2: 0, 9: 2, 17: -3, 31: 1, 32: -127, 40: 64, 73: -127, 84: 5}
 	for k, v := range xq {
 		if v != want[k] {
 			t.Fatalf("xq[%d] = %d, want %d", k, v, want[k])
 		}
 	}
 	quantizeActs(xq, xd, x, true)
-	want = map[int]int8{0: 127, 1: -64, 17: 2, 9: -3, 31: 1, 32: -127, 48: 64}
+	// Block 0: column 9 is hi(0)[1] at 32+1, 17 is lo(0)[9], 31 is
+	// hi(0)[15]; block 1: column 0 is lo(1)[0] at 16, column 8 hi(1)[0]
+	// at 48; block 2 (at 64): column 9 is hi[1] at 64+16+1, 20 lo[12].
+	want = map[int]int8{0: 127, 1: -64, 33: 2, 9: -3, 47: 1, 16: -127, 48: 64, 81: -127, 76: 5}
 	for k, v := range xq {
 		if v != want[k] {
 			t.Fatalf("Q4 order: xq[%d] = %d, want %d", k, v, want[k])
@@ -227,8 +234,8 @@ func TestMatMulQInt8Bound(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, qk := range testQuantSets() {
 		for _, bits := range []int{8, 4} {
-			for _, g := range []int{0, 32, 128} {
-				for _, sh := range [][3]int{{1, 1, 1}, {1, 31, 5}, {2, 33, 67}, {1, 200, 130}, {1, 1024, 300}, {2, 4000, 70}} {
+			for _, g := range []int{0, 32, 64, 128} {
+				for _, sh := range [][3]int{{1, 1, 1}, {1, 31, 5}, {2, 33, 67}, {1, 200, 130}, {1, 1024, 300}, {2, 4000, 70}, {1, 384, 129}, {1, 416, 65}} {
 					T, K, N := sh[0], sh[1], sh[2]
 					name := fmt.Sprintf("%s/q%d/g%d/T%dK%dN%d", qk.name, bits, g, T, K, N)
 					w, x, want, got := quantCase(t, rng, active, qk, true, bits, g, T, K, N)
@@ -277,8 +284,8 @@ func TestMatMulQInt8SetsAgree(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, bits := range []int{8, 4} {
-		for _, g := range []int{0, 32, 128} {
-			for _, sh := range [][2]int{{31, 5}, {100, 9}, {4000, 70}, {1000, 130}} {
+		for _, g := range []int{0, 32, 64, 128} {
+			for _, sh := range [][2]int{{31, 5}, {100, 9}, {4000, 70}, {1000, 130}, {384, 67}, {416, 9}, {200, 3}, {65, 1}} {
 				K, N := sh[0], sh[1]
 				m, _ := randomQMatrix(t, rng, bits, N, K, g)
 				x := make([]float32, K)
