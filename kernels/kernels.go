@@ -63,6 +63,44 @@ func Dot(x, y []float32) float32 { return active.dot(x, y[:len(x)]) }
 // is one multiply and one add (or one fused multiply-add with assembly).
 func Axpy(a float32, x, y []float32) { active.axpy(a, x, y[:len(x)]) }
 
+// DotRows sets out[j] = Dot(x, m[j·stride:]) for every j < len(out): x
+// against len(out) rows of m, stride apart (attention's scores over a KV
+// cache), bit for bit Dot's results, without a call per row.
+func DotRows(out, x, m []float32, stride int) {
+	if len(out) == 0 {
+		return
+	}
+	if len(x) == 0 {
+		clear(out)
+		return
+	}
+	_ = m[(len(out)-1)*stride+len(x)-1]
+	if f := active.dotRows; f != nil {
+		f(out, x, m, stride)
+		return
+	}
+	for j := range out {
+		out[j] = active.dot(x, m[j*stride:j*stride+len(x)])
+	}
+}
+
+// AxpyRows runs Axpy(a[j], m[j·stride:j·stride+len(y)], y) for j = 0, 1,
+// …, len(a)-1 in turn (attention's weighted sum of V cache rows), bit for
+// bit, without a call per row.
+func AxpyRows(y, a, m []float32, stride int) {
+	if len(a) == 0 || len(y) == 0 {
+		return
+	}
+	_ = m[(len(a)-1)*stride+len(y)-1]
+	if f := active.axpyRows; f != nil {
+		f(y, a, m, stride)
+		return
+	}
+	for j, aj := range a {
+		active.axpy(aj, m[j*stride:j*stride+len(y)], y)
+	}
+}
+
 // SiLUMul computes out[i] = silu(gate[i])·up[i] = gate[i]/(1+e^-gate[i])·up[i]
 // over len(out) (the SwiGLU MLP's activation); out may alias gate or up.
 // The assembly exp is Cephes' expf (about 2 ulp), so results match a

@@ -113,6 +113,12 @@ func dotasm(x, y *float32, n int) float32
 func axpyasm(a float32, x, y *float32, n int)
 
 //go:noescape
+func dotRowsAsm(out *float32, x *float32, m *float32, stride, rows, n int)
+
+//go:noescape
+func axpyRowsAsm(y *float32, a *float32, m *float32, stride, rows, n int)
+
+//go:noescape
 func siluMulAsm(out, gate, up *float32, n int)
 
 //go:noescape
@@ -211,6 +217,38 @@ var avx2Kernels = kernelSet{
 		}
 		for i := n; i < len(x); i++ {
 			y[i] += a * x[i]
+		}
+	},
+	// dotRows and axpyRows are dot and axpy over rows (the exported
+	// wrappers checked the bounds), the columns past the last multiple of
+	// 8 finished in Go as dot and axpy finish them.
+	dotRows: func(out, x, m []float32, stride int) {
+		n := len(x) &^ 7
+		if n > 0 {
+			dotRowsAsm(&out[0], &x[0], &m[0], stride, len(out), n)
+		} else {
+			clear(out)
+		}
+		for j := range out {
+			s, row := out[j], m[j*stride:j*stride+len(x)]
+			for i := n; i < len(x); i++ {
+				s += x[i] * row[i]
+			}
+			out[j] = s
+		}
+	},
+	axpyRows: func(y, a, m []float32, stride int) {
+		n := len(y) &^ 7
+		if n > 0 {
+			axpyRowsAsm(&y[0], &a[0], &m[0], stride, len(a), n)
+		}
+		if n < len(y) {
+			for j, aj := range a {
+				row := m[j*stride : j*stride+len(y)]
+				for i := n; i < len(y); i++ {
+					y[i] += aj * row[i]
+				}
+			}
 		}
 	},
 }

@@ -1283,3 +1283,145 @@ geluloop:
 geludone:
 	VZEROUPPER
 	RET
+
+// func dotRowsAsm(out *float32, x *float32, m *float32, stride, rows, n int)
+// out[j] = dotasm(x, m + j·stride, n) for j < rows, n a multiple of 8: the
+// same accumulators and reduction as dotasm, row after row, without a call
+// per row (attention's scores against a KV cache).
+TEXT ·dotRowsAsm(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), R10
+	MOVQ m+16(FP), DX
+	MOVQ stride+24(FP), BX
+	SHLQ $2, BX
+	MOVQ rows+32(FP), AX
+drrow:
+	TESTQ AX, AX
+	JZ    drret
+	MOVQ x+8(FP), SI
+	MOVQ DX, DI
+	MOVQ n+40(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+drloop32:
+	CMPQ CX, $32
+	JL   drloop8
+	VMOVUPS (SI), Y4
+	VMOVUPS 32(SI), Y5
+	VMOVUPS 64(SI), Y6
+	VMOVUPS 96(SI), Y7
+	VFMADD231PS (DI), Y4, Y0
+	VFMADD231PS 32(DI), Y5, Y1
+	VFMADD231PS 64(DI), Y6, Y2
+	VFMADD231PS 96(DI), Y7, Y3
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JMP  drloop32
+drloop8:
+	CMPQ CX, $8
+	JL   drsum
+	VMOVUPS (SI), Y4
+	VFMADD231PS (DI), Y4, Y0
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  drloop8
+drsum:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VMOVSS X0, (R10)
+	ADDQ $4, R10
+	ADDQ BX, DX
+	DECQ AX
+	JMP  drrow
+drret:
+	VZEROUPPER
+	RET
+
+// func axpyRowsAsm(y *float32, a *float32, m *float32, stride, rows, n int)
+// y[i] += a[j]·m[j·stride+i] for j = 0, 1, …, rows-1 in turn, i < n (a
+// multiple of 8): axpyasm's fused multiply-add per element and row, in
+// the same order, with y held in registers across the rows, 64 columns
+// (then 8) at a time.
+TEXT ·axpyRowsAsm(SB), NOSPLIT, $0-48
+	MOVQ y+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ m+16(FP), DX
+	MOVQ stride+24(FP), BX
+	SHLQ $2, BX
+	MOVQ n+40(FP), CX
+ar64:
+	CMPQ CX, $64
+	JL   ar8
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	VMOVUPS 128(DI), Y4
+	VMOVUPS 160(DI), Y5
+	VMOVUPS 192(DI), Y6
+	VMOVUPS 224(DI), Y7
+	MOVQ rows+32(FP), R8
+	MOVQ DX, R9
+	MOVQ SI, R10
+ar64row:
+	TESTQ R8, R8
+	JZ    ar64done
+	VBROADCASTSS (R10), Y8
+	VFMADD231PS (R9), Y8, Y0
+	VFMADD231PS 32(R9), Y8, Y1
+	VFMADD231PS 64(R9), Y8, Y2
+	VFMADD231PS 96(R9), Y8, Y3
+	VFMADD231PS 128(R9), Y8, Y4
+	VFMADD231PS 160(R9), Y8, Y5
+	VFMADD231PS 192(R9), Y8, Y6
+	VFMADD231PS 224(R9), Y8, Y7
+	ADDQ BX, R9
+	ADDQ $4, R10
+	DECQ R8
+	JMP  ar64row
+ar64done:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VMOVUPS Y6, 192(DI)
+	VMOVUPS Y7, 224(DI)
+	ADDQ $256, DI
+	ADDQ $256, DX
+	SUBQ $64, CX
+	JMP  ar64
+ar8:
+	CMPQ CX, $8
+	JL   arret
+	VMOVUPS (DI), Y0
+	MOVQ rows+32(FP), R8
+	MOVQ DX, R9
+	MOVQ SI, R10
+ar8row:
+	TESTQ R8, R8
+	JZ    ar8done
+	VBROADCASTSS (R10), Y8
+	VFMADD231PS (R9), Y8, Y0
+	ADDQ BX, R9
+	ADDQ $4, R10
+	DECQ R8
+	JMP  ar8row
+ar8done:
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $32, DX
+	SUBQ $8, CX
+	JMP  ar8
+arret:
+	VZEROUPPER
+	RET

@@ -331,3 +331,64 @@ func TestParallelForNested(t *testing.T) {
 		}
 	}
 }
+
+// TestDotRowsAxpyRows: DotRows and AxpyRows give every set's Dot and Axpy
+// loops bit for bit (lengths on and off the 8-lane width, strides past
+// the row length, 0 rows), and those agree with a float64 sum.
+func TestDotRowsAxpyRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	defer func(ks *kernelSet) { active = ks }(active)
+	for _, ks := range testKernelSets() {
+		active = ks
+		for _, n := range []int{1, 7, 8, 9, 64, 72, 100, 130} {
+			for _, rows := range []int{0, 1, 3, 17} {
+				stride := n + rng.IntN(20)
+				m := make([]float32, rows*stride+n)
+				for i := range m {
+					m[i] = float32(rng.NormFloat64())
+				}
+				x, a := make([]float32, n), make([]float32, rows)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64())
+				}
+				for i := range a {
+					a[i] = float32(rng.NormFloat64())
+				}
+				got := make([]float32, rows)
+				DotRows(got, x, m, stride)
+				y0 := make([]float32, n)
+				for i := range y0 {
+					y0[i] = float32(rng.NormFloat64())
+				}
+				gy, wy := append([]float32(nil), y0...), append([]float32(nil), y0...)
+				AxpyRows(gy, a, m, stride)
+				for j := 0; j < rows; j++ {
+					row := m[j*stride : j*stride+n]
+					if want := Dot(x, row); got[j] != want {
+						t.Fatalf("%s n%d rows%d: DotRows[%d] = %v, Dot %v", ks.name, n, rows, j, got[j], want)
+					}
+					var s float64
+					for i := range x {
+						s += float64(x[i]) * float64(row[i])
+					}
+					if math.Abs(s-float64(got[j])) > 1e-5*float64(n) {
+						t.Fatalf("%s n%d: DotRows[%d] = %v, float64 sum %v", ks.name, n, j, got[j], s)
+					}
+					Axpy(a[j], row, wy)
+				}
+				for i := range wy {
+					if gy[i] != wy[i] {
+						t.Fatalf("%s n%d rows%d: AxpyRows y[%d] = %v, Axpy loop %v", ks.name, n, rows, i, gy[i], wy[i])
+					}
+					s := float64(y0[i])
+					for j := 0; j < rows; j++ {
+						s += float64(a[j]) * float64(m[j*stride+i])
+					}
+					if math.Abs(s-float64(gy[i])) > 1e-5*float64(rows+1) {
+						t.Fatalf("%s n%d: AxpyRows y[%d] = %v, float64 sum %v", ks.name, n, i, gy[i], s)
+					}
+				}
+			}
+		}
+	}
+}

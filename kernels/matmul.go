@@ -68,8 +68,12 @@ type kernelSet struct {
 	smallT              int
 	// dot, axpy, siluMul, geluTanh and expSubSum back the exported functions of the
 	// same names.
-	dot       func(x, y []float32) float32
-	axpy      func(a float32, x, y []float32)
+	dot  func(x, y []float32) float32
+	axpy func(a float32, x, y []float32)
+	// dotRows and axpyRows, when set, back DotRows and AxpyRows (which
+	// otherwise loop over dot and axpy), with the same results bit for bit.
+	dotRows   func(out, x, m []float32, stride int)
+	axpyRows  func(y, a, m []float32, stride int)
 	siluMul   func(out, gate, up []float32)
 	geluTanh  func(out, x []float32)
 	expSubSum func(x []float32, m float32) float32

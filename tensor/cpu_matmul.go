@@ -148,29 +148,45 @@ func (b *cpuBackend) Attention(out, q, kCache, vCache Tensor, a AttentionArgs) {
 		if R > 0 {
 			r0 = j0 % R
 		}
-		r := r0
-		for j := range scores {
-			s := kernels.Dot(qr, kv[r*KW+koff:r*KW+koff+D]) * a.Scale
+		// The keys are cache rows r0, r0+1, … (wrapping at R): one or two
+		// runs of consecutive rows, each one DotRows / AxpyRows call,
+		// which are Dot and Axpy per row bit for bit.
+		cacheRuns(len(scores), r0, R, func(j, r, n int) {
+			kernels.DotRows(scores[j:j+n], qr, kv[r*KW+koff:], KW)
+		})
+		for j, s := range scores {
+			s *= a.Scale
 			scores[j] = s
 			if s > mx {
 				mx = s
 			}
-			if r++; r == R {
-				r = 0
-			}
 		}
 		// Vectorised exp (Cephes expf, a few ulp from float64 exp).
 		inv := 1 / kernels.ExpSubSum(scores, mx)
+		for j := range scores {
+			scores[j] *= inv
+		}
 		or := o[t*QW+h*D : t*QW+h*D+D]
 		clear(or)
-		r = r0
-		for _, s := range scores {
-			kernels.Axpy(s*inv, vv[r*KW+koff:r*KW+koff+D], or)
-			if r++; r == R {
-				r = 0
-			}
-		}
+		cacheRuns(len(scores), r0, R, func(j, r, n int) {
+			kernels.AxpyRows(or, scores[j:j+n], vv[r*KW+koff:], KW)
+		})
 	})
+}
+
+// cacheRuns splits keys 0..n-1, held in cache rows r0, r0+1, … (row R
+// wrapping to 0 when R > 0), into runs of consecutive rows: f(j, r, m)
+// for keys j..j+m-1 in rows r..r+m-1.
+func cacheRuns(n, r0, R int, f func(j, r, m int)) {
+	for j := 0; j < n; {
+		r, m := r0+j, n-j
+		if R > 0 {
+			r %= R
+			m = min(m, R-r)
+		}
+		f(j, r, m)
+		j += m
+	}
 }
 
 // RingAttention: the CPU backends read AttentionArgs.Ring.
