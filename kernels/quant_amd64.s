@@ -447,9 +447,10 @@ q8iret:
 // by VPERMPS with Y9-Y12 (0,0,0,0,1,1,1,1 to 6,6,6,6,7,7,7,7), never
 // passing through memory; with bpg > 1 they are first written to cs
 // (nblk floats) one at a time and read back by broadcasts. The mins term
-// takes eight groups a step and the last ng%8 through the mask mg. mb and
-// mg point into q4Masks: their first nblk%8 (ng%8) lanes are all ones,
-// the rest zero.
+// takes eight groups a step and the last ng%8 through the mask mg (with
+// bpg = 1, where ng = nblk, inside the block loop, with mb). mb and mg
+// point into q4Masks: their first nblk%8 (ng%8) lanes are all ones, the
+// rest zero.
 TEXT ·dotQ4iasm(SB), NOSPLIT, $0-112
 	MOVQ xq+0(FP), R12
 	MOVQ xd+8(FP), R13
@@ -486,11 +487,17 @@ q4irow:
 	VXORPS Y8, Y8, Y8
 	CMPQ BX, $1
 	JNE  q4icsg
+	// bpg = 1: ng = nblk, and the mins term rides along, eight groups
+	// with each eight blocks (xsum in R11, the sum in Y13).
+	MOVQ xsum+40(FP), R11
+	VXORPS Y13, Y13, Y13
 q4i8:
 	CMPQ CX, $8
 	JLT  q4itail
 	VMOVUPS (DX)(R8*4), Y6
 	VMULPS (R13)(R8*4), Y6, Y6
+	VMOVUPS (R9)(R8*4), Y0
+	VFMADD231PS (R11)(R8*4), Y0, Y13
 	PREFETCHT0 512(DI)
 	Q4I_PAIR(0, 0, Y9, Y0, Y1, Y2, Y7)
 	Q4I_PAIR(32, 64, Y10, Y3, Y4, Y5, Y8)
@@ -504,12 +511,16 @@ q4i8:
 	JMP  q4i8
 q4itail:
 	TESTQ CX, CX
-	JZ    q4imins
-	MOVQ mb+96(FP), R11
-	VMOVDQU (R11), Y0
-	VMASKMOVPS (DX)(R8*4), Y0, Y6
-	VMASKMOVPS (R13)(R8*4), Y0, Y1
+	JZ    q4isum
+	MOVQ mb+96(FP), BX // BX is 1 again below
+	VMOVDQU (BX), Y2
+	MOVQ $1, BX
+	VMASKMOVPS (DX)(R8*4), Y2, Y6
+	VMASKMOVPS (R13)(R8*4), Y2, Y1
 	VMULPS Y1, Y6, Y6
+	VMASKMOVPS (R9)(R8*4), Y2, Y0
+	VMASKMOVPS (R11)(R8*4), Y2, Y1
+	VFMADD231PS Y1, Y0, Y13
 	CMPQ CX, $2
 	JLT  q4it0
 	Q4I_PAIR(0, 0, Y9, Y0, Y1, Y2, Y7)
@@ -529,30 +540,30 @@ q4itail:
 	ADDQ $64, SI
 	SUBQ $2, CX
 	TESTQ CX, CX
-	JZ    q4imins
+	JZ    q4isum
 	VPERMPS Y6, Y12, Y2
 	Q4I_ONE(X2)
 	ADDQ $16, DI
-	JMP  q4imins
+	JMP  q4isum
 q4it0:
 	VPERMPS Y6, Y9, Y2
 	Q4I_ONE(X2)
 	ADDQ $16, DI
-	JMP  q4imins
+	JMP  q4isum
 q4it1:
 	TESTQ CX, CX
-	JZ    q4imins
+	JZ    q4isum
 	VPERMPS Y6, Y10, Y2
 	Q4I_ONE(X2)
 	ADDQ $16, DI
-	JMP  q4imins
+	JMP  q4isum
 q4it2:
 	TESTQ CX, CX
-	JZ    q4imins
+	JZ    q4isum
 	VPERMPS Y6, Y11, Y2
 	Q4I_ONE(X2)
 	ADDQ $16, DI
-	JMP  q4imins
+	JMP  q4isum
 q4icsg:
 	// bpg > 1: cs[b] = scale[b/bpg]·xd[b], one at a time.
 	MOVQ cs+88(FP), R11
