@@ -438,6 +438,62 @@ q8iret:
 	VMULPS SCALE, X0, X0; \
 	VADDPS Y0, Y8, Y8 // VEX.128 left Y0's upper lane zero
 
+// Q4J_PAIR is Q4I_PAIR for two rows at once: row r's codes at qoff(DI),
+// row r+1's at qoff(DI)(R14*4) (R14 = nblk·4, one row of scales; a row of
+// codes is four times that), the same activations, combined scales in Y6
+// and Y5, sums in Y7 and Y8.
+#define Q4J_PAIR(qoff, xoff, IDX) \
+	VMOVDQU qoff(DI), Y0; \
+	VMOVDQU qoff(DI)(R14*4), Y3; \
+	VPSRLW $4, Y0, Y1; \
+	VPSRLW $4, Y3, Y4; \
+	VPAND Y15, Y0, Y0; \
+	VPAND Y15, Y1, Y1; \
+	VPAND Y15, Y3, Y3; \
+	VPAND Y15, Y4, Y4; \
+	VPMADDUBSW xoff(SI), Y0, Y0; \
+	VPMADDUBSW xoff+32(SI), Y1, Y1; \
+	VPMADDUBSW xoff(SI), Y3, Y3; \
+	VPMADDUBSW xoff+32(SI), Y4, Y4; \
+	VPADDW Y1, Y0, Y0; \
+	VPADDW Y4, Y3, Y3; \
+	VPMADDWD Y14, Y0, Y0; \
+	VPMADDWD Y14, Y3, Y3; \
+	VCVTDQ2PS Y0, Y0; \
+	VCVTDQ2PS Y3, Y3; \
+	VPERMPS Y6, IDX, Y1; \
+	VPERMPS Y5, IDX, Y4; \
+	VFMADD231PS Y1, Y0, Y7; \
+	VFMADD231PS Y4, Y3, Y8
+
+// Q4J_ONE is Q4I_ONE for the two rows, the scales' lanes chosen by IDX.
+#define Q4J_ONE(IDX) \
+	VMOVDQU (DI), X0; \
+	VMOVDQU (DI)(R14*4), X3; \
+	VPSRLW $4, X0, X1; \
+	VPSRLW $4, X3, X4; \
+	VPAND X15, X0, X0; \
+	VPAND X15, X1, X1; \
+	VPAND X15, X3, X3; \
+	VPAND X15, X4, X4; \
+	VPMADDUBSW (SI), X0, X0; \
+	VPMADDUBSW 16(SI), X1, X1; \
+	VPMADDUBSW (SI), X3, X3; \
+	VPMADDUBSW 16(SI), X4, X4; \
+	VPADDW X1, X0, X0; \
+	VPADDW X4, X3, X3; \
+	VPMADDWD X14, X0, X0; \
+	VPMADDWD X14, X3, X3; \
+	VCVTDQ2PS X0, X0; \
+	VCVTDQ2PS X3, X3; \
+	VPERMPS Y6, IDX, Y1; \
+	VPERMPS Y5, IDX, Y4; \
+	VMULPS X1, X0, X0; \
+	VMULPS X4, X3, X3; \
+	VADDPS Y0, Y7, Y7; \
+	VADDPS Y3, Y8, Y8; \
+	ADDQ $16, DI
+
 // func dotQ4iasm(xq *int8, xd *float32, q *byte, scale, mins, xsum, out *float32, nrows, nblk, bpg, ng int, cs *float32, mb, mg *int32)
 // As dotQ8iasm for Q4 rows (nblk·16 bytes), xq in quantActs' Q4 pair
 // order, plus each row's Σ_{g<ng} mins[r·ng+g]·xsum[g]. The blocks go two
@@ -476,10 +532,17 @@ TEXT ·dotQ4iasm(SB), NOSPLIT, $0-112
 	VPADDD Y0, Y9, Y10
 	VPADDD Y0, Y10, Y11
 	VPADDD Y0, Y11, Y12
+	MOVQ nblk+64(FP), R14
+	SHLQ $2, R14
 	MOVQ nrows+56(FP), AX
 q4irow:
 	TESTQ AX, AX
 	JZ    q4iret
+	CMPQ BX, $1
+	JNE  q4irow1
+	CMPQ AX, $2
+	JGE  q4irow2
+q4irow1:
 	MOVQ R12, SI
 	MOVQ nblk+64(FP), CX
 	XORQ R8, R8
@@ -635,6 +698,106 @@ q4isum:
 	LEAQ (DX)(CX*4), DX
 	LEAQ (R9)(CX*4), R9
 	DECQ AX
+	JMP  q4irow
+q4irow2:
+	// bpg = 1, rows r and r+1 together: the activations, their scales
+	// and sums and the loop are shared, and one reduction gives both
+	// outputs. Scales, mins, xd and xsum go by pointers (DX, R9, R13,
+	// R11), row r+1's R14 bytes further.
+	MOVQ R12, SI
+	MOVQ nblk+64(FP), CX
+	MOVQ xsum+40(FP), R11
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+q4j8:
+	CMPQ CX, $8
+	JLT  q4jtail
+	VMOVUPS (R13), Y0
+	VMULPS (DX), Y0, Y6
+	VMULPS (DX)(R14*1), Y0, Y5
+	VMOVUPS (R11), Y0
+	VFMADD231PS (R9), Y0, Y7
+	VFMADD231PS (R9)(R14*1), Y0, Y8
+	Q4J_PAIR(0, 0, Y9)
+	Q4J_PAIR(32, 64, Y10)
+	Q4J_PAIR(64, 128, Y11)
+	Q4J_PAIR(96, 192, Y12)
+	ADDQ $128, DI
+	ADDQ $256, SI
+	ADDQ $32, DX
+	ADDQ $32, R9
+	ADDQ $32, R13
+	ADDQ $32, R11
+	SUBQ $8, CX
+	JMP  q4j8
+q4jtail:
+	TESTQ CX, CX
+	JZ    q4jsum
+	MOVQ mb+96(FP), R8
+	VMOVDQU (R8), Y13
+	VMASKMOVPS (R13), Y13, Y0
+	VMASKMOVPS (DX), Y13, Y6
+	VMULPS Y0, Y6, Y6
+	VMASKMOVPS (DX)(R14*1), Y13, Y5
+	VMULPS Y0, Y5, Y5
+	VMASKMOVPS (R11), Y13, Y0
+	VMASKMOVPS (R9), Y13, Y1
+	VFMADD231PS Y1, Y0, Y7
+	VMASKMOVPS (R9)(R14*1), Y13, Y1
+	VFMADD231PS Y1, Y0, Y8
+	// Advance the row pointers past the tail now: the pairs below only
+	// move DI and SI.
+	MOVQ CX, R8
+	SHLQ $2, R8
+	ADDQ R8, DX
+	ADDQ R8, R9
+	CMPQ CX, $2
+	JLT  q4jt0
+	Q4J_PAIR(0, 0, Y9)
+	ADDQ $32, DI
+	ADDQ $64, SI
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JLT  q4jt1
+	Q4J_PAIR(0, 0, Y10)
+	ADDQ $32, DI
+	ADDQ $64, SI
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JLT  q4jt2
+	Q4J_PAIR(0, 0, Y11)
+	ADDQ $32, DI
+	ADDQ $64, SI
+	SUBQ $2, CX
+	TESTQ CX, CX
+	JZ    q4jsum
+	Q4J_ONE(Y12)
+	JMP  q4jsum
+q4jt0:
+	Q4J_ONE(Y9)
+	JMP  q4jsum
+q4jt1:
+	TESTQ CX, CX
+	JZ    q4jsum
+	Q4J_ONE(Y10)
+	JMP  q4jsum
+q4jt2:
+	TESTQ CX, CX
+	JZ    q4jsum
+	Q4J_ONE(Y11)
+q4jsum:
+	// Lanes [A01, A23, B01, B23 | A45, A67, B45, B67], then A, B.
+	VHADDPS Y8, Y7, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VMOVQ X0, (R10)
+	ADDQ $8, R10
+	ADDQ R14, DX
+	ADDQ R14, R9
+	LEAQ (DI)(R14*4), DI
+	MOVQ xd+8(FP), R13
+	SUBQ $2, AX
 	JMP  q4irow
 q4iret:
 	VZEROUPPER
