@@ -87,7 +87,8 @@ async function runGo(name, module, assetsBase, extraArgs = []) {
 }
 
 // startBooleans runs lamina-booleans.wasm, the path booleans (clip paths,
-// masks, layer merging) that lamina.wasm leaves out to stay small; lamina.wasm
+// masks, layer merging) and the SVG reader that lamina.wasm leaves out to stay
+// small; lamina.wasm
 // asks for it, through the loader named by its argv[2], before an edit or a
 // variation, and then calls it synchronously.
 function startBooleans(assetsBase) {
