@@ -9,9 +9,10 @@
 // persistent pool of GOMAXPROCS goroutines (see ParallelFor). Setting the
 // environment variable LAMINA_KERNELS=generic (or =avx2) forces that set,
 // which is how the benchmarks compare them. The quantized (Q8/Q4) kernels
-// are AVX2 only, also on an AVX-512 machine (QuantKernelsName); their decode
-// matvecs quantize x to int8 there unless LAMINA_QUANT_DOT=f32 (see
-// SetExactQuantDot in quant.go).
+// are AVX2, also on an AVX-512 machine, except that the Q4 group-32 matvec
+// uses AVX-512 VNNI where the CPU has it (QuantKernelsName; not under
+// LAMINA_KERNELS=avx2); their decode matvecs quantize x to int8 there
+// unless LAMINA_QUANT_DOT=f32 (see SetExactQuantDot in quant.go).
 package kernels
 
 import "os"

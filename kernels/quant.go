@@ -421,7 +421,8 @@ func dequantRowGo(m *QMatrix, n int, dst []float32) {
 	}
 }
 
-// QuantKernelsName is the active quantized kernel set: "avx2" or "generic".
+// QuantKernelsName is the active quantized kernel set: "avx2+vnni",
+// "avx2" or "generic".
 func QuantKernelsName() string { return activeQuant.name }
 
 // MatMulQ computes out = x·wᵀ for a quantized w: x is (T,K), w is (N,K),

@@ -23,6 +23,9 @@ func dotQ8iasm(xq *int8, xd *float32, q *byte, scale *float32, out *float32, nro
 func dotQ4iasm(xq *int8, xd *float32, q *byte, scale, mins, xsum, out *float32, nrows, nblk, bpg, ng int, cs *float32, mb, mg *int32)
 
 //go:noescape
+func dotQ4iVNNIasm(xq *int8, xd *float32, q *byte, scale, mins, xsum, out *float32, nrows, nblk int, mb *int32)
+
+//go:noescape
 func quantActsAsm(xq *int8, xd *float32, x *float32, nblk int, perm *[8]int32, pairs int) float32
 
 // q4Masks[8-r:] starts with r lanes of ones then zeros: dotQ4iasm's
@@ -113,10 +116,47 @@ var avx2Quant = quantKernels{
 	},
 }
 
+// vnniQuant is avx2Quant with the Q4 group-32 matvec's row pairs on
+// AVX-512 VNNI's VPDPBUSD (256-bit, so AVX512VL too): the same integer
+// sums in fewer instructions, so the same outputs bit for bit; an odd
+// last row and other groups take avx2Quant's kernel.
+var vnniQuant = func() quantKernels {
+	qk := avx2Quant
+	qk.name = "avx2+vnni"
+	qk.rowsQ4i = func(out []float32, xq []int8, xd []float32, q []byte, scale, mins, xsum []float32, nblk, bpg int) {
+		r2 := len(out) &^ 1
+		if bpg != 1 || nblk == 0 || r2 == 0 {
+			avx2Quant.rowsQ4i(out, xq, xd, q, scale, mins, xsum, nblk, bpg)
+			return
+		}
+		_, _, _, _, _, _ = xq[nblk*32-1], xd[nblk-1], q[r2*nblk*16-1], scale[r2*nblk-1], mins[r2*nblk-1], xsum[nblk-1]
+		dotQ4iVNNIasm(&xq[0], &xd[0], &q[0], &scale[0], &mins[0], &xsum[0], &out[0], r2, nblk, &q4Masks[8-nblk%8])
+		if r2 < len(out) {
+			avx2Quant.rowsQ4i(out[r2:], xq, xd, q[r2*nblk*16:], scale[r2*nblk:], mins[r2*nblk:], xsum, nblk, bpg)
+		}
+	}
+	return qk
+}()
+
+// hasAVX512VNNI reports AVX-512 VNNI and VL on top of hasAVX512F (which
+// checks that the OS saves the AVX-512 state EVEX instructions need).
+func hasAVX512VNNI() bool {
+	if !hasAVX512F() {
+		return false
+	}
+	_, ebx7, ecx7, _ := cpuid(7, 0)
+	const avx512vl, avx512vnni = 1 << 31, 1 << 11
+	return ebx7&avx512vl != 0 && ecx7&avx512vnni != 0
+}
+
 // archQuant is the AVX2 set where the CPU has it (the same features the f16
-// kernels need), else nil.
+// kernels need), with VNNI where the CPU has that too and LAMINA_KERNELS
+// is not "avx2", else nil.
 func archQuant(force string) *quantKernels {
-	if hasAVX2FMAF16C() {
+	switch {
+	case force != "avx2" && hasAVX512VNNI():
+		return &vnniQuant
+	case hasAVX2FMAF16C():
 		return &avx2Quant
 	}
 	return nil
@@ -127,6 +167,9 @@ func testQuantSets() []*quantKernels {
 	sets := []*quantKernels{&genericQuant}
 	if hasAVX2FMAF16C() {
 		sets = append(sets, &avx2Quant)
+	}
+	if hasAVX512VNNI() {
+		sets = append(sets, &vnniQuant)
 	}
 	return sets
 }

@@ -803,6 +803,187 @@ q4iret:
 	VZEROUPPER
 	RET
 
+// Q4V_PAIR is Q4J_PAIR with AVX-512 VNNI's VPDPBUSD (EVEX, 256-bit):
+// one instruction takes a nibble vector's products with the activations
+// to four int32 sums per block, where AVX2 needs VPMADDUBSW, VPADDW and
+// VPMADDWD. The integer sums are the same, so are the results.
+#define Q4V_PAIR(qoff, xoff, IDX) \
+	VMOVDQU qoff(DI), Y0; \
+	VMOVDQU qoff(DI)(R14*4), Y3; \
+	VPSRLW $4, Y0, Y1; \
+	VPSRLW $4, Y3, Y4; \
+	VPAND Y15, Y0, Y0; \
+	VPAND Y15, Y1, Y1; \
+	VPAND Y15, Y3, Y3; \
+	VPAND Y15, Y4, Y4; \
+	VPXOR Y2, Y2, Y2; \
+	VPXOR Y14, Y14, Y14; \
+	VPDPBUSD xoff(SI), Y0, Y2; \
+	VPDPBUSD xoff+32(SI), Y1, Y2; \
+	VPDPBUSD xoff(SI), Y3, Y14; \
+	VPDPBUSD xoff+32(SI), Y4, Y14; \
+	VCVTDQ2PS Y2, Y2; \
+	VCVTDQ2PS Y14, Y14; \
+	VPERMPS Y6, IDX, Y1; \
+	VPERMPS Y5, IDX, Y4; \
+	VFMADD231PS Y1, Y2, Y7; \
+	VFMADD231PS Y4, Y14, Y8
+
+// Q4V_ONE is Q4J_ONE with VPDPBUSD.
+#define Q4V_ONE(IDX) \
+	VMOVDQU (DI), X0; \
+	VMOVDQU (DI)(R14*4), X3; \
+	VPSRLW $4, X0, X1; \
+	VPSRLW $4, X3, X4; \
+	VPAND X15, X0, X0; \
+	VPAND X15, X1, X1; \
+	VPAND X15, X3, X3; \
+	VPAND X15, X4, X4; \
+	VPXOR Y2, Y2, Y2; \
+	VPXOR Y14, Y14, Y14; \
+	VPDPBUSD (SI), X0, X2; \
+	VPDPBUSD 16(SI), X1, X2; \
+	VPDPBUSD (SI), X3, X14; \
+	VPDPBUSD 16(SI), X4, X14; \
+	VCVTDQ2PS X2, X2; \
+	VCVTDQ2PS X14, X14; \
+	VPERMPS Y6, IDX, Y1; \
+	VPERMPS Y5, IDX, Y4; \
+	VMULPS X1, X2, X2; \
+	VMULPS X4, X14, X14; \
+	VADDPS Y2, Y7, Y7; \
+	VADDPS Y14, Y8, Y8; \
+	ADDQ $16, DI
+
+// func dotQ4iVNNIasm(xq *int8, xd *float32, q *byte, scale, mins, xsum, out *float32, nrows, nblk int, mb *int32)
+// dotQ4iasm's two-row path (bpg = 1) for an even nrows, with Q4V_PAIR:
+// the same outputs, bit for bit.
+TEXT ·dotQ4iVNNIasm(SB), NOSPLIT, $0-80
+	MOVQ xq+0(FP), R12
+	MOVQ xd+8(FP), R13
+	MOVQ q+16(FP), DI
+	MOVQ scale+24(FP), DX
+	MOVQ mins+32(FP), R9
+	MOVQ out+48(FP), R10
+	MOVL $0x0f0f0f0f, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL $1, AX
+	VMOVD AX, X9
+	VPBROADCASTD X9, X9
+	VPXOR Y0, Y0, Y0
+	VINSERTI128 $1, X9, Y0, Y9
+	MOVL $2, AX
+	VMOVD AX, X0
+	VPBROADCASTD X0, Y0
+	VPADDD Y0, Y9, Y10
+	VPADDD Y0, Y10, Y11
+	VPADDD Y0, Y11, Y12
+	MOVQ nblk+64(FP), R14
+	SHLQ $2, R14
+	MOVQ nrows+56(FP), AX
+q4vrow:
+	CMPQ AX, $2
+	JLT  q4vret
+	MOVQ R12, SI
+	MOVQ nblk+64(FP), CX
+	MOVQ xsum+40(FP), R11
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+q4v8:
+	CMPQ CX, $8
+	JLT  q4vtail
+	VMOVUPS (R13), Y0
+	VMULPS (DX), Y0, Y6
+	VMULPS (DX)(R14*1), Y0, Y5
+	VMOVUPS (R11), Y0
+	VFMADD231PS (R9), Y0, Y7
+	VFMADD231PS (R9)(R14*1), Y0, Y8
+	Q4V_PAIR(0, 0, Y9)
+	Q4V_PAIR(32, 64, Y10)
+	Q4V_PAIR(64, 128, Y11)
+	Q4V_PAIR(96, 192, Y12)
+	ADDQ $128, DI
+	ADDQ $256, SI
+	ADDQ $32, DX
+	ADDQ $32, R9
+	ADDQ $32, R13
+	ADDQ $32, R11
+	SUBQ $8, CX
+	JMP  q4v8
+q4vtail:
+	TESTQ CX, CX
+	JZ    q4vsum
+	MOVQ mb+72(FP), R8
+	VMOVDQU (R8), Y13
+	VMASKMOVPS (R13), Y13, Y0
+	VMASKMOVPS (DX), Y13, Y6
+	VMULPS Y0, Y6, Y6
+	VMASKMOVPS (DX)(R14*1), Y13, Y5
+	VMULPS Y0, Y5, Y5
+	VMASKMOVPS (R11), Y13, Y0
+	VMASKMOVPS (R9), Y13, Y1
+	VFMADD231PS Y1, Y0, Y7
+	VMASKMOVPS (R9)(R14*1), Y13, Y1
+	VFMADD231PS Y1, Y0, Y8
+	// Advance the row pointers past the tail now: the pairs below only
+	// move DI and SI.
+	MOVQ CX, R8
+	SHLQ $2, R8
+	ADDQ R8, DX
+	ADDQ R8, R9
+	CMPQ CX, $2
+	JLT  q4vt0
+	Q4V_PAIR(0, 0, Y9)
+	ADDQ $32, DI
+	ADDQ $64, SI
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JLT  q4vt1
+	Q4V_PAIR(0, 0, Y10)
+	ADDQ $32, DI
+	ADDQ $64, SI
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JLT  q4vt2
+	Q4V_PAIR(0, 0, Y11)
+	ADDQ $32, DI
+	ADDQ $64, SI
+	SUBQ $2, CX
+	TESTQ CX, CX
+	JZ    q4vsum
+	Q4V_ONE(Y12)
+	JMP  q4vsum
+q4vt0:
+	Q4V_ONE(Y9)
+	JMP  q4vsum
+q4vt1:
+	TESTQ CX, CX
+	JZ    q4vsum
+	Q4V_ONE(Y10)
+	JMP  q4vsum
+q4vt2:
+	TESTQ CX, CX
+	JZ    q4vsum
+	Q4V_ONE(Y11)
+q4vsum:
+	// Lanes [A01, A23, B01, B23 | A45, A67, B45, B67], then A, B.
+	VHADDPS Y8, Y7, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VMOVQ X0, (R10)
+	ADDQ $8, R10
+	ADDQ R14, DX
+	ADDQ R14, R9
+	LEAQ (DI)(R14*4), DI
+	MOVQ xd+8(FP), R13
+	SUBQ $2, AX
+	JMP  q4vrow
+q4vret:
+	VZEROUPPER
+	RET
+
 // func quantActsAsm(xq *int8, xd *float32, x *float32, nblk int, perm *[8]int32, pairs int) float32
 // quantizeActs for nblk blocks of 32: xd[b] = max|x|/127, xq = x·(127/max)
 // rounded to nearest even (VCVTPS2DQ under Go's default MXCSR; 0 for an

@@ -54,9 +54,10 @@ type benchResult struct {
 	DType   string `json:"dtype"`
 	Params  int64  `json:"params"`
 	Kernels string `json:"kernels"`
-	// QuantKernels is the set the Q8/Q4 matrices run on ("avx2" even on an
-	// AVX-512 machine, or "generic") and how decode takes x with them:
-	// "avx2/int8" (activations quantized to int8 blocks) or ".../f32".
+	// QuantKernels is the set the Q8/Q4 matrices run on ("avx2", also on
+	// an AVX-512 machine, "avx2+vnni" where the CPU has AVX-512 VNNI for
+	// the Q4 group-32 matvec, or "generic") and how decode takes x with
+	// them: "avx2/int8" (activations quantized to int8 blocks) or ".../f32".
 	QuantKernels string    `json:"quant_kernels"`
 	Threads      int       `json:"threads"`
 	PromptLen    int       `json:"prompt_len"`
