@@ -420,6 +420,18 @@ func (b *cpuBackend) LayerNorm(out, x, w, bias Tensor, eps float32) {
 	if bias != nil {
 		bv = f32Data(bias, "LayerNorm")
 	}
+	b.layerNormRows(o, xv, wv, bv, eps)
+}
+
+// layerNormRows runs layerNormRows on the engine when it is a
+// RowOpsEngine and the rows fit, else in Go.
+func (b *cpuBackend) layerNormRows(o, xv, wv, bv []float32, eps float32) {
+	if re, ok := b.engine.(RowOpsEngine); ok && len(wv) > 0 && len(xv)%len(wv) == 0 && len(o) == len(xv) && (bv == nil || len(bv) == len(wv)) {
+		if err := re.LayerNorm(o, xv, wv, bv, eps); err != nil {
+			panic(fmt.Errorf("tensor: %s LayerNorm: %w", b.engine.Name(), err))
+		}
+		return
+	}
 	layerNormRows(o, xv, wv, bv, eps)
 }
 
@@ -434,6 +446,21 @@ func (b *cpuBackend) RoPE(x, invFreq Tensor, heads, headDim, pos0 int) {
 		panic(fmt.Sprintf("tensor: RoPE of x %v with %d heads of %d and invFreq %v", ct(x).shape, heads, headDim, ct(invFreq).shape))
 	}
 	T := len(xv) / W
+	if re, ok := b.engine.(RowOpsEngine); ok && half > 0 {
+		cs := make([]float32, 2*T*half)
+		cos, sin := cs[:T*half], cs[T*half:]
+		for t := 0; t < T; t++ {
+			p := float32(pos0 + t)
+			for j := 0; j < half; j++ {
+				ang := float64(p * fv[j])
+				cos[t*half+j], sin[t*half+j] = float32(math.Cos(ang)), float32(math.Sin(ang))
+			}
+		}
+		if err := re.RoPE(xv, cos, sin, heads, headDim); err != nil {
+			panic(fmt.Errorf("tensor: %s RoPE: %w", b.engine.Name(), err))
+		}
+		return
+	}
 	for t := 0; t < T; t++ {
 		p := float32(pos0 + t)
 		for j := 0; j < half; j++ {
