@@ -40,6 +40,7 @@ type Engine struct {
 	exports js.Value            // the module instance's exports
 	fns     map[string]js.Value // exports looked up (fn)
 	attn    attnState           // attention (attention_js.go)
+	rows    rowCalls            // row ops' calls (rowops_js.go)
 
 	// WidenHalf makes Hold store f16 and bf16 weights widened to f32 (the
 	// module's own exact widening, once): twice the module memory, and

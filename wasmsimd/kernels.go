@@ -537,6 +537,9 @@ func Module() []byte {
 	}
 	emitGelu(&m)
 	emitBias(&m)
+	emitLayerNorm(&m)
+	emitRoPE(&m)
+	emitAttnFull(&m)
 	return m.bytes(minPages)
 }
 

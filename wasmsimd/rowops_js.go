@@ -1,0 +1,132 @@
+//go:build js && wasm
+
+package wasmsimd
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"syscall/js"
+
+	"github.com/lamina-ml/lamina/tensor"
+)
+
+var (
+	_ tensor.RowOpsEngine        = (*Engine)(nil)
+	_ tensor.FullAttentionEngine = (*Engine)(nil)
+)
+
+// rowCalls counts the row ops' kernel calls (for the tests).
+type rowCalls struct{ ln, rope, attnFull int }
+
+// f32Bytes is n f32 rounded up to 16 bytes.
+func f32Bytes(n int) int { return (n*4 + 15) &^ 15 }
+
+// LayerNorm implements tensor.RowOpsEngine: x, w and b in, ln, out back.
+func (e *Engine) LayerNorm(out, x, w, b []float32, eps float32) error {
+	C := len(w)
+	if C == 0 || len(x)%C != 0 || len(out) != len(x) || (b != nil && len(b) != C) {
+		return fmt.Errorf("wasmsimd: LayerNorm of %d values, w %d, b %d into %d", len(x), C, len(b), len(out))
+	}
+	if len(x) == 0 {
+		return nil
+	}
+	xn, wn := f32Bytes(len(x)), f32Bytes(C)
+	if err := e.scratchOf(xn + 2*wn); err != nil {
+		return err
+	}
+	xo := e.scratch.off
+	wo, bo := xo+xn, xo+xn+wn
+	e.writeF32(xo, x, xn)
+	e.writeF32(wo, w, wn)
+	hasB := 0
+	if b != nil {
+		e.writeF32(bo, b, wn)
+		hasB = 1
+	}
+	e.rows.ln++
+	e.fn("ln").Invoke(xo, wo, bo, xo, len(x)/C, C, eps, hasB)
+	js.CopyBytesToGo(bytesOf(out), e.view(xo, len(out)*4))
+	return nil
+}
+
+// RoPE implements tensor.RowOpsEngine: x, cos and sin in, rope, x back.
+func (e *Engine) RoPE(x, cos, sin []float32, heads, headDim int) error {
+	half := headDim / 2
+	W := heads * headDim
+	if heads <= 0 || half <= 0 || len(x)%W != 0 || len(cos) != len(x)/W*half || len(sin) != len(cos) {
+		return fmt.Errorf("wasmsimd: RoPE of %d values with %d heads of %d, %d cos, %d sin", len(x), heads, headDim, len(cos), len(sin))
+	}
+	if len(x) == 0 {
+		return nil
+	}
+	xn, cn := f32Bytes(len(x)), f32Bytes(len(cos))
+	if err := e.scratchOf(xn + 2*cn); err != nil {
+		return err
+	}
+	xo := e.scratch.off
+	co, so := xo+xn, xo+xn+cn
+	e.writeF32(xo, x, xn)
+	e.writeF32(co, cos, cn)
+	e.writeF32(so, sin, cn)
+	e.rows.rope++
+	e.fn("rope").Invoke(xo, co, so, len(x)/W, heads, headDim)
+	js.CopyBytesToGo(bytesOf(x), e.view(xo, len(x)*4))
+	return nil
+}
+
+// AttendsFull implements tensor.FullAttentionEngine: attn_full needs a
+// head dimension that is a multiple of 4.
+func (e *Engine) AttendsFull(heads, headDim int) bool {
+	return heads > 0 && headDim > 0 && headDim%4 == 0
+}
+
+// attnFullMinWork is the fewest multiply-adds (Tq·Tk·W·2) an AttentionFull
+// call has before it is split across the threads.
+const attnFullMinWork = 64 << 10
+
+// AttentionFull implements tensor.FullAttentionEngine: q, k and v in,
+// attn_full (on the threads, in chunks of query rows, where there are
+// some and W is whole 8-value panels), out back.
+func (e *Engine) AttentionFull(out, q, k, v []float32, heads, headDim int, scale float32) error {
+	H, D := heads, headDim
+	W := H * D
+	if !e.AttendsFull(H, D) || len(q)%W != 0 || len(k)%W != 0 || len(v) != len(k) || len(out) != len(q) || len(k) == 0 {
+		return fmt.Errorf("wasmsimd: AttentionFull of q %d, k %d, v %d into %d values with %d heads of %d", len(q), len(k), len(v), len(out), H, D)
+	}
+	Tq, Tk := len(q)/W, len(k)/W
+	if Tq == 0 {
+		return nil
+	}
+	qn, kn := len(q)*4, len(k)*4
+	stride := f32Bytes(D + Tk + 4)
+	const pn = 32 // the parameter block
+	if err := e.scratchOf(pn + 2*qn + 2*kn + stride*e.Threads()); err != nil {
+		return err
+	}
+	po := e.scratch.off
+	qo := po + pn
+	oo := qo + qn
+	ko := oo + qn
+	vo := ko + kn
+	so := vo + kn
+	var par [pn]byte
+	for i, f := range []uint32{uint32(ko), uint32(vo), uint32(Tk), uint32(H), uint32(D), math.Float32bits(scale)} {
+		binary.LittleEndian.PutUint32(par[4*i:], f)
+	}
+	js.CopyBytesToJS(e.view(po, pn), par[:])
+	js.CopyBytesToJS(e.view(qo, qn), bytesOf(q))
+	js.CopyBytesToJS(e.view(ko, kn), bytesOf(k))
+	js.CopyBytesToJS(e.view(vo, kn), bytesOf(v))
+	e.rows.attnFull++
+	if p := e.pool; p != nil && W%8 == 0 && Tq > 1 && Tq*Tk*W*2 >= attnFullMinWork {
+		want := 2 * p.threads
+		chunk := (Tq + want - 1) / want
+		n := (Tq + chunk - 1) / chunk
+		p.run.Invoke(p.ctrl, kindAttnFull, po, qo, oo, Tq, W, W/8, so, stride, 1, chunk, 0, 0, n, p.canWait, p.self)
+	} else {
+		e.mm[kindAttnFull].Invoke(po, qo, oo, Tq, W, W/8, so, 0)
+	}
+	js.CopyBytesToGo(bytesOf(out), e.view(oo, qn))
+	return nil
+}
