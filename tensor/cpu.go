@@ -424,9 +424,9 @@ func (b *cpuBackend) LayerNorm(out, x, w, bias Tensor, eps float32) {
 }
 
 // layerNormRows runs layerNormRows on the engine when it is a
-// RowOpsEngine and the rows fit, else in Go.
+// NormEngine and the rows fit, else in Go.
 func (b *cpuBackend) layerNormRows(o, xv, wv, bv []float32, eps float32) {
-	if re, ok := b.engine.(RowOpsEngine); ok && len(wv) > 0 && len(xv)%len(wv) == 0 && len(o) == len(xv) && (bv == nil || len(bv) == len(wv)) {
+	if re, ok := b.engine.(NormEngine); ok && len(wv) > 0 && len(xv)%len(wv) == 0 && len(o) == len(xv) && (bv == nil || len(bv) == len(wv)) {
 		if err := re.LayerNorm(o, xv, wv, bv, eps); err != nil {
 			panic(fmt.Errorf("tensor: %s LayerNorm: %w", b.engine.Name(), err))
 		}
@@ -446,20 +446,14 @@ func (b *cpuBackend) RoPE(x, invFreq Tensor, heads, headDim, pos0 int) {
 		panic(fmt.Sprintf("tensor: RoPE of x %v with %d heads of %d and invFreq %v", ct(x).shape, heads, headDim, ct(invFreq).shape))
 	}
 	T := len(xv) / W
-	if re, ok := b.engine.(RowOpsEngine); ok && half > 0 {
-		cs := make([]float32, 2*T*half)
-		cos, sin := cs[:T*half], cs[T*half:]
-		for t := 0; t < T; t++ {
-			p := float32(pos0 + t)
-			for j := 0; j < half; j++ {
-				ang := float64(p * fv[j])
-				cos[t*half+j], sin[t*half+j] = float32(math.Cos(ang)), float32(math.Sin(ang))
-			}
-		}
-		if err := re.RoPE(xv, cos, sin, heads, headDim); err != nil {
+	if re, ok := b.engine.(RoPEEngine); ok && half > 0 {
+		done, err := re.RoPE(xv, fv, heads, headDim, pos0)
+		if err != nil {
 			panic(fmt.Errorf("tensor: %s RoPE: %w", b.engine.Name(), err))
 		}
-		return
+		if done {
+			return
+		}
 	}
 	for t := 0; t < T; t++ {
 		p := float32(pos0 + t)

@@ -286,21 +286,25 @@ func (c *cpuTensor) heldQuant(from, n int) *kernels.QMatrix {
 // freedGo says whether the tensor's Go copy was freed for the engine's.
 func (c *cpuTensor) freedGo() bool { return c.reader != nil || c.qreader != nil }
 
-// RowOpsEngine is a MatMulEngine that also runs the row-wise ops
-// LayerNorm (and LayerNormGroups) and RoPE's rotation: the CPU backend's
-// LayerNorm, LayerNormGroups, RoPE (and so RoPEKV) go to it. Results must be
-// the CPU backend's: RoPE's bit for bit (the angles' cosines and sines are
-// the backend's own, computed in Go, and each rotation is the same f32
-// multiplies and adds), LayerNorm's up to the order of its f64 sums.
-type RowOpsEngine interface {
+// NormEngine is a MatMulEngine that also runs LayerNorm: the CPU
+// backend's LayerNorm and LayerNormGroups go to it. Results must be the CPU
+// backend's bit for bit up to the order of its f64 sums.
+type NormEngine interface {
 	MatMulEngine
 	// LayerNorm normalises every len(w)-wide row of x into out as the CPU
 	// backend's LayerNorm does; b is nil or len(w) long; out may be x.
 	LayerNorm(out, x, w, b []float32, eps float32) error
-	// RoPE rotates x (T, heads·headDim) in place: for row t, head h and
-	// j < headDim/2, (x[j], x[j+headDim/2]) by the angle whose cosine and
-	// sine are cos[t·headDim/2+j] and sin[t·headDim/2+j].
-	RoPE(x, cos, sin []float32, heads, headDim int) error
+}
+
+// RoPEEngine is a MatMulEngine that also runs RoPE: the CPU backend's
+// RoPE (and so RoPEKV) goes to it. Results must be the CPU backend's bit
+// for bit: the same angles, cosines and sines, the same f32 rotation.
+type RoPEEngine interface {
+	MatMulEngine
+	// RoPE rotates x (T, heads·headDim) in place as Backend.RoPE does with
+	// invFreq (headDim/2) from position pos0. false (and no error): it
+	// did not, and the CPU backend's Go code must (angles it cannot take).
+	RoPE(x, invFreq []float32, heads, headDim, pos0 int) (bool, error)
 }
 
 // FullAttentionEngine is a MatMulEngine that also runs the bidirectional

@@ -539,6 +539,7 @@ func Module() []byte {
 	emitBias(&m)
 	emitLayerNorm(&m)
 	emitRoPE(&m)
+	emitRoPETab(&m)
 	emitAttnFull(&m)
 	return m.bytes(minPages)
 }

@@ -2,8 +2,8 @@ package wasmsimd
 
 import "math"
 
-// Row-wise ops of the CPU backend in the module (tensor.RowOpsEngine,
-// tensor.FullAttentionEngine): LayerNorm, RoPE's rotation and the
+// Row-wise ops of the CPU backend in the module (tensor.NormEngine,
+// tensor.RoPEEngine, tensor.FullAttentionEngine): LayerNorm, RoPE's rotation and the
 // layered-SVG DiT's bidirectional attention.
 //
 //	ln(x, w, b, out, T, C, eps, hasB)  out (T,C) = LayerNorm of x's rows
@@ -15,6 +15,9 @@ import "math"
 //	rope(x, cos, sin, T, H, D)  rotates x (T,H·D) in place: for j < D/2,
 //	    (x[j], x[j+D/2]) of every head of row t by cos and sin (T,D/2)
 //	    (tensor's RoPE, its f32 products in its order: its bits)
+//	rope_tab(f, cos, sin, T, half, pos0)  the cos and sin tables of rope
+//	    for inverse frequencies f (half) at positions pos0.. (see
+//	    emitRoPETab: tensor's RoPE's angles, cosines and sines, bit for bit)
 //	attn_full(p, q, out, T, W, Np, scr, aux)  out (T,W) = softmax(q·kᵀ·
 //	    scale)·v per head over every row of k and v (Tk,W), W = H·D, D a
 //	    multiple of 4; p points at the i32 k, v, Tk, H, D and the f32
@@ -609,6 +612,218 @@ func emitAttnFull(m *module) {
 	c.endWhile()
 
 	c.addI32(h, 1)
+	c.endWhile()
+	c.addI32(t, 1)
+	c.endWhile()
+}
+
+// More opcodes of rope_tab.
+const (
+	opI32GtU     = 0x4b
+	opI32Or      = 0x72
+	opI32Xor     = 0x73
+	opF64Eq      = 0x61
+	opF64Lt      = 0x63
+	opF64Abs     = 0x99
+	opF64Neg     = 0x9a
+	opF32CvtI32S = 0xb2 // f32.convert_i32_s
+	opF64CvtI32U = 0xb8 // f64.convert_i32_u
+)
+
+// ropeMaxAngle bounds the angles rope_tab takes: Go's math.Sin and
+// math.Cos reduce larger ones (≥ 2²⁹) another way (Payne–Hanek), which the
+// module does not have.
+const ropeMaxAngle = 1 << 28
+
+// sinCoef and cosCoef are math.Sin's and math.Cos's polynomials (Go's
+// math/sin.go, Cephes).
+var (
+	sinCoef = [6]float64{1.58962301576546568060e-10, -2.50507477628578072866e-8, 2.75573136213857245213e-6, -1.98412698295895385996e-4, 8.33333333332211858878e-3, -1.66666666666666307295e-1}
+	cosCoef = [6]float64{-1.13585365213876817300e-11, 2.08757008419747316778e-9, -2.75573141792967388112e-7, 2.48015872888517045348e-5, -1.38888888888730564116e-3, 4.16666666666665929218e-2}
+)
+
+// emitRoPETab writes rope_tab(f, cos, sin, T, half, pos0): cos and sin
+// (T,half) of the angles f32(pos0+t)·f[j], as tensor's RoPE computes them:
+// the f32 angle widened, then Go's math.Cos and math.Sin op for op (their
+// Cody–Waite reduction for angles below ropeMaxAngle, the engine checks),
+// rounded to f32.
+func emitRoPETab(m *module) {
+	c, _ := m.add("rope_tab", i32, i32, i32, i32, i32, i32)
+	const f, cs, sn, tt, half, pos0 = 0, 1, 2, 3, 4, 5
+	t, j, fp, cp, sp, oct, jj := c.local(i32), c.local(i32), c.local(i32), c.local(i32), c.local(i32), c.local(i32), c.local(i32)
+	p := c.local(f32v)
+	x, ax, y, z, zz, ps, pc := c.local(f64v), c.local(f64v), c.local(f64v), c.local(f64v), c.local(f64v), c.local(f64v), c.local(f64v)
+	poly := func(k [6]float64) {
+		c.f64c(k[0])
+		for _, v := range k[1:] {
+			c.get(zz)
+			c.op(opF64Mul)
+			c.f64c(v)
+			c.op(opF64Add)
+		}
+	}
+	c.get(cs)
+	c.set(cp)
+	c.get(sn)
+	c.set(sp)
+	c.i32c(0)
+	c.set(t)
+	c.whileLt(t, tt)
+	c.get(pos0)
+	c.get(t)
+	c.op(opI32Add)
+	c.op(opF32CvtI32S)
+	c.set(p)
+	c.get(f)
+	c.set(fp)
+	c.i32c(0)
+	c.set(j)
+	c.whileLt(j, half)
+	{
+		// x = f64(p·f[j]); ax = |x|
+		c.get(p)
+		c.get(fp)
+		c.f32load(0)
+		c.op(opF32Mul)
+		c.op(opF64PromF32)
+		c.tee(x)
+		c.op(opF64Abs)
+		c.set(ax)
+		// oct = uint(ax·(4/π)); y = f64(oct); odd: both one up
+		c.get(ax)
+		c.f64c(4 / math.Pi)
+		c.op(opF64Mul)
+		c.b = append(c.b, 0xfc, 0x03) // i32.trunc_sat_f64_u
+		c.tee(oct)
+		c.op(opF64CvtI32U)
+		c.set(y)
+		c.get(oct)
+		c.i32c(1)
+		c.op(opI32And)
+		c.b = append(c.b, opIf, blockVoid)
+		c.addI32(oct, 1)
+		c.get(y)
+		c.f64c(1)
+		c.op(opF64Add)
+		c.set(y)
+		c.end()
+		c.get(oct)
+		c.i32c(7)
+		c.op(opI32And)
+		c.set(oct)
+		// z = ((ax - y·PI4A) - y·PI4B) - y·PI4C; zz = z·z
+		c.get(ax)
+		for _, k := range []float64{7.85398125648498535156e-1, 3.77489470793079817668e-8, 2.69515142907905952645e-15} {
+			c.get(y)
+			c.f64c(k)
+			c.op(opF64Mul)
+			c.op(opF64Sub)
+		}
+		c.tee(z)
+		c.get(z)
+		c.op(opF64Mul)
+		c.set(zz)
+		// ps = z + z·zz·sinpoly; pc = 1 - 0.5·zz + zz·zz·cospoly
+		c.get(z)
+		c.get(z)
+		c.get(zz)
+		c.op(opF64Mul)
+		poly(sinCoef)
+		c.op(opF64Mul)
+		c.op(opF64Add)
+		c.set(ps)
+		c.f64c(1)
+		c.f64c(0.5)
+		c.get(zz)
+		c.op(opF64Mul)
+		c.op(opF64Sub)
+		c.get(zz)
+		c.get(zz)
+		c.op(opF64Mul)
+		poly(cosCoef)
+		c.op(opF64Mul)
+		c.op(opF64Add)
+		c.set(pc)
+		// jj = oct&3; the sine's polynomial for cos where jj is 1 or 2
+		c.get(oct)
+		c.i32c(3)
+		c.op(opI32And)
+		c.set(jj)
+		swap := func() { // pushes jj == 1 || jj == 2
+			c.get(jj)
+			c.i32c(1)
+			c.op(opI32Eq)
+			c.get(jj)
+			c.i32c(2)
+			c.op(opI32Eq)
+			c.op(opI32Or)
+		}
+		// cos = ±(swap ? ps : pc), negative where (oct > 3) ≠ (jj > 1)
+		c.get(cp)
+		c.get(ps)
+		c.get(pc)
+		swap()
+		c.op(opSelect)
+		c.tee(y)
+		c.op(opF64Neg)
+		c.get(y)
+		c.get(oct)
+		c.i32c(3)
+		c.op(opI32GtU)
+		c.get(jj)
+		c.i32c(1)
+		c.op(opI32GtU)
+		c.op(opI32Xor)
+		c.op(opSelect)
+		c.set(y)
+		// NaN for a NaN or ±Inf angle
+		c.get(y)
+		c.f64c(math.NaN())
+		c.get(ax)
+		c.f64c(math.Inf(1))
+		c.op(opF64Lt)
+		c.op(opSelect)
+		c.op(opF32DemF64)
+		c.f32store(0)
+		// sin = ±(swap ? pc : ps), negative where (x < 0) ≠ (oct > 3);
+		// sin(±0) = ±0
+		c.get(sp)
+		c.get(pc)
+		c.get(ps)
+		swap()
+		c.op(opSelect)
+		c.tee(y)
+		c.op(opF64Neg)
+		c.get(y)
+		c.get(x)
+		c.f64c(0)
+		c.op(opF64Lt)
+		c.get(oct)
+		c.i32c(3)
+		c.op(opI32GtU)
+		c.op(opI32Xor)
+		c.op(opSelect)
+		c.set(y)
+		c.get(y)
+		c.f64c(math.NaN())
+		c.get(ax)
+		c.f64c(math.Inf(1))
+		c.op(opF64Lt)
+		c.op(opSelect)
+		c.set(y)
+		c.get(x)
+		c.get(y)
+		c.get(x)
+		c.f64c(0)
+		c.op(opF64Eq)
+		c.op(opSelect)
+		c.op(opF32DemF64)
+		c.f32store(0)
+	}
+	c.addI32(fp, 4)
+	c.addI32(cp, 4)
+	c.addI32(sp, 4)
+	c.addI32(j, 1)
 	c.endWhile()
 	c.addI32(t, 1)
 	c.endWhile()

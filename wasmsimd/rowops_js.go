@@ -12,7 +12,8 @@ import (
 )
 
 var (
-	_ tensor.RowOpsEngine        = (*Engine)(nil)
+	_ tensor.NormEngine          = (*Engine)(nil)
+	_ tensor.RoPEEngine          = (*Engine)(nil)
 	_ tensor.FullAttentionEngine = (*Engine)(nil)
 )
 
@@ -22,7 +23,7 @@ type rowCalls struct{ ln, rope, attnFull int }
 // f32Bytes is n f32 rounded up to 16 bytes.
 func f32Bytes(n int) int { return (n*4 + 15) &^ 15 }
 
-// LayerNorm implements tensor.RowOpsEngine: x, w and b in, ln, out back.
+// LayerNorm implements tensor.NormEngine: x, w and b in, ln, out back.
 func (e *Engine) LayerNorm(out, x, w, b []float32, eps float32) error {
 	C := len(w)
 	if C == 0 || len(x)%C != 0 || len(out) != len(x) || (b != nil && len(b) != C) {
@@ -50,29 +51,40 @@ func (e *Engine) LayerNorm(out, x, w, b []float32, eps float32) error {
 	return nil
 }
 
-// RoPE implements tensor.RowOpsEngine: x, cos and sin in, rope, x back.
-func (e *Engine) RoPE(x, cos, sin []float32, heads, headDim int) error {
+// RoPE implements tensor.RoPEEngine: x and invFreq in, rope_tab makes the
+// cosines and sines, rope rotates, x back. Angles of ropeMaxAngle or more
+// (or not finite) are left to the Go code.
+func (e *Engine) RoPE(x, invFreq []float32, heads, headDim, pos0 int) (bool, error) {
 	half := headDim / 2
 	W := heads * headDim
-	if heads <= 0 || half <= 0 || len(x)%W != 0 || len(cos) != len(x)/W*half || len(sin) != len(cos) {
-		return fmt.Errorf("wasmsimd: RoPE of %d values with %d heads of %d, %d cos, %d sin", len(x), heads, headDim, len(cos), len(sin))
+	if heads <= 0 || half <= 0 || len(x)%W != 0 || len(invFreq) != half || pos0 < 0 {
+		return false, fmt.Errorf("wasmsimd: RoPE of %d values with %d heads of %d, %d frequencies at %d", len(x), heads, headDim, len(invFreq), pos0)
 	}
-	if len(x) == 0 {
-		return nil
+	T := len(x) / W
+	if T == 0 {
+		return true, nil
 	}
-	xn, cn := f32Bytes(len(x)), f32Bytes(len(cos))
-	if err := e.scratchOf(xn + 2*cn); err != nil {
-		return err
+	fmax := 0.0
+	for _, f := range invFreq {
+		fmax = max(fmax, math.Abs(float64(f)))
+	}
+	if !(fmax*float64(pos0+T) < ropeMaxAngle/2) {
+		return false, nil
+	}
+	xn, fn, cn := f32Bytes(len(x)), f32Bytes(half), f32Bytes(T*half)
+	if err := e.scratchOf(xn + fn + 2*cn); err != nil {
+		return false, err
 	}
 	xo := e.scratch.off
-	co, so := xo+xn, xo+xn+cn
+	fo := xo + xn
+	co, so := fo+fn, fo+fn+cn
 	e.writeF32(xo, x, xn)
-	e.writeF32(co, cos, cn)
-	e.writeF32(so, sin, cn)
+	e.writeF32(fo, invFreq, fn)
 	e.rows.rope++
-	e.fn("rope").Invoke(xo, co, so, len(x)/W, heads, headDim)
+	e.fn("rope_tab").Invoke(fo, co, so, T, half, pos0)
+	e.fn("rope").Invoke(xo, co, so, T, heads, headDim)
 	js.CopyBytesToGo(bytesOf(x), e.view(xo, len(x)*4))
-	return nil
+	return true, nil
 }
 
 // AttendsFull implements tensor.FullAttentionEngine: attn_full needs a

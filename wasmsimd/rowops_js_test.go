@@ -120,7 +120,9 @@ func ropeFreq(D int) []float32 {
 // TestRoPEBitIdentical: the module's rope gives the CPU backend's RoPE
 // bits (and RoPEKV's, which rotates through RoPE), for head dimensions
 // whose half is off the vector width (2, 6, 10, 34, …), one to several
-// heads and rows, large positions, and NaN and ±Inf among the values.
+// heads and rows, large positions, NaN and ±Inf among the values, and
+// frequencies of either sign and zero (the module makes the angles'
+// cosines and sines, and must give math.Cos's and math.Sin's bits).
 func TestRoPEBitIdentical(t *testing.T) {
 	e := loadEngine(t)
 	simd, cpu := tensor.NewCPUWith(e), tensor.NewCPU()
@@ -152,6 +154,42 @@ func TestRoPEBitIdentical(t *testing.T) {
 				if got := outs[1][i]; !sameBits(got, want) {
 					t.Fatalf("D %d %+v: value %d: simd %v, cpu %v", D, s, i, got, want)
 				}
+			}
+		}
+	}
+	// Frequencies of either sign, zero and tiny (angles ±0 and in every
+	// octant) run in the module; a NaN or infinite one, or angles past
+	// ropeMaxAngle, in Go.
+	for _, fc := range []struct {
+		f      []float32
+		pos    int
+		module bool
+	}{
+		{[]float32{-1, 0, 0.5, -3e-5, 1e-30}, 0, true},
+		{[]float32{-1, 0, 0.5, -3e-5, 1e-30}, 1000, true},
+		{[]float32{1, -0.75, 2.5, 1, 7}, 65535, true},
+		{[]float32{1, float32(math.Inf(1)), 0.5, 1, 1}, 3, false},
+		{[]float32{1, float32(math.NaN()), 0.5, 1, 1}, 3, false},
+		{[]float32{1, 3000, 0.5, 1, 1}, 131071, false},
+	} {
+		const T, H, D = 4, 2, 10
+		x := randVec(r, T*H*D)
+		var outs [2][]float32
+		calls := e.rows.rope
+		for bi, be := range []tensor.Backend{cpu, simd} {
+			xt, _ := be.UploadF32([]int{T, H * D}, x)
+			ft, _ := be.UploadF32([]int{D / 2}, fc.f)
+			be.RoPE(xt, ft, H, D, fc.pos)
+			outs[bi] = readAll(t, be, xt)
+			be.Free(xt)
+			be.Free(ft)
+		}
+		if ran := e.rows.rope - calls; (ran == 1) != fc.module {
+			t.Fatalf("frequencies %v at %d: the module ran %d times", fc.f, fc.pos, ran)
+		}
+		for i, want := range outs[0] {
+			if got := outs[1][i]; !sameBits(got, want) {
+				t.Fatalf("frequencies %v at %d: value %d: simd %v, cpu %v", fc.f, fc.pos, i, got, want)
 			}
 		}
 	}
