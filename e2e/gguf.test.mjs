@@ -106,6 +106,59 @@ describe('GGUF by URL', () => {
     await page.context().close();
   });
 
+  it('ranges are cached by version: a second load sends only the probe; a new ETag reads them again and drops the old ones', { timeout: TIMEOUT * 2 }, async () => {
+    const page = await openURL(browser, URL);
+    const body = await readFile(new globalThis.URL('../gguf/testdata/llamacpp/mixed-tiny.gguf', import.meta.url));
+    let etag = '"v1"';
+    let served = [];
+    // A Range-capable server whose file version is etag.
+    await page.route('**/versioned/mixed-tiny.gguf', (route) => {
+      const range = route.request().headers().range || '';
+      served.push(range || 'none');
+      const m = /^bytes=(\d+)-(\d+)$/.exec(range);
+      if (!m) return route.fulfill({ status: 200, body, headers: { etag, 'content-type': 'application/octet-stream' } });
+      const a = Number(m[1]);
+      const b = Math.min(Number(m[2]), body.length - 1);
+      return route.fulfill({
+        status: 206,
+        body: body.subarray(a, b + 1),
+        headers: { etag, 'content-range': `bytes ${a}-${b}/${body.length}`, 'content-type': 'application/octet-stream' },
+      });
+    });
+    const url = '/versioned/mixed-tiny.gguf';
+    const opts = { backend: 'cpu', worker: false };
+    const first = await runGGUF(page, url, opts);
+    checkGGUF(first, 'cpu');
+    const firstRequests = served.length;
+    assert.ok(firstRequests > 5 && served[0] === 'bytes=0-0', `first load: ${served}`);
+
+    served = [];
+    const second = await runGGUF(page, url, opts);
+    checkGGUF(second, 'cpu');
+    assert.deepEqual(served, ['bytes=0-0'], 'second load: only the probe goes to the server');
+    assert.deepEqual(second.newIds, first.newIds);
+    assert.equal(second.worst, first.worst, 'the same logits from cached ranges');
+    assert.equal(second.progress.at(-1).loaded, body.length, 'progress counts cached ranges');
+
+    etag = '"v2"';
+    served = [];
+    const third = await runGGUF(page, url, opts);
+    checkGGUF(third, 'cpu');
+    assert.equal(served.length, firstRequests, `a new version reads every range again: ${served}`);
+    // The old version's ranges are deleted in the background.
+    let versions = [];
+    for (let i = 0; i < 50; i++) {
+      versions = await page.evaluate(async () => {
+        const cache = await caches.open('lamina-models-v1');
+        return [...new Set((await cache.keys()).map((r) => new URL(r.url).searchParams.get('lamina-version')).filter(Boolean))];
+      });
+      if (versions.length === 1) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(versions, ['"v2"'], 'only the current version is cached');
+    await page.context().close();
+  });
+
   it('an unsupported tensor type fails with code unsupported, naming it', { timeout: TIMEOUT }, async () => {
     const page = await openURL(browser, URL);
     const body = Buffer.from(await readFile(new globalThis.URL('../gguf/testdata/llamacpp/mixed-tiny.gguf', import.meta.url)));

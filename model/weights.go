@@ -126,6 +126,16 @@ func (b bytesReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
+// Shape is a tensor's shape as the file gives it (nil, false when there is none).
+func (w *Weights) Shape(name string) ([]int, bool) {
+	st, ok := w.where[name]
+	if !ok {
+		return nil, false
+	}
+	info, _ := st.Info(name)
+	return slices.Clone(info.Shape), true
+}
+
 // Has reports whether the checkpoint has a tensor of that name.
 func (w *Weights) Has(name string) bool { _, ok := w.where[name]; return ok }
 

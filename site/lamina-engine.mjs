@@ -87,7 +87,8 @@ async function runGo(name, module, assetsBase, extraArgs = []) {
 }
 
 // startBooleans runs lamina-booleans.wasm, the path booleans (clip paths,
-// masks, layer merging) that lamina.wasm leaves out to stay small; lamina.wasm
+// masks, layer merging) and the SVG reader that lamina.wasm leaves out to stay
+// small; lamina.wasm
 // asks for it, through the loader named by its argv[2], before an edit or a
 // variation, and then calls it synchronously.
 function startBooleans(assetsBase) {
@@ -316,10 +317,14 @@ export function isGGUFURL(baseURL) {
 // Range request probes the server: a 206 answer that states the size
 // (Content-Range bytes 0-0/SIZE) gives a reader that fetches the header and
 // then each tensor with its own Range request, as the model loads it, so
-// the file is never held whole (nor cached). A server that ignores Range
-// (200) gets one whole download instead (fetchFile: streamed, with
-// progress and the Cache API), held in this realm while the model loads
-// and read from there.
+// the file is never held whole in memory. When the probe names a version of
+// the file (ETag, else Last-Modified), each range read is stored in the
+// Cache API under a key of the URL, the range and that version
+// (rangeCacheKey), so the next load of the same file reads every range from
+// the cache and sends only the probe; a new version misses, and its load
+// deletes the old version's ranges. A server that ignores Range (200) gets
+// one whole download instead (fetchFile: streamed, with progress and the
+// Cache API), held in this realm while the model loads and read from there.
 export async function openGGUF(url, onProgress) {
   const href = new URL(url, globalThis.location ? globalThis.location.href : undefined).href;
   const name = decodeURIComponent(new URL(href).pathname.split('/').pop());
@@ -348,9 +353,31 @@ export async function openGGUF(url, onProgress) {
   await probe.arrayBuffer();
   const size = Number(m[1]);
   tooLarge(size);
+  const version = probe.headers.get('etag') || probe.headers.get('last-modified') || '';
+  // Without a version the cache could serve an old file's bytes: no caching.
+  const cache = version ? await openCache() : null;
+  let pruned = false;
   let loaded = 0;
   onProgress && onProgress({ file: name, loaded, total: size });
   const read = async (off, n) => {
+    const key = cache && rangeCacheKey(href, version, size, off, n);
+    if (cache) {
+      try {
+        const hit = await cache.match(key);
+        if (hit) {
+          const bytes = new Uint8Array(await hit.arrayBuffer());
+          if (bytes.length === n) {
+            loaded = Math.min(size, loaded + n);
+            onProgress && onProgress({ file: name, loaded, total: size });
+            return bytes;
+          }
+        }
+      } catch { /* a broken entry reads from the network */ }
+      if (!pruned) {
+        pruned = true;
+        pruneRangeCache(cache, href, version, size); // not awaited: housekeeping
+      }
+    }
     const resp = await get(`bytes=${off}-${off + n - 1}`);
     if (resp.status !== 206) throw new LaminaError(`lamina: ${href}: HTTP ${resp.status} to a Range request`, resp.ok ? 'network' : 'http');
     let bytes;
@@ -360,11 +387,43 @@ export async function openGGUF(url, onProgress) {
       throw new LaminaError(`lamina: network error reading ${href}: ${e.message}`, 'network');
     }
     if (bytes.length !== n) throw new LaminaError(`lamina: ${href}: asked for ${n} bytes at ${off}, got ${bytes.length}`, 'network');
+    if (cache) {
+      try {
+        await cache.put(key, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } }));
+      } catch { /* over quota, or no storage: the load goes on uncached */ }
+    }
     loaded = Math.min(size, loaded + n);
     onProgress && onProgress({ file: name, loaded, total: size });
     return bytes;
   };
   return { size, ranged: true, read };
+}
+
+// rangeCacheKey is the Cache API key of bytes [off, off+n) of version
+// (ETag or Last-Modified) of the size-byte file at href: the URL with
+// lamina-range, lamina-size and lamina-version search parameters (the Cache
+// API ignores fragments). The key is never fetched.
+export function rangeCacheKey(href, version, size, off, n) {
+  const u = new URL(href);
+  u.searchParams.set('lamina-range', `${off}-${n}`);
+  u.searchParams.set('lamina-size', String(size));
+  u.searchParams.set('lamina-version', version);
+  return u.href;
+}
+
+// pruneRangeCache deletes the cached ranges of href stored under another
+// version or size than this load's, so a replaced file leaves nothing behind.
+async function pruneRangeCache(cache, href, version, size) {
+  try {
+    for (const req of await cache.keys()) {
+      const u = new URL(req.url);
+      if (!u.searchParams.has('lamina-range')) continue;
+      const v = u.searchParams.get('lamina-version');
+      const n = u.searchParams.get('lamina-size');
+      for (const p of ['lamina-range', 'lamina-size', 'lamina-version']) u.searchParams.delete(p);
+      if (u.href === href && (v !== version || n !== String(size))) await cache.delete(req);
+    }
+  } catch { /* housekeeping only */ }
 }
 
 // fetchSVGModel fetches a layered-SVG model directory: config.json and

@@ -44,6 +44,26 @@ func ensureBooleans() error {
 	return nil
 }
 
+// parseSVG is vector.ParseSVG through lamina-booleans.wasm, which holds the SVG reader (lamina.wasm
+// leaves it out; every caller needs the booleans module anyway). A drawing the reader refuses is
+// codeBadInput with the reader's message.
+func parseSVG(svg []byte) (*vector.Document, error) {
+	if err := ensureBooleans(); err != nil {
+		return nil, err
+	}
+	u8 := jsUint8Array.New(len(svg))
+	js.CopyBytesToJS(u8, svg)
+	r := booleansMod.api.Call("parseSVG", u8)
+	if r.InstanceOf(jsError) {
+		return nil, coded(codeBadInput, "lamina: edit: %s", r.Get("message").String())
+	}
+	doc, err := vector.DocumentFromJSON([]byte(r.String()))
+	if err != nil {
+		return nil, coded(codeInternal, "lamina: the drawing from lamina-booleans.wasm: %v", err)
+	}
+	return doc, nil
+}
+
 // jsBooleans is vector.Booleans through lamina-booleans.wasm.
 func jsBooleans(op vector.BoolOp, a []vector.Subpath, evenOdd bool, b []vector.Subpath) ([]vector.Subpath, bool) {
 	r := booleansMod.api.Call("op", int(op), evenOdd, vector.SubpathsToJS(a), vector.SubpathsToJS(b))

@@ -202,15 +202,14 @@ func (sm *svgModel) run(req svgRequest, onStep func(step, steps int, svg string)
 	// An edit's estimate is mapped into the edited drawing's viewBox, as
 	// svgmodel.Edit maps its result.
 	var dstBox *[4]float64
+	var doc *vector.Document
 	if req.Edit {
-		// Reading and tokenizing an outside drawing needs path booleans (lamina.wasm starts
-		// lamina-booleans.wasm for them); sampling alone does not.
-		if err := ensureBooleans(); err != nil {
+		// Reading and tokenizing an outside drawing needs path booleans, and in lamina.wasm the
+		// reader itself lives in lamina-booleans.wasm (booleans_js.go); sampling alone needs
+		// neither.
+		var err error
+		if doc, err = parseSVG(req.SVG); err != nil {
 			return nil, false, err
-		}
-		doc, err := vector.ParseSVG(req.SVG)
-		if err != nil {
-			return nil, false, &codedError{code: codeBadInput, err: fmt.Errorf("lamina: edit: %w", err)}
 		}
 		dstBox = &doc.ViewBox
 	}
@@ -246,10 +245,10 @@ func (sm *svgModel) run(req svgRequest, onStep func(step, steps int, svg string)
 		ctx := context.Background()
 		switch {
 		case req.Vary:
-			res, err = sm.m.VariationN(ctx, svgmodel.VariationOptions{Options: o, SVG: req.SVG, Strength: req.Strength}, n)
+			res, err = sm.m.VariationDocN(ctx, doc, svgmodel.VariationOptions{Options: o, Strength: req.Strength}, n)
 		case req.Edit:
 			var r *svgmodel.Result
-			r, err = sm.m.Edit(ctx, svgmodel.EditOptions{Options: o, SVG: req.SVG, Keep: req.Keep, Recolor: req.Recolor, Add: req.Add})
+			r, err = sm.m.EditDoc(ctx, doc, svgmodel.EditOptions{Options: o, Keep: req.Keep, Recolor: req.Recolor, Add: req.Add})
 			res = []*svgmodel.Result{r}
 		default:
 			res, err = sm.m.GenerateN(ctx, o, n)

@@ -16,30 +16,114 @@ package jsonmode
 
 import (
 	"fmt"
-	"math"
-	"math/big"
+	"math/bits"
+	"strconv"
+	"strings"
 )
 
-// decScale is the lattice unit's inverse, 10^maxFracDigits.
-var decScale = pow10(maxFracDigits)
+// lat is a signed 128-bit integer (two's complement): a bounded number's value on the lattice,
+// in units of 10^-15. Bounds reach ±10^31 and every product and sum the checks form stays
+// below that order, far inside ±2^127, so no operation here overflows. (It replaces math/big,
+// which cost lamina.wasm about 50 KB of its brotli download.)
+type lat struct {
+	hi int64
+	lo uint64
+}
 
-// decMax is the largest magnitude a bounded number writes, 15 nines, in
-// lattice units.
-var decMax = new(big.Int).Mul(big.NewInt(maxIntMagnitude), decScale)
+func latOf(v int64) lat { return lat{hi: v >> 63, lo: uint64(v)} }
 
-func pow10(n int) *big.Int { return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil) }
+func (a lat) add(b lat) lat {
+	lo, c := bits.Add64(a.lo, b.lo, 0)
+	return lat{a.hi + b.hi + int64(c), lo}
+}
 
-var pow10s = func() []*big.Int {
-	p := make([]*big.Int, 2*maxFracDigits+2)
-	for i := range p {
-		p[i] = pow10(i)
+func (a lat) neg() lat {
+	lo, b := bits.Sub64(0, a.lo, 0)
+	return lat{-a.hi - int64(b), lo}
+}
+
+func (a lat) sub(b lat) lat { return a.add(b.neg()) }
+
+func (a lat) cmp(b lat) int {
+	switch {
+	case a.hi < b.hi:
+		return -1
+	case a.hi > b.hi:
+		return 1
+	case a.lo < b.lo:
+		return -1
+	case a.lo > b.lo:
+		return 1
+	}
+	return 0
+}
+
+// mul is a·m for m ≥ 0.
+func (a lat) mul(m uint64) lat {
+	neg := a.hi < 0
+	if neg {
+		a = a.neg()
+	}
+	h, l := bits.Mul64(a.lo, m)
+	r := lat{int64(uint64(a.hi)*m + h), l}
+	if neg {
+		r = r.neg()
+	}
+	return r
+}
+
+// floorDiv is ⌊a/q⌋ for q > 0.
+func (a lat) floorDiv(q uint64) lat {
+	neg := a.hi < 0
+	if neg {
+		a = a.neg()
+	}
+	qh, r := bits.Div64(0, uint64(a.hi), q)
+	ql, r := bits.Div64(r, a.lo, q)
+	res := lat{int64(qh), ql}
+	if neg {
+		res = res.neg()
+		if r != 0 {
+			res = res.sub(latOf(1))
+		}
+	}
+	return res
+}
+
+// String writes a in decimal (for messages and tests).
+func (a lat) String() string {
+	if a.hi < 0 {
+		return "-" + a.neg().String()
+	}
+	if a.hi == 0 {
+		return strconv.FormatUint(a.lo, 10)
+	}
+	const e19 = 10_000_000_000_000_000_000
+	q := a.floorDiv(e19)
+	r := a.sub(q.mul(e19)).lo
+	s := strconv.FormatUint(r, 10)
+	return q.String() + strings.Repeat("0", 19-len(s)) + s
+}
+
+// pow10u[i] is 10^i.
+var pow10u = func() (p [20]uint64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
 	}
 	return p
 }()
 
+// decScale is the lattice unit's inverse, 10^maxFracDigits.
+var decScale = pow10u[maxFracDigits]
+
+// decMax is the largest magnitude a bounded number writes, 15 nines, in
+// lattice units.
+var decMax = latOf(maxIntMagnitude).mul(decScale)
+
 // numNode compiles a number schema with bounds.
 func numNode(s map[string]any, path string) (*node, error) {
-	n := &node{kind: kNumber, minLen: 1, nbound: true, nlo: new(big.Int).Neg(decMax), nhi: new(big.Int).Set(decMax)}
+	n := &node{kind: kNumber, minLen: 1, nbound: true, nlo: decMax.neg(), nhi: decMax}
 	for _, b := range []struct {
 		key          string
 		lower, exclu bool
@@ -53,44 +137,27 @@ func numNode(s map[string]any, path string) (*node, error) {
 		} else if num == "" {
 			continue
 		}
-		r, ok := new(big.Rat).SetString(string(num))
+		fl, ce, ok := boundLattice(string(num), b.lower)
 		if !ok {
 			return nil, &SchemaError{Path: path, Msg: fmt.Sprintf("%s %s is not a finite number", b.key, num)}
 		}
-		// Far outside the range written: clamp (keeps the exponent of a
-		// bound like 1e400 from costing anything).
-		far := new(big.Rat).SetInt(pow10(16))
-		if r.Cmp(far) > 0 {
-			r = far
-		} else if r.Cmp(new(big.Rat).Neg(far)) < 0 {
-			r = new(big.Rat).Neg(far)
-		}
-		r = round15(r, b.lower)
-		r.Mul(r, new(big.Rat).SetInt(decScale))
 		// Lattice bound: minimum ⌈v⌉, exclusiveMinimum ⌊v⌋+1, maximum ⌊v⌋,
 		// exclusiveMaximum ⌈v⌉-1.
-		fl := floorRat(r)
-		ce := new(big.Int).Set(fl)
-		if !r.IsInt() {
-			ce.Add(ce, big.NewInt(1))
-		}
 		switch {
 		case b.lower && !b.exclu:
-			if ce.Cmp(n.nlo) > 0 {
+			if ce.cmp(n.nlo) > 0 {
 				n.nlo = ce
 			}
 		case b.lower:
-			fl.Add(fl, big.NewInt(1))
-			if fl.Cmp(n.nlo) > 0 {
+			if fl = fl.add(latOf(1)); fl.cmp(n.nlo) > 0 {
 				n.nlo = fl
 			}
 		case !b.exclu:
-			if fl.Cmp(n.nhi) < 0 {
+			if fl.cmp(n.nhi) < 0 {
 				n.nhi = fl
 			}
 		default:
-			ce.Sub(ce, big.NewInt(1))
-			if ce.Cmp(n.nhi) < 0 {
+			if ce = ce.sub(latOf(1)); ce.cmp(n.nhi) < 0 {
 				n.nhi = ce
 			}
 		}
@@ -117,48 +184,140 @@ func firstNumFrames(n *node) []frame {
 	return fs
 }
 
-// round15 rounds r to 15 significant digits, up for a lower bound and
-// down for an upper one (inward); values below 10^-16 are left to the
-// lattice rounding.
-func round15(r *big.Rat, up bool) *big.Rat {
-	if r.Sign() == 0 {
-		return r
+// boundLattice reads a bound, a JSON number, as the floor and ceiling of its value v on the
+// lattice, after two steps: v is clamped to ±10^16 (far outside what a bounded number writes,
+// so a bound like 1e400 costs nothing), then rounded inward to 15 significant digits, up for a
+// lower bound and down for an upper one (values below 10^-16 are left to the lattice rounding).
+// ok is false for text that is not a JSON number.
+func boundLattice(num string, lower bool) (fl, ce lat, ok bool) {
+	neg, digits, exp, ok := parseDecimal(num)
+	if !ok {
+		return lat{}, lat{}, false
 	}
-	abs := new(big.Rat).Abs(r)
-	af, _ := abs.Float64()
-	if af < 1e-16 {
-		return r
+	// v = ±digits × 10^exp, digits without leading zeros ("" for 0).
+	if digits == "" {
+		return lat{}, lat{}, true
 	}
-	e := int(math.Floor(math.Log10(af)))
-	ten := func(k int) *big.Rat {
-		if k >= 0 {
-			return new(big.Rat).SetInt(pow10(k))
+	n := len(digits)
+	if n+exp-1 >= 16 { // |v| ≥ 10^16: clamp to exactly 10^16
+		digits, exp, n = "1", 16, 1
+	}
+	if n+exp > -16 && n > 15 { // |v| ≥ 10^-16: keep 15 significant digits
+		cut := digits[:15]
+		inexact := strings.TrimRight(digits[15:], "0") != ""
+		exp += n - 15
+		digits, n = cut, 15
+		// Inward: a lower bound rounds toward +∞, an upper one toward -∞; on the
+		// magnitude that is up for a positive lower or a negative upper bound.
+		if inexact && lower != neg {
+			digits = incDigits(digits)
+			n = len(digits)
 		}
-		return new(big.Rat).SetFrac(big.NewInt(1), pow10(-k))
 	}
-	for ten(e).Cmp(abs) > 0 {
-		e--
+	// v·10^15 = ±digits × 10^(exp+15); its floor and ceiling.
+	e := exp + maxFracDigits
+	var mag lat
+	inexact := false
+	switch {
+	case e >= 0:
+		// digits has at most 16 digits here and e ≤ 31-n, so this is exact and in range.
+		d, _ := strconv.ParseUint(digits, 10, 64)
+		mag = latOf(0).add(lat{lo: d})
+		for ; e > 0; e-- {
+			mag = mag.mul(10)
+		}
+	case n+e <= 0: // |v·10^15| < 1
+		inexact = true
+	default:
+		d, _ := strconv.ParseUint(digits[:n+e], 10, 64)
+		mag = lat{lo: d}
+		inexact = strings.TrimRight(digits[n+e:], "0") != ""
 	}
-	for ten(e+1).Cmp(abs) <= 0 {
-		e++
+	fl, ce = mag, mag
+	if neg {
+		fl, ce = mag.neg(), mag.neg()
+		if inexact {
+			fl = fl.sub(latOf(1))
+		}
+	} else if inexact {
+		ce = ce.add(latOf(1))
 	}
-	t := new(big.Rat).Mul(r, ten(14-e))
-	if t.IsInt() {
-		return r
-	}
-	q := floorRat(t)
-	if up {
-		q.Add(q, big.NewInt(1))
-	}
-	return new(big.Rat).Mul(new(big.Rat).SetInt(q), ten(e-14))
+	return fl, ce, true
 }
 
-// floorRat is ⌊r⌋.
-func floorRat(r *big.Rat) *big.Int {
-	q, m := new(big.Int).DivMod(r.Num(), r.Denom(), new(big.Int))
-	_ = m
-	return q // Euclidean division by a positive denominator is the floor
+// parseDecimal splits a JSON number into its sign, its significant digits (no leading zeros;
+// "" for zero) and the power of ten they are scaled by. The exponent is clamped to ±10^6, which
+// keeps every later step exact (nothing that far out survives the clamping to ±10^16 or the
+// lattice rounding).
+func parseDecimal(s string) (neg bool, digits string, exp int, ok bool) {
+	if strings.HasPrefix(s, "-") {
+		neg, s = true, s[1:]
+	}
+	i := 0
+	for i < len(s) && isDecDigit(s[i]) {
+		i++
+	}
+	if i == 0 || (i > 1 && s[0] == '0') {
+		return false, "", 0, false
+	}
+	intPart, frac := s[:i], ""
+	s = s[i:]
+	if strings.HasPrefix(s, ".") {
+		j := 1
+		for j < len(s) && isDecDigit(s[j]) {
+			j++
+		}
+		if j == 1 {
+			return false, "", 0, false
+		}
+		frac, s = s[1:j], s[j:]
+	}
+	if s != "" {
+		if s[0] != 'e' && s[0] != 'E' {
+			return false, "", 0, false
+		}
+		s = s[1:]
+		eneg := false
+		if s != "" && (s[0] == '+' || s[0] == '-') {
+			eneg, s = s[0] == '-', s[1:]
+		}
+		if s == "" {
+			return false, "", 0, false
+		}
+		for k := 0; k < len(s); k++ {
+			if !isDecDigit(s[k]) {
+				return false, "", 0, false
+			}
+			if exp < 1_000_000 {
+				exp = exp*10 + int(s[k]-'0')
+			}
+		}
+		if eneg {
+			exp = -exp
+		}
+	}
+	digits = strings.TrimLeft(intPart+frac, "0")
+	exp -= len(frac)
+	// Trailing zeros move into the exponent.
+	t := strings.TrimRight(digits, "0")
+	exp += len(digits) - len(t)
+	return neg, t, exp, true
 }
+
+// incDigits adds one to a decimal digit string.
+func incDigits(d string) string {
+	b := []byte(d)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < '9' {
+			b[i]++
+			return string(b)
+		}
+		b[i] = '0'
+	}
+	return "1" + string(b)
+}
+
+func isDecDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // digits10 is the number of decimal digits of v > 0 (0 for 0).
 func digits10(v int64) int {
@@ -193,10 +352,10 @@ func decNeed(f *frame) int {
 		}
 		best := -1
 		for j := 0; j <= maxMore && (best < 0 || j < best); j++ {
-			lo := new(big.Int).Mul(big.NewInt(f.val), pow10s[j]) // least integer part
-			hi := new(big.Int).Add(lo, pow10s[j])                // one past the greatest
-			a := new(big.Int).Mul(lo, decScale)                  // least value
-			top := new(big.Int).Mul(hi, decScale)                // one past the greatest integer part's end
+			lo := latOf(f.val).mul(pow10u[j])     // least integer part
+			hi := lo.add(latOf(int64(pow10u[j]))) // one past the greatest
+			a := lo.mul(decScale)                 // least value
+			top := hi.mul(decScale)               // one past the greatest integer part's end
 			for d := 0; d <= maxFracDigits-(k+j); d++ {
 				cost := j
 				if d > 0 {
@@ -205,8 +364,8 @@ func decNeed(f *frame) int {
 				if best >= 0 && cost >= best {
 					break
 				}
-				q := pow10s[maxFracDigits-d]
-				if decHit(f, a, new(big.Int).Sub(top, q), q) {
+				q := pow10u[maxFracDigits-d]
+				if decHit(f, a, top.sub(lat{lo: q}), q) {
 					best = cost
 					break
 				}
@@ -222,12 +381,11 @@ func decNeed(f *frame) int {
 		if fd > maxFracDigits-k {
 			return -1
 		}
-		base := new(big.Int).Mul(big.NewInt(f.val), decScale)
-		base.Add(base, new(big.Int).Mul(big.NewInt(f.frac), pow10s[maxFracDigits-fd]))
-		top := new(big.Int).Add(base, pow10s[maxFracDigits-fd])
+		base := latOf(f.val).mul(decScale).add(latOf(f.frac).mul(pow10u[maxFracDigits-fd]))
+		top := base.add(lat{lo: pow10u[maxFracDigits-fd]})
 		for d := max(fd, 1); d <= maxFracDigits-k; d++ {
-			q := pow10s[maxFracDigits-d]
-			if decHit(f, base, new(big.Int).Sub(top, q), q) {
+			q := pow10u[maxFracDigits-d]
+			if decHit(f, base, top.sub(lat{lo: q}), q) {
 				return d - fd
 			}
 		}
@@ -237,24 +395,21 @@ func decNeed(f *frame) int {
 
 // decHit reports whether a multiple of q in magnitudes [a, b] (signed by
 // f.neg) lies in f.n's lattice range.
-func decHit(f *frame, a, b, q *big.Int) bool {
+func decHit(f *frame, a, b lat, q uint64) bool {
 	lo, hi := a, b
 	if f.neg {
-		lo, hi = new(big.Int).Neg(b), new(big.Int).Neg(a)
+		lo, hi = b.neg(), a.neg()
 	}
-	if f.n.nlo.Cmp(lo) > 0 {
+	if f.n.nlo.cmp(lo) > 0 {
 		lo = f.n.nlo
 	}
-	if f.n.nhi.Cmp(hi) < 0 {
+	if f.n.nhi.cmp(hi) < 0 {
 		hi = f.n.nhi
 	}
-	if lo.Cmp(hi) > 0 {
+	if lo.cmp(hi) > 0 {
 		return false
 	}
-	// The least multiple of q at or above lo: -⌊-lo/q⌋.
-	m := new(big.Int).Neg(lo)
-	m.Div(m, q) // Euclidean: the floor for q > 0
-	m.Neg(m)
-	m.Mul(m, q)
-	return m.Cmp(hi) <= 0
+	// The least multiple of q at or above lo: -⌊-lo/q⌋·q.
+	m := lo.neg().floorDiv(q).neg().mul(q)
+	return m.cmp(hi) <= 0
 }

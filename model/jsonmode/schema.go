@@ -37,7 +37,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/big"
 	"sort"
 	"strconv"
 	"strings"
@@ -97,7 +96,7 @@ type node struct {
 	// nbound says a kNumber lies in [nlo, nhi], in units of 10^-15
 	// (decimal.go).
 	nbound   bool
-	nlo, nhi *big.Int
+	nlo, nhi lat
 	// re is a kString's pattern (pattern.go).
 	re *regex
 	// minLen is the length of the shortest encoding of a value.

@@ -700,35 +700,6 @@ func arg2(args []value, i int) value {
 	return nil
 }
 
-// pyTitle is Python's str.title(): a cased character after an uncased one
-// starts a word.
-func pyTitle(s string) string {
-	var b strings.Builder
-	prevCased := false
-	for _, r := range s {
-		cased := unicode.IsUpper(r) || unicode.IsLower(r) || unicode.IsTitle(r)
-		if cased {
-			if prevCased {
-				b.WriteRune(unicode.ToLower(r))
-			} else {
-				b.WriteRune(unicode.ToTitle(r))
-			}
-		} else {
-			b.WriteRune(r)
-		}
-		prevCased = cased
-	}
-	return b.String()
-}
-
-func pyCapitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	r, sz := utf8.DecodeRuneInString(s)
-	return pyTitleRune(r) + pyLower(s[sz:])
-}
-
 // jinjaTitle is jinja2's title filter: words split at runs of -, space,
 // (, {, [ and <, each word's first character upper-cased, the rest lower.
 func jinjaTitle(s string) string {

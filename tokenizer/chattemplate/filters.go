@@ -1,8 +1,10 @@
 package chattemplate
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -566,8 +568,7 @@ func (r *renderer) filter(name string, v value, args []value, kw *dict, s *scope
 			return f, nil
 		}
 		if sv, isStr := v.(string); isStr {
-			var f float64
-			if _, err := fmt.Sscan(strings.TrimFunc(sv, isPySpace), &f); err == nil {
+			if f, ok := parsePyFloat(sv); ok {
 				return f, nil
 			}
 		}
@@ -867,3 +868,62 @@ func sameAs(a, b value) bool {
 	}
 	return equal(a, b) && typeName(a) == typeName(b)
 }
+
+// parsePyFloat is Python's float(str): surrounding whitespace, a sign, decimal digits with single
+// underscores between them, a fraction, an exponent, or inf, infinity and nan in any case;
+// no hexadecimal and nothing after the number. Overflow is ±inf, as in Python.
+func parsePyFloat(s string) (float64, bool) {
+	s = strings.TrimFunc(s, isPySpace)
+	t := strings.TrimLeft(s, "+-")
+	if len(s)-len(t) > 1 {
+		return 0, false
+	}
+	switch strings.ToLower(t) {
+	case "inf", "infinity", "nan":
+		f, err := strconv.ParseFloat(s, 64)
+		return f, err == nil
+	}
+	digits, dot, exp := 0, false, false
+	b := make([]byte, 0, len(t))
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '_':
+			// Between two digits only.
+			if i == 0 || i+1 == len(t) || !isDecDigit(t[i-1]) || !isDecDigit(t[i+1]) {
+				return 0, false
+			}
+			continue
+		case c == '.' && !dot && !exp:
+			dot = true
+		case (c == 'e' || c == 'E') && !exp && digits > 0:
+			exp = true
+			if i+1 < len(t) && (t[i+1] == '+' || t[i+1] == '-') {
+				b = append(b, c)
+				i++
+				c = t[i]
+			}
+			if i+1 == len(t) || !isDecDigit(t[i+1]) {
+				return 0, false
+			}
+		default:
+			return 0, false
+		}
+		b = append(b, c)
+	}
+	if digits == 0 {
+		return 0, false
+	}
+	if s[0] == '-' {
+		b = append([]byte{'-'}, b...)
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, false
+	}
+	return f, true
+}
+
+func isDecDigit(c byte) bool { return c >= '0' && c <= '9' }
