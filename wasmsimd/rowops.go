@@ -396,6 +396,11 @@ func emitRoPE(m *module) {
 // matmuls in kernelNames.
 const kindAttnFull = 6
 
+// regVecs is the head dimension / 4 for which attn_full keeps a head's
+// scaled q and its output in registers (the DiT's heads of 32) and takes
+// four keys' scores at a time; its results are the generic loops' bits.
+const regVecs = 8
+
 // emitAttnFull writes attn_full (see the top of the file).
 func emitAttnFull(m *module) {
 	c, _ := m.add("attn_full", i32, i32, i32, i32, i32, i32, i32, i32)
@@ -404,6 +409,15 @@ func emitAttnFull(m *module) {
 	t, h, j, d, qr, or, kr, sp := c.local(i32), c.local(i32), c.local(i32), c.local(i32), c.local(i32), c.local(i32), c.local(i32), c.local(i32)
 	scale, mx, s, sum, inv := c.local(f32v), c.local(f32v), c.local(f32v), c.local(f32v), c.local(f32v)
 	acc, x, fx, tmp, e, mxv := c.local(v128), c.local(v128), c.local(v128), c.local(v128), c.local(v128), c.local(v128)
+	j4 := c.local(i32)
+	var qv, ov [regVecs]uint32
+	var ka [4]uint32
+	for i := range qv {
+		qv[i], ov[i] = c.local(v128), c.local(v128)
+	}
+	for u := range ka {
+		ka[u] = c.local(v128)
+	}
 
 	for i, l := range []uint32{k, v, tk, hh, d4} {
 		c.get(p)
@@ -475,6 +489,96 @@ func emitAttnFull(m *module) {
 		c.set(kr)
 	}
 
+	// D = 4·regVecs: qs in registers, four keys at a time (four
+	// independent sums, each in the generic loop's order), then the rest.
+	c.get(d4)
+	c.i32c(16 * regVecs)
+	c.op(opI32Eq)
+	c.b = append(c.b, opIf, blockVoid)
+	for i := range qv {
+		c.get(qs)
+		c.vload(uint32(16 * i))
+		c.set(qv[i])
+	}
+	c.f32c(float32(math.Inf(-1)))
+	c.set(mx)
+	headStart(k)
+	c.get(sc)
+	c.set(sp)
+	c.i32c(0)
+	c.set(j)
+	c.get(tk)
+	c.i32c(-4)
+	c.op(opI32And)
+	c.set(j4)
+	c.whileLt(j, j4)
+	for u := range ka {
+		c.vconst32(0)
+		for i := range qv {
+			c.get(qv[i])
+			c.get(kr)
+			if u > 0 {
+				c.get(wb)
+				c.i32c(int32(u))
+				c.op(opI32Mul)
+				c.op(opI32Add)
+			}
+			c.vload(uint32(16 * i))
+			c.simd(vF32x4Mul)
+			c.simd(vF32x4Add)
+		}
+		c.set(ka[u])
+	}
+	for u := range ka {
+		c.hsum(ka[u])
+		c.set(s)
+		c.get(sp)
+		c.get(s)
+		c.f32store(uint32(4 * u))
+		c.get(s)
+		c.get(mx)
+		c.get(s)
+		c.get(mx)
+		c.op(opF32Gt)
+		c.op(opSelect)
+		c.set(mx)
+	}
+	c.addI32(sp, 16)
+	c.get(kr)
+	c.get(wb)
+	c.i32c(4)
+	c.op(opI32Mul)
+	c.op(opI32Add)
+	c.set(kr)
+	c.addI32(j, 4)
+	c.endWhile()
+	c.whileLt(j, tk)
+	c.vconst32(0)
+	for i := range qv {
+		c.get(qv[i])
+		c.get(kr)
+		c.vload(uint32(16 * i))
+		c.simd(vF32x4Mul)
+		c.simd(vF32x4Add)
+	}
+	c.set(acc)
+	c.hsum(acc)
+	c.set(s)
+	c.get(sp)
+	c.get(s)
+	c.f32store(0)
+	c.get(s)
+	c.get(mx)
+	c.get(s)
+	c.get(mx)
+	c.op(opF32Gt)
+	c.op(opSelect)
+	c.set(mx)
+	c.addI32(sp, 4)
+	c.binI32(kr, kr, wb, opI32Add)
+	c.addI32(j, 1)
+	c.endWhile()
+	c.op(opElse)
 	// Scores sc[j] = Dot(qs, k row j), mx their maximum (a NaN never
 	// becomes it, like the reference's x > mx).
 	c.f32c(float32(math.Inf(-1)))
@@ -520,6 +624,7 @@ func emitAttnFull(m *module) {
 	c.binI32(kr, kr, wb, opI32Add)
 	c.addI32(j, 1)
 	c.endWhile()
+	c.end()
 	// -Inf past the last score, to fill the last f32x4 (its exp is 0).
 	for i := uint32(0); i < 3; i++ {
 		c.get(sp)
@@ -563,6 +668,46 @@ func emitAttnFull(m *module) {
 	c.op(opF32Div)
 	c.set(inv)
 
+	// D = 4·regVecs: the out head in registers, the same sums.
+	c.get(d4)
+	c.i32c(16 * regVecs)
+	c.op(opI32Eq)
+	c.b = append(c.b, opIf, blockVoid)
+	for i := range ov {
+		c.vconst32(0)
+		c.set(ov[i])
+	}
+	headStart(v)
+	c.get(sc)
+	c.set(sp)
+	c.i32c(0)
+	c.set(j)
+	c.whileLt(j, tk)
+	c.get(sp)
+	c.f32load(0)
+	c.get(inv)
+	c.op(opF32Mul)
+	c.simd(vF32x4Splat)
+	c.set(x)
+	for i := range ov {
+		c.get(ov[i])
+		c.get(x)
+		c.get(kr)
+		c.vload(uint32(16 * i))
+		c.simd(vF32x4Mul)
+		c.simd(vF32x4Add)
+		c.set(ov[i])
+	}
+	c.addI32(sp, 4)
+	c.binI32(kr, kr, wb, opI32Add)
+	c.addI32(j, 1)
+	c.endWhile()
+	for i := range ov {
+		c.get(or)
+		c.get(ov[i])
+		c.vstore(uint32(16 * i))
+	}
+	c.op(opElse)
 	// out head = Σ_j (sc[j]·inv) · v row j, in j order.
 	c.i32c(0)
 	c.set(d)
@@ -611,6 +756,7 @@ func emitAttnFull(m *module) {
 	c.addI32(j, 1)
 	c.endWhile()
 
+	c.end()
 	c.addI32(h, 1)
 	c.endWhile()
 	c.addI32(t, 1)

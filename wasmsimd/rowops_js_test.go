@@ -294,14 +294,19 @@ func checkAttentionFull(t *testing.T, e *Engine, cases []fullCase, seed uint64) 
 	return got
 }
 
-// fullCases are AttentionFull's test cases: the DiT's heads, one head of
-// 4, key counts off the vector width (1, 3, 17), a long key sequence, NaN
+// fullCases are AttentionFull's test cases: the DiT's heads (of 32, which
+// attn_full keeps in registers, with key counts off its 4-key step), one
+// head of 4, key counts off the vector width (1, 3, 17), a long key sequence, NaN
 // in q and -Inf in k, AttentionFullRows at row offsets, and a head
 // dimension the module does not take.
 var fullCases = []fullCase{
 	{H: 4, D: 32, Tq: 48, Tk: 48, wantEngine: true, name: "DiT self-attention"},
 	{H: 4, D: 32, Tq: 96, Tk: 20, wantEngine: true, name: "DiT cross-attention"},
 	{H: 1, D: 4, Tq: 1, Tk: 1, wantEngine: true, name: "one head of 4, one key"},
+	{H: 2, D: 32, Tq: 3, Tk: 1, wantEngine: true, name: "heads of 32 (registers), one key"},
+	{H: 3, D: 32, Tq: 5, Tk: 7, wantEngine: true, name: "heads of 32 (registers), 7 keys"},
+	{H: 1, D: 32, Tq: 2, Tk: 1031, wantEngine: true, name: "heads of 32 (registers), 1031 keys"},
+	{H: 2, D: 32, Tq: 6, Tk: 17, nanQ: true, infK: true, wantEngine: true, name: "heads of 32 (registers), NaN q, -Inf k"},
 	{H: 3, D: 12, Tq: 5, Tk: 17, wantEngine: true, name: "D 12, 17 keys"},
 	{H: 2, D: 8, Tq: 7, Tk: 3, wantEngine: true, name: "3 keys"},
 	{H: 2, D: 64, Tq: 9, Tk: 1100, wantEngine: true, name: "long key sequence"},
