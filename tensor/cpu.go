@@ -427,10 +427,13 @@ func (b *cpuBackend) LayerNorm(out, x, w, bias Tensor, eps float32) {
 // NormEngine and the rows fit, else in Go.
 func (b *cpuBackend) layerNormRows(o, xv, wv, bv []float32, eps float32) {
 	if re, ok := b.engine.(NormEngine); ok && len(wv) > 0 && len(xv)%len(wv) == 0 && len(o) == len(xv) && (bv == nil || len(bv) == len(wv)) {
-		if err := re.LayerNorm(o, xv, wv, bv, eps); err != nil {
+		done, err := re.LayerNorm(o, xv, wv, bv, eps)
+		if err != nil {
 			panic(fmt.Errorf("tensor: %s LayerNorm: %w", b.engine.Name(), err))
 		}
-		return
+		if done {
+			return
+		}
 	}
 	layerNormRows(o, xv, wv, bv, eps)
 }

@@ -293,7 +293,9 @@ type NormEngine interface {
 	MatMulEngine
 	// LayerNorm normalises every len(w)-wide row of x into out as the CPU
 	// backend's LayerNorm does; b is nil or len(w) long; out may be x.
-	LayerNorm(out, x, w, b []float32, eps float32) error
+	// false (and no error): it did not (too few values to pay for the
+	// call), and the CPU backend's Go code must.
+	LayerNorm(out, x, w, b []float32, eps float32) (bool, error)
 }
 
 // RoPEEngine is a MatMulEngine that also runs RoPE: the CPU backend's
@@ -303,7 +305,8 @@ type RoPEEngine interface {
 	MatMulEngine
 	// RoPE rotates x (T, heads·headDim) in place as Backend.RoPE does with
 	// invFreq (headDim/2) from position pos0. false (and no error): it
-	// did not, and the CPU backend's Go code must (angles it cannot take).
+	// did not, and the CPU backend's Go code must (angles it cannot take,
+	// or too few rows to pay for the call: a decode step's).
 	RoPE(x, invFreq []float32, heads, headDim, pos0 int) (bool, error)
 }
 
@@ -313,8 +316,9 @@ type RoPEEngine interface {
 // products).
 type FullAttentionEngine interface {
 	MatMulEngine
-	// AttendsFull says whether AttentionFull takes heads of headDim.
-	AttendsFull(heads, headDim int) bool
+	// AttendsFull says whether AttentionFull takes Tq query rows and Tk
+	// key rows of heads of headDim.
+	AttendsFull(heads, headDim, Tq, Tk int) bool
 	// AttentionFull: q, out (Tq, heads·headDim), k and v (Tk,
 	// heads·headDim); every query row attends to every key row.
 	AttentionFull(out, q, k, v []float32, heads, headDim int, scale float32) error

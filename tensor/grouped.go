@@ -107,7 +107,7 @@ func layerNormRows(o, xv, wv, bv []float32, eps float32) {
 // attentionFull runs attentionFull on the engine when it is a
 // FullAttentionEngine that takes these heads, else in Go.
 func (b *cpuBackend) attentionFull(o, qv, kv, vv []float32, H, D int, scale float32) {
-	if fe, ok := b.engine.(FullAttentionEngine); ok && len(qv) > 0 && len(kv) > 0 && fe.AttendsFull(H, D) {
+	if fe, ok := b.engine.(FullAttentionEngine); ok && len(qv) > 0 && len(kv) > 0 && fe.AttendsFull(H, D, len(qv)/(H*D), len(kv)/(H*D)) {
 		if err := fe.AttentionFull(o, qv, kv, vv, H, D, scale); err != nil {
 			panic(fmt.Errorf("tensor: %s AttentionFull: %w", b.engine.Name(), err))
 		}

@@ -128,6 +128,8 @@ func BenchmarkRowOps(b *testing.B) {
 		run("LayerNorm/T192_C128", func() { be.b.LayerNorm(x, x, w, bias, 1e-5) })
 		q, f := up(128, 384), up(32)
 		run("RoPE/T128_H6_D64", func() { be.b.RoPE(q, f, 6, 64, 0) })
+		q1 := up(1, 384)
+		run("RoPE/T1_H6_D64", func() { be.b.RoPE(q1, f, 6, 64, 200) })
 		fo := be.b.(tensor.DiffusionOps)
 		aq, ak, av, ao := up(96, 128), up(48, 128), up(48, 128), up(96, 128)
 		run("AttentionFull/H4_D32_Tq96_Tk48", func() { fo.AttentionFull(ao, aq, ak, av, 4, 32, 0.17) })

@@ -23,18 +23,34 @@ type rowCalls struct{ ln, rope, attnFull int }
 // f32Bytes is n f32 rounded up to 16 bytes.
 func f32Bytes(n int) int { return (n*4 + 15) &^ 15 }
 
+// rowMins are the smallest row ops the engine takes: below them the
+// calls into the module (about 25 µs in Node for a few values) cost more
+// than the Go code. Measured with BenchmarkRowOps: Go's LayerNorm takes
+// ~14 ns a value, its RoPE ~80 ns a (row, frequency) pair at 6 heads,
+// AttentionFull ~1.5 ns a multiply-add.
+type rowMins struct {
+	ln        int // values of x
+	ropePairs int // rows · headDim/2
+	attnMACs  int // Tq · Tk · W · 2
+}
+
+var defaultRowMins = rowMins{ln: 4096, ropePairs: 512, attnMACs: 32 << 10}
+
 // LayerNorm implements tensor.NormEngine: x, w and b in, ln, out back.
-func (e *Engine) LayerNorm(out, x, w, b []float32, eps float32) error {
+func (e *Engine) LayerNorm(out, x, w, b []float32, eps float32) (bool, error) {
 	C := len(w)
 	if C == 0 || len(x)%C != 0 || len(out) != len(x) || (b != nil && len(b) != C) {
-		return fmt.Errorf("wasmsimd: LayerNorm of %d values, w %d, b %d into %d", len(x), C, len(b), len(out))
+		return false, fmt.Errorf("wasmsimd: LayerNorm of %d values, w %d, b %d into %d", len(x), C, len(b), len(out))
 	}
 	if len(x) == 0 {
-		return nil
+		return true, nil
+	}
+	if len(x) < e.rowMin.ln {
+		return false, nil
 	}
 	xn, wn := f32Bytes(len(x)), f32Bytes(C)
 	if err := e.scratchOf(xn + 2*wn); err != nil {
-		return err
+		return false, err
 	}
 	xo := e.scratch.off
 	wo, bo := xo+xn, xo+xn+wn
@@ -48,7 +64,7 @@ func (e *Engine) LayerNorm(out, x, w, b []float32, eps float32) error {
 	e.rows.ln++
 	e.fn("ln").Invoke(xo, wo, bo, xo, len(x)/C, C, eps, hasB)
 	js.CopyBytesToGo(bytesOf(out), e.view(xo, len(out)*4))
-	return nil
+	return true, nil
 }
 
 // RoPE implements tensor.RoPEEngine: x and invFreq in, rope_tab makes the
@@ -63,6 +79,9 @@ func (e *Engine) RoPE(x, invFreq []float32, heads, headDim, pos0 int) (bool, err
 	T := len(x) / W
 	if T == 0 {
 		return true, nil
+	}
+	if T*half < e.rowMin.ropePairs {
+		return false, nil
 	}
 	fmax := 0.0
 	for _, f := range invFreq {
@@ -88,9 +107,9 @@ func (e *Engine) RoPE(x, invFreq []float32, heads, headDim, pos0 int) (bool, err
 }
 
 // AttendsFull implements tensor.FullAttentionEngine: attn_full needs a
-// head dimension that is a multiple of 4.
-func (e *Engine) AttendsFull(heads, headDim int) bool {
-	return heads > 0 && headDim > 0 && headDim%4 == 0
+// head dimension that is a multiple of 4, and enough work for the call.
+func (e *Engine) AttendsFull(heads, headDim, Tq, Tk int) bool {
+	return heads > 0 && headDim > 0 && headDim%4 == 0 && Tq*Tk*heads*headDim*2 >= e.rowMin.attnMACs
 }
 
 // attnFullMinWork is the fewest multiply-adds (Tq·Tk·W·2) an AttentionFull
@@ -103,7 +122,7 @@ const attnFullMinWork = 64 << 10
 func (e *Engine) AttentionFull(out, q, k, v []float32, heads, headDim int, scale float32) error {
 	H, D := heads, headDim
 	W := H * D
-	if !e.AttendsFull(H, D) || len(q)%W != 0 || len(k)%W != 0 || len(v) != len(k) || len(out) != len(q) || len(k) == 0 {
+	if H <= 0 || D <= 0 || D%4 != 0 || len(q)%W != 0 || len(k)%W != 0 || len(v) != len(k) || len(out) != len(q) || len(k) == 0 {
 		return fmt.Errorf("wasmsimd: AttentionFull of q %d, k %d, v %d into %d values with %d heads of %d", len(q), len(k), len(v), len(out), H, D)
 	}
 	Tq, Tk := len(q)/W, len(k)/W

@@ -15,6 +15,13 @@ func sameBits(a, b float32) bool {
 	return math.Float32bits(a) == math.Float32bits(b) || (a != a && b != b)
 }
 
+// allSizes is e taking row ops of every size (the tests' small shapes
+// included).
+func allSizes(e *Engine) *Engine {
+	e.rowMin = rowMins{}
+	return e
+}
+
 // readAll reads all of x.
 func readAll(t *testing.T, be tensor.Backend, x tensor.Tensor) []float32 {
 	t.Helper()
@@ -30,7 +37,7 @@ func readAll(t *testing.T, be tensor.Backend, x tensor.Tensor) []float32 {
 // long row, with and without a bias, rows far from zero mean, NaN and ±Inf
 // in a row, out aliasing x, and LayerNormGroups' per-group weights.
 func TestLayerNormBitIdentical(t *testing.T) {
-	e := loadEngine(t)
+	e := allSizes(loadEngine(t))
 	simd, cpu := tensor.NewCPUWith(e), tensor.NewCPU()
 	r := rand.New(rand.NewPCG(21, 5))
 	type lnCase struct {
@@ -124,7 +131,7 @@ func ropeFreq(D int) []float32 {
 // frequencies of either sign and zero (the module makes the angles'
 // cosines and sines, and must give math.Cos's and math.Sin's bits).
 func TestRoPEBitIdentical(t *testing.T) {
-	e := loadEngine(t)
+	e := allSizes(loadEngine(t))
 	simd, cpu := tensor.NewCPUWith(e), tensor.NewCPU()
 	r := rand.New(rand.NewPCG(3, 8))
 	for _, D := range []int{2, 6, 8, 10, 34, 64, 128} {
@@ -318,15 +325,15 @@ var fullCases = []fullCase{
 // TestAttentionFull compares the module's attn_full with the CPU backend's
 // AttentionFull and AttentionFullRows.
 func TestAttentionFull(t *testing.T) {
-	checkAttentionFull(t, loadEngine(t), fullCases, 31)
+	checkAttentionFull(t, allSizes(loadEngine(t)), fullCases, 31)
 }
 
 // TestThreadsAttentionFullBitIdentical: attn_full split between 3 threads
 // (chunks of query rows, the calling thread taking some or none) gives the
 // one-thread bits.
 func TestThreadsAttentionFullBitIdentical(t *testing.T) {
-	one := checkAttentionFull(t, loadEngine(t), fullCases, 77)
-	three := loadThreaded(t, 3)
+	one := checkAttentionFull(t, allSizes(loadEngine(t)), fullCases, 77)
+	three := allSizes(loadThreaded(t, 3))
 	done0 := three.workerChunks()
 	for self := 1; self >= 0; self-- {
 		three.pool.self = self
@@ -343,4 +350,61 @@ func TestThreadsAttentionFullBitIdentical(t *testing.T) {
 	if three.workerChunks() == done0 {
 		t.Fatal("the workers ran no chunk")
 	}
+}
+
+// TestRowOpsSmallStayInGo: with the default minimums a decode step's RoPE,
+// a short LayerNorm and a small attention run in Go, the DiT's sizes in
+// the module, and both give the CPU backend's results.
+func TestRowOpsSmallStayInGo(t *testing.T) {
+	e := loadEngine(t)
+	simd, cpu := tensor.NewCPUWith(e), tensor.NewCPU()
+	r := rand.New(rand.NewPCG(4, 4))
+	for _, c := range []struct {
+		T, W   int
+		module bool
+	}{{1, 384, false}, {8, 384, false}, {16, 384, true}, {128, 384, true}} {
+		x := randVec(r, c.T*c.W)
+		var outs [2][]float32
+		calls := e.rows.rope
+		for bi, be := range []tensor.Backend{cpu, simd} {
+			xt, _ := be.UploadF32([]int{c.T, c.W}, x)
+			ft, _ := be.UploadF32([]int{32}, ropeFreq(64))
+			be.RoPE(xt, ft, 6, 64, 100)
+			outs[bi] = readAll(t, be, xt)
+		}
+		if ran := e.rows.rope - calls; (ran == 1) != c.module {
+			t.Errorf("RoPE of %d rows: the module ran %d times", c.T, ran)
+		}
+		for i := range outs[0] {
+			if !sameBits(outs[0][i], outs[1][i]) {
+				t.Fatalf("RoPE of %d rows, value %d: simd %v, cpu %v", c.T, i, outs[1][i], outs[0][i])
+			}
+		}
+	}
+	for _, c := range []struct {
+		T, C   int
+		module bool
+	}{{1, 128, false}, {16, 128, false}, {32, 128, true}, {192, 128, true}} {
+		x, w := randVec(r, c.T*c.C), randVec(r, c.C)
+		var outs [2][]float32
+		calls := e.rows.ln
+		for bi, be := range []tensor.Backend{cpu, simd} {
+			xt, _ := be.UploadF32([]int{c.T, c.C}, x)
+			wt, _ := be.UploadF32([]int{c.C}, w)
+			be.LayerNorm(xt, xt, wt, wt, 1e-5)
+			outs[bi] = readAll(t, be, xt)
+		}
+		if ran := e.rows.ln - calls; (ran == 1) != c.module {
+			t.Errorf("LayerNorm of %d rows: the module ran %d times", c.T, ran)
+		}
+		for i := range outs[0] {
+			if !sameBits(outs[0][i], outs[1][i]) {
+				t.Fatalf("LayerNorm of %d rows, value %d: simd %v, cpu %v", c.T, i, outs[1][i], outs[0][i])
+			}
+		}
+	}
+	checkAttentionFull(t, e, []fullCase{
+		{H: 4, D: 32, Tq: 4, Tk: 4, name: "4 queries of 4 keys: Go"},
+		{H: 4, D: 32, Tq: 16, Tk: 16, wantEngine: true, name: "16 queries of 16 keys: the module"},
+	}, 5)
 }
