@@ -288,7 +288,7 @@ func (c *cpuTensor) freedGo() bool { return c.reader != nil || c.qreader != nil 
 
 // NormEngine is a MatMulEngine that also runs LayerNorm: the CPU
 // backend's LayerNorm and LayerNormGroups go to it. Results must be the CPU
-// backend's bit for bit up to the order of its f64 sums.
+// backend's bit for bit (its f64 sums, in its order).
 type NormEngine interface {
 	MatMulEngine
 	// LayerNorm normalises every len(w)-wide row of x into out as the CPU
@@ -317,7 +317,9 @@ type RoPEEngine interface {
 type FullAttentionEngine interface {
 	MatMulEngine
 	// AttendsFull says whether AttentionFull takes Tq query rows and Tk
-	// key rows of heads of headDim.
+	// key rows of heads of headDim. The rows of a batch (GroupedDiffusionOps)
+	// must come out as they do alone, so an engine whose results differ
+	// from the Go code's in rounding should not decide by Tq.
 	AttendsFull(heads, headDim, Tq, Tk int) bool
 	// AttentionFull: q, out (Tq, heads·headDim), k and v (Tk,
 	// heads·headDim); every query row attends to every key row.

@@ -27,14 +27,16 @@ func f32Bytes(n int) int { return (n*4 + 15) &^ 15 }
 // calls into the module (about 25 µs in Node for a few values) cost more
 // than the Go code. Measured with BenchmarkRowOps: Go's LayerNorm takes
 // ~14 ns a value, its RoPE ~80 ns a (row, frequency) pair at 6 heads,
-// AttentionFull ~1.5 ns a multiply-add.
+// AttentionFull ~1.5 ns a multiply-add (the module's ~0.25).
 type rowMins struct {
 	ln        int // values of x
 	ropePairs int // rows · headDim/2
-	attnMACs  int // Tq · Tk · W · 2
+	attnMACs  int // Tk · W · 2, a query row's: not Tq, so that a row's
+	// result does not depend on how many rows share its call (svgmodel's
+	// batched candidates equal the ones sampled alone)
 }
 
-var defaultRowMins = rowMins{ln: 4096, ropePairs: 512, attnMACs: 32 << 10}
+var defaultRowMins = rowMins{ln: 4096, ropePairs: 512, attnMACs: 2048}
 
 // LayerNorm implements tensor.NormEngine: x, w and b in, ln, out back.
 func (e *Engine) LayerNorm(out, x, w, b []float32, eps float32) (bool, error) {
@@ -107,9 +109,10 @@ func (e *Engine) RoPE(x, invFreq []float32, heads, headDim, pos0 int) (bool, err
 }
 
 // AttendsFull implements tensor.FullAttentionEngine: attn_full needs a
-// head dimension that is a multiple of 4, and enough work for the call.
+// head dimension that is a multiple of 4, and enough work a query row
+// (whatever Tq is: see rowMins).
 func (e *Engine) AttendsFull(heads, headDim, Tq, Tk int) bool {
-	return heads > 0 && headDim > 0 && headDim%4 == 0 && Tq*Tk*heads*headDim*2 >= e.rowMin.attnMACs
+	return heads > 0 && headDim > 0 && headDim%4 == 0 && Tk*heads*headDim*2 >= e.rowMin.attnMACs
 }
 
 // attnFullMinWork is the fewest multiply-adds (Tq·Tk·W·2) an AttentionFull

@@ -405,6 +405,8 @@ func TestRowOpsSmallStayInGo(t *testing.T) {
 	}
 	checkAttentionFull(t, e, []fullCase{
 		{H: 4, D: 32, Tq: 4, Tk: 4, name: "4 queries of 4 keys: Go"},
+		{H: 4, D: 32, Tq: 200, Tk: 4, name: "200 queries of 4 keys: Go (not decided by Tq)"},
 		{H: 4, D: 32, Tq: 16, Tk: 16, wantEngine: true, name: "16 queries of 16 keys: the module"},
+		{H: 4, D: 32, Tq: 1, Tk: 16, wantEngine: true, name: "1 query of 16 keys: the module"},
 	}, 5)
 }
