@@ -420,6 +420,21 @@ func (b *cpuBackend) LayerNorm(out, x, w, bias Tensor, eps float32) {
 	if bias != nil {
 		bv = f32Data(bias, "LayerNorm")
 	}
+	b.layerNormRows(o, xv, wv, bv, eps)
+}
+
+// layerNormRows runs layerNormRows on the engine when it is a
+// NormEngine and the rows fit, else in Go.
+func (b *cpuBackend) layerNormRows(o, xv, wv, bv []float32, eps float32) {
+	if re, ok := b.engine.(NormEngine); ok && len(wv) > 0 && len(xv)%len(wv) == 0 && len(o) == len(xv) && (bv == nil || len(bv) == len(wv)) {
+		done, err := re.LayerNorm(o, xv, wv, bv, eps)
+		if err != nil {
+			panic(fmt.Errorf("tensor: %s LayerNorm: %w", b.engine.Name(), err))
+		}
+		if done {
+			return
+		}
+	}
 	layerNormRows(o, xv, wv, bv, eps)
 }
 
@@ -434,6 +449,15 @@ func (b *cpuBackend) RoPE(x, invFreq Tensor, heads, headDim, pos0 int) {
 		panic(fmt.Sprintf("tensor: RoPE of x %v with %d heads of %d and invFreq %v", ct(x).shape, heads, headDim, ct(invFreq).shape))
 	}
 	T := len(xv) / W
+	if re, ok := b.engine.(RoPEEngine); ok && half > 0 {
+		done, err := re.RoPE(xv, fv, heads, headDim, pos0)
+		if err != nil {
+			panic(fmt.Errorf("tensor: %s RoPE: %w", b.engine.Name(), err))
+		}
+		if done {
+			return
+		}
+	}
 	for t := 0; t < T; t++ {
 		p := float32(pos0 + t)
 		for j := 0; j < half; j++ {

@@ -28,7 +28,7 @@ func (b *cpuBackend) AttentionFull(out, q, k, v Tensor, heads, headDim int, scal
 	if H <= 0 || D <= 0 || len(qv)%W != 0 || len(kv)%W != 0 || len(kv) != len(vv) || len(o) != len(qv) {
 		panic(fmt.Sprintf("tensor: AttentionFull q %v, k %v, v %v, out %v with %d heads of %d", ct(q).shape, ct(k).shape, ct(v).shape, ct(out).shape, H, D))
 	}
-	attentionFull(o, qv, kv, vv, H, D, scale)
+	b.attentionFull(o, qv, kv, vv, H, D, scale)
 }
 
 // AddScaled: out = a + s⊙b with s broadcast over the rows of a and b (T,C).

@@ -285,3 +285,43 @@ func (c *cpuTensor) heldQuant(from, n int) *kernels.QMatrix {
 
 // freedGo says whether the tensor's Go copy was freed for the engine's.
 func (c *cpuTensor) freedGo() bool { return c.reader != nil || c.qreader != nil }
+
+// NormEngine is a MatMulEngine that also runs LayerNorm: the CPU
+// backend's LayerNorm and LayerNormGroups go to it. Results must be the CPU
+// backend's bit for bit (its f64 sums, in its order).
+type NormEngine interface {
+	MatMulEngine
+	// LayerNorm normalises every len(w)-wide row of x into out as the CPU
+	// backend's LayerNorm does; b is nil or len(w) long; out may be x.
+	// false (and no error): it did not (too few values to pay for the
+	// call), and the CPU backend's Go code must.
+	LayerNorm(out, x, w, b []float32, eps float32) (bool, error)
+}
+
+// RoPEEngine is a MatMulEngine that also runs RoPE: the CPU backend's
+// RoPE (and so RoPEKV) goes to it. Results must be the CPU backend's bit
+// for bit: the same angles, cosines and sines, the same f32 rotation.
+type RoPEEngine interface {
+	MatMulEngine
+	// RoPE rotates x (T, heads·headDim) in place as Backend.RoPE does with
+	// invFreq (headDim/2) from position pos0. false (and no error): it
+	// did not, and the CPU backend's Go code must (angles it cannot take,
+	// or too few rows to pay for the call: a decode step's).
+	RoPE(x, invFreq []float32, heads, headDim, pos0 int) (bool, error)
+}
+
+// FullAttentionEngine is a MatMulEngine that also runs the bidirectional
+// attention of DiffusionOps (AttentionFull, AttentionFullRows). Results
+// must be the CPU backend's up to rounding (the summation order of the
+// products).
+type FullAttentionEngine interface {
+	MatMulEngine
+	// AttendsFull says whether AttentionFull takes Tq query rows and Tk
+	// key rows of heads of headDim. The rows of a batch (GroupedDiffusionOps)
+	// must come out as they do alone, so an engine whose results differ
+	// from the Go code's in rounding should not decide by Tq.
+	AttendsFull(heads, headDim, Tq, Tk int) bool
+	// AttentionFull: q, out (Tq, heads·headDim), k and v (Tk,
+	// heads·headDim); every query row attends to every key row.
+	AttentionFull(out, q, k, v []float32, heads, headDim int, scale float32) error
+}

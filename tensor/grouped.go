@@ -40,7 +40,7 @@ func (b *cpuBackend) AttentionFullRows(out, q, k, v Tensor, qRow, qRows, kRow, k
 		panic(fmt.Sprintf("tensor: AttentionFullRows q %v rows [%d,+%d), k %v rows [%d,+%d), v %v, out %v with %d heads of %d",
 			ct(q).shape, qRow, qRows, ct(k).shape, kRow, kRows, ct(v).shape, ct(out).shape, H, D))
 	}
-	attentionFull(o[qRow*W:(qRow+qRows)*W], qv[qRow*W:(qRow+qRows)*W], kv[kRow*W:(kRow+kRows)*W], vv[kRow*W:(kRow+kRows)*W], H, D, scale)
+	b.attentionFull(o[qRow*W:(qRow+qRows)*W], qv[qRow*W:(qRow+qRows)*W], kv[kRow*W:(kRow+kRows)*W], vv[kRow*W:(kRow+kRows)*W], H, D, scale)
 }
 
 // LayerNormGroups: see GroupedDiffusionOps.
@@ -55,7 +55,7 @@ func (b *cpuBackend) LayerNormGroups(out, x, w, bias Tensor, eps float32) {
 	per := len(xv) / C / G
 	for g := 0; g < G; g++ {
 		lo, hi := g*per*C, (g+1)*per*C
-		layerNormRows(o[lo:hi], xv[lo:hi], wv[g*C:(g+1)*C], bv[g*C:(g+1)*C], eps)
+		b.layerNormRows(o[lo:hi], xv[lo:hi], wv[g*C:(g+1)*C], bv[g*C:(g+1)*C], eps)
 	}
 }
 
@@ -102,6 +102,18 @@ func layerNormRows(o, xv, wv, bv []float32, eps float32) {
 			orow[i] = y
 		}
 	}
+}
+
+// attentionFull runs attentionFull on the engine when it is a
+// FullAttentionEngine that takes these heads, else in Go.
+func (b *cpuBackend) attentionFull(o, qv, kv, vv []float32, H, D int, scale float32) {
+	if fe, ok := b.engine.(FullAttentionEngine); ok && len(qv) > 0 && len(kv) > 0 && fe.AttendsFull(H, D, len(qv)/(H*D), len(kv)/(H*D)) {
+		if err := fe.AttentionFull(o, qv, kv, vv, H, D, scale); err != nil {
+			panic(fmt.Errorf("tensor: %s AttentionFull: %w", b.engine.Name(), err))
+		}
+		return
+	}
+	attentionFull(o, qv, kv, vv, H, D, scale)
 }
 
 // attentionFull is AttentionFull on raw rows: q, o (Tq,H*D), k, v (Tk,H*D). Per head (in

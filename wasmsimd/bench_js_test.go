@@ -91,3 +91,47 @@ func reportCPU(b *testing.B, c0 float64) {
 	}
 	b.ReportMetric((cpuMicros()-c0)*1e3/float64(b.N), "cpu-ns/op")
 }
+
+// BenchmarkRowOps times the row ops on the CPU backend with the engine
+// (the module's ln, rope, attn_full; copies in and out included) against
+// the plain CPU backend (Go), at the layered-emoji DiT's and brown-20m's
+// shapes.
+func BenchmarkRowOps(b *testing.B) {
+	e, err := load(b.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, be := range []struct {
+		name string
+		b    tensor.Backend
+	}{{"simd", tensor.NewCPUWith(e)}, {"go", tensor.NewCPU()}} {
+		up := func(shape ...int) tensor.Tensor {
+			t, err := be.b.UploadF32(shape, make([]float32, tensor.NumElements(shape)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			return t
+		}
+		run := func(name string, op func()) {
+			b.Run(name+"/"+be.name, func(b *testing.B) {
+				c0 := cpuMicros()
+				for b.Loop() {
+					op()
+				}
+				if _, err := be.b.Read(up(1), 0, -1); err != nil {
+					b.Fatal(err)
+				}
+				reportCPU(b, c0)
+			})
+		}
+		x, w, bias := up(192, 128), up(128), up(128)
+		run("LayerNorm/T192_C128", func() { be.b.LayerNorm(x, x, w, bias, 1e-5) })
+		q, f := up(128, 384), up(32)
+		run("RoPE/T128_H6_D64", func() { be.b.RoPE(q, f, 6, 64, 0) })
+		q1 := up(1, 384)
+		run("RoPE/T1_H6_D64", func() { be.b.RoPE(q1, f, 6, 64, 200) })
+		fo := be.b.(tensor.DiffusionOps)
+		aq, ak, av, ao := up(96, 128), up(48, 128), up(48, 128), up(96, 128)
+		run("AttentionFull/H4_D32_Tq96_Tk48", func() { fo.AttentionFull(ao, aq, ak, av, 4, 32, 0.17) })
+	}
+}

@@ -40,6 +40,8 @@ type Engine struct {
 	exports js.Value            // the module instance's exports
 	fns     map[string]js.Value // exports looked up (fn)
 	attn    attnState           // attention (attention_js.go)
+	rows    rowCalls            // row ops' calls (rowops_js.go)
+	rowMin  rowMins             // the smallest row ops taken (rowops_js.go)
 
 	// WidenHalf makes Hold store f16 and bf16 weights widened to f32 (the
 	// module's own exact widening, once): twice the module memory, and
@@ -92,7 +94,7 @@ func load(ctx context.Context) (*Engine, error) {
 
 // newEngine is an engine on the kernel module instance exports ex.
 func newEngine(ex js.Value) *Engine {
-	e := &Engine{mem: ex.Get("memory"), top: 16, exports: ex}
+	e := &Engine{mem: ex.Get("memory"), top: 16, exports: ex, rowMin: defaultRowMins}
 	for d, n := range kernelNames {
 		e.mm[d] = ex.Get(n)
 	}

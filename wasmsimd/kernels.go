@@ -22,6 +22,9 @@
 //	    caches in the module's memory (attention.go)
 //	mm_q8, mm_q4(w, x, out, T, K, Np, scratch, aux)  quantized panels (quant.go)
 //	rms(x, w, out, T, C, eps), silu(out, g, u, n)  RMSNorm and SiLU·mul (fused.go)
+//	gelu(out, x, n), bias(out, b, T, n)  GELU-tanh and a product's bias (fused.go)
+//	ln, rope, rope_tab, attn_full  LayerNorm, RoPE and the DiT's full
+//	    attention (rowops.go)
 //
 // Every mm_ takes an 8th argument, aux: the quantized kernels' blocks per
 // group and path; the float ones ignore it.
@@ -47,8 +50,10 @@
 // tokens. Attention runs in the module, on the calling thread, over
 // mirrors of the KV caches (tensor.AttentionEngine); the fused decoder
 // ops' RMSNorm and SiLU·mul run in the module with their products
-// (tensor.FusedEngine); RoPE, the other norms and elementwise ops stay in
-// Go.
+// (tensor.FusedEngine); LayerNorm (tensor.NormEngine), RoPE
+// (tensor.RoPEEngine) and the layered-SVG DiT's bidirectional attention
+// (tensor.FullAttentionEngine, threaded in chunks of query rows) run in the
+// module too; the other elementwise ops stay in Go.
 package wasmsimd
 
 // The f16 widening constants (i16 ones repeated in both halves of a lane).
@@ -537,6 +542,10 @@ func Module() []byte {
 	}
 	emitGelu(&m)
 	emitBias(&m)
+	emitLayerNorm(&m)
+	emitRoPE(&m)
+	emitRoPETab(&m)
+	emitAttnFull(&m)
 	return m.bytes(minPages)
 }
 

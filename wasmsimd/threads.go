@@ -29,7 +29,7 @@ import (
 // C is a 128-byte control block, zero at first):
 //
 //	run(C, kind, w, x, out, T, K, Np, scratch, stride, mode, chunk, psz, aux, n, canWait, self)
-//	    publishes the job (kind 0…5: mm_f32/f16/bf16/f16fin/q8/q4, called with aux as
+//	    publishes the job (kind 0…6: mm_f32/f16/bf16/f16fin/q8/q4, attn_full, called with aux as
 //	    their last argument; mode 0: chunk panels per chunk, T = 1, a panel being psz
 //	    bytes of w; mode 1: chunk tokens per chunk; n chunks), runs
 //	    chunks until none is left (self = 0: none, the tests' way to make the
@@ -89,12 +89,14 @@ const (
 const jobFields = 15
 
 // kernelNames are the kernel exports the driver imports, in dtype order.
-var kernelNames = []string{"mm_f32", "mm_f16", "mm_bf16", "mm_f16fin", "mm_q8", "mm_q4"}
+// attn_full (kindAttnFull, rowops.go) has their signature and runs in
+// chunks of query rows like a matmul's tokens.
+var kernelNames = []string{"mm_f32", "mm_f16", "mm_bf16", "mm_f16fin", "mm_q8", "mm_q4", "attn_full"}
 
 // driver function indices: the imported kernels, then these.
 const (
 	fnMM     = 0 // mm_<dtype> is fnMM + the dtype
-	nDriverF = 6
+	nDriverF = 7
 	fnChunk  = nDriverF
 	fnRun    = nDriverF + 1
 	fnWork   = nDriverF + 2
