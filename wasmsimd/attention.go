@@ -92,6 +92,54 @@ func (c *code) hsum(v uint32) {
 // generic code step for step (0 below -87.33654, a NaN stays a NaN); t is
 // v128 scratch. x ≤ 0 or NaN here (scores minus their maximum), so the
 // overflow branch is never taken and left out.
+// softmaxScores ends a row of scores: sp points just past the last of the n scores at sc, whose
+// maximum is mx. It pads the last f32x4 with -Inf, writes sc[j] = expf(sc[j] - mx) summed in j
+// order, and sets inv = 1/sum. mxv, x, fx, tmp and e are scratch; j is the loop counter.
+func softmaxScores(c *code, sc, sp, j, n, mx, mxv, sum, x, fx, tmp, e, inv uint32) {
+	// -Inf past the last score, to fill the last f32x4 (its exp is 0).
+	for i := uint32(0); i < 3; i++ {
+		c.get(sp)
+		c.f32c(float32(math.Inf(-1)))
+		c.f32store(4 * i)
+	}
+
+	// sc[j] = expf(sc[j] - mx), summed in j order.
+	c.get(mx)
+	c.simd(vF32x4Splat)
+	c.set(mxv)
+	c.f32c(0)
+	c.set(sum)
+	c.get(sc)
+	c.set(sp)
+	c.i32c(0)
+	c.set(j)
+	c.whileLt(j, n)
+	c.get(sp)
+	c.vload(0)
+	c.get(mxv)
+	c.simd(vF32x4Sub)
+	c.set(x)
+	exp4(c, x, fx, tmp, e)
+	c.get(sp)
+	c.get(e)
+	c.vstore(0)
+	for lane := byte(0); lane < 4; lane++ {
+		c.get(sum)
+		c.get(e)
+		c.simd(vF32x4Extract)
+		c.b = append(c.b, lane)
+		c.op(opF32Add)
+		c.set(sum)
+	}
+	c.addI32(sp, 16)
+	c.addI32(j, 4)
+	c.endWhile()
+	c.f32c(1)
+	c.get(sum)
+	c.op(opF32Div)
+	c.set(inv)
+}
+
 func exp4(c *code, x, fx, t, e uint32) {
 	// fx = floor(x·log2(e) + 0.5)
 	c.get(x)
@@ -272,48 +320,7 @@ func emitAttention(m *module) {
 	c.binI32(kr, kr, kw, opI32Add)
 	c.addI32(j, 1)
 	c.endWhile()
-	// -Inf past the last score, to fill the last f32x4 (its exp is 0).
-	for i := uint32(0); i < 3; i++ {
-		c.get(sp)
-		c.f32c(float32(math.Inf(-1)))
-		c.f32store(4 * i)
-	}
-
-	// sc[i] = expf(sc[i] - mx), summed in i order.
-	c.get(mx)
-	c.simd(vF32x4Splat)
-	c.set(mxv)
-	c.f32c(0)
-	c.set(sum)
-	c.get(sc)
-	c.set(sp)
-	c.i32c(0)
-	c.set(j)
-	c.whileLt(j, cnt)
-	c.get(sp)
-	c.vload(0)
-	c.get(mxv)
-	c.simd(vF32x4Sub)
-	c.set(x)
-	exp4(c, x, fx, tmp, e)
-	c.get(sp)
-	c.get(e)
-	c.vstore(0)
-	for lane := byte(0); lane < 4; lane++ {
-		c.get(sum)
-		c.get(e)
-		c.simd(vF32x4Extract)
-		c.b = append(c.b, lane)
-		c.op(opF32Add)
-		c.set(sum)
-	}
-	c.addI32(sp, 16)
-	c.addI32(j, 4)
-	c.endWhile()
-	c.f32c(1)
-	c.get(sum)
-	c.op(opF32Div)
-	c.set(inv)
+	softmaxScores(c, sc, sp, j, cnt, mx, mxv, sum, x, fx, tmp, e, inv)
 
 	// out row = Σ_j (sc[j-j0]·inv) · v row j, in j order.
 	c.i32c(0)

@@ -625,48 +625,7 @@ func emitAttnFull(m *module) {
 	c.addI32(j, 1)
 	c.endWhile()
 	c.end()
-	// -Inf past the last score, to fill the last f32x4 (its exp is 0).
-	for i := uint32(0); i < 3; i++ {
-		c.get(sp)
-		c.f32c(float32(math.Inf(-1)))
-		c.f32store(4 * i)
-	}
-
-	// sc[j] = expf(sc[j] - mx), summed in j order.
-	c.get(mx)
-	c.simd(vF32x4Splat)
-	c.set(mxv)
-	c.f32c(0)
-	c.set(sum)
-	c.get(sc)
-	c.set(sp)
-	c.i32c(0)
-	c.set(j)
-	c.whileLt(j, tk)
-	c.get(sp)
-	c.vload(0)
-	c.get(mxv)
-	c.simd(vF32x4Sub)
-	c.set(x)
-	exp4(c, x, fx, tmp, e)
-	c.get(sp)
-	c.get(e)
-	c.vstore(0)
-	for lane := byte(0); lane < 4; lane++ {
-		c.get(sum)
-		c.get(e)
-		c.simd(vF32x4Extract)
-		c.b = append(c.b, lane)
-		c.op(opF32Add)
-		c.set(sum)
-	}
-	c.addI32(sp, 16)
-	c.addI32(j, 4)
-	c.endWhile()
-	c.f32c(1)
-	c.get(sum)
-	c.op(opF32Div)
-	c.set(inv)
+	softmaxScores(c, sc, sp, j, tk, mx, mxv, sum, x, fx, tmp, e, inv)
 
 	// D = 4·regVecs: the out head in registers, the same sums.
 	c.get(d4)
