@@ -2,7 +2,8 @@ package gguf
 
 import (
 	"io/fs"
-	"testing/fstest"
+
+	"github.com/lamina-ml/lamina/internal/memfs"
 )
 
 // HFDir presents the GGUF as a Hugging Face model folder: config.json
@@ -29,15 +30,14 @@ func (f *File) HFDir() (fs.FS, error) {
 		}
 		ts = append(ts, h)
 	}
-	// fstest.MapFS is the standard library's in-memory fs.FS; its files are io.ReaderAt,
-	// as model.Load's safetensors reader wants.
-	files := fstest.MapFS{"config.json": {Data: cfg}, "model.safetensors": {Data: WriteSafetensors(ts)}}
+	// memfs.FS files are io.ReaderAt, as model.Load's safetensors reader wants.
+	files := memfs.FS{"config.json": cfg, "model.safetensors": WriteSafetensors(ts)}
 	if _, ok := f.Lookup("tokenizer.ggml.model"); ok {
 		tok, err := f.TokenizerJSON()
 		if err != nil {
 			return nil, err
 		}
-		files["tokenizer.json"] = &fstest.MapFile{Data: tok}
+		files["tokenizer.json"] = tok
 	}
 	return files, nil
 }

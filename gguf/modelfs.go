@@ -10,9 +10,9 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"testing/fstest"
 	"time"
 
+	"github.com/lamina-ml/lamina/internal/memfs"
 	"github.com/lamina-ml/lamina/kernels"
 )
 
@@ -125,13 +125,13 @@ func (f *File) ModelFS() (fs.FS, error) {
 	if err := st.layout(); err != nil {
 		return nil, err
 	}
-	mfs := &modelFS{files: fstest.MapFS{"config.json": {Data: cfgData}}, weights: st}
+	mfs := &modelFS{files: memfs.FS{"config.json": cfgData}, weights: st}
 	if _, ok := f.Lookup("tokenizer.ggml.model"); ok {
 		tok, err := f.TokenizerJSON()
 		if err != nil {
 			return nil, err
 		}
-		mfs.files["tokenizer.json"] = &fstest.MapFile{Data: tok}
+		mfs.files["tokenizer.json"] = tok
 	}
 	return mfs, nil
 }
@@ -153,7 +153,7 @@ func keepQuantized(arch Arch, t *TensorInfo) bool {
 // modelFS is config.json and tokenizer.json in memory beside the lazy
 // model.safetensors.
 type modelFS struct {
-	files   fstest.MapFS
+	files   memfs.FS
 	weights *lazySafetensors
 }
 
@@ -165,7 +165,7 @@ func (m *modelFS) Open(name string) (fs.File, error) {
 	}
 	if name == "." {
 		// The listing names the weights too.
-		all := fstest.MapFS{lazyWeightsName: {Data: nil}}
+		all := memfs.FS{lazyWeightsName: nil}
 		for k, v := range m.files {
 			all[k] = v
 		}

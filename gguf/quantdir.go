@@ -8,8 +8,8 @@ import (
 	"math"
 	"sort"
 	"strings"
-	"testing/fstest"
 
+	"github.com/lamina-ml/lamina/internal/memfs"
 	"github.com/lamina-ml/lamina/kernels"
 )
 
@@ -70,13 +70,13 @@ func (f *File) HFDirQuantized() (fs.FS, error) {
 			return nil, err
 		}
 	}
-	files := fstest.MapFS{"config.json": {Data: cfgData}, "model.safetensors": {Data: writeST(ts)}}
+	files := memfs.FS{"config.json": cfgData, "model.safetensors": writeST(ts)}
 	if _, ok := f.Lookup("tokenizer.ggml.model"); ok {
 		tok, err := f.TokenizerJSON()
 		if err != nil {
 			return nil, err
 		}
-		files["tokenizer.json"] = &fstest.MapFile{Data: tok}
+		files["tokenizer.json"] = tok
 	}
 	return files, nil
 }

@@ -3,7 +3,6 @@ package gguf
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -31,8 +30,6 @@ const (
 	llama3Pattern = `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
 	qwen2Pattern  = `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
 )
-
-var byteToken = regexp.MustCompile(`^<0x[0-9A-F]{2}>$`)
 
 type tokJSON struct {
 	AddedTokens []tokenizer.AddedToken `json:"added_tokens"`
@@ -146,7 +143,7 @@ func setTokenizerMetadata(w *Writer, arch Arch, data []byte, c hfConfig) error {
 				// rank below every merged piece.
 				scores[i] = -float32(len(merges) + i)
 			}
-			if byteToken.MatchString(tok) {
+			if isByteToken(tok) {
 				types[i] = tokByte
 			}
 		}
@@ -390,4 +387,9 @@ func (f *File) Tokenizer() (*tokenizer.Tokenizer, error) {
 		return nil, err
 	}
 	return tokenizer.Load(doc)
+}
+
+func isByteToken(t string) bool {
+	const hex = "0123456789ABCDEF"
+	return len(t) == 6 && t[:3] == "<0x" && t[5] == '>' && strings.IndexByte(hex, t[3]) >= 0 && strings.IndexByte(hex, t[4]) >= 0
 }

@@ -57,6 +57,17 @@ func TestBacktrackMatchesRE2(t *testing.T) {
 		`\bab\b`,
 	}
 	inputs := []string{"", "abc ABc aac", "Hello, World 12345!", "xyzyzq aab\nb", "ÉtéCamel caseWORD", "ab abab ab"}
+	// Every pattern the scanners do not know now runs on the engine, so it
+	// is also compared on random strings over the patterns' alphabet.
+	runes := []rune("abcxyzABC 12\n\t,!éÉ你\u00a0_")
+	rng := rand.New(rand.NewSource(5))
+	for n := 0; n < 400; n++ {
+		b := make([]rune, rng.Intn(16))
+		for i := range b {
+			b[i] = runes[rng.Intn(len(runes))]
+		}
+		inputs = append(inputs, string(b))
+	}
 	for _, p := range patterns {
 		bt, err := compileBacktrack(p)
 		if err != nil {

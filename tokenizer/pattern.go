@@ -2,7 +2,6 @@ package tokenizer
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -30,17 +29,6 @@ func (l literalMatcher) findAll(s string) [][2]int {
 	}
 }
 
-type regexMatcher struct{ re *regexp.Regexp }
-
-func (r regexMatcher) findAll(s string) [][2]int {
-	idx := r.re.FindAllStringIndex(s, -1)
-	out := make([][2]int, len(idx))
-	for i, m := range idx {
-		out[i] = [2]int{m[0], m[1]}
-	}
-	return out
-}
-
 // Patterns with lookahead that Go's RE2 cannot run, recognised verbatim and
 // served by hand-written scanners that reproduce Oniguruma's backtracking
 // result (leftmost match, first alternative that succeeds).
@@ -51,10 +39,15 @@ const (
 )
 
 // compileRegex turns a tokenizer.json regex into a matcher: a hand-written
-// scanner for the known lookahead patterns, Go's regexp for patterns RE2 can
-// run (with Oniguruma's Unicode meaning of \s \d \w), the backtracking
-// engine (backtrack.go) for other lookaround, and an UnsupportedError for
-// syntax neither handles (backreferences, class intersections, ...).
+// scanner for the known GPT-2/Llama-3/Qwen2 patterns, and the backtracking
+// engine (backtrack.go) for every other one, with an UnsupportedError for
+// syntax it does not handle (backreferences, class intersections, ...).
+//
+// Go's regexp is not used: tokenizers runs patterns on Oniguruma, whose
+// backtracking the engine follows (Unicode \b, ^ and $ at line breaks),
+// while RE2 differs there; and regexp with its Unicode tables is about 70 KB
+// of the brotli'd lamina.wasm. backtrack_test.go checks the engine against
+// RE2 on the patterns where the two agree.
 func compileRegex(expr, component string) (matcher, error) {
 	switch expr {
 	case gpt2Pattern:
@@ -64,86 +57,11 @@ func compileRegex(expr, component string) (matcher, error) {
 	case qwen2Pattern:
 		return llama3Scanner{maxDigits: 1}, nil
 	}
-	needsBacktracking := false
-	for _, look := range []string{"(?=", "(?!", "(?<=", "(?<!", "(?>"} {
-		if strings.Contains(expr, look) {
-			needsBacktracking = true
-		}
-	}
-	if !needsBacktracking {
-		if re, err := regexp.Compile(oniguramaToRE2(expr)); err == nil {
-			return regexMatcher{re}, nil
-		}
-		// RE2 also rejects possessive quantifiers and the like; the
-		// backtracking engine may still run them.
-	}
 	bt, err := compileBacktrack(expr)
 	if err != nil {
 		return nil, &UnsupportedError{Component: component, Type: "Regex", Detail: fmt.Sprintf("%v in pattern %q", err, expr)}
 	}
 	return bt, nil
-}
-
-// Unicode classes for Oniguruma's \s \d \w (UTF-8 mode), which RE2 reads as ASCII.
-const (
-	uniSpace = `\t\n\v\f\r \x{85}\p{Z}`
-	uniDigit = `\p{Nd}`
-	uniWord  = `\p{L}\p{M}\p{Nd}\p{Nl}\p{Pc}\x{200C}\x{200D}`
-)
-
-// oniguramaToRE2 rewrites \s \d \w (and negations outside classes) to the
-// Unicode classes Oniguruma uses. Negated shorthands inside a class are left
-// as RE2 reads them (ASCII).
-func oniguramaToRE2(expr string) string {
-	var b strings.Builder
-	inClass := false
-	for i := 0; i < len(expr); i++ {
-		c := expr[i]
-		if c == '\\' && i+1 < len(expr) {
-			d := expr[i+1]
-			var cls string
-			switch d {
-			case 's', 'S':
-				cls = uniSpace
-			case 'd', 'D':
-				cls = uniDigit
-			case 'w', 'W':
-				cls = uniWord
-			}
-			switch {
-			case cls != "" && inClass && d >= 'a':
-				b.WriteString(cls)
-			case cls != "" && !inClass && d >= 'a':
-				b.WriteString("[" + cls + "]")
-			case cls != "" && !inClass:
-				b.WriteString("[^" + cls + "]")
-			default:
-				b.WriteByte(c)
-				b.WriteByte(d)
-			}
-			i++
-			continue
-		}
-		if c == '[' && !inClass {
-			inClass = true
-			b.WriteByte(c)
-			// A leading ] or ^] is literal inside a class.
-			if i+1 < len(expr) && expr[i+1] == '^' {
-				b.WriteByte('^')
-				i++
-			}
-			if i+1 < len(expr) && expr[i+1] == ']' {
-				b.WriteByte(']')
-				i++
-			}
-			continue
-		}
-		if c == ']' && inClass {
-			inClass = false
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
 }
 
 func parsePattern(p patternJSON, component string) (matcher, error) {

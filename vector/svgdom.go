@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // node is one element of the parsed document tree. The reader builds the whole tree first
@@ -25,7 +26,18 @@ type node struct {
 
 const xlinkNS = "http://www.w3.org/1999/xlink"
 
-var entityRe = regexp.MustCompile(`<!ENTITY\s+([A-Za-z_][-A-Za-z0-9_.]*)\s+(?:"([^"]*)"|'([^']*)')\s*>`)
+var (
+	entityOnce sync.Once
+	entityReV  *regexp.Regexp
+)
+
+// entityRe is compiled on first use, so that a binary that never reads SVG does not link regexp.
+func entityRe() *regexp.Regexp {
+	entityOnce.Do(func() {
+		entityReV = regexp.MustCompile(`<!ENTITY\s+([A-Za-z_][-A-Za-z0-9_.]*)\s+(?:"([^"]*)"|'([^']*)')\s*>`)
+	})
+	return entityReV
+}
 
 // parseTree reads the XML into a node tree, enforcing the document caps. Internal DTD
 // entities (<!ENTITY name "text">) are honoured as browsers do; their text is not re-parsed,
@@ -61,7 +73,7 @@ func parseTree(data []byte) (*node, map[string]*node, error) {
 		switch t := tok.(type) {
 		case xml.Directive:
 			if bytes.HasPrefix(t, []byte("DOCTYPE")) {
-				for _, m := range entityRe.FindAllSubmatch(t, -1) {
+				for _, m := range entityRe().FindAllSubmatch(t, -1) {
 					v := string(m[2]) + string(m[3])
 					if entBytes += len(v); entBytes > MaxSVGBytes {
 						return nil, nil, errf(ErrLimit, int(dec.InputOffset()), "entities too large")
@@ -599,7 +611,7 @@ func expandEntities(data []byte) ([]byte, error) {
 	}
 	end += i + 2
 	var pairs []string
-	for _, m := range entityRe.FindAllSubmatch(data[i:end], -1) {
+	for _, m := range entityRe().FindAllSubmatch(data[i:end], -1) {
 		pairs = append(pairs, "&"+string(m[1])+";", string(m[2])+string(m[3]))
 	}
 	if len(pairs) == 0 {

@@ -252,7 +252,7 @@ func (r *registry) loadModel(rtID int, files memFS) (int, *loadedModel, error) {
 			return 0, nil, coded(codeBadInput, "lamina: bad model file name %q", name)
 		}
 	}
-	return r.loadFS(rtID, files, files.size())
+	return r.loadFS(rtID, files, files.Size())
 }
 
 // loadGGUF loads a GGUF file of size bytes read through ra (the page's

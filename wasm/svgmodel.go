@@ -129,7 +129,7 @@ func (r *registry) loadSVGModel(rtID int, files memFS, backend string) (int, *sv
 	sm.info = svgModelInfo{
 		ModelType: c.ModelType, Slots: c.Slots, Cubics: c.Cubics, DModel: c.DModel, Layers: c.Layers,
 		DefaultSteps: svgmodel.DefaultSteps, DefaultCFG: svgmodel.DefaultCFG, MaxSteps: svgmodel.MaxSteps,
-		WeightBytes: files.size(), Backend: be.Name(),
+		WeightBytes: files.Size(), Backend: be.Name(),
 	}
 	id := r.add(func(id int) { r.svgModels[id] = sm })
 	rt.svgModels[id] = sm

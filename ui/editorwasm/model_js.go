@@ -13,9 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"syscall/js"
-	"testing/fstest"
 	"time"
 
+	"github.com/lamina-ml/lamina/internal/memfs"
 	"github.com/lamina-ml/lamina/svgmodel"
 	"github.com/lamina-ml/lamina/tensor"
 	"github.com/lamina-ml/lamina/ui"
@@ -44,14 +44,14 @@ func (a *app) loadModel(base string) {
 		jsGlobal.Get("console").Call("warn", "lamina editor: the drawing worker did not start, drawing on the page:", err.Error())
 		note = "The drawing worker did not start (" + err.Error() + "), so the model runs on this page. "
 	}
-	files := fstest.MapFS{}
+	files := memfs.FS{}
 	for _, name := range []string{"config.json", "model.safetensors"} {
 		b, err := fetchBytes(base + name)
 		if err != nil {
 			a.setStatus("No drawing model at "+base+" ("+err.Error()+"). Start the site with `lamina serve --models models`; editing and import still work.", true)
 			return
 		}
-		files[name] = &fstest.MapFile{Data: b}
+		files[name] = b
 	}
 	be, bnote := pickBackend(context.Background()) // ?backend=auto|webgpu|cpu (backend_js.go)
 	m, be, bnote, err := loadOnBackend(files, be, note+bnote)
