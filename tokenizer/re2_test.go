@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"regexp"
 	"strings"
+	"testing"
 )
 
 // Go's RE2 serves as an independent reference for the backtracking engine
@@ -80,4 +81,29 @@ func oniguramaToRE2(expr string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// BenchmarkRegexEngines compares the backtracking engine, which runs every
+// pattern the scanners do not know, with RE2 on a lookaround-free
+// pre-tokenizer pattern over English text:
+// go test ./tokenizer/ -run '^$' -bench RegexEngines
+func BenchmarkRegexEngines(b *testing.B) {
+	const pattern = `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+`
+	text := strings.Repeat("The quick brown fox, aged 12, jumped over 3 lazy dogs; it's   true!\n", 200)
+	bt, err := compileBacktrack(pattern)
+	if err != nil {
+		b.Fatal(err)
+	}
+	re := regexMatcher{regexp.MustCompile("(?m)" + oniguramaToRE2(pattern))}
+	for _, e := range []struct {
+		name string
+		m    matcher
+	}{{"backtrack", bt}, {"re2", re}} {
+		b.Run(e.name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			for b.Loop() {
+				e.m.findAll(text)
+			}
+		})
+	}
 }
