@@ -14,6 +14,8 @@
 #   ./build.sh sizes      print lamina.wasm's and lamina-booleans.wasm's download sizes
 #                         (raw, gzip, brotli) as JSON; fails if one is over its
 #                         brotli budget (every wasm step checks it)
+#   ./build.sh gcflags    print the compiler flags lamina.wasm is built with (inlining
+#                         only in the hot packages), one per line
 #   ./build.sh limits     fail if any file in dist/site is 25 MiB or more (Cloudflare's
 #                         per-asset limit; worker/dev.sh and deploys refuse such a file);
 #                         every full build runs it last
@@ -45,9 +47,33 @@ build_cli() {
 # read a drawing for an edit, are lamina-booleans.wasm (./wasm/booleans), which
 # lamina-engine.mjs starts on first use. Both files are checked against their
 # budgets (build_sizes).
+#
+# lamina.wasm is compiled with inlining off (-gcflags=-l) except in the
+# packages whose loops run per token, per sampling step or per weight: the
+# runtime, the backends and kernels, model, svgmodel, jsonmode's masks and the
+# small standard packages those loops call. Inlining elsewhere (the chat
+# template interpreter, JSON, fmt, reflect, loaders, the JS glue) cost about
+# 113 KB of the brotli download and no measured speed (ARCHITECTURE.md,
+# "Download size / Stop 28"). LAMINA_WASM_INLINE=all builds with the
+# compiler's default everywhere, for comparing.
+LAMINA_WASM_INLINE=${LAMINA_WASM_INLINE:-hot}
+HOT_PACKAGES="runtime internal/runtime/... internal/bytealg math math/bits unicode/utf8 encoding/binary sync sync/atomic slices sort bytes syscall/js
+	github.com/lamina-ml/lamina/kernels github.com/lamina-ml/lamina/tensor github.com/lamina-ml/lamina/wasmsimd
+	github.com/lamina-ml/lamina/model github.com/lamina-ml/lamina/svgmodel github.com/lamina-ml/lamina/model/jsonmode"
+wasm_gcflags() {
+	[ "$LAMINA_WASM_INLINE" = all ] && return
+	local p
+	printf '%s\n' '-gcflags=all=-l'
+	for p in $HOT_PACKAGES; do printf '%s\n' "-gcflags=$p="; done
+}
+# build_gcflags: print the -gcflags arguments build_wasm uses, one per line
+# (bench/peers/run.sh builds its lamina.wasm with them).
+build_gcflags() { wasm_gcflags; }
 build_wasm() {
 	mkdir -p "$dist/site"
-	GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -tags lamina_nocanvas -o "$dist/site/lamina.wasm.tmp" ./wasm
+	local gcflags
+	mapfile -t gcflags < <(wasm_gcflags)
+	GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' "${gcflags[@]}" -tags lamina_nocanvas -o "$dist/site/lamina.wasm.tmp" ./wasm
 	mv "$dist/site/lamina.wasm.tmp" "$dist/site/lamina.wasm"
 	GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$dist/site/lamina-booleans.wasm.tmp" ./wasm/booleans
 	mv "$dist/site/lamina-booleans.wasm.tmp" "$dist/site/lamina-booleans.wasm"
@@ -75,7 +101,7 @@ build_site() {
 # it); lamina-booleans.wasm (path booleans and the SVG reader) only pages that
 # edit a drawing. ARCHITECTURE.md ("Download size") has the breakdown and what
 # to do when a budget is hit.
-LAMINA_WASM_BUDGET=${LAMINA_WASM_BUDGET:-1750000}
+LAMINA_WASM_BUDGET=${LAMINA_WASM_BUDGET:-1550000}
 BOOLEANS_WASM_BUDGET=${BOOLEANS_WASM_BUDGET:-2050000}
 
 # build_sizes: the download a page pays for the runtime, raw and compressed,

@@ -8,13 +8,14 @@ import (
 	"unicode/utf8"
 )
 
-// A small backtracking regex engine for tokenizer.json patterns that RE2
-// cannot run (lookahead, lookbehind, atomic groups, possessive quantifiers).
+// A small backtracking regex engine for tokenizer.json patterns, including
+// what RE2 cannot run (lookahead, lookbehind, atomic groups, possessive
+// quantifiers).
 // It follows Oniguruma's search semantics as used by tokenizers' SysRegex:
 // leftmost match, alternatives tried in order, greedy quantifiers that
 // backtrack; \s \d \w are Unicode-aware and "." does not match "\n".
-// It is only used for patterns that are neither one of the hand-scanned
-// GPT-2/Llama-3/Qwen2 patterns nor runnable on RE2.
+// It runs every pattern other than the hand-scanned GPT-2/Llama-3/Qwen2
+// ones (compileRegex); RE2 is its reference in the tests.
 
 type reNode interface{}
 

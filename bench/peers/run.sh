@@ -96,7 +96,9 @@ if [ -n "$BROWSER" ]; then
 	# The lamina site as build.sh assembles it, but lamina.wasm keeps its
 	# name section (no -s -w) so that profiles name Go functions.
 	LAMINA_DIST=$W ./build.sh site
-	GOOS=js GOARCH=wasm go build -trimpath -o $W/site/lamina.wasm ./wasm
+	# Same compiler flags as the shipped file (inlining in the hot packages only).
+	mapfile -t gcflags < <(./build.sh gcflags)
+	GOOS=js GOARCH=wasm go build -trimpath "${gcflags[@]}" -o $W/site/lamina.wasm ./wasm
 	drv=browser.mjs loop=$MODEL extra=(--site "$W/site")
 	[ -n "$PROFILE" ] && extra+=(--profile "$PROFILE")
 fi
