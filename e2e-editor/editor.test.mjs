@@ -39,6 +39,19 @@ const pathsOf = (svg) => svg.split('\n').filter((l) => l.startsWith('<path'));
 // presented waits until the canvas has drawn the current document (state's drawn catches
 // up with its revision) and the browser has shown that frame (two animation frames later
 // the canvas's content has been composited), so a screenshot sees it.
+// textBecomes polls a locator's text until it is want (5 s at most) and
+// returns the last text seen: the panel re-renders on the next frame, which a
+// loaded machine can delay past any fixed wait.
+async function textBecomes(locator, want) {
+  const deadline = Date.now() + 5000;
+  let got;
+  for (;;) {
+    got = (await locator.textContent()).trim();
+    if (got === want || Date.now() > deadline) return got;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function presented(page) {
   await page.waitForFunction(() => { const s = window.laminaEditor.state(); return s.drawn === s.revision; }, null, { timeout: TIMEOUT });
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
@@ -295,11 +308,9 @@ describe('editor', { timeout: TIMEOUT * 3 }, () => {
     await page.keyboard.press('Control+a');
     await page.keyboard.type('Sky');
     await page.keyboard.press('Enter');
-    await page.waitForTimeout(100);
-    assert.equal((await name(1).textContent()).trim(), 'Sky');
+    assert.equal(await textBecomes(name(1), 'Sky'), 'Sky');
     await page.keyboard.press('Control+z');
-    await page.waitForTimeout(100);
-    assert.equal((await name(1).textContent()).trim(), old, 'one Ctrl+Z undoes the rename');
+    assert.equal(await textBecomes(name(1), old), old, 'one Ctrl+Z undoes the rename');
     await row(page, 1).click();
     await page.keyboard.press('F2');
     await box.waitFor({ timeout: 5000 });
@@ -322,11 +333,9 @@ describe('editor', { timeout: TIMEOUT * 3 }, () => {
     await page.keyboard.press('Control+a');
     await page.keyboard.type('Sun');
     await page.keyboard.press('Enter');
-    await page.waitForTimeout(100);
-    assert.equal((await name.textContent()).trim(), 'Sun');
+    assert.equal(await textBecomes(name, 'Sun'), 'Sun');
     await page.keyboard.press('Control+z');
-    await page.waitForTimeout(100);
-    assert.equal((await name.textContent()).trim(), old, 'one Ctrl+Z undoes the rename');
+    assert.equal(await textBecomes(name, old), old, 'one Ctrl+Z undoes the rename');
   });
 
   it('PNG export: on the artboard white by default, transparent when ticked', async () => {
