@@ -2,7 +2,8 @@
 // variants.
 //
 // go:embed cannot reach outside its package, so the .wgsl files live here,
-// next to the Go that renders them. Every kernel is a template in a small
+// next to the Go that renders them, each embedded as a string (an embed.FS
+// and the directory globbing it needs cost lamina.wasm 18 KB brotli). Every kernel is a template in a small
 // subset of text/template's syntax (tmpl.go: define, template, if/else if/
 // else with eq, field output, {{- trimming); a Key
 // (kernel name, weight dtype, vector width, fused epilogue flags) selects a
@@ -13,15 +14,60 @@ package shaders
 
 import (
 	"bytes"
-	"embed"
+	_ "embed"
 	"fmt"
 	"sort"
 	"strings"
 	"sync"
 )
 
-//go:embed *.wgsl
-var files embed.FS
+//go:embed argmax.wgsl
+var srcArgmax string
+
+//go:embed attention.wgsl
+var srcAttention string
+
+//go:embed elementwise.wgsl
+var srcElementwise string
+
+//go:embed gather.wgsl
+var srcGather string
+
+//go:embed matmul.wgsl
+var srcMatmul string
+
+//go:embed matvec.wgsl
+var srcMatvec string
+
+//go:embed matvec3.wgsl
+var srcMatvec3 string
+
+//go:embed norm.wgsl
+var srcNorm string
+
+//go:embed rope.wgsl
+var srcRope string
+
+//go:embed sample.wgsl
+var srcSample string
+
+//go:embed weights.wgsl
+var srcWeights string
+
+// sources are the .wgsl files in name order (TestSourcesListed checks the list).
+var sources = []struct{ name, text string }{
+	{"argmax.wgsl", srcArgmax},
+	{"attention.wgsl", srcAttention},
+	{"elementwise.wgsl", srcElementwise},
+	{"gather.wgsl", srcGather},
+	{"matmul.wgsl", srcMatmul},
+	{"matvec.wgsl", srcMatvec},
+	{"matvec3.wgsl", srcMatvec3},
+	{"norm.wgsl", srcNorm},
+	{"rope.wgsl", srcRope},
+	{"sample.wgsl", srcSample},
+	{"weights.wgsl", srcWeights},
+}
 
 // Weight storage formats a kernel can read.
 const (
@@ -146,7 +192,7 @@ type weightDecl struct {
 }
 
 func parse() {
-	set, parseErr = parseTemplates(files, func(k Key, name string, binding int) weightDecl {
+	set, parseErr = parseTemplates(sources, func(k Key, name string, binding int) weightDecl {
 		return weightDecl{Name: name, Binding: binding, W: k.weight(), Vec4: k.Vec4}
 	})
 }

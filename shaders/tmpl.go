@@ -3,7 +3,6 @@ package shaders
 import (
 	"bytes"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"strings"
 )
@@ -70,19 +69,11 @@ type taction struct {
 	pos   string   // file:offset for errors
 }
 
-// parseTemplates parses every *.wgsl file of fsys.
-func parseTemplates(fsys fs.FS, wdecl func(k Key, name string, binding int) weightDecl) (*tmplSet, error) {
-	names, err := fs.Glob(fsys, "*.wgsl")
-	if err != nil {
-		return nil, err
-	}
+// parseTemplates parses the template files in order.
+func parseTemplates(files []struct{ name, text string }, wdecl func(k Key, name string, binding int) weightDecl) (*tmplSet, error) {
 	set := &tmplSet{defs: map[string][]tnode{}, wdecl: wdecl}
-	for _, name := range names {
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		if err := set.parseFile(name, string(b)); err != nil {
+	for _, f := range files {
+		if err := set.parseFile(f.name, f.text); err != nil {
 			return nil, err
 		}
 	}

@@ -2,6 +2,9 @@ package shaders
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"text/template"
@@ -16,7 +19,7 @@ func TestTemplatesMatchTextTemplate(t *testing.T) {
 			return weightDecl{Name: name, Binding: binding, W: k.weight(), Vec4: k.Vec4}
 		},
 	})
-	if _, err := ref.ParseFS(files, "*.wgsl"); err != nil {
+	if _, err := ref.ParseFS(os.DirFS("."), "*.wgsl"); err != nil {
 		t.Fatal(err)
 	}
 	n := 0
@@ -56,6 +59,32 @@ func TestTemplateSyntaxErrors(t *testing.T) {
 		s := &tmplSet{defs: map[string][]tnode{}}
 		if err := s.parseFile("t.wgsl", src); err == nil {
 			t.Errorf("%q parsed", src)
+		}
+	}
+}
+
+// TestSourcesListed: shaders.go embeds each .wgsl file as a string (embed.FS
+// and its directory code cost lamina.wasm about 18 KB brotli); every file of
+// the directory must be in sources, in name order, with its bytes.
+func TestSourcesListed(t *testing.T) {
+	files, err := filepath.Glob("*.wgsl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range sources {
+		names = append(names, f.name)
+	}
+	if !slices.Equal(names, files) {
+		t.Fatalf("sources lists %v, the directory has %v: add a //go:embed string for each file", names, files)
+	}
+	for _, f := range sources {
+		b, err := os.ReadFile(f.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(b) != f.text {
+			t.Errorf("%s: embedded text differs from the file", f.name)
 		}
 	}
 }
