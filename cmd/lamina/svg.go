@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -243,7 +244,8 @@ func svgRender(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := png.Encode(f, vector.Render(doc, *size, h).NRGBA()); err != nil {
+	img := vector.Render(doc, *size, h)
+	if err := png.Encode(f, &image.NRGBA{Pix: img.Pix8(), Stride: 4 * img.W, Rect: image.Rect(0, 0, img.W, img.H)}); err != nil {
 		f.Close()
 		return err
 	}
