@@ -3,7 +3,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"sync"
 	"syscall/js"
@@ -69,13 +68,13 @@ func jsBooleans(op vector.BoolOp, a []vector.Subpath, evenOdd bool, b []vector.S
 	r := booleansMod.api.Call("op", int(op), evenOdd, vector.SubpathsToJS(a), vector.SubpathsToJS(b))
 	if r.IsNull() || r.InstanceOf(jsError) {
 		if r.InstanceOf(jsError) {
-			fmt.Fprintln(os.Stderr, "lamina: path boolean:", r.Get("message").String())
+			consoleError("lamina: path boolean: " + r.Get("message").String())
 		}
 		return nil, false
 	}
 	out, err := vector.SubpathsFromJS(r)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "lamina: path boolean:", err)
+		consoleError("lamina: path boolean: " + err.Error())
 		return nil, false
 	}
 	return out, true

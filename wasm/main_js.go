@@ -13,7 +13,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"syscall/js"
 	"time"
@@ -38,9 +37,14 @@ var (
 
 var reg = newRegistry(webgpu.NewBackendWithOptions)
 
+// consoleError logs msg with console.error. (Writing to os.Stderr would put
+// *os.File in an io.Writer and link os's file methods, internal/poll and
+// syscall's file system: 4 KB of lamina.wasm's brotli download.)
+func consoleError(msg string) { js.Global().Get("console").Call("error", msg) }
+
 func main() {
 	if len(os.Args) < 2 || js.Global().Get(os.Args[1]).Type() != js.TypeFunction {
-		fmt.Fprintln(os.Stderr, "lamina.wasm: start me through lamina.mjs (argv[1] must name the registration callback)")
+		consoleError("lamina.wasm: start me through lamina.mjs (argv[1] must name the registration callback)")
 		return
 	}
 	api := jsObject.New()
