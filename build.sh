@@ -50,16 +50,18 @@ build_cli() {
 #
 # lamina.wasm is compiled with inlining off (-gcflags=-l) except in the
 # packages whose loops run per token, per sampling step or per weight: the
-# runtime, the backends and kernels, model, svgmodel, jsonmode's masks and the
-# small standard packages those loops call. Inlining elsewhere (the chat
-# template interpreter, JSON, fmt, reflect, loaders, the JS glue) cost about
-# 113 KB of the brotli download and no measured speed (ARCHITECTURE.md,
-# "Download size / Stop 28"). LAMINA_WASM_INLINE=all builds with the
-# compiler's default everywhere, for comparing.
+# runtime, the backends and kernels, model, jsonmode's masks and the small
+# standard packages those loops call. Inlining elsewhere (the chat template
+# interpreter, JSON, fmt, reflect, loaders, the JS glue) cost about 113 KB of
+# the brotli download and no measured speed (ARCHITECTURE.md, "Download size
+# / Stop 28"); in svgmodel 6 KB and no measured speed (a sample's time is its
+# kernels'), in model 10 KB against 3.5 % of brown-20m's prefill on
+# wasm-simd, so model keeps it ("Stop 29"). LAMINA_WASM_INLINE=all builds
+# with the compiler's default everywhere, for comparing.
 LAMINA_WASM_INLINE=${LAMINA_WASM_INLINE:-hot}
 HOT_PACKAGES="runtime internal/runtime/... internal/bytealg math math/bits unicode/utf8 encoding/binary sync sync/atomic slices sort bytes syscall/js
 	github.com/lamina-ml/lamina/kernels github.com/lamina-ml/lamina/tensor github.com/lamina-ml/lamina/wasmsimd
-	github.com/lamina-ml/lamina/model github.com/lamina-ml/lamina/svgmodel github.com/lamina-ml/lamina/model/jsonmode"
+	github.com/lamina-ml/lamina/model github.com/lamina-ml/lamina/model/jsonmode"
 wasm_gcflags() {
 	[ "$LAMINA_WASM_INLINE" = all ] && return
 	local p
@@ -101,7 +103,7 @@ build_site() {
 # it); lamina-booleans.wasm (path booleans and the SVG reader) only pages that
 # edit a drawing. ARCHITECTURE.md ("Download size") has the breakdown and what
 # to do when a budget is hit.
-LAMINA_WASM_BUDGET=${LAMINA_WASM_BUDGET:-1550000}
+LAMINA_WASM_BUDGET=${LAMINA_WASM_BUDGET:-1500000}
 BOOLEANS_WASM_BUDGET=${BOOLEANS_WASM_BUDGET:-2050000}
 
 # build_sizes: the download a page pays for the runtime, raw and compressed,
