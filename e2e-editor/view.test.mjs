@@ -168,6 +168,24 @@ describe('editor view: zoom and pan', { timeout: TIMEOUT * 2 }, () => {
     assert.equal(await getSVG(page), before, 'two undos restore the exact SVG');
   });
 
+  it('a number being typed in a field survives a re-render of the panel, and Enter applies it', async () => {
+    await load(page, SHAPES);
+    await page.locator('[data-testid=layer-row][data-layer-index="0"]').click(); // the rect (4,4)-(20,16)
+    await page.waitForFunction(() => document.getElementById('geom-w').value === '16', null, { timeout: 10_000 });
+    await page.fill('#geom-w', '20'); // typed, not applied yet: the field keeps the focus
+    // Another edit re-renders the panel on the next frame (align: the rect to the artboard's left edge).
+    assert.equal(await page.evaluate(() => String(window.laminaEditor.align('left'))), 'null');
+    await page.waitForFunction(() => document.getElementById('geom-x').value === '0', null, { timeout: 10_000 });
+    assert.equal(await page.inputValue('#geom-w'), '20', 'the re-render kept the typed width');
+    await page.press('#geom-w', 'Enter');
+    await page.waitForFunction(() => document.activeElement?.id !== 'geom-w', null, { timeout: 10_000 });
+    assert.deepEqual(
+      Object.fromEntries(await Promise.all(['x', 'w', 'h'].map(async (k) => [k, await page.inputValue('#geom-' + k)]))),
+      { x: '0', w: '20', h: '12' },
+    );
+    assert.deepEqual(page.errors, []);
+  });
+
   it('layers are named by colour and shape, thumbnails framed on the layer; a status message expires', async () => {
     await page.locator('#import-file').setInputFiles({ name: 'shapes.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(SHAPES) });
     await page.waitForFunction(() => /^Imported/.test(window.laminaEditor.state().status), null, { timeout: TIMEOUT });

@@ -402,12 +402,21 @@ func (a *app) wireGeometry() {
 func (a *app) renderProperties() {
 	idx := a.e.SelectedIndices()
 	g, ok := a.e.SelectionGeometry()
+	// A field being typed in keeps what the user typed: an update due from an earlier edit
+	// (each edit re-renders the panel on the next frame) would otherwise overwrite a number
+	// typed before Enter, and Enter would apply the old one. The change handler hands the
+	// keys back to the canvas before its own re-render, so the applied value still shows.
+	focused := document.Get("activeElement")
 	for i, v := range []float64{g.X, g.Y, g.W, g.H, g.Rotation} {
 		s := ""
 		if ok {
 			s = fmtField(v)
 		}
-		input(byID(geomFields[i])).SetValue(s)
+		f := input(byID(geomFields[i]))
+		if ok && f.Underlying().Equal(focused) {
+			continue
+		}
+		f.SetValue(s)
 	}
 	if len(idx) == 0 {
 		byID("selection-info").SetTextContent("Nothing selected — click a shape on the canvas or a row in Layers.")
