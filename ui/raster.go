@@ -32,7 +32,7 @@ func (dl *DisplayList) Rasterize() *image.NRGBA {
 		}
 		vector.CompositeOver(img.Pix, cov, op.Color)
 	}
-	return &image.NRGBA{Pix: img.Pix8(), Stride: 4 * img.W, Rect: image.Rect(0, 0, img.W, img.H)}
+	return img.NRGBA()
 }
 
 // strokeTol is the flattening tolerance for strokes, in pixels.

@@ -1,6 +1,7 @@
 package vector
 
 import (
+	"image"
 	"math"
 	"sort"
 )
@@ -274,13 +275,15 @@ func (img *Image) over(i int, c RGBA, cov float32) {
 // composite draws color c with per-pixel coverage m over the image (straight alpha).
 func (img *Image) composite(m []float32, c RGBA) { CompositeOver(img.Pix, m, c) }
 
-// Pix8 converts to 8-bit straight-alpha RGBA, row by row: the Pix of an
-// image.NRGBA of W×H with stride 4·W (vector leaves the image package to its
-// callers, so lamina.wasm does not link it).
-func (img *Image) Pix8() []uint8 {
-	out := make([]uint8, 4*img.W*img.H)
-	for i := range out {
-		out[i] = uint8(clamp01(float64(img.Pix[i]))*255 + 0.5)
+// NRGBA converts to an 8-bit image (e.g. for png.Encode).
+func (img *Image) NRGBA() *image.NRGBA {
+	out := image.NewNRGBA(image.Rect(0, 0, img.W, img.H))
+	for i := 0; i < img.W*img.H; i++ {
+		p := img.Pix[4*i : 4*i+4]
+		out.Pix[4*i+0] = uint8(clamp01(float64(p[0]))*255 + 0.5)
+		out.Pix[4*i+1] = uint8(clamp01(float64(p[1]))*255 + 0.5)
+		out.Pix[4*i+2] = uint8(clamp01(float64(p[2]))*255 + 0.5)
+		out.Pix[4*i+3] = uint8(clamp01(float64(p[3]))*255 + 0.5)
 	}
 	return out
 }

@@ -72,9 +72,9 @@ func TestRenderComposite(t *testing.T) {
 			t.Fatalf("pixel %v, want %v", p, want)
 		}
 	}
-	n := img.Pix8()
-	if len(n) != 4*4*4 || n[0] != 128 || n[1] != 0 || n[2] != 128 || n[3] != 255 {
-		t.Errorf("Pix8 pixel %v (len %d), want 128 0 128 255 (len 64)", n[:4], len(n))
+	n := img.NRGBA()
+	if n.Pix[0] != 128 || n.Pix[2] != 128 || n.Pix[3] != 255 {
+		t.Errorf("NRGBA pixel %v, want 128 0 128 255", n.Pix[:4])
 	}
 }
 

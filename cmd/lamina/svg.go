@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -244,8 +243,7 @@ func svgRender(args []string) error {
 	if err != nil {
 		return err
 	}
-	img := vector.Render(doc, *size, h)
-	if err := png.Encode(f, &image.NRGBA{Pix: img.Pix8(), Stride: 4 * img.W, Rect: image.Rect(0, 0, img.W, img.H)}); err != nil {
+	if err := png.Encode(f, vector.Render(doc, *size, h).NRGBA()); err != nil {
 		f.Close()
 		return err
 	}

@@ -80,8 +80,7 @@ func Gallery(rows []GalleryRow, headers []string) *image.NRGBA {
 			}
 			draw.Draw(img, cell, image.NewUniform(bg), image.Point{}, draw.Src)
 			if doc != nil {
-				v := vector.Render(doc, galleryCell, galleryCell)
-				r := &image.NRGBA{Pix: v.Pix8(), Stride: 4 * v.W, Rect: image.Rect(0, 0, v.W, v.H)}
+				r := vector.Render(doc, galleryCell, galleryCell).NRGBA()
 				draw.Draw(img, cell, r, image.Point{}, draw.Over)
 			}
 			outline(img, cell.Inset(-1), galleryGrid)
