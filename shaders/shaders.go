@@ -3,11 +3,11 @@
 //
 // go:embed cannot reach outside its package, so the .wgsl files live here,
 // next to the Go that renders them, each embedded as a string (an embed.FS
-// and the directory globbing it needs cost lamina.wasm 23 KB brotli). Every kernel is a template in a small
-// subset of text/template's syntax (tmpl.go: define, template, if/else if/
-// else with eq, field output, {{- trimming); a Key
-// (kernel name, weight dtype, vector width, fused epilogue flags) selects a
-// variant, and Source renders it once and caches the text (the pattern of
+// and the directory globbing it needs cost lamina.wasm 23 KB brotli). Every
+// kernel is a template in a small subset of text/template's syntax (tmpl.go:
+// define, template, if/else if/else with eq, field output, {{- trimming); a
+// Key (kernel name, weight dtype, vector width, fused epilogue flags) selects
+// a variant, and Source renders it once and caches the text (the pattern of
 // ebiten's builtinshader and ggml-webgpu's pipeline keys). The package is
 // pure Go so its tests run natively and under js/wasm.
 package shaders
